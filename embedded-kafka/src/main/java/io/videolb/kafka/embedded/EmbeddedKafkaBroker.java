@@ -1,0 +1,466 @@
+package io.videolb.kafka.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+
+/**
+ * A real single-node Kafka (KRaft, combined broker + controller) running inside this JVM.
+ *
+ * <p>Listeners are bound on 127.0.0.1 only. The log directory is formatted only when it holds no
+ * {@code meta.properties}, so a second start on the same directory keeps every topic and record.
+ * The settings are sized for a small machine (4 MB cleaner dedupe buffer, few threads and
+ * partitions for internal topics) and for one node (replication factor 1 and min ISR 1 everywhere,
+ * including the transaction state log, so transactions work).
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(dir).start()) {
+ *     String bootstrap = broker.bootstrapServers();
+ * }
+ * }</pre>
+ *
+ * <p>Logging: Kafka logs through SLF4J and log4j-api (routed to SLF4J by {@code log4j-to-slf4j};
+ * log4j-core is deliberately absent). With {@link Builder#quietLogging(boolean)} (default on) the
+ * broker's loggers are set to WARN for the {@code slf4j-simple} binding, unless the caller already
+ * set a level for them via system properties.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})");
+
+    /** Logger names whose level {@code quietLogging} sets to WARN (slf4j-simple properties). */
+    private static final Map<String, String> QUIET_LOGGERS = Map.of(
+            "kafka", "warn",
+            "org.apache.kafka", "warn",
+            "state.change.logger", "warn",
+            "kafka.request.logger", "warn",
+            // logs "Performing controller activation" at WARN on every start
+            "org.apache.kafka.controller.QuorumController", "error");
+
+    public static final String LISTENER = "PLAINTEXT";
+    public static final String CONTROLLER_LISTENER = "CONTROLLER";
+    public static final String EXTERNAL_LISTENER = "EXTERNAL";
+
+    private final Path dataDir;
+    private final boolean deleteDataDirOnClose;
+    private final int port;
+    private final int controllerPort;
+    private final OptionalInt externalPort;
+    private final String clusterId;
+    private final boolean formatted;
+    private final KafkaRaftServer server;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Duration startupDuration;
+
+    private EmbeddedKafkaBroker(Builder b) throws IOException {
+        long t0 = System.nanoTime();
+        if (b.quietLogging) {
+            quietKafkaLogging();
+        }
+        if (b.dataDir == null) {
+            this.dataDir = Files.createTempDirectory("videolb-kafka-");
+            this.deleteDataDirOnClose = true;
+        } else {
+            this.dataDir = b.dataDir.toAbsolutePath().normalize();
+            Files.createDirectories(this.dataDir);
+            this.deleteDataDirOnClose = b.deleteDataDirOnClose;
+        }
+        this.port = b.port == 0 ? freeLoopbackPort() : b.port;
+        this.controllerPort = b.controllerPort == 0 ? freeLoopbackPort() : b.controllerPort;
+        if (b.externalAdvertisedHost != null) {
+            this.externalPort = OptionalInt.of(b.externalBindPort == 0 ? freeLoopbackPort() : b.externalBindPort);
+        } else {
+            this.externalPort = OptionalInt.empty();
+        }
+
+        Properties props = brokerProperties(b);
+        KafkaConfig config = KafkaConfig.fromProps(props, false);
+
+        Path metaProperties = this.dataDir.resolve("meta.properties");
+        if (Files.exists(metaProperties)) {
+            this.formatted = false;
+            this.clusterId = readClusterId(metaProperties);
+        } else {
+            this.formatted = true;
+            this.clusterId = Uuid.randomUuid().toString();
+            format(config, clusterId);
+        }
+
+        KafkaRaftServer s = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            s.startup();
+        } catch (RuntimeException e) {
+            safeShutdown(s);
+            throw e;
+        }
+        this.server = s;
+        try {
+            awaitReady(b.startupTimeout);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.startupDuration = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("embedded Kafka broker ready on {} (data dir {}, {}, {} ms)", bootstrapServers(), this.dataDir,
+                formatted ? "formatted new cluster " + clusterId : "reused cluster " + clusterId,
+                startupDuration.toMillis());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code 127.0.0.1:PORT} of the normal (host) listener. */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Port of the normal listener on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** Port on 127.0.0.1 where the extra (advertised-elsewhere) listener is bound, if configured. */
+    public OptionalInt externalPort() {
+        return externalPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** True if this start formatted the log directory (a new, empty cluster). */
+    public boolean formattedOnStart() {
+        return formatted;
+    }
+
+    /** Wall time from {@code start()} to ready. */
+    public Duration startupDuration() {
+        return startupDuration;
+    }
+
+    /** Shuts the broker down and waits for it; idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        safeShutdown(server);
+        LOG.info("embedded Kafka broker on {} stopped in {} ms", bootstrapServers(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        if (deleteDataDirOnClose) {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private Properties brokerProperties(Builder b) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("controller.listener.names", CONTROLLER_LISTENER);
+        p.put("inter.broker.listener.name", LISTENER);
+        String listeners = LISTENER + "://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort;
+        String advertised = LISTENER + "://127.0.0.1:" + port;
+        String protocols = LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT";
+        if (externalPort.isPresent()) {
+            listeners += "," + EXTERNAL_LISTENER + "://127.0.0.1:" + externalPort.getAsInt();
+            advertised += "," + EXTERNAL_LISTENER + "://" + b.externalAdvertisedHost + ":" + b.externalAdvertisedPort;
+            protocols += "," + EXTERNAL_LISTENER + ":PLAINTEXT";
+        }
+        p.put("listeners", listeners);
+        p.put("advertised.listeners", advertised);
+        p.put("listener.security.protocol.map", protocols);
+        p.put("log.dirs", dataDir.toString());
+
+        // one node: RF 1 / min ISR 1 for everything, including transactions and share groups
+        p.put("default.replication.factor", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "5");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        // topics are created explicitly (TopicAdmin), never as a side effect of a client
+        p.put("auto.create.topics.enable", "false");
+
+        // small machine
+        p.put("log.cleaner.dedupe.buffer.size", "4194304");
+        p.put("log.cleaner.io.buffer.size", "262144");
+        p.put("log.cleaner.threads", "1");
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "2");
+        p.put("background.threads", "2");
+        p.put("num.recovery.threads.per.data.dir", "1");
+        p.put("num.replica.fetchers", "1");
+        p.put("log.index.size.max.bytes", "1048576");
+        p.put("socket.send.buffer.bytes", "-1");
+        p.put("socket.receive.buffer.bytes", "-1");
+        p.put("controlled.shutdown.enable", "true");
+
+        p.putAll(b.overrides);
+        Properties props = new Properties();
+        props.putAll(p);
+        return props;
+    }
+
+    private void format(KafkaConfig config, String newClusterId) throws IOException {
+        PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        Formatter formatter = new Formatter()
+                .setPrintStream(sink)
+                .setNodeId(config.nodeId())
+                .setClusterId(newClusterId)
+                .setUnstableFeatureVersionsEnabled(config.unstableFeatureVersionsEnabled())
+                .setIgnoreFormatted(false)
+                .setControllerListenerName(config.controllerListenerNames().get(0))
+                .setMetadataLogDirectory(config.metadataLogDir())
+                .setDirectories(config.logDirs())
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION);
+        try {
+            formatter.run();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("formatting Kafka log dir " + dataDir + " failed: " + e, e);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Object> conf = Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-readiness",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        RuntimeException last = null;
+        try (Admin admin = Admin.create(conf)) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    var nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000)).nodes()
+                            .get(5, TimeUnit.SECONDS);
+                    if (nodes.stream().map(Node::id).anyMatch(id -> id == 1)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the broker", e);
+                } catch (Exception e) {
+                    last = new IllegalStateException(e.toString(), e);
+                }
+                sleep(100);
+            }
+        }
+        throw new IllegalStateException("embedded Kafka broker on " + bootstrapServers()
+                + " not ready within " + timeout, last);
+    }
+
+    private static void safeShutdown(KafkaRaftServer s) {
+        try {
+            s.shutdown();
+            s.awaitShutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("error while shutting the embedded Kafka broker down", e);
+        }
+    }
+
+    private static String readClusterId(Path metaProperties) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(metaProperties)) {
+            p.load(in);
+        }
+        return p.getProperty("cluster.id", "?");
+    }
+
+    /** A free TCP port on 127.0.0.1 (a small race with other processes is possible, as always). */
+    public static int freeLoopbackPort() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sets the Kafka loggers to WARN for slf4j-simple unless a level is already set. */
+    static void quietKafkaLogging() {
+        QUIET_LOGGERS.forEach((name, level) -> {
+            String key = "org.slf4j.simpleLogger.log." + name;
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, level);
+            }
+        });
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Configures and starts an {@link EmbeddedKafkaBroker}. */
+    public static final class Builder {
+        private Path dataDir;
+        private boolean deleteDataDirOnClose;
+        private int port;
+        private int controllerPort;
+        private int externalBindPort;
+        private String externalAdvertisedHost;
+        private int externalAdvertisedPort;
+        private boolean quietLogging = true;
+        private Duration startupTimeout = Duration.ofSeconds(120);
+        private final Map<String, String> overrides = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Kafka log directory (created if missing). Formatted only if it has no meta.properties; a
+         * later start on the same directory keeps the data. Default: a fresh temp directory that
+         * is deleted on close.
+         */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** Delete the data directory on close (default only for the implicit temp directory). */
+        public Builder deleteDataDirOnClose(boolean delete) {
+            this.deleteDataDirOnClose = delete;
+            return this;
+        }
+
+        /** Port of the client listener on 127.0.0.1; 0 (default) picks a free one. */
+        public Builder port(int port) {
+            this.port = checkPort(port);
+            return this;
+        }
+
+        /** Port of the controller (KRaft) listener on 127.0.0.1; 0 (default) picks a free one. */
+        public Builder controllerPort(int port) {
+            this.controllerPort = checkPort(port);
+            return this;
+        }
+
+        /**
+         * An extra listener bound on 127.0.0.1:{@code bindPort} (0 = free port) and advertised to
+         * clients as {@code advertisedHost:advertisedPort}, e.g. for a qemu VM reaching the host
+         * broker through a user-networking guestfwd ({@code 10.0.2.100:9093}).
+         */
+        public Builder externalListener(int bindPort, String advertisedHost, int advertisedPort) {
+            if (advertisedHost == null || !HOST.matcher(advertisedHost).matches()) {
+                throw new IllegalArgumentException("bad advertised host: " + advertisedHost);
+            }
+            if (advertisedPort < 1 || advertisedPort > 65535) {
+                throw new IllegalArgumentException("bad advertised port: " + advertisedPort);
+            }
+            this.externalBindPort = checkPort(bindPort);
+            this.externalAdvertisedHost = advertisedHost;
+            this.externalAdvertisedPort = advertisedPort;
+            return this;
+        }
+
+        /** Set WARN on Kafka's own loggers (slf4j-simple) unless already configured; default true. */
+        public Builder quietLogging(boolean quiet) {
+            this.quietLogging = quiet;
+            return this;
+        }
+
+        /** How long {@link #start()} waits for the broker to answer; default 120 s. */
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Overrides or adds one broker property (applied last). */
+        public Builder brokerProperty(String key, String value) {
+            overrides.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
+            return this;
+        }
+
+        /** Formats (if needed), starts and waits until the broker answers metadata requests. */
+        public EmbeddedKafkaBroker start() {
+            try {
+                return new EmbeddedKafkaBroker(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static int checkPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("bad port: " + port);
+            }
+            return port;
+        }
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test tier of videolb on a Debian/Ubuntu machine (as root: the namespace and VM tiers
+# create network namespaces and boot a qemu VM with a real IPVS kernel).
+#   unit (*Test)        pure logic, state-based kernel fakes
+#   integration (*IT)   embedded Kafka broker, GreenMail, real iptables/ipset in private network
+#                       namespaces, real nginx-rtmp + ffmpeg on loopback, headless Chromium
+#   end-to-end (*IT)    qemu VM with Debian's kernel: real IPVS, LVS/DR through the VIP
+# A tier that cannot run fails loudly; set VIDEOLB_VM_TESTS=skip or VIDEOLB_NETNS_TESTS=skip
+# to skip one deliberately (reported as skipped, never as passed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-prereqs.sh --test
+# The VM tier downloads and caches Debian's kernel once (about 70 MB, ~20 s).
+tools/ipvs-vm/run-in-ipvs-vm.sh --prepare
+exec mvn -B -ntp verify "$@"
