@@ -12,7 +12,7 @@ command -v mvn >/dev/null 2>&1 || want+=(maven)
 if [ "${1:-}" = --test ]; then
     want+=(iptables ipset iproute2 procps ipvsadm kmod socat cpio xz-utils zstd python3
         qemu-system-x86 qemu-system-data seabios busybox-static
-        nginx libnginx-mod-rtmp ffmpeg chromium chromium-driver)
+        nginx libnginx-mod-rtmp ffmpeg chromium chromium-driver docker-compose)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -12,4 +12,6 @@ cd "$(dirname "$0")/.."
 scripts/install-prereqs.sh --test
 # The VM tier downloads and caches Debian's kernel once (about 70 MB, ~20 s).
 tools/ipvs-vm/run-in-ipvs-vm.sh --prepare
+# docker-compose.yml must stay valid (no Docker engine needed to check it).
+docker-compose -f docker-compose.yml config -q
 exec mvn -B -ntp verify "$@"

@@ -48,6 +48,10 @@
 #   IPVS_VM_BOOT_TIMEOUT seconds the guest may take to reach the command
 #                       (default 300; then the VM is killed: "boot failed", 125)
 #   IPVS_VM_APT_LOCK_WAIT seconds apt-get waits for the dpkg lock (default 600)
+#   IPVS_VM_SERIAL      1 (default): one VM at a time per cache folder (two TCG
+#                       VMs on 2 cores slow each other down); a run waits up to
+#                       IPVS_VM_LOCK_WAIT seconds (default IPVS_VM_TIMEOUT) for
+#                       the lock $IPVS_VM_CACHE/.run.lock; 0: no lock
 #
 # videolb changes to the reference recipe (/work/shared/design/ipvs-vm):
 #   - any shared path works (spaces, commas, non-ASCII...; not control
@@ -59,6 +63,7 @@
 #     the command never started, so callers can tell a broken VM from a failed
 #     command; a boot watchdog (IPVS_VM_BOOT_TIMEOUT);
 #   - IPVS_VM_TOOLS (this folder) is exported in the guest (lab.sh lives here);
+#   - VM runs are serialised (IPVS_VM_SERIAL);
 #   - one timing line on stderr at the end ("ipvs-vm: timing ...").
 set -euo pipefail
 
@@ -346,6 +351,15 @@ qemu=(qemu-system-x86_64 "${acc[@]}" "${bios[@]}" -smp "$CPUS" -m "$MEM"
     -append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off$dbg"
     "${console[@]}" "${shares[@]}"
     -device virtio-serial-pci "${cons_out[@]}" -device "virtserialport,chardev=out,name=ipvsvm.out")
+TL=$(date +%s%N)
+if [ "${IPVS_VM_SERIAL:-1}" = 1 ] && [ "$mode" = run ]; then
+    exec 7>"$CACHE/.run.lock"
+    if ! flock -n 7; then
+        log "waiting for another VM run to end (lock $CACHE/.run.lock; IPVS_VM_SERIAL=0 disables it)"
+        flock -w "${IPVS_VM_LOCK_WAIT:-$TMO}" 7 ||
+            { log "boot failed: another VM run held $CACHE/.run.lock for ${IPVS_VM_LOCK_WAIT:-$TMO}s"; exit 125; }
+    fi
+fi
 TB=$(date +%s%N)
 set +e
 if [ "$mode" = shell ]; then
@@ -380,9 +394,9 @@ if [ -n "$catpid" ]; then
     catpid=
 fi
 if [ "${IPVS_VM_VERBOSE:-0}" = 1 ] && [ -f "$X/console.log" ]; then cat "$X/console.log" >&2; fi
-up=?
+up='?'
 [ -s "$X/started" ] && up=$(cut -d' ' -f1 "$X/started")
-log "timing: prepare $(((TB - T0) / 1000000)) ms, guest uptime at command start ${up} s, VM $(ms_since "$TB") ms, total $(ms_since "$T0") ms"
+log "timing: prepare $(((TL - T0) / 1000000)) ms, lock wait $(((TB - TL) / 1000000)) ms, guest uptime at command start ${up} s, VM $(ms_since "$TB") ms, total $(ms_since "$T0") ms"
 if [ -f "$X/rc" ]; then exit "$(cat "$X/rc")"; fi
 [ -f "$X/init-error" ] && cat "$X/init-error" >&2
 [ -f "$X/console.log" ] && [ "${IPVS_VM_VERBOSE:-0}" != 1 ] && tail -n 40 "$X/console.log" >&2

@@ -24,7 +24,7 @@ public final class DesiredStateRules {
         List<Problem> problems = new ArrayList<>();
         Ipv4Address vip = s.params().vip();
         if (!s.pools().containsKey(s.params().defaultMark())) {
-            problems.add(Problem.at(at.param("fwdefault"), "value",
+            problems.add(Problem.at(at.param("fwdefault"), "fwdefault",
                     "default mark " + s.params().defaultMark() + " has no pool in fwmark-routing-list.csv"));
         }
         for (Map.Entry<Ipv4Network, Fwmark> c : s.clients().entrySet()) {

@@ -35,4 +35,33 @@ public final class FieldText {
         }
         return raw;
     }
+
+    /**
+     * Renders any text so it can be printed safely in an error or a log line: control characters
+     * (CR, LF, NUL, TAB, DEL, C1, U+2028/9) become visible escapes such as {@code \r}, {@code \n},
+     * {@code \0}, {@code \\u0007} (backslash-u), and the text is cut at {@code max} characters with "...".
+     */
+    public static String escape(String raw, int max) {
+        if (raw == null) return "null";
+        StringBuilder sb = new StringBuilder(Math.min(raw.length(), max) + 8);
+        for (int i = 0; i < raw.length(); i++) {
+            if (sb.length() >= max) {
+                sb.append("...");
+                break;
+            }
+            char c = raw.charAt(i);
+            if (c == '\r') sb.append("\\r");
+            else if (c == '\n') sb.append("\\n");
+            else if (c == '\t') sb.append("\\t");
+            else if (c == 0) sb.append("\\0");
+            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF') sb.append(String.format("\\u%04X", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    /** {@link #escape(String, int)} with a limit of 80 characters. */
+    public static String escape(String raw) {
+        return escape(raw, 80);
+    }
 }

@@ -20,7 +20,8 @@ public record Problem(String source, int line, String field, String message) imp
 
     @Override
     public String toString() {
-        return source + ":" + line + ": " + field + ": " + message;
+        // defence in depth: whatever a message quotes, the printed line never carries a raw control character
+        return FieldText.escape(source, 200) + ":" + line + ": " + FieldText.escape(field, 100) + ": " + FieldText.escape(message, 2000);
     }
 
     @Override
@@ -28,6 +29,8 @@ public record Problem(String source, int line, String field, String message) imp
         int c = source.compareTo(o.source);
         if (c != 0) return c;
         c = Integer.compare(line, o.line);
-        return c != 0 ? c : field.compareTo(o.field);
+        if (c != 0) return c;
+        c = field.compareTo(o.field);
+        return c != 0 ? c : message.compareTo(o.message);
     }
 }

@@ -2,6 +2,7 @@ package io.videolb.kafka;
 
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -37,6 +38,8 @@ public final class KafkaSettings {
     /** Default transaction timeout (transaction.timeout.ms): an import must commit within it. */
     public static final int TRANSACTION_TIMEOUT_MS = 120_000;
 
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
     private final String bootstrapServers;
     private final String clientId;
 
@@ -66,6 +69,14 @@ public final class KafkaSettings {
     /** The same bootstrap with another client id (e.g. {@code clientId + "-health"}). */
     public KafkaSettings withClientId(String otherClientId) {
         return new KafkaSettings(bootstrapServers, otherClientId);
+    }
+
+    /**
+     * {@code clientId-role-N}, unique in this JVM: the helpers use it so that several clients of
+     * one service do not collide on their JMX app-info names and are told apart in logs.
+     */
+    public String uniqueClientId(String role) {
+        return clientId + "-" + role + "-" + SEQ.incrementAndGet();
     }
 
     /** Idempotent producer: acks=all, idempotence on, bounded timeouts, String serde. */

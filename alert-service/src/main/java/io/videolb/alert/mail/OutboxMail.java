@@ -1,0 +1,52 @@
+package io.videolb.alert.mail;
+
+import io.videolb.model.FieldText;
+import io.videolb.model.MailAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A composed mail waiting for the SMTP server's 250, stored on the alert-state topic under
+ * {@code outbox/SEQ} in the same transaction as the incident changes it reports. Deleted
+ * (tombstone) after 250 or a permanent failure.
+ *
+ * @param messageId     {@code <videolb.PREFIX.SEQ@DOMAIN>}: the same on every attempt, so a re-send is recognisable
+ * @param attempts      send attempts started so far (written before each attempt)
+ * @param inFlight      an attempt was started and its outcome not yet recorded: a re-send may be a duplicate
+ * @param lastError     the last transient failure, for /health
+ */
+public record OutboxMail(long seq, String messageId, MailAddress from, List<MailAddress> to, String subject, String body,
+                         long createdAtMs, int attempts, boolean inFlight, boolean possibleDuplicate, String lastError) {
+    private static final Pattern MESSAGE_ID = Pattern.compile("<[A-Za-z0-9._-]{1,120}@[A-Za-z0-9.-]{1,200}>");
+
+    public OutboxMail {
+        Objects.requireNonNull(from, "from");
+        to = to == null ? List.of() : List.copyOf(to);
+        if (messageId == null || !MESSAGE_ID.matcher(messageId).matches()) throw new IllegalArgumentException("unsafe Message-ID");
+        FieldText.check(subject); // no CR/LF or other control characters: it becomes a header
+        Objects.requireNonNull(body, "body");
+        lastError = lastError == null ? "" : lastError;
+    }
+
+    public String key() {
+        return key(seq);
+    }
+
+    public static String key(long seq) {
+        return "outbox/" + seq;
+    }
+
+    public OutboxMail attempt() {
+        return new OutboxMail(seq, messageId, from, to, subject, body, createdAtMs, attempts + 1, true, possibleDuplicate || inFlight, lastError);
+    }
+
+    public OutboxMail failed(String error, boolean maybeDelivered) {
+        return new OutboxMail(seq, messageId, from, to, subject, body, createdAtMs, attempts, false,
+                possibleDuplicate || maybeDelivered, error);
+    }
+
+    public OutboxMail withRecipients(List<MailAddress> recipients) {
+        return new OutboxMail(seq, messageId, from, recipients, subject, body, createdAtMs, attempts, inFlight, possibleDuplicate, lastError);
+    }
+}

@@ -1,0 +1,93 @@
+package io.videolb.config;
+
+import io.videolb.config.csv.CsvConfigReader;
+import io.videolb.config.csv.CsvLimits;
+import io.videolb.config.csv.CsvReadResult;
+import io.videolb.config.publish.DesiredStatePublisher;
+import io.videolb.config.publish.PublishResult;
+import io.videolb.events.Topics;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.PublishException;
+import io.videolb.kafka.TopicAdmin;
+import io.videolb.model.FieldText;
+import io.videolb.model.Problem;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The logic of {@code videolb validate DIR} and {@code videolb import DIR --bootstrap HOST:PORT},
+ * as plain methods returning exit codes (the launcher wires them into picocli).
+ * Exit codes: 0 success, 1 invalid files (nothing published), 2 Kafka failure (nothing published).
+ */
+public final class ConfigCli {
+    public static final int OK = 0;
+    public static final int INVALID = 1;
+    public static final int FAILED = 2;
+
+    private ConfigCli() {}
+
+    /** Checks the CSV set without any broker; prints every problem as {@code file.csv:LINE: field: message} on {@code err}. */
+    public static int validate(Path dir, CsvLimits limits, PrintStream out, PrintStream err) {
+        CsvReadResult r = new CsvConfigReader(limits).read(dir);
+        if (r instanceof CsvReadResult.Invalid invalid) {
+            for (Problem p : invalid.problems()) err.println(p);
+            err.println(invalid.problems().size() + " problem(s) in " + FieldText.escape(dir.toString(), 200));
+            return INVALID;
+        }
+        CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
+        valid.notes().forEach(n -> err.println("note: " + n));
+        out.println(FieldText.escape(dir.toString(), 200) + ": valid (" + valid.state().clients().size() + " clients, "
+                + valid.state().pools().size() + " pools, " + valid.state().backups().size() + " backups)");
+        return OK;
+    }
+
+    public static int validate(Path dir, PrintStream out, PrintStream err) {
+        return validate(dir, CsvLimits.DEFAULT, out, err);
+    }
+
+    /**
+     * Validates, then publishes as one generation; prints "generation N (...)" or "unchanged (generation N)".
+     * Nothing reaches the broker when the files are invalid.
+     */
+    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, PrintStream out, PrintStream err) {
+        return importDir(dir, bootstrapServers, topics, actor, CsvLimits.DEFAULT, Duration.ofSeconds(120), out, err);
+    }
+
+    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
+            PrintStream out, PrintStream err) {
+        CsvReadResult r = new CsvConfigReader(limits).read(dir);
+        if (r instanceof CsvReadResult.Invalid invalid) {
+            for (Problem p : invalid.problems()) err.println(p);
+            err.println(invalid.problems().size() + " problem(s); nothing published");
+            return INVALID;
+        }
+        CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
+        valid.notes().forEach(n -> err.println("note: " + n));
+        try {
+            TopicAdmin.ensure(bootstrapServers, topics);
+            try (DesiredStatePublisher publisher = DesiredStatePublisher.start(KafkaSettings.of(bootstrapServers, "videolb-import"), topics,
+                    DesiredStatePublisher.defaultTransactionalId(topics), timeout)) {
+                PublishResult result = publisher.publish(valid.state(), "import:" + dir.toAbsolutePath().normalize(), actor);
+                if (result instanceof PublishResult.Rejected rejected) {
+                    rejected.problems().forEach(err::println);
+                    return INVALID;
+                }
+                out.println(describe(result));
+                return OK;
+            }
+        } catch (PublishException | IllegalStateException e) {
+            err.println("import failed, nothing published: " + FieldText.escape(String.valueOf(e.getMessage()), 500));
+            return FAILED;
+        }
+    }
+
+    /** One line for an operator. */
+    public static String describe(PublishResult r) {
+        if (r instanceof PublishResult.Published p) {
+            return "generation " + p.generation() + " (" + p.puts() + " added or changed, " + p.deletes() + " removed)";
+        }
+        if (r instanceof PublishResult.Unchanged u) return "unchanged (generation " + u.generation() + ")";
+        return "rejected: " + ((PublishResult.Rejected) r).problems().size() + " problem(s)";
+    }
+}

@@ -1,0 +1,203 @@
+package io.videolb.config;
+
+import io.videolb.config.csv.CsvConfigReader;
+import io.videolb.config.csv.CsvLimits;
+import io.videolb.config.csv.CsvReadResult;
+import io.videolb.config.publish.DesiredStatePublisher;
+import io.videolb.config.publish.PublishResult;
+import io.videolb.events.Topics;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.TopicAdmin;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * config-service's entry class: ensures the topics, starts the {@link DesiredStatePublisher}
+ * (reads the desired topic to its end), imports a CSV directory if configured, and serves
+ * {@code GET /health} (the process runs) and {@code GET /ready} (read to the end, able to publish)
+ * over Vert.x. {@link #start()} returns when all of that runs; {@link #close()} is prompt and idempotent.
+ */
+public final class ConfigService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
+
+    /**
+     * @param bootstrapServers Kafka bootstrap, {@code host:port[,host:port]}
+     * @param topics           topic names (prefix)
+     * @param importDir        a CSV directory imported once at start (empty: none)
+     * @param httpHost         address the health endpoint binds to
+     * @param httpPort         its port; 0 picks a free one, -1 disables HTTP
+     * @param instanceId       names the Kafka clients; the transactional id is per installation (topic prefix)
+     * @param limits           CSV size and row caps
+     * @param startTimeout     bound for reading the desired topic at start
+     */
+    public record Config(String bootstrapServers, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
+            String instanceId, CsvLimits limits, Duration startTimeout) {
+        public static final int DEFAULT_HTTP_PORT = 8181;
+
+        public Config {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers must be set");
+            Objects.requireNonNull(topics, "topics");
+            importDir = importDir == null ? Optional.empty() : importDir;
+            Objects.requireNonNull(httpHost, "httpHost");
+            if (httpPort < -1 || httpPort > 65535) throw new IllegalArgumentException("http port must be -1..65535, got " + httpPort);
+            Objects.requireNonNull(instanceId, "instanceId");
+            Objects.requireNonNull(limits, "limits");
+            Objects.requireNonNull(startTimeout, "startTimeout");
+        }
+
+        /** Defaults: topics {@code videolb.*}, no import, HTTP on 127.0.0.1:8181, 64 MiB / 2M rows, 120 s start. */
+        public static Config defaults(String bootstrapServers) {
+            return new Config(bootstrapServers, Topics.DEFAULT, Optional.empty(), "127.0.0.1", DEFAULT_HTTP_PORT, "config-service",
+                    CsvLimits.DEFAULT, Duration.ofSeconds(120));
+        }
+
+        public Config withImportDir(Path dir) {
+            return new Config(bootstrapServers, topics, Optional.ofNullable(dir), httpHost, httpPort, instanceId, limits, startTimeout);
+        }
+
+        public Config withHttp(String host, int port) {
+            return new Config(bootstrapServers, topics, importDir, host, port, instanceId, limits, startTimeout);
+        }
+
+        public Config withTopics(Topics t) {
+            return new Config(bootstrapServers, t, importDir, httpHost, httpPort, instanceId, limits, startTimeout);
+        }
+
+        /**
+         * From environment variables: VIDEOLB_BOOTSTRAP (required), VIDEOLB_TOPIC_PREFIX,
+         * VIDEOLB_CONFIG_DIR, VIDEOLB_CONFIG_HTTP_HOST, VIDEOLB_CONFIG_HTTP_PORT,
+         * VIDEOLB_CSV_MAX_BYTES, VIDEOLB_CSV_MAX_ROWS.
+         */
+        public static Config fromEnv(Map<String, String> env) {
+            String bootstrap = env.get("VIDEOLB_BOOTSTRAP");
+            if (bootstrap == null) throw new IllegalArgumentException("VIDEOLB_BOOTSTRAP is not set");
+            Config c = defaults(bootstrap);
+            Topics topics = env.containsKey("VIDEOLB_TOPIC_PREFIX") ? new Topics(env.get("VIDEOLB_TOPIC_PREFIX")) : c.topics();
+            Optional<Path> dir = Optional.ofNullable(env.get("VIDEOLB_CONFIG_DIR")).map(Path::of);
+            CsvLimits limits = new CsvLimits(
+                    number(env, "VIDEOLB_CSV_MAX_BYTES", c.limits().maxFileBytes()),
+                    (int) number(env, "VIDEOLB_CSV_MAX_ROWS", c.limits().maxRows()));
+            return new Config(bootstrap, topics, dir, env.getOrDefault("VIDEOLB_CONFIG_HTTP_HOST", c.httpHost()),
+                    (int) number(env, "VIDEOLB_CONFIG_HTTP_PORT", c.httpPort()), c.instanceId(), limits, c.startTimeout());
+        }
+
+        private static long number(Map<String, String> env, String name, long dflt) {
+            String v = env.get(name);
+            if (v == null) return dflt;
+            try {
+                return Long.parseLong(v.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " must be a number");
+            }
+        }
+    }
+
+    private final Config config;
+    private DesiredStatePublisher publisher;
+    private Vertx vertx;
+    private HttpServer server;
+    private volatile boolean closed;
+
+    public ConfigService(Config config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * Starts everything and returns once running.
+     *
+     * @throws IllegalStateException if the broker cannot be reached, or the import directory is invalid (each problem logged)
+     */
+    public synchronized void start() {
+        if (closed) throw new IllegalStateException("closed");
+        try {
+            TopicAdmin.ensure(config.bootstrapServers(), config.topics());
+            KafkaSettings settings = KafkaSettings.of(config.bootstrapServers(), config.instanceId());
+            publisher = DesiredStatePublisher.start(settings, config.topics(), DesiredStatePublisher.defaultTransactionalId(config.topics()),
+                    config.startTimeout());
+            if (config.importDir().isPresent()) importAtStart(config.importDir().get());
+            if (config.httpPort() >= 0) startHttp();
+            LOG.info("config-service ready: generation {}, http {}", publisher.generation(), config.httpPort() >= 0 ? httpPort() : "off");
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void importAtStart(Path dir) {
+        CsvReadResult r = new CsvConfigReader(config.limits()).read(dir);
+        if (r instanceof CsvReadResult.Invalid invalid) {
+            invalid.problems().forEach(p -> LOG.error("{}", p));
+            throw new IllegalStateException(dir + " is not a valid configuration: " + invalid.problems().size() + " problem(s), nothing published");
+        }
+        CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
+        valid.notes().forEach(n -> LOG.warn("{}", n));
+        PublishResult result = publisher.publish(valid.state(), "import:" + dir, "config-service");
+        LOG.info("import of {}: {}", dir, ConfigCli.describe(result));
+    }
+
+    private void startHttp() {
+        vertx = Vertx.vertx();
+        Router router = Router.router(vertx);
+        router.get("/health").handler(this::health);
+        router.get("/ready").handler(this::ready);
+        try {
+            server = vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost())
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void health(RoutingContext ctx) {
+        ctx.json(new JsonObject().put("status", "UP"));
+    }
+
+    private void ready(RoutingContext ctx) {
+        DesiredStatePublisher p = publisher;
+        boolean ok = p != null && p.ready();
+        JsonObject body = new JsonObject().put("ready", ok).put("generation", p == null ? 0 : p.generation());
+        if (p != null) p.failure().ifPresent(f -> body.put("reason", f));
+        ctx.response().setStatusCode(ok ? 200 : 503);
+        ctx.json(body);
+    }
+
+    /** The publisher (for the admin API); valid after {@link #start()}. */
+    public DesiredStatePublisher publisher() {
+        if (publisher == null) throw new IllegalStateException("not started");
+        return publisher;
+    }
+
+    /** The bound HTTP port (after start; -1 when HTTP is off). */
+    public int httpPort() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    public boolean ready() {
+        return publisher != null && publisher.ready();
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("closing Vert.x: {}", e.toString());
+            }
+        }
+        if (publisher != null) publisher.close();
+    }
+}

@@ -1,0 +1,254 @@
+package io.videolb.config.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.videolb.json.Json;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
+import io.videolb.model.Ipv4Network;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The operator's verbs over the admin API, for the {@code videolb} launcher (picocli wiring is the
+ * launcher's): {@code client set IP MARK}, {@code client rm IP}, {@code import DIR}, {@code status},
+ * {@code explain IP}, {@code plan DIR} and {@code plan client set|rm ...}. Every method prints to
+ * {@code out} (results) or {@code err} (errors, one per line, field named) and returns the exit code:
+ * {@link #OK} 0, {@link #REFUSED} 1 (bad value, 4xx), {@link #USAGE} 2, {@link #UNAVAILABLE} 3
+ * (unreachable, 5xx).
+ */
+public final class CliVerbs {
+    public static final int OK = 0;
+    public static final int REFUSED = 1;
+    public static final int USAGE = 2;
+    public static final int UNAVAILABLE = 3;
+    /** Largest CSV folder the CLI sends (the server has its own limit too). */
+    public static final long MAX_IMPORT_BYTES = 64L * 1024 * 1024;
+    private static final int WRITE_ATTEMPTS = 3;
+    private static final List<String> FILES = List.of("param.csv", "client-list.csv", "fwmark-routing-list.csv", "realserver-backup-list.csv");
+
+    private final AdminClient api;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public CliVerbs(AdminClient api, PrintStream out, PrintStream err) {
+        this.api = api;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** {@code client set IP[/LEN] MARK}: moves a client (retries up to 3 times when someone else wrote in between). */
+    public int clientSet(String client, String mark) {
+        Ipv4Network n;
+        Fwmark m;
+        try {
+            n = Ipv4Network.parse(client);
+            m = Fwmark.parse(mark);
+        } catch (IllegalArgumentException e) {
+            err.println("videolb: " + e.getMessage());
+            return REFUSED;
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode().put("mark", m.value());
+        return write("PUT", clientPath(n), body.toString());
+    }
+
+    /** {@code client rm IP[/LEN]}. */
+    public int clientRm(String client) {
+        Ipv4Network n;
+        try {
+            n = Ipv4Network.parse(client);
+        } catch (IllegalArgumentException e) {
+            err.println("videolb: client: " + e.getMessage());
+            return REFUSED;
+        }
+        return write("DELETE", clientPath(n), null);
+    }
+
+    /** {@code import DIR}: publishes the four CSV files of DIR as one generation. */
+    public int importDir(Path dir) {
+        String body;
+        try {
+            body = filesBody(dir);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("videolb: " + e.getMessage());
+            return REFUSED;
+        }
+        return write("POST", "/api/v1/import", body);
+    }
+
+    /** {@code plan DIR}: what importing DIR would change in the desired state. */
+    public int planDir(Path dir) {
+        try {
+            return plan(filesBody(dir));
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("videolb: " + e.getMessage());
+            return REFUSED;
+        }
+    }
+
+    /** {@code plan client set IP MARK} or {@code plan client rm IP}. */
+    public int planChange(List<String> words) {
+        ObjectNode change = Json.MAPPER.createObjectNode();
+        if (words.size() == 4 && words.get(0).equals("client") && words.get(1).equals("set")) {
+            change.put("op", "client.set").put("client", words.get(2)).put("mark", words.get(3));
+        } else if (words.size() == 3 && words.get(0).equals("client") && words.get(1).equals("rm")) {
+            change.put("op", "client.rm").put("client", words.get(2));
+        } else {
+            err.println("usage: videolb plan DIR | videolb plan client set IP MARK | videolb plan client rm IP");
+            return USAGE;
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.set("change", change);
+        return plan(body.toString());
+    }
+
+    private int plan(String body) {
+        AdminClient.Response r;
+        try {
+            r = api.send("POST", "/api/v1/plan", body, null);
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+        if (!r.ok()) return refused(r);
+        JsonNode p = tree(r.body());
+        JsonNode c = p.path("count");
+        out.println("plan against generation " + p.path("generation").asLong() + ": " + c.path("add").asInt() + " to add, "
+                + c.path("change").asInt() + " to change, " + c.path("remove").asInt() + " to remove");
+        for (JsonNode ch : p.path("changes")) {
+            String op = ch.path("op").asText();
+            String sign = op.equals("add") ? "+" : op.equals("remove") ? "-" : "~";
+            out.println("  " + sign + " " + ch.path("key").asText() + (op.equals("remove") ? "" : " " + ch.path("after")));
+        }
+        return OK;
+    }
+
+    /** {@code status}: desired generation, each director's applied generation and errors, each server's health. */
+    public int status() {
+        AdminClient.Response r;
+        try {
+            r = api.get("/api/v1/status");
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+        if (!r.ok()) return refused(r);
+        JsonNode s = tree(r.body());
+        long g = s.path("generation").asLong();
+        out.println("desired generation " + g);
+        if (s.path("directors").size() == 0) out.println("directors: none reporting");
+        for (JsonNode d : s.path("directors")) {
+            out.println("director " + d.path("director").asText() + " (" + d.path("mode").asText() + "): applied "
+                    + d.path("appliedGeneration").asLong() + (d.path("inSync").asBoolean() ? ", in sync" : ", NOT in sync")
+                    + ", drift repaired " + d.path("driftRepairedTotal").asLong());
+            for (JsonNode e : d.path("errors")) out.println("  error: " + e.asText());
+        }
+        for (JsonNode sv : s.path("servers")) {
+            out.println("server " + sv.path("server").asText() + " " + sv.path("health").asText()
+                    + (sv.hasNonNull("reason") && !sv.path("reason").asText().isEmpty() ? " (" + sv.path("reason").asText() + ")" : ""));
+        }
+        return OK;
+    }
+
+    /** {@code explain IP}: the client's mark, pool and servers with health. */
+    public int explain(String ip) {
+        try {
+            Ipv4Address.parse(ip);
+        } catch (IllegalArgumentException e) {
+            err.println("videolb: client: " + e.getMessage());
+            return REFUSED;
+        }
+        AdminClient.Response r;
+        try {
+            r = api.get("/api/v1/explain?client=" + ip);
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+        if (!r.ok()) return refused(r);
+        JsonNode x = tree(r.body());
+        if (!x.path("steered").asBoolean()) {
+            out.println(ip + ": " + x.path("reason").asText());
+            return OK;
+        }
+        out.println(ip + ": mark " + x.path("mark").asLong() + " (" + x.path("matchedBy").asText() + ")");
+        JsonNode pool = x.path("pool");
+        out.println("pool " + pool.path("mark").asLong() + ", scheduler " + pool.path("scheduler").asText() + ", persistence "
+                + pool.path("persistenceSeconds").asInt() + " s");
+        for (JsonNode sv : pool.path("servers")) {
+            out.println("  server " + sv.path("address").asText() + " weight " + sv.path("weight").asInt() + " " + sv.path("health").asText()
+                    + (sv.has("backup") ? ", backup " + sv.path("backup").asText() + " " + sv.path("backupHealth").asText() : ""));
+        }
+        out.println(x.path("persistence").asText());
+        return OK;
+    }
+
+    // ---- helpers
+
+    private int write(String method, String path, String body) {
+        try {
+            for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+                AdminClient.Response g = api.get("/api/v1/generation");
+                if (!g.ok()) return refused(g);
+                String etag = g.etag().orElse("\"" + tree(g.body()).path("generation").asLong() + "\"");
+                AdminClient.Response r = api.send(method, path, body, etag);
+                if (r.status() == 412 && attempt < WRITE_ATTEMPTS) continue;
+                if (!r.ok()) return refused(r);
+                JsonNode res = tree(r.body());
+                out.println(res.path("changes").asInt() == 0
+                        ? "unchanged (generation " + res.path("generation").asLong() + ")"
+                        : res.path("summary").asText() + ": published generation " + res.path("generation").asLong());
+                return OK;
+            }
+            return REFUSED;
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+    }
+
+    private int unreachable(Exception e) {
+        if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        err.println("videolb: cannot reach the admin API: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        return UNAVAILABLE;
+    }
+
+    private int refused(AdminClient.Response r) {
+        JsonNode e = tree(r.body());
+        String msg = e.path("message").asText("HTTP " + r.status());
+        err.println("videolb: " + msg + " (HTTP " + r.status() + ")");
+        for (JsonNode p : e.path("problems")) {
+            String where = p.path("source").asText() + (p.path("line").asInt() > 0 ? ":" + p.path("line").asInt() : "");
+            err.println("  " + where + ": " + p.path("field").asText() + ": " + p.path("message").asText());
+        }
+        return r.status() >= 500 ? UNAVAILABLE : REFUSED;
+    }
+
+    private static JsonNode tree(String body) {
+        try {
+            return Json.MAPPER.readTree(body == null || body.isEmpty() ? "{}" : body);
+        } catch (IOException e) {
+            return Json.MAPPER.createObjectNode();
+        }
+    }
+
+    private static String clientPath(Ipv4Network n) {
+        return "/api/v1/clients/" + (n.isHost() ? n.address().toString() : n.address() + "/" + n.prefix());
+    }
+
+    private static String filesBody(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + " is not a directory");
+        ObjectNode files = Json.MAPPER.createObjectNode();
+        long total = 0;
+        for (String f : FILES) {
+            Path p = dir.resolve(f);
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + " is missing");
+            total += Files.size(p);
+            if (total > MAX_IMPORT_BYTES) throw new IllegalArgumentException("the CSV files exceed " + MAX_IMPORT_BYTES + " bytes");
+            files.put(f, Files.readString(p, StandardCharsets.UTF_8));
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.set("files", files);
+        return body.toString();
+    }
+}

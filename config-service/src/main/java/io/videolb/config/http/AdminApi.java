@@ -1,0 +1,506 @@
+package io.videolb.config.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.videolb.events.DesiredSnapshot;
+import io.videolb.json.Json;
+import io.videolb.model.DesiredState;
+import io.videolb.model.DesiredStateRules;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
+import io.videolb.model.Ipv4Network;
+import io.videolb.model.Origin;
+import io.videolb.model.Origins;
+import io.videolb.model.Pool;
+import io.videolb.model.Problem;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin REST API ({@code /api/v1}) and the web page, as one Vert.x router.
+ *
+ * <p>Reads answer from the committed snapshot with {@code ETag: "GENERATION"}. Writes need an admin
+ * token and {@code If-Match: "GENERATION"} (428 without, 412 when stale); they run one at a time on a
+ * single writer thread, which re-checks the generation, applies the change to the committed state,
+ * validates the whole next state with the same rules as a CSV import, and publishes it as one
+ * generation through {@link DesiredStore#publishIfGeneration}. Nothing is published unless every
+ * check passed.
+ */
+public final class AdminApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+    private static final Pattern ETAG = Pattern.compile("(?:W/)?\"(0|[1-9][0-9]{0,18})\"");
+    private static final String PRINCIPAL = "videolb.principal";
+    public static final String API = "/api/v1";
+
+    private final DesiredStore store;
+    private final CsvFiles csv;
+    private final ClusterView view;
+    private final TokenFile tokens;
+    private final int bodyLimit;
+    private final int importLimit;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "videolb-api-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ExecutorService readers = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "videolb-api-reader");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public AdminApi(DesiredStore store, CsvFiles csv, ClusterView view, TokenFile tokens, int bodyLimit, int importLimit) {
+        this.store = store;
+        this.csv = csv;
+        this.view = view;
+        this.tokens = tokens;
+        this.bodyLimit = bodyLimit;
+        this.importLimit = importLimit;
+    }
+
+    /** The router: {@code /api/v1/...} behind bearer tokens, and the page at {@code /}. */
+    public Router router(Vertx vertx) {
+        Router r = Router.router(vertx);
+        r.route().handler(this::securityHeaders);
+        r.route(API + "/*").handler(this::authenticate);
+        r.post(API + "/import").handler(BodyHandler.create(false).setBodyLimit(importLimit));
+        r.post(API + "/plan").handler(BodyHandler.create(false).setBodyLimit(importLimit));
+        r.route(API + "/*").handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
+
+        r.get(API + "/whoami").handler(this::whoami);
+        r.get(API + "/generation").handler(this::generation);
+        r.get(API + "/state").handler(this::state);
+        r.get(API + "/params").handler(this::getParams);
+        r.put(API + "/params").handler(ctx -> write(ctx, () -> RequestParser.setParams(RequestParser.object(body(ctx)))));
+        r.get(API + "/clients").handler(this::listClients);
+        for (String path : List.of(API + "/clients/:ip", API + "/clients/:ip/:len")) {
+            r.get(path).handler(this::getClient);
+            r.put(path).handler(ctx -> write(ctx, () -> RequestParser.setClient(clientParam(ctx), RequestParser.object(body(ctx)))));
+            r.delete(path).handler(ctx -> write(ctx, () -> new Change.RemoveClient(clientParam(ctx))));
+        }
+        r.get(API + "/pools").handler(this::listPools);
+        r.get(API + "/pools/:mark").handler(this::getPool);
+        r.put(API + "/pools/:mark").handler(ctx -> write(ctx, () -> RequestParser.setPool(markParam(ctx), RequestParser.object(body(ctx)))));
+        r.delete(API + "/pools/:mark").handler(ctx -> write(ctx, () -> new Change.RemovePool(markParam(ctx))));
+        r.get(API + "/backups").handler(this::listBackups);
+        r.get(API + "/backups/:ip").handler(this::getBackup);
+        r.put(API + "/backups/:ip").handler(ctx -> write(ctx, () -> RequestParser.setBackup(serverParam(ctx), RequestParser.object(body(ctx)))));
+        r.delete(API + "/backups/:ip").handler(ctx -> write(ctx, () -> new Change.RemoveBackup(serverParam(ctx))));
+        r.post(API + "/import").handler(ctx -> write(ctx, () -> importChange(RequestParser.object(body(ctx)))));
+        r.get(API + "/export").handler(this::export);
+        r.get(API + "/export/:file").handler(this::exportFile);
+        r.post(API + "/plan").handler(this::plan);
+        r.get(API + "/status").handler(this::status);
+        r.get(API + "/explain").handler(this::explain);
+        r.get(API + "/audit").handler(this::audit);
+        r.route(API + "/*").handler(ctx -> fail(ctx, ApiException.of(404, "not_found", "no such endpoint: " + ctx.request().method() + " " + RequestParser.printable(ctx.normalizedPath()))));
+        r.route(API + "/*").failureHandler(this::failure);
+
+        r.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
+        return r;
+    }
+
+    // ---- cross-cutting
+
+    private void securityHeaders(RoutingContext ctx) {
+        ctx.response().putHeader("X-Content-Type-Options", "nosniff")
+                .putHeader("X-Frame-Options", "DENY")
+                .putHeader("Referrer-Policy", "no-referrer")
+                .putHeader("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:");
+        ctx.next();
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (h == null || h.isEmpty()) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"videolb\"");
+            fail(ctx, ApiException.of(401, "unauthenticated", "an Authorization: Bearer TOKEN header is required"));
+            return;
+        }
+        Optional<Principal> p = h.regionMatches(true, 0, "Bearer ", 0, 7) ? tokens.authenticate(h.substring(7).strip()) : Optional.empty();
+        if (p.isEmpty()) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"videolb\", error=\"invalid_token\"");
+            fail(ctx, ApiException.of(401, "unauthenticated", "the bearer token is not valid"));
+            return;
+        }
+        ctx.put(PRINCIPAL, p.get());
+        ctx.next();
+    }
+
+    private static Principal principal(RoutingContext ctx) {
+        return ctx.get(PRINCIPAL);
+    }
+
+    private void failure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        if (t instanceof ApiException e) {
+            fail(ctx, e);
+        } else if (ctx.statusCode() == 413) {
+            fail(ctx, ApiException.badFieldStatus(413, "body", "is larger than the limit of " + bodyLimitFor(ctx) + " bytes"));
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            fail(ctx, ApiException.of(ctx.statusCode(), "bad_request", "the request was refused"));
+        } else {
+            LOG.error("admin API failure on {} {}", ctx.request().method(), ctx.normalizedPath(), t);
+            fail(ctx, ApiException.of(500, "internal", "internal error (see the config-service log)"));
+        }
+    }
+
+    private int bodyLimitFor(RoutingContext ctx) {
+        String p = ctx.normalizedPath();
+        return p.endsWith("/import") || p.endsWith("/plan") ? importLimit : bodyLimit;
+    }
+
+    private static void fail(RoutingContext ctx, ApiException e) {
+        if (ctx.response().ended()) return;
+        json(ctx, e.status(), Views.problems(e.status(), e.code(), e.getMessage(), e.problems()));
+    }
+
+    private static void json(RoutingContext ctx, int status, Object body) {
+        if (ctx.response().ended()) return;
+        ctx.response().setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(Json.write(body));
+    }
+
+    private static String etag(long generation) {
+        return "\"" + generation + "\"";
+    }
+
+    private static String body(RoutingContext ctx) {
+        return ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString("UTF-8");
+    }
+
+    /** Runs {@code work} (which may throw ApiException) off the event loop and answers with its JSON, or its error. */
+    private void offLoop(RoutingContext ctx, ExecutorService pool, Callable<Reply> work) {
+        Context context = ctx.vertx().getOrCreateContext();
+        try {
+            pool.execute(() -> {
+                Reply reply;
+                try {
+                    reply = work.call();
+                } catch (ApiException e) {
+                    reply = null;
+                    ApiException err = e;
+                    context.runOnContext(v -> fail(ctx, err));
+                    return;
+                } catch (Exception e) {
+                    LOG.error("admin API request {} {} failed", ctx.request().method(), ctx.normalizedPath(), e);
+                    context.runOnContext(v -> fail(ctx, ApiException.of(503, "unavailable",
+                            "the desired state could not be read or published; nothing was changed unless a generation was returned")));
+                    return;
+                }
+                Reply r = reply;
+                context.runOnContext(v -> {
+                    if (r.generation >= 0) ctx.response().putHeader(HttpHeaders.ETAG, etag(r.generation));
+                    json(ctx, r.status, r.body);
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            fail(ctx, ApiException.of(503, "unavailable", "the admin API is shutting down"));
+        }
+    }
+
+    private record Reply(int status, long generation, Object body) {}
+
+    private DesiredSnapshot snapshot() {
+        return store.current().orElseThrow(() -> ApiException.of(409, "no_state", "no desired state has been published yet: import the CSV files first"));
+    }
+
+    private static void readReply(RoutingContext ctx, long generation, Object body) {
+        String inm = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+        ctx.response().putHeader(HttpHeaders.ETAG, etag(generation));
+        if (inm != null && inm.equals(etag(generation))) {
+            ctx.response().setStatusCode(304).end();
+            return;
+        }
+        json(ctx, 200, body);
+    }
+
+    private void guarded(RoutingContext ctx, Runnable r) {
+        try {
+            r.run();
+        } catch (ApiException e) {
+            fail(ctx, e);
+        }
+    }
+
+    // ---- reads
+
+    private void whoami(RoutingContext ctx) {
+        Principal p = principal(ctx);
+        ObjectNode o = Json.MAPPER.createObjectNode().put("name", p.name()).put("role", p.role().name().toLowerCase(java.util.Locale.ROOT));
+        json(ctx, 200, o);
+    }
+
+    private void generation(RoutingContext ctx) {
+        long g = store.generation();
+        readReply(ctx, g, Json.MAPPER.createObjectNode().put("generation", g));
+    }
+
+    private void state(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            DesiredSnapshot s = snapshot();
+            readReply(ctx, s.generation(), Views.summary(s.generation(), s.state()));
+        });
+    }
+
+    private void getParams(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            DesiredSnapshot s = snapshot();
+            readReply(ctx, s.generation(), s.state().params());
+        });
+    }
+
+    private void listClients(RoutingContext ctx) {
+        String q = ctx.request().getParam("q", "");
+        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = intParam(ctx, "limit", 100, 1, 1000);
+        if (q.length() > 64) throw ApiException.badField("q", "is longer than 64 characters");
+        for (int i = 0; i < q.length(); i++) {
+            if (Character.isISOControl(q.charAt(i))) throw ApiException.badField("q", "contains a control character");
+        }
+        offLoop(ctx, readers, () -> {
+            DesiredSnapshot s = snapshot();
+            return new Reply(200, s.generation(), Views.clients(s.generation(), s.state(), q, offset, limit));
+        });
+    }
+
+    private static int intParam(RoutingContext ctx, String name, int def, int min, int max) {
+        String v = ctx.request().getParam(name);
+        if (v == null || v.isEmpty()) return def;
+        if (!v.matches("[0-9]{1,9}")) throw ApiException.badField(name, "must be a decimal number " + min + ".." + max);
+        int n = Integer.parseInt(v);
+        if (n < min || n > max) throw ApiException.badField(name, "must be " + min + ".." + max);
+        return n;
+    }
+
+    private void getClient(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            Ipv4Network n = clientParam(ctx);
+            DesiredSnapshot s = snapshot();
+            Fwmark m = s.state().clients().get(n);
+            if (m == null) throw ApiException.of(404, "not_found", "client " + n + " is not in the desired state");
+            readReply(ctx, s.generation(), Views.client(n, m));
+        });
+    }
+
+    private void listPools(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            DesiredSnapshot s = snapshot();
+            readReply(ctx, s.generation(), List.copyOf(s.state().pools().values()));
+        });
+    }
+
+    private void getPool(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            Fwmark m = markParam(ctx);
+            DesiredSnapshot s = snapshot();
+            Pool p = s.state().pools().get(m);
+            if (p == null) throw ApiException.of(404, "not_found", "pool " + m + " is not in the desired state");
+            readReply(ctx, s.generation(), p);
+        });
+    }
+
+    private void listBackups(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            DesiredSnapshot s = snapshot();
+            com.fasterxml.jackson.databind.node.ArrayNode a = Json.MAPPER.createArrayNode();
+            s.state().backups().forEach((k, v) -> a.addObject().put("server", k.toString()).put("backup", v.toString()));
+            readReply(ctx, s.generation(), a);
+        });
+    }
+
+    private void getBackup(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            Ipv4Address a = serverParam(ctx);
+            DesiredSnapshot s = snapshot();
+            Ipv4Address b = s.state().backups().get(a);
+            if (b == null) throw ApiException.of(404, "not_found", "server " + a + " has no backup");
+            readReply(ctx, s.generation(), Json.MAPPER.createObjectNode().put("server", a.toString()).put("backup", b.toString()));
+        });
+    }
+
+    private void export(RoutingContext ctx) {
+        offLoop(ctx, readers, () -> {
+            DesiredSnapshot s = snapshot();
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("generation", s.generation());
+            ObjectNode files = o.putObject("files");
+            CsvExport.files(s.state()).forEach(files::put);
+            return new Reply(200, s.generation(), o);
+        });
+    }
+
+    private void exportFile(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            String name = ctx.pathParam("file");
+            if (!CsvFiles.NAMES.contains(name)) throw ApiException.badField("file", "must be one of " + String.join(", ", CsvFiles.NAMES));
+            DesiredSnapshot s = snapshot();
+            String text = CsvExport.files(s.state()).get(name);
+            ctx.response().putHeader(HttpHeaders.ETAG, etag(s.generation()))
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/csv; charset=utf-8")
+                    .putHeader("Content-Disposition", "attachment; filename=\"" + name + "\"")
+                    .end(text);
+        });
+    }
+
+    private void status(RoutingContext ctx) {
+        Optional<DesiredSnapshot> s = store.current();
+        long g = s.map(DesiredSnapshot::generation).orElse(0L);
+        json(ctx, 200, Views.status(g, s.map(DesiredSnapshot::state).orElse(null), view.health(), view.checkers(), view.agents()));
+    }
+
+    private void explain(RoutingContext ctx) {
+        guarded(ctx, () -> {
+            String raw = ctx.request().getParam("client");
+            if (raw == null) throw ApiException.badField("client", "is required (?client=IP)");
+            Ipv4Address a = RequestParser.address(raw, "client");
+            DesiredSnapshot s = snapshot();
+            readReply(ctx, s.generation(), Views.explain(s.generation(), s.state(), a, view.health(), view.agents()));
+        });
+    }
+
+    private void audit(RoutingContext ctx) {
+        guarded(ctx, () -> json(ctx, 200, view.recentAudit(intParam(ctx, "limit", 50, 1, 1000))));
+    }
+
+    // ---- plan and writes
+
+    private void plan(RoutingContext ctx) {
+        offLoop(ctx, readers, () -> {
+            JsonNode body = RequestParser.object(body(ctx));
+            RequestParser.onlyFields(body, "", java.util.Set.of("files", "change"));
+            if (body.has("files") == body.has("change")) throw ApiException.badField("body", "give either files (the four CSV files) or change (one change)");
+            Optional<DesiredSnapshot> cur = store.current();
+            long g = cur.map(DesiredSnapshot::generation).orElse(0L);
+            Change change = body.has("files") ? importChange(body) : RequestParser.change(body.get("change"));
+            DesiredState before = cur.map(DesiredSnapshot::state).orElse(null);
+            if (before == null && !(change instanceof Change.ReplaceAll)) snapshot();
+            DesiredState next = change.applyTo(before);
+            List<Problem> problems = validate(change, next);
+            if (!problems.isEmpty()) throw ApiException.invalid(problems);
+            ObjectNode o = Views.plan(g, before, next);
+            o.put("summary", change.summary());
+            return new Reply(200, g, o);
+        });
+    }
+
+    private Change importChange(JsonNode body) {
+        RequestParser.onlyFields(body, "", java.util.Set.of("files", "source"));
+        Map<String, String> files = RequestParser.files(body, importLimit);
+        CsvFiles.Result r = csv.read(files);
+        if (r instanceof CsvFiles.Invalid inv) throw ApiException.invalid(inv.problems());
+        return new Change.ReplaceAll(((CsvFiles.Parsed) r).state(), "request");
+    }
+
+    /**
+     * The one validator: client changes use the same typed parsers as client-list.csv plus
+     * DesiredStateRules on the whole next state; every other change (params, pools, backups) is
+     * checked by exporting the next state to CSV and reading it back with the CSV reader, so the
+     * API can never accept what an import would refuse. Imports were read by the CSV reader itself.
+     */
+    List<Problem> validate(Change change, DesiredState next) {
+        if (change instanceof Change.ReplaceAll) return List.of();
+        List<Problem> p = DesiredStateRules.check(next, Origins.everywhere(Origin.REQUEST));
+        if (!p.isEmpty()) return p;
+        if (change instanceof Change.SetClient || change instanceof Change.RemoveClient) return List.of();
+        CsvFiles.Result r = csv.read(CsvExport.files(next));
+        if (r instanceof CsvFiles.Invalid inv) return inv.problems();
+        if (!((CsvFiles.Parsed) r).state().equals(next)) {
+            return List.of(Problem.at(Origin.REQUEST, "body", "the change cannot be written as CSV files unchanged"));
+        }
+        return List.of();
+    }
+
+    private void write(RoutingContext ctx, Callable<Change> parse) {
+        Principal who = principal(ctx);
+        if (!who.role().mayWrite()) {
+            fail(ctx, ApiException.of(403, "forbidden", "token '" + who.name() + "' is read-only; writes need an admin token"));
+            return;
+        }
+        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        if (ifMatch == null || ifMatch.isBlank()) {
+            fail(ctx, ApiException.of(428, "precondition_required", "If-Match: \"GENERATION\" is required on writes (read the ETag first)"));
+            return;
+        }
+        Matcher m = ETAG.matcher(ifMatch.strip());
+        if (!m.matches()) {
+            fail(ctx, ApiException.badFieldStatus(400, "If-Match", "must be a quoted generation like \"42\" (the ETag of a read)"));
+            return;
+        }
+        long expected = Long.parseLong(m.group(1));
+        if (store.generation() != expected) {
+            ctx.response().putHeader(HttpHeaders.ETAG, etag(store.generation()));
+            fail(ctx, stale(expected, store.generation()));
+            return;
+        }
+        offLoop(ctx, writer, () -> {
+            Change change = parse.call();
+            Optional<DesiredSnapshot> cur = store.current();
+            long g = cur.map(DesiredSnapshot::generation).orElse(0L);
+            if (g != expected) throw stale(expected, g);
+            if (cur.isEmpty() && !(change instanceof Change.ReplaceAll)) snapshot();
+            DesiredState next = change.applyTo(cur.map(DesiredSnapshot::state).orElse(null));
+            List<Problem> problems = validate(change, next);
+            if (!problems.isEmpty()) throw ApiException.invalid(problems);
+            DesiredStore.Outcome out = store.publishIfGeneration(expected, next, "api:" + change.action(), who.name());
+            if (out instanceof DesiredStore.Published p) {
+                LOG.info("{} by {}: generation {} ({} records)", change.summary(), who.name(), p.generation(), p.changes());
+                return new Reply(200, p.generation(), result(p.generation(), p.changes(), change));
+            }
+            if (out instanceof DesiredStore.Unchanged u) return new Reply(200, u.generation(), result(u.generation(), 0, change));
+            if (out instanceof DesiredStore.Conflict c) throw stale(expected, c.current());
+            throw ApiException.invalid(((DesiredStore.Rejected) out).problems());
+        });
+    }
+
+    private static ApiException stale(long expected, long current) {
+        return ApiException.of(412, "stale", "If-Match \"" + expected + "\" is stale: the desired state is at generation " + current + "; read it again");
+    }
+
+    private static ObjectNode result(long generation, int changes, Change change) {
+        return Json.MAPPER.createObjectNode().put("generation", generation).put("changes", changes).put("summary", change.summary());
+    }
+
+    private static Ipv4Network clientParam(RoutingContext ctx) {
+        return RequestParser.client(ctx.pathParam("ip"), ctx.pathParam("len"));
+    }
+
+    private static Fwmark markParam(RoutingContext ctx) {
+        return RequestParser.mark(ctx.pathParam("mark"), "mark");
+    }
+
+    private static Ipv4Address serverParam(RoutingContext ctx) {
+        return RequestParser.address(ctx.pathParam("ip"), "server");
+    }
+
+    @Override
+    public void close() {
+        writer.shutdown();
+        readers.shutdown();
+        try {
+            if (!writer.awaitTermination(5, TimeUnit.SECONDS)) writer.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        readers.shutdownNow();
+    }
+}

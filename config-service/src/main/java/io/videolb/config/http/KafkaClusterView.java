@@ -1,0 +1,118 @@
+package io.videolb.config.http;
+
+import io.videolb.events.AgentStatus;
+import io.videolb.events.AuditEvent;
+import io.videolb.events.CheckerStatus;
+import io.videolb.events.HealthVerdict;
+import io.videolb.events.Topics;
+import io.videolb.json.Json;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.StateTopicReader;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ClusterView} folded from Kafka with kafka-support's {@link StateTopicReader}: the health
+ * and agent-status topics (compacted, read from offset 0, then followed) and the audit stream
+ * (the last {@value #AUDIT_KEEP} events kept in memory). A malformed record is logged and skipped,
+ * never allowed to stop the reader. Stale health verdicts (sequence not higher) are dropped.
+ */
+public final class KafkaClusterView implements ClusterView, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaClusterView.class);
+    static final int AUDIT_KEEP = 1000;
+
+    private final Topics topics;
+    private final Map<String, HealthVerdict> health = new ConcurrentHashMap<>();
+    private final Map<String, CheckerStatus> checkers = new ConcurrentHashMap<>();
+    private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
+    private final Deque<AuditEvent> audit = new ArrayDeque<>();
+    private final StateTopicReader stateReader;
+    private final StateTopicReader auditReader;
+
+    private KafkaClusterView(KafkaSettings settings, Topics topics, Duration topicWait) {
+        this.topics = topics;
+        this.stateReader = StateTopicReader.start(settings.withClientId(settings.clientId() + "-api-state"),
+                List.of(topics.health(), topics.agentStatus()), this::onState, topicWait);
+        this.auditReader = StateTopicReader.start(settings.withClientId(settings.clientId() + "-api-audit"),
+                List.of(topics.audit()), this::onAudit, topicWait);
+    }
+
+    /** Starts both readers; they wait up to {@code topicWait} for missing topics. */
+    public static KafkaClusterView start(KafkaSettings settings, Topics topics, Duration topicWait) {
+        return new KafkaClusterView(settings, topics, topicWait);
+    }
+
+    /** Waits until both readers have read to the end captured at their start. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!stateReader.awaitCaughtUp(timeout)) return false;
+        return auditReader.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    private void onState(StateTopicReader.StateRecord r) {
+        try {
+            if (r.key() == null) return;
+            if (r.topic().equals(topics.health())) {
+                if (r.key().startsWith(CheckerStatus.KEY_PREFIX)) {
+                    if (r.isTombstone()) checkers.remove(r.key());
+                    else {
+                        CheckerStatus c = Json.read(r.value(), CheckerStatus.class);
+                        checkers.merge(c.checkerId(), c, (old, neu) -> neu.sequence() >= old.sequence() ? neu : old);
+                    }
+                } else if (r.isTombstone()) {
+                    health.remove(r.key());
+                } else {
+                    HealthVerdict v = Json.read(r.value(), HealthVerdict.class);
+                    health.merge(v.server().toString(), v, (old, neu) -> neu.isNewerThan(old) ? neu : old);
+                }
+            } else if (r.topic().equals(topics.agentStatus())) {
+                if (r.isTombstone()) agents.remove(r.key());
+                else agents.put(r.key(), Json.read(r.value(), AgentStatus.class));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("skipping unreadable record {}:{}@{} ({})", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    private void onAudit(StateTopicReader.StateRecord r) {
+        if (r.isTombstone()) return;
+        try {
+            AuditEvent e = Json.read(r.value(), AuditEvent.class);
+            synchronized (audit) {
+                audit.addFirst(e);
+                while (audit.size() > AUDIT_KEEP) audit.removeLast();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("skipping unreadable audit record at offset {} ({})", r.offset(), e.getMessage());
+        }
+    }
+
+    @Override public Map<String, HealthVerdict> health() { return Collections.unmodifiableMap(health); }
+    @Override public Map<String, CheckerStatus> checkers() { return Collections.unmodifiableMap(checkers); }
+    @Override public Map<String, AgentStatus> agents() { return Collections.unmodifiableMap(agents); }
+
+    @Override
+    public List<AuditEvent> recentAudit(int limit) {
+        List<AuditEvent> out = new ArrayList<>();
+        synchronized (audit) {
+            Iterator<AuditEvent> it = audit.iterator();
+            while (it.hasNext() && out.size() < limit) out.add(it.next());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        stateReader.close();
+        auditReader.close();
+    }
+}

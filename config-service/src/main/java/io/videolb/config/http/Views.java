@@ -1,0 +1,240 @@
+package io.videolb.config.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.videolb.events.AgentStatus;
+import io.videolb.events.CheckerStatus;
+import io.videolb.events.DesiredRecords;
+import io.videolb.events.HealthVerdict;
+import io.videolb.json.Json;
+import io.videolb.model.DesiredState;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
+import io.videolb.model.Ipv4Network;
+import io.videolb.model.Pool;
+import io.videolb.model.Problem;
+import io.videolb.model.RealServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** Pure functions from state (and health / agent status) to the API's JSON documents. */
+public final class Views {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    private Views() {}
+
+    public static JsonNode tree(Object value) {
+        return Json.MAPPER.valueToTree(value);
+    }
+
+    public static ObjectNode problems(int status, String code, String message, List<Problem> problems) {
+        ObjectNode o = F.objectNode();
+        o.put("status", status);
+        o.put("error", code);
+        o.put("message", message);
+        ArrayNode a = o.putArray("problems");
+        for (Problem p : problems) {
+            ObjectNode n = a.addObject();
+            n.put("source", p.source());
+            n.put("line", p.line());
+            n.put("field", p.field());
+            n.put("message", p.message());
+        }
+        return o;
+    }
+
+    public static ObjectNode summary(long generation, DesiredState s) {
+        ObjectNode o = F.objectNode();
+        o.put("generation", generation);
+        o.set("params", tree(s.params()));
+        o.set("pools", tree(new ArrayList<>(s.pools().values())));
+        ArrayNode b = o.putArray("backups");
+        s.backups().forEach((k, v) -> b.addObject().put("server", k.toString()).put("backup", v.toString()));
+        o.put("clientCount", s.clients().size());
+        return o;
+    }
+
+    /** One page of clients whose network text or mark contains {@code query} (empty: all), in address order. */
+    public static ObjectNode clients(long generation, DesiredState s, String query, int offset, int limit) {
+        ObjectNode o = F.objectNode();
+        o.put("generation", generation);
+        ArrayNode items = F.arrayNode();
+        int total = 0;
+        String q = query == null ? "" : query.strip();
+        Fwmark markQuery = null;
+        if (q.startsWith("mark:")) {
+            try {
+                markQuery = Fwmark.parse(q.substring(5));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badField("q", "mark:N needs a decimal fwmark");
+            }
+        }
+        for (Map.Entry<Ipv4Network, Fwmark> e : s.clients().entrySet()) {
+            boolean match;
+            if (markQuery != null) match = e.getValue().equals(markQuery);
+            else match = q.isEmpty() || e.getKey().toString().contains(q);
+            if (!match) continue;
+            if (total >= offset && items.size() < limit) items.add(client(e.getKey(), e.getValue()));
+            total++;
+        }
+        o.put("total", total);
+        o.put("offset", offset);
+        o.put("limit", limit);
+        o.set("items", items);
+        return o;
+    }
+
+    public static ObjectNode client(Ipv4Network n, Fwmark m) {
+        return F.objectNode().put("client", CsvExport.clientText(n)).put("network", n.toString()).put("mark", m.value());
+    }
+
+    /** The desired-state difference from {@code before} to {@code after}, entity by entity. */
+    public static ObjectNode plan(long generation, DesiredState before, DesiredState after) {
+        SortedMap<String, String> b = before == null ? new TreeMap<>() : DesiredRecords.encode(before);
+        SortedMap<String, String> a = DesiredRecords.encode(after);
+        SortedMap<String, String> diff = DesiredRecords.diff(b, a);
+        ObjectNode o = F.objectNode();
+        o.put("generation", generation);
+        int add = 0, change = 0, remove = 0;
+        ArrayNode changes = o.putArray("changes");
+        for (Map.Entry<String, String> e : diff.entrySet()) {
+            ObjectNode c = changes.addObject();
+            String old = b.get(e.getKey());
+            String op = e.getValue() == null ? "remove" : old == null ? "add" : "change";
+            if (op.equals("add")) add++; else if (op.equals("change")) change++; else remove++;
+            c.put("op", op);
+            c.put("key", e.getKey());
+            c.set("before", old == null ? F.nullNode() : readTree(old));
+            c.set("after", e.getValue() == null ? F.nullNode() : readTree(e.getValue()));
+        }
+        o.putObject("count").put("add", add).put("change", change).put("remove", remove);
+        return o;
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (Exception e) {
+            return F.textNode(json);
+        }
+    }
+
+    private static String health(Map<String, HealthVerdict> health, Ipv4Address a) {
+        HealthVerdict v = health.get(a.toString());
+        return v == null ? "unknown" : v.verdict().name();
+    }
+
+    /** Where a client address goes: its mark (longest prefix, else the network's default), the pool and its servers with health. */
+    public static ObjectNode explain(long generation, DesiredState s, Ipv4Address client, Map<String, HealthVerdict> health,
+            Map<String, AgentStatus> agents) {
+        ObjectNode o = F.objectNode();
+        o.put("generation", generation);
+        o.put("client", client.toString());
+        Ipv4Network matched = null;
+        for (int prefix = 32; prefix >= 1 && matched == null; prefix--) {
+            int mask = prefix == 32 ? -1 : -1 << (32 - prefix);
+            Ipv4Network n = new Ipv4Network(new Ipv4Address(client.bits() & mask), prefix);
+            if (s.clients().containsKey(n)) matched = n;
+        }
+        Optional<Fwmark> mark = s.markFor(client);
+        if (mark.isEmpty()) {
+            o.put("steered", false);
+            o.put("reason", "outside the clients' network " + s.params().clientNetwork() + " and in no client entry: not steered by videolb");
+            return o;
+        }
+        o.put("steered", true);
+        o.put("mark", mark.get().value());
+        o.put("matchedBy", matched != null ? "client entry " + matched : "default mark of the clients' network " + s.params().clientNetwork());
+        Pool p = s.pools().get(mark.get());
+        if (p == null) {
+            o.put("reason", "mark " + mark.get() + " has no pool");
+            return o;
+        }
+        ObjectNode pool = o.putObject("pool");
+        pool.put("mark", p.mark().value());
+        pool.put("scheduler", p.scheduler().ipvsName());
+        pool.put("persistenceSeconds", s.params().persistenceSeconds());
+        ArrayNode servers = pool.putArray("servers");
+        for (RealServer rs : p.servers()) {
+            ObjectNode n = servers.addObject();
+            n.put("address", rs.address().toString());
+            n.put("weight", rs.weight());
+            n.put("health", health(health, rs.address()));
+            Ipv4Address backup = s.backups().get(rs.address());
+            if (backup != null) {
+                n.put("backup", backup.toString());
+                n.put("backupHealth", health(health, backup));
+            }
+        }
+        ArrayNode directors = o.putArray("directors");
+        for (AgentStatus a : agents.values()) {
+            for (AgentStatus.PoolStatus ps : a.pools()) {
+                if (ps.mark() != p.mark().value()) continue;
+                ObjectNode d = directors.addObject();
+                d.put("director", a.director());
+                d.set("inService", tree(ps.inService()));
+                d.set("substitutions", tree(ps.substitutions()));
+                d.put("panic", ps.panic());
+            }
+        }
+        o.put("persistence", "IPVS picks the server on the client's first connection and keeps it for "
+                + s.params().persistenceSeconds() + " s; the agent does not report persistence templates, so the holding server is not known here");
+        return o;
+    }
+
+    /** Per director: applied generation, drift, errors; per server of the desired state: health. */
+    public static ObjectNode status(long generation, DesiredState s, Map<String, HealthVerdict> health,
+            Map<String, CheckerStatus> checkers, Map<String, AgentStatus> agents) {
+        ObjectNode o = F.objectNode();
+        o.put("generation", generation);
+        ArrayNode ds = o.putArray("directors");
+        for (AgentStatus a : new TreeMap<>(agents).values()) {
+            ObjectNode d = (ObjectNode) tree(a);
+            d.put("inSync", a.appliedGeneration() == generation && a.ok());
+            d.put("behind", Math.max(0, generation - a.appliedGeneration()));
+            ds.add(d);
+        }
+        TreeSet<Ipv4Address> servers = new TreeSet<>();
+        if (s != null) {
+            s.pools().values().forEach(p -> p.servers().forEach(rs -> servers.add(rs.address())));
+            servers.addAll(s.backups().values());
+        }
+        for (String h : health.keySet()) {
+            try {
+                servers.add(Ipv4Address.parse(h));
+            } catch (IllegalArgumentException ignored) {
+                // not an address key
+            }
+        }
+        ArrayNode sv = o.putArray("servers");
+        for (Ipv4Address a : servers) {
+            ObjectNode n = sv.addObject();
+            n.put("server", a.toString());
+            HealthVerdict v = health.get(a.toString());
+            n.put("health", v == null ? "unknown" : v.verdict().name());
+            if (v != null) {
+                n.put("level", v.level().name());
+                n.put("reason", v.reason());
+                n.put("checker", v.checkerId());
+                n.put("observedAtMs", v.observedAtMs());
+            }
+            if (s != null) {
+                ArrayNode pools = n.putArray("pools");
+                s.pools().values().stream().filter(p -> p.hasServer(a)).forEach(p -> pools.add(p.mark().value()));
+                Ipv4Address b = s.backups().get(a);
+                if (b != null) n.put("backup", b.toString());
+                ArrayNode backupOf = n.putArray("backupOf");
+                s.backups().forEach((k, v2) -> { if (v2.equals(a)) backupOf.add(k.toString()); });
+            }
+        }
+        o.set("checkers", tree(new ArrayList<>(new TreeMap<>(checkers).values())));
+        return o;
+    }
+}

@@ -1,0 +1,294 @@
+package io.videolb.config.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.videolb.events.AuditEvent;
+import io.videolb.events.DesiredRecords;
+import io.videolb.events.DesiredSnapshot;
+import io.videolb.events.DesiredStateFolder;
+import io.videolb.events.GenerationMarker;
+import io.videolb.events.Topics;
+import io.videolb.json.Json;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.PublishException;
+import io.videolb.kafka.StateTopicReader;
+import io.videolb.kafka.TransactionalPublisher;
+import io.videolb.model.DesiredState;
+import io.videolb.model.DesiredStateRules;
+import io.videolb.model.Origin;
+import io.videolb.model.Origins;
+import io.videolb.model.Problem;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of the desired-state topic. Holds the committed desired state, rebuilt at
+ * start by folding the topic from offset 0; publishes a new state as the difference to it (changed
+ * records, tombstones, then a {@link GenerationMarker}) plus an {@link AuditEvent}, all in ONE Kafka
+ * transaction, so {@code read_committed} readers see a whole generation or nothing.
+ *
+ * <pre>
+ *   start: init transactions (fences an older writer with the same id, aborts its open transaction)
+ *          -> fold topic from 0 -> caught up -> ready
+ *   publish(next): rules -> diff(encode(current), encode(next)) -> empty? Unchanged
+ *                  -> one transaction [changes..., marker(gen+1), audit] -> current = next
+ *   fenced by a newer writer: re-init, re-fold from 0, retry once
+ * </pre>
+ *
+ * Thread-safe: publishes are serialized ({@code synchronized}); {@link #current()} never blocks on one.
+ */
+public final class DesiredStatePublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DesiredStatePublisher.class);
+    /** Audit events carry before/after of at most this many records (a 100k import would not fit in one Kafka record). */
+    public static final int AUDIT_DETAIL_LIMIT = 500;
+
+    private final KafkaSettings settings;
+    private final Topics topics;
+    private final String transactionalId;
+    private final Duration catchUpTimeout;
+
+    private final Object stateLock = new Object();
+    /** Guarded by stateLock: the entity records of the topic as of {@link #committed}, and the committed snapshot. */
+    private SortedMap<String, String> committedRecords = new TreeMap<>();
+    private volatile DesiredSnapshot committed;
+    private volatile boolean caughtUp;
+    private volatile String failure;
+
+    private TransactionalPublisher tx;
+    private StateTopicReader reader;
+    private boolean closed;
+
+    private DesiredStatePublisher(KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.transactionalId = Objects.requireNonNull(transactionalId, "transactionalId");
+        this.catchUpTimeout = Objects.requireNonNull(catchUpTimeout, "catchUpTimeout");
+    }
+
+    /**
+     * Starts a publisher and returns once it has read the desired topic to its end (the topics must
+     * exist: {@code TopicAdmin.ensure}).
+     *
+     * @param transactionalId stable per config-service installation: a newer instance fences an older one
+     * @throws IllegalStateException if the topic cannot be read within {@code catchUpTimeout} or is damaged
+     */
+    public static DesiredStatePublisher start(KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
+        DesiredStatePublisher p = new DesiredStatePublisher(settings, topics, transactionalId, catchUpTimeout);
+        try {
+            synchronized (p) {
+                p.sync();
+            }
+            return p;
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /** The default transactional id of an installation's config-service: {@code PREFIX-config-service}. */
+    public static String defaultTransactionalId(Topics topics) {
+        return topics.prefix() + "-config-service";
+    }
+
+    /** (Re)starts the producer first, so any older writer is fenced and its open transaction aborted, then folds the topic from 0. */
+    private void sync() {
+        if (reader != null) reader.close();
+        if (tx != null) tx.close();
+        caughtUp = false;
+        tx = new TransactionalPublisher(settings, transactionalId);
+        tx.publish(List.of()); // initTransactions: fences older incarnations before we read their final state
+        DesiredStateFolder folder = new DesiredStateFolder();
+        synchronized (stateLock) {
+            committed = null;
+            committedRecords = new TreeMap<>();
+        }
+        reader = StateTopicReader.start(settings.withClientId(settings.clientId() + "-desired-reader"), List.of(topics.desired()),
+                new StateTopicReader.Listener() {
+                    @Override
+                    public void onRecord(StateTopicReader.StateRecord r) {
+                        Optional<DesiredSnapshot> snap = folder.apply(r.key(), r.value());
+                        if (snap.isPresent()) adopt(snap.get(), folder);
+                    }
+
+                    @Override
+                    public void onCaughtUp() {
+                        synchronized (stateLock) {
+                            // the topic's folded records are the base of the next diff, even if some were never closed by a marker
+                            committedRecords = new TreeMap<>(folder.entities());
+                            SortedMap<String, String> expected = committed == null ? new TreeMap<>() : DesiredRecords.encode(committed.state());
+                            if (!committedRecords.equals(expected)) {
+                                LOG.warn("desired topic {} holds {} entity records that no generation marker closes; the next publish replaces them",
+                                        topics.desired(), DesiredRecords.diff(expected, committedRecords).size());
+                            }
+                            caughtUp = true;
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        failure = "reading " + topics.desired() + " failed: " + error;
+                    }
+                }, catchUpTimeout);
+        try {
+            if (!reader.awaitCaughtUp(catchUpTimeout)) {
+                throw new IllegalStateException("desired topic " + topics.desired() + " not read to its end within " + catchUpTimeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + topics.desired(), e);
+        }
+        failure = null;
+        DesiredSnapshot c = committed;
+        LOG.info("desired state read from {}: generation {} ({} entities)", topics.desired(), c == null ? 0 : c.generation(),
+                committedRecords.size());
+    }
+
+    /** Reader thread: a complete generation arrived; keep it if it is newer than what we hold (e.g. written by another instance). */
+    private void adopt(DesiredSnapshot snap, DesiredStateFolder folder) {
+        synchronized (stateLock) {
+            if (committed == null || snap.generation() > committed.generation()) {
+                committed = snap;
+                if (caughtUp) committedRecords = new TreeMap<>(folder.entities()); // before catch-up, copied once at the end
+            }
+        }
+    }
+
+    /** The last committed generation; empty before the first publication. */
+    public Optional<DesiredSnapshot> current() {
+        return Optional.ofNullable(committed);
+    }
+
+    /** Generation of {@link #current()}, 0 when nothing has been published. */
+    public long generation() {
+        DesiredSnapshot c = committed;
+        return c == null ? 0 : c.generation();
+    }
+
+    /** Ready: read to the end and able to publish. */
+    public boolean ready() {
+        return caughtUp && failure == null && !closed && reader != null && reader.isRunning();
+    }
+
+    /** Why the publisher is not ready, if it knows. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /**
+     * Publishes {@code next} as one generation if it differs from the committed state.
+     *
+     * @param source what made it ("import:DIR", "api")
+     * @param actor  who made it ("cli", a token name, "standalone")
+     * @throws PublishException if Kafka did not commit the transaction (then nothing is visible)
+     */
+    public synchronized PublishResult publish(DesiredState next, String source, String actor) {
+        return publish(-1, next, source, actor);
+    }
+
+    /**
+     * As {@link #publish}, but only if the committed generation is {@code expectedGeneration}
+     * (0: nothing published yet).
+     *
+     * @throws GenerationConflictException if it is not; nothing is written
+     */
+    public synchronized PublishResult publishIfGeneration(long expectedGeneration, DesiredState next, String source, String actor) {
+        if (expectedGeneration < 0) throw new IllegalArgumentException("expected generation must be >= 0");
+        return publish(expectedGeneration, next, source, actor);
+    }
+
+    private PublishResult publish(long expected, DesiredState next, String source, String actor) {
+        Objects.requireNonNull(next, "next");
+        if (closed) throw new IllegalStateException("publisher is closed");
+        if (!caughtUp || failure != null) sync();
+        try {
+            return attempt(expected, next, source, actor);
+        } catch (PublishException e) {
+            if (!e.isFenced()) throw e;
+            LOG.warn("publisher {} was fenced by another writer; re-reading {} and retrying once", transactionalId, topics.desired());
+            sync();
+            return attempt(expected, next, source, actor);
+        }
+    }
+
+    private PublishResult attempt(long expected, DesiredState next, String source, String actor) {
+        DesiredSnapshot before;
+        SortedMap<String, String> beforeRecords;
+        synchronized (stateLock) {
+            before = committed;
+            beforeRecords = committedRecords;
+        }
+        long generation = before == null ? 0 : before.generation();
+        if (expected >= 0 && expected != generation) throw new GenerationConflictException(expected, generation);
+
+        List<Problem> problems = DesiredStateRules.check(next, Origins.everywhere(new Origin(source, 0)));
+        if (!problems.isEmpty()) return new PublishResult.Rejected(generation, problems.stream().sorted().toList());
+
+        SortedMap<String, String> after = DesiredRecords.encode(next);
+        SortedMap<String, String> changes = DesiredRecords.diff(beforeRecords, after);
+        if (changes.isEmpty()) {
+            LOG.info("{} by {}: unchanged at generation {}", source, actor, generation);
+            return new PublishResult.Unchanged(generation);
+        }
+        long nextGeneration = generation + 1;
+        long now = System.currentTimeMillis();
+        GenerationMarker marker = new GenerationMarker(nextGeneration, DesiredRecords.digest(after), after.size(), changes.size(), source, actor, now);
+        int puts = (int) changes.values().stream().filter(Objects::nonNull).count();
+        int deletes = changes.size() - puts;
+
+        List<TransactionalPublisher.Entry> batch = new ArrayList<>(changes.size() + 2);
+        changes.forEach((k, v) -> batch.add(new TransactionalPublisher.Entry(topics.desired(), k, v)));
+        batch.add(new TransactionalPublisher.Entry(topics.desired(), DesiredRecords.GENERATION, Json.write(marker)));
+        batch.add(new TransactionalPublisher.Entry(topics.audit(), "generation/" + nextGeneration,
+                Json.write(audit(marker, beforeRecords, changes, puts, deletes))));
+        long t0 = System.nanoTime();
+        tx.publish(batch);
+        DesiredSnapshot snap = new DesiredSnapshot(nextGeneration, next, marker);
+        synchronized (stateLock) {
+            committed = snap;
+            committedRecords = after;
+        }
+        LOG.info("{} by {}: generation {} committed ({} puts, {} deletes, {} entities) in {} ms", source, actor, nextGeneration, puts, deletes,
+                after.size(), (System.nanoTime() - t0) / 1_000_000);
+        return new PublishResult.Published(nextGeneration, changes.size(), puts, deletes, snap);
+    }
+
+    private static AuditEvent audit(GenerationMarker m, Map<String, String> before, SortedMap<String, String> changes, int puts, int deletes) {
+        ObjectNode b = Json.MAPPER.createObjectNode();
+        ObjectNode a = Json.MAPPER.createObjectNode();
+        int n = 0;
+        for (Map.Entry<String, String> e : changes.entrySet()) {
+            if (n++ >= AUDIT_DETAIL_LIMIT) break;
+            b.set(e.getKey(), node(before.get(e.getKey())));
+            a.set(e.getKey(), node(e.getValue()));
+        }
+        String summary = puts + " records added or changed, " + deletes + " removed; " + m.entities() + " entities"
+                + (changes.size() > AUDIT_DETAIL_LIMIT ? "; before/after list the first " + AUDIT_DETAIL_LIMIT + " of " + changes.size() + " changes" : "");
+        return new AuditEvent(m.actor(), m.publishedAtMs(), m.source(), summary, m.generation(), b, a);
+    }
+
+    private static JsonNode node(String json) {
+        if (json == null) return Json.MAPPER.nullNode();
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (java.io.IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(json);
+        }
+    }
+
+    /** Stops the reader and the producer; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (reader != null) reader.close();
+        if (tx != null) tx.close();
+    }
+}

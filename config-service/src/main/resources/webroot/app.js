@@ -1,0 +1,205 @@
+'use strict';
+// videolb admin page: plain JS, no build step. The token stays in sessionStorage of this tab.
+(function () {
+  const API = '/api/v1';
+  const PAGE = 100;
+  let token = sessionStorage.getItem('videolb.token') || '';
+  let generation = -1;
+  let offset = 0;
+  let total = 0;
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  async function call(method, path, body, ifMatch) {
+    const headers = { 'Authorization': 'Bearer ' + token, 'Accept': 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (ifMatch) headers['If-Match'] = ifMatch;
+    const r = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = null; }
+    return { status: r.status, etag: r.headers.get('ETag'), data };
+  }
+
+  function problemText(d) {
+    if (!d) return 'request failed';
+    const p = (d.problems || []).map((x) => x.field + ': ' + x.message);
+    return p.length ? p.join('; ') : d.message;
+  }
+
+  async function signIn(ev) {
+    if (ev) ev.preventDefault();
+    if ($('token').value) token = $('token').value.trim();
+    const r = await call('GET', '/whoami');
+    if (r.status !== 200) {
+      $('login-error').textContent = r.status === 401 ? 'token not accepted' : 'API error ' + r.status;
+      return;
+    }
+    sessionStorage.setItem('videolb.token', token);
+    $('whoami').textContent = r.data.name + ' (' + r.data.role + ')';
+    $('login-box').hidden = true;
+    $('app').hidden = false;
+    await refresh(true);
+    setInterval(poll, 2000);
+  }
+
+  async function poll() {
+    const r = await call('GET', '/generation');
+    if (r.status === 200 && r.data.generation !== generation) await refresh(true);
+    else await refreshLive();
+  }
+
+  async function refresh(all) {
+    const s = await call('GET', '/state');
+    if (s.status === 409) { $('generation').textContent = 'no desired state yet (import the CSV files)'; return; }
+    if (s.status !== 200) return;
+    generation = s.data.generation;
+    $('generation').textContent = 'generation ' + generation;
+    const st = await call('GET', '/status');
+    renderPools(s.data, st.status === 200 ? st.data : { servers: [], directors: [] });
+    renderMarks(s.data);
+    if (all) await loadClients();
+    await refreshLive(st);
+  }
+
+  async function refreshLive(st) {
+    if (!st) st = await call('GET', '/status');
+    if (st.status === 200) renderDirectors(st.data);
+    const a = await call('GET', '/audit?limit=20');
+    if (a.status === 200) renderAudit(a.data);
+  }
+
+  function renderPools(state, status) {
+    const health = {};
+    (status.servers || []).forEach((s) => { health[s.server] = s; });
+    const box = $('pools');
+    box.replaceChildren();
+    const backups = {};
+    (state.backups || []).forEach((b) => { backups[b.server] = b.backup; });
+    state.pools.forEach((p) => {
+      const d = el('div', null, 'pool');
+      d.id = 'pool-' + p.mark;
+      d.appendChild(el('h3', 'mark ' + p.mark + ' \u00b7 ' + p.scheduler + (p.mark === state.params.defaultMark ? ' \u00b7 default' : '')));
+      const t = el('table');
+      const hr = el('tr');
+      ['Server', 'Weight', 'Health', 'Backup', 'Backup health'].forEach((h) => hr.appendChild(el('th', h)));
+      t.appendChild(hr);
+      p.servers.forEach((rs) => {
+        const tr = el('tr');
+        const h = health[rs.address] ? health[rs.address].health : 'unknown';
+        const b = backups[rs.address];
+        const bh = b && health[b] ? health[b].health : 'unknown';
+        tr.appendChild(el('td', rs.address));
+        tr.appendChild(el('td', rs.weight));
+        tr.appendChild(el('td', h, h));
+        tr.appendChild(el('td', b || '-'));
+        tr.appendChild(el('td', b ? bh : '', b ? bh : ''));
+        t.appendChild(tr);
+      });
+      d.appendChild(t);
+      box.appendChild(d);
+    });
+  }
+
+  function renderMarks(state) {
+    const sel = $('move-mark');
+    const keep = sel.value;
+    sel.replaceChildren();
+    state.pools.forEach((p) => {
+      const o = el('option', p.mark);
+      o.value = String(p.mark);
+      sel.appendChild(o);
+    });
+    if (keep) sel.value = keep;
+  }
+
+  async function loadClients(ev) {
+    if (ev) { ev.preventDefault(); offset = 0; }
+    const q = encodeURIComponent($('clients-search').value.trim());
+    const r = await call('GET', '/clients?q=' + q + '&offset=' + offset + '&limit=' + PAGE);
+    const body = $('clients-table').tBodies[0];
+    if (r.status !== 200) { body.replaceChildren(); $('clients-total').textContent = problemText(r.data); return; }
+    total = r.data.total;
+    $('clients-total').textContent = '(' + total + ')';
+    $('clients-page').textContent = total === 0 ? '0' : (offset + 1) + '\u2013' + Math.min(offset + PAGE, total);
+    const rows = document.createDocumentFragment();
+    r.data.items.forEach((c) => {
+      const tr = el('tr');
+      tr.dataset.client = c.client;
+      tr.appendChild(el('td', c.client));
+      tr.appendChild(el('td', c.mark));
+      tr.addEventListener('click', () => { $('move-ip').value = c.client; $('move-mark').value = String(c.mark); });
+      rows.appendChild(tr);
+    });
+    body.replaceChildren(rows);
+  }
+
+  function renderDirectors(st) {
+    const body = $('directors').tBodies[0];
+    body.replaceChildren();
+    const alerts = $('alerts');
+    alerts.replaceChildren();
+    (st.directors || []).forEach((d) => {
+      const tr = el('tr');
+      tr.appendChild(el('td', d.director));
+      tr.appendChild(el('td', d.mode));
+      tr.appendChild(el('td', d.appliedGeneration));
+      tr.appendChild(el('td', d.inSync ? 'yes' : 'no', d.inSync ? 'ok' : 'error'));
+      tr.appendChild(el('td', (d.errors || []).join('; ')));
+      body.appendChild(tr);
+      (d.errors || []).forEach((e) => alerts.appendChild(el('li', d.director + ': ' + e, 'error')));
+      (d.pools || []).filter((p) => p.panic).forEach((p) => alerts.appendChild(el('li', d.director + ': pool ' + p.mark + ' in panic (fail open)', 'error')));
+    });
+    (st.servers || []).filter((s) => s.health === 'DOWN').forEach((s) =>
+      alerts.appendChild(el('li', 'server ' + s.server + ' DOWN' + (s.reason ? ': ' + s.reason : ''), 'error')));
+    (st.checkers || []).filter((c) => c.degraded).forEach((c) =>
+      alerts.appendChild(el('li', 'checker ' + c.checkerId + ' degraded: ' + c.reason, 'error')));
+    if (!alerts.children.length) alerts.appendChild(el('li', 'no alerts', 'muted'));
+  }
+
+  function renderAudit(events) {
+    const body = $('audit').tBodies[0];
+    body.replaceChildren();
+    events.forEach((e) => {
+      const tr = el('tr');
+      tr.appendChild(el('td', new Date(e.atMs).toLocaleString()));
+      tr.appendChild(el('td', e.actor));
+      tr.appendChild(el('td', e.action));
+      tr.appendChild(el('td', e.generation));
+      tr.appendChild(el('td', e.summary));
+      body.appendChild(tr);
+    });
+  }
+
+  async function move(ev) {
+    ev.preventDefault();
+    const ip = $('move-ip').value.trim();
+    const mark = $('move-mark').value;
+    const out = $('move-result');
+    out.className = '';
+    out.textContent = 'publishing\u2026';
+    const g = await call('GET', '/generation');
+    const path = '/clients/' + ip.split('/').map(encodeURIComponent).join('/');
+    const r = await call('PUT', path, { mark: mark }, g.etag);
+    if (r.status === 200) {
+      out.className = 'ok';
+      out.textContent = r.data.summary + ' (generation ' + r.data.generation + ')';
+      await refresh(true);
+    } else {
+      out.className = 'error';
+      out.textContent = 'refused (' + r.status + '): ' + problemText(r.data);
+    }
+  }
+
+  $('login').addEventListener('submit', signIn);
+  $('move').addEventListener('submit', move);
+  $('clients-form').addEventListener('submit', loadClients);
+  $('clients-prev').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); loadClients(); });
+  $('clients-next').addEventListener('click', () => { if (offset + PAGE < total) { offset += PAGE; loadClients(); } });
+  if (token) signIn();
+})();

@@ -1,0 +1,82 @@
+package io.videolb.config.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.videolb.model.Ipv4Network;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web page in headless Chromium (Debian's chromium + chromium-driver): it loads, shows the
+ * example cluster, moves a client, and the change is in the desired state the API serves.
+ * Fails loudly (no skip) when /usr/bin/chromium or /usr/bin/chromedriver is missing.
+ */
+class WebPageIT {
+
+    @Test
+    void shouldShowTheExampleClusterAndMoveAClientFromThePage() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        Path driverBin = Path.of("/usr/bin/chromedriver");
+        assertThat(chromium).as("Debian package chromium is needed").isExecutable();
+        assertThat(driverBin).as("Debian package chromium-driver is needed").isExecutable();
+        try (ApiFixture fx = new ApiFixture("webpage")) {
+            long g = fx.importExample();
+            Path profile = Files.createTempDirectory(fx.dir, "chromium-profile");
+            ChromeOptions o = new ChromeOptions();
+            o.setBinary(chromium.toFile());
+            o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + profile, "--window-size=1280,1400");
+            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driverBin.toFile()).usingAnyFreePort().build();
+            WebDriver driver = new ChromeDriver(service, o);
+            try {
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+                driver.get(fx.base + "/");
+                driver.findElement(By.id("token")).sendKeys(fx.adminToken);
+                driver.findElement(By.id("login-submit")).click();
+                wait.until(d -> d.findElement(By.id("generation")).getText().equals("generation " + g));
+                wait.until(d -> d.findElements(By.cssSelector("#pools .pool")).size() == 3);
+                assertThat(driver.findElement(By.id("pool-20")).getText()).contains("192.0.2.12", "192.0.2.13", "wlc", "192.0.2.22");
+                wait.until(d -> d.findElements(By.cssSelector("#clients-table tbody tr")).size() == 3);
+                assertThat(driver.findElement(By.id("clients-table")).getText()).contains("203.0.113.21", "203.0.113.23");
+
+                WebElement search = driver.findElement(By.id("clients-search"));
+                search.sendKeys("203.0.113.23");
+                search.submit();
+                wait.until(d -> d.findElements(By.cssSelector("#clients-table tbody tr")).size() == 1);
+                driver.findElement(By.cssSelector("#clients-table tbody tr")).click();
+                assertThat(driver.findElement(By.id("move-ip")).getAttribute("value")).isEqualTo("203.0.113.23");
+                new Select(driver.findElement(By.id("move-mark"))).selectByValue("10");
+                driver.findElement(By.id("move-submit")).click();
+                wait.until(d -> d.findElement(By.id("move-result")).getText().contains("generation " + (g + 1)));
+                assertThat(fx.store.current().orElseThrow().state().clients().get(Ipv4Network.parse("203.0.113.23")).value()).isEqualTo(10);
+                assertThat(io.videolb.json.Json.MAPPER.readTree(fx.reader.get("/api/v1/clients/203.0.113.23").body()).path("mark").asLong()).isEqualTo(10);
+                wait.until(d -> d.findElement(By.id("audit")).getText().contains("ops"));
+
+                driver.findElement(By.id("move-ip")).clear();
+                driver.findElement(By.id("move-ip")).sendKeys("203.0.113.23\r\n; reboot");
+                driver.findElement(By.id("move-submit")).click();
+                wait.until(d -> d.findElement(By.id("move-result")).getText().startsWith("refused"));
+                assertThat(fx.store.generation()).isEqualTo(g + 1);
+
+                Path shot = Path.of("target", "webpage.png");
+                Files.createDirectories(shot.getParent());
+                Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+                assertThat(Files.size(shot)).isPositive();
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package io.videolb.health;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.videolb.events.DesiredSnapshot;
+import io.videolb.events.HealthVerdict;
+import io.videolb.events.ProbeLevel;
+import io.videolb.events.Topics;
+import io.videolb.events.Verdict;
+import io.videolb.health.kafka.DesiredReader;
+import io.videolb.health.kafka.HealthTopicMember;
+import io.videolb.health.kafka.KafkaVerdictSink;
+import io.videolb.kafka.TopicAdmin;
+import io.videolb.health.probe.ProbeResult;
+import io.videolb.health.probe.Prober;
+import io.videolb.health.schedule.ProbeScheduler;
+import io.videolb.health.schedule.SequenceClock;
+import io.videolb.health.schedule.Target;
+import io.videolb.model.Ipv4Address;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The health service: reads the desired state, probes the real and backup servers of the
+ * partitions this instance owns, publishes verdicts to the health topic, serves {@code /metrics}
+ * and {@code /health}. Composition root: every part is made here with {@code new}.
+ *
+ * <pre>{@code
+ * try (HealthService hs = new HealthService(HealthService.Config.defaults("127.0.0.1:9092"))) {
+ *     hs.start();   // returns once the HTTP endpoint listens and the Kafka readers run
+ * }
+ * }</pre>
+ */
+public final class HealthService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthService.class);
+
+    /**
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param topics           topic names (prefix)
+     * @param checkerId        this instance's id in verdicts and {@code checker/ID}
+     * @param groupId          consumer group shared by all health-service instances of one installation
+     * @param httpHost         where {@code /metrics} and {@code /health} listen
+     * @param httpPort         0 picks a free port ({@link #httpPort()})
+     * @param defaults         probe settings of pools without their own
+     * @param pools            probe settings by fwmark
+     * @param endpoints        where to really connect for a server (tests: loopback addresses and ports)
+     * @param massFailureShare share of failing servers (0..1] above which the known-good target is probed before "down"
+     * @param knownGood        known-good target for the self-check (null: none, mass "down" is published)
+     * @param refreshInterval  every verdict is republished this often
+     * @param sessionTimeout   how long a dead instance keeps its partitions before another takes over
+     */
+    public record Config(
+            String bootstrapServers,
+            Topics topics,
+            String checkerId,
+            String groupId,
+            String httpHost,
+            int httpPort,
+            ProbeSettings defaults,
+            Map<Long, ProbeSettings> pools,
+            Map<Ipv4Address, Endpoint> endpoints,
+            double massFailureShare,
+            Endpoint knownGood,
+            Duration refreshInterval,
+            Duration sessionTimeout) {
+
+        public Config {
+            Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            Objects.requireNonNull(topics, "topics");
+            Objects.requireNonNull(defaults, "defaults");
+            if (checkerId == null || !checkerId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                throw new IllegalArgumentException("checkerId must be 1-64 of [A-Za-z0-9._-]: '" + checkerId + "'");
+            }
+            if (groupId == null || groupId.isBlank()) groupId = topics.prefix() + ".health-checkers";
+            if (httpHost == null) httpHost = "127.0.0.1";
+            Ipv4Address.parse(httpHost); // literal address only, never a name
+            if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("httpPort must be 0..65535, got " + httpPort);
+            pools = Map.copyOf(pools == null ? Map.of() : pools);
+            endpoints = Map.copyOf(endpoints == null ? Map.of() : endpoints);
+            if (!(massFailureShare > 0 && massFailureShare <= 1)) {
+                throw new IllegalArgumentException("massFailureShare must be in (0,1], got " + massFailureShare);
+            }
+            if (refreshInterval == null) refreshInterval = Duration.ofSeconds(30);
+            if (refreshInterval.toMillis() < 100) throw new IllegalArgumentException("refreshInterval must be at least 100 ms");
+            if (sessionTimeout == null) sessionTimeout = Duration.ofSeconds(10);
+        }
+
+        public static Config defaults(String bootstrapServers) {
+            return new Config(bootstrapServers, Topics.DEFAULT, defaultCheckerId(), null, "127.0.0.1", 9102, ProbeSettings.DEFAULT,
+                    Map.of(), Map.of(), 0.5, null, Duration.ofSeconds(30), Duration.ofSeconds(10));
+        }
+
+        public ProbeSettings settingsFor(long mark) {
+            return pools.getOrDefault(mark, defaults);
+        }
+
+        public Config withTopics(Topics t) {
+            return new Config(bootstrapServers, t, checkerId, null, httpHost, httpPort, defaults, pools, endpoints, massFailureShare, knownGood, refreshInterval, sessionTimeout);
+        }
+
+        public Config withChecker(String id, int port) {
+            return new Config(bootstrapServers, topics, id, groupId, httpHost, port, defaults, pools, endpoints, massFailureShare, knownGood, refreshInterval, sessionTimeout);
+        }
+
+        public Config withProbing(ProbeSettings d, Map<Long, ProbeSettings> p, Map<Ipv4Address, Endpoint> e) {
+            return new Config(bootstrapServers, topics, checkerId, groupId, httpHost, httpPort, d, p, e, massFailureShare, knownGood, refreshInterval, sessionTimeout);
+        }
+
+        public Config withSelfCheck(double share, Endpoint good) {
+            return new Config(bootstrapServers, topics, checkerId, groupId, httpHost, httpPort, defaults, pools, endpoints, share, good, refreshInterval, sessionTimeout);
+        }
+
+        public Config withTimes(Duration refresh, Duration session) {
+            return new Config(bootstrapServers, topics, checkerId, groupId, httpHost, httpPort, defaults, pools, endpoints, massFailureShare, knownGood, refresh, session);
+        }
+
+        /**
+         * From environment variables (every one optional except the bootstrap servers):
+         * {@code VIDEOLB_BOOTSTRAP}, {@code VIDEOLB_TOPIC_PREFIX}, {@code VIDEOLB_HEALTH_CHECKER_ID},
+         * {@code VIDEOLB_HEALTH_HTTP_HOST}, {@code VIDEOLB_HEALTH_HTTP_PORT}, {@code VIDEOLB_HEALTH_LEVEL} (TCP|RTMP|HLS),
+         * {@code VIDEOLB_HEALTH_RTMP_PORT}, {@code VIDEOLB_HEALTH_HTTP_PROBE_PORT}, {@code VIDEOLB_HEALTH_INTERVAL_MS},
+         * {@code VIDEOLB_HEALTH_TIMEOUT_MS}, {@code VIDEOLB_HEALTH_RISE}, {@code VIDEOLB_HEALTH_FALL},
+         * {@code VIDEOLB_HEALTH_DWELL_MS}, {@code VIDEOLB_HEALTH_HLS_PATH}, per pool {@code VIDEOLB_HEALTH_POOL_<MARK>_LEVEL}
+         * and {@code VIDEOLB_HEALTH_POOL_<MARK>_HLS_PATH}, {@code VIDEOLB_HEALTH_ENDPOINTS} (SERVER=IP:RTMP:HTTP,...),
+         * {@code VIDEOLB_HEALTH_MASS_SHARE}, {@code VIDEOLB_HEALTH_KNOWN_GOOD} (IP:RTMP:HTTP),
+         * {@code VIDEOLB_HEALTH_REFRESH_MS}, {@code VIDEOLB_HEALTH_SESSION_TIMEOUT_MS}. Errors name the variable.
+         */
+        public static Config fromEnv(Map<String, String> env) {
+            String bootstrap = env.get("VIDEOLB_BOOTSTRAP");
+            if (bootstrap == null || bootstrap.isBlank()) throw new IllegalArgumentException("VIDEOLB_BOOTSTRAP is required");
+            Config c = defaults(bootstrap);
+            Topics topics = env.containsKey("VIDEOLB_TOPIC_PREFIX") ? new Topics(env.get("VIDEOLB_TOPIC_PREFIX")) : Topics.DEFAULT;
+            ProbeSettings d = settings(env, "VIDEOLB_HEALTH_", ProbeSettings.DEFAULT);
+            Map<Long, ProbeSettings> pools = new HashMap<>();
+            for (String k : env.keySet()) {
+                var m = java.util.regex.Pattern.compile("VIDEOLB_HEALTH_POOL_([0-9]{1,10})_.*").matcher(k);
+                if (m.matches()) {
+                    long mark = Long.parseLong(m.group(1));
+                    pools.computeIfAbsent(mark, x -> settings(env, "VIDEOLB_HEALTH_POOL_" + x + "_", d));
+                }
+            }
+            Map<Ipv4Address, Endpoint> eps = new HashMap<>();
+            String list = env.getOrDefault("VIDEOLB_HEALTH_ENDPOINTS", "");
+            for (String item : list.split(",")) {
+                if (item.isBlank()) continue;
+                String[] kv = item.strip().split("=", 2);
+                if (kv.length != 2) throw new IllegalArgumentException("VIDEOLB_HEALTH_ENDPOINTS: expected SERVER=IP:RTMP:HTTP, got '" + item + "'");
+                eps.put(Ipv4Address.parse(kv[0]), Endpoint.parse(kv[1], "VIDEOLB_HEALTH_ENDPOINTS"));
+            }
+            String good = env.get("VIDEOLB_HEALTH_KNOWN_GOOD");
+            return new Config(bootstrap, topics, env.getOrDefault("VIDEOLB_HEALTH_CHECKER_ID", c.checkerId()), env.get("VIDEOLB_HEALTH_GROUP"),
+                    env.getOrDefault("VIDEOLB_HEALTH_HTTP_HOST", "127.0.0.1"), intVar(env, "VIDEOLB_HEALTH_HTTP_PORT", 9102), d, pools, eps,
+                    Double.parseDouble(env.getOrDefault("VIDEOLB_HEALTH_MASS_SHARE", "0.5")),
+                    good == null ? null : Endpoint.parse(good, "VIDEOLB_HEALTH_KNOWN_GOOD"),
+                    Duration.ofMillis(intVar(env, "VIDEOLB_HEALTH_REFRESH_MS", 30_000)),
+                    Duration.ofMillis(intVar(env, "VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", 10_000)));
+        }
+
+        private static ProbeSettings settings(Map<String, String> env, String p, ProbeSettings base) {
+            try {
+                return new ProbeSettings(
+                        ProbeLevel.valueOf(env.getOrDefault(p + "LEVEL", base.level().name())),
+                        intVar(env, p + "RTMP_PORT", base.rtmpPort()),
+                        intVar(env, p + "HTTP_PROBE_PORT", base.httpPort()),
+                        Duration.ofMillis(intVar(env, p + "INTERVAL_MS", (int) base.interval().toMillis())),
+                        Duration.ofMillis(intVar(env, p + "TIMEOUT_MS", (int) base.timeout().toMillis())),
+                        intVar(env, p + "RISE", base.rise()),
+                        intVar(env, p + "FALL", base.fall()),
+                        Duration.ofMillis(intVar(env, p + "DWELL_MS", (int) base.minDwell().toMillis())),
+                        env.getOrDefault(p + "HLS_PATH", base.hlsPath()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(p + "*: " + e.getMessage(), e);
+            }
+        }
+
+        private static int intVar(Map<String, String> env, String name, int dflt) {
+            String v = env.get(name);
+            if (v == null) return dflt;
+            if (!v.matches("[0-9]{1,9}")) throw new IllegalArgumentException(name + " must be a decimal number, got '" + v + "'");
+            return Integer.parseInt(v);
+        }
+
+        private static String defaultCheckerId() {
+            String n = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+            String id = n.replaceAll("[^A-Za-z0-9._-]", "-");
+            return id.isEmpty() ? "checker" : id.substring(0, Math.min(64, id.length())).replaceFirst("^[^A-Za-z0-9]", "c");
+        }
+    }
+
+    private final Config config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final SequenceClock sequences = SequenceClock.system();
+    private final AtomicReference<DesiredSnapshot> desired = new AtomicReference<>();
+    private final AtomicReference<Set<Integer>> owned = new AtomicReference<>(Set.of());
+    private final AtomicInteger up = new AtomicInteger();
+    private final AtomicInteger down = new AtomicInteger();
+    private final AtomicInteger unknown = new AtomicInteger();
+    private final AtomicInteger degraded = new AtomicInteger();
+    private volatile int partitionCount = 1;
+    private Vertx vertx;
+    private Context context;
+    private Prober prober;
+    private ProbeScheduler scheduler;
+    private KafkaVerdictSink sink;
+    private HealthTopicMember member;
+    private DesiredReader reader;
+    private HttpServer http;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    public HealthService(Config config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Starts everything; returns when the HTTP endpoint listens and the Kafka readers run. */
+    public synchronized HealthService start() throws Exception {
+        if (started) return this;
+        started = true;
+        TopicAdmin.ensure(config.bootstrapServers(), config.topics());
+        vertx = Vertx.vertx();
+        context = vertx.getOrCreateContext();
+        Map<ProbeLevel, Timer[]> steps = new LinkedHashMap<>();
+        for (ProbeLevel l : ProbeLevel.values()) {
+            steps.put(l, new Timer[] {timer("videolb.health.probe.step", l, "ok"), timer("videolb.health.probe.step", l, "fail")});
+        }
+        prober = new Prober(vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
+        sink = new KafkaVerdictSink(config.bootstrapServers(), config.topics().health(), "health-" + config.checkerId());
+        Map<String, Timer> probes = new HashMap<>();
+        Map<String, Counter> transitions = new HashMap<>();
+        ProbeScheduler.Observer observer = new ProbeScheduler.Observer() {
+            @Override
+            public void probed(Target t, ProbeResult r) {
+                String k = t.settings().level() + "/" + r.ok();
+                probes.computeIfAbsent(k, x -> timer("videolb.health.probe", t.settings().level(), r.ok() ? "ok" : "fail"))
+                        .record(r.latencyMicros(), TimeUnit.MICROSECONDS);
+            }
+
+            @Override
+            public void transition(Target t, HealthVerdict v) {
+                transitions.computeIfAbsent(v.verdict().name(), x -> Counter.builder("videolb.health.transitions").tag("to", x).register(registry)).increment();
+            }
+        };
+        Target knownGood = config.knownGood() == null ? null
+                : new Target(config.knownGood().host(), config.knownGood(), config.defaults());
+        scheduler = new ProbeScheduler(vertx, context, prober, sink, sequences, config.checkerId(), config.massFailureShare(), knownGood,
+                config.refreshInterval().toMillis(), observer);
+        Gauge.builder("videolb.health.servers", up, AtomicInteger::get).tag("verdict", "up").register(registry);
+        Gauge.builder("videolb.health.servers", down, AtomicInteger::get).tag("verdict", "down").register(registry);
+        Gauge.builder("videolb.health.servers", unknown, AtomicInteger::get).tag("verdict", "unknown").register(registry);
+        Gauge.builder("videolb.health.checker.degraded", degraded, AtomicInteger::get).register(registry);
+        Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size()).register(registry);
+        context.runOnContext(v -> vertx.setPeriodic(1000, id -> countVerdicts()));
+
+        member = new HealthTopicMember(config.bootstrapServers(), config.topics().health(), config.groupId(), "health-member-" + config.checkerId(),
+                (int) config.sessionTimeout().toMillis(), sequences, (parts, count) -> {
+                    partitionCount = count;
+                    owned.set(parts);
+                    retarget();
+                }).start();
+        reader = new DesiredReader(config.bootstrapServers(), config.topics().desired(), "health-desired-" + config.checkerId(), s -> {
+            desired.set(s);
+            LOG.info("desired generation {}", s.generation());
+            retarget();
+        }).start();
+
+        Router router = Router.router(vertx);
+        router.get("/metrics").handler(this::metrics);
+        router.get("/health").handler(this::health);
+        Promise<HttpServer> listening = Promise.promise();
+        context.runOnContext(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost()).onComplete(listening));
+        http = listening.future().await();
+        LOG.info("health-service {} started: /metrics and /health on {}:{}", config.checkerId(), config.httpHost(), http.actualPort());
+        return this;
+    }
+
+    private Timer timer(String name, ProbeLevel level, String outcome) {
+        return Timer.builder(name).tag("level", level.name().toLowerCase()).tag("outcome", outcome)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    /** Recomputes the probed set from the newest desired state and the owned partitions. */
+    private void retarget() {
+        DesiredSnapshot s = desired.get();
+        if (s == null || closed) return;
+        Set<Integer> mine = owned.get();
+        int n = partitionCount;
+        Map<Ipv4Address, Target> targets = Targets.of(s.state(), config, a -> mine.contains(HealthTopicMember.partitionOf(a.toString(), n)));
+        Map<Ipv4Address, HealthVerdict> last = member.latest();
+        scheduler.run(sch -> sch.setTargets(targets, last));
+    }
+
+    private void countVerdicts() {
+        int u = 0, d = 0, x = 0;
+        for (Verdict v : scheduler.verdicts().values()) {
+            if (v == Verdict.UP) u++; else if (v == Verdict.DOWN) d++; else x++;
+        }
+        up.set(u);
+        down.set(d);
+        unknown.set(x);
+        degraded.set(scheduler.degraded() ? 1 : 0);
+    }
+
+    private void metrics(RoutingContext rc) {
+        rc.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
+    }
+
+    private void health(RoutingContext rc) {
+        boolean ready = reader.caughtUp() && !closed;
+        JsonObject body = new JsonObject()
+                .put("status", ready ? "UP" : "STARTING")
+                .put("checkerId", config.checkerId())
+                .put("desiredGeneration", desired.get() == null ? 0 : desired.get().generation())
+                .put("ownedPartitions", owned.get().stream().sorted().toList())
+                .put("servers", new JsonObject().put("up", up.get()).put("down", down.get()).put("unknown", unknown.get()))
+                .put("degraded", degraded.get() == 1)
+                .put("published", sink.sent.get())
+                .put("publishFailures", sink.failed.get());
+        rc.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    public int httpPort() {
+        return http.actualPort();
+    }
+
+    public String checkerId() {
+        return config.checkerId();
+    }
+
+    /** Partitions of the health topic this instance probes now. */
+    public Set<Integer> ownedPartitions() {
+        return owned.get();
+    }
+
+    /** Servers probed now. */
+    public int probedServers() {
+        Promise<Integer> p = Promise.promise();
+        scheduler.run(s -> p.complete(s.size()));
+        return p.future().await();
+    }
+
+    /** Stops probing and publishing, leaves the group (its partitions move to the other instances). Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed || !started) {
+            closed = true;
+            return;
+        }
+        closed = true;
+        if (reader != null) reader.close();
+        if (scheduler != null) {
+            Promise<Void> p = Promise.promise();
+            scheduler.run(s -> {
+                s.close();
+                prober.close();
+                p.complete();
+            });
+            try {
+                p.future().await(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("scheduler did not stop in 5 s", e);
+            }
+        }
+        if (member != null) member.close();
+        if (sink != null) sink.close();
+        if (vertx != null) {
+            try {
+                vertx.close().await(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("vert.x did not close in 10 s", e);
+            }
+        }
+        LOG.info("health-service {} stopped", config.checkerId());
+    }
+}

@@ -1,0 +1,180 @@
+package io.videolb.health.kafka;
+
+import io.videolb.events.CheckerStatus;
+import io.videolb.events.HealthVerdict;
+import io.videolb.health.schedule.SequenceClock;
+import io.videolb.json.Json;
+import io.videolb.model.Ipv4Address;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Work sharing and sequence memory in one consumer. Every health-service instance joins one
+ * consumer group on the health topic; the partitions the group assigns to an instance are the
+ * servers it probes (a server belongs to the partition its key hashes to, as the producer's
+ * default partitioner puts it). On assignment the instance reads those partitions from offset 0
+ * to their end, learning the last verdict and sequence of every server in them, and only then
+ * announces them as owned; on revocation it stops at once. When an instance stops (leaves the
+ * group) or dies (session timeout), the group gives its partitions to the others.
+ */
+public final class HealthTopicMember implements AutoCloseable {
+    /** Called on the member's thread with the partitions now owned (read to the end). */
+    public interface Ownership {
+        void owned(Set<Integer> partitions, int partitionCount);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(HealthTopicMember.class);
+    private final KafkaConsumer<String, String> consumer;
+    private final String topic;
+    private final SequenceClock sequences;
+    private final Ownership ownership;
+    private final Thread thread;
+    private final Map<Ipv4Address, HealthVerdict> latest = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Long> catchingUp = new HashMap<>();
+    private final Set<Integer> owned = new HashSet<>();
+    private volatile int partitionCount = 1;
+    private volatile boolean running = true;
+
+    public HealthTopicMember(String bootstrap, String topic, String groupId, String clientId, int sessionTimeoutMs,
+            SequenceClock sequences, Ownership ownership) {
+        Properties p = KafkaClients.reader(bootstrap, clientId);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(sessionTimeoutMs));
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Integer.toString(Math.max(100, sessionTimeoutMs / 5)));
+        this.consumer = new KafkaConsumer<>(p);
+        this.topic = topic;
+        this.sequences = sequences;
+        this.ownership = ownership;
+        this.thread = new Thread(this::run, "health-topic-member");
+        this.thread.setDaemon(true);
+    }
+
+    public HealthTopicMember start() {
+        thread.start();
+        return this;
+    }
+
+    /** The last verdict per server in the owned partitions, as read back from the topic. */
+    public Map<Ipv4Address, HealthVerdict> latest() {
+        return Map.copyOf(latest);
+    }
+
+    public int partitionCount() {
+        return partitionCount;
+    }
+
+    public synchronized Set<Integer> ownedPartitions() {
+        return Set.copyOf(owned);
+    }
+
+    public static int partitionOf(String key, int partitions) {
+        return KafkaClients.partitionOf(key, partitions);
+    }
+
+    private void run() {
+        try {
+            partitionCount = consumer.partitionsFor(topic, Duration.ofSeconds(30)).size();
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+                    drop(parts);
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> parts) {
+                    drop(parts);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+                    if (parts.isEmpty()) return;
+                    consumer.seekToBeginning(parts);
+                    catchingUp.putAll(consumer.endOffsets(parts));
+                    LOG.info("assigned {}: reading them to the end before probing", parts);
+                }
+            });
+            while (running) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    fold(r);
+                }
+                if (!catchingUp.isEmpty()) {
+                    catchingUp.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue() && announce(e.getKey()));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) LOG.error("health topic member woken unexpectedly", e);
+        } catch (RuntimeException e) {
+            LOG.error("health topic member stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private boolean announce(TopicPartition tp) {
+        Set<Integer> now;
+        synchronized (this) {
+            owned.add(tp.partition());
+            now = Set.copyOf(owned);
+        }
+        LOG.info("now probing partitions {} of {}", now, partitionCount);
+        ownership.owned(now, partitionCount);
+        return true;
+    }
+
+    private void drop(Collection<TopicPartition> parts) {
+        if (parts.isEmpty()) return;
+        Set<Integer> now;
+        synchronized (this) {
+            for (TopicPartition tp : parts) {
+                owned.remove(tp.partition());
+                catchingUp.remove(tp);
+            }
+            now = Set.copyOf(owned);
+        }
+        latest.keySet().removeIf(a -> parts.stream().anyMatch(tp -> tp.partition() == partitionOf(a.toString(), partitionCount)));
+        LOG.info("gave up {}; probing partitions {}", parts, now);
+        ownership.owned(now, partitionCount);
+    }
+
+    private void fold(ConsumerRecord<String, String> r) {
+        if (r.key() == null || r.value() == null) return;
+        try {
+            if (r.key().startsWith(CheckerStatus.KEY_PREFIX)) {
+                sequences.seen(r.key(), Json.read(r.value(), CheckerStatus.class).sequence());
+                return;
+            }
+            HealthVerdict v = Json.read(r.value(), HealthVerdict.class);
+            sequences.seen(v.server().toString(), v.sequence());
+            latest.merge(v.server(), v, (old, neu) -> neu.isNewerThan(old) ? neu : old);
+        } catch (RuntimeException e) {
+            LOG.warn("ignoring unreadable health record {} at {}-{}@{}: {}", r.key(), r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!running) return;
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.videolb.health.probe;
+
+import io.videolb.events.ProbeLevel;
+import io.videolb.health.Endpoint;
+import io.videolb.health.ProbeSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs probes with non-blocking I/O (Vert.x/Netty): no thread per server, every step bounded by
+ * a timer, a late answer after the deadline only closes its socket. Call from one Vert.x context
+ * (the scheduler's); the returned futures complete on it.
+ */
+public final class Prober implements AutoCloseable {
+    /** Where per-step latencies go (the service's Micrometer registry; a no-op in unit use). */
+    public interface StepRecorder {
+        void record(ProbeLevel step, boolean ok, long micros);
+
+        StepRecorder NONE = (step, ok, micros) -> {};
+    }
+
+    private static final int MAX_PLAYLIST_BYTES = 1 << 20;
+    private static final int HANDSHAKE_REPLY = 1 + 2 * RtmpHandshake.SIZE;
+
+    private final Vertx vertx;
+    private final NetClient net;
+    private final HttpClientAgent http;
+    private final StepRecorder recorder;
+    private final java.util.Random random = new java.util.Random(new SplittableRandom().nextLong());
+
+    public Prober(Vertx vertx, StepRecorder recorder) {
+        this.vertx = vertx;
+        this.recorder = recorder;
+        this.net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+        this.http = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(false).setMaxRedirects(0),
+                new PoolOptions().setHttp1MaxSize(4));
+    }
+
+    /** Probes one endpoint at the settings' level; never fails, a failure is a result. */
+    public Future<ProbeResult> probe(Endpoint ep, ProbeSettings s, HlsFreshness freshness) {
+        long start = System.nanoTime();
+        long timeout = s.timeout().toMillis();
+        String host = ep.host().toString();
+        List<Future<ProbeResult>> steps;
+        if (s.level() == ProbeLevel.TCP) {
+            steps = List.of(tcp(host, ep.rtmpPort(), timeout, ProbeLevel.TCP), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
+        } else if (s.level() == ProbeLevel.RTMP) {
+            steps = List.of(rtmp(host, ep.rtmpPort(), timeout), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
+        } else {
+            steps = List.of(rtmp(host, ep.rtmpPort(), timeout), hls(host, ep.httpPort(), s.hlsPath(), timeout, freshness));
+        }
+        return Future.join(steps).transform(ignored -> {
+            long micros = micros(start);
+            for (Future<ProbeResult> f : steps) {
+                ProbeResult r = f.result();
+                if (r == null) return Future.succeededFuture(ProbeResult.fail(s.level(), "probe error: " + f.cause(), micros));
+                if (!r.ok()) return Future.succeededFuture(new ProbeResult(false, r.level(), r.reason(), micros));
+            }
+            return Future.succeededFuture(ProbeResult.ok(s.level(), micros));
+        });
+    }
+
+    /** TCP connect, then close. */
+    public Future<ProbeResult> tcp(String host, int port, long timeoutMs, ProbeLevel as) {
+        long start = System.nanoTime();
+        Promise<ProbeResult> p = Promise.promise();
+        long timer = vertx.setTimer(timeoutMs,
+                id -> p.tryComplete(ProbeResult.fail(as, "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms", micros(start))));
+        net.connect(new ConnectOptions().setHost(host).setPort(port).setTimeout((int) timeoutMs)).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                ar.result().close();
+                p.tryComplete(ProbeResult.ok(as, micros(start)));
+            } else {
+                p.tryComplete(ProbeResult.fail(as, "TCP connect to " + host + ":" + port + " failed: " + message(ar.cause()), micros(start)));
+            }
+        });
+        return record(ProbeLevel.TCP, p.future());
+    }
+
+    /** RTMP handshake: C0+C1 out, S0+S1+S2 back and checked, C2 out. */
+    public Future<ProbeResult> rtmp(String host, int port, long timeoutMs) {
+        long start = System.nanoTime();
+        Promise<ProbeResult> p = Promise.promise();
+        byte[] c0c1 = RtmpHandshake.c0c1(random, (int) (System.currentTimeMillis() & 0x7fffffff));
+        byte[] c1 = RtmpHandshake.c1Of(c0c1);
+        Buffer reply = Buffer.buffer(HANDSHAKE_REPLY);
+        NetSocket[] socket = new NetSocket[1];
+        boolean[] finished = new boolean[1];
+        long timer = vertx.setTimer(timeoutMs, id -> {
+            finished[0] = true;
+            if (socket[0] != null) socket[0].close();
+            String why = socket[0] == null ? "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms"
+                    : reply.length() == 0 ? "no RTMP handshake reply within " + timeoutMs + " ms"
+                    : "incomplete RTMP handshake reply: " + reply.length() + " of " + HANDSHAKE_REPLY + " bytes within " + timeoutMs + " ms";
+            p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, why, micros(start)));
+        });
+        net.connect(new ConnectOptions().setHost(host).setPort(port).setTimeout((int) timeoutMs)).onComplete(ar -> {
+            if (ar.failed()) {
+                vertx.cancelTimer(timer);
+                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, "TCP connect to " + host + ":" + port + " failed: " + message(ar.cause()), micros(start)));
+                return;
+            }
+            NetSocket s = ar.result();
+            if (finished[0]) {
+                s.close();
+                return;
+            }
+            socket[0] = s;
+            s.handler(buf -> {
+                if (finished[0]) return;
+                reply.appendBuffer(buf);
+                if (reply.length() < HANDSHAKE_REPLY) return;
+                finished[0] = true;
+                vertx.cancelTimer(timer);
+                byte[] s0s1s2 = reply.getBytes(0, HANDSHAKE_REPLY);
+                String bad = RtmpHandshake.checkServerReply(c1, s0s1s2);
+                if (bad != null) {
+                    s.close();
+                    p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, bad, micros(start)));
+                    return;
+                }
+                s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2))).onComplete(w -> {
+                    s.close();
+                    p.tryComplete(w.succeeded() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start))
+                            : ProbeResult.fail(ProbeLevel.RTMP, "cannot send RTMP C2: " + message(w.cause()), micros(start)));
+                });
+            });
+            s.closeHandler(v -> {
+                if (finished[0]) return;
+                finished[0] = true;
+                vertx.cancelTimer(timer);
+                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP,
+                        "server closed the connection after " + reply.length() + " RTMP handshake bytes", micros(start)));
+            });
+            s.exceptionHandler(e -> {
+                if (finished[0]) return;
+                finished[0] = true;
+                vertx.cancelTimer(timer);
+                s.close();
+                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, "RTMP handshake I/O error: " + message(e), micros(start)));
+            });
+            s.write(Buffer.buffer(c0c1));
+        });
+        return record(ProbeLevel.RTMP, p.future());
+    }
+
+    /** GET the playlist: 200, #EXTM3U, #EXT-X-TARGETDURATION, and a media sequence that advances. */
+    public Future<ProbeResult> hls(String host, int port, String path, long timeoutMs, HlsFreshness freshness) {
+        long start = System.nanoTime();
+        Promise<ProbeResult> p = Promise.promise();
+        long timer = vertx.setTimer(timeoutMs,
+                id -> p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, "no HLS playlist from " + host + ":" + port + path + " within " + timeoutMs + " ms", micros(start))));
+        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port).setURI(path)
+                .setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs);
+        http.request(ro)
+                .compose(req -> req.send())
+                .compose(resp -> {
+                    if (resp.statusCode() != 200) {
+                        return resp.end().map(v -> "HLS playlist " + path + " answered HTTP " + resp.statusCode());
+                    }
+                    String len = resp.getHeader("Content-Length");
+                    if (len != null && len.length() > 8) return Future.succeededFuture("HLS playlist too large");
+                    return resp.body().map(body -> {
+                        if (body.length() > MAX_PLAYLIST_BYTES) return "HLS playlist larger than " + MAX_PLAYLIST_BYTES + " bytes";
+                        HlsPlaylist pl;
+                        try {
+                            pl = HlsPlaylist.parse(body.toString(StandardCharsets.UTF_8));
+                        } catch (IllegalArgumentException e) {
+                            return "HLS " + path + ": " + e.getMessage();
+                        }
+                        return freshness.observe(pl, System.currentTimeMillis());
+                    });
+                })
+                .onComplete(ar -> {
+                    vertx.cancelTimer(timer);
+                    if (ar.failed()) {
+                        p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, "HLS GET " + host + ":" + port + path + " failed: " + message(ar.cause()), micros(start)));
+                    } else if (ar.result() != null) {
+                        p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, ar.result(), micros(start)));
+                    } else {
+                        p.tryComplete(ProbeResult.ok(ProbeLevel.HLS, micros(start)));
+                    }
+                });
+        return record(ProbeLevel.HLS, p.future());
+    }
+
+    private Future<ProbeResult> record(ProbeLevel step, Future<ProbeResult> f) {
+        return f.onSuccess(r -> recorder.record(step, r.ok(), r.latencyMicros()));
+    }
+
+    private static long micros(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public void close() {
+        net.close();
+        http.close();
+    }
+}

@@ -1,0 +1,255 @@
+package io.videolb.health.schedule;
+
+import io.videolb.events.CheckerStatus;
+import io.videolb.events.HealthVerdict;
+import io.videolb.events.Verdict;
+import io.videolb.health.Endpoint;
+import io.videolb.health.ProbeSettings;
+import io.videolb.health.probe.HlsFreshness;
+import io.videolb.health.probe.ProbeResult;
+import io.videolb.health.probe.Prober;
+import io.videolb.health.verdict.Hysteresis;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.videolb.model.Ipv4Address;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Probes the owned servers on one Vert.x context: one periodic timer per server (start spread
+ * at random over the interval), never two probes of a server in flight, every probe bounded by
+ * its timeout. Results go through rise/fall/dwell; a transition is published at once, every
+ * verdict again every refresh interval.
+ *
+ * <p>Self-check: when a server is about to go down while more than {@code massShare} of all
+ * owned servers failed their last probe, the known-good target is probed first. If it fails too,
+ * the checker is degraded: "down" transitions are held (not published) and a
+ * {@link CheckerStatus} with {@code degraded=true} is published instead; the known-good target
+ * is re-probed every interval until it answers again.
+ *
+ * <p>All methods must be called on the scheduler's context ({@link #run}).
+ */
+public final class ProbeScheduler {
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeScheduler.class);
+
+    /** Per-probe observer (metrics). */
+    public interface Observer {
+        void probed(Target t, ProbeResult r);
+
+        void transition(Target t, HealthVerdict v);
+
+        Observer NONE = new Observer() {
+            @Override public void probed(Target t, ProbeResult r) {}
+            @Override public void transition(Target t, HealthVerdict v) {}
+        };
+    }
+
+    private final Vertx vertx;
+    private final Context context;
+    private final Prober prober;
+    private final VerdictSink sink;
+    private final SequenceClock sequences;
+    private final String checkerId;
+    private final double massShare;
+    private final Target knownGood;
+    private final Observer observer;
+    private final Map<Ipv4Address, Server> servers = new HashMap<>();
+    private long refreshTimer = -1;
+    private boolean degraded;
+    private long selfCheckAtMs = Long.MIN_VALUE;
+    private boolean selfCheckRunning;
+    private long degradedTimer = -1;
+    private boolean closed;
+
+    public ProbeScheduler(Vertx vertx, Context context, Prober prober, VerdictSink sink, SequenceClock sequences,
+            String checkerId, double massShare, Target knownGood, long refreshMs, Observer observer) {
+        if (!(massShare > 0 && massShare <= 1)) throw new IllegalArgumentException("massShare must be in (0,1], got " + massShare);
+        this.vertx = vertx;
+        this.context = context;
+        this.prober = prober;
+        this.sink = sink;
+        this.sequences = sequences;
+        this.checkerId = checkerId;
+        this.massShare = massShare;
+        this.knownGood = knownGood;
+        this.observer = observer;
+        context.runOnContext(v -> refreshTimer = vertx.setPeriodic(refreshMs, refreshMs, id -> refreshAll()));
+    }
+
+    /** Runs {@code action} on the scheduler's context. */
+    public void run(Consumer<ProbeScheduler> action) {
+        context.runOnContext(v -> action.accept(this));
+    }
+
+    /**
+     * Makes {@code targets} the set of probed servers: new ones start (seeded with their last
+     * published verdict, if any), removed ones stop, changed settings restart their timer.
+     */
+    public void setTargets(Map<Ipv4Address, Target> targets, Map<Ipv4Address, HealthVerdict> lastPublished) {
+        if (closed) return;
+        servers.entrySet().removeIf(e -> {
+            Target t = targets.get(e.getKey());
+            if (t != null && t.equals(e.getValue().target)) return false;
+            e.getValue().stop();
+            LOG.info("stop probing {}", e.getKey());
+            return true;
+        });
+        long now = System.currentTimeMillis();
+        targets.forEach((addr, t) -> {
+            if (servers.containsKey(addr)) return;
+            Server s = new Server(t);
+            HealthVerdict last = lastPublished.get(addr);
+            if (last != null) {
+                s.hysteresis.seed(last.verdict(), now);
+                s.published = last;
+            }
+            servers.put(addr, s);
+            s.start();
+        });
+        LOG.info("probing {} servers", servers.size());
+    }
+
+    public int size() {
+        return servers.size();
+    }
+
+    public boolean degraded() {
+        return degraded;
+    }
+
+    /** Committed verdicts by server (null while unknown). */
+    public Map<Ipv4Address, Verdict> verdicts() {
+        Map<Ipv4Address, Verdict> out = new HashMap<>();
+        servers.forEach((a, s) -> out.put(a, s.hysteresis.state()));
+        return out;
+    }
+
+    public void close() {
+        closed = true;
+        servers.values().forEach(Server::stop);
+        servers.clear();
+        if (refreshTimer >= 0) vertx.cancelTimer(refreshTimer);
+        if (degradedTimer >= 0) vertx.cancelTimer(degradedTimer);
+    }
+
+    private void refreshAll() {
+        for (Server s : servers.values()) {
+            if (s.published != null) publish(s, s.published.verdict(), s.lastResult == null ? s.published.reason() : s.lastResult.reason(), s.lastResult);
+        }
+        if (degraded) sink.checker(new CheckerStatus(checkerId, true, degradedReason, sequences.next(CheckerStatus.KEY_PREFIX + checkerId), System.currentTimeMillis()));
+    }
+
+    private String degradedReason = "";
+
+    private void onResult(Server s, ProbeResult r) {
+        if (closed || servers.get(s.target.server()) != s) return;
+        s.lastResult = r;
+        observer.probed(s.target, r);
+        long now = System.currentTimeMillis();
+        Verdict proposal = s.hysteresis.observe(r.ok(), now);
+        if (proposal == null) return;
+        if (proposal == Verdict.DOWN && massFailure()) {
+            if (knownGood == null) {
+                LOG.warn("{} of {} servers failing and no known-good target configured: publishing down", failing(), servers.size());
+            } else if (degraded) {
+                return; // hold: the checker is suspect
+            } else if (now - selfCheckAtMs > s.target.settings().interval().toMillis()) {
+                selfCheck();
+                return; // hold until the self-check has answered; proposed again on the next probe
+            }
+        }
+        s.hysteresis.commit(proposal, now);
+        HealthVerdict v = publish(s, proposal, r.reason(), r);
+        observer.transition(s.target, v);
+        LOG.info("{} is {} ({} level: {}, {} us)", s.target.server(), proposal, r.level(), r.reason(), r.latencyMicros());
+    }
+
+    private HealthVerdict publish(Server s, Verdict verdict, String reason, ProbeResult r) {
+        HealthVerdict v = new HealthVerdict(s.target.server(), verdict, r == null ? s.target.settings().level() : r.level(),
+                reason, r == null ? 0 : r.latencyMicros(), checkerId, sequences.next(s.target.server()), System.currentTimeMillis());
+        s.published = v;
+        sink.verdict(v);
+        return v;
+    }
+
+    private int failing() {
+        int n = 0;
+        for (Server s : servers.values()) if (s.lastResult != null && !s.lastResult.ok()) n++;
+        return n;
+    }
+
+    private boolean massFailure() {
+        return servers.size() > 0 && failing() > massShare * servers.size();
+    }
+
+    private void selfCheck() {
+        if (selfCheckRunning || closed) return;
+        selfCheckRunning = true;
+        prober.probe(knownGood.endpoint(), knownGood.settings(), new HlsFreshness()).onComplete(ar -> {
+            selfCheckRunning = false;
+            selfCheckAtMs = System.currentTimeMillis();
+            ProbeResult r = ar.result();
+            boolean ok = r != null && r.ok();
+            if (!ok && !degraded) {
+                degraded = true;
+                degradedReason = failing() + " of " + servers.size() + " servers failing and known-good " + knownGood.endpoint()
+                        + " failed too: " + (r == null ? ar.cause() : r.reason());
+                LOG.warn("checker degraded: {}", degradedReason);
+                sink.checker(new CheckerStatus(checkerId, true, degradedReason, sequences.next(CheckerStatus.KEY_PREFIX + checkerId), selfCheckAtMs));
+                long every = knownGood.settings().interval().toMillis();
+                degradedTimer = vertx.setPeriodic(every, id -> selfCheck());
+            } else if (ok && degraded) {
+                degraded = false;
+                vertx.cancelTimer(degradedTimer);
+                degradedTimer = -1;
+                LOG.info("checker recovered: known-good {} answers", knownGood.endpoint());
+                sink.checker(new CheckerStatus(checkerId, false, "known-good target answers", sequences.next(CheckerStatus.KEY_PREFIX + checkerId), selfCheckAtMs));
+            }
+        });
+    }
+
+    private final class Server {
+        final Target target;
+        final Hysteresis hysteresis;
+        final HlsFreshness freshness = new HlsFreshness();
+        long timer = -1;
+        boolean inFlight;
+        boolean stopped;
+        ProbeResult lastResult;
+        HealthVerdict published;
+
+        Server(Target t) {
+            this.target = t;
+            ProbeSettings st = t.settings();
+            this.hysteresis = new Hysteresis(st.rise(), st.fall(), st.minDwell().toMillis());
+        }
+
+        void start() {
+            long interval = target.settings().interval().toMillis();
+            long initial = 1 + ThreadLocalRandom.current().nextLong(interval);
+            timer = vertx.setPeriodic(initial, interval, id -> tick());
+        }
+
+        void tick() {
+            if (inFlight || stopped) return; // a slow probe never overlaps the next one
+            inFlight = true;
+            Endpoint ep = target.endpoint();
+            prober.probe(ep, target.settings(), freshness).onComplete(ar -> {
+                inFlight = false;
+                if (stopped) return;
+                ProbeResult r = ar.succeeded() ? ar.result()
+                        : ProbeResult.fail(target.settings().level(), "probe error: " + ar.cause(), 0);
+                onResult(this, r);
+            });
+        }
+
+        void stop() {
+            stopped = true;
+            if (timer >= 0) vertx.cancelTimer(timer);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.videolb.health.testing;
+
+import io.videolb.events.CheckerStatus;
+import io.videolb.events.HealthVerdict;
+import io.videolb.events.Verdict;
+import io.videolb.health.Endpoint;
+import io.videolb.health.ProbeSettings;
+import io.videolb.health.probe.HlsFreshness;
+import io.videolb.health.probe.ProbeResult;
+import io.videolb.health.probe.Prober;
+import io.videolb.health.schedule.ProbeScheduler;
+import io.videolb.health.schedule.SequenceClock;
+import io.videolb.health.schedule.Target;
+import io.videolb.health.schedule.VerdictSink;
+import io.videolb.model.Ipv4Address;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A real scheduler + prober on one Vert.x context, publishing into lists. */
+public final class SchedulerHarness implements AutoCloseable, VerdictSink {
+    public final List<HealthVerdict> verdicts = new CopyOnWriteArrayList<>();
+    public final List<CheckerStatus> checkers = new CopyOnWriteArrayList<>();
+    public final ProbeScheduler scheduler;
+    private final Prober prober;
+    private final Map<Ipv4Address, Target> targets = new HashMap<>();
+
+    public SchedulerHarness(Vertx vertx, Target knownGood) {
+        this(vertx, knownGood, 0.5);
+    }
+
+    public SchedulerHarness(Vertx vertx, Target knownGood, double massShare) {
+        Context ctx = vertx.getOrCreateContext();
+        prober = new Prober(vertx, Prober.StepRecorder.NONE);
+        scheduler = new ProbeScheduler(vertx, ctx, prober, this, SequenceClock.system(), "test-checker", massShare, knownGood, 600_000,
+                ProbeScheduler.Observer.NONE);
+    }
+
+    public static ProbeResult probeOnce(Vertx vertx, Endpoint ep, ProbeSettings s) {
+        Promise<ProbeResult> p = Promise.promise();
+        Context ctx = vertx.getOrCreateContext();
+        ctx.runOnContext(v -> {
+            Prober pr = new Prober(vertx, Prober.StepRecorder.NONE);
+            pr.probe(ep, s, new HlsFreshness()).onComplete(ar -> {
+                pr.close();
+                p.handle(ar);
+            });
+        });
+        return p.future().await();
+    }
+
+    public synchronized void probe(Ipv4Address server, Endpoint ep, ProbeSettings s) {
+        targets.put(server, new Target(server, ep, s));
+        Map<Ipv4Address, Target> copy = new HashMap<>(targets);
+        scheduler.run(sch -> sch.setTargets(copy, Map.of()));
+    }
+
+    /** Waits (bounded) for a verdict {@code v} on {@code server} published after this call. */
+    public HealthVerdict awaitVerdict(Ipv4Address server, Verdict v, long timeoutMs) throws InterruptedException {
+        int from = verdicts.size();
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            for (int i = from; i < verdicts.size(); i++) {
+                HealthVerdict h = verdicts.get(i);
+                if (h.server().equals(server) && h.verdict() == v) return h;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no " + v + " verdict on " + server + " within " + timeoutMs + " ms; published: " + verdicts);
+    }
+
+    public List<HealthVerdict> verdictsOf(Ipv4Address server) {
+        List<HealthVerdict> out = new ArrayList<>();
+        for (HealthVerdict h : verdicts) if (h.server().equals(server)) out.add(h);
+        return out;
+    }
+
+    @Override
+    public void verdict(HealthVerdict v) {
+        verdicts.add(v);
+    }
+
+    @Override
+    public void checker(CheckerStatus s) {
+        checkers.add(s);
+    }
+
+    @Override
+    public void close() {
+        Promise<Void> done = Promise.promise();
+        scheduler.run(s -> {
+            s.close();
+            prober.close();
+            done.complete();
+        });
+        done.future().await();
+    }
+}

@@ -1,0 +1,24 @@
+package io.videolb.agent;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs the agent as a plain process, configured from VIDEOLB_* environment variables (see
+ * {@link Config#fromEnv}). {@code AgentMain plan} and {@code AgentMain cleanup} run the CLI actions.
+ */
+public final class AgentMain {
+    private AgentMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Config config = Config.fromEnv(System.getenv());
+        if (args.length > 0 && args[0].equals("plan")) System.exit(IpvsAgent.plan(config, System.out));
+        if (args.length > 0 && args[0].equals("cleanup")) System.exit(IpvsAgent.cleanup(config, System.out));
+        IpvsAgent agent = new IpvsAgent(config).start();
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stop.countDown();
+        }));
+        stop.await();
+    }
+}

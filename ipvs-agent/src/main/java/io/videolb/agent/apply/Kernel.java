@@ -1,0 +1,109 @@
+package io.videolb.agent.apply;
+
+import io.videolb.agent.kernel.IpvsService;
+import io.videolb.agent.kernel.KernelState;
+import io.videolb.agent.kernel.Names;
+import io.videolb.agent.observed.Parsers;
+import io.videolb.agent.render.Step;
+import io.videolb.model.Fwmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Reads the kernel state videolb manages and runs checked payloads, through a {@link CommandRunner}. */
+public final class Kernel {
+    private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
+
+    private final CommandRunner runner;
+    private final Tools tools;
+    private final Names names;
+
+    public Kernel(CommandRunner runner, Tools tools, Names names) {
+        this.runner = runner;
+        this.tools = tools;
+        this.names = names;
+    }
+
+    public Names names() {
+        return names;
+    }
+
+    /** Probes what may be changed here. {@code procRoot} is /proc on a real machine. */
+    public KernelCapabilities detect(Path procRoot) {
+        StringBuilder why = new StringBuilder();
+        CommandRunner.Result ipt = call(List.of(tools.iptablesSave(), "-t", "mangle"), null);
+        CommandRunner.Result ips = call(List.of(tools.ipset(), "list", "-n"), null);
+        boolean steering = ipt.ok() && ips.ok();
+        if (!steering) {
+            why.append("ipset/iptables not usable (no CAP_NET_ADMIN?): ")
+                    .append(ipt.ok() ? "" : tools.iptablesSave() + " " + ipt.describe() + " ")
+                    .append(ips.ok() ? "" : tools.ipset() + " " + ips.describe()).append(". ");
+        }
+        Path ipvsProc = procRoot.resolve("net/ip_vs");
+        if (!Files.exists(ipvsProc)) {
+            CommandRunner.Result mp = call(List.of(tools.modprobe(), "ip_vs"), null);
+            if (!mp.ok()) LOG.debug("modprobe ip_vs: {}", mp.describe());
+        }
+        boolean ipvs = false;
+        if (!Files.exists(ipvsProc)) {
+            why.append("the kernel has no IPVS (").append(ipvsProc).append(" absent and modprobe ip_vs failed)");
+        } else {
+            CommandRunner.Result s = call(List.of(tools.ipvsadm(), "-Sn"), null);
+            ipvs = s.ok();
+            if (!ipvs) why.append("ipvsadm -Sn fails (no CAP_NET_ADMIN?): ").append(s.describe());
+        }
+        return new KernelCapabilities(steering, ipvs, why.toString().strip());
+    }
+
+    /** The observed state; parts the capabilities exclude are read as empty. */
+    public KernelState read(KernelCapabilities caps) {
+        KernelState.SetState set = null;
+        boolean temp = false;
+        Parsers.ChainView chain = new Parsers.ChainView(false, List.of(), 0);
+        if (caps.steering()) {
+            List<String> sets = Parsers.ipsetNames(require(List.of(tools.ipset(), "list", "-n"), null));
+            if (sets.contains(names.set())) set = Parsers.ipsetSave(require(List.of(tools.ipset(), "save", names.set()), null), names.set());
+            temp = sets.contains(names.tempSet());
+            chain = Parsers.iptablesSave(require(List.of(tools.iptablesSave(), "-t", "mangle"), null), names.chain());
+        }
+        TreeMap<Fwmark, IpvsService> services = new TreeMap<>();
+        if (caps.ipvs()) {
+            services = Parsers.ipvsSave(require(List.of(tools.ipvsadm(), "-Sn"), null));
+            CommandRunner.Result list = call(List.of(tools.ipvsadm(), "-Ln"), null);
+            if (list.ok()) services = Parsers.withCounters(services, list.stdout());
+        }
+        return new KernelState(set, temp, chain.exists(), chain.rules(), chain.jumps(), services);
+    }
+
+    /** Runs one payload that has passed the checker. */
+    public void run(Step step) {
+        List<String> argv = switch (step.tool()) {
+            case IPSET -> List.of(tools.ipset(), "restore");
+            case IPTABLES -> List.of(tools.iptablesRestore(), "--noflush");
+            case IPVS -> List.of(tools.ipvsadm(), "-R");
+        };
+        require(argv, step.payload());
+    }
+
+    /** Runs a fixed command (no payload); returns its stdout or throws. */
+    public String command(List<String> argv) {
+        return require(argv, null);
+    }
+
+    public CommandRunner.Result call(List<String> argv, String stdin) {
+        return runner.run(argv, stdin, tools.timeout());
+    }
+
+    private String require(List<String> argv, String stdin) {
+        CommandRunner.Result r = call(argv, stdin);
+        if (!r.ok()) throw new KernelException(String.join(" ", argv) + " failed: " + r.describe());
+        return r.stdout();
+    }
+
+    public Tools tools() {
+        return tools;
+    }
+}

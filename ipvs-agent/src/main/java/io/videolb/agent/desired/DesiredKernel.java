@@ -1,0 +1,130 @@
+package io.videolb.agent.desired;
+
+import io.videolb.agent.kernel.IpvsService;
+import io.videolb.agent.kernel.IpvsService.RealServerState;
+import io.videolb.agent.kernel.KernelState;
+import io.videolb.agent.kernel.Names;
+import io.videolb.events.AgentStatus.DrainStatus;
+import io.videolb.events.AgentStatus.PoolStatus;
+import io.videolb.model.DesiredState;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
+import io.videolb.model.Ipv4Network;
+import io.videolb.model.Pool;
+import io.videolb.model.RealServer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The kernel state the director should have, computed purely from the desired configuration,
+ * the health view, the drains in progress and what the kernel holds now (for the connection
+ * counters of draining servers and for failback hold-down).
+ *
+ * <pre>
+ *   configured server ──down──▶ removed at once, its backup (if not down) added with its weight
+ *        ▲                                  │
+ *        └── up for holdDown ◀── backup drained: weight 0 until 0 connections or deadline
+ * </pre>
+ * More than {@link Policy#panicShare()} of a pool down at once: keep every server (fail open, "panic").
+ */
+public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, List<PoolStatus> pools, List<DrainStatus> drainStatus) {
+
+    public static final int MIN_MAXELEM = 65536;
+
+    public DesiredKernel {
+        drains = Map.copyOf(drains);
+        pools = List.copyOf(pools);
+        drainStatus = List.copyOf(drainStatus);
+    }
+
+    public static DesiredKernel compute(DesiredState desired, HealthView health, KernelState observed, Map<Drain.Key, Drain> drains,
+                                        long nowMs, Policy policy, Names names) {
+        TreeMap<Ipv4Network, Fwmark> members = new TreeMap<>(desired.clients());
+        members.putIfAbsent(desired.params().clientNetwork(), desired.params().defaultMark());
+        KernelState.SetState set = new KernelState.SetState(maxelemFor(members.size()), members, 0);
+        String rule = steeringRule(desired.params().vip(), names);
+
+        TreeMap<Fwmark, IpvsService> services = new TreeMap<>();
+        Map<Drain.Key, Drain> nextDrains = new HashMap<>();
+        List<PoolStatus> pools = new ArrayList<>();
+        List<DrainStatus> drainStatus = new ArrayList<>();
+        for (Pool pool : desired.pools().values()) {
+            IpvsService current = observed.services().get(pool.mark());
+            TreeMap<Ipv4Address, RealServerState> active = new TreeMap<>();
+            List<String> subs = new ArrayList<>();
+            List<String> down = new ArrayList<>();
+            long downCount = pool.servers().stream().filter(s -> health.down(s.address())).count();
+            boolean panic = !pool.servers().isEmpty() && downCount > policy.panicShare() * pool.servers().size();
+            for (RealServer s : pool.servers()) {
+                Ipv4Address a = s.address();
+                if (health.down(a)) down.add(a.toString());
+                if (panic) {
+                    putMax(active, a, s.weight());
+                    continue;
+                }
+                Ipv4Address b = desired.backups().get(a);
+                boolean backupUsable = b != null && !health.down(b);
+                if (!health.down(a)) {
+                    boolean holdDown = health.recovering(a, nowMs, policy.holdDownMs()) && backupUsable && current != null
+                            && current.servers().containsKey(b) && !current.servers().containsKey(a);
+                    if (holdDown) {
+                        putMax(active, b, s.weight());
+                        subs.add(a + "->" + b + " (hold-down)");
+                    } else {
+                        putMax(active, a, s.weight());
+                    }
+                } else if (backupUsable) {
+                    putMax(active, b, s.weight());
+                    subs.add(a + "->" + b);
+                }
+            }
+            TreeMap<Ipv4Address, RealServerState> wanted = new TreeMap<>(active);
+            if (current != null) {
+                for (Map.Entry<Ipv4Address, RealServerState> e : current.servers().entrySet()) {
+                    Ipv4Address a = e.getKey();
+                    if (active.containsKey(a) || health.down(a)) continue; // kept, or dead: removed at once
+                    Drain.Key key = new Drain.Key(pool.mark(), a);
+                    Drain d = drains.get(key);
+                    if (d == null) {
+                        String reason = pool.hasServer(a) ? "hold-down" : desired.backups().containsValue(a) ? "failback" : "removed from configuration";
+                        d = new Drain(pool.mark(), a, reason, nowMs, nowMs + policy.drainTimeoutMs());
+                    }
+                    RealServerState obs = e.getValue();
+                    boolean idle = obs.connections() == 0 && obs.weight() == 0;
+                    boolean past = nowMs >= d.deadlineAtMs();
+                    drainStatus.add(new DrainStatus(pool.mark().value(), a.toString(), d.reason(), d.startedAtMs(), d.deadlineAtMs(),
+                            obs.activeConns(), obs.inactiveConns(), past));
+                    if (idle || past) continue; // done: not wanted, the planner deletes it
+                    nextDrains.put(key, d);
+                    wanted.put(a, RealServerState.dr(0));
+                }
+            }
+            List<String> inService = new ArrayList<>();
+            active.forEach((a, st) -> inService.add(a + ":" + st.weight()));
+            pools.add(new PoolStatus(pool.mark().value(), inService, subs, panic, down));
+            services.put(pool.mark(), new IpvsService(pool.mark(), pool.scheduler(), desired.params().persistenceSeconds(), false, wanted));
+        }
+        KernelState state = new KernelState(set, false, true, List.of(rule), 1, services);
+        return new DesiredKernel(state, nextDrains, pools, drainStatus);
+    }
+
+    private static void putMax(Map<Ipv4Address, RealServerState> m, Ipv4Address a, int weight) {
+        RealServerState prev = m.get(a);
+        if (prev == null || prev.weight() < weight) m.put(a, RealServerState.dr(weight));
+    }
+
+    /** The one steering rule of our chain, in the exact form iptables-save prints it. */
+    public static String steeringRule(Ipv4Address vip, Names names) {
+        return "-d " + vip + "/32 -p tcp -m multiport --dports " + names.portList() + " -m set --match-set " + names.set()
+                + " src -j SET --map-set " + names.set() + " src --map-mark";
+    }
+
+    /** ipset's default maxelem is 65536; leave room to double. */
+    public static int maxelemFor(int members) {
+        long want = Math.max(MIN_MAXELEM, Long.highestOneBit(Math.max(1, (long) members) * 2 - 1) * 2);
+        return (int) Math.min(want, 1 << 30);
+    }
+}

@@ -1,0 +1,51 @@
+package io.videolb.agent.kernel;
+
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Network;
+import java.util.Collections;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The part of the kernel videolb manages, in typed values: the steering set, our mangle chain
+ * and the jumps to it, and the IPVS fwmark services. Used for both the desired and the observed
+ * state, so that the planner compares like with like.
+ *
+ * @param set          the steering set, null when absent
+ * @param tempSetExists a leftover temporary set from an interrupted swap
+ * @param chainExists  our mangle chain exists
+ * @param chainRules   rules of our chain as iptables-save prints them, without "-A CHAIN "
+ * @param jumps        how many PREROUTING rules jump to our chain
+ * @param services     IPVS fwmark services (observed: all of them, ours and foreign)
+ */
+public record KernelState(SetState set, boolean tempSetExists, boolean chainExists, List<String> chainRules, int jumps,
+                          SortedMap<Fwmark, IpvsService> services) {
+    public KernelState {
+        chainRules = List.copyOf(chainRules);
+        services = Collections.unmodifiableSortedMap(new TreeMap<>(services));
+    }
+
+    public static final KernelState EMPTY = new KernelState(null, false, false, List.of(), 0, new TreeMap<>());
+
+    /**
+     * The steering set.
+     *
+     * @param maxelem  its capacity
+     * @param members  client network -> mark
+     * @param unreadable members the reader could not parse (a foreign writer; forces a full replacement)
+     */
+    public record SetState(int maxelem, SortedMap<Ipv4Network, Fwmark> members, int unreadable) {
+        public SetState {
+            members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
+        }
+    }
+
+    public KernelState withServices(SortedMap<Fwmark, IpvsService> s) {
+        return new KernelState(set, tempSetExists, chainExists, chainRules, jumps, s);
+    }
+
+    public KernelState withoutIpvs() {
+        return withServices(new TreeMap<>());
+    }
+}

@@ -1,0 +1,177 @@
+package io.videolb.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.videolb.events.Topics;
+
+/**
+ * Creates the topics videolb needs ({@link Topics#all()}) when they are missing. Idempotent and
+ * safe to run from every service at start, concurrently: a topic created by someone else in the
+ * meantime ({@link TopicExistsException}) counts as present. Existing topics are never altered; a
+ * state topic found without {@code cleanup.policy=compact} is reported with a WARN.
+ *
+ * <p>Replication factor: the broker default ({@code default.replication.factor}), so the same
+ * call fits the 1-node embedded broker and a real cluster.
+ */
+public final class TopicAdmin {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+    /** Default bound for the whole {@code ensure} call. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private TopicAdmin() {
+    }
+
+    /** Settings of a compacted state topic (keyed by entity; readers fold it from offset 0). */
+    public static Map<String, String> compactedTopicConfig() {
+        Map<String, String> c = new HashMap<>();
+        c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        // keep at least a minute of history uncompacted (debugging, slow followers)
+        c.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000");
+        // tombstones stay 24 h: a reader that starts from offset 0 sees deletes if it reads within that time
+        c.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, "86400000");
+        // roll segments hourly / at 64 MB so low-volume state topics get compacted at all
+        // (only closed segments are cleaned; the default roll is 7 days / 1 GB)
+        c.put(TopicConfig.SEGMENT_MS_CONFIG, "3600000");
+        c.put(TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
+        c.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.5");
+        return c;
+    }
+
+    /** Settings of an append-only event topic (audit): kept 30 days. */
+    public static Map<String, String> eventTopicConfig() {
+        Map<String, String> c = new HashMap<>();
+        c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        c.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(30).toMillis()));
+        return c;
+    }
+
+    /** {@link #ensure(Admin, Topics, Duration)} with a short-lived admin client. */
+    public static List<String> ensure(String bootstrapServers, Topics topics) {
+        return ensure(bootstrapServers, topics, DEFAULT_TIMEOUT);
+    }
+
+    public static List<String> ensure(String bootstrapServers, Topics topics, Duration timeout) {
+        KafkaSettings settings = KafkaSettings.of(bootstrapServers, "videolb-topic-admin");
+        try (Admin admin = Admin.create(settings.admin())) {
+            return ensure(admin, topics, timeout);
+        }
+    }
+
+    /**
+     * Creates the missing topics of {@code topics.all()} and waits until every topic of the set
+     * has a leader for each partition.
+     *
+     * @return the names this call created (empty if all existed)
+     * @throws IllegalStateException if the broker does not answer within {@code timeout}
+     */
+    public static List<String> ensure(Admin admin, Topics topics, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Topics.TopicSpec> specs = topics.all();
+        try {
+            Set<String> existing = get(admin.listTopics(new ListTopicsOptions().listInternal(false)).names(), deadline);
+            List<NewTopic> missing = new ArrayList<>();
+            for (Topics.TopicSpec spec : specs) {
+                if (!existing.contains(spec.name())) {
+                    missing.add(new NewTopic(spec.name(), Optional.of(spec.partitions()), Optional.empty())
+                            .configs(spec.compacted() ? compactedTopicConfig() : eventTopicConfig()));
+                }
+            }
+            List<String> created = new ArrayList<>();
+            if (!missing.isEmpty()) {
+                Map<String, KafkaFuture<Void>> results = admin.createTopics(missing).values();
+                for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
+                    try {
+                        get(e.getValue(), deadline);
+                        created.add(e.getKey());
+                    } catch (ExecutionException ex) {
+                        if (!(ex.getCause() instanceof TopicExistsException)) {
+                            throw ex;
+                        }
+                    }
+                }
+                if (!created.isEmpty()) {
+                    LOG.info("created topics {}", created);
+                }
+            }
+            awaitLeaders(admin, specs.stream().map(Topics.TopicSpec::name).toList(), deadline);
+            checkCompaction(admin, specs, created, deadline);
+            return created;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("ensuring topics " + topics + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("ensuring topics " + topics + " timed out after " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while ensuring topics", e);
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, List<String> names, long deadline)
+            throws InterruptedException, TimeoutException, ExecutionException {
+        while (true) {
+            try {
+                Map<String, TopicDescription> d = get(admin.describeTopics(names).allTopicNames(), deadline);
+                boolean ready = d.values().stream()
+                        .allMatch(t -> !t.partitions().isEmpty() && t.partitions().stream().allMatch(p -> p.leader() != null));
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("topics " + names + " have no leader yet");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void checkCompaction(Admin admin, List<Topics.TopicSpec> specs, List<String> created, long deadline)
+            throws InterruptedException, TimeoutException, ExecutionException {
+        List<ConfigResource> resources = specs.stream()
+                .filter(s -> s.compacted() && !created.contains(s.name()))
+                .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name()))
+                .toList();
+        if (resources.isEmpty()) {
+            return;
+        }
+        Map<ConfigResource, Config> configs = get(admin.describeConfigs(resources).all(), deadline);
+        configs.forEach((r, c) -> {
+            var policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+                LOG.warn("state topic {} exists without cleanup.policy=compact (is {}): it will lose old keys",
+                        r.name(), policy == null ? "unset" : policy.value());
+            }
+        });
+    }
+
+    private static <T> T get(KafkaFuture<T> f, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long left = Math.max(1, deadline - System.nanoTime());
+        return f.get(left, TimeUnit.NANOSECONDS);
+    }
+}

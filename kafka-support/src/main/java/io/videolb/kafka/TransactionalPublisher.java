@@ -1,0 +1,172 @@
+package io.videolb.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes a batch of records in ONE Kafka transaction: {@code read_committed} readers see all of
+ * it or nothing. Used for a desired-state generation (a CSV import or an API change).
+ *
+ * <p>The producer is created and {@code initTransactions()} called once, on the first publish (which
+ * also aborts whatever a previous incarnation with the same transactional id left open). On an
+ * error the transaction is aborted and a {@link PublishException} thrown; the publisher stays usable
+ * (if the abort itself fails, the producer is recreated on the next publish). If another publisher
+ * with the same transactional id fenced this one, the exception says so ({@code isFenced()}) and
+ * every later publish fails at once. Thread-safe: publishes are serialized.
+ */
+public final class TransactionalPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionalPublisher.class);
+
+    /** One record of a batch; {@code value == null} publishes a tombstone. */
+    public record Entry(String topic, String key, String value) {
+        public Entry {
+            Objects.requireNonNull(topic, "topic");
+            Objects.requireNonNull(key, "key");
+        }
+
+        public static Entry tombstone(String topic, String key) {
+            return new Entry(topic, key, null);
+        }
+    }
+
+    private final KafkaSettings settings;
+    private final String transactionalId;
+    private Producer<String, String> producer;
+    private boolean fenced;
+    private boolean closed;
+
+    public TransactionalPublisher(KafkaSettings settings, String transactionalId) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.transactionalId = Objects.requireNonNull(transactionalId, "transactionalId");
+        settings.transactionalProducer(transactionalId); // validate now
+    }
+
+    public String transactionalId() {
+        return transactionalId;
+    }
+
+    /**
+     * Publishes {@code batch} in one transaction and returns once it is committed, with the
+     * metadata (partition, offset) of each record in batch order.
+     *
+     * @throws PublishException if the transaction was aborted or could not be started
+     */
+    public synchronized List<RecordMetadata> publish(List<Entry> batch) {
+        if (closed) {
+            throw new PublishException("publisher " + transactionalId + " is closed", null, fenced);
+        }
+        if (fenced) {
+            throw new PublishException("publisher " + transactionalId + " was fenced by another instance", null, true);
+        }
+        boolean begun = false;
+        try {
+            Producer<String, String> p = producer();
+            p.beginTransaction();
+            begun = true;
+            List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
+            for (Entry e : batch) {
+                futures.add(p.send(new ProducerRecord<>(e.topic(), e.key(), e.value())));
+            }
+            p.commitTransaction(); // flushes; throws if any send failed
+            List<RecordMetadata> out = new ArrayList<>(futures.size());
+            for (Future<RecordMetadata> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+                | UnsupportedVersionException e) {
+            // fatal for this producer: it can only be closed
+            boolean isFenced = e instanceof ProducerFencedException;
+            fenced = isFenced;
+            discardProducer();
+            throw new PublishException("transaction of " + transactionalId + " failed"
+                    + (isFenced ? " (fenced by another publisher with the same transactional id)" : "") + ": " + e, e, isFenced);
+        } catch (KafkaException | ExecutionException e) {
+            abortQuietly(begun);
+            throw new PublishException("transaction of " + transactionalId + " aborted: " + e, e, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abortQuietly(begun);
+            throw new PublishException("interrupted; transaction of " + transactionalId + " aborted", e, false);
+        } catch (RuntimeException e) {
+            abortQuietly(begun);
+            throw new PublishException("transaction of " + transactionalId + " aborted: " + e, e, false);
+        }
+    }
+
+    private Producer<String, String> producer() {
+        if (producer == null) {
+            Properties props = settings.transactionalProducer(transactionalId);
+            props.put(CommonClientConfigs.CLIENT_ID_CONFIG, settings.uniqueClientId("tx"));
+            KafkaProducer<String, String> p = new KafkaProducer<>(props);
+            try {
+                p.initTransactions();
+            } catch (RuntimeException e) {
+                p.close(Duration.ofSeconds(5));
+                throw e;
+            }
+            producer = p;
+        }
+        return producer;
+    }
+
+    private void abortQuietly(boolean begun) {
+        if (producer == null) {
+            return;
+        }
+        if (!begun) {
+            discardProducer();
+            return;
+        }
+        try {
+            producer.abortTransaction();
+        } catch (ProducerFencedException e) {
+            fenced = true;
+            discardProducer();
+        } catch (RuntimeException e) {
+            // abort impossible (fatal or timed out): a new producer's initTransactions() aborts it
+            LOG.warn("abort of transaction {} failed ({}); recreating the producer", transactionalId, e.toString());
+            discardProducer();
+        }
+    }
+
+    private void discardProducer() {
+        if (producer != null) {
+            try {
+                producer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debug("closing producer", e);
+            }
+            producer = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        discardProducer();
+    }
+
+    /** True once another publisher with the same transactional id fenced this one. */
+    public synchronized boolean isFenced() {
+        return fenced;
+    }
+}

@@ -1,0 +1,111 @@
+package io.videolb.app;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code videolb standalone}: broker and every service in this one JVM. Prints one line
+ * {@code videolb standalone ready (broker=HOST:PORT, ...)} on stdout when everything has started;
+ * SIGTERM or Ctrl-C (SIGINT) stops the services in reverse order, then the broker, and the process
+ * exits 0.
+ */
+@Command(name = "standalone", mixinStandardHelpOptions = true,
+        description = "Run the broker and every service in one process (evaluation, a single director).")
+final class StandaloneCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "DIR",
+            description = "Directory with param.csv, client-list.csv, fwmark-routing-list.csv, realserver-backup-list.csv.")
+    Path configDir;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./.videolb-data",
+            description = "Data directory (Kafka log etc.); a later start reuses it. Default: ${DEFAULT-VALUE}.")
+    Path dataDir;
+
+    @Option(names = "--http-port", paramLabel = "N", defaultValue = "8480",
+            description = "Admin HTTP port. Default: ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "0",
+            description = "Broker port on 127.0.0.1; 0 = any free port (written to DATA-DIR/kafka-bootstrap). Default: ${DEFAULT-VALUE}.")
+    int kafkaPort;
+
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "videolb",
+            description = "Prefix of every topic name. Default: ${DEFAULT-VALUE}.")
+    String topicPrefix;
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isDirectory(configDir)) {
+            err.println("videolb standalone: --config " + configDir + " is not a directory");
+            return 2;
+        }
+        if (httpPort < 0 || httpPort > 65535 || kafkaPort < 0 || kafkaPort > 65535) {
+            err.println("videolb standalone: ports must be 0..65535");
+            return 2;
+        }
+
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<String> reason = new AtomicReference<>();
+        // SIGTERM/SIGINT: stop from the main thread (clean, exit code 0) instead of the JVM's
+        // default handler (runs shutdown hooks, exit code 143/130)
+        boolean signals = SignalHandling.install(sig -> {
+            reason.compareAndSet(null, "SIG" + sig);
+            stop.countDown();
+        });
+
+        StandaloneRuntime runtime = new StandaloneRuntime(new StandaloneRuntime.Options(
+                configDir, dataDir, httpPort, kafkaPort, topicPrefix));
+        // safety net for other exits (System.exit elsewhere, SIGHUP, or no signal support)
+        Thread hook = new Thread(runtime::close, "videolb-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            runtime.start();
+        } catch (Exception e) {
+            LOG.error("standalone start failed: {}", e.toString(), e);
+            err.println("videolb standalone: start failed: " + e);
+            return 1;
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        StandaloneContext ctx = runtime.context();
+        out.println("videolb standalone ready (broker=" + ctx.bootstrapServers()
+                + ", services=" + runtime.serviceNames()
+                + ", topics=" + ctx.topics().prefix() + ".*"
+                + ", http-port=" + ctx.httpPort()
+                + ", data-dir=" + ctx.dataDir()
+                + ", startup-ms=" + ms + ")");
+        out.flush();
+        if (!signals) {
+            LOG.warn("signal handlers unavailable: stopping relies on the JVM shutdown hook");
+        }
+        stop.await();
+        LOG.info("{} received: shutting down", reason.get());
+        long s0 = System.nanoTime();
+        runtime.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+        LOG.info("videolb standalone stopped in {} ms", (System.nanoTime() - s0) / 1_000_000);
+        return 0;
+    }
+}

@@ -1,0 +1,139 @@
+package io.videolb.app;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.videolb.events.Topics;
+import io.videolb.kafka.TopicAdmin;
+import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+
+/**
+ * The composition root of {@code videolb standalone}: everything in one JVM. Starts the embedded
+ * broker, ensures the topics, then creates and starts the services listed in
+ * {@link #createServices(StandaloneContext)}; {@link #close()} stops them in reverse order and the
+ * broker last.
+ */
+public final class StandaloneRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneRuntime.class);
+
+    /** Where the broker's address is written while the process runs (for CLI commands). */
+    public static final String BOOTSTRAP_FILE = "kafka-bootstrap";
+
+    /**
+     * @param configDir   operator CSV directory
+     * @param dataDir     data directory (created if missing)
+     * @param httpPort    admin HTTP port
+     * @param kafkaPort   broker port on 127.0.0.1, 0 = a free port
+     * @param topicPrefix topic name prefix
+     */
+    public record Options(Path configDir, Path dataDir, int httpPort, int kafkaPort, String topicPrefix) {
+        public Options {
+            Objects.requireNonNull(configDir, "configDir");
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(topicPrefix, "topicPrefix");
+        }
+    }
+
+    private final Options options;
+    private final List<Service> started = new ArrayList<>();
+    private EmbeddedKafkaBroker broker;
+    private StandaloneContext context;
+    private boolean closed;
+
+    public StandaloneRuntime(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * The services of the standalone process, in start order. THE place where services are wired
+     * (adds go here; close runs in reverse order).
+     */
+    static List<Service> createServices(StandaloneContext ctx) {
+        List<Service> services = new ArrayList<>();
+        // TODO(lead/config-service): import the CSVs of ctx.configDir() as one generation, then serve
+        //   the admin API on ctx.httpPort(), e.g. services.add(new ConfigService(ctx.kafka("config-service"), ctx.topics(), ctx.configDir(), ctx.httpPort()));
+        // TODO(health-service): services.add(...health probes publishing to ctx.topics().health()...);
+        // TODO(ipvs-agent): services.add(...reconciler reading ctx.topics().desired() + health()...);
+        // TODO(alert-service): services.add(...EventConsumer on ctx.topics() with a mail sink...);
+        return services;
+    }
+
+    /** Starts the broker, the topics and every service; on failure everything started is closed. */
+    public synchronized void start() throws Exception {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        try {
+            Path dataDir = options.dataDir().toAbsolutePath().normalize();
+            Files.createDirectories(dataDir);
+            broker = EmbeddedKafkaBroker.builder()
+                    .dataDir(dataDir.resolve("kafka"))
+                    .port(options.kafkaPort())
+                    .start();
+            Topics topics = new Topics(options.topicPrefix());
+            TopicAdmin.ensure(broker.bootstrapServers(), topics, Duration.ofSeconds(60));
+            context = new StandaloneContext(broker.bootstrapServers(), topics,
+                    options.configDir().toAbsolutePath().normalize(), dataDir, options.httpPort());
+            Files.writeString(dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
+            for (Service s : createServices(context)) {
+                long t0 = System.nanoTime();
+                LOG.info("starting {}", s.name());
+                started.add(s); // closed on failure even if start() throws half-way
+                s.start();
+                LOG.info("{} started in {} ms", s.name(), (System.nanoTime() - t0) / 1_000_000);
+            }
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    public synchronized StandaloneContext context() {
+        return context;
+    }
+
+    public synchronized EmbeddedKafkaBroker broker() {
+        return broker;
+    }
+
+    public synchronized List<String> serviceNames() {
+        return started.stream().map(Service::name).toList();
+    }
+
+    /** Closes services in reverse start order, then the broker. Idempotent; never throws. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Service> reverse = new ArrayList<>(started);
+        Collections.reverse(reverse);
+        for (Service s : reverse) {
+            try {
+                LOG.info("stopping {}", s.name());
+                s.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed: {}", s.name(), e.toString(), e);
+            }
+        }
+        started.clear();
+        if (broker != null) {
+            try {
+                Files.deleteIfExists(broker.dataDir().getParent().resolve(BOOTSTRAP_FILE));
+            } catch (Exception e) {
+                LOG.debug("could not delete the bootstrap file", e);
+            }
+            broker.close();
+        }
+    }
+}
