@@ -26,8 +26,8 @@ class DesiredStateRulesTest {
         TreeMap<Fwmark, Pool> pools = new TreeMap<>();
         pools.put(new Fwmark(10), new Pool(new Fwmark(10), Scheduler.RR, List.of(RealServer.of(ip("192.0.2.11")))));
         pools.put(new Fwmark(50), new Pool(new Fwmark(50), Scheduler.RR, List.of(RealServer.of(ip("192.0.2.14")))));
-        return new DesiredState(params, Map.of(Ipv4Network.parse("203.0.113.21"), new Fwmark(10)), pools,
-                Map.of(ip("192.0.2.11"), ip("192.0.2.21"), ip("192.0.2.14"), ip("192.0.2.24")));
+        return new DesiredState(params, new TreeMap<>(Map.of(Ipv4Network.parse("203.0.113.21"), new Fwmark(10))), pools,
+                new TreeMap<>(Map.of(ip("192.0.2.11"), ip("192.0.2.21"), ip("192.0.2.14"), ip("192.0.2.24"))));
     }
 
     private static List<String> check(DesiredState s) {

@@ -85,7 +85,8 @@ class AlertBookTest {
             b.due(T0 + t).ifPresent(mails::add);
         }
         assertThat(mails).hasSizeLessThanOrEqualTo(3);
-        assertThat(mails.get(0).body()).contains("FLAPPING");
+        assertThat(mails.get(0).subject()).contains("1 new"); // before the threshold it is an ordinary new incident
+        assertThat(mails.get(1).body()).contains("FLAPPING");
         assertThat(mails.get(mails.size() - 1).subject()).contains("settled");
         assertThat(b.incidents()).isEmpty();
     }

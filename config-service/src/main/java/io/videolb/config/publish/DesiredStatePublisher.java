@@ -211,11 +211,23 @@ public final class DesiredStatePublisher implements AutoCloseable {
         try {
             return attempt(expected, next, source, actor);
         } catch (PublishException e) {
-            if (!e.isFenced()) throw e;
+            if (!fenced(e)) throw e;
             LOG.warn("publisher {} was fenced by another writer; re-reading {} and retrying once", transactionalId, topics.desired());
             sync();
             return attempt(expected, next, source, actor);
         }
+    }
+
+    /** Fenced by a newer writer with our transactional id; Kafka 4 reports it as ProducerFenced or InvalidProducerEpoch. */
+    private static boolean fenced(PublishException e) {
+        if (e.isFenced()) return true;
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.ProducerFencedException
+                    || t instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private PublishResult attempt(long expected, DesiredState next, String source, String actor) {
