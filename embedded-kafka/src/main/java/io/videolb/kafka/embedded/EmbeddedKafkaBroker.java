@@ -7,11 +7,15 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -73,15 +77,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static final String LISTENER = "PLAINTEXT";
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
     public static final String EXTERNAL_LISTENER = "EXTERNAL";
+    /** Exclusive lock file inside the data dir (Kafka ignores plain files there). */
+    public static final String LOCK_FILE = ".videolb-broker.lock";
 
     private final Path dataDir;
     private final boolean deleteDataDirOnClose;
     private final int port;
     private final int controllerPort;
     private final OptionalInt externalPort;
-    private final String clusterId;
-    private final boolean formatted;
+    private String clusterId;
+    private boolean formatted;
     private final KafkaRaftServer server;
+    private final DirLock dirLock;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Duration startupDuration;
 
@@ -106,6 +113,30 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             this.externalPort = OptionalInt.empty();
         }
 
+        // Our own lock, taken before anything reads the directory: a second broker on the same
+        // directory must fail before it loads (and rewrites index files of) the metadata log that
+        // the running broker has mapped; Kafka's own .lock is taken too late for that (measured:
+        // the running broker's raft thread then spun and its shutdown hung).
+        this.dirLock = DirLock.acquire(this.dataDir.resolve(LOCK_FILE));
+        try {
+            this.server = startServer(b);
+        } catch (IOException | RuntimeException | Error e) {
+            dirLock.release();
+            throw e;
+        }
+        try {
+            awaitReady(b.startupTimeout);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.startupDuration = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("embedded Kafka broker ready on {} (data dir {}, {}, {} ms)", bootstrapServers(), this.dataDir,
+                formatted ? "formatted new cluster " + clusterId : "reused cluster " + clusterId,
+                startupDuration.toMillis());
+    }
+
+    private KafkaRaftServer startServer(Builder b) throws IOException {
         Properties props = brokerProperties(b);
         KafkaConfig config = KafkaConfig.fromProps(props, false);
 
@@ -126,17 +157,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             safeShutdown(s);
             throw e;
         }
-        this.server = s;
-        try {
-            awaitReady(b.startupTimeout);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
-        this.startupDuration = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info("embedded Kafka broker ready on {} (data dir {}, {}, {} ms)", bootstrapServers(), this.dataDir,
-                formatted ? "formatted new cluster " + clusterId : "reused cluster " + clusterId,
-                startupDuration.toMillis());
+        return s;
     }
 
     public static Builder builder() {
@@ -184,6 +205,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         safeShutdown(server);
+        dirLock.release();
         LOG.info("embedded Kafka broker on {} stopped in {} ms", bootstrapServers(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         if (deleteDataDirOnClose) {
@@ -364,6 +386,42 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             });
         } catch (IOException e) {
             LOG.warn("could not delete {}: {}", dir, e.toString());
+        }
+    }
+
+    /** An exclusive OS file lock (fails at once if another process or broker in this JVM holds it). */
+    private static final class DirLock {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private DirLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static DirLock acquire(Path file) throws IOException {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                ch.close();
+                throw new IllegalStateException("Kafka data dir " + file.getParent()
+                        + " is in use by another broker (lock " + file.getFileName() + " is held)");
+            }
+            return new DirLock(ch, l);
+        }
+
+        void release() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("releasing {}", lock, e);
+            }
         }
     }
 

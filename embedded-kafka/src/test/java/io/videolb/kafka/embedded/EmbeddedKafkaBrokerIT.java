@@ -1,6 +1,7 @@
 package io.videolb.kafka.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -68,6 +69,26 @@ class EmbeddedKafkaBrokerIT {
                 p.send(new ProducerRecord<>("t1", "k3", "v3")).get(30, TimeUnit.SECONDS);
             }
             assertThat(readAll(broker.bootstrapServers(), "t1")).containsExactly("k1=v1", "k2=v2", "k3=v3");
+        }
+    }
+
+    @Test
+    void aSecondBrokerOnTheSameDataDirFailsFastAndLeavesTheFirstIntact() throws Exception {
+        Path dataDir = tmp.resolve("shared");
+        try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
+            assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().dataDir(dataDir).start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("in use by another broker");
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, first.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("t2", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            long t0 = System.nanoTime();
+            first.close();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(20_000);
+        }
+        // and the directory is usable again once the first broker is closed
+        try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
+            assertThat(again.formattedOnStart()).isFalse();
         }
     }
 

@@ -60,7 +60,7 @@ public final class ProbeScheduler {
     private final Map<Ipv4Address, Server> servers = new HashMap<>();
     private long refreshTimer = -1;
     private boolean degraded;
-    private long selfCheckAtMs = Long.MIN_VALUE;
+    private long selfCheckAtMs;
     private boolean selfCheckRunning;
     private long degradedTimer = -1;
     private boolean closed;

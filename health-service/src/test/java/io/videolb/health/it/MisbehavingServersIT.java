@@ -112,7 +112,7 @@ class MisbehavingServersIT {
         Target knownGood = new Target(Ipv4Address.parse("127.0.0.1"), ep(good), HLS.withLevel(ProbeLevel.RTMP));
         try (SchedulerHarness h = new SchedulerHarness(vertx, knownGood, 0.5)) {
             for (int i = 0; i < 4; i++) h.probe(Ipv4Address.parse("198.51.100." + (30 + i)), ep(fs.get(i)), HLS.withLevel(ProbeLevel.RTMP));
-            for (int i = 0; i < 4; i++) h.awaitVerdict(Ipv4Address.parse("198.51.100." + (30 + i)), Verdict.UP, 5_000);
+            for (int i = 0; i < 4; i++) h.awaitCurrent(Ipv4Address.parse("198.51.100." + (30 + i)), Verdict.UP, 5_000);
             // the checker's own view breaks: everything, known-good included, stops answering
             fs.forEach(f -> f.rtmp = FakeVideoServer.Rtmp.SILENT);
             good.rtmp = FakeVideoServer.Rtmp.SILENT;

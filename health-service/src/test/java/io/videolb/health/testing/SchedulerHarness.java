@@ -74,6 +74,17 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
         throw new AssertionError("no " + v + " verdict on " + server + " within " + timeoutMs + " ms; published: " + verdicts);
     }
 
+    /** Waits (bounded) until the newest verdict on {@code server}, whenever published, is {@code v}. */
+    public void awaitCurrent(Ipv4Address server, Verdict v, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            List<HealthVerdict> mine = verdictsOf(server);
+            if (!mine.isEmpty() && mine.get(mine.size() - 1).verdict() == v) return;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("verdict on " + server + " is not " + v + " after " + timeoutMs + " ms: " + verdictsOf(server));
+    }
+
     public List<HealthVerdict> verdictsOf(Ipv4Address server) {
         List<HealthVerdict> out = new ArrayList<>();
         for (HealthVerdict h : verdicts) if (h.server().equals(server)) out.add(h);
