@@ -1,0 +1,226 @@
+#!/bin/bash
+# Runs INSIDE the IPVS VM for IpvsAgentVmIT:   ipvs-agent-vm-it.sh RUN_DIR
+# RUN_DIR (written by the test on the host, shared read-write) holds agent.env (VIDEOLB_* for the
+# agent), classpath.txt, java.txt. The REAL agent (io.videolb.agent.AgentMain) runs in the VM's root
+# namespace (= the director of lab.sh) and reaches the host's broker through IPVS_VM_FWD.
+# Host <-> guest: the guest writes RUN/cue/NAME and waits (bounded) for RUN/ack/NAME, which the
+# test writes after publishing to Kafka. Prints "@key value" facts; the Java test asserts on them.
+# Exits non-zero only when the setup itself failed (facts tell the rest).
+set -uo pipefail
+RUN=$1
+lab() { bash "$IPVS_VM_TOOLS/lab.sh" "$@"; }
+fact() { echo "@$*"; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+t0=$(now_us)
+ms() { echo $((($(now_us) - t0) / 1000)); }
+setup_fail() { echo "setup failed: $*" >&2; [ -n "${AGENT_PID:-}" ] && kill -9 "$AGENT_PID" 2>/dev/null; lab down >/dev/null 2>&1; exit 3; }
+mkdir -p "$RUN/cue" "$RUN/ack" /tmp/videolb/state /tmp/videolb/etc/iptables
+mkfifo /tmp/videolb/nap && exec 5<>/tmp/videolb/nap
+nap() { read -r -t "$1" -u 5 _ || :; } # sleep without a process start (each costs 0.1-1 s here)
+# shellcheck disable=SC1091
+. "$RUN/agent.env"
+CP=$(<"$RUN/classpath.txt")
+JAVA=$(<"$RUN/java.txt")
+JOPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Dorg.slf4j.simpleLogger.showDateTime=true
+       -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS)
+
+AGENT_PID=
+AGENT_N=0
+AGENT_LOG=
+start_agent() {
+    AGENT_N=$((AGENT_N + 1))
+    AGENT_LOG=$RUN/agent-$AGENT_N.log
+    "$JAVA" "${JOPTS[@]}" -cp "$CP" io.videolb.agent.AgentMain >"$AGENT_LOG" 2>&1 &
+    AGENT_PID=$!
+    AGENT_START=$(now_us)
+}
+# applied generation from the agent's /health (bash /dev/tcp: no process start); -1 when not answering
+applied_gen() {
+    local line g=-1
+    { exec 3<>/dev/tcp/127.0.0.1/"$VIDEOLB_HTTP_PORT"; } 2>/dev/null || { echo -1; return; }
+    printf 'GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    while IFS= read -r -t 3 line <&3 || [ -n "$line" ]; do
+        [[ $line =~ \"appliedGeneration\":([0-9]+) ]] && g=${BASH_REMATCH[1]}
+        [[ $line =~ \"status\":\"DOWN\" ]] && g=-2
+        line=
+    done
+    exec 3<&-
+    echo "$g"
+}
+# wait_gen G LIMIT_S: until the running agent reports generation G applied (its last run OK)
+wait_gen() {
+    local g=$1 end=$(($(now_us) + $2 * 1000000)) a
+    while (($(now_us) < end)); do
+        kill -0 "$AGENT_PID" 2>/dev/null || { echo "agent $AGENT_N exited" >&2; tail -n 30 "$AGENT_LOG" >&2; return 1; }
+        a=$(applied_gen)
+        [ "$a" = "$g" ] && return 0
+        nap 0.3
+    done
+    echo "generation $g not applied within $2 s (last answer $a)" >&2
+    tail -n 20 "$AGENT_LOG" >&2
+    return 1
+}
+# cue NAME [LIMIT_S]: asks the host to act, waits for its answer (in $ACK)
+cue() {
+    local end=$(($(now_us) + ${2:-60} * 1000000))
+    echo "$1" >"$RUN/cue/$1"
+    while (($(now_us) < end)); do
+        if [ -f "$RUN/ack/$1" ]; then ACK=$(<"$RUN/ack/$1"); return 0; fi
+        nap 0.1
+    done
+    echo "no answer from the host to cue $1" >&2
+    return 1
+}
+# wait_line FILE TEXT SKIP LIMIT_S: until the (SKIP+1)-th line containing TEXT is in FILE (builtins only)
+wait_line() {
+    local f=$1 pat=$2 skip=$3 end=$(($(now_us) + $4 * 1000000)) n=0 buf= line
+    exec 4<"$f"
+    while (($(now_us) < end)); do
+        if IFS= read -r line <&4; then
+            line=$buf$line
+            buf=
+            if [[ $line == *"$pat"* ]]; then
+                n=$((n + 1))
+                ((n > skip)) && { exec 4<&-; return 0; }
+            fi
+        else
+            buf+=$line
+            nap 0.01
+        fi
+    done
+    exec 4<&-
+    return 1
+}
+count_lines() { local n; n=$(grep -c -F -- "$2" "$1") || n=0; echo "$n"; }
+ipvs_facts() { local l; while IFS= read -r l; do fact "$1" "$l"; done < <(ipvsadm -Sn); }
+set_facts() { # KEY: member digest (sorted "NET MARK"), count, set names
+    fact "$1-members" "$(ipset save videolb-clients | awk '$1=="add"{print $3, $5}' | LC_ALL=C sort | md5sum | cut -c1-32)" \
+        "$(ipset list -t videolb-clients | awk -F': ' '/^Number of entries/{print $2}')"
+    fact "$1-sets" $(ipset list -n | LC_ALL=C sort)
+    fact "$1-rules" "$(iptables -t mangle -S VIDEOLB-STEER | grep -c '^-A')" "$(iptables -t mangle -S PREROUTING | grep -c 'VIDEOLB-STEER')"
+}
+conn() { # KEY CLIENT PORT [COUNT]
+    local key=$1 c=$2 p=$3 n=${4:-1} l
+    while read -r l; do fact "$key" "$c" "$p" "$l"; done < <(lab connect "$c" "$p" "$n")
+}
+# until_ipvs TEXT PRESENT(1|0) LIMIT_S: polls ipvsadm -Sn for a line
+until_ipvs() {
+    local end=$(($(now_us) + $3 * 1000000)) s
+    while (($(now_us) < end)); do
+        s=$(ipvsadm -Sn)
+        if [ "$2" = 1 ]; then [[ $s == *"$1"* ]] && return 0; else [[ $s != *"$1"* ]] && return 0; fi
+        nap 0.2
+    done
+    return 1
+}
+
+fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"
+lab up || setup_fail "lab.sh up"
+fact timing lab-up-ms "$(ms)"
+
+# ---- (i) the example CSVs -> fwmark DR services, real connections -------------------------------
+start_agent
+wait_gen 1 240 || setup_fail "first generation"
+fact timing agent1-applied-ms "$(ms)" "$((($(now_us) - AGENT_START) / 1000))"
+ipvs_facts gen1
+set_facts gen1
+fact sysctl expire_nodest_conn "$(</proc/sys/net/ipv4/vs/expire_nodest_conn)"
+fact sysctl expire_quiescent_template "$(</proc/sys/net/ipv4/vs/expire_quiescent_template)"
+while IFS= read -r l; do fact daemon "$l"; done < <(ipvsadm -L --daemon)
+conn conn1 203.0.113.21 1935 2
+conn conn1 203.0.113.21 8080 1
+conn conn1 203.0.113.22 1935 1
+conn conn1 203.0.113.99 1935 1
+conn conn1 203.0.113.99 8080 1
+while read -r c n; do fact counter "$c" "$n"; done < <(lab counters)
+fact timing scenario-i-ms "$(ms)"
+
+# ---- (iii) failure and recovery of rs11 (pool 10) on real traffic ------------------------------
+lab kill-server rs11 >/dev/null || setup_fail "kill-server"
+conn killed 203.0.113.21 1935
+cue down-11 || setup_fail "cue down-11"
+ts=$(now_us)
+until_ipvs "-a -f 10 -r 192.0.2.21:0" 1 60 && until_ipvs "-r 192.0.2.11:0" 0 30
+fact failover-ms "$((($(now_us) - ts) / 1000))"
+ipvs_facts down
+conn failover 203.0.113.21 1935 2
+lab revive-server rs11 >/dev/null || setup_fail "revive-server"
+cue up-11 || setup_fail "cue up-11"
+ts=$(now_us)
+until_ipvs "-a -f 10 -r 192.0.2.11:0" 1 90
+fact failback-ms "$((($(now_us) - ts) / 1000))"
+ipvs_facts failback
+conn failback 203.0.113.21 1935 2
+until_ipvs "-r 192.0.2.21:0" 0 120
+fact backup-removed-ms "$((($(now_us) - ts) / 1000))"
+ipvs_facts drained
+grep -h -i "drain" "$AGENT_LOG" | tail -n 5 | while IFS= read -r l; do fact drain-log "$l"; done
+fact timing scenario-iii-ms "$(ms)"
+
+# ---- (ii) SIGKILL in the middle of an apply, restart, converge: several kill points -------------
+# KILL_POINTS: "ROUND:TEXT:DELAY_S ..." (TEXT = the agent's log line just before it runs a payload)
+for point in $KILL_POINTS; do
+    k=${point%%:*}
+    rest=${point#*:}
+    text=${rest%%:*}
+    delay=${rest#*:}
+    skip=$(count_lines "$AGENT_LOG" "$text payload")
+    cue "gen-$k" 120 || setup_fail "cue gen-$k"
+    read -r gen _ <<<"$ACK"
+    if wait_line "$AGENT_LOG" "$text payload" "$skip" 240; then
+        nap "$delay"
+        kill -9 "$AGENT_PID"
+        ps=$(pgrep -r R,S,D -a -x 'ipset|ipvsadm|iptables-restore|iptables-nft-restore|xtables-nft-multi' | tr '\n' ';')
+        wait "$AGENT_PID" 2>/dev/null
+        fact kill "$k" "$text+${delay}s" "children:${ps:-none}"
+    else
+        fact kill "$k" "$text" "never-seen"
+        kill -9 "$AGENT_PID"
+        wait "$AGENT_PID" 2>/dev/null
+    fi
+    for ((i = 0; i < 300; i++)); do # let an orphaned restore finish (bounded 60 s)
+        pgrep -r R,S,D -x 'ipset|ipvsadm' >/dev/null || break
+        nap 0.2
+    done
+    fact after-kill "$k" "tempset=$(ipset list -n | grep -c -- '-tmp$')" \
+        "entries=$(ipset list -t videolb-clients | awk -F': ' '/^Number of entries/{print $2}')"
+    start_agent
+    if wait_gen "$gen" 300; then
+        fact converged "$k" "$gen" "$((($(now_us) - AGENT_START) / 1000))"
+    else
+        fact converged "$k" "$gen" FAILED
+    fi
+    ipvs_facts "round$k"
+    set_facts "round$k"
+    grep -h "payload" "$AGENT_LOG" | sed 's/.*INFO //' | cut -c1-160 | while IFS= read -r l; do fact restart-log "$k" "$l"; done
+done
+fact timing scenario-ii-ms "$(ms)"
+
+# ---- plan: the CLI agrees the kernel matches ----------------------------------------------------
+ts=$(now_us)
+"$JAVA" "${JOPTS[@]}" -cp "$CP" io.videolb.agent.AgentMain plan >"$RUN/plan.out" 2>"$RUN/plan.err"
+fact plan-exit "$?" "$((($(now_us) - ts) / 1000))"
+while IFS= read -r l; do fact plan "$l"; done < <(head -n 20 "$RUN/plan.out")
+
+# ---- (iv) reboot files: restore them into an EMPTY kernel (a fresh netns), boot order ipset, iptables, ipvsadm
+fact files "$(ls -l "$VIDEOLB_IPVS_RULES" "$VIDEOLB_IPTABLES_RULES" "$VIDEOLB_IPSET_RULES" 2>&1 | wc -l)"
+iptables-restore --test <"$VIDEOLB_IPTABLES_RULES" && fact iptables-test ok || fact iptables-test FAIL
+ip netns add boot || setup_fail "netns boot"
+ip netns exec boot ipset restore <"$VIDEOLB_IPSET_RULES" && fact boot ipset ok || fact boot ipset FAIL
+ip netns exec boot iptables-restore <"$VIDEOLB_IPTABLES_RULES" && fact boot iptables ok || fact boot iptables FAIL
+ip netns exec boot ipvsadm -R <"$VIDEOLB_IPVS_RULES" && fact boot ipvsadm ok || fact boot ipvsadm FAIL
+fact boot-ipvs "$(ip netns exec boot ipvsadm -Sn | LC_ALL=C sort | md5sum | cut -c1-32)" "$(ipvsadm -Sn | LC_ALL=C sort | md5sum | cut -c1-32)"
+fact boot-set "$(ip netns exec boot ipset save videolb-clients | awk '$1=="add"{print $3, $5}' | LC_ALL=C sort | md5sum | cut -c1-32)" \
+    "$(ipset save videolb-clients | awk '$1=="add"{print $3, $5}' | LC_ALL=C sort | md5sum | cut -c1-32)"
+fact boot-rule "$(ip netns exec boot iptables-save -t mangle | grep -c -e '-A VIDEOLB-STEER .*--map-mark' -e '-A PREROUTING -j VIDEOLB-STEER')"
+ip netns del boot
+
+# ---- stop: SIGTERM, prompt close -----------------------------------------------------------------
+ts=$(now_us)
+kill -TERM "$AGENT_PID"
+for ((i = 0; i < 150; i++)); do kill -0 "$AGENT_PID" 2>/dev/null || break; nap 0.1; done
+kill -0 "$AGENT_PID" 2>/dev/null && { fact stop FAIL; kill -9 "$AGENT_PID"; } || fact stop "$((($(now_us) - ts) / 1000))"
+fact after-stop-services "$(ipvsadm -Sn | grep -c '^-A')"
+fact timing total-ms "$(ms)"
+lab down >/dev/null 2>&1
+exit 0
