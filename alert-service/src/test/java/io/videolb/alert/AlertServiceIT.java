@@ -165,6 +165,10 @@ class AlertServiceIT {
                 + got.stream().map(AlertServiceIT::subject).toList());
         assertThat(got.size()).isBetween(2, 4);
         assertThat(got.stream().map(AlertServiceIT::body).anyMatch(b -> b.contains("FLAPPING"))).isTrue();
+        List<String> subjects = got.stream().map(AlertServiceIT::subject).toList();
+        assertThat(subjects).anyMatch(s -> s.matches("\\[videolb] server 192\\.0\\.2\\.11 flapping \\([0-9]+ changes in [0-9]+ s\\), now (up|down)"));
+        assertThat(subjects).anyMatch(s -> s.matches("\\[videolb] server 192\\.0\\.2\\.11 settled after [0-9]+ changes, now (up|down)"));
+        assertThat(subjects).noneMatch(s -> s.contains("0 new, 0 resolved, 0 open"));
         assertThat(svc.stats().sent()).isEqualTo(got.size());
     }
 

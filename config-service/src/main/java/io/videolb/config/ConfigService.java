@@ -3,6 +3,10 @@ package io.videolb.config;
 import io.videolb.config.csv.CsvConfigReader;
 import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.csv.CsvReadResult;
+import io.videolb.config.http.AdminHttpServer;
+import io.videolb.config.http.ConfigReaderCsvFiles;
+import io.videolb.config.http.KafkaClusterView;
+import io.videolb.config.http.PublisherDesiredStore;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.PublishResult;
 import io.videolb.events.Topics;
@@ -27,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * (reads the desired topic to its end), imports a CSV directory if configured, and serves
  * {@code GET /health} (the process runs) and {@code GET /ready} (read to the end, able to publish)
  * over Vert.x. {@link #start()} returns when all of that runs; {@link #close()} is prompt and idempotent.
+ *
+ * <p>With an admin API configuration ({@link Config#withAdminApi}, or {@code VIDEOLB_API_TOKENS} in
+ * {@link Config#fromEnv}) the same one HTTP port also serves the admin API and its page
+ * ({@link AdminHttpServer}: token file, TLS and body limits from that configuration, host and port
+ * from this one). Without it only {@code /health} and {@code /ready} are served.
  */
 public final class ConfigService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
@@ -40,12 +49,24 @@ public final class ConfigService implements AutoCloseable {
      * @param instanceId       names the Kafka clients; the transactional id is per installation (topic prefix)
      * @param limits           CSV size and row caps
      * @param startTimeout     bound for reading the desired topic at start
+     * @param adminApi         the admin API (token file, TLS, limits; its host and port are replaced by
+     *                         httpHost/httpPort), or empty for only /health and /ready
      */
     public record Config(String bootstrapServers, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
-            String instanceId, CsvLimits limits, Duration startTimeout) {
+            String instanceId, CsvLimits limits, Duration startTimeout, Optional<AdminHttpServer.Config> adminApi) {
         public static final int DEFAULT_HTTP_PORT = 8181;
 
+        /** Without the admin API (the arity before the API was mounted here). */
+        public Config(String bootstrapServers, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
+                String instanceId, CsvLimits limits, Duration startTimeout) {
+            this(bootstrapServers, topics, importDir, httpHost, httpPort, instanceId, limits, startTimeout, Optional.empty());
+        }
+
         public Config {
+            adminApi = adminApi == null ? Optional.empty() : adminApi;
+            if (adminApi.isPresent() && httpPort == -1) {
+                throw new IllegalArgumentException("the admin API needs the HTTP port: http port is -1 (off)");
+            }
             if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers must be set");
             Objects.requireNonNull(topics, "topics");
             importDir = importDir == null ? Optional.empty() : importDir;
@@ -63,21 +84,33 @@ public final class ConfigService implements AutoCloseable {
         }
 
         public Config withImportDir(Path dir) {
-            return new Config(bootstrapServers, topics, Optional.ofNullable(dir), httpHost, httpPort, instanceId, limits, startTimeout);
+            return new Config(bootstrapServers, topics, Optional.ofNullable(dir), httpHost, httpPort, instanceId, limits, startTimeout, adminApi);
         }
 
         public Config withHttp(String host, int port) {
-            return new Config(bootstrapServers, topics, importDir, host, port, instanceId, limits, startTimeout);
+            return new Config(bootstrapServers, topics, importDir, host, port, instanceId, limits, startTimeout, adminApi);
         }
 
         public Config withTopics(Topics t) {
-            return new Config(bootstrapServers, t, importDir, httpHost, httpPort, instanceId, limits, startTimeout);
+            return new Config(bootstrapServers, t, importDir, httpHost, httpPort, instanceId, limits, startTimeout, adminApi);
+        }
+
+        /** Serves the admin API on this service's HTTP port (host and port of {@code api} are ignored). */
+        public Config withAdminApi(AdminHttpServer.Config api) {
+            return new Config(bootstrapServers, topics, importDir, httpHost, httpPort, instanceId, limits, startTimeout, Optional.ofNullable(api));
+        }
+
+        /** Serves the admin API with the given token file, plain HTTP and default body limits. */
+        public Config withAdminApi(Path tokenFile) {
+            return withAdminApi(AdminHttpServer.Config.of(0, tokenFile));
         }
 
         /**
          * From environment variables: VIDEOLB_BOOTSTRAP (required), VIDEOLB_TOPIC_PREFIX,
          * VIDEOLB_CONFIG_DIR, VIDEOLB_CONFIG_HTTP_HOST, VIDEOLB_CONFIG_HTTP_PORT,
-         * VIDEOLB_CSV_MAX_BYTES, VIDEOLB_CSV_MAX_ROWS.
+         * VIDEOLB_CSV_MAX_BYTES, VIDEOLB_CSV_MAX_ROWS; with VIDEOLB_API_TOKENS also the admin API
+         * ({@link AdminHttpServer.Config#fromEnv}); then, unless VIDEOLB_CONFIG_HTTP_HOST/PORT are set, the one
+         * port is the API's (VIDEOLB_API_HOST, VIDEOLB_API_PORT: 8088, or 8443 with TLS).
          */
         public static Config fromEnv(Map<String, String> env) {
             String bootstrap = env.get("VIDEOLB_BOOTSTRAP");
@@ -88,8 +121,18 @@ public final class ConfigService implements AutoCloseable {
             CsvLimits limits = new CsvLimits(
                     number(env, "VIDEOLB_CSV_MAX_BYTES", c.limits().maxFileBytes()),
                     (int) number(env, "VIDEOLB_CSV_MAX_ROWS", c.limits().maxRows()));
-            return new Config(bootstrap, topics, dir, env.getOrDefault("VIDEOLB_CONFIG_HTTP_HOST", c.httpHost()),
-                    (int) number(env, "VIDEOLB_CONFIG_HTTP_PORT", c.httpPort()), c.instanceId(), limits, c.startTimeout());
+            Optional<AdminHttpServer.Config> api = Optional.empty();
+            String host = c.httpHost();
+            int port = c.httpPort();
+            String tokens = env.get("VIDEOLB_API_TOKENS");
+            if (tokens != null && !tokens.isBlank()) {
+                AdminHttpServer.Config a = AdminHttpServer.Config.fromEnv(env);
+                api = Optional.of(a);
+                host = a.host();
+                port = a.port();
+            }
+            return new Config(bootstrap, topics, dir, env.getOrDefault("VIDEOLB_CONFIG_HTTP_HOST", host),
+                    (int) number(env, "VIDEOLB_CONFIG_HTTP_PORT", port), c.instanceId(), limits, c.startTimeout(), api);
         }
 
         private static long number(Map<String, String> env, String name, long dflt) {
@@ -107,6 +150,8 @@ public final class ConfigService implements AutoCloseable {
     private DesiredStatePublisher publisher;
     private Vertx vertx;
     private HttpServer server;
+    private KafkaClusterView view;
+    private AdminHttpServer admin;
     private volatile boolean closed;
 
     public ConfigService(Config config) {
@@ -126,8 +171,10 @@ public final class ConfigService implements AutoCloseable {
             publisher = DesiredStatePublisher.start(settings, config.topics(), DesiredStatePublisher.defaultTransactionalId(config.topics()),
                     config.startTimeout());
             if (config.importDir().isPresent()) importAtStart(config.importDir().get());
-            if (config.httpPort() >= 0) startHttp();
-            LOG.info("config-service ready: generation {}, http {}", publisher.generation(), config.httpPort() >= 0 ? httpPort() : "off");
+            if (config.adminApi().isPresent()) startAdminApi(settings, config.adminApi().get());
+            else if (config.httpPort() >= 0) startHttp();
+            LOG.info("config-service ready: generation {}, http {}{}", publisher.generation(), config.httpPort() >= 0 ? httpPort() : "off",
+                    admin != null ? " (admin API and page, /health, /ready)" : config.httpPort() >= 0 ? " (/health and /ready only: no admin API token file configured)" : "");
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -159,6 +206,20 @@ public final class ConfigService implements AutoCloseable {
         }
     }
 
+    /** The admin API on the one HTTP port, with /health and /ready mounted beside it. */
+    private void startAdminApi(KafkaSettings settings, AdminHttpServer.Config api) {
+        vertx = Vertx.vertx();
+        view = KafkaClusterView.start(settings, config.topics(), Duration.ofSeconds(60));
+        AdminHttpServer.Config onOurPort = new AdminHttpServer.Config(config.httpHost(), config.httpPort(), api.tokenFile(),
+                api.tlsCert(), api.tlsKey(), api.bodyLimitBytes(), api.importLimitBytes());
+        admin = new AdminHttpServer(vertx, onOurPort, new PublisherDesiredStore(publisher),
+                new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())), view, router -> {
+                    router.get("/health").handler(this::health);
+                    router.get("/ready").handler(this::ready);
+                });
+        admin.start();
+    }
+
     private void health(RoutingContext ctx) {
         ctx.json(new JsonObject().put("status", "UP"));
     }
@@ -180,7 +241,13 @@ public final class ConfigService implements AutoCloseable {
 
     /** The bound HTTP port (after start; -1 when HTTP is off). */
     public int httpPort() {
+        if (admin != null) return admin.port();
         return server == null ? -1 : server.actualPort();
+    }
+
+    /** True when the admin API is served (after {@link #start()}). */
+    public boolean adminApi() {
+        return admin != null;
     }
 
     public boolean ready() {
@@ -191,6 +258,8 @@ public final class ConfigService implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (admin != null) admin.close();
+        if (view != null) view.close();
         if (vertx != null) {
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -91,15 +92,22 @@ public final class TransactionalPublisher implements AutoCloseable {
                 out.add(f.get());
             }
             return out;
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                | UnsupportedVersionException e) {
+        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+                | AuthorizationException | UnsupportedVersionException e) {
             // fatal for this producer: it can only be closed
-            boolean isFenced = e instanceof ProducerFencedException;
+            boolean isFenced = isFencing(e);
             fenced = isFenced;
             discardProducer();
             throw new PublishException("transaction of " + transactionalId + " failed"
                     + (isFenced ? " (fenced by another publisher with the same transactional id)" : "") + ": " + e, e, isFenced);
         } catch (KafkaException | ExecutionException e) {
+            if (isFencing(e)) {
+                // e.g. a send future failing with InvalidProducerEpochException: a newer producer took over
+                fenced = true;
+                discardProducer();
+                throw new PublishException("transaction of " + transactionalId
+                        + " failed (fenced by another publisher with the same transactional id): " + e, e, true);
+            }
             abortQuietly(begun);
             throw new PublishException("transaction of " + transactionalId + " aborted: " + e, e, false);
         } catch (InterruptedException e) {
@@ -138,7 +146,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
         try {
             producer.abortTransaction();
-        } catch (ProducerFencedException e) {
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
             fenced = true;
             discardProducer();
         } catch (RuntimeException e) {
@@ -163,6 +171,21 @@ public final class TransactionalPublisher implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         discardProducer();
+    }
+
+    /**
+     * True if {@code e} or one of its causes says a newer producer with the same transactional id
+     * took over: {@link ProducerFencedException}, or {@link InvalidProducerEpochException}, which is
+     * how Kafka 4.x reports it on a send or commit of the old producer.
+     */
+    static boolean isFencing(Throwable e) {
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True once another publisher with the same transactional id fenced this one. */

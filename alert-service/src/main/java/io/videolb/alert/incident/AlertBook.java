@@ -46,6 +46,9 @@ public final class AlertBook {
         }
     }
 
+    /** Flip times kept per incident (bounds the stored record; the subject's change count is exact up to this). */
+    static final int MAX_FLIPS = 64;
+
     private final Settings settings;
     private final TreeMap<String, Incident> incidents = new TreeMap<>();
     private final Set<String> dirty = new LinkedHashSet<>();
@@ -104,7 +107,7 @@ public final class AlertBook {
         long from = now - settings.flapWindow().toMillis();
         for (Long t : i.flips()) if (t > from) flips.add(t);
         flips.add(now);
-        while (flips.size() > settings.flapThreshold() * 2) flips.remove(0);
+        while (flips.size() > Math.max(settings.flapThreshold() * 2, MAX_FLIPS)) flips.remove(0);
         boolean flapping = i.flapping() || flips.size() >= settings.flapThreshold();
         boolean suppressed = flapping && i.flappingMailed() && i.flapping();
         long pending = i.pending() ? i.pendingSinceMs() : (suppressed ? 0 : now);
@@ -158,16 +161,20 @@ public final class AlertBook {
         section(body, "STILL OPEN", stillOpen, now, i -> "  open since " + Instant.ofEpochMilli(i.openedAtMs()) + "\n");
         body.append("\n").append(openCount()).append(" incident(s) open.\n");
 
-        String headline;
-        if (!opened.isEmpty()) headline = opened.get(0).title();
-        else if (!flapping.isEmpty()) headline = "flapping: " + flapping.get(0).title();
-        else if (!settled.isEmpty()) headline = "settled: " + settled.get(0).title();
-        else if (!resolved.isEmpty()) headline = "resolved: " + resolved.get(0).title();
-        else if (!blips.isEmpty()) headline = "came and went: " + blips.get(0).title();
-        else headline = "still open: " + stillOpen.get(0).title();
         int reported = opened.size() + flapping.size() + settled.size() + resolved.size() + blips.size() + stillOpen.size();
-        String subject = "[videolb] " + opened.size() + " new, " + (resolved.size() + blips.size()) + " resolved, "
-                + openCount() + " open: " + headline + (reported > 1 ? " (+" + (reported - 1) + " more)" : "");
+        String more = reported > 1 ? " (+" + (reported - 1) + " more)" : "";
+        String counts = opened.size() + " new, " + (resolved.size() + blips.size()) + " resolved, " + openCount() + " open: ";
+        String subject;
+        // Fixed templates; every part is a typed value (address, mark, safe token) or a count.
+        // A flapping or settled incident leads with what flaps and how much: the counts of the
+        // ordinary template ("0 new, 0 resolved, 0 open") say nothing about it.
+        if (!opened.isEmpty()) subject = counts + opened.get(0).title() + more;
+        else if (!flapping.isEmpty()) subject = flappingHeadline(flapping.get(0)) + more;
+        else if (!settled.isEmpty()) subject = settledHeadline(settled.get(0)) + more;
+        else if (!resolved.isEmpty()) subject = counts + "resolved: " + resolved.get(0).title() + more;
+        else if (!blips.isEmpty()) subject = counts + "came and went: " + blips.get(0).title() + more;
+        else subject = counts + "still open: " + stillOpen.get(0).title() + more;
+        subject = "[videolb] " + subject;
 
         List<String> ids = new ArrayList<>();
         for (Incident i : List.copyOf(incidents.values())) {
@@ -216,6 +223,20 @@ public final class AlertBook {
             b.append(extra.apply(i));
             for (String d : i.details()) b.append("  ").append(BodyText.line(d)).append("\n");
         }
+    }
+
+    /** {@code server 192.0.2.11 flapping (12 changes in 60 s), now down}: the changes recorded in the flap window and their span. */
+    static String flappingHeadline(Incident i) {
+        List<Long> f = i.flips();
+        String rate = f.size() >= 2
+                ? f.size() + " changes in " + Math.max(1, (f.get(f.size() - 1) - f.get(0) + 999) / 1000) + " s"
+                : i.flipsTotal() + " changes";
+        return Subjects.name(i) + " flapping (" + rate + "), now " + Subjects.state(i);
+    }
+
+    /** {@code server 192.0.2.11 settled after 30 changes, now up}. */
+    static String settledHeadline(Incident i) {
+        return Subjects.name(i) + " settled after " + i.flipsTotal() + " changes, now " + Subjects.state(i);
     }
 
     private static String seconds(long ms) {

@@ -46,6 +46,11 @@ final class ApiFixture implements AutoCloseable {
     }
 
     ApiFixture(String hint, int bodyLimit) throws Exception {
+        this(hint, bodyLimit, null, null);
+    }
+
+    /** With {@code tlsCert}/{@code tlsKey} (PEM) the API listens with TLS and the clients trust {@code tlsCert} as their CA. */
+    ApiFixture(String hint, int bodyLimit, Path tlsCert, Path tlsKey) throws Exception {
         topics = SharedBroker.freshTopics(hint);
         settings = SharedBroker.settings("api-" + hint);
         publisher = DesiredStatePublisher.start(settings, topics, DesiredStatePublisher.defaultTransactionalId(topics), Duration.ofSeconds(60));
@@ -57,11 +62,13 @@ final class ApiFixture implements AutoCloseable {
         Files.writeString(tokens, "# test tokens\n" + TokenFile.line("ops", Role.ADMIN, adminToken) + "\n"
                 + TokenFile.line("viewer", Role.READ, readToken) + "\n");
         vertx = Vertx.vertx();
-        server = new AdminHttpServer(vertx, AdminHttpServer.Config.of(0, tokens).withLimits(bodyLimit, 8 * 1024 * 1024),
+        AdminHttpServer.Config config = AdminHttpServer.Config.of(0, tokens).withLimits(bodyLimit, 8 * 1024 * 1024);
+        if (tlsCert != null) config = config.withTls(tlsCert, tlsKey);
+        server = new AdminHttpServer(vertx, config,
                 store, new ConfigReaderCsvFiles(), view, r -> r.get("/health").handler(ctx -> ctx.end("ok"))).start();
-        base = URI.create("http://127.0.0.1:" + server.port());
-        admin = new AdminClient(base, adminToken);
-        reader = new AdminClient(base, readToken);
+        base = URI.create((tlsCert != null ? "https" : "http") + "://127.0.0.1:" + server.port());
+        admin = new AdminClient(base, adminToken, Duration.ofSeconds(30), tlsCert);
+        reader = new AdminClient(base, readToken, Duration.ofSeconds(30), tlsCert);
     }
 
     static String filesBody(Map<String, String> files) {

@@ -1,0 +1,231 @@
+package io.videolb.config.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.videolb.config.client.AdminClient;
+import io.videolb.config.client.CliVerbs;
+import io.videolb.json.Json;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Network;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.net.PemTrustOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin API with TLS (PEM certificate and key, as an operator configures it with
+ * VIDEOLB_API_TLS_CERT / _KEY): a throwaway self-signed certificate for 127.0.0.1 is made with
+ * openssl at test time. Clients that trust it (JDK, Vert.x, the CLI with VIDEOLB_API_CA) get
+ * answers; clients that do not, clients checking another host name, and plain HTTP get none.
+ */
+class TlsIT {
+    static Path dir;
+    static Path cert;
+    static Path key;
+    static ApiFixture fx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("videolb-tls-it");
+        cert = dir.resolve("api-cert.pem");
+        key = dir.resolve("api-key.pem");
+        selfSigned(cert, key, "subjectAltName=IP:127.0.0.1");
+        fx = new ApiFixture("tls", AdminHttpServer.Config.DEFAULT_BODY_LIMIT, cert, key);
+        fx.importExample();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (fx != null) fx.close();
+    }
+
+    /** {@code openssl req -x509} with an argument list and a bounded wait; fails the test with openssl's output if it fails. */
+    static void selfSigned(Path certOut, Path keyOut, String san) throws Exception {
+        List<String> cmd = List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+                "-subj", "/CN=videolb-test", "-addext", san, "-keyout", keyOut.toString(), "-out", certOut.toString());
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError("TlsIT needs openssl on the PATH (Debian package openssl): " + e.getMessage(), e);
+        }
+        byte[] out;
+        try (InputStream in = p.getInputStream()) {
+            out = in.readNBytes(64 * 1024);
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("openssl req did not finish within 60 s");
+        }
+        if (p.exitValue() != 0) throw new AssertionError("openssl req failed: " + new String(out, StandardCharsets.UTF_8));
+        assertThat(Files.readString(certOut)).startsWith("-----BEGIN CERTIFICATE-----");
+        assertThat(Files.readString(keyOut)).contains("PRIVATE KEY-----");
+    }
+
+    static SSLContext trusting(Path caPem) throws Exception {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        try (InputStream in = Files.newInputStream(caPem)) {
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    static HttpRequest whoami(String scheme) {
+        return HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + fx.server.port() + "/api/v1/whoami"))
+                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + fx.adminToken).build();
+    }
+
+    @Test
+    void aJdkClientTrustingTheCaGetsAnswersOverTls() throws Exception {
+        HttpClient c = HttpClient.newBuilder().sslContext(trusting(cert)).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> r = c.send(whoami("https"), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(r.body()).path("role").asText()).isEqualTo("admin");
+        assertThat(r.sslSession()).isPresent();
+        assertThat(r.sslSession().get().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
+        // the server presents exactly the configured certificate
+        Certificate served = r.sslSession().get().getPeerCertificates()[0];
+        try (InputStream in = Files.newInputStream(cert)) {
+            assertThat(served).isEqualTo(CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+    }
+
+    @Test
+    void aVertxClientTrustingTheCaGetsAnswersAndOneTrustingNothingIsRefused() throws Exception {
+        HttpClientAgent trusting = fx.vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true)
+                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())).setConnectTimeout(10_000));
+        HttpClientAgent untrusting = fx.vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true).setConnectTimeout(10_000));
+        try {
+            assertThat(vertxGet(trusting).get(30, TimeUnit.SECONDS)).startsWith("200 ").contains("\"role\":\"admin\"");
+            assertThatThrownBy(() -> vertxGet(untrusting).get(30, TimeUnit.SECONDS))
+                    .hasRootCauseInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        } finally {
+            trusting.close().await(10, TimeUnit.SECONDS);
+            untrusting.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static java.util.concurrent.CompletableFuture<String> vertxGet(HttpClientAgent client) {
+        Future<String> f = client.request(HttpMethod.GET, fx.server.port(), "127.0.0.1", "/api/v1/whoami")
+                .compose(req -> req.putHeader("Authorization", "Bearer " + fx.adminToken).send())
+                .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b.toString()));
+        return f.toCompletionStage().toCompletableFuture();
+    }
+
+    @Test
+    void aJdkClientNotTrustingTheCaFailsTheHandshake() {
+        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        assertThatThrownBy(() -> c.send(whoami("https"), HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(SSLHandshakeException.class);
+    }
+
+    @Test
+    void plainHttpToTheTlsPortGetsNoHttpAnswer() {
+        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        // the TLS port answers a plaintext request with a TLS alert or a closed connection, never an HTTP response
+        assertThatThrownBy(() -> c.send(whoami("http"), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CliVerbs cli = new CliVerbs(new AdminClient(URI.create("http://127.0.0.1:" + fx.server.port()), fx.adminToken,
+                Duration.ofSeconds(10), null), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+        assertThat(cli.status()).isEqualTo(CliVerbs.UNAVAILABLE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot reach the admin API");
+    }
+
+    @Test
+    void theCliWithVideolbApiCaReadsAndWritesOverTls() throws Exception {
+        String url = "https://127.0.0.1:" + fx.server.port();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", url, "VIDEOLB_TOKEN", fx.adminToken,
+                "VIDEOLB_API_CA", cert.toString()), null);
+        CliVerbs cli = new CliVerbs(client, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        long before = fx.store.generation();
+        assertThat(cli.status()).as("status, stderr: %s", err).isEqualTo(CliVerbs.OK);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("desired generation " + before);
+        assertThat(cli.clientSet("203.0.113.99", "20")).as("client set, stderr: %s", err).isEqualTo(CliVerbs.OK);
+        assertThat(fx.store.generation()).isEqualTo(before + 1);
+        assertThat(fx.store.current().orElseThrow().state().clients())
+                .containsEntry(Ipv4Network.parse("203.0.113.99"), Fwmark.parse("20"));
+        assertThat(cli.clientRm("203.0.113.99")).isEqualTo(CliVerbs.OK);
+    }
+
+    @Test
+    void theCliWithoutTheCaIsRefusedAndChangesNothing() throws Exception {
+        String url = "https://127.0.0.1:" + fx.server.port();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", url, "VIDEOLB_TOKEN", fx.adminToken), null);
+        CliVerbs cli = new CliVerbs(client, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        long before = fx.store.generation();
+        assertThat(cli.clientSet("203.0.113.98", "20")).isEqualTo(CliVerbs.UNAVAILABLE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot reach the admin API");
+        assertThat(fx.store.generation()).isEqualTo(before);
+    }
+
+    @Test
+    void aCertificateForAnotherHostIsRefusedEvenWhenTrusted() throws Exception {
+        Path otherCert = dir.resolve("other-cert.pem");
+        Path otherKey = dir.resolve("other-key.pem");
+        selfSigned(otherCert, otherKey, "subjectAltName=DNS:director.invalid");
+        AdminHttpServer other = new AdminHttpServer(fx.vertx, AdminHttpServer.Config.of(0, fx.dir.resolve("tokens")).withTls(otherCert, otherKey),
+                fx.store, new ConfigReaderCsvFiles(), fx.view, null).start();
+        try {
+            List<Integer> codes = new ArrayList<>();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", "https://127.0.0.1:" + other.port(), "VIDEOLB_TOKEN", fx.adminToken,
+                    "VIDEOLB_API_CA", otherCert.toString()), null);
+            codes.add(new CliVerbs(client, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)).status());
+            assertThat(codes).containsExactly(CliVerbs.UNAVAILABLE);
+            assertThat(err.toString(StandardCharsets.UTF_8)).containsIgnoringCase("127.0.0.1");
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void theTlsSettingsFromTheEnvironmentDefaultToPort8443AndRefuseHalfAPair() {
+        Map<String, String> env = Map.of("VIDEOLB_API_TOKENS", fx.dir.resolve("tokens").toString(),
+                "VIDEOLB_API_TLS_CERT", cert.toString(), "VIDEOLB_API_TLS_KEY", key.toString());
+        AdminHttpServer.Config c = AdminHttpServer.Config.fromEnv(env);
+        assertThat(c.tls()).isTrue();
+        assertThat(c.port()).isEqualTo(8443);
+        assertThatThrownBy(() -> AdminHttpServer.Config.fromEnv(Map.of("VIDEOLB_API_TOKENS", "t", "VIDEOLB_API_TLS_CERT", cert.toString())))
+                .hasMessageContaining("TLS needs both");
+        AdminHttpServer missing = new AdminHttpServer(fx.vertx, AdminHttpServer.Config.of(0, fx.dir.resolve("tokens"))
+                .withTls(dir.resolve("absent-cert.pem"), key), fx.store, new ConfigReaderCsvFiles(), fx.view, null);
+        assertThatThrownBy(missing::start).hasMessageContaining("absent-cert.pem");
+        missing.close();
+    }
+}
