@@ -1,12 +1,18 @@
 package io.videolb.app;
 
+import java.io.PrintStream;
+import java.io.PrintWriter;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code videolb} command line: one subcommand per operator task. */
 @Command(name = "videolb", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Control plane of an IPVS (LVS/DR) load balancer for RTMP/HLS video clusters.",
-        subcommands = {StandaloneCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StandaloneCommand.class, ValidateCommand.class, ImportCommand.class, ConfigServiceCommand.class,
+                AgentCommand.class, HealthCommand.class, AlertCommand.class, PlanCommand.class, CleanupCommand.class,
+                ClientCommand.class, StatusCommand.class, ExplainCommand.class, RealServerSetupCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -19,6 +25,25 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
         return new CommandLine(new Main()).execute(args);
+    }
+
+    /** Runs the command line printing to {@code out} and {@code err} (for tests). */
+    static int run(PrintStream out, PrintStream err, String... args) {
+        PrintStream o = Io.out;
+        PrintStream e = Io.err;
+        Io.out = out;
+        Io.err = err;
+        try {
+            CommandLine cl = new CommandLine(new Main());
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+            Io.out = o;
+            Io.err = e;
+        }
     }
 
     @Override

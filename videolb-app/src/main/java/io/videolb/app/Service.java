@@ -16,6 +16,14 @@ public interface Service extends AutoCloseable {
      */
     void start() throws Exception;
 
+    /**
+     * What an operator needs to know once it runs, for the ready line, e.g.
+     * {@code admin=http://127.0.0.1:8480/ token-file=.videolb-data/admin-token}; empty for nothing.
+     */
+    default String summary() {
+        return "";
+    }
+
     /** Stops the service; must be idempotent and should not take more than a few seconds. */
     @Override
     void close() throws Exception;

@@ -45,6 +45,11 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "Broker port on 127.0.0.1; 0 = any free port (written to DATA-DIR/kafka-bootstrap). Default: ${DEFAULT-VALUE}.")
     int kafkaPort;
 
+    @Option(names = "--agent-mode", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (apply where IPVS and CAP_NET_ADMIN are both present, else plan-only), apply, or plan-only"
+                    + " (no kernel command at all). Default: ${DEFAULT-VALUE}.")
+    String agentMode;
+
     @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "videolb",
             description = "Prefix of every topic name. Default: ${DEFAULT-VALUE}.")
     String topicPrefix;
@@ -58,8 +63,15 @@ final class StandaloneCommand implements Callable<Integer> {
             err.println("videolb standalone: --config " + configDir + " is not a directory");
             return 2;
         }
-        if (httpPort < 0 || httpPort > 65535 || kafkaPort < 0 || kafkaPort > 65535) {
-            err.println("videolb standalone: ports must be 0..65535");
+        if (httpPort < 0 || httpPort > 65535 - 3 || kafkaPort < 0 || kafkaPort > 65535) {
+            err.println("videolb standalone: --kafka-port must be 0..65535, --http-port 0..65532 (it and the next three ports are used)");
+            return 2;
+        }
+        AgentMode mode;
+        try {
+            mode = AgentMode.parse(agentMode);
+        } catch (IllegalArgumentException e) {
+            err.println("videolb standalone: " + e.getMessage());
             return 2;
         }
 
@@ -73,7 +85,7 @@ final class StandaloneCommand implements Callable<Integer> {
         });
 
         StandaloneRuntime runtime = new StandaloneRuntime(new StandaloneRuntime.Options(
-                configDir, dataDir, httpPort, kafkaPort, topicPrefix));
+                configDir, dataDir, httpPort, kafkaPort, topicPrefix, mode, System.getenv()));
         // safety net for other exits (System.exit elsewhere, SIGHUP, or no signal support)
         Thread hook = new Thread(runtime::close, "videolb-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -86,12 +98,12 @@ final class StandaloneCommand implements Callable<Integer> {
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         StandaloneContext ctx = runtime.context();
-        out.println("videolb standalone ready (broker=" + ctx.bootstrapServers()
-                + ", services=" + runtime.serviceNames()
-                + ", topics=" + ctx.topics().prefix() + ".*"
-                + ", http-port=" + ctx.httpPort()
-                + ", data-dir=" + ctx.dataDir()
-                + ", startup-ms=" + ms + ")");
+        StringBuilder ready = new StringBuilder("videolb standalone ready (broker=").append(ctx.bootstrapServers());
+        for (String s : runtime.summaries()) ready.append(", ").append(s);
+        ready.append(", topics=").append(ctx.topics().prefix()).append(".*")
+                .append(", data-dir=").append(StandaloneServices.display(ctx.dataDir()))
+                .append(", startup-ms=").append(ms).append(')');
+        out.println(ready);
         out.flush();
         if (!signals) {
             LOG.warn("signal handlers unavailable: stopping relies on the JVM shutdown hook");

@@ -1,6 +1,8 @@
 package io.videolb.app;
 
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
 
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
@@ -13,12 +15,31 @@ import io.videolb.kafka.KafkaSettings;
  * @param configDir        the operator's CSV directory ({@code --config})
  * @param dataDir          the process's data directory ({@code --data-dir}); the broker keeps its
  *                         log in {@code dataDir/kafka}, services may use other sub-directories
- * @param httpPort         admin HTTP port ({@code --http-port})
+ * @param httpPort         admin HTTP port ({@code --http-port}); the agent uses +1, health +2, alerts +3
+ *                         (all any free port when 0)
+ * @param agentMode        {@code --agent-mode}
+ * @param env              the process environment (each service's own VIDEOLB_* settings)
  */
-public record StandaloneContext(String bootstrapServers, Topics topics, Path configDir, Path dataDir, int httpPort) {
+public record StandaloneContext(String bootstrapServers, Topics topics, Path configDir, Path dataDir, int httpPort,
+        AgentMode agentMode, Map<String, String> env) {
+
+    public StandaloneContext {
+        Objects.requireNonNull(agentMode, "agentMode");
+        env = Map.copyOf(env);
+    }
 
     /** Client settings for one service, e.g. {@code kafka("config-service")}. */
     public KafkaSettings kafka(String clientId) {
         return KafkaSettings.of(bootstrapServers, clientId);
+    }
+
+    /** The HTTP port of the service {@code offset} above the admin port (0 stays 0: any free port). */
+    public int port(int offset) {
+        return httpPort == 0 ? 0 : httpPort + offset;
+    }
+
+    /** {@link Bootstrap#overlay}: env with this broker and topic prefix. */
+    public Map<String, String> serviceEnv() {
+        return Bootstrap.overlay(env, bootstrapServers, topics.prefix());
     }
 }

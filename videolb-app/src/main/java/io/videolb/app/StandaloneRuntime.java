@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import org.slf4j.Logger;
@@ -34,12 +35,20 @@ public final class StandaloneRuntime implements AutoCloseable {
      * @param httpPort    admin HTTP port
      * @param kafkaPort   broker port on 127.0.0.1, 0 = a free port
      * @param topicPrefix topic name prefix
+     * @param agentMode   how the agent treats this kernel
+     * @param env         environment (each service's VIDEOLB_* settings)
      */
-    public record Options(Path configDir, Path dataDir, int httpPort, int kafkaPort, String topicPrefix) {
+    public record Options(Path configDir, Path dataDir, int httpPort, int kafkaPort, String topicPrefix, AgentMode agentMode,
+            Map<String, String> env) {
         public Options {
             Objects.requireNonNull(configDir, "configDir");
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(topicPrefix, "topicPrefix");
+            Objects.requireNonNull(agentMode, "agentMode");
+            env = Map.copyOf(env);
+            if (httpPort != 0 && (httpPort < 1 || httpPort > 65535 - 3)) {
+                throw new IllegalArgumentException("--http-port: 0 (any) or 1.." + (65535 - 3) + " (the next three ports are used too)");
+            }
         }
     }
 
@@ -59,11 +68,11 @@ public final class StandaloneRuntime implements AutoCloseable {
      */
     static List<Service> createServices(StandaloneContext ctx) {
         List<Service> services = new ArrayList<>();
-        // TODO(lead/config-service): import the CSVs of ctx.configDir() as one generation, then serve
-        //   the admin API on ctx.httpPort(), e.g. services.add(new ConfigService(ctx.kafka("config-service"), ctx.topics(), ctx.configDir(), ctx.httpPort()));
-        // TODO(health-service): services.add(...health probes publishing to ctx.topics().health()...);
-        // TODO(ipvs-agent): services.add(...reconciler reading ctx.topics().desired() + health()...);
-        // TODO(alert-service): services.add(...EventConsumer on ctx.topics() with a mail sink...);
+        // config first: it imports --config as one generation before anyone reads desired state
+        services.add(new StandaloneServices.Config(ctx));   // admin API + page, /health, /ready on httpPort
+        services.add(new StandaloneServices.Health(ctx));   // probes -> health topic; HTTP on httpPort + 2
+        services.add(new StandaloneServices.Agent(ctx));    // desired + health -> kernel (or plan-only); HTTP on httpPort + 1
+        services.add(new StandaloneServices.Alert(ctx));    // health + desired -> mail; HTTP on httpPort + 3
         return services;
     }
 
@@ -82,7 +91,7 @@ public final class StandaloneRuntime implements AutoCloseable {
             Topics topics = new Topics(options.topicPrefix());
             TopicAdmin.ensure(broker.bootstrapServers(), topics, Duration.ofSeconds(60));
             context = new StandaloneContext(broker.bootstrapServers(), topics,
-                    options.configDir().toAbsolutePath().normalize(), dataDir, options.httpPort());
+                    options.configDir().toAbsolutePath().normalize(), dataDir, options.httpPort(), options.agentMode(), options.env());
             Files.writeString(dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
             for (Service s : createServices(context)) {
                 long t0 = System.nanoTime();
@@ -107,6 +116,11 @@ public final class StandaloneRuntime implements AutoCloseable {
 
     public synchronized List<String> serviceNames() {
         return started.stream().map(Service::name).toList();
+    }
+
+    /** The non-empty {@link Service#summary()} of every started service, in start order. */
+    public synchronized List<String> summaries() {
+        return started.stream().map(Service::summary).filter(x -> x != null && !x.isEmpty()).toList();
     }
 
     /** Closes services in reverse start order, then the broker. Idempotent; never throws. */

@@ -143,14 +143,14 @@ ts=$(now_us)
 until_ipvs "-a -f 10 -r 192.0.2.21:0" 1 60 && until_ipvs "-r 192.0.2.11:0" 0 30
 fact failover-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts down
-conn failover 203.0.113.21 1935 2
+conn failover-conn 203.0.113.21 1935 2
 lab revive-server rs11 >/dev/null || setup_fail "revive-server"
 cue up-11 || setup_fail "cue up-11"
 ts=$(now_us)
-until_ipvs "-a -f 10 -r 192.0.2.11:0" 1 90
+until_ipvs "-a -f 10 -r 192.0.2.21:0 -g -w 0" 1 90 && until_ipvs "-a -f 10 -r 192.0.2.11:0" 1 10
 fact failback-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts failback
-conn failback 203.0.113.21 1935 2
+conn failback-conn 203.0.113.21 1935 2
 until_ipvs "-r 192.0.2.21:0" 0 120
 fact backup-removed-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts drained
@@ -170,7 +170,7 @@ for point in $KILL_POINTS; do
     if wait_line "$AGENT_LOG" "$text payload" "$skip" 240; then
         nap "$delay"
         kill -9 "$AGENT_PID"
-        ps=$(pgrep -r R,S,D -a -x 'ipset|ipvsadm|iptables-restore|iptables-nft-restore|xtables-nft-multi' | tr '\n' ';')
+        ps=$(pgrep -r R,S,D -a '^(ipset|ipvs|xtabl)' | tr '\n' ';')
         wait "$AGENT_PID" 2>/dev/null
         fact kill "$k" "$text+${delay}s" "children:${ps:-none}"
     else
@@ -179,11 +179,13 @@ for point in $KILL_POINTS; do
         wait "$AGENT_PID" 2>/dev/null
     fi
     for ((i = 0; i < 300; i++)); do # let an orphaned restore finish (bounded 60 s)
-        pgrep -r R,S,D -x 'ipset|ipvsadm' >/dev/null || break
+        pgrep -r R,S,D '^(ipset|ipvs|xtabl)' >/dev/null || break
         nap 0.2
     done
     fact after-kill "$k" "tempset=$(ipset list -n | grep -c -- '-tmp$')" \
-        "entries=$(ipset list -t videolb-clients | awk -F': ' '/^Number of entries/{print $2}')"
+        "entries=$(ipset list -t videolb-clients | awk -F': ' '/^Number of entries/{print $2}')" \
+        "members=$(ipset save videolb-clients | awk '$1=="add"{print $3, $5}' | LC_ALL=C sort | md5sum | cut -c1-32)" \
+        "pool20=$(ipvsadm -Sn | awk '$2=="-f" && $3=="20" && $4=="-r"{printf "%s/%s ", $5, $8}')"
     start_agent
     if wait_gen "$gen" 300; then
         fact converged "$k" "$gen" "$((($(now_us) - AGENT_START) / 1000))"
@@ -205,7 +207,16 @@ while IFS= read -r l; do fact plan "$l"; done < <(head -n 20 "$RUN/plan.out")
 # ---- (iv) reboot files: restore them into an EMPTY kernel (a fresh netns), boot order ipset, iptables, ipvsadm
 fact files "$(ls -l "$VIDEOLB_IPVS_RULES" "$VIDEOLB_IPTABLES_RULES" "$VIDEOLB_IPSET_RULES" 2>&1 | wc -l)"
 iptables-restore --test <"$VIDEOLB_IPTABLES_RULES" && fact iptables-test ok || fact iptables-test FAIL
+# a booted machine has its network up before ipvsadm.rules is loaded: IPVS refuses a real server
+# it has no route to ("address not unicast"), so the empty netns gets an interface on the LAN first
 ip netns add boot || setup_fail "netns boot"
+ip -n boot link set lo up
+ip -n boot link add b0 type veth peer name b1 || setup_fail "veth in boot"
+ip -n boot addr add 192.0.2.2/24 dev b0
+ip -n boot addr add 198.51.100.2/24 dev b0
+ip -n boot link set b0 up
+ip -n boot link set b1 up
+mkdir -p "$RUN/reboot" && cp "$VIDEOLB_IPVS_RULES" "$VIDEOLB_IPTABLES_RULES" "$VIDEOLB_IPSET_RULES" "$RUN/reboot/"
 ip netns exec boot ipset restore <"$VIDEOLB_IPSET_RULES" && fact boot ipset ok || fact boot ipset FAIL
 ip netns exec boot iptables-restore <"$VIDEOLB_IPTABLES_RULES" && fact boot iptables ok || fact boot iptables FAIL
 ip netns exec boot ipvsadm -R <"$VIDEOLB_IPVS_RULES" && fact boot ipvsadm ok || fact boot ipvsadm FAIL

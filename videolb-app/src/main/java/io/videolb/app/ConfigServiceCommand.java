@@ -1,0 +1,55 @@
+package io.videolb.app;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.videolb.config.ConfigService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code videolb config-service}: the desired-state publisher and the admin API against a real broker. */
+@Command(name = "config-service", mixinStandardHelpOptions = true,
+        description = {"Run config-service: imports --config once at start, serves the admin API and page (with a token file),"
+                + " /health and /ready on one port. Other settings from VIDEOLB_* (see docs/cli.md).",
+                "Exit: 0 after SIGTERM/SIGINT, 1 start failed (e.g. invalid --config), 2 usage."})
+final class ConfigServiceCommand implements Callable<Integer> {
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--config", paramLabel = "DIR", description = "CSV directory imported once at start. Default: $VIDEOLB_CONFIG_DIR, none.")
+    Path config;
+
+    @Option(names = "--http-port", paramLabel = "N", description = "The one HTTP port (API, page, /health, /ready); 0 = any. Default: 8181, or $VIDEOLB_API_PORT with a token file.")
+    Integer httpPort;
+
+    @Option(names = "--api-tokens", paramLabel = "FILE", description = "Admin API token file (name:role:sha256hex); without one, only /health and /ready. Default: $VIDEOLB_API_TOKENS.")
+    Path apiTokens;
+
+    @Override
+    public Integer call() {
+        return ServiceRunner.run("config-service", () -> {
+            Map<String, String> env = new java.util.HashMap<>(kafka.serviceEnv(System.getenv()));
+            if (apiTokens != null) env.put("VIDEOLB_API_TOKENS", apiTokens.toString());
+            ConfigService.Config c = ConfigService.Config.fromEnv(env).withTopics(kafka.topics(env));
+            if (config != null) c = c.withImportDir(config);
+            if (httpPort != null) c = c.withHttp(c.httpHost(), httpPort);
+            ConfigService s = new ConfigService(c);
+            s.start();
+            String summary = "generation " + s.publisher().generation() + ", http://" + c.httpHost() + ":" + s.httpPort() + "/"
+                    + (s.adminApi() ? " (admin API)" : " (/health, /ready only)");
+            return new ServiceRunner.Started() {
+                @Override
+                public String summary() {
+                    return summary;
+                }
+
+                @Override
+                public void close() {
+                    s.close();
+                }
+            };
+        });
+    }
+}

@@ -1,0 +1,66 @@
+package io.videolb.app;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.videolb.agent.Config;
+import io.videolb.agent.IpvsAgent;
+import io.videolb.config.client.CliVerbs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code videolb plan DIR | client set IP MARK | client rm IP [--kernel]}: what a change would do,
+ * publishing nothing and applying nothing.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = {"Show what a change would do; publishes and applies nothing.",
+                "  plan DIR                    desired-state difference if DIR were imported (admin API)",
+                "  plan client set IP MARK     ... if the client were moved",
+                "  plan client rm IP           ... if the client were removed",
+                "  --kernel                    on a director: also the kernel commands the agent would run now for the published"
+                        + " generation (reads ipset/iptables/ipvsadm, changes nothing); alone, only those.",
+                "Exit: 0 ok (with --kernel: kernel in sync), 1 refused or error, 2 usage (with --kernel: kernel changes pending),"
+                        + " 3 API unreachable."})
+final class PlanCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "CHANGE", arity = "0..*", description = "DIR, or client set IP MARK, or client rm IP.")
+    List<String> words = List.of();
+
+    @Option(names = "--kernel", description = "Also print the agent's kernel commands (needs the broker: --bootstrap or its fallbacks).")
+    boolean kernel;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers for --kernel. Default: as for every command.")
+    String bootstrap;
+
+    @Mixin
+    ApiOptions api;
+
+    @Override
+    public Integer call() {
+        Map<String, String> env = System.getenv();
+        if (words.isEmpty() && !kernel) {
+            Io.err.println("usage: videolb plan DIR | videolb plan client set IP MARK | videolb plan client rm IP  [--kernel]");
+            return CliVerbs.USAGE;
+        }
+        if (!words.isEmpty()) {
+            CliVerbs verbs = api.verbs(env);
+            if (verbs == null) return CliVerbs.USAGE;
+            int rc = words.size() == 1 ? verbs.planDir(Path.of(words.get(0))) : verbs.planChange(words);
+            if (rc != CliVerbs.OK || !kernel) return rc;
+        }
+        Config c;
+        try {
+            String b = Bootstrap.resolve(bootstrap, env, KafkaOptions.dataDir(api.dataDir, env));
+            c = Config.fromEnv(Bootstrap.overlay(env, b, env.get("VIDEOLB_TOPIC_PREFIX")));
+        } catch (IllegalArgumentException e) {
+            Io.err.println("videolb plan --kernel: " + e.getMessage());
+            return CliVerbs.USAGE;
+        }
+        Io.out.println("# kernel commands the agent would run now (published generation, this machine's kernel):");
+        return IpvsAgent.plan(c, Io.out);
+    }
+}

@@ -1,0 +1,196 @@
+package io.videolb.app;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.videolb.agent.IpvsAgent;
+import io.videolb.alert.AlertService;
+import io.videolb.config.ConfigService;
+import io.videolb.config.http.AdminHttpServer;
+import io.videolb.health.HealthService;
+
+/**
+ * The {@link Service} adapters of the standalone process: each builds its service's own
+ * {@code Config} (from the environment, overlaid with the standalone broker, topics, ports and
+ * data directory) and runs the service's entry class.
+ */
+final class StandaloneServices {
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneServices.class);
+    /** Written while the admin API runs: its base URL, for the CLI verbs (client, status, explain, plan). */
+    static final String ADMIN_URL_FILE = "admin-url";
+
+    private StandaloneServices() {
+    }
+
+    /** Path for the ready line: relative to the working directory when inside it. */
+    static String display(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path cwd = Path.of("").toAbsolutePath().normalize();
+        return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs).toString() : abs.toString();
+    }
+
+    /** config-service: imports --config, serves the admin API + page + /health + /ready on --http-port. */
+    static final class Config implements Service {
+        private final StandaloneContext ctx;
+        private ConfigService service;
+        private String summary = "";
+
+        Config(StandaloneContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public String name() {
+            return "config-service";
+        }
+
+        @Override
+        public void start() {
+            Map<String, String> env = new HashMap<>(ctx.serviceEnv());
+            String tokenNote;
+            if (env.get("VIDEOLB_API_TOKENS") == null || env.get("VIDEOLB_API_TOKENS").isBlank()) {
+                ApiTokens.Files3 t = ApiTokens.ensure(ctx.dataDir());
+                env.put("VIDEOLB_API_TOKENS", t.tokenFile().toString());
+                if (t.generated()) LOG.info("admin API tokens generated: hashes in {}, admin token in {} (mode 0600)", t.tokenFile(), t.adminToken());
+                tokenNote = t.adminToken() != null ? "token-file=" + display(t.adminToken()) : "tokens=" + display(t.tokenFile());
+            } else {
+                tokenNote = "tokens=" + display(Path.of(env.get("VIDEOLB_API_TOKENS")));
+            }
+            AdminHttpServer.Config api = AdminHttpServer.Config.fromEnv(env);
+            String host = env.getOrDefault("VIDEOLB_API_HOST", "127.0.0.1");
+            service = new ConfigService(ConfigService.Config.defaults(ctx.bootstrapServers()).withTopics(ctx.topics())
+                    .withImportDir(ctx.configDir()).withHttp(host, ctx.httpPort()).withAdminApi(api));
+            service.start();
+            String url = (api.tls() ? "https" : "http") + "://" + host + ":" + service.httpPort() + "/";
+            try {
+                Files.writeString(ctx.dataDir().resolve(ADMIN_URL_FILE), url + "\n", StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot write {}: {}", ctx.dataDir().resolve(ADMIN_URL_FILE), e.toString());
+            }
+            summary = "admin=" + url + " " + tokenNote;
+        }
+
+        @Override
+        public String summary() {
+            return summary;
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                Files.deleteIfExists(ctx.dataDir().resolve(ADMIN_URL_FILE));
+            } finally {
+                if (service != null) service.close();
+            }
+        }
+    }
+
+    /** health-service: probes every real and backup server, publishes verdicts; HTTP on --http-port + 2. */
+    static final class Health implements Service {
+        private final StandaloneContext ctx;
+        private HealthService service;
+        private String summary = "";
+
+        Health(StandaloneContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public String name() {
+            return "health-service";
+        }
+
+        @Override
+        public void start() throws Exception {
+            HealthService.Config c = HealthService.Config.fromEnv(ctx.serviceEnv()).withTopics(ctx.topics());
+            c = c.withChecker(c.checkerId(), ctx.port(2));
+            service = new HealthService(c).start();
+            summary = "health=http://" + c.httpHost() + ":" + service.httpPort() + "/health";
+        }
+
+        @Override
+        public String summary() {
+            return summary;
+        }
+
+        @Override
+        public void close() {
+            if (service != null) service.close();
+        }
+    }
+
+    /** ipvs-agent: reconciles this kernel (or only plans, see {@link AgentMode}); HTTP on --http-port + 1. */
+    static final class Agent implements Service {
+        private final StandaloneContext ctx;
+        private IpvsAgent agent;
+        private String summary = "";
+
+        Agent(StandaloneContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public String name() {
+            return "ipvs-agent";
+        }
+
+        @Override
+        public void start() throws Exception {
+            io.videolb.agent.Config c = AgentMode.standaloneConfig(ctx.agentMode(), ctx.env(), ctx, AgentMode::detect);
+            agent = new IpvsAgent(c).start();
+            summary = "agent=" + agent.capabilities().mode();
+        }
+
+        @Override
+        public String summary() {
+            return summary;
+        }
+
+        @Override
+        public void close() {
+            if (agent != null) agent.close();
+        }
+    }
+
+    /** alert-service: one mail per incident; SMTP from VIDEOLB_ALERT_SMTP_*, else .eml files in DATA/alert-mail; HTTP on --http-port + 3. */
+    static final class Alert implements Service {
+        private final StandaloneContext ctx;
+        private AlertService service;
+        private String summary = "";
+
+        Alert(StandaloneContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public String name() {
+            return "alert-service";
+        }
+
+        @Override
+        public void start() {
+            Map<String, String> env = new HashMap<>(ctx.serviceEnv());
+            env.putIfAbsent("VIDEOLB_ALERT_SINK_DIR", ctx.dataDir().resolve("alert-mail").toString());
+            io.videolb.alert.Config c = io.videolb.alert.Config.fromEnv(env);
+            c = c.withHttp(c.httpHost(), ctx.port(3));
+            service = new AlertService(c).start();
+            summary = c.smtp().map(s -> "alerts=smtp://" + s.host() + ":" + s.port()).orElse("alerts=" + display(c.sinkDir()));
+        }
+
+        @Override
+        public String summary() {
+            return summary;
+        }
+
+        @Override
+        public void close() {
+            if (service != null) service.close();
+        }
+    }
+}
