@@ -18,7 +18,13 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Long-running subcommands log at INFO; one-shot commands only warnings, so their own output stays readable. */
+    static final java.util.Set<String> SERVICES = java.util.Set.of("standalone", "config-service", "agent", "health", "alert");
+
     public static void main(String[] args) {
+        if ((args.length == 0 || !SERVICES.contains(args[0])) && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // before the first logger exists
+        }
         System.exit(run(args));
     }
 

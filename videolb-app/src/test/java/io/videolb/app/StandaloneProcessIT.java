@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.videolb.events.Topics;
-import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
@@ -30,49 +34,97 @@ import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 /** Runs {@code java -jar target/videolb.jar standalone} as a child process, twice on one data dir. */
 class StandaloneProcessIT {
     private static final Pattern READY = Pattern.compile("^videolb standalone ready \\(broker=([0-9.]+:\\d+), .*\\)$");
+    /** Every real and backup server of standalone-config: probed on loopback ports where nothing listens (no traffic leaves the host). */
+    private static final List<String> SERVERS = List.of("192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.21",
+            "192.0.2.22", "192.0.2.24");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir
     Path tmp;
 
     @Test
-    void startsReadyStopsCleanlyOnSigtermAndRestartsOnTheSameDataDir() throws Exception {
+    void startsReadyPublishesTheExampleServesTheApiStopsCleanlyOnSigtermAndRestartsWithTheSameGeneration() throws Exception {
         Path jar = Path.of(System.getProperty("videolb.jar", "target/videolb.jar"));
         assertThat(jar).as("shaded jar (built in the package phase)").isRegularFile();
         Path config = Path.of(StandaloneProcessIT.class.getResource("/standalone-config").toURI());
         Path data = tmp.resolve("data");
+        int httpPort = EmbeddedKafkaBroker.freeLoopbackPort();
+        Map<String, String> env = probeOnLoopback();
 
         // first start: fresh data dir
-        Child first = Child.start(jar, config, data, tmp.resolve("first.err"));
+        Child first = Child.start(jar, config, data, httpPort, env, tmp.resolve("first.err"));
+        long generation;
         try {
             String bootstrap = first.awaitReady();
+            String ready = first.stdout.get(0);
+            assertThat(ready).contains(", admin=http://127.0.0.1:" + httpPort + "/ token-file=")
+                    .contains(", agent=plan-only").contains(", alerts=").contains(", health=http://127.0.0.1:");
             assertThat(Files.readString(data.resolve(StandaloneRuntime.BOOTSTRAP_FILE)).strip()).isEqualTo(bootstrap);
             assertThat(data.resolve("kafka/meta.properties")).isRegularFile();
-            try (EventPublisher pub = new EventPublisher(KafkaSettings.of(bootstrap, "it-pub"))) {
-                pub.publish(Topics.DEFAULT.desired(), "it-marker", "kept across restarts");
-            }
-            first.stopAndExpectCleanExit();
-            assertThat(first.stdout).hasSize(1); // exactly the ready line
-            assertThat(data.resolve(StandaloneRuntime.BOOTSTRAP_FILE)).doesNotExist();
-        } finally {
-            first.kill();
-        }
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("admin-token")))).isEqualTo("rw-------");
+            String token = Files.readString(data.resolve("admin-token")).strip();
 
-        // second start: same data dir, data still there
-        Child second = Child.start(jar, config, data, tmp.resolve("second.err"));
-        try {
-            String bootstrap = second.awaitReady();
+            // the example state was published (read back through the admin API, with the generated token)
+            HttpResponse<String> clients = get(httpPort, "/api/v1/clients", token);
+            assertThat(clients.statusCode()).as(clients.body()).isEqualTo(200);
+            assertThat(clients.body()).contains("203.0.113.21", "203.0.113.22", "203.0.113.23");
+            generation = generation(httpPort, token);
+            assertThat(generation).isPositive();
+            assertThat(get(httpPort, "/api/v1/clients", "wrong-token").statusCode()).isEqualTo(401);
+            assertThat(get(httpPort, "/health", null).statusCode()).isEqualTo(200);
+            assertThat(get(httpPort, "/ready", null).statusCode()).isEqualTo(200);
+
+            // and it is in the desired topic as a complete generation
             Map<String, String> desired = new ConcurrentHashMap<>();
             try (StateTopicReader r = StateTopicReader.start(KafkaSettings.of(bootstrap, "it-reader"),
                     Topics.DEFAULT.desired(), StateTopicReader.folding(desired))) {
                 assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             }
-            assertThat(desired).containsEntry("it-marker", "kept across restarts");
+            assertThat(desired.keySet()).anyMatch(k -> k.startsWith("client/203.0.113.21"));
+
+            first.stopAndExpectCleanExit();
+            assertThat(first.stdout).hasSize(1); // exactly the ready line
+            assertThat(data.resolve(StandaloneRuntime.BOOTSTRAP_FILE)).doesNotExist();
+            assertThat(data.resolve("admin-url")).doesNotExist();
+        } finally {
+            first.kill();
+        }
+
+        // second start: same data dir, same tokens, same generation (the unchanged import publishes nothing)
+        Child second = Child.start(jar, config, data, httpPort, env, tmp.resolve("second.err"));
+        try {
+            second.awaitReady();
+            String token = Files.readString(data.resolve("admin-token")).strip();
+            assertThat(generation(httpPort, token)).isEqualTo(generation);
+            assertThat(Files.readString(tmp.resolve("second.err"))).contains("unchanged (generation " + generation + ")");
             second.stopAndExpectCleanExit();
             assertThat(second.stdout).hasSize(1);
         } finally {
             second.kill();
         }
+    }
+
+    /** VIDEOLB_HEALTH_ENDPOINTS: every server probed at 127.0.0.1 on ports where nothing listens. */
+    private static Map<String, String> probeOnLoopback() throws IOException {
+        int closed = EmbeddedKafkaBroker.freeLoopbackPort();
+        StringBuilder b = new StringBuilder();
+        for (String s : SERVERS) b.append(b.length() == 0 ? "" : ",").append(s).append("=127.0.0.1:").append(closed).append(':').append(closed);
+        return Map.of("VIDEOLB_HEALTH_ENDPOINTS", b.toString());
+    }
+
+    private static HttpResponse<String> get(int port, String path, String token) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+        if (token != null) r.header("Authorization", "Bearer " + token);
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+                .send(r.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private static long generation(int port, String token) throws Exception {
+        HttpResponse<String> r = get(port, "/api/v1/generation", token);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        Matcher m = Pattern.compile("\"generation\"\\s*:\\s*(\\d+)").matcher(r.body());
+        assertThat(m.find()).as(r.body()).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     /** A running {@code videolb standalone}; stdout is collected line by line, stderr goes to a file. */
@@ -99,14 +151,18 @@ class StandaloneProcessIT {
             reader.start();
         }
 
-        static Child start(Path jar, Path config, Path data, Path stderr) throws IOException {
+        static Child start(Path jar, Path config, Path data, int httpPort, Map<String, String> env, Path stderr) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:TieredStopAtLevel=1",
                     "-jar", jar.toString(),
                     "standalone", "--config", config.toString(), "--data-dir", data.toString(),
-                    "--http-port", Integer.toString(EmbeddedKafkaBroker.freeLoopbackPort())));
-            Process p = new ProcessBuilder(cmd)
+                    "--http-port", Integer.toString(httpPort),
+                    // CI runs as root on a kernel with iptables but no IPVS: never touch the host's netfilter
+                    "--agent-mode", "plan-only"));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().putAll(env);
+            Process p = pb
                     .redirectError(stderr.toFile())
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .start();

@@ -170,7 +170,7 @@ for point in $KILL_POINTS; do
     if wait_line "$AGENT_LOG" "$text payload" "$skip" 240; then
         nap "$delay"
         kill -9 "$AGENT_PID"
-        ps=$(pgrep -r R,S,D -a '^(ipset|ipvs|xtabl)' | tr '\n' ';')
+        ps=$(pgrep -r R,S,D -a '^(ipset|ipvsa)' | tr '\n' ';')
         wait "$AGENT_PID" 2>/dev/null
         fact kill "$k" "$text+${delay}s" "children:${ps:-none}"
     else
@@ -179,7 +179,7 @@ for point in $KILL_POINTS; do
         wait "$AGENT_PID" 2>/dev/null
     fi
     for ((i = 0; i < 300; i++)); do # let an orphaned restore finish (bounded 60 s)
-        pgrep -r R,S,D '^(ipset|ipvs|xtabl)' >/dev/null || break
+        pgrep -r R,S,D '^(ipset|ipvsa)' >/dev/null || break
         nap 0.2
     done
     fact after-kill "$k" "tempset=$(ipset list -n | grep -c -- '-tmp$')" \

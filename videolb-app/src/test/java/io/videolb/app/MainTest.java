@@ -1,0 +1,116 @@
+package io.videolb.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line itself: help everywhere, exit codes a shell user expects, errors naming the field. */
+class MainTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static final List<String> SUBCOMMANDS = List.of("standalone", "validate", "import", "config-service", "agent", "health", "alert",
+            "plan", "cleanup", "client", "status", "explain", "realserver-setup");
+
+    @Test
+    void everySubcommandAnswersHelpWithExitZero() {
+        for (String c : SUBCOMMANDS) {
+            Run r = run(c, "--help");
+            assertThat(r.code()).as(c + " --help").isZero();
+            assertThat(r.out()).as(c).contains("Usage: videolb " + c);
+        }
+        assertThat(run("client", "set", "--help").code()).isZero();
+        assertThat(run("--help").out()).contains(SUBCOMMANDS);
+    }
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        assertThat(run().code()).isEqualTo(2);
+        assertThat(run("frobnicate").code()).isEqualTo(2);
+    }
+
+    @Test
+    void validateAcceptsTheExamplesAndRefusesABrokenFolderWithFileLineAndField() throws Exception {
+        Path examples = Path.of(MainTest.class.getResource("/standalone-config").toURI());
+        Run ok = run("validate", examples.toString());
+        assertThat(ok.code()).isZero();
+        assertThat(ok.out()).contains("valid (3 clients, 3 pools, 4 backups)");
+
+        Path bad = tmp.resolve("bad");
+        Files.createDirectories(bad);
+        for (String f : new String[] {"param.csv", "fwmark-routing-list.csv", "realserver-backup-list.csv"}) {
+            Files.copy(examples.resolve(f), bad.resolve(f));
+        }
+        Files.writeString(bad.resolve("client-list.csv"), "IP,fwmark\n010.0.0.1,10\n");
+        Run r = run("validate", bad.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("client-list.csv:2:");
+    }
+
+    @Test
+    void importWithoutAnyBrokerIsAUsageErrorSayingWhereItLooked() {
+        Run r = run("import", "--data-dir", tmp.toString(), "--bootstrap", "not a host", tmp.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--bootstrap:");
+    }
+
+    @Test
+    void realserverSetupPrintsByDefaultAndRefusesABadVip() {
+        Run r = run("realserver-setup", "--vip", "198.51.100.10");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("ip addr replace 198.51.100.10/32 dev lo").contains("arp_announce=2");
+        Run bad = run("realserver-setup", "--vip", "198.51.100.010");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--vip:");
+        assertThat(run("realserver-setup", "--vip", "198.51.100.10", "--print", "--apply").code()).isEqualTo(2);
+    }
+
+    @Test
+    void apiVerbsReportAnUnreachableApiWithExitThree() throws Exception {
+        Path token = tmp.resolve("token");
+        Files.writeString(token, "a".repeat(64) + "\n");
+        // port 1 on loopback: nothing listens there
+        Run r = run("client", "set", "203.0.113.21", "20", "--api", "http://127.0.0.1:1", "--token-file", token.toString());
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(run("status", "--api", "http://127.0.0.1:1", "--token-file", token.toString()).code()).isEqualTo(3);
+    }
+
+    @Test
+    void apiVerbsRefuseABadValueBeforeAnyRequest() throws Exception {
+        Path token = tmp.resolve("token");
+        Files.writeString(token, "a".repeat(64) + "\n");
+        Run r = run("client", "set", "203.0.113.021", "20", "--api", "http://127.0.0.1:1", "--token-file", token.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("203.0.113.021");
+    }
+
+    @Test
+    void planWithoutAChangeIsAUsageError() {
+        assertThat(run("plan", "--data-dir", tmp.toString()).code()).isEqualTo(2);
+    }
+
+    @Test
+    void standaloneRefusesAnUnknownAgentMode() throws Exception {
+        Run r = run("standalone", "--config", tmp.toString(), "--agent-mode", "steering-only", "--data-dir", tmp.resolve("d").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--agent-mode");
+    }
+}
