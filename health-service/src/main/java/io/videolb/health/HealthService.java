@@ -106,7 +106,7 @@ public final class HealthService implements AutoCloseable {
         }
 
         public static Config defaults(String bootstrapServers) {
-            return new Config(bootstrapServers, Topics.DEFAULT, defaultCheckerId(), null, "127.0.0.1", 9102, ProbeSettings.DEFAULT,
+            return new Config(bootstrapServers, Topics.DEFAULT, defaultCheckerId(), null, "127.0.0.1", 9103, ProbeSettings.DEFAULT,
                     Map.of(), Map.of(), 0.5, null, Duration.ofSeconds(30), Duration.ofSeconds(10));
         }
 
@@ -169,7 +169,7 @@ public final class HealthService implements AutoCloseable {
             }
             String good = env.get("VIDEOLB_HEALTH_KNOWN_GOOD");
             return new Config(bootstrap, topics, env.getOrDefault("VIDEOLB_HEALTH_CHECKER_ID", c.checkerId()), env.get("VIDEOLB_HEALTH_GROUP"),
-                    env.getOrDefault("VIDEOLB_HEALTH_HTTP_HOST", "127.0.0.1"), intVar(env, "VIDEOLB_HEALTH_HTTP_PORT", 9102), d, pools, eps,
+                    env.getOrDefault("VIDEOLB_HEALTH_HTTP_HOST", "127.0.0.1"), intVar(env, "VIDEOLB_HEALTH_HTTP_PORT", 9103), d, pools, eps,
                     Double.parseDouble(env.getOrDefault("VIDEOLB_HEALTH_MASS_SHARE", "0.5")),
                     good == null ? null : Endpoint.parse(good, "VIDEOLB_HEALTH_KNOWN_GOOD"),
                     Duration.ofMillis(intVar(env, "VIDEOLB_HEALTH_REFRESH_MS", 30_000)),

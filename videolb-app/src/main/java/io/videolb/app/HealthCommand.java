@@ -16,7 +16,7 @@ final class HealthCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--http-port", paramLabel = "N", description = "/metrics and /health port; 0 any. Default: $VIDEOLB_HEALTH_HTTP_PORT or 9102.")
+    @Option(names = "--http-port", paramLabel = "N", description = "/metrics and /health port; 0 any. Default: $VIDEOLB_HEALTH_HTTP_PORT or 9103.")
     Integer httpPort;
 
     @Override
