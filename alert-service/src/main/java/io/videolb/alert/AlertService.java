@@ -19,30 +19,23 @@ import io.videolb.events.DesiredStateFolder;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.StateTopicReader;
+import io.videolb.kafka.StateTopicReader.StateRecord;
+import io.videolb.kafka.TopicAdmin;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.MailAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +76,8 @@ public final class AlertService implements AutoCloseable {
     private MailSender sender;
     private AlertStateStore store;
     private Delivery delivery;
-    private Thread engineThread;
+    private StateTopicReader engine;
+    private PendingWrite unwritten; // engine (reader) thread only
     private Thread deliveryThread;
     private HttpServer http;
 
@@ -108,7 +102,8 @@ public final class AlertService implements AutoCloseable {
         try {
             ensureTopics(config.bootstrapServers(), config.topics());
             sender = senderFactory.apply(vertx);
-            store = new AlertStateStore(config.bootstrapServers(), config.topics().alertState(),
+            KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "alert-" + config.instanceId());
+            store = new AlertStateStore(kafka, config.topics().alertState(),
                     "videolb-alert-" + config.topics().prefix() + "-" + config.instanceId(), counters::meta);
             AlertStateStore.Loaded loaded = store.load(Duration.ofSeconds(60));
             counters.restore(loaded.meta());
@@ -121,9 +116,7 @@ public final class AlertService implements AutoCloseable {
             deliveryThread = new Thread(delivery, "alert-delivery");
             deliveryThread.setDaemon(true);
             deliveryThread.start();
-            engineThread = new Thread(this::engine, "alert-engine");
-            engineThread.setDaemon(true);
-            engineThread.start();
+            engine = startEngine(kafka);
             http = startHttp();
             return this;
         } catch (RuntimeException e) {
@@ -155,66 +148,67 @@ public final class AlertService implements AutoCloseable {
 
     // ---------------------------------------------------------------- engine
 
-    private void engine() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    /**
+     * Reads desired, health and agent-status from offset 0 (kafka-support's StateTopicReader, one
+     * thread) into {@link Facts}; once read to their end, decides after every poll (at least every
+     * 100 ms): conditions -> AlertBook -> one transaction with the incident changes and the mail.
+     */
+    private StateTopicReader startEngine(KafkaSettings kafka) {
         Topics t = config.topics();
         DesiredStateFolder folder = new DesiredStateFolder();
-        Map<TopicPartition, Long> end;
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (String topic : List.of(t.desired(), t.health(), t.agentStatus())) {
-                c.partitionsFor(topic, Duration.ofSeconds(30)).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
-            }
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            end = new HashMap<>(c.endOffsets(parts, Duration.ofSeconds(30)));
-            PendingWrite unwritten = null;
-            while (running) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-                    counters.inputRecords.incrementAndGet();
-                    try {
-                        apply(folder, r);
-                    } catch (RuntimeException e) {
-                        counters.inputRejected.incrementAndGet();
-                        LOG.warn("ignored record {}@{} key {}: {}", r.topic(), r.offset(), oneLine(r.key()), oneLine(e.getMessage()));
-                    }
-                }
-                if (!caughtUp) {
-                    boolean done = true;
-                    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-                        if (c.position(e.getKey()) < e.getValue()) done = false;
-                    }
-                    if (!done) continue;
-                    caughtUp = true;
-                    LOG.info("alert inputs read to their end ({} records); deciding from now on", counters.inputRecords.get());
-                }
-                if (unwritten == null) unwritten = decide(System.currentTimeMillis());
-                if (unwritten != null) {
-                    try {
-                        store.write(unwritten.changes.put(), unwritten.changes.removed(),
-                                unwritten.mail == null ? List.of() : List.of(unwritten.mail), List.of());
-                        if (unwritten.mail != null) {
-                            delivery.offer(unwritten.mail);
-                            LOG.info("alert mail #{} composed: {}", unwritten.mail.seq(), unwritten.mail.subject());
-                        }
-                        unwritten = null;
-                        engineError = "";
-                    } catch (RuntimeException e) {
-                        engineError = "cannot store alert state: " + e.getMessage();
-                        LOG.warn("{}; retrying", engineError);
-                        if (e instanceof IllegalStateException) throw e;
-                        sleep(1000);
-                    }
+        StateTopicReader.Listener listener = new StateTopicReader.Listener() {
+            @Override
+            public void onRecord(StateRecord r) {
+                counters.inputRecords.incrementAndGet();
+                try {
+                    apply(folder, r);
+                } catch (RuntimeException e) {
+                    counters.inputRejected.incrementAndGet();
+                    LOG.warn("ignored record {}@{} key {}: {}", r.topic(), r.offset(), oneLine(r.key()), oneLine(e.getMessage()));
                 }
             }
+
+            @Override
+            public void onCaughtUp() {
+                caughtUp = true;
+                LOG.info("alert inputs read to their end ({} records); deciding from now on", counters.inputRecords.get());
+                tick();
+            }
+
+            @Override
+            public void afterPoll() {
+                if (caughtUp) tick();
+            }
+
+            @Override
+            public void onError(Throwable e) {
+                engineError = "alert engine stopped: " + e;
+                engineStopped.countDown();
+            }
+        };
+        return StateTopicReader.start(kafka.withClientId("alert-engine-" + config.instanceId()),
+                List.of(t.desired(), t.health(), t.agentStatus()), listener, Duration.ofSeconds(30), Duration.ofMillis(100));
+    }
+
+    /** One decision step; a fencing error (IllegalStateException) stops the engine, other store errors are retried. */
+    private void tick() {
+        if (!running) return;
+        if (unwritten == null) unwritten = decide(System.currentTimeMillis());
+        if (unwritten == null) return;
+        try {
+            store.write(unwritten.changes.put(), unwritten.changes.removed(),
+                    unwritten.mail == null ? List.of() : List.of(unwritten.mail), List.of());
+            if (unwritten.mail != null) {
+                delivery.offer(unwritten.mail);
+                LOG.info("alert mail #{} composed: {}", unwritten.mail.seq(), unwritten.mail.subject());
+            }
+            unwritten = null;
+            engineError = "";
         } catch (RuntimeException e) {
-            engineError = "alert engine stopped: " + e;
-            LOG.error("alert engine stopped", e);
-        } finally {
-            engineStopped.countDown();
+            engineError = "cannot store alert state: " + e.getMessage();
+            LOG.warn("{}; retrying", engineError);
+            if (e instanceof IllegalStateException) throw e;
+            sleep(1000);
         }
     }
 
@@ -245,7 +239,7 @@ public final class AlertService implements AutoCloseable {
         return l;
     }
 
-    private void apply(DesiredStateFolder folder, ConsumerRecord<String, String> r) {
+    private void apply(DesiredStateFolder folder, StateRecord r) {
         Topics t = config.topics();
         String key = r.key();
         if (key == null) throw new IllegalArgumentException("record without key");
@@ -329,29 +323,9 @@ public final class AlertService implements AutoCloseable {
 
     // ---------------------------------------------------------------- lifecycle
 
+    /** Creates the missing topics (kafka-support's TopicAdmin: compacted state topics, waits for leaders). */
     static void ensureTopics(String bootstrap, Topics topics) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(p)) {
-            List<NewTopic> wanted = new ArrayList<>();
-            for (Topics.TopicSpec s : topics.all()) {
-                NewTopic nt = new NewTopic(s.name(), s.partitions(), (short) -1);
-                if (s.compacted()) nt.configs(Map.of("cleanup.policy", "compact"));
-                wanted.add(nt);
-            }
-            admin.createTopics(wanted).values().forEach((name, f) -> {
-                try {
-                    f.get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause(), e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    throw new IllegalStateException("topic " + name + " not created within 30 s", e);
-                }
-            });
-        }
+        TopicAdmin.ensure(bootstrap, topics);
     }
 
     /** Stops promptly: the engine and delivery threads end, the outbox stays in Kafka. Idempotent. */
@@ -360,7 +334,8 @@ public final class AlertService implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         running = false;
         if (delivery != null) delivery.stop();
-        join(engineThread);
+        if (engine != null) engine.close();
+        engineStopped.countDown();
         join(deliveryThread);
         if (http != null) await(http.close());
         if (sender != null) sender.close();

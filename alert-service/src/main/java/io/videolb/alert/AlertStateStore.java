@@ -3,23 +3,19 @@ package io.videolb.alert;
 import io.videolb.alert.incident.Incident;
 import io.videolb.alert.mail.OutboxMail;
 import io.videolb.json.Json;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.PublishException;
+import io.videolb.kafka.StateTopicReader;
+import io.videolb.kafka.StateTopicReader.StateRecord;
+import io.videolb.kafka.TransactionalPublisher;
+import io.videolb.kafka.TransactionalPublisher.Entry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,52 +33,55 @@ final class AlertStateStore implements AutoCloseable {
 
     record Loaded(List<Incident> incidents, List<OutboxMail> outbox, Meta meta, long records) {}
 
-    private final String bootstrap;
+    private final KafkaSettings settings;
     private final String topic;
-    private final KafkaProducer<String, String> producer;
+    private final TransactionalPublisher publisher;
     private final Supplier<Meta> meta;
 
-    AlertStateStore(String bootstrap, String topic, String transactionalId, Supplier<Meta> meta) {
-        this.bootstrap = bootstrap;
+    /**
+     * Creates the transactional publisher (kafka-support) and initialises it at once: an older
+     * instance with the same transactional id is fenced and its open transaction aborted before
+     * {@link #load} reads the state, so what is loaded is final.
+     */
+    AlertStateStore(KafkaSettings settings, String topic, String transactionalId, Supplier<Meta> meta) {
+        this.settings = settings;
         this.topic = topic;
         this.meta = meta;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
-        producer.initTransactions();
+        this.publisher = new TransactionalPublisher(settings, transactionalId);
+        try {
+            publisher.init();
+        } catch (PublishException e) {
+            publisher.close();
+            throw e;
+        }
     }
 
-    /** Reads the whole topic (committed records only) from offset 0 to its end. */
+    /** Reads the whole topic (committed records only) from offset 0 to its end (kafka-support's StateTopicReader). */
     Loaded load(Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        TreeMap<String, String> state = new TreeMap<>();
-        long n = 0;
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            c.partitionsFor(topic, timeout).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp, timeout) < end.get(tp))) {
-                if (System.nanoTime() > deadline) throw new IllegalStateException("alert state not read to its end within " + timeout);
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    n++;
-                    if (r.key() == null) continue;
-                    if (r.value() == null) state.remove(r.key()); else state.put(r.key(), r.value());
-                }
+        TreeMap<String, String> folding = new TreeMap<>();
+        AtomicReference<TreeMap<String, String>> atEnd = new AtomicReference<>();
+        long[] n = {0, 0};
+        StateTopicReader.Listener listener = new StateTopicReader.Listener() {
+            @Override
+            public void onRecord(StateRecord r) {
+                n[0]++;
+                if (r.key() == null) return;
+                if (r.isTombstone()) folding.remove(r.key()); else folding.put(r.key(), r.value());
             }
+
+            @Override
+            public void onCaughtUp() {
+                n[1] = n[0];
+                atEnd.set(new TreeMap<>(folding));
+            }
+        };
+        try (StateTopicReader reader = StateTopicReader.start(settings, List.of(topic), listener, timeout)) {
+            if (!reader.awaitCaughtUp(timeout)) throw new IllegalStateException("alert state not read to its end within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the alert state", e);
         }
+        TreeMap<String, String> state = atEnd.get();
         List<Incident> incidents = new ArrayList<>();
         List<OutboxMail> outbox = new ArrayList<>();
         Meta m = Meta.initial();
@@ -95,33 +94,27 @@ final class AlertStateStore implements AutoCloseable {
                 LOG.error("alert state record {} is unreadable and ignored: {}", e.getKey(), ex.getMessage());
             }
         }
-        return new Loaded(incidents, outbox, m, n);
+        return new Loaded(incidents, outbox, m, n[1]);
     }
 
     /** Writes incident changes, outbox puts and deletes and the meta record in one transaction. */
     synchronized void write(List<Incident> incidents, List<String> removedIncidents, List<OutboxMail> outboxPut, List<Long> outboxRemoved) {
+        List<Entry> batch = new ArrayList<>();
+        for (Incident i : incidents) batch.add(new Entry(topic, INCIDENT + i.id(), Json.write(i)));
+        for (String id : removedIncidents) batch.add(Entry.tombstone(topic, INCIDENT + id));
+        for (OutboxMail m : outboxPut) batch.add(new Entry(topic, m.key(), Json.write(m)));
+        for (Long seq : outboxRemoved) batch.add(Entry.tombstone(topic, OutboxMail.key(seq)));
+        batch.add(new Entry(topic, Meta.KEY, Json.write(meta.get())));
         try {
-            producer.beginTransaction();
-            for (Incident i : incidents) producer.send(new ProducerRecord<>(topic, INCIDENT + i.id(), Json.write(i)));
-            for (String id : removedIncidents) producer.send(new ProducerRecord<>(topic, INCIDENT + id, null));
-            for (OutboxMail m : outboxPut) producer.send(new ProducerRecord<>(topic, m.key(), Json.write(m)));
-            for (Long seq : outboxRemoved) producer.send(new ProducerRecord<>(topic, OutboxMail.key(seq), null));
-            producer.send(new ProducerRecord<>(topic, Meta.KEY, Json.write(meta.get())));
-            producer.commitTransaction();
-        } catch (org.apache.kafka.common.errors.ProducerFencedException e) {
-            throw new IllegalStateException("another alert service instance with the same id took over the alert state", e);
-        } catch (KafkaException e) {
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException abort) {
-                e.addSuppressed(abort);
-            }
+            publisher.publish(batch); // one transaction; aborted and thrown on error
+        } catch (PublishException e) {
+            if (e.isFenced()) throw new IllegalStateException("another alert service instance with the same id took over the alert state", e);
             throw e;
         }
     }
 
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(5));
+        publisher.close();
     }
 }

@@ -13,6 +13,7 @@ import io.videolb.events.Verdict;
 import io.videolb.health.kafka.DesiredReader;
 import io.videolb.health.kafka.HealthTopicMember;
 import io.videolb.health.kafka.KafkaVerdictSink;
+import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.health.probe.ProbeResult;
 import io.videolb.health.probe.Prober;
@@ -244,7 +245,8 @@ public final class HealthService implements AutoCloseable {
             steps.put(l, new Timer[] {timer("videolb.health.probe.step", l, "ok"), timer("videolb.health.probe.step", l, "fail")});
         }
         prober = new Prober(vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
-        sink = new KafkaVerdictSink(config.bootstrapServers(), config.topics().health(), "health-" + config.checkerId());
+        KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "health-" + config.checkerId());
+        sink = new KafkaVerdictSink(kafka, config.topics().health());
         Map<String, Timer> probes = new HashMap<>();
         Map<String, Counter> transitions = new HashMap<>();
         ProbeScheduler.Observer observer = new ProbeScheduler.Observer() {
@@ -271,13 +273,13 @@ public final class HealthService implements AutoCloseable {
         Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size()).register(registry);
         context.runOnContext(v -> vertx.setPeriodic(1000, id -> countVerdicts()));
 
-        member = new HealthTopicMember(config.bootstrapServers(), config.topics().health(), config.groupId(), "health-member-" + config.checkerId(),
+        member = new HealthTopicMember(kafka.withClientId("health-member-" + config.checkerId()), config.topics().health(), config.groupId(),
                 (int) config.sessionTimeout().toMillis(), sequences, (parts, count) -> {
                     partitionCount = count;
                     owned.set(parts);
                     retarget();
                 }).start();
-        reader = new DesiredReader(config.bootstrapServers(), config.topics().desired(), "health-desired-" + config.checkerId(), s -> {
+        reader = new DesiredReader(kafka.withClientId("health-desired-" + config.checkerId()), config.topics().desired(), s -> {
             desired.set(s);
             LOG.info("desired generation {}", s.generation());
             retarget();

@@ -60,6 +60,14 @@ public final class EventPublisher implements AutoCloseable {
         return f;
     }
 
+    /**
+     * The number of partitions of {@code topic}; loads its metadata now (bounded by max.block.ms),
+     * so that a later {@link #publishAsync} does not block on it (e.g. on an event loop).
+     */
+    public int partitionsFor(String topic) {
+        return producer.partitionsFor(Objects.requireNonNull(topic, "topic")).size();
+    }
+
     public void flush() {
         producer.flush();
     }

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StateTopicReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateTopicReader.class);
-    private static final Duration POLL = Duration.ofMillis(200);
+    /** Default longest wait of one poll, i.e. the longest gap between two {@link Listener#afterPoll()} calls. */
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
 
     /** One record of a state topic; {@code value == null} is a tombstone (the key is deleted). */
     public record StateRecord(String topic, int partition, long offset, long timestamp, String key, String value) {
@@ -61,24 +62,39 @@ public final class StateTopicReader implements AutoCloseable {
         /** Called once if the reader stops because of an error (not on close()). */
         default void onError(Throwable error) {
         }
+
+        /**
+         * Called on the reader thread after the records of each poll were delivered, also after an
+         * empty poll: at least once per poll interval while the reader runs (a tick for owners that
+         * decide on time as well as on records, or hand over once per batch). Throwing stops the
+         * reader like a throwing {@link #onRecord}.
+         */
+        default void afterPoll() {
+        }
     }
 
     private final Consumer<String, String> consumer;
     private final List<String> topics;
     private final Listener listener;
     private final Duration topicWait;
+    private final Duration pollInterval;
     private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
     private volatile long recordsDelivered;
 
-    private StateTopicReader(KafkaSettings settings, Collection<String> topics, Listener listener, Duration topicWait) {
+    private StateTopicReader(KafkaSettings settings, Collection<String> topics, Listener listener, Duration topicWait,
+            Duration pollInterval) {
         if (topics.isEmpty()) {
             throw new IllegalArgumentException("no topic");
         }
         this.topics = List.copyOf(topics);
         this.listener = Objects.requireNonNull(listener, "listener");
         this.topicWait = Objects.requireNonNull(topicWait, "topicWait");
+        this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
+        if (pollInterval.isNegative() || pollInterval.isZero() || pollInterval.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("poll interval must be in (0, 10 s], got " + pollInterval);
+        }
         this.consumer = new KafkaConsumer<>(withClientId(settings.stateConsumer(), settings.uniqueClientId("state")));
         this.thread = new Thread(this::run, "state-reader-" + String.join("+", this.topics));
         this.thread.setDaemon(true);
@@ -92,7 +108,16 @@ public final class StateTopicReader implements AutoCloseable {
     /** Starts reading all {@code topics} from offset 0; caught up when all of them are. */
     public static StateTopicReader start(KafkaSettings settings, Collection<String> topics, Listener listener,
             Duration topicWait) {
-        StateTopicReader r = new StateTopicReader(settings, topics, listener, topicWait);
+        return start(settings, topics, listener, topicWait, DEFAULT_POLL_INTERVAL);
+    }
+
+    /**
+     * As {@link #start(KafkaSettings, Collection, Listener, Duration)}, with the longest wait of one
+     * poll ({@code pollInterval}, in (0, 10 s]): how often {@link Listener#afterPoll()} runs at least.
+     */
+    public static StateTopicReader start(KafkaSettings settings, Collection<String> topics, Listener listener,
+            Duration topicWait, Duration pollInterval) {
+        StateTopicReader r = new StateTopicReader(settings, topics, listener, topicWait, pollInterval);
         r.thread.start();
         return r;
     }
@@ -174,11 +199,12 @@ public final class StateTopicReader implements AutoCloseable {
                         LOG.debug("state reader {} caught up after {} records", topics, recordsDelivered);
                     }
                 }
-                ConsumerRecords<String, String> records = consumer.poll(POLL);
+                ConsumerRecords<String, String> records = consumer.poll(pollInterval);
                 for (ConsumerRecord<String, String> r : records) {
                     listener.onRecord(new StateRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
                     recordsDelivered++;
                 }
+                listener.afterPoll();
             }
         } catch (WakeupException | InterruptException e) {
             if (!closed.get()) {

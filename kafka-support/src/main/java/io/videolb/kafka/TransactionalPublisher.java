@@ -65,6 +65,26 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /**
+     * Creates the producer and calls {@code initTransactions()} now instead of on the first
+     * publish: this fences an older publisher with the same transactional id at once and aborts a
+     * transaction it left open, so state read back after {@code init()} is final (a zombie
+     * instance can commit nothing more; otherwise it is only fenced by the first publish). Idempotent.
+     *
+     * @throws PublishException if the broker does not answer in time or this publisher is closed or fenced
+     */
+    public synchronized TransactionalPublisher init() {
+        if (closed || fenced) {
+            throw new PublishException("publisher " + transactionalId + " is " + (fenced ? "fenced" : "closed"), null, fenced);
+        }
+        try {
+            producer();
+        } catch (RuntimeException e) {
+            throw new PublishException("initTransactions of " + transactionalId + " failed: " + e, e, isFencing(e));
+        }
+        return this;
+    }
+
+    /**
      * Publishes {@code batch} in one transaction and returns once it is committed, with the
      * metadata (partition, offset) of each record in batch order.
      *

@@ -4,12 +4,12 @@ import io.videolb.events.AgentStatus;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
+import io.videolb.events.LatestVerdicts;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.MailAddress;
 import io.videolb.model.Pool;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,21 +17,18 @@ import java.util.TreeMap;
 
 /**
  * The latest known state of the world as the alert service sees it: one verdict per server
- * (stale sequences dropped), each checker's status, each director's agent status and the last
+ * (stale sequences dropped: {@link LatestVerdicts}), each checker's status, each director's agent status and the last
  * complete desired generation. Pure and single-threaded: the input reader feeds it.
  */
 public final class Facts {
-    private final TreeMap<Ipv4Address, HealthVerdict> verdicts = new TreeMap<>();
+    private final LatestVerdicts verdicts = new LatestVerdicts();
     private final TreeMap<String, CheckerStatus> checkers = new TreeMap<>();
     private final TreeMap<String, AgentStatus> agents = new TreeMap<>();
     private DesiredSnapshot desired;
 
     /** Keeps {@code v} unless an equal or newer sequence for the same server is already known. Returns whether it was kept. */
     public boolean verdict(HealthVerdict v) {
-        HealthVerdict prev = verdicts.get(v.server());
-        if (!v.isNewerThan(prev)) return false;
-        verdicts.put(v.server(), v);
-        return true;
+        return verdicts.accept(v);
     }
 
     public void removeVerdict(Ipv4Address server) {
@@ -66,14 +63,14 @@ public final class Facts {
     }
 
     public Map<Ipv4Address, HealthVerdict> verdicts() {
-        return Collections.unmodifiableMap(verdicts);
+        return verdicts.view();
     }
 
     /** Every condition that holds now, in a stable order. */
     public List<Condition> conditions() {
         List<Condition> out = new ArrayList<>();
         Map<Ipv4Address, Ipv4Address> backups = desired == null ? Map.of() : desired.state().backups();
-        for (HealthVerdict v : verdicts.values()) {
+        for (HealthVerdict v : verdicts.view().values()) {
             if (v.up()) continue;
             Ipv4Address server = v.server();
             List<String> details = new ArrayList<>();

@@ -2,9 +2,12 @@ package io.videolb.health.kafka;
 
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthVerdict;
+import io.videolb.events.LatestVerdicts;
 import io.videolb.health.schedule.SequenceClock;
 import io.videolb.json.Json;
+import io.videolb.kafka.KafkaSettings;
 import io.videolb.model.Ipv4Address;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,13 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * to their end, learning the last verdict and sequence of every server in them, and only then
  * announces them as owned; on revocation it stops at once. When an instance stops (leaves the
  * group) or dies (session timeout), the group gives its partitions to the others.
+ *
+ * <p>Client settings are kafka-support's {@link KafkaSettings#eventConsumer(String)} (group,
+ * read_committed, no auto-commit: nothing is ever committed, every assignment is read from 0);
+ * the last verdicts follow the one rule of {@link LatestVerdicts}.
  */
 public final class HealthTopicMember implements AutoCloseable {
     /** Called on the member's thread with the partitions now owned (read to the end). */
@@ -44,16 +51,15 @@ public final class HealthTopicMember implements AutoCloseable {
     private final SequenceClock sequences;
     private final Ownership ownership;
     private final Thread thread;
-    private final Map<Ipv4Address, HealthVerdict> latest = new ConcurrentHashMap<>();
+    private final LatestVerdicts latest = new LatestVerdicts(); // guarded by itself
     private final Map<TopicPartition, Long> catchingUp = new HashMap<>();
     private final Set<Integer> owned = new HashSet<>();
     private volatile int partitionCount = 1;
     private volatile boolean running = true;
 
-    public HealthTopicMember(String bootstrap, String topic, String groupId, String clientId, int sessionTimeoutMs,
+    public HealthTopicMember(KafkaSettings settings, String topic, String groupId, int sessionTimeoutMs,
             SequenceClock sequences, Ownership ownership) {
-        Properties p = KafkaClients.reader(bootstrap, clientId);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        Properties p = settings.eventConsumer(groupId);
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(sessionTimeoutMs));
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Integer.toString(Math.max(100, sessionTimeoutMs / 5)));
         this.consumer = new KafkaConsumer<>(p);
@@ -71,7 +77,9 @@ public final class HealthTopicMember implements AutoCloseable {
 
     /** The last verdict per server in the owned partitions, as read back from the topic. */
     public Map<Ipv4Address, HealthVerdict> latest() {
-        return Map.copyOf(latest);
+        synchronized (latest) {
+            return latest.all();
+        }
     }
 
     public int partitionCount() {
@@ -82,8 +90,9 @@ public final class HealthTopicMember implements AutoCloseable {
         return Set.copyOf(owned);
     }
 
+    /** The partition Kafka's default partitioner picks for a keyed record (murmur2, as BuiltInPartitioner). */
     public static int partitionOf(String key, int partitions) {
-        return KafkaClients.partitionOf(key, partitions);
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
     private void run() {
@@ -146,7 +155,9 @@ public final class HealthTopicMember implements AutoCloseable {
             }
             now = Set.copyOf(owned);
         }
-        latest.keySet().removeIf(a -> parts.stream().anyMatch(tp -> tp.partition() == partitionOf(a.toString(), partitionCount)));
+        synchronized (latest) {
+            latest.removeIf(a -> parts.stream().anyMatch(tp -> tp.partition() == partitionOf(a.toString(), partitionCount)));
+        }
         LOG.info("gave up {}; probing partitions {}", parts, now);
         ownership.owned(now, partitionCount);
     }
@@ -160,7 +171,9 @@ public final class HealthTopicMember implements AutoCloseable {
             }
             HealthVerdict v = Json.read(r.value(), HealthVerdict.class);
             sequences.seen(v.server().toString(), v.sequence());
-            latest.merge(v.server(), v, (old, neu) -> neu.isNewerThan(old) ? neu : old);
+            synchronized (latest) {
+                latest.accept(v);
+            }
         } catch (RuntimeException e) {
             LOG.warn("ignoring unreadable health record {} at {}-{}@{}: {}", r.key(), r.topic(), r.partition(), r.offset(), e.getMessage());
         }

@@ -4,25 +4,28 @@ import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthVerdict;
 import io.videolb.health.schedule.VerdictSink;
 import io.videolb.json.Json;
-import java.time.Duration;
+import io.videolb.kafka.EventPublisher;
+import io.videolb.kafka.KafkaSettings;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Publishes verdicts to the health topic keyed by server address, checker status keyed {@code checker/ID}; acks=all, idempotent. */
+/**
+ * Publishes verdicts to the health topic keyed by server address, checker status keyed
+ * {@code checker/ID}; kafka-support's {@link EventPublisher} (acks=all, idempotent). Sends do not
+ * wait: the outcome is counted ({@link #sent}, {@link #failed}) and a failure logged.
+ */
 public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaVerdictSink.class);
-    private final KafkaProducer<String, String> producer;
+    private final EventPublisher publisher;
     private final String topic;
     public final AtomicLong sent = new AtomicLong();
     public final AtomicLong failed = new AtomicLong();
 
-    public KafkaVerdictSink(String bootstrap, String topic, String clientId) {
-        this.producer = new KafkaProducer<>(KafkaClients.producer(bootstrap, clientId));
+    public KafkaVerdictSink(KafkaSettings settings, String topic) {
+        this.publisher = new EventPublisher(settings);
         this.topic = topic;
-        producer.partitionsFor(topic); // load metadata now, so send() does not block the event loop later
+        publisher.partitionsFor(topic); // load metadata now, so send() does not block the event loop later
     }
 
     @Override
@@ -36,7 +39,7 @@ public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
     }
 
     private void send(String key, String value) {
-        producer.send(new ProducerRecord<>(topic, key, value), (md, e) -> {
+        publisher.publishAsync(topic, key, value).whenComplete((md, e) -> {
             if (e == null) {
                 sent.incrementAndGet();
             } else {
@@ -48,6 +51,6 @@ public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
 
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(5));
+        publisher.close();
     }
 }

@@ -8,7 +8,7 @@ import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.HealthService;
-import io.videolb.health.LatestVerdicts;
+import io.videolb.events.LatestVerdicts;
 import io.videolb.health.ProbeSettings;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.HealthTopic;

@@ -178,7 +178,8 @@ for point in $KILL_POINTS; do
         kill -9 "$AGENT_PID"
         wait "$AGENT_PID" 2>/dev/null
     fi
-    for ((i = 0; i < 300; i++)); do # let an orphaned restore finish (bounded 60 s)
+    end=$(($(now_us) + 30000000))
+    while (($(now_us) < end)); do # let an orphaned restore finish (bounded 30 s)
         pgrep -r R,S,D '^(ipset|ipvsa)' >/dev/null || break
         nap 0.2
     done
