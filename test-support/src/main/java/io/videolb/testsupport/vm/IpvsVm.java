@@ -179,11 +179,19 @@ public final class IpvsVm {
         if (!forwards.isEmpty()) {
             e.put("IPVS_VM_FWD", String.join(" ", forwards));
         }
-        if (!rwDirs.isEmpty()) {
-            List<String> dirs = new ArrayList<>();
-            for (Path d : rwDirs) {
-                dirs.add(d.toAbsolutePath().toString());
-            }
+        // The guest mounts a fresh tmpfs on /tmp, so a checkout under /tmp (as CI may use) would be
+        // invisible there through the read-only host root: share the repository itself (its tools,
+        // its target/classes on the classpath of a JVM started in the guest) read-write too.
+        List<String> dirs = new ArrayList<>();
+        Path repoRoot = script.toAbsolutePath().getParent().getParent().getParent();
+        if (repoRoot != null && repoRoot.getParent() != null) {
+            dirs.add(repoRoot.toString());
+        }
+        for (Path d : rwDirs) {
+            String a = d.toAbsolutePath().toString();
+            if (!dirs.contains(a)) dirs.add(a);
+        }
+        if (!dirs.isEmpty()) {
             e.put("IPVS_VM_RW", String.join(":", dirs));
         }
         e.put("IPVS_VM_TIMEOUT", Long.toString(Math.max(1, timeout.toSeconds())));
