@@ -11,7 +11,11 @@ public final class AgentMain {
 
     public static void main(String[] args) throws Exception {
         Config config = Config.fromEnv(System.getenv());
-        if (args.length > 0 && args[0].equals("plan")) System.exit(IpvsAgent.plan(config, System.out));
+        if (args.length > 0 && args[0].equals("plan")) {
+            String wait = System.getenv().getOrDefault("VIDEOLB_PLAN_WAIT_S", "30");
+            if (!wait.matches("[1-9][0-9]{0,4}")) throw new IllegalArgumentException("VIDEOLB_PLAN_WAIT_S: seconds 1..99999, got " + wait);
+            System.exit(IpvsAgent.plan(config, System.out, java.time.Duration.ofSeconds(Long.parseLong(wait))));
+        }
         if (args.length > 0 && args[0].equals("cleanup")) System.exit(IpvsAgent.cleanup(config, System.out));
         IpvsAgent agent = new IpvsAgent(config).start();
         CountDownLatch stop = new CountDownLatch(1);

@@ -195,6 +195,11 @@ public final class IpvsAgent implements AutoCloseable {
 
     /** Prints the kernel changes (and payloads) the agent would make now; applies nothing. Exit 0: in sync, 2: changes pending, 1: error. */
     public static int plan(Config config, PrintStream out) {
+        return plan(config, out, Duration.ofSeconds(30));
+    }
+
+    /** {@link #plan(Config, PrintStream)} waiting up to {@code wait} for the topics to be read (slow machines, big topics). */
+    public static int plan(Config config, PrintStream out, Duration wait) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         DesiredStateFolder folder = new DesiredStateFolder();
         HealthBook health = new HealthBook();
@@ -202,8 +207,9 @@ public final class IpvsAgent implements AutoCloseable {
              TopicFollower h = new TopicFollower(config.bootstrap(), config.topics().health(), "videolb-plan-health", (k, v) -> {
                  if (v != null && !k.startsWith(CheckerStatus.KEY_PREFIX)) health.accept(Json.read(v, HealthVerdict.class));
              }, () -> {}).start()) {
-            if (!d.awaitCaughtUp(Duration.ofSeconds(30)) || !h.awaitCaughtUp(Duration.ofSeconds(30))) {
-                out.println("error: could not read the desired and health topics from " + config.bootstrap() + " within 30 s");
+            long deadline = System.nanoTime() + wait.toNanos();
+            if (!d.awaitCaughtUp(wait) || !h.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                out.println("error: could not read the desired and health topics from " + config.bootstrap() + " within " + wait.toSeconds() + " s");
                 return 1;
             }
             DesiredSnapshot snap = folder.latest().orElse(null);

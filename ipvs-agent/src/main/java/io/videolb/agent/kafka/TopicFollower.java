@@ -69,7 +69,14 @@ public final class TopicFollower implements AutoCloseable {
         try {
             List<TopicPartition> parts = List.of();
             while (running && parts.isEmpty()) {
-                List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                List<PartitionInfo> info;
+                try {
+                    info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    // a slow or not yet reachable broker is not fatal: keep trying until closed
+                    LOG.warn("{}: no metadata yet ({}), retrying", topic, e.getMessage());
+                    continue;
+                }
                 if (info == null || info.isEmpty()) {
                     LOG.info("waiting for topic {} to exist", topic);
                     Thread.sleep(1000);
@@ -79,7 +86,15 @@ public final class TopicFollower implements AutoCloseable {
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(parts));
+            Map<TopicPartition, Long> end = null;
+            while (running && end == null) {
+                try {
+                    end = new HashMap<>(consumer.endOffsets(parts, Duration.ofSeconds(10)));
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    LOG.warn("{}: no end offsets yet ({}), retrying", topic, e.getMessage());
+                }
+            }
+            if (end == null) return;
             while (running) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
                     if (r.key() == null) continue;

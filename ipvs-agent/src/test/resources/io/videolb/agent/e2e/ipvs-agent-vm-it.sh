@@ -201,7 +201,7 @@ fact timing scenario-ii-ms "$(ms)"
 
 # ---- plan: the CLI agrees the kernel matches ----------------------------------------------------
 ts=$(now_us)
-"$JAVA" "${JOPTS[@]}" -cp "$CP" io.videolb.agent.AgentMain plan >"$RUN/plan.out" 2>"$RUN/plan.err"
+VIDEOLB_PLAN_WAIT_S=120 "$JAVA" "${JOPTS[@]}" -cp "$CP" io.videolb.agent.AgentMain plan >"$RUN/plan.out" 2>"$RUN/plan.err"
 fact plan-exit "$?" "$((($(now_us) - ts) / 1000))"
 while IFS= read -r l; do fact plan "$l"; done < <(head -n 20 "$RUN/plan.out")
 
