@@ -104,12 +104,29 @@ class ReconcileTableTest {
     }
 
     @Test
-    void morethanTheShareOfAPoolDownAtOnceKeepsEveryServerAndReportsPanic() {
+    void moreThanTheShareOfAPoolDownAtOnceWithNoBackupToReplaceThemKeepsEveryServerAndReportsPanic() {
         run(cluster(), HealthView.ALL_UP);
-        RunResult r = run(cluster(), health("198.51.100.1", down(), "198.51.100.2", down()));
+        RunResult r = run(cluster(), health("198.51.100.1", down(), "198.51.100.2", down(), "198.51.100.11", down()));
         assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1));
         assertThat(r.desired().pools().get(0).panic()).isTrue();
         assertThat(r.desired().pools().get(0).down()).containsExactly("198.51.100.1", "198.51.100.2");
+    }
+
+    @Test
+    void aSingleServerPoolWhoseServerIsDownFailsOverToItsBackupInsteadOfPanicking() {
+        run(cluster(), HealthView.ALL_UP);
+        RunResult r = run(cluster(), health("198.51.100.3", down()));
+        assertThat(fk.weights(2)).isEqualTo(Map.of("198.51.100.13", 2));
+        assertThat(r.desired().pools().get(1).panic()).isFalse();
+        assertThat(r.desired().pools().get(1).substitutions()).containsExactly("198.51.100.3->198.51.100.13");
+    }
+
+    @Test
+    void primariesDownWhileTheCheckerSeesTheirBackupUpAreReplacedNotKept() {
+        run(cluster(), HealthView.ALL_UP);
+        RunResult r = run(cluster(), health("198.51.100.1", down(), "198.51.100.2", down()));
+        assertThat(fk.weights(1)).as("the backup replaces .1; .2 has none and goes").isEqualTo(Map.of("198.51.100.11", 1));
+        assertThat(r.desired().pools().get(0).panic()).isFalse();
     }
 
     @Test

@@ -28,7 +28,9 @@ import java.util.TreeMap;
  *        ▲                                  │
  *        └── up for holdDown ◀── backup drained: weight 0 until 0 connections or deadline
  * </pre>
- * More than {@link Policy#panicShare()} of a pool down at once: keep every server (fail open, "panic").
+ * More than {@link Policy#panicShare()} of a pool down at once with no usable backup to replace them
+ * (servers and backups failing together point at the checker, not the servers): keep every server
+ * (fail open, "panic").
  */
 public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, List<PoolStatus> pools, List<DrainStatus> drainStatus) {
 
@@ -56,8 +58,13 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
             TreeMap<Ipv4Address, RealServerState> active = new TreeMap<>();
             List<String> subs = new ArrayList<>();
             List<String> down = new ArrayList<>();
-            long downCount = pool.servers().stream().filter(s -> health.down(s.address())).count();
-            boolean panic = !pool.servers().isEmpty() && downCount > policy.panicShare() * pool.servers().size();
+            // Panic counts only the down servers nothing can replace: a down server whose backup the
+            // checker sees up is a normal failover (a single-server pool must fail over too), while
+            // servers AND their backups looking down at once point at the checker: keep them all.
+            long unreplaceable = pool.servers().stream()
+                    .filter(s -> health.down(s.address()) && !usableBackup(desired, health, s.address()))
+                    .count();
+            boolean panic = unreplaceable > 0 && unreplaceable > policy.panicShare() * pool.servers().size();
             for (RealServer s : pool.servers()) {
                 Ipv4Address a = s.address();
                 if (health.down(a)) down.add(a.toString());
@@ -66,7 +73,7 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
                     continue;
                 }
                 Ipv4Address b = desired.backups().get(a);
-                boolean backupUsable = b != null && !health.down(b);
+                boolean backupUsable = usableBackup(desired, health, a);
                 if (!health.down(a)) {
                     boolean holdDown = health.recovering(a, nowMs, policy.holdDownMs()) && backupUsable && current != null
                             && current.servers().containsKey(b) && !current.servers().containsKey(a);
@@ -109,6 +116,11 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
         }
         KernelState state = new KernelState(set, false, true, List.of(rule), 1, services);
         return new DesiredKernel(state, nextDrains, pools, drainStatus);
+    }
+
+    private static boolean usableBackup(DesiredState desired, HealthView health, Ipv4Address server) {
+        Ipv4Address b = desired.backups().get(server);
+        return b != null && !health.down(b);
     }
 
     private static void putMax(Map<Ipv4Address, RealServerState> m, Ipv4Address a, int weight) {

@@ -76,9 +76,6 @@ class IpvsAgentVmIT {
         env.put("VIDEOLB_HTTP_PORT", "9102");
         env.put("VIDEOLB_HOLD_DOWN_S", "5");
         env.put("VIDEOLB_DRAIN_TIMEOUT_S", "20");
-        // pool 10 of the example has ONE server: with the default panic share 0.5 its only server
-        // going down counts as "most of the pool" and is kept (fail open). 1.0 = never panic here.
-        env.put("VIDEOLB_PANIC_SHARE", "1.0");
         env.put("KILL_POINTS", KILL_POINTS);
         StringBuilder envFile = new StringBuilder();
         env.forEach((k, v) -> {
