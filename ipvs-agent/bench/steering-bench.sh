@@ -1,77 +1,282 @@
 #!/usr/bin/env bash
-# Steering benchmark: videolb's ipset path vs the original one-iptables-call-per-rule path, side by side,
-# inside private network namespaces (never touches the host's rules). Run as root:
-#   ipvs-agent/bench/steering-bench.sh [sizes...]        default sizes: 1000 10000 100000
-# Per-rule install is measured at 1000 only (10k takes ~5 min, 100k hours: see netfilter-perf.md, figures labelled "extrapolated").
+# Steering benchmark, side by side in one run: videolb's ipset path (payloads rendered by the agent's own
+# Planner + Renderer) vs the original design (one `iptables -A` process per rule, 2 rules per client),
+# at several client counts, inside private network namespaces created and deleted here (the host's rules
+# are never touched). Prints ONE table. Run as root from the repository root, after building the agent:
+#
+#   mvn -B -q -pl ipvs-agent -am install -DskipTests
+#   ipvs-agent/bench/steering-bench.sh [--reps 3] [--secs 2] [--raw FILE] [--no-legacy] [--full-max 1000] [SIZES...]
+#       default sizes 1000 10000 100000; --full-max: largest N whose per-rule install is run end to end
+#       (above it: estimated from the measured per-call cost); results and method: docs/benchmarks-steering.md
+#   env: INSTALL_LIMIT (s, default 180) stops a longer per-rule install; PIN (CPU, default 1); SAMPLE_K (10)
+#
+# Per cell (one design at one size, one repetition) a fresh director namespace and client namespace joined
+# by a veth; designs rotated between repetitions; median (min-max) over the repetitions.
+# Traffic only 203.0.113.10 (client) -> 192.0.2.10:1935 (VIP on the director's lo); 198.18.0.0/15 is
+# rule content only. Every loop is bounded in count and time; only processes started here are stopped.
 set -euo pipefail
-SIZES=${*:-1000 10000 100000}
-W=$(mktemp -d); NS=vlb-bench-$$; CL=vlb-bcl-$$
-cleanup() { ip netns del $NS 2>/dev/null || true; ip netns del $CL 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-now() { date +%s.%N; }
-ms() { echo "($2 - $1) * 1000" | bc -l | xargs printf '%.1f'; }
-gen() { # N -> ipset payload (videolb's rendering) and per-rule commands (original design)
-  python3 - "$1" "$W" <<'PY'
-import sys
-n=int(sys.argv[1]); w=sys.argv[2]
-with open(f"{w}/set.{n}","w") as s, open(f"{w}/rules.{n}","w") as r:
-    s.write(f"create videolb-clients hash:net family inet hashsize 1024 maxelem {max(65536, 1<<(2*n-1).bit_length())} skbinfo\n")
-    for i in range(n-1):
-        ip=f"198.{18+(i>>16)}.{(i>>8)&255}.{i&255}"
-        m=16+(i%32)
-        s.write(f"add videolb-clients {ip} skbmark {hex(m)}\n")
-        r.write(f"{ip} {hex(m)}\n")
-    s.write("add videolb-clients 203.0.113.10 skbmark 0x42\nadd videolb-clients 203.0.113.0/24 skbmark 0x1\n")
-    r.write("203.0.113.10 0x42\n")
-PY
-}
-fresh() {
-  ip netns del $NS 2>/dev/null || true; ip netns del $CL 2>/dev/null || true; sleep 1
-  ip netns add $NS; ip netns add $CL
-  ip link add vc$$ netns $CL type veth peer name vd$$ netns $NS
-  ip -n $CL addr add 203.0.113.10/24 dev vc$$; ip -n $CL link set vc$$ up; ip -n $CL link set lo up
-  ip -n $CL route add 192.0.2.0/24 via 203.0.113.1
-  ip -n $NS addr add 203.0.113.1/24 dev vd$$; ip -n $NS addr add 192.0.2.10/32 dev lo
-  ip -n $NS link set vd$$ up; ip -n $NS link set lo up
-}
-RULE="-d 192.0.2.10/32 -p tcp -m multiport --dports 1935,8080 -m set --match-set videolb-clients src -j SET --map-set videolb-clients src --map-mark"
-conn_rate() { # TCP connections/s from the client namespace to VIP:1935 for 3 s
-  ip netns exec $NS python3 -c '
-import socket,threading
-s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s.bind(("192.0.2.10",1935)); s.listen(512)
-while True:
-    c,_=s.accept(); c.close()' & local srv=$!
-  sleep 0.5
-  ip netns exec $CL python3 -c '
-import socket,time
-n=0; t0=time.time()
-while time.time()-t0<3:
-    c=socket.create_connection(("192.0.2.10",1935),timeout=2); c.close(); n+=1
-print(int(n/(time.time()-t0)))'
-  kill $srv; wait $srv 2>/dev/null || true
-}
-printf "%-8s | %-22s | %-22s | %-18s | %-18s | %-16s\n" N "ipset install (ms)" "per-rule install (ms)" "1-client chg (ms)" "conn/s ipset" "conn/s per-rule"
-for N in $SIZES; do
-  gen $N
-  fresh
-  t0=$(now); ip netns exec $NS ipset restore < $W/set.$N
-  printf '*mangle\n:VIDEOLB-STEER - [0:0]\n-A VIDEOLB-STEER %s\n-I PREROUTING 1 -j VIDEOLB-STEER\nCOMMIT\n' "$RULE" | ip netns exec $NS iptables-restore --noflush; t1=$(now)
-  inst=$(ms $t0 $t1)
-  t0=$(now); ip netns exec $NS ipset add videolb-clients 198.18.0.7 skbmark 0x7f -exist; t1=$(now); chg=$(ms $t0 $t1)
-  ip netns exec $NS iptables -t mangle -A INPUT -m mark --mark 0x42 -j ACCEPT
-  cr_set=$(conn_rate)
-  marked=$(ip netns exec $NS iptables -t mangle -L INPUT -v -n -x | awk '/mark match 0x42/{print $1}')
-  pr="n/a"; cr_rule="n/a"
-  if [ "$N" -le 1000 ]; then
-    fresh
-    t0=$(now)
-    while read ip m; do
-      ip netns exec $NS iptables -t mangle -A PREROUTING -s $ip -p tcp --dport 1935 -j MARK --set-mark $m
-      ip netns exec $NS iptables -t mangle -A PREROUTING -s $ip -p tcp --dport 8080 -j MARK --set-mark $m
-    done < $W/rules.$N
-    ip netns exec $NS iptables -t mangle -A PREROUTING -s 203.0.113.0/24 -p tcp -m multiport --dports 1935,8080 -m mark --mark 0x0 -j MARK --set-mark 0x1
-    t1=$(now); pr=$(ms $t0 $t1)
-    cr_rule=$(conn_rate)
-  fi
-  printf "%-8s | %-22s | %-22s | %-18s | %-18s | %-16s\n" $N "$inst" "$pr" "$chg" "$cr_set (marked $marked)" "$cr_rule"
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+REPS=3; SECS=2; RAWOUT=""; LEGACY=1; SIZES=()
+FULL_MAX=${FULL_MAX:-1000}        # per-rule install measured end to end up to this N; above: estimated
+INSTALL_LIMIT=${INSTALL_LIMIT:-180} # seconds: a per-rule install running longer is stopped and reported as FAIL
+SAMPLE_K=${SAMPLE_K:-10}          # single -A calls per marginal-cost sample
+PIN=${PIN:-1}                     # client, server and their softirq work on one CPU (cross-CPU wakeups are costly in VMs)
+while [ $# -gt 0 ]; do
+  case $1 in
+    --reps) REPS=$2; shift 2 ;;
+    --secs) SECS=$2; shift 2 ;;
+    --raw) RAWOUT=$2; shift 2 ;;
+    --no-legacy) LEGACY=0; shift ;;
+    --full-max) FULL_MAX=$2; shift 2 ;;
+    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+    *) [[ $1 =~ ^[0-9]+$ ]] || { echo "size must be a number, got '$1'" >&2; exit 2; }; SIZES+=("$1"); shift ;;
+  esac
 done
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000 100000)
+[[ $REPS =~ ^[1-9]$ ]] || { echo "--reps must be 1..9" >&2; exit 2; }
+[[ $SECS =~ ^[1-9]$|^10$ ]] || { echo "--secs must be 1..10" >&2; exit 2; }
+[[ $FULL_MAX =~ ^[0-9]{1,6}$ ]] || { echo "--full-max must be a number of clients" >&2; exit 2; }
+[[ $INSTALL_LIMIT =~ ^[0-9]{1,4}$ ]] || { echo "INSTALL_LIMIT must be 0..9999 seconds" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "run as root (network namespaces, ipset, iptables)" >&2; exit 2; }
+for t in ip ipset iptables-restore iptables-nft iptables-nft-restore iptables-legacy iptables-legacy-restore gcc javac java python3 bc taskset timeout; do
+  command -v $t >/dev/null || { echo "missing tool: $t" >&2; exit 2; }
+done
+CP="$ROOT/contracts/target/classes:$ROOT/ipvs-agent/target/classes"
+[ -f "$ROOT/ipvs-agent/target/classes/io/videolb/agent/render/Renderer.class" ] && [ -d "$ROOT/contracts/target/classes/io/videolb/model" ] \
+  || { echo "build first: mvn -B -q -pl ipvs-agent -am install -DskipTests" >&2; exit 2; }
+
+ID=$$; D=vsd$ID; C=vsc$ID; VD=vxd$ID; VC=vxc$ID
+W=$(mktemp -d /tmp/vlb-steer.XXXXXX); RAW=$W/raw.csv; G=$W/gen
+PIDS=()
+cleanup() {
+  local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  ip netns del $D 2>/dev/null || true; ip netns del $C 2>/dev/null || true
+  [ -n "$RAWOUT" ] && [ -f "$RAW" ] && cp "$RAW" "$RAWOUT"
+  rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+log() { echo "[$(date +%T)] $*" >&2; }
+emit() { echo "$1,$2,$3,$4,$5" >> "$RAW"; }     # design,N,rep,metric,value
+kv() { awk -v k="$1" '$1==k{print $2}' <<< "$2"; }
+inner() { # never aborts the run: a failed step is logged and its value recorded as missing/FAIL
+  local out; out=$(timeout "${TMO:-300}" ip netns exec $D bash "$HERE/steering-inner.sh" "$@") \
+    || log "FAILED: $* (exit $?): $(grep '^error' <<< "$out" || true)"
+  echo "$out"
+}
+
+# --- payloads (agent's renderer) and the load generator -------------------------------------------
+log "generating payloads with the agent's Planner/Renderer for ${SIZES[*]} (+50000 for the cost curve)"
+mkdir -p "$W/cls" "$G"
+javac -nowarn -d "$W/cls" -cp "$CP" "$ROOT/ipvs-agent/src/test/java/io/videolb/agent/bench/SteeringBenchPayloads.java" 2> "$W/javac.log" \
+  || { cat "$W/javac.log" >&2; exit 1; }
+CURVE=50000
+java -cp "$W/cls:$CP" io.videolb.agent.bench.SteeringBenchPayloads "$G" "${SIZES[@]}" $CURVE
+gcc -O2 -Wall -o "$W/crr" "$HERE/crr.c"
+CRR=$W/crr
+
+# --- topology -----------------------------------------------------------------------------------
+topo_up() {
+  ip netns add $D; ip netns add $C
+  for ns in $D $C; do
+    ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n $ns link set lo up
+  done
+  ip link add $VC netns $C type veth peer name $VD netns $D
+  ip -n $C addr add 203.0.113.10/24 dev $VC; ip -n $C link set $VC up
+  ip -n $C route add 192.0.2.0/24 via 203.0.113.1
+  ip -n $D addr add 203.0.113.1/24 dev $VD; ip -n $D addr add 192.0.2.10/32 dev lo; ip -n $D link set $VD up
+  # marking check at INPUT (legacy filter table: cheap to read whatever the mangle table holds):
+  # rule 1 counts packets to the VIP's port carrying the client's mark 0x42, rule 2 counts all of them
+  ip netns exec $D iptables-legacy -t filter -A INPUT -d 192.0.2.10/32 -p tcp --dport 1935 -m mark --mark 0x42
+  ip netns exec $D iptables-legacy -t filter -A INPUT -d 192.0.2.10/32 -p tcp --dport 1935
+}
+topo_down() {
+  ip netns del $D 2>/dev/null || true; ip netns del $C 2>/dev/null || true
+  sleep 1   # let the asynchronous namespace teardown settle before the next cell
+}
+conn_rate() { # design N rep -> emits conn, pkts_m42, pkts_all
+  ip netns exec $D taskset -c $PIN "$CRR" server 192.0.2.10 1935 $((SECS + 40)) & local srv=$!; PIDS+=($srv)
+  sleep 0.3
+  timeout 30 ip netns exec $C taskset -c $PIN "$CRR" client 192.0.2.10 1935 0.3 1000 > /dev/null || true   # warm-up (ARP)
+  local res; res=$(timeout $((SECS + 30)) ip netns exec $C taskset -c $PIN "$CRR" client 192.0.2.10 1935 $SECS 5000000) || res="rate=FAIL"
+  kill $srv 2>/dev/null || true; wait $srv 2>/dev/null || true; PIDS=("${PIDS[@]/$srv}")
+  local c; c=($(ip netns exec $D iptables-legacy -t filter -L INPUT -v -n -x | awk 'NR>2{print $1}'))
+  emit $1 $2 $3 conn "$(sed 's/.*rate=\([0-9.A-Z]*\).*/\1/' <<< "$res")"
+  emit $1 $2 $3 pkts_m42 "${c[0]}"; emit $1 $2 $3 pkts_all "${c[1]}"
+}
+
+# --- cells --------------------------------------------------------------------------------------
+cell_base() { topo_up; conn_rate base $1 $2; topo_down; }
+cell_ipset() { # N rep
+  local N=$1 r=$2 o; topo_up
+  o=$(inner ipset-install $G/$N); emit ipset $N $r install "$(kv time "$o")"; emit ipset $N $r entries "$(kv entries "$o")"
+  conn_rate ipset $N $r
+  o=$(inner ipset-change $G/$N); emit ipset $N $r change "$(kv time "$o")"; emit ipset $N $r change_check "$(kv check "$o")"
+  o=$(inner agent-read); emit ipset $N $r agent_read "$(kv time "$o")"
+  topo_down
+}
+cell_rule() { # backend N rep
+  local b=$1 N=$2 r=$3 IPT=iptables-$1 d=rule-$1 o; topo_up
+  o=$(inner rule-sample $IPT $SAMPLE_K); emit $d $N $r "sample_$(kv rules "$o")" "$(kv percall "$o")"
+  ip netns exec $D $IPT -t mangle -F PREROUTING
+  if [ $N -le $FULL_MAX ]; then
+    o=$(TMO=$((INSTALL_LIMIT + 30)) inner rule-install $IPT $G/$N $INSTALL_LIMIT); emit $d $N $r install "$(kv time "$o")"; emit $d $N $r rules "$(kv rules "$o")"
+  else
+    if [ $N -ge 100000 ]; then   # one more point of the cost curve, at R = 2*50000+1
+      inner rule-preload $IPT $G/$CURVE > /dev/null
+      o=$(inner rule-sample $IPT $SAMPLE_K); emit $d $N $r "sample_$(kv rules "$o")" "$(kv percall "$o")"
+    fi
+    o=$(inner rule-preload $IPT $G/$N); emit $d $N $r preload "$(kv time "$o")"; emit $d $N $r rules "$(kv rules "$o")"
+  fi
+  conn_rate $d $N $r
+  if [ "$b" = nft ] && [ $N -ge 100000 ] && [ $r -gt 1 ]; then
+    log "  (nft -D at $N clients takes tens of seconds: measured in rep 1 only)"
+  else
+    o=$(inner rule-change $IPT $G/$N); emit $d $N $r change "$(kv time "$o")"; emit $d $N $r change_check "$(kv check "$o")"
+  fi
+  o=$(inner rule-sample $IPT $SAMPLE_K); emit $d $N $r "sample_$(kv rules "$o")" "$(kv percall "$o")"
+  topo_down
+}
+
+# --- run ----------------------------------------------------------------------------------------
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg); T0=$EPOCHREALTIME
+DESIGNS=(base ipset nft); [ $LEGACY = 1 ] && DESIGNS+=(legacy)
+nd=${#DESIGNS[@]}
+for ((r = 1; r <= REPS; r++)); do
+  si=0
+  for N in "${SIZES[@]}"; do
+    for ((j = 0; j < nd; j++)); do
+      d=${DESIGNS[$(( (j + r - 1 + si) % nd ))]}
+      log "rep $r/$REPS N=$N $d"
+      case $d in
+        base) cell_base $N $r ;;
+        ipset) cell_ipset $N $r ;;
+        *) cell_rule $d $N $r ;;
+      esac
+    done
+    si=$((si + 1))
+  done
+done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg); T1=$EPOCHREALTIME
+
+python3 - "$RAW" "$LOAD0" "$LOAD1" "$(echo "$T1 - $T0" | bc)" "$REPS" "$SECS" "$SAMPLE_K" "$FULL_MAX" "$(uname -r)" \
+  "$(iptables --version)" "$(ipset --version | head -1)" "$(nproc)" "${SIZES[@]}" <<'PY'
+import csv, sys, statistics, datetime
+raw, load0, load1, wall, reps, secs, K, fullmax, kern, iptv, ipsv, ncpu = sys.argv[1:13]
+sizes = [int(s) for s in sys.argv[13:]]
+K = int(K); fullmax = int(fullmax)
+cells = {}
+for d, n, r, m, v in csv.reader(open(raw)):
+    cells.setdefault((d, int(n), m), []).append(v)
+def nums(d, n, m):
+    out = []
+    for v in cells.get((d, n, m), []):
+        try: out.append(float(v))
+        except ValueError: pass
+    return out
+def fmt_t(s):
+    if s < 1: return f"{s*1000:.1f} ms"
+    if s < 3600: return f"{s:.1f} s" if s < 100 else f"{s:.0f} s"
+    return f"{s/3600:.1f} h"
+def fmt_n(x): return f"{x:,.0f}"
+def cell(vals, f, fails=0):
+    if not vals: return "FAIL" if fails else "-"
+    med = statistics.median(vals)
+    s = f(med)
+    if len(vals) > 1: s += f" ({f(min(vals))}-{f(max(vals))})"
+    return s + f" n={len(vals)}" + (f" +{fails} FAIL" if fails else "")
+def fails(d, n, m): return sum(1 for v in cells.get((d, n, m), []) if v in ("FAIL", ""))
+designs = sorted({d for (d, n, m) in cells})
+rule = [d for d in ("rule-nft", "rule-legacy") if d in designs]
+
+# marginal cost of one -A process vs rules present: median per R (R = rules present before the sample; K calls)
+def curve(d):
+    pts = {}
+    for (dd, n, m), vs in cells.items():
+        if dd == d and m.startswith("sample_"):
+            R = int(m[7:])
+            for v in vs:
+                try: pts.setdefault(R, []).append(float(v))
+                except ValueError: pass
+    return sorted((R + (K - 1) / 2, statistics.median(v), min(v), max(v), len(v), R) for R, v in pts.items())
+def estimate(pts, N, idx):
+    xs = [p[0] for p in pts]; ys = [p[idx] for p in pts]
+    def t(R):
+        if R <= xs[0]: return ys[0]
+        for i in range(1, len(xs)):
+            if R <= xs[i]: return ys[i-1] + (ys[i] - ys[i-1]) * (R - xs[i-1]) / (xs[i] - xs[i-1])
+        return ys[-1]
+    return sum(t(R) for R in range(0, 2 * N + 1))
+
+W0, W = 46, 34
+def row(label, vals): print(label.ljust(W0) + "".join(v.ljust(W) for v in vals).rstrip())
+names = {"ipset": "videolb ipset path", "rule-nft": "per-rule, iptables-nft (default)", "rule-legacy": "per-rule, iptables-legacy", "base": "no rules (baseline)"}
+print()
+print(f"videolb steering benchmark  {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}  kernel {kern}  {ncpu} CPUs")
+print(f"{iptv} ; {ipsv} ; reps={reps} (designs rotated), conn test {secs} s on CPU-pinned client+server, marginal-cost samples of {K} calls")
+print(f"load average at start: {load0}")
+print("cells: median (min-max) n=reps")
+print()
+row("", [f"N={n:,}" for n in sizes])
+print("install N clients (from empty)")
+row("  " + names["ipset"], [cell(nums("ipset", n, "install"), fmt_t, fails("ipset", n, "install")) for n in sizes])
+ests = {}
+for d in rule:
+    pts = curve(d)
+    vals = []
+    for n in sizes:
+        meas = nums(d, n, "install")
+        if n <= fullmax:
+            vals.append(cell(meas, fmt_t, fails(d, n, "install")) + " measured")
+        elif pts:
+            e, lo, hi = estimate(pts, n, 1), estimate(pts, n, 2), estimate(pts, n, 3)
+            ests[(d, n)] = e
+            vals.append(f"~{fmt_t(e)} ({fmt_t(lo)}-{fmt_t(hi)}) est.*")
+        else: vals.append("-")
+    row("  " + names[d], vals)
+print("change one client's mark (N clients present)")
+row("  videolb ipset (agent's add -exist)", [cell(nums("ipset", n, "change"), fmt_t) for n in sizes])
+for d in rule:
+    row("  " + names[d].replace("per-rule, ", "per-rule 4 procs, ").replace(" (default)", ""), [cell(nums(d, n, "change"), fmt_t, fails(d, n, "change")) for n in sizes])
+print("new TCP connections/s through the mangle table (203.0.113.10 -> VIP:1935, last client of the per-rule list)")
+for d in ["base", "ipset"] + rule:
+    if d in designs: row("  " + names[d], [cell(nums(d, n, "conn"), fmt_n, fails(d, n, "conn")) for n in sizes])
+print("packets to VIP:1935 carrying the client's mark 0x42 at INPUT, summed over reps (expected: all; baseline: none)")
+for d in ["base", "ipset"] + rule:
+    if d in designs:
+        vals = []
+        for n in sizes:
+            m = sum(nums(d, n, "pkts_m42")); a = sum(nums(d, n, "pkts_all"))
+            vals.append(f"{m:,.0f}/{a:,.0f}" + ("" if a == 0 else f" ({100*m/a:.1f}%)"))
+        row("  " + names[d], vals)
+print("ratios of medians (per-rule / ipset; conn/s: ipset / per-rule)")
+def med(d, n, m):
+    v = nums(d, n, m); return statistics.median(v) if v else None
+def ratio(a, b): return f"{a/b:,.0f}x" if a and b else "-"
+for d in rule:
+    row(f"  install, {d}", [ratio(med(d, n, "install") if n <= fullmax else ests.get((d, n)), med("ipset", n, "install")) + ("" if n <= fullmax else " (est.)") for n in sizes])
+    row(f"  one-client change, {d}", [ratio(med(d, n, "change"), med("ipset", n, "change")) for n in sizes])
+    row(f"  conn/s, {d}", [f"{med('ipset', n, 'conn')/med(d, n, 'conn'):,.1f}x" if med(d, n, "conn") and med("ipset", n, "conn") else "-" for n in sizes])
+row("  conn/s, ipset / baseline", [f"{med('ipset', n, 'conn')/med('base', n, 'conn'):.2f}" if med("base", n, "conn") and med("ipset", n, "conn") else "-" for n in sizes])
+print("checks and context")
+row("  ipset entries after install (N+1)", [" ".join(sorted(set(cells.get(("ipset", n, "entries"), [])))) for n in sizes])
+row("  per-rule rules present (2N+1)", [" ".join(sorted(set(sum((cells.get((d, n, "rules"), []) for d in rule), [])))) for n in sizes])
+row("  new mark verified (ipset 1 / rules 2)", [" ".join(sorted(set(sum((cells.get((d, n, "change_check"), []) for d in ["ipset"] + rule), [])))) for n in sizes])
+row("  agent's kernel read (ipset/iptables-save)", [cell(nums("ipset", n, "agent_read"), fmt_t) for n in sizes])
+for d in rule:
+    row(f"  {d} layout by 1 restore (rate setup)", [cell(nums(d, n, "preload"), fmt_t) if n > fullmax else "-" for n in sizes])
+print()
+print("* estimated from measured per-call cost: sum over the 2N+1 calls of a piecewise-linear curve through the")
+print("  median cost of one `iptables -A` process measured in this run at these rule counts (range: min/max curves):")
+for d in rule:
+    pts = curve(d)
+    print(f"  {d}: " + ", ".join(f"R={p[5]:,}: {fmt_t(p[1])} ({fmt_t(p[2])}-{fmt_t(p[3])}, n={p[4]})" for p in pts))
+    for n in sizes:
+        meas = nums(d, n, "install")
+        if n <= fullmax and meas and pts:
+            e = estimate(pts, n, 1)
+            print(f"    model check at N={n:,}: the curve gives {fmt_t(e)}, measured median {fmt_t(statistics.median(meas))} (ratio {statistics.median(meas)/e:.2f})")
+print(f"load average at end: {load1}   wall time {float(wall)/60:.1f} min")
+PY
