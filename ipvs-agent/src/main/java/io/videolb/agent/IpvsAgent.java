@@ -9,8 +9,7 @@ import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
 import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
-import io.videolb.agent.kafka.StatusPublisher;
-import io.videolb.agent.kafka.TopicFollower;
+import io.videolb.agent.kafka.Records;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.loop.ReconcileLoop;
 import io.videolb.agent.loop.Reconciler;
@@ -25,6 +24,9 @@ import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.DesiredStateFolder;
 import io.videolb.events.HealthVerdict;
 import io.videolb.json.Json;
+import io.videolb.kafka.EventPublisher;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.StateTopicReader;
 import io.videolb.model.Ipv4Address;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
@@ -33,7 +35,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,17 +54,29 @@ public final class IpvsAgent implements AutoCloseable {
 
     private final Config config;
     private final Kernel kernel;
-    private final DesiredStateFolder folder = new DesiredStateFolder();
-    private final HealthBook health = new HealthBook();
+    /** How long a state reader waits for its topic (and a reachable broker) before it fails and is restarted. */
+    static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
+    static final Duration READER_RESTART = Duration.ofSeconds(5);
+    private DesiredStateFolder folder = new DesiredStateFolder(); // guarded by lock
+    private HealthBook health = new HealthBook();                 // guarded by lock
     private final Object lock = new Object();
     private final AtomicReference<RunResult> last = new AtomicReference<>();
     private KernelCapabilities caps;
     private Reconciler reconciler;
     private Metrics metrics;
     private ReconcileLoop loop;
-    private TopicFollower desiredFollower;
-    private TopicFollower healthFollower;
-    private StatusPublisher status;
+    private KafkaSettings kafka;
+    private volatile StateTopicReader desiredReader;
+    private volatile StateTopicReader healthReader;
+    /** Set by the readers' onCaughtUp BEFORE they ask for a run (their caughtUp() future completes just after). */
+    private volatile boolean desiredRead;
+    private volatile boolean healthRead;
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "agent-reader-restart");
+        t.setDaemon(true);
+        return t;
+    });
+    private EventPublisher status;
     private AgentHttp http;
     private boolean closed;
 
@@ -81,16 +99,13 @@ public final class IpvsAgent implements AutoCloseable {
                 new RebootFiles(config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),
                 config.sysctlRoot(), config.sync(), System::currentTimeMillis);
         metrics = new Metrics(caps.mode());
-        loop = new ReconcileLoop(this::runIfReady, this::afterRun, () -> reconciler.draining(), config.minInterval(), config.resync(), config.drainPoll());
-        status = new StatusPublisher(config.bootstrap(), config.topics().agentStatus(), "ipvs-agent-status-" + config.director());
-        desiredFollower = new TopicFollower(config.bootstrap(), config.topics().desired(), "ipvs-agent-desired-" + config.director(),
-                this::onDesired, loop::markDirty);
-        healthFollower = new TopicFollower(config.bootstrap(), config.topics().health(), "ipvs-agent-health-" + config.director(),
-                this::onHealth, loop::markDirty);
+        loop = new ReconcileLoop(this::runIfReady, this::afterRun, () -> reconciler.needsPolling(), config.minInterval(), config.resync(), config.drainPoll());
+        kafka = KafkaSettings.of(config.bootstrap(), "ipvs-agent-" + config.director());
+        status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
         if (config.httpPort() >= 0) http = new AgentHttp(config.httpHost(), config.httpPort(), metrics, this::healthJson);
         loop.start();
-        desiredFollower.start();
-        healthFollower.start();
+        startDesiredReader();
+        startHealthReader();
         return this;
     }
 
@@ -115,12 +130,56 @@ public final class IpvsAgent implements AutoCloseable {
         loop.markDirty();
     }
 
+    // ---- Kafka: the desired and health topics, each read from offset 0 by a StateTopicReader --------
+
+    private synchronized void startDesiredReader() {
+        if (closed) return;
+        synchronized (lock) {
+            folder = new DesiredStateFolder(); // a (re)start folds the topic from offset 0 again
+        }
+        desiredRead = false;
+        desiredReader = StateTopicReader.start(kafka, List.of(config.topics().desired()), Records.listener(this::onDesired, () -> {
+            LOG.info("{} read to the end", config.topics().desired());
+            desiredRead = true;
+            loop.markDirty();
+        }, e -> restartLater("desired", this::startDesiredReader, e)), TOPIC_WAIT);
+    }
+
+    private synchronized void startHealthReader() {
+        if (closed) return;
+        synchronized (lock) {
+            health = new HealthBook();
+        }
+        healthRead = false;
+        healthReader = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(this::onHealth, () -> {
+            LOG.info("{} read to the end", config.topics().health());
+            healthRead = true;
+            loop.markDirty();
+        }, e -> restartLater("health", this::startHealthReader, e)), TOPIC_WAIT);
+    }
+
+    /** A reader that failed (topic missing or broker unreachable for TOPIC_WAIT) is started again: an agent never gives up on its topics. */
+    private void restartLater(String which, Runnable start, Throwable e) {
+        if (which.equals("desired")) desiredRead = false;
+        else healthRead = false;
+        LOG.error("the {} topic reader stopped ({}); starting it again in {} s", which, e.toString(), READER_RESTART.toSeconds());
+        try {
+            restarts.schedule(() -> {
+                StateTopicReader old = which.equals("desired") ? desiredReader : healthReader;
+                if (old != null) old.close();
+                start.run();
+            }, READER_RESTART.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed
+        }
+    }
+
     private void onDesired(String key, String value) {
         Optional<DesiredSnapshot> s;
         synchronized (lock) {
             s = folder.apply(key, value);
         }
-        if (s.isPresent() && desiredFollower.caughtUp()) loop.markDirty();
+        if (s.isPresent() && desiredRead) loop.markDirty();
     }
 
     private void onHealth(String key, String value) {
@@ -134,11 +193,11 @@ public final class IpvsAgent implements AutoCloseable {
                 changed = health.accept(Json.read(value, HealthVerdict.class));
             }
         }
-        if (changed && healthFollower.caughtUp()) loop.markDirty();
+        if (changed && healthRead) loop.markDirty();
     }
 
     private Optional<RunResult> runIfReady() {
-        if (!desiredFollower.caughtUp() || !healthFollower.caughtUp()) return Optional.empty();
+        if (!desiredRead || !healthRead) return Optional.empty();
         DesiredSnapshot snap;
         io.videolb.agent.desired.HealthView view;
         synchronized (lock) {
@@ -155,25 +214,40 @@ public final class IpvsAgent implements AutoCloseable {
     private void afterRun(RunResult r) {
         last.set(r);
         metrics.record(r);
-        status.publish(toStatus(r));
+        AgentStatus s = toStatus(r);
+        status.publishAsync(config.topics().agentStatus(), config.director(), Json.write(s)).whenComplete((md, e) -> {
+            if (e != null) LOG.warn("agent status of generation {} not published: {}", s.desiredGeneration(), e.toString());
+        });
     }
 
     private AgentStatus toStatus(RunResult r) {
+        return statusOf(config.director(), caps, metrics, r);
+    }
+
+    /**
+     * The published status of a run. In plan-only mode nothing is applied: appliedGeneration stays
+     * where the kernel really is (0: the agent cannot even read it), and an error line says
+     * "plan-only (reason): nothing applied, N change(s) pending", so no reader takes the director
+     * for one that applied a generation. steering-only: the IPVS changes it cannot make are listed.
+     */
+    static AgentStatus statusOf(String director, KernelCapabilities caps, Metrics metrics, RunResult r) {
         List<String> errors = new ArrayList<>(r.errors());
-        if (!caps.mode().equals("apply") && !r.notApplied().isEmpty()) {
-            errors.add("plan-only (" + caps.reason() + "): " + r.notApplied().size() + " change(s) not applied");
+        if (caps.mode().equals("plan-only")) {
+            errors.add("plan-only (" + caps.reason() + "): nothing applied, " + r.notApplied().size() + " change(s) pending");
+        } else if (!caps.mode().equals("apply") && !r.notApplied().isEmpty()) {
+            errors.add("plan-only (" + caps.reason() + "): " + r.notApplied().size() + " IPVS change(s) not applied");
         }
         DesiredKernel dk = r.desired();
-        return new AgentStatus(config.director(), caps.mode(), metrics.appliedGeneration(), r.generation(), r.atMs(), metrics.lastSuccessMs(),
+        return new AgentStatus(director, caps.mode(), metrics.appliedGeneration(), r.generation(), r.atMs(), metrics.lastSuccessMs(),
                 metrics.driftRepaired(), r.drift(), errors, dk == null ? List.of() : dk.pools(), dk == null ? List.of() : dk.drainStatus());
     }
 
     private JsonObject healthJson() {
         RunResult r = last.get();
-        boolean ready = desiredFollower.caughtUp() && healthFollower.caughtUp();
+        boolean ready = desiredRead && healthRead;
         boolean ok = ready && (r == null || r.ok());
         return new JsonObject().put("status", ok ? "UP" : "DOWN").put("mode", caps.mode()).put("reason", caps.reason())
-                .put("topicsRead", ready).put("appliedGeneration", metrics.appliedGeneration())
+                .put("topicsRead", ready).put("appliedGeneration", metrics.appliedGeneration()).put("pendingChanges", metrics.pending())
                 .put("lastErrors", r == null ? List.of() : r.errors());
     }
 
@@ -181,7 +255,8 @@ public final class IpvsAgent implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (AutoCloseable c : new AutoCloseable[] {loop, desiredFollower, healthFollower, status, http}) {
+        restarts.shutdownNow();
+        for (AutoCloseable c : new AutoCloseable[] {loop, desiredReader, healthReader, status, http}) {
             if (c == null) continue;
             try {
                 c.close();
@@ -203,10 +278,12 @@ public final class IpvsAgent implements AutoCloseable {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         DesiredStateFolder folder = new DesiredStateFolder();
         HealthBook health = new HealthBook();
-        try (TopicFollower d = new TopicFollower(config.bootstrap(), config.topics().desired(), "videolb-plan", folder::apply, () -> {}).start();
-             TopicFollower h = new TopicFollower(config.bootstrap(), config.topics().health(), "videolb-plan-health", (k, v) -> {
-                 if (v != null && !k.startsWith(CheckerStatus.KEY_PREFIX)) health.accept(Json.read(v, HealthVerdict.class));
-             }, () -> {}).start()) {
+        KafkaSettings kafka = KafkaSettings.of(config.bootstrap(), "videolb-plan-" + config.director());
+        BiConsumer<String, String> onHealth = (k, v) -> {
+            if (v != null && !k.startsWith(CheckerStatus.KEY_PREFIX)) health.accept(Json.read(v, HealthVerdict.class));
+        };
+        try (StateTopicReader d = StateTopicReader.start(kafka, List.of(config.topics().desired()), Records.listener(folder::apply, () -> {}, e -> {}), wait);
+             StateTopicReader h = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(onHealth, () -> {}, e -> {}), wait)) {
             long deadline = System.nanoTime() + wait.toNanos();
             if (!d.awaitCaughtUp(wait) || !h.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 out.println("error: could not read the desired and health topics from " + config.bootstrap() + " within " + wait.toSeconds() + " s");

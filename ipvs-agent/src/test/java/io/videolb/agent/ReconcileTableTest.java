@@ -138,6 +138,8 @@ class ReconcileTableTest {
         clock.addAndGet(1_000);
         run(cluster(), health("198.51.100.1", upSince(upAt)));
         assertThat(fk.weights(1)).as("still in hold-down").isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
+        assertThat(reconciler.needsPolling()).as("no event ends a hold-down: the loop must poll").isTrue();
+        assertThat(reconciler.draining()).isFalse();
 
         clock.addAndGet(20_000);
         RunResult r = run(cluster(), health("198.51.100.1", upSince(upAt)));
@@ -156,6 +158,40 @@ class ReconcileTableTest {
         fk.connections(1, "198.51.100.11", 0, 0);
         run(cluster(), health("198.51.100.1", upSince(upAt)));
         assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1));
+        assertThat(reconciler.draining()).isFalse();
+    }
+
+    @Test
+    void aDrainEndsWhenNoConnectionIsActiveEvenWhileClosedOnesLingerInInActConn() {
+        // DR: the director never sees the server's FIN, so closed connections stay in InActConn
+        // (FIN_WAIT/TIME_WAIT) for minutes; only ActiveConn says whether a stream is still open
+        run(cluster(), HealthView.ALL_UP);
+        run(cluster(), health("198.51.100.1", down()));
+        long upAt = clock.get();
+        clock.addAndGet(11_000); // past the hold-down
+        fk.connections(1, "198.51.100.11", 1, 6);
+        RunResult r = run(cluster(), health("198.51.100.1", upSince(upAt)));
+        assertThat(fk.weights(1)).as("weight 0 first: no new connections to the backup").containsEntry("198.51.100.11", 0);
+
+        clock.addAndGet(2_000);
+        r = run(cluster(), health("198.51.100.1", upSince(upAt)));
+        assertThat(fk.weights(1)).as("one stream still open: the drain goes on").containsEntry("198.51.100.11", 0);
+        assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> {
+            assertThat(d.activeConns()).isEqualTo(1);
+            assertThat(d.inactiveConns()).isEqualTo(6);
+        });
+        assertThat(reconciler.draining()).isTrue();
+
+        fk.connections(1, "198.51.100.11", 0, 7); // the stream ended; its entry joins the closed ones
+        clock.addAndGet(2_000);
+        r = run(cluster(), health("198.51.100.1", upSince(upAt)));
+        assertThat(fk.weights(1)).as("deleted long before the 60 s deadline although InActConn is 7")
+                .isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1));
+        assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> {
+            assertThat(d.pastDeadline()).isFalse();
+            assertThat(d.activeConns()).isZero();
+            assertThat(d.inactiveConns()).isEqualTo(7);
+        });
         assertThat(reconciler.draining()).isFalse();
     }
 

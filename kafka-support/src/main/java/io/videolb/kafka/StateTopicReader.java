@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@link #close()}.
  *
  * <p>If a topic does not exist yet the reader waits for it (up to {@code topicWait}, default
- * 60 s); after that, or if the listener throws, the reader stops, {@link Listener#onError} runs and
+ * 60 s). A broker that does not answer the first metadata or end-offset request in time (a
+ * {@link org.apache.kafka.common.errors.TimeoutException}: slow, restarting or not yet reachable) is
+ * retried within the same {@code topicWait}. After that, or if the listener throws, the reader stops, {@link Listener#onError} runs and
  * {@code caughtUp()} completes exceptionally (if not already done). The number of partitions is
  * read once at start. {@link #close()} is prompt (wakeup) and joins the thread.
  */
@@ -78,6 +80,7 @@ public final class StateTopicReader implements AutoCloseable {
     private final Listener listener;
     private final Duration topicWait;
     private final Duration pollInterval;
+    private final String bootstrapServers;
     private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
@@ -96,6 +99,7 @@ public final class StateTopicReader implements AutoCloseable {
             throw new IllegalArgumentException("poll interval must be in (0, 10 s], got " + pollInterval);
         }
         this.consumer = new KafkaConsumer<>(withClientId(settings.stateConsumer(), settings.uniqueClientId("state")));
+        this.bootstrapServers = settings.bootstrapServers();
         this.thread = new Thread(this::run, "state-reader-" + String.join("+", this.topics));
         this.thread.setDaemon(true);
     }
@@ -186,7 +190,10 @@ public final class StateTopicReader implements AutoCloseable {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
+            Map<TopicPartition, Long> end = awaitEndOffsets(partitions);
+            if (end == null) {
+                return; // closed while waiting
+            }
             LOG.debug("state reader {} end offsets at start {}", topics, end);
             boolean done = false;
             while (!closed.get()) {
@@ -233,29 +240,67 @@ public final class StateTopicReader implements AutoCloseable {
         caughtUp.completeExceptionally(e);
     }
 
-    /** All partitions of all topics; waits (bounded) for topics that do not exist yet. */
+    /** The deadline of the start-up waits (topics to exist, broker to answer): start + topicWait. */
+    private long startDeadline;
+
+    /** One bounded request timeout: at most 5 s, never past the start-up deadline (at least 100 ms). */
+    private Duration requestTimeout() {
+        long left = startDeadline - System.nanoTime();
+        return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(left, TimeUnit.SECONDS.toNanos(5))));
+    }
+
+    /** The end offsets at start; a broker that does not answer in time is asked again until the start-up deadline. */
+    private Map<TopicPartition, Long> awaitEndOffsets(List<TopicPartition> partitions) {
+        while (!closed.get()) {
+            try {
+                return new HashMap<>(consumer.endOffsets(partitions, requestTimeout()));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (System.nanoTime() > startDeadline) {
+                    throw new IllegalStateException("no end offsets of " + topics + " from the broker within " + topicWait, e);
+                }
+                LOG.warn("state reader {}: no end offsets yet ({}), asking again", topics, e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /** All partitions of all topics; waits (bounded) for topics that do not exist yet and for a broker that does not answer. */
     private List<TopicPartition> awaitPartitions() {
-        long deadline = System.nanoTime() + topicWait.toNanos();
+        startDeadline = System.nanoTime() + topicWait.toNanos();
+        long deadline = startDeadline;
         long nextWarn = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!closed.get()) {
             List<TopicPartition> all = new ArrayList<>();
             List<String> missing = new ArrayList<>();
+            List<String> unanswered = new ArrayList<>();
             for (String t : topics) {
-                List<PartitionInfo> infos = consumer.partitionsFor(t, Duration.ofSeconds(10));
+                List<PartitionInfo> infos;
+                try {
+                    infos = consumer.partitionsFor(t, requestTimeout());
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    unanswered.add(t); // slow or not yet reachable broker: not fatal, ask again (bounded by topicWait)
+                    continue;
+                }
                 if (infos == null || infos.isEmpty()) {
                     missing.add(t);
                 } else {
                     infos.forEach(i -> all.add(new TopicPartition(i.topic(), i.partition())));
                 }
             }
-            if (missing.isEmpty()) {
+            if (missing.isEmpty() && unanswered.isEmpty()) {
                 return all;
             }
             long now = System.nanoTime();
             if (now > deadline) {
+                if (!unanswered.isEmpty()) {
+                    throw new IllegalStateException("no metadata for state topics " + unanswered + " from " + bootstrapServers
+                            + " (broker not reachable or not answering, waited " + topicWait + ")");
+                }
                 throw new IllegalStateException("state topics " + missing + " do not exist (waited " + topicWait + ")");
             }
-            if (now > nextWarn) {
+            if (!unanswered.isEmpty()) {
+                LOG.warn("state reader: no metadata for {} yet (broker slow or not reachable), asking again", unanswered);
+            } else if (now > nextWarn) {
                 LOG.warn("state reader waiting for topics {} to exist", missing);
                 nextWarn = now + TimeUnit.SECONDS.toNanos(15);
             }

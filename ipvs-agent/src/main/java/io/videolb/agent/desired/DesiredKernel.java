@@ -35,6 +35,8 @@ import java.util.TreeMap;
 public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, List<PoolStatus> pools, List<DrainStatus> drainStatus) {
 
     public static final int MIN_MAXELEM = 65536;
+    /** Suffix of a substitution kept only because its server's failback hold-down has not ended. */
+    public static final String HOLD_DOWN = " (hold-down)";
 
     public DesiredKernel {
         drains = Map.copyOf(drains);
@@ -79,7 +81,7 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
                             && current.servers().containsKey(b) && !current.servers().containsKey(a);
                     if (holdDown) {
                         putMax(active, b, s.weight());
-                        subs.add(a + "->" + b + " (hold-down)");
+                        subs.add(a + "->" + b + HOLD_DOWN);
                     } else {
                         putMax(active, a, s.weight());
                     }
@@ -100,7 +102,12 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
                         d = new Drain(pool.mark(), a, reason, nowMs, nowMs + policy.drainTimeoutMs());
                     }
                     RealServerState obs = e.getValue();
-                    boolean idle = obs.connections() == 0 && obs.weight() == 0;
+                    // Idle = no ESTABLISHED connection. In DR the director sees only the client half of
+                    // each connection: a closed one lingers in InActConn (FIN_WAIT/TIME_WAIT) for up to
+                    // 2 min, so waiting for InActConn == 0 would end most drains at the deadline. Those
+                    // entries are closed connections; with expire_nodest_conn=1 a late packet of one is
+                    // dropped once the server is deleted. Weight 0 first: no new connection meanwhile.
+                    boolean idle = obs.activeConns() == 0 && obs.weight() == 0;
                     boolean past = nowMs >= d.deadlineAtMs();
                     drainStatus.add(new DrainStatus(pool.mark().value(), a.toString(), d.reason(), d.startedAtMs(), d.deadlineAtMs(),
                             obs.activeConns(), obs.inactiveConns(), past));

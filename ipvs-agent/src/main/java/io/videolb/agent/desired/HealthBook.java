@@ -2,6 +2,7 @@ package io.videolb.agent.desired;
 
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthVerdict;
+import io.videolb.events.LatestVerdicts;
 import io.videolb.model.Ipv4Address;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,15 +15,13 @@ import java.util.Map;
  * Not thread-safe: one consumer thread feeds it, {@link #view()} returns an immutable copy.
  */
 public final class HealthBook {
-    private final Map<Ipv4Address, HealthVerdict> latest = new HashMap<>();
+    private final LatestVerdicts latest = new LatestVerdicts();
     private final Map<Ipv4Address, ServerHealth> effective = new HashMap<>();
     private final Map<String, CheckerStatus> checkers = new HashMap<>();
 
     /** Returns true when the effective view changed. */
     public boolean accept(HealthVerdict v) {
-        HealthVerdict prev = latest.get(v.server());
-        if (!v.isNewerThan(prev)) return false;
-        latest.put(v.server(), v);
+        if (!latest.accept(v)) return false; // stale or duplicate sequence
         return applyEffective(v);
     }
 
@@ -44,7 +43,7 @@ public final class HealthBook {
         checkers.put(s.checkerId(), s);
         if (wasDegraded && !degraded()) {
             boolean changed = false;
-            for (HealthVerdict v : latest.values()) changed |= applyEffective(v);
+            for (HealthVerdict v : latest.view().values()) changed |= applyEffective(v);
             return changed;
         }
         return wasDegraded != degraded();

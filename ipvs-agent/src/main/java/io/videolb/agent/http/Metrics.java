@@ -15,6 +15,7 @@ public final class Metrics {
     private volatile long lastSuccessMs;
     private volatile long draining;
     private volatile long panicPools;
+    private volatile long pending;
     private volatile boolean lastOk = true;
     private final String mode;
 
@@ -28,9 +29,13 @@ public final class Metrics {
         changesNotApplied.addAndGet(r.notApplied().size());
         desiredGeneration = r.generation();
         lastOk = r.ok();
+        pending = r.notApplied().size();
         if (r.ok()) {
             driftRepaired.addAndGet(r.drift().size());
-            appliedGeneration = r.generation();
+            // plan-only applies nothing: the kernel matches a generation only if nothing was left to do
+            // (it is not even read there, so in practice: never). steering-only applies all it can
+            // (ipset/iptables); the IPVS changes it cannot make are counted as pending and reported.
+            if (!mode.equals("plan-only") || r.plan().isEmpty()) appliedGeneration = r.generation();
             lastSuccessMs = r.atMs();
         } else {
             runErrors.incrementAndGet();
@@ -46,6 +51,8 @@ public final class Metrics {
     public long lastSuccessMs() { return lastSuccessMs; }
     public boolean lastOk() { return lastOk; }
     public long runs() { return runs.get(); }
+    /** Changes the last run computed but could not apply here (plan-only parts). */
+    public long pending() { return pending; }
 
     public String prometheus() {
         StringBuilder sb = new StringBuilder();
@@ -54,7 +61,8 @@ public final class Metrics {
         counter(sb, "videolb_agent_changes_applied_total", "Kernel changes applied", changesApplied.get());
         counter(sb, "videolb_agent_changes_plan_only_total", "Kernel changes computed but not applied (plan-only part)", changesNotApplied.get());
         counter(sb, "videolb_agent_drift_repaired_total", "Kernel objects changed behind the agent's back and put back", driftRepaired.get());
-        gauge(sb, "videolb_agent_applied_generation", "Desired generation the kernel matches", appliedGeneration);
+        gauge(sb, "videolb_agent_applied_generation", "Desired generation the kernel matches (plan-only: stays 0, nothing is applied)", appliedGeneration);
+        gauge(sb, "videolb_agent_changes_pending", "Changes the last run computed but did not apply (plan-only parts)", pending);
         gauge(sb, "videolb_agent_desired_generation", "Newest desired generation read", desiredGeneration);
         gauge(sb, "videolb_agent_last_success_timestamp_seconds", "Time of the last successful run", lastSuccessMs / 1000.0);
         gauge(sb, "videolb_agent_draining_servers", "Real servers at weight 0 waiting for their connections to end", draining);

@@ -49,6 +49,7 @@ public final class Reconciler {
     private KernelState lastApplied;
     private long runs;
     private boolean ipvsSetUp;
+    private boolean holdDowns;
 
     public Reconciler(Kernel kernel, KernelCapabilities caps, Policy policy, Ownership ownership, RebootFiles reboot,
                       Path sysctlRoot, SyncDaemon sync, LongSupplier clock) {
@@ -69,6 +70,15 @@ public final class Reconciler {
 
     public boolean draining() {
         return !drains.isEmpty();
+    }
+
+    /**
+     * True while something will change with time alone: a drain (connections end, deadline) or a
+     * failback hold-down (ends at a moment no event marks). The loop runs again every drain-poll
+     * interval meanwhile, instead of waiting for the next periodic resync (up to 30 s late).
+     */
+    public boolean needsPolling() {
+        return !drains.isEmpty() || holdDowns;
     }
 
     public RunResult run(DesiredSnapshot snapshot, HealthView health) {
@@ -114,7 +124,9 @@ public final class Reconciler {
                 applied.addAll(s.changes());
             }
             if (caps.ipvs()) ownership.retainOnly(new HashSet<>(dk.state().services().keySet()));
+            logEndedDrains(id, dk);
             drains = new HashMap<>(dk.drains());
+            holdDowns = dk.pools().stream().anyMatch(p -> p.substitutions().stream().anyMatch(x -> x.endsWith(DesiredKernel.HOLD_DOWN)));
             KernelState nowApplied = caps.ipvs() ? dk.state() : dk.state().withoutIpvs();
             if (!caps.steering()) nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
             lastApplied = nowApplied;
@@ -126,6 +138,21 @@ public final class Reconciler {
         }
         if (plan.isEmpty()) LOG.debug("reconcile {}: kernel matches generation {}", id, snapshot.generation());
         return new RunResult(snapshot.generation(), plan, applied, notApplied, drift, errors, dk, now);
+    }
+
+    /** One line per drain this run ended (the server was deleted): by idleness or by its deadline. */
+    private void logEndedDrains(long id, DesiredKernel dk) {
+        for (io.videolb.events.AgentStatus.DrainStatus d : dk.drainStatus()) {
+            Drain.Key key = new Drain.Key(new Fwmark(d.mark()), io.videolb.model.Ipv4Address.parse(d.server()));
+            if (dk.drains().containsKey(key)) continue; // still draining
+            if (d.pastDeadline()) {
+                LOG.info("reconcile {}: drain of {} in fwmark {} ({}) ended at its deadline with {} active, {} inactive connection(s)",
+                        id, d.server(), d.mark(), d.reason(), d.activeConns(), d.inactiveConns());
+            } else {
+                LOG.info("reconcile {}: drain of {} in fwmark {} ({}) ended: no active connections ({} inactive left to expire) after {} ms",
+                        id, d.server(), d.mark(), d.reason(), d.inactiveConns(), clock.getAsLong() - d.startedAtMs());
+            }
+        }
     }
 
     private void ensureIpvsSetup(List<String> errors) {

@@ -92,6 +92,21 @@ wait_line() {
     return 1
 }
 count_lines() { local n; n=$(grep -c -F -- "$2" "$1") || n=0; echo "$n"; }
+# conn_http KEY CLIENT PORT [COUNT]: HTTP GETs read to the end, then closed: the responder has read the
+# whole request, so it closes with a FIN (the "who" line of lab.sh connect is never read by it: it
+# closes with unread data, i.e. a RST, the client's socket dies without a FIN and the director, which
+# sees only the client half in DR, keeps that connection ESTABLISHED (ActiveConn) for 15 min)
+conn_http() {
+    local key=$1 c=$2 p=$3 n=${4:-1} l
+    while IFS= read -r l; do fact "$key" "$c" "$p" "$l"; done < <(ip netns exec "cl${c##*.}" timeout $((10 * n + 10)) bash -c '
+        for ((i = 0; i < $3; i++)); do
+            if exec 3<>"/dev/tcp/$1/$2"; then
+                printf "GET / HTTP/1.0\r\n\r\n" >&3
+                last=; while IFS= read -r -t 5 l <&3; do last=$l; done
+                echo "${last:-FAIL no-answer}"; exec 3<&-
+            else echo "FAIL connect"; fi
+        done; exit 0' conn-http 198.51.100.10 "$p" "$n" 2>/dev/null)
+}
 ipvs_facts() { local l; while IFS= read -r l; do fact "$1" "$l"; done < <(ipvsadm -Sn); }
 set_facts() { # KEY: member digest (sorted "NET MARK"), count, set names
     fact "$1-members" "$(ipset save videolb-clients | awk '$1=="add"{print $3, $5}' | LC_ALL=C sort | md5sum | cut -c1-32)" \
@@ -102,6 +117,12 @@ set_facts() { # KEY: member digest (sorted "NET MARK"), count, set names
 conn() { # KEY CLIENT PORT [COUNT]
     local key=$1 c=$2 p=$3 n=${4:-1} l
     while read -r l; do fact "$key" "$c" "$p" "$l"; done < <(lab connect "$c" "$p" "$n")
+}
+# conns_of FWMARK IP: "ACTIVE INACTIVE" of that real server from ipvsadm -Ln ("- -" when absent)
+conns_of() {
+    local r
+    r=$(ipvsadm -Ln | awk -v m="$1" -v ip="$2:0" '$1=="FWM"{cur=$2} $1=="->" && cur==m && $2==ip {print $5, $6}')
+    echo "${r:-- -}"
 }
 # until_ipvs TEXT PRESENT(1|0) LIMIT_S: polls ipvsadm -Sn for a line
 until_ipvs() {
@@ -143,7 +164,16 @@ ts=$(now_us)
 until_ipvs "-a -f 10 -r 192.0.2.21:0" 1 60 && until_ipvs "-r 192.0.2.11:0" 0 30
 fact failover-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts down
-conn failover-conn 203.0.113.21 1935 2
+conn_http failover-conn 203.0.113.21 1935 2
+# One stream that stays open on the backup: the client keeps its socket after the server's answer
+# (the server's FIN goes straight to the client in DR), so the director counts it in ActiveConn
+# until the client's process ends (SIGTERM below; bounded: 150 s) and its kernel closes the socket.
+# ($! is timeout (ip netns exec execs it); on SIGTERM timeout ends its whole process group.)
+ip netns exec cl21 timeout 150 bash -c 'exec 3<>/dev/tcp/198.51.100.10/1935 || exit 1; printf "GET / HTTP/1.0\r\n\r\n" >&3
+    last=; while IFS= read -r -t 5 l <&3; do last=$l; done; echo "$last"; sleep 140 3<&-; exit 0' >"$RUN/held.out" 2>/dev/null &
+HELD_PID=$!
+for ((i = 0; i < 50; i++)); do [ -s "$RUN/held.out" ] && break; nap 0.2; done
+fact held-conn "$(<"$RUN/held.out")"
 lab revive-server rs11 >/dev/null || setup_fail "revive-server"
 cue up-11 || setup_fail "cue up-11"
 ts=$(now_us)
@@ -151,10 +181,23 @@ until_ipvs "-a -f 10 -r 192.0.2.21:0 -g -w 0" 1 90 && until_ipvs "-a -f 10 -r 19
 fact failback-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts failback
 conn failback-conn 203.0.113.21 1935 2
+# the drain waits for the open stream: two drain polls (2 s each) later the backup is still there
+nap 5
+read -r act inact <<<"$(conns_of 10 192.0.2.21)"
+fact drain-held "$(ipvsadm -Sn | grep -c -- '-a -f 10 -r 192.0.2.21:0 -g -w 0')" "$act" "$inact"
+while IFS= read -r l; do fact conn-table-held "$l"; done < <(ipvsadm -Lnc | grep -F '192.0.2.21:')
+kill -TERM "$HELD_PID" 2>/dev/null
+tr=$(now_us)
+wait "$HELD_PID" 2>/dev/null
+nap 1
+fact release-conns "$(conns_of 10 192.0.2.21)"
+while IFS= read -r l; do fact conn-table-released "$l"; done < <(ipvsadm -Lnc | grep -F '192.0.2.21:')
 until_ipvs "-r 192.0.2.21:0" 0 120
+fact drain-end-ms "$((($(now_us) - tr) / 1000))"
 fact backup-removed-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts drained
 grep -h -i "drain" "$AGENT_LOG" | tail -n 5 | while IFS= read -r l; do fact drain-log "$l"; done
+fact drain-end "$(grep -h "drain of 192.0.2.21 " "$AGENT_LOG" | tail -n 1 | sed 's/.*reconcile [0-9]*: //')"
 fact timing scenario-iii-ms "$(ms)"
 
 # ---- (ii) SIGKILL in the middle of an apply, restart, converge: several kill points -------------

@@ -1,0 +1,80 @@
+package io.videolb.agent;
+
+import static io.videolb.agent.Fixtures.cluster;
+import static io.videolb.agent.Fixtures.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.videolb.agent.apply.Kernel;
+import io.videolb.agent.apply.KernelCapabilities;
+import io.videolb.agent.apply.Ownership;
+import io.videolb.agent.apply.SyncDaemon;
+import io.videolb.agent.apply.Tools;
+import io.videolb.agent.desired.HealthView;
+import io.videolb.agent.desired.Policy;
+import io.videolb.agent.fake.FakeKernel;
+import io.videolb.agent.http.Metrics;
+import io.videolb.agent.kernel.Names;
+import io.videolb.agent.loop.Reconciler;
+import io.videolb.agent.loop.RunResult;
+import io.videolb.events.AgentStatus;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The status a director publishes must say what its kernel really holds: plan-only applies nothing. */
+class PlanOnlyStatusTest {
+    @TempDir Path dir;
+    final FakeKernel fk = new FakeKernel();
+
+    AgentStatus runOnce(KernelCapabilities caps, long generation, Metrics metrics) {
+        Reconciler r = new Reconciler(new Kernel(fk, Tools.DEFAULT, Names.DEFAULT), caps, Policy.DEFAULT, new Ownership(dir.resolve("owned")),
+                null, null, SyncDaemon.NONE, () -> 1_000_000L);
+        RunResult run = r.run(snapshot(generation, cluster()), HealthView.ALL_UP);
+        metrics.record(run);
+        return IpvsAgent.statusOf("d1", caps, metrics, run);
+    }
+
+    @Test
+    void aPlanOnlyAgentReportsGenerationZeroAppliedItsModeAndHowManyChangesArePending() {
+        Metrics metrics = new Metrics(KernelCapabilities.NONE.mode());
+        AgentStatus s = runOnce(KernelCapabilities.NONE, 1, metrics);
+        // 2 services + 3 servers + the set + its 2 members + chain, rule, jump: nothing of it is in the kernel
+        assertThat(fk.payloads).as("plan-only: no payload ran").isEmpty();
+        assertThat(s.mode()).isEqualTo("plan-only");
+        assertThat(s.desiredGeneration()).isEqualTo(1);
+        assertThat(s.appliedGeneration()).as("nothing was applied").isZero();
+        assertThat(s.ok()).isFalse();
+        assertThat(s.errors()).singleElement().asString()
+                .matches("plan-only \\(plan-only requested\\): nothing applied, [1-9][0-9]* change\\(s\\) pending");
+        long pending = Long.parseLong(s.errors().get(0).replaceAll(".*applied, ([0-9]+) change.*", "$1"));
+        assertThat(pending).isEqualTo(metrics.pending()).isGreaterThanOrEqualTo(5);
+        assertThat(metrics.prometheus()).contains("videolb_agent_applied_generation 0\n", "videolb_agent_changes_pending " + pending + "\n");
+
+        AgentStatus second = runOnce(KernelCapabilities.NONE, 2, metrics);
+        assertThat(second.appliedGeneration()).as("still nothing applied after a second generation").isZero();
+        assertThat(second.desiredGeneration()).isEqualTo(2);
+    }
+
+    @Test
+    void theSameRunOnAnApplyingAgentReportsTheGenerationAppliedAndNoPendingChange() {
+        Metrics metrics = new Metrics(KernelCapabilities.FULL.mode());
+        AgentStatus s = runOnce(KernelCapabilities.FULL, 1, metrics);
+        assertThat(fk.payloads).isNotEmpty();
+        assertThat(s.mode()).isEqualTo("apply");
+        assertThat(s.appliedGeneration()).isEqualTo(1);
+        assertThat(s.errors()).isEmpty();
+        assertThat(metrics.pending()).isZero();
+    }
+
+    @Test
+    void aSteeringOnlyAgentReportsTheGenerationForTheSteeringItAppliedAndCountsTheIpvsChangesNotApplied() {
+        KernelCapabilities steeringOnly = new KernelCapabilities(true, false, "no IPVS in this kernel");
+        Metrics metrics = new Metrics(steeringOnly.mode());
+        AgentStatus s = runOnce(steeringOnly, 1, metrics);
+        assertThat(fk.services).as("no IPVS payload").isEmpty();
+        assertThat(fk.sets).containsKey("videolb-clients");
+        assertThat(s.appliedGeneration()).isEqualTo(1);
+        assertThat(s.errors()).singleElement().asString().isEqualTo("plan-only (no IPVS in this kernel): 5 IPVS change(s) not applied");
+        assertThat(metrics.pending()).isEqualTo(5);
+    }
+}
