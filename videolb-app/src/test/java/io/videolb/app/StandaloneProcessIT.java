@@ -42,13 +42,37 @@ class StandaloneProcessIT {
     @TempDir
     Path tmp;
 
+    /**
+     * A base port P such that P..P+count-1 are free on loopback (standalone uses P for the API and
+     * P+1..P+3 for the agent, health and alert endpoints). Chosen below Linux's ephemeral range
+     * (32768-60999), so that no client socket of this or the previous run can take one of them
+     * between the check and the bind; bounded attempts.
+     */
+    static int freePortBlock(int count) throws IOException {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = 20000 + random.nextInt(12000);
+            boolean free = true;
+            for (int i = 0; i < count && free; i++) {
+                try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                    s.setReuseAddress(false);
+                    s.bind(new java.net.InetSocketAddress("127.0.0.1", base + i));
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) return base;
+        }
+        throw new IOException("no block of " + count + " free loopback ports found in 200 attempts");
+    }
+
     @Test
     void startsReadyPublishesTheExampleServesTheApiStopsCleanlyOnSigtermAndRestartsWithTheSameGeneration() throws Exception {
         Path jar = Path.of(System.getProperty("videolb.jar", "target/videolb.jar"));
         assertThat(jar).as("shaded jar (built in the package phase)").isRegularFile();
         Path config = Path.of(StandaloneProcessIT.class.getResource("/standalone-config").toURI());
         Path data = tmp.resolve("data");
-        int httpPort = EmbeddedKafkaBroker.freeLoopbackPort();
+        int httpPort = freePortBlock(4);
         Map<String, String> env = probeOnLoopback();
 
         // first start: fresh data dir
