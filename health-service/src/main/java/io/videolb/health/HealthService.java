@@ -142,7 +142,8 @@ public final class HealthService implements AutoCloseable {
          * {@code VIDEOLB_HEALTH_RTMP_PORT}, {@code VIDEOLB_HEALTH_HTTP_PROBE_PORT}, {@code VIDEOLB_HEALTH_INTERVAL_MS},
          * {@code VIDEOLB_HEALTH_TIMEOUT_MS}, {@code VIDEOLB_HEALTH_RISE}, {@code VIDEOLB_HEALTH_FALL},
          * {@code VIDEOLB_HEALTH_DWELL_MS}, {@code VIDEOLB_HEALTH_HLS_PATH}, per pool {@code VIDEOLB_HEALTH_POOL_<MARK>_LEVEL}
-         * and {@code VIDEOLB_HEALTH_POOL_<MARK>_HLS_PATH}, {@code VIDEOLB_HEALTH_ENDPOINTS} (SERVER=IP:RTMP:HTTP,...),
+         * and {@code VIDEOLB_HEALTH_POOL_<MARK>_HLS_PATH}, {@code VIDEOLB_HEALTH_RTMP_APP} / {@code VIDEOLB_HEALTH_POOL_<MARK>_RTMP_APP}
+         * (opt-in AMF0 connect check to that application, e.g. {@code live}; empty switches it off for a pool), {@code VIDEOLB_HEALTH_ENDPOINTS} (SERVER=IP:RTMP:HTTP,...),
          * {@code VIDEOLB_HEALTH_MASS_SHARE}, {@code VIDEOLB_HEALTH_KNOWN_GOOD} (IP:RTMP:HTTP),
          * {@code VIDEOLB_HEALTH_REFRESH_MS}, {@code VIDEOLB_HEALTH_SESSION_TIMEOUT_MS}. Errors name the variable.
          */
@@ -188,7 +189,8 @@ public final class HealthService implements AutoCloseable {
                         intVar(env, p + "RISE", base.rise()),
                         intVar(env, p + "FALL", base.fall()),
                         Duration.ofMillis(intVar(env, p + "DWELL_MS", (int) base.minDwell().toMillis())),
-                        env.getOrDefault(p + "HLS_PATH", base.hlsPath()));
+                        env.getOrDefault(p + "HLS_PATH", base.hlsPath()),
+                        env.containsKey(p + "RTMP_APP") ? env.get(p + "RTMP_APP") : base.rtmpApp());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(p + "*: " + e.getMessage(), e);
             }

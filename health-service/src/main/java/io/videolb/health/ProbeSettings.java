@@ -1,6 +1,7 @@
 package io.videolb.health;
 
 import io.videolb.events.ProbeLevel;
+import io.videolb.health.probe.RtmpConnect;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -11,7 +12,10 @@ import java.util.Objects;
  *   <li>{@code RTMP}: RTMP handshake on the RTMP port, TCP connect to the HTTP port;</li>
  *   <li>{@code HLS}: RTMP handshake and a fresh HLS playlist at {@code hlsPath} on the HTTP port.</li>
  * </ul>
- * Validated here: {@code hlsPath} goes into an HTTP request line.
+ * With {@code rtmpApp} set (opt-in, e.g. {@code live}), the RTMP and HLS levels also send an AMF0
+ * {@code connect} to that application after the handshake and need {@code _result}.
+ * Validated here: {@code hlsPath} goes into an HTTP request line, {@code rtmpApp} into the
+ * connect command ({@code [A-Za-z0-9._-]}, at most 64).
  */
 public record ProbeSettings(
         ProbeLevel level,
@@ -22,10 +26,11 @@ public record ProbeSettings(
         int rise,
         int fall,
         Duration minDwell,
-        String hlsPath) {
+        String hlsPath,
+        String rtmpApp) {
 
     public static final ProbeSettings DEFAULT = new ProbeSettings(
-            ProbeLevel.RTMP, 1935, 8080, Duration.ofSeconds(2), Duration.ofMillis(1500), 3, 3, Duration.ofSeconds(10), "/hls/live.m3u8");
+            ProbeLevel.RTMP, 1935, 8080, Duration.ofSeconds(2), Duration.ofMillis(1500), 3, 3, Duration.ofSeconds(10), "/hls/live.m3u8", null);
 
     public ProbeSettings {
         Objects.requireNonNull(level, "level");
@@ -42,6 +47,13 @@ public record ProbeSettings(
         if (fall < 1 || fall > 100) throw new IllegalArgumentException("fall must be 1..100, got " + fall);
         if (minDwell.isNegative()) throw new IllegalArgumentException("minDwell must not be negative");
         hlsPath = checkPath(hlsPath);
+        rtmpApp = RtmpConnect.checkApp(rtmpApp == null || rtmpApp.isEmpty() ? null : rtmpApp, "rtmpApp");
+    }
+
+    /** Without the connect check. */
+    public ProbeSettings(ProbeLevel level, int rtmpPort, int httpPort, Duration interval, Duration timeout, int rise, int fall,
+            Duration minDwell, String hlsPath) {
+        this(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, null);
     }
 
     static String checkPath(String p) {
@@ -64,18 +76,23 @@ public record ProbeSettings(
     }
 
     public ProbeSettings withLevel(ProbeLevel l) {
-        return new ProbeSettings(l, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath);
+        return new ProbeSettings(l, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp);
     }
 
     public ProbeSettings withTiming(Duration interval, Duration timeout, int rise, int fall, Duration minDwell) {
-        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath);
+        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp);
     }
 
     public ProbeSettings withPorts(int rtmp, int http) {
-        return new ProbeSettings(level, rtmp, http, interval, timeout, rise, fall, minDwell, hlsPath);
+        return new ProbeSettings(level, rtmp, http, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp);
     }
 
     public ProbeSettings withHlsPath(String path) {
-        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, path);
+        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, path, rtmpApp);
+    }
+
+    /** Opt-in AMF0 connect check to application {@code app} after the handshake; null switches it off. */
+    public ProbeSettings withRtmpApp(String app) {
+        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, app);
     }
 }

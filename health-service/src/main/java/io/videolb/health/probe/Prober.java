@@ -61,9 +61,9 @@ public final class Prober implements AutoCloseable {
         if (s.level() == ProbeLevel.TCP) {
             steps = List.of(tcp(host, ep.rtmpPort(), timeout, ProbeLevel.TCP), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
         } else if (s.level() == ProbeLevel.RTMP) {
-            steps = List.of(rtmp(host, ep.rtmpPort(), timeout), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
+            steps = List.of(rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
         } else {
-            steps = List.of(rtmp(host, ep.rtmpPort(), timeout), hls(host, ep.httpPort(), s.hlsPath(), timeout, freshness));
+            steps = List.of(rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()), hls(host, ep.httpPort(), s.hlsPath(), timeout, freshness));
         }
         return Future.join(steps).transform(ignored -> {
             long micros = micros(start);
@@ -96,19 +96,32 @@ public final class Prober implements AutoCloseable {
 
     /** RTMP handshake: C0+C1 out, S0+S1+S2 back and checked, C2 out. */
     public Future<ProbeResult> rtmp(String host, int port, long timeoutMs) {
+        return rtmp(host, port, timeoutMs, null);
+    }
+
+    /**
+     * RTMP handshake: C0+C1 out, S0+S1+S2 back and checked, C2 out; with {@code app} (validated,
+     * see {@link RtmpConnect}) also {@code connect} to that application out and {@code _result}
+     * back. One timer bounds the whole step.
+     */
+    public Future<ProbeResult> rtmp(String host, int port, long timeoutMs, String app) {
         long start = System.nanoTime();
         Promise<ProbeResult> p = Promise.promise();
+        byte[] connect = app == null ? null : RtmpConnect.connectMessage(app, host, port); // validates app before any I/O
         byte[] c0c1 = RtmpHandshake.c0c1(random, (int) (System.currentTimeMillis() & 0x7fffffff));
         byte[] c1 = RtmpHandshake.c1Of(c0c1);
         Buffer reply = Buffer.buffer(HANDSHAKE_REPLY);
         NetSocket[] socket = new NetSocket[1];
         boolean[] finished = new boolean[1];
+        RtmpConnect.Session[] session = new RtmpConnect.Session[1]; // set once C2 + connect are sent
         long timer = vertx.setTimer(timeoutMs, id -> {
             finished[0] = true;
             if (socket[0] != null) socket[0].close();
             String why = socket[0] == null ? "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms"
+                    : session[0] != null ? "rtmp connect: no answer to connect (app '" + app + "') within " + timeoutMs + " ms"
                     : reply.length() == 0 ? "no RTMP handshake reply within " + timeoutMs + " ms"
-                    : "incomplete RTMP handshake reply: " + reply.length() + " of " + HANDSHAKE_REPLY + " bytes within " + timeoutMs + " ms";
+                    : "incomplete RTMP handshake reply: " + Math.min(reply.length(), HANDSHAKE_REPLY) + " of " + HANDSHAKE_REPLY
+                            + " bytes within " + timeoutMs + " ms";
             p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, why, micros(start)));
         });
         net.connect(new ConnectOptions().setHost(host).setPort(port).setTimeout((int) timeoutMs)).onComplete(ar -> {
@@ -123,38 +136,63 @@ public final class Prober implements AutoCloseable {
                 return;
             }
             socket[0] = s;
-            s.handler(buf -> {
-                if (finished[0]) return;
-                reply.appendBuffer(buf);
-                if (reply.length() < HANDSHAKE_REPLY) return;
+            Runnable done = () -> {
                 finished[0] = true;
                 vertx.cancelTimer(timer);
+                s.close();
+            };
+            s.handler(buf -> {
+                if (finished[0]) return;
+                if (session[0] != null) {
+                    RtmpConnect.Outcome o = session[0].feed(buf.getBytes());
+                    if (o != null) {
+                        done.run();
+                        p.tryComplete(o.ok() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start)) : ProbeResult.fail(ProbeLevel.RTMP, o.reason(), micros(start)));
+                    }
+                    return;
+                }
+                reply.appendBuffer(buf);
+                if (reply.length() < HANDSHAKE_REPLY) return;
                 byte[] s0s1s2 = reply.getBytes(0, HANDSHAKE_REPLY);
                 String bad = RtmpHandshake.checkServerReply(c1, s0s1s2);
                 if (bad != null) {
-                    s.close();
+                    done.run();
                     p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, bad, micros(start)));
                     return;
                 }
-                s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2))).onComplete(w -> {
-                    s.close();
-                    p.tryComplete(w.succeeded() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start))
-                            : ProbeResult.fail(ProbeLevel.RTMP, "cannot send RTMP C2: " + message(w.cause()), micros(start)));
-                });
+                if (connect == null) {
+                    finished[0] = true;
+                    vertx.cancelTimer(timer);
+                    s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2))).onComplete(w -> {
+                        s.close();
+                        p.tryComplete(w.succeeded() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start))
+                                : ProbeResult.fail(ProbeLevel.RTMP, "cannot send RTMP C2: " + message(w.cause()), micros(start)));
+                    });
+                    return;
+                }
+                session[0] = new RtmpConnect.Session();
+                s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2)).appendBytes(connect));
+                if (reply.length() > HANDSHAKE_REPLY) { // the server may already have sent more after S2
+                    RtmpConnect.Outcome o = session[0].feed(reply.getBytes(HANDSHAKE_REPLY, reply.length()));
+                    if (o != null) {
+                        done.run();
+                        p.tryComplete(o.ok() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start)) : ProbeResult.fail(ProbeLevel.RTMP, o.reason(), micros(start)));
+                    }
+                }
             });
             s.closeHandler(v -> {
                 if (finished[0]) return;
                 finished[0] = true;
                 vertx.cancelTimer(timer);
-                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP,
-                        "server closed the connection after " + reply.length() + " RTMP handshake bytes", micros(start)));
+                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, session[0] != null
+                        ? "rtmp connect: server closed the connection before answering connect (app '" + app + "')"
+                        : "server closed the connection after " + reply.length() + " RTMP handshake bytes", micros(start)));
             });
             s.exceptionHandler(e -> {
                 if (finished[0]) return;
-                finished[0] = true;
-                vertx.cancelTimer(timer);
-                s.close();
-                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, "RTMP handshake I/O error: " + message(e), micros(start)));
+                done.run();
+                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, (session[0] != null ? "rtmp connect: I/O error: " : "RTMP handshake I/O error: ")
+                        + message(e), micros(start)));
             });
             s.write(Buffer.buffer(c0c1));
         });

@@ -7,6 +7,7 @@ import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.ProbeSettings;
+import io.videolb.health.probe.ProbeResult;
 import io.videolb.health.schedule.Target;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.SchedulerHarness;
@@ -150,5 +151,42 @@ class MisbehavingServersIT {
             // first decision from unknown + at most one change per dwell period
             assertThat(transitions).isBetween(2, (int) (60_000 / dwell) + 1);
         }
+    }
+
+    @Test
+    void shouldCatchAServerThatCompletesTheHandshakeButNeverAnswersConnect() throws Exception {
+        FakeVideoServer f = fake();
+        f.connectAnswer = "_result";
+        Ipv4Address server = Ipv4Address.parse("198.51.100.50");
+        ProbeSettings s = HLS.withLevel(ProbeLevel.RTMP).withRtmpApp("live");
+        try (SchedulerHarness h = new SchedulerHarness(vertx, null, 1.0)) {
+            h.probe(server, ep(f), s);
+            h.awaitVerdict(server, Verdict.UP, 5_000);
+            f.connectAnswer = null; // handshake still fine, connect never answered
+            long t0 = System.currentTimeMillis();
+            HealthVerdict down = h.awaitVerdict(server, Verdict.DOWN, 10_000);
+            long took = System.currentTimeMillis() - t0;
+            assertThat(down.reason()).isEqualTo("rtmp connect: no answer to connect (app 'live') within 250 ms");
+            assertThat(down.level()).isEqualTo(ProbeLevel.RTMP);
+            assertThat(took).as("detection time").isLessThanOrEqualTo(BUDGET);
+        }
+        // without the opt-in the same server is up: the handshake alone passes
+        assertThat(SchedulerHarness.probeOnce(vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP)).ok()).isTrue();
+    }
+
+    @Test
+    void shouldReportAConnectRejectionWithTheServersCodeAndSanitizedText() throws Exception {
+        FakeVideoServer f = fake();
+        f.connectAnswer = "Application not found\r\nX-Evil: \u0007\u00ff " + "y".repeat(1_000);
+        ProbeResult r = SchedulerHarness.probeOnce(vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP).withRtmpApp("nosuchapp"));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.level()).isEqualTo(ProbeLevel.RTMP);
+        assertThat(r.reason()).startsWith("rtmp connect: _error NetConnection.Connect.Rejected Application not found??X-Evil: ?? yyy")
+                .endsWith("...").hasSizeLessThanOrEqualTo(200);
+        assertThat(r.reason().chars()).allMatch(c -> c >= 0x20 && c < 0x7f);
+        // the HLS level runs the same connect step
+        f.connectAnswer = "_result";
+        ProbeResult ok = SchedulerHarness.probeOnce(vertx, ep(f), HLS.withRtmpApp("live"));
+        assertThat(ok.ok()).as(ok.reason()).isTrue();
     }
 }

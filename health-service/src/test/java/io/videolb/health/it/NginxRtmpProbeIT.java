@@ -95,4 +95,21 @@ class NginxRtmpProbeIT {
             }
         }
     }
+
+    @Test
+    void shouldConnectToTheLiveApplicationOfARealNginxRtmpServerAndGet_result() {
+        ProbeResult r = probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp("live"));
+        assertThat(r.ok()).as(r.reason()).isTrue();
+        ProbeResult hls = probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.HLS).withHlsPath(nginx.playlistPath()).withRtmpApp("live"));
+        assertThat(hls.ok()).as(hls.reason()).isTrue();
+    }
+
+    @Test
+    void shouldReportAConnectToAnApplicationNginxDoesNotKnowAsDown() {
+        ProbeResult r = probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp("nosuchapp"));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.level()).isEqualTo(ProbeLevel.RTMP);
+        // nginx-rtmp logs "application not found" and closes the connection without an _error
+        assertThat(r.reason()).isEqualTo("rtmp connect: server closed the connection before answering connect (app 'nosuchapp')");
+    }
 }

@@ -1,5 +1,7 @@
 package io.videolb.health.testing;
 
+import io.videolb.health.probe.Amf0;
+import io.videolb.health.probe.RtmpChunks;
 import io.videolb.health.probe.RtmpHandshake;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,6 +22,13 @@ public final class FakeVideoServer implements AutoCloseable {
 
     public volatile Rtmp rtmp = Rtmp.SIMPLE_ECHO;
     public volatile Hls hls = Hls.ADVANCING;
+    /**
+     * How the server answers an AMF0 {@code connect} after the handshake: null never answers
+     * (the "handshake but no connect answer" misbehaviour); {@code "_result"} accepts; anything
+     * else is sent as the description of an {@code _error NetConnection.Connect.Rejected}. Like
+     * nginx-rtmp, Set Chunk Size 4096 and Window Ack Size go first and the answer comes in one chunk.
+     */
+    public volatile String connectAnswer;
     /** Delay of a SLOW answer. */
     public volatile long slowMs = 5_000;
 
@@ -42,9 +51,17 @@ public final class FakeVideoServer implements AutoCloseable {
         FakeVideoServer s = new FakeVideoServer(vertx, net, http);
         net.connectHandler(sock -> {
             Buffer in = Buffer.buffer();
-            boolean[] answered = new boolean[1];
+            boolean[] answered = new boolean[2];
             sock.handler(b -> {
                 in.appendBuffer(b);
+                if (answered[0] && !answered[1] && in.length() > 1 + 2 * RtmpHandshake.SIZE) {
+                    // C2 and the start of connect are here (we answer without parsing it: the prober's bytes are checked by unit tests)
+                    String answer = s.connectAnswer;
+                    if (answer == null) return;
+                    answered[1] = true;
+                    sock.write(Buffer.buffer(connectAnswer(answer)));
+                    return;
+                }
                 if (answered[0] || in.length() < 1 + RtmpHandshake.SIZE) return;
                 answered[0] = true;
                 byte[] c1 = in.getBytes(1, 1 + RtmpHandshake.SIZE);
@@ -87,6 +104,28 @@ public final class FakeVideoServer implements AutoCloseable {
         });
         Future.all(net.listen(rtmpPort, host), http.listen(httpPort, host)).await();
         return s;
+    }
+
+    static byte[] connectAnswer(String answer) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(RtmpChunks.chunk(2, RtmpChunks.WINDOW_ACK_SIZE, 0, 0, new byte[] {0, 0x4c, 0x4b, 0x40}, 128));
+        out.writeBytes(RtmpChunks.chunk(2, RtmpChunks.SET_CHUNK_SIZE, 0, 0, new byte[] {0, 0, 0x10, 0}, 128));
+        java.util.Map<String, Object> info = new java.util.LinkedHashMap<>();
+        byte[] body;
+        if (answer.equals("_result")) {
+            info.put("level", "status");
+            info.put("code", "NetConnection.Connect.Success");
+            info.put("description", "Connection succeeded.");
+            info.put("objectEncoding", 0);
+            body = Amf0.encode("_result", 1, java.util.Map.of("fmsVer", "FMS/3,0,1,123", "capabilities", 31), info);
+        } else {
+            info.put("level", "error");
+            info.put("code", "NetConnection.Connect.Rejected");
+            info.put("description", answer);
+            body = Amf0.encode("_error", 1, null, info);
+        }
+        out.writeBytes(RtmpChunks.chunk(3, RtmpChunks.AMF0_COMMAND, 0, 0, body, 4096));
+        return out.toByteArray();
     }
 
     static String playlist(long seq) {
