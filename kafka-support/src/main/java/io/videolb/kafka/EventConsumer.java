@@ -120,20 +120,7 @@ public final class EventConsumer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        consumer.wakeup();
-        if (Thread.currentThread() != thread) {
-            try {
-                thread.join(15_000);
-                if (thread.isAlive()) {
-                    LOG.warn("event consumer thread {} did not stop within 15 s", thread.getName());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ConsumerThreads.stopOnce(closed, consumer, thread, Duration.ofSeconds(15), LOG, "event consumer");
     }
 
     private void run() {
@@ -163,11 +150,7 @@ public final class EventConsumer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("event consumer of {} stopped: {}", topics, e.toString(), e);
         } finally {
-            try {
-                consumer.close(Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                LOG.debug("closing event consumer", e);
-            }
+            ConsumerThreads.closeQuietly(consumer, LOG, "closing event consumer");
         }
     }
 

@@ -47,9 +47,7 @@ public final class KafkaSettings {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("bootstrap servers must be set");
         }
-        if (clientId == null || !CLIENT_ID.matcher(clientId).matches()) {
-            throw new IllegalArgumentException("client id must match " + CLIENT_ID + ": " + clientId);
-        }
+        requireId("client id", clientId);
         this.bootstrapServers = bootstrapServers.strip();
         this.clientId = clientId;
     }
@@ -97,9 +95,7 @@ public final class KafkaSettings {
 
     /** {@link #producer()} plus {@code transactional.id}; one id per logical writer (fencing). */
     public Properties transactionalProducer(String transactionalId) {
-        if (transactionalId == null || !CLIENT_ID.matcher(transactionalId).matches()) {
-            throw new IllegalArgumentException("transactional id must match " + CLIENT_ID + ": " + transactionalId);
-        }
+        requireId("transactional id", transactionalId);
         Properties p = producer();
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(TRANSACTION_TIMEOUT_MS));
@@ -123,9 +119,7 @@ public final class KafkaSettings {
      * sees the events already in the topic.
      */
     public Properties eventConsumer(String groupId) {
-        if (groupId == null || !CLIENT_ID.matcher(groupId).matches()) {
-            throw new IllegalArgumentException("group id must match " + CLIENT_ID + ": " + groupId);
-        }
+        requireId("group id", groupId);
         Properties p = consumerBase();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -139,6 +133,13 @@ public final class KafkaSettings {
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(REQUEST_TIMEOUT_MS));
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
         return p;
+    }
+
+    /** A client, transactional or group id: 1 to 200 of {@code A-Za-z0-9._-}; the error names {@code what}. */
+    private static void requireId(String what, String id) {
+        if (id == null || !CLIENT_ID.matcher(id).matches()) {
+            throw new IllegalArgumentException(what + " must match " + CLIENT_ID + ": " + id);
+        }
     }
 
     private Properties consumerBase() {

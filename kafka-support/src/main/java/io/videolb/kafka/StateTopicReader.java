@@ -165,21 +165,9 @@ public final class StateTopicReader implements AutoCloseable {
     /** Stops the reader promptly and joins its thread (at most ~10 s). */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        if (ConsumerThreads.stopOnce(closed, consumer, thread, Duration.ofSeconds(10), LOG, "state reader")) {
+            caughtUp.completeExceptionally(new IllegalStateException("state reader closed before it caught up"));
         }
-        consumer.wakeup();
-        if (Thread.currentThread() != thread) {
-            try {
-                thread.join(10_000);
-                if (thread.isAlive()) {
-                    LOG.warn("state reader thread {} did not stop within 10 s", thread.getName());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        caughtUp.completeExceptionally(new IllegalStateException("state reader closed before it caught up"));
     }
 
     private void run() {
@@ -222,11 +210,7 @@ public final class StateTopicReader implements AutoCloseable {
                 fail(e);
             }
         } finally {
-            try {
-                consumer.close(Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                LOG.debug("closing state reader consumer", e);
-            }
+            ConsumerThreads.closeQuietly(consumer, LOG, "closing state reader consumer");
         }
     }
 

@@ -1,12 +1,11 @@
 package io.videolb.app;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import io.videolb.config.ConfigService;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code videolb config-service}: the desired-state publisher and the admin API against a real broker. */
@@ -14,10 +13,7 @@ import picocli.CommandLine.Option;
         description = {"Run config-service: imports --config once at start, serves the admin API and page (with a token file),"
                 + " /health and /ready on one port. Other settings from VIDEOLB_* (see docs/cli.md).",
                 "Exit: 0 after SIGTERM/SIGINT, 1 start failed (e.g. invalid --config), 2 usage."})
-final class ConfigServiceCommand implements Callable<Integer> {
-    @Mixin
-    KafkaOptions kafka;
-
+final class ConfigServiceCommand extends ServiceCommand {
     @Option(names = "--config", paramLabel = "DIR", description = "CSV directory imported once at start. Default: $VIDEOLB_CONFIG_DIR, none.")
     Path config;
 
@@ -27,29 +23,20 @@ final class ConfigServiceCommand implements Callable<Integer> {
     @Option(names = "--api-tokens", paramLabel = "FILE", description = "Admin API token file (name:role:sha256hex); without one, only /health and /ready. Default: $VIDEOLB_API_TOKENS.")
     Path apiTokens;
 
-    @Override
-    public Integer call() {
-        return ServiceRunner.run("config-service", () -> {
-            Map<String, String> env = new java.util.HashMap<>(kafka.serviceEnv(System.getenv()));
-            if (apiTokens != null) env.put("VIDEOLB_API_TOKENS", apiTokens.toString());
-            ConfigService.Config c = ConfigService.Config.fromEnv(env).withTopics(kafka.topics(env));
-            if (config != null) c = c.withImportDir(config);
-            if (httpPort != null) c = c.withHttp(c.httpHost(), httpPort);
-            ConfigService s = new ConfigService(c);
-            s.start();
-            String summary = "generation " + s.publisher().generation() + ", http://" + c.httpHost() + ":" + s.httpPort() + "/"
-                    + (s.adminApi() ? " (admin API)" : " (/health, /ready only)");
-            return new ServiceRunner.Started() {
-                @Override
-                public String summary() {
-                    return summary;
-                }
+    ConfigServiceCommand() {
+        super("config-service");
+    }
 
-                @Override
-                public void close() {
-                    s.close();
-                }
-            };
-        });
+    @Override
+    ServiceRunner.Started start(Map<String, String> serviceEnv) {
+        Map<String, String> env = new HashMap<>(serviceEnv);
+        if (apiTokens != null) env.put("VIDEOLB_API_TOKENS", apiTokens.toString());
+        ConfigService.Config c = ConfigService.Config.fromEnv(env).withTopics(kafka.topics(env));
+        if (config != null) c = c.withImportDir(config);
+        if (httpPort != null) c = c.withHttp(c.httpHost(), httpPort);
+        ConfigService s = new ConfigService(c);
+        s.start();
+        return new ServiceRunner.Running("generation " + s.publisher().generation() + ", http://" + c.httpHost() + ":" + s.httpPort() + "/"
+                + (s.adminApi() ? " (admin API)" : " (/health, /ready only)"), s);
     }
 }

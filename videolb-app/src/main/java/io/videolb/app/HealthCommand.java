@@ -1,10 +1,9 @@
 package io.videolb.app;
 
-import java.util.concurrent.Callable;
+import java.util.Map;
 
 import io.videolb.health.HealthService;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code videolb health}: one health-service instance (several share the servers between them). */
@@ -12,31 +11,19 @@ import picocli.CommandLine.Option;
         description = {"Run health-service: probes every real and backup server (TCP, RTMP handshake, HLS) and publishes verdicts."
                 + " Probe settings from VIDEOLB_HEALTH_* (see docs/cli.md).",
                 "Exit: 0 after SIGTERM/SIGINT, 1 start failed, 2 usage."})
-final class HealthCommand implements Callable<Integer> {
-    @Mixin
-    KafkaOptions kafka;
-
+final class HealthCommand extends ServiceCommand {
     @Option(names = "--http-port", paramLabel = "N", description = "/metrics and /health port; 0 any. Default: $VIDEOLB_HEALTH_HTTP_PORT or 9103.")
     Integer httpPort;
 
-    @Override
-    public Integer call() {
-        return ServiceRunner.run("health", () -> {
-            HealthService.Config c = HealthService.Config.fromEnv(kafka.serviceEnv(System.getenv()));
-            if (httpPort != null) c = c.withChecker(c.checkerId(), httpPort);
-            HealthService h = new HealthService(c).start();
-            String summary = "checker " + h.checkerId() + ", http port " + h.httpPort();
-            return new ServiceRunner.Started() {
-                @Override
-                public String summary() {
-                    return summary;
-                }
+    HealthCommand() {
+        super("health");
+    }
 
-                @Override
-                public void close() {
-                    h.close();
-                }
-            };
-        });
+    @Override
+    ServiceRunner.Started start(Map<String, String> env) throws Exception {
+        HealthService.Config c = HealthService.Config.fromEnv(env);
+        if (httpPort != null) c = c.withChecker(c.checkerId(), httpPort);
+        HealthService h = new HealthService(c).start();
+        return new ServiceRunner.Running("checker " + h.checkerId() + ", http port " + h.httpPort(), h);
     }
 }

@@ -19,6 +19,14 @@ final class ServiceRunner {
         String summary();
     }
 
+    /** A started {@code service}, closed on stop, with its ready-line {@code summary}. */
+    record Running(String summary, AutoCloseable service) implements Started {
+        @Override
+        public void close() throws Exception {
+            service.close();
+        }
+    }
+
     private ServiceRunner() {
     }
 

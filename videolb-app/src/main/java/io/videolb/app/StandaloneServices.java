@@ -35,19 +35,51 @@ final class StandaloneServices {
         return abs.startsWith(cwd) && !abs.equals(cwd) ? cwd.relativize(abs).toString() : abs.toString();
     }
 
-    /** config-service: imports --config, serves the admin API + page + /health + /ready on --http-port. */
-    static final class Config implements Service {
-        private final StandaloneContext ctx;
-        private ConfigService service;
+    /**
+     * What the four adapters share: the context, the service's name, the running service (closed by
+     * {@link #close()}, if it got that far) and the summary for the ready line.
+     */
+    private abstract static class Adapter implements Service {
+        final StandaloneContext ctx;
+        private final String name;
+        private AutoCloseable running;
         private String summary = "";
 
-        Config(StandaloneContext ctx) {
+        Adapter(String name, StandaloneContext ctx) {
+            this.name = name;
             this.ctx = ctx;
         }
 
+        /** Records {@code service} as the one {@link #close()} stops; returns it. */
+        final <S extends AutoCloseable> S running(S service) {
+            this.running = service;
+            return service;
+        }
+
+        final void summary(String summary) {
+            this.summary = summary;
+        }
+
         @Override
-        public String name() {
-            return "config-service";
+        public final String name() {
+            return name;
+        }
+
+        @Override
+        public final String summary() {
+            return summary;
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (running != null) running.close();
+        }
+    }
+
+    /** config-service: imports --config, serves the admin API + page + /health + /ready on --http-port. */
+    static final class Config extends Adapter {
+        Config(StandaloneContext ctx) {
+            super("config-service", ctx);
         }
 
         @Override
@@ -64,8 +96,8 @@ final class StandaloneServices {
             }
             AdminHttpServer.Config api = AdminHttpServer.Config.fromEnv(env);
             String host = env.getOrDefault("VIDEOLB_API_HOST", "127.0.0.1");
-            service = new ConfigService(ConfigService.Config.defaults(ctx.bootstrapServers()).withTopics(ctx.topics())
-                    .withImportDir(ctx.configDir()).withHttp(host, ctx.httpPort()).withAdminApi(api));
+            ConfigService service = running(new ConfigService(ConfigService.Config.defaults(ctx.bootstrapServers()).withTopics(ctx.topics())
+                    .withImportDir(ctx.configDir()).withHttp(host, ctx.httpPort()).withAdminApi(api)));
             service.start();
             String url = (api.tls() ? "https" : "http") + "://" + host + ":" + service.httpPort() + "/";
             try {
@@ -73,12 +105,7 @@ final class StandaloneServices {
             } catch (java.io.IOException e) {
                 LOG.warn("cannot write {}: {}", ctx.dataDir().resolve(ADMIN_URL_FILE), e.toString());
             }
-            summary = "admin=" + url + " " + tokenNote;
-        }
-
-        @Override
-        public String summary() {
-            return summary;
+            summary("admin=" + url + " " + tokenNote);
         }
 
         @Override
@@ -86,91 +113,44 @@ final class StandaloneServices {
             try {
                 Files.deleteIfExists(ctx.dataDir().resolve(ADMIN_URL_FILE));
             } finally {
-                if (service != null) service.close();
+                super.close();
             }
         }
     }
 
     /** health-service: probes every real and backup server, publishes verdicts; HTTP on --http-port + 2. */
-    static final class Health implements Service {
-        private final StandaloneContext ctx;
-        private HealthService service;
-        private String summary = "";
-
+    static final class Health extends Adapter {
         Health(StandaloneContext ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public String name() {
-            return "health-service";
+            super("health-service", ctx);
         }
 
         @Override
         public void start() throws Exception {
             HealthService.Config c = HealthService.Config.fromEnv(ctx.serviceEnv()).withTopics(ctx.topics());
             c = c.withChecker(c.checkerId(), ctx.port(2));
-            service = new HealthService(c).start();
-            summary = "health=http://" + c.httpHost() + ":" + service.httpPort() + "/health";
-        }
-
-        @Override
-        public String summary() {
-            return summary;
-        }
-
-        @Override
-        public void close() {
-            if (service != null) service.close();
+            HealthService service = running(new HealthService(c).start());
+            summary("health=http://" + c.httpHost() + ":" + service.httpPort() + "/health");
         }
     }
 
     /** ipvs-agent: reconciles this kernel (or only plans, see {@link AgentMode}); HTTP on --http-port + 1. */
-    static final class Agent implements Service {
-        private final StandaloneContext ctx;
-        private IpvsAgent agent;
-        private String summary = "";
-
+    static final class Agent extends Adapter {
         Agent(StandaloneContext ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public String name() {
-            return "ipvs-agent";
+            super("ipvs-agent", ctx);
         }
 
         @Override
         public void start() throws Exception {
             io.videolb.agent.Config c = AgentMode.standaloneConfig(ctx.agentMode(), ctx.env(), ctx, AgentMode::detect);
-            agent = new IpvsAgent(c).start();
-            summary = "agent=" + agent.capabilities().mode();
-        }
-
-        @Override
-        public String summary() {
-            return summary;
-        }
-
-        @Override
-        public void close() {
-            if (agent != null) agent.close();
+            IpvsAgent agent = running(new IpvsAgent(c).start());
+            summary("agent=" + agent.capabilities().mode());
         }
     }
 
     /** alert-service: one mail per incident; SMTP from VIDEOLB_ALERT_SMTP_*, else .eml files in DATA/alert-mail; HTTP on --http-port + 3. */
-    static final class Alert implements Service {
-        private final StandaloneContext ctx;
-        private AlertService service;
-        private String summary = "";
-
+    static final class Alert extends Adapter {
         Alert(StandaloneContext ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public String name() {
-            return "alert-service";
+            super("alert-service", ctx);
         }
 
         @Override
@@ -179,18 +159,8 @@ final class StandaloneServices {
             env.putIfAbsent("VIDEOLB_ALERT_SINK_DIR", ctx.dataDir().resolve("alert-mail").toString());
             io.videolb.alert.Config c = io.videolb.alert.Config.fromEnv(env);
             c = c.withHttp(c.httpHost(), ctx.port(3));
-            service = new AlertService(c).start();
-            summary = c.smtp().map(s -> "alerts=smtp://" + s.host() + ":" + s.port()).orElse("alerts=" + display(c.sinkDir()));
-        }
-
-        @Override
-        public String summary() {
-            return summary;
-        }
-
-        @Override
-        public void close() {
-            if (service != null) service.close();
+            running(new AlertService(c).start());
+            summary(c.smtp().map(s -> "alerts=smtp://" + s.host() + ":" + s.port()).orElse("alerts=" + display(c.sinkDir())));
         }
     }
 }
