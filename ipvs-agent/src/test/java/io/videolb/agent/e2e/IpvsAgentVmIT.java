@@ -13,6 +13,7 @@ import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
 import io.videolb.testsupport.kafka.SharedBroker;
 import io.videolb.testsupport.vm.IpvsVm;
+import io.videolb.testsupport.vm.ScenarioFacts;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +27,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -105,7 +105,7 @@ class IpvsAgentVmIT {
             pub.close();
         }
         r.assertSuccess();
-        Facts f = new Facts(r.lines());
+        ScenarioFacts f = new ScenarioFacts(r.lines());
         assertThat(g1).isEqualTo(1);
 
         // (i) the example CSVs -> fwmark DR services; a real connection lands where the mark says
@@ -288,35 +288,6 @@ class IpvsAgentVmIT {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
             for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-    }
-
-    /** The "@key value" lines the scenario script prints. */
-    static final class Facts {
-        private final Map<String, List<String>> facts = new LinkedHashMap<>();
-
-        Facts(List<String> lines) {
-            for (String l : lines) {
-                if (l.startsWith("@") && l.length() > 1) {
-                    int sp = l.indexOf(' ');
-                    String key = sp < 0 ? l.substring(1) : l.substring(1, sp);
-                    facts.computeIfAbsent(key, k -> new ArrayList<>()).add(sp < 0 ? "" : l.substring(sp + 1).trim());
-                }
-            }
-        }
-
-        List<String> all(String key) {
-            return facts.getOrDefault(key, List.of());
-        }
-
-        String one(String key) {
-            List<String> v = all(key);
-            assertThat(v).as("fact @" + key).hasSize(1);
-            return v.get(0);
-        }
-
-        Set<String> keys() {
-            return facts.keySet();
         }
     }
 }

@@ -68,7 +68,7 @@ class IpvsLabIT {
         IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(3)).build();
         IpvsVm.Result r = vm.run("IpvsLabIT", "bash", resource("ipvs-lab-it.sh").toString(), run.toString());
         r.assertSuccess();
-        Facts f = new Facts(r.lines());
+        ScenarioFacts f = new ScenarioFacts(r.lines());
 
         assertThat(f.all("applied")).containsExactly("ipset ok", "iptables ok", "ipvs ok");
         assertThat(f.one("rules-in-chain")).as("ONE steering rule in our chain").isEqualTo("1");
@@ -156,30 +156,5 @@ class IpvsLabIT {
         URL u = IpvsLabIT.class.getResource(name);
         assertThat(u).as("test resource " + name).isNotNull();
         return Paths.get(u.toURI());
-    }
-
-    /** The "@key value" lines a scenario script prints. */
-    static final class Facts {
-        private final Map<String, List<String>> facts = new LinkedHashMap<>();
-
-        Facts(List<String> lines) {
-            for (String l : lines) {
-                if (l.startsWith("@") && l.length() > 1) {
-                    int sp = l.indexOf(' ');
-                    String key = sp < 0 ? l.substring(1) : l.substring(1, sp);
-                    facts.computeIfAbsent(key, k -> new ArrayList<>()).add(sp < 0 ? "" : l.substring(sp + 1).trim());
-                }
-            }
-        }
-
-        List<String> all(String key) {
-            return facts.getOrDefault(key, List.of());
-        }
-
-        String one(String key) {
-            List<String> v = all(key);
-            assertThat(v).as("fact @" + key).hasSize(1);
-            return v.get(0);
-        }
     }
 }
