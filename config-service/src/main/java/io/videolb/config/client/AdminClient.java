@@ -75,7 +75,8 @@ public final class AdminClient {
                 Duration.ofSeconds(30), ca == null || ca.isBlank() ? null : Path.of(ca));
     }
 
-    private static SSLContext trusting(Path caPem) {
+    /** A TLS context that trusts exactly the certificates of a PEM file (the operator's CA). */
+    public static SSLContext trusting(Path caPem) {
         try (InputStream in = Files.newInputStream(caPem)) {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);

@@ -24,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
@@ -32,9 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,20 +86,6 @@ class TlsIT {
         assertThat(Files.readString(keyOut)).contains("PRIVATE KEY-----");
     }
 
-    static SSLContext trusting(Path caPem) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(caPem)) {
-            int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
     static HttpRequest whoami(String scheme) {
         return HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + fx.server.port() + "/api/v1/whoami"))
                 .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + fx.adminToken).build();
@@ -110,7 +93,7 @@ class TlsIT {
 
     @Test
     void aJdkClientTrustingTheCaGetsAnswersOverTls() throws Exception {
-        HttpClient c = HttpClient.newBuilder().sslContext(trusting(cert)).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient c = HttpClient.newBuilder().sslContext(AdminClient.trusting(cert)).connectTimeout(Duration.ofSeconds(10)).build();
         HttpResponse<String> r = c.send(whoami("https"), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(Json.MAPPER.readTree(r.body()).path("role").asText()).isEqualTo("admin");
