@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,7 +33,7 @@ public final class TopicProbe {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seek(tp, from);
-            long end = c.endOffsets(List.of(tp)).get(tp);
+            long end = stableEnd(settings, topic);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (c.position(tp) < end) {
                 if (System.nanoTime() > deadline) throw new AssertionError("could not read " + topic + " to " + end);
@@ -42,10 +43,41 @@ public final class TopicProbe {
         return out;
     }
 
+    /** The end of partition 0 once no transaction is still closing; see {@link #stableEnd}. */
     public static long endOffset(KafkaSettings settings, String topic) {
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(settings.stateConsumer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            return c.endOffsets(List.of(tp)).get(tp);
+        return stableEnd(settings, topic);
+    }
+
+    /**
+     * The end offset once every transaction on the partition is closed: the read_committed end (last stable
+     * offset) equals the read_uncommitted end (high watermark). {@code commitTransaction()} returns before the
+     * broker has written the commit marker into the data partition, so the last stable offset read just after a
+     * publish can still stand before that transaction (seen in CI: a "changed records" probe then read the whole
+     * first generation). Waits at most 30 s, then fails: these tests never leave a transaction open.
+     */
+    static long stableEnd(KafkaSettings settings, String topic) {
+        Properties uncommitted = settings.stateConsumer();
+        uncommitted.put("isolation.level", "read_uncommitted");
+        uncommitted.put("client.id", uncommitted.getProperty("client.id") + "-hw");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<String, String> committedView = new KafkaConsumer<>(settings.stateConsumer());
+                KafkaConsumer<String, String> highWatermarkView = new KafkaConsumer<>(uncommitted)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (int attempt = 0; ; attempt++) {
+                long stable = committedView.endOffsets(List.of(tp)).get(tp);
+                long high = highWatermarkView.endOffsets(List.of(tp)).get(tp);
+                if (stable == high) return stable;
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(topic + ": a transaction still open after 30 s (" + attempt + " reads, last stable "
+                            + stable + ", high watermark " + high + ")");
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
         }
     }
 
