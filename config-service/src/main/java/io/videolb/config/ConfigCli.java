@@ -5,6 +5,7 @@ import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.csv.CsvReadResult;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.PublishResult;
+import io.videolb.events.GenerationMarker;
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.PublishException;
@@ -68,7 +69,7 @@ public final class ConfigCli {
             TopicAdmin.ensure(bootstrapServers, topics);
             try (DesiredStatePublisher publisher = DesiredStatePublisher.start(KafkaSettings.of(bootstrapServers, "videolb-import"), topics,
                     DesiredStatePublisher.defaultTransactionalId(topics), timeout)) {
-                PublishResult result = publisher.publish(valid.state(), "import:" + dir.toAbsolutePath().normalize(), actor);
+                PublishResult result = publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir.toAbsolutePath().normalize(), actor);
                 if (result instanceof PublishResult.Rejected rejected) {
                     rejected.problems().forEach(err::println);
                     return INVALID;

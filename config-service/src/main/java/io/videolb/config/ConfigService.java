@@ -9,6 +9,9 @@ import io.videolb.config.http.KafkaClusterView;
 import io.videolb.config.http.PublisherDesiredStore;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.PublishResult;
+import io.videolb.events.DesiredRecords;
+import io.videolb.events.DesiredSnapshot;
+import io.videolb.events.GenerationMarker;
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.TopicAdmin;
@@ -189,7 +192,26 @@ public final class ConfigService implements AutoCloseable {
         }
         CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
         valid.notes().forEach(n -> LOG.warn("{}", n));
-        PublishResult result = publisher.publish(valid.state(), "import:" + dir, "config-service");
+        Optional<DesiredSnapshot> current = publisher.current();
+        String filesDigest = DesiredRecords.digest(DesiredRecords.encode(valid.state()));
+        if (current.isPresent() && current.get().marker().lastImportHad(filesDigest)) {
+            // the files are what was last imported: what changed since came through the API and must survive a restart
+            DesiredSnapshot c = current.get();
+            if (c.marker().digest().equals(filesDigest)) {
+                LOG.info("import of {}: unchanged (generation {})", dir, c.generation());
+            } else {
+                LOG.info("import of {}: unchanged since it was last imported; keeping generation {} with the changes made through"
+                        + " the API since (last by {} via {}); edit the files or use `videolb import` to replace them", dir, c.generation(),
+                        c.marker().actor(), c.marker().source());
+            }
+            return;
+        }
+        if (current.isPresent() && current.get().marker().importedDigest() != null
+                && !current.get().marker().lastImportHad(current.get().marker().digest())) {
+            LOG.warn("import of {}: the files changed since their last import, and generation {} holds changes made through the API since"
+                    + " that import: the files replace them", dir, current.get().generation());
+        }
+        PublishResult result = publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir, "config-service");
         LOG.info("import of {}: {}", dir, ConfigCli.describe(result));
     }
 

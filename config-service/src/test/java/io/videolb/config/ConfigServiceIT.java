@@ -3,14 +3,25 @@ package io.videolb.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.config.csv.Corpus;
+import io.videolb.config.publish.PublishResult;
+import io.videolb.events.DesiredRecords;
+import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.Topics;
+import io.videolb.model.DesiredState;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Network;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigServiceIT {
     private static HttpResponse<String> get(int port, String path) throws Exception {
@@ -48,6 +59,55 @@ class ConfigServiceIT {
             throw new AssertionError("the HTTP endpoint should be closed");
         } catch (java.io.IOException expected) {
             // connection refused: the server is gone
+        }
+    }
+
+    /**
+     * An operator's change through the API survives a restart with the same --config folder (the files are what was
+     * last imported, so they are not imported over it); once the files are edited, the restart imports them.
+     */
+    @Test
+    void aRestartWithTheSameFilesKeepsChangesMadeThroughTheApiAndEditedFilesReplaceThem(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("csv");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(Corpus.valid())) {
+            for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName().toString()));
+        }
+        Topics topics = SharedBroker.uniqueTopics("restart-keeps");
+        ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers()).withTopics(topics).withImportDir(dir);
+        Ipv4Network moved = Ipv4Network.parse("203.0.113.22");
+        DesiredState edited;
+        try (ConfigService first = new ConfigService(config)) {
+            first.start();
+            DesiredSnapshot imported = first.publisher().current().orElseThrow();
+            assertThat(imported.generation()).isEqualTo(1);
+            assertThat(imported.marker().importedDigest()).isEqualTo(imported.marker().digest());
+            // what the admin API does for PUT /api/v1/clients/203.0.113.22 {"mark":50}
+            edited = imported.state().withClient(moved, new Fwmark(50));
+            PublishResult r = first.publisher().publishIfGeneration(1, edited, "api:client.set", "ops");
+            assertThat(r).isInstanceOf(PublishResult.Published.class);
+            assertThat(first.publisher().current().orElseThrow().marker().importedDigest()).as("carried forward")
+                    .isEqualTo(imported.marker().digest());
+        }
+
+        try (ConfigService second = new ConfigService(config)) {
+            second.start();
+            DesiredSnapshot kept = second.publisher().current().orElseThrow();
+            assertThat(kept.generation()).as("nothing imported over the API change").isEqualTo(2);
+            assertThat(kept.state().clients()).containsEntry(moved, new Fwmark(50));
+        }
+
+        // the operator edits the files: the next start imports them, replacing the API change
+        Files.writeString(dir.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,10\n",
+                StandardCharsets.US_ASCII);
+        try (ConfigService third = new ConfigService(config)) {
+            third.start();
+            DesiredSnapshot replaced = third.publisher().current().orElseThrow();
+            assertThat(replaced.generation()).isEqualTo(3);
+            assertThat(replaced.state().clients()).containsEntry(moved, new Fwmark(20))
+                    .containsEntry(Ipv4Network.parse("203.0.113.23"), new Fwmark(10));
+            assertThat(replaced.marker().importedDigest()).isEqualTo(replaced.marker().digest())
+                    .isEqualTo(DesiredRecords.digest(DesiredRecords.encode(replaced.state())));
         }
     }
 }

@@ -12,5 +12,33 @@ package io.videolb.events;
  * @param source      what made it: "import:DIR", "api", ...
  * @param actor       who made it (token name, "cli", "standalone")
  * @param publishedAtMs wall-clock time of publication
+ * @param importedDigest digest of the entity set that the most recent whole-set import of CSV files
+ *                    produced (CLI {@code import}, a service's import at start, {@code POST /api/v1/import}),
+ *                    carried forward unchanged by every later generation; null when no file import
+ *                    happened (or the marker predates this field). A service restarted with the same
+ *                    files compares against it, so that changes made through the API since that import
+ *                    survive the restart (see docs/decisions.md, "Import at start").
  */
-public record GenerationMarker(long generation, String digest, int entities, int changes, String source, String actor, long publishedAtMs) {}
+public record GenerationMarker(long generation, String digest, int entities, int changes, String source, String actor, long publishedAtMs,
+        String importedDigest) {
+
+    /** Source of a generation made by importing a CSV folder: {@code import:DIR}. */
+    public static final String FILE_IMPORT_PREFIX = "import:";
+    /** Source of a generation made by the admin API's import of the four CSV files. */
+    public static final String API_IMPORT = "api:import";
+
+    /** A marker without a file import behind it (tests, tools). */
+    public GenerationMarker(long generation, String digest, int entities, int changes, String source, String actor, long publishedAtMs) {
+        this(generation, digest, entities, changes, source, actor, publishedAtMs, null);
+    }
+
+    /** Whether {@code source} names a whole-set import of CSV files. */
+    public static boolean isFileImport(String source) {
+        return source != null && (source.startsWith(FILE_IMPORT_PREFIX) || source.equals(API_IMPORT));
+    }
+
+    /** Whether the last file import produced exactly the entity set with {@code digest}. */
+    public boolean lastImportHad(String digest) {
+        return importedDigest != null && importedDigest.equals(digest);
+    }
+}

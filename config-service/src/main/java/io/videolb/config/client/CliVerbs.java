@@ -196,9 +196,15 @@ public final class CliVerbs {
                 if (r.status() == 412 && attempt < WRITE_ATTEMPTS) continue;
                 if (!r.ok()) return refused(r);
                 JsonNode res = tree(r.body());
-                out.println(res.path("changes").asInt() == 0
-                        ? "unchanged (generation " + res.path("generation").asLong() + ")"
-                        : res.path("summary").asText() + ": published generation " + res.path("generation").asLong());
+                long published = res.path("generation").asLong();
+                if (res.path("changes").asInt() > 0) {
+                    out.println(res.path("summary").asText() + ": published generation " + published);
+                } else if (published > tree(g.body()).path("generation").asLong()) {
+                    // an import of files equal to the state: recorded as the last imported files (a marker-only generation)
+                    out.println("no record changed; recorded as the last imported files: generation " + published);
+                } else {
+                    out.println("unchanged (generation " + published + ")");
+                }
                 return OK;
             }
             return REFUSED;

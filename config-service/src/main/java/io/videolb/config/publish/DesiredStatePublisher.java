@@ -245,13 +245,20 @@ public final class DesiredStatePublisher implements AutoCloseable {
 
         SortedMap<String, String> after = DesiredRecords.encode(next);
         SortedMap<String, String> changes = DesiredRecords.diff(beforeRecords, after);
-        if (changes.isEmpty()) {
+        String digest = DesiredRecords.digest(after);
+        String importedBefore = before == null ? null : before.marker().importedDigest();
+        // a file import records what the files held; every other change carries that record forward
+        String imported = GenerationMarker.isFileImport(source) ? digest : importedBefore;
+        if (changes.isEmpty() && Objects.equals(imported, importedBefore)) {
             LOG.info("{} by {}: unchanged at generation {}", source, actor, generation);
             return new PublishResult.Unchanged(generation);
         }
+        // changes.isEmpty() here: files that now equal the state made through the API (an export saved as the
+        // operator's files) are recorded as the last import with a marker-only generation, so that a restart
+        // with them keeps later API changes instead of re-importing over them
         long nextGeneration = generation + 1;
         long now = System.currentTimeMillis();
-        GenerationMarker marker = new GenerationMarker(nextGeneration, DesiredRecords.digest(after), after.size(), changes.size(), source, actor, now);
+        GenerationMarker marker = new GenerationMarker(nextGeneration, digest, after.size(), changes.size(), source, actor, now, imported);
         int puts = (int) changes.values().stream().filter(Objects::nonNull).count();
         int deletes = changes.size() - puts;
 

@@ -10,6 +10,7 @@ import io.videolb.config.csv.CsvReadResult;
 import io.videolb.events.AuditEvent;
 import io.videolb.events.DesiredRecords;
 import io.videolb.events.DesiredStateFolder;
+import io.videolb.events.GenerationMarker;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
 import io.videolb.kafka.KafkaSettings;
@@ -118,6 +119,49 @@ class DesiredStatePublisherIT {
         assertThat(folded.entities()).isEqualTo(DesiredRecords.encode(second));
         assertThat(folded.latest().orElseThrow().generation()).isEqualTo(2);
         assertThat(folded.latest().orElseThrow().marker().changes()).isEqualTo(3);
+    }
+
+    /**
+     * Every marker says what the last file import held. Files saved from the state the API made (an export)
+     * and imported are recorded with a marker-only generation, so a later restart with them keeps later API changes.
+     */
+    @Test
+    void markersCarryTheLastFileImportForwardAndAnImportEqualToTheStateIsStillRecorded() {
+        Topics topics = SharedBroker.freshTopics("publish-imported");
+        KafkaSettings probe = SharedBroker.settings("probe");
+        DesiredState files = examples();
+        DesiredState viaApi = files.withClient(Ipv4Network.parse("203.0.113.22"), new Fwmark(50));
+        String filesDigest = DesiredRecords.digest(DesiredRecords.encode(files));
+        String apiDigest = DesiredRecords.digest(DesiredRecords.encode(viaApi));
+        try (DesiredStatePublisher p = start(topics)) {
+            p.publish(files, GenerationMarker.FILE_IMPORT_PREFIX + "/etc/videolb", "cli");
+            assertThat(p.current().orElseThrow().marker().importedDigest()).isEqualTo(filesDigest);
+
+            p.publish(viaApi, "api:client.set", "ops");
+            GenerationMarker afterApi = p.current().orElseThrow().marker();
+            assertThat(afterApi.digest()).isEqualTo(apiDigest);
+            assertThat(afterApi.importedDigest()).isEqualTo(filesDigest);
+
+            // the operator saved the exported state as the files and imports them (here through the API's import)
+            long end = TopicProbe.endOffset(probe, topics.desired());
+            PublishResult r = p.publish(viaApi, GenerationMarker.API_IMPORT, "ops");
+            assertThat(r).isInstanceOfSatisfying(PublishResult.Published.class, pub -> {
+                assertThat(pub.generation()).isEqualTo(3);
+                assertThat(pub.changes()).isZero();
+            });
+            Map<String, String> written = TopicProbe.asMap(TopicProbe.readFrom(probe, topics.desired(), end));
+            assertThat(written.keySet()).containsExactly(DesiredRecords.GENERATION);
+            assertThat(p.current().orElseThrow().marker().importedDigest()).isEqualTo(apiDigest);
+
+            // the same files again: nothing at all
+            assertThat(p.publish(viaApi, GenerationMarker.FILE_IMPORT_PREFIX + "/etc/videolb", "cli")).isInstanceOf(PublishResult.Unchanged.class);
+            // an API write equal to the state: nothing either
+            assertThat(p.publish(viaApi, "api:client.set", "ops")).isInstanceOf(PublishResult.Unchanged.class);
+        }
+        // a restarted publisher (and every reader) folds the same record from the topic
+        TopicProbe.Folded folded = TopicProbe.fold(probe, topics.desired());
+        assertThat(folded.latest().orElseThrow().marker().importedDigest()).isEqualTo(apiDigest);
+        assertThat(folded.latest().orElseThrow().generation()).isEqualTo(3);
     }
 
     @Test
