@@ -1,0 +1,285 @@
+#!/bin/bash
+# Runs INSIDE the IPVS VM for StandaloneVmIT:   standalone-vm-it.sh RUN_DIR
+# The README's main command on a real director: `videolb standalone --config examples/` (the shaded
+# jar: embedded broker, config-service + admin API, health-service, ipvs-agent, alert-service in one
+# JVM) runs in the VM's root namespace, which lab.sh makes the LVS/DR director of the example
+# cluster (servers 192.0.2.11-24 in namespaces, clients 203.0.113.x behind a router). Nothing is
+# scripted around the services: health-service probes the lab's servers (RTMP handshake), the agent
+# applies to the real IPVS/ipset/iptables, alerts go to the mail folder. The scenario kills a server,
+# moves a client through the admin API, revives the server, stops the JVM and starts it again.
+#
+# RUN_DIR (shared read-write) holds java.txt, jar.txt, config.txt (written by the test). Prints
+# "@key value" facts; StandaloneVmIT asserts on them. Exit 3 when the setup failed.
+set -uo pipefail
+RUN=$1
+lab() { bash "$IPVS_VM_TOOLS/lab.sh" "$@"; }
+fact() { echo "@$*"; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+now_ms() { echo $(($(now_us) / 1000)); }
+T0=$(now_us)
+since_ms() { echo $((($(now_us) - $1) / 1000)); }
+VLB_PID=
+setup_fail() {
+    echo "setup failed: $*" >&2
+    [ -n "$VLB_PID" ] && kill -9 "$VLB_PID" 2>/dev/null
+    [ -f "$RUN/standalone.err" ] && tail -n 40 "$RUN/standalone.err" >&2
+    lab down >/dev/null 2>&1
+    exit 3
+}
+mkfifo /tmp/nap && exec 5<>/tmp/nap
+nap() { read -r -t "$1" -u 5 _ || :; } # sleep without a process start (each costs 0.1-1 s here)
+
+JAVA=$(<"$RUN/java.txt")
+JAR=$(<"$RUN/jar.txt")
+CONFIG=$(<"$RUN/config.txt")
+DATA=/tmp/vlb/data
+PORT=8480
+mkdir -p /tmp/vlb/state /tmp/vlb/etc/iptables
+# a director's reboot files and agent state, under /tmp in the throw-away guest
+export VIDEOLB_STATE_DIR=/tmp/vlb/state VIDEOLB_IPVS_RULES=/tmp/vlb/etc/ipvsadm.rules \
+    VIDEOLB_IPTABLES_RULES=/tmp/vlb/etc/iptables/rules.v4 VIDEOLB_IPSET_RULES=/tmp/vlb/etc/iptables/ipsets \
+    VIDEOLB_HOLD_DOWN_S=${VIDEOLB_HOLD_DOWN_S:-5} VIDEOLB_DRAIN_TIMEOUT_S=${VIDEOLB_DRAIN_TIMEOUT_S:-60}
+
+# ---------------------------------------------------------------- the admin API, with builtins only
+TOKEN=
+# api METHOD PATH [BODY [IF_MATCH]]: HTTP/1.0 over /dev/tcp; sets HTTP_STATUS, HTTP_ETAG, HTTP_BODY
+api() {
+    local method=$1 path=$2 body=${3:-} ifm=${4:-} line head=1
+    HTTP_STATUS=0 HTTP_ETAG= HTTP_BODY=
+    { exec 3<>/dev/tcp/127.0.0.1/$PORT; } 2>/dev/null || return 1
+    {
+        printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n' "$method" "$path" "$TOKEN"
+        [ -n "$ifm" ] && printf 'If-Match: %s\r\n' "$ifm"
+        [ -n "$body" ] && printf 'Content-Type: application/json\r\nContent-Length: %d\r\n' "${#body}"
+        printf '\r\n%s' "$body"
+    } >&3
+    while IFS= read -r -t 10 line <&3 || [ -n "$line" ]; do
+        line=${line%$'\r'}
+        if ((head)); then
+            [[ $line =~ ^HTTP/1\.[01]\ ([0-9]{3}) ]] && HTTP_STATUS=${BASH_REMATCH[1]}
+            [[ ${line,,} =~ ^etag:\ (.*)$ ]] && HTTP_ETAG=${BASH_REMATCH[1]}
+            [ -z "$line" ] && head=0
+        else
+            HTTP_BODY+=$line
+        fi
+        line=
+    done
+    exec 3<&-
+    [ "$HTTP_STATUS" != 0 ]
+}
+# server_health IP: UP|DOWN|unknown from /api/v1/status (in $STATUS_JSON, read by status_now)
+status_now() { api GET /api/v1/status && STATUS_JSON=$HTTP_BODY; }
+server_health() {
+    local re="\"server\":\"${1//./\\.}\",\"health\":\"([A-Za-z]+)\""
+    [[ $STATUS_JSON =~ $re ]] && echo "${BASH_REMATCH[1]}" || echo unknown
+}
+up_count() {
+    local n=0 s
+    for s in 192.0.2.11 192.0.2.12 192.0.2.13 192.0.2.14 192.0.2.21 192.0.2.22 192.0.2.24; do
+        [ "$(server_health "$s")" = UP ] && n=$((n + 1))
+    done
+    echo "$n"
+}
+
+# ---------------------------------------------------------------- standalone
+start_standalone() { # N: the Nth start
+    "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -jar "$JAR" standalone --config "$CONFIG" \
+        --data-dir "$DATA" --http-port "$PORT" >"$RUN/standalone-$1.out" 2>"$RUN/standalone-$1.err" </dev/null &
+    VLB_PID=$!
+    VLB_START=$(now_us)
+}
+await_ready() { # N LIMIT_S
+    local end=$(($(now_us) + $2 * 1000000)) l
+    while (($(now_us) < end)); do
+        kill -0 "$VLB_PID" 2>/dev/null || { echo "standalone exited before ready" >&2; return 1; }
+        if IFS= read -r l <"$RUN/standalone-$1.out" && [[ $l == "videolb standalone ready ("* ]]; then
+            fact "ready-line-$1" "$l"
+            return 0
+        fi
+        nap 0.2
+    done
+    return 1
+}
+stop_standalone() { # N: SIGTERM, bounded wait; fact stop-N RC MS
+    local t=$(now_us) i rc
+    kill -TERM "$VLB_PID"
+    for ((i = 0; i < 600; i++)); do kill -0 "$VLB_PID" 2>/dev/null || break; nap 0.1; done
+    if kill -0 "$VLB_PID" 2>/dev/null; then kill -9 "$VLB_PID"; fact "stop-$1" killed "$(since_ms "$t")"; return 1; fi
+    wait "$VLB_PID"; rc=$?
+    fact "stop-$1" "$rc" "$(since_ms "$t")"
+    VLB_PID=
+}
+# until_up N LIMIT_S: until N servers are UP in the admin API's status
+until_up() {
+    local end=$(($(now_us) + $2 * 1000000)) c=0
+    while (($(now_us) < end)); do
+        status_now && c=$(up_count)
+        [ "$c" -ge "$1" ] && return 0
+        nap 0.5
+    done
+    echo "only $c servers UP after $2 s: $STATUS_JSON" >&2
+    return 1
+}
+until_ipvs() { # TEXT PRESENT(1|0) LIMIT_S
+    local end=$(($(now_us) + $3 * 1000000)) s
+    while (($(now_us) < end)); do
+        s=$(ipvsadm -Sn)
+        if [ "$2" = 1 ]; then [[ $s == *"$1"* ]] && return 0; else [[ $s != *"$1"* ]] && return 0; fi
+        nap 0.3
+    done
+    return 1
+}
+conn() { # KEY CLIENT PORT [COUNT]
+    local key=$1 c=$2 p=$3 n=${4:-1} l
+    while read -r l; do fact "$key" "$c" "$p" "$l"; done < <(lab connect "$c" "$p" "$n")
+}
+# watch_until CLIENT PORT SERVER_REGEX LIMIT_S: one bash in the client's netns connects to the VIP every
+# 100 ms (connect fails after ~3 s on a silent server: tcp_syn_retries=1) until a server matching
+# SERVER_REGEX answers. Prints "EPOCH_US ANSWER" (when that answer came) and "tries N failed F other O".
+watch_until() {
+    ip netns exec "cl${1##*.}" timeout $(($4 + 10)) bash -c '
+        exec 2>/dev/null 7<>/tmp/nap
+        t0=${EPOCHREALTIME/./}; end=$((t0 + $4 * 1000000)); tries=0; failed=0; other=0
+        while (( ${EPOCHREALTIME/./} < end )); do
+            tries=$((tries + 1)); ans=
+            if exec 3<>"/dev/tcp/198.51.100.10/$2"; then
+                # an HTTP GET read to the end: the responder reads the whole request and closes with a FIN, so the
+                # director sees the connection end (a line it never reads would make it close with a RST, and the
+                # director, seeing only the client half in DR, would count it active for 15 min and hold up drains)
+                printf "GET / HTTP/1.0\r\n\r\n" >&3
+                while IFS= read -r -t 3 l <&3; do [ -n "${l%$'"'"'\r'"'"'}" ] && ans=$l; done
+                exec 3<&-
+            fi
+            if [[ $ans =~ ^$3\  ]]; then
+                echo "${EPOCHREALTIME/./} $ans"
+                echo "tries $tries failed $failed other $other"; exit 0
+            fi
+            if [ -z "$ans" ]; then failed=$((failed + 1)); else other=$((other + 1)); fi
+            read -r -t 0.1 -u 7 _ || :
+        done
+        echo "timeout"; echo "tries $tries failed $failed other $other"; exit 1' watch "$1" "$2" "$3" "$4"
+}
+
+# after_ms REF_US "EPOCH_US ANSWER" -> "MS ANSWER" (MS since REF_US), or "none"
+after_ms() { [[ $2 =~ ^([0-9]+)\ (.*)$ ]] && echo "$(((BASH_REMATCH[1] - $1) / 1000)) ${BASH_REMATCH[2]}" || echo none; }
+# log_ms FILE TEXT REF_US: ms from REF_US to the first log line at or after REF_US containing TEXT (log lines
+# start with the time, e.g. 2026-11-26T19:04:46.154+0000: the guest runs in UTC); -1 when there is none
+log_ms() {
+    local ref_day=$((($3 / 1000) % 86400000)) l d
+    while IFS= read -r l; do
+        [[ $l =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})\+0000\  ]] || continue
+        d=$((10#${BASH_REMATCH[1]} * 3600000 + 10#${BASH_REMATCH[2]} * 60000 + 10#${BASH_REMATCH[3]} * 1000 + 10#${BASH_REMATCH[4]}))
+        ((d < ref_day - 43200000)) && d=$((d + 86400000)) # past midnight
+        ((d >= ref_day)) && [[ $l == *"$2"* ]] && { echo $((d - ref_day)); return; }
+    done <"$1"
+    echo -1
+}
+
+fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"
+lab up >/dev/null || setup_fail "lab.sh up"
+fact timing lab-up-ms "$(since_ms "$T0")"
+
+# ---------------------------------------------------------------- 1. first start on a fresh data dir
+start_standalone 1
+await_ready 1 300 || setup_fail "no ready line within 300 s"
+fact timing ready-ms "$(since_ms "$VLB_START")"
+TOKEN=$(<"$DATA/admin-token")
+# every server UP (rise x interval after the desired state reached health-service) and the kernel applied
+until_up 7 120 || setup_fail "servers not UP"
+ALL_UP_MS=$(now_ms)
+fact timing all-up-ms "$(since_ms "$VLB_START")"
+until_ipvs "-a -f 10 -r 192.0.2.11:0 -g -w 1" 1 60 || setup_fail "pool 10 not in IPVS"
+fact timing applied-ms "$(since_ms "$VLB_START")"
+while IFS= read -r l; do fact ipvs1 "$l"; done < <(ipvsadm -Sn)
+fact sysctl "$(cat /proc/sys/net/ipv4/vs/expire_nodest_conn) $(cat /proc/sys/net/ipv4/vs/expire_quiescent_template)"
+fact steer-rules "$(iptables -t mangle -S VIDEOLB-STEER | grep -c '^-A')" "$(iptables -t mangle -S PREROUTING | grep -c VIDEOLB-STEER)"
+fact steer-members "$(ipset list -t videolb-clients | awk -F': ' '/^Number of entries/{print $2}')"
+conn conn1 203.0.113.21 1935
+conn conn1 203.0.113.21 8080
+conn conn1 203.0.113.22 1935
+conn conn1 203.0.113.99 1935
+while read -r l; do fact counter "$l"; done < <(lab counters)
+api GET /api/v1/status && fact director1 "$([[ $HTTP_BODY =~ \"mode\":\"([a-z-]+)\" ]] && echo "mode=${BASH_REMATCH[1]}")" \
+    "$([[ $HTTP_BODY =~ \"inSync\":(true|false) ]] && echo "inSync=${BASH_REMATCH[1]}")"
+for f in /tmp/vlb/etc/ipvsadm.rules /tmp/vlb/etc/iptables/rules.v4 /tmp/vlb/etc/iptables/ipsets; do
+    [ -s "$f" ] && fact reboot-file "$f"
+done
+
+# ---------------------------------------------------------------- 2. a server dies: failover end to end
+# health-service's hysteresis holds a verdict for min-dwell (10 s) after a change: start from a settled state
+while (($(now_ms) < ALL_UP_MS + 11000)); do nap 0.5; done
+conn before-kill 203.0.113.21 1935
+KILL_US=$(now_us)
+lab kill-server rs11 >/dev/null || setup_fail "kill-server"
+mapfile -t W < <(watch_until 203.0.113.21 1935 rs21 60)
+fact failover "$(after_ms "$KILL_US" "${W[0]:-}")"
+fact failover-tries "${W[1]:-none}"
+# the steps in between, from the service's own log lines: health-service's DOWN verdict, the agent's IPVS apply
+fact failover-down-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.11 is DOWN" "$KILL_US")"
+fact failover-apply-ms "$(log_ms "$RUN/standalone-1.err" "IPVS payload" "$KILL_US")"
+status_now
+fact rs11-after-kill "$(server_health 192.0.2.11)"
+[[ $STATUS_JSON =~ \"server\":\"192\.0\.2\.11\"[^}]*\"reason\":\"([^\"]*)\" ]] && fact rs11-reason "${BASH_REMATCH[1]}"
+while IFS= read -r l; do fact ipvs2 "$l"; done < <(ipvsadm -Sn)
+
+# ---------------------------------------------------------------- 3. a client moved through the admin API
+# (the CLI's `videolb client set 203.0.113.22 50`: PUT with If-Match) -> its new connections reach pool 50
+for round in 1 2 3; do
+    if ((round % 2)); then mark=50 want=rs14; else mark=20 want='rs1[23]'; fi
+    api GET /api/v1/generation || setup_fail "GET generation"
+    etag=$HTTP_ETAG
+    t=$(now_us)
+    api PUT /api/v1/clients/203.0.113.22 "{\"mark\":$mark}" "$etag" || setup_fail "PUT client"
+    api_ms=$(since_ms "$t")
+    fact move-status "$round" "$HTTP_STATUS"
+    mapfile -t W < <(watch_until 203.0.113.22 1935 "$want" 30)
+    fact move "$round" "$mark" "api=$api_ms" "$(after_ms "$t" "${W[0]:-}")"
+done
+api GET /api/v1/clients/203.0.113.22 && fact client22 "$HTTP_BODY"
+
+# ---------------------------------------------------------------- 4. the server comes back: failback
+REVIVE_US=$(now_us)
+lab revive-server rs11 >/dev/null || setup_fail "revive-server"
+mapfile -t W < <(watch_until 203.0.113.21 1935 rs11 120)
+fact failback "$(after_ms "$REVIVE_US" "${W[0]:-}")"
+fact failback-up-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.11 is UP" "$REVIVE_US")"
+status_now
+fact rs11-after-revive "$(server_health 192.0.2.11)"
+until_ipvs "192.0.2.21:0" 0 60 && fact backup-removed yes || fact backup-removed no
+
+# ---------------------------------------------------------------- 5. alerts: the incident's mails in the folder
+mail_end=$(($(now_ms) + 90000))
+while (($(now_ms) < mail_end)); do
+    n=0
+    # the incident's resolution: a mail whose subject says nothing is open any more
+    for m in "$DATA"/alert-mail/*.eml; do [ -f "$m" ] && grep -q -i '^Subject:.*, 0 open' "$m" && n=1; done
+    ((n)) && break
+    nap 1
+done
+for m in "$DATA"/alert-mail/*.eml; do
+    [ -f "$m" ] || continue
+    fact mail "$(grep -m1 -i '^Subject:' "$m" | tr -d '\r')"
+done
+
+# ---------------------------------------------------------------- 6. memory, stop, the kernel keeps serving, restart
+fact rss-kb "$(awk '/^VmRSS/{print $2}' "/proc/$VLB_PID/status")"
+fact hwm-kb "$(awk '/^VmHWM/{print $2}' "/proc/$VLB_PID/status")"
+stop_standalone 1
+conn after-stop 203.0.113.21 1935
+conn after-stop 203.0.113.22 1935
+ipvs_before=$(ipvsadm -Sn | LC_ALL=C sort | md5sum | cut -c1-32)
+
+start_standalone 2
+await_ready 2 300 || setup_fail "no ready line on the second start"
+fact timing ready2-ms "$(since_ms "$VLB_START")"
+until_up 7 120 || setup_fail "servers not UP after the restart"
+api GET /api/v1/clients/203.0.113.22 && fact client22-after-restart "$HTTP_BODY"
+api GET /api/v1/generation && fact generation-after-restart "$HTTP_BODY"
+grep -h "import of" "$RUN/standalone-2.err" | sed 's/^.* - //' | while IFS= read -r l; do fact import2 "$l"; done
+nap 3
+fact ipvs-unchanged-by-restart "$([ "$(ipvsadm -Sn | LC_ALL=C sort | md5sum | cut -c1-32)" = "$ipvs_before" ] && echo yes || echo no)"
+conn after-restart 203.0.113.22 1935
+stop_standalone 2
+lab down >/dev/null
+fact timing scenario-ms "$(since_ms "$T0")"
+exit 0
