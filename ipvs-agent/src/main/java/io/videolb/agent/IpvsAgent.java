@@ -102,7 +102,7 @@ public final class IpvsAgent implements AutoCloseable {
         loop = new ReconcileLoop(this::runIfReady, this::afterRun, () -> reconciler.needsPolling(), config.minInterval(), config.resync(), config.drainPoll());
         kafka = KafkaSettings.of(config.bootstrap(), "ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
-        if (config.httpPort() >= 0) http = new AgentHttp(config.httpHost(), config.httpPort(), metrics, this::healthJson);
+        if (config.httpPort() >= 0) http = new AgentHttp(config.httpHost(), config.httpPort(), metrics, this::healthJson, config.procRoot());
         loop.start();
         startDesiredReader();
         startHealthReader();

@@ -2,25 +2,39 @@ package io.videolb.app;
 
 import java.util.concurrent.Callable;
 
+import io.videolb.config.client.AgentClient;
 import io.videolb.config.client.CliVerbs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code videolb explain IP}. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = {"Why a viewer address goes where it goes: client entry or network default, mark, pool, servers with health"
-                + " and backup (admin API).", "Exit: 0 ok, 1 refused, 2 usage, 3 API unreachable or 5xx."})
+                + " and backup (admin API); then which server holds its IPVS persistence (the director's agent, GET /persistence).",
+                "Exit: 0 ok, 1 refused, 2 usage, 3 API unreachable or 5xx (the agent's answer never changes it)."})
 final class ExplainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IP")
     String ip;
+
+    @Option(names = "--agent", paramLabel = "URL", description = "The director's ipvs-agent HTTP (http[s]://host[:port])."
+            + " Default: $VIDEOLB_AGENT_URL, or " + AgentClient.DEFAULT_URL + " (standalone: --http-port + 1, e.g. http://127.0.0.1:8481).")
+    String agentUrl;
 
     @Mixin
     ApiOptions api;
 
     @Override
     public Integer call() {
+        AgentClient agent;
+        try {
+            agent = AgentClient.resolve(agentUrl, System.getenv());
+        } catch (IllegalArgumentException e) {
+            Io.err.println("videolb: " + e.getMessage());
+            return CliVerbs.USAGE;
+        }
         CliVerbs v = api.verbs(System.getenv());
-        return v == null ? CliVerbs.USAGE : v.explain(ip);
+        return v == null ? CliVerbs.USAGE : v.withAgent(agent).explain(ip);
     }
 }

@@ -32,13 +32,25 @@ public final class CliVerbs {
     private static final List<String> FILES = List.of("param.csv", "client-list.csv", "fwmark-routing-list.csv", "realserver-backup-list.csv");
 
     private final AdminClient api;
+    private final AgentClient agent;
     private final PrintStream out;
     private final PrintStream err;
 
     public CliVerbs(AdminClient api, PrintStream out, PrintStream err) {
+        this(api, null, out, err);
+    }
+
+    /** @param agent the director's agent that {@link #explain} asks for persistence templates; null: not asked */
+    public CliVerbs(AdminClient api, AgentClient agent, PrintStream out, PrintStream err) {
         this.api = api;
+        this.agent = agent;
         this.out = out;
         this.err = err;
+    }
+
+    /** The same verbs, with {@code agent} asked by {@link #explain}. */
+    public CliVerbs withAgent(AgentClient agent) {
+        return new CliVerbs(api, agent, out, err);
     }
 
     /** {@code client set IP[/LEN] MARK}: moves a client (retries up to 3 times when someone else wrote in between). */
@@ -152,17 +164,22 @@ public final class CliVerbs {
         return OK;
     }
 
-    /** {@code explain IP}: the client's mark, pool and servers with health. */
+    /**
+     * {@code explain IP}: the client's mark, pool and servers with health (admin API), then which server
+     * holds its persistence (the director's agent, if one was given). The exit code is the API's: an
+     * agent that cannot be reached gives one "persistence: unknown" line.
+     */
     public int explain(String ip) {
+        Ipv4Address client;
         try {
-            Ipv4Address.parse(ip);
+            client = Ipv4Address.parse(ip);
         } catch (IllegalArgumentException e) {
             err.println("videolb: client: " + e.getMessage());
             return REFUSED;
         }
         AdminClient.Response r;
         try {
-            r = api.get("/api/v1/explain?client=" + ip);
+            r = api.get("/api/v1/explain?client=" + client);
         } catch (IOException | InterruptedException e) {
             return unreachable(e);
         }
@@ -180,7 +197,9 @@ public final class CliVerbs {
             out.println("  server " + sv.path("address").asText() + " weight " + sv.path("weight").asInt() + " " + sv.path("health").asText()
                     + (sv.has("backup") ? ", backup " + sv.path("backup").asText() + " " + sv.path("backupHealth").asText() : ""));
         }
-        out.println(x.path("persistence").asText());
+        // the API can only say where the holder is known; the director's agent says which server it is
+        if (agent == null) out.println(x.path("persistence").asText());
+        else PersistenceLines.of(agent, client).forEach(out::println);
         return OK;
     }
 

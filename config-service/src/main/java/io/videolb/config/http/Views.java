@@ -185,7 +185,8 @@ public final class Views {
             }
         }
         o.put("persistence", "IPVS picks the server on the client's first connection and keeps it for "
-                + s.params().persistenceSeconds() + " s; the agent does not report persistence templates, so the holding server is not known here");
+                + s.params().persistenceSeconds() + " s; which server holds it is known on each director: its agent's GET /persistence?client=IP,"
+                + " printed by `videolb explain IP` run there");
         return o;
     }
 
