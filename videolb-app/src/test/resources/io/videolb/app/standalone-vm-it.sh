@@ -199,6 +199,12 @@ conn conn1 203.0.113.21 8080
 conn conn1 203.0.113.22 1935
 conn conn1 203.0.113.99 1935
 while read -r l; do fact counter "$l"; done < <(lab counters)
+# the operator's `videolb explain` on the director: the admin API's answer + the agent's reading of the kernel's
+# persistence templates (GET /persistence on the agent's port, --http-port + 1)
+VIDEOLB_API=http://127.0.0.1:$PORT VIDEOLB_TOKEN_FILE=$DATA/admin-token "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+    -jar "$JAR" explain 203.0.113.21 --agent "http://127.0.0.1:$((PORT + 1))" >"$RUN/explain.out" 2>&1
+fact explain-rc $?
+while IFS= read -r l; do fact explain "$l"; done <"$RUN/explain.out"
 api GET /api/v1/status && fact director1 "$([[ $HTTP_BODY =~ \"mode\":\"([a-z-]+)\" ]] && echo "mode=${BASH_REMATCH[1]}")" \
     "$([[ $HTTP_BODY =~ \"inSync\":(true|false) ]] && echo "inSync=${BASH_REMATCH[1]}")"
 for f in /tmp/vlb/etc/ipvsadm.rules /tmp/vlb/etc/iptables/rules.v4 /tmp/vlb/etc/iptables/ipsets; do
