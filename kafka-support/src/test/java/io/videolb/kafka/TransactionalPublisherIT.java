@@ -42,6 +42,7 @@ class TransactionalPublisherIT {
             // a second batch on the same producer
             pub.publish(List.of(new Entry(topics.agentStatus(), "gen", "2")));
         }
+        awaitMarkers(topics.desired(), topics.agentStatus());
         Map<String, String> state = new ConcurrentHashMap<>();
         try (StateTopicReader r = StateTopicReader.start(TestBroker.settings("reader"),
                 List.of(topics.desired(), topics.agentStatus()), StateTopicReader.folding(state), Duration.ofSeconds(30))) {
@@ -90,6 +91,7 @@ class TransactionalPublisherIT {
                     .satisfies(e -> assertThat(((PublishException) e).isFenced()).isFalse());
             pub.publish(List.of(new Entry(topics.desired(), "after", "1")));
         }
+        awaitMarkers(topics.desired());
         Map<String, String> state = new ConcurrentHashMap<>();
         try (StateTopicReader r = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(),
                 StateTopicReader.folding(state))) {
@@ -114,12 +116,35 @@ class TransactionalPublisherIT {
                     .satisfies(e -> assertThat(((PublishException) e).isFenced()).isTrue());
             successor.publish(List.of(new Entry(topics.desired(), "s2", "1")));
         }
+        awaitMarkers(topics.desired());
         Map<String, String> state = new ConcurrentHashMap<>();
         try (StateTopicReader r = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(),
                 StateTopicReader.folding(state))) {
             assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             assertThat(state.keySet()).containsExactlyInAnyOrder("z1", "s1", "s2");
         }
+    }
+
+    /** commitTransaction() returns before the markers reach the partitions: a fresh reader must not start before. */
+    private static void awaitMarkers(String... topics) throws Exception {
+        for (String t : topics) TopicEnds.awaitStable(TestBroker.settings("ends"), t, Duration.ofSeconds(30));
+    }
+
+    @Test
+    void stableEndsWaitForAnOpenTransactionAndMeetWhenItCommits() throws Exception {
+        Topics topics = TestBroker.ensuredTopics();
+        Properties p = TestBroker.settings("raw-tx").transactionalProducer("ends-" + topics.prefix());
+        try (KafkaProducer<String, String> raw = new KafkaProducer<>(p)) {
+            raw.initTransactions();
+            raw.beginTransaction();
+            for (int i = 0; i < 3; i++) raw.send(new ProducerRecord<>(topics.desired(), "open" + i, "x"));
+            raw.flush();
+            assertThatThrownBy(() -> TopicEnds.awaitStable(TestBroker.settings("ends"), topics.desired(), Duration.ofMillis(600)))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class).hasMessageContaining("a transaction still open");
+            raw.commitTransaction();
+        }
+        // 3 records + the commit marker
+        assertThat(TopicEnds.awaitStable(TestBroker.settings("ends"), topics.desired(), Duration.ofSeconds(30))).isEqualTo(4);
     }
 
     private static int readUncommitted(String topic) {

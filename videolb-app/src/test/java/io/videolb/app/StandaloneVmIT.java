@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.testsupport.vm.IpvsVm;
 import io.videolb.testsupport.vm.ScenarioFacts;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,15 +33,13 @@ class StandaloneVmIT {
         Path repo = IpvsVm.toolsDir().getParent().getParent().toAbsolutePath();
         Path examples = repo.resolve("examples");
         assertThat(examples.resolve("client-list.csv")).isRegularFile();
-        Path run = Paths.get("target", "standalone-vm-it").toAbsolutePath();
-        deleteTree(run);
-        Files.createDirectories(run);
+        Path run = IpvsVm.freshRunDir("standalone-vm-it");
         Files.writeString(run.resolve("java.txt"), Paths.get(System.getProperty("java.home"), "bin", "java").toString(), StandardCharsets.UTF_8);
         Files.writeString(run.resolve("jar.txt"), jar.toString(), StandardCharsets.UTF_8);
         Files.writeString(run.resolve("config.txt"), examples.toString(), StandardCharsets.UTF_8);
 
         IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(20)).env("IPVS_VM_MEM", "2048").build();
-        IpvsVm.Result r = vm.run("StandaloneVmIT", "bash", resource("standalone-vm-it.sh").toString(), run.toString());
+        IpvsVm.Result r = vm.run("StandaloneVmIT", "bash", IpvsVm.resource(StandaloneVmIT.class, "standalone-vm-it.sh").toString(), run.toString());
         r.assertSuccess();
         ScenarioFacts f = new ScenarioFacts(r.lines());
 
@@ -142,16 +138,5 @@ class StandaloneVmIT {
         return f.all("timing").stream().filter(t -> t.startsWith(name + " ")).map(t -> t.substring(name.length() + 1)).findFirst().orElse("?");
     }
 
-    static Path resource(String name) throws Exception {
-        URL u = StandaloneVmIT.class.getResource(name);
-        assertThat(u).as("test resource " + name).isNotNull();
-        return Paths.get(u.toURI());
-    }
 
-    static void deleteTree(Path p) throws Exception {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-    }
 }

@@ -3,12 +3,12 @@ package io.videolb.config.publish;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.DesiredStateFolder;
 import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.TopicEnds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,41 +43,16 @@ public final class TopicProbe {
         return out;
     }
 
-    /** The end of partition 0 once no transaction is still closing; see {@link #stableEnd}. */
+    /** The end of partition 0 once no transaction is still closing (kafka-support's {@link TopicEnds}). */
     public static long endOffset(KafkaSettings settings, String topic) {
         return stableEnd(settings, topic);
     }
 
-    /**
-     * The end offset once every transaction on the partition is closed: the read_committed end (last stable
-     * offset) equals the read_uncommitted end (high watermark). {@code commitTransaction()} returns before the
-     * broker has written the commit marker into the data partition, so the last stable offset read just after a
-     * publish can still stand before that transaction (seen in CI: a "changed records" probe then read the whole
-     * first generation). Waits at most 30 s, then fails: these tests never leave a transaction open.
-     */
     static long stableEnd(KafkaSettings settings, String topic) {
-        Properties uncommitted = settings.stateConsumer();
-        uncommitted.put("isolation.level", "read_uncommitted");
-        uncommitted.put("client.id", uncommitted.getProperty("client.id") + "-hw");
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<String, String> committedView = new KafkaConsumer<>(settings.stateConsumer());
-                KafkaConsumer<String, String> highWatermarkView = new KafkaConsumer<>(uncommitted)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            for (int attempt = 0; ; attempt++) {
-                long stable = committedView.endOffsets(List.of(tp)).get(tp);
-                long high = highWatermarkView.endOffsets(List.of(tp)).get(tp);
-                if (stable == high) return stable;
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError(topic + ": a transaction still open after 30 s (" + attempt + " reads, last stable "
-                            + stable + ", high watermark " + high + ")");
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError("interrupted", e);
-                }
-            }
+        try {
+            return TopicEnds.awaitStable(settings, topic, Duration.ofSeconds(30));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(e.getMessage(), e);
         }
     }
 

@@ -14,7 +14,6 @@ import io.videolb.model.RealServer;
 import io.videolb.testsupport.kafka.SharedBroker;
 import io.videolb.testsupport.vm.IpvsVm;
 import io.videolb.testsupport.vm.ScenarioFacts;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +55,7 @@ class IpvsAgentVmIT {
         long t0 = System.nanoTime();
         DesiredState example = readExamples();
         Topics topics = SharedBroker.freshTopics("agent-vm");
-        Path run = Paths.get("target", "ipvs-agent-vm-it").toAbsolutePath();
-        deleteTree(run);
+        Path run = IpvsVm.freshRunDir("ipvs-agent-vm-it");
         Files.createDirectories(run.resolve("cue"));
         Files.createDirectories(run.resolve("ack"));
 
@@ -99,7 +97,7 @@ class IpvsAgentVmIT {
             IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(9))
                     .forward(SharedBroker.VM_ADVERTISED_HOST, SharedBroker.VM_ADVERTISED_PORT, SharedBroker.vmListenerPort())
                     .env("IPVS_VM_MEM", "1536").build();
-            r = vm.run("IpvsAgentVmIT", "bash", resource("ipvs-agent-vm-it.sh").toString(), run.toString());
+            r = vm.run("IpvsAgentVmIT", "bash", IpvsVm.resource(IpvsAgentVmIT.class, "ipvs-agent-vm-it.sh").toString(), run.toString());
         } finally {
             cues.interrupt();
             pub.close();
@@ -278,16 +276,5 @@ class IpvsAgentVmIT {
         return joined;
     }
 
-    static Path resource(String name) throws Exception {
-        URL u = IpvsAgentVmIT.class.getResource(name);
-        assertThat(u).as("test resource " + name).isNotNull();
-        return Paths.get(u.toURI());
-    }
 
-    static void deleteTree(Path p) throws Exception {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-    }
 }

@@ -92,6 +92,31 @@ public final class IpvsVm {
         return s == null ? null : s.getParent();
     }
 
+    /** A scenario script (or other file) among {@code owner}'s test resources, as a path the guest can read. */
+    public static Path resource(Class<?> owner, String name) {
+        java.net.URL u = owner.getResource(name);
+        if (u == null) throw new AssertionError("test resource " + name + " of " + owner.getName() + " not found");
+        try {
+            return Paths.get(u.toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new AssertionError("test resource " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code target/NAME} under the working directory (the module, shared read-write with the guest), emptied of
+     * an earlier run's files and created: where a VM test writes its inputs and the guest its logs.
+     */
+    public static Path freshRunDir(String name) throws IOException {
+        Path run = Paths.get("target", name).toAbsolutePath();
+        if (Files.exists(run)) {
+            try (java.util.stream.Stream<Path> s = Files.walk(run)) {
+                for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
+            }
+        }
+        return Files.createDirectories(run);
+    }
+
     /** Runs {@code command} (program + arguments) in a fresh VM. */
     public Result run(String name, String... command) {
         return run(name, Arrays.asList(command));

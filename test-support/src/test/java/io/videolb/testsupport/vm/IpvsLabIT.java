@@ -2,8 +2,6 @@ package io.videolb.testsupport.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +64,7 @@ class IpvsLabIT {
         Files.writeString(run.resolve("services.ipvs"), String.join("\n", ipvsRules) + "\n", StandardCharsets.US_ASCII);
 
         IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(3)).build();
-        IpvsVm.Result r = vm.run("IpvsLabIT", "bash", resource("ipvs-lab-it.sh").toString(), run.toString());
+        IpvsVm.Result r = vm.run("IpvsLabIT", "bash", IpvsVm.resource(IpvsLabIT.class, "ipvs-lab-it.sh").toString(), run.toString());
         r.assertSuccess();
         ScenarioFacts f = new ScenarioFacts(r.lines());
 
@@ -152,9 +150,4 @@ class IpvsLabIT {
         return l;
     }
 
-    static Path resource(String name) throws URISyntaxException {
-        URL u = IpvsLabIT.class.getResource(name);
-        assertThat(u).as("test resource " + name).isNotNull();
-        return Paths.get(u.toURI());
-    }
 }
