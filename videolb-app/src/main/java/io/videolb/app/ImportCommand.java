@@ -1,29 +1,62 @@
 package io.videolb.app;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.videolb.config.ConfigCli;
+import io.videolb.config.client.CliVerbs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code videolb import DIR}: validates, then publishes one generation straight to Kafka. */
+/**
+ * {@code videolb import DIR}: through the admin API when one is named or a standalone is running (validated by the
+ * service, audited under the token's name, If-Match, the running config-service keeps its transactional id), else
+ * straight to Kafka (a cluster whose config-service is not running yet, or {@code --bootstrap} given).
+ */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Validate DIR, then publish it to Kafka as one generation (nothing is published if any file is invalid).",
-                "A running config-service is fenced by this on purpose and recovers on its next publish.",
-                "Exit: 0 published or unchanged, 1 invalid, 2 Kafka failure or usage."})
+        description = {"Validate DIR, then publish it as one generation (nothing is published if any file is invalid).",
+                "Through the admin API when --api or $VIDEOLB_API is given or a standalone runs next to DATA-DIR;",
+                "else (or with --bootstrap) straight to Kafka, which fences a running config-service (it recovers on its next publish).",
+                "Exit: 0 published or unchanged, 1 invalid or refused, 2 Kafka failure or usage, 3 admin API unreachable."})
 final class ImportCommand implements Callable<Integer> {
+    /** Where an import goes. */
+    enum Route { API, KAFKA }
+
     @Parameters(index = "0", paramLabel = "DIR", description = "CSV directory.")
     Path dir;
 
     @Mixin
     KafkaOptions kafka;
 
+    @Option(names = "--api", paramLabel = "URL", description = "Admin API base URL (import through the running config-service).")
+    String api;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer token file for --api. Default: $VIDEOLB_TOKEN, $VIDEOLB_TOKEN_FILE, or DATA-DIR/admin-token.")
+    Path tokenFile;
+
     @Override
     public Integer call() {
         Map<String, String> env = System.getenv();
+        Path data = KafkaOptions.dataDir(kafka.dataDir, env);
+        Route route;
+        try {
+            route = route(api, kafka.bootstrap, env, Files.isRegularFile(data.resolve(StandaloneServices.ADMIN_URL_FILE)));
+        } catch (IllegalArgumentException e) {
+            Io.err.println("videolb import: " + e.getMessage());
+            return CliVerbs.USAGE;
+        }
+        if (route == Route.API) {
+            ApiOptions a = new ApiOptions();
+            a.api = api;
+            a.tokenFile = tokenFile;
+            a.dataDir = kafka.dataDir;
+            CliVerbs v = a.verbs(env);
+            return v == null ? CliVerbs.USAGE : v.importDir(dir);
+        }
         String bootstrap;
         try {
             bootstrap = kafka.bootstrap(env);
@@ -32,6 +65,20 @@ final class ImportCommand implements Callable<Integer> {
             return 2;
         }
         return ConfigCli.importDir(dir, bootstrap, kafka.topics(env), "cli:" + user(env), Io.out, Io.err);
+    }
+
+    /**
+     * The API when it is named ({@code --api}, {@code VIDEOLB_API}) or a standalone runs next to the data dir; Kafka when
+     * {@code --bootstrap} is given or nothing names an API. {@code --api} with {@code --bootstrap} is a usage error.
+     */
+    static Route route(String apiOption, String bootstrapOption, Map<String, String> env, boolean standaloneRunning) {
+        if (apiOption != null && bootstrapOption != null) {
+            throw new IllegalArgumentException("give --api (through the admin API) or --bootstrap (straight to Kafka), not both");
+        }
+        if (apiOption != null) return Route.API;
+        if (bootstrapOption != null) return Route.KAFKA;
+        String envApi = env.get("VIDEOLB_API");
+        return (envApi != null && !envApi.isBlank()) || standaloneRunning ? Route.API : Route.KAFKA;
     }
 
     static String user(Map<String, String> env) {

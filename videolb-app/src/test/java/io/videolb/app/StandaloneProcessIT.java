@@ -92,8 +92,33 @@ class StandaloneProcessIT {
             HttpResponse<String> clients = get(httpPort, "/api/v1/clients", token);
             assertThat(clients.statusCode()).as(clients.body()).isEqualTo(200);
             assertThat(clients.body()).contains("203.0.113.21", "203.0.113.22", "203.0.113.23");
+            long imported = generation(httpPort, token);
+            assertThat(imported).isPositive();
+
+            // `videolb import DIR` next to a running standalone goes through its admin API (audited, no fencing):
+            // a changed set is published, then the original set again (the restart below compares against it)
+            Path changed = tmp.resolve("changed");
+            Files.createDirectories(changed);
+            try (java.util.stream.Stream<Path> files = Files.list(config)) {
+                for (Path f : files.toList()) Files.copy(f, changed.resolve(f.getFileName().toString()));
+            }
+            Files.writeString(changed.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,20\n203.0.113.40,50\n");
+            Cli viaApi = Cli.run(jar, tmp.resolve("import-changed.out"), "import", changed.toString(), "--data-dir", data.toString());
+            assertThat(viaApi.exit).as(viaApi.output).isZero();
+            assertThat(viaApi.output).contains("published generation " + (imported + 1));
+            assertThat(get(httpPort, "/api/v1/clients/203.0.113.40", token).body()).contains("\"mark\":50");
+            Cli back = Cli.run(jar, tmp.resolve("import-back.out"), "import", config.toString(), "--data-dir", data.toString());
+            assertThat(back.exit).as(back.output).isZero();
+            assertThat(back.output).contains("published generation " + (imported + 2));
+            assertThat(Files.readString(tmp.resolve("first.err"))).as("published by the service for the admin token, not by the CLI")
+                    .contains("api:import by standalone-admin: generation " + (imported + 1) + " committed");
+            Cli usage = Cli.run(jar, tmp.resolve("import-usage.out"), "import", config.toString(), "--api", "http://127.0.0.1:1",
+                    "--bootstrap", "127.0.0.1:1");
+            assertThat(usage.exit).isEqualTo(2);
+            assertThat(usage.output).contains("give --api (through the admin API) or --bootstrap (straight to Kafka), not both");
+
             generation = generation(httpPort, token);
-            assertThat(generation).isPositive();
+            assertThat(generation).isEqualTo(imported + 2);
             assertThat(get(httpPort, "/api/v1/clients", "wrong-token").statusCode()).isEqualTo(401);
             assertThat(get(httpPort, "/health", null).statusCode()).isEqualTo(200);
             assertThat(get(httpPort, "/ready", null).statusCode()).isEqualTo(200);
@@ -149,6 +174,23 @@ class StandaloneProcessIT {
         Matcher m = Pattern.compile("\"generation\"\\s*:\\s*(\\d+)").matcher(r.body());
         assertThat(m.find()).as(r.body()).isTrue();
         return Long.parseLong(m.group(1));
+    }
+
+    /** One CLI run of the shaded jar (stdout and stderr together in {@code output}), bounded to 120 s. */
+    private record Cli(int exit, String output) {
+        static Cli run(Path jar, Path out, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("VIDEOLB_"));
+            Process p = pb.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("videolb " + String.join(" ", args) + " did not end within 120 s");
+            }
+            return new Cli(p.exitValue(), Files.readString(out));
+        }
     }
 
     /** A running {@code videolb standalone}; stdout is collected line by line, stderr goes to a file. */
