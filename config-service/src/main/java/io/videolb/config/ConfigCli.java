@@ -5,6 +5,8 @@ import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.csv.CsvReadResult;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.PublishResult;
+import io.videolb.config.publish.MassRemovalGuard;
+import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.GenerationMarker;
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
@@ -15,6 +17,7 @@ import io.videolb.model.Problem;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The logic of {@code videolb validate DIR} and {@code videolb import DIR --bootstrap HOST:PORT},
@@ -57,6 +60,16 @@ public final class ConfigCli {
 
     public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
             PrintStream out, PrintStream err) {
+        return importDir(dir, bootstrapServers, topics, actor, limits, timeout, false, out, err);
+    }
+
+    /** As above; {@code force}: publish even when the files would remove most client entries ({@link MassRemovalGuard}). */
+    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, boolean force, PrintStream out, PrintStream err) {
+        return importDir(dir, bootstrapServers, topics, actor, CsvLimits.DEFAULT, Duration.ofSeconds(120), force, out, err);
+    }
+
+    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
+            boolean force, PrintStream out, PrintStream err) {
         CsvReadResult r = new CsvConfigReader(limits).read(dir);
         if (r instanceof CsvReadResult.Invalid invalid) {
             for (Problem p : invalid.problems()) err.println(p);
@@ -69,6 +82,12 @@ public final class ConfigCli {
             TopicAdmin.ensure(bootstrapServers, topics);
             try (DesiredStatePublisher publisher = DesiredStatePublisher.start(KafkaSettings.of(bootstrapServers, "videolb-import"), topics,
                     DesiredStatePublisher.defaultTransactionalId(topics), timeout)) {
+                Optional<String> refused = force ? Optional.empty()
+                        : MassRemovalGuard.DEFAULT.refusal(publisher.current().map(DesiredSnapshot::state).orElse(null), valid.state());
+                if (refused.isPresent()) {
+                    err.println(FieldText.escape(dir.toString(), 200) + ": " + refused.get());
+                    return INVALID;
+                }
                 PublishResult result = publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir.toAbsolutePath().normalize(), actor);
                 if (result instanceof PublishResult.Rejected rejected) {
                     rejected.problems().forEach(err::println);

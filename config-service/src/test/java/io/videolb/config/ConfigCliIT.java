@@ -38,11 +38,36 @@ class ConfigCliIT {
     private record Run(int exit, String out, String err) {}
 
     private static Run importDir(Path dir, Topics topics) {
+        return importDir(dir, topics, false);
+    }
+
+    private static Run importDir(Path dir, Topics topics, boolean force) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = ConfigCli.importDir(dir, SharedBroker.bootstrapServers(), topics, "cli-test", io.videolb.config.csv.CsvLimits.DEFAULT,
-                Duration.ofSeconds(60), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+                Duration.ofSeconds(60), force, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Straight to Kafka too: files that would remove most client entries publish nothing unless forced. */
+    @Test
+    void aTruncatedClientListIsRefusedUnlessForced(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Topics topics = SharedBroker.uniqueTopics("cli-truncated");
+        io.videolb.model.DesiredState full = io.videolb.config.bench.StateGenerator.state(300, 0);
+        for (var e : io.videolb.config.http.CsvExport.files(full).entrySet()) java.nio.file.Files.writeString(tmp.resolve(e.getKey()), e.getValue());
+        assertThat(importDir(tmp, topics).exit()).isZero();
+        String clients = java.nio.file.Files.readString(tmp.resolve("client-list.csv"));
+        java.nio.file.Files.writeString(tmp.resolve("client-list.csv"), clients.substring(0, clients.indexOf('\n', clients.length() / 3) + 1));
+        long desiredEnd = TopicProbe.endOffset(probe, topics.desired());
+
+        Run refused = importDir(tmp, topics);
+        assertThat(refused.exit()).isEqualTo(ConfigCli.INVALID);
+        assertThat(refused.err()).contains("of the 300 client entries").contains("--force");
+        assertThat(TopicProbe.endOffset(probe, topics.desired())).isEqualTo(desiredEnd);
+
+        Run forced = importDir(tmp, topics, true);
+        assertThat(forced.exit()).as(forced.err()).isZero();
+        assertThat(forced.out()).startsWith("generation 2 (");
     }
 
     @BeforeAll

@@ -110,4 +110,27 @@ class ConfigServiceIT {
                     .isEqualTo(DesiredRecords.digest(DesiredRecords.encode(replaced.state())));
         }
     }
+
+    /** A client-list.csv cut short between two starts: the service starts on the state it has and publishes nothing. */
+    @Test
+    void aTruncatedClientListAtStartIsRefusedAndTheServiceRunsOnWhatItHas(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("csv");
+        Files.createDirectories(dir);
+        io.videolb.model.DesiredState full = io.videolb.config.bench.StateGenerator.state(400, 0);
+        for (var e : io.videolb.config.http.CsvExport.files(full).entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
+        Topics topics = SharedBroker.uniqueTopics("truncated");
+        ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers()).withTopics(topics).withImportDir(dir);
+        try (ConfigService first = new ConfigService(config)) {
+            first.start();
+            assertThat(first.publisher().current().orElseThrow().state().clients()).hasSize(400);
+        }
+        String clients = Files.readString(dir.resolve("client-list.csv"));
+        Files.writeString(dir.resolve("client-list.csv"), clients.substring(0, clients.indexOf('\n', clients.length() / 4) + 1));
+        try (ConfigService second = new ConfigService(config)) {
+            second.start();
+            DesiredSnapshot kept = second.publisher().current().orElseThrow();
+            assertThat(kept.generation()).isEqualTo(1);
+            assertThat(kept.state().clients()).hasSize(400);
+        }
+    }
 }

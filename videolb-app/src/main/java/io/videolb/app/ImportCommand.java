@@ -38,6 +38,9 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer token file for --api. Default: $VIDEOLB_TOKEN, $VIDEOLB_TOKEN_FILE, or DATA-DIR/admin-token.")
     Path tokenFile;
 
+    @Option(names = "--force", description = "Publish even when the files would remove most client entries (more than half, 100 or more).")
+    boolean force;
+
     @Override
     public Integer call() {
         Map<String, String> env = System.getenv();
@@ -55,7 +58,7 @@ final class ImportCommand implements Callable<Integer> {
             a.tokenFile = tokenFile;
             a.dataDir = kafka.dataDir;
             CliVerbs v = a.verbs(env);
-            return v == null ? CliVerbs.USAGE : v.importDir(dir);
+            return v == null ? CliVerbs.USAGE : v.importDir(dir, force);
         }
         String bootstrap;
         try {
@@ -64,7 +67,7 @@ final class ImportCommand implements Callable<Integer> {
             Io.err.println("videolb import: " + e.getMessage());
             return 2;
         }
-        return ConfigCli.importDir(dir, bootstrap, kafka.topics(env), "cli:" + user(env), Io.out, Io.err);
+        return ConfigCli.importDir(dir, bootstrap, kafka.topics(env), "cli:" + user(env), force, Io.out, Io.err);
     }
 
     /**

@@ -82,9 +82,14 @@ public final class CliVerbs {
 
     /** {@code import DIR}: publishes the four CSV files of DIR as one generation. */
     public int importDir(Path dir) {
+        return importDir(dir, false);
+    }
+
+    /** As {@link #importDir(Path)}; {@code force}: also when the files would remove most client entries. */
+    public int importDir(Path dir, boolean force) {
         String body;
         try {
-            body = filesBody(dir);
+            body = filesBody(dir, force);
         } catch (IOException | IllegalArgumentException e) {
             err.println("videolb: " + e.getMessage());
             return REFUSED;
@@ -262,6 +267,10 @@ public final class CliVerbs {
     }
 
     private static String filesBody(Path dir) throws IOException {
+        return filesBody(dir, false);
+    }
+
+    private static String filesBody(Path dir, boolean force) throws IOException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + " is not a directory");
         ObjectNode files = Json.MAPPER.createObjectNode();
         long total = 0;
@@ -274,6 +283,7 @@ public final class CliVerbs {
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.set("files", files);
+        if (force) body.put("force", true);
         return body.toString();
     }
 }

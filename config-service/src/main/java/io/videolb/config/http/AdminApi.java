@@ -2,6 +2,7 @@ package io.videolb.config.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.videolb.config.publish.MassRemovalGuard;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.json.Json;
 import io.videolb.model.DesiredState;
@@ -396,6 +397,7 @@ public final class AdminApi implements AutoCloseable {
             if (before == null && !(change instanceof Change.ReplaceAll)) snapshot();
             DesiredState next = change.applyTo(before);
             List<Problem> problems = validate(change, next);
+            if (problems.isEmpty()) problems = guard(change, before, next);
             if (!problems.isEmpty()) throw ApiException.invalid(problems);
             ObjectNode o = Views.plan(g, before, next);
             o.put("summary", change.summary());
@@ -404,11 +406,19 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private Change importChange(JsonNode body) {
-        RequestParser.onlyFields(body, "", java.util.Set.of("files", "source"));
+        RequestParser.onlyFields(body, "", java.util.Set.of("files", "source", "force"));
+        JsonNode force = body.get("force");
+        if (force != null && !force.isBoolean()) throw ApiException.badField("force", "must be true or false");
         Map<String, String> files = RequestParser.files(body, importLimit);
         CsvFiles.Result r = csv.read(files);
         if (r instanceof CsvFiles.Invalid inv) throw ApiException.invalid(inv.problems());
-        return new Change.ReplaceAll(((CsvFiles.Parsed) r).state(), "request");
+        return new Change.ReplaceAll(((CsvFiles.Parsed) r).state(), "request", force != null && force.booleanValue());
+    }
+
+    /** An import that would remove most client entries is refused unless forced ({@link MassRemovalGuard}). */
+    private static List<Problem> guard(Change change, DesiredState before, DesiredState next) {
+        if (!(change instanceof Change.ReplaceAll all) || all.force()) return List.of();
+        return MassRemovalGuard.DEFAULT.refusal(before, next).map(why -> List.of(Problem.at(Origin.REQUEST, "force", why))).orElse(List.of());
     }
 
     /**
@@ -460,6 +470,7 @@ public final class AdminApi implements AutoCloseable {
             if (cur.isEmpty() && !(change instanceof Change.ReplaceAll)) snapshot();
             DesiredState next = change.applyTo(cur.map(DesiredSnapshot::state).orElse(null));
             List<Problem> problems = validate(change, next);
+            if (problems.isEmpty()) problems = guard(change, cur.map(DesiredSnapshot::state).orElse(null), next);
             if (!problems.isEmpty()) throw ApiException.invalid(problems);
             DesiredStore.Outcome out = store.publishIfGeneration(expected, next, "api:" + change.action(), who.name());
             if (out instanceof DesiredStore.Published p) {

@@ -80,8 +80,8 @@ public sealed interface Change {
         @Override public String summary() { return "params (vip " + params.vip() + ", network " + params.clientNetwork() + ")"; }
     }
 
-    /** A whole new state, from CSV files (import). */
-    record ReplaceAll(DesiredState state, String from) implements Change {
+    /** A whole new state, from CSV files (import); {@code force}: also when it removes most client entries. */
+    record ReplaceAll(DesiredState state, String from, boolean force) implements Change {
         @Override public DesiredState applyTo(DesiredState s) { return state; }
         @Override public String action() { return "import"; }
         @Override public String summary() { return "import of " + from + " (" + state.clients().size() + " clients, " + state.pools().size() + " pools)"; }
