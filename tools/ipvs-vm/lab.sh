@@ -16,7 +16,10 @@
 #                                      connections get a RST) and its connections
 #   lab.sh hang-server NAME|IP         stop accepting/answering (the kernel still
 #                                      completes handshakes: a hung process)
-#   lab.sh revive-server NAME|IP       back to normal after kill/hang
+#   lab.sh freeze-server NAME|IP       keep answering everything, but its live HLS
+#                                      playlist stops advancing (a frozen encoder
+#                                      behind a healthy HTTP 200)
+#   lab.sh revive-server NAME|IP       back to normal after kill/hang/freeze
 #   lab.sh link-down NAME|IP           the server's NIC down (a dead host)
 #   lab.sh link-up NAME|IP           (and puts its default route back)
 #   lab.sh add-client IP               one more client netns (203.0.113.0/24)
@@ -49,8 +52,10 @@
 # The responders (one python3 process for all servers; its sockets are opened
 # inside each server's netns) read what the client sends first:
 #   - RTMP C0 (0x03) + C1: answer S0+S1+S2 (a real RTMP handshake) then close;
-#   - "GET "/"HEAD": HTTP/1.0 200, body "NAME PORT CLIENT_IP\n" ("#EXTM3U" first
-#     for *.m3u8), header X-Served-By: NAME;
+#   - "GET "/"HEAD": HTTP/1.0 200, body "NAME PORT CLIENT_IP\n", header
+#     X-Served-By: NAME; for *.m3u8 a live HLS playlist instead (target duration
+#     2 s, media sequence = seconds since the epoch / 2, which stops advancing
+#     while the server is frozen);
 #   - anything else, or nothing within 2 s: the line "NAME PORT CLIENT_IP\n".
 #
 # MACs: director lan0 02:00:00:00:00:02, router rl 02:00:00:00:01:01, server
@@ -111,7 +116,7 @@ write_responder() {
     cat >"$LAB_DIR/responder.py" <<'PY'
 # One process, all real servers: each server's sockets are opened inside its
 # netns (setns on the main thread, then back). Control lines on a FIFO:
-# "kill NAME", "hang NAME", "revive NAME". State per server in STATE/NAME.
+# "kill NAME", "hang NAME", "freeze NAME", "revive NAME". State per server in STATE/NAME.
 import ctypes, os, selectors, socket, struct, sys, threading, time
 
 lab_dir, servers, clients = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
@@ -162,6 +167,12 @@ with InNs('router'):
 
 listeners = {}      # name -> [sockets]
 servers_state = {}
+frozen_seq = {}     # name -> the media sequence its playlist stopped at
+
+def playlist(name):
+    seq = frozen_seq.get(name, int(time.time()) // 2)
+    return ('#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:%d\n'
+            '#EXTINF:2.000,\n%s-%d.ts\n' % (seq, name, seq)).encode()
 
 def listen(name):
     socks = []
@@ -199,7 +210,7 @@ def handle(c, name, port, peer):
         line = ('%s %d %s\n' % (name, port, peer)).encode()
         try: first = c.recv(1, socket.MSG_PEEK)
         except socket.timeout: first = b''
-        if servers_state.get(name) != 'up':
+        if servers_state.get(name) not in ('up', 'frozen'):
             return
         if first == b'\x03':                       # RTMP: C0 + C1 -> S0 S1 S2
             c0c1 = recv_exact(c, 1537)
@@ -216,7 +227,7 @@ def handle(c, name, port, peer):
                 req += d
             parts = req.split(b' ', 2)
             path = parts[1] if len(parts) > 1 else b'/'
-            body = (b'#EXTM3U\n' if path.split(b'?')[0].endswith(b'.m3u8') else b'') + line
+            body = playlist(name) if path.split(b'?')[0].endswith(b'.m3u8') else line
             head = ('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n'
                     'X-Served-By: %s\r\nConnection: close\r\n\r\n' % (len(body), name)).encode()
             c.sendall(head if req.startswith(b'HEAD') else head + body)
@@ -256,7 +267,11 @@ def command(cmd, name):
     elif cmd == 'hang':
         unregister(name)
         set_state(name, 'hung')
+    elif cmd == 'freeze':
+        frozen_seq[name] = int(time.time()) // 2
+        set_state(name, 'frozen')
     elif cmd == 'revive':
+        frozen_seq.pop(name, None)
         if st == 'down': listen(name)
         elif st == 'hung':
             for s, p in listeners[name]: sel.register(s, selectors.EVENT_READ, (name, p))
@@ -510,12 +525,13 @@ case $sub in
     up) [ $# = 0 ] || die "usage: lab.sh up"; cmd_up ;;
     down) cmd_down ;;
     connect) [ $# -ge 2 ] && [ $# -le 4 ] || die "usage: lab.sh connect CLIENT_IP PORT [COUNT [DEST]]"; cmd_connect "$@" ;;
-    kill-server | hang-server | revive-server)
+    kill-server | hang-server | freeze-server | revive-server)
         [ $# = 1 ] || die "usage: lab.sh $sub NAME|IP"
         ns=$(server_ns "$1") || exit 2
         case $sub in
             kill-server) ctl kill "$ns" down ;;
             hang-server) ctl hang "$ns" hung ;;
+            freeze-server) ctl freeze "$ns" frozen ;;
             revive-server) ctl revive "$ns" up ;;
         esac ;;
     link-down | link-up)

@@ -103,12 +103,26 @@ class StandaloneVmIT {
         assertThat(failback).as("after the UP verdict and the agent's hold-down (5 s)").isGreaterThanOrEqualTo(up + 4_000L);
         assertThat(f.one("backup-removed")).isEqualTo("yes");
 
-        // 5. alerts: one incident mail, one resolution, in the standalone mail folder
-        List<String> mails = f.all("mail");
-        assertThat(mails).anyMatch(s -> s.contains("192.0.2.11")).anyMatch(s -> s.contains(", 0 open"));
-        assertThat(mails.size()).as("one mail per incident change, not per probe: " + mails).isBetween(2, 6);
+        // 5. a frozen encoder: rs12 answers RTMP and HTTP 200 but its playlist stops advancing -> stale -> rs22 in pool 20
+        long frozenDown = Long.parseLong(f.one("frozen-down-ms"));
+        assertThat(frozenDown).as("stale (1.5 x target duration 2 s) then fall 3 x interval 2 s").isBetween(3_000L, 30_000L);
+        assertThat(f.one("rs12-reason")).startsWith("stale: media sequence ");
+        long frozenFailover = Long.parseLong(f.one("frozen-failover"));
+        assertThat(frozenFailover).isGreaterThanOrEqualTo(frozenDown).isLessThan(60_000L);
+        assertThat(f.all("ipvs3")).contains("-a -f 20 -r 192.0.2.22:0 -g -w 1", "-a -f 20 -r 192.0.2.13:0 -g -w 1")
+                .noneMatch(l -> l.contains("192.0.2.12:0"));
+        assertThat(f.one("frozen-conn")).matches("rs(13|22) 1935 203\\.0\\.113\\.23");
+        assertThat(f.one("frozen-conn-tries")).isEqualTo("tries 1 failed 0 other 0");
+        assertThat(f.one("frozen-failback")).as("rs12 back, rs22 drained and deleted").matches("\\d+");
 
-        // 6. stop: exit 0, and the kernel keeps serving without the control plane; restart keeps the API's change
+        // 6. alerts: each incident mailed once and resolved once, in the standalone mail folder; the stale reason in a body
+        List<String> mails = f.all("mail");
+        assertThat(mails).anyMatch(s -> s.contains("192.0.2.11")).anyMatch(s -> s.contains("192.0.2.12"))
+                .filteredOn(s -> s.contains(", 0 open")).hasSize(2);
+        assertThat(mails.size()).as("one mail per incident change, not per probe: " + mails).isBetween(4, 8);
+        assertThat(f.all("mail-stale")).isNotEmpty();
+
+        // 7. stop: exit 0, and the kernel keeps serving without the control plane; restart keeps the API's change
         assertThat(f.one("stop-1")).startsWith("0 ");
         assertThat(f.all("after-stop")).containsExactly("203.0.113.21 1935 rs11 1935 203.0.113.21", "203.0.113.22 1935 rs14 1935 203.0.113.22");
         assertThat(f.one("client22-after-restart")).as("the move made through the API survives the restart with --config examples/")
@@ -121,9 +135,10 @@ class StandaloneVmIT {
         long rssKb = Long.parseLong(f.one("rss-kb"));
         System.out.printf("StandaloneVmIT figures (TCG VM, 1 vCPU): ready %s ms, all UP %s ms, applied %s ms; failover kill->backup %d ms"
                         + " (DOWN verdict at %d ms, IPVS apply at %d ms, %s); client move PUT->traffic %d / %d / %d ms;"
-                        + " failback revive->primary %d ms (UP verdict at %d ms); RSS %d MB (peak %d MB); restart ready %s ms; VM run %d s%n",
+                        + " failback revive->primary %d ms (UP verdict at %d ms); frozen playlist -> backup in IPVS %d ms (stale DOWN at %d ms);"
+                        + " RSS %d MB (peak %d MB); restart ready %s ms; VM run %d s%n",
                 timing(f, "ready-ms"), timing(f, "all-up-ms"), timing(f, "applied-ms"), failover, down, apply, f.one("failover-tries"),
-                moveMs[0], moveMs[1], moveMs[2], failback, up, rssKb / 1024, Long.parseLong(f.one("hwm-kb")) / 1024, timing(f, "ready2-ms"),
+                moveMs[0], moveMs[1], moveMs[2], failback, up, frozenFailover, frozenDown, rssKb / 1024, Long.parseLong(f.one("hwm-kb")) / 1024, timing(f, "ready2-ms"),
                 r.elapsed().toSeconds());
     }
 

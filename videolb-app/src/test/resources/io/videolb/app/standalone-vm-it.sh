@@ -6,7 +6,8 @@
 # cluster (servers 192.0.2.11-24 in namespaces, clients 203.0.113.x behind a router). Nothing is
 # scripted around the services: health-service probes the lab's servers (RTMP handshake), the agent
 # applies to the real IPVS/ipset/iptables, alerts go to the mail folder. The scenario kills a server,
-# moves a client through the admin API, revives the server, stops the JVM and starts it again.
+# moves a client through the admin API, revives the server, freezes another one's HLS playlist (a frozen
+# encoder behind HTTP 200), stops the JVM and starts it again.
 #
 # RUN_DIR (shared read-write) holds java.txt, jar.txt, config.txt (written by the test). Prints
 # "@key value" facts; StandaloneVmIT asserts on them. Exit 3 when the setup failed.
@@ -39,6 +40,8 @@ mkdir -p /tmp/vlb/state /tmp/vlb/etc/iptables
 export VIDEOLB_STATE_DIR=/tmp/vlb/state VIDEOLB_IPVS_RULES=/tmp/vlb/etc/ipvsadm.rules \
     VIDEOLB_IPTABLES_RULES=/tmp/vlb/etc/iptables/rules.v4 VIDEOLB_IPSET_RULES=/tmp/vlb/etc/iptables/ipsets \
     VIDEOLB_HOLD_DOWN_S=${VIDEOLB_HOLD_DOWN_S:-5} VIDEOLB_DRAIN_TIMEOUT_S=${VIDEOLB_DRAIN_TIMEOUT_S:-60}
+# probe what viewers need: RTMP handshake + a live HLS playlist that advances (lab.sh serves one)
+export VIDEOLB_HEALTH_LEVEL=HLS
 
 # ---------------------------------------------------------------- the admin API, with builtins only
 TOKEN=
@@ -253,21 +256,49 @@ status_now
 fact rs11-after-revive "$(server_health 192.0.2.11)"
 until_ipvs "192.0.2.21:0" 0 60 && fact backup-removed yes || fact backup-removed no
 
-# ---------------------------------------------------------------- 5. alerts: the incident's mails in the folder
+# ---------------------------------------------------------------- 5. a frozen encoder: HTTP 200, playlist stuck
+# rs12 (pool 20) keeps completing RTMP handshakes and answering HTTP 200, but its live playlist's media
+# sequence stops: at the HLS level health-service calls it stale, the agent puts its backup rs22 in
+FREEZE_US=$(now_us)
+lab freeze-server rs12 >/dev/null || setup_fail "freeze-server"
+if until_ipvs "-a -f 20 -r 192.0.2.22:0 -g -w 1" 1 60 && until_ipvs "-a -f 20 -r 192.0.2.12:0" 0 10; then
+    fact frozen-failover "$(since_ms "$FREEZE_US")"
+else
+    fact frozen-failover none
+fi
+fact frozen-down-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.12 is DOWN" "$FREEZE_US")"
+status_now
+[[ $STATUS_JSON =~ \"server\":\"192\.0\.2\.12\"[^}]*\"reason\":\"([^\"]*)\" ]] && fact rs12-reason "${BASH_REMATCH[1]}"
+while IFS= read -r l; do fact ipvs3 "$l"; done < <(ipvsadm -Sn)
+# a viewer of pool 20 (HTTP GET: the connection ends with a FIN, so it never holds up the backup's drain)
+mapfile -t W < <(watch_until 203.0.113.23 1935 'rs(13|22)' 15)
+fact frozen-conn "${W[0]#* }"
+fact frozen-conn-tries "${W[1]:-none}"
+REVIVE2_US=$(now_us)
+lab revive-server rs12 >/dev/null || setup_fail "revive-server rs12"
+if until_ipvs "-a -f 20 -r 192.0.2.12:0 -g -w 1" 1 120 && until_ipvs "192.0.2.22:0" 0 90; then
+    fact frozen-failback "$(since_ms "$REVIVE2_US")"
+else
+    fact frozen-failback none
+fi
+
+# ---------------------------------------------------------------- 6. alerts: the incidents' mails in the folder
 mail_end=$(($(now_ms) + 90000))
 while (($(now_ms) < mail_end)); do
     n=0
-    # the incident's resolution: a mail whose subject says nothing is open any more
-    for m in "$DATA"/alert-mail/*.eml; do [ -f "$m" ] && grep -q -i '^Subject:.*, 0 open' "$m" && n=1; done
-    ((n)) && break
+    # both incidents resolved: two mails whose subjects say nothing is open any more
+    for m in "$DATA"/alert-mail/*.eml; do [ -f "$m" ] && grep -q -i '^Subject:.*, 0 open' "$m" && n=$((n + 1)); done
+    ((n >= 2)) && break
     nap 1
 done
 for m in "$DATA"/alert-mail/*.eml; do
     [ -f "$m" ] || continue
     fact mail "$(grep -m1 -i '^Subject:' "$m" | tr -d '\r')"
+    # the body is base64 (MimeText: no body line can ever pass for a header)
+    tr -d '\r' <"$m" | sed '1,/^$/d' | base64 -d -i 2>/dev/null | grep -q 'stale: media sequence' && fact mail-stale "${m##*/}"
 done
 
-# ---------------------------------------------------------------- 6. memory, stop, the kernel keeps serving, restart
+# ---------------------------------------------------------------- 7. memory, stop, the kernel keeps serving, restart
 fact rss-kb "$(awk '/^VmRSS/{print $2}' "/proc/$VLB_PID/status")"
 fact hwm-kb "$(awk '/^VmHWM/{print $2}' "/proc/$VLB_PID/status")"
 stop_standalone 1
