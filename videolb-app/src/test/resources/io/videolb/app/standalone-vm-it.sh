@@ -132,6 +132,14 @@ until_ipvs() { # TEXT PRESENT(1|0) LIMIT_S
     done
     return 1
 }
+# swapped PRESENT ABSENT LIMIT_S: until ipvsadm -Sn has a line with PRESENT and then none with ABSENT
+swapped() { until_ipvs "$1" 1 "$3" && until_ipvs "$2" 0 "$3"; }
+# fact_when KEY REF_US COMMAND...: "@KEY MS" (ms since REF_US) once COMMAND succeeded, else "@KEY none"
+fact_when() {
+    local key=$1 ref=$2
+    shift 2
+    if "$@"; then fact "$key" "$(since_ms "$ref")"; else fact "$key" none; fi
+}
 conn() { # KEY CLIENT PORT [COUNT]
     local key=$1 c=$2 p=$3 n=${4:-1} l
     while read -r l; do fact "$key" "$c" "$p" "$l"; done < <(lab connect "$c" "$p" "$n")
@@ -261,11 +269,7 @@ until_ipvs "192.0.2.21:0" 0 60 && fact backup-removed yes || fact backup-removed
 # sequence stops: at the HLS level health-service calls it stale, the agent puts its backup rs22 in
 FREEZE_US=$(now_us)
 lab freeze-server rs12 >/dev/null || setup_fail "freeze-server"
-if until_ipvs "-a -f 20 -r 192.0.2.22:0 -g -w 1" 1 60 && until_ipvs "-a -f 20 -r 192.0.2.12:0" 0 10; then
-    fact frozen-failover "$(since_ms "$FREEZE_US")"
-else
-    fact frozen-failover none
-fi
+fact_when frozen-failover "$FREEZE_US" swapped "-a -f 20 -r 192.0.2.22:0 -g -w 1" "-a -f 20 -r 192.0.2.12:0" 60
 fact frozen-down-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.12 is DOWN" "$FREEZE_US")"
 status_now
 [[ $STATUS_JSON =~ \"server\":\"192\.0\.2\.12\"[^}]*\"reason\":\"([^\"]*)\" ]] && fact rs12-reason "${BASH_REMATCH[1]}"
@@ -276,11 +280,7 @@ fact frozen-conn "${W[0]#* }"
 fact frozen-conn-tries "${W[1]:-none}"
 REVIVE2_US=$(now_us)
 lab revive-server rs12 >/dev/null || setup_fail "revive-server rs12"
-if until_ipvs "-a -f 20 -r 192.0.2.12:0 -g -w 1" 1 120 && until_ipvs "192.0.2.22:0" 0 90; then
-    fact frozen-failback "$(since_ms "$REVIVE2_US")"
-else
-    fact frozen-failback none
-fi
+fact_when frozen-failback "$REVIVE2_US" swapped "-a -f 20 -r 192.0.2.12:0 -g -w 1" "192.0.2.22:0" 120
 
 # ---------------------------------------------------------------- 6. alerts: the incidents' mails in the folder
 mail_end=$(($(now_ms) + 90000))
