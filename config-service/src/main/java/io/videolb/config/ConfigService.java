@@ -207,17 +207,17 @@ public final class ConfigService implements AutoCloseable {
             }
             return;
         }
-        if (current.isPresent() && current.get().marker().importedDigest() != null
-                && !current.get().marker().lastImportHad(current.get().marker().digest())) {
-            LOG.warn("import of {}: the files changed since their last import, and generation {} holds changes made through the API since"
-                    + " that import: the files replace them", dir, current.get().generation());
-        }
         Optional<String> refused = MassRemovalGuard.DEFAULT.refusal(current.map(DesiredSnapshot::state).orElse(null), valid.state());
         if (refused.isPresent()) {
             // the service still starts, on the state it has: the directors keep serving it
             LOG.error("import of {} at start refused: {}; generation {} stays in force (to apply the files: videolb import {} --force)",
                     dir, refused.get(), current.get().generation(), dir);
             return;
+        }
+        if (current.isPresent() && current.get().marker().importedDigest() != null
+                && !current.get().marker().lastImportHad(current.get().marker().digest())) {
+            LOG.warn("import of {}: the files changed since their last import, and generation {} holds changes made through the API since"
+                    + " that import: the files replace them", dir, current.get().generation());
         }
         PublishResult result = publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir, "config-service");
         LOG.info("import of {}: {}", dir, ConfigCli.describe(result));
