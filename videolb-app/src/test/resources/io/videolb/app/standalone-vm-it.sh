@@ -13,12 +13,9 @@
 # "@key value" facts; StandaloneVmIT asserts on them. Exit 3 when the setup failed.
 set -uo pipefail
 RUN=$1
-lab() { bash "$IPVS_VM_TOOLS/lab.sh" "$@"; }
-fact() { echo "@$*"; }
-now_us() { echo "${EPOCHREALTIME/./}"; }
+. "$IPVS_VM_TOOLS/scenario-lib.sh" # lab, fact, now_us, since_ms, nap, conn, until_ipvs
 now_ms() { echo $(($(now_us) / 1000)); }
 T0=$(now_us)
-since_ms() { echo $((($(now_us) - $1) / 1000)); }
 VLB_PID=
 setup_fail() {
     echo "setup failed: $*" >&2
@@ -27,8 +24,6 @@ setup_fail() {
     lab down >/dev/null 2>&1
     exit 3
 }
-mkfifo /tmp/nap && exec 5<>/tmp/nap
-nap() { read -r -t "$1" -u 5 _ || :; } # sleep without a process start (each costs 0.1-1 s here)
 
 JAVA=$(<"$RUN/java.txt")
 JAR=$(<"$RUN/jar.txt")
@@ -123,15 +118,6 @@ until_up() {
     echo "only $c servers UP after $2 s: $STATUS_JSON" >&2
     return 1
 }
-until_ipvs() { # TEXT PRESENT(1|0) LIMIT_S
-    local end=$(($(now_us) + $3 * 1000000)) s
-    while (($(now_us) < end)); do
-        s=$(ipvsadm -Sn)
-        if [ "$2" = 1 ]; then [[ $s == *"$1"* ]] && return 0; else [[ $s != *"$1"* ]] && return 0; fi
-        nap 0.3
-    done
-    return 1
-}
 # swapped PRESENT ABSENT LIMIT_S: until ipvsadm -Sn has a line with PRESENT and then none with ABSENT
 swapped() { until_ipvs "$1" 1 "$3" && until_ipvs "$2" 0 "$3"; }
 # fact_when KEY REF_US COMMAND...: "@KEY MS" (ms since REF_US) once COMMAND succeeded, else "@KEY none"
@@ -140,16 +126,12 @@ fact_when() {
     shift 2
     if "$@"; then fact "$key" "$(since_ms "$ref")"; else fact "$key" none; fi
 }
-conn() { # KEY CLIENT PORT [COUNT]
-    local key=$1 c=$2 p=$3 n=${4:-1} l
-    while read -r l; do fact "$key" "$c" "$p" "$l"; done < <(lab connect "$c" "$p" "$n")
-}
 # watch_until CLIENT PORT SERVER_REGEX LIMIT_S: one bash in the client's netns connects to the VIP every
 # 100 ms (connect fails after ~3 s on a silent server: tcp_syn_retries=1) until a server matching
 # SERVER_REGEX answers. Prints "EPOCH_US ANSWER" (when that answer came) and "tries N failed F other O".
 watch_until() {
     ip netns exec "cl${1##*.}" timeout $(($4 + 10)) bash -c '
-        exec 2>/dev/null 7<>/tmp/nap
+        exec 2>/dev/null 7<>"$5"
         t0=${EPOCHREALTIME/./}; end=$((t0 + $4 * 1000000)); tries=0; failed=0; other=0
         while (( ${EPOCHREALTIME/./} < end )); do
             tries=$((tries + 1)); ans=
@@ -168,7 +150,7 @@ watch_until() {
             if [ -z "$ans" ]; then failed=$((failed + 1)); else other=$((other + 1)); fi
             read -r -t 0.1 -u 7 _ || :
         done
-        echo "timeout"; echo "tries $tries failed $failed other $other"; exit 1' watch "$1" "$2" "$3" "$4"
+        echo "timeout"; echo "tries $tries failed $failed other $other"; exit 1' watch "$1" "$2" "$3" "$4" "$NAP_FIFO"
 }
 
 # after_ms REF_US "EPOCH_US ANSWER" -> "MS ANSWER" (MS since REF_US), or "none"

@@ -8,15 +8,11 @@
 # Exits non-zero only when the setup itself failed (facts tell the rest).
 set -uo pipefail
 RUN=$1
-lab() { bash "$IPVS_VM_TOOLS/lab.sh" "$@"; }
-fact() { echo "@$*"; }
-now_us() { echo "${EPOCHREALTIME/./}"; }
+. "$IPVS_VM_TOOLS/scenario-lib.sh" # lab, fact, now_us, since_ms, nap, conn, until_ipvs
 t0=$(now_us)
 ms() { echo $((($(now_us) - t0) / 1000)); }
 setup_fail() { echo "setup failed: $*" >&2; [ -n "${AGENT_PID:-}" ] && kill -9 "$AGENT_PID" 2>/dev/null; lab down >/dev/null 2>&1; exit 3; }
 mkdir -p "$RUN/cue" "$RUN/ack" /tmp/videolb/state /tmp/videolb/etc/iptables
-mkfifo /tmp/videolb/nap && exec 5<>/tmp/videolb/nap
-nap() { read -r -t "$1" -u 5 _ || :; } # sleep without a process start (each costs 0.1-1 s here)
 # shellcheck disable=SC1091
 . "$RUN/agent.env"
 CP=$(<"$RUN/classpath.txt")
@@ -114,25 +110,11 @@ set_facts() { # KEY: member digest (sorted "NET MARK"), count, set names
     fact "$1-sets" $(ipset list -n | LC_ALL=C sort)
     fact "$1-rules" "$(iptables -t mangle -S VIDEOLB-STEER | grep -c '^-A')" "$(iptables -t mangle -S PREROUTING | grep -c 'VIDEOLB-STEER')"
 }
-conn() { # KEY CLIENT PORT [COUNT]
-    local key=$1 c=$2 p=$3 n=${4:-1} l
-    while read -r l; do fact "$key" "$c" "$p" "$l"; done < <(lab connect "$c" "$p" "$n")
-}
 # conns_of FWMARK IP: "ACTIVE INACTIVE" of that real server from ipvsadm -Ln ("- -" when absent)
 conns_of() {
     local r
     r=$(ipvsadm -Ln | awk -v m="$1" -v ip="$2:0" '$1=="FWM"{cur=$2} $1=="->" && cur==m && $2==ip {print $5, $6}')
     echo "${r:-- -}"
-}
-# until_ipvs TEXT PRESENT(1|0) LIMIT_S: polls ipvsadm -Sn for a line
-until_ipvs() {
-    local end=$(($(now_us) + $3 * 1000000)) s
-    while (($(now_us) < end)); do
-        s=$(ipvsadm -Sn)
-        if [ "$2" = 1 ]; then [[ $s == *"$1"* ]] && return 0; else [[ $s != *"$1"* ]] && return 0; fi
-        nap 0.2
-    done
-    return 1
 }
 
 fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"

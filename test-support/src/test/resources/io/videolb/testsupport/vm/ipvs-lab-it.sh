@@ -8,17 +8,11 @@
 # non-zero only when the setup itself failed.
 set -uo pipefail
 RUN=$1
-lab() { bash "$IPVS_VM_TOOLS/lab.sh" "$@"; } # bash: no need for the exec bit
+. "$IPVS_VM_TOOLS/scenario-lib.sh" # lab, fact, now_us, since_ms, nap, conn, until_ipvs
 VIP=198.51.100.10
 t0=${EPOCHREALTIME/./}
 ms() { echo $(((${EPOCHREALTIME/./} - t0) / 1000)); }
-fact() { echo "@$*"; }
 setup_fail() { echo "setup failed: $*" >&2; lab down >/dev/null 2>&1; exit 3; }
-# conn KEY CLIENT PORT [COUNT [DEST]]: one fact per connection
-conn() {
-    local key=$1 c=$2 p=$3 n=${4:-1} d=${5:-$VIP} l
-    while read -r l; do fact "$key" "$c" "$p" "$l"; done < <(lab connect "$c" "$p" "$n" "$d")
-}
 
 fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"
 lab up || setup_fail "lab.sh up"
