@@ -214,8 +214,7 @@ public final class ConfigService implements AutoCloseable {
                     dir, refused.get(), current.get().generation(), dir);
             return;
         }
-        if (current.isPresent() && current.get().marker().importedDigest() != null
-                && !current.get().marker().lastImportHad(current.get().marker().digest())) {
+        if (current.isPresent() && current.get().marker().changedSinceLastImport()) {
             LOG.warn("import of {}: the files changed since their last import, and generation {} holds changes made through the API since"
                     + " that import: the files replace them", dir, current.get().generation());
         }

@@ -41,4 +41,9 @@ public record GenerationMarker(long generation, String digest, int entities, int
     public boolean lastImportHad(String digest) {
         return importedDigest != null && importedDigest.equals(digest);
     }
+
+    /** Whether this generation holds changes made since the last file import (through the API). */
+    public boolean changedSinceLastImport() {
+        return importedDigest != null && !importedDigest.equals(digest);
+    }
 }

@@ -33,7 +33,7 @@ public final class TopicProbe {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seek(tp, from);
-            long end = stableEnd(settings, topic);
+            long end = endOffset(settings, topic);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (c.position(tp) < end) {
                 if (System.nanoTime() > deadline) throw new AssertionError("could not read " + topic + " to " + end);
@@ -45,10 +45,6 @@ public final class TopicProbe {
 
     /** The end of partition 0 once no transaction is still closing (kafka-support's {@link TopicEnds}). */
     public static long endOffset(KafkaSettings settings, String topic) {
-        return stableEnd(settings, topic);
-    }
-
-    static long stableEnd(KafkaSettings settings, String topic) {
         try {
             return TopicEnds.awaitStable(settings, topic, Duration.ofSeconds(30));
         } catch (java.util.concurrent.TimeoutException e) {

@@ -6,6 +6,7 @@ import io.videolb.agent.observed.PersistenceReport;
 import io.videolb.agent.observed.PersistenceTemplate;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
+import io.videolb.model.Ipv4Network;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -37,6 +38,7 @@ final class PersistenceEndpoint implements Handler<RoutingContext> {
     static final int MAX_CONCURRENT_READS = 2;
     /** /proc/net/ip_vs lists services, not connections: 1 MiB is far beyond any real table of ours. */
     static final int MAX_SERVICES_BYTES = 1 << 20;
+    private static final Ipv4Network LOOPBACK = Ipv4Network.parse("127.0.0.0/8");
 
     private final Vertx vertx;
     private final Path procRoot;
@@ -91,7 +93,7 @@ final class PersistenceEndpoint implements Handler<RoutingContext> {
         if (host == null) return false;
         if (host.equals("::1") || host.equals("0:0:0:0:0:0:0:1")) return true;
         try {
-            return Ipv4Address.parse(host).toString().startsWith("127.");
+            return LOOPBACK.contains(Ipv4Address.parse(host));
         } catch (IllegalArgumentException e) {
             return false;
         }
