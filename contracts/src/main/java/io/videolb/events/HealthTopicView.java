@@ -1,0 +1,126 @@
+package io.videolb.events;
+
+import io.videolb.model.Ipv4Address;
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * The one fold of the health topic that every reader applies (the agent's health book, the admin
+ * API's cluster view, alert-service's facts, health-service's topic member). Per key the record
+ * with the highest sequence wins: a verdict or checker report whose sequence is not higher than
+ * the one kept (a duplicate, a redelivery, reordering, a slow former owner) changes nothing. A
+ * tombstone removes its key whatever sequence was kept (after it the key starts afresh, as it
+ * does for a reader that starts after compaction dropped the old record). {@link HealthRecord.Unreadable}
+ * records change nothing and are counted. Verdicts are kept in address order, checkers in id order.
+ * Pure; not thread-safe (one reader thread feeds it; {@link #snapshot()} is an immutable copy).
+ */
+public final class HealthTopicView {
+    /** What applying one record did. */
+    public enum Effect {
+        /** The view changed: a newer verdict or report was kept, or a known key was removed. */
+        CHANGED,
+        /** Nothing changed: a lower or equal sequence, or a tombstone for a key not held. */
+        UNCHANGED,
+        /** The record could not be decoded ({@link HealthRecord.Unreadable}); it was counted and skipped. */
+        UNREADABLE
+    }
+
+    /** A record as decoded and what it did to a reader's view; {@code changed} is what that reader calls a change. */
+    public record Applied(HealthRecord record, boolean changed) {
+        /** The decoding problem, or null when the record was readable. */
+        public HealthRecord.Unreadable unreadable() {
+            return record instanceof HealthRecord.Unreadable u ? u : null;
+        }
+    }
+
+    /** What a view holds at one moment: comparable with equals, immutable. */
+    public record Snapshot(SortedMap<Ipv4Address, HealthVerdict> verdicts, SortedMap<String, CheckerStatus> checkers) {
+        public static final Snapshot EMPTY = new Snapshot(new TreeMap<>(), new TreeMap<>());
+
+        public Snapshot {
+            verdicts = Collections.unmodifiableSortedMap(new TreeMap<>(verdicts));
+            checkers = Collections.unmodifiableSortedMap(new TreeMap<>(checkers));
+        }
+
+        /** From maps keyed by text (the admin API's view: address text, checker id). */
+        public static Snapshot ofText(Map<String, HealthVerdict> verdicts, Map<String, CheckerStatus> checkers) {
+            TreeMap<Ipv4Address, HealthVerdict> v = new TreeMap<>();
+            verdicts.forEach((k, verdict) -> v.put(Ipv4Address.parse(k), verdict));
+            return new Snapshot(v, new TreeMap<>(checkers));
+        }
+    }
+
+    private final TreeMap<Ipv4Address, HealthVerdict> verdicts = new TreeMap<>();
+    private final TreeMap<String, CheckerStatus> checkers = new TreeMap<>();
+    private long unreadable;
+
+    /** Decodes ({@link HealthRecord#decode}) and applies one record; {@code changed} means this view changed. */
+    public Applied apply(String key, String value) {
+        HealthRecord r = HealthRecord.decode(key, value);
+        return new Applied(r, apply(r) == Effect.CHANGED);
+    }
+
+    public Effect apply(HealthRecord record) {
+        if (record instanceof HealthRecord.ServerVerdict sv) {
+            HealthVerdict v = sv.verdict();
+            if (!v.isNewerThan(verdicts.get(v.server()))) return Effect.UNCHANGED;
+            verdicts.put(v.server(), v);
+            return Effect.CHANGED;
+        }
+        if (record instanceof HealthRecord.CheckerReport cr) {
+            CheckerStatus s = cr.status();
+            CheckerStatus prev = checkers.get(s.checkerId());
+            if (prev != null && s.sequence() <= prev.sequence()) return Effect.UNCHANGED;
+            checkers.put(s.checkerId(), s);
+            return Effect.CHANGED;
+        }
+        if (record instanceof HealthRecord.VerdictTombstone t) {
+            return verdicts.remove(t.server()) != null ? Effect.CHANGED : Effect.UNCHANGED;
+        }
+        if (record instanceof HealthRecord.CheckerTombstone t) {
+            return checkers.remove(t.checkerId()) != null ? Effect.CHANGED : Effect.UNCHANGED;
+        }
+        unreadable++;
+        return Effect.UNREADABLE;
+    }
+
+    /** The server's verdict, or null when none is known. */
+    public HealthVerdict verdict(Ipv4Address server) {
+        return verdicts.get(server);
+    }
+
+    /** A read-only live view in address order (for iteration on the owning thread). */
+    public SortedMap<Ipv4Address, HealthVerdict> verdicts() {
+        return Collections.unmodifiableSortedMap(verdicts);
+    }
+
+    /** A read-only live view in checker id order (for iteration on the owning thread). */
+    public SortedMap<String, CheckerStatus> checkers() {
+        return Collections.unmodifiableSortedMap(checkers);
+    }
+
+    /** Whether any checker's latest report says it is degraded (its DOWN verdicts are suspect). */
+    public boolean anyCheckerDegraded() {
+        for (CheckerStatus c : checkers.values()) if (c.degraded()) return true;
+        return false;
+    }
+
+    /** Forgets every verdict and checker whose topic key matches (e.g. the keys of a partition given up). */
+    public void removeKeysIf(Predicate<String> topicKey) {
+        verdicts.keySet().removeIf(a -> topicKey.test(a.toString()));
+        checkers.keySet().removeIf(id -> topicKey.test(CheckerStatus.KEY_PREFIX + id));
+    }
+
+    /** How many records could not be decoded since this view was created. */
+    public long unreadableCount() {
+        return unreadable;
+    }
+
+    /** An immutable copy. */
+    public Snapshot snapshot() {
+        return new Snapshot(verdicts, checkers);
+    }
+}
