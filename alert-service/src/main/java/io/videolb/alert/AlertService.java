@@ -14,16 +14,14 @@ import io.videolb.alert.mail.MailSender;
 import io.videolb.alert.mail.OutboxMail;
 import io.videolb.alert.mail.SmtpMailSender;
 import io.videolb.events.AgentStatus;
-import io.videolb.events.CheckerStatus;
 import io.videolb.events.DesiredStateFolder;
-import io.videolb.events.HealthVerdict;
+import io.videolb.events.HealthRecord;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.StateTopicReader.StateRecord;
 import io.videolb.kafka.TopicAdmin;
-import io.videolb.model.Ipv4Address;
 import io.videolb.model.MailAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -163,8 +161,7 @@ public final class AlertService implements AutoCloseable {
                 try {
                     apply(folder, r);
                 } catch (RuntimeException e) {
-                    counters.inputRejected.incrementAndGet();
-                    LOG.warn("ignored record {}@{} key {}: {}", r.topic(), r.offset(), oneLine(r.key()), oneLine(e.getMessage()));
+                    rejected(r, e.getMessage());
                 }
             }
 
@@ -188,6 +185,11 @@ public final class AlertService implements AutoCloseable {
         };
         return StateTopicReader.start(kafka.withClientId("alert-engine-" + config.instanceId()),
                 List.of(t.desired(), t.health(), t.agentStatus()), listener, Duration.ofSeconds(30), Duration.ofMillis(100));
+    }
+
+    private void rejected(StateRecord r, String problem) {
+        counters.inputRejected.incrementAndGet();
+        LOG.warn("ignored record {}@{} key {}: {}", r.topic(), r.offset(), oneLine(r.key()), oneLine(problem));
     }
 
     /** One decision step; a fencing error (IllegalStateException) stops the engine, other store errors are retried. */
@@ -250,16 +252,8 @@ public final class AlertService implements AutoCloseable {
                 throw new IllegalArgumentException("desired generation not usable: " + e.getMessage(), e);
             }
         } else if (r.topic().equals(t.health())) {
-            if (key.startsWith(CheckerStatus.KEY_PREFIX)) {
-                if (r.value() == null) facts.removeChecker(key.substring(CheckerStatus.KEY_PREFIX.length()));
-                else facts.checker(Json.read(r.value(), CheckerStatus.class));
-            } else if (r.value() == null) {
-                facts.removeVerdict(Ipv4Address.parse(key));
-            } else {
-                HealthVerdict v = Json.read(r.value(), HealthVerdict.class);
-                if (!v.server().toString().equals(key)) throw new IllegalArgumentException("verdict for " + v.server() + " under another key");
-                facts.verdict(v);
-            }
+            HealthRecord.Unreadable u = facts.health(key, r.value()).unreadable();
+            if (u != null) rejected(r, u.problem());
         } else if (r.topic().equals(t.agentStatus())) {
             facts.agent(key, r.value() == null ? null : Json.read(r.value(), AgentStatus.class));
         }

@@ -19,15 +19,14 @@ import io.videolb.agent.plan.Planner;
 import io.videolb.agent.render.Renderer;
 import io.videolb.agent.render.Step;
 import io.videolb.events.AgentStatus;
-import io.videolb.events.CheckerStatus;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.DesiredStateFolder;
-import io.videolb.events.HealthVerdict;
+import io.videolb.events.HealthRecord;
+import io.videolb.events.HealthTopicView;
 import io.videolb.json.Json;
 import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
-import io.videolb.model.Ipv4Address;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -183,17 +182,17 @@ public final class IpvsAgent implements AutoCloseable {
     }
 
     private void onHealth(String key, String value) {
-        boolean changed;
+        HealthTopicView.Applied applied;
         synchronized (lock) {
-            if (key.startsWith(CheckerStatus.KEY_PREFIX)) {
-                changed = value != null && health.accept(Json.read(value, CheckerStatus.class));
-            } else if (value == null) {
-                changed = health.forget(Ipv4Address.parse(key));
-            } else {
-                changed = health.accept(Json.read(value, HealthVerdict.class));
-            }
+            applied = health.apply(key, value);
         }
-        if (changed && healthRead) loop.markDirty();
+        reportUnreadable(applied);
+        if (applied.changed() && healthRead) loop.markDirty();
+    }
+
+    private static void reportUnreadable(HealthTopicView.Applied applied) {
+        HealthRecord.Unreadable u = applied.unreadable();
+        if (u != null) LOG.warn("health record {} skipped: {}", u.key(), u.problem());
     }
 
     private Optional<RunResult> runIfReady() {
@@ -279,9 +278,7 @@ public final class IpvsAgent implements AutoCloseable {
         DesiredStateFolder folder = new DesiredStateFolder();
         HealthBook health = new HealthBook();
         KafkaSettings kafka = KafkaSettings.of(config.bootstrap(), "videolb-plan-" + config.director());
-        BiConsumer<String, String> onHealth = (k, v) -> {
-            if (v != null && !k.startsWith(CheckerStatus.KEY_PREFIX)) health.accept(Json.read(v, HealthVerdict.class));
-        };
+        BiConsumer<String, String> onHealth = (k, v) -> reportUnreadable(health.apply(k, v));
         try (StateTopicReader d = StateTopicReader.start(kafka, List.of(config.topics().desired()), Records.listener(folder::apply, () -> {}, e -> {}), wait);
              StateTopicReader h = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(onHealth, () -> {}, e -> {}), wait)) {
             long deadline = System.nanoTime() + wait.toNanos();

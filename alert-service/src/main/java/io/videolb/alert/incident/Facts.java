@@ -3,8 +3,9 @@ package io.videolb.alert.incident;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.DesiredSnapshot;
+import io.videolb.events.HealthRecord;
+import io.videolb.events.HealthTopicView;
 import io.videolb.events.HealthVerdict;
-import io.videolb.events.LatestVerdicts;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.MailAddress;
@@ -16,34 +17,39 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The latest known state of the world as the alert service sees it: one verdict per server
- * (stale sequences dropped: {@link LatestVerdicts}), each checker's status, each director's agent status and the last
- * complete desired generation. Pure and single-threaded: the input reader feeds it.
+ * The latest known state of the world as the alert service sees it: one verdict per server and
+ * each checker's status (the health topic folded by {@link HealthTopicView}), each director's agent
+ * status and the last complete desired generation. Pure and single-threaded: the input reader feeds it.
  */
 public final class Facts {
-    private final LatestVerdicts verdicts = new LatestVerdicts();
-    private final TreeMap<String, CheckerStatus> checkers = new TreeMap<>();
+    private final HealthTopicView health = new HealthTopicView();
     private final TreeMap<String, AgentStatus> agents = new TreeMap<>();
     private DesiredSnapshot desired;
 
+    /**
+     * One record of the health topic (value null: a tombstone), decoded once and folded by contracts'
+     * {@link HealthTopicView}, as every reader of the topic does. An undecodable record changes nothing
+     * and comes back as {@link HealthTopicView.Applied#unreadable()} for the caller to report and count.
+     */
+    public HealthTopicView.Applied health(String key, String value) {
+        return health.apply(key, value);
+    }
+
     /** Keeps {@code v} unless an equal or newer sequence for the same server is already known. Returns whether it was kept. */
     public boolean verdict(HealthVerdict v) {
-        return verdicts.accept(v);
+        return health.apply(new HealthRecord.ServerVerdict(v)) == HealthTopicView.Effect.CHANGED;
     }
 
     public void removeVerdict(Ipv4Address server) {
-        verdicts.remove(server);
+        health.apply(new HealthRecord.VerdictTombstone(server));
     }
 
     public boolean checker(CheckerStatus s) {
-        CheckerStatus prev = checkers.get(s.checkerId());
-        if (prev != null && s.sequence() <= prev.sequence()) return false;
-        checkers.put(s.checkerId(), s);
-        return true;
+        return health.apply(new HealthRecord.CheckerReport(s)) == HealthTopicView.Effect.CHANGED;
     }
 
     public void removeChecker(String checkerId) {
-        checkers.remove(checkerId);
+        health.apply(new HealthRecord.CheckerTombstone(checkerId));
     }
 
     public void agent(String director, AgentStatus s) {
@@ -63,14 +69,19 @@ public final class Facts {
     }
 
     public Map<Ipv4Address, HealthVerdict> verdicts() {
-        return verdicts.view();
+        return health.verdicts();
+    }
+
+    /** The health topic as folded: the same view every other reader of the topic holds. */
+    public HealthTopicView.Snapshot healthTopic() {
+        return health.snapshot();
     }
 
     /** Every condition that holds now, in a stable order. */
     public List<Condition> conditions() {
         List<Condition> out = new ArrayList<>();
         Map<Ipv4Address, Ipv4Address> backups = desired == null ? Map.of() : desired.state().backups();
-        for (HealthVerdict v : verdicts.view().values()) {
+        for (HealthVerdict v : health.verdicts().values()) {
             if (v.up()) continue;
             Ipv4Address server = v.server();
             List<String> details = new ArrayList<>();
@@ -82,7 +93,7 @@ public final class Facts {
             if (backup != null) details.add("backup: " + backup);
             out.add(new Condition("server-down/" + server, Condition.Kind.SERVER_DOWN, "server " + server + " down", details));
             if (backup != null) {
-                HealthVerdict b = verdicts.get(backup);
+                HealthVerdict b = health.verdict(backup);
                 if (b != null && !b.up()) {
                     out.add(new Condition("backup-down/" + server, Condition.Kind.BACKUP_ALSO_DOWN,
                             "server " + server + " and its backup " + backup + " down",
@@ -92,7 +103,7 @@ public final class Facts {
                 }
             }
         }
-        for (CheckerStatus c : checkers.values()) {
+        for (CheckerStatus c : health.checkers().values()) {
             if (!c.degraded()) continue;
             String id = Condition.token(c.checkerId());
             out.add(new Condition("checker/" + id, Condition.Kind.CHECKER_DEGRADED, "health checker degraded",

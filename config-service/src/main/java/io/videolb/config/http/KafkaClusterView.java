@@ -3,6 +3,8 @@ package io.videolb.config.http;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.AuditEvent;
 import io.videolb.events.CheckerStatus;
+import io.videolb.events.HealthRecord;
+import io.videolb.events.HealthTopicView;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,19 +27,25 @@ import org.slf4j.LoggerFactory;
  * {@link ClusterView} folded from Kafka with kafka-support's {@link StateTopicReader}: the health
  * and agent-status topics (compacted, read from offset 0, then followed) and the audit stream
  * (the last {@value #AUDIT_KEEP} events kept in memory). A malformed record is logged and skipped,
- * never allowed to stop the reader. Stale health verdicts (sequence not higher) are dropped.
+ * never allowed to stop the reader. The health topic is folded by contracts' {@link HealthTopicView}
+ * (latest per key by sequence, tombstones of both kinds remove), as every reader of it does.
  */
 public final class KafkaClusterView implements ClusterView, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaClusterView.class);
     static final int AUDIT_KEEP = 1000;
 
     private final Topics topics;
-    private final Map<String, HealthVerdict> health = new ConcurrentHashMap<>();
-    private final Map<String, CheckerStatus> checkers = new ConcurrentHashMap<>();
+    private final HealthTopicView health = new HealthTopicView(); // guarded by itself
     private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
     private final Deque<AuditEvent> audit = new ArrayDeque<>();
     private final StateTopicReader stateReader;
     private final StateTopicReader auditReader;
+
+    private KafkaClusterView(Topics topics) {
+        this.topics = topics;
+        this.stateReader = null;
+        this.auditReader = null;
+    }
 
     private KafkaClusterView(KafkaSettings settings, Topics topics, Duration topicWait) {
         this.topics = topics;
@@ -51,6 +60,11 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         return new KafkaClusterView(settings, topics, topicWait);
     }
 
+    /** A view with no readers, fed only through {@link #applyHealth} (the same fold without Kafka: tests). */
+    public static KafkaClusterView unconnected(Topics topics) {
+        return new KafkaClusterView(topics);
+    }
+
     /** Waits until both readers have read to the end captured at their start. */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -62,24 +76,31 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         try {
             if (r.key() == null) return;
             if (r.topic().equals(topics.health())) {
-                if (r.key().startsWith(CheckerStatus.KEY_PREFIX)) {
-                    if (r.isTombstone()) checkers.remove(r.key());
-                    else {
-                        CheckerStatus c = Json.read(r.value(), CheckerStatus.class);
-                        checkers.merge(c.checkerId(), c, (old, neu) -> neu.sequence() >= old.sequence() ? neu : old);
-                    }
-                } else if (r.isTombstone()) {
-                    health.remove(r.key());
-                } else {
-                    HealthVerdict v = Json.read(r.value(), HealthVerdict.class);
-                    health.merge(v.server().toString(), v, (old, neu) -> neu.isNewerThan(old) ? neu : old);
-                }
+                HealthRecord.Unreadable u = applyHealth(r.key(), r.value()).unreadable();
+                if (u != null) LOG.warn("skipping unreadable record {}:{}@{} ({})", r.topic(), r.partition(), r.offset(), u.problem());
             } else if (r.topic().equals(topics.agentStatus())) {
                 if (r.isTombstone()) agents.remove(r.key());
                 else agents.put(r.key(), Json.read(r.value(), AgentStatus.class));
             }
         } catch (RuntimeException e) {
             LOG.warn("skipping unreadable record {}:{}@{} ({})", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    /**
+     * One record of the health topic (value null: a tombstone), decoded once and folded by contracts'
+     * {@link HealthTopicView}, as every reader of the topic does; the state reader calls this for each.
+     */
+    public HealthTopicView.Applied applyHealth(String key, String value) {
+        synchronized (health) {
+            return health.apply(key, value);
+        }
+    }
+
+    /** Health records skipped as undecodable. */
+    public long unreadableHealthRecords() {
+        synchronized (health) {
+            return health.unreadableCount();
         }
     }
 
@@ -96,8 +117,24 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         }
     }
 
-    @Override public Map<String, HealthVerdict> health() { return Collections.unmodifiableMap(health); }
-    @Override public Map<String, CheckerStatus> checkers() { return Collections.unmodifiableMap(checkers); }
+    /** A copy in address order, keyed by the address text. */
+    @Override
+    public Map<String, HealthVerdict> health() {
+        Map<String, HealthVerdict> out = new LinkedHashMap<>();
+        synchronized (health) {
+            health.verdicts().forEach((a, v) -> out.put(a.toString(), v));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** A copy in checker id order. */
+    @Override
+    public Map<String, CheckerStatus> checkers() {
+        synchronized (health) {
+            return Collections.unmodifiableMap(new LinkedHashMap<>(health.checkers()));
+        }
+    }
+
     @Override public Map<String, AgentStatus> agents() { return Collections.unmodifiableMap(agents); }
 
     @Override
@@ -112,7 +149,7 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
 
     @Override
     public void close() {
-        stateReader.close();
-        auditReader.close();
+        if (stateReader != null) stateReader.close();
+        if (auditReader != null) auditReader.close();
     }
 }

@@ -1,10 +1,8 @@
 package io.videolb.health.kafka;
 
-import io.videolb.events.CheckerStatus;
+import io.videolb.events.HealthRecord;
 import io.videolb.events.HealthVerdict;
-import io.videolb.events.LatestVerdicts;
 import io.videolb.health.schedule.SequenceClock;
-import io.videolb.json.Json;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.model.Ipv4Address;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Client settings are kafka-support's {@link KafkaSettings#eventConsumer(String)} (group,
  * read_committed, no auto-commit: nothing is ever committed, every assignment is read from 0);
- * the last verdicts follow the one rule of {@link LatestVerdicts}.
+ * what it learns from its partitions is {@link OwnedHealthRecords} (the one fold of the health topic).
  */
 public final class HealthTopicMember implements AutoCloseable {
     /** Called on the member's thread with the partitions now owned (read to the end). */
@@ -48,10 +47,9 @@ public final class HealthTopicMember implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthTopicMember.class);
     private final KafkaConsumer<String, String> consumer;
     private final String topic;
-    private final SequenceClock sequences;
+    private final OwnedHealthRecords records;
     private final Ownership ownership;
     private final Thread thread;
-    private final LatestVerdicts latest = new LatestVerdicts(); // guarded by itself
     private final Map<TopicPartition, Long> catchingUp = new HashMap<>();
     private final Set<Integer> owned = new HashSet<>();
     private volatile int partitionCount = 1;
@@ -64,7 +62,7 @@ public final class HealthTopicMember implements AutoCloseable {
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Integer.toString(Math.max(100, sessionTimeoutMs / 5)));
         this.consumer = new KafkaConsumer<>(p);
         this.topic = topic;
-        this.sequences = sequences;
+        this.records = new OwnedHealthRecords(sequences);
         this.ownership = ownership;
         this.thread = new Thread(this::run, "health-topic-member");
         this.thread.setDaemon(true);
@@ -77,9 +75,7 @@ public final class HealthTopicMember implements AutoCloseable {
 
     /** The last verdict per server in the owned partitions, as read back from the topic. */
     public Map<Ipv4Address, HealthVerdict> latest() {
-        synchronized (latest) {
-            return latest.all();
-        }
+        return records.verdicts();
     }
 
     public int partitionCount() {
@@ -155,28 +151,14 @@ public final class HealthTopicMember implements AutoCloseable {
             }
             now = Set.copyOf(owned);
         }
-        synchronized (latest) {
-            latest.removeIf(a -> parts.stream().anyMatch(tp -> tp.partition() == partitionOf(a.toString(), partitionCount)));
-        }
+        records.forgetPartitions(parts.stream().map(TopicPartition::partition).collect(Collectors.toSet()), partitionCount);
         LOG.info("gave up {}; probing partitions {}", parts, now);
         ownership.owned(now, partitionCount);
     }
 
     private void fold(ConsumerRecord<String, String> r) {
-        if (r.key() == null || r.value() == null) return;
-        try {
-            if (r.key().startsWith(CheckerStatus.KEY_PREFIX)) {
-                sequences.seen(r.key(), Json.read(r.value(), CheckerStatus.class).sequence());
-                return;
-            }
-            HealthVerdict v = Json.read(r.value(), HealthVerdict.class);
-            sequences.seen(v.server().toString(), v.sequence());
-            synchronized (latest) {
-                latest.accept(v);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("ignoring unreadable health record {} at {}-{}@{}: {}", r.key(), r.topic(), r.partition(), r.offset(), e.getMessage());
-        }
+        HealthRecord.Unreadable u = records.apply(r.key(), r.value()).unreadable();
+        if (u != null) LOG.warn("ignoring unreadable health record {} at {}-{}@{}: {}", u.key(), r.topic(), r.partition(), r.offset(), u.problem());
     }
 
     @Override

@@ -2,13 +2,14 @@ package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.videolb.events.HealthRecord;
+import io.videolb.events.HealthTopicView;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
 import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.HealthService;
-import io.videolb.events.LatestVerdicts;
 import io.videolb.health.ProbeSettings;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.HealthTopic;
@@ -103,17 +104,19 @@ class HealthServiceKafkaIT {
         assertThat(all.stream().filter(v -> v.server().equals(GOOD)).count()).isGreaterThanOrEqualTo(2);
 
         // a consumer fed duplicates and older events keeps only the newest
-        LatestVerdicts view = new LatestVerdicts();
+        HealthTopicView view = new HealthTopicView();
         List<HealthVerdict> shuffled = new ArrayList<>(all);
         shuffled.addAll(all);
         Collections.shuffle(shuffled);
         int accepted = 0;
-        for (HealthVerdict v : all) if (view.accept(v)) accepted++;
+        for (HealthVerdict v : all) if (view.apply(new HealthRecord.ServerVerdict(v)) == HealthTopicView.Effect.CHANGED) accepted++;
         assertThat(accepted).isEqualTo(all.size());
-        for (HealthVerdict v : shuffled) assertThat(view.accept(v)).as("duplicate or older %s", v).isFalse();
+        for (HealthVerdict v : shuffled) {
+            assertThat(view.apply(new HealthRecord.ServerVerdict(v))).as("duplicate or older %s", v).isEqualTo(HealthTopicView.Effect.UNCHANGED);
+        }
         Map<Ipv4Address, HealthVerdict> newest = new HashMap<>();
         for (HealthVerdict v : all) newest.merge(v.server(), v, (x, y) -> y.sequence() > x.sequence() ? y : x);
-        assertThat(view.all()).isEqualTo(newest);
+        assertThat(view.verdicts()).isEqualTo(newest);
 
         // /health and /metrics
         HttpClient http = HttpClient.newHttpClient();
@@ -167,9 +170,9 @@ class HealthServiceKafkaIT {
     }
 
     Map<Ipv4Address, HealthVerdict> latest() {
-        LatestVerdicts v = new LatestVerdicts();
-        HealthTopic.readVerdicts(bootstrap, topics).forEach(v::accept);
-        return v.all();
+        HealthTopicView v = new HealthTopicView();
+        HealthTopic.readVerdicts(bootstrap, topics).forEach(verdict -> v.apply(new HealthRecord.ServerVerdict(verdict)));
+        return Map.copyOf(v.verdicts());
     }
 
     boolean up(Ipv4Address a) {
