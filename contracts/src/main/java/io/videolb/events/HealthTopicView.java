@@ -2,7 +2,6 @@ package io.videolb.events;
 
 import io.videolb.model.Ipv4Address;
 import java.util.Collections;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -43,13 +42,6 @@ public final class HealthTopicView {
         public Snapshot {
             verdicts = Collections.unmodifiableSortedMap(new TreeMap<>(verdicts));
             checkers = Collections.unmodifiableSortedMap(new TreeMap<>(checkers));
-        }
-
-        /** From maps keyed by text (the admin API's view: address text, checker id). */
-        public static Snapshot ofText(Map<String, HealthVerdict> verdicts, Map<String, CheckerStatus> checkers) {
-            TreeMap<Ipv4Address, HealthVerdict> v = new TreeMap<>();
-            verdicts.forEach((k, verdict) -> v.put(Ipv4Address.parse(k), verdict));
-            return new Snapshot(v, new TreeMap<>(checkers));
         }
     }
 

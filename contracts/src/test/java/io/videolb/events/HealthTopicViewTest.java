@@ -115,7 +115,8 @@ class HealthTopicViewTest {
         view.apply(v(A, Verdict.DOWN, 2));
         assertThat(copy.verdicts().get(A).verdict()).isEqualTo(Verdict.UP);
         assertThat(view.verdicts().get(A).verdict()).isEqualTo(Verdict.DOWN);
-        assertThat(HealthTopicView.Snapshot.ofText(java.util.Map.of("192.0.2.11", view.verdict(A)), java.util.Map.of()))
-                .isEqualTo(view.snapshot());
+        assertThat(copy).isNotEqualTo(view.snapshot());
+        assertThat(new HealthTopicView.Snapshot(new java.util.TreeMap<>(java.util.Map.of(A, view.verdict(A))), new java.util.TreeMap<>()))
+                .as("equal content, equal snapshots").isEqualTo(view.snapshot());
     }
 }
