@@ -54,7 +54,7 @@ class ConfigCliIT {
     void aTruncatedClientListIsRefusedUnlessForced(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Topics topics = SharedBroker.uniqueTopics("cli-truncated");
         io.videolb.model.DesiredState full = io.videolb.config.bench.StateGenerator.state(300, 0);
-        for (var e : io.videolb.config.http.CsvExport.files(full).entrySet()) java.nio.file.Files.writeString(tmp.resolve(e.getKey()), e.getValue());
+        for (var e : io.videolb.config.csv.CsvExport.files(full).entrySet()) java.nio.file.Files.writeString(tmp.resolve(e.getKey()), e.getValue());
         assertThat(importDir(tmp, topics).exit()).isZero();
         String clients = java.nio.file.Files.readString(tmp.resolve("client-list.csv"));
         java.nio.file.Files.writeString(tmp.resolve("client-list.csv"), clients.substring(0, clients.indexOf('\n', clients.length() / 3) + 1));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.videolb.config.bench.StateGenerator;
 import io.videolb.config.client.AdminClient;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.config.csv.CsvExport;
 import io.videolb.json.Json;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Ipv4Network;

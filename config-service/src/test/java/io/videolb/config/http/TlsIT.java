@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.videolb.config.client.AdminClient;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.config.csv.ConfigReaderCsvFiles;
 import io.videolb.json.Json;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
