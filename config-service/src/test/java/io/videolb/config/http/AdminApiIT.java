@@ -14,6 +14,7 @@ import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
 import io.videolb.json.Json;
 import io.videolb.model.Ipv4Address;
+import io.videolb.runtime.ExitCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -235,27 +236,27 @@ class AdminApiIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliVerbs cli = new CliVerbs(fx.admin, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         long before = fx.store.generation();
-        assertThat(cli.clientSet("203.0.113.23", "10")).isEqualTo(CliVerbs.OK);
+        assertThat(cli.clientSet("203.0.113.23", "10")).isEqualTo(ExitCode.OK);
         assertThat(fx.store.current().orElseThrow().state().clients().get(io.videolb.model.Ipv4Network.parse("203.0.113.23")).value()).isEqualTo(10);
         assertThat(fx.store.generation()).isEqualTo(before + 1);
-        assertThat(cli.clientSet("203.0.113.23", "99")).as("mark without a pool").isEqualTo(CliVerbs.REFUSED);
+        assertThat(cli.clientSet("203.0.113.23", "99")).as("mark without a pool").isEqualTo(ExitCode.FAILED);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("has no pool");
-        assertThat(cli.clientSet("010.0.0.1", "10")).isEqualTo(CliVerbs.REFUSED);
-        assertThat(cli.clientRm("203.0.113.23")).isEqualTo(CliVerbs.OK);
-        assertThat(cli.explain("203.0.113.21")).isEqualTo(CliVerbs.OK);
-        assertThat(cli.status()).isEqualTo(CliVerbs.OK);
-        assertThat(cli.planChange(List.of("client", "set", "203.0.113.21", "20"))).isEqualTo(CliVerbs.OK);
+        assertThat(cli.clientSet("010.0.0.1", "10")).isEqualTo(ExitCode.FAILED);
+        assertThat(cli.clientRm("203.0.113.23")).isEqualTo(ExitCode.OK);
+        assertThat(cli.explain("203.0.113.21")).isEqualTo(ExitCode.OK);
+        assertThat(cli.status()).isEqualTo(ExitCode.OK);
+        assertThat(cli.planChange(List.of("client", "set", "203.0.113.21", "20"))).isEqualTo(ExitCode.OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("~ client/203.0.113.21/32");
-        assertThat(cli.planChange(List.of("client", "frob"))).isEqualTo(CliVerbs.USAGE);
+        assertThat(cli.planChange(List.of("client", "frob"))).isEqualTo(ExitCode.USAGE);
         Path dir = Files.createTempDirectory(fx.dir, "csv");
         for (Map.Entry<String, String> e : CsvExport.files(fx.store.current().orElseThrow().state()).entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
-        assertThat(cli.planDir(dir)).isEqualTo(CliVerbs.OK);
-        assertThat(cli.importDir(dir)).isEqualTo(CliVerbs.OK);
-        assertThat(cli.importDir(dir.resolve("missing"))).isEqualTo(CliVerbs.REFUSED);
+        assertThat(cli.planDir(dir)).isEqualTo(ExitCode.OK);
+        assertThat(cli.importDir(dir)).isEqualTo(ExitCode.OK);
+        assertThat(cli.importDir(dir.resolve("missing"))).isEqualTo(ExitCode.FAILED);
         CliVerbs readOnly = new CliVerbs(fx.reader, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(readOnly.clientRm("203.0.113.21")).isEqualTo(CliVerbs.REFUSED);
+        assertThat(readOnly.clientRm("203.0.113.21")).isEqualTo(ExitCode.FAILED);
         CliVerbs nowhere = new CliVerbs(new AdminClient(URI.create("http://127.0.0.1:1"), "x"), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(nowhere.status()).isEqualTo(CliVerbs.UNAVAILABLE);
+        assertThat(nowhere.status()).isEqualTo(ExitCode.API_UNAVAILABLE);
     }
 }
