@@ -14,6 +14,7 @@ import io.videolb.kafka.PublishException;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.model.FieldText;
 import io.videolb.model.Problem;
+import io.videolb.runtime.ExitCode;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,32 +22,30 @@ import java.util.Optional;
 
 /**
  * The logic of {@code videolb validate DIR} and {@code videolb import DIR --bootstrap HOST:PORT},
- * as plain methods returning exit codes (the launcher wires them into picocli).
- * Exit codes: 0 success, 1 invalid files (nothing published), 2 Kafka failure (nothing published).
+ * as plain methods returning exit codes (the launcher wires them into picocli):
+ * {@link ExitCode#OK}, {@link ExitCode#FAILED} (invalid files or refused, nothing published),
+ * {@link ExitCode#KAFKA_FAILED} (Kafka unreachable or the publication failed, nothing published).
  */
 public final class ConfigCli {
-    public static final int OK = 0;
-    public static final int INVALID = 1;
-    public static final int FAILED = 2;
 
     private ConfigCli() {}
 
     /** Checks the CSV set without any broker; prints every problem as {@code file.csv:LINE: field: message} on {@code err}. */
-    public static int validate(Path dir, CsvLimits limits, PrintStream out, PrintStream err) {
+    public static ExitCode validate(Path dir, CsvLimits limits, PrintStream out, PrintStream err) {
         CsvReadResult r = new CsvConfigReader(limits).read(dir);
         if (r instanceof CsvReadResult.Invalid invalid) {
             for (Problem p : invalid.problems()) err.println(p);
             err.println(invalid.problems().size() + " problem(s) in " + FieldText.escape(dir.toString(), 200));
-            return INVALID;
+            return ExitCode.FAILED;
         }
         CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
         valid.notes().forEach(n -> err.println("note: " + n));
         out.println(FieldText.escape(dir.toString(), 200) + ": valid (" + valid.state().clients().size() + " clients, "
                 + valid.state().pools().size() + " pools, " + valid.state().backups().size() + " backups)");
-        return OK;
+        return ExitCode.OK;
     }
 
-    public static int validate(Path dir, PrintStream out, PrintStream err) {
+    public static ExitCode validate(Path dir, PrintStream out, PrintStream err) {
         return validate(dir, CsvLimits.DEFAULT, out, err);
     }
 
@@ -54,27 +53,27 @@ public final class ConfigCli {
      * Validates, then publishes as one generation; prints "generation N (...)" or "unchanged (generation N)".
      * Nothing reaches the broker when the files are invalid.
      */
-    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, PrintStream out, PrintStream err) {
+    public static ExitCode importDir(Path dir, String bootstrapServers, Topics topics, String actor, PrintStream out, PrintStream err) {
         return importDir(dir, bootstrapServers, topics, actor, CsvLimits.DEFAULT, Duration.ofSeconds(120), out, err);
     }
 
-    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
+    public static ExitCode importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
             PrintStream out, PrintStream err) {
         return importDir(dir, bootstrapServers, topics, actor, limits, timeout, false, out, err);
     }
 
     /** As above; {@code force}: publish even when the files would remove most client entries ({@link MassRemovalGuard}). */
-    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, boolean force, PrintStream out, PrintStream err) {
+    public static ExitCode importDir(Path dir, String bootstrapServers, Topics topics, String actor, boolean force, PrintStream out, PrintStream err) {
         return importDir(dir, bootstrapServers, topics, actor, CsvLimits.DEFAULT, Duration.ofSeconds(120), force, out, err);
     }
 
-    public static int importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
+    public static ExitCode importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
             boolean force, PrintStream out, PrintStream err) {
         CsvReadResult r = new CsvConfigReader(limits).read(dir);
         if (r instanceof CsvReadResult.Invalid invalid) {
             for (Problem p : invalid.problems()) err.println(p);
             err.println(invalid.problems().size() + " problem(s); nothing published");
-            return INVALID;
+            return ExitCode.FAILED;
         }
         CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
         valid.notes().forEach(n -> err.println("note: " + n));
@@ -86,19 +85,19 @@ public final class ConfigCli {
                         : MassRemovalGuard.DEFAULT.refusal(publisher.current().map(DesiredSnapshot::state).orElse(null), valid.state());
                 if (refused.isPresent()) {
                     err.println(FieldText.escape(dir.toString(), 200) + ": " + refused.get());
-                    return INVALID;
+                    return ExitCode.FAILED;
                 }
                 PublishResult result = publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir.toAbsolutePath().normalize(), actor);
                 if (result instanceof PublishResult.Rejected rejected) {
                     rejected.problems().forEach(err::println);
-                    return INVALID;
+                    return ExitCode.FAILED;
                 }
                 out.println(describe(result));
-                return OK;
+                return ExitCode.OK;
             }
         } catch (PublishException | IllegalStateException e) {
             err.println("import failed, nothing published: " + FieldText.escape(String.valueOf(e.getMessage()), 500));
-            return FAILED;
+            return ExitCode.KAFKA_FAILED;
         }
     }
 

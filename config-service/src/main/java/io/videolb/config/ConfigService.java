@@ -1,12 +1,12 @@
 package io.videolb.config;
 
+import io.videolb.config.cluster.KafkaClusterView;
+import io.videolb.config.csv.ConfigReaderCsvFiles;
 import io.videolb.config.csv.CsvConfigReader;
 import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.csv.CsvReadResult;
+import io.videolb.config.desired.PublisherDesiredStore;
 import io.videolb.config.http.AdminHttpServer;
-import io.videolb.config.http.ConfigReaderCsvFiles;
-import io.videolb.config.http.KafkaClusterView;
-import io.videolb.config.http.PublisherDesiredStore;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.MassRemovalGuard;
 import io.videolb.config.publish.PublishResult;

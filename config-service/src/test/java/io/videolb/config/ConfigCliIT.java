@@ -9,6 +9,7 @@ import io.videolb.config.publish.TopicProbe;
 import io.videolb.events.DesiredRecords;
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
+import io.videolb.runtime.ExitCode;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -35,7 +36,7 @@ class ConfigCliIT {
     private Topics brokenCaseTopics;
     private final KafkaSettings probe = SharedBroker.settings("probe");
 
-    private record Run(int exit, String out, String err) {}
+    private record Run(ExitCode exit, String out, String err) {}
 
     private static Run importDir(Path dir, Topics topics) {
         return importDir(dir, topics, false);
@@ -44,7 +45,7 @@ class ConfigCliIT {
     private static Run importDir(Path dir, Topics topics, boolean force) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = ConfigCli.importDir(dir, SharedBroker.bootstrapServers(), topics, "cli-test", io.videolb.config.csv.CsvLimits.DEFAULT,
+        ExitCode exit = ConfigCli.importDir(dir, SharedBroker.bootstrapServers(), topics, "cli-test", io.videolb.config.csv.CsvLimits.DEFAULT,
                 Duration.ofSeconds(60), force, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -54,26 +55,26 @@ class ConfigCliIT {
     void aTruncatedClientListIsRefusedUnlessForced(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Topics topics = SharedBroker.uniqueTopics("cli-truncated");
         io.videolb.model.DesiredState full = io.videolb.config.bench.StateGenerator.state(300, 0);
-        for (var e : io.videolb.config.http.CsvExport.files(full).entrySet()) java.nio.file.Files.writeString(tmp.resolve(e.getKey()), e.getValue());
-        assertThat(importDir(tmp, topics).exit()).isZero();
+        for (var e : io.videolb.config.csv.CsvExport.files(full).entrySet()) java.nio.file.Files.writeString(tmp.resolve(e.getKey()), e.getValue());
+        assertThat(importDir(tmp, topics).exit()).isEqualTo(ExitCode.OK);
         String clients = java.nio.file.Files.readString(tmp.resolve("client-list.csv"));
         java.nio.file.Files.writeString(tmp.resolve("client-list.csv"), clients.substring(0, clients.indexOf('\n', clients.length() / 3) + 1));
         long desiredEnd = TopicProbe.endOffset(probe, topics.desired());
 
         Run refused = importDir(tmp, topics);
-        assertThat(refused.exit()).isEqualTo(ConfigCli.INVALID);
+        assertThat(refused.exit()).isEqualTo(ExitCode.FAILED);
         assertThat(refused.err()).contains("of the 300 client entries").contains("--force");
         assertThat(TopicProbe.endOffset(probe, topics.desired())).isEqualTo(desiredEnd);
 
         Run forced = importDir(tmp, topics, true);
-        assertThat(forced.exit()).as(forced.err()).isZero();
+        assertThat(forced.exit()).as(forced.err()).isEqualTo(ExitCode.OK);
         assertThat(forced.out()).startsWith("generation 2 (");
     }
 
     @BeforeAll
     void importTheValidSetOnceForTheBrokenCases() {
         brokenCaseTopics = SharedBroker.uniqueTopics("cli-broken");
-        assertThat(importDir(Corpus.valid(), brokenCaseTopics).exit()).isZero();
+        assertThat(importDir(Corpus.valid(), brokenCaseTopics).exit()).isEqualTo(ExitCode.OK);
     }
 
     @Test
@@ -85,7 +86,7 @@ class ConfigCliIT {
         }
 
         Run first = importDir(dir, topics);
-        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.exit()).as(first.err()).isEqualTo(ExitCode.OK);
         assertThat(first.out()).contains("generation 1 (");
         TopicProbe.Folded folded = TopicProbe.fold(probe, topics.desired());
         var expected = ((CsvReadResult.Valid) new CsvConfigReader().read(dir)).state();
@@ -95,14 +96,14 @@ class ConfigCliIT {
         long auditEnd = TopicProbe.endOffset(probe, topics.audit());
 
         Run again = importDir(dir, topics);
-        assertThat(again.exit()).isZero();
+        assertThat(again.exit()).isEqualTo(ExitCode.OK);
         assertThat(again.out()).contains("unchanged (generation 1)");
         assertThat(TopicProbe.endOffset(probe, topics.desired())).isEqualTo(desiredEnd);
         assertThat(TopicProbe.endOffset(probe, topics.audit())).isEqualTo(auditEnd);
 
         Files.writeString(dir.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,10\n");
         Run changed = importDir(dir, topics);
-        assertThat(changed.exit()).isZero();
+        assertThat(changed.exit()).isEqualTo(ExitCode.OK);
         assertThat(changed.out()).contains("generation 2 (1 added or changed, 0 removed)");
         Map<String, String> written = TopicProbe.asMap(TopicProbe.readFrom(probe, topics.desired(), desiredEnd));
         assertThat(written.keySet()).containsExactlyInAnyOrder("client/203.0.113.23/32", DesiredRecords.GENERATION);
@@ -129,10 +130,10 @@ class ConfigCliIT {
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = ConfigCli.importDir(dir, SharedBroker.bootstrapServers(), brokenCaseTopics, "cli-test", Corpus.limits(name),
+        ExitCode exit = ConfigCli.importDir(dir, SharedBroker.bootstrapServers(), brokenCaseTopics, "cli-test", Corpus.limits(name),
                 Duration.ofSeconds(60), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
 
-        assertThat(exit).isEqualTo(ConfigCli.INVALID);
+        assertThat(exit).isEqualTo(ExitCode.FAILED);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains(Corpus.expected(name).get(0)).contains("nothing published");
         assertThat(TopicProbe.endOffset(probe, brokenCaseTopics.desired())).isEqualTo(desiredEnd);
         assertThat(TopicProbe.endOffset(probe, brokenCaseTopics.audit())).isEqualTo(auditEnd);

@@ -117,7 +117,7 @@ class ConfigServiceIT {
         Path dir = tmp.resolve("csv");
         Files.createDirectories(dir);
         io.videolb.model.DesiredState full = io.videolb.config.bench.StateGenerator.state(400, 0);
-        for (var e : io.videolb.config.http.CsvExport.files(full).entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
+        for (var e : io.videolb.config.csv.CsvExport.files(full).entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
         Topics topics = SharedBroker.uniqueTopics("truncated");
         ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers()).withTopics(topics).withImportDir(dir);
         try (ConfigService first = new ConfigService(config)) {

@@ -27,6 +27,7 @@ import io.videolb.json.Json;
 import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
+import io.videolb.runtime.ExitCode;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -267,13 +268,16 @@ public final class IpvsAgent implements AutoCloseable {
 
     // ---- CLI: videolb plan / videolb cleanup ------------------------------------------------------
 
-    /** Prints the kernel changes (and payloads) the agent would make now; applies nothing. Exit 0: in sync, 2: changes pending, 1: error. */
-    public static int plan(Config config, PrintStream out) {
+    /**
+     * Prints the kernel changes (and payloads) the agent would make now; applies nothing. {@link ExitCode#OK}: in sync,
+     * {@link ExitCode#CHANGES_PENDING}, {@link ExitCode#KAFKA_FAILED}: the topics could not be read, {@link ExitCode#FAILED}: any other error.
+     */
+    public static ExitCode plan(Config config, PrintStream out) {
         return plan(config, out, Duration.ofSeconds(30));
     }
 
     /** {@link #plan(Config, PrintStream)} waiting up to {@code wait} for the topics to be read (slow machines, big topics). */
-    public static int plan(Config config, PrintStream out, Duration wait) {
+    public static ExitCode plan(Config config, PrintStream out, Duration wait) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         DesiredStateFolder folder = new DesiredStateFolder();
         HealthBook health = new HealthBook();
@@ -282,14 +286,22 @@ public final class IpvsAgent implements AutoCloseable {
         try (StateTopicReader d = StateTopicReader.start(kafka, List.of(config.topics().desired()), Records.listener(folder::apply, () -> {}, e -> {}), wait);
              StateTopicReader h = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(onHealth, () -> {}, e -> {}), wait)) {
             long deadline = System.nanoTime() + wait.toNanos();
-            if (!d.awaitCaughtUp(wait) || !h.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                out.println("error: could not read the desired and health topics from " + config.bootstrap() + " within " + wait.toSeconds() + " s");
-                return 1;
+            boolean read;
+            String why = "";
+            try {
+                read = d.awaitCaughtUp(wait) && h.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (IllegalStateException e) { // a reader failed, e.g. a topic that never appeared
+                read = false;
+                why = ": " + e.getMessage();
+            }
+            if (!read) {
+                out.println("error: could not read the desired and health topics from " + config.bootstrap() + " within " + wait.toSeconds() + " s" + why);
+                return ExitCode.KAFKA_FAILED;
             }
             DesiredSnapshot snap = folder.latest().orElse(null);
             if (snap == null) {
                 out.println("no desired state has been published yet");
-                return 1;
+                return ExitCode.FAILED;
             }
             KernelCapabilities caps = kernel.detect(config.procRoot());
             KernelState observed = kernel.read(caps);
@@ -298,15 +310,15 @@ public final class IpvsAgent implements AutoCloseable {
             Plan plan = Planner.plan(dk.state(), observed, own.marks());
             out.println("# generation " + snap.generation() + ", kernel mode " + caps.mode() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));
             print(plan, config, out);
-            return plan.isEmpty() ? 0 : 2;
+            return plan.isEmpty() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
         } catch (Exception e) {
             out.println("error: " + e.getMessage());
-            return 1;
+            return ExitCode.FAILED;
         }
     }
 
-    /** Removes only what videolb owns: the jump, our chain, our sets, our fwmark services. Exit 0 on success. */
-    public static int cleanup(Config config, PrintStream out) {
+    /** Removes only what videolb owns: the jump, our chain, our sets, our fwmark services. {@link ExitCode#OK} on success. */
+    public static ExitCode cleanup(Config config, PrintStream out) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         try {
             KernelCapabilities caps = kernel.detect(config.procRoot());
@@ -316,10 +328,10 @@ public final class IpvsAgent implements AutoCloseable {
             for (Step s : new Renderer(config.names()).render(plan)) kernel.run(s);
             if (caps.ipvs()) own.retainOnly(java.util.Set.of());
             out.println(plan.isEmpty() ? "nothing of videolb's was in the kernel" : "removed " + plan.changes().size() + " object(s)");
-            return 0;
+            return ExitCode.OK;
         } catch (Exception e) {
             out.println("error: " + e.getMessage());
-            return 1;
+            return ExitCode.FAILED;
         }
     }
 

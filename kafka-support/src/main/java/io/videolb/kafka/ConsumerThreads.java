@@ -7,7 +7,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.slf4j.Logger;
 
 /**
- * The stop of a consumer that polls on its own thread ({@link EventConsumer}, {@link StateTopicReader}):
+ * The stop of a consumer that polls on its own thread ({@link StateTopicReader}):
  * wake the poll, join the thread (bounded), and close the consumer on that thread when its loop ends.
  * Log lines go to the owner's logger, so they read as before.
  */

@@ -60,10 +60,6 @@ public final class TransactionalPublisher implements AutoCloseable {
         settings.transactionalProducer(transactionalId); // validate now
     }
 
-    public String transactionalId() {
-        return transactionalId;
-    }
-
     /**
      * Creates the producer and calls {@code initTransactions()} now instead of on the first
      * publish: this fences an older publisher with the same transactional id at once and aborts a

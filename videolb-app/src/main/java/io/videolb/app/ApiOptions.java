@@ -9,6 +9,7 @@ import java.util.Map;
 
 import io.videolb.config.client.AdminClient;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,7 +28,7 @@ final class ApiOptions {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory of a standalone process. Default: $VIDEOLB_DATA_DIR or ./.videolb-data.")
     Path dataDir;
 
-    /** The verbs on a client, or null after printing why not (then exit {@link CliVerbs#USAGE}). */
+    /** The verbs on a client, or null after printing why not (then exit {@link ExitCode#USAGE}). */
     CliVerbs verbs(Map<String, String> env) {
         Path data = KafkaOptions.dataDir(dataDir, env);
         Map<String, String> e = new HashMap<>(env);

@@ -14,8 +14,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
 
-import io.videolb.config.http.Role;
-import io.videolb.config.http.TokenFile;
+import io.videolb.config.auth.Role;
+import io.videolb.config.auth.TokenFile;
 
 /**
  * The admin API tokens of {@code videolb standalone}. On the first start (no {@code DATA/api-tokens})
@@ -31,27 +31,29 @@ final class ApiTokens {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     /**
+     * Where the admin API tokens of a data dir are.
+     *
      * @param tokenFile  the hashes, for the admin API
      * @param adminToken the plain admin token's file, if videolb generated it (null when the operator manages tokens)
      * @param generated  true if this call created the tokens
      */
-    record Files3(Path tokenFile, Path adminToken, boolean generated) {
+    record TokenPaths(Path tokenFile, Path adminToken, boolean generated) {
     }
 
     private ApiTokens() {
     }
 
-    static Files3 ensure(Path dataDir) {
+    static TokenPaths ensure(Path dataDir) {
         return ensure(dataDir, new SecureRandom());
     }
 
-    static Files3 ensure(Path dataDir, SecureRandom random) {
+    static TokenPaths ensure(Path dataDir, SecureRandom random) {
         Path tokens = dataDir.resolve(TOKEN_FILE);
         Path admin = dataDir.resolve(ADMIN_TOKEN);
         try {
             if (Files.exists(tokens)) {
                 TokenFile.load(tokens); // fail early, naming the line, if it is damaged
-                return new Files3(tokens, Files.isRegularFile(admin) ? admin : null, false);
+                return new TokenPaths(tokens, Files.isRegularFile(admin) ? admin : null, false);
             }
             String adminToken = newToken(random);
             String readToken = newToken(random);
@@ -62,7 +64,7 @@ final class ApiTokens {
                     + ADMIN_TOKEN + " and " + READ_TOKEN + "\n"
                     + TokenFile.line("standalone-admin", Role.ADMIN, adminToken) + "\n"
                     + TokenFile.line("standalone-read", Role.READ, readToken) + "\n");
-            return new Files3(tokens, admin, true);
+            return new TokenPaths(tokens, admin, true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the admin API tokens in " + dataDir + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package io.videolb.app;
 import java.util.concurrent.Callable;
 
 import io.videolb.config.client.CliVerbs;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -16,7 +17,7 @@ final class ClientCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Io.err.println("usage: videolb client set IP[/LEN] MARK | videolb client rm IP[/LEN]");
-        return CliVerbs.USAGE;
+        return ExitCode.USAGE.code();
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true, description = {"Give a client (address or CIDR) a mark; the mark must have a pool.",
@@ -29,7 +30,7 @@ final class ClientCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             CliVerbs v = api.verbs(System.getenv());
-            return v == null ? CliVerbs.USAGE : v.clientSet(client, mark);
+            return (v == null ? ExitCode.USAGE : v.clientSet(client, mark)).code();
         }
     }
 
@@ -42,7 +43,7 @@ final class ClientCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             CliVerbs v = api.verbs(System.getenv());
-            return v == null ? CliVerbs.USAGE : v.clientRm(client);
+            return (v == null ? ExitCode.USAGE : v.clientRm(client)).code();
         }
     }
 }

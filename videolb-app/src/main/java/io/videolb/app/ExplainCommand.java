@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 
 import io.videolb.config.client.AgentClient;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,9 +33,9 @@ final class ExplainCommand implements Callable<Integer> {
             agent = AgentClient.resolve(agentUrl, System.getenv());
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb: " + e.getMessage());
-            return CliVerbs.USAGE;
+            return ExitCode.USAGE.code();
         }
         CliVerbs v = api.verbs(System.getenv());
-        return v == null ? CliVerbs.USAGE : v.withAgent(agent).explain(ip);
+        return (v == null ? ExitCode.USAGE : v.withAgent(agent).explain(ip)).code();
     }
 }

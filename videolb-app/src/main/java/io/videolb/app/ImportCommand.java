@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import io.videolb.config.ConfigCli;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Parameters;
         description = {"Validate DIR, then publish it as one generation (nothing is published if any file is invalid).",
                 "Through the admin API when --api or $VIDEOLB_API is given or a standalone runs next to DATA-DIR;",
                 "else (or with --bootstrap) straight to Kafka, which fences a running config-service (it recovers on its next publish).",
-                "Exit: 0 published or unchanged, 1 invalid or refused, 2 Kafka failure or usage, 3 admin API unreachable."})
+                "Exit: 0 published or unchanged, 1 invalid or refused, 2 usage, 3 admin API unreachable or 5xx, 4 Kafka unreachable or failed."})
 final class ImportCommand implements Callable<Integer> {
     /** Where an import goes. */
     enum Route { API, KAFKA }
@@ -50,7 +51,7 @@ final class ImportCommand implements Callable<Integer> {
             route = route(api, kafka.bootstrap, env, Files.isRegularFile(data.resolve(StandaloneServices.ADMIN_URL_FILE)));
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb import: " + e.getMessage());
-            return CliVerbs.USAGE;
+            return ExitCode.USAGE.code();
         }
         if (route == Route.API) {
             ApiOptions a = new ApiOptions();
@@ -58,16 +59,16 @@ final class ImportCommand implements Callable<Integer> {
             a.tokenFile = tokenFile;
             a.dataDir = kafka.dataDir;
             CliVerbs v = a.verbs(env);
-            return v == null ? CliVerbs.USAGE : v.importDir(dir, force);
+            return (v == null ? ExitCode.USAGE : v.importDir(dir, force)).code();
         }
         String bootstrap;
         try {
             bootstrap = kafka.bootstrap(env);
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb import: " + e.getMessage());
-            return 2;
+            return ExitCode.USAGE.code();
         }
-        return ConfigCli.importDir(dir, bootstrap, kafka.topics(env), "cli:" + user(env), force, Io.out, Io.err);
+        return ConfigCli.importDir(dir, bootstrap, kafka.topics(env), "cli:" + user(env), force, Io.out, Io.err).code();
     }
 
     /**

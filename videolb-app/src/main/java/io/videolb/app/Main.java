@@ -3,6 +3,7 @@ package io.videolb.app;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,7 +31,26 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The command line with picocli's own exit codes (help, version, bad input, an exception out of a command) taken from
+     * {@link ExitCode}, on every subcommand: each spec keeps its own.
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        withExitCodes(cl);
+        return cl;
+    }
+
+    private static void withExitCodes(CommandLine cl) {
+        cl.getCommandSpec().exitCodeOnSuccess(ExitCode.OK.code())
+                .exitCodeOnUsageHelp(ExitCode.OK.code())
+                .exitCodeOnVersionHelp(ExitCode.OK.code())
+                .exitCodeOnInvalidInput(ExitCode.USAGE.code())
+                .exitCodeOnExecutionException(ExitCode.FAILED.code());
+        cl.getSubcommands().values().forEach(Main::withExitCodes);
     }
 
     /** Runs the command line printing to {@code out} and {@code err} (for tests). */
@@ -40,7 +60,7 @@ public final class Main implements Runnable {
         Io.out = out;
         Io.err = err;
         try {
-            CommandLine cl = new CommandLine(new Main());
+            CommandLine cl = commandLine();
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             return cl.execute(args);

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import io.videolb.agent.Config;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,8 +25,8 @@ import picocli.CommandLine.Parameters;
                 "  plan client rm IP           ... if the client were removed",
                 "  --kernel                    on a director: also the kernel commands the agent would run now for the published"
                         + " generation (reads ipset/iptables/ipvsadm, changes nothing); alone, only those.",
-                "Exit: 0 ok (with --kernel: kernel in sync), 1 refused or error, 2 usage (with --kernel: kernel changes pending),"
-                        + " 3 API unreachable."})
+                "Exit: 0 ok (with --kernel: kernel in sync), 1 refused or error, 2 usage, 3 API unreachable or 5xx;"
+                        + " with --kernel: 4 Kafka unreachable (topics not read), 5 kernel changes pending."})
 final class PlanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CHANGE", arity = "0..*", description = "DIR, or client set IP MARK, or client rm IP.")
     List<String> words = List.of();
@@ -44,13 +45,13 @@ final class PlanCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         if (words.isEmpty() && !kernel) {
             Io.err.println("usage: videolb plan DIR | videolb plan client set IP MARK | videolb plan client rm IP  [--kernel]");
-            return CliVerbs.USAGE;
+            return ExitCode.USAGE.code();
         }
         if (!words.isEmpty()) {
             CliVerbs verbs = api.verbs(env);
-            if (verbs == null) return CliVerbs.USAGE;
-            int rc = words.size() == 1 ? verbs.planDir(Path.of(words.get(0))) : verbs.planChange(words);
-            if (rc != CliVerbs.OK || !kernel) return rc;
+            if (verbs == null) return ExitCode.USAGE.code();
+            ExitCode desired = words.size() == 1 ? verbs.planDir(Path.of(words.get(0))) : verbs.planChange(words);
+            if (desired != ExitCode.OK || !kernel) return desired.code();
         }
         Config c;
         try {
@@ -58,9 +59,9 @@ final class PlanCommand implements Callable<Integer> {
             c = Config.fromEnv(Bootstrap.overlay(env, b, env.get("VIDEOLB_TOPIC_PREFIX")));
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb plan --kernel: " + e.getMessage());
-            return CliVerbs.USAGE;
+            return ExitCode.USAGE.code();
         }
         Io.out.println("# kernel commands the agent would run now (published generation, this machine's kernel):");
-        return IpvsAgent.plan(c, Io.out);
+        return IpvsAgent.plan(c, Io.out).code();
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.videolb.model.Ipv4Address;
+import io.videolb.runtime.ExitCode;
 
 /**
  * What a real server needs for LVS/DR: the VIP on {@code lo} as a /32 (it accepts packets for the
@@ -70,8 +71,8 @@ final class RealServerSetup {
         return out;
     }
 
-    /** Runs the commands; prints each as it goes. Exit code 0 ok, 1 a step failed. */
-    int apply(PrintStream out, PrintStream err) {
+    /** Runs the commands; prints each as it goes. {@link ExitCode#OK}, or {@link ExitCode#FAILED}: a step failed. */
+    ExitCode apply(PrintStream out, PrintStream err) {
         try {
             ProcessBuilder pb = new ProcessBuilder(ipArgv()).redirectErrorStream(true);
             out.println(describe().get(0));
@@ -82,24 +83,24 @@ final class RealServerSetup {
             if (!done) {
                 p.destroyForcibly();
                 err.println("videolb realserver-setup: " + ipCommand + " did not finish within 10 s");
-                return 1;
+                return ExitCode.FAILED;
             }
             if (p.exitValue() != 0) {
                 err.println("videolb realserver-setup: " + String.join(" ", ipArgv()) + " failed (exit " + p.exitValue() + "): " + text);
-                return 1;
+                return ExitCode.FAILED;
             }
             for (Sysctl s : SYSCTLS) {
                 out.println("sysctl -w " + s.name() + "=" + s.value());
                 Files.writeString(s.path(sysctlRoot), s.value() + "\n", StandardCharsets.US_ASCII);
             }
             out.println("done; to keep it after a reboot put the sysctls in /etc/sysctl.d/ and the address in the network configuration");
-            return 0;
+            return ExitCode.OK;
         } catch (IOException e) {
             err.println("videolb realserver-setup: " + e.getMessage() + " (root or CAP_NET_ADMIN needed)");
-            return 1;
+            return ExitCode.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 1;
+            return ExitCode.FAILED;
         }
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import io.videolb.model.Ipv4Address;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,11 +36,11 @@ final class RealServerSetupCommand implements Callable<Integer> {
             a = RealServerSetup.vip(vip);
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb realserver-setup: " + e.getMessage());
-            return 2;
+            return ExitCode.USAGE.code();
         }
         RealServerSetup setup = new RealServerSetup(a, "ip", Path.of("/proc/sys"));
-        if (mode != null && mode.apply) return setup.apply(Io.out, Io.err);
+        if (mode != null && mode.apply) return setup.apply(Io.out, Io.err).code();
         setup.describe().forEach(Io.out::println);
-        return 0;
+        return ExitCode.OK.code();
     }
 }

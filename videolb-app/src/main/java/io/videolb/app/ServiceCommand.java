@@ -3,6 +3,8 @@ package io.videolb.app;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.videolb.runtime.ExitCode;
+
 import picocli.CommandLine.Mixin;
 
 /**
@@ -25,7 +27,7 @@ abstract class ServiceCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        return ServiceRunner.run(name, () -> start(kafka.serviceEnv(System.getenv())));
+        return ServiceRunner.run(name, () -> start(kafka.serviceEnv(System.getenv()))).code();
     }
 
     /**

@@ -4,13 +4,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.videolb.runtime.ExitCode;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one service in the foreground until SIGTERM/SIGINT: start (exit 1 if it fails, with the
- * reason on stderr), one line {@code videolb NAME running (...)} on stdout, then a clean close and
- * exit 0.
+ * Runs one service in the foreground until SIGTERM/SIGINT: start ({@link ExitCode#FAILED} if it fails,
+ * {@link ExitCode#USAGE} for a bad setting, with the reason on stderr), one line {@code videolb NAME running (...)}
+ * on stdout, then a clean close and {@link ExitCode#OK}.
  */
 final class ServiceRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
@@ -30,7 +32,7 @@ final class ServiceRunner {
     private ServiceRunner() {
     }
 
-    static int run(String name, Callable<Started> start) {
+    static ExitCode run(String name, Callable<Started> start) {
         CountDownLatch stop = new CountDownLatch(1);
         AtomicReference<String> reason = new AtomicReference<>();
         SignalHandling.install(sig -> {
@@ -42,11 +44,11 @@ final class ServiceRunner {
             s = start.call();
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb " + name + ": " + e.getMessage());
-            return 2;
+            return ExitCode.USAGE;
         } catch (Exception e) {
             LOG.error("{} start failed", name, e);
             Io.err.println("videolb " + name + ": start failed: " + e.getMessage());
-            return 1;
+            return ExitCode.FAILED;
         }
         Thread hook = new Thread(() -> closeQuietly(name, s), "videolb-" + name + "-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -64,7 +66,7 @@ final class ServiceRunner {
         } catch (IllegalStateException e) {
             // shutting down already
         }
-        return 0;
+        return ExitCode.OK;
     }
 
     private static void closeQuietly(String name, AutoCloseable c) {

@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.videolb.runtime.ExitCode;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * exits 0.
  */
 @Command(name = "standalone", mixinStandardHelpOptions = true,
-        description = "Run the broker and every service in one process (evaluation, a single director).")
+        description = {"Run the broker and every service in one process (evaluation, a single director).",
+                "Exit: 0 after SIGTERM/SIGINT, 1 start failed (e.g. invalid --config files), 2 usage."})
 final class StandaloneCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneCommand.class);
 
@@ -61,18 +64,18 @@ final class StandaloneCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (!Files.isDirectory(configDir)) {
             err.println("videolb standalone: --config " + configDir + " is not a directory");
-            return 2;
+            return ExitCode.USAGE.code();
         }
         if (httpPort < 0 || httpPort > 65535 - 3 || kafkaPort < 0 || kafkaPort > 65535) {
             err.println("videolb standalone: --kafka-port must be 0..65535, --http-port 0..65532 (it and the next three ports are used)");
-            return 2;
+            return ExitCode.USAGE.code();
         }
         AgentMode mode;
         try {
             mode = AgentMode.parse(agentMode);
         } catch (IllegalArgumentException e) {
             err.println("videolb standalone: " + e.getMessage());
-            return 2;
+            return ExitCode.USAGE.code();
         }
 
         CountDownLatch stop = new CountDownLatch(1);
@@ -94,7 +97,7 @@ final class StandaloneCommand implements Callable<Integer> {
         } catch (Exception e) {
             LOG.error("standalone start failed: {}", e.toString(), e);
             err.println("videolb standalone: start failed: " + e);
-            return 1;
+            return ExitCode.FAILED.code();
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         StandaloneContext ctx = runtime.context();
@@ -118,6 +121,6 @@ final class StandaloneCommand implements Callable<Integer> {
             // already shutting down
         }
         LOG.info("videolb standalone stopped in {} ms", (System.nanoTime() - s0) / 1_000_000);
-        return 0;
+        return ExitCode.OK.code();
     }
 }

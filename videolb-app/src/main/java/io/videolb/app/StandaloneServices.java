@@ -87,7 +87,7 @@ final class StandaloneServices {
             Map<String, String> env = new HashMap<>(ctx.serviceEnv());
             String tokenNote;
             if (env.get("VIDEOLB_API_TOKENS") == null || env.get("VIDEOLB_API_TOKENS").isBlank()) {
-                ApiTokens.Files3 t = ApiTokens.ensure(ctx.dataDir());
+                ApiTokens.TokenPaths t = ApiTokens.ensure(ctx.dataDir());
                 env.put("VIDEOLB_API_TOKENS", t.tokenFile().toString());
                 if (t.generated()) LOG.info("admin API tokens generated: hashes in {}, admin token in {} (mode 0600)", t.tokenFile(), t.adminToken());
                 tokenNote = t.adminToken() != null ? "token-file=" + display(t.adminToken()) : "tokens=" + display(t.tokenFile());

@@ -3,6 +3,7 @@ package io.videolb.app;
 import java.util.concurrent.Callable;
 
 import io.videolb.config.client.CliVerbs;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -17,6 +18,6 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CliVerbs v = api.verbs(System.getenv());
-        return v == null ? CliVerbs.USAGE : v.status();
+        return (v == null ? ExitCode.USAGE : v.status()).code();
     }
 }

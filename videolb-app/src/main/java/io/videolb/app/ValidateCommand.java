@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import io.videolb.config.ConfigCli;
+import io.videolb.runtime.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -17,6 +18,6 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ConfigCli.validate(dir, Io.out, Io.err);
+        return ConfigCli.validate(dir, Io.out, Io.err).code();
     }
 }

@@ -11,8 +11,8 @@ import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.videolb.config.http.Role;
-import io.videolb.config.http.TokenFile;
+import io.videolb.config.auth.Role;
+import io.videolb.config.auth.TokenFile;
 
 class ApiTokensTest {
     @TempDir
@@ -20,7 +20,7 @@ class ApiTokensTest {
 
     @Test
     void firstStartGeneratesAnAdminAndAReadTokenStoringOnlyHashesInTheTokenFile() throws Exception {
-        ApiTokens.Files3 t = ApiTokens.ensure(data, new SecureRandom());
+        ApiTokens.TokenPaths t = ApiTokens.ensure(data, new SecureRandom());
         assertThat(t.generated()).isTrue();
         String admin = Files.readString(t.adminToken()).strip();
         String read = Files.readString(data.resolve(ApiTokens.READ_TOKEN)).strip();
@@ -36,7 +36,7 @@ class ApiTokensTest {
 
     @Test
     void tokenFilesAreReadableByTheOwnerOnly() throws Exception {
-        ApiTokens.Files3 t = ApiTokens.ensure(data);
+        ApiTokens.TokenPaths t = ApiTokens.ensure(data);
         for (Path p : new Path[] {t.adminToken(), t.tokenFile(), data.resolve(ApiTokens.READ_TOKEN)}) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString()).isEqualTo("rw-------");
         }
@@ -44,9 +44,9 @@ class ApiTokensTest {
 
     @Test
     void aSecondStartReusesTheTokens() throws Exception {
-        ApiTokens.Files3 first = ApiTokens.ensure(data);
+        ApiTokens.TokenPaths first = ApiTokens.ensure(data);
         String admin = Files.readString(first.adminToken());
-        ApiTokens.Files3 second = ApiTokens.ensure(data);
+        ApiTokens.TokenPaths second = ApiTokens.ensure(data);
         assertThat(second.generated()).isFalse();
         assertThat(Files.readString(second.adminToken())).isEqualTo(admin);
     }
@@ -54,7 +54,7 @@ class ApiTokensTest {
     @Test
     void anOperatorsTokenFileIsKeptAndADamagedOneIsRefusedNamingTheLine() throws Exception {
         Files.writeString(data.resolve(ApiTokens.TOKEN_FILE), TokenFile.line("ops", Role.ADMIN, "x".repeat(40)) + "\n");
-        ApiTokens.Files3 t = ApiTokens.ensure(data);
+        ApiTokens.TokenPaths t = ApiTokens.ensure(data);
         assertThat(t.generated()).isFalse();
         assertThat(t.adminToken()).isNull();
         Files.writeString(data.resolve(ApiTokens.TOKEN_FILE), "ops:admin:nothex\n");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.videolb.agent.desired.HealthBook;
 import io.videolb.alert.incident.Condition;
 import io.videolb.alert.incident.Facts;
-import io.videolb.config.http.KafkaClusterView;
+import io.videolb.config.cluster.KafkaClusterView;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthRecord;
 import io.videolb.events.HealthTopicView;

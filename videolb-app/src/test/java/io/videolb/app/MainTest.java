@@ -12,6 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.videolb.runtime.ExitCode;
+
 /** The command line itself: help everywhere, exit codes a shell user expects, errors naming the field. */
 class MainTest {
     @TempDir
@@ -34,24 +36,42 @@ class MainTest {
     void everySubcommandAnswersHelpWithExitZero() {
         for (String c : SUBCOMMANDS) {
             Run r = run(c, "--help");
-            assertThat(r.code()).as(c + " --help").isZero();
+            assertThat(r.code()).as(c + " --help").isEqualTo(ExitCode.OK.code());
             assertThat(r.out()).as(c).contains("Usage: videolb " + c);
         }
-        assertThat(run("client", "set", "--help").code()).isZero();
+        assertThat(run("client", "set", "--help").code()).isEqualTo(ExitCode.OK.code());
         assertThat(run("--help").out()).contains(SUBCOMMANDS);
+    }
+
+    /** Each subcommand's help says its exit codes; every code it names is one of {@link ExitCode}'s (docs/cli.md explains them). */
+    @Test
+    void everySubcommandsHelpNamesOnlyCodesOfTheOneEnum() {
+        java.util.Set<Integer> declared = java.util.Arrays.stream(ExitCode.values()).map(ExitCode::code).collect(java.util.stream.Collectors.toSet());
+        java.util.regex.Pattern code = java.util.regex.Pattern.compile("(?<![\\w.-])(\\d+)(?![\\w.])");
+        for (String c : SUBCOMMANDS) {
+            String help = run(c, "--help").out().replaceAll("\\s+", " ");
+            int at = help.indexOf("Exit:");
+            assertThat(at).as(c + " --help names its exit codes").isNotNegative();
+            String exit = help.substring(at, help.indexOf('.', at));
+            java.util.regex.Matcher m = code.matcher(exit);
+            java.util.Set<Integer> named = new java.util.TreeSet<>();
+            while (m.find()) named.add(Integer.parseInt(m.group(1)));
+            assertThat(named).as(c + ": " + exit).contains(ExitCode.OK.code());
+            assertThat(declared).as(c + ": " + exit).containsAll(named);
+        }
     }
 
     @Test
     void noSubcommandIsAUsageError() {
-        assertThat(run().code()).isEqualTo(2);
-        assertThat(run("frobnicate").code()).isEqualTo(2);
+        assertThat(run().code()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(run("frobnicate").code()).isEqualTo(ExitCode.USAGE.code());
     }
 
     @Test
     void validateAcceptsTheExamplesAndRefusesABrokenFolderWithFileLineAndField() throws Exception {
         Path examples = Path.of(MainTest.class.getResource("/standalone-config").toURI());
         Run ok = run("validate", examples.toString());
-        assertThat(ok.code()).isZero();
+        assertThat(ok.code()).isEqualTo(ExitCode.OK.code());
         assertThat(ok.out()).contains("valid (3 clients, 3 pools, 4 backups)");
 
         Path bad = tmp.resolve("bad");
@@ -61,36 +81,36 @@ class MainTest {
         }
         Files.writeString(bad.resolve("client-list.csv"), "IP,fwmark\n010.0.0.1,10\n");
         Run r = run("validate", bad.toString());
-        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.code()).isEqualTo(ExitCode.FAILED.code());
         assertThat(r.err()).contains("client-list.csv:2:");
     }
 
     @Test
     void importWithoutAnyBrokerIsAUsageErrorSayingWhereItLooked() {
         Run r = run("import", "--data-dir", tmp.toString(), "--bootstrap", "not a host", tmp.toString());
-        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE.code());
         assertThat(r.err()).contains("--bootstrap:");
     }
 
     @Test
     void realserverSetupPrintsByDefaultAndRefusesABadVip() {
         Run r = run("realserver-setup", "--vip", "198.51.100.10");
-        assertThat(r.code()).isZero();
+        assertThat(r.code()).isEqualTo(ExitCode.OK.code());
         assertThat(r.out()).contains("ip addr replace 198.51.100.10/32 dev lo").contains("arp_announce=2");
         Run bad = run("realserver-setup", "--vip", "198.51.100.010");
-        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.code()).isEqualTo(ExitCode.USAGE.code());
         assertThat(bad.err()).contains("--vip:");
-        assertThat(run("realserver-setup", "--vip", "198.51.100.10", "--print", "--apply").code()).isEqualTo(2);
+        assertThat(run("realserver-setup", "--vip", "198.51.100.10", "--print", "--apply").code()).isEqualTo(ExitCode.USAGE.code());
     }
 
     @Test
-    void apiVerbsReportAnUnreachableApiWithExitThree() throws Exception {
+    void apiVerbsReportAnUnreachableApi() throws Exception {
         Path token = tmp.resolve("token");
         Files.writeString(token, "a".repeat(64) + "\n");
         // port 1 on loopback: nothing listens there
         Run r = run("client", "set", "203.0.113.21", "20", "--api", "http://127.0.0.1:1", "--token-file", token.toString());
-        assertThat(r.code()).isEqualTo(3);
-        assertThat(run("status", "--api", "http://127.0.0.1:1", "--token-file", token.toString()).code()).isEqualTo(3);
+        assertThat(r.code()).isEqualTo(ExitCode.API_UNAVAILABLE.code());
+        assertThat(run("status", "--api", "http://127.0.0.1:1", "--token-file", token.toString()).code()).isEqualTo(ExitCode.API_UNAVAILABLE.code());
     }
 
     @Test
@@ -98,19 +118,19 @@ class MainTest {
         Path token = tmp.resolve("token");
         Files.writeString(token, "a".repeat(64) + "\n");
         Run r = run("client", "set", "203.0.113.021", "20", "--api", "http://127.0.0.1:1", "--token-file", token.toString());
-        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.code()).isEqualTo(ExitCode.FAILED.code());
         assertThat(r.err()).contains("203.0.113.021");
     }
 
     @Test
     void planWithoutAChangeIsAUsageError() {
-        assertThat(run("plan", "--data-dir", tmp.toString()).code()).isEqualTo(2);
+        assertThat(run("plan", "--data-dir", tmp.toString()).code()).isEqualTo(ExitCode.USAGE.code());
     }
 
     @Test
     void standaloneRefusesAnUnknownAgentMode() throws Exception {
         Run r = run("standalone", "--config", tmp.toString(), "--agent-mode", "steering-only", "--data-dir", tmp.resolve("d").toString());
-        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE.code());
         assertThat(r.err()).contains("--agent-mode");
     }
 }

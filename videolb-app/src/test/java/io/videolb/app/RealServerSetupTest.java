@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.videolb.runtime.ExitCode;
+
 class RealServerSetupTest {
     @TempDir
     Path sys;
@@ -42,9 +44,9 @@ class RealServerSetupTest {
         for (String d : new String[] {"net/ipv4/conf/all", "net/ipv4/conf/lo"}) Files.createDirectories(sys.resolve(d));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // "true" ignores its arguments: the test proves the flow without touching this host's addresses
-        int rc = new RealServerSetup(RealServerSetup.vip("198.51.100.10"), "true", sys)
+        ExitCode rc = new RealServerSetup(RealServerSetup.vip("198.51.100.10"), "true", sys)
                 .apply(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-        assertThat(rc).isZero();
+        assertThat(rc).isEqualTo(ExitCode.OK);
         assertThat(Files.readString(sys.resolve("net/ipv4/conf/all/arp_ignore"))).isEqualTo("1\n");
         assertThat(Files.readString(sys.resolve("net/ipv4/conf/all/arp_announce"))).isEqualTo("2\n");
         assertThat(Files.readString(sys.resolve("net/ipv4/conf/lo/arp_ignore"))).isEqualTo("1\n");
@@ -55,9 +57,9 @@ class RealServerSetupTest {
     @Test
     void aFailingIpCommandStopsBeforeAnySysctl() throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = new RealServerSetup(RealServerSetup.vip("198.51.100.10"), "false", sys)
+        ExitCode rc = new RealServerSetup(RealServerSetup.vip("198.51.100.10"), "false", sys)
                 .apply(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(rc).isEqualTo(1);
+        assertThat(rc).isEqualTo(ExitCode.FAILED);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("failed (exit 1)");
         assertThat(sys.resolve("net")).doesNotExist();
     }

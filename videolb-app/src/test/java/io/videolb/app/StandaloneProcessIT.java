@@ -30,6 +30,7 @@ import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+import io.videolb.runtime.ExitCode;
 
 /** Runs {@code java -jar target/videolb.jar standalone} as a child process, twice on one data dir. */
 class StandaloneProcessIT {
@@ -104,17 +105,17 @@ class StandaloneProcessIT {
             }
             Files.writeString(changed.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,20\n203.0.113.40,50\n");
             Cli viaApi = Cli.run(jar, tmp.resolve("import-changed.out"), "import", changed.toString(), "--data-dir", data.toString());
-            assertThat(viaApi.exit).as(viaApi.output).isZero();
+            assertThat(viaApi.exit).as(viaApi.output).isEqualTo(ExitCode.OK.code());
             assertThat(viaApi.output).contains("published generation " + (imported + 1));
             assertThat(get(httpPort, "/api/v1/clients/203.0.113.40", token).body()).contains("\"mark\":50");
             Cli back = Cli.run(jar, tmp.resolve("import-back.out"), "import", config.toString(), "--data-dir", data.toString());
-            assertThat(back.exit).as(back.output).isZero();
+            assertThat(back.exit).as(back.output).isEqualTo(ExitCode.OK.code());
             assertThat(back.output).contains("published generation " + (imported + 2));
             assertThat(Files.readString(tmp.resolve("first.err"))).as("published by the service for the admin token, not by the CLI")
                     .contains("api:import by standalone-admin: generation " + (imported + 1) + " committed");
             Cli usage = Cli.run(jar, tmp.resolve("import-usage.out"), "import", config.toString(), "--api", "http://127.0.0.1:1",
                     "--bootstrap", "127.0.0.1:1");
-            assertThat(usage.exit).isEqualTo(2);
+            assertThat(usage.exit).isEqualTo(ExitCode.USAGE.code());
             assertThat(usage.output).contains("give --api (through the admin API) or --bootstrap (straight to Kafka), not both");
 
             generation = generation(httpPort, token);

@@ -2,6 +2,7 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.videolb.runtime.ExitCode;
 import io.videolb.testsupport.vm.IpvsVm;
 import io.videolb.testsupport.vm.ScenarioFacts;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ class StandaloneVmIT {
                 .contains("from-director 0").anyMatch(c -> c.matches("from-rs11 [1-9][0-9]*"));
         assertThat(f.one("director1")).isEqualTo("mode=apply inSync=true");
         // `videolb explain` on the director: the API's view plus the kernel's persistence template, read by the agent
-        assertThat(f.one("explain-rc")).isEqualTo("0");
+        assertThat(f.one("explain-rc")).isEqualTo(Integer.toString(ExitCode.OK.code()));
         assertThat(f.all("explain")).contains("203.0.113.21: mark 10 (client entry 203.0.113.21/32)", "pool 10, scheduler rr, persistence 60 s")
                 .anyMatch(l -> l.matches("persistence: held by 192\\.0\\.2\\.11 in pool 10 \\(expires in [1-6]?[0-9] s\\)"));
         assertThat(f.all("reboot-file")).hasSize(3);

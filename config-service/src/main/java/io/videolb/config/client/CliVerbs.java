@@ -6,6 +6,7 @@ import io.videolb.json.Json;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.Ipv4Network;
+import io.videolb.runtime.ExitCode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,14 +19,10 @@ import java.util.List;
  * launcher's): {@code client set IP MARK}, {@code client rm IP}, {@code import DIR}, {@code status},
  * {@code explain IP}, {@code plan DIR} and {@code plan client set|rm ...}. Every method prints to
  * {@code out} (results) or {@code err} (errors, one per line, field named) and returns the exit code:
- * {@link #OK} 0, {@link #REFUSED} 1 (bad value, 4xx), {@link #USAGE} 2, {@link #UNAVAILABLE} 3
- * (unreachable, 5xx).
+ * {@link ExitCode#OK}, {@link ExitCode#FAILED} (bad value, 4xx), {@link ExitCode#USAGE},
+ * {@link ExitCode#API_UNAVAILABLE} (unreachable, 5xx).
  */
 public final class CliVerbs {
-    public static final int OK = 0;
-    public static final int REFUSED = 1;
-    public static final int USAGE = 2;
-    public static final int UNAVAILABLE = 3;
     /** Largest CSV folder the CLI sends (the server has its own limit too). */
     public static final long MAX_IMPORT_BYTES = 64L * 1024 * 1024;
     private static final int WRITE_ATTEMPTS = 3;
@@ -54,7 +51,7 @@ public final class CliVerbs {
     }
 
     /** {@code client set IP[/LEN] MARK}: moves a client (retries up to 3 times when someone else wrote in between). */
-    public int clientSet(String client, String mark) {
+    public ExitCode clientSet(String client, String mark) {
         Ipv4Network n;
         Fwmark m;
         try {
@@ -62,53 +59,53 @@ public final class CliVerbs {
             m = Fwmark.parse(mark);
         } catch (IllegalArgumentException e) {
             err.println("videolb: " + e.getMessage());
-            return REFUSED;
+            return ExitCode.FAILED;
         }
         ObjectNode body = Json.MAPPER.createObjectNode().put("mark", m.value());
         return write("PUT", clientPath(n), body.toString());
     }
 
     /** {@code client rm IP[/LEN]}. */
-    public int clientRm(String client) {
+    public ExitCode clientRm(String client) {
         Ipv4Network n;
         try {
             n = Ipv4Network.parse(client);
         } catch (IllegalArgumentException e) {
             err.println("videolb: client: " + e.getMessage());
-            return REFUSED;
+            return ExitCode.FAILED;
         }
         return write("DELETE", clientPath(n), null);
     }
 
     /** {@code import DIR}: publishes the four CSV files of DIR as one generation. */
-    public int importDir(Path dir) {
+    public ExitCode importDir(Path dir) {
         return importDir(dir, false);
     }
 
     /** As {@link #importDir(Path)}; {@code force}: also when the files would remove most client entries. */
-    public int importDir(Path dir, boolean force) {
+    public ExitCode importDir(Path dir, boolean force) {
         String body;
         try {
             body = filesBody(dir, force);
         } catch (IOException | IllegalArgumentException e) {
             err.println("videolb: " + e.getMessage());
-            return REFUSED;
+            return ExitCode.FAILED;
         }
         return write("POST", "/api/v1/import", body);
     }
 
     /** {@code plan DIR}: what importing DIR would change in the desired state. */
-    public int planDir(Path dir) {
+    public ExitCode planDir(Path dir) {
         try {
             return plan(filesBody(dir));
         } catch (IOException | IllegalArgumentException e) {
             err.println("videolb: " + e.getMessage());
-            return REFUSED;
+            return ExitCode.FAILED;
         }
     }
 
     /** {@code plan client set IP MARK} or {@code plan client rm IP}. */
-    public int planChange(List<String> words) {
+    public ExitCode planChange(List<String> words) {
         ObjectNode change = Json.MAPPER.createObjectNode();
         if (words.size() == 4 && words.get(0).equals("client") && words.get(1).equals("set")) {
             change.put("op", "client.set").put("client", words.get(2)).put("mark", words.get(3));
@@ -116,14 +113,14 @@ public final class CliVerbs {
             change.put("op", "client.rm").put("client", words.get(2));
         } else {
             err.println("usage: videolb plan DIR | videolb plan client set IP MARK | videolb plan client rm IP");
-            return USAGE;
+            return ExitCode.USAGE;
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.set("change", change);
         return plan(body.toString());
     }
 
-    private int plan(String body) {
+    private ExitCode plan(String body) {
         AdminClient.Response r;
         try {
             r = api.send("POST", "/api/v1/plan", body, null);
@@ -140,11 +137,11 @@ public final class CliVerbs {
             String sign = op.equals("add") ? "+" : op.equals("remove") ? "-" : "~";
             out.println("  " + sign + " " + ch.path("key").asText() + (op.equals("remove") ? "" : " " + ch.path("after")));
         }
-        return OK;
+        return ExitCode.OK;
     }
 
     /** {@code status}: desired generation, each director's applied generation and errors, each server's health. */
-    public int status() {
+    public ExitCode status() {
         AdminClient.Response r;
         try {
             r = api.get("/api/v1/status");
@@ -166,7 +163,7 @@ public final class CliVerbs {
             out.println("server " + sv.path("server").asText() + " " + sv.path("health").asText()
                     + (sv.hasNonNull("reason") && !sv.path("reason").asText().isEmpty() ? " (" + sv.path("reason").asText() + ")" : ""));
         }
-        return OK;
+        return ExitCode.OK;
     }
 
     /**
@@ -174,13 +171,13 @@ public final class CliVerbs {
      * holds its persistence (the director's agent, if one was given). The exit code is the API's: an
      * agent that cannot be reached gives one "persistence: unknown" line.
      */
-    public int explain(String ip) {
+    public ExitCode explain(String ip) {
         Ipv4Address client;
         try {
             client = Ipv4Address.parse(ip);
         } catch (IllegalArgumentException e) {
             err.println("videolb: client: " + e.getMessage());
-            return REFUSED;
+            return ExitCode.FAILED;
         }
         AdminClient.Response r;
         try {
@@ -192,7 +189,7 @@ public final class CliVerbs {
         JsonNode x = tree(r.body());
         if (!x.path("steered").asBoolean()) {
             out.println(ip + ": " + x.path("reason").asText());
-            return OK;
+            return ExitCode.OK;
         }
         out.println(ip + ": mark " + x.path("mark").asLong() + " (" + x.path("matchedBy").asText() + ")");
         JsonNode pool = x.path("pool");
@@ -205,12 +202,12 @@ public final class CliVerbs {
         // the API can only say where the holder is known; the director's agent says which server it is
         if (agent == null) out.println(x.path("persistence").asText());
         else PersistenceLines.of(agent, client).forEach(out::println);
-        return OK;
+        return ExitCode.OK;
     }
 
     // ---- helpers
 
-    private int write(String method, String path, String body) {
+    private ExitCode write(String method, String path, String body) {
         try {
             for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
                 AdminClient.Response g = api.get("/api/v1/generation");
@@ -229,21 +226,21 @@ public final class CliVerbs {
                 } else {
                     out.println("unchanged (generation " + published + ")");
                 }
-                return OK;
+                return ExitCode.OK;
             }
-            return REFUSED;
+            return ExitCode.FAILED;
         } catch (IOException | InterruptedException e) {
             return unreachable(e);
         }
     }
 
-    private int unreachable(Exception e) {
+    private ExitCode unreachable(Exception e) {
         if (e instanceof InterruptedException) Thread.currentThread().interrupt();
         err.println("videolb: cannot reach the admin API: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        return UNAVAILABLE;
+        return ExitCode.API_UNAVAILABLE;
     }
 
-    private int refused(AdminClient.Response r) {
+    private ExitCode refused(AdminClient.Response r) {
         JsonNode e = tree(r.body());
         String msg = e.path("message").asText("HTTP " + r.status());
         err.println("videolb: " + msg + " (HTTP " + r.status() + ")");
@@ -251,7 +248,7 @@ public final class CliVerbs {
             String where = p.path("source").asText() + (p.path("line").asInt() > 0 ? ":" + p.path("line").asInt() : "");
             err.println("  " + where + ": " + p.path("field").asText() + ": " + p.path("message").asText());
         }
-        return r.status() >= 500 ? UNAVAILABLE : REFUSED;
+        return r.status() >= 500 ? ExitCode.API_UNAVAILABLE : ExitCode.FAILED;
     }
 
     private static JsonNode tree(String body) {

@@ -2,6 +2,14 @@ package io.videolb.config.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.videolb.config.auth.Principal;
+import io.videolb.config.auth.TokenFile;
+import io.videolb.config.cluster.ClusterView;
+import io.videolb.config.csv.CsvExport;
+import io.videolb.config.csv.CsvFiles;
+import io.videolb.config.desired.DesiredStore;
+import io.videolb.config.desired.NotInStateException;
+import io.videolb.config.desired.StateEdit;
 import io.videolb.config.publish.MassRemovalGuard;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.json.Json;
@@ -39,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads answer from the committed snapshot with {@code ETag: "GENERATION"}. Writes need an admin
  * token and {@code If-Match: "GENERATION"} (428 without, 412 when stale); they run one at a time on a
- * single writer thread, which re-checks the generation, applies the change to the committed state,
+ * single writer thread, which re-checks the generation, applies the edit to the committed state,
  * validates the whole next state with the same rules as a CSV import, and publishes it as one
  * generation through {@link DesiredStore#publishIfGeneration}. Nothing is published unless every
  * check passed.
@@ -94,17 +102,17 @@ public final class AdminApi implements AutoCloseable {
         for (String path : List.of(API + "/clients/:ip", API + "/clients/:ip/:len")) {
             r.get(path).handler(this::getClient);
             r.put(path).handler(ctx -> write(ctx, () -> RequestParser.setClient(clientParam(ctx), RequestParser.object(body(ctx)))));
-            r.delete(path).handler(ctx -> write(ctx, () -> new Change.RemoveClient(clientParam(ctx))));
+            r.delete(path).handler(ctx -> write(ctx, () -> new StateEdit.RemoveClient(clientParam(ctx))));
         }
         r.get(API + "/pools").handler(this::listPools);
         r.get(API + "/pools/:mark").handler(this::getPool);
         r.put(API + "/pools/:mark").handler(ctx -> write(ctx, () -> RequestParser.setPool(markParam(ctx), RequestParser.object(body(ctx)))));
-        r.delete(API + "/pools/:mark").handler(ctx -> write(ctx, () -> new Change.RemovePool(markParam(ctx))));
+        r.delete(API + "/pools/:mark").handler(ctx -> write(ctx, () -> new StateEdit.RemovePool(markParam(ctx))));
         r.get(API + "/backups").handler(this::listBackups);
         r.get(API + "/backups/:ip").handler(this::getBackup);
         r.put(API + "/backups/:ip").handler(ctx -> write(ctx, () -> RequestParser.setBackup(serverParam(ctx), RequestParser.object(body(ctx)))));
-        r.delete(API + "/backups/:ip").handler(ctx -> write(ctx, () -> new Change.RemoveBackup(serverParam(ctx))));
-        r.post(API + "/import").handler(ctx -> write(ctx, () -> importChange(RequestParser.object(body(ctx)))));
+        r.delete(API + "/backups/:ip").handler(ctx -> write(ctx, () -> new StateEdit.RemoveBackup(serverParam(ctx))));
+        r.post(API + "/import").handler(ctx -> write(ctx, () -> importEdit(RequestParser.object(body(ctx)))));
         r.get(API + "/export").handler(this::export);
         r.get(API + "/export/:file").handler(this::exportFile);
         r.post(API + "/plan").handler(this::plan);
@@ -392,46 +400,55 @@ public final class AdminApi implements AutoCloseable {
             if (body.has("files") == body.has("change")) throw ApiException.badField("body", "give either files (the four CSV files) or change (one change)");
             Optional<DesiredSnapshot> cur = store.current();
             long g = cur.map(DesiredSnapshot::generation).orElse(0L);
-            Change change = body.has("files") ? importChange(body) : RequestParser.change(body.get("change"));
+            StateEdit edit = body.has("files") ? importEdit(body) : RequestParser.edit(body.get("change"));
             DesiredState before = cur.map(DesiredSnapshot::state).orElse(null);
-            if (before == null && !(change instanceof Change.ReplaceAll)) snapshot();
-            DesiredState next = change.applyTo(before);
-            List<Problem> problems = validate(change, next);
-            if (problems.isEmpty()) problems = guard(change, before, next);
+            if (before == null && !(edit instanceof StateEdit.ReplaceAll)) snapshot();
+            DesiredState next = apply(edit, before);
+            List<Problem> problems = validate(edit, next);
+            if (problems.isEmpty()) problems = guard(edit, before, next);
             if (!problems.isEmpty()) throw ApiException.invalid(problems);
             ObjectNode o = Views.plan(g, before, next);
-            o.put("summary", change.summary());
+            o.put("summary", edit.summary());
             return new Reply(200, g, o);
         });
     }
 
-    private Change importChange(JsonNode body) {
+    private StateEdit importEdit(JsonNode body) {
         RequestParser.onlyFields(body, "", java.util.Set.of("files", "source", "force"));
         JsonNode force = body.get("force");
         if (force != null && !force.isBoolean()) throw ApiException.badField("force", "must be true or false");
         Map<String, String> files = RequestParser.files(body, importLimit);
         CsvFiles.Result r = csv.read(files);
         if (r instanceof CsvFiles.Invalid inv) throw ApiException.invalid(inv.problems());
-        return new Change.ReplaceAll(((CsvFiles.Parsed) r).state(), "request", force != null && force.booleanValue());
+        return new StateEdit.ReplaceAll(((CsvFiles.Parsed) r).state(), "request", force != null && force.booleanValue());
+    }
+
+    /** {@code edit} applied to {@code current}; removing what the state does not hold is a 404. */
+    private static DesiredState apply(StateEdit edit, DesiredState current) {
+        try {
+            return edit.applyTo(current);
+        } catch (NotInStateException e) {
+            throw ApiException.of(404, "not_found", e.getMessage());
+        }
     }
 
     /** An import that would remove most client entries is refused unless forced ({@link MassRemovalGuard}). */
-    private static List<Problem> guard(Change change, DesiredState before, DesiredState next) {
-        if (!(change instanceof Change.ReplaceAll all) || all.force()) return List.of();
+    private static List<Problem> guard(StateEdit edit, DesiredState before, DesiredState next) {
+        if (!(edit instanceof StateEdit.ReplaceAll all) || all.force()) return List.of();
         return MassRemovalGuard.DEFAULT.refusal(before, next).map(why -> List.of(Problem.at(Origin.REQUEST, "force", why))).orElse(List.of());
     }
 
     /**
      * The one validator: client changes use the same typed parsers as client-list.csv plus
-     * DesiredStateRules on the whole next state; every other change (params, pools, backups) is
+     * DesiredStateRules on the whole next state; every other edit (params, pools, backups) is
      * checked by exporting the next state to CSV and reading it back with the CSV reader, so the
      * API can never accept what an import would refuse. Imports were read by the CSV reader itself.
      */
-    List<Problem> validate(Change change, DesiredState next) {
-        if (change instanceof Change.ReplaceAll) return List.of();
+    List<Problem> validate(StateEdit edit, DesiredState next) {
+        if (edit instanceof StateEdit.ReplaceAll) return List.of();
         List<Problem> p = DesiredStateRules.check(next, Origins.everywhere(Origin.REQUEST));
         if (!p.isEmpty()) return p;
-        if (change instanceof Change.SetClient || change instanceof Change.RemoveClient) return List.of();
+        if (edit instanceof StateEdit.SetClient || edit instanceof StateEdit.RemoveClient) return List.of();
         CsvFiles.Result r = csv.read(CsvExport.files(next));
         if (r instanceof CsvFiles.Invalid inv) return inv.problems();
         if (!((CsvFiles.Parsed) r).state().equals(next)) {
@@ -440,7 +457,7 @@ public final class AdminApi implements AutoCloseable {
         return List.of();
     }
 
-    private void write(RoutingContext ctx, Callable<Change> parse) {
+    private void write(RoutingContext ctx, Callable<StateEdit> parse) {
         Principal who = principal(ctx);
         if (!who.role().mayWrite()) {
             fail(ctx, ApiException.of(403, "forbidden", "token '" + who.name() + "' is read-only; writes need an admin token"));
@@ -463,21 +480,21 @@ public final class AdminApi implements AutoCloseable {
             return;
         }
         offLoop(ctx, writer, () -> {
-            Change change = parse.call();
+            StateEdit edit = parse.call();
             Optional<DesiredSnapshot> cur = store.current();
             long g = cur.map(DesiredSnapshot::generation).orElse(0L);
             if (g != expected) throw stale(expected, g);
-            if (cur.isEmpty() && !(change instanceof Change.ReplaceAll)) snapshot();
-            DesiredState next = change.applyTo(cur.map(DesiredSnapshot::state).orElse(null));
-            List<Problem> problems = validate(change, next);
-            if (problems.isEmpty()) problems = guard(change, cur.map(DesiredSnapshot::state).orElse(null), next);
+            if (cur.isEmpty() && !(edit instanceof StateEdit.ReplaceAll)) snapshot();
+            DesiredState next = apply(edit, cur.map(DesiredSnapshot::state).orElse(null));
+            List<Problem> problems = validate(edit, next);
+            if (problems.isEmpty()) problems = guard(edit, cur.map(DesiredSnapshot::state).orElse(null), next);
             if (!problems.isEmpty()) throw ApiException.invalid(problems);
-            DesiredStore.Outcome out = store.publishIfGeneration(expected, next, "api:" + change.action(), who.name());
+            DesiredStore.Outcome out = store.publishIfGeneration(expected, next, "api:" + edit.action(), who.name());
             if (out instanceof DesiredStore.Published p) {
-                LOG.info("{} by {}: generation {} ({} records)", change.summary(), who.name(), p.generation(), p.changes());
-                return new Reply(200, p.generation(), result(p.generation(), p.changes(), change));
+                LOG.info("{} by {}: generation {} ({} records)", edit.summary(), who.name(), p.generation(), p.changes());
+                return new Reply(200, p.generation(), result(p.generation(), p.changes(), edit));
             }
-            if (out instanceof DesiredStore.Unchanged u) return new Reply(200, u.generation(), result(u.generation(), 0, change));
+            if (out instanceof DesiredStore.Unchanged u) return new Reply(200, u.generation(), result(u.generation(), 0, edit));
             if (out instanceof DesiredStore.Conflict c) throw stale(expected, c.current());
             throw ApiException.invalid(((DesiredStore.Rejected) out).problems());
         });
@@ -487,8 +504,8 @@ public final class AdminApi implements AutoCloseable {
         return ApiException.of(412, "stale", "If-Match \"" + expected + "\" is stale: the desired state is at generation " + current + "; read it again");
     }
 
-    private static ObjectNode result(long generation, int changes, Change change) {
-        return Json.MAPPER.createObjectNode().put("generation", generation).put("changes", changes).put("summary", change.summary());
+    private static ObjectNode result(long generation, int changes, StateEdit edit) {
+        return Json.MAPPER.createObjectNode().put("generation", generation).put("changes", changes).put("summary", edit.summary());
     }
 
     private static Ipv4Network clientParam(RoutingContext ctx) {

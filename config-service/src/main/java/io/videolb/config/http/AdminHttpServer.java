@@ -1,5 +1,9 @@
 package io.videolb.config.http;
 
+import io.videolb.config.auth.TokenFile;
+import io.videolb.config.cluster.ClusterView;
+import io.videolb.config.csv.CsvFiles;
+import io.videolb.config.desired.DesiredStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;

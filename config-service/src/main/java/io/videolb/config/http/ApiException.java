@@ -5,7 +5,7 @@ import io.videolb.model.Problem;
 import java.util.List;
 
 /** A request the API refuses: an HTTP status, a short code, a message and the located problems (field named). */
-public final class ApiException extends RuntimeException {
+final class ApiException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final int status;
     private final String code;

@@ -3,6 +3,8 @@ package io.videolb.config.http;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.videolb.config.csv.CsvFiles;
+import io.videolb.config.desired.StateEdit;
 import io.videolb.json.Json;
 import io.videolb.model.ClusterParams;
 import io.videolb.model.Fwmark;
@@ -22,12 +24,12 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Turns request bodies and path segments into typed {@link Change}s with the same strict parsers
+ * Turns request bodies and path segments into typed {@link StateEdit}s with the same strict parsers
  * the CSV reader uses (Ipv4Address, Ipv4Network, Fwmark, Scheduler, MailAddress, weights). Every
  * refusal is an {@link ApiException} that names the field; unknown fields, duplicate keys, wrong
  * JSON types and control characters are refused, never dropped or passed on.
  */
-public final class RequestParser {
+final class RequestParser {
     /** Most servers one pool may list (ipvsadm has no hard limit; this bounds a hostile body). */
     public static final int MAX_SERVERS = 1024;
     public static final int MAX_MAIL = 32;
@@ -113,17 +115,17 @@ public final class RequestParser {
     }
 
     /** PUT /clients/{ip}: {@code {"mark": 20}}. */
-    public static Change.SetClient setClient(Ipv4Network client, JsonNode body) {
+    public static StateEdit.SetClient setClient(Ipv4Network client, JsonNode body) {
         onlyFields(body, "", Set.of("mark", "client"));
         if (body.has("client")) {
             Ipv4Network named = parse(text(body, "client", "client"), "client", Ipv4Network::parse);
             if (!named.equals(client)) throw ApiException.badField("client", "differs from the client in the path (" + client + ")");
         }
-        return new Change.SetClient(client, mark(text(body, "mark", "mark"), "mark"));
+        return new StateEdit.SetClient(client, mark(text(body, "mark", "mark"), "mark"));
     }
 
     /** PUT /pools/{mark}: {@code {"scheduler":"wlc","servers":[{"address":"192.0.2.12","weight":1}, "192.0.2.13"]}}. */
-    public static Change.SetPool setPool(Fwmark mark, JsonNode body) {
+    public static StateEdit.SetPool setPool(Fwmark mark, JsonNode body) {
         onlyFields(body, "", Set.of("scheduler", "servers", "mark"));
         if (body.has("mark") && !mark(text(body, "mark", "mark"), "mark").equals(mark)) {
             throw ApiException.badField("mark", "differs from the mark in the path (" + mark + ")");
@@ -148,20 +150,20 @@ public final class RequestParser {
                 throw ApiException.badField(at, "must be an address string or {\"address\":..,\"weight\":..}");
             }
         }
-        return new Change.SetPool(new Pool(mark, sch, list));
+        return new StateEdit.SetPool(new Pool(mark, sch, list));
     }
 
     /** PUT /backups/{ip}: {@code {"backup":"192.0.2.21"}}. */
-    public static Change.SetBackup setBackup(Ipv4Address server, JsonNode body) {
+    public static StateEdit.SetBackup setBackup(Ipv4Address server, JsonNode body) {
         onlyFields(body, "", Set.of("backup", "server"));
         if (body.has("server") && !address(text(body, "server", "server"), "server").equals(server)) {
             throw ApiException.badField("server", "differs from the server in the path (" + server + ")");
         }
-        return new Change.SetBackup(server, address(text(body, "backup", "backup"), "backup"));
+        return new StateEdit.SetBackup(server, address(text(body, "backup", "backup"), "backup"));
     }
 
     /** PUT /params: every field of the parameters (a full replacement). */
-    public static Change.SetParams setParams(JsonNode body) {
+    public static StateEdit.SetParams setParams(JsonNode body) {
         onlyFields(body, "", Set.of("vip", "clientNetwork", "mailTo", "persistenceSeconds", "defaultMark", "defaultScheduler"));
         Ipv4Address vip = address(text(body, "vip", "vip"), "vip");
         Ipv4Network net = parse(text(body, "clientNetwork", "clientNetwork"), "clientNetwork", t -> Ipv4Network.parseWithDefaultPrefix(t, 24));
@@ -183,19 +185,19 @@ public final class RequestParser {
                 ? parse(text(body, "defaultScheduler", "defaultScheduler"), "defaultScheduler", Scheduler::parse)
                 : Scheduler.WLC;
         try {
-            return new Change.SetParams(new ClusterParams(vip, net, mailTo, persistence, def, sch));
+            return new StateEdit.SetParams(new ClusterParams(vip, net, mailTo, persistence, def, sch));
         } catch (IllegalArgumentException e) {
             throw ApiException.badField("params", printable(e.getMessage()));
         }
     }
 
     /**
-     * A change written as one object, for {@code plan} and the CLI:
+     * An edit written as one object (the {@code change} field of a plan), for {@code plan} and the CLI:
      * {@code {"op":"client.set","client":"203.0.113.21","mark":20}}, {@code client.rm},
      * {@code pool.set} (mark, scheduler, servers), {@code pool.rm}, {@code backup.set} (server, backup),
      * {@code backup.rm}, {@code params.set}.
      */
-    public static Change change(JsonNode c) {
+    public static StateEdit edit(JsonNode c) {
         if (c == null || !c.isObject()) throw ApiException.badField("change", "must be a JSON object with an op");
         String op = text(c, "op", "change.op");
         ObjectCopy rest = new ObjectCopy(c);
@@ -206,18 +208,18 @@ public final class RequestParser {
             }
             case "client.rm": {
                 onlyFields(c, "", Set.of("op", "client"));
-                return new Change.RemoveClient(parse(text(c, "client", "client"), "client", Ipv4Network::parse));
+                return new StateEdit.RemoveClient(parse(text(c, "client", "client"), "client", Ipv4Network::parse));
             }
             case "pool.set":
                 return setPool(mark(text(c, "mark", "mark"), "mark"), rest.without("op"));
             case "pool.rm":
                 onlyFields(c, "", Set.of("op", "mark"));
-                return new Change.RemovePool(mark(text(c, "mark", "mark"), "mark"));
+                return new StateEdit.RemovePool(mark(text(c, "mark", "mark"), "mark"));
             case "backup.set":
                 return setBackup(address(text(c, "server", "server"), "server"), rest.without("op"));
             case "backup.rm":
                 onlyFields(c, "", Set.of("op", "server"));
-                return new Change.RemoveBackup(address(text(c, "server", "server"), "server"));
+                return new StateEdit.RemoveBackup(address(text(c, "server", "server"), "server"));
             case "params.set":
                 return setParams(rest.without("op"));
             default:

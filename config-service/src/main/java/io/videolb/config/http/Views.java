@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.videolb.config.csv.CsvExport;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.DesiredRecords;
@@ -25,7 +26,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** Pure functions from state (and health / agent status) to the API's JSON documents. */
-public final class Views {
+final class Views {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private Views() {}

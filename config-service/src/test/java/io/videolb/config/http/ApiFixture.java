@@ -1,6 +1,13 @@
 package io.videolb.config.http;
 
+import io.videolb.config.auth.Role;
+import io.videolb.config.auth.TokenFile;
 import io.videolb.config.client.AdminClient;
+import io.videolb.config.cluster.KafkaClusterView;
+import io.videolb.config.csv.ConfigReaderCsvFiles;
+import io.videolb.config.csv.CsvFiles;
+import io.videolb.config.desired.DesiredStore;
+import io.videolb.config.desired.PublisherDesiredStore;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;

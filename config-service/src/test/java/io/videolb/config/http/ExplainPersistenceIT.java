@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.videolb.config.client.AdminClient;
 import io.videolb.config.client.AgentClient;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.runtime.ExitCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -85,8 +86,8 @@ class ExplainPersistenceIT {
 
     @Test
     void namesTheServerThatHoldsThePersistenceAsTheAgentReportsIt() throws Exception {
-        int code = cli(fx.reader, agentAnswering(200, "application/json", REAL_AGENT_ANSWER)).explain("203.0.113.21");
-        assertThat(code).isEqualTo(CliVerbs.OK);
+        ExitCode code = cli(fx.reader, agentAnswering(200, "application/json", REAL_AGENT_ANSWER)).explain("203.0.113.21");
+        assertThat(code).isEqualTo(ExitCode.OK);
         assertThat(asked).containsExactly("GET /persistence?client=203.0.113.21");
         assertThat(out()).isEqualTo(API_LINES
                 + "persistence: held by 192.0.2.11 in pool 10 (expires in 56 s)\n"
@@ -97,9 +98,9 @@ class ExplainPersistenceIT {
 
     @Test
     void saysThereIsNoTemplateWhenTheAgentHasNone() throws Exception {
-        int code = cli(fx.reader, agentAnswering(200, "application/json", "{\"client\":\"203.0.113.21\",\"templates\":[],\"connections\":[],"
+        ExitCode code = cli(fx.reader, agentAnswering(200, "application/json", "{\"client\":\"203.0.113.21\",\"templates\":[],\"connections\":[],"
                 + "\"connectionsOmitted\":0,\"linesRead\":1,\"malformedLines\":0,\"ipv6Skipped\":0,\"complete\":true}")).explain("203.0.113.21");
-        assertThat(code).isEqualTo(CliVerbs.OK);
+        assertThat(code).isEqualTo(ExitCode.OK);
         assertThat(out()).isEqualTo(API_LINES + "persistence: no template (the next connection picks a server)\n");
     }
 
@@ -110,14 +111,14 @@ class ExplainPersistenceIT {
             port = s.getLocalPort();
         }
         AgentClient nowhere = new AgentClient(URI.create("http://127.0.0.1:" + port), Duration.ofSeconds(2));
-        assertThat(cli(fx.reader, nowhere).explain("203.0.113.21")).isEqualTo(CliVerbs.OK);
+        assertThat(cli(fx.reader, nowhere).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
         assertThat(out()).startsWith(API_LINES + "persistence: unknown (no agent at http://127.0.0.1:" + port + ": ").endsWith(")\n");
         assertThat(out().substring(API_LINES.length()).lines()).hasSize(1);
 
         out.reset();
         AdminClient noApi = new AdminClient(URI.create("http://127.0.0.1:" + port), "x");
         assertThat(cli(noApi, agentAnswering(200, "application/json", REAL_AGENT_ANSWER)).explain("203.0.113.21"))
-                .as("the API decides the exit code").isEqualTo(CliVerbs.UNAVAILABLE);
+                .as("the API decides the exit code").isEqualTo(ExitCode.API_UNAVAILABLE);
         assertThat(asked).as("no explanation, no agent question").isEmpty();
         assertThat(out()).isEmpty();
     }
@@ -125,7 +126,7 @@ class ExplainPersistenceIT {
     @Test
     void anAgentWithoutIpvsSaysWhyInOneLine() throws Exception {
         AgentClient a = agentAnswering(503, "text/plain; charset=utf-8", "no IPVS here: /proc/net/ip_vs_conn does not exist (plan-only machine or ip_vs not loaded)\n");
-        assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(CliVerbs.OK);
+        assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
         assertThat(out()).isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base()
                 + ": no IPVS here: /proc/net/ip_vs_conn does not exist (plan-only machine or ip_vs not loaded) (HTTP 503))\n");
     }
@@ -140,13 +141,13 @@ class ExplainPersistenceIT {
                 "not json", "[]")) {
             out.reset();
             AgentClient a = agentAnswering(200, "application/json", body);
-            assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(CliVerbs.OK);
+            assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
             assertThat(out()).as(body).isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base() + ": unreadable answer)\n");
             agent.stop(0);
         }
         out.reset();
         AgentClient a = agentAnswering(500, "text/plain", "boom\u001b[2J\r\nFAKE LINE");
-        assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(CliVerbs.OK);
+        assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
         assertThat(out()).isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base() + ": boom\\u001B[2J\\r\\nFAKE LINE (HTTP 500))\n");
     }
 }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.videolb.config.client.AdminClient;
 import io.videolb.config.csv.CsvConfigReader;
+import io.videolb.config.csv.CsvExport;
 import io.videolb.config.csv.CsvReadResult;
+import io.videolb.config.desired.StateEdit;
 import io.videolb.events.DesiredRecords;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.DesiredStateFolder;
@@ -100,9 +102,9 @@ class FuzzIT {
                     DesiredSnapshot snap = published.await(g);
                     assertThat(snap.generation()).as("published generation of %s", req).isEqualTo(g);
                     if (g != before) generationsPublished++;
-                    if (req.change() != null) {
+                    if (req.edit() != null) {
                         validAccepted++;
-                        DesiredState expected = req.change().applyTo(model);
+                        DesiredState expected = req.edit().applyTo(model);
                         assertThat(snap.state()).as("published state after accepted %s", req).isEqualTo(expected);
                     } else {
                         fuzzAccepted++;
@@ -114,7 +116,7 @@ class FuzzIT {
                 } else {
                     assertThat(fx.store.generation()).as("generation after refused %s -> %d %s", req, r.status(), r.body()).isEqualTo(before);
                 }
-                if (req.change() != null) {
+                if (req.edit() != null) {
                     assertThat(r.status()).as("valid %s -> %s", req, r.body()).isIn(200, 422);
                 }
                 AdminClient.Response x = fx.admin.get("/api/v1/explain?client=" + (req.path().startsWith("/api/v1/clients/")
@@ -165,8 +167,8 @@ class FuzzIT {
         }
     }
 
-    /** One request; {@code change} is what a valid request asks for (null for random and hostile ones). */
-    record Req(String method, String path, String body, Change change) {
+    /** One request; {@code edit} is what a valid request asks for (null for random and hostile ones). */
+    record Req(String method, String path, String body, StateEdit edit) {
         @Override
         public String toString() {
             return method + " " + path + " " + (body == null ? "" : body.length() > 200 ? body.substring(0, 200) + "..." : body);
@@ -188,13 +190,13 @@ class FuzzIT {
             if (rnd.nextBoolean()) body.put("client", text);
             if (rnd.nextBoolean()) body.put("mark", m.value()); else body.put("mark", m.toString());
             return new Req("PUT", "/api/v1/clients/" + (n.isHost() ? n.address().toString() : n.address() + "/" + n.prefix()), body.toString(),
-                    new Change.SetClient(n, m));
+                    new StateEdit.SetClient(n, m));
         }
         if (k < 12 && s.clients().size() > 1) {
             List<Ipv4Network> clients = new ArrayList<>(s.clients().keySet());
             Ipv4Network n = clients.get(rnd.nextInt(clients.size()));
             return new Req("DELETE", "/api/v1/clients/" + (n.isHost() ? n.address().toString() : n.address() + "/" + n.prefix()), null,
-                    new Change.RemoveClient(n));
+                    new StateEdit.RemoveClient(n));
         }
         if (k < 16) {
             Fwmark m = rnd.nextInt(3) == 0 ? Fwmark.parse(List.of("30", "40", "60").get(rnd.nextInt(3))) : marks.get(rnd.nextInt(marks.size()));
@@ -216,7 +218,7 @@ class FuzzIT {
                     list.addObject().put("address", a.toString()).put("weight", w);
                 }
             }
-            return new Req("PUT", "/api/v1/pools/" + m, body.toString(), new Change.SetPool(new Pool(m, sch, servers)));
+            return new Req("PUT", "/api/v1/pools/" + m, body.toString(), new StateEdit.SetPool(new Pool(m, sch, servers)));
         }
         if (k < 19) {
             List<Ipv4Address> inPools = new ArrayList<>();
@@ -225,7 +227,7 @@ class FuzzIT {
             Ipv4Address backup = Ipv4Address.parse("192.0.2." + (21 + rnd.nextInt(9)));
             ObjectNode body = Json.MAPPER.createObjectNode().put("backup", backup.toString());
             if (rnd.nextBoolean()) body.put("server", server.toString());
-            return new Req("PUT", "/api/v1/backups/" + server, body.toString(), new Change.SetBackup(server, backup));
+            return new Req("PUT", "/api/v1/backups/" + server, body.toString(), new StateEdit.SetBackup(server, backup));
         }
         List<MailAddress> mails = new ArrayList<>();
         ObjectNode body = Json.MAPPER.createObjectNode().put("vip", "198.51.100.10").put("clientNetwork", rnd.nextBoolean() ? "203.0.113.0" : "203.0.113.0/24");
@@ -238,7 +240,7 @@ class FuzzIT {
         Fwmark def = marks.get(rnd.nextInt(marks.size()));
         Scheduler sch = Scheduler.values()[rnd.nextInt(Scheduler.values().length)];
         body.put("persistenceSeconds", persistence).put("defaultMark", def.value()).put("defaultScheduler", sch.ipvsName());
-        return new Req("PUT", "/api/v1/params", body.toString(), new Change.SetParams(new ClusterParams(Ipv4Address.parse("198.51.100.10"),
+        return new Req("PUT", "/api/v1/params", body.toString(), new StateEdit.SetParams(new ClusterParams(Ipv4Address.parse("198.51.100.10"),
                 Ipv4Network.parse("203.0.113.0/24"), mails, persistence, def, sch)));
     }
 

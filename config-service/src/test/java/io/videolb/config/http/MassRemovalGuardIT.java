@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.videolb.config.bench.StateGenerator;
 import io.videolb.config.client.AdminClient;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.config.csv.CsvExport;
 import io.videolb.json.Json;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Ipv4Network;
+import io.videolb.runtime.ExitCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -53,10 +55,10 @@ class MassRemovalGuardIT {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             CliVerbs cli = new CliVerbs(fx.admin, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-            assertThat(cli.importDir(dir)).isEqualTo(CliVerbs.REFUSED);
+            assertThat(cli.importDir(dir)).isEqualTo(ExitCode.FAILED);
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("force").contains("240 of the 300");
             assertThat(fx.store.generation()).isEqualTo(g);
-            assertThat(cli.importDir(dir, true)).isEqualTo(CliVerbs.OK);
+            assertThat(cli.importDir(dir, true)).isEqualTo(ExitCode.OK);
             assertThat(fx.store.generation()).isEqualTo(g + 1);
             assertThat(fx.store.current().orElseThrow().state().clients()).hasSize(60);
         }

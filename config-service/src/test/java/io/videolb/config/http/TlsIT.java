@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.videolb.config.client.AdminClient;
 import io.videolb.config.client.CliVerbs;
+import io.videolb.config.csv.ConfigReaderCsvFiles;
 import io.videolb.json.Json;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
+import io.videolb.runtime.ExitCode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -155,7 +157,7 @@ class TlsIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliVerbs cli = new CliVerbs(new AdminClient(URI.create("http://127.0.0.1:" + fx.server.port()), fx.adminToken,
                 Duration.ofSeconds(10), null), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
-        assertThat(cli.status()).isEqualTo(CliVerbs.UNAVAILABLE);
+        assertThat(cli.status()).isEqualTo(ExitCode.API_UNAVAILABLE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot reach the admin API");
     }
 
@@ -168,13 +170,13 @@ class TlsIT {
                 "VIDEOLB_API_CA", cert.toString()), null);
         CliVerbs cli = new CliVerbs(client, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         long before = fx.store.generation();
-        assertThat(cli.status()).as("status, stderr: %s", err).isEqualTo(CliVerbs.OK);
+        assertThat(cli.status()).as("status, stderr: %s", err).isEqualTo(ExitCode.OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("desired generation " + before);
-        assertThat(cli.clientSet("203.0.113.99", "20")).as("client set, stderr: %s", err).isEqualTo(CliVerbs.OK);
+        assertThat(cli.clientSet("203.0.113.99", "20")).as("client set, stderr: %s", err).isEqualTo(ExitCode.OK);
         assertThat(fx.store.generation()).isEqualTo(before + 1);
         assertThat(fx.store.current().orElseThrow().state().clients())
                 .containsEntry(Ipv4Network.parse("203.0.113.99"), Fwmark.parse("20"));
-        assertThat(cli.clientRm("203.0.113.99")).isEqualTo(CliVerbs.OK);
+        assertThat(cli.clientRm("203.0.113.99")).isEqualTo(ExitCode.OK);
     }
 
     @Test
@@ -184,7 +186,7 @@ class TlsIT {
         AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", url, "VIDEOLB_TOKEN", fx.adminToken), null);
         CliVerbs cli = new CliVerbs(client, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
         long before = fx.store.generation();
-        assertThat(cli.clientSet("203.0.113.98", "20")).isEqualTo(CliVerbs.UNAVAILABLE);
+        assertThat(cli.clientSet("203.0.113.98", "20")).isEqualTo(ExitCode.API_UNAVAILABLE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot reach the admin API");
         assertThat(fx.store.generation()).isEqualTo(before);
     }
@@ -201,7 +203,7 @@ class TlsIT {
             AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", "https://127.0.0.1:" + other.port(), "VIDEOLB_TOKEN", fx.adminToken,
                     "VIDEOLB_API_CA", otherCert.toString()), null);
             CliVerbs cli = new CliVerbs(client, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-            assertThat(cli.status()).isEqualTo(CliVerbs.UNAVAILABLE);
+            assertThat(cli.status()).isEqualTo(ExitCode.API_UNAVAILABLE);
             assertThat(err.toString(StandardCharsets.UTF_8)).containsIgnoringCase("127.0.0.1");
         } finally {
             other.close();

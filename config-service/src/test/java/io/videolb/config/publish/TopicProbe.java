@@ -3,7 +3,7 @@ package io.videolb.config.publish;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.DesiredStateFolder;
 import io.videolb.kafka.KafkaSettings;
-import io.videolb.kafka.TopicEnds;
+import io.videolb.testsupport.kafka.TopicEnds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +43,7 @@ public final class TopicProbe {
         return out;
     }
 
-    /** The end of partition 0 once no transaction is still closing (kafka-support's {@link TopicEnds}). */
+    /** The end of partition 0 once no transaction is still closing (test-support's {@link TopicEnds}). */
     public static long endOffset(KafkaSettings settings, String topic) {
         try {
             return TopicEnds.awaitStable(settings, topic, Duration.ofSeconds(30));

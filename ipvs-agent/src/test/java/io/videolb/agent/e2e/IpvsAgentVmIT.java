@@ -11,6 +11,7 @@ import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
 import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
+import io.videolb.runtime.ExitCode;
 import io.videolb.testsupport.kafka.SharedBroker;
 import io.videolb.testsupport.vm.IpvsVm;
 import io.videolb.testsupport.vm.ScenarioFacts;
@@ -155,7 +156,7 @@ class IpvsAgentVmIT {
         }
         assertThat(rounds).as("the kill left work for the restarted agent (it was in the middle of an apply) in at least one round")
                 .anyMatch(k -> f.all("restart-log").stream().anyMatch(l -> l.startsWith(k + " ") && l.contains("reconcile 1: ")));
-        assertThat(f.one("plan-exit")).as("AgentMain plan: in sync").startsWith("0 ");
+        assertThat(f.one("plan-exit")).as("AgentMain plan: in sync").startsWith(ExitCode.OK.code() + " ");
 
         // (iv) reboot files restore into an empty kernel (fresh netns) and reproduce the director's state
         assertThat(f.one("iptables-test")).isEqualTo("ok");

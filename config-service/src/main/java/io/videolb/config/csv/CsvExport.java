@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.csv;
 
 import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;

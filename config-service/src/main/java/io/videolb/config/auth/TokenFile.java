@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.auth;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,7 @@ public final class TokenFile {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
     /** Longest token accepted in a header (longer ones are refused before hashing). */
-    public static final int MAX_TOKEN_LENGTH = 512;
+    private static final int MAX_TOKEN_LENGTH = 512;
 
     private record Entry(String name, Role role, byte[] hash) {}
 
@@ -78,7 +78,7 @@ public final class TokenFile {
         return name + ":" + role.name().toLowerCase(java.util.Locale.ROOT) + ":" + sha256Hex(token);
     }
 
-    public static String sha256Hex(String token) {
+    private static String sha256Hex(String token) {
         return HexFormat.of().formatHex(sha256(token));
     }
 

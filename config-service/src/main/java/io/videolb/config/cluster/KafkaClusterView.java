@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.cluster;
 
 import io.videolb.events.AgentStatus;
 import io.videolb.events.AuditEvent;

@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.auth;
 
 import java.util.Locale;
 
@@ -7,7 +7,7 @@ public enum Role {
     READ, ADMIN;
 
     /** Parses a role name of the token file: {@code read}, {@code read-only}, {@code readonly} or {@code admin}. */
-    public static Role parse(String text) {
+    static Role parse(String text) {
         String s = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
         switch (s) {
             case "read":

@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.auth;
 
 import java.util.Objects;
 

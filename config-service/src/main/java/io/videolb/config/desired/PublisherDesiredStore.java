@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.desired;
 
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.GenerationConflictException;

@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.desired;
 
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.model.DesiredState;

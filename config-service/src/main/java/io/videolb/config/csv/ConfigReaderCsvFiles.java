@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.csv;
 
 import io.videolb.config.csv.CsvConfigReader;
 import io.videolb.config.csv.CsvReadResult;

@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.cluster;
 
 import io.videolb.events.AgentStatus;
 import io.videolb.events.AuditEvent;
@@ -19,14 +19,4 @@ public interface ClusterView {
 
     /** The newest audit events first, at most {@code limit}. */
     List<AuditEvent> recentAudit(int limit);
-
-    /** A view with nothing in it (no Kafka, for unit tests of the router). */
-    static ClusterView empty() {
-        return new ClusterView() {
-            @Override public Map<String, HealthVerdict> health() { return Map.of(); }
-            @Override public Map<String, CheckerStatus> checkers() { return Map.of(); }
-            @Override public Map<String, AgentStatus> agents() { return Map.of(); }
-            @Override public List<AuditEvent> recentAudit(int limit) { return List.of(); }
-        };
-    }
 }

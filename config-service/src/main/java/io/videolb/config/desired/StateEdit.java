@@ -1,4 +1,4 @@
-package io.videolb.config.http;
+package io.videolb.config.desired;
 
 import io.videolb.model.ClusterParams;
 import io.videolb.model.DesiredState;
@@ -9,13 +9,14 @@ import io.videolb.model.Pool;
 import java.util.Objects;
 
 /**
- * One change an operator asks for, already parsed into typed values. Applying it to a state gives
- * the next whole state, which is then checked by the same rules as a CSV import and published as
- * one generation. Consumed with {@link #applyTo}, never with a switch.
+ * One edit of the desired state an operator asks for (an admin API write or plan), already parsed
+ * into typed values. Applying it to a state gives the next whole state, which is then checked by the
+ * same rules as a CSV import and published as one generation. Consumed with {@link #applyTo}, never
+ * with a switch. (Not the agent's {@code plan.Change}, which is one kernel object to add, change or remove.)
  */
-public sealed interface Change {
+public sealed interface StateEdit {
 
-    /** The next state; throws {@link ApiException} 404 when a removed entity does not exist. */
+    /** The next state; throws {@link NotInStateException} when a removed entity does not exist. */
     DesiredState applyTo(DesiredState current);
 
     /** Short action name recorded as the source of the generation, e.g. {@code api:client.set}. */
@@ -24,7 +25,7 @@ public sealed interface Change {
     /** One line for people, e.g. {@code client 203.0.113.21/32 -> mark 20}. */
     String summary();
 
-    record SetClient(Ipv4Network client, Fwmark mark) implements Change {
+    record SetClient(Ipv4Network client, Fwmark mark) implements StateEdit {
         public SetClient {
             Objects.requireNonNull(client);
             Objects.requireNonNull(mark);
@@ -35,53 +36,53 @@ public sealed interface Change {
         @Override public String summary() { return "client " + client + " -> mark " + mark; }
     }
 
-    record RemoveClient(Ipv4Network client) implements Change {
+    record RemoveClient(Ipv4Network client) implements StateEdit {
         @Override public DesiredState applyTo(DesiredState s) {
-            if (!s.clients().containsKey(client)) throw ApiException.of(404, "not_found", "client " + client + " is not in the desired state");
+            if (!s.clients().containsKey(client)) throw new NotInStateException("client " + client + " is not in the desired state");
             return s.withClient(client, null);
         }
         @Override public String action() { return "client.rm"; }
         @Override public String summary() { return "remove client " + client; }
     }
 
-    record SetPool(Pool pool) implements Change {
+    record SetPool(Pool pool) implements StateEdit {
         @Override public DesiredState applyTo(DesiredState s) { return s.withPool(pool.mark(), pool); }
         @Override public String action() { return "pool.set"; }
         @Override public String summary() { return "pool " + pool.mark() + " (" + pool.scheduler().ipvsName() + ", " + pool.servers().size() + " servers)"; }
     }
 
-    record RemovePool(Fwmark mark) implements Change {
+    record RemovePool(Fwmark mark) implements StateEdit {
         @Override public DesiredState applyTo(DesiredState s) {
-            if (!s.pools().containsKey(mark)) throw ApiException.of(404, "not_found", "pool " + mark + " is not in the desired state");
+            if (!s.pools().containsKey(mark)) throw new NotInStateException("pool " + mark + " is not in the desired state");
             return s.withPool(mark, null);
         }
         @Override public String action() { return "pool.rm"; }
         @Override public String summary() { return "remove pool " + mark; }
     }
 
-    record SetBackup(Ipv4Address server, Ipv4Address backup) implements Change {
+    record SetBackup(Ipv4Address server, Ipv4Address backup) implements StateEdit {
         @Override public DesiredState applyTo(DesiredState s) { return s.withBackup(server, backup); }
         @Override public String action() { return "backup.set"; }
         @Override public String summary() { return "backup of " + server + " -> " + backup; }
     }
 
-    record RemoveBackup(Ipv4Address server) implements Change {
+    record RemoveBackup(Ipv4Address server) implements StateEdit {
         @Override public DesiredState applyTo(DesiredState s) {
-            if (!s.backups().containsKey(server)) throw ApiException.of(404, "not_found", "server " + server + " has no backup");
+            if (!s.backups().containsKey(server)) throw new NotInStateException("server " + server + " has no backup");
             return s.withBackup(server, null);
         }
         @Override public String action() { return "backup.rm"; }
         @Override public String summary() { return "remove backup of " + server; }
     }
 
-    record SetParams(ClusterParams params) implements Change {
+    record SetParams(ClusterParams params) implements StateEdit {
         @Override public DesiredState applyTo(DesiredState s) { return s.withParams(params); }
         @Override public String action() { return "params.set"; }
         @Override public String summary() { return "params (vip " + params.vip() + ", network " + params.clientNetwork() + ")"; }
     }
 
     /** A whole new state, from CSV files (import); {@code force}: also when it removes most client entries. */
-    record ReplaceAll(DesiredState state, String from, boolean force) implements Change {
+    record ReplaceAll(DesiredState state, String from, boolean force) implements StateEdit {
         @Override public DesiredState applyTo(DesiredState s) { return state; }
         @Override public String action() { return "import"; }
         @Override public String summary() { return "import of " + from + " (" + state.clients().size() + " clients, " + state.pools().size() + " pools)"; }

@@ -1,4 +1,4 @@
-package io.videolb.kafka;
+package io.videolb.testsupport.kafka;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -11,6 +11,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
+import io.videolb.kafka.KafkaSettings;
+
 /**
  * The end of partitions once no transaction on them is still closing: the read_committed end (last stable
  * offset) equals the read_uncommitted end (high watermark).
@@ -19,7 +21,8 @@ import org.apache.kafka.common.TopicPartition;
  * the data partitions a moment later, and until then the last stable offset stands before that transaction. A
  * read_committed reader started in that moment reads "to the end" without the transaction just committed (seen in
  * CI: a test that published and at once read the difference got the whole previous generation). Videolb's readers
- * accept that (they follow the topic and see it next); a tool or test that must see its own write waits here first.
+ * accept that (they follow the topic and see it next); a test that must see its own write waits here first. Only tests
+ * need it, so it lives in test-support (kafka-support's own ITs wait for what they expect to read instead).
  * A transaction left open (a producer that died mid-transaction) keeps the ends apart until the broker aborts it
  * ({@code transaction.timeout.ms}): hence the bound.
  */
