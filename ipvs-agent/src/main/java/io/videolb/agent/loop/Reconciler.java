@@ -126,7 +126,7 @@ public final class Reconciler {
             if (caps.ipvs()) ownership.retainOnly(new HashSet<>(dk.state().services().keySet()));
             logEndedDrains(id, dk);
             drains = new HashMap<>(dk.drains());
-            holdDowns = dk.pools().stream().anyMatch(p -> p.substitutions().stream().anyMatch(x -> x.endsWith(DesiredKernel.HOLD_DOWN)));
+            holdDowns = dk.holdDownPending();
             KernelState nowApplied = caps.ipvs() ? dk.state() : dk.state().withoutIpvs();
             if (!caps.steering()) nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
             lastApplied = nowApplied;
