@@ -100,7 +100,8 @@ public final class IpvsAgent implements AutoCloseable {
                 new RebootFiles(config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),
                 config.sysctlRoot(), config.sync(), System::currentTimeMillis);
         metrics = new Metrics(caps.mode().label());
-        loop = new ReconcileLoop(this::runIfReady, this::afterRun, () -> reconciler.needsPolling(), config.minInterval(), config.resync(), config.drainPoll());
+        loop = new ReconcileLoop(this::runIfReady, this::afterRun, reconciler::needsPolling, reconciler::recheckSetup,
+                config.minInterval(), config.resync(), config.drainPoll());
         kafka = KafkaSettings.of(config.bootstrap(), "ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
         if (config.httpPort() >= 0) http = new AgentHttp(config.httpHost(), config.httpPort(), metrics, this::healthJson, config.procRoot());
