@@ -41,12 +41,11 @@ public final class HealthBook {
         if (prev != null && s.sequence() <= prev.sequence()) return false;
         boolean wasDegraded = degraded();
         checkers.put(s.checkerId(), s);
-        if (wasDegraded && !degraded()) {
-            boolean changed = false;
-            for (HealthVerdict v : latest.view().values()) changed |= applyEffective(v);
-            return changed;
+        if (wasDegraded == degraded()) return false;
+        if (!degraded()) {
+            for (HealthVerdict v : latest.view().values()) applyEffective(v); // the held-back DOWNs take effect
         }
-        return wasDegraded != degraded();
+        return true; // at least the view's checkerDegraded changed
     }
 
     /** A tombstone on the health topic: forget the server (it counts as up). */
