@@ -34,6 +34,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -94,7 +95,7 @@ public final class IpvsAgent implements AutoCloseable {
     public synchronized IpvsAgent start() throws Exception {
         caps = config.planOnly() ? KernelCapabilities.NONE : kernel.detect(config.procRoot());
         if (caps.mode() == KernelMode.APPLY) LOG.info("ipvs-agent {}: applying to this kernel (IPVS and steering available)", config.director());
-        else LOG.warn("ipvs-agent {}: {} MODE: {} - changes are computed and logged, {} applied", config.director(), caps.mode().label().toUpperCase(java.util.Locale.ROOT),
+        else LOG.warn("ipvs-agent {}: {} MODE: {} - changes are computed and logged, {} applied", config.director(), caps.mode().label().toUpperCase(Locale.ROOT),
                 caps.reason(), caps.steering() ? "only ipset/iptables are" : "nothing is");
         reconciler = new Reconciler(kernel, caps, config.policy(), new Ownership(config.ownershipFile()),
                 new RebootFiles(config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),

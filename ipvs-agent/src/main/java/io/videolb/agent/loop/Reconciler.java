@@ -186,8 +186,8 @@ public final class Reconciler {
     }
 
     /**
-     * Has the sysctls and the sync daemon checked again at the next run that applies IPVS. The loop calls it
-     * at every periodic resync, on its thread (this class is not thread-safe).
+     * Makes the next run that applies IPVS check the sysctls and the sync daemon again. The loop calls it at
+     * every periodic resync, on its own thread (this class is not thread-safe).
      */
     public void recheckSetup() {
         ipvsSetUp = false;
