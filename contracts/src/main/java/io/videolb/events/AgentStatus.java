@@ -6,7 +6,8 @@ import java.util.List;
  * What one director's agent last did, published to the compacted agent-status topic keyed by
  * director id after every reconcile run.
  *
- * @param mode             "apply" on a real director, "plan-only" where IPVS or CAP_NET_ADMIN is missing
+ * @param mode             "apply" on a real director, "steering-only" where the kernel has no IPVS (ipset/iptables
+ *                         applied), "plan-only" where nothing is applied (requested, or no CAP_NET_ADMIN)
  * @param appliedGeneration the desired generation the kernel now matches (0: none yet)
  * @param desiredGeneration the newest generation the agent has read
  * @param driftRepairedTotal how many drifted kernel objects the agent has put back since it started

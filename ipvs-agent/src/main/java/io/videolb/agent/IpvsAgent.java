@@ -2,6 +2,7 @@ package io.videolb.agent;
 
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
+import io.videolb.agent.apply.KernelMode;
 import io.videolb.agent.apply.Ownership;
 import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.RebootFiles;
@@ -33,6 +34,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -92,14 +94,15 @@ public final class IpvsAgent implements AutoCloseable {
 
     public synchronized IpvsAgent start() throws Exception {
         caps = config.planOnly() ? KernelCapabilities.NONE : kernel.detect(config.procRoot());
-        if (caps.mode().equals("apply")) LOG.info("ipvs-agent {}: applying to this kernel (IPVS and steering available)", config.director());
-        else LOG.warn("ipvs-agent {}: {} MODE: {} - changes are computed and logged, {} applied", config.director(), caps.mode().toUpperCase(),
+        if (caps.mode() == KernelMode.APPLY) LOG.info("ipvs-agent {}: applying to this kernel (IPVS and steering available)", config.director());
+        else LOG.warn("ipvs-agent {}: {} MODE: {} - changes are computed and logged, {} applied", config.director(), caps.mode().label().toUpperCase(Locale.ROOT),
                 caps.reason(), caps.steering() ? "only ipset/iptables are" : "nothing is");
         reconciler = new Reconciler(kernel, caps, config.policy(), new Ownership(config.ownershipFile()),
                 new RebootFiles(config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),
                 config.sysctlRoot(), config.sync(), System::currentTimeMillis);
-        metrics = new Metrics(caps.mode());
-        loop = new ReconcileLoop(this::runIfReady, this::afterRun, () -> reconciler.needsPolling(), config.minInterval(), config.resync(), config.drainPoll());
+        metrics = new Metrics(caps.mode().label());
+        loop = new ReconcileLoop(this::runIfReady, this::afterRun, reconciler::needsPolling, reconciler::recheckSetup,
+                config.minInterval(), config.resync(), config.drainPoll());
         kafka = KafkaSettings.of(config.bootstrap(), "ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
         if (config.httpPort() >= 0) http = new AgentHttp(config.httpHost(), config.httpPort(), metrics, this::healthJson, config.procRoot());
@@ -232,13 +235,13 @@ public final class IpvsAgent implements AutoCloseable {
      */
     static AgentStatus statusOf(String director, KernelCapabilities caps, Metrics metrics, RunResult r) {
         List<String> errors = new ArrayList<>(r.errors());
-        if (caps.mode().equals("plan-only")) {
+        if (caps.mode() == KernelMode.PLAN_ONLY) {
             errors.add("plan-only (" + caps.reason() + "): nothing applied, " + r.notApplied().size() + " change(s) pending");
-        } else if (!caps.mode().equals("apply") && !r.notApplied().isEmpty()) {
+        } else if (caps.mode() == KernelMode.STEERING_ONLY && !r.notApplied().isEmpty()) {
             errors.add("plan-only (" + caps.reason() + "): " + r.notApplied().size() + " IPVS change(s) not applied");
         }
         DesiredKernel dk = r.desired();
-        return new AgentStatus(director, caps.mode(), metrics.appliedGeneration(), r.generation(), r.atMs(), metrics.lastSuccessMs(),
+        return new AgentStatus(director, caps.mode().label(), metrics.appliedGeneration(), r.generation(), r.atMs(), metrics.lastSuccessMs(),
                 metrics.driftRepaired(), r.drift(), errors, dk == null ? List.of() : dk.pools(), dk == null ? List.of() : dk.drainStatus());
     }
 
@@ -246,7 +249,7 @@ public final class IpvsAgent implements AutoCloseable {
         RunResult r = last.get();
         boolean ready = desiredRead && healthRead;
         boolean ok = ready && (r == null || r.ok());
-        return new JsonObject().put("status", ok ? "UP" : "DOWN").put("mode", caps.mode()).put("reason", caps.reason())
+        return new JsonObject().put("status", ok ? "UP" : "DOWN").put("mode", caps.mode().label()).put("reason", caps.reason())
                 .put("topicsRead", ready).put("appliedGeneration", metrics.appliedGeneration()).put("pendingChanges", metrics.pending())
                 .put("lastErrors", r == null ? List.of() : r.errors());
     }
@@ -308,7 +311,7 @@ public final class IpvsAgent implements AutoCloseable {
             Ownership own = new Ownership(config.ownershipFile());
             DesiredKernel dk = DesiredKernel.compute(snap.state(), health.view(), observed, Map.of(), System.currentTimeMillis(), config.policy(), config.names());
             Plan plan = Planner.plan(dk.state(), observed, own.marks());
-            out.println("# generation " + snap.generation() + ", kernel mode " + caps.mode() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));
+            out.println("# generation " + snap.generation() + ", kernel mode " + caps.mode().label() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));
             print(plan, config, out);
             return plan.isEmpty() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
         } catch (Exception e) {

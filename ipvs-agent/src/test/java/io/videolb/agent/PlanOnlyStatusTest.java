@@ -36,7 +36,7 @@ class PlanOnlyStatusTest {
 
     @Test
     void aPlanOnlyAgentReportsGenerationZeroAppliedItsModeAndHowManyChangesArePending() {
-        Metrics metrics = new Metrics(KernelCapabilities.NONE.mode());
+        Metrics metrics = new Metrics(KernelCapabilities.NONE.mode().label());
         AgentStatus s = runOnce(KernelCapabilities.NONE, 1, metrics);
         // 2 services + 3 servers + the set + its 2 members + chain, rule, jump: nothing of it is in the kernel
         assertThat(fk.payloads).as("plan-only: no payload ran").isEmpty();
@@ -57,7 +57,7 @@ class PlanOnlyStatusTest {
 
     @Test
     void theSameRunOnAnApplyingAgentReportsTheGenerationAppliedAndNoPendingChange() {
-        Metrics metrics = new Metrics(KernelCapabilities.FULL.mode());
+        Metrics metrics = new Metrics(KernelCapabilities.FULL.mode().label());
         AgentStatus s = runOnce(KernelCapabilities.FULL, 1, metrics);
         assertThat(fk.payloads).isNotEmpty();
         assertThat(s.mode()).isEqualTo("apply");
@@ -69,7 +69,7 @@ class PlanOnlyStatusTest {
     @Test
     void aSteeringOnlyAgentReportsTheGenerationForTheSteeringItAppliedAndCountsTheIpvsChangesNotApplied() {
         KernelCapabilities steeringOnly = new KernelCapabilities(true, false, "no IPVS in this kernel");
-        Metrics metrics = new Metrics(steeringOnly.mode());
+        Metrics metrics = new Metrics(steeringOnly.mode().label());
         AgentStatus s = runOnce(steeringOnly, 1, metrics);
         assertThat(fk.services).as("no IPVS payload").isEmpty();
         assertThat(fk.sets).containsKey("videolb-clients");

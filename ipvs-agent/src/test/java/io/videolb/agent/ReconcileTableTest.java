@@ -13,6 +13,7 @@ import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.HealthView;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.desired.ServerHealth;
+import io.videolb.agent.desired.Substitution;
 import io.videolb.agent.fake.FakeKernel;
 import io.videolb.agent.kernel.Names;
 import io.videolb.agent.loop.Reconciler;
@@ -94,6 +95,10 @@ class ReconcileTableTest {
         RunResult r = run(cluster(), health("198.51.100.1", down()));
         assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
         assertThat(r.desired().pools().get(0).substitutions()).containsExactly("198.51.100.1->198.51.100.11");
+        assertThat(r.desired().substitutions()).containsExactly(
+                new Substitution(new Fwmark(1), ip("198.51.100.1"), ip("198.51.100.11"), Substitution.Cause.SERVER_DOWN));
+        assertThat(r.desired().holdDownPending()).isFalse();
+        assertThat(reconciler.needsPolling()).as("a failover alone changes nothing with time").isFalse();
     }
 
     @Test
@@ -136,8 +141,11 @@ class ReconcileTableTest {
         fk.connections(1, "198.51.100.11", 3, 1);
         long upAt = clock.get();
         clock.addAndGet(1_000);
-        run(cluster(), health("198.51.100.1", upSince(upAt)));
+        RunResult held = run(cluster(), health("198.51.100.1", upSince(upAt)));
         assertThat(fk.weights(1)).as("still in hold-down").isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
+        assertThat(held.desired().substitutions()).containsExactly(
+                new Substitution(new Fwmark(1), ip("198.51.100.1"), ip("198.51.100.11"), Substitution.Cause.FAILBACK_HOLD_DOWN));
+        assertThat(held.desired().pools().get(0).substitutions()).as("as published").containsExactly("198.51.100.1->198.51.100.11 (hold-down)");
         assertThat(reconciler.needsPolling()).as("no event ends a hold-down: the loop must poll").isTrue();
         assertThat(reconciler.draining()).isFalse();
 
@@ -159,6 +167,7 @@ class ReconcileTableTest {
         run(cluster(), health("198.51.100.1", upSince(upAt)));
         assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1));
         assertThat(reconciler.draining()).isFalse();
+        assertThat(reconciler.needsPolling()).as("no hold-down, no drain: nothing changes with time alone").isFalse();
     }
 
     @Test

@@ -29,6 +29,6 @@ final class AgentCommand extends ServiceCommand {
         if (httpPort != null) c = c.withHttpPort(httpPort);
         if (planOnly) c = AgentMode.planOnly(c);
         IpvsAgent a = new IpvsAgent(c).start();
-        return new ServiceRunner.Running("director " + c.director() + ", mode " + a.capabilities().mode() + ", http port " + a.httpPort(), a);
+        return new ServiceRunner.Running("director " + c.director() + ", mode " + a.capabilities().mode().label() + ", http port " + a.httpPort(), a);
     }
 }

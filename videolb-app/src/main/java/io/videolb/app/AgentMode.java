@@ -8,6 +8,7 @@ import java.util.function.Function;
 import io.videolb.agent.Config;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
+import io.videolb.agent.apply.KernelMode;
 import io.videolb.agent.apply.ProcessCommandRunner;
 
 /**
@@ -63,7 +64,7 @@ public enum AgentMode {
         AgentMode effective = mode;
         if (mode == AUTO) {
             KernelCapabilities caps = detector.apply(base);
-            effective = caps.mode().equals("apply") ? APPLY : PLAN_ONLY;
+            effective = caps.mode() == KernelMode.APPLY ? APPLY : PLAN_ONLY;
             org.slf4j.LoggerFactory.getLogger(AgentMode.class).info("--agent-mode auto: {}{}", effective.label(),
                     effective == APPLY ? " (IPVS and ipset/iptables usable)" : " (" + caps.reason() + ")");
         }

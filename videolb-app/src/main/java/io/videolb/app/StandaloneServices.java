@@ -143,7 +143,7 @@ final class StandaloneServices {
         public void start() throws Exception {
             io.videolb.agent.Config c = AgentMode.standaloneConfig(ctx.agentMode(), ctx.env(), ctx, AgentMode::detect);
             IpvsAgent agent = running(new IpvsAgent(c).start());
-            summary("agent=" + agent.capabilities().mode());
+            summary("agent=" + agent.capabilities().mode().label());
         }
     }
 

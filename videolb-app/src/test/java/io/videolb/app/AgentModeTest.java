@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.videolb.agent.Config;
 import io.videolb.agent.apply.KernelCapabilities;
+import io.videolb.agent.apply.KernelMode;
 import io.videolb.events.Topics;
 
 class AgentModeTest {
@@ -33,7 +34,7 @@ class AgentModeTest {
     @Test
     void autoWithoutIpvsIsPlanOnlyNotSteeringOnlyAndKeepsItsStateInTheDataDir() {
         KernelCapabilities steeringOnly = new KernelCapabilities(true, false, "the kernel has no IPVS");
-        assertThat(steeringOnly.mode()).isEqualTo("steering-only");
+        assertThat(steeringOnly.mode()).isEqualTo(KernelMode.STEERING_ONLY);
         Config c = AgentMode.standaloneConfig(AgentMode.AUTO, Map.of(), ctx, x -> steeringOnly);
         assertThat(c.planOnly()).isTrue();
         assertThat(c.stateDir()).isEqualTo(Path.of("/data/agent"));

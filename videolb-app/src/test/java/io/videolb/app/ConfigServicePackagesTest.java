@@ -12,7 +12,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 
 /**
  * config-service's HTTP layer sits on top: bearer tokens, the desired-state store, the cluster view and CSV in/out never
- * depend on it (docs/decisions.md, decision 13).
+ * depend on it (docs/decisions.md, decision 14).
  */
 class ConfigServicePackagesTest {
     static final String[] BELOW_HTTP = {"io.videolb.config.auth..", "io.videolb.config.desired..", "io.videolb.config.cluster..",

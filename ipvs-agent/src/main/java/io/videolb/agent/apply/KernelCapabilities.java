@@ -12,10 +12,10 @@ public record KernelCapabilities(boolean steering, boolean ipvs, String reason) 
     public static final KernelCapabilities FULL = new KernelCapabilities(true, true, "");
     public static final KernelCapabilities NONE = new KernelCapabilities(false, false, "plan-only requested");
 
-    /** "apply", "plan-only", or "steering-only" (ipset/iptables applied, IPVS plan-only). */
-    public String mode() {
-        if (steering && ipvs) return "apply";
-        if (steering) return "steering-only";
-        return "plan-only";
+    /** apply, steering-only (ipset/iptables applied, IPVS plan-only) or plan-only. */
+    public KernelMode mode() {
+        if (steering && ipvs) return KernelMode.APPLY;
+        if (steering) return KernelMode.STEERING_ONLY;
+        return KernelMode.PLAN_ONLY;
     }
 }

@@ -32,16 +32,21 @@ import java.util.TreeMap;
  * (servers and backups failing together point at the checker, not the servers): keep every server
  * (fail open, "panic").
  */
-public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, List<PoolStatus> pools, List<DrainStatus> drainStatus) {
+public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, List<Substitution> substitutions, List<PoolStatus> pools,
+                            List<DrainStatus> drainStatus) {
 
     public static final int MIN_MAXELEM = 65536;
-    /** Suffix of a substitution kept only because its server's failback hold-down has not ended. */
-    public static final String HOLD_DOWN = " (hold-down)";
 
     public DesiredKernel {
         drains = Map.copyOf(drains);
+        substitutions = List.copyOf(substitutions);
         pools = List.copyOf(pools);
         drainStatus = List.copyOf(drainStatus);
+    }
+
+    /** True while a recovered server waits out its failback hold-down (its end is a moment no event marks). */
+    public boolean holdDownPending() {
+        return substitutions.stream().anyMatch(Substitution::holdDown);
     }
 
     public static DesiredKernel compute(DesiredState desired, HealthView health, KernelState observed, Map<Drain.Key, Drain> drains,
@@ -53,12 +58,13 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
 
         TreeMap<Fwmark, IpvsService> services = new TreeMap<>();
         Map<Drain.Key, Drain> nextDrains = new HashMap<>();
+        List<Substitution> substitutions = new ArrayList<>();
         List<PoolStatus> pools = new ArrayList<>();
         List<DrainStatus> drainStatus = new ArrayList<>();
         for (Pool pool : desired.pools().values()) {
             IpvsService current = observed.services().get(pool.mark());
             TreeMap<Ipv4Address, RealServerState> active = new TreeMap<>();
-            List<String> subs = new ArrayList<>();
+            List<Substitution> subs = new ArrayList<>();
             List<String> down = new ArrayList<>();
             // Panic counts only the down servers nothing can replace: a down server whose backup the
             // checker sees up is a normal failover (a single-server pool must fail over too), while
@@ -81,13 +87,13 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
                             && current.servers().containsKey(b) && !current.servers().containsKey(a);
                     if (holdDown) {
                         putMax(active, b, s.weight());
-                        subs.add(a + "->" + b + HOLD_DOWN);
+                        subs.add(new Substitution(pool.mark(), a, b, Substitution.Cause.FAILBACK_HOLD_DOWN));
                     } else {
                         putMax(active, a, s.weight());
                     }
                 } else if (backupUsable) {
                     putMax(active, b, s.weight());
-                    subs.add(a + "->" + b);
+                    subs.add(new Substitution(pool.mark(), a, b, Substitution.Cause.SERVER_DOWN));
                 }
             }
             TreeMap<Ipv4Address, RealServerState> wanted = new TreeMap<>(active);
@@ -118,11 +124,12 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
             }
             List<String> inService = new ArrayList<>();
             active.forEach((a, st) -> inService.add(a + ":" + st.weight()));
-            pools.add(new PoolStatus(pool.mark().value(), inService, subs, panic, down));
+            substitutions.addAll(subs);
+            pools.add(new PoolStatus(pool.mark().value(), inService, subs.stream().map(Substitution::describe).toList(), panic, down));
             services.put(pool.mark(), new IpvsService(pool.mark(), pool.scheduler(), desired.params().persistenceSeconds(), false, wanted));
         }
         KernelState state = new KernelState(set, false, true, List.of(rule), 1, services);
-        return new DesiredKernel(state, nextDrains, pools, drainStatus);
+        return new DesiredKernel(state, nextDrains, substitutions, pools, drainStatus);
     }
 
     private static boolean usableBackup(DesiredState desired, HealthView health, Ipv4Address server) {

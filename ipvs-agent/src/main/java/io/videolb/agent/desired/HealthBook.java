@@ -45,11 +45,9 @@ public final class HealthBook {
             boolean wasDegraded = degraded();
             if (topic.apply(r) != HealthTopicView.Effect.CHANGED) return false;
             if (wasDegraded && !degraded()) {
-                boolean changed = false;
-                for (HealthVerdict v : topic.verdicts().values()) changed |= applyEffective(v);
-                return changed;
+                for (HealthVerdict v : topic.verdicts().values()) applyEffective(v); // the held-back DOWNs take effect
             }
-            return wasDegraded != degraded();
+            return wasDegraded != degraded(); // at least the view's degraded flag changed
         }
         topic.apply(r); // unreadable: counted, nothing else
         return false;

@@ -2,23 +2,24 @@ package io.videolb.agent.loop;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Events only mark the state dirty; one thread runs at most one reconcile at a time, no sooner
- * than {@code minInterval} after the previous one, so a burst of events costs one run. A periodic
- * full resync runs even without events (safety net, drift repair); while servers drain, runs repeat
- * every {@code drainPoll}; after a failed run, the next is retried after {@code minInterval} x 2^n (max 30 s).
+ * than {@code minInterval} after the previous one started, so a burst of events costs one run. A
+ * periodic full resync runs even without events (safety net, drift repair; {@code onResync} runs on
+ * the loop's thread just before, e.g. to have the IPVS setup checked again); while something changes
+ * with time alone (a drain, a failback hold-down) runs repeat every {@code drainPoll}; after a failed
+ * (or crashed) run, the next run waits {@code minInterval} x 2^n (n = failures in a row, max 30 s)
+ * from the end of the failed one, whatever asks for it meanwhile; a successful run resets n.
  */
 public final class ReconcileLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     /** What a run needs: empty while the topics are not yet read to the end. */
     public interface Work {
@@ -27,76 +28,101 @@ public final class ReconcileLoop implements AutoCloseable {
 
     private final Work work;
     private final Consumer<RunResult> after;
-    private final Supplier<Boolean> draining;
+    private final BooleanSupplier needsPolling;
+    private final Runnable onResync;
     private final Duration minInterval;
     private final Duration resync;
     private final Duration drainPoll;
-    private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "reconcile");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LoopScheduler scheduler;
+    /** A run is queued (it will see every change made before it starts). */
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private volatile long lastRunNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
-    private int failures;
+    /** Scheduler time before which no run starts: minInterval after the last start, or the backoff after a failure. */
+    private volatile long earliestRunNanos;
+    private int failures; // loop thread only
     private volatile boolean closed;
 
-    public ReconcileLoop(Work work, Consumer<RunResult> after, Supplier<Boolean> draining, Duration minInterval, Duration resync, Duration drainPoll) {
+    /**
+     * @param needsPolling asked after each successful run: true while a drain or hold-down is pending
+     * @param onResync     runs on the loop's thread at each periodic resync, before the resync's run
+     */
+    public ReconcileLoop(Work work, Consumer<RunResult> after, BooleanSupplier needsPolling, Runnable onResync,
+                         Duration minInterval, Duration resync, Duration drainPoll) {
+        this(work, after, needsPolling, onResync, minInterval, resync, drainPoll, LoopScheduler.singleThread("reconcile"));
+    }
+
+    ReconcileLoop(Work work, Consumer<RunResult> after, BooleanSupplier needsPolling, Runnable onResync,
+                  Duration minInterval, Duration resync, Duration drainPoll, LoopScheduler scheduler) {
         this.work = work;
         this.after = after;
-        this.draining = draining;
+        this.needsPolling = needsPolling;
+        this.onResync = onResync;
         this.minInterval = minInterval;
         this.resync = resync;
         this.drainPoll = drainPoll;
+        this.scheduler = scheduler;
+        this.earliestRunNanos = scheduler.nanoTime(); // the first run may start at once
     }
 
+    /** Starts the periodic resync (every {@code resync}, the first one {@code resync} from now). */
     public void start() {
-        exec.scheduleWithFixedDelay(this::markDirty, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.schedule(this::resync, resync.toNanos());
     }
 
+    /** Asks for a run: at once, or when the minimum interval or a backoff allows; queued requests collapse into one run. */
     public void markDirty() {
         if (closed || !scheduled.compareAndSet(false, true)) return;
-        long wait = Math.max(0, minInterval.toNanos() - (System.nanoTime() - lastRunNanos));
-        schedule(wait);
+        scheduler.schedule(this::runOnce, Math.max(0, earliestRunNanos - scheduler.nanoTime()));
     }
 
-    private void schedule(long nanos) {
+    private void resync() {
+        if (closed) return;
         try {
-            exec.schedule(this::runOnce, nanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
+            onResync.run();
+        } catch (RuntimeException e) {
+            LOG.error("resync preparation failed: {}", e.toString(), e);
         }
+        markDirty();
+        scheduler.schedule(this::resync, resync.toNanos());
     }
 
     private void runOnce() {
-        scheduled.set(false);
         if (closed) return;
-        lastRunNanos = System.nanoTime();
+        long tooEarly = earliestRunNanos - scheduler.nanoTime();
+        if (tooEarly > 0) { // queued before a failure pushed the next run back
+            scheduler.schedule(this::runOnce, tooEarly);
+            return;
+        }
+        scheduled.set(false); // an event from now on asks for another run
+        earliestRunNanos = scheduler.nanoTime() + minInterval.toNanos();
+        boolean ok;
         try {
             Optional<RunResult> r = work.runIfReady();
-            if (r.isEmpty()) return;
+            if (r.isEmpty()) return; // not ready: the readers ask again once they are
             after.accept(r.get());
-            if (!r.get().ok()) {
-                failures++;
-                long backoff = Math.min(Duration.ofSeconds(30).toNanos(), minInterval.toNanos() << Math.min(failures, 10));
-                if (scheduled.compareAndSet(false, true)) schedule(backoff);
-            } else {
-                failures = 0;
-                if (draining.get() && scheduled.compareAndSet(false, true)) schedule(drainPoll.toNanos());
-            }
+            ok = r.get().ok();
         } catch (RuntimeException e) {
             LOG.error("reconcile run crashed: {}", e.toString(), e);
+            ok = false;
         }
+        if (!ok) {
+            failures++;
+            long backoff = backoffNanos(failures);
+            earliestRunNanos = scheduler.nanoTime() + backoff;
+            if (scheduled.compareAndSet(false, true)) scheduler.schedule(this::runOnce, backoff);
+        } else {
+            failures = 0;
+            if (needsPolling.getAsBoolean() && scheduled.compareAndSet(false, true)) scheduler.schedule(this::runOnce, drainPoll.toNanos());
+        }
+    }
+
+    /** minInterval x 2^failures, at most {@link #MAX_BACKOFF}. */
+    private long backoffNanos(int failuresInARow) {
+        return Math.min(MAX_BACKOFF.toNanos(), minInterval.toNanos() << Math.min(failuresInARow, 10));
     }
 
     @Override
     public void close() {
         closed = true;
-        exec.shutdownNow();
-        try {
-            exec.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        scheduler.close();
     }
 }

@@ -48,7 +48,10 @@ public final class Reconciler {
     private Map<Drain.Key, Drain> drains = new HashMap<>();
     private KernelState lastApplied;
     private long runs;
+    /** Sysctls and sync daemon ensured since the last {@link #recheckSetup()}. */
     private boolean ipvsSetUp;
+    /** ... at least once in this process: from then on, what a re-check has to repair changed behind our back (drift). */
+    private boolean ipvsSetUpOnce;
     private boolean holdDowns;
 
     public Reconciler(Kernel kernel, KernelCapabilities caps, Policy policy, Ownership ownership, RebootFiles reboot,
@@ -116,7 +119,7 @@ public final class Reconciler {
             List<Step> steps = renderer.render(toApply);
             if (caps.ipvs()) {
                 ownership.addAll(dk.state().services().keySet()); // before creating: a crash leaves a harmless record
-                ensureIpvsSetup(errors);
+                ensureIpvsSetup(id, errors, drift);
             }
             for (Step s : steps) {
                 LOG.info("reconcile {}: {} payload, {} lines: {}", id, s.tool(), s.lines().size(), s.changes());
@@ -126,7 +129,7 @@ public final class Reconciler {
             if (caps.ipvs()) ownership.retainOnly(new HashSet<>(dk.state().services().keySet()));
             logEndedDrains(id, dk);
             drains = new HashMap<>(dk.drains());
-            holdDowns = dk.pools().stream().anyMatch(p -> p.substitutions().stream().anyMatch(x -> x.endsWith(DesiredKernel.HOLD_DOWN)));
+            holdDowns = dk.holdDownPending();
             KernelState nowApplied = caps.ipvs() ? dk.state() : dk.state().withoutIpvs();
             if (!caps.steering()) nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
             lastApplied = nowApplied;
@@ -155,22 +158,37 @@ public final class Reconciler {
         }
     }
 
-    private void ensureIpvsSetup(List<String> errors) {
+    /**
+     * Sets the IPVS sysctls and starts the sync daemon where they are not as wanted: before the first IPVS
+     * apply, after a failed setup, and after each {@link #recheckSetup()}. Once the setup has succeeded in
+     * this process, what it changes again was changed behind the agent's back: it is reported as drift.
+     */
+    private void ensureIpvsSetup(long id, List<String> errors, List<String> drift) {
         if (ipvsSetUp) return;
         try {
-            if (sysctlRoot != null) {
-                List<String> changed = Sysctls.ensure(sysctlRoot);
-                if (!changed.isEmpty()) LOG.info("sysctls set: {}", changed);
-            }
-            List<String> did = sync.ensure(kernel);
-            if (!did.isEmpty()) LOG.info("sync daemon: {}", did);
+            if (sysctlRoot != null) setupChanged(id, Sysctls.ensure(sysctlRoot).stream().map(c -> "sysctl " + c).toList(), drift);
+            setupChanged(id, sync.ensure(kernel), drift);
             ipvsSetUp = true;
+            ipvsSetUpOnce = true;
         } catch (Exception e) {
             errors.add("IPVS setup (sysctls, sync daemon): " + e.getMessage());
         }
     }
 
-    /** Forces sysctls and the sync daemon to be checked again at the next run (periodic resync). */
+    private void setupChanged(long id, List<String> changed, List<String> drift) {
+        if (changed.isEmpty()) return;
+        if (ipvsSetUpOnce) {
+            LOG.warn("reconcile {}: IPVS setup changed behind the agent's back, repaired: {}", id, changed);
+            drift.addAll(changed);
+        } else {
+            LOG.info("reconcile {}: IPVS setup: {}", id, changed);
+        }
+    }
+
+    /**
+     * Makes the next run that applies IPVS check the sysctls and the sync daemon again. The loop calls it at
+     * every periodic resync, on its own thread (this class is not thread-safe).
+     */
     public void recheckSetup() {
         ipvsSetUp = false;
     }

@@ -31,6 +31,7 @@ public final class FakeKernel implements CommandRunner {
     public final Map<Long, FakeService> services = new TreeMap<>();
     public final List<String> calls = new ArrayList<>();
     public final List<String> payloads = new ArrayList<>();
+    /** What {@code ipvsadm -L --daemon} prints: one sync daemon line, or nothing. */
     public String daemon = "";
     public int failCallsMatching = 0;
     public String failWhenArgvContains = null;
@@ -61,7 +62,13 @@ public final class FakeKernel implements CommandRunner {
                 default:
                     if (argv.size() == 3 && argv.get(0).equals("ipset") && argv.get(1).equals("save")) return ok(ipsetSave(argv.get(2)));
                     if (argv.size() > 2 && argv.get(1).equals("--start-daemon")) {
+                        if (daemon.contains(argv.get(2) + " sync daemon")) return new Result(1, "", "fake kernel: the " + argv.get(2) + " daemon runs");
                         daemon = argv.get(2) + " sync daemon (mcast=" + argv.get(4) + ", syncid=" + argv.get(6) + ")\n";
+                        return ok("");
+                    }
+                    if (argv.size() == 3 && argv.get(1).equals("--stop-daemon")) {
+                        if (!daemon.contains(argv.get(2) + " sync daemon")) return new Result(1, "", "fake kernel: no " + argv.get(2) + " daemon");
+                        daemon = "";
                         return ok("");
                     }
                     return new Result(1, "", "fake kernel: unknown command " + cmd);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.Config;
 import io.videolb.agent.IpvsAgent;
+import io.videolb.agent.apply.KernelMode;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
@@ -58,7 +59,7 @@ class AgentPersistenceIT {
                 Policy.DEFAULT, Tools.DEFAULT, proc, tmp.resolve("sys"), tmp.resolve("state"), null, null, null, SyncDaemon.NONE,
                 "127.0.0.1", 0, Duration.ofMillis(50), Duration.ofSeconds(60), Duration.ofSeconds(1), true);
         agent = new IpvsAgent(config).start();
-        assertThat(agent.capabilities().mode()).isEqualTo("plan-only");
+        assertThat(agent.capabilities().mode()).isEqualTo(KernelMode.PLAN_ONLY);
     }
 
     @AfterEach
