@@ -25,6 +25,7 @@ import io.videolb.kafka.StateTopicReader.StateRecord;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.MailAddress;
+import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,8 +114,7 @@ public final class AlertService implements AutoCloseable {
             loaded.outbox().forEach(delivery::offer);
             LOG.info("alert state loaded: {} incidents, {} mails pending, next mail #{} ({} records); mail goes to {}",
                     loaded.incidents().size(), loaded.outbox().size(), loaded.meta().nextSeq(), loaded.records(), sender.describe());
-            deliveryThread = new Thread(delivery, "alert-delivery");
-            deliveryThread.setDaemon(true);
+            deliveryThread = NamedThreads.thread("alert-delivery", delivery);
             deliveryThread.start();
             engine = startEngine(kafka);
             http = startHttp();

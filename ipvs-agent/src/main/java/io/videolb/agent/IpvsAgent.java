@@ -29,6 +29,7 @@ import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.model.Ipv4Address;
 import io.vertx.core.json.JsonObject;
+import io.videolb.threads.NamedThreads;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,11 +72,7 @@ public final class IpvsAgent implements AutoCloseable {
     /** Set by the readers' onCaughtUp BEFORE they ask for a run (their caughtUp() future completes just after). */
     private volatile boolean desiredRead;
     private volatile boolean healthRead;
-    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "agent-reader-restart");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(NamedThreads.factory("agent-reader-restart"));
     private EventPublisher status;
     private AgentHttp http;
     private boolean closed;

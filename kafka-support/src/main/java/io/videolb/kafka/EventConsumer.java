@@ -1,5 +1,6 @@
 package io.videolb.kafka;
 
+import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -92,8 +93,7 @@ public final class EventConsumer implements AutoCloseable {
         Properties props = settings.eventConsumer(groupId);
         props.put(CommonClientConfigs.CLIENT_ID_CONFIG, settings.uniqueClientId("group"));
         this.consumer = new KafkaConsumer<>(props);
-        this.thread = new Thread(this::run, "event-consumer-" + groupId);
-        this.thread.setDaemon(true);
+        this.thread = NamedThreads.thread("event-consumer-" + groupId, this::run);
     }
 
     /** Starts consuming {@code topics} in group {@code groupId} (retry backoff 1 s). */

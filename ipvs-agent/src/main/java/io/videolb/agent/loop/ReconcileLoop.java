@@ -1,5 +1,6 @@
 package io.videolb.agent.loop;
 
+import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -31,11 +32,7 @@ public final class ReconcileLoop implements AutoCloseable {
     private final Duration minInterval;
     private final Duration resync;
     private final Duration drainPoll;
-    private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "reconcile");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(NamedThreads.factory("reconcile"));
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile long lastRunNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
     private int failures;
