@@ -1,5 +1,7 @@
 package io.videolb.agent;
 
+import io.videolb.runtime.ServiceRuntime;
+import io.videolb.threads.NamedThreads;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -17,10 +19,16 @@ public final class AgentMain {
             System.exit(IpvsAgent.plan(config, System.out, java.time.Duration.ofSeconds(Long.parseLong(wait))));
         }
         if (args.length > 0 && args[0].equals("cleanup")) System.exit(IpvsAgent.cleanup(config, System.out));
-        IpvsAgent agent = new IpvsAgent(config).start();
+        ServiceRuntime runtime = ServiceRuntime.create();
+        try {
+            runtime.deploy(new IpvsAgent(config, runtime));
+        } catch (RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
+        Runtime.getRuntime().addShutdownHook(NamedThreads.thread("ipvs-agent-shutdown", () -> {
+            runtime.close();
             stop.countDown();
         }));
         stop.await();
