@@ -76,4 +76,19 @@ class ArchitectureTest {
                         .and(JavaCall.Predicates.target(HasOwner.Predicates.With.owner(JavaClass.Predicates.equivalentTo(Runtime.class)))))
                 .because("Runtime.exec splits a string like a shell would; use ProcessBuilder with an argument list").check(classes);
     }
+
+    @Test
+    void onlyTheServiceRuntimeCreatesAVertxInstance() {
+        noClasses().that().resideOutsideOfPackage("io.videolb.runtime..")
+                .should().callMethodWhere(JavaCall.Predicates.target(HasName.Predicates.name("vertx").or(HasName.Predicates.name("builder")))
+                        .and(JavaCall.Predicates.target(HasOwner.Predicates.With.owner(JavaClass.Predicates.equivalentTo(io.vertx.core.Vertx.class)))))
+                .because("one Vert.x per process: services are verticles deployed on the ServiceRuntime's").check(classes);
+    }
+
+    @Test
+    void threadsAreMadeOnlyByNamedThreads() {
+        noClasses().that().doNotBelongToAnyOf(io.videolb.threads.NamedThreads.class)
+                .should().callConstructorWhere(JavaCall.Predicates.target(HasOwner.Predicates.With.owner(JavaClass.Predicates.equivalentTo(Thread.class))))
+                .because("one thread factory: every thread is a daemon whose name says what it does").check(classes);
+    }
 }
