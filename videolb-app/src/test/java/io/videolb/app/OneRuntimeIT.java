@@ -116,7 +116,9 @@ class OneRuntimeIT {
                 Files.write(script, in.readAllBytes());
             }
         }
-        Process p = new ProcessBuilder("python3", script.toString()).redirectErrorStream(false).start();
+        // Debian's python (where apt puts python3-prometheus-client), not a python first on PATH (pyenv, venv)
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        Process p = new ProcessBuilder(python, script.toString()).start();
         p.getOutputStream().write(exposition.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
