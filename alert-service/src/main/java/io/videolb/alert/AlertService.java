@@ -67,6 +67,9 @@ import org.slf4j.LoggerFactory;
 public final class AlertService extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
 
+    /** The name in logs, on {@code /metrics} ({@code service="alert-service"}) and in the standalone ready line. */
+    public static final String NAME = "alert-service";
+
     private final Config config;
     private final Function<Vertx, MailSender> senderFactory;
     private final Counters counters = new Counters();
@@ -89,9 +92,6 @@ public final class AlertService extends VerticleBase {
     private PendingWrite unwritten; // engine (reader) thread only
     private Thread deliveryThread;
     private HttpServer http;
-
-    /** The name in logs, on {@code /metrics} ({@code service="alert-service"}) and in the standalone ready line. */
-    public static final String NAME = "alert-service";
 
     /** Mail goes to SMTP when {@code config.smtp()} is set, else into the folder sink. Deploy with {@link ServiceRuntime#deploy}. */
     public AlertService(Config config, ServiceRuntime runtime) {

@@ -60,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class IpvsAgent extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(IpvsAgent.class);
 
+    /** The name in logs, on {@code /metrics} ({@code service="ipvs-agent"}) and in the standalone ready line. */
+    public static final String NAME = "ipvs-agent";
+
     private final Config config;
     private final Kernel kernel;
     /** How long a state reader waits for its topic (and a reachable broker) before it fails and is restarted. */
@@ -85,9 +88,6 @@ public final class IpvsAgent extends VerticleBase {
     private ServiceMetrics serviceMetrics;
     private HttpServer http;
     private boolean closed;
-
-    /** The name in logs, on {@code /metrics} ({@code service="ipvs-agent"}) and in the standalone ready line. */
-    public static final String NAME = "ipvs-agent";
 
     /** Deploy with {@link ServiceRuntime#deploy}; kernel commands run on the reconcile thread, never on an event loop. */
     public IpvsAgent(Config config, ServiceRuntime runtime) {
