@@ -1,11 +1,15 @@
 package io.videolb.alert;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.videolb.alert.incident.AlertBook;
 import io.videolb.alert.incident.Digest;
 import io.videolb.alert.incident.Facts;
@@ -23,6 +27,11 @@ import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.StateTopicReader.StateRecord;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.model.MailAddress;
+import io.videolb.runtime.HealthReport;
+import io.videolb.runtime.ServiceEndpoints;
+import io.videolb.runtime.ServiceMetrics;
+import io.videolb.runtime.ServiceRuntime;
+import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +39,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,10 +59,14 @@ import org.slf4j.LoggerFactory;
  *                                                     -> 5xx: count, log, delete
  * </pre>
  *
- * Composition root: {@code new AlertService(config).start()}, then {@link #close()}.
+ * Composition root, a verticle on the process's {@link ServiceRuntime}: {@code runtime.deploy(new AlertService(config, runtime))},
+ * stopped by undeploying it (or closing the runtime).
  */
-public final class AlertService implements AutoCloseable {
+public final class AlertService extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
+
+    /** The name in logs, on {@code /metrics} ({@code service="alert-service"}) and in the standalone ready line. */
+    public static final String NAME = "alert-service";
 
     private final Config config;
     private final Function<Vertx, MailSender> senderFactory;
@@ -69,8 +81,8 @@ public final class AlertService implements AutoCloseable {
     private volatile long openIncidents;
     private volatile String engineError = "";
     private volatile List<MailAddress> recipients = List.of();
-    private final Vertx vertx;
-    private final boolean ownVertx;
+    private final ServiceRuntime runtime;
+    private ServiceMetrics metrics;
     private MailSender sender;
     private AlertStateStore store;
     private Delivery delivery;
@@ -79,48 +91,55 @@ public final class AlertService implements AutoCloseable {
     private Thread deliveryThread;
     private HttpServer http;
 
-    /** Mail goes to SMTP when {@code config.smtp()} is set, else into the folder sink. */
-    public AlertService(Config config) {
-        this(config, null, v -> config.smtp().<MailSender>map(s -> new SmtpMailSender(v, s, "videolb"))
+    /** Mail goes to SMTP when {@code config.smtp()} is set, else into the folder sink. Deploy with {@link ServiceRuntime#deploy}. */
+    public AlertService(Config config, ServiceRuntime runtime) {
+        this(config, runtime, v -> config.smtp().<MailSender>map(s -> new SmtpMailSender(v, s, "videolb"))
                 .orElseGet(() -> new FolderMailSink(config.sinkDir())));
     }
 
-    /** With a given Vert.x (null: own one) and a given mail sender (tests: trust a test certificate). */
-    public AlertService(Config config, Vertx vertx, Function<Vertx, MailSender> senderFactory) {
+    /** With a given mail sender, made on the runtime's Vert.x (tests: trust a test certificate). */
+    public AlertService(Config config, ServiceRuntime runtime, Function<Vertx, MailSender> senderFactory) {
         this.config = config;
+        this.runtime = runtime;
         this.senderFactory = senderFactory;
         this.book = new AlertBook(config.alerting());
-        this.ownVertx = vertx == null;
-        this.vertx = vertx == null ? Vertx.vertx() : vertx;
     }
 
-    /** Ensures topics, loads the alert state, starts both threads and the HTTP endpoint; returns when running. */
-    public AlertService start() {
-        if (!started.compareAndSet(false, true)) throw new IllegalStateException("already started");
-        try {
-            ensureTopics(config.bootstrapServers(), config.topics());
-            sender = senderFactory.apply(vertx);
-            KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "alert-" + config.instanceId());
-            store = new AlertStateStore(kafka, config.topics().alertState(),
-                    "videolb-alert-" + config.topics().prefix() + "-" + config.instanceId(), counters::meta);
-            AlertStateStore.Loaded loaded = store.load(Duration.ofSeconds(60));
-            counters.restore(loaded.meta());
-            book.restore(loaded.incidents());
-            openIncidents = book.openCount();
-            delivery = new Delivery(store, sender, counters, () -> recipients, config.retryBase(), config.retryMax(), config.sendTimeout());
-            loaded.outbox().forEach(delivery::offer);
-            LOG.info("alert state loaded: {} incidents, {} mails pending, next mail #{} ({} records); mail goes to {}",
-                    loaded.incidents().size(), loaded.outbox().size(), loaded.meta().nextSeq(), loaded.records(), sender.describe());
-            deliveryThread = new Thread(delivery, "alert-delivery");
-            deliveryThread.setDaemon(true);
-            deliveryThread.start();
-            engine = startEngine(kafka);
-            http = startHttp();
-            return this;
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+    /**
+     * Ensures topics, loads the alert state and starts the engine and delivery threads on a worker
+     * thread (all of it waits for Kafka), then listens on this verticle's context; completes when running.
+     */
+    @Override
+    public Future<?> start() {
+        if (!started.compareAndSet(false, true)) return Future.failedFuture(new IllegalStateException("already started"));
+        metrics = runtime.metrics(NAME);
+        bindMetrics(metrics.registry());
+        return vertx.executeBlocking(() -> {
+            startParts();
+            return null;
+        }).compose(v -> {
+            Router router = ServiceEndpoints.mount(Router.router(vertx), this::health, metrics);
+            return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
+        }).onSuccess(server -> http = server).recover(e -> stop().transform(x -> Future.failedFuture(e)));
+    }
+
+    private void startParts() {
+        ensureTopics(config.bootstrapServers(), config.topics());
+        sender = senderFactory.apply(vertx);
+        KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "alert-" + config.instanceId());
+        store = new AlertStateStore(kafka, config.topics().alertState(),
+                "videolb-alert-" + config.topics().prefix() + "-" + config.instanceId(), counters::meta);
+        AlertStateStore.Loaded loaded = store.load(Duration.ofSeconds(60));
+        counters.restore(loaded.meta());
+        book.restore(loaded.incidents());
+        openIncidents = book.openCount();
+        delivery = new Delivery(store, sender, counters, () -> recipients, config.retryBase(), config.retryMax(), config.sendTimeout());
+        loaded.outbox().forEach(delivery::offer);
+        LOG.info("alert state loaded: {} incidents, {} mails pending, next mail #{} ({} records); mail goes to {}",
+                loaded.incidents().size(), loaded.outbox().size(), loaded.meta().nextSeq(), loaded.records(), sender.describe());
+        deliveryThread = NamedThreads.thread("alert-delivery", delivery);
+        deliveryThread.start();
+        engine = startEngine(kafka);
     }
 
     /** The bound HTTP port (useful with port 0). */
@@ -261,22 +280,7 @@ public final class AlertService implements AutoCloseable {
 
     // ---------------------------------------------------------------- http
 
-    private HttpServer startHttp() {
-        Router router = Router.router(vertx);
-        router.get("/health").handler(this::health);
-        router.get("/metrics").handler(this::metrics);
-        try {
-            return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost())
-                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting HTTP", e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("alert HTTP endpoint on " + config.httpHost() + ":" + config.httpPort() + " did not start: " + e.getMessage(), e);
-        }
-    }
-
-    private void health(RoutingContext ctx) {
+    private HealthReport health() {
         Stats s = stats();
         boolean engineUp = engineStopped.getCount() > 0 && running;
         String status = !engineUp ? "DOWN" : !caughtUp ? "STARTING" : !s.lastError().isEmpty() || !engineError.isEmpty() ? "DEGRADED" : "UP";
@@ -291,28 +295,25 @@ public final class AlertService implements AutoCloseable {
                 .put("lastDeliveryError", s.lastError())
                 .put("engineError", engineError)
                 .put("recentPermanentFailures", new JsonArray(counters.recentFailures()));
-        ctx.response().setStatusCode(engineUp && caughtUp ? 200 : 503).putHeader("content-type", "application/json").end(o.encode());
+        return new HealthReport(engineUp && caughtUp, o);
     }
 
-    private void metrics(RoutingContext ctx) {
-        Stats s = stats();
-        StringBuilder b = new StringBuilder();
-        metric(b, "videolb_alert_mails_sent_total", "counter", "mails accepted by the server (250)", s.sent());
-        metric(b, "videolb_alert_mails_pending", "gauge", "mails in the outbox waiting for 250", s.pending());
-        metric(b, "videolb_alert_mails_failed_total", "counter", "mails rejected permanently (5xx), not retried", s.failed());
-        metric(b, "videolb_alert_mail_duplicates_total", "counter", "mails re-sent after an attempt with unknown outcome (same Message-ID)", s.duplicates());
-        metric(b, "videolb_alert_mail_transient_failures_total", "counter", "send attempts that failed and will be retried", s.transientFailures());
-        metric(b, "videolb_alert_incidents_open", "gauge", "open incidents", s.openIncidents());
-        metric(b, "videolb_alert_input_records_total", "counter", "records read from health, agent-status and desired", s.inputRecords());
-        metric(b, "videolb_alert_input_rejected_total", "counter", "input records ignored as malformed", s.inputRejected());
-        metric(b, "videolb_alert_caught_up", "gauge", "1 once the inputs were read to their end", caughtUp ? 1 : 0);
-        ctx.response().putHeader("content-type", "text/plain; version=0.0.4").end(b.toString());
-    }
-
-    private static void metric(StringBuilder b, String name, String type, String help, long value) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-        b.append(name).append(' ').append(value).append('\n');
+    /** The series of the hand-written text this replaced, with the same names and meanings. */
+    private void bindMetrics(MeterRegistry r) {
+        FunctionCounter.builder("videolb.alert.mails.sent", counters.sent, AtomicLong::get).description("mails accepted by the server (250)").register(r);
+        Gauge.builder("videolb.alert.mails.pending", this, s -> s.stats().pending()).description("mails in the outbox waiting for 250").register(r);
+        FunctionCounter.builder("videolb.alert.mails.failed", counters.failed, AtomicLong::get)
+                .description("mails rejected permanently (5xx), not retried").register(r);
+        FunctionCounter.builder("videolb.alert.mail.duplicates", counters.duplicates, AtomicLong::get)
+                .description("mails re-sent after an attempt with unknown outcome (same Message-ID)").register(r);
+        FunctionCounter.builder("videolb.alert.mail.transient.failures", counters.transientFailures, AtomicLong::get)
+                .description("send attempts that failed and will be retried").register(r);
+        Gauge.builder("videolb.alert.incidents.open", this, s -> s.openIncidents).description("open incidents").register(r);
+        FunctionCounter.builder("videolb.alert.input.records", counters.inputRecords, AtomicLong::get)
+                .description("records read from health, agent-status and desired").register(r);
+        FunctionCounter.builder("videolb.alert.input.rejected", counters.inputRejected, AtomicLong::get)
+                .description("input records ignored as malformed").register(r);
+        Gauge.builder("videolb.alert.caught.up", this, s -> s.caughtUp ? 1 : 0).description("1 once the inputs were read to their end").register(r);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -322,19 +323,27 @@ public final class AlertService implements AutoCloseable {
         TopicAdmin.ensure(bootstrap, topics);
     }
 
-    /** Stops promptly: the engine and delivery threads end, the outbox stays in Kafka. Idempotent. */
+    /** Stops promptly (on a worker thread: it joins the delivery thread): the engine and delivery threads end, the outbox stays in Kafka. */
     @Override
-    public void close() {
+    public Future<?> stop() {
+        return vertx.executeBlocking(() -> {
+            closeParts();
+            return null;
+        }).compose(v -> http == null ? Future.succeededFuture() : http.close()).eventually(() -> {
+            if (metrics != null) metrics.close();
+            return Future.succeededFuture();
+        });
+    }
+
+    private void closeParts() {
         if (!closed.compareAndSet(false, true)) return;
         running = false;
         if (delivery != null) delivery.stop();
         if (engine != null) engine.close();
         engineStopped.countDown();
         join(deliveryThread);
-        if (http != null) await(http.close());
         if (sender != null) sender.close();
         if (store != null) store.close();
-        if (ownVertx) await(vertx.close());
         LOG.info("alert service stopped ({} mails pending in Kafka)", delivery == null ? 0 : delivery.pending());
     }
 
@@ -345,14 +354,6 @@ public final class AlertService implements AutoCloseable {
             if (t.isAlive()) LOG.warn("{} did not stop within 15 s", t.getName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void await(io.vertx.core.Future<?> f) {
-        try {
-            f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.debug("close", e);
         }
     }
 

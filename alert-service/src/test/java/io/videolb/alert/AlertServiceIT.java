@@ -27,6 +27,7 @@ import io.videolb.model.MailAddress;
 import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
 import io.videolb.model.Scheduler;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.testsupport.kafka.SharedBroker;
 import jakarta.mail.Header;
 import jakarta.mail.internet.MimeMessage;
@@ -74,7 +75,8 @@ class AlertServiceIT {
     private KafkaProducer<String, String> producer;
     private GreenMail greenMail;
     private int smtpPort;
-    private final List<AlertService> services = new ArrayList<>();
+    /** Each started service in its own runtime, as in its own process. */
+    private final Map<AlertService, ServiceRuntime> processes = new HashMap<>();
     private final AtomicLong seq = new AtomicLong(1);
 
     @BeforeEach
@@ -93,7 +95,7 @@ class AlertServiceIT {
 
     @AfterEach
     void tearDown() {
-        services.forEach(AlertService::close);
+        processes.values().forEach(ServiceRuntime::close);
         producer.close(Duration.ofSeconds(5));
         if (greenMail != null) greenMail.stop();
     }
@@ -141,8 +143,10 @@ class AlertServiceIT {
         assertThat(svc.stats().openIncidents()).isZero();
 
         String metrics = http(svc, "/metrics");
-        assertThat(metrics).contains("videolb_alert_mails_sent_total 3", "videolb_alert_mails_pending 0",
-                "videolb_alert_mails_failed_total 0", "videolb_alert_mail_duplicates_total 0");
+        assertThat(metrics).contains("videolb_alert_mails_sent_total{service=\"alert-service\"} 3.0",
+                "videolb_alert_mails_pending{service=\"alert-service\"} 0.0", "videolb_alert_mails_failed_total{service=\"alert-service\"} 0.0",
+                "videolb_alert_mail_duplicates_total{service=\"alert-service\"} 0.0", "videolb_alert_caught_up{service=\"alert-service\"} 1.0",
+                "videolb_build_info{service=\"alert-service\",version=\"");
         assertThat(http(svc, "/health")).contains("\"status\":\"UP\"", "\"caughtUp\":true");
     }
 
@@ -191,7 +195,7 @@ class AlertServiceIT {
         assertThat(http(svc, "/health")).contains("\"status\":\"DEGRADED\"", "\"pendingMails\":4");
 
         // a restart during the outage keeps the outbox (it lives in Kafka)
-        svc.close();
+        stop(svc);
         AlertService second = start(window(Duration.ofMillis(500)));
         awaitTrue("outbox reloaded", () -> second.stats().pending() == 4);
 
@@ -209,7 +213,7 @@ class AlertServiceIT {
         assertThat(ids.size() - distinct).isLessThanOrEqualTo(second.stats().duplicates());
 
         // nothing changes: a new instance sends nothing again
-        second.close();
+        stop(second);
         AlertService third = start(window(Duration.ofMillis(500)));
         awaitTrue("caught up", third::caughtUp);
         Thread.sleep(2500);
@@ -229,7 +233,7 @@ class AlertServiceIT {
         AlertService svc = start(window(Duration.ofMillis(500)));
         awaitTrue("re-sent", () -> svc.stats().sent() == 1);
         assertThat(svc.stats().duplicates()).isEqualTo(1);
-        assertThat(http(svc, "/metrics")).contains("videolb_alert_mail_duplicates_total 1");
+        assertThat(http(svc, "/metrics")).contains("videolb_alert_mail_duplicates_total{service=\"alert-service\"} 1.0");
         awaitMails(1);
         assertThat(messages().get(0).getMessageID()).isEqualTo(crashed.messageId());
     }
@@ -283,10 +287,16 @@ class AlertServiceIT {
                 .withMail(MailAddress.parse("videolb@videolb.example.org"), List.of(), tmp.resolve("sink"))
                 .withSmtp(new SmtpSettings("localhost", smtpPort, SmtpSettings.Tls.IMPLICIT, USER, PASSWORD));
         // the test server's certificate is self-signed: trusted here, in the test only
-        AlertService s = new AlertService(c, null, v -> new SmtpMailSender(v, c.smtp().orElseThrow(), "videolb",
+        ServiceRuntime runtime = ServiceRuntime.create();
+        AlertService s = new AlertService(c, runtime, v -> new SmtpMailSender(v, c.smtp().orElseThrow(), "videolb",
                 mc -> mc.setTrustAll(true).setHostnameVerificationAlgorithm("")));
-        services.add(s);
-        return s.start();
+        processes.put(s, runtime);
+        return runtime.deploy(s);
+    }
+
+    /** Stops {@code s} as its process would stop: its runtime closes. */
+    private void stop(AlertService s) {
+        processes.remove(s).close();
     }
 
     private void startGreenMail() {

@@ -16,7 +16,12 @@ import io.videolb.events.GenerationMarker;
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.TopicAdmin;
-import io.vertx.core.Vertx;
+import io.videolb.runtime.HealthReport;
+import io.videolb.runtime.ServiceEndpoints;
+import io.videolb.runtime.ServiceMetrics;
+import io.videolb.runtime.ServiceRuntime;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,7 +31,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,14 +38,15 @@ import org.slf4j.LoggerFactory;
  * config-service's entry class: ensures the topics, starts the {@link DesiredStatePublisher}
  * (reads the desired topic to its end), imports a CSV directory if configured, and serves
  * {@code GET /health} (the process runs) and {@code GET /ready} (read to the end, able to publish)
- * over Vert.x. {@link #start()} returns when all of that runs; {@link #close()} is prompt and idempotent.
+ * and {@code GET /metrics} over the process's Vert.x: a verticle on the {@link ServiceRuntime}, whose
+ * {@code deploy} returns when all of that runs; undeploying it (or closing the runtime) stops it promptly.
  *
  * <p>With an admin API configuration ({@link Config#withAdminApi}, or {@code VIDEOLB_API_TOKENS} in
  * {@link Config#fromEnv}) the same one HTTP port also serves the admin API and its page
  * ({@link AdminHttpServer}: token file, TLS and body limits from that configuration, host and port
  * from this one). Without it only {@code /health} and {@code /ready} are served.
  */
-public final class ConfigService implements AutoCloseable {
+public final class ConfigService extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
 
     /**
@@ -150,45 +155,83 @@ public final class ConfigService implements AutoCloseable {
         }
     }
 
+    /** The name in logs, on {@code /metrics} ({@code service="config-service"}) and in the standalone ready line. */
+    public static final String NAME = "config-service";
+
     private final Config config;
+    private final ServiceRuntime runtime;
+    private ServiceMetrics metrics;
+    private ConfigServiceMetrics configMetrics;
     private DesiredStatePublisher publisher;
-    private Vertx vertx;
     private HttpServer server;
     private KafkaClusterView view;
     private AdminHttpServer admin;
     private volatile boolean closed;
 
-    public ConfigService(Config config) {
+    /** Deploy with {@link ServiceRuntime#deploy}. */
+    public ConfigService(Config config, ServiceRuntime runtime) {
         this.config = Objects.requireNonNull(config, "config");
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
     }
 
     /**
-     * Starts everything and returns once running.
-     *
-     * @throws IllegalStateException if the broker cannot be reached, or the import directory is invalid (each problem logged)
+     * Ensures the topics, reads the desired topic, imports the folder and reads the token file on a
+     * worker thread (all of it waits for Kafka or the disk), then listens on this verticle's context.
+     * Fails with {@link IllegalStateException} if the broker cannot be reached or the import
+     * directory is invalid (each problem logged).
      */
-    public synchronized void start() {
-        if (closed) throw new IllegalStateException("closed");
-        try {
-            TopicAdmin.ensure(config.bootstrapServers(), config.topics());
-            KafkaSettings settings = KafkaSettings.of(config.bootstrapServers(), config.instanceId());
-            publisher = DesiredStatePublisher.start(settings, config.topics(), DesiredStatePublisher.defaultTransactionalId(config.topics()),
-                    config.startTimeout());
-            if (config.importDir().isPresent()) importAtStart(config.importDir().get());
-            if (config.adminApi().isPresent()) startAdminApi(settings, config.adminApi().get());
-            else if (config.httpPort() >= 0) startHttp();
-            LOG.info("config-service ready: generation {}, http {}{}", publisher.generation(), config.httpPort() >= 0 ? httpPort() : "off",
-                    admin != null ? " (admin API and page, /health, /ready)" : config.httpPort() >= 0 ? " (/health and /ready only: no admin API token file configured)" : "");
-        } catch (RuntimeException e) {
-            close();
-            throw e;
+    @Override
+    public Future<?> start() {
+        metrics = runtime.metrics(NAME);
+        return vertx.executeBlocking(() -> {
+            startParts();
+            return null;
+        }).compose(v -> listen()).onSuccess(v -> LOG.info("config-service ready: generation {}, http {}{}", publisher.generation(),
+                config.httpPort() >= 0 ? httpPort() : "off", admin != null ? " (admin API and page, /health, /ready, /metrics)"
+                        : config.httpPort() >= 0 ? " (/health, /ready and /metrics only: no admin API token file configured)" : ""))
+                .recover(e -> stop().transform(x -> Future.failedFuture(e)));
+    }
+
+    private void startParts() {
+        TopicAdmin.ensure(config.bootstrapServers(), config.topics());
+        KafkaSettings settings = KafkaSettings.of(config.bootstrapServers(), config.instanceId());
+        publisher = DesiredStatePublisher.start(settings, config.topics(), DesiredStatePublisher.defaultTransactionalId(config.topics()),
+                config.startTimeout());
+        configMetrics = new ConfigServiceMetrics(metrics.registry(), publisher);
+        if (config.importDir().isPresent()) importAtStart(config.importDir().get());
+        if (config.adminApi().isPresent()) {
+            AdminHttpServer.Config api = config.adminApi().get();
+            view = KafkaClusterView.start(settings, config.topics(), Duration.ofSeconds(60));
+            AdminHttpServer.Config onOurPort = new AdminHttpServer.Config(config.httpHost(), config.httpPort(), api.tokenFile(),
+                    api.tlsCert(), api.tlsKey(), api.bodyLimitBytes(), api.importLimitBytes());
+            admin = new AdminHttpServer(vertx, onOurPort, new PublisherDesiredStore(publisher),
+                    new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())), view, this::ownRoutes);
         }
+    }
+
+    /** The admin API with /health, /ready and /metrics beside it, or only those three; nothing with HTTP off. */
+    private Future<?> listen() {
+        if (admin != null) return admin.listen();
+        if (config.httpPort() < 0) return Future.succeededFuture();
+        Router router = Router.router(vertx);
+        ownRoutes(router);
+        return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost()).onSuccess(s -> server = s)
+                .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort()
+                        + ": " + e.getMessage(), e)));
+    }
+
+    private void ownRoutes(Router router) {
+        router.route().handler(configMetrics.requests());
+        router.get("/health").handler(ServiceEndpoints.health(() -> new HealthReport(!closed, new JsonObject().put("status", closed ? "DOWN" : "UP"))));
+        router.get("/metrics").handler(ServiceEndpoints.metrics(metrics));
+        router.get("/ready").handler(this::ready);
     }
 
     private void importAtStart(Path dir) {
         CsvReadResult r = new CsvConfigReader(config.limits()).read(dir);
         if (r instanceof CsvReadResult.Invalid invalid) {
             invalid.problems().forEach(p -> LOG.error("{}", p));
+            configMetrics.startImport("invalid");
             throw new IllegalStateException(dir + " is not a valid configuration: " + invalid.problems().size() + " problem(s), nothing published");
         }
         CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
@@ -200,7 +243,9 @@ public final class ConfigService implements AutoCloseable {
             DesiredSnapshot c = current.get();
             if (c.marker().digest().equals(filesDigest)) {
                 LOG.info("import of {}: unchanged (generation {})", dir, c.generation());
+                configMetrics.startImport("unchanged");
             } else {
+                configMetrics.startImport("kept_api_changes");
                 LOG.info("import of {}: unchanged since it was last imported; keeping generation {} with the changes made through"
                         + " the API since (last by {} via {}); edit the files or use `videolb import` to replace them", dir, c.generation(),
                         c.marker().actor(), c.marker().source());
@@ -212,6 +257,7 @@ public final class ConfigService implements AutoCloseable {
             // the service still starts, on the state it has: the directors keep serving it
             LOG.error("import of {} at start refused: {}; generation {} stays in force (to apply the files: videolb import {} --force)",
                     dir, refused.get(), current.get().generation(), dir);
+            configMetrics.startImport("refused");
             return;
         }
         if (current.isPresent() && current.get().marker().changedSinceLastImport()) {
@@ -220,37 +266,7 @@ public final class ConfigService implements AutoCloseable {
         }
         PublishResult result = publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir, "config-service");
         LOG.info("import of {}: {}", dir, ConfigCli.describe(result));
-    }
-
-    private void startHttp() {
-        vertx = Vertx.vertx();
-        Router router = Router.router(vertx);
-        router.get("/health").handler(this::health);
-        router.get("/ready").handler(this::ready);
-        try {
-            server = vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost())
-                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The admin API on the one HTTP port, with /health and /ready mounted beside it. */
-    private void startAdminApi(KafkaSettings settings, AdminHttpServer.Config api) {
-        vertx = Vertx.vertx();
-        view = KafkaClusterView.start(settings, config.topics(), Duration.ofSeconds(60));
-        AdminHttpServer.Config onOurPort = new AdminHttpServer.Config(config.httpHost(), config.httpPort(), api.tokenFile(),
-                api.tlsCert(), api.tlsKey(), api.bodyLimitBytes(), api.importLimitBytes());
-        admin = new AdminHttpServer(vertx, onOurPort, new PublisherDesiredStore(publisher),
-                new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())), view, router -> {
-                    router.get("/health").handler(this::health);
-                    router.get("/ready").handler(this::ready);
-                });
-        admin.start();
-    }
-
-    private void health(RoutingContext ctx) {
-        ctx.json(new JsonObject().put("status", "UP"));
+        configMetrics.startImport(result instanceof PublishResult.Published ? "published" : result instanceof PublishResult.Unchanged ? "unchanged" : "rejected");
     }
 
     private void ready(RoutingContext ctx) {
@@ -283,19 +299,18 @@ public final class ConfigService implements AutoCloseable {
         return publisher != null && publisher.ready();
     }
 
+    /** Stops the admin API, the cluster view and the publisher on a worker thread (each waits for its clients), then the plain HTTP server. */
     @Override
-    public void close() {
-        if (closed) return;
+    public Future<?> stop() {
         closed = true;
-        if (admin != null) admin.close();
-        if (view != null) view.close();
-        if (vertx != null) {
-            try {
-                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("closing Vert.x: {}", e.toString());
-            }
-        }
-        if (publisher != null) publisher.close();
+        return vertx.executeBlocking(() -> {
+            if (admin != null) admin.close();
+            if (view != null) view.close();
+            if (publisher != null) publisher.close();
+            return null;
+        }).compose(v -> server == null ? Future.succeededFuture() : server.close()).eventually(() -> {
+            if (metrics != null) metrics.close();
+            return Future.succeededFuture();
+        });
     }
 }

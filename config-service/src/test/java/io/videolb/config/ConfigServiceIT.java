@@ -7,6 +7,7 @@ import io.videolb.config.publish.PublishResult;
 import io.videolb.events.DesiredRecords;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.Topics;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
@@ -36,22 +37,29 @@ class ConfigServiceIT {
         ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers())
                 .withTopics(topics).withImportDir(Corpus.valid()).withHttp("127.0.0.1", 0);
         int port;
-        try (ConfigService service = new ConfigService(config)) {
-            service.start();
+        try (ServiceRuntime runtime = ServiceRuntime.create()) {
+            ConfigService service = runtime.deploy(new ConfigService(config, runtime));
             port = service.httpPort();
             assertThat(service.publisher().generation()).isEqualTo(1);
             assertThat(get(port, "/health").statusCode()).isEqualTo(200);
             HttpResponse<String> ready = get(port, "/ready");
             assertThat(ready.statusCode()).isEqualTo(200);
             assertThat(ready.body()).contains("\"generation\":1");
+            HttpResponse<String> metrics = get(port, "/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("videolb_config_generation{service=\"config-service\"} 1",
+                    "videolb_config_start_imports_total{result=\"published\",service=\"config-service\"} 1",
+                    "videolb_config_publish_seconds_count{outcome=\"published\",service=\"config-service\",source=\"import\"} 1",
+                    "videolb_config_http_requests_seconds_count{method=\"GET\",route=\"/ready\",service=\"config-service\",status=\"200\"} 1",
+                    "videolb_build_info{service=\"config-service\",version=\"");
         }
         // a second instance on the same topics finds generation 1 and the import changes nothing
-        try (ConfigService again = new ConfigService(config)) {
-            again.start();
+        try (ServiceRuntime runtime = ServiceRuntime.create()) {
+            ConfigService again = runtime.deploy(new ConfigService(config, runtime));
             assertThat(again.publisher().generation()).isEqualTo(1);
             long t0 = System.nanoTime();
-            again.close();
-            again.close();
+            runtime.close();
+            runtime.close();
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
         }
         try {
@@ -77,8 +85,8 @@ class ConfigServiceIT {
         ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers()).withTopics(topics).withImportDir(dir);
         Ipv4Network moved = Ipv4Network.parse("203.0.113.22");
         DesiredState edited;
-        try (ConfigService first = new ConfigService(config)) {
-            first.start();
+        try (ServiceRuntime runtime = ServiceRuntime.create()) {
+            ConfigService first = runtime.deploy(new ConfigService(config, runtime));
             DesiredSnapshot imported = first.publisher().current().orElseThrow();
             assertThat(imported.generation()).isEqualTo(1);
             assertThat(imported.marker().importedDigest()).isEqualTo(imported.marker().digest());
@@ -90,8 +98,8 @@ class ConfigServiceIT {
                     .isEqualTo(imported.marker().digest());
         }
 
-        try (ConfigService second = new ConfigService(config)) {
-            second.start();
+        try (ServiceRuntime runtime = ServiceRuntime.create()) {
+            ConfigService second = runtime.deploy(new ConfigService(config, runtime));
             DesiredSnapshot kept = second.publisher().current().orElseThrow();
             assertThat(kept.generation()).as("nothing imported over the API change").isEqualTo(2);
             assertThat(kept.state().clients()).containsEntry(moved, new Fwmark(50));
@@ -100,8 +108,8 @@ class ConfigServiceIT {
         // the operator edits the files: the next start imports them, replacing the API change
         Files.writeString(dir.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,10\n",
                 StandardCharsets.US_ASCII);
-        try (ConfigService third = new ConfigService(config)) {
-            third.start();
+        try (ServiceRuntime runtime = ServiceRuntime.create()) {
+            ConfigService third = runtime.deploy(new ConfigService(config, runtime));
             DesiredSnapshot replaced = third.publisher().current().orElseThrow();
             assertThat(replaced.generation()).isEqualTo(3);
             assertThat(replaced.state().clients()).containsEntry(moved, new Fwmark(20))
@@ -120,14 +128,14 @@ class ConfigServiceIT {
         for (var e : io.videolb.config.csv.CsvExport.files(full).entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
         Topics topics = SharedBroker.uniqueTopics("truncated");
         ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers()).withTopics(topics).withImportDir(dir);
-        try (ConfigService first = new ConfigService(config)) {
-            first.start();
+        try (ServiceRuntime runtime = ServiceRuntime.create()) {
+            ConfigService first = runtime.deploy(new ConfigService(config, runtime));
             assertThat(first.publisher().current().orElseThrow().state().clients()).hasSize(400);
         }
         String clients = Files.readString(dir.resolve("client-list.csv"));
         Files.writeString(dir.resolve("client-list.csv"), clients.substring(0, clients.indexOf('\n', clients.length() / 4) + 1));
-        try (ConfigService second = new ConfigService(config)) {
-            second.start();
+        try (ServiceRuntime runtime = ServiceRuntime.create()) {
+            ConfigService second = runtime.deploy(new ConfigService(config, runtime));
             DesiredSnapshot kept = second.publisher().current().orElseThrow();
             assertThat(kept.generation()).isEqualTo(1);
             assertThat(kept.state().clients()).hasSize(400);

@@ -3,8 +3,7 @@ package io.videolb.health;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
@@ -21,13 +20,16 @@ import io.videolb.health.schedule.ProbeScheduler;
 import io.videolb.health.schedule.SequenceClock;
 import io.videolb.health.schedule.Target;
 import io.videolb.model.Ipv4Address;
-import io.vertx.core.Context;
+import io.videolb.runtime.HealthReport;
+import io.videolb.runtime.ServiceEndpoints;
+import io.videolb.runtime.ServiceMetrics;
+import io.videolb.runtime.ServiceRuntime;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,13 +48,16 @@ import org.slf4j.LoggerFactory;
  * partitions this instance owns, publishes verdicts to the health topic, serves {@code /metrics}
  * and {@code /health}. Composition root: every part is made here with {@code new}.
  *
+ * A verticle on the process's {@link ServiceRuntime}:
+ *
  * <pre>{@code
- * try (HealthService hs = new HealthService(HealthService.Config.defaults("127.0.0.1:9092"))) {
- *     hs.start();   // returns once the HTTP endpoint listens and the Kafka readers run
- * }
+ * try (ServiceRuntime runtime = ServiceRuntime.create()) {
+ *     HealthService hs = runtime.deploy(new HealthService(HealthService.Config.defaults("127.0.0.1:9092"), runtime));
+ *     // running: the HTTP endpoint listens and the Kafka readers run
+ * }   // stopped
  * }</pre>
  */
-public final class HealthService implements AutoCloseable {
+public final class HealthService extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(HealthService.class);
 
     /**
@@ -210,8 +215,11 @@ public final class HealthService implements AutoCloseable {
         }
     }
 
+    /** The name in logs, on {@code /metrics} ({@code service="health-service"}) and in the standalone ready line. */
+    public static final String NAME = "health-service";
+
     private final Config config;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ServiceRuntime runtime;
     private final SequenceClock sequences = SequenceClock.system();
     private final AtomicReference<DesiredSnapshot> desired = new AtomicReference<>();
     private final AtomicReference<Set<Integer>> owned = new AtomicReference<>(Set.of());
@@ -220,35 +228,58 @@ public final class HealthService implements AutoCloseable {
     private final AtomicInteger unknown = new AtomicInteger();
     private final AtomicInteger degraded = new AtomicInteger();
     private volatile int partitionCount = 1;
-    private Vertx vertx;
-    private Context context;
+    private ServiceMetrics metrics;
+    private MeterRegistry registry;
     private Prober prober;
     private ProbeScheduler scheduler;
     private KafkaVerdictSink sink;
     private HealthTopicMember member;
     private DesiredReader reader;
     private HttpServer http;
-    private volatile boolean started;
     private volatile boolean closed;
 
-    public HealthService(Config config) {
+    /** Deploy with {@link ServiceRuntime#deploy}: probes run on this verticle's event loop, Kafka on named threads. */
+    public HealthService(Config config, ServiceRuntime runtime) {
         this.config = Objects.requireNonNull(config, "config");
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
     }
 
-    /** Starts everything; returns when the HTTP endpoint listens and the Kafka readers run. */
-    public synchronized HealthService start() throws Exception {
-        if (started) return this;
-        started = true;
-        TopicAdmin.ensure(config.bootstrapServers(), config.topics());
-        vertx = Vertx.vertx();
-        context = vertx.getOrCreateContext();
+    /**
+     * Ensures the topics and opens the verdict sink (worker thread: both wait for the broker), builds
+     * the scheduler on this verticle's context, starts the Kafka readers (worker thread), then listens;
+     * completes when the HTTP endpoint listens and the readers run.
+     */
+    @Override
+    public Future<?> start() {
+        metrics = runtime.metrics(NAME);
+        registry = metrics.registry();
+        KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "health-" + config.checkerId());
+        return vertx.executeBlocking(() -> {
+            TopicAdmin.ensure(config.bootstrapServers(), config.topics());
+            return new KafkaVerdictSink(kafka, config.topics().health(), registry);
+        }).compose(s -> {
+            sink = s;
+            startScheduler();
+            return vertx.executeBlocking(() -> {
+                startReaders(kafka);
+                return null;
+            });
+        }).compose(v -> {
+            Router router = ServiceEndpoints.mount(Router.router(vertx), this::health, metrics);
+            return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
+        }).onSuccess(server -> {
+            http = server;
+            LOG.info("health-service {} started: /metrics and /health on {}:{}", config.checkerId(), config.httpHost(), http.actualPort());
+        }).recover(e -> stop().transform(x -> Future.failedFuture(e)));
+    }
+
+    /** On this verticle's context: the prober, the scheduler, the meters and the once-a-second verdict count. */
+    private void startScheduler() {
         Map<ProbeLevel, Timer[]> steps = new LinkedHashMap<>();
         for (ProbeLevel l : ProbeLevel.values()) {
             steps.put(l, new Timer[] {timer("videolb.health.probe.step", l, "ok"), timer("videolb.health.probe.step", l, "fail")});
         }
         prober = new Prober(vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
-        KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "health-" + config.checkerId());
-        sink = new KafkaVerdictSink(kafka, config.topics().health());
         Map<String, Timer> probes = new HashMap<>();
         Map<String, Counter> transitions = new HashMap<>();
         ProbeScheduler.Observer observer = new ProbeScheduler.Observer() {
@@ -273,8 +304,11 @@ public final class HealthService implements AutoCloseable {
         Gauge.builder("videolb.health.servers", unknown, AtomicInteger::get).tag("verdict", "unknown").register(registry);
         Gauge.builder("videolb.health.checker.degraded", degraded, AtomicInteger::get).register(registry);
         Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size()).register(registry);
-        context.runOnContext(v -> vertx.setPeriodic(1000, id -> countVerdicts()));
+        vertx.setPeriodic(1000, id -> countVerdicts());
+    }
 
+    /** Worker thread: the group member (work sharing) and the desired-state reader, each polling on its own named thread. */
+    private void startReaders(KafkaSettings kafka) {
         member = new HealthTopicMember(kafka.withClientId("health-member-" + config.checkerId()), config.topics().health(), config.groupId(),
                 (int) config.sessionTimeout().toMillis(), sequences, (parts, count) -> {
                     partitionCount = count;
@@ -286,15 +320,6 @@ public final class HealthService implements AutoCloseable {
             LOG.info("desired generation {}", s.generation());
             retarget();
         }).start();
-
-        Router router = Router.router(vertx);
-        router.get("/metrics").handler(this::metrics);
-        router.get("/health").handler(this::health);
-        Promise<HttpServer> listening = Promise.promise();
-        context.runOnContext(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost()).onComplete(listening));
-        http = listening.future().await();
-        LOG.info("health-service {} started: /metrics and /health on {}:{}", config.checkerId(), config.httpHost(), http.actualPort());
-        return this;
     }
 
     private Timer timer(String name, ProbeLevel level, String outcome) {
@@ -306,7 +331,7 @@ public final class HealthService implements AutoCloseable {
     /** Recomputes the probed set from the newest desired state and the owned partitions. */
     private void retarget() {
         DesiredSnapshot s = desired.get();
-        if (s == null || closed) return;
+        if (s == null || closed || member == null) return;
         Set<Integer> mine = owned.get();
         int n = partitionCount;
         Map<Ipv4Address, Target> targets = Targets.of(s.state(), config, a -> mine.contains(HealthTopicMember.partitionOf(a.toString(), n)));
@@ -325,12 +350,8 @@ public final class HealthService implements AutoCloseable {
         degraded.set(scheduler.degraded() ? 1 : 0);
     }
 
-    private void metrics(RoutingContext rc) {
-        rc.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
-    }
-
-    private void health(RoutingContext rc) {
-        boolean ready = reader.caughtUp() && !closed;
+    private HealthReport health() {
+        boolean ready = reader != null && reader.caughtUp() && !closed;
         JsonObject body = new JsonObject()
                 .put("status", ready ? "UP" : "STARTING")
                 .put("checkerId", config.checkerId())
@@ -340,7 +361,7 @@ public final class HealthService implements AutoCloseable {
                 .put("degraded", degraded.get() == 1)
                 .put("published", sink.sent.get())
                 .put("publishFailures", sink.failed.get());
-        rc.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
+        return new HealthReport(ready, body);
     }
 
     public int httpPort() {
@@ -363,37 +384,32 @@ public final class HealthService implements AutoCloseable {
         return p.future().await();
     }
 
-    /** Stops probing and publishing, leaves the group (its partitions move to the other instances). Idempotent. */
+    /**
+     * Stops probing (on this verticle's context), then, on a worker thread, the readers, the group
+     * membership (its partitions move to the other instances) and the sink (its queued verdicts are
+     * sent first, bounded); removes this service's meters. Also cleans up after a failed start.
+     */
     @Override
-    public synchronized void close() {
-        if (closed || !started) {
-            closed = true;
-            return;
-        }
+    public Future<?> stop() {
         closed = true;
-        if (reader != null) reader.close();
         if (scheduler != null) {
-            Promise<Void> p = Promise.promise();
-            scheduler.run(s -> {
-                s.close();
-                prober.close();
-                p.complete();
-            });
-            try {
-                p.future().await(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("scheduler did not stop in 5 s", e);
-            }
+            scheduler.close();
+            prober.close();
         }
-        if (member != null) member.close();
-        if (sink != null) sink.close();
-        if (vertx != null) {
-            try {
-                vertx.close().await(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("vert.x did not close in 10 s", e);
+        return vertx.executeBlocking(() -> {
+            for (AutoCloseable c : new AutoCloseable[] {reader, member, sink}) {
+                if (c == null) continue;
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("stopping health-service {}: {}", config.checkerId(), e.toString());
+                }
             }
-        }
-        LOG.info("health-service {} stopped", config.checkerId());
+            return null;
+        }).compose(v -> http == null ? Future.succeededFuture() : http.close()).eventually(() -> {
+            if (metrics != null) metrics.close();
+            LOG.info("health-service {} stopped", config.checkerId());
+            return Future.succeededFuture();
+        });
     }
 }

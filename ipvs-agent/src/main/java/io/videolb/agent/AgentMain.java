@@ -1,6 +1,8 @@
 package io.videolb.agent;
 
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.ServiceRuntime;
+import io.videolb.threads.NamedThreads;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,17 +31,18 @@ public final class AgentMain {
             exit(IpvsAgent.plan(config, System.out, java.time.Duration.ofSeconds(Long.parseLong(wait))), null);
         }
         if (args.length > 0 && args[0].equals("cleanup")) exit(IpvsAgent.cleanup(config, System.out), null);
-        IpvsAgent agent;
+        ServiceRuntime runtime = ServiceRuntime.create();
         try {
-            agent = new IpvsAgent(config).start();
-        } catch (Exception e) {
+            runtime.deploy(new IpvsAgent(config, runtime));
+        } catch (RuntimeException e) {
+            runtime.close();
             LOG.error("start failed", e);
             exit(ExitCode.FAILED, "ipvs-agent: start failed: " + e.getMessage());
             return;
         }
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
+        Runtime.getRuntime().addShutdownHook(NamedThreads.thread("ipvs-agent-shutdown", () -> {
+            runtime.close();
             stop.countDown();
         }));
         stop.await();

@@ -29,7 +29,14 @@ import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.HealthReport;
+import io.videolb.runtime.ServiceMetrics;
+import io.videolb.runtime.ServiceRuntime;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.videolb.threads.NamedThreads;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,12 +54,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ipvs-agent service: makes this director's kernel match the desired state. Composition root:
- * every part is built here with {@code new}. {@link #start()} returns once the followers, the
- * reconcile loop and the HTTP endpoint run; the first apply happens when the desired and health
- * topics have been read to the end. {@link #close()} is prompt and idempotent.
+ * every part is built here with {@code new}. A verticle on the process's {@link ServiceRuntime}:
+ * {@code runtime.deploy(new IpvsAgent(config, runtime))} returns once the followers, the reconcile
+ * loop and the HTTP endpoint run; the first apply happens when the desired and health topics have
+ * been read to the end. Undeploying (or closing the runtime) stops it promptly.
  */
-public final class IpvsAgent implements AutoCloseable {
+public final class IpvsAgent extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(IpvsAgent.class);
+
+    /** The name in logs, on {@code /metrics} ({@code service="ipvs-agent"}) and in the standalone ready line. */
+    public static final String NAME = "ipvs-agent";
 
     private final Config config;
     private final Kernel kernel;
@@ -73,26 +84,44 @@ public final class IpvsAgent implements AutoCloseable {
     /** Set by the readers' onCaughtUp BEFORE they ask for a run (their caughtUp() future completes just after). */
     private volatile boolean desiredRead;
     private volatile boolean healthRead;
-    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "agent-reader-restart");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(NamedThreads.factory("agent-reader-restart"));
     private EventPublisher status;
-    private AgentHttp http;
+    private final ServiceRuntime runtime;
+    private ServiceMetrics serviceMetrics;
+    private HttpServer http;
     private boolean closed;
 
-    public IpvsAgent(Config config) {
-        this(config, new Kernel(new ProcessCommandRunner(), config.tools(), config.names()));
+    /** Deploy with {@link ServiceRuntime#deploy}; kernel commands run on the reconcile thread, never on an event loop. */
+    public IpvsAgent(Config config, ServiceRuntime runtime) {
+        this(config, new Kernel(new ProcessCommandRunner(), config.tools(), config.names()), runtime);
     }
 
     /** With a given kernel port (tests: a fake kernel or a kernel inside a namespace). */
-    public IpvsAgent(Config config, Kernel kernel) {
+    public IpvsAgent(Config config, Kernel kernel, ServiceRuntime runtime) {
         this.config = config;
         this.kernel = kernel;
+        this.runtime = runtime;
     }
 
-    public synchronized IpvsAgent start() throws Exception {
+    /**
+     * Detects the kernel's capabilities and starts the reconcile loop and the topic readers on a
+     * worker thread (detection runs commands), then listens on this verticle's context. Completes
+     * once the readers, the loop and the HTTP endpoint run; the first apply follows when the desired
+     * and health topics have been read to the end.
+     */
+    @Override
+    public Future<?> start() {
+        serviceMetrics = runtime.metrics(NAME);
+        return vertx.executeBlocking(() -> {
+            startParts();
+            return null;
+        }).compose(v -> config.httpPort() < 0 ? Future.<HttpServer>succeededFuture()
+                : AgentHttp.listen(vertx, config.httpHost(), config.httpPort(), serviceMetrics, this::health, config.procRoot()))
+                .onSuccess(server -> http = server)
+                .recover(e -> stop().transform(x -> Future.failedFuture(e)));
+    }
+
+    private synchronized void startParts() {
         caps = config.planOnly() ? KernelCapabilities.NONE : kernel.detect(config.procRoot());
         if (caps.mode() == KernelMode.APPLY) LOG.info("ipvs-agent {}: applying to this kernel (IPVS and steering available)", config.director());
         else LOG.warn("ipvs-agent {}: {} MODE: {} - changes are computed and logged, {} applied", config.director(), caps.mode().label().toUpperCase(Locale.ROOT),
@@ -100,16 +129,14 @@ public final class IpvsAgent implements AutoCloseable {
         reconciler = new Reconciler(kernel, caps, config.policy(), new Ownership(config.ownershipFile()),
                 new RebootFiles(config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),
                 config.sysctlRoot(), config.sync(), System::currentTimeMillis);
-        metrics = new Metrics(caps.mode().label());
+        metrics = new Metrics(caps.mode().label()).bind(serviceMetrics.registry());
         loop = new ReconcileLoop(this::runIfReady, this::afterRun, reconciler::needsPolling, reconciler::recheckSetup,
                 config.minInterval(), config.resync(), config.drainPoll());
         kafka = KafkaSettings.of(config.bootstrap(), "ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
-        if (config.httpPort() >= 0) http = new AgentHttp(config.httpHost(), config.httpPort(), metrics, this::healthJson, config.procRoot());
         loop.start();
         startDesiredReader();
         startHealthReader();
-        return this;
     }
 
     public KernelCapabilities capabilities() {
@@ -117,7 +144,7 @@ public final class IpvsAgent implements AutoCloseable {
     }
 
     public int httpPort() {
-        return http == null ? -1 : http.port();
+        return http == null ? -1 : http.actualPort();
     }
 
     public Optional<RunResult> lastRun() {
@@ -245,21 +272,32 @@ public final class IpvsAgent implements AutoCloseable {
                 metrics.driftRepaired(), r.drift(), errors, dk == null ? List.of() : dk.pools(), dk == null ? List.of() : dk.drainStatus());
     }
 
-    private JsonObject healthJson() {
+    private HealthReport health() {
         RunResult r = last.get();
         boolean ready = desiredRead && healthRead;
         boolean ok = ready && (r == null || r.ok());
-        return new JsonObject().put("status", ok ? "UP" : "DOWN").put("mode", caps.mode().label()).put("reason", caps.reason())
+        return new HealthReport(ok, new JsonObject().put("status", ok ? "UP" : "DOWN").put("mode", caps.mode().label()).put("reason", caps.reason())
                 .put("topicsRead", ready).put("appliedGeneration", metrics.appliedGeneration()).put("pendingChanges", metrics.pending())
-                .put("lastErrors", r == null ? List.of() : r.errors());
+                .put("lastErrors", r == null ? List.of() : r.errors()));
     }
 
+    /** Stops the loop (a running reconcile finishes), the readers and the status producer on a worker thread, then the HTTP endpoint. */
     @Override
-    public synchronized void close() {
+    public Future<?> stop() {
+        return vertx.executeBlocking(() -> {
+            closeParts();
+            return null;
+        }).compose(v -> http == null ? Future.succeededFuture() : http.close()).eventually(() -> {
+            if (serviceMetrics != null) serviceMetrics.close();
+            return Future.succeededFuture();
+        });
+    }
+
+    private synchronized void closeParts() {
         if (closed) return;
         closed = true;
         restarts.shutdownNow();
-        for (AutoCloseable c : new AutoCloseable[] {loop, desiredReader, healthReader, status, http}) {
+        for (AutoCloseable c : new AutoCloseable[] {loop, desiredReader, healthReader, status}) {
             if (c == null) continue;
             try {
                 c.close();

@@ -18,6 +18,7 @@ import io.videolb.agent.loop.Reconciler;
 import io.videolb.agent.loop.RunResult;
 import io.videolb.events.AgentStatus;
 import java.nio.file.Path;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +49,11 @@ class PlanOnlyStatusTest {
                 .matches("plan-only \\(plan-only requested\\): nothing applied, [1-9][0-9]* change\\(s\\) pending");
         long pending = Long.parseLong(s.errors().get(0).replaceAll(".*applied, ([0-9]+) change.*", "$1"));
         assertThat(pending).isEqualTo(metrics.pending()).isGreaterThanOrEqualTo(5);
-        assertThat(metrics.prometheus()).contains("videolb_agent_applied_generation 0\n", "videolb_agent_changes_pending " + pending + "\n");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        metrics.bind(registry);
+        assertThat(registry.get("videolb.agent.applied.generation").gauge().value()).isZero();
+        assertThat(registry.get("videolb.agent.changes.pending").gauge().value()).isEqualTo(pending);
+        assertThat(registry.get("videolb.agent.mode").tag("mode", "plan-only").gauge().value()).isEqualTo(1);
 
         AgentStatus second = runOnce(KernelCapabilities.NONE, 2, metrics);
         assertThat(second.appliedGeneration()).as("still nothing applied after a second generation").isZero();

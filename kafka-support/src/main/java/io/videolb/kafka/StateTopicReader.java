@@ -1,5 +1,6 @@
 package io.videolb.kafka;
 
+import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -100,8 +101,7 @@ public final class StateTopicReader implements AutoCloseable {
         }
         this.consumer = new KafkaConsumer<>(withClientId(settings.stateConsumer(), settings.uniqueClientId("state")));
         this.bootstrapServers = settings.bootstrapServers();
-        this.thread = new Thread(this::run, "state-reader-" + String.join("+", this.topics));
-        this.thread.setDaemon(true);
+        this.thread = NamedThreads.thread("state-reader-" + String.join("+", this.topics), this::run);
     }
 
     /** Starts reading {@code topic} from offset 0. */

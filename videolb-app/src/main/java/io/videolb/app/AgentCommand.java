@@ -4,6 +4,7 @@ import java.util.Map;
 
 import io.videolb.agent.Config;
 import io.videolb.agent.IpvsAgent;
+import io.videolb.runtime.ServiceRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,11 +25,11 @@ final class AgentCommand extends ServiceCommand {
     }
 
     @Override
-    ServiceRunner.Started start(Map<String, String> env) throws Exception {
+    ServiceRunner.Started start(Map<String, String> env, ServiceRuntime runtime) throws Exception {
         Config c = Config.fromEnv(env);
         if (httpPort != null) c = c.withHttpPort(httpPort);
         if (planOnly) c = AgentMode.planOnly(c);
-        IpvsAgent a = new IpvsAgent(c).start();
-        return new ServiceRunner.Running("director " + c.director() + ", mode " + a.capabilities().mode().label() + ", http port " + a.httpPort(), a);
+        IpvsAgent a = runtime.deploy(new IpvsAgent(c, runtime));
+        return new ServiceRunner.Running("director " + c.director() + ", mode " + a.capabilities().mode().label() + ", http port " + a.httpPort(), runtime);
     }
 }

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import io.videolb.alert.AlertService;
 import io.videolb.alert.Config;
+import io.videolb.runtime.ServiceRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,11 +22,11 @@ final class AlertCommand extends ServiceCommand {
     }
 
     @Override
-    ServiceRunner.Started start(Map<String, String> env) {
+    ServiceRunner.Started start(Map<String, String> env, ServiceRuntime runtime) {
         Config c = Config.fromEnv(env);
         if (httpPort != null) c = c.withHttp(c.httpHost(), httpPort);
-        AlertService a = new AlertService(c).start();
+        AlertService a = runtime.deploy(new AlertService(c, runtime));
         return new ServiceRunner.Running(c.smtp().map(s -> "smtp " + s.host() + ":" + s.port()).orElse("mail folder " + c.sinkDir())
-                + ", http port " + a.httpPort(), a);
+                + ", http port " + a.httpPort(), runtime);
     }
 }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.videolb.config.ConfigService;
+import io.videolb.runtime.ServiceRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,15 +29,14 @@ final class ConfigServiceCommand extends ServiceCommand {
     }
 
     @Override
-    ServiceRunner.Started start(Map<String, String> serviceEnv) {
+    ServiceRunner.Started start(Map<String, String> serviceEnv, ServiceRuntime runtime) {
         Map<String, String> env = new HashMap<>(serviceEnv);
         if (apiTokens != null) env.put("VIDEOLB_API_TOKENS", apiTokens.toString());
         ConfigService.Config c = ConfigService.Config.fromEnv(env).withTopics(kafka.topics(env));
         if (config != null) c = c.withImportDir(config);
         if (httpPort != null) c = c.withHttp(c.httpHost(), httpPort);
-        ConfigService s = new ConfigService(c);
-        s.start();
+        ConfigService s = runtime.deploy(new ConfigService(c, runtime));
         return new ServiceRunner.Running("generation " + s.publisher().generation() + ", http://" + c.httpHost() + ":" + s.httpPort() + "/"
-                + (s.adminApi() ? " (admin API)" : " (/health, /ready only)"), s);
+                + (s.adminApi() ? " (admin API)" : " (/health, /ready, /metrics only)"), runtime);
     }
 }

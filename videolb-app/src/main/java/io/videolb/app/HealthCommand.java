@@ -3,6 +3,7 @@ package io.videolb.app;
 import java.util.Map;
 
 import io.videolb.health.HealthService;
+import io.videolb.runtime.ServiceRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,10 +21,10 @@ final class HealthCommand extends ServiceCommand {
     }
 
     @Override
-    ServiceRunner.Started start(Map<String, String> env) throws Exception {
+    ServiceRunner.Started start(Map<String, String> env, ServiceRuntime runtime) throws Exception {
         HealthService.Config c = HealthService.Config.fromEnv(env);
         if (httpPort != null) c = c.withChecker(c.checkerId(), httpPort);
-        HealthService h = new HealthService(c).start();
-        return new ServiceRunner.Running("checker " + h.checkerId() + ", http port " + h.httpPort(), h);
+        HealthService h = runtime.deploy(new HealthService(c, runtime));
+        return new ServiceRunner.Running("checker " + h.checkerId() + ", http port " + h.httpPort(), runtime);
     }
 }

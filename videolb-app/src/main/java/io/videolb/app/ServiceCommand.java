@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.ServiceRuntime;
 
 import picocli.CommandLine.Mixin;
 
@@ -27,14 +28,23 @@ abstract class ServiceCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        return ServiceRunner.run(name, () -> start(kafka.serviceEnv(System.getenv()))).code();
+        return ServiceRunner.run(name, () -> {
+            ServiceRuntime runtime = ServiceRuntime.create(); // the process's one Vert.x and registry
+            try {
+                return start(kafka.serviceEnv(System.getenv()), runtime);
+            } catch (Exception | Error e) {
+                runtime.close();
+                throw e;
+            }
+        }).code();
     }
 
     /**
-     * Starts the service and returns once it runs.
+     * Deploys the service on {@code runtime} and returns once it runs; closing the returned
+     * {@link ServiceRunner.Started} closes the runtime (which stops the service).
      *
      * @param env the process environment with the resolved bootstrap and topic prefix, for the
      *            service's own {@code Config.fromEnv}
      */
-    abstract ServiceRunner.Started start(Map<String, String> env) throws Exception;
+    abstract ServiceRunner.Started start(Map<String, String> env, ServiceRuntime runtime) throws Exception;
 }

@@ -1,5 +1,6 @@
 package io.videolb.app;
 
+import io.videolb.threads.NamedThreads;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,7 +51,7 @@ final class ServiceRunner {
             Io.err.println("videolb " + name + ": start failed: " + e.getMessage());
             return ExitCode.FAILED;
         }
-        Thread hook = new Thread(() -> closeQuietly(name, s), "videolb-" + name + "-shutdown");
+        Thread hook = NamedThreads.thread("videolb-" + name + "-shutdown", () -> closeQuietly(name, s));
         Runtime.getRuntime().addShutdownHook(hook);
         Io.out.println("videolb " + name + " running (" + s.summary() + ")");
         Io.out.flush();

@@ -1,5 +1,6 @@
 package io.videolb.app;
 
+import io.videolb.threads.NamedThreads;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,7 @@ final class StandaloneCommand implements Callable<Integer> {
         StandaloneRuntime runtime = new StandaloneRuntime(new StandaloneRuntime.Options(
                 configDir, dataDir, httpPort, kafkaPort, topicPrefix, mode, System.getenv()));
         // safety net for other exits (System.exit elsewhere, SIGHUP, or no signal support)
-        Thread hook = new Thread(runtime::close, "videolb-shutdown");
+        Thread hook = NamedThreads.thread("videolb-shutdown", runtime::close);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             runtime.start();

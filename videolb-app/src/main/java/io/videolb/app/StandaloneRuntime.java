@@ -16,12 +16,13 @@ import org.slf4j.LoggerFactory;
 import io.videolb.events.Topics;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+import io.videolb.runtime.ServiceRuntime;
 
 /**
  * The composition root of {@code videolb standalone}: everything in one JVM. Starts the embedded
  * broker, ensures the topics, then creates and starts the services listed in
- * {@link #createServices(StandaloneContext)}; {@link #close()} stops them in reverse order and the
- * broker last.
+ * {@link #createServices(StandaloneContext, ServiceRuntime)}, all as verticles on one {@link ServiceRuntime}
+ * (one Vert.x, one metrics registry); {@link #close()} stops them in reverse order, then the runtime, and the broker last.
  */
 public final class StandaloneRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneRuntime.class);
@@ -55,6 +56,7 @@ public final class StandaloneRuntime implements AutoCloseable {
     private final Options options;
     private final List<Service> started = new ArrayList<>();
     private EmbeddedKafkaBroker broker;
+    private ServiceRuntime runtime;
     private StandaloneContext context;
     private boolean closed;
 
@@ -66,13 +68,13 @@ public final class StandaloneRuntime implements AutoCloseable {
      * The services of the standalone process, in start order. THE place where services are wired
      * (adds go here; close runs in reverse order).
      */
-    static List<Service> createServices(StandaloneContext ctx) {
+    static List<Service> createServices(StandaloneContext ctx, ServiceRuntime runtime) {
         List<Service> services = new ArrayList<>();
         // config first: it imports --config as one generation before anyone reads desired state
-        services.add(new StandaloneServices.Config(ctx));   // admin API + page, /health, /ready on httpPort
-        services.add(new StandaloneServices.Health(ctx));   // probes -> health topic; HTTP on httpPort + 2
-        services.add(new StandaloneServices.Agent(ctx));    // desired + health -> kernel (or plan-only); HTTP on httpPort + 1
-        services.add(new StandaloneServices.Alert(ctx));    // health + desired -> mail; HTTP on httpPort + 3
+        services.add(new StandaloneServices.Config(ctx, runtime));   // admin API + page, /health, /ready, /metrics on httpPort
+        services.add(new StandaloneServices.Health(ctx, runtime));   // probes -> health topic; HTTP on httpPort + 2
+        services.add(new StandaloneServices.Agent(ctx, runtime));    // desired + health -> kernel (or plan-only); HTTP on httpPort + 1
+        services.add(new StandaloneServices.Alert(ctx, runtime));    // health + desired -> mail; HTTP on httpPort + 3
         return services;
     }
 
@@ -93,7 +95,8 @@ public final class StandaloneRuntime implements AutoCloseable {
             context = new StandaloneContext(broker.bootstrapServers(), topics,
                     options.configDir().toAbsolutePath().normalize(), dataDir, options.httpPort(), options.agentMode(), options.env());
             Files.writeString(dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
-            for (Service s : createServices(context)) {
+            runtime = ServiceRuntime.create(); // the one Vert.x and the one registry of every service below
+            for (Service s : createServices(context, runtime)) {
                 long t0 = System.nanoTime();
                 LOG.info("starting {}", s.name());
                 started.add(s); // closed on failure even if start() throws half-way
@@ -112,6 +115,11 @@ public final class StandaloneRuntime implements AutoCloseable {
 
     public synchronized EmbeddedKafkaBroker broker() {
         return broker;
+    }
+
+    /** The one Vert.x and metrics registry all services run on (null before {@link #start()}). */
+    public synchronized ServiceRuntime serviceRuntime() {
+        return runtime;
     }
 
     public synchronized List<String> serviceNames() {
@@ -141,6 +149,7 @@ public final class StandaloneRuntime implements AutoCloseable {
             }
         }
         started.clear();
+        if (runtime != null) runtime.close();
         if (broker != null) {
             try {
                 Files.deleteIfExists(broker.dataDir().getParent().resolve(BOOTSTRAP_FILE));

@@ -14,11 +14,13 @@ import io.videolb.alert.AlertService;
 import io.videolb.config.ConfigService;
 import io.videolb.config.http.AdminHttpServer;
 import io.videolb.health.HealthService;
+import io.videolb.runtime.ServiceRuntime;
+import io.vertx.core.Deployable;
 
 /**
  * The {@link Service} adapters of the standalone process: each builds its service's own
  * {@code Config} (from the environment, overlaid with the standalone broker, topics, ports and
- * data directory) and runs the service's entry class.
+ * data directory) and deploys the service's verticle on the process's one {@link ServiceRuntime}.
  */
 final class StandaloneServices {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServices.class);
@@ -41,19 +43,22 @@ final class StandaloneServices {
      */
     private abstract static class Adapter implements Service {
         final StandaloneContext ctx;
+        final ServiceRuntime runtime;
         private final String name;
-        private AutoCloseable running;
+        private Deployable running;
         private String summary = "";
 
-        Adapter(String name, StandaloneContext ctx) {
+        Adapter(String name, StandaloneContext ctx, ServiceRuntime runtime) {
             this.name = name;
             this.ctx = ctx;
+            this.runtime = runtime;
         }
 
-        /** Records {@code service} as the one {@link #close()} stops; returns it. */
-        final <S extends AutoCloseable> S running(S service) {
-            this.running = service;
-            return service;
+        /** Deploys {@code service} on the one runtime and records it as the one {@link #close()} stops; returns it once started. */
+        final <S extends Deployable> S deploy(S service) {
+            S s = runtime.deploy(service);
+            this.running = s;
+            return s;
         }
 
         final void summary(String summary) {
@@ -72,14 +77,14 @@ final class StandaloneServices {
 
         @Override
         public void close() throws Exception {
-            if (running != null) running.close();
+            if (running != null) runtime.undeploy(running);
         }
     }
 
     /** config-service: imports --config, serves the admin API + page + /health + /ready on --http-port. */
     static final class Config extends Adapter {
-        Config(StandaloneContext ctx) {
-            super("config-service", ctx);
+        Config(StandaloneContext ctx, ServiceRuntime runtime) {
+            super(ConfigService.NAME, ctx, runtime);
         }
 
         @Override
@@ -96,9 +101,8 @@ final class StandaloneServices {
             }
             AdminHttpServer.Config api = AdminHttpServer.Config.fromEnv(env);
             String host = env.getOrDefault("VIDEOLB_API_HOST", "127.0.0.1");
-            ConfigService service = running(new ConfigService(ConfigService.Config.defaults(ctx.bootstrapServers()).withTopics(ctx.topics())
-                    .withImportDir(ctx.configDir()).withHttp(host, ctx.httpPort()).withAdminApi(api)));
-            service.start();
+            ConfigService service = deploy(new ConfigService(ConfigService.Config.defaults(ctx.bootstrapServers()).withTopics(ctx.topics())
+                    .withImportDir(ctx.configDir()).withHttp(host, ctx.httpPort()).withAdminApi(api), runtime));
             String url = (api.tls() ? "https" : "http") + "://" + host + ":" + service.httpPort() + "/";
             try {
                 Files.writeString(ctx.dataDir().resolve(ADMIN_URL_FILE), url + "\n", StandardCharsets.UTF_8);
@@ -120,37 +124,37 @@ final class StandaloneServices {
 
     /** health-service: probes every real and backup server, publishes verdicts; HTTP on --http-port + 2. */
     static final class Health extends Adapter {
-        Health(StandaloneContext ctx) {
-            super("health-service", ctx);
+        Health(StandaloneContext ctx, ServiceRuntime runtime) {
+            super(HealthService.NAME, ctx, runtime);
         }
 
         @Override
         public void start() throws Exception {
             HealthService.Config c = HealthService.Config.fromEnv(ctx.serviceEnv()).withTopics(ctx.topics());
             c = c.withChecker(c.checkerId(), ctx.port(2));
-            HealthService service = running(new HealthService(c).start());
+            HealthService service = deploy(new HealthService(c, runtime));
             summary("health=http://" + c.httpHost() + ":" + service.httpPort() + "/health");
         }
     }
 
     /** ipvs-agent: reconciles this kernel (or only plans, see {@link AgentMode}); HTTP on --http-port + 1. */
     static final class Agent extends Adapter {
-        Agent(StandaloneContext ctx) {
-            super("ipvs-agent", ctx);
+        Agent(StandaloneContext ctx, ServiceRuntime runtime) {
+            super(IpvsAgent.NAME, ctx, runtime);
         }
 
         @Override
         public void start() throws Exception {
             io.videolb.agent.Config c = AgentMode.standaloneConfig(ctx.agentMode(), ctx.env(), ctx, AgentMode::detect);
-            IpvsAgent agent = running(new IpvsAgent(c).start());
+            IpvsAgent agent = deploy(new IpvsAgent(c, runtime));
             summary("agent=" + agent.capabilities().mode().label());
         }
     }
 
     /** alert-service: one mail per incident; SMTP from VIDEOLB_ALERT_SMTP_*, else .eml files in DATA/alert-mail; HTTP on --http-port + 3. */
     static final class Alert extends Adapter {
-        Alert(StandaloneContext ctx) {
-            super("alert-service", ctx);
+        Alert(StandaloneContext ctx, ServiceRuntime runtime) {
+            super(AlertService.NAME, ctx, runtime);
         }
 
         @Override
@@ -159,7 +163,7 @@ final class StandaloneServices {
             env.putIfAbsent("VIDEOLB_ALERT_SINK_DIR", ctx.dataDir().resolve("alert-mail").toString());
             io.videolb.alert.Config c = io.videolb.alert.Config.fromEnv(env);
             c = c.withHttp(c.httpHost(), ctx.port(3));
-            running(new AlertService(c).start());
+            deploy(new AlertService(c, runtime));
             summary(c.smtp().map(s -> "alerts=smtp://" + s.host() + ":" + s.port()).orElse("alerts=" + display(c.sinkDir())));
         }
     }

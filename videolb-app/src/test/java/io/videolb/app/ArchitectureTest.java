@@ -1,10 +1,12 @@
 package io.videolb.app;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaCall;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -15,7 +17,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 
 /**
  * The domain never imports Kafka, Vert.x or ProcessBuilder; only the agent's apply package, the
- * test harnesses and realserver-setup start processes. Checked over every module's main classes
+ * test harnesses and realserver-setup start processes; only the service runtime creates a Vert.x
+ * instance and only {@code NamedThreads} a thread. Checked over every module's main classes
  * (videolb-app's test classpath sees them all).
  */
 class ArchitectureTest {
@@ -75,5 +78,29 @@ class ArchitectureTest {
         noClasses().should().callMethodWhere(JavaCall.Predicates.target(HasName.Predicates.name("exec"))
                         .and(JavaCall.Predicates.target(HasOwner.Predicates.With.owner(JavaClass.Predicates.equivalentTo(Runtime.class)))))
                 .because("Runtime.exec splits a string like a shell would; use ProcessBuilder with an argument list").check(classes);
+    }
+
+    /** {@code Vertx.vertx(...)} or {@code Vertx.builder()}: a new Vert.x instance. */
+    static final DescribedPredicate<JavaCall<?>> CREATES_VERTX = JavaCall.Predicates.target(
+                    HasName.Predicates.name("vertx").or(HasName.Predicates.name("builder")))
+            .and(JavaCall.Predicates.target(HasOwner.Predicates.With.owner(JavaClass.Predicates.equivalentTo(io.vertx.core.Vertx.class))));
+    /** {@code new Thread(...)}. */
+    static final DescribedPredicate<JavaCall<?>> CREATES_THREAD =
+            JavaCall.Predicates.target(HasOwner.Predicates.With.owner(JavaClass.Predicates.equivalentTo(Thread.class)));
+
+    @Test
+    void onlyTheServiceRuntimeCreatesAVertxInstance() {
+        noClasses().that().resideOutsideOfPackage("io.videolb.runtime..").should().callMethodWhere(CREATES_VERTX)
+                .because("one Vert.x per process: services are verticles deployed on the ServiceRuntime's").check(classes);
+        classes().that().belongToAnyOf(io.videolb.runtime.ServiceRuntime.class).should().callMethodWhere(CREATES_VERTX)
+                .as("the rule above is not vacuous: it sees the runtime's own creation").check(classes);
+    }
+
+    @Test
+    void threadsAreMadeOnlyByNamedThreads() {
+        noClasses().that().doNotBelongToAnyOf(io.videolb.threads.NamedThreads.class).should().callConstructorWhere(CREATES_THREAD)
+                .because("one thread factory: every thread is a daemon whose name says what it does").check(classes);
+        classes().that().belongToAnyOf(io.videolb.threads.NamedThreads.class).should().callConstructorWhere(CREATES_THREAD)
+                .as("the rule above is not vacuous: it sees NamedThreads' own new Thread").check(classes);
     }
 }

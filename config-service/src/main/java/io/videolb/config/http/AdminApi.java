@@ -29,6 +29,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.videolb.threads.NamedThreads;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,16 +65,8 @@ public final class AdminApi implements AutoCloseable {
     private final TokenFile tokens;
     private final int bodyLimit;
     private final int importLimit;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "videolb-api-writer");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ExecutorService readers = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "videolb-api-reader");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(NamedThreads.factory("videolb-api-writer"));
+    private final ExecutorService readers = Executors.newFixedThreadPool(2, NamedThreads.factory("videolb-api-reader"));
 
     public AdminApi(DesiredStore store, CsvFiles csv, ClusterView view, TokenFile tokens, int bodyLimit, int importLimit) {
         this.store = store;

@@ -4,6 +4,7 @@ import io.videolb.config.auth.TokenFile;
 import io.videolb.config.cluster.ClusterView;
 import io.videolb.config.csv.CsvFiles;
 import io.videolb.config.desired.DesiredStore;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -128,8 +129,20 @@ public final class AdminHttpServer implements AutoCloseable {
         this.extraRoutes = extraRoutes == null ? r -> { } : extraRoutes;
     }
 
-    /** Binds the port; returns when listening (or throws). */
+    /** Binds the port; returns when listening (or throws). Waits: never call it on a Vert.x thread (there: {@link #listen()}). */
     public AdminHttpServer start() {
+        try {
+            return listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            api.close();
+            throw new IllegalStateException("admin API cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Binds the port without waiting (on the owner's Vert.x context: the handlers run there); fails with the reason. */
+    public Future<AdminHttpServer> listen() {
         Router router = Router.router(vertx);
         extraRoutes.accept(router);
         router.route("/*").subRouter(api.router(vertx));
@@ -137,20 +150,23 @@ public final class AdminHttpServer implements AutoCloseable {
                 .setMaxHeaderSize(16 * 1024).setCompressionSupported(true);
         if (config.tls()) {
             for (Path p : new Path[] {config.tlsCert(), config.tlsKey()}) {
-                if (!Files.isReadable(p)) throw new IllegalArgumentException("TLS file is not readable: " + p);
+                if (!Files.isReadable(p)) {
+                    api.close();
+                    return Future.failedFuture(new IllegalArgumentException("TLS file is not readable: " + p));
+                }
             }
             opts.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(config.tlsCert().toString()).setKeyPath(config.tlsKey().toString()));
         }
-        try {
-            server = vertx.createHttpServer(opts).requestHandler(router).listen()
-                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
+        return vertx.createHttpServer(opts).requestHandler(router).listen().<AdminHttpServer>map(s -> {
+            server = s;
+            LOG.info("admin API listening on {}://{}:{}/api/v1", config.tls() ? "https" : "http", config.host(), s.actualPort());
+            return this;
+        }).recover(e -> {
             api.close();
-            throw new IllegalStateException("admin API cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
-        }
-        LOG.info("admin API listening on {}://{}:{}/api/v1", config.tls() ? "https" : "http", config.host(), server.actualPort());
-        return this;
+            return Future.failedFuture(new IllegalStateException("admin API cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage(), e));
+        });
     }
 
     public int port() {

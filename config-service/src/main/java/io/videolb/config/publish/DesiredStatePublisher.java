@@ -204,7 +204,37 @@ public final class DesiredStatePublisher implements AutoCloseable {
         return publish(expectedGeneration, next, source, actor);
     }
 
+    /** What a publish did and how long it took (config-service's metrics); called on the publishing thread. */
+    public interface PublishObserver {
+        /** @param outcome {@code published}, {@code unchanged}, {@code rejected}, {@code conflict} or {@code failed} */
+        void published(String source, String outcome, long nanos);
+
+        PublishObserver NONE = (source, outcome, nanos) -> { };
+    }
+
+    private volatile PublishObserver observer = PublishObserver.NONE;
+
+    /** Reports every later publish to {@code o} (one observer; replaces the previous). */
+    public void observe(PublishObserver o) {
+        this.observer = Objects.requireNonNull(o, "observer");
+    }
+
     private PublishResult publish(long expected, DesiredState next, String source, String actor) {
+        long t0 = System.nanoTime();
+        String outcome = "failed";
+        try {
+            PublishResult r = publishOnce(expected, next, source, actor);
+            outcome = r instanceof PublishResult.Published ? "published" : r instanceof PublishResult.Unchanged ? "unchanged" : "rejected";
+            return r;
+        } catch (GenerationConflictException e) {
+            outcome = "conflict";
+            throw e;
+        } finally {
+            observer.published(source, outcome, System.nanoTime() - t0);
+        }
+    }
+
+    private PublishResult publishOnce(long expected, DesiredState next, String source, String actor) {
         Objects.requireNonNull(next, "next");
         if (closed) throw new IllegalStateException("publisher is closed");
         if (!caughtUp || failure != null) sync();

@@ -5,6 +5,7 @@ import io.videolb.events.HealthVerdict;
 import io.videolb.health.schedule.SequenceClock;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.model.Ipv4Address;
+import io.videolb.threads.NamedThreads;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -64,8 +65,7 @@ public final class HealthTopicMember implements AutoCloseable {
         this.topic = topic;
         this.records = new OwnedHealthRecords(sequences);
         this.ownership = ownership;
-        this.thread = new Thread(this::run, "health-topic-member");
-        this.thread.setDaemon(true);
+        this.thread = NamedThreads.thread("health-topic-member", this::run);
     }
 
     public HealthTopicMember start() {

@@ -10,6 +10,7 @@ import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.HealthService;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.health.ProbeSettings;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.HealthTopic;
@@ -42,7 +43,8 @@ class HealthServiceKafkaIT {
 
     Vertx vertx;
     final Map<Ipv4Address, FakeVideoServer> fakes = new HashMap<>();
-    final List<HealthService> services = new ArrayList<>();
+    /** Each instance in its own runtime, as in its own process. */
+    final Map<HealthService, ServiceRuntime> processes = new HashMap<>();
     String bootstrap;
     Topics topics;
     HealthService.Config base;
@@ -72,15 +74,16 @@ class HealthServiceKafkaIT {
 
     @AfterEach
     void tearDown() {
-        services.forEach(HealthService::close);
+        processes.values().forEach(ServiceRuntime::close);
         fakes.values().forEach(FakeVideoServer::close);
         vertx.close().await();
     }
 
     HealthService start(String id) throws Exception {
-        HealthService hs = new HealthService(base.withChecker(id, 0));
-        services.add(hs);
-        return hs.start();
+        ServiceRuntime runtime = ServiceRuntime.create();
+        HealthService hs = new HealthService(base.withChecker(id, 0), runtime);
+        processes.put(hs, runtime);
+        return runtime.deploy(hs);
     }
 
     @Test
@@ -128,7 +131,9 @@ class HealthServiceKafkaIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("videolb_health_probe_seconds_bucket{level=\"rtmp\"")
                 .contains("videolb_health_probe_step_seconds_bucket{level=\"rtmp\",outcome=\"fail\"")
-                .contains("videolb_health_servers{verdict=\"up\"} 2.0");
+                .contains("videolb_health_servers{service=\"health-service\",verdict=\"up\"} 2.0")
+                .contains("videolb_build_info{service=\"health-service\",version=\"")
+                .containsPattern("videolb_health_published_total\\{service=\"health-service\"} [1-9][0-9]*\\.0");
     }
 
     @Test
@@ -143,7 +148,7 @@ class HealthServiceKafkaIT {
         assertThat(a.probedServers() + b.probedServers()).isEqualTo(4);
 
         long beforeStop = HealthTopic.readVerdicts(bootstrap, topics).stream().mapToLong(HealthVerdict::sequence).max().orElseThrow();
-        a.close();
+        processes.get(a).close();
         await(() -> b.ownedPartitions().size() == 3, 30_000, "b owns all partitions after a stopped");
         await(() -> b.probedServers() == 4, 5_000, "b probes all 4 servers");
 

@@ -1,9 +1,13 @@
 package io.videolb.agent.http;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.videolb.agent.loop.RunResult;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 
-/** Counters and gauges of the agent, rendered in the Prometheus text format. */
+/** Counters and gauges of the agent, served on {@code /metrics} through the service's Micrometer registry ({@link #bind}). */
 public final class Metrics {
     private final AtomicLong runs = new AtomicLong();
     private final AtomicLong runErrors = new AtomicLong();
@@ -54,30 +58,33 @@ public final class Metrics {
     /** Changes the last run computed but could not apply here (plan-only parts). */
     public long pending() { return pending; }
 
-    public String prometheus() {
-        StringBuilder sb = new StringBuilder();
-        counter(sb, "videolb_agent_reconcile_runs_total", "Reconcile runs", runs.get());
-        counter(sb, "videolb_agent_reconcile_errors_total", "Reconcile runs that failed", runErrors.get());
-        counter(sb, "videolb_agent_changes_applied_total", "Kernel changes applied", changesApplied.get());
-        counter(sb, "videolb_agent_changes_plan_only_total", "Kernel changes computed but not applied (plan-only part)", changesNotApplied.get());
-        counter(sb, "videolb_agent_drift_repaired_total", "Kernel objects changed behind the agent's back and put back", driftRepaired.get());
-        gauge(sb, "videolb_agent_applied_generation", "Desired generation the kernel matches (plan-only: stays 0, nothing is applied)", appliedGeneration);
-        gauge(sb, "videolb_agent_changes_pending", "Changes the last run computed but did not apply (plan-only parts)", pending);
-        gauge(sb, "videolb_agent_desired_generation", "Newest desired generation read", desiredGeneration);
-        gauge(sb, "videolb_agent_last_success_timestamp_seconds", "Time of the last successful run", lastSuccessMs / 1000.0);
-        gauge(sb, "videolb_agent_draining_servers", "Real servers at weight 0 waiting for their connections to end", draining);
-        gauge(sb, "videolb_agent_panic_pools", "Pools kept whole because too many servers looked down (fail open)", panicPools);
-        sb.append("# HELP videolb_agent_mode Mode: apply, steering-only or plan-only\n# TYPE videolb_agent_mode gauge\n");
-        sb.append("videolb_agent_mode{mode=\"").append(mode).append("\"} 1\n");
-        return sb.toString();
+    /**
+     * Registers the agent's series on {@code registry} (the names and meanings of the hand-written
+     * text this replaced, e.g. {@code videolb_agent_reconcile_runs_total}, {@code videolb_agent_changes_pending}).
+     */
+    public Metrics bind(MeterRegistry registry) {
+        counter(registry, "videolb.agent.reconcile.runs", "Reconcile runs", runs);
+        counter(registry, "videolb.agent.reconcile.errors", "Reconcile runs that failed", runErrors);
+        counter(registry, "videolb.agent.changes.applied", "Kernel changes applied", changesApplied);
+        counter(registry, "videolb.agent.changes.plan.only", "Kernel changes computed but not applied (plan-only part)", changesNotApplied);
+        counter(registry, "videolb.agent.drift.repaired", "Kernel objects changed behind the agent's back and put back", driftRepaired);
+        gauge(registry, "videolb.agent.applied.generation", "Desired generation the kernel matches (plan-only: stays 0, nothing is applied)",
+                m -> m.appliedGeneration);
+        gauge(registry, "videolb.agent.changes.pending", "Changes the last run computed but did not apply (plan-only parts)", m -> m.pending);
+        gauge(registry, "videolb.agent.desired.generation", "Newest desired generation read", m -> m.desiredGeneration);
+        gauge(registry, "videolb.agent.last.success.timestamp.seconds", "Time of the last successful run", m -> m.lastSuccessMs / 1000.0);
+        gauge(registry, "videolb.agent.draining.servers", "Real servers at weight 0 waiting for their connections to end", m -> m.draining);
+        gauge(registry, "videolb.agent.panic.pools", "Pools kept whole because too many servers looked down (fail open)", m -> m.panicPools);
+        Gauge.builder("videolb.agent.mode", () -> 1).description("Mode: apply, steering-only or plan-only").tag("mode", mode)
+                .strongReference(true).register(registry);
+        return this;
     }
 
-    private static void counter(StringBuilder sb, String name, String help, long v) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(v).append('\n');
+    private void counter(MeterRegistry registry, String name, String help, AtomicLong value) {
+        FunctionCounter.builder(name, value, AtomicLong::get).description(help).register(registry);
     }
 
-    private static void gauge(StringBuilder sb, String name, String help, double v) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n").append(name).append(' ')
-                .append(v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v)).append('\n');
+    private void gauge(MeterRegistry registry, String name, String help, ToDoubleFunction<Metrics> value) {
+        Gauge.builder(name, this, value).description(help).strongReference(true).register(registry);
     }
 }

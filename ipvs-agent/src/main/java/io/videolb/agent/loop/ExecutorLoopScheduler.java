@@ -1,5 +1,6 @@
 package io.videolb.agent.loop;
 
+import io.videolb.threads.NamedThreads;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -10,11 +11,7 @@ final class ExecutorLoopScheduler implements LoopScheduler {
     private final ScheduledExecutorService exec;
 
     ExecutorLoopScheduler(String threadName) {
-        this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        this.exec = Executors.newSingleThreadScheduledExecutor(NamedThreads.factory(threadName));
     }
 
     @Override

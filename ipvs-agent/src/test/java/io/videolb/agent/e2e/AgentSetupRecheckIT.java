@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.Config;
 import io.videolb.agent.IpvsAgent;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelMode;
 import io.videolb.agent.apply.SyncDaemon;
@@ -39,6 +40,7 @@ class AgentSetupRecheckIT {
     static final String NODEST = "net/ipv4/vs/expire_nodest_conn";
 
     @TempDir Path tmp;
+    ServiceRuntime runtime;
     IpvsAgent agent;
     TestPublisher pub;
     KafkaConsumer<String, String> statusConsumer;
@@ -46,7 +48,7 @@ class AgentSetupRecheckIT {
 
     @AfterEach
     void tearDown() {
-        if (agent != null) agent.close();
+        if (runtime != null) runtime.close();
         if (pub != null) pub.close();
         if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
     }
@@ -83,7 +85,8 @@ class AgentSetupRecheckIT {
 
         pub.publish(cluster());
         FakeKernel fk = new FakeKernel();
-        agent = new IpvsAgent(config, new Kernel(fk, Tools.DEFAULT, Names.DEFAULT)).start();
+        runtime = ServiceRuntime.create();
+        agent = runtime.deploy(new IpvsAgent(config, new Kernel(fk, Tools.DEFAULT, Names.DEFAULT), runtime));
         assertThat(agent.capabilities().mode()).isEqualTo(KernelMode.APPLY);
         AgentStatus first = awaitStatus("generation 1 applied", st -> st.appliedGeneration() == 1);
         assertThat(first.lastDrift()).as("the first setup is no drift").isEmpty();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.Config;
 import io.videolb.agent.IpvsAgent;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.agent.apply.CommandRunner;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.ProcessCommandRunner;
@@ -57,6 +58,7 @@ class IpvsAgentKafkaIT {
     KafkaConsumer<String, String> statusConsumer;
     final List<AgentStatus> statuses = new ArrayList<>();
     IpvsAgent agent;
+    ServiceRuntime runtime;
 
     CommandRunner inNs() {
         return (argv, stdin, timeout) -> {
@@ -88,7 +90,7 @@ class IpvsAgentKafkaIT {
 
     @AfterEach
     void tearDown() {
-        if (agent != null) agent.close();
+        if (runtime != null) runtime.close();
         if (pub != null) pub.close();
         if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
         host.run(List.of("ip", "netns", "del", ns), null, T);
@@ -102,7 +104,8 @@ class IpvsAgentKafkaIT {
 
     IpvsAgent startAgent() throws Exception {
         java.nio.file.Files.createDirectories(tmp.resolve("state"));
-        agent = new IpvsAgent(config(), new Kernel(inNs(), Tools.DEFAULT, Names.DEFAULT)).start();
+        runtime = ServiceRuntime.create();
+        agent = runtime.deploy(new IpvsAgent(config(), new Kernel(inNs(), Tools.DEFAULT, Names.DEFAULT), runtime));
         return agent;
     }
 
@@ -156,7 +159,7 @@ class IpvsAgentKafkaIT {
         assertThat(sh("iptables-save", "-t", "mangle")).contains("-A PREROUTING -j VIDEOLB-STEER");
 
         // a restart reads from offset 0 again (no committed offsets): it repairs what was changed by hand meanwhile
-        agent.close();
+        runtime.close();
         sh("ipset", "del", "videolb-clients", "203.0.113.140");
         int before = statuses.size();
         startAgent();
@@ -221,8 +224,9 @@ class IpvsAgentKafkaIT {
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("videolb_agent_applied_generation 1", "videolb_agent_mode{mode=\"steering-only\"} 1",
-                "videolb_agent_reconcile_runs_total ");
+        assertThat(metrics.body()).contains("videolb_agent_applied_generation{service=\"ipvs-agent\"} 1.0",
+                "videolb_agent_mode{mode=\"steering-only\",service=\"ipvs-agent\"} 1", "videolb_agent_reconcile_runs_total{service=\"ipvs-agent\"} ",
+                "videolb_build_info{service=\"ipvs-agent\",version=\"");
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/health"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.videolb.agent.Config;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.agent.apply.KernelMode;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
@@ -39,6 +40,7 @@ class AgentPersistenceIT {
     @TempDir Path tmp;
     Path proc;
     IpvsAgent agent;
+    ServiceRuntime runtime;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     static String golden(String name) throws IOException {
@@ -58,13 +60,14 @@ class AgentPersistenceIT {
         Config config = new Config("it-persistence", SharedBroker.bootstrapServers(), SharedBroker.freshTopics("agent-persist"), Names.DEFAULT,
                 Policy.DEFAULT, Tools.DEFAULT, proc, tmp.resolve("sys"), tmp.resolve("state"), null, null, null, SyncDaemon.NONE,
                 "127.0.0.1", 0, Duration.ofMillis(50), Duration.ofSeconds(60), Duration.ofSeconds(1), true);
-        agent = new IpvsAgent(config).start();
+        runtime = ServiceRuntime.create();
+        agent = runtime.deploy(new IpvsAgent(config, runtime));
         assertThat(agent.capabilities().mode()).isEqualTo(KernelMode.PLAN_ONLY);
     }
 
     @AfterEach
     void stop() {
-        if (agent != null) agent.close();
+        if (runtime != null) runtime.close();
     }
 
     HttpResponse<String> get(String pathAndQuery) throws Exception {
@@ -114,7 +117,10 @@ class AgentPersistenceIT {
         assertThat(r.body()).isEqualTo("no IPVS here: " + proc.resolve("net/ip_vs_conn")
                 + " does not exist (plan-only machine or ip_vs not loaded)\n");
         assertThat(get("/health").statusCode()).as("the rest of the agent's HTTP is unaffected").isIn(200, 503);
-        assertThat(get("/metrics").statusCode()).isEqualTo(200);
+        HttpResponse<String> metrics = get("/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("videolb_agent_mode{mode=\"plan-only\",service=\"ipvs-agent\"} 1",
+                "videolb_build_info{service=\"ipvs-agent\",version=\"");
     }
 
     @Test

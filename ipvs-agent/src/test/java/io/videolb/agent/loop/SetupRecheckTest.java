@@ -14,6 +14,8 @@ import io.videolb.agent.desired.Policy;
 import io.videolb.agent.fake.FakeKernel;
 import io.videolb.agent.http.Metrics;
 import io.videolb.agent.kernel.Names;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +42,8 @@ class SetupRecheckTest {
     final FakeKernel fk = new FakeKernel();
     final ManualScheduler scheduler = new ManualScheduler();
     final List<RunResult> runs = new ArrayList<>();
-    final Metrics metrics = new Metrics("apply");
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final Metrics metrics = new Metrics("apply").bind(registry);
     ReconcileLoop loop;
 
     @BeforeEach
@@ -102,7 +105,7 @@ class SetupRecheckTest {
         assertThat(sysctl(QUIESCENT)).isEqualTo("1");
         assertThat(fk.daemon).isEqualTo("master sync daemon (mcast=eth0, syncid=7)\n");
         assertThat(metrics.driftRepaired()).isEqualTo(2);
-        assertThat(metrics.prometheus()).contains("videolb_agent_drift_repaired_total 2\n");
+        assertThat(registry.scrape()).contains("videolb_agent_drift_repaired_total 2.0\n");
 
         long checks = daemonChecks();
         scheduler.advance(RESYNC); // nothing changed meanwhile

@@ -1,5 +1,6 @@
 package io.videolb.testsupport.kafka;
 
+import io.videolb.threads.NamedThreads;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,7 +93,7 @@ public final class SharedBroker {
             builder.dataDir(Path.of(dir));
         }
         EmbeddedKafkaBroker b = builder.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(b::close, "shared-broker-stop"));
+        Runtime.getRuntime().addShutdownHook(NamedThreads.thread("shared-broker-stop", b::close));
         return b;
     }
 }

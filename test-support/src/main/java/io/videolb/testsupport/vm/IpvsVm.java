@@ -1,5 +1,6 @@
 package io.videolb.testsupport.vm;
 
+import io.videolb.threads.NamedThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -223,7 +224,7 @@ public final class IpvsVm {
         Process proc = pb.redirectInput(ProcessBuilder.Redirect.PIPE).start();
         proc.getOutputStream().close();
         StringBuilder out = new StringBuilder();
-        Thread reader = new Thread(() -> {
+        Thread reader = NamedThreads.thread("ipvs-vm-output-" + tag, () -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
                 String l;
                 while ((l = r.readLine()) != null) {
@@ -238,8 +239,7 @@ public final class IpvsVm {
             } catch (IOException ignored) {
                 // the process went away; what we have is what there is
             }
-        }, "ipvs-vm-output-" + tag);
-        reader.setDaemon(true);
+        });
         reader.start();
         int code;
         if (proc.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -1,0 +1,2 @@
+/** {@link io.videolb.threads.NamedThreads}: the one thread factory of videolb (JDK only). */
+package io.videolb.threads;

@@ -1,0 +1,130 @@
+package io.videolb.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link StandaloneRuntime} in this JVM (its own embedded broker, the agent plan-only): all four
+ * services run on exactly one Vert.x instance, and each one's {@code /metrics} is valid Prometheus
+ * text by the reference parser (python3-prometheus-client), with {@code videolb_build_info} and the
+ * service's own series, and only those.
+ */
+class OneRuntimeIT {
+    /** One per Vert.x instance: its blocked-thread checker's timer thread lives exactly as long as the instance. */
+    static final String VERTX_CHECKER_THREAD = "vertx-blocked-thread-checker";
+
+    @TempDir
+    Path tmp;
+
+    static long vertxInstances() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals(VERTX_CHECKER_THREAD)).count();
+    }
+
+    @Test
+    void standaloneRunsOneVertxAndEveryServiceServesItsOwnParseableMetrics() throws Exception {
+        Path config = Path.of(OneRuntimeIT.class.getResource("/standalone-config").toURI());
+        int httpPort = StandaloneProcessIT.freePortBlock(4);
+        int closed = EmbeddedKafkaBroker.freeLoopbackPort();
+        StringBuilder endpoints = new StringBuilder();
+        for (String s : List.of("192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.21", "192.0.2.22", "192.0.2.24")) {
+            endpoints.append(endpoints.length() == 0 ? "" : ",").append(s).append("=127.0.0.1:").append(closed).append(':').append(closed);
+        }
+        long before = vertxInstances();
+        StandaloneRuntime standalone = new StandaloneRuntime(new StandaloneRuntime.Options(config, tmp.resolve("data"), httpPort, 0, "videolb",
+                AgentMode.PLAN_ONLY, Map.of("VIDEOLB_HEALTH_ENDPOINTS", endpoints.toString())));
+        try {
+            standalone.start();
+            assertThat(standalone.serviceNames()).containsExactly("config-service", "health-service", "ipvs-agent", "alert-service");
+            assertThat(vertxInstances()).as("Vert.x instances started by standalone (four services)").isEqualTo(before + 1);
+
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            ports.put("config-service", httpPort);
+            ports.put("ipvs-agent", httpPort + 1);
+            ports.put("health-service", httpPort + 2);
+            ports.put("alert-service", httpPort + 3);
+            Map<String, String> ownFamily = Map.of("config-service", "videolb_config_generation", "ipvs-agent", "videolb_agent_mode",
+                    "health-service", "videolb_health_servers", "alert-service", "videolb_alert_caught_up");
+            String version = standalone.serviceRuntime().version();
+            for (var e : ports.entrySet()) {
+                String service = e.getKey();
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + e.getValue() + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(service).isEqualTo(200);
+                assertThat(r.headers().firstValue("content-type")).as(service).hasValue("text/plain; version=0.0.4; charset=utf-8");
+                JsonArray families = parse(r.body());
+                List<String> names = new ArrayList<>();
+                for (Object f : families) names.add(((JsonObject) f).getString("name"));
+                assertThat(names).as(service).contains("videolb_build_info", ownFamily.get(service));
+                JsonObject build = samples(families, "videolb_build_info").get(0);
+                assertThat(build.getJsonObject("labels").getMap()).as(service).containsEntry("service", service).containsEntry("version", version);
+                assertThat(build.getString("value")).isEqualTo("1.0");
+                for (Object f : families) {
+                    for (Object s : ((JsonObject) f).getJsonArray("samples")) {
+                        assertThat(((JsonObject) s).getJsonObject("labels").getString("service")).as(service + ": " + s).isEqualTo(service);
+                    }
+                }
+            }
+            assertThat(samples(parse(scrape(httpPort + 1)), "videolb_agent_mode").get(0).getJsonObject("labels").getString("mode"))
+                    .isEqualTo("plan-only");
+            assertThat(Double.parseDouble(samples(parse(scrape(httpPort)), "videolb_config_generation").get(0).getString("value")))
+                    .as("the example was imported").isGreaterThanOrEqualTo(1.0);
+        } finally {
+            standalone.close();
+        }
+        assertThat(vertxInstances()).as("closed with the runtime").isEqualTo(before);
+    }
+
+    private static String scrape(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static List<JsonObject> samples(JsonArray families, String name) {
+        List<JsonObject> out = new ArrayList<>();
+        for (Object f : families) {
+            JsonObject family = (JsonObject) f;
+            if (family.getString("name").equals(name)) family.getJsonArray("samples").forEach(s -> out.add((JsonObject) s));
+        }
+        assertThat(out).as("samples of " + name).isNotEmpty();
+        return out;
+    }
+
+    /** The families of {@code exposition} as parsed by prometheus_client's own parser (a real one, not a pattern). */
+    private JsonArray parse(String exposition) throws Exception {
+        Path script = tmp.resolve("parse_metrics.py");
+        if (!Files.exists(script)) {
+            try (var in = OneRuntimeIT.class.getResourceAsStream("parse_metrics.py")) {
+                Files.write(script, in.readAllBytes());
+            }
+        }
+        // Debian's python (where apt puts python3-prometheus-client), not a python first on PATH (pyenv, venv)
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        Process p = new ProcessBuilder(python, script.toString()).start();
+        p.getOutputStream().write(exposition.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("prometheus_client's parser (apt: python3-prometheus-client) on:\n" + exposition + "\n" + err).isZero();
+        return new JsonArray(out);
+    }
+}
