@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class AlertService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
 
-    private final Config config;
+    private final AlertSettings config;
     private final Function<Vertx, MailSender> senderFactory;
     private final Counters counters = new Counters();
     private final Facts facts = new Facts();
@@ -82,13 +82,13 @@ public final class AlertService implements AutoCloseable {
     private HttpServer http;
 
     /** Mail goes to SMTP when {@code config.smtp()} is set, else into the folder sink. */
-    public AlertService(Config config) {
+    public AlertService(AlertSettings config) {
         this(config, null, v -> config.smtp().<MailSender>map(s -> new SmtpMailSender(v, s, "videolb"))
                 .orElseGet(() -> new FolderMailSink(config.sinkDir())));
     }
 
     /** With a given Vert.x (null: own one) and a given mail sender (tests: trust a test certificate). */
-    public AlertService(Config config, Vertx vertx, Function<Vertx, MailSender> senderFactory) {
+    public AlertService(AlertSettings config, Vertx vertx, Function<Vertx, MailSender> senderFactory) {
         this.config = config;
         this.senderFactory = senderFactory;
         this.book = new AlertBook(config.alerting());
@@ -100,9 +100,9 @@ public final class AlertService implements AutoCloseable {
     public AlertService start() {
         if (!started.compareAndSet(false, true)) throw new IllegalStateException("already started");
         try {
-            ensureTopics(config.bootstrapServers(), config.topics());
+            ensureTopics(config.kafka().settings("alert-topic-admin-" + config.instanceId()), config.topics());
             sender = senderFactory.apply(vertx);
-            KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "alert-" + config.instanceId());
+            KafkaSettings kafka = config.kafka().settings("alert-" + config.instanceId());
             store = new AlertStateStore(kafka, config.topics().alertState(),
                     "videolb-alert-" + config.topics().prefix() + "-" + config.instanceId(), counters::meta);
             AlertStateStore.Loaded loaded = store.load(Duration.ofSeconds(60));
@@ -324,8 +324,8 @@ public final class AlertService implements AutoCloseable {
     // ---------------------------------------------------------------- lifecycle
 
     /** Creates the missing topics (kafka-support's TopicAdmin: compacted state topics, waits for leaders). */
-    static void ensureTopics(String bootstrap, Topics topics) {
-        TopicAdmin.ensure(bootstrap, topics);
+    static void ensureTopics(KafkaSettings admin, Topics topics) {
+        TopicAdmin.ensure(admin, topics);
     }
 
     /** Stops promptly: the engine and delivery threads end, the outbox stays in Kafka. Idempotent. */

@@ -1,20 +1,22 @@
 package io.videolb.agent;
 
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.SettingsReader;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the agent as a plain process, configured from VIDEOLB_* environment variables (see
- * {@link Config#fromEnv}). {@code AgentMain plan} and {@code AgentMain cleanup} run the CLI actions.
+ * Runs the agent as a plain process, configured from the settings reader ({@link AgentSettings#read}:
+ * VIDEOLB_* variables, the settings file). {@code AgentMain plan} and {@code AgentMain cleanup} run the CLI actions.
  */
 public final class AgentMain {
     private AgentMain() {}
 
     public static void main(String[] args) throws Exception {
-        Config config = Config.fromEnv(System.getenv());
+        SettingsReader reader = SettingsReader.forProcess().known(List.of(CommonSettings.DECLARED, AgentSettings.DECLARED)).build();
+        AgentSettings config = AgentSettings.read(reader);
         if (args.length > 0 && args[0].equals("plan")) {
-            String wait = System.getenv().getOrDefault("VIDEOLB_PLAN_WAIT_S", "30");
-            if (!wait.matches("[1-9][0-9]{0,4}")) throw new IllegalArgumentException("VIDEOLB_PLAN_WAIT_S: seconds 1..99999, got " + wait);
-            System.exit(IpvsAgent.plan(config, System.out, java.time.Duration.ofSeconds(Long.parseLong(wait))));
+            System.exit(IpvsAgent.plan(config, System.out, reader.get(AgentSettings.PLAN_WAIT)));
         }
         if (args.length > 0 && args[0].equals("cleanup")) System.exit(IpvsAgent.cleanup(config, System.out));
         IpvsAgent agent = new IpvsAgent(config).start();

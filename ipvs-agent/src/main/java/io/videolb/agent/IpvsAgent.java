@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class IpvsAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IpvsAgent.class);
 
-    private final Config config;
+    private final AgentSettings config;
     private final Kernel kernel;
     /** How long a state reader waits for its topic (and a reachable broker) before it fails and is restarted. */
     static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
@@ -80,12 +80,12 @@ public final class IpvsAgent implements AutoCloseable {
     private AgentHttp http;
     private boolean closed;
 
-    public IpvsAgent(Config config) {
+    public IpvsAgent(AgentSettings config) {
         this(config, new Kernel(new ProcessCommandRunner(), config.tools(), config.names()));
     }
 
     /** With a given kernel port (tests: a fake kernel or a kernel inside a namespace). */
-    public IpvsAgent(Config config, Kernel kernel) {
+    public IpvsAgent(AgentSettings config, Kernel kernel) {
         this.config = config;
         this.kernel = kernel;
     }
@@ -100,7 +100,7 @@ public final class IpvsAgent implements AutoCloseable {
                 config.sysctlRoot(), config.sync(), System::currentTimeMillis);
         metrics = new Metrics(caps.mode());
         loop = new ReconcileLoop(this::runIfReady, this::afterRun, () -> reconciler.needsPolling(), config.minInterval(), config.resync(), config.drainPoll());
-        kafka = KafkaSettings.of(config.bootstrap(), "ipvs-agent-" + config.director());
+        kafka = config.kafka().settings("ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
         if (config.httpPort() >= 0) http = new AgentHttp(config.httpHost(), config.httpPort(), metrics, this::healthJson, config.procRoot());
         loop.start();
@@ -269,16 +269,16 @@ public final class IpvsAgent implements AutoCloseable {
     // ---- CLI: videolb plan / videolb cleanup ------------------------------------------------------
 
     /** Prints the kernel changes (and payloads) the agent would make now; applies nothing. Exit 0: in sync, 2: changes pending, 1: error. */
-    public static int plan(Config config, PrintStream out) {
+    public static int plan(AgentSettings config, PrintStream out) {
         return plan(config, out, Duration.ofSeconds(30));
     }
 
-    /** {@link #plan(Config, PrintStream)} waiting up to {@code wait} for the topics to be read (slow machines, big topics). */
-    public static int plan(Config config, PrintStream out, Duration wait) {
+    /** {@link #plan(AgentSettings, PrintStream)} waiting up to {@code wait} for the topics to be read (slow machines, big topics). */
+    public static int plan(AgentSettings config, PrintStream out, Duration wait) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         DesiredStateFolder folder = new DesiredStateFolder();
         HealthBook health = new HealthBook();
-        KafkaSettings kafka = KafkaSettings.of(config.bootstrap(), "videolb-plan-" + config.director());
+        KafkaSettings kafka = config.kafka().settings("videolb-plan-" + config.director());
         BiConsumer<String, String> onHealth = (k, v) -> {
             if (v != null && !k.startsWith(CheckerStatus.KEY_PREFIX)) health.accept(Json.read(v, HealthVerdict.class));
         };
@@ -286,7 +286,7 @@ public final class IpvsAgent implements AutoCloseable {
              StateTopicReader h = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(onHealth, () -> {}, e -> {}), wait)) {
             long deadline = System.nanoTime() + wait.toNanos();
             if (!d.awaitCaughtUp(wait) || !h.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                out.println("error: could not read the desired and health topics from " + config.bootstrap() + " within " + wait.toSeconds() + " s");
+                out.println("error: could not read the desired and health topics from " + config.kafka().bootstrapServers() + " within " + wait.toSeconds() + " s");
                 return 1;
             }
             DesiredSnapshot snap = folder.latest().orElse(null);
@@ -309,7 +309,7 @@ public final class IpvsAgent implements AutoCloseable {
     }
 
     /** Removes only what videolb owns: the jump, our chain, our sets, our fwmark services. Exit 0 on success. */
-    public static int cleanup(Config config, PrintStream out) {
+    public static int cleanup(AgentSettings config, PrintStream out) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         try {
             KernelCapabilities caps = kernel.detect(config.procRoot());
@@ -326,7 +326,7 @@ public final class IpvsAgent implements AutoCloseable {
         }
     }
 
-    private static void print(Plan plan, Config config, PrintStream out) {
+    private static void print(Plan plan, AgentSettings config, PrintStream out) {
         if (plan.isEmpty()) {
             out.println("# the kernel matches: no change");
             return;

@@ -8,6 +8,7 @@ import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.HealthService;
+import io.videolb.health.HealthServiceSettings;
 import io.videolb.events.LatestVerdicts;
 import io.videolb.health.ProbeSettings;
 import io.videolb.health.testing.FakeVideoServer;
@@ -44,7 +45,7 @@ class HealthServiceKafkaIT {
     final List<HealthService> services = new ArrayList<>();
     String bootstrap;
     Topics topics;
-    HealthService.Config base;
+    HealthServiceSettings base;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -61,8 +62,8 @@ class HealthServiceKafkaIT {
         fakes.get(WRONG).rtmp = FakeVideoServer.Rtmp.WRONG_ECHO;
         ProbeSettings s = ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP)
                 .withTiming(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ZERO);
-        base = HealthService.Config.defaults(bootstrap).withTopics(topics).withProbing(s, Map.of(), eps)
-                .withTimes(Duration.ofSeconds(2), Duration.ofSeconds(6));
+        base = HealthServiceSettings.builder().bootstrap(bootstrap).topics(topics).defaults(s).endpoints(eps)
+                .refreshInterval(Duration.ofSeconds(2)).sessionTimeout(Duration.ofSeconds(6)).build();
         // pool 1: GOOD, HUNG; pool 2: WRONG; GOOD2 is only a backup (backups are probed too)
         HealthTopic.publishDesired(bootstrap, topics,
                 HealthTopic.state(Map.of(1L, List.of(GOOD.toString(), HUNG.toString()), 2L, List.of(WRONG.toString())),
@@ -77,7 +78,7 @@ class HealthServiceKafkaIT {
     }
 
     HealthService start(String id) throws Exception {
-        HealthService hs = new HealthService(base.withChecker(id, 0));
+        HealthService hs = new HealthService(base.toBuilder().checkerId(id).httpPort(0).build());
         services.add(hs);
         return hs.start();
     }

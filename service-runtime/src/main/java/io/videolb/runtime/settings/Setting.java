@@ -294,6 +294,15 @@ public final class Setting<T> {
             return this;
         }
 
+        /**
+         * Documents a default the caller computes from other settings (e.g. the SMTP port from its TLS mode); the
+         * reader then finds no value when the setting is unset.
+         */
+        public Builder<T> documentedDefault(String text) {
+            this.defaultText = Objects.requireNonNull(text, "text");
+            return this;
+        }
+
         /** A default computed when needed (e.g. the host name), documented as {@code text}. */
         public Builder<T> defaultFrom(Supplier<T> value, String text) {
             this.defaultValue = Objects.requireNonNull(value, "default");
