@@ -3,6 +3,7 @@ package io.videolb.config;
 import io.videolb.config.csv.CsvConfigReader;
 import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.csv.CsvReadResult;
+import io.videolb.config.http.AdminApiSettings;
 import io.videolb.config.http.AdminHttpServer;
 import io.videolb.config.http.ConfigReaderCsvFiles;
 import io.videolb.config.http.KafkaClusterView;
@@ -23,7 +24,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -36,121 +36,15 @@ import org.slf4j.LoggerFactory;
  * {@code GET /health} (the process runs) and {@code GET /ready} (read to the end, able to publish)
  * over Vert.x. {@link #start()} returns when all of that runs; {@link #close()} is prompt and idempotent.
  *
- * <p>With an admin API configuration ({@link Config#withAdminApi}, or {@code VIDEOLB_API_TOKENS} in
- * {@link Config#fromEnv}) the same one HTTP port also serves the admin API and its page
+ * <p>With an admin API configuration ({@link ConfigServiceSettings#adminApi}, from {@code VIDEOLB_API_TOKENS} in
+ * {@link ConfigServiceSettings#read}) the same one HTTP port also serves the admin API and its page
  * ({@link AdminHttpServer}: token file, TLS and body limits from that configuration, host and port
  * from this one). Without it only {@code /health} and {@code /ready} are served.
  */
 public final class ConfigService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
 
-    /**
-     * @param bootstrapServers Kafka bootstrap, {@code host:port[,host:port]}
-     * @param topics           topic names (prefix)
-     * @param importDir        a CSV directory imported once at start (empty: none)
-     * @param httpHost         address the health endpoint binds to
-     * @param httpPort         its port; 0 picks a free one, -1 disables HTTP
-     * @param instanceId       names the Kafka clients; the transactional id is per installation (topic prefix)
-     * @param limits           CSV size and row caps
-     * @param startTimeout     bound for reading the desired topic at start
-     * @param adminApi         the admin API (token file, TLS, limits; its host and port are replaced by
-     *                         httpHost/httpPort), or empty for only /health and /ready
-     */
-    public record Config(String bootstrapServers, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
-            String instanceId, CsvLimits limits, Duration startTimeout, Optional<AdminHttpServer.Config> adminApi) {
-        public static final int DEFAULT_HTTP_PORT = 8181;
-
-        /** Without the admin API (the arity before the API was mounted here). */
-        public Config(String bootstrapServers, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
-                String instanceId, CsvLimits limits, Duration startTimeout) {
-            this(bootstrapServers, topics, importDir, httpHost, httpPort, instanceId, limits, startTimeout, Optional.empty());
-        }
-
-        public Config {
-            adminApi = adminApi == null ? Optional.empty() : adminApi;
-            if (adminApi.isPresent() && httpPort == -1) {
-                throw new IllegalArgumentException("the admin API needs the HTTP port: http port is -1 (off)");
-            }
-            if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers must be set");
-            Objects.requireNonNull(topics, "topics");
-            importDir = importDir == null ? Optional.empty() : importDir;
-            Objects.requireNonNull(httpHost, "httpHost");
-            if (httpPort < -1 || httpPort > 65535) throw new IllegalArgumentException("http port must be -1..65535, got " + httpPort);
-            Objects.requireNonNull(instanceId, "instanceId");
-            Objects.requireNonNull(limits, "limits");
-            Objects.requireNonNull(startTimeout, "startTimeout");
-        }
-
-        /** Defaults: topics {@code videolb.*}, no import, HTTP on 127.0.0.1:8181, 64 MiB / 2M rows, 120 s start. */
-        public static Config defaults(String bootstrapServers) {
-            return new Config(bootstrapServers, Topics.DEFAULT, Optional.empty(), "127.0.0.1", DEFAULT_HTTP_PORT, "config-service",
-                    CsvLimits.DEFAULT, Duration.ofSeconds(120));
-        }
-
-        public Config withImportDir(Path dir) {
-            return new Config(bootstrapServers, topics, Optional.ofNullable(dir), httpHost, httpPort, instanceId, limits, startTimeout, adminApi);
-        }
-
-        public Config withHttp(String host, int port) {
-            return new Config(bootstrapServers, topics, importDir, host, port, instanceId, limits, startTimeout, adminApi);
-        }
-
-        public Config withTopics(Topics t) {
-            return new Config(bootstrapServers, t, importDir, httpHost, httpPort, instanceId, limits, startTimeout, adminApi);
-        }
-
-        /** Serves the admin API on this service's HTTP port (host and port of {@code api} are ignored). */
-        public Config withAdminApi(AdminHttpServer.Config api) {
-            return new Config(bootstrapServers, topics, importDir, httpHost, httpPort, instanceId, limits, startTimeout, Optional.ofNullable(api));
-        }
-
-        /** Serves the admin API with the given token file, plain HTTP and default body limits. */
-        public Config withAdminApi(Path tokenFile) {
-            return withAdminApi(AdminHttpServer.Config.of(0, tokenFile));
-        }
-
-        /**
-         * From environment variables: VIDEOLB_BOOTSTRAP (required), VIDEOLB_TOPIC_PREFIX,
-         * VIDEOLB_CONFIG_DIR, VIDEOLB_CONFIG_HTTP_HOST, VIDEOLB_CONFIG_HTTP_PORT,
-         * VIDEOLB_CSV_MAX_BYTES, VIDEOLB_CSV_MAX_ROWS; with VIDEOLB_API_TOKENS also the admin API
-         * ({@link AdminHttpServer.Config#fromEnv}); then, unless VIDEOLB_CONFIG_HTTP_HOST/PORT are set, the one
-         * port is the API's (VIDEOLB_API_HOST, VIDEOLB_API_PORT: 8088, or 8443 with TLS).
-         */
-        public static Config fromEnv(Map<String, String> env) {
-            String bootstrap = env.get("VIDEOLB_BOOTSTRAP");
-            if (bootstrap == null) throw new IllegalArgumentException("VIDEOLB_BOOTSTRAP is not set");
-            Config c = defaults(bootstrap);
-            Topics topics = env.containsKey("VIDEOLB_TOPIC_PREFIX") ? new Topics(env.get("VIDEOLB_TOPIC_PREFIX")) : c.topics();
-            Optional<Path> dir = Optional.ofNullable(env.get("VIDEOLB_CONFIG_DIR")).map(Path::of);
-            CsvLimits limits = new CsvLimits(
-                    number(env, "VIDEOLB_CSV_MAX_BYTES", c.limits().maxFileBytes()),
-                    (int) number(env, "VIDEOLB_CSV_MAX_ROWS", c.limits().maxRows()));
-            Optional<AdminHttpServer.Config> api = Optional.empty();
-            String host = c.httpHost();
-            int port = c.httpPort();
-            String tokens = env.get("VIDEOLB_API_TOKENS");
-            if (tokens != null && !tokens.isBlank()) {
-                AdminHttpServer.Config a = AdminHttpServer.Config.fromEnv(env);
-                api = Optional.of(a);
-                host = a.host();
-                port = a.port();
-            }
-            return new Config(bootstrap, topics, dir, env.getOrDefault("VIDEOLB_CONFIG_HTTP_HOST", host),
-                    (int) number(env, "VIDEOLB_CONFIG_HTTP_PORT", port), c.instanceId(), limits, c.startTimeout(), api);
-        }
-
-        private static long number(Map<String, String> env, String name, long dflt) {
-            String v = env.get(name);
-            if (v == null) return dflt;
-            try {
-                return Long.parseLong(v.strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a number");
-            }
-        }
-    }
-
-    private final Config config;
+    private final ConfigServiceSettings config;
     private DesiredStatePublisher publisher;
     private Vertx vertx;
     private HttpServer server;
@@ -158,7 +52,7 @@ public final class ConfigService implements AutoCloseable {
     private AdminHttpServer admin;
     private volatile boolean closed;
 
-    public ConfigService(Config config) {
+    public ConfigService(ConfigServiceSettings config) {
         this.config = Objects.requireNonNull(config, "config");
     }
 
@@ -170,8 +64,8 @@ public final class ConfigService implements AutoCloseable {
     public synchronized void start() {
         if (closed) throw new IllegalStateException("closed");
         try {
-            TopicAdmin.ensure(config.bootstrapServers(), config.topics());
-            KafkaSettings settings = KafkaSettings.of(config.bootstrapServers(), config.instanceId());
+            KafkaSettings settings = config.kafka().settings(config.instanceId());
+            TopicAdmin.ensure(settings.withClientId(config.instanceId() + "-topic-admin"), config.topics());
             publisher = DesiredStatePublisher.start(settings, config.topics(), DesiredStatePublisher.defaultTransactionalId(config.topics()),
                     config.startTimeout());
             if (config.importDir().isPresent()) importAtStart(config.importDir().get());
@@ -236,11 +130,10 @@ public final class ConfigService implements AutoCloseable {
     }
 
     /** The admin API on the one HTTP port, with /health and /ready mounted beside it. */
-    private void startAdminApi(KafkaSettings settings, AdminHttpServer.Config api) {
+    private void startAdminApi(KafkaSettings settings, AdminApiSettings api) {
         vertx = Vertx.vertx();
         view = KafkaClusterView.start(settings, config.topics(), Duration.ofSeconds(60));
-        AdminHttpServer.Config onOurPort = new AdminHttpServer.Config(config.httpHost(), config.httpPort(), api.tokenFile(),
-                api.tlsCert(), api.tlsKey(), api.bodyLimitBytes(), api.importLimitBytes());
+        AdminApiSettings onOurPort = api.toBuilder().host(config.httpHost()).port(config.httpPort()).build();
         admin = new AdminHttpServer(vertx, onOurPort, new PublisherDesiredStore(publisher),
                 new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())), view, router -> {
                     router.get("/health").handler(this::health);
