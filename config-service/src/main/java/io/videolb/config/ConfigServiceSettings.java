@@ -65,7 +65,11 @@ public record ConfigServiceSettings(KafkaConnection kafka, Topics topics, Option
      * VIDEOLB_CONFIG_HTTP_HOST/PORT (or --http-port) say otherwise.
      */
     public static ConfigServiceSettings read(SettingsReader r) {
-        Optional<AdminApiSettings> api = AdminApiSettings.read(r);
+        return read(r, AdminApiSettings.read(r));
+    }
+
+    /** As {@link #read(SettingsReader)} with the admin API given (standalone: with its generated token file). */
+    public static ConfigServiceSettings read(SettingsReader r, Optional<AdminApiSettings> api) {
         String host = r.find(HTTP_HOST).orElse(api.map(AdminApiSettings::host).orElse("127.0.0.1"));
         int port = r.find(HTTP_PORT).orElse(api.map(AdminApiSettings::port).orElse(DEFAULT_HTTP_PORT));
         return builder().kafka(CommonSettings.kafka(r)).topics(CommonSettings.topics(r)).importDir(r.find(CONFIG_DIR).orElse(null))

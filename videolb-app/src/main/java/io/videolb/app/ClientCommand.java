@@ -28,7 +28,7 @@ final class ClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            CliVerbs v = api.verbs(System.getenv());
+            CliVerbs v = api.verbs();
             return v == null ? CliVerbs.USAGE : v.clientSet(client, mark);
         }
     }
@@ -41,7 +41,7 @@ final class ClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            CliVerbs v = api.verbs(System.getenv());
+            CliVerbs v = api.verbs();
             return v == null ? CliVerbs.USAGE : v.clientRm(client);
         }
     }

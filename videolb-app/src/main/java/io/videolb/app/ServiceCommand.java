@@ -1,20 +1,27 @@
 package io.videolb.app;
 
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
 
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.Declarations;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * A long-running service subcommand ({@code config-service}, {@code agent}, {@code health},
  * {@code alert}): the shared Kafka options ({@code --bootstrap}, {@code --topic-prefix},
- * {@code --data-dir}), then {@link ServiceRunner#run}: start, one ready line, wait for
- * SIGTERM/SIGINT, close. Each subclass adds its own options (its {@code --http-port} has its own
- * default and text) and builds its service.
+ * {@code --data-dir}, {@code --settings}), {@code --print-settings}, then {@link ServiceRunner#run}: start, one
+ * ready line, wait for SIGTERM/SIGINT, close. Each subclass adds its own flags (its {@code --http-port} sets its
+ * own setting) and builds its service from its settings record.
  */
 abstract class ServiceCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
+
+    @Option(names = "--print-settings", description = "Print every effective setting with its source (secrets masked) and exit 0; starts nothing.")
+    boolean printSettings;
 
     private final String name;
 
@@ -25,14 +32,36 @@ abstract class ServiceCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        return ServiceRunner.run(name, () -> start(kafka.serviceEnv(System.getenv())));
+        SettingsReader r;
+        try {
+            r = kafka.reader(this::flags);
+            if (printSettings) {
+                settings(r);
+                r.readAll(declarations());
+                r.print(Io.out);
+                Io.out.flush();
+                return 0;
+            }
+        } catch (IllegalArgumentException e) {
+            Io.err.println("videolb " + name + ": " + e.getMessage());
+            return 2;
+        }
+        return ServiceRunner.run(name, () -> start(r));
     }
 
-    /**
-     * Starts the service and returns once it runs.
-     *
-     * @param env the process environment with the resolved bootstrap and topic prefix, for the
-     *            service's own {@code Config.fromEnv}
-     */
-    abstract ServiceRunner.Started start(Map<String, String> env) throws Exception;
+    /** Adds this command's own flags to the reader's sources. */
+    abstract void flags(SettingsReader.Builder sources);
+
+    /** The declared settings of this service besides the common ones. */
+    abstract List<Declarations> ownDeclarations();
+
+    final List<Declarations> declarations() {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(CommonSettings.DECLARED), ownDeclarations().stream()).toList();
+    }
+
+    /** Reads (and validates) this service's settings record. */
+    abstract Object settings(SettingsReader r);
+
+    /** Starts the service and returns once it runs. */
+    abstract ServiceRunner.Started start(SettingsReader r) throws Exception;
 }

@@ -16,7 +16,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CliVerbs v = api.verbs(System.getenv());
+        CliVerbs v = api.verbs();
         return v == null ? CliVerbs.USAGE : v.status();
     }
 }

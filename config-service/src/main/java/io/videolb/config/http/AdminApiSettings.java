@@ -57,7 +57,16 @@ public record AdminApiSettings(String host, int port, Path tokenFile, Path tlsCe
      * The port defaults to 8443 with TLS, 8088 without.
      */
     public static Optional<AdminApiSettings> read(SettingsReader r) {
+        return read(r, r.find(TOKENS));
+    }
+
+    /** The admin API with {@code tokenFile} unless {@code VIDEOLB_API_TOKENS} (or {@code --api-tokens}) names another (standalone). */
+    public static AdminApiSettings read(SettingsReader r, Path tokenFile) {
         Optional<Path> tokens = r.find(TOKENS);
+        return read(r, Optional.of(tokens.orElse(tokenFile))).orElseThrow();
+    }
+
+    private static Optional<AdminApiSettings> read(SettingsReader r, Optional<Path> tokens) {
         Optional<Path> cert = r.find(TLS_CERT);
         Optional<Path> key = r.find(TLS_KEY);
         Optional<Integer> port = r.find(PORT);

@@ -41,11 +41,12 @@ public final class CommonSettings {
      */
     public static Optional<String> bootstrap(SettingsReader r) {
         Optional<String> current = r.find(BOOTSTRAP);
-        boolean flagOrAssigned = r.effective().stream()
-                .anyMatch(e -> e.key().equals(BOOTSTRAP.key()) && e.source() == SettingSource.FLAG);
-        if (flagOrAssigned || !r.isSet(KAFKA_BOOTSTRAP_OLD)) return current;
+        if (!r.isSet(KAFKA_BOOTSTRAP_OLD)) return current;
+        boolean flagOrAssigned = r.effective().stream().anyMatch(e -> e.key().equals(BOOTSTRAP.key())
+                && (e.source() == SettingSource.FLAG || e.source() == SettingSource.ASSIGNED));
+        if (flagOrAssigned) return current;
         String old = r.get(KAFKA_BOOTSTRAP_OLD);
-        if (current.isPresent() && !current.get().equals(old)) {
+        if (r.isSet(BOOTSTRAP) && !current.orElseThrow().equals(old)) {
             throw new IllegalArgumentException("VIDEOLB_KAFKA_BOOTSTRAP='" + io.videolb.model.FieldText.escape(old)
                     + "': must be unset or equal to VIDEOLB_BOOTSTRAP='" + io.videolb.model.FieldText.escape(current.get())
                     + "' (it is the old name of VIDEOLB_BOOTSTRAP)");

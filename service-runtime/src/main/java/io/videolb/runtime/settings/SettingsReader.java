@@ -19,10 +19,10 @@ import io.videolb.model.FieldText;
 /**
  * THE settings reader of every videolb service and command. For each {@link Setting} it looks, in this order, at
  * <ol>
- *   <li>a command-line flag (or a value the composition root assigns, {@link Builder#assign}),</li>
+ *   <li>a value the composition root assigns ({@link Builder#assign}), then a command-line flag,</li>
  *   <li>the environment variable,</li>
  *   <li>the properties file of {@code --settings FILE} or {@code VIDEOLB_SETTINGS_FILE} (optional),</li>
- *   <li>the declared default.</li>
+ *   <li>the command's default ({@link Builder#defaultValue}), else the declared default.</li>
  * </ol>
  * An empty or blank value counts as unset, in every source. A secret may instead be given as the name of a
  * file holding it ({@code NAME_FILE}). Every error names the variable or flag (and {@code file:line} for the
@@ -39,6 +39,7 @@ public final class SettingsReader {
 
     private final Map<String, String> flags;
     private final Map<String, Assigned> assigned;
+    private final Map<String, Assigned> defaults;
     private final Map<String, String> env;
     private final PropertiesFile file;
     private final Map<String, PropertiesFile.Entry> fileEntries = new HashMap<>();
@@ -50,6 +51,7 @@ public final class SettingsReader {
     private SettingsReader(Builder b) {
         this.flags = Map.copyOf(b.flags);
         this.assigned = Map.copyOf(b.assigned);
+        this.defaults = Map.copyOf(b.defaults);
         this.env = Map.copyOf(b.env);
         Path f = b.settingsFile;
         String what = SETTINGS_FILE_FLAG;
@@ -94,7 +96,7 @@ public final class SettingsReader {
     public <T> Optional<T> find(Setting<T> s) {
         Objects.requireNonNull(s, "setting");
         Assigned a = assigned.get(s.key());
-        if (a != null) return Optional.of(parse(s, s.key(), a.text(), "", SettingSource.FLAG, a.origin()));
+        if (a != null) return Optional.of(parse(s, s.key(), a.text(), "", SettingSource.ASSIGNED, a.origin()));
         if (s.flag() != null && present(flags.get(s.flag()))) {
             return Optional.of(parse(s, s.flag(), flags.get(s.flag()), "", SettingSource.FLAG, s.flag()));
         }
@@ -108,6 +110,10 @@ public final class SettingsReader {
                 Optional<T> fromFile = secretFromFile(s);
                 if (fromFile.isPresent()) return fromFile;
             }
+        }
+        Assigned commandDefault = defaults.get(s.key());
+        if (commandDefault != null) {
+            return Optional.of(parse(s, s.key(), commandDefault.text(), "", SettingSource.DEFAULT, commandDefault.origin()));
         }
         if (s.hasDefault()) {
             T v = s.defaultValue();
@@ -143,6 +149,24 @@ public final class SettingsReader {
             if (present(e.value())) family.keyOf(k).ifPresent(keys::add);
         });
         return new ArrayList<>(keys);
+    }
+
+    /**
+     * Reads every setting of {@code declarations} not read yet (and every family member present), so that
+     * {@link #effective()} lists them all: {@code --print-settings}. Errors are thrown as by {@link #find}.
+     */
+    public void readAll(List<Declarations> declarations) {
+        for (Declarations d : declarations) {
+            for (Setting<?> s : d.settings()) {
+                if (!effective.containsKey(s.key())) find(s);
+            }
+            for (SettingFamily<?> f : d.families()) {
+                for (String key : keysOf(f)) {
+                    Setting<?> m = f.member(key);
+                    if (!effective.containsKey(m.key())) find(m);
+                }
+            }
+        }
     }
 
     /** Every setting read so far, in the order read, with its source. */
@@ -205,7 +229,7 @@ public final class SettingsReader {
         } catch (IllegalArgumentException e) {
             String shown = s.secret() ? "****" : FieldText.escape(text, 200);
             String detail = e.getMessage() == null || e.getMessage().isBlank() || s.secret() ? "" : " (" + e.getMessage() + ")";
-            String via = assigned.containsKey(s.key()) ? " [" + origin + "]" : "";
+            String via = source == SettingSource.ASSIGNED || source == SettingSource.DEFAULT ? " [" + origin + "]" : "";
             throw new IllegalArgumentException(where + named + "='" + shown + "'" + via + ": must be " + s.allowed() + detail, e);
         }
     }
@@ -255,6 +279,7 @@ public final class SettingsReader {
     public static final class Builder {
         private final Map<String, String> flags = new HashMap<>();
         private final Map<String, Assigned> assigned = new HashMap<>();
+        private final Map<String, Assigned> defaults = new HashMap<>();
         private final Map<String, String> env = new HashMap<>();
         private final List<Declarations> known = new ArrayList<>();
         private Path settingsFile;
@@ -271,6 +296,12 @@ public final class SettingsReader {
         /** A value the composition root assigns to {@code s} (standalone: the embedded broker, its ports); wins over every source. */
         public Builder assign(Setting<?> s, Object value, String origin) {
             assigned.put(s.key(), new Assigned(String.valueOf(value), origin));
+            return this;
+        }
+
+        /** The command's default for {@code s} (standalone: DATA-DIR/alert-mail), used when no source sets it; {@code origin} says why. */
+        public Builder defaultValue(Setting<?> s, Object value, String origin) {
+            defaults.put(s.key(), new Assigned(String.valueOf(value), origin));
             return this;
         }
 

@@ -137,7 +137,11 @@ class SettingsReaderTest {
         SettingsReader r = SettingsReader.builder().flag("--http-port", 5).environment(Map.of("VIDEOLB_TEST_HTTP_PORT", "6"))
                 .assign(PORT, 8482, "standalone --http-port + 2").build();
         assertThat(r.get(PORT)).isEqualTo(8482);
-        assertThat(r.effective().get(0).printable()).isEqualTo("VIDEOLB_TEST_HTTP_PORT=8482  (flag standalone --http-port + 2)");
+        assertThat(r.effective().get(0).printable()).isEqualTo("VIDEOLB_TEST_HTTP_PORT=8482  (assigned standalone --http-port + 2)");
+        SettingsReader d = SettingsReader.builder().defaultValue(PORT, 7, "standalone").build();
+        assertThat(d.get(PORT)).isEqualTo(7);
+        assertThat(SettingsReader.builder().defaultValue(PORT, 7, "standalone").environment(Map.of("VIDEOLB_TEST_HTTP_PORT", "8")).build()
+                .get(PORT)).isEqualTo(8);
     }
 
     @Test
