@@ -245,7 +245,7 @@ public final class SettingsReader {
     /** " (did you mean X?)" for a near miss among the declared names. */
     private static String suggestion(String key, List<Declarations> known) {
         String best = null;
-        int bestDistance = 3;
+        int bestDistance = 4; // up to three edits: a dropped _MS, a swapped letter
         for (Declarations d : known) {
             for (Setting<?> s : d.settings()) {
                 if (s.name() == null) continue;
