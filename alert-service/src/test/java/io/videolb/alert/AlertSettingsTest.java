@@ -53,6 +53,17 @@ class AlertSettingsTest {
     }
 
     @Test
+    void docker_composesRelayWithoutAuthStarts() throws Exception {
+        // docker-compose.yml: VIDEOLB_ALERT_SMTP_USER=${...:-} and the secret file deploy/smtp-password left empty
+        Path pw = Files.writeString(dir.resolve("smtp-password"), "");
+        SmtpSettings s = read(Map.of("VIDEOLB_BOOTSTRAP", "kafka:9092", "VIDEOLB_ALERT_SMTP_HOST", "relay.example.com",
+                "VIDEOLB_ALERT_SMTP_PORT", "587", "VIDEOLB_ALERT_SMTP_TLS", "STARTTLS", "VIDEOLB_ALERT_SMTP_USER", "",
+                "VIDEOLB_ALERT_SMTP_PASSWORD_FILE", pw.toString())).smtp().orElseThrow();
+        assertThat(s.username()).isNull();
+        assertThat(s.password()).isNull();
+    }
+
+    @Test
     void theOldBootstrapNameStillWorks() {
         assertThat(read(Map.of("VIDEOLB_KAFKA_BOOTSTRAP", "127.0.0.1:9092")).kafka().bootstrapServers()).isEqualTo("127.0.0.1:9092");
     }

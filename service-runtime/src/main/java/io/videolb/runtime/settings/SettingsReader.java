@@ -26,7 +26,7 @@ import io.videolb.model.FieldText;
  * </ol>
  * An empty or blank value counts as unset, in every source. A secret may instead be given as the name of a
  * file holding it ({@code NAME_FILE}). Every error names the variable or flag (and {@code file:line} for the
- * settings file), the value, escaped, and what is allowed: {@code VIDEOLB_HEALTH_INTERVAL_MS='2s': must be
+ * settings file), the value, escaped, and what is allowed (an empty {@code NAME_FILE} file also counts as unset): {@code VIDEOLB_HEALTH_INTERVAL_MS='2s': must be
  * an integer 100..600000}. Every value read is recorded with its source for {@code --print-settings}
  * ({@link #effective()}).
  *
@@ -210,7 +210,7 @@ public final class SettingsReader {
             throw new IllegalArgumentException(where + variant + "='" + FieldText.escape(pathText) + "': must be a readable file holding "
                     + s.key() + " (" + e.getClass().getSimpleName() + ")");
         }
-        if (content.isEmpty()) throw new IllegalArgumentException(where + variant + "='" + FieldText.escape(pathText) + "': the file is empty");
+        if (content.isEmpty()) return Optional.empty(); // an empty secret file is unset too (e.g. an SMTP relay without AUTH)
         try {
             T v = s.parse(content);
             record(s.key(), content, source, variant + "=" + pathText, true);

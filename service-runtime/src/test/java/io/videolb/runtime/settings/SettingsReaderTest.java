@@ -117,6 +117,8 @@ class SettingsReaderTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         r.print(new PrintStream(out, true, StandardCharsets.UTF_8));
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("VIDEOLB_TEST_PASSWORD=****").doesNotContain("s3cret");
+        Path empty = Files.writeString(dir.resolve("empty-pw"), "\n");
+        assertThat(reader(Map.of("VIDEOLB_TEST_PASSWORD_FILE", empty.toString())).find(PASSWORD)).as("an empty file is unset").isEmpty();
         assertThatThrownBy(() -> reader(Map.of("VIDEOLB_TEST_PASSWORD", "bad\u0001value")).get(PASSWORD))
                 .hasMessage("VIDEOLB_TEST_PASSWORD='****': must be 1..1024 characters without control characters");
         assertThatThrownBy(() -> reader(Map.of("VIDEOLB_TEST_PASSWORD_FILE", dir.resolve("missing").toString())).get(PASSWORD))
