@@ -2,6 +2,7 @@ package io.videolb.app;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
@@ -56,7 +57,7 @@ abstract class ServiceCommand implements Callable<Integer> {
     abstract List<Declarations> ownDeclarations();
 
     final List<Declarations> declarations() {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(CommonSettings.DECLARED), ownDeclarations().stream()).toList();
+        return Stream.concat(Stream.of(CommonSettings.DECLARED), ownDeclarations().stream()).toList();
     }
 
     /** Reads (and validates) this service's settings record. */

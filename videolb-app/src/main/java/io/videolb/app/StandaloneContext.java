@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 import io.videolb.events.Topics;
-import io.videolb.kafka.KafkaSettings;
 import io.videolb.runtime.settings.SettingsReader;
 
 /**
@@ -27,11 +26,6 @@ public record StandaloneContext(String bootstrapServers, Topics topics, Path con
     public StandaloneContext {
         Objects.requireNonNull(agentMode, "agentMode");
         Objects.requireNonNull(settings, "settings");
-    }
-
-    /** Client settings for one service, e.g. {@code kafka("config-service")}. */
-    public KafkaSettings kafka(String clientId) {
-        return KafkaSettings.of(bootstrapServers, clientId);
     }
 
     /** The HTTP port of the service {@code offset} above the admin port (0 stays 0: any free port). */
