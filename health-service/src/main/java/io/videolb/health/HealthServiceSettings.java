@@ -164,15 +164,21 @@ public record HealthServiceSettings(
 
     /** The probe settings of the pool {@code mark}, or the defaults when {@code mark} is null; a pool's unset ones are the defaults. */
     private static ProbeSettings probe(SettingsReader r, String mark) {
+        ProbeLevel level = pick(r, LEVEL, POOL_LEVEL, mark);
+        int rtmpPort = pick(r, RTMP_PORT, POOL_RTMP_PORT, mark);
+        int httpPort = pick(r, HTTP_PROBE_PORT, POOL_HTTP_PROBE_PORT, mark);
+        Duration interval = pick(r, INTERVAL, POOL_INTERVAL, mark);
+        Duration timeout = pick(r, TIMEOUT, POOL_TIMEOUT, mark);
+        int rise = pick(r, RISE, POOL_RISE, mark);
+        int fall = pick(r, FALL, POOL_FALL, mark);
+        Duration dwell = pick(r, DWELL, POOL_DWELL, mark);
+        String hlsPath = pick(r, HLS_PATH, POOL_HLS_PATH, mark);
+        Optional<String> rtmpApp = pick(r, RTMP_APP, POOL_RTMP_APP, mark);
         try {
-            return new ProbeSettings(pick(r, LEVEL, POOL_LEVEL, mark), pick(r, RTMP_PORT, POOL_RTMP_PORT, mark),
-                    pick(r, HTTP_PROBE_PORT, POOL_HTTP_PROBE_PORT, mark), pick(r, INTERVAL, POOL_INTERVAL, mark), pick(r, TIMEOUT, POOL_TIMEOUT, mark),
-                    pick(r, RISE, POOL_RISE, mark), pick(r, FALL, POOL_FALL, mark), pick(r, DWELL, POOL_DWELL, mark),
-                    pick(r, HLS_PATH, POOL_HLS_PATH, mark), pick(r, RTMP_APP, POOL_RTMP_APP, mark).orElse(null));
+            return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, dwell, hlsPath, rtmpApp.orElse(null));
         } catch (IllegalArgumentException e) {
-            String prefix = mark == null ? "VIDEOLB_HEALTH_*" : POOL + mark + "_*";
-            if (e.getMessage() != null && e.getMessage().startsWith("VIDEOLB_")) throw e;
-            throw new IllegalArgumentException(prefix + ": " + e.getMessage(), e);
+            // each value is valid alone; together they are not (e.g. a timeout above the interval)
+            throw new IllegalArgumentException((mark == null ? "VIDEOLB_HEALTH_*" : POOL + mark + "_*") + ": " + e.getMessage(), e);
         }
     }
 
