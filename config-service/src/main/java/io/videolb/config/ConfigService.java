@@ -1,7 +1,6 @@
 package io.videolb.config;
 
 import io.videolb.config.csv.CsvConfigReader;
-import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.csv.CsvReadResult;
 import io.videolb.config.http.AdminApiSettings;
 import io.videolb.config.http.AdminHttpServer;
@@ -14,7 +13,6 @@ import io.videolb.config.publish.PublishResult;
 import io.videolb.events.DesiredRecords;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.GenerationMarker;
-import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.TopicAdmin;
 import io.vertx.core.Vertx;

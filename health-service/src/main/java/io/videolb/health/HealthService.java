@@ -8,7 +8,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
-import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
 import io.videolb.health.kafka.DesiredReader;
 import io.videolb.health.kafka.HealthTopicMember;
