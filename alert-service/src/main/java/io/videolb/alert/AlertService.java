@@ -68,7 +68,7 @@ public final class AlertService extends VerticleBase {
     /** The name in logs, on {@code /metrics} ({@code service="alert-service"}) and in the standalone ready line. */
     public static final String NAME = "alert-service";
 
-    private final Config config;
+    private final AlertSettings config;
     private final Function<Vertx, MailSender> senderFactory;
     private final Counters counters = new Counters();
     private final Facts facts = new Facts();
@@ -92,13 +92,13 @@ public final class AlertService extends VerticleBase {
     private HttpServer http;
 
     /** Mail goes to SMTP when {@code config.smtp()} is set, else into the folder sink. Deploy with {@link ServiceRuntime#deploy}. */
-    public AlertService(Config config, ServiceRuntime runtime) {
+    public AlertService(AlertSettings config, ServiceRuntime runtime) {
         this(config, runtime, v -> config.smtp().<MailSender>map(s -> new SmtpMailSender(v, s, "videolb"))
                 .orElseGet(() -> new FolderMailSink(config.sinkDir())));
     }
 
     /** With a given mail sender, made on the runtime's Vert.x (tests: trust a test certificate). */
-    public AlertService(Config config, ServiceRuntime runtime, Function<Vertx, MailSender> senderFactory) {
+    public AlertService(AlertSettings config, ServiceRuntime runtime, Function<Vertx, MailSender> senderFactory) {
         this.config = config;
         this.runtime = runtime;
         this.senderFactory = senderFactory;
@@ -124,9 +124,9 @@ public final class AlertService extends VerticleBase {
     }
 
     private void startParts() {
-        ensureTopics(config.bootstrapServers(), config.topics());
+        ensureTopics(config.kafka().settings("alert-topic-admin-" + config.instanceId()), config.topics());
         sender = senderFactory.apply(vertx);
-        KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "alert-" + config.instanceId());
+        KafkaSettings kafka = config.kafka().settings("alert-" + config.instanceId());
         store = new AlertStateStore(kafka, config.topics().alertState(),
                 "videolb-alert-" + config.topics().prefix() + "-" + config.instanceId(), counters::meta);
         AlertStateStore.Loaded loaded = store.load(Duration.ofSeconds(60));
@@ -319,8 +319,8 @@ public final class AlertService extends VerticleBase {
     // ---------------------------------------------------------------- lifecycle
 
     /** Creates the missing topics (kafka-support's TopicAdmin: compacted state topics, waits for leaders). */
-    static void ensureTopics(String bootstrap, Topics topics) {
-        TopicAdmin.ensure(bootstrap, topics);
+    static void ensureTopics(KafkaSettings admin, Topics topics) {
+        TopicAdmin.ensure(admin, topics);
     }
 
     /** Stops promptly (on a worker thread: it joins the delivery thread): the engine and delivery threads end, the outbox stays in Kafka. */

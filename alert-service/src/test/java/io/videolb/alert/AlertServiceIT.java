@@ -82,7 +82,7 @@ class AlertServiceIT {
     @BeforeEach
     void setUp() throws Exception {
         topics = SharedBroker.uniqueTopics("alert");
-        AlertService.ensureTopics(SharedBroker.bootstrapServers(), topics);
+        AlertService.ensureTopics(SharedBroker.settings("alert-it-admin"), topics);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -280,12 +280,13 @@ class AlertServiceIT {
     }
 
     private AlertService start(AlertBook.Settings settings) {
-        Config c = Config.defaults(SharedBroker.bootstrapServers(), topics)
-                .withHttp("127.0.0.1", 0)
-                .withAlerting(settings)
-                .withRetry(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(10))
-                .withMail(MailAddress.parse("videolb@videolb.example.org"), List.of(), tmp.resolve("sink"))
-                .withSmtp(new SmtpSettings("localhost", smtpPort, SmtpSettings.Tls.IMPLICIT, USER, PASSWORD));
+        AlertSettings c = AlertSettings.builder().bootstrap(SharedBroker.bootstrapServers()).topics(topics)
+                .httpHost("127.0.0.1").httpPort(0)
+                .alerting(settings)
+                .retryBase(Duration.ofMillis(200)).retryMax(Duration.ofSeconds(1)).sendTimeout(Duration.ofSeconds(10))
+                .from(MailAddress.parse("videolb@videolb.example.org")).sinkDir(tmp.resolve("sink"))
+                .smtp(new SmtpSettings("localhost", smtpPort, SmtpSettings.Tls.IMPLICIT, USER, PASSWORD))
+                .build();
         // the test server's certificate is self-signed: trusted here, in the test only
         ServiceRuntime runtime = ServiceRuntime.create();
         AlertService s = new AlertService(c, runtime, v -> new SmtpMailSender(v, c.smtp().orElseThrow(), "videolb",

@@ -9,7 +9,7 @@ import io.videolb.config.publish.MassRemovalGuard;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.GenerationMarker;
 import io.videolb.events.Topics;
-import io.videolb.kafka.KafkaSettings;
+import io.videolb.runtime.settings.KafkaConnection;
 import io.videolb.kafka.PublishException;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.model.FieldText;
@@ -69,6 +69,16 @@ public final class ConfigCli {
 
     public static ExitCode importDir(Path dir, String bootstrapServers, Topics topics, String actor, CsvLimits limits, Duration timeout,
             boolean force, PrintStream out, PrintStream err) {
+        return importDir(dir, KafkaConnection.plain(bootstrapServers), topics, actor, limits, timeout, force, out, err);
+    }
+
+    /** As above over {@code kafka} (its client properties: SASL, TLS). */
+    public static ExitCode importDir(Path dir, KafkaConnection kafka, Topics topics, String actor, boolean force, PrintStream out, PrintStream err) {
+        return importDir(dir, kafka, topics, actor, CsvLimits.DEFAULT, Duration.ofSeconds(120), force, out, err);
+    }
+
+    public static ExitCode importDir(Path dir, KafkaConnection kafka, Topics topics, String actor, CsvLimits limits, Duration timeout,
+            boolean force, PrintStream out, PrintStream err) {
         CsvReadResult r = new CsvConfigReader(limits).read(dir);
         if (r instanceof CsvReadResult.Invalid invalid) {
             for (Problem p : invalid.problems()) err.println(p);
@@ -78,8 +88,8 @@ public final class ConfigCli {
         CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
         valid.notes().forEach(n -> err.println("note: " + n));
         try {
-            TopicAdmin.ensure(bootstrapServers, topics);
-            try (DesiredStatePublisher publisher = DesiredStatePublisher.start(KafkaSettings.of(bootstrapServers, "videolb-import"), topics,
+            TopicAdmin.ensure(kafka.settings("videolb-import-topic-admin"), topics);
+            try (DesiredStatePublisher publisher = DesiredStatePublisher.start(kafka.settings("videolb-import"), topics,
                     DesiredStatePublisher.defaultTransactionalId(topics), timeout)) {
                 Optional<String> refused = force ? Optional.empty()
                         : MassRemovalGuard.DEFAULT.refusal(publisher.current().map(DesiredSnapshot::state).orElse(null), valid.state());

@@ -3,9 +3,9 @@ package io.videolb.config;
 import io.videolb.config.cluster.KafkaClusterView;
 import io.videolb.config.csv.ConfigReaderCsvFiles;
 import io.videolb.config.csv.CsvConfigReader;
-import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.csv.CsvReadResult;
 import io.videolb.config.desired.PublisherDesiredStore;
+import io.videolb.config.http.AdminApiSettings;
 import io.videolb.config.http.AdminHttpServer;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.MassRemovalGuard;
@@ -13,7 +13,6 @@ import io.videolb.config.publish.PublishResult;
 import io.videolb.events.DesiredRecords;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.GenerationMarker;
-import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.runtime.HealthReport;
@@ -28,7 +27,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -41,124 +39,18 @@ import org.slf4j.LoggerFactory;
  * and {@code GET /metrics} over the process's Vert.x: a verticle on the {@link ServiceRuntime}, whose
  * {@code deploy} returns when all of that runs; undeploying it (or closing the runtime) stops it promptly.
  *
- * <p>With an admin API configuration ({@link Config#withAdminApi}, or {@code VIDEOLB_API_TOKENS} in
- * {@link Config#fromEnv}) the same one HTTP port also serves the admin API and its page
+ * <p>With an admin API configuration ({@link ConfigServiceSettings#adminApi}, from {@code VIDEOLB_API_TOKENS} in
+ * {@link ConfigServiceSettings#read}) the same one HTTP port also serves the admin API and its page
  * ({@link AdminHttpServer}: token file, TLS and body limits from that configuration, host and port
  * from this one). Without it only {@code /health} and {@code /ready} are served.
  */
 public final class ConfigService extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigService.class);
 
-    /**
-     * @param bootstrapServers Kafka bootstrap, {@code host:port[,host:port]}
-     * @param topics           topic names (prefix)
-     * @param importDir        a CSV directory imported once at start (empty: none)
-     * @param httpHost         address the health endpoint binds to
-     * @param httpPort         its port; 0 picks a free one, -1 disables HTTP
-     * @param instanceId       names the Kafka clients; the transactional id is per installation (topic prefix)
-     * @param limits           CSV size and row caps
-     * @param startTimeout     bound for reading the desired topic at start
-     * @param adminApi         the admin API (token file, TLS, limits; its host and port are replaced by
-     *                         httpHost/httpPort), or empty for only /health and /ready
-     */
-    public record Config(String bootstrapServers, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
-            String instanceId, CsvLimits limits, Duration startTimeout, Optional<AdminHttpServer.Config> adminApi) {
-        public static final int DEFAULT_HTTP_PORT = 8181;
-
-        /** Without the admin API (the arity before the API was mounted here). */
-        public Config(String bootstrapServers, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
-                String instanceId, CsvLimits limits, Duration startTimeout) {
-            this(bootstrapServers, topics, importDir, httpHost, httpPort, instanceId, limits, startTimeout, Optional.empty());
-        }
-
-        public Config {
-            adminApi = adminApi == null ? Optional.empty() : adminApi;
-            if (adminApi.isPresent() && httpPort == -1) {
-                throw new IllegalArgumentException("the admin API needs the HTTP port: http port is -1 (off)");
-            }
-            if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers must be set");
-            Objects.requireNonNull(topics, "topics");
-            importDir = importDir == null ? Optional.empty() : importDir;
-            Objects.requireNonNull(httpHost, "httpHost");
-            if (httpPort < -1 || httpPort > 65535) throw new IllegalArgumentException("http port must be -1..65535, got " + httpPort);
-            Objects.requireNonNull(instanceId, "instanceId");
-            Objects.requireNonNull(limits, "limits");
-            Objects.requireNonNull(startTimeout, "startTimeout");
-        }
-
-        /** Defaults: topics {@code videolb.*}, no import, HTTP on 127.0.0.1:8181, 64 MiB / 2M rows, 120 s start. */
-        public static Config defaults(String bootstrapServers) {
-            return new Config(bootstrapServers, Topics.DEFAULT, Optional.empty(), "127.0.0.1", DEFAULT_HTTP_PORT, "config-service",
-                    CsvLimits.DEFAULT, Duration.ofSeconds(120));
-        }
-
-        public Config withImportDir(Path dir) {
-            return new Config(bootstrapServers, topics, Optional.ofNullable(dir), httpHost, httpPort, instanceId, limits, startTimeout, adminApi);
-        }
-
-        public Config withHttp(String host, int port) {
-            return new Config(bootstrapServers, topics, importDir, host, port, instanceId, limits, startTimeout, adminApi);
-        }
-
-        public Config withTopics(Topics t) {
-            return new Config(bootstrapServers, t, importDir, httpHost, httpPort, instanceId, limits, startTimeout, adminApi);
-        }
-
-        /** Serves the admin API on this service's HTTP port (host and port of {@code api} are ignored). */
-        public Config withAdminApi(AdminHttpServer.Config api) {
-            return new Config(bootstrapServers, topics, importDir, httpHost, httpPort, instanceId, limits, startTimeout, Optional.ofNullable(api));
-        }
-
-        /** Serves the admin API with the given token file, plain HTTP and default body limits. */
-        public Config withAdminApi(Path tokenFile) {
-            return withAdminApi(AdminHttpServer.Config.of(0, tokenFile));
-        }
-
-        /**
-         * From environment variables: VIDEOLB_BOOTSTRAP (required), VIDEOLB_TOPIC_PREFIX,
-         * VIDEOLB_CONFIG_DIR, VIDEOLB_CONFIG_HTTP_HOST, VIDEOLB_CONFIG_HTTP_PORT,
-         * VIDEOLB_CSV_MAX_BYTES, VIDEOLB_CSV_MAX_ROWS; with VIDEOLB_API_TOKENS also the admin API
-         * ({@link AdminHttpServer.Config#fromEnv}); then, unless VIDEOLB_CONFIG_HTTP_HOST/PORT are set, the one
-         * port is the API's (VIDEOLB_API_HOST, VIDEOLB_API_PORT: 8088, or 8443 with TLS).
-         */
-        public static Config fromEnv(Map<String, String> env) {
-            String bootstrap = env.get("VIDEOLB_BOOTSTRAP");
-            if (bootstrap == null) throw new IllegalArgumentException("VIDEOLB_BOOTSTRAP is not set");
-            Config c = defaults(bootstrap);
-            Topics topics = env.containsKey("VIDEOLB_TOPIC_PREFIX") ? new Topics(env.get("VIDEOLB_TOPIC_PREFIX")) : c.topics();
-            Optional<Path> dir = Optional.ofNullable(env.get("VIDEOLB_CONFIG_DIR")).map(Path::of);
-            CsvLimits limits = new CsvLimits(
-                    number(env, "VIDEOLB_CSV_MAX_BYTES", c.limits().maxFileBytes()),
-                    (int) number(env, "VIDEOLB_CSV_MAX_ROWS", c.limits().maxRows()));
-            Optional<AdminHttpServer.Config> api = Optional.empty();
-            String host = c.httpHost();
-            int port = c.httpPort();
-            String tokens = env.get("VIDEOLB_API_TOKENS");
-            if (tokens != null && !tokens.isBlank()) {
-                AdminHttpServer.Config a = AdminHttpServer.Config.fromEnv(env);
-                api = Optional.of(a);
-                host = a.host();
-                port = a.port();
-            }
-            return new Config(bootstrap, topics, dir, env.getOrDefault("VIDEOLB_CONFIG_HTTP_HOST", host),
-                    (int) number(env, "VIDEOLB_CONFIG_HTTP_PORT", port), c.instanceId(), limits, c.startTimeout(), api);
-        }
-
-        private static long number(Map<String, String> env, String name, long dflt) {
-            String v = env.get(name);
-            if (v == null) return dflt;
-            try {
-                return Long.parseLong(v.strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a number");
-            }
-        }
-    }
-
     /** The name in logs, on {@code /metrics} ({@code service="config-service"}) and in the standalone ready line. */
     public static final String NAME = "config-service";
 
-    private final Config config;
+    private final ConfigServiceSettings config;
     private final ServiceRuntime runtime;
     private ServiceMetrics metrics;
     private ConfigServiceMetrics configMetrics;
@@ -169,7 +61,7 @@ public final class ConfigService extends VerticleBase {
     private volatile boolean closed;
 
     /** Deploy with {@link ServiceRuntime#deploy}. */
-    public ConfigService(Config config, ServiceRuntime runtime) {
+    public ConfigService(ConfigServiceSettings config, ServiceRuntime runtime) {
         this.config = Objects.requireNonNull(config, "config");
         this.runtime = Objects.requireNonNull(runtime, "runtime");
     }
@@ -193,17 +85,16 @@ public final class ConfigService extends VerticleBase {
     }
 
     private void startParts() {
-        TopicAdmin.ensure(config.bootstrapServers(), config.topics());
-        KafkaSettings settings = KafkaSettings.of(config.bootstrapServers(), config.instanceId());
+        KafkaSettings settings = config.kafka().settings(config.instanceId());
+        TopicAdmin.ensure(settings.withClientId(config.instanceId() + "-topic-admin"), config.topics());
         publisher = DesiredStatePublisher.start(settings, config.topics(), DesiredStatePublisher.defaultTransactionalId(config.topics()),
                 config.startTimeout());
         configMetrics = new ConfigServiceMetrics(metrics.registry(), publisher);
         if (config.importDir().isPresent()) importAtStart(config.importDir().get());
         if (config.adminApi().isPresent()) {
-            AdminHttpServer.Config api = config.adminApi().get();
+            AdminApiSettings api = config.adminApi().get();
             view = KafkaClusterView.start(settings, config.topics(), Duration.ofSeconds(60));
-            AdminHttpServer.Config onOurPort = new AdminHttpServer.Config(config.httpHost(), config.httpPort(), api.tokenFile(),
-                    api.tlsCert(), api.tlsKey(), api.bodyLimitBytes(), api.importLimitBytes());
+            AdminApiSettings onOurPort = api.toBuilder().host(config.httpHost()).port(config.httpPort()).build();
             admin = new AdminHttpServer(vertx, onOurPort, new PublisherDesiredStore(publisher),
                     new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())), view, this::ownRoutes);
         }

@@ -34,8 +34,8 @@ class ConfigServiceIT {
     @Test
     void theServiceImportsItsDirectoryAtStartAndReportsReadyUntilClosed() throws Exception {
         Topics topics = SharedBroker.uniqueTopics("service");
-        ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers())
-                .withTopics(topics).withImportDir(Corpus.valid()).withHttp("127.0.0.1", 0);
+        ConfigServiceSettings config = ConfigServiceSettings.builder().bootstrap(SharedBroker.bootstrapServers())
+                .topics(topics).importDir(Corpus.valid()).httpHost("127.0.0.1").httpPort(0).build();
         int port;
         try (ServiceRuntime runtime = ServiceRuntime.create()) {
             ConfigService service = runtime.deploy(new ConfigService(config, runtime));
@@ -82,7 +82,8 @@ class ConfigServiceIT {
             for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName().toString()));
         }
         Topics topics = SharedBroker.uniqueTopics("restart-keeps");
-        ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers()).withTopics(topics).withImportDir(dir);
+        ConfigServiceSettings config = ConfigServiceSettings.builder().bootstrap(SharedBroker.bootstrapServers()).topics(topics).importDir(dir)
+                .build();
         Ipv4Network moved = Ipv4Network.parse("203.0.113.22");
         DesiredState edited;
         try (ServiceRuntime runtime = ServiceRuntime.create()) {
@@ -127,7 +128,8 @@ class ConfigServiceIT {
         io.videolb.model.DesiredState full = io.videolb.config.bench.StateGenerator.state(400, 0);
         for (var e : io.videolb.config.csv.CsvExport.files(full).entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
         Topics topics = SharedBroker.uniqueTopics("truncated");
-        ConfigService.Config config = ConfigService.Config.defaults(SharedBroker.bootstrapServers()).withTopics(topics).withImportDir(dir);
+        ConfigServiceSettings config = ConfigServiceSettings.builder().bootstrap(SharedBroker.bootstrapServers()).topics(topics).importDir(dir)
+                .build();
         try (ServiceRuntime runtime = ServiceRuntime.create()) {
             ConfigService first = runtime.deploy(new ConfigService(config, runtime));
             assertThat(first.publisher().current().orElseThrow().state().clients()).hasSize(400);

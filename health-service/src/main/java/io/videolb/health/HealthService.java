@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
-import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
 import io.videolb.health.kafka.DesiredReader;
 import io.videolb.health.kafka.HealthTopicMember;
@@ -30,7 +29,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (ServiceRuntime runtime = ServiceRuntime.create()) {
- *     HealthService hs = runtime.deploy(new HealthService(HealthService.Config.defaults("127.0.0.1:9092"), runtime));
+ *     HealthService hs = runtime.deploy(new HealthService(HealthServiceSettings.builder().bootstrap("127.0.0.1:9092").build(), runtime));
  *     // running: the HTTP endpoint listens and the Kafka readers run
  * }   // stopped
  * }</pre>
@@ -60,165 +58,10 @@ import org.slf4j.LoggerFactory;
 public final class HealthService extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(HealthService.class);
 
-    /**
-     * @param bootstrapServers Kafka bootstrap servers
-     * @param topics           topic names (prefix)
-     * @param checkerId        this instance's id in verdicts and {@code checker/ID}
-     * @param groupId          consumer group shared by all health-service instances of one installation
-     * @param httpHost         where {@code /metrics} and {@code /health} listen
-     * @param httpPort         0 picks a free port ({@link #httpPort()})
-     * @param defaults         probe settings of pools without their own
-     * @param pools            probe settings by fwmark
-     * @param endpoints        where to really connect for a server (tests: loopback addresses and ports)
-     * @param massFailureShare share of failing servers (0..1] above which the known-good target is probed before "down"
-     * @param knownGood        known-good target for the self-check (null: none, mass "down" is published)
-     * @param refreshInterval  every verdict is republished this often
-     * @param sessionTimeout   how long a dead instance keeps its partitions before another takes over
-     */
-    public record Config(
-            String bootstrapServers,
-            Topics topics,
-            String checkerId,
-            String groupId,
-            String httpHost,
-            int httpPort,
-            ProbeSettings defaults,
-            Map<Long, ProbeSettings> pools,
-            Map<Ipv4Address, Endpoint> endpoints,
-            double massFailureShare,
-            Endpoint knownGood,
-            Duration refreshInterval,
-            Duration sessionTimeout) {
-
-        public Config {
-            Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-            Objects.requireNonNull(topics, "topics");
-            Objects.requireNonNull(defaults, "defaults");
-            if (checkerId == null || !checkerId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-                throw new IllegalArgumentException("checkerId must be 1-64 of [A-Za-z0-9._-]: '" + checkerId + "'");
-            }
-            if (groupId == null || groupId.isBlank()) groupId = topics.prefix() + ".health-checkers";
-            if (httpHost == null) httpHost = "127.0.0.1";
-            Ipv4Address.parse(httpHost); // literal address only, never a name
-            if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("httpPort must be 0..65535, got " + httpPort);
-            pools = Map.copyOf(pools == null ? Map.of() : pools);
-            endpoints = Map.copyOf(endpoints == null ? Map.of() : endpoints);
-            if (!(massFailureShare > 0 && massFailureShare <= 1)) {
-                throw new IllegalArgumentException("massFailureShare must be in (0,1], got " + massFailureShare);
-            }
-            if (refreshInterval == null) refreshInterval = Duration.ofSeconds(30);
-            if (refreshInterval.toMillis() < 100) throw new IllegalArgumentException("refreshInterval must be at least 100 ms");
-            if (sessionTimeout == null) sessionTimeout = Duration.ofSeconds(10);
-        }
-
-        public static Config defaults(String bootstrapServers) {
-            return new Config(bootstrapServers, Topics.DEFAULT, defaultCheckerId(), null, "127.0.0.1", 9103, ProbeSettings.DEFAULT,
-                    Map.of(), Map.of(), 0.5, null, Duration.ofSeconds(30), Duration.ofSeconds(10));
-        }
-
-        public ProbeSettings settingsFor(long mark) {
-            return pools.getOrDefault(mark, defaults);
-        }
-
-        public Config withTopics(Topics t) {
-            return new Config(bootstrapServers, t, checkerId, null, httpHost, httpPort, defaults, pools, endpoints, massFailureShare, knownGood, refreshInterval, sessionTimeout);
-        }
-
-        public Config withChecker(String id, int port) {
-            return new Config(bootstrapServers, topics, id, groupId, httpHost, port, defaults, pools, endpoints, massFailureShare, knownGood, refreshInterval, sessionTimeout);
-        }
-
-        public Config withProbing(ProbeSettings d, Map<Long, ProbeSettings> p, Map<Ipv4Address, Endpoint> e) {
-            return new Config(bootstrapServers, topics, checkerId, groupId, httpHost, httpPort, d, p, e, massFailureShare, knownGood, refreshInterval, sessionTimeout);
-        }
-
-        public Config withSelfCheck(double share, Endpoint good) {
-            return new Config(bootstrapServers, topics, checkerId, groupId, httpHost, httpPort, defaults, pools, endpoints, share, good, refreshInterval, sessionTimeout);
-        }
-
-        public Config withTimes(Duration refresh, Duration session) {
-            return new Config(bootstrapServers, topics, checkerId, groupId, httpHost, httpPort, defaults, pools, endpoints, massFailureShare, knownGood, refresh, session);
-        }
-
-        /**
-         * From environment variables (every one optional except the bootstrap servers):
-         * {@code VIDEOLB_BOOTSTRAP}, {@code VIDEOLB_TOPIC_PREFIX}, {@code VIDEOLB_HEALTH_CHECKER_ID},
-         * {@code VIDEOLB_HEALTH_HTTP_HOST}, {@code VIDEOLB_HEALTH_HTTP_PORT}, {@code VIDEOLB_HEALTH_LEVEL} (TCP|RTMP|HLS),
-         * {@code VIDEOLB_HEALTH_RTMP_PORT}, {@code VIDEOLB_HEALTH_HTTP_PROBE_PORT}, {@code VIDEOLB_HEALTH_INTERVAL_MS},
-         * {@code VIDEOLB_HEALTH_TIMEOUT_MS}, {@code VIDEOLB_HEALTH_RISE}, {@code VIDEOLB_HEALTH_FALL},
-         * {@code VIDEOLB_HEALTH_DWELL_MS}, {@code VIDEOLB_HEALTH_HLS_PATH}, per pool {@code VIDEOLB_HEALTH_POOL_<MARK>_LEVEL}
-         * and {@code VIDEOLB_HEALTH_POOL_<MARK>_HLS_PATH}, {@code VIDEOLB_HEALTH_RTMP_APP} / {@code VIDEOLB_HEALTH_POOL_<MARK>_RTMP_APP}
-         * (opt-in AMF0 connect check to that application, e.g. {@code live}; empty switches it off for a pool), {@code VIDEOLB_HEALTH_ENDPOINTS} (SERVER=IP:RTMP:HTTP,...),
-         * {@code VIDEOLB_HEALTH_MASS_SHARE}, {@code VIDEOLB_HEALTH_KNOWN_GOOD} (IP:RTMP:HTTP),
-         * {@code VIDEOLB_HEALTH_REFRESH_MS}, {@code VIDEOLB_HEALTH_SESSION_TIMEOUT_MS}. Errors name the variable.
-         */
-        public static Config fromEnv(Map<String, String> env) {
-            String bootstrap = env.get("VIDEOLB_BOOTSTRAP");
-            if (bootstrap == null || bootstrap.isBlank()) throw new IllegalArgumentException("VIDEOLB_BOOTSTRAP is required");
-            Config c = defaults(bootstrap);
-            Topics topics = env.containsKey("VIDEOLB_TOPIC_PREFIX") ? new Topics(env.get("VIDEOLB_TOPIC_PREFIX")) : Topics.DEFAULT;
-            ProbeSettings d = settings(env, "VIDEOLB_HEALTH_", ProbeSettings.DEFAULT);
-            Map<Long, ProbeSettings> pools = new HashMap<>();
-            for (String k : env.keySet()) {
-                var m = java.util.regex.Pattern.compile("VIDEOLB_HEALTH_POOL_([0-9]{1,10})_.*").matcher(k);
-                if (m.matches()) {
-                    long mark = Long.parseLong(m.group(1));
-                    pools.computeIfAbsent(mark, x -> settings(env, "VIDEOLB_HEALTH_POOL_" + x + "_", d));
-                }
-            }
-            Map<Ipv4Address, Endpoint> eps = new HashMap<>();
-            String list = env.getOrDefault("VIDEOLB_HEALTH_ENDPOINTS", "");
-            for (String item : list.split(",")) {
-                if (item.isBlank()) continue;
-                String[] kv = item.strip().split("=", 2);
-                if (kv.length != 2) throw new IllegalArgumentException("VIDEOLB_HEALTH_ENDPOINTS: expected SERVER=IP:RTMP:HTTP, got '" + item + "'");
-                eps.put(Ipv4Address.parse(kv[0]), Endpoint.parse(kv[1], "VIDEOLB_HEALTH_ENDPOINTS"));
-            }
-            String good = env.get("VIDEOLB_HEALTH_KNOWN_GOOD");
-            return new Config(bootstrap, topics, env.getOrDefault("VIDEOLB_HEALTH_CHECKER_ID", c.checkerId()), env.get("VIDEOLB_HEALTH_GROUP"),
-                    env.getOrDefault("VIDEOLB_HEALTH_HTTP_HOST", "127.0.0.1"), intVar(env, "VIDEOLB_HEALTH_HTTP_PORT", 9103), d, pools, eps,
-                    Double.parseDouble(env.getOrDefault("VIDEOLB_HEALTH_MASS_SHARE", "0.5")),
-                    good == null ? null : Endpoint.parse(good, "VIDEOLB_HEALTH_KNOWN_GOOD"),
-                    Duration.ofMillis(intVar(env, "VIDEOLB_HEALTH_REFRESH_MS", 30_000)),
-                    Duration.ofMillis(intVar(env, "VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", 10_000)));
-        }
-
-        private static ProbeSettings settings(Map<String, String> env, String p, ProbeSettings base) {
-            try {
-                return new ProbeSettings(
-                        ProbeLevel.valueOf(env.getOrDefault(p + "LEVEL", base.level().name())),
-                        intVar(env, p + "RTMP_PORT", base.rtmpPort()),
-                        intVar(env, p + "HTTP_PROBE_PORT", base.httpPort()),
-                        Duration.ofMillis(intVar(env, p + "INTERVAL_MS", (int) base.interval().toMillis())),
-                        Duration.ofMillis(intVar(env, p + "TIMEOUT_MS", (int) base.timeout().toMillis())),
-                        intVar(env, p + "RISE", base.rise()),
-                        intVar(env, p + "FALL", base.fall()),
-                        Duration.ofMillis(intVar(env, p + "DWELL_MS", (int) base.minDwell().toMillis())),
-                        env.getOrDefault(p + "HLS_PATH", base.hlsPath()),
-                        env.containsKey(p + "RTMP_APP") ? env.get(p + "RTMP_APP") : base.rtmpApp());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(p + "*: " + e.getMessage(), e);
-            }
-        }
-
-        private static int intVar(Map<String, String> env, String name, int dflt) {
-            String v = env.get(name);
-            if (v == null) return dflt;
-            if (!v.matches("[0-9]{1,9}")) throw new IllegalArgumentException(name + " must be a decimal number, got '" + v + "'");
-            return Integer.parseInt(v);
-        }
-
-        private static String defaultCheckerId() {
-            String n = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
-            String id = n.replaceAll("[^A-Za-z0-9._-]", "-");
-            return id.isEmpty() ? "checker" : id.substring(0, Math.min(64, id.length())).replaceFirst("^[^A-Za-z0-9]", "c");
-        }
-    }
-
     /** The name in logs, on {@code /metrics} ({@code service="health-service"}) and in the standalone ready line. */
     public static final String NAME = "health-service";
 
-    private final Config config;
+    private final HealthServiceSettings config;
     private final ServiceRuntime runtime;
     private final SequenceClock sequences = SequenceClock.system();
     private final AtomicReference<DesiredSnapshot> desired = new AtomicReference<>();
@@ -239,7 +82,7 @@ public final class HealthService extends VerticleBase {
     private volatile boolean closed;
 
     /** Deploy with {@link ServiceRuntime#deploy}: probes run on this verticle's event loop, Kafka on named threads. */
-    public HealthService(Config config, ServiceRuntime runtime) {
+    public HealthService(HealthServiceSettings config, ServiceRuntime runtime) {
         this.config = Objects.requireNonNull(config, "config");
         this.runtime = Objects.requireNonNull(runtime, "runtime");
     }
@@ -253,9 +96,9 @@ public final class HealthService extends VerticleBase {
     public Future<?> start() {
         metrics = runtime.metrics(NAME);
         registry = metrics.registry();
-        KafkaSettings kafka = KafkaSettings.of(config.bootstrapServers(), "health-" + config.checkerId());
+        KafkaSettings kafka = config.kafka().settings("health-" + config.checkerId());
         return vertx.executeBlocking(() -> {
-            TopicAdmin.ensure(config.bootstrapServers(), config.topics());
+            TopicAdmin.ensure(config.kafka().settings("health-topic-admin-" + config.checkerId()), config.topics());
             return new KafkaVerdictSink(kafka, config.topics().health(), registry);
         }).compose(s -> {
             sink = s;

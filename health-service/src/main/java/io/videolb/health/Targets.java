@@ -18,7 +18,7 @@ import java.util.function.Predicate;
 public final class Targets {
     private Targets() {}
 
-    public static Map<Ipv4Address, Target> of(DesiredState state, HealthService.Config config, Predicate<Ipv4Address> owned) {
+    public static Map<Ipv4Address, Target> of(DesiredState state, HealthServiceSettings config, Predicate<Ipv4Address> owned) {
         Map<Ipv4Address, ProbeSettings> settings = new LinkedHashMap<>();
         for (Pool pool : state.pools().values()) {
             ProbeSettings s = config.settingsFor(pool.mark().value());

@@ -3,13 +3,16 @@ package io.videolb.agent;
 import io.videolb.runtime.ExitCode;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.threads.NamedThreads;
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.SettingsReader;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the agent as a plain process, configured from VIDEOLB_* environment variables (see
- * {@link Config#fromEnv}). {@code AgentMain plan} and {@code AgentMain cleanup} run the CLI actions.
+ * Runs the agent as a plain process, configured from the settings reader ({@link AgentSettings#read}:
+ * VIDEOLB_* variables, the settings file). {@code AgentMain plan} and {@code AgentMain cleanup} run the CLI actions.
  * Exit codes are {@link ExitCode}'s: a bad VIDEOLB_* value is {@link ExitCode#USAGE}, a failed start {@link ExitCode#FAILED}.
  */
 public final class AgentMain {
@@ -18,17 +21,17 @@ public final class AgentMain {
     private AgentMain() {}
 
     public static void main(String[] args) throws Exception {
-        Config config;
+        SettingsReader reader;
+        AgentSettings config;
         try {
-            config = Config.fromEnv(System.getenv());
+            reader = SettingsReader.forProcess().known(List.of(CommonSettings.DECLARED, AgentSettings.DECLARED)).build();
+            config = AgentSettings.read(reader);
         } catch (IllegalArgumentException e) {
             exit(ExitCode.USAGE, "ipvs-agent: " + e.getMessage());
             return;
         }
         if (args.length > 0 && args[0].equals("plan")) {
-            String wait = System.getenv().getOrDefault("VIDEOLB_PLAN_WAIT_S", "30");
-            if (!wait.matches("[1-9][0-9]{0,4}")) exit(ExitCode.USAGE, "ipvs-agent plan: VIDEOLB_PLAN_WAIT_S: seconds 1..99999, got " + wait);
-            exit(IpvsAgent.plan(config, System.out, java.time.Duration.ofSeconds(Long.parseLong(wait))), null);
+            exit(IpvsAgent.plan(config, System.out, reader.get(AgentSettings.PLAN_WAIT)), null);
         }
         if (args.length > 0 && args[0].equals("cleanup")) exit(IpvsAgent.cleanup(config, System.out), null);
         ServiceRuntime runtime = ServiceRuntime.create();

@@ -65,7 +65,7 @@ public final class IpvsAgent extends VerticleBase {
     /** The name in logs, on {@code /metrics} ({@code service="ipvs-agent"}) and in the standalone ready line. */
     public static final String NAME = "ipvs-agent";
 
-    private final Config config;
+    private final AgentSettings config;
     private final Kernel kernel;
     /** How long a state reader waits for its topic (and a reachable broker) before it fails and is restarted. */
     static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
@@ -92,12 +92,12 @@ public final class IpvsAgent extends VerticleBase {
     private boolean closed;
 
     /** Deploy with {@link ServiceRuntime#deploy}; kernel commands run on the reconcile thread, never on an event loop. */
-    public IpvsAgent(Config config, ServiceRuntime runtime) {
+    public IpvsAgent(AgentSettings config, ServiceRuntime runtime) {
         this(config, new Kernel(new ProcessCommandRunner(), config.tools(), config.names()), runtime);
     }
 
     /** With a given kernel port (tests: a fake kernel or a kernel inside a namespace). */
-    public IpvsAgent(Config config, Kernel kernel, ServiceRuntime runtime) {
+    public IpvsAgent(AgentSettings config, Kernel kernel, ServiceRuntime runtime) {
         this.config = config;
         this.kernel = kernel;
         this.runtime = runtime;
@@ -132,7 +132,7 @@ public final class IpvsAgent extends VerticleBase {
         metrics = new Metrics(caps.mode().label()).bind(serviceMetrics.registry());
         loop = new ReconcileLoop(this::runIfReady, this::afterRun, reconciler::needsPolling, reconciler::recheckSetup,
                 config.minInterval(), config.resync(), config.drainPoll());
-        kafka = KafkaSettings.of(config.bootstrap(), "ipvs-agent-" + config.director());
+        kafka = config.kafka().settings("ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
         loop.start();
         startDesiredReader();
@@ -313,16 +313,16 @@ public final class IpvsAgent extends VerticleBase {
      * Prints the kernel changes (and payloads) the agent would make now; applies nothing. {@link ExitCode#OK}: in sync,
      * {@link ExitCode#CHANGES_PENDING}, {@link ExitCode#KAFKA_FAILED}: the topics could not be read, {@link ExitCode#FAILED}: any other error.
      */
-    public static ExitCode plan(Config config, PrintStream out) {
+    public static ExitCode plan(AgentSettings config, PrintStream out) {
         return plan(config, out, Duration.ofSeconds(30));
     }
 
-    /** {@link #plan(Config, PrintStream)} waiting up to {@code wait} for the topics to be read (slow machines, big topics). */
-    public static ExitCode plan(Config config, PrintStream out, Duration wait) {
+    /** {@link #plan(AgentSettings, PrintStream)} waiting up to {@code wait} for the topics to be read (slow machines, big topics). */
+    public static ExitCode plan(AgentSettings config, PrintStream out, Duration wait) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         DesiredStateFolder folder = new DesiredStateFolder();
         HealthBook health = new HealthBook();
-        KafkaSettings kafka = KafkaSettings.of(config.bootstrap(), "videolb-plan-" + config.director());
+        KafkaSettings kafka = config.kafka().settings("videolb-plan-" + config.director());
         BiConsumer<String, String> onHealth = (k, v) -> reportUnreadable(health.apply(k, v));
         try (StateTopicReader d = StateTopicReader.start(kafka, List.of(config.topics().desired()), Records.listener(folder::apply, () -> {}, e -> {}), wait);
              StateTopicReader h = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(onHealth, () -> {}, e -> {}), wait)) {
@@ -336,7 +336,7 @@ public final class IpvsAgent extends VerticleBase {
                 why = ": " + e.getMessage();
             }
             if (!read) {
-                out.println("error: could not read the desired and health topics from " + config.bootstrap() + " within " + wait.toSeconds() + " s" + why);
+                out.println("error: could not read the desired and health topics from " + config.kafka().bootstrapServers() + " within " + wait.toSeconds() + " s" + why);
                 return ExitCode.KAFKA_FAILED;
             }
             DesiredSnapshot snap = folder.latest().orElse(null);
@@ -359,7 +359,7 @@ public final class IpvsAgent extends VerticleBase {
     }
 
     /** Removes only what videolb owns: the jump, our chain, our sets, our fwmark services. {@link ExitCode#OK} on success. */
-    public static ExitCode cleanup(Config config, PrintStream out) {
+    public static ExitCode cleanup(AgentSettings config, PrintStream out) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         try {
             KernelCapabilities caps = kernel.detect(config.procRoot());
@@ -376,7 +376,7 @@ public final class IpvsAgent extends VerticleBase {
         }
     }
 
-    private static void print(Plan plan, Config config, PrintStream out) {
+    private static void print(Plan plan, AgentSettings config, PrintStream out) {
         if (plan.isEmpty()) {
             out.println("# the kernel matches: no change");
             return;

@@ -25,7 +25,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li>{@link #eventConsumer(String)}: a consumer group, {@code read_committed}, no auto-commit:
  *       the caller commits explicit offsets after its effect is done.</li>
  * </ul>
- * Every method returns a fresh {@link Properties} the caller may adjust.
+ * Every method returns a fresh {@link Properties} the caller may adjust. The operator's
+ * {@link KafkaClientProperties} (SASL, TLS, tuning) are added to these; they may tune timeouts and
+ * batching, but the safety ones (acks, idempotence, isolation level, auto-commit, ids, serde) cannot be changed.
  */
 public final class KafkaSettings {
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,200}");
@@ -42,18 +44,33 @@ public final class KafkaSettings {
 
     private final String bootstrapServers;
     private final String clientId;
+    private final KafkaClientProperties clientProperties;
 
     public KafkaSettings(String bootstrapServers, String clientId) {
+        this(bootstrapServers, clientId, KafkaClientProperties.NONE);
+    }
+
+    /** @param clientProperties the operator's client properties (SASL, TLS, tuning), merged under videolb's own */
+    public KafkaSettings(String bootstrapServers, String clientId, KafkaClientProperties clientProperties) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("bootstrap servers must be set");
         }
         requireId("client id", clientId);
         this.bootstrapServers = bootstrapServers.strip();
         this.clientId = clientId;
+        this.clientProperties = Objects.requireNonNull(clientProperties, "clientProperties");
     }
 
     public static KafkaSettings of(String bootstrapServers, String clientId) {
         return new KafkaSettings(bootstrapServers, clientId);
+    }
+
+    public static KafkaSettings of(String bootstrapServers, String clientId, KafkaClientProperties clientProperties) {
+        return new KafkaSettings(bootstrapServers, clientId, clientProperties);
+    }
+
+    public KafkaClientProperties clientProperties() {
+        return clientProperties;
     }
 
     public String bootstrapServers() {
@@ -66,7 +83,7 @@ public final class KafkaSettings {
 
     /** The same bootstrap with another client id (e.g. {@code clientId + "-health"}). */
     public KafkaSettings withClientId(String otherClientId) {
-        return new KafkaSettings(bootstrapServers, otherClientId);
+        return new KafkaSettings(bootstrapServers, otherClientId, clientProperties);
     }
 
     /**
@@ -90,13 +107,13 @@ public final class KafkaSettings {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        return p;
+        return clientProperties.over(p, KafkaClientProperties.Kind.PRODUCER);
     }
 
     /** {@link #producer()} plus {@code transactional.id}; one id per logical writer (fencing). */
     public Properties transactionalProducer(String transactionalId) {
         requireId("transactional id", transactionalId);
-        Properties p = producer();
+        Properties p = producer(); // already merged: the transactional keys below are never in the client properties
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(TRANSACTION_TIMEOUT_MS));
         return p;
@@ -110,7 +127,7 @@ public final class KafkaSettings {
         Properties p = consumerBase();
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return p;
+        return clientProperties.over(p, KafkaClientProperties.Kind.CONSUMER);
     }
 
     /**
@@ -124,7 +141,7 @@ public final class KafkaSettings {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
-        return p;
+        return clientProperties.over(p, KafkaClientProperties.Kind.CONSUMER);
     }
 
     /** Admin client properties with bounded timeouts. */
@@ -132,7 +149,7 @@ public final class KafkaSettings {
         Properties p = common();
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(REQUEST_TIMEOUT_MS));
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-        return p;
+        return clientProperties.over(p, KafkaClientProperties.Kind.ADMIN);
     }
 
     /** A client, transactional or group id: 1 to 200 of {@code A-Za-z0-9._-}; the error names {@code what}. */
@@ -164,16 +181,17 @@ public final class KafkaSettings {
 
     @Override
     public String toString() {
-        return "KafkaSettings[" + bootstrapServers + ", " + clientId + "]";
+        return "KafkaSettings[" + bootstrapServers + ", " + clientId + (clientProperties.isEmpty() ? "" : ", " + clientProperties) + "]";
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof KafkaSettings k && k.bootstrapServers.equals(bootstrapServers) && k.clientId.equals(clientId);
+        return o instanceof KafkaSettings k && k.bootstrapServers.equals(bootstrapServers) && k.clientId.equals(clientId)
+                && k.clientProperties.equals(clientProperties);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(bootstrapServers, clientId);
+        return Objects.hash(bootstrapServers, clientId, clientProperties);
     }
 }

@@ -73,7 +73,15 @@ public final class TopicAdmin {
     }
 
     public static List<String> ensure(String bootstrapServers, Topics topics, Duration timeout) {
-        KafkaSettings settings = KafkaSettings.of(bootstrapServers, "videolb-topic-admin");
+        return ensure(KafkaSettings.of(bootstrapServers, "videolb-topic-admin"), topics, timeout);
+    }
+
+    /** With a short-lived admin client of {@code settings} (its client properties: SASL, TLS). */
+    public static List<String> ensure(KafkaSettings settings, Topics topics) {
+        return ensure(settings, topics, DEFAULT_TIMEOUT);
+    }
+
+    public static List<String> ensure(KafkaSettings settings, Topics topics, Duration timeout) {
         try (Admin admin = Admin.create(settings.admin())) {
             return ensure(admin, topics, timeout);
         }

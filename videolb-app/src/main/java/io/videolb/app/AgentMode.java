@@ -1,11 +1,9 @@
 package io.videolb.app;
 
-import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Function;
 
-import io.videolb.agent.Config;
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelMode;
@@ -46,21 +44,18 @@ public enum AgentMode {
     }
 
     /** The agent's own probe of this kernel (runs iptables-save, ipset list, ipvsadm -Sn; changes nothing of ours). */
-    static KernelCapabilities detect(Config c) {
+    static KernelCapabilities detect(AgentSettings c) {
         return new Kernel(new ProcessCommandRunner(), c.tools(), c.names()).detect(c.procRoot());
     }
 
     /**
-     * The agent configuration of the standalone process.
+     * The agent settings of the standalone process.
      *
-     * @param env      the process environment (VIDEOLB_* settings of the agent)
-     * @param ctx      bootstrap, topics, data dir, HTTP port (the agent listens on port + 1, or any port if 0)
+     * @param ctx      the data dir and the settings (broker, topics and the agent's port assigned by standalone)
      * @param detector kernel probe used by {@code auto}
      */
-    static Config standaloneConfig(AgentMode mode, Map<String, String> env, StandaloneContext ctx, Function<Config, KernelCapabilities> detector) {
-        Config base = Config.fromEnv(Bootstrap.overlay(env, ctx.bootstrapServers(), ctx.topics().prefix()));
-        String host = env.getOrDefault("VIDEOLB_HTTP_HOST", "127.0.0.1");
-        int port = ctx.httpPort() == 0 ? 0 : ctx.httpPort() + 1;
+    static AgentSettings standaloneSettings(AgentMode mode, StandaloneContext ctx, Function<AgentSettings, KernelCapabilities> detector) {
+        AgentSettings base = AgentSettings.read(ctx.settings());
         AgentMode effective = mode;
         if (mode == AUTO) {
             KernelCapabilities caps = detector.apply(base);
@@ -68,20 +63,8 @@ public enum AgentMode {
             org.slf4j.LoggerFactory.getLogger(AgentMode.class).info("--agent-mode auto: {}{}", effective.label(),
                     effective == APPLY ? " (IPVS and ipset/iptables usable)" : " (" + caps.reason() + ")");
         }
-        if (effective == APPLY) {
-            return with(base, host, port, base.stateDir(), base.ipvsRules(), base.iptablesRules(), base.ipsetRules(), false);
-        }
-        Path state = ctx.dataDir().resolve("agent");
-        return with(base, host, port, state, null, null, null, true);
-    }
-
-    /** {@code c} forced to plan-only (the agent then runs no kernel command). */
-    static Config planOnly(Config c) {
-        return with(c, c.httpHost(), c.httpPort(), c.stateDir(), c.ipvsRules(), c.iptablesRules(), c.ipsetRules(), true);
-    }
-
-    private static Config with(Config c, String host, int port, Path stateDir, Path ipvs, Path iptables, Path ipset, boolean planOnly) {
-        return new Config(c.director(), c.bootstrap(), c.topics(), c.names(), c.policy(), c.tools(), c.procRoot(), c.sysctlRoot(),
-                stateDir, ipvs, iptables, ipset, c.sync(), host, port, c.minInterval(), c.resync(), c.drainPoll(), planOnly);
+        if (effective == APPLY) return base.toBuilder().planOnly(false).build();
+        return base.toBuilder().stateDir(ctx.dataDir().resolve("agent")).ipvsRules(null).iptablesRules(null).ipsetRules(null).planOnly(true)
+                .build();
     }
 }

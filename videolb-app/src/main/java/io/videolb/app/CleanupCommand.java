@@ -1,11 +1,13 @@
 package io.videolb.app;
 
-import java.util.Map;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import io.videolb.agent.Config;
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,13 +21,17 @@ final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Accepted for symmetry; cleanup does not need the broker.")
     String bootstrap;
 
+    @Option(names = "--settings", paramLabel = "FILE", description = "A KEY=VALUE file of VIDEOLB_* settings. Default: $VIDEOLB_SETTINGS_FILE, none.")
+    Path settingsFile;
+
     @Override
     public Integer call() {
-        Map<String, String> env = System.getenv();
-        String b = bootstrap != null ? bootstrap : env.getOrDefault("VIDEOLB_BOOTSTRAP", env.getOrDefault("VIDEOLB_KAFKA_BOOTSTRAP", "unused:9092"));
-        Config c;
+        AgentSettings c;
         try {
-            c = Config.fromEnv(Bootstrap.overlay(env, b, env.get("VIDEOLB_TOPIC_PREFIX")));
+            SettingsReader.Builder sources = CliSettings.sources(settingsFile).flag("--bootstrap", bootstrap);
+            // the agent's settings need a broker; cleanup never contacts it
+            if (CommonSettings.bootstrap(sources.build()).isEmpty()) sources.defaultValue(CommonSettings.BOOTSTRAP, "unused:9092", "cleanup needs no broker");
+            c = AgentSettings.read(sources.build());
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb cleanup: " + e.getMessage());
             return ExitCode.USAGE.code();

@@ -29,7 +29,7 @@ final class ClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            CliVerbs v = api.verbs(System.getenv());
+            CliVerbs v = api.verbs();
             return (v == null ? ExitCode.USAGE : v.clientSet(client, mark)).code();
         }
     }
@@ -42,7 +42,7 @@ final class ClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            CliVerbs v = api.verbs(System.getenv());
+            CliVerbs v = api.verbs();
             return (v == null ? ExitCode.USAGE : v.clientRm(client)).code();
         }
     }

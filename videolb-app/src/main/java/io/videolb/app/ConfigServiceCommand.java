@@ -1,19 +1,22 @@
 package io.videolb.app;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 
 import io.videolb.config.ConfigService;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.config.ConfigServiceSettings;
+import io.videolb.config.http.AdminApiSettings;
+import io.videolb.runtime.settings.Declarations;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code videolb config-service}: the desired-state publisher and the admin API against a real broker. */
 @Command(name = "config-service", mixinStandardHelpOptions = true,
         description = {"Run config-service: imports --config once at start, serves the admin API and page (with a token file),"
-                + " /health and /ready on one port. Other settings from VIDEOLB_* (see docs/cli.md).",
-                "Exit: 0 after SIGTERM/SIGINT, 1 start failed (e.g. invalid --config), 2 usage."})
+                + " /health and /ready on one port. Other settings from VIDEOLB_* or --settings FILE (docs/settings.md).",
+                "Exit: 0 after SIGTERM/SIGINT (or --print-settings), 1 start failed (e.g. invalid --config), 2 usage."})
 final class ConfigServiceCommand extends ServiceCommand {
     @Option(names = "--config", paramLabel = "DIR", description = "CSV directory imported once at start. Default: $VIDEOLB_CONFIG_DIR, none.")
     Path config;
@@ -29,12 +32,23 @@ final class ConfigServiceCommand extends ServiceCommand {
     }
 
     @Override
-    ServiceRunner.Started start(Map<String, String> serviceEnv, ServiceRuntime runtime) {
-        Map<String, String> env = new HashMap<>(serviceEnv);
-        if (apiTokens != null) env.put("VIDEOLB_API_TOKENS", apiTokens.toString());
-        ConfigService.Config c = ConfigService.Config.fromEnv(env).withTopics(kafka.topics(env));
-        if (config != null) c = c.withImportDir(config);
-        if (httpPort != null) c = c.withHttp(c.httpHost(), httpPort);
+    void flags(SettingsReader.Builder sources) {
+        sources.flag("--config", config).flag("--http-port", httpPort).flag("--api-tokens", apiTokens);
+    }
+
+    @Override
+    List<Declarations> ownDeclarations() {
+        return List.of(ConfigServiceSettings.DECLARED, AdminApiSettings.DECLARED);
+    }
+
+    @Override
+    ConfigServiceSettings settings(SettingsReader r) {
+        return ConfigServiceSettings.read(r);
+    }
+
+    @Override
+    ServiceRunner.Started start(SettingsReader r, ServiceRuntime runtime) {
+        ConfigServiceSettings c = settings(r);
         ConfigService s = runtime.deploy(new ConfigService(c, runtime));
         return new ServiceRunner.Running("generation " + s.publisher().generation() + ", http://" + c.httpHost() + ":" + s.httpPort() + "/"
                 + (s.adminApi() ? " (admin API)" : " (/health, /ready, /metrics only)"), runtime);

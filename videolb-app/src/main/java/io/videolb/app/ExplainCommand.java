@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import io.videolb.config.client.AgentClient;
 import io.videolb.config.client.CliVerbs;
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,13 +30,15 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AgentClient agent;
+        SettingsReader settings;
         try {
-            agent = AgentClient.resolve(agentUrl, System.getenv());
+            settings = api.reader();
+            agent = AgentClient.resolve(agentUrl, CliSettings.clientValues(settings));
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb: " + e.getMessage());
             return ExitCode.USAGE.code();
         }
-        CliVerbs v = api.verbs(System.getenv());
+        CliVerbs v = api.verbs(settings);
         return (v == null ? ExitCode.USAGE : v.withAgent(agent).explain(ip)).code();
     }
 }

@@ -2,12 +2,14 @@ package io.videolb.app;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.videolb.config.ConfigCli;
 import io.videolb.config.client.CliVerbs;
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.KafkaConnection;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,11 +46,13 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, String> env = System.getenv();
-        Path data = KafkaOptions.dataDir(kafka.dataDir, env);
+        SettingsReader settings;
         Route route;
         try {
-            route = route(api, kafka.bootstrap, env, Files.isRegularFile(data.resolve(StandaloneServices.ADMIN_URL_FILE)));
+            settings = kafka.reader(b -> b.flag("--api", api));
+            Path data = settings.get(CliSettings.DATA_DIR);
+            route = route(api, kafka.bootstrap, settings.find(CliSettings.API).isPresent(),
+                    Files.isRegularFile(data.resolve(StandaloneServices.ADMIN_URL_FILE)));
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb import: " + e.getMessage());
             return ExitCode.USAGE.code();
@@ -58,35 +62,29 @@ final class ImportCommand implements Callable<Integer> {
             a.api = api;
             a.tokenFile = tokenFile;
             a.dataDir = kafka.dataDir;
-            CliVerbs v = a.verbs(env);
+            CliVerbs v = a.verbs(settings);
             return (v == null ? ExitCode.USAGE : v.importDir(dir, force)).code();
         }
-        String bootstrap;
+        KafkaConnection connection;
         try {
-            bootstrap = kafka.bootstrap(env);
+            connection = new KafkaConnection(Bootstrap.resolve(settings), CommonSettings.kafkaProperties(settings));
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb import: " + e.getMessage());
             return ExitCode.USAGE.code();
         }
-        return ConfigCli.importDir(dir, bootstrap, kafka.topics(env), "cli:" + user(env), force, Io.out, Io.err).code();
+        return ConfigCli.importDir(dir, connection, CommonSettings.topics(settings), "cli:" + settings.get(CliSettings.USER), force, Io.out, Io.err).code();
     }
 
     /**
      * The API when it is named ({@code --api}, {@code VIDEOLB_API}) or a standalone runs next to the data dir; Kafka when
      * {@code --bootstrap} is given or nothing names an API. {@code --api} with {@code --bootstrap} is a usage error.
      */
-    static Route route(String apiOption, String bootstrapOption, Map<String, String> env, boolean standaloneRunning) {
+    static Route route(String apiOption, String bootstrapOption, boolean apiSetting, boolean standaloneRunning) {
         if (apiOption != null && bootstrapOption != null) {
             throw new IllegalArgumentException("give --api (through the admin API) or --bootstrap (straight to Kafka), not both");
         }
         if (apiOption != null) return Route.API;
         if (bootstrapOption != null) return Route.KAFKA;
-        String envApi = env.get("VIDEOLB_API");
-        return (envApi != null && !envApi.isBlank()) || standaloneRunning ? Route.API : Route.KAFKA;
-    }
-
-    static String user(Map<String, String> env) {
-        String u = env.getOrDefault("USER", "unknown");
-        return u.matches("[A-Za-z0-9._-]{1,32}") ? u : "unknown";
+        return apiSetting || standaloneRunning ? Route.API : Route.KAFKA;
     }
 }

@@ -1,15 +1,15 @@
 package io.videolb.app;
 
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.function.Consumer;
 
-import io.videolb.events.Topics;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Option;
 
-/** {@code --bootstrap}, {@code --topic-prefix}, {@code --data-dir}: shared by every subcommand that talks to Kafka. */
+/** {@code --bootstrap}, {@code --topic-prefix}, {@code --data-dir}, {@code --settings}: shared by every subcommand that talks to Kafka. */
 final class KafkaOptions {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers. Default: $VIDEOLB_BOOTSTRAP, $VIDEOLB_KAFKA_BOOTSTRAP, or DATA-DIR/kafka-bootstrap of a running standalone.")
+            description = "Kafka bootstrap servers. Default: $VIDEOLB_BOOTSTRAP, the settings file, or DATA-DIR/kafka-bootstrap of a running standalone.")
     String bootstrap;
 
     @Option(names = "--topic-prefix", paramLabel = "PREFIX",
@@ -20,23 +20,15 @@ final class KafkaOptions {
             description = "Data directory of a standalone process (for its kafka-bootstrap file). Default: $VIDEOLB_DATA_DIR or ./.videolb-data.")
     Path dataDir;
 
-    static Path dataDir(Path option, Map<String, String> env) {
-        if (option != null) return option;
-        String d = env.get("VIDEOLB_DATA_DIR");
-        return Path.of(d == null || d.isBlank() ? ".videolb-data" : d);
-    }
+    @Option(names = "--settings", paramLabel = "FILE",
+            description = "A KEY=VALUE file of VIDEOLB_* settings (below flags and environment). Default: $VIDEOLB_SETTINGS_FILE, none.")
+    Path settingsFile;
 
-    String bootstrap(Map<String, String> env) {
-        return Bootstrap.resolve(bootstrap, env, dataDir(dataDir, env));
-    }
-
-    Topics topics(Map<String, String> env) {
-        String p = topicPrefix != null ? topicPrefix : env.get("VIDEOLB_TOPIC_PREFIX");
-        return p == null || p.isBlank() ? Topics.DEFAULT : new Topics(p.strip());
-    }
-
-    /** env with the resolved bootstrap and prefix, for a service's own {@code Config.fromEnv}. */
-    Map<String, String> serviceEnv(Map<String, String> env) {
-        return Bootstrap.overlay(env, bootstrap(env), topics(env).prefix());
+    /** The settings of this command: these flags, {@code moreFlags}, the environment, the settings file, a running standalone's broker. */
+    SettingsReader reader(Consumer<SettingsReader.Builder> moreFlags) {
+        SettingsReader.Builder b = CliSettings.sources(settingsFile).flag("--bootstrap", bootstrap).flag("--topic-prefix", topicPrefix)
+                .flag("--data-dir", dataDir);
+        moreFlags.accept(b);
+        return Bootstrap.withStandaloneFallback(b);
     }
 }

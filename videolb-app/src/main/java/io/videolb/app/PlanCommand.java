@@ -2,13 +2,13 @@ package io.videolb.app;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
-import io.videolb.agent.Config;
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.config.client.CliVerbs;
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,26 +42,29 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, String> env = System.getenv();
         if (words.isEmpty() && !kernel) {
             Io.err.println("usage: videolb plan DIR | videolb plan client set IP MARK | videolb plan client rm IP  [--kernel]");
             return ExitCode.USAGE.code();
         }
         if (!words.isEmpty()) {
-            CliVerbs verbs = api.verbs(env);
+            CliVerbs verbs = api.verbs();
             if (verbs == null) return ExitCode.USAGE.code();
             ExitCode desired = words.size() == 1 ? verbs.planDir(Path.of(words.get(0))) : verbs.planChange(words);
             if (desired != ExitCode.OK || !kernel) return desired.code();
         }
-        Config c;
+        AgentSettings c;
+        java.time.Duration wait;
         try {
-            String b = Bootstrap.resolve(bootstrap, env, KafkaOptions.dataDir(api.dataDir, env));
-            c = Config.fromEnv(Bootstrap.overlay(env, b, env.get("VIDEOLB_TOPIC_PREFIX")));
+            SettingsReader settings = Bootstrap.withStandaloneFallback(CliSettings.sources(api.settingsFile).flag("--bootstrap", bootstrap)
+                    .flag("--data-dir", api.dataDir));
+            Bootstrap.resolve(settings);
+            c = AgentSettings.read(settings);
+            wait = settings.get(AgentSettings.PLAN_WAIT);
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb plan --kernel: " + e.getMessage());
             return ExitCode.USAGE.code();
         }
         Io.out.println("# kernel commands the agent would run now (published generation, this machine's kernel):");
-        return IpvsAgent.plan(c, Io.out).code();
+        return IpvsAgent.plan(c, Io.out, wait).code();
     }
 }

@@ -13,6 +13,13 @@ import io.videolb.runtime.ExitCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.videolb.agent.AgentSettings;
+import io.videolb.alert.AlertSettings;
+import io.videolb.config.ConfigServiceSettings;
+import io.videolb.config.http.AdminApiSettings;
+import io.videolb.health.HealthServiceSettings;
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.SettingsReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -58,6 +65,14 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "Prefix of every topic name. Default: ${DEFAULT-VALUE}.")
     String topicPrefix;
 
+    @Option(names = "--settings", paramLabel = "FILE",
+            description = "A KEY=VALUE file of every service's VIDEOLB_* settings (below the environment). Default: $VIDEOLB_SETTINGS_FILE, none.")
+    Path settingsFile;
+
+    @Option(names = "--print-settings", description = "Print every service's effective settings with their source (secrets masked) and exit 0;"
+            + " starts nothing.")
+    boolean printSettings;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
@@ -79,6 +94,8 @@ final class StandaloneCommand implements Callable<Integer> {
             return ExitCode.USAGE.code();
         }
 
+        if (printSettings) return printSettings(out, err, mode);
+
         CountDownLatch stop = new CountDownLatch(1);
         AtomicReference<String> reason = new AtomicReference<>();
         // SIGTERM/SIGINT: stop from the main thread (clean, exit code 0) instead of the JVM's
@@ -88,8 +105,14 @@ final class StandaloneCommand implements Callable<Integer> {
             stop.countDown();
         });
 
-        StandaloneRuntime runtime = new StandaloneRuntime(new StandaloneRuntime.Options(
-                configDir, dataDir, httpPort, kafkaPort, topicPrefix, mode, System.getenv()));
+        StandaloneRuntime runtime;
+        try {
+            runtime = new StandaloneRuntime(new StandaloneRuntime.Options(
+                    configDir, dataDir, httpPort, kafkaPort, topicPrefix, mode, CliSettings.sources(settingsFile)));
+        } catch (IllegalArgumentException e) {
+            err.println("videolb standalone: " + e.getMessage());
+            return 2;
+        }
         // safety net for other exits (System.exit elsewhere, SIGHUP, or no signal support)
         Thread hook = NamedThreads.thread("videolb-shutdown", runtime::close);
         Runtime.getRuntime().addShutdownHook(hook);
@@ -123,5 +146,34 @@ final class StandaloneCommand implements Callable<Integer> {
         }
         LOG.info("videolb standalone stopped in {} ms", (System.nanoTime() - s0) / 1_000_000);
         return ExitCode.OK.code();
+    }
+
+    /**
+     * {@code --print-settings}: every service's settings as the standalone process would read them (the broker's port
+     * is chosen at start when --kafka-port is 0; the admin API's token file is DATA-DIR/api-tokens unless set).
+     */
+    private int printSettings(PrintWriter out, PrintWriter err, AgentMode mode) {
+        try {
+            Path data = dataDir.toAbsolutePath().normalize();
+            SettingsReader r = StandaloneRuntime.standaloneSettings(CliSettings.sources(settingsFile),
+                    "127.0.0.1:" + (kafkaPort == 0 ? 9092 : kafkaPort),
+                    kafkaPort == 0 ? "the embedded broker, its port chosen at start" : "the embedded broker", topicPrefix,
+                    configDir.toAbsolutePath().normalize(), data, httpPort);
+            AdminApiSettings api = r.isSet(AdminApiSettings.TOKENS) ? AdminApiSettings.read(r).orElseThrow()
+                    : AdminApiSettings.read(r, data.resolve(ApiTokens.TOKEN_FILE));
+            ConfigServiceSettings.read(r, java.util.Optional.of(api));
+            HealthServiceSettings.read(r);
+            AgentSettings.read(r);
+            AlertSettings.read(r);
+            r.readAll(java.util.List.of(CommonSettings.DECLARED, ConfigServiceSettings.DECLARED, AdminApiSettings.DECLARED,
+                    HealthServiceSettings.DECLARED, AgentSettings.DECLARED, AlertSettings.DECLARED));
+            out.println("# videolb standalone: every service's settings (agent mode " + mode.label() + ")");
+            r.effective().forEach(e -> out.println(e.printable()));
+            out.flush();
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("videolb standalone: " + e.getMessage());
+            return 2;
+        }
     }
 }

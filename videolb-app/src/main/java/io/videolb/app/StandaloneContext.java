@@ -1,11 +1,10 @@
 package io.videolb.app;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Objects;
 
 import io.videolb.events.Topics;
-import io.videolb.kafka.KafkaSettings;
+import io.videolb.runtime.settings.SettingsReader;
 
 /**
  * What the standalone composition root hands to each service it creates.
@@ -18,28 +17,23 @@ import io.videolb.kafka.KafkaSettings;
  * @param httpPort         admin HTTP port ({@code --http-port}); the agent uses +1, health +2, alerts +3
  *                         (all any free port when 0)
  * @param agentMode        {@code --agent-mode}
- * @param env              the process environment (each service's own VIDEOLB_* settings)
+ * @param settings         every service's settings: the process's sources with what standalone assigns
+ *                         ({@link StandaloneRuntime#standaloneSettings})
  */
 public record StandaloneContext(String bootstrapServers, Topics topics, Path configDir, Path dataDir, int httpPort,
-        AgentMode agentMode, Map<String, String> env) {
+        AgentMode agentMode, SettingsReader settings) {
 
     public StandaloneContext {
         Objects.requireNonNull(agentMode, "agentMode");
-        env = Map.copyOf(env);
-    }
-
-    /** Client settings for one service, e.g. {@code kafka("config-service")}. */
-    public KafkaSettings kafka(String clientId) {
-        return KafkaSettings.of(bootstrapServers, clientId);
+        Objects.requireNonNull(settings, "settings");
     }
 
     /** The HTTP port of the service {@code offset} above the admin port (0 stays 0: any free port). */
     public int port(int offset) {
-        return httpPort == 0 ? 0 : httpPort + offset;
+        return port(httpPort, offset);
     }
 
-    /** {@link Bootstrap#overlay}: env with this broker and topic prefix. */
-    public Map<String, String> serviceEnv() {
-        return Bootstrap.overlay(env, bootstrapServers, topics.prefix());
+    static int port(int httpPort, int offset) {
+        return httpPort == 0 ? 0 : httpPort + offset;
     }
 }

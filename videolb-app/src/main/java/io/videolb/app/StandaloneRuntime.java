@@ -7,16 +7,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.videolb.agent.AgentSettings;
+import io.videolb.alert.AlertSettings;
+import io.videolb.config.ConfigServiceSettings;
 import io.videolb.events.Topics;
+import io.videolb.health.HealthServiceSettings;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.SettingsReader;
 
 /**
  * The composition root of {@code videolb standalone}: everything in one JVM. Starts the embedded
@@ -37,16 +42,17 @@ public final class StandaloneRuntime implements AutoCloseable {
      * @param kafkaPort   broker port on 127.0.0.1, 0 = a free port
      * @param topicPrefix topic name prefix
      * @param agentMode   how the agent treats this kernel
-     * @param env         environment (each service's VIDEOLB_* settings)
+     * @param sources     where each service's VIDEOLB_* settings come from (environment, settings file); standalone
+     *                    adds what it assigns ({@link #standaloneSettings})
      */
     public record Options(Path configDir, Path dataDir, int httpPort, int kafkaPort, String topicPrefix, AgentMode agentMode,
-            Map<String, String> env) {
+            SettingsReader.Builder sources) {
         public Options {
             Objects.requireNonNull(configDir, "configDir");
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(topicPrefix, "topicPrefix");
             Objects.requireNonNull(agentMode, "agentMode");
-            env = Map.copyOf(env);
+            Objects.requireNonNull(sources, "sources");
             if (httpPort != 0 && (httpPort < 1 || httpPort > 65535 - 3)) {
                 throw new IllegalArgumentException("--http-port: 0 (any) or 1.." + (65535 - 3) + " (the next three ports are used too)");
             }
@@ -65,13 +71,32 @@ public final class StandaloneRuntime implements AutoCloseable {
     }
 
     /**
+     * Every service's settings in the standalone process: {@code sources} (environment, settings file) with what the
+     * standalone command decides assigned over them (the embedded broker, the topic prefix, --config, the ports
+     * derived from --http-port) and its defaults (the agent's HTTP on 127.0.0.1, mail into DATA-DIR/alert-mail).
+     */
+    static SettingsReader standaloneSettings(SettingsReader.Builder sources, String bootstrap, String bootstrapOrigin, String topicPrefix,
+            Path configDir, Path dataDir, int httpPort) {
+        return sources.assign(CommonSettings.BOOTSTRAP, bootstrap, bootstrapOrigin)
+                .assign(CommonSettings.TOPIC_PREFIX, topicPrefix, "standalone --topic-prefix")
+                .assign(ConfigServiceSettings.CONFIG_DIR, configDir, "standalone --config")
+                .assign(ConfigServiceSettings.HTTP_PORT, httpPort, "standalone --http-port")
+                .assign(AgentSettings.HTTP_PORT, StandaloneContext.port(httpPort, 1), "standalone --http-port + 1")
+                .assign(HealthServiceSettings.HTTP_PORT, StandaloneContext.port(httpPort, 2), "standalone --http-port + 2")
+                .assign(AlertSettings.HTTP_PORT, StandaloneContext.port(httpPort, 3), "standalone --http-port + 3")
+                .defaultValue(AgentSettings.HTTP_HOST, "127.0.0.1", "standalone")
+                .defaultValue(AlertSettings.SINK_DIR, dataDir.resolve("alert-mail"), "standalone: DATA-DIR/alert-mail")
+                .build();
+    }
+
+    /**
      * The services of the standalone process, in start order. THE place where services are wired
      * (adds go here; close runs in reverse order).
      */
     static List<Service> createServices(StandaloneContext ctx, ServiceRuntime runtime) {
         List<Service> services = new ArrayList<>();
         // config first: it imports --config as one generation before anyone reads desired state
-        services.add(new StandaloneServices.Config(ctx, runtime));   // admin API + page, /health, /ready, /metrics on httpPort
+        services.add(new StandaloneServices.ConfigServiceAdapter(ctx, runtime));   // admin API + page, /health, /ready, /metrics on httpPort
         services.add(new StandaloneServices.Health(ctx, runtime));   // probes -> health topic; HTTP on httpPort + 2
         services.add(new StandaloneServices.Agent(ctx, runtime));    // desired + health -> kernel (or plan-only); HTTP on httpPort + 1
         services.add(new StandaloneServices.Alert(ctx, runtime));    // health + desired -> mail; HTTP on httpPort + 3
@@ -92,8 +117,11 @@ public final class StandaloneRuntime implements AutoCloseable {
                     .start();
             Topics topics = new Topics(options.topicPrefix());
             TopicAdmin.ensure(broker.bootstrapServers(), topics, Duration.ofSeconds(60));
-            context = new StandaloneContext(broker.bootstrapServers(), topics,
-                    options.configDir().toAbsolutePath().normalize(), dataDir, options.httpPort(), options.agentMode(), options.env());
+            Path configDir = options.configDir().toAbsolutePath().normalize();
+            SettingsReader settings = standaloneSettings(options.sources(), broker.bootstrapServers(), "the embedded broker",
+                    options.topicPrefix(), configDir, dataDir, options.httpPort());
+            context = new StandaloneContext(broker.bootstrapServers(), topics, configDir, dataDir, options.httpPort(), options.agentMode(),
+                    settings);
             Files.writeString(dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
             runtime = ServiceRuntime.create(); // the one Vert.x and the one registry of every service below
             for (Service s : createServices(context, runtime)) {

@@ -3,24 +3,29 @@ package io.videolb.app;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.alert.AlertService;
+import io.videolb.alert.AlertSettings;
 import io.videolb.config.ConfigService;
-import io.videolb.config.http.AdminHttpServer;
+import io.videolb.config.ConfigServiceSettings;
+import io.videolb.config.http.AdminApiSettings;
 import io.videolb.health.HealthService;
 import io.videolb.runtime.ServiceRuntime;
 import io.vertx.core.Deployable;
 
+import io.videolb.health.HealthServiceSettings;
+import io.videolb.runtime.settings.SettingsReader;
+
 /**
- * The {@link Service} adapters of the standalone process: each builds its service's own
- * {@code Config} (from the environment, overlaid with the standalone broker, topics, ports and
- * data directory) and deploys the service's verticle on the process's one {@link ServiceRuntime}.
+ * The {@link Service} adapters of the standalone process: each reads its service's settings record
+ * from the standalone's settings (the process's sources with the embedded broker, topics, ports
+ * and data directory assigned, {@link StandaloneRuntime#standaloneSettings}) and deploys the service's verticle on the process's one {@link ServiceRuntime}.
  */
 final class StandaloneServices {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServices.class);
@@ -82,28 +87,28 @@ final class StandaloneServices {
     }
 
     /** config-service: imports --config, serves the admin API + page + /health + /ready on --http-port. */
-    static final class Config extends Adapter {
-        Config(StandaloneContext ctx, ServiceRuntime runtime) {
+    static final class ConfigServiceAdapter extends Adapter {
+        ConfigServiceAdapter(StandaloneContext ctx, ServiceRuntime runtime) {
             super(ConfigService.NAME, ctx, runtime);
         }
 
         @Override
         public void start() {
-            Map<String, String> env = new HashMap<>(ctx.serviceEnv());
+            SettingsReader r = ctx.settings();
             String tokenNote;
-            if (env.get("VIDEOLB_API_TOKENS") == null || env.get("VIDEOLB_API_TOKENS").isBlank()) {
+            AdminApiSettings api;
+            if (r.isSet(AdminApiSettings.TOKENS)) {
+                api = AdminApiSettings.read(r).orElseThrow();
+                tokenNote = "tokens=" + display(api.tokenFile());
+            } else {
                 ApiTokens.TokenPaths t = ApiTokens.ensure(ctx.dataDir());
-                env.put("VIDEOLB_API_TOKENS", t.tokenFile().toString());
                 if (t.generated()) LOG.info("admin API tokens generated: hashes in {}, admin token in {} (mode 0600)", t.tokenFile(), t.adminToken());
                 tokenNote = t.adminToken() != null ? "token-file=" + display(t.adminToken()) : "tokens=" + display(t.tokenFile());
-            } else {
-                tokenNote = "tokens=" + display(Path.of(env.get("VIDEOLB_API_TOKENS")));
+                api = AdminApiSettings.read(r, t.tokenFile());
             }
-            AdminHttpServer.Config api = AdminHttpServer.Config.fromEnv(env);
-            String host = env.getOrDefault("VIDEOLB_API_HOST", "127.0.0.1");
-            ConfigService service = deploy(new ConfigService(ConfigService.Config.defaults(ctx.bootstrapServers()).withTopics(ctx.topics())
-                    .withImportDir(ctx.configDir()).withHttp(host, ctx.httpPort()).withAdminApi(api), runtime));
-            String url = (api.tls() ? "https" : "http") + "://" + host + ":" + service.httpPort() + "/";
+            ConfigServiceSettings c = ConfigServiceSettings.read(r, Optional.of(api));
+            ConfigService service = deploy(new ConfigService(c, runtime));
+            String url = (api.tls() ? "https" : "http") + "://" + c.httpHost() + ":" + service.httpPort() + "/";
             try {
                 Files.writeString(ctx.dataDir().resolve(ADMIN_URL_FILE), url + "\n", StandardCharsets.UTF_8);
             } catch (java.io.IOException e) {
@@ -130,8 +135,7 @@ final class StandaloneServices {
 
         @Override
         public void start() throws Exception {
-            HealthService.Config c = HealthService.Config.fromEnv(ctx.serviceEnv()).withTopics(ctx.topics());
-            c = c.withChecker(c.checkerId(), ctx.port(2));
+            HealthServiceSettings c = HealthServiceSettings.read(ctx.settings());
             HealthService service = deploy(new HealthService(c, runtime));
             summary("health=http://" + c.httpHost() + ":" + service.httpPort() + "/health");
         }
@@ -145,7 +149,7 @@ final class StandaloneServices {
 
         @Override
         public void start() throws Exception {
-            io.videolb.agent.Config c = AgentMode.standaloneConfig(ctx.agentMode(), ctx.env(), ctx, AgentMode::detect);
+            AgentSettings c = AgentMode.standaloneSettings(ctx.agentMode(), ctx, AgentMode::detect);
             IpvsAgent agent = deploy(new IpvsAgent(c, runtime));
             summary("agent=" + agent.capabilities().mode().label());
         }
@@ -159,10 +163,7 @@ final class StandaloneServices {
 
         @Override
         public void start() {
-            Map<String, String> env = new HashMap<>(ctx.serviceEnv());
-            env.putIfAbsent("VIDEOLB_ALERT_SINK_DIR", ctx.dataDir().resolve("alert-mail").toString());
-            io.videolb.alert.Config c = io.videolb.alert.Config.fromEnv(env);
-            c = c.withHttp(c.httpHost(), ctx.port(3));
+            AlertSettings c = AlertSettings.read(ctx.settings());
             deploy(new AlertService(c, runtime));
             summary(c.smtp().map(s -> "alerts=smtp://" + s.host() + ":" + s.port()).orElse("alerts=" + display(c.sinkDir())));
         }

@@ -17,7 +17,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CliVerbs v = api.verbs(System.getenv());
+        CliVerbs v = api.verbs();
         return (v == null ? ExitCode.USAGE : v.status()).code();
     }
 }

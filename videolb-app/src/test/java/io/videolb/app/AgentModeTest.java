@@ -10,32 +10,38 @@ import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
-import io.videolb.agent.Config;
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelMode;
 import io.videolb.events.Topics;
+import io.videolb.runtime.settings.SettingsReader;
 
 class AgentModeTest {
-    private final StandaloneContext ctx = new StandaloneContext("127.0.0.1:9092", new Topics("lab"), Path.of("/cfg"),
-            Path.of("/data"), 8480, AgentMode.AUTO, Map.of());
+    private final StandaloneContext ctx = context(8480, Map.of());
+
+    private static StandaloneContext context(int httpPort, Map<String, String> env) {
+        SettingsReader settings = StandaloneRuntime.standaloneSettings(SettingsReader.builder().environment(env), "127.0.0.1:9092", "test",
+                "lab", Path.of("/cfg"), Path.of("/data"), httpPort);
+        return new StandaloneContext("127.0.0.1:9092", new Topics("lab"), Path.of("/cfg"), Path.of("/data"), httpPort, AgentMode.AUTO, settings);
+    }
 
     @Test
     void autoAppliesWhereIpvsAndNetfilterAreBothUsableWithTheRealDefaults() {
-        Config c = AgentMode.standaloneConfig(AgentMode.AUTO, Map.of(), ctx, x -> KernelCapabilities.FULL);
+        AgentSettings c = AgentMode.standaloneSettings(AgentMode.AUTO, ctx, x -> KernelCapabilities.FULL);
         assertThat(c.planOnly()).isFalse();
         assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/videolb"));
         assertThat(c.ipvsRules()).isEqualTo(Path.of("/etc/ipvsadm.rules"));
         assertThat(c.iptablesRules()).isEqualTo(Path.of("/etc/iptables/rules.v4"));
         assertThat(c.httpPort()).isEqualTo(8481);
         assertThat(c.topics()).isEqualTo(new Topics("lab"));
-        assertThat(c.bootstrap()).isEqualTo("127.0.0.1:9092");
+        assertThat(c.kafka().bootstrapServers()).isEqualTo("127.0.0.1:9092");
     }
 
     @Test
     void autoWithoutIpvsIsPlanOnlyNotSteeringOnlyAndKeepsItsStateInTheDataDir() {
         KernelCapabilities steeringOnly = new KernelCapabilities(true, false, "the kernel has no IPVS");
         assertThat(steeringOnly.mode()).isEqualTo(KernelMode.STEERING_ONLY);
-        Config c = AgentMode.standaloneConfig(AgentMode.AUTO, Map.of(), ctx, x -> steeringOnly);
+        AgentSettings c = AgentMode.standaloneSettings(AgentMode.AUTO, ctx, x -> steeringOnly);
         assertThat(c.planOnly()).isTrue();
         assertThat(c.stateDir()).isEqualTo(Path.of("/data/agent"));
         assertThat(c.ipvsRules()).isNull();
@@ -45,27 +51,36 @@ class AgentModeTest {
 
     @Test
     void autoWithoutCapNetAdminIsPlanOnly() {
-        Config c = AgentMode.standaloneConfig(AgentMode.AUTO, Map.of(), ctx, x -> new KernelCapabilities(false, false, "no CAP_NET_ADMIN"));
+        AgentSettings c = AgentMode.standaloneSettings(AgentMode.AUTO, ctx, x -> new KernelCapabilities(false, false, "no CAP_NET_ADMIN"));
         assertThat(c.planOnly()).isTrue();
     }
 
     @Test
     void planOnlyAndApplyNeverProbeTheKernel() {
         AtomicInteger probes = new AtomicInteger();
-        Function<Config, KernelCapabilities> d = x -> {
+        Function<AgentSettings, KernelCapabilities> d = x -> {
             probes.incrementAndGet();
             return KernelCapabilities.FULL;
         };
-        assertThat(AgentMode.standaloneConfig(AgentMode.PLAN_ONLY, Map.of(), ctx, d).planOnly()).isTrue();
-        assertThat(AgentMode.standaloneConfig(AgentMode.APPLY, Map.of(), ctx, d).planOnly()).isFalse();
+        assertThat(AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, ctx, d).planOnly()).isTrue();
+        assertThat(AgentMode.standaloneSettings(AgentMode.APPLY, ctx, d).planOnly()).isFalse();
         assertThat(probes).hasValue(0);
     }
 
     @Test
     void anyFreePortStaysAnyFreePort() {
-        StandaloneContext any = new StandaloneContext("127.0.0.1:9092", Topics.DEFAULT, Path.of("/cfg"), Path.of("/data"), 0,
-                AgentMode.PLAN_ONLY, Map.of());
-        assertThat(AgentMode.standaloneConfig(AgentMode.PLAN_ONLY, Map.of(), any, x -> KernelCapabilities.FULL).httpPort()).isZero();
+        StandaloneContext any = context(0, Map.of());
+        assertThat(AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, any, x -> KernelCapabilities.FULL).httpPort()).isZero();
+    }
+
+    @Test
+    void theAgentListensOnLoopbackUnlessItsHostIsSetAndTheStandalonePortAlwaysWins() {
+        AgentSettings c = AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, context(8480, Map.of("VIDEOLB_HTTP_PORT", "1")), x -> KernelCapabilities.FULL);
+        assertThat(c.httpHost()).isEqualTo("127.0.0.1");
+        assertThat(c.httpPort()).isEqualTo(8481);
+        AgentSettings open = AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, context(8480, Map.of("VIDEOLB_HTTP_HOST", "0.0.0.0")),
+                x -> KernelCapabilities.FULL);
+        assertThat(open.httpHost()).isEqualTo("0.0.0.0");
     }
 
     @Test

@@ -18,7 +18,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 /**
  * The domain never imports Kafka, Vert.x or ProcessBuilder; only the agent's apply package, the
  * test harnesses and realserver-setup start processes; only the service runtime creates a Vert.x
- * instance and only {@code NamedThreads} a thread. Checked over every module's main classes
+ * instance, only {@code NamedThreads} a thread, and only the settings reader reads the environment. Checked over every module's main classes
  * (videolb-app's test classpath sees them all).
  */
 class ArchitectureTest {
@@ -71,6 +71,15 @@ class ArchitectureTest {
                 .and().doNotBelongToAnyOf(RealServerSetup.class)
                 .should().dependOnClassesThat().belongToAnyOf(ProcessBuilder.class)
                 .because("every command runs through a port with argument lists and timeouts, never a shell").check(classes);
+    }
+
+    @Test
+    void onlyTheSettingsReaderReadsTheEnvironment() {
+        org.assertj.core.api.Assertions.assertThat(classes.contain(io.videolb.runtime.settings.SettingsReader.class)).isTrue();
+        noClasses().that().resideOutsideOfPackages("io.videolb.runtime.settings..", "io.videolb.testsupport..")
+                .should().callMethod(System.class, "getenv").orShould().callMethod(System.class, "getenv", String.class)
+                .because("every setting is declared once and read through io.videolb.runtime.settings.SettingsReader (docs/settings.md);"
+                        + " test-support's harnesses are test code shipped as a module").check(classes);
     }
 
     @Test

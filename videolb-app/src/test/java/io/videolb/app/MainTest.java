@@ -89,7 +89,7 @@ class MainTest {
     void importWithoutAnyBrokerIsAUsageErrorSayingWhereItLooked() {
         Run r = run("import", "--data-dir", tmp.toString(), "--bootstrap", "not a host", tmp.toString());
         assertThat(r.code()).isEqualTo(ExitCode.USAGE.code());
-        assertThat(r.err()).contains("--bootstrap:");
+        assertThat(r.err()).contains("--bootstrap='not a host': must be HOST:PORT");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+import io.videolb.runtime.settings.SettingsReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +50,7 @@ class OneRuntimeIT {
         }
         long before = vertxInstances();
         StandaloneRuntime standalone = new StandaloneRuntime(new StandaloneRuntime.Options(config, tmp.resolve("data"), httpPort, 0, "videolb",
-                AgentMode.PLAN_ONLY, Map.of("VIDEOLB_HEALTH_ENDPOINTS", endpoints.toString())));
+                AgentMode.PLAN_ONLY, SettingsReader.builder().environment(Map.of("VIDEOLB_HEALTH_ENDPOINTS", endpoints.toString()))));
         try {
             standalone.start();
             assertThat(standalone.serviceNames()).containsExactly("config-service", "health-service", "ipvs-agent", "alert-service");

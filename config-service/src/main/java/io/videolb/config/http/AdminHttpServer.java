@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * certificate and key are configured.
  *
  * <pre>{@code
- * AdminHttpServer http = new AdminHttpServer(vertx, AdminHttpServer.Config.fromEnv(System.getenv()),
+ * AdminHttpServer http = new AdminHttpServer(vertx, AdminApiSettings.builder(tokenFile).build(),
  *         store, new ConfigReaderCsvFiles(), view, router -> router.get("/health").handler(...));
  * http.start();   // returns when listening
  * http.close();   // prompt, idempotent
@@ -37,86 +36,14 @@ import org.slf4j.LoggerFactory;
 public final class AdminHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHttpServer.class);
 
-    /**
-     * @param host             address to bind (default 127.0.0.1)
-     * @param port             port (default 8443 with TLS, 8088 without; 0 picks a free one)
-     * @param tokenFile        token file ({@code name:role:sha256hex} per line), required
-     * @param tlsCert          PEM certificate chain, or null for plain HTTP
-     * @param tlsKey           PEM private key (PKCS#8 or PKCS#1), with tlsCert
-     * @param bodyLimitBytes   largest body of a JSON write (default 64 KiB)
-     * @param importLimitBytes largest body of an import or plan with CSV files (default 64 MiB)
-     */
-    public record Config(String host, int port, Path tokenFile, Path tlsCert, Path tlsKey, int bodyLimitBytes, int importLimitBytes) {
-        public static final int DEFAULT_BODY_LIMIT = 64 * 1024;
-        public static final int DEFAULT_IMPORT_LIMIT = 64 * 1024 * 1024;
-
-        public Config {
-            Objects.requireNonNull(host, "host");
-            Objects.requireNonNull(tokenFile, "tokenFile (VIDEOLB_API_TOKENS)");
-            if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535: " + port);
-            if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("TLS needs both a certificate and a key");
-            if (bodyLimitBytes < 1024) throw new IllegalArgumentException("body limit must be at least 1024 bytes");
-            if (importLimitBytes < bodyLimitBytes) throw new IllegalArgumentException("import limit must be at least the body limit");
-        }
-
-        public static Config of(int port, Path tokenFile) {
-            return new Config("127.0.0.1", port, tokenFile, null, null, DEFAULT_BODY_LIMIT, DEFAULT_IMPORT_LIMIT);
-        }
-
-        public Config withTls(Path cert, Path key) {
-            return new Config(host, port, tokenFile, cert, key, bodyLimitBytes, importLimitBytes);
-        }
-
-        public Config withHost(String h) {
-            return new Config(h, port, tokenFile, tlsCert, tlsKey, bodyLimitBytes, importLimitBytes);
-        }
-
-        public Config withLimits(int body, int imports) {
-            return new Config(host, port, tokenFile, tlsCert, tlsKey, body, imports);
-        }
-
-        public boolean tls() {
-            return tlsCert != null;
-        }
-
-        /**
-         * From environment variables: {@code VIDEOLB_API_HOST}, {@code VIDEOLB_API_PORT},
-         * {@code VIDEOLB_API_TOKENS} (required), {@code VIDEOLB_API_TLS_CERT}, {@code VIDEOLB_API_TLS_KEY},
-         * {@code VIDEOLB_API_BODY_LIMIT}, {@code VIDEOLB_API_IMPORT_LIMIT}.
-         */
-        public static Config fromEnv(Map<String, String> env) {
-            String tokens = env.get("VIDEOLB_API_TOKENS");
-            if (tokens == null || tokens.isBlank()) throw new IllegalArgumentException("VIDEOLB_API_TOKENS (the token file) must be set");
-            Path cert = path(env.get("VIDEOLB_API_TLS_CERT"));
-            Path key = path(env.get("VIDEOLB_API_TLS_KEY"));
-            int port = intOr(env, "VIDEOLB_API_PORT", cert != null ? 8443 : 8088);
-            return new Config(env.getOrDefault("VIDEOLB_API_HOST", "127.0.0.1"), port, Path.of(tokens), cert, key,
-                    intOr(env, "VIDEOLB_API_BODY_LIMIT", DEFAULT_BODY_LIMIT), intOr(env, "VIDEOLB_API_IMPORT_LIMIT", DEFAULT_IMPORT_LIMIT));
-        }
-
-        private static Path path(String s) {
-            return s == null || s.isBlank() ? null : Path.of(s);
-        }
-
-        private static int intOr(Map<String, String> env, String name, int def) {
-            String v = env.get(name);
-            if (v == null || v.isBlank()) return def;
-            try {
-                return Integer.parseInt(v.strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a decimal number: " + v);
-            }
-        }
-    }
-
     private final Vertx vertx;
-    private final Config config;
+    private final AdminApiSettings config;
     private final AdminApi api;
     private final Consumer<Router> extraRoutes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile HttpServer server;
 
-    public AdminHttpServer(Vertx vertx, Config config, DesiredStore store, CsvFiles csv, ClusterView view, Consumer<Router> extraRoutes) {
+    public AdminHttpServer(Vertx vertx, AdminApiSettings config, DesiredStore store, CsvFiles csv, ClusterView view, Consumer<Router> extraRoutes) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.config = Objects.requireNonNull(config, "config");
         TokenFile tokens;
@@ -173,7 +100,7 @@ public final class AdminHttpServer implements AutoCloseable {
         return server == null ? -1 : server.actualPort();
     }
 
-    public Config config() {
+    public AdminApiSettings config() {
         return config;
     }
 

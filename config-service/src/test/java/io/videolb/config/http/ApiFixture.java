@@ -49,7 +49,7 @@ final class ApiFixture implements AutoCloseable {
     final Path dir;
 
     ApiFixture(String hint) throws Exception {
-        this(hint, AdminHttpServer.Config.DEFAULT_BODY_LIMIT);
+        this(hint, AdminApiSettings.DEFAULT_BODY_LIMIT);
     }
 
     ApiFixture(String hint, int bodyLimit) throws Exception {
@@ -69,8 +69,7 @@ final class ApiFixture implements AutoCloseable {
         Files.writeString(tokens, "# test tokens\n" + TokenFile.line("ops", Role.ADMIN, adminToken) + "\n"
                 + TokenFile.line("viewer", Role.READ, readToken) + "\n");
         vertx = Vertx.vertx();
-        AdminHttpServer.Config config = AdminHttpServer.Config.of(0, tokens).withLimits(bodyLimit, 8 * 1024 * 1024);
-        if (tlsCert != null) config = config.withTls(tlsCert, tlsKey);
+        AdminApiSettings config = AdminApiSettings.builder(tokens).port(0).limits(bodyLimit, 8 * 1024 * 1024).tls(tlsCert, tlsKey).build();
         server = new AdminHttpServer(vertx, config,
                 store, new ConfigReaderCsvFiles(), view, r -> r.get("/health").handler(ctx -> ctx.end("ok"))).start();
         base = URI.create((tlsCert != null ? "https" : "http") + "://127.0.0.1:" + server.port());

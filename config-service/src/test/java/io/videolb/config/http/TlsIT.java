@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.videolb.config.client.AdminClient;
+import io.videolb.runtime.settings.SettingsReader;
 import io.videolb.config.client.CliVerbs;
 import io.videolb.config.csv.ConfigReaderCsvFiles;
 import io.videolb.json.Json;
@@ -56,7 +57,7 @@ class TlsIT {
         cert = dir.resolve("api-cert.pem");
         key = dir.resolve("api-key.pem");
         selfSigned(cert, key, "subjectAltName=IP:127.0.0.1");
-        fx = new ApiFixture("tls", AdminHttpServer.Config.DEFAULT_BODY_LIMIT, cert, key);
+        fx = new ApiFixture("tls", AdminApiSettings.DEFAULT_BODY_LIMIT, cert, key);
         fx.importExample();
     }
 
@@ -196,7 +197,7 @@ class TlsIT {
         Path otherCert = dir.resolve("other-cert.pem");
         Path otherKey = dir.resolve("other-key.pem");
         selfSigned(otherCert, otherKey, "subjectAltName=DNS:director.invalid");
-        AdminHttpServer other = new AdminHttpServer(fx.vertx, AdminHttpServer.Config.of(0, fx.dir.resolve("tokens")).withTls(otherCert, otherKey),
+        AdminHttpServer other = new AdminHttpServer(fx.vertx, AdminApiSettings.builder(fx.dir.resolve("tokens")).port(0).tls(otherCert, otherKey).build(),
                 fx.store, new ConfigReaderCsvFiles(), fx.view, null).start();
         try {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -214,13 +215,14 @@ class TlsIT {
     void theTlsSettingsFromTheEnvironmentDefaultToPort8443AndRefuseHalfAPair() {
         Map<String, String> env = Map.of("VIDEOLB_API_TOKENS", fx.dir.resolve("tokens").toString(),
                 "VIDEOLB_API_TLS_CERT", cert.toString(), "VIDEOLB_API_TLS_KEY", key.toString());
-        AdminHttpServer.Config c = AdminHttpServer.Config.fromEnv(env);
+        AdminApiSettings c = AdminApiSettings.read(SettingsReader.builder().environment(env).build()).orElseThrow();
         assertThat(c.tls()).isTrue();
         assertThat(c.port()).isEqualTo(8443);
-        assertThatThrownBy(() -> AdminHttpServer.Config.fromEnv(Map.of("VIDEOLB_API_TOKENS", "t", "VIDEOLB_API_TLS_CERT", cert.toString())))
+        assertThatThrownBy(() -> AdminApiSettings.read(SettingsReader.builder()
+                .environment(Map.of("VIDEOLB_API_TOKENS", "t", "VIDEOLB_API_TLS_CERT", cert.toString())).build()))
                 .hasMessageContaining("TLS needs both");
-        AdminHttpServer missing = new AdminHttpServer(fx.vertx, AdminHttpServer.Config.of(0, fx.dir.resolve("tokens"))
-                .withTls(dir.resolve("absent-cert.pem"), key), fx.store, new ConfigReaderCsvFiles(), fx.view, null);
+        AdminHttpServer missing = new AdminHttpServer(fx.vertx, AdminApiSettings.builder(fx.dir.resolve("tokens")).port(0)
+                .tls(dir.resolve("absent-cert.pem"), key).build(), fx.store, new ConfigReaderCsvFiles(), fx.view, null);
         assertThatThrownBy(missing::start).hasMessageContaining("absent-cert.pem");
         missing.close();
     }

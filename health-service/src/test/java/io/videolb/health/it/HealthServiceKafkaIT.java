@@ -11,6 +11,7 @@ import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.HealthService;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.health.HealthServiceSettings;
 import io.videolb.health.ProbeSettings;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.HealthTopic;
@@ -47,7 +48,7 @@ class HealthServiceKafkaIT {
     final Map<HealthService, ServiceRuntime> processes = new HashMap<>();
     String bootstrap;
     Topics topics;
-    HealthService.Config base;
+    HealthServiceSettings base;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -64,8 +65,8 @@ class HealthServiceKafkaIT {
         fakes.get(WRONG).rtmp = FakeVideoServer.Rtmp.WRONG_ECHO;
         ProbeSettings s = ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP)
                 .withTiming(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ZERO);
-        base = HealthService.Config.defaults(bootstrap).withTopics(topics).withProbing(s, Map.of(), eps)
-                .withTimes(Duration.ofSeconds(2), Duration.ofSeconds(6));
+        base = HealthServiceSettings.builder().bootstrap(bootstrap).topics(topics).defaults(s).endpoints(eps)
+                .refreshInterval(Duration.ofSeconds(2)).sessionTimeout(Duration.ofSeconds(6)).build();
         // pool 1: GOOD, HUNG; pool 2: WRONG; GOOD2 is only a backup (backups are probed too)
         HealthTopic.publishDesired(bootstrap, topics,
                 HealthTopic.state(Map.of(1L, List.of(GOOD.toString(), HUNG.toString()), 2L, List.of(WRONG.toString())),
@@ -81,7 +82,7 @@ class HealthServiceKafkaIT {
 
     HealthService start(String id) throws Exception {
         ServiceRuntime runtime = ServiceRuntime.create();
-        HealthService hs = new HealthService(base.withChecker(id, 0), runtime);
+        HealthService hs = new HealthService(base.toBuilder().checkerId(id).httpPort(0).build(), runtime);
         processes.put(hs, runtime);
         return runtime.deploy(hs);
     }

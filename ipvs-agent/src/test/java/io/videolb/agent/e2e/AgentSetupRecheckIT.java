@@ -3,7 +3,7 @@ package io.videolb.agent.e2e;
 import static io.videolb.agent.Fixtures.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.agent.Config;
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.agent.apply.Kernel;
@@ -79,9 +79,10 @@ class AgentSetupRecheckIT {
         TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
-        Config config = new Config("it-recheck", SharedBroker.bootstrapServers(), topics, Names.DEFAULT, Policy.DEFAULT, Tools.DEFAULT,
-                tmp.resolve("proc"), sys, tmp.resolve("state"), null, null, null, new SyncDaemon(SyncDaemon.Role.MASTER, "eth0", 7),
-                "127.0.0.1", -1, Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+        AgentSettings config = AgentSettings.builder().director("it-recheck").bootstrap(SharedBroker.bootstrapServers()).topics(topics)
+                .procRoot(tmp.resolve("proc")).sysctlRoot(sys).stateDir(tmp.resolve("state")).ipvsRules(null).iptablesRules(null).ipsetRules(null)
+                .sync(new SyncDaemon(SyncDaemon.Role.MASTER, "eth0", 7)).httpHost("127.0.0.1").httpPort(-1).minInterval(Duration.ofMillis(50))
+                .resync(Duration.ofSeconds(1)).drainPoll(Duration.ofSeconds(1)).planOnly(false).build();
 
         pub.publish(cluster());
         FakeKernel fk = new FakeKernel();

@@ -4,13 +4,12 @@ import static io.videolb.agent.Fixtures.cluster;
 import static io.videolb.agent.e2e.TestPublisher.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.agent.Config;
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.agent.apply.CommandRunner;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.ProcessCommandRunner;
-import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.kernel.Names;
@@ -96,10 +95,12 @@ class IpvsAgentKafkaIT {
         host.run(List.of("ip", "netns", "del", ns), null, T);
     }
 
-    Config config() {
-        return new Config("it-director", SharedBroker.bootstrapServers(), topics, Names.DEFAULT, new Policy(0.5, 5_000, 0), Tools.DEFAULT,
-                Path.of("/proc"), tmp.resolve("sys"), tmp.resolve("state"), tmp.resolve("ipvsadm.rules"), tmp.resolve("rules.v4"),
-                tmp.resolve("ipsets"), SyncDaemon.NONE, "127.0.0.1", 0, Duration.ofMillis(50), Duration.ofSeconds(60), Duration.ofSeconds(1), false);
+    AgentSettings config() {
+        return AgentSettings.builder().director("it-director").bootstrap(SharedBroker.bootstrapServers()).topics(topics)
+                .policy(new Policy(0.5, 5_000, 0)).sysctlRoot(tmp.resolve("sys")).stateDir(tmp.resolve("state"))
+                .ipvsRules(tmp.resolve("ipvsadm.rules")).iptablesRules(tmp.resolve("rules.v4")).ipsetRules(tmp.resolve("ipsets"))
+                .httpHost("127.0.0.1").httpPort(0).minInterval(Duration.ofMillis(50)).resync(Duration.ofSeconds(60)).drainPoll(Duration.ofSeconds(1))
+                .build();
     }
 
     IpvsAgent startAgent() throws Exception {

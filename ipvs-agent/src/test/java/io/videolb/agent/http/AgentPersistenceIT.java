@@ -2,14 +2,10 @@ package io.videolb.agent.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.agent.Config;
+import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.agent.apply.KernelMode;
 import io.videolb.runtime.ServiceRuntime;
-import io.videolb.agent.apply.SyncDaemon;
-import io.videolb.agent.apply.Tools;
-import io.videolb.agent.desired.Policy;
-import io.videolb.agent.kernel.Names;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,9 +53,10 @@ class AgentPersistenceIT {
         Files.writeString(proc.resolve("net/ip_vs_conn"), golden("ip_vs_conn.debian-6.1.txt"));
         Files.writeString(proc.resolve("net/ip_vs"), golden("ip_vs.debian-6.1.txt"));
         Files.createDirectories(tmp.resolve("state"));
-        Config config = new Config("it-persistence", SharedBroker.bootstrapServers(), SharedBroker.freshTopics("agent-persist"), Names.DEFAULT,
-                Policy.DEFAULT, Tools.DEFAULT, proc, tmp.resolve("sys"), tmp.resolve("state"), null, null, null, SyncDaemon.NONE,
-                "127.0.0.1", 0, Duration.ofMillis(50), Duration.ofSeconds(60), Duration.ofSeconds(1), true);
+        AgentSettings config = AgentSettings.builder().director("it-persistence").bootstrap(SharedBroker.bootstrapServers())
+                .topics(SharedBroker.freshTopics("agent-persist")).procRoot(proc).sysctlRoot(tmp.resolve("sys")).stateDir(tmp.resolve("state"))
+                .ipvsRules(null).iptablesRules(null).ipsetRules(null).httpHost("127.0.0.1").httpPort(0).minInterval(Duration.ofMillis(50))
+                .resync(Duration.ofSeconds(60)).drainPoll(Duration.ofSeconds(1)).planOnly(true).build();
         runtime = ServiceRuntime.create();
         agent = runtime.deploy(new IpvsAgent(config, runtime));
         assertThat(agent.capabilities().mode()).isEqualTo(KernelMode.PLAN_ONLY);

@@ -1,0 +1,182 @@
+package io.videolb.alert;
+
+import io.videolb.alert.incident.AlertBook;
+import io.videolb.alert.mail.SmtpSettings;
+import io.videolb.events.Topics;
+import io.videolb.model.MailAddress;
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.Declarations;
+import io.videolb.runtime.settings.HostPort;
+import io.videolb.runtime.settings.KafkaConnection;
+import io.videolb.runtime.settings.Setting;
+import io.videolb.runtime.settings.SettingsReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of the alert service, built with {@link #builder()} or read from the settings reader ({@link #read}).
+ * SMTP host, port and credentials come from the environment or the settings file, never from
+ * command-line arguments.
+ *
+ * @param instanceId   names the Kafka transactional id; one running instance per id and topic prefix
+ * @param httpPort     /metrics and /health (0: any free port)
+ * @param from         sender address; its domain also ends every Message-ID
+ * @param extraTo      recipients in addition to {@code mailid} of param.csv
+ * @param smtp         empty: write each mail as .eml into {@code sinkDir} (standalone fallback)
+ */
+public record AlertSettings(
+        KafkaConnection kafka,
+        Topics topics,
+        String instanceId,
+        String httpHost,
+        int httpPort,
+        MailAddress from,
+        List<MailAddress> extraTo,
+        Optional<SmtpSettings> smtp,
+        Path sinkDir,
+        AlertBook.Settings alerting,
+        Duration retryBase,
+        Duration retryMax,
+        Duration sendTimeout) {
+
+    public static final Declarations DECLARED = new Declarations("alert");
+    public static final Setting<String> INSTANCE = DECLARED.add(Setting.text("VIDEOLB_ALERT_INSTANCE", "[A-Za-z0-9._-]{1,64}", "1..64 of A-Z a-z 0-9 . _ -")
+            .defaultValue("alert-1").describe("names the transactional id: one running instance per id and topic prefix"));
+    public static final Setting<HostPort> HTTP = DECLARED.add(Setting.hostPort("VIDEOLB_ALERT_HTTP", 0).defaultValue(new HostPort("127.0.0.1", 8093))
+            .describe("where /metrics and /health listen"));
+    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer(null, 0, 65535).flag("--http-port")
+            .describe("replaces the port of VIDEOLB_ALERT_HTTP (standalone: --http-port + 3)"));
+    public static final Setting<MailAddress> FROM = DECLARED.add(Setting.mail("VIDEOLB_ALERT_FROM")
+            .defaultValue(MailAddress.parse("videolb@localhost.localdomain")).describe("sender address; its domain ends every Message-ID"));
+    public static final Setting<List<MailAddress>> TO = DECLARED.add(Setting.mailList("VIDEOLB_ALERT_TO")
+            .describe("recipients in addition to mailid of param.csv"));
+    public static final Setting<String> SMTP_HOST = DECLARED.add(Setting.text("VIDEOLB_ALERT_SMTP_HOST", "[A-Za-z0-9][A-Za-z0-9.-]{0,252}",
+            "a host name or IPv4 address").describe("SMTP server; unset: mails are written as .eml files into VIDEOLB_ALERT_SINK_DIR"));
+    public static final Setting<SmtpSettings.Tls> SMTP_TLS = DECLARED.add(Setting.oneOf("VIDEOLB_ALERT_SMTP_TLS", SmtpSettings.Tls.class)
+            .defaultValue(SmtpSettings.Tls.STARTTLS).describe("STARTTLS (587), IMPLICIT (465) or NONE (loopback relay only)"));
+    public static final Setting<Integer> SMTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_ALERT_SMTP_PORT", 1, 65535)
+            .documentedDefault("587, 465 with IMPLICIT").describe("SMTP port"));
+    public static final Setting<String> SMTP_USER = DECLARED.add(Setting.text("VIDEOLB_ALERT_SMTP_USER", "[^\\p{Cntrl}]{1,256}",
+            "1..256 characters without control characters").describe("SMTP user (with the password; unset: no login)"));
+    public static final Setting<String> SMTP_PASSWORD = DECLARED.add(Setting.secretText("VIDEOLB_ALERT_SMTP_PASSWORD")
+            .describe("SMTP password; or VIDEOLB_ALERT_SMTP_PASSWORD_FILE, a file holding it"));
+    public static final Setting<Path> SINK_DIR = DECLARED.add(Setting.path("VIDEOLB_ALERT_SINK_DIR").defaultValue(Path.of("alert-mail"))
+            .describe("folder of .eml files without SMTP (standalone: DATA-DIR/alert-mail)"));
+    public static final Setting<Duration> GROUP = DECLARED.add(Setting.duration("VIDEOLB_ALERT_GROUP_SECONDS", ChronoUnit.SECONDS, 0, 86_400)
+            .defaultValue(Duration.ofSeconds(10)).describe("changes within this window go into one mail"));
+    public static final Setting<Duration> REPEAT = DECLARED.add(Setting.duration("VIDEOLB_ALERT_REPEAT_SECONDS", ChronoUnit.SECONDS, 1, 7 * 86_400)
+            .defaultValue(Duration.ofSeconds(3600)).describe("reminder interval of an open incident"));
+    public static final Setting<Duration> FLAP_WINDOW = DECLARED.add(Setting.duration("VIDEOLB_ALERT_FLAP_SECONDS", ChronoUnit.SECONDS, 0, 86_400)
+            .defaultValue(Duration.ofSeconds(600)).describe("window of the flapping detection"));
+    public static final Setting<Integer> FLAP_CHANGES = DECLARED.add(Setting.integer("VIDEOLB_ALERT_FLAP_CHANGES", 2, 1000).defaultValue(4)
+            .describe("changes within the flap window that make a server flapping"));
+
+    public AlertSettings {
+        Objects.requireNonNull(kafka, "kafka");
+        Objects.requireNonNull(topics, "topics");
+        if (instanceId == null || !instanceId.matches("[A-Za-z0-9._-]{1,64}")) throw new IllegalArgumentException("instanceId: 1..64 of [A-Za-z0-9._-]");
+        Objects.requireNonNull(httpHost, "httpHost");
+        if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("httpPort: must be 0..65535");
+        Objects.requireNonNull(from, "from");
+        extraTo = extraTo == null ? List.of() : List.copyOf(extraTo);
+        smtp = smtp == null ? Optional.empty() : smtp;
+        Objects.requireNonNull(sinkDir, "sinkDir");
+        Objects.requireNonNull(alerting, "alerting");
+        if (retryBase.isNegative() || retryBase.isZero() || retryMax.compareTo(retryBase) < 0) throw new IllegalArgumentException("retry: need 0 < retryBase <= retryMax");
+        if (sendTimeout.isNegative() || sendTimeout.isZero()) throw new IllegalArgumentException("sendTimeout: must be > 0");
+    }
+
+    /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
+    public static AlertSettings read(SettingsReader r) {
+        HostPort http = r.get(HTTP);
+        return builder().kafka(CommonSettings.kafka(r)).topics(CommonSettings.topics(r)).instanceId(r.get(INSTANCE))
+                .httpHost(http.host()).httpPort(r.find(HTTP_PORT).orElse(http.port()))
+                .from(r.get(FROM)).extraTo(r.find(TO).orElse(List.of())).smtp(smtp(r).orElse(null)).sinkDir(r.get(SINK_DIR))
+                .alerting(new AlertBook.Settings(r.get(GROUP), r.get(REPEAT), r.get(FLAP_WINDOW), r.get(FLAP_CHANGES)))
+                .build();
+    }
+
+    private static Optional<SmtpSettings> smtp(SettingsReader r) {
+        SmtpSettings.Tls tls = r.get(SMTP_TLS);
+        Optional<Integer> port = r.find(SMTP_PORT);
+        Optional<String> user = r.find(SMTP_USER);
+        Optional<String> password = r.find(SMTP_PASSWORD);
+        Optional<String> host = r.find(SMTP_HOST);
+        if (host.isEmpty()) return Optional.empty();
+        try {
+            return Optional.of(new SmtpSettings(host.get(), port.orElse(tls == SmtpSettings.Tls.IMPLICIT ? 465 : 587), tls, user.orElse(null),
+                    password.orElse(null)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("VIDEOLB_ALERT_SMTP_*: " + e.getMessage(), e);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.kafka = kafka;
+        b.topics = topics;
+        b.instanceId = instanceId;
+        b.httpHost = httpHost;
+        b.httpPort = httpPort;
+        b.from = from;
+        b.extraTo = extraTo;
+        b.smtp = smtp.orElse(null);
+        b.sinkDir = sinkDir;
+        b.alerting = alerting;
+        b.retryBase = retryBase;
+        b.retryMax = retryMax;
+        b.sendTimeout = sendTimeout;
+        return b;
+    }
+
+    /** Builds {@link AlertSettings}: local defaults (instance alert-1, HTTP 127.0.0.1:8093, folder sink ./alert-mail); the broker is required. */
+    public static final class Builder {
+        private KafkaConnection kafka;
+        private Topics topics = Topics.DEFAULT;
+        private String instanceId = "alert-1";
+        private String httpHost = "127.0.0.1";
+        private int httpPort = 8093;
+        private MailAddress from = MailAddress.parse("videolb@localhost.localdomain");
+        private List<MailAddress> extraTo = List.of();
+        private SmtpSettings smtp;
+        private Path sinkDir = Path.of("alert-mail");
+        private AlertBook.Settings alerting = AlertBook.Settings.defaults();
+        private Duration retryBase = Duration.ofSeconds(2);
+        private Duration retryMax = Duration.ofMinutes(5);
+        private Duration sendTimeout = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        public Builder kafka(KafkaConnection v) { kafka = v; return this; }
+        /** A plain connection to {@code bootstrapServers} (no client properties). */
+        public Builder bootstrap(String bootstrapServers) { kafka = KafkaConnection.plain(bootstrapServers); return this; }
+        public Builder topics(Topics v) { topics = v; return this; }
+        public Builder instanceId(String v) { instanceId = v; return this; }
+        public Builder httpHost(String v) { httpHost = v; return this; }
+        public Builder httpPort(int v) { httpPort = v; return this; }
+        public Builder from(MailAddress v) { from = v; return this; }
+        public Builder extraTo(List<MailAddress> v) { extraTo = v; return this; }
+        /** null: the folder sink. */
+        public Builder smtp(SmtpSettings v) { smtp = v; return this; }
+        public Builder sinkDir(Path v) { sinkDir = v; return this; }
+        public Builder alerting(AlertBook.Settings v) { alerting = v; return this; }
+        public Builder retryBase(Duration v) { retryBase = v; return this; }
+        public Builder retryMax(Duration v) { retryMax = v; return this; }
+        public Builder sendTimeout(Duration v) { sendTimeout = v; return this; }
+
+        public AlertSettings build() {
+            return new AlertSettings(kafka, topics, instanceId, httpHost, httpPort, from, extraTo, Optional.ofNullable(smtp), sinkDir, alerting,
+                    retryBase, retryMax, sendTimeout);
+        }
+    }
+}
