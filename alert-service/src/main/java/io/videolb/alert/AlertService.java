@@ -35,7 +35,6 @@ import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
@@ -93,8 +92,12 @@ public final class AlertService extends VerticleBase {
 
     /** Mail goes to SMTP when {@code config.smtp()} is set, else into the folder sink. Deploy with {@link ServiceRuntime#deploy}. */
     public AlertService(AlertSettings config, ServiceRuntime runtime) {
-        this(config, runtime, v -> config.smtp().<MailSender>map(s -> new SmtpMailSender(v, s, "videolb"))
-                .orElseGet(() -> new FolderMailSink(config.sinkDir())));
+        this(
+                config,
+                runtime,
+                v -> config.smtp()
+                        .<MailSender>map(s -> new SmtpMailSender(v, s, "videolb"))
+                        .orElseGet(() -> new FolderMailSink(config.sinkDir())));
     }
 
     /** With a given mail sender, made on the runtime's Vert.x (tests: trust a test certificate). */
@@ -111,32 +114,45 @@ public final class AlertService extends VerticleBase {
      */
     @Override
     public Future<?> start() {
-        if (!started.compareAndSet(false, true)) return Future.failedFuture(new IllegalStateException("already started"));
+        if (!started.compareAndSet(false, true))
+            return Future.failedFuture(new IllegalStateException("already started"));
         metrics = runtime.metrics(NAME);
         bindMetrics(metrics.registry());
         return vertx.executeBlocking(() -> {
-            startParts();
-            return null;
-        }).compose(v -> {
-            Router router = ServiceEndpoints.mount(Router.router(vertx), this::health, metrics);
-            return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
-        }).onSuccess(server -> http = server).recover(e -> stop().transform(x -> Future.failedFuture(e)));
+                    startParts();
+                    return null;
+                })
+                .compose(v -> {
+                    Router router = ServiceEndpoints.mount(Router.router(vertx), this::health, metrics);
+                    return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
+                })
+                .onSuccess(server -> http = server)
+                .recover(e -> stop().transform(x -> Future.failedFuture(e)));
     }
 
     private void startParts() {
         ensureTopics(config.kafka().settings("alert-topic-admin-" + config.instanceId()), config.topics());
         sender = senderFactory.apply(vertx);
         KafkaSettings kafka = config.kafka().settings("alert-" + config.instanceId());
-        store = new AlertStateStore(kafka, config.topics().alertState(),
-                "videolb-alert-" + config.topics().prefix() + "-" + config.instanceId(), counters::meta);
+        store = new AlertStateStore(
+                kafka,
+                config.topics().alertState(),
+                "videolb-alert-" + config.topics().prefix() + "-" + config.instanceId(),
+                counters::meta);
         AlertStateStore.Loaded loaded = store.load(Duration.ofSeconds(60));
         counters.restore(loaded.meta());
         book.restore(loaded.incidents());
         openIncidents = book.openCount();
-        delivery = new Delivery(store, sender, counters, () -> recipients, config.retryBase(), config.retryMax(), config.sendTimeout());
+        delivery = new Delivery(
+                store, sender, counters, () -> recipients, config.retryBase(), config.retryMax(), config.sendTimeout());
         loaded.outbox().forEach(delivery::offer);
-        LOG.info("alert state loaded: {} incidents, {} mails pending, next mail #{} ({} records); mail goes to {}",
-                loaded.incidents().size(), loaded.outbox().size(), loaded.meta().nextSeq(), loaded.records(), sender.describe());
+        LOG.info(
+                "alert state loaded: {} incidents, {} mails pending, next mail #{} ({} records); mail goes to {}",
+                loaded.incidents().size(),
+                loaded.outbox().size(),
+                loaded.meta().nextSeq(),
+                loaded.records(),
+                sender.describe());
         deliveryThread = NamedThreads.thread("alert-delivery", delivery);
         deliveryThread.start();
         engine = startEngine(kafka);
@@ -153,13 +169,28 @@ public final class AlertService extends VerticleBase {
     }
 
     /** A snapshot of the counters shown on /metrics. */
-    public record Stats(long sent, long pending, long failed, long duplicates, long transientFailures, long openIncidents,
-                        long inputRecords, long inputRejected, String lastError) {}
+    public record Stats(
+            long sent,
+            long pending,
+            long failed,
+            long duplicates,
+            long transientFailures,
+            long openIncidents,
+            long inputRecords,
+            long inputRejected,
+            String lastError) {}
 
     public Stats stats() {
         Delivery d = delivery;
-        return new Stats(counters.sent.get(), d == null ? 0 : d.pending(), counters.failed.get(), counters.duplicates.get(),
-                counters.transientFailures.get(), openIncidents, counters.inputRecords.get(), counters.inputRejected.get(),
+        return new Stats(
+                counters.sent.get(),
+                d == null ? 0 : d.pending(),
+                counters.failed.get(),
+                counters.duplicates.get(),
+                counters.transientFailures.get(),
+                openIncidents,
+                counters.inputRecords.get(),
+                counters.inputRejected.get(),
                 d == null ? "" : d.lastError());
     }
 
@@ -187,7 +218,9 @@ public final class AlertService extends VerticleBase {
             @Override
             public void onCaughtUp() {
                 caughtUp = true;
-                LOG.info("alert inputs read to their end ({} records); deciding from now on", counters.inputRecords.get());
+                LOG.info(
+                        "alert inputs read to their end ({} records); deciding from now on",
+                        counters.inputRecords.get());
                 tick();
             }
 
@@ -202,8 +235,12 @@ public final class AlertService extends VerticleBase {
                 engineStopped.countDown();
             }
         };
-        return StateTopicReader.start(kafka.withClientId("alert-engine-" + config.instanceId()),
-                List.of(t.desired(), t.health(), t.agentStatus()), listener, Duration.ofSeconds(30), Duration.ofMillis(100));
+        return StateTopicReader.start(
+                kafka.withClientId("alert-engine-" + config.instanceId()),
+                List.of(t.desired(), t.health(), t.agentStatus()),
+                listener,
+                Duration.ofSeconds(30),
+                Duration.ofMillis(100));
     }
 
     private void rejected(StateRecord r, String problem) {
@@ -217,8 +254,11 @@ public final class AlertService extends VerticleBase {
         if (unwritten == null) unwritten = decide(System.currentTimeMillis());
         if (unwritten == null) return;
         try {
-            store.write(unwritten.changes.put(), unwritten.changes.removed(),
-                    unwritten.mail == null ? List.of() : List.of(unwritten.mail), List.of());
+            store.write(
+                    unwritten.changes.put(),
+                    unwritten.changes.removed(),
+                    unwritten.mail == null ? List.of() : List.of(unwritten.mail),
+                    List.of());
             if (unwritten.mail != null) {
                 delivery.offer(unwritten.mail);
                 LOG.info("alert mail #{} composed: {}", unwritten.mail.seq(), unwritten.mail.subject());
@@ -246,7 +286,8 @@ public final class AlertService extends VerticleBase {
         OutboxMail mail = null;
         if (d.isPresent()) {
             long seq = counters.nextSeq.getAndIncrement();
-            String domain = config.from().value().substring(config.from().value().indexOf('@') + 1);
+            String domain =
+                    config.from().value().substring(config.from().value().indexOf('@') + 1);
             String messageId = "<videolb." + config.topics().prefix() + "." + seq + "@" + domain + ">";
             String body = d.get().body() + "\nMessage " + seq + " of the videolb alert service (" + messageId + ").\n";
             mail = new OutboxMail(seq, messageId, config.from(), to, d.get().subject(), body, now, 0, false, false, "");
@@ -283,7 +324,9 @@ public final class AlertService extends VerticleBase {
     private HealthReport health() {
         Stats s = stats();
         boolean engineUp = engineStopped.getCount() > 0 && running;
-        String status = !engineUp ? "DOWN" : !caughtUp ? "STARTING" : !s.lastError().isEmpty() || !engineError.isEmpty() ? "DEGRADED" : "UP";
+        String status = !engineUp
+                ? "DOWN"
+                : !caughtUp ? "STARTING" : !s.lastError().isEmpty() || !engineError.isEmpty() ? "DEGRADED" : "UP";
         JsonObject o = new JsonObject()
                 .put("status", status)
                 .put("caughtUp", caughtUp)
@@ -291,7 +334,10 @@ public final class AlertService extends VerticleBase {
                 .put("pendingMails", s.pending())
                 .put("oldestPendingSinceMs", delivery == null ? 0 : delivery.oldestPendingCreatedAtMs())
                 .put("mailTarget", sender == null ? "" : sender.describe())
-                .put("recipients", new JsonArray(recipients.stream().map(MailAddress::value).toList()))
+                .put(
+                        "recipients",
+                        new JsonArray(
+                                recipients.stream().map(MailAddress::value).toList()))
                 .put("lastDeliveryError", s.lastError())
                 .put("engineError", engineError)
                 .put("recentPermanentFailures", new JsonArray(counters.recentFailures()));
@@ -300,20 +346,33 @@ public final class AlertService extends VerticleBase {
 
     /** The series of the hand-written text this replaced, with the same names and meanings. */
     private void bindMetrics(MeterRegistry r) {
-        FunctionCounter.builder("videolb.alert.mails.sent", counters.sent, AtomicLong::get).description("mails accepted by the server (250)").register(r);
-        Gauge.builder("videolb.alert.mails.pending", this, s -> s.stats().pending()).description("mails in the outbox waiting for 250").register(r);
+        FunctionCounter.builder("videolb.alert.mails.sent", counters.sent, AtomicLong::get)
+                .description("mails accepted by the server (250)")
+                .register(r);
+        Gauge.builder("videolb.alert.mails.pending", this, s -> s.stats().pending())
+                .description("mails in the outbox waiting for 250")
+                .register(r);
         FunctionCounter.builder("videolb.alert.mails.failed", counters.failed, AtomicLong::get)
-                .description("mails rejected permanently (5xx), not retried").register(r);
+                .description("mails rejected permanently (5xx), not retried")
+                .register(r);
         FunctionCounter.builder("videolb.alert.mail.duplicates", counters.duplicates, AtomicLong::get)
-                .description("mails re-sent after an attempt with unknown outcome (same Message-ID)").register(r);
+                .description("mails re-sent after an attempt with unknown outcome (same Message-ID)")
+                .register(r);
         FunctionCounter.builder("videolb.alert.mail.transient.failures", counters.transientFailures, AtomicLong::get)
-                .description("send attempts that failed and will be retried").register(r);
-        Gauge.builder("videolb.alert.incidents.open", this, s -> s.openIncidents).description("open incidents").register(r);
+                .description("send attempts that failed and will be retried")
+                .register(r);
+        Gauge.builder("videolb.alert.incidents.open", this, s -> s.openIncidents)
+                .description("open incidents")
+                .register(r);
         FunctionCounter.builder("videolb.alert.input.records", counters.inputRecords, AtomicLong::get)
-                .description("records read from health, agent-status and desired").register(r);
+                .description("records read from health, agent-status and desired")
+                .register(r);
         FunctionCounter.builder("videolb.alert.input.rejected", counters.inputRejected, AtomicLong::get)
-                .description("input records ignored as malformed").register(r);
-        Gauge.builder("videolb.alert.caught.up", this, s -> s.caughtUp ? 1 : 0).description("1 once the inputs were read to their end").register(r);
+                .description("input records ignored as malformed")
+                .register(r);
+        Gauge.builder("videolb.alert.caught.up", this, s -> s.caughtUp ? 1 : 0)
+                .description("1 once the inputs were read to their end")
+                .register(r);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -327,12 +386,14 @@ public final class AlertService extends VerticleBase {
     @Override
     public Future<?> stop() {
         return vertx.executeBlocking(() -> {
-            closeParts();
-            return null;
-        }).compose(v -> http == null ? Future.succeededFuture() : http.close()).eventually(() -> {
-            if (metrics != null) metrics.close();
-            return Future.succeededFuture();
-        });
+                    closeParts();
+                    return null;
+                })
+                .compose(v -> http == null ? Future.succeededFuture() : http.close())
+                .eventually(() -> {
+                    if (metrics != null) metrics.close();
+                    return Future.succeededFuture();
+                });
     }
 
     private void closeParts() {

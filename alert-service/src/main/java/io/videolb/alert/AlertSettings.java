@@ -44,41 +44,61 @@ public record AlertSettings(
         Duration sendTimeout) {
 
     public static final Declarations DECLARED = new Declarations("alert");
-    public static final Setting<String> INSTANCE = DECLARED.add(Setting.text("VIDEOLB_ALERT_INSTANCE", "[A-Za-z0-9._-]{1,64}", "1..64 of A-Z a-z 0-9 . _ -")
-            .defaultValue("alert-1").describe("names the transactional id: one running instance per id and topic prefix"));
-    public static final Setting<HostPort> HTTP = DECLARED.add(Setting.hostPort("VIDEOLB_ALERT_HTTP", 0).defaultValue(new HostPort("127.0.0.1", 8093))
+    public static final Setting<String> INSTANCE =
+            DECLARED.add(Setting.text("VIDEOLB_ALERT_INSTANCE", "[A-Za-z0-9._-]{1,64}", "1..64 of A-Z a-z 0-9 . _ -")
+                    .defaultValue("alert-1")
+                    .describe("names the transactional id: one running instance per id and topic prefix"));
+    public static final Setting<HostPort> HTTP = DECLARED.add(Setting.hostPort("VIDEOLB_ALERT_HTTP", 0)
+            .defaultValue(new HostPort("127.0.0.1", 8093))
             .describe("where /metrics and /health listen"));
-    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer(null, 0, 65535).flag("--http-port")
+    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer(null, 0, 65535)
+            .flag("--http-port")
             .describe("replaces the port of VIDEOLB_ALERT_HTTP (standalone: --http-port + 3)"));
     public static final Setting<MailAddress> FROM = DECLARED.add(Setting.mail("VIDEOLB_ALERT_FROM")
-            .defaultValue(MailAddress.parse("videolb@localhost.localdomain")).describe("sender address; its domain ends every Message-ID"));
-    public static final Setting<List<MailAddress>> TO = DECLARED.add(Setting.mailList("VIDEOLB_ALERT_TO")
-            .describe("recipients in addition to mailid of param.csv"));
-    public static final Setting<String> SMTP_HOST = DECLARED.add(Setting.text("VIDEOLB_ALERT_SMTP_HOST", "[A-Za-z0-9][A-Za-z0-9.-]{0,252}",
-            "a host name or IPv4 address").describe("SMTP server; unset: mails are written as .eml files into VIDEOLB_ALERT_SINK_DIR"));
-    public static final Setting<SmtpSettings.Tls> SMTP_TLS = DECLARED.add(Setting.oneOf("VIDEOLB_ALERT_SMTP_TLS", SmtpSettings.Tls.class)
-            .defaultValue(SmtpSettings.Tls.STARTTLS).describe("STARTTLS (587), IMPLICIT (465) or NONE (loopback relay only)"));
+            .defaultValue(MailAddress.parse("videolb@localhost.localdomain"))
+            .describe("sender address; its domain ends every Message-ID"));
+    public static final Setting<List<MailAddress>> TO = DECLARED.add(
+            Setting.mailList("VIDEOLB_ALERT_TO").describe("recipients in addition to mailid of param.csv"));
+    public static final Setting<String> SMTP_HOST = DECLARED.add(
+            Setting.text("VIDEOLB_ALERT_SMTP_HOST", "[A-Za-z0-9][A-Za-z0-9.-]{0,252}", "a host name or IPv4 address")
+                    .describe("SMTP server; unset: mails are written as .eml files into VIDEOLB_ALERT_SINK_DIR"));
+    public static final Setting<SmtpSettings.Tls> SMTP_TLS =
+            DECLARED.add(Setting.oneOf("VIDEOLB_ALERT_SMTP_TLS", SmtpSettings.Tls.class)
+                    .defaultValue(SmtpSettings.Tls.STARTTLS)
+                    .describe("STARTTLS (587), IMPLICIT (465) or NONE (loopback relay only)"));
     public static final Setting<Integer> SMTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_ALERT_SMTP_PORT", 1, 65535)
-            .documentedDefault("587, 465 with IMPLICIT").describe("SMTP port"));
-    public static final Setting<String> SMTP_USER = DECLARED.add(Setting.text("VIDEOLB_ALERT_SMTP_USER", "[^\\p{Cntrl}]{1,256}",
-            "1..256 characters without control characters").describe("SMTP user (with the password; unset: no login)"));
+            .documentedDefault("587, 465 with IMPLICIT")
+            .describe("SMTP port"));
+    public static final Setting<String> SMTP_USER = DECLARED.add(Setting.text(
+                    "VIDEOLB_ALERT_SMTP_USER", "[^\\p{Cntrl}]{1,256}", "1..256 characters without control characters")
+            .describe("SMTP user (with the password; unset: no login)"));
     public static final Setting<String> SMTP_PASSWORD = DECLARED.add(Setting.secretText("VIDEOLB_ALERT_SMTP_PASSWORD")
             .describe("SMTP password; or VIDEOLB_ALERT_SMTP_PASSWORD_FILE, a file holding it"));
-    public static final Setting<Path> SINK_DIR = DECLARED.add(Setting.path("VIDEOLB_ALERT_SINK_DIR").defaultValue(Path.of("alert-mail"))
+    public static final Setting<Path> SINK_DIR = DECLARED.add(Setting.path("VIDEOLB_ALERT_SINK_DIR")
+            .defaultValue(Path.of("alert-mail"))
             .describe("folder of .eml files without SMTP (standalone: DATA-DIR/alert-mail)"));
-    public static final Setting<Duration> GROUP = DECLARED.add(Setting.duration("VIDEOLB_ALERT_GROUP_SECONDS", ChronoUnit.SECONDS, 0, 86_400)
-            .defaultValue(Duration.ofSeconds(10)).describe("changes within this window go into one mail"));
-    public static final Setting<Duration> REPEAT = DECLARED.add(Setting.duration("VIDEOLB_ALERT_REPEAT_SECONDS", ChronoUnit.SECONDS, 1, 7 * 86_400)
-            .defaultValue(Duration.ofSeconds(3600)).describe("reminder interval of an open incident"));
-    public static final Setting<Duration> FLAP_WINDOW = DECLARED.add(Setting.duration("VIDEOLB_ALERT_FLAP_SECONDS", ChronoUnit.SECONDS, 0, 86_400)
-            .defaultValue(Duration.ofSeconds(600)).describe("window of the flapping detection"));
-    public static final Setting<Integer> FLAP_CHANGES = DECLARED.add(Setting.integer("VIDEOLB_ALERT_FLAP_CHANGES", 2, 1000).defaultValue(4)
-            .describe("changes within the flap window that make a server flapping"));
+    public static final Setting<Duration> GROUP =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_GROUP_SECONDS", ChronoUnit.SECONDS, 0, 86_400)
+                    .defaultValue(Duration.ofSeconds(10))
+                    .describe("changes within this window go into one mail"));
+    public static final Setting<Duration> REPEAT =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_REPEAT_SECONDS", ChronoUnit.SECONDS, 1, 7 * 86_400)
+                    .defaultValue(Duration.ofSeconds(3600))
+                    .describe("reminder interval of an open incident"));
+    public static final Setting<Duration> FLAP_WINDOW =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_FLAP_SECONDS", ChronoUnit.SECONDS, 0, 86_400)
+                    .defaultValue(Duration.ofSeconds(600))
+                    .describe("window of the flapping detection"));
+    public static final Setting<Integer> FLAP_CHANGES =
+            DECLARED.add(Setting.integer("VIDEOLB_ALERT_FLAP_CHANGES", 2, 1000)
+                    .defaultValue(4)
+                    .describe("changes within the flap window that make a server flapping"));
 
     public AlertSettings {
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(topics, "topics");
-        if (instanceId == null || !instanceId.matches("[A-Za-z0-9._-]{1,64}")) throw new IllegalArgumentException("instanceId: 1..64 of [A-Za-z0-9._-]");
+        if (instanceId == null || !instanceId.matches("[A-Za-z0-9._-]{1,64}"))
+            throw new IllegalArgumentException("instanceId: 1..64 of [A-Za-z0-9._-]");
         Objects.requireNonNull(httpHost, "httpHost");
         if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("httpPort: must be 0..65535");
         Objects.requireNonNull(from, "from");
@@ -86,16 +106,25 @@ public record AlertSettings(
         smtp = smtp == null ? Optional.empty() : smtp;
         Objects.requireNonNull(sinkDir, "sinkDir");
         Objects.requireNonNull(alerting, "alerting");
-        if (retryBase.isNegative() || retryBase.isZero() || retryMax.compareTo(retryBase) < 0) throw new IllegalArgumentException("retry: need 0 < retryBase <= retryMax");
-        if (sendTimeout.isNegative() || sendTimeout.isZero()) throw new IllegalArgumentException("sendTimeout: must be > 0");
+        if (retryBase.isNegative() || retryBase.isZero() || retryMax.compareTo(retryBase) < 0)
+            throw new IllegalArgumentException("retry: need 0 < retryBase <= retryMax");
+        if (sendTimeout.isNegative() || sendTimeout.isZero())
+            throw new IllegalArgumentException("sendTimeout: must be > 0");
     }
 
     /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
     public static AlertSettings read(SettingsReader r) {
         HostPort http = r.get(HTTP);
-        return builder().kafka(CommonSettings.kafka(r)).topics(CommonSettings.topics(r)).instanceId(r.get(INSTANCE))
-                .httpHost(http.host()).httpPort(r.find(HTTP_PORT).orElse(http.port()))
-                .from(r.get(FROM)).extraTo(r.find(TO).orElse(List.of())).smtp(smtp(r).orElse(null)).sinkDir(r.get(SINK_DIR))
+        return builder()
+                .kafka(CommonSettings.kafka(r))
+                .topics(CommonSettings.topics(r))
+                .instanceId(r.get(INSTANCE))
+                .httpHost(http.host())
+                .httpPort(r.find(HTTP_PORT).orElse(http.port()))
+                .from(r.get(FROM))
+                .extraTo(r.find(TO).orElse(List.of()))
+                .smtp(smtp(r).orElse(null))
+                .sinkDir(r.get(SINK_DIR))
                 .alerting(new AlertBook.Settings(r.get(GROUP), r.get(REPEAT), r.get(FLAP_WINDOW), r.get(FLAP_CHANGES)))
                 .build();
     }
@@ -108,7 +137,11 @@ public record AlertSettings(
         Optional<String> host = r.find(SMTP_HOST);
         if (host.isEmpty()) return Optional.empty();
         try {
-            return Optional.of(new SmtpSettings(host.get(), port.orElse(tls == SmtpSettings.Tls.IMPLICIT ? 465 : 587), tls, user.orElse(null),
+            return Optional.of(new SmtpSettings(
+                    host.get(),
+                    port.orElse(tls == SmtpSettings.Tls.IMPLICIT ? 465 : 587),
+                    tls,
+                    user.orElse(null),
                     password.orElse(null)));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("VIDEOLB_ALERT_SMTP_*: " + e.getMessage(), e);
@@ -154,29 +187,93 @@ public record AlertSettings(
         private Duration retryMax = Duration.ofMinutes(5);
         private Duration sendTimeout = Duration.ofSeconds(60);
 
-        private Builder() {
+        private Builder() {}
+
+        public Builder kafka(KafkaConnection v) {
+            kafka = v;
+            return this;
+        }
+        /** A plain connection to {@code bootstrapServers} (no client properties). */
+        public Builder bootstrap(String bootstrapServers) {
+            kafka = KafkaConnection.plain(bootstrapServers);
+            return this;
         }
 
-        public Builder kafka(KafkaConnection v) { kafka = v; return this; }
-        /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) { kafka = KafkaConnection.plain(bootstrapServers); return this; }
-        public Builder topics(Topics v) { topics = v; return this; }
-        public Builder instanceId(String v) { instanceId = v; return this; }
-        public Builder httpHost(String v) { httpHost = v; return this; }
-        public Builder httpPort(int v) { httpPort = v; return this; }
-        public Builder from(MailAddress v) { from = v; return this; }
-        public Builder extraTo(List<MailAddress> v) { extraTo = v; return this; }
+        public Builder topics(Topics v) {
+            topics = v;
+            return this;
+        }
+
+        public Builder instanceId(String v) {
+            instanceId = v;
+            return this;
+        }
+
+        public Builder httpHost(String v) {
+            httpHost = v;
+            return this;
+        }
+
+        public Builder httpPort(int v) {
+            httpPort = v;
+            return this;
+        }
+
+        public Builder from(MailAddress v) {
+            from = v;
+            return this;
+        }
+
+        public Builder extraTo(List<MailAddress> v) {
+            extraTo = v;
+            return this;
+        }
         /** null: the folder sink. */
-        public Builder smtp(SmtpSettings v) { smtp = v; return this; }
-        public Builder sinkDir(Path v) { sinkDir = v; return this; }
-        public Builder alerting(AlertBook.Settings v) { alerting = v; return this; }
-        public Builder retryBase(Duration v) { retryBase = v; return this; }
-        public Builder retryMax(Duration v) { retryMax = v; return this; }
-        public Builder sendTimeout(Duration v) { sendTimeout = v; return this; }
+        public Builder smtp(SmtpSettings v) {
+            smtp = v;
+            return this;
+        }
+
+        public Builder sinkDir(Path v) {
+            sinkDir = v;
+            return this;
+        }
+
+        public Builder alerting(AlertBook.Settings v) {
+            alerting = v;
+            return this;
+        }
+
+        public Builder retryBase(Duration v) {
+            retryBase = v;
+            return this;
+        }
+
+        public Builder retryMax(Duration v) {
+            retryMax = v;
+            return this;
+        }
+
+        public Builder sendTimeout(Duration v) {
+            sendTimeout = v;
+            return this;
+        }
 
         public AlertSettings build() {
-            return new AlertSettings(kafka, topics, instanceId, httpHost, httpPort, from, extraTo, Optional.ofNullable(smtp), sinkDir, alerting,
-                    retryBase, retryMax, sendTimeout);
+            return new AlertSettings(
+                    kafka,
+                    topics,
+                    instanceId,
+                    httpHost,
+                    httpPort,
+                    from,
+                    extraTo,
+                    Optional.ofNullable(smtp),
+                    sinkDir,
+                    alerting,
+                    retryBase,
+                    retryMax,
+                    sendTimeout);
         }
     }
 }

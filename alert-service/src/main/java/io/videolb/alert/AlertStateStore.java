@@ -66,7 +66,8 @@ final class AlertStateStore implements AutoCloseable {
             public void onRecord(StateRecord r) {
                 n[0]++;
                 if (r.key() == null) return;
-                if (r.isTombstone()) folding.remove(r.key()); else folding.put(r.key(), r.value());
+                if (r.isTombstone()) folding.remove(r.key());
+                else folding.put(r.key(), r.value());
             }
 
             @Override
@@ -76,7 +77,8 @@ final class AlertStateStore implements AutoCloseable {
             }
         };
         try (StateTopicReader reader = StateTopicReader.start(settings, List.of(topic), listener, timeout)) {
-            if (!reader.awaitCaughtUp(timeout)) throw new IllegalStateException("alert state not read to its end within " + timeout);
+            if (!reader.awaitCaughtUp(timeout))
+                throw new IllegalStateException("alert state not read to its end within " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the alert state", e);
@@ -98,7 +100,11 @@ final class AlertStateStore implements AutoCloseable {
     }
 
     /** Writes incident changes, outbox puts and deletes and the meta record in one transaction. */
-    synchronized void write(List<Incident> incidents, List<String> removedIncidents, List<OutboxMail> outboxPut, List<Long> outboxRemoved) {
+    synchronized void write(
+            List<Incident> incidents,
+            List<String> removedIncidents,
+            List<OutboxMail> outboxPut,
+            List<Long> outboxRemoved) {
         List<Entry> batch = new ArrayList<>();
         for (Incident i : incidents) batch.add(new Entry(topic, INCIDENT + i.id(), Json.write(i)));
         for (String id : removedIncidents) batch.add(Entry.tombstone(topic, INCIDENT + id));
@@ -108,7 +114,9 @@ final class AlertStateStore implements AutoCloseable {
         try {
             publisher.publish(batch); // one transaction; aborted and thrown on error
         } catch (PublishException e) {
-            if (e.isFenced()) throw new IllegalStateException("another alert service instance with the same id took over the alert state", e);
+            if (e.isFenced())
+                throw new IllegalStateException(
+                        "another alert service instance with the same id took over the alert state", e);
             throw e;
         }
     }

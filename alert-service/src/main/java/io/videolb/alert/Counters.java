@@ -42,6 +42,7 @@ final class Counters {
     }
 
     Meta meta() {
-        return new Meta(nextSeq.get(), sent.get(), failed.get(), duplicates.get(), transientFailures.get(), recentFailures());
+        return new Meta(
+                nextSeq.get(), sent.get(), failed.get(), duplicates.get(), transientFailures.get(), recentFailures());
     }
 }

@@ -34,8 +34,14 @@ final class Delivery implements Runnable {
     private volatile boolean running = true;
     private volatile String lastError = "";
 
-    Delivery(AlertStateStore store, MailSender sender, Counters counters, Supplier<List<MailAddress>> recipients,
-             Duration retryBase, Duration retryMax, Duration sendTimeout) {
+    Delivery(
+            AlertStateStore store,
+            MailSender sender,
+            Counters counters,
+            Supplier<List<MailAddress>> recipients,
+            Duration retryBase,
+            Duration retryMax,
+            Duration sendTimeout) {
         this.store = store;
         this.sender = sender;
         this.counters = counters;
@@ -120,16 +126,27 @@ final class Delivery implements Runnable {
             outbox.remove(m.seq());
             notBefore.remove(m.seq());
             lastError = "";
-            LOG.info("alert mail {} accepted after {} attempt(s){}: {} ({})", attempt.messageId(), attempt.attempts(),
-                    attempt.possibleDuplicate() ? ", possibly a duplicate of an earlier unconfirmed attempt" : "", attempt.subject(), a.serverReply());
+            LOG.info(
+                    "alert mail {} accepted after {} attempt(s){}: {} ({})",
+                    attempt.messageId(),
+                    attempt.attempts(),
+                    attempt.possibleDuplicate() ? ", possibly a duplicate of an earlier unconfirmed attempt" : "",
+                    attempt.subject(),
+                    a.serverReply());
         } else if (r instanceof DeliveryResult.Transient t) {
             counters.transientFailures.incrementAndGet();
             OutboxMail failed = attempt.failed(t.reason(), t.maybeDelivered());
             outbox.put(m.seq(), failed);
-            long backoff = Math.min(retryMax.toMillis(), retryBase.toMillis() << Math.min(20, Math.max(0, attempt.attempts() - 1)));
+            long backoff = Math.min(
+                    retryMax.toMillis(), retryBase.toMillis() << Math.min(20, Math.max(0, attempt.attempts() - 1)));
             notBefore.put(m.seq(), now + backoff);
             lastError = t.reason();
-            LOG.warn("alert mail {} not delivered (attempt {}), retry in {} ms: {}", attempt.messageId(), attempt.attempts(), backoff, t.reason());
+            LOG.warn(
+                    "alert mail {} not delivered (attempt {}), retry in {} ms: {}",
+                    attempt.messageId(),
+                    attempt.attempts(),
+                    backoff,
+                    t.reason());
             store.write(List.of(), List.of(), List.of(failed), List.of());
         } else if (r instanceof DeliveryResult.Permanent p) {
             counters.permanentFailure(attempt.messageId() + " " + attempt.subject() + ": " + p.reason());
@@ -137,7 +154,11 @@ final class Delivery implements Runnable {
             outbox.remove(m.seq());
             notBefore.remove(m.seq());
             lastError = p.reason();
-            LOG.error("alert mail {} REJECTED permanently, not retried: {}; subject was: {}", attempt.messageId(), p.reason(), attempt.subject());
+            LOG.error(
+                    "alert mail {} REJECTED permanently, not retried: {}; subject was: {}",
+                    attempt.messageId(),
+                    p.reason(),
+                    attempt.subject());
         }
     }
 

@@ -6,7 +6,8 @@ import java.util.List;
  * The alert service's counters and mail sequence, stored on the alert-state topic under
  * {@code meta} so that a restart continues the numbering and the totals.
  */
-record Meta(long nextSeq, long sent, long failed, long duplicates, long transientFailures, List<String> recentFailures) {
+record Meta(
+        long nextSeq, long sent, long failed, long duplicates, long transientFailures, List<String> recentFailures) {
     static final String KEY = "meta";
 
     Meta {

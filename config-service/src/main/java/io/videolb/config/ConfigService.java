@@ -1,5 +1,11 @@
 package io.videolb.config;
 
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.videolb.config.cluster.KafkaClusterView;
 import io.videolb.config.csv.ConfigReaderCsvFiles;
 import io.videolb.config.csv.CsvConfigReader;
@@ -19,12 +25,6 @@ import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
-import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -76,27 +76,46 @@ public final class ConfigService extends VerticleBase {
     public Future<?> start() {
         metrics = runtime.metrics(NAME);
         return vertx.executeBlocking(() -> {
-            startParts();
-            return null;
-        }).compose(v -> listen()).onSuccess(v -> LOG.info("config-service ready: generation {}, http {}{}", publisher.generation(),
-                config.httpPort() >= 0 ? httpPort() : "off", admin != null ? " (admin API and page, /health, /ready, /metrics)"
-                        : config.httpPort() >= 0 ? " (/health, /ready and /metrics only: no admin API token file configured)" : ""))
+                    startParts();
+                    return null;
+                })
+                .compose(v -> listen())
+                .onSuccess(v -> LOG.info(
+                        "config-service ready: generation {}, http {}{}",
+                        publisher.generation(),
+                        config.httpPort() >= 0 ? httpPort() : "off",
+                        admin != null
+                                ? " (admin API and page, /health, /ready, /metrics)"
+                                : config.httpPort() >= 0
+                                        ? " (/health, /ready and /metrics only: no admin API token file configured)"
+                                        : ""))
                 .recover(e -> stop().transform(x -> Future.failedFuture(e)));
     }
 
     private void startParts() {
         KafkaSettings settings = config.kafka().settings(config.instanceId());
         TopicAdmin.ensure(settings.withClientId(config.instanceId() + "-topic-admin"), config.topics());
-        publisher = DesiredStatePublisher.start(settings, config.topics(), DesiredStatePublisher.defaultTransactionalId(config.topics()),
+        publisher = DesiredStatePublisher.start(
+                settings,
+                config.topics(),
+                DesiredStatePublisher.defaultTransactionalId(config.topics()),
                 config.startTimeout());
         configMetrics = new ConfigServiceMetrics(metrics.registry(), publisher);
         if (config.importDir().isPresent()) importAtStart(config.importDir().get());
         if (config.adminApi().isPresent()) {
             AdminApiSettings api = config.adminApi().get();
             view = KafkaClusterView.start(settings, config.topics(), Duration.ofSeconds(60));
-            AdminApiSettings onOurPort = api.toBuilder().host(config.httpHost()).port(config.httpPort()).build();
-            admin = new AdminHttpServer(vertx, onOurPort, new PublisherDesiredStore(publisher),
-                    new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())), view, this::ownRoutes);
+            AdminApiSettings onOurPort = api.toBuilder()
+                    .host(config.httpHost())
+                    .port(config.httpPort())
+                    .build();
+            admin = new AdminHttpServer(
+                    vertx,
+                    onOurPort,
+                    new PublisherDesiredStore(publisher),
+                    new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())),
+                    view,
+                    this::ownRoutes);
         }
     }
 
@@ -106,14 +125,19 @@ public final class ConfigService extends VerticleBase {
         if (config.httpPort() < 0) return Future.succeededFuture();
         Router router = Router.router(vertx);
         ownRoutes(router);
-        return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost()).onSuccess(s -> server = s)
-                .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort()
-                        + ": " + e.getMessage(), e)));
+        return vertx.createHttpServer()
+                .requestHandler(router)
+                .listen(config.httpPort(), config.httpHost())
+                .onSuccess(s -> server = s)
+                .recover(e -> Future.failedFuture(new IllegalStateException(
+                        "cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage(), e)));
     }
 
     private void ownRoutes(Router router) {
         router.route().handler(configMetrics.requests());
-        router.get("/health").handler(ServiceEndpoints.health(() -> new HealthReport(!closed, new JsonObject().put("status", closed ? "DOWN" : "UP"))));
+        router.get("/health")
+                .handler(ServiceEndpoints.health(
+                        () -> new HealthReport(!closed, new JsonObject().put("status", closed ? "DOWN" : "UP"))));
         router.get("/metrics").handler(ServiceEndpoints.metrics(metrics));
         router.get("/ready").handler(this::ready);
     }
@@ -123,7 +147,8 @@ public final class ConfigService extends VerticleBase {
         if (r instanceof CsvReadResult.Invalid invalid) {
             invalid.problems().forEach(p -> LOG.error("{}", p));
             configMetrics.startImport("invalid");
-            throw new IllegalStateException(dir + " is not a valid configuration: " + invalid.problems().size() + " problem(s), nothing published");
+            throw new IllegalStateException(dir + " is not a valid configuration: "
+                    + invalid.problems().size() + " problem(s), nothing published");
         }
         CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
         valid.notes().forEach(n -> LOG.warn("{}", n));
@@ -137,27 +162,43 @@ public final class ConfigService extends VerticleBase {
                 configMetrics.startImport("unchanged");
             } else {
                 configMetrics.startImport("kept_api_changes");
-                LOG.info("import of {}: unchanged since it was last imported; keeping generation {} with the changes made through"
-                        + " the API since (last by {} via {}); edit the files or use `videolb import` to replace them", dir, c.generation(),
-                        c.marker().actor(), c.marker().source());
+                LOG.info(
+                        "import of {}: unchanged since it was last imported; keeping generation {} with the changes made through"
+                                + " the API since (last by {} via {}); edit the files or use `videolb import` to replace them",
+                        dir,
+                        c.generation(),
+                        c.marker().actor(),
+                        c.marker().source());
             }
             return;
         }
-        Optional<String> refused = MassRemovalGuard.DEFAULT.refusal(current.map(DesiredSnapshot::state).orElse(null), valid.state());
+        Optional<String> refused = MassRemovalGuard.DEFAULT.refusal(
+                current.map(DesiredSnapshot::state).orElse(null), valid.state());
         if (refused.isPresent()) {
             // the service still starts, on the state it has: the directors keep serving it
-            LOG.error("import of {} at start refused: {}; generation {} stays in force (to apply the files: videolb import {} --force)",
-                    dir, refused.get(), current.get().generation(), dir);
+            LOG.error(
+                    "import of {} at start refused: {}; generation {} stays in force (to apply the files: videolb import {} --force)",
+                    dir,
+                    refused.get(),
+                    current.get().generation(),
+                    dir);
             configMetrics.startImport("refused");
             return;
         }
         if (current.isPresent() && current.get().marker().changedSinceLastImport()) {
-            LOG.warn("import of {}: the files changed since their last import, and generation {} holds changes made through the API since"
-                    + " that import: the files replace them", dir, current.get().generation());
+            LOG.warn(
+                    "import of {}: the files changed since their last import, and generation {} holds changes made through the API since"
+                            + " that import: the files replace them",
+                    dir,
+                    current.get().generation());
         }
-        PublishResult result = publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir, "config-service");
+        PublishResult result =
+                publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir, "config-service");
         LOG.info("import of {}: {}", dir, ConfigCli.describe(result));
-        configMetrics.startImport(result instanceof PublishResult.Published ? "published" : result instanceof PublishResult.Unchanged ? "unchanged" : "rejected");
+        configMetrics.startImport(
+                result instanceof PublishResult.Published
+                        ? "published"
+                        : result instanceof PublishResult.Unchanged ? "unchanged" : "rejected");
     }
 
     private void ready(RoutingContext ctx) {
@@ -195,13 +236,15 @@ public final class ConfigService extends VerticleBase {
     public Future<?> stop() {
         closed = true;
         return vertx.executeBlocking(() -> {
-            if (admin != null) admin.close();
-            if (view != null) view.close();
-            if (publisher != null) publisher.close();
-            return null;
-        }).compose(v -> server == null ? Future.succeededFuture() : server.close()).eventually(() -> {
-            if (metrics != null) metrics.close();
-            return Future.succeededFuture();
-        });
+                    if (admin != null) admin.close();
+                    if (view != null) view.close();
+                    if (publisher != null) publisher.close();
+                    return null;
+                })
+                .compose(v -> server == null ? Future.succeededFuture() : server.close())
+                .eventually(() -> {
+                    if (metrics != null) metrics.close();
+                    return Future.succeededFuture();
+                });
     }
 }

@@ -4,10 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.videolb.config.publish.DesiredStatePublisher;
-import io.videolb.events.GenerationMarker;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import io.videolb.config.publish.DesiredStatePublisher;
+import io.videolb.events.GenerationMarker;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +27,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class ConfigServiceMetrics {
     /** The admin API's resources; any other {@code /api/...} path is counted as {@code unmatched}. */
-    private static final Set<String> RESOURCES = Set.of("whoami", "generation", "state", "params", "clients", "pools", "backups", "import",
-            "export", "plan", "status", "explain", "audit");
+    private static final Set<String> RESOURCES = Set.of(
+            "whoami",
+            "generation",
+            "state",
+            "params",
+            "clients",
+            "pools",
+            "backups",
+            "import",
+            "export",
+            "plan",
+            "status",
+            "explain",
+            "audit");
+
     private static final Set<String> OWN_PATHS = Set.of("/health", "/ready", "/metrics");
 
     private final MeterRegistry registry;
@@ -36,25 +49,36 @@ final class ConfigServiceMetrics {
     ConfigServiceMetrics(MeterRegistry registry, DesiredStatePublisher publisher) {
         this.registry = registry;
         Gauge.builder("videolb.config.generation", publisher, DesiredStatePublisher::generation)
-                .description("The committed desired generation").register(registry);
-        publisher.observe((source, outcome, nanos) -> Timer.builder("videolb.config.publish").description("Publish attempts and their duration")
-                .tag("source", sourceKind(source)).tag("outcome", outcome).register(registry).record(nanos, TimeUnit.NANOSECONDS));
+                .description("The committed desired generation")
+                .register(registry);
+        publisher.observe((source, outcome, nanos) -> Timer.builder("videolb.config.publish")
+                .description("Publish attempts and their duration")
+                .tag("source", sourceKind(source))
+                .tag("outcome", outcome)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS));
     }
 
     /** The import of the configured folder at start ended with {@code result}. */
     void startImport(String result) {
-        Counter.builder("videolb.config.start.imports").description("Imports of the configured folder at start, by result")
-                .tag("result", result).register(registry).increment();
+        Counter.builder("videolb.config.start.imports")
+                .description("Imports of the configured folder at start, by result")
+                .tag("result", result)
+                .register(registry)
+                .increment();
     }
 
     /** Times every request; mount before every other route. */
     Handler<RoutingContext> requests() {
         return ctx -> {
             long t0 = System.nanoTime();
-            ctx.addBodyEndHandler(v -> Timer.builder("videolb.config.http.requests").description("HTTP requests by route template and status")
-                    .tag("method", ctx.request().method().name()).tag("route", route(ctx.normalizedPath(), ctx.response().getStatusCode()))
+            ctx.addBodyEndHandler(v -> Timer.builder("videolb.config.http.requests")
+                    .description("HTTP requests by route template and status")
+                    .tag("method", ctx.request().method().name())
+                    .tag("route", route(ctx.normalizedPath(), ctx.response().getStatusCode()))
                     .tag("status", Integer.toString(ctx.response().getStatusCode()))
-                    .register(registry).record(Duration.ofNanos(System.nanoTime() - t0)));
+                    .register(registry)
+                    .record(Duration.ofNanos(System.nanoTime() - t0)));
             ctx.next();
         };
     }
@@ -65,7 +89,8 @@ final class ConfigServiceMetrics {
         if (OWN_PATHS.contains(path)) return path;
         if (!path.startsWith("/api/")) return status == 404 ? "unmatched" : "page";
         String[] parts = path.substring(1).split("/", -1); // api, v1, resource, ...
-        if (parts.length < 3 || !parts[1].equals("v1") || !RESOURCES.contains(parts[2]) || parts.length > 5) return "unmatched";
+        if (parts.length < 3 || !parts[1].equals("v1") || !RESOURCES.contains(parts[2]) || parts.length > 5)
+            return "unmatched";
         StringBuilder b = new StringBuilder("/api/v1/").append(parts[2]);
         for (int i = 3; i < parts.length; i++) b.append(i == 3 ? "/:id" : "/:len");
         return b.toString();
@@ -73,6 +98,8 @@ final class ConfigServiceMetrics {
 
     /** {@code import} for a file import (its folder is no label), else the source as it is ({@code api:set-client}: a bounded set). */
     static String sourceKind(String source) {
-        return source != null && source.startsWith(GenerationMarker.FILE_IMPORT_PREFIX) ? "import" : String.valueOf(source);
+        return source != null && source.startsWith(GenerationMarker.FILE_IMPORT_PREFIX)
+                ? "import"
+                : String.valueOf(source);
     }
 }

@@ -27,22 +27,38 @@ import java.util.Optional;
  * @param adminApi     the admin API (token file, TLS, limits; its host and port are replaced by
  *                     httpHost/httpPort), or empty for only /health and /ready
  */
-public record ConfigServiceSettings(KafkaConnection kafka, Topics topics, Optional<Path> importDir, String httpHost, int httpPort,
-        String instanceId, CsvLimits limits, Duration startTimeout, Optional<AdminApiSettings> adminApi) {
+public record ConfigServiceSettings(
+        KafkaConnection kafka,
+        Topics topics,
+        Optional<Path> importDir,
+        String httpHost,
+        int httpPort,
+        String instanceId,
+        CsvLimits limits,
+        Duration startTimeout,
+        Optional<AdminApiSettings> adminApi) {
     public static final int DEFAULT_HTTP_PORT = 8181;
 
     public static final Declarations DECLARED = new Declarations("config-service");
-    public static final Setting<Path> CONFIG_DIR = DECLARED.add(Setting.path("VIDEOLB_CONFIG_DIR").flag("--config")
+    public static final Setting<Path> CONFIG_DIR = DECLARED.add(Setting.path("VIDEOLB_CONFIG_DIR")
+            .flag("--config")
             .describe("CSV directory imported once at start (unset: none)"));
-    public static final Setting<String> HTTP_HOST = DECLARED.add(Setting.text("VIDEOLB_CONFIG_HTTP_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}",
-            "a host name or address").documentedDefault("127.0.0.1, or VIDEOLB_API_HOST with a token file")
-            .describe("where the one HTTP port (admin API and page, /health, /ready) listens"));
-    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_CONFIG_HTTP_PORT", -1, 65535).flag("--http-port")
-            .documentedDefault("8181, or VIDEOLB_API_PORT with a token file").describe("the one HTTP port; 0 any, -1 off (standalone: --http-port)"));
-    public static final Setting<Long> CSV_MAX_BYTES = DECLARED.add(Setting.longInteger("VIDEOLB_CSV_MAX_BYTES", 1, 1L << 40)
-            .defaultValue(CsvLimits.DEFAULT.maxFileBytes()).describe("largest CSV file read, bytes"));
-    public static final Setting<Integer> CSV_MAX_ROWS = DECLARED.add(Setting.integer("VIDEOLB_CSV_MAX_ROWS", 1, Integer.MAX_VALUE)
-            .defaultValue(CsvLimits.DEFAULT.maxRows()).describe("most rows of one CSV file"));
+    public static final Setting<String> HTTP_HOST = DECLARED.add(
+            Setting.text("VIDEOLB_CONFIG_HTTP_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}", "a host name or address")
+                    .documentedDefault("127.0.0.1, or VIDEOLB_API_HOST with a token file")
+                    .describe("where the one HTTP port (admin API and page, /health, /ready) listens"));
+    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_CONFIG_HTTP_PORT", -1, 65535)
+            .flag("--http-port")
+            .documentedDefault("8181, or VIDEOLB_API_PORT with a token file")
+            .describe("the one HTTP port; 0 any, -1 off (standalone: --http-port)"));
+    public static final Setting<Long> CSV_MAX_BYTES =
+            DECLARED.add(Setting.longInteger("VIDEOLB_CSV_MAX_BYTES", 1, 1L << 40)
+                    .defaultValue(CsvLimits.DEFAULT.maxFileBytes())
+                    .describe("largest CSV file read, bytes"));
+    public static final Setting<Integer> CSV_MAX_ROWS =
+            DECLARED.add(Setting.integer("VIDEOLB_CSV_MAX_ROWS", 1, Integer.MAX_VALUE)
+                    .defaultValue(CsvLimits.DEFAULT.maxRows())
+                    .describe("most rows of one CSV file"));
 
     public ConfigServiceSettings {
         adminApi = adminApi == null ? Optional.empty() : adminApi;
@@ -53,7 +69,8 @@ public record ConfigServiceSettings(KafkaConnection kafka, Topics topics, Option
         Objects.requireNonNull(topics, "topics");
         importDir = importDir == null ? Optional.empty() : importDir;
         Objects.requireNonNull(httpHost, "httpHost");
-        if (httpPort < -1 || httpPort > 65535) throw new IllegalArgumentException("http port must be -1..65535, got " + httpPort);
+        if (httpPort < -1 || httpPort > 65535)
+            throw new IllegalArgumentException("http port must be -1..65535, got " + httpPort);
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(startTimeout, "startTimeout");
@@ -72,8 +89,14 @@ public record ConfigServiceSettings(KafkaConnection kafka, Topics topics, Option
     public static ConfigServiceSettings read(SettingsReader r, Optional<AdminApiSettings> api) {
         String host = r.find(HTTP_HOST).orElse(api.map(AdminApiSettings::host).orElse("127.0.0.1"));
         int port = r.find(HTTP_PORT).orElse(api.map(AdminApiSettings::port).orElse(DEFAULT_HTTP_PORT));
-        return builder().kafka(CommonSettings.kafka(r)).topics(CommonSettings.topics(r)).importDir(r.find(CONFIG_DIR).orElse(null))
-                .httpHost(host).httpPort(port).limits(new CsvLimits(r.get(CSV_MAX_BYTES), r.get(CSV_MAX_ROWS))).adminApi(api.orElse(null))
+        return builder()
+                .kafka(CommonSettings.kafka(r))
+                .topics(CommonSettings.topics(r))
+                .importDir(r.find(CONFIG_DIR).orElse(null))
+                .httpHost(host)
+                .httpPort(port)
+                .limits(new CsvLimits(r.get(CSV_MAX_BYTES), r.get(CSV_MAX_ROWS)))
+                .adminApi(api.orElse(null))
                 .build();
     }
 
@@ -107,25 +130,68 @@ public record ConfigServiceSettings(KafkaConnection kafka, Topics topics, Option
         private Duration startTimeout = Duration.ofSeconds(120);
         private AdminApiSettings adminApi;
 
-        private Builder() {
+        private Builder() {}
+
+        public Builder kafka(KafkaConnection v) {
+            kafka = v;
+            return this;
+        }
+        /** A plain connection to {@code bootstrapServers} (no client properties). */
+        public Builder bootstrap(String bootstrapServers) {
+            kafka = KafkaConnection.plain(bootstrapServers);
+            return this;
         }
 
-        public Builder kafka(KafkaConnection v) { kafka = v; return this; }
-        /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) { kafka = KafkaConnection.plain(bootstrapServers); return this; }
-        public Builder topics(Topics v) { topics = v; return this; }
+        public Builder topics(Topics v) {
+            topics = v;
+            return this;
+        }
         /** null: no import at start. */
-        public Builder importDir(Path v) { importDir = v; return this; }
-        public Builder httpHost(String v) { httpHost = v; return this; }
-        public Builder httpPort(int v) { httpPort = v; return this; }
-        public Builder instanceId(String v) { instanceId = v; return this; }
-        public Builder limits(CsvLimits v) { limits = v; return this; }
-        public Builder startTimeout(Duration v) { startTimeout = v; return this; }
+        public Builder importDir(Path v) {
+            importDir = v;
+            return this;
+        }
+
+        public Builder httpHost(String v) {
+            httpHost = v;
+            return this;
+        }
+
+        public Builder httpPort(int v) {
+            httpPort = v;
+            return this;
+        }
+
+        public Builder instanceId(String v) {
+            instanceId = v;
+            return this;
+        }
+
+        public Builder limits(CsvLimits v) {
+            limits = v;
+            return this;
+        }
+
+        public Builder startTimeout(Duration v) {
+            startTimeout = v;
+            return this;
+        }
         /** Serves the admin API on this service's HTTP port (host and port of {@code api} are ignored); null: none. */
-        public Builder adminApi(AdminApiSettings v) { adminApi = v; return this; }
+        public Builder adminApi(AdminApiSettings v) {
+            adminApi = v;
+            return this;
+        }
 
         public ConfigServiceSettings build() {
-            return new ConfigServiceSettings(kafka, topics, Optional.ofNullable(importDir), httpHost, httpPort, instanceId, limits, startTimeout,
+            return new ConfigServiceSettings(
+                    kafka,
+                    topics,
+                    Optional.ofNullable(importDir),
+                    httpHost,
+                    httpPort,
+                    instanceId,
+                    limits,
+                    startTimeout,
                     Optional.ofNullable(adminApi));
         }
     }

@@ -45,8 +45,16 @@ class ConfigCliIT {
     private static Run importDir(Path dir, Topics topics, boolean force) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        ExitCode exit = ConfigCli.importDir(dir, SharedBroker.bootstrapServers(), topics, "cli-test", io.videolb.config.csv.CsvLimits.DEFAULT,
-                Duration.ofSeconds(60), force, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        ExitCode exit = ConfigCli.importDir(
+                dir,
+                SharedBroker.bootstrapServers(),
+                topics,
+                "cli-test",
+                io.videolb.config.csv.CsvLimits.DEFAULT,
+                Duration.ofSeconds(60),
+                force,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -55,10 +63,12 @@ class ConfigCliIT {
     void aTruncatedClientListIsRefusedUnlessForced(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Topics topics = SharedBroker.uniqueTopics("cli-truncated");
         io.videolb.model.DesiredState full = io.videolb.config.bench.StateGenerator.state(300, 0);
-        for (var e : io.videolb.config.csv.CsvExport.files(full).entrySet()) java.nio.file.Files.writeString(tmp.resolve(e.getKey()), e.getValue());
+        for (var e : io.videolb.config.csv.CsvExport.files(full).entrySet())
+            java.nio.file.Files.writeString(tmp.resolve(e.getKey()), e.getValue());
         assertThat(importDir(tmp, topics).exit()).isEqualTo(ExitCode.OK);
         String clients = java.nio.file.Files.readString(tmp.resolve("client-list.csv"));
-        java.nio.file.Files.writeString(tmp.resolve("client-list.csv"), clients.substring(0, clients.indexOf('\n', clients.length() / 3) + 1));
+        java.nio.file.Files.writeString(
+                tmp.resolve("client-list.csv"), clients.substring(0, clients.indexOf('\n', clients.length() / 3) + 1));
         long desiredEnd = TopicProbe.endOffset(probe, topics.desired());
 
         Run refused = importDir(tmp, topics);
@@ -101,7 +111,8 @@ class ConfigCliIT {
         assertThat(TopicProbe.endOffset(probe, topics.desired())).isEqualTo(desiredEnd);
         assertThat(TopicProbe.endOffset(probe, topics.audit())).isEqualTo(auditEnd);
 
-        Files.writeString(dir.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,10\n");
+        Files.writeString(
+                dir.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,10\n");
         Run changed = importDir(dir, topics);
         assertThat(changed.exit()).isEqualTo(ExitCode.OK);
         assertThat(changed.out()).contains("generation 2 (1 added or changed, 0 removed)");
@@ -112,13 +123,15 @@ class ConfigCliIT {
     }
 
     static List<String> brokenCases() throws Exception {
-        return Corpus.caseNames().stream().filter(c -> {
-            try {
-                return !Corpus.expected(c).isEmpty();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return Corpus.caseNames().stream()
+                .filter(c -> {
+                    try {
+                        return !Corpus.expected(c).isEmpty();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .toList();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -130,11 +143,20 @@ class ConfigCliIT {
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        ExitCode exit = ConfigCli.importDir(dir, SharedBroker.bootstrapServers(), brokenCaseTopics, "cli-test", Corpus.limits(name),
-                Duration.ofSeconds(60), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        ExitCode exit = ConfigCli.importDir(
+                dir,
+                SharedBroker.bootstrapServers(),
+                brokenCaseTopics,
+                "cli-test",
+                Corpus.limits(name),
+                Duration.ofSeconds(60),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
 
         assertThat(exit).isEqualTo(ExitCode.FAILED);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(Corpus.expected(name).get(0)).contains("nothing published");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains(Corpus.expected(name).get(0))
+                .contains("nothing published");
         assertThat(TopicProbe.endOffset(probe, brokenCaseTopics.desired())).isEqualTo(desiredEnd);
         assertThat(TopicProbe.endOffset(probe, brokenCaseTopics.audit())).isEqualTo(auditEnd);
     }

@@ -12,8 +12,11 @@ import org.junit.jupiter.api.Test;
 
 class ConfigServiceSettingsTest {
     static ConfigServiceSettings read(Map<String, String> env, String httpPortFlag) {
-        return ConfigServiceSettings.read(SettingsReader.builder().environment(env).flag("--http-port", httpPortFlag)
-                .known(List.of(CommonSettings.DECLARED, ConfigServiceSettings.DECLARED, AdminApiSettings.DECLARED)).build());
+        return ConfigServiceSettings.read(SettingsReader.builder()
+                .environment(env)
+                .flag("--http-port", httpPortFlag)
+                .known(List.of(CommonSettings.DECLARED, ConfigServiceSettings.DECLARED, AdminApiSettings.DECLARED))
+                .build());
     }
 
     @Test
@@ -26,8 +29,15 @@ class ConfigServiceSettingsTest {
 
     @Test
     void withATokenFileTheOnePortIsTheApisUnlessTheServiceSaysOtherwise() {
-        Map<String, String> env = Map.of("VIDEOLB_BOOTSTRAP", "k:1", "VIDEOLB_API_TOKENS", "/etc/videolb/api-tokens", "VIDEOLB_API_HOST", "0.0.0.0",
-                "VIDEOLB_CONFIG_DIR", "/etc/videolb/csv");
+        Map<String, String> env = Map.of(
+                "VIDEOLB_BOOTSTRAP",
+                "k:1",
+                "VIDEOLB_API_TOKENS",
+                "/etc/videolb/api-tokens",
+                "VIDEOLB_API_HOST",
+                "0.0.0.0",
+                "VIDEOLB_CONFIG_DIR",
+                "/etc/videolb/csv");
         ConfigServiceSettings s = read(env, null);
         assertThat(s.adminApi().orElseThrow().tokenFile()).isEqualTo(Path.of("/etc/videolb/api-tokens"));
         assertThat(s.httpHost()).isEqualTo("0.0.0.0");

@@ -46,7 +46,8 @@ public record AgentStatus(
      * @param panic         too many servers looked down at once: all kept (fail open)
      * @param down          servers the checker reports down
      */
-    public record PoolStatus(long mark, List<String> inService, List<String> substitutions, boolean panic, List<String> down) {
+    public record PoolStatus(
+            long mark, List<String> inService, List<String> substitutions, boolean panic, List<String> down) {
         public PoolStatus {
             inService = inService == null ? List.of() : List.copyOf(inService);
             substitutions = substitutions == null ? List.of() : List.copyOf(substitutions);
@@ -55,5 +56,13 @@ public record AgentStatus(
     }
 
     /** A server at weight 0 waiting for its connections to end, or its deadline. */
-    public record DrainStatus(long mark, String server, String reason, long startedAtMs, long deadlineAtMs, int activeConns, int inactiveConns, boolean pastDeadline) {}
+    public record DrainStatus(
+            long mark,
+            String server,
+            String reason,
+            long startedAtMs,
+            long deadlineAtMs,
+            int activeConns,
+            int inactiveConns,
+            boolean pastDeadline) {}
 }

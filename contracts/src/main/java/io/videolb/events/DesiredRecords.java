@@ -34,9 +34,17 @@ public final class DesiredRecords {
 
     private DesiredRecords() {}
 
-    public static String clientKey(Ipv4Network n) { return CLIENT + n; }
-    public static String poolKey(Fwmark m) { return POOL + m; }
-    public static String backupKey(Ipv4Address a) { return BACKUP + a; }
+    public static String clientKey(Ipv4Network n) {
+        return CLIENT + n;
+    }
+
+    public static String poolKey(Fwmark m) {
+        return POOL + m;
+    }
+
+    public static String backupKey(Ipv4Address a) {
+        return BACKUP + a;
+    }
 
     /** Every entity of the state as key -> canonical JSON, ordered by key. */
     public static SortedMap<String, String> encode(DesiredState s) {

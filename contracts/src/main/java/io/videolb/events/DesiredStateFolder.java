@@ -35,7 +35,8 @@ public final class DesiredStateFolder {
             latest = new DesiredSnapshot(marker.generation(), DesiredRecords.decode(entities), marker);
             return Optional.of(latest);
         }
-        if (value == null) entities.remove(key); else entities.put(key, value);
+        if (value == null) entities.remove(key);
+        else entities.put(key, value);
         return Optional.empty();
     }
 

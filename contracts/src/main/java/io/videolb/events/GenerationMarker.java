@@ -19,7 +19,14 @@ package io.videolb.events;
  *                    files compares against it, so that changes made through the API since that import
  *                    survive the restart (see docs/decisions.md, "Import at start").
  */
-public record GenerationMarker(long generation, String digest, int entities, int changes, String source, String actor, long publishedAtMs,
+public record GenerationMarker(
+        long generation,
+        String digest,
+        int entities,
+        int changes,
+        String source,
+        String actor,
+        long publishedAtMs,
         String importedDigest) {
 
     /** Source of a generation made by importing a CSV folder: {@code import:DIR}. */
@@ -28,7 +35,14 @@ public record GenerationMarker(long generation, String digest, int entities, int
     public static final String API_IMPORT = "api:import";
 
     /** A marker without a file import behind it (tests, tools). */
-    public GenerationMarker(long generation, String digest, int entities, int changes, String source, String actor, long publishedAtMs) {
+    public GenerationMarker(
+            long generation,
+            String digest,
+            int entities,
+            int changes,
+            String source,
+            String actor,
+            long publishedAtMs) {
         this(generation, digest, entities, changes, source, actor, publishedAtMs, null);
     }
 

@@ -31,19 +31,34 @@ public sealed interface HealthRecord {
             Objects.requireNonNull(verdict, "verdict");
         }
 
-        @Override public String key() { return verdict.server().toString(); }
-        @Override public String value() { return Json.write(verdict); }
+        @Override
+        public String key() {
+            return verdict.server().toString();
+        }
+
+        @Override
+        public String value() {
+            return Json.write(verdict);
+        }
     }
 
     /** A checker's report about itself (degraded or not); the key is {@code checker/ID}. */
     record CheckerReport(CheckerStatus status) implements HealthRecord {
         public CheckerReport {
             Objects.requireNonNull(status, "status");
-            if (!validCheckerId(status.checkerId())) throw new IllegalArgumentException("checker id '" + status.checkerId() + "' is not usable in a key");
+            if (!validCheckerId(status.checkerId()))
+                throw new IllegalArgumentException("checker id '" + status.checkerId() + "' is not usable in a key");
         }
 
-        @Override public String key() { return status.key(); }
-        @Override public String value() { return Json.write(status); }
+        @Override
+        public String key() {
+            return status.key();
+        }
+
+        @Override
+        public String value() {
+            return Json.write(status);
+        }
     }
 
     /** The server's verdict is deleted (the server left the cluster): readers forget it; it counts as never seen. */
@@ -52,18 +67,33 @@ public sealed interface HealthRecord {
             Objects.requireNonNull(server, "server");
         }
 
-        @Override public String key() { return server.toString(); }
-        @Override public String value() { return null; }
+        @Override
+        public String key() {
+            return server.toString();
+        }
+
+        @Override
+        public String value() {
+            return null;
+        }
     }
 
     /** The checker's report is deleted (the checker is gone): readers forget it, so it no longer counts as degraded. */
     record CheckerTombstone(String checkerId) implements HealthRecord {
         public CheckerTombstone {
-            if (!validCheckerId(checkerId)) throw new IllegalArgumentException("checker id '" + checkerId + "' is not usable in a key");
+            if (!validCheckerId(checkerId))
+                throw new IllegalArgumentException("checker id '" + checkerId + "' is not usable in a key");
         }
 
-        @Override public String key() { return CheckerStatus.KEY_PREFIX + checkerId; }
-        @Override public String value() { return null; }
+        @Override
+        public String key() {
+            return CheckerStatus.KEY_PREFIX + checkerId;
+        }
+
+        @Override
+        public String value() {
+            return null;
+        }
     }
 
     /** A record that could not be decoded, and why; readers skip it (after reporting and counting it). */
@@ -72,19 +102,24 @@ public sealed interface HealthRecord {
             Objects.requireNonNull(problem, "problem");
         }
 
-        @Override public String value() { return null; }
+        @Override
+        public String value() {
+            return null;
+        }
     }
 
     /** Decodes one record of the health topic ({@code value} null: a tombstone). Never throws. */
     static HealthRecord decode(String key, String value) {
         if (key == null) return new Unreadable(null, "record without a key");
-        if (key.length() > MAX_KEY_CHARS) return new Unreadable(key.substring(0, 64) + "...", "key longer than " + MAX_KEY_CHARS + " characters");
+        if (key.length() > MAX_KEY_CHARS)
+            return new Unreadable(key.substring(0, 64) + "...", "key longer than " + MAX_KEY_CHARS + " characters");
         if (value != null && value.length() > MAX_VALUE_CHARS) {
             return new Unreadable(key, "value of " + value.length() + " characters, more than " + MAX_VALUE_CHARS);
         }
         if (key.startsWith(CheckerStatus.KEY_PREFIX)) {
             String id = key.substring(CheckerStatus.KEY_PREFIX.length());
-            if (!validCheckerId(id)) return new Unreadable(key, "a checker key needs an id after '" + CheckerStatus.KEY_PREFIX + "'");
+            if (!validCheckerId(id))
+                return new Unreadable(key, "a checker key needs an id after '" + CheckerStatus.KEY_PREFIX + "'");
             if (value == null) return new CheckerTombstone(id);
             CheckerStatus s;
             try {
@@ -93,14 +128,16 @@ public sealed interface HealthRecord {
                 return new Unreadable(key, "not a checker status: " + e.getMessage());
             }
             if (s == null) return new Unreadable(key, "not a checker status: JSON null");
-            if (!id.equals(s.checkerId())) return new Unreadable(key, "status of checker '" + s.checkerId() + "' under the key of '" + id + "'");
+            if (!id.equals(s.checkerId()))
+                return new Unreadable(key, "status of checker '" + s.checkerId() + "' under the key of '" + id + "'");
             return new CheckerReport(s);
         }
         Ipv4Address server;
         try {
             server = Ipv4Address.parse(key);
         } catch (RuntimeException e) {
-            return new Unreadable(key, "key is neither a server address nor " + CheckerStatus.KEY_PREFIX + "ID: " + e.getMessage());
+            return new Unreadable(
+                    key, "key is neither a server address nor " + CheckerStatus.KEY_PREFIX + "ID: " + e.getMessage());
         }
         if (value == null) return new VerdictTombstone(server);
         HealthVerdict v;
@@ -110,7 +147,8 @@ public sealed interface HealthRecord {
             return new Unreadable(key, "not a verdict: " + e.getMessage());
         }
         if (v == null) return new Unreadable(key, "not a verdict: JSON null");
-        if (!v.server().equals(server)) return new Unreadable(key, "verdict for " + v.server() + " under the key of " + server);
+        if (!v.server().equals(server))
+            return new Unreadable(key, "verdict for " + v.server() + " under the key of " + server);
         return new ServerVerdict(v);
     }
 

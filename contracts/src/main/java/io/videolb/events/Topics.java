@@ -22,19 +22,29 @@ public record Topics(String prefix) {
     }
 
     /** Desired state: params, clients, pools, backups and generation markers (compacted, 1 partition). */
-    public String desired() { return prefix + ".desired"; }
+    public String desired() {
+        return prefix + ".desired";
+    }
 
     /** Health verdicts keyed by server address (compacted). */
-    public String health() { return prefix + ".health"; }
+    public String health() {
+        return prefix + ".health";
+    }
 
     /** Agent status keyed by director id (compacted). */
-    public String agentStatus() { return prefix + ".agent-status"; }
+    public String agentStatus() {
+        return prefix + ".agent-status";
+    }
 
     /** Who changed what, before/after (append-only). */
-    public String audit() { return prefix + ".audit"; }
+    public String audit() {
+        return prefix + ".audit";
+    }
 
     /** Open incidents and pending mails of the alert service, keyed by incident id (compacted). */
-    public String alertState() { return prefix + ".alert-state"; }
+    public String alertState() {
+        return prefix + ".alert-state";
+    }
 
     /** A topic and whether it is compacted state or an event stream. */
     public record TopicSpec(String name, int partitions, boolean compacted) {}

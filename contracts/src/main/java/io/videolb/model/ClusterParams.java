@@ -25,17 +25,22 @@ public record ClusterParams(
         Objects.requireNonNull(defaultScheduler, "defaultScheduler");
         mailTo = List.copyOf(mailTo);
         if (persistenceSeconds < 0 || persistenceSeconds > MAX_PERSISTENCE_SECONDS) {
-            throw new InvalidValueException("persistence must be 0.." + MAX_PERSISTENCE_SECONDS + " seconds, got " + persistenceSeconds);
+            throw new InvalidValueException(
+                    "persistence must be 0.." + MAX_PERSISTENCE_SECONDS + " seconds, got " + persistenceSeconds);
         }
     }
 
     public static int parsePersistence(String text) {
         String s = FieldText.check(text);
-        if (!s.chars().allMatch(c -> c >= '0' && c <= '9') || s.length() > 7 || (s.length() > 1 && s.charAt(0) == '0')) {
-            throw new InvalidValueException("'" + s + "' is not a number of seconds (0.." + MAX_PERSISTENCE_SECONDS + ")");
+        if (!s.chars().allMatch(c -> c >= '0' && c <= '9')
+                || s.length() > 7
+                || (s.length() > 1 && s.charAt(0) == '0')) {
+            throw new InvalidValueException(
+                    "'" + s + "' is not a number of seconds (0.." + MAX_PERSISTENCE_SECONDS + ")");
         }
         int v = Integer.parseInt(s);
-        if (v > MAX_PERSISTENCE_SECONDS) throw new InvalidValueException("'" + s + "' is above " + MAX_PERSISTENCE_SECONDS + " seconds");
+        if (v > MAX_PERSISTENCE_SECONDS)
+            throw new InvalidValueException("'" + s + "' is above " + MAX_PERSISTENCE_SECONDS + " seconds");
         return v;
     }
 }

@@ -25,7 +25,8 @@ public record DesiredState(
         backups = Collections.unmodifiableSortedMap(new TreeMap<>(backups));
         for (Map.Entry<Fwmark, Pool> e : pools.entrySet()) {
             if (!e.getKey().equals(e.getValue().mark())) {
-                throw new IllegalArgumentException("pool keyed " + e.getKey() + " has mark " + e.getValue().mark());
+                throw new IllegalArgumentException(
+                        "pool keyed " + e.getKey() + " has mark " + e.getValue().mark());
             }
         }
     }
@@ -38,7 +39,9 @@ public record DesiredState(
             Fwmark m = clients.get(net);
             if (m != null) return java.util.Optional.of(m);
         }
-        return params.clientNetwork().contains(client) ? java.util.Optional.of(params.defaultMark()) : java.util.Optional.empty();
+        return params.clientNetwork().contains(client)
+                ? java.util.Optional.of(params.defaultMark())
+                : java.util.Optional.empty();
     }
 
     public DesiredState withParams(ClusterParams p) {
@@ -47,19 +50,22 @@ public record DesiredState(
 
     public DesiredState withClient(Ipv4Network client, Fwmark mark) {
         TreeMap<Ipv4Network, Fwmark> c = new TreeMap<>(clients);
-        if (mark == null) c.remove(client); else c.put(client, mark);
+        if (mark == null) c.remove(client);
+        else c.put(client, mark);
         return new DesiredState(params, c, pools, backups);
     }
 
     public DesiredState withPool(Fwmark mark, Pool pool) {
         TreeMap<Fwmark, Pool> p = new TreeMap<>(pools);
-        if (pool == null) p.remove(mark); else p.put(mark, pool);
+        if (pool == null) p.remove(mark);
+        else p.put(mark, pool);
         return new DesiredState(params, clients, p, backups);
     }
 
     public DesiredState withBackup(Ipv4Address server, Ipv4Address backup) {
         TreeMap<Ipv4Address, Ipv4Address> b = new TreeMap<>(backups);
-        if (backup == null) b.remove(server); else b.put(server, backup);
+        if (backup == null) b.remove(server);
+        else b.put(server, backup);
         return new DesiredState(params, clients, pools, b);
     }
 }

@@ -24,13 +24,18 @@ public final class DesiredStateRules {
         List<Problem> problems = new ArrayList<>();
         Ipv4Address vip = s.params().vip();
         if (!s.pools().containsKey(s.params().defaultMark())) {
-            problems.add(Problem.at(at.param("fwdefault"), "fwdefault",
+            problems.add(Problem.at(
+                    at.param("fwdefault"),
+                    "fwdefault",
                     "default mark " + s.params().defaultMark() + " has no pool in fwmark-routing-list.csv"));
         }
         for (Map.Entry<Ipv4Network, Fwmark> c : s.clients().entrySet()) {
             if (!s.pools().containsKey(c.getValue())) {
-                problems.add(Problem.at(at.client(c.getKey()), "fwmark",
-                        "mark " + c.getValue() + " of client " + c.getKey() + " has no pool in fwmark-routing-list.csv"));
+                problems.add(Problem.at(
+                        at.client(c.getKey()),
+                        "fwmark",
+                        "mark " + c.getValue() + " of client " + c.getKey()
+                                + " has no pool in fwmark-routing-list.csv"));
             }
         }
         Set<Ipv4Address> realServers = new HashSet<>();
@@ -41,10 +46,14 @@ public final class DesiredStateRules {
             Set<Ipv4Address> seen = new HashSet<>();
             for (RealServer rs : p.servers()) {
                 if (!seen.add(rs.address())) {
-                    problems.add(Problem.at(at.pool(p.mark()), "server", "server " + rs.address() + " is listed twice in pool " + p.mark()));
+                    problems.add(Problem.at(
+                            at.pool(p.mark()),
+                            "server",
+                            "server " + rs.address() + " is listed twice in pool " + p.mark()));
                 }
                 if (rs.address().equals(vip)) {
-                    problems.add(Problem.at(at.pool(p.mark()), "server", "server " + rs.address() + " is the VIP (lvsIP)"));
+                    problems.add(
+                            Problem.at(at.pool(p.mark()), "server", "server " + rs.address() + " is the VIP (lvsIP)"));
                 }
                 realServers.add(rs.address());
             }
@@ -61,7 +70,8 @@ public final class DesiredStateRules {
                 problems.add(Problem.at(o, "RIP", "server " + b.getKey() + " is the VIP (lvsIP)"));
             }
             if (!realServers.contains(b.getKey())) {
-                problems.add(Problem.at(o, "RIP", "server " + b.getKey() + " is in no pool of fwmark-routing-list.csv"));
+                problems.add(
+                        Problem.at(o, "RIP", "server " + b.getKey() + " is in no pool of fwmark-routing-list.csv"));
             }
         }
         problems.addAll(cycles(s.backups(), at));

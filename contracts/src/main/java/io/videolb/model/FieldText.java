@@ -24,7 +24,8 @@ public final class FieldText {
             if (c == '\n') throw new InvalidValueException("contains a line feed (LF) at position " + (i + 1));
             if (c == 0) throw new InvalidValueException("contains a NUL character at position " + (i + 1));
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                throw new InvalidValueException(String.format("contains control character U+%04X at position %d", (int) c, i + 1));
+                throw new InvalidValueException(
+                        String.format("contains control character U+%04X at position %d", (int) c, i + 1));
             }
         }
         if (raw.charAt(0) == '-') {
@@ -54,7 +55,8 @@ public final class FieldText {
             else if (c == '\n') sb.append("\\n");
             else if (c == '\t') sb.append("\\t");
             else if (c == 0) sb.append("\\0");
-            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF') sb.append(String.format("\\u%04X", (int) c));
+            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF')
+                sb.append(String.format("\\u%04X", (int) c));
             else sb.append(c);
         }
         return sb.toString();

@@ -22,7 +22,8 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
             while (i < n && s.charAt(i) != '.') {
                 char c = s.charAt(i);
                 if (c < '0' || c > '9') {
-                    throw new InvalidValueException("'" + s + "' is not a dotted-decimal IPv4 address (unexpected '" + c + "')");
+                    throw new InvalidValueException(
+                            "'" + s + "' is not a dotted-decimal IPv4 address (unexpected '" + c + "')");
                 }
                 i++;
             }
@@ -31,7 +32,8 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
                 throw new InvalidValueException("'" + s + "' is not a dotted-decimal IPv4 address (empty octet)");
             }
             if (len > 1 && s.charAt(start) == '0') {
-                throw new InvalidValueException("'" + s + "' has an octet with a leading zero (iptables would read it as octal)");
+                throw new InvalidValueException(
+                        "'" + s + "' has an octet with a leading zero (iptables would read it as octal)");
             }
             if (len > 3) {
                 throw new InvalidValueException("'" + s + "' has an octet above 255");

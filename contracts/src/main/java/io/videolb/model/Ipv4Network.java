@@ -36,7 +36,10 @@ public record Ipv4Network(Ipv4Address address, int prefix) implements Comparable
     }
 
     private static int parsePrefix(String whole, String p) {
-        if (p.isEmpty() || p.length() > 2 || !p.chars().allMatch(c -> c >= '0' && c <= '9') || (p.length() > 1 && p.charAt(0) == '0')) {
+        if (p.isEmpty()
+                || p.length() > 2
+                || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+                || (p.length() > 1 && p.charAt(0) == '0')) {
             throw new InvalidValueException("'" + whole + "' has an invalid prefix length (want 1..32)");
         }
         int len = Integer.parseInt(p);

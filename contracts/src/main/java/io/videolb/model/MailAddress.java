@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * characters, so it can never smuggle a header line.
  */
 public record MailAddress(String value) implements Comparable<MailAddress> {
-    private static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*");
+    private static final Pattern LOCAL =
+            Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*");
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
     public MailAddress {
@@ -32,10 +33,12 @@ public record MailAddress(String value) implements Comparable<MailAddress> {
         String local = s.substring(0, at);
         String domain = s.substring(at + 1);
         if (local.length() > 64 || !LOCAL.matcher(local).matches()) {
-            throw new InvalidValueException("'" + s + "' has an invalid local part (letters, digits and !#$%&'*+/=?^_`{|}~.- only)");
+            throw new InvalidValueException(
+                    "'" + s + "' has an invalid local part (letters, digits and !#$%&'*+/=?^_`{|}~.- only)");
         }
         String[] labels = domain.split("\\.", -1);
-        if (labels.length < 2) throw new InvalidValueException("'" + s + "' needs a fully qualified domain (like example.com)");
+        if (labels.length < 2)
+            throw new InvalidValueException("'" + s + "' needs a fully qualified domain (like example.com)");
         for (String l : labels) {
             if (!LABEL.matcher(l).matches()) {
                 throw new InvalidValueException("'" + s + "' has an invalid domain label '" + l + "'");

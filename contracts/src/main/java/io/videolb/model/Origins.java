@@ -16,10 +16,25 @@ public interface Origins {
     /** Every entity comes from the same place, e.g. one API request. */
     static Origins everywhere(Origin origin) {
         return new Origins() {
-            @Override public Origin param(String name) { return origin; }
-            @Override public Origin client(Ipv4Network client) { return origin; }
-            @Override public Origin pool(Fwmark mark) { return origin; }
-            @Override public Origin backup(Ipv4Address server) { return origin; }
+            @Override
+            public Origin param(String name) {
+                return origin;
+            }
+
+            @Override
+            public Origin client(Ipv4Network client) {
+                return origin;
+            }
+
+            @Override
+            public Origin pool(Fwmark mark) {
+                return origin;
+            }
+
+            @Override
+            public Origin backup(Ipv4Address server) {
+                return origin;
+            }
         };
     }
 }

@@ -21,7 +21,8 @@ public record Problem(String source, int line, String field, String message) imp
     @Override
     public String toString() {
         // defence in depth: whatever a message quotes, the printed line never carries a raw control character
-        return FieldText.escape(source, 200) + ":" + line + ": " + FieldText.escape(field, 100) + ": " + FieldText.escape(message, 2000);
+        return FieldText.escape(source, 200) + ":" + line + ": " + FieldText.escape(field, 100) + ": "
+                + FieldText.escape(message, 2000);
     }
 
     @Override

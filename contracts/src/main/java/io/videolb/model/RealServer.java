@@ -17,7 +17,9 @@ public record RealServer(Ipv4Address address, int weight) implements Comparable<
 
     public static int parseWeight(String text) {
         String s = FieldText.check(text);
-        if (!s.chars().allMatch(c -> c >= '0' && c <= '9') || s.length() > 10 || (s.length() > 1 && s.charAt(0) == '0')) {
+        if (!s.chars().allMatch(c -> c >= '0' && c <= '9')
+                || s.length() > 10
+                || (s.length() > 1 && s.charAt(0) == '0')) {
             throw new InvalidValueException("'" + s + "' is not a weight (decimal 0..2147483647)");
         }
         long v = Long.parseLong(s);

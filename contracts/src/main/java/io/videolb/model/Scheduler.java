@@ -8,7 +8,19 @@ import java.util.stream.Collectors;
 
 /** IPVS scheduling algorithms, by their ipvsadm names. */
 public enum Scheduler {
-    RR, WRR, LC, WLC, LBLC, LBLCR, DH, SH, SED, NQ, FO, OVF, MH;
+    RR,
+    WRR,
+    LC,
+    WLC,
+    LBLC,
+    LBLCR,
+    DH,
+    SH,
+    SED,
+    NQ,
+    FO,
+    OVF,
+    MH;
 
     /** Parses an ipvsadm scheduler name (lower case, exact). */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
@@ -28,7 +40,14 @@ public enum Scheduler {
 
     /** Whether the scheduler takes server weights into account. */
     public boolean usesWeights() {
-        return this == WRR || this == WLC || this == SED || this == NQ || this == FO || this == OVF || this == MH
-                || this == LBLC || this == LBLCR;
+        return this == WRR
+                || this == WLC
+                || this == SED
+                || this == NQ
+                || this == FO
+                || this == OVF
+                || this == MH
+                || this == LBLC
+                || this == LBLCR;
     }
 }

@@ -18,8 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Lives in contracts (JDK only) so that kafka-support, which sits below the service runtime, uses it too.
  */
 public final class NamedThreads {
-    private NamedThreads() {
-    }
+    private NamedThreads() {}
 
     /** An unstarted daemon thread named exactly {@code name}. */
     public static Thread thread(String name, Runnable task) {
@@ -36,7 +35,8 @@ public final class NamedThreads {
     }
 
     private static String checked(String name) {
-        if (name == null || name.isBlank()) throw new IllegalArgumentException("a thread needs a name that says what it does");
+        if (name == null || name.isBlank())
+            throw new IllegalArgumentException("a thread needs a name that says what it does");
         return name;
     }
 }

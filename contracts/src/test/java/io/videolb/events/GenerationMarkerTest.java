@@ -17,7 +17,9 @@ class GenerationMarkerTest {
         assertThat(marker("bb", "aa").lastImportHad("aa")).isTrue();
         assertThat(marker("bb", "aa").lastImportHad("bb")).isFalse();
         assertThat(marker("bb", "aa").changedSinceLastImport()).isTrue();
-        assertThat(marker("bb", null).lastImportHad("bb")).as("no file import recorded").isFalse();
+        assertThat(marker("bb", null).lastImportHad("bb"))
+                .as("no file import recorded")
+                .isFalse();
         assertThat(marker("bb", null).changedSinceLastImport()).isFalse();
         assertThat(GenerationMarker.isFileImport("import:/etc/videolb")).isTrue();
         assertThat(GenerationMarker.isFileImport(GenerationMarker.API_IMPORT)).isTrue();

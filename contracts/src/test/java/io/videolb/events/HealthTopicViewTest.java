@@ -13,11 +13,13 @@ class HealthTopicViewTest {
     private static final Ipv4Address B = Ipv4Address.parse("192.0.2.2");
 
     private static HealthRecord v(Ipv4Address server, Verdict verdict, long seq) {
-        return new HealthRecord.ServerVerdict(new HealthVerdict(server, verdict, ProbeLevel.RTMP, "r" + seq, 10, "c1", seq, 1000 + seq));
+        return new HealthRecord.ServerVerdict(
+                new HealthVerdict(server, verdict, ProbeLevel.RTMP, "r" + seq, 10, "c1", seq, 1000 + seq));
     }
 
     private static HealthRecord checker(String id, boolean degraded, long seq) {
-        return new HealthRecord.CheckerReport(new CheckerStatus(id, degraded, degraded ? "mass failure" : "", seq, 2000 + seq));
+        return new HealthRecord.CheckerReport(
+                new CheckerStatus(id, degraded, degraded ? "mass failure" : "", seq, 2000 + seq));
     }
 
     @Test
@@ -50,12 +52,18 @@ class HealthTopicViewTest {
         view.apply(v(B, Verdict.DOWN, 9));
         view.apply(checker("hc-1", true, 9));
         assertThat(view.apply(new HealthRecord.VerdictTombstone(B))).isEqualTo(Effect.CHANGED);
-        assertThat(view.apply(new HealthRecord.VerdictTombstone(B))).as("already gone").isEqualTo(Effect.UNCHANGED);
+        assertThat(view.apply(new HealthRecord.VerdictTombstone(B)))
+                .as("already gone")
+                .isEqualTo(Effect.UNCHANGED);
         assertThat(view.apply(new HealthRecord.CheckerTombstone("hc-1"))).isEqualTo(Effect.CHANGED);
         assertThat(view.apply(new HealthRecord.CheckerTombstone("hc-1"))).isEqualTo(Effect.UNCHANGED);
-        assertThat(view.anyCheckerDegraded()).as("a dead checker's report went away").isFalse();
+        assertThat(view.anyCheckerDegraded())
+                .as("a dead checker's report went away")
+                .isFalse();
         assertThat(view.snapshot()).isEqualTo(HealthTopicView.Snapshot.EMPTY);
-        assertThat(view.apply(v(B, Verdict.UP, 1))).as("after a tombstone any sequence is new").isEqualTo(Effect.CHANGED);
+        assertThat(view.apply(v(B, Verdict.UP, 1)))
+                .as("after a tombstone any sequence is new")
+                .isEqualTo(Effect.CHANGED);
     }
 
     @Test
@@ -90,7 +98,9 @@ class HealthTopicViewTest {
         assertThat(first).isEqualTo(new HealthTopicView.Applied(r, true));
         assertThat(first.unreadable()).isNull();
         assertThat(view.apply(r.key(), r.value()).changed()).as("duplicate").isFalse();
-        assertThat(view.apply("checker/hc-1", Json.write(new CheckerStatus("hc-1", false, "", 1, 1))).changed()).isTrue();
+        assertThat(view.apply("checker/hc-1", Json.write(new CheckerStatus("hc-1", false, "", 1, 1)))
+                        .changed())
+                .isTrue();
     }
 
     @Test
@@ -116,7 +126,9 @@ class HealthTopicViewTest {
         assertThat(copy.verdicts().get(A).verdict()).isEqualTo(Verdict.UP);
         assertThat(view.verdicts().get(A).verdict()).isEqualTo(Verdict.DOWN);
         assertThat(copy).isNotEqualTo(view.snapshot());
-        assertThat(new HealthTopicView.Snapshot(new java.util.TreeMap<>(java.util.Map.of(A, view.verdict(A))), new java.util.TreeMap<>()))
-                .as("equal content, equal snapshots").isEqualTo(view.snapshot());
+        assertThat(new HealthTopicView.Snapshot(
+                        new java.util.TreeMap<>(java.util.Map.of(A, view.verdict(A))), new java.util.TreeMap<>()))
+                .as("equal content, equal snapshots")
+                .isEqualTo(view.snapshot());
     }
 }

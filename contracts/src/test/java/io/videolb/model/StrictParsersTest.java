@@ -20,13 +20,30 @@ class StrictParsersTest {
 
     @Test
     void anOctalLookingAddressIsRefusedBecauseIptablesWouldReadItAsOctal() {
-        assertThatThrownBy(() -> Ipv4Address.parse("010.1.1.1")).hasMessageContaining("leading zero").hasMessageContaining("octal");
+        assertThatThrownBy(() -> Ipv4Address.parse("010.1.1.1"))
+                .hasMessageContaining("leading zero")
+                .hasMessageContaining("octal");
         assertThatThrownBy(() -> Ipv4Address.parse("192.0.2.01")).hasMessageContaining("leading zero");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"localhost", "192.0.2", "192.0.2.1.5", "192.0.2.", ".192.0.2.1", "192..2.1", "192.0.2.256", "1234.0.2.1",
-            "0x7f.0.0.1", "192.0.2.1 ", "+1.2.3.4", "1.2.3.4/32", "::1", "١٢.0.2.1"})
+    @ValueSource(
+            strings = {
+                "localhost",
+                "192.0.2",
+                "192.0.2.1.5",
+                "192.0.2.",
+                ".192.0.2.1",
+                "192..2.1",
+                "192.0.2.256",
+                "1234.0.2.1",
+                "0x7f.0.0.1",
+                "192.0.2.1 ",
+                "+1.2.3.4",
+                "1.2.3.4/32",
+                "::1",
+                "١٢.0.2.1"
+            })
     void anythingButFourDecimalOctetsIsRefused(String text) {
         assertThatThrownBy(() -> Ipv4Address.parse(text)).isInstanceOf(InvalidValueException.class);
     }
@@ -41,7 +58,8 @@ class StrictParsersTest {
     void aNetworkNeedsHostBitsZeroAndAPrefixOf1To32() {
         assertThat(Ipv4Network.parse("203.0.113.16/28").toString()).isEqualTo("203.0.113.16/28");
         assertThat(Ipv4Network.parse("203.0.113.7")).isEqualTo(Ipv4Network.host(Ipv4Address.parse("203.0.113.7")));
-        assertThatThrownBy(() -> Ipv4Network.parse("203.0.113.17/28")).hasMessageContaining("host bits set (did you mean 203.0.113.16/28?)");
+        assertThatThrownBy(() -> Ipv4Network.parse("203.0.113.17/28"))
+                .hasMessageContaining("host bits set (did you mean 203.0.113.16/28?)");
         assertThatThrownBy(() -> Ipv4Network.parse("0.0.0.0/0")).hasMessageContaining("/0 is refused");
         assertThatThrownBy(() -> Ipv4Network.parse("10.0.0.0/33")).hasMessageContaining("above 32");
         assertThatThrownBy(() -> Ipv4Network.parse("10.0.0.0/08")).hasMessageContaining("invalid prefix length");
@@ -50,9 +68,12 @@ class StrictParsersTest {
 
     @Test
     void aBareIpDomainMeansTheOriginalSlash24() {
-        assertThat(Ipv4Network.parseWithDefaultPrefix("203.0.113.0", 24).toString()).isEqualTo("203.0.113.0/24");
-        assertThat(Ipv4Network.parseWithDefaultPrefix("10.0.0.0/8", 24).toString()).isEqualTo("10.0.0.0/8");
-        assertThatThrownBy(() -> Ipv4Network.parseWithDefaultPrefix("203.0.113.5", 24)).hasMessageContaining("host bits set");
+        assertThat(Ipv4Network.parseWithDefaultPrefix("203.0.113.0", 24).toString())
+                .isEqualTo("203.0.113.0/24");
+        assertThat(Ipv4Network.parseWithDefaultPrefix("10.0.0.0/8", 24).toString())
+                .isEqualTo("10.0.0.0/8");
+        assertThatThrownBy(() -> Ipv4Network.parseWithDefaultPrefix("203.0.113.5", 24))
+                .hasMessageContaining("host bits set");
     }
 
     @ParameterizedTest
@@ -62,15 +83,25 @@ class StrictParsersTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0,no mark", "0x32,not a decimal fwmark", "4294967296,above 4294967295", "99999999999,above 4294967295",
-            "050,leading zero", "-5,starts with '-'", "5.0,not a decimal fwmark"})
+    @CsvSource({
+        "0,no mark",
+        "0x32,not a decimal fwmark",
+        "4294967296,above 4294967295",
+        "99999999999,above 4294967295",
+        "050,leading zero",
+        "-5,starts with '-'",
+        "5.0,not a decimal fwmark"
+    })
     void aFwmarkOf0HexOrAbove32BitsIsRefused(String text, String message) {
-        assertThatThrownBy(() -> Fwmark.parse(text)).isInstanceOf(InvalidValueException.class).hasMessageContaining(message);
+        assertThatThrownBy(() -> Fwmark.parse(text))
+                .isInstanceOf(InvalidValueException.class)
+                .hasMessageContaining(message);
     }
 
     @Test
     void everyIpvsSchedulerIsKnownByItsIpvsadmName() {
-        for (String s : new String[] {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"}) {
+        for (String s :
+                new String[] {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"}) {
             assertThat(Scheduler.parse(s).ipvsName()).isEqualTo(s);
         }
         assertThatThrownBy(() -> Scheduler.parse("RR")).hasMessageContaining("not an IPVS scheduler");
@@ -84,7 +115,8 @@ class StrictParsersTest {
         assertThatThrownBy(() -> RealServer.parseWeight("2147483648")).hasMessageContaining("above 2147483647");
         assertThatThrownBy(() -> RealServer.parseWeight("-1")).hasMessageContaining("starts with '-'");
         assertThatThrownBy(() -> RealServer.parseWeight("07")).hasMessageContaining("not a weight");
-        assertThatThrownBy(() -> new RealServer(Ipv4Address.parse("192.0.2.1"), -1)).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> new RealServer(Ipv4Address.parse("192.0.2.1"), -1))
+                .isInstanceOf(InvalidValueException.class);
     }
 
     @Test
@@ -98,7 +130,8 @@ class StrictParsersTest {
     @Test
     void aMailAddressIsStrictAndCanNeverCarryAHeader() {
         assertThat(MailAddress.parse("ops.team+lb@example.com").toString()).isEqualTo("ops.team+lb@example.com");
-        assertThatThrownBy(() -> MailAddress.parse("ops@example.com\r\nBcc: x@example.org")).hasMessageContaining("carriage return");
+        assertThatThrownBy(() -> MailAddress.parse("ops@example.com\r\nBcc: x@example.org"))
+                .hasMessageContaining("carriage return");
         assertThatThrownBy(() -> MailAddress.parse("Ops <ops@example.com>")).isInstanceOf(InvalidValueException.class);
         assertThatThrownBy(() -> MailAddress.parse("ops@localhost")).hasMessageContaining("fully qualified");
         assertThatThrownBy(() -> MailAddress.parse("a@b@example.com")).isInstanceOf(InvalidValueException.class);
@@ -121,13 +154,16 @@ class StrictParsersTest {
     @ParameterizedTest
     @org.junit.jupiter.params.provider.MethodSource("badText")
     void fieldTextRefusesControlCharactersALeadingDashAndBlanks(String raw, String message) {
-        assertThatThrownBy(() -> FieldText.check(raw)).isInstanceOf(InvalidValueException.class).hasMessageContaining(message);
+        assertThatThrownBy(() -> FieldText.check(raw))
+                .isInstanceOf(InvalidValueException.class)
+                .hasMessageContaining(message);
     }
 
     @Test
     void fieldTextRefusesEmptyAndOverlongText() {
         assertThatThrownBy(() -> FieldText.check("")).hasMessageContaining("empty");
-        assertThatThrownBy(() -> FieldText.check("x".repeat(FieldText.MAX_LENGTH + 1))).hasMessageContaining("longer than");
+        assertThatThrownBy(() -> FieldText.check("x".repeat(FieldText.MAX_LENGTH + 1)))
+                .hasMessageContaining("longer than");
         assertThat(FieldText.check("x".repeat(FieldText.MAX_LENGTH))).hasSize(FieldText.MAX_LENGTH);
     }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class NamedThreadsTest {
     @Test
     void aThreadIsAnUnstartedDaemonWithExactlyTheGivenName() {
-        Thread t = NamedThreads.thread("health-publisher", () -> { });
+        Thread t = NamedThreads.thread("health-publisher", () -> {});
         assertThat(t.getName()).isEqualTo("health-publisher");
         assertThat(t.isDaemon()).isTrue();
         assertThat(t.getState()).isEqualTo(Thread.State.NEW);
@@ -43,7 +43,7 @@ class NamedThreadsTest {
 
     @Test
     void aNameIsRequired() {
-        assertThatThrownBy(() -> NamedThreads.thread(" ", () -> { })).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> NamedThreads.thread(" ", () -> {})).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> NamedThreads.factory(null)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -11,14 +11,17 @@ import java.util.Objects;
 public record Endpoint(Ipv4Address host, int rtmpPort, int httpPort) {
     public Endpoint {
         Objects.requireNonNull(host, "host");
-        if (rtmpPort < 1 || rtmpPort > 65535) throw new IllegalArgumentException("rtmpPort must be 1..65535, got " + rtmpPort);
-        if (httpPort < 1 || httpPort > 65535) throw new IllegalArgumentException("httpPort must be 1..65535, got " + httpPort);
+        if (rtmpPort < 1 || rtmpPort > 65535)
+            throw new IllegalArgumentException("rtmpPort must be 1..65535, got " + rtmpPort);
+        if (httpPort < 1 || httpPort > 65535)
+            throw new IllegalArgumentException("httpPort must be 1..65535, got " + httpPort);
     }
 
     /** Parses {@code IP:RTMPPORT:HTTPPORT}, e.g. {@code 127.0.0.1:19350:18080}. */
     public static Endpoint parse(String text, String field) {
         String[] p = text == null ? new String[0] : text.split(":", -1);
-        if (p.length != 3) throw new IllegalArgumentException(field + ": expected IP:RTMPPORT:HTTPPORT, got '" + text + "'");
+        if (p.length != 3)
+            throw new IllegalArgumentException(field + ": expected IP:RTMPPORT:HTTPPORT, got '" + text + "'");
         try {
             return new Endpoint(Ipv4Address.parse(p[0]), port(p[1]), port(p[2]));
         } catch (RuntimeException e) {

@@ -2,8 +2,14 @@ package io.videolb.health;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
@@ -11,24 +17,18 @@ import io.videolb.events.Verdict;
 import io.videolb.health.kafka.DesiredReader;
 import io.videolb.health.kafka.HealthTopicMember;
 import io.videolb.health.kafka.KafkaVerdictSink;
-import io.videolb.kafka.KafkaSettings;
-import io.videolb.kafka.TopicAdmin;
 import io.videolb.health.probe.ProbeResult;
 import io.videolb.health.probe.Prober;
 import io.videolb.health.schedule.ProbeScheduler;
 import io.videolb.health.schedule.SequenceClock;
 import io.videolb.health.schedule.Target;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.TopicAdmin;
 import io.videolb.model.Ipv4Address;
 import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -98,76 +98,128 @@ public final class HealthService extends VerticleBase {
         registry = metrics.registry();
         KafkaSettings kafka = config.kafka().settings("health-" + config.checkerId());
         return vertx.executeBlocking(() -> {
-            TopicAdmin.ensure(config.kafka().settings("health-topic-admin-" + config.checkerId()), config.topics());
-            return new KafkaVerdictSink(kafka, config.topics().health(), registry);
-        }).compose(s -> {
-            sink = s;
-            startScheduler();
-            return vertx.executeBlocking(() -> {
-                startReaders(kafka);
-                return null;
-            });
-        }).compose(v -> {
-            Router router = ServiceEndpoints.mount(Router.router(vertx), this::health, metrics);
-            return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
-        }).onSuccess(server -> {
-            http = server;
-            LOG.info("health-service {} started: /metrics and /health on {}:{}", config.checkerId(), config.httpHost(), http.actualPort());
-        }).recover(e -> stop().transform(x -> Future.failedFuture(e)));
+                    TopicAdmin.ensure(
+                            config.kafka().settings("health-topic-admin-" + config.checkerId()), config.topics());
+                    return new KafkaVerdictSink(kafka, config.topics().health(), registry);
+                })
+                .compose(s -> {
+                    sink = s;
+                    startScheduler();
+                    return vertx.executeBlocking(() -> {
+                        startReaders(kafka);
+                        return null;
+                    });
+                })
+                .compose(v -> {
+                    Router router = ServiceEndpoints.mount(Router.router(vertx), this::health, metrics);
+                    return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
+                })
+                .onSuccess(server -> {
+                    http = server;
+                    LOG.info(
+                            "health-service {} started: /metrics and /health on {}:{}",
+                            config.checkerId(),
+                            config.httpHost(),
+                            http.actualPort());
+                })
+                .recover(e -> stop().transform(x -> Future.failedFuture(e)));
     }
 
     /** On this verticle's context: the prober, the scheduler, the meters and the once-a-second verdict count. */
     private void startScheduler() {
         Map<ProbeLevel, Timer[]> steps = new LinkedHashMap<>();
         for (ProbeLevel l : ProbeLevel.values()) {
-            steps.put(l, new Timer[] {timer("videolb.health.probe.step", l, "ok"), timer("videolb.health.probe.step", l, "fail")});
+            steps.put(l, new Timer[] {
+                timer("videolb.health.probe.step", l, "ok"), timer("videolb.health.probe.step", l, "fail")
+            });
         }
-        prober = new Prober(vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
+        prober = new Prober(
+                vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
         Map<String, Timer> probes = new HashMap<>();
         Map<String, Counter> transitions = new HashMap<>();
         ProbeScheduler.Observer observer = new ProbeScheduler.Observer() {
             @Override
             public void probed(Target t, ProbeResult r) {
                 String k = t.settings().level() + "/" + r.ok();
-                probes.computeIfAbsent(k, x -> timer("videolb.health.probe", t.settings().level(), r.ok() ? "ok" : "fail"))
+                probes.computeIfAbsent(
+                                k,
+                                x -> timer("videolb.health.probe", t.settings().level(), r.ok() ? "ok" : "fail"))
                         .record(r.latencyMicros(), TimeUnit.MICROSECONDS);
             }
 
             @Override
             public void transition(Target t, HealthVerdict v) {
-                transitions.computeIfAbsent(v.verdict().name(), x -> Counter.builder("videolb.health.transitions").tag("to", x).register(registry)).increment();
+                transitions
+                        .computeIfAbsent(
+                                v.verdict().name(),
+                                x -> Counter.builder("videolb.health.transitions")
+                                        .tag("to", x)
+                                        .register(registry))
+                        .increment();
             }
         };
-        Target knownGood = config.knownGood() == null ? null
+        Target knownGood = config.knownGood() == null
+                ? null
                 : new Target(config.knownGood().host(), config.knownGood(), config.defaults());
-        scheduler = new ProbeScheduler(vertx, context, prober, sink, sequences, config.checkerId(), config.massFailureShare(), knownGood,
-                config.refreshInterval().toMillis(), observer);
-        Gauge.builder("videolb.health.servers", up, AtomicInteger::get).tag("verdict", "up").register(registry);
-        Gauge.builder("videolb.health.servers", down, AtomicInteger::get).tag("verdict", "down").register(registry);
-        Gauge.builder("videolb.health.servers", unknown, AtomicInteger::get).tag("verdict", "unknown").register(registry);
-        Gauge.builder("videolb.health.checker.degraded", degraded, AtomicInteger::get).register(registry);
-        Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size()).register(registry);
+        scheduler = new ProbeScheduler(
+                vertx,
+                context,
+                prober,
+                sink,
+                sequences,
+                config.checkerId(),
+                config.massFailureShare(),
+                knownGood,
+                config.refreshInterval().toMillis(),
+                observer);
+        Gauge.builder("videolb.health.servers", up, AtomicInteger::get)
+                .tag("verdict", "up")
+                .register(registry);
+        Gauge.builder("videolb.health.servers", down, AtomicInteger::get)
+                .tag("verdict", "down")
+                .register(registry);
+        Gauge.builder("videolb.health.servers", unknown, AtomicInteger::get)
+                .tag("verdict", "unknown")
+                .register(registry);
+        Gauge.builder("videolb.health.checker.degraded", degraded, AtomicInteger::get)
+                .register(registry);
+        Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size())
+                .register(registry);
         vertx.setPeriodic(1000, id -> countVerdicts());
     }
 
     /** Worker thread: the group member (work sharing) and the desired-state reader, each polling on its own named thread. */
     private void startReaders(KafkaSettings kafka) {
-        member = new HealthTopicMember(kafka.withClientId("health-member-" + config.checkerId()), config.topics().health(), config.groupId(),
-                (int) config.sessionTimeout().toMillis(), sequences, (parts, count) -> {
-                    partitionCount = count;
-                    owned.set(parts);
-                    retarget();
-                }).start();
-        reader = new DesiredReader(kafka.withClientId("health-desired-" + config.checkerId()), config.topics().desired(), s -> {
-            desired.set(s);
-            LOG.info("desired generation {}", s.generation());
-            retarget();
-        }).start();
+        member = new HealthTopicMember(
+                        kafka.withClientId("health-member-" + config.checkerId()),
+                        config.topics().health(),
+                        config.groupId(),
+                        (int) config.sessionTimeout().toMillis(),
+                        sequences,
+                        (parts, count) -> {
+                            partitionCount = count;
+                            owned.set(parts);
+                            retarget();
+                        })
+                .start();
+        reader = new DesiredReader(
+                        kafka.withClientId("health-desired-" + config.checkerId()),
+                        config.topics().desired(),
+                        s -> {
+                            desired.set(s);
+                            LOG.info("desired generation {}", s.generation());
+                            retarget();
+                        })
+                .start();
     }
 
     private Timer timer(String name, ProbeLevel level, String outcome) {
-        return Timer.builder(name).tag("level", level.name().toLowerCase()).tag("outcome", outcome)
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+        return Timer.builder(name)
+                .tag("level", level.name().toLowerCase())
+                .tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
     }
 
@@ -177,7 +229,8 @@ public final class HealthService extends VerticleBase {
         if (s == null || closed || member == null) return;
         Set<Integer> mine = owned.get();
         int n = partitionCount;
-        Map<Ipv4Address, Target> targets = Targets.of(s.state(), config, a -> mine.contains(HealthTopicMember.partitionOf(a.toString(), n)));
+        Map<Ipv4Address, Target> targets =
+                Targets.of(s.state(), config, a -> mine.contains(HealthTopicMember.partitionOf(a.toString(), n)));
         Map<Ipv4Address, HealthVerdict> last = member.latest();
         scheduler.run(sch -> sch.setTargets(targets, last));
     }
@@ -185,7 +238,9 @@ public final class HealthService extends VerticleBase {
     private void countVerdicts() {
         int u = 0, d = 0, x = 0;
         for (Verdict v : scheduler.verdicts().values()) {
-            if (v == Verdict.UP) u++; else if (v == Verdict.DOWN) d++; else x++;
+            if (v == Verdict.UP) u++;
+            else if (v == Verdict.DOWN) d++;
+            else x++;
         }
         up.set(u);
         down.set(d);
@@ -198,9 +253,16 @@ public final class HealthService extends VerticleBase {
         JsonObject body = new JsonObject()
                 .put("status", ready ? "UP" : "STARTING")
                 .put("checkerId", config.checkerId())
-                .put("desiredGeneration", desired.get() == null ? 0 : desired.get().generation())
+                .put(
+                        "desiredGeneration",
+                        desired.get() == null ? 0 : desired.get().generation())
                 .put("ownedPartitions", owned.get().stream().sorted().toList())
-                .put("servers", new JsonObject().put("up", up.get()).put("down", down.get()).put("unknown", unknown.get()))
+                .put(
+                        "servers",
+                        new JsonObject()
+                                .put("up", up.get())
+                                .put("down", down.get())
+                                .put("unknown", unknown.get()))
                 .put("degraded", degraded.get() == 1)
                 .put("published", sink.sent.get())
                 .put("publishFailures", sink.failed.get());
@@ -240,19 +302,21 @@ public final class HealthService extends VerticleBase {
             prober.close();
         }
         return vertx.executeBlocking(() -> {
-            for (AutoCloseable c : new AutoCloseable[] {reader, member, sink}) {
-                if (c == null) continue;
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.warn("stopping health-service {}: {}", config.checkerId(), e.toString());
-                }
-            }
-            return null;
-        }).compose(v -> http == null ? Future.succeededFuture() : http.close()).eventually(() -> {
-            if (metrics != null) metrics.close();
-            LOG.info("health-service {} stopped", config.checkerId());
-            return Future.succeededFuture();
-        });
+                    for (AutoCloseable c : new AutoCloseable[] {reader, member, sink}) {
+                        if (c == null) continue;
+                        try {
+                            c.close();
+                        } catch (Exception e) {
+                            LOG.warn("stopping health-service {}: {}", config.checkerId(), e.toString());
+                        }
+                    }
+                    return null;
+                })
+                .compose(v -> http == null ? Future.succeededFuture() : http.close())
+                .eventually(() -> {
+                    if (metrics != null) metrics.close();
+                    LOG.info("health-service {} stopped", config.checkerId());
+                    return Future.succeededFuture();
+                });
     }
 }

@@ -56,70 +56,105 @@ public record HealthServiceSettings(
     private static final String MARK = "[0-9]{1,10}";
 
     public static final Declarations DECLARED = new Declarations("health");
-    public static final Setting<String> CHECKER_ID = DECLARED.add(Setting.text("VIDEOLB_HEALTH_CHECKER_ID", ID, "1..64 of A-Z a-z 0-9 . _ -")
-            .defaultFrom(HealthServiceSettings::defaultCheckerId, "pid-host").describe("this instance's id in verdicts and checker/ID"));
-    public static final Setting<String> GROUP = DECLARED.add(Setting.text("VIDEOLB_HEALTH_GROUP", "[A-Za-z0-9._-]{1,200}", "1..200 of A-Z a-z 0-9 . _ -")
-            .documentedDefault("PREFIX.health-checkers").describe("consumer group of all health-service instances of one installation"));
-    public static final Setting<String> HTTP_HOST = DECLARED.add(Setting.of("VIDEOLB_HEALTH_HTTP_HOST", "an IPv4 address", s -> {
-        Ipv4Address.parse(s);
-        return s;
-    }).defaultValue("127.0.0.1").describe("where /metrics and /health listen"));
-    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_HEALTH_HTTP_PORT", 0, 65535).flag("--http-port")
-            .defaultValue(9103).describe("/metrics and /health port; 0 any (standalone: --http-port + 2)"));
+    public static final Setting<String> CHECKER_ID =
+            DECLARED.add(Setting.text("VIDEOLB_HEALTH_CHECKER_ID", ID, "1..64 of A-Z a-z 0-9 . _ -")
+                    .defaultFrom(HealthServiceSettings::defaultCheckerId, "pid-host")
+                    .describe("this instance's id in verdicts and checker/ID"));
+    public static final Setting<String> GROUP =
+            DECLARED.add(Setting.text("VIDEOLB_HEALTH_GROUP", "[A-Za-z0-9._-]{1,200}", "1..200 of A-Z a-z 0-9 . _ -")
+                    .documentedDefault("PREFIX.health-checkers")
+                    .describe("consumer group of all health-service instances of one installation"));
+    public static final Setting<String> HTTP_HOST =
+            DECLARED.add(Setting.of("VIDEOLB_HEALTH_HTTP_HOST", "an IPv4 address", s -> {
+                        Ipv4Address.parse(s);
+                        return s;
+                    })
+                    .defaultValue("127.0.0.1")
+                    .describe("where /metrics and /health listen"));
+    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_HEALTH_HTTP_PORT", 0, 65535)
+            .flag("--http-port")
+            .defaultValue(9103)
+            .describe("/metrics and /health port; 0 any (standalone: --http-port + 2)"));
 
-    public static final Setting<ProbeLevel> LEVEL = DECLARED.add(level("VIDEOLB_HEALTH_LEVEL").defaultValue(ProbeSettings.DEFAULT.level())
+    public static final Setting<ProbeLevel> LEVEL = DECLARED.add(level("VIDEOLB_HEALTH_LEVEL")
+            .defaultValue(ProbeSettings.DEFAULT.level())
             .describe("probe level: TCP connect, RTMP handshake, or RTMP handshake and a fresh HLS playlist"));
-    public static final Setting<Integer> RTMP_PORT = DECLARED.add(port("VIDEOLB_HEALTH_RTMP_PORT").defaultValue(ProbeSettings.DEFAULT.rtmpPort())
+    public static final Setting<Integer> RTMP_PORT = DECLARED.add(port("VIDEOLB_HEALTH_RTMP_PORT")
+            .defaultValue(ProbeSettings.DEFAULT.rtmpPort())
             .describe("RTMP port probed on each server"));
     public static final Setting<Integer> HTTP_PROBE_PORT = DECLARED.add(port("VIDEOLB_HEALTH_HTTP_PROBE_PORT")
-            .defaultValue(ProbeSettings.DEFAULT.httpPort()).describe("HTTP (HLS) port probed on each server"));
+            .defaultValue(ProbeSettings.DEFAULT.httpPort())
+            .describe("HTTP (HLS) port probed on each server"));
     public static final Setting<Duration> INTERVAL = DECLARED.add(interval("VIDEOLB_HEALTH_INTERVAL_MS")
-            .defaultValue(ProbeSettings.DEFAULT.interval()).describe("time between two probes of one server"));
+            .defaultValue(ProbeSettings.DEFAULT.interval())
+            .describe("time between two probes of one server"));
     public static final Setting<Duration> TIMEOUT = DECLARED.add(timeout("VIDEOLB_HEALTH_TIMEOUT_MS")
-            .defaultValue(ProbeSettings.DEFAULT.timeout()).describe("probe timeout (at most the interval)"));
-    public static final Setting<Integer> RISE = DECLARED.add(count("VIDEOLB_HEALTH_RISE").defaultValue(ProbeSettings.DEFAULT.rise())
+            .defaultValue(ProbeSettings.DEFAULT.timeout())
+            .describe("probe timeout (at most the interval)"));
+    public static final Setting<Integer> RISE = DECLARED.add(count("VIDEOLB_HEALTH_RISE")
+            .defaultValue(ProbeSettings.DEFAULT.rise())
             .describe("successes in a row before a server is up"));
-    public static final Setting<Integer> FALL = DECLARED.add(count("VIDEOLB_HEALTH_FALL").defaultValue(ProbeSettings.DEFAULT.fall())
+    public static final Setting<Integer> FALL = DECLARED.add(count("VIDEOLB_HEALTH_FALL")
+            .defaultValue(ProbeSettings.DEFAULT.fall())
             .describe("failures in a row before a server is down"));
-    public static final Setting<Duration> DWELL = DECLARED.add(dwell("VIDEOLB_HEALTH_DWELL_MS").defaultValue(ProbeSettings.DEFAULT.minDwell())
+    public static final Setting<Duration> DWELL = DECLARED.add(dwell("VIDEOLB_HEALTH_DWELL_MS")
+            .defaultValue(ProbeSettings.DEFAULT.minDwell())
             .describe("least time between two verdict changes of one server"));
-    public static final Setting<String> HLS_PATH = DECLARED.add(hlsPath("VIDEOLB_HEALTH_HLS_PATH").defaultValue(ProbeSettings.DEFAULT.hlsPath())
+    public static final Setting<String> HLS_PATH = DECLARED.add(hlsPath("VIDEOLB_HEALTH_HLS_PATH")
+            .defaultValue(ProbeSettings.DEFAULT.hlsPath())
             .describe("playlist fetched by the HLS level"));
-    public static final Setting<Optional<String>> RTMP_APP = DECLARED.add(rtmpApp("VIDEOLB_HEALTH_RTMP_APP").defaultValue(Optional.empty())
+    public static final Setting<Optional<String>> RTMP_APP = DECLARED.add(rtmpApp("VIDEOLB_HEALTH_RTMP_APP")
+            .defaultValue(Optional.empty())
             .describe("opt-in AMF0 connect check to this application (e.g. live) at the RTMP and HLS levels"));
 
-    public static final SettingFamily<ProbeLevel> POOL_LEVEL = DECLARED.family(POOL, "<MARK>", MARK, "_LEVEL",
-            n -> level(n).describe("VIDEOLB_HEALTH_LEVEL for the pool of fwmark MARK"));
-    public static final SettingFamily<Integer> POOL_RTMP_PORT = DECLARED.family(POOL, "<MARK>", MARK, "_RTMP_PORT",
-            n -> port(n).describe("VIDEOLB_HEALTH_RTMP_PORT for one pool"));
-    public static final SettingFamily<Integer> POOL_HTTP_PROBE_PORT = DECLARED.family(POOL, "<MARK>", MARK, "_HTTP_PROBE_PORT",
+    public static final SettingFamily<ProbeLevel> POOL_LEVEL = DECLARED.family(
+            POOL, "<MARK>", MARK, "_LEVEL", n -> level(n).describe("VIDEOLB_HEALTH_LEVEL for the pool of fwmark MARK"));
+    public static final SettingFamily<Integer> POOL_RTMP_PORT = DECLARED.family(
+            POOL, "<MARK>", MARK, "_RTMP_PORT", n -> port(n).describe("VIDEOLB_HEALTH_RTMP_PORT for one pool"));
+    public static final SettingFamily<Integer> POOL_HTTP_PROBE_PORT = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_HTTP_PROBE_PORT",
             n -> port(n).describe("VIDEOLB_HEALTH_HTTP_PROBE_PORT for one pool"));
-    public static final SettingFamily<Duration> POOL_INTERVAL = DECLARED.family(POOL, "<MARK>", MARK, "_INTERVAL_MS",
-            n -> interval(n).describe("VIDEOLB_HEALTH_INTERVAL_MS for one pool"));
-    public static final SettingFamily<Duration> POOL_TIMEOUT = DECLARED.family(POOL, "<MARK>", MARK, "_TIMEOUT_MS",
-            n -> timeout(n).describe("VIDEOLB_HEALTH_TIMEOUT_MS for one pool"));
-    public static final SettingFamily<Integer> POOL_RISE = DECLARED.family(POOL, "<MARK>", MARK, "_RISE",
-            n -> count(n).describe("VIDEOLB_HEALTH_RISE for one pool"));
-    public static final SettingFamily<Integer> POOL_FALL = DECLARED.family(POOL, "<MARK>", MARK, "_FALL",
-            n -> count(n).describe("VIDEOLB_HEALTH_FALL for one pool"));
-    public static final SettingFamily<Duration> POOL_DWELL = DECLARED.family(POOL, "<MARK>", MARK, "_DWELL_MS",
-            n -> dwell(n).describe("VIDEOLB_HEALTH_DWELL_MS for one pool"));
-    public static final SettingFamily<String> POOL_HLS_PATH = DECLARED.family(POOL, "<MARK>", MARK, "_HLS_PATH",
-            n -> hlsPath(n).describe("VIDEOLB_HEALTH_HLS_PATH for one pool"));
-    public static final SettingFamily<Optional<String>> POOL_RTMP_APP = DECLARED.family(POOL, "<MARK>", MARK, "_RTMP_APP",
+    public static final SettingFamily<Duration> POOL_INTERVAL = DECLARED.family(
+            POOL, "<MARK>", MARK, "_INTERVAL_MS", n -> interval(n).describe("VIDEOLB_HEALTH_INTERVAL_MS for one pool"));
+    public static final SettingFamily<Duration> POOL_TIMEOUT = DECLARED.family(
+            POOL, "<MARK>", MARK, "_TIMEOUT_MS", n -> timeout(n).describe("VIDEOLB_HEALTH_TIMEOUT_MS for one pool"));
+    public static final SettingFamily<Integer> POOL_RISE =
+            DECLARED.family(POOL, "<MARK>", MARK, "_RISE", n -> count(n).describe("VIDEOLB_HEALTH_RISE for one pool"));
+    public static final SettingFamily<Integer> POOL_FALL =
+            DECLARED.family(POOL, "<MARK>", MARK, "_FALL", n -> count(n).describe("VIDEOLB_HEALTH_FALL for one pool"));
+    public static final SettingFamily<Duration> POOL_DWELL = DECLARED.family(
+            POOL, "<MARK>", MARK, "_DWELL_MS", n -> dwell(n).describe("VIDEOLB_HEALTH_DWELL_MS for one pool"));
+    public static final SettingFamily<String> POOL_HLS_PATH = DECLARED.family(
+            POOL, "<MARK>", MARK, "_HLS_PATH", n -> hlsPath(n).describe("VIDEOLB_HEALTH_HLS_PATH for one pool"));
+    public static final SettingFamily<Optional<String>> POOL_RTMP_APP = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_RTMP_APP",
             n -> rtmpApp(n).describe("VIDEOLB_HEALTH_RTMP_APP for one pool (off: no connect check in this pool)"));
 
-    public static final Setting<Map<Ipv4Address, Endpoint>> ENDPOINTS = DECLARED.add(Setting.of("VIDEOLB_HEALTH_ENDPOINTS",
-            "SERVER=IP:RTMPPORT:HTTPPORT[,...]", HealthServiceSettings::endpoints)
-            .describe("where to really connect for a server (tests, NAT): SERVER=IP:RTMPPORT:HTTPPORT, comma-separated"));
-    public static final Setting<Double> MASS_SHARE = DECLARED.add(Setting.decimal("VIDEOLB_HEALTH_MASS_SHARE", 0, true, 1).defaultValue(0.5)
+    public static final Setting<Map<Ipv4Address, Endpoint>> ENDPOINTS = DECLARED.add(Setting.of(
+                    "VIDEOLB_HEALTH_ENDPOINTS", "SERVER=IP:RTMPPORT:HTTPPORT[,...]", HealthServiceSettings::endpoints)
+            .describe(
+                    "where to really connect for a server (tests, NAT): SERVER=IP:RTMPPORT:HTTPPORT, comma-separated"));
+    public static final Setting<Double> MASS_SHARE = DECLARED.add(Setting.decimal(
+                    "VIDEOLB_HEALTH_MASS_SHARE", 0, true, 1)
+            .defaultValue(0.5)
             .describe("share of failing servers above which the known-good target is probed before publishing down"));
-    public static final Setting<Endpoint> KNOWN_GOOD = DECLARED.add(Setting.of("VIDEOLB_HEALTH_KNOWN_GOOD", "IP:RTMPPORT:HTTPPORT",
-            s -> Endpoint.parse(s, "known good")).describe("known-good target of the self-check (unset: none, a mass down is published)"));
-    public static final Setting<Duration> REFRESH = DECLARED.add(Setting.duration("VIDEOLB_HEALTH_REFRESH_MS", ChronoUnit.MILLIS, 100, 86_400_000)
-            .defaultValue(Duration.ofSeconds(30)).describe("every verdict is republished this often"));
-    public static final Setting<Duration> SESSION_TIMEOUT = DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS,
-            1000, 1_800_000).defaultValue(Duration.ofSeconds(10)).describe("how long a dead instance keeps its partitions"));
+    public static final Setting<Endpoint> KNOWN_GOOD = DECLARED.add(
+            Setting.of("VIDEOLB_HEALTH_KNOWN_GOOD", "IP:RTMPPORT:HTTPPORT", s -> Endpoint.parse(s, "known good"))
+                    .describe("known-good target of the self-check (unset: none, a mass down is published)"));
+    public static final Setting<Duration> REFRESH =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_REFRESH_MS", ChronoUnit.MILLIS, 100, 86_400_000)
+                    .defaultValue(Duration.ofSeconds(30))
+                    .describe("every verdict is republished this often"));
+    public static final Setting<Duration> SESSION_TIMEOUT =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
+                    .defaultValue(Duration.ofSeconds(10))
+                    .describe("how long a dead instance keeps its partitions"));
 
     public HealthServiceSettings {
         Objects.requireNonNull(kafka, "kafka");
@@ -131,14 +166,16 @@ public record HealthServiceSettings(
         if (groupId == null || groupId.isBlank()) groupId = topics.prefix() + ".health-checkers";
         if (httpHost == null) httpHost = "127.0.0.1";
         Ipv4Address.parse(httpHost); // literal address only, never a name
-        if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("httpPort must be 0..65535, got " + httpPort);
+        if (httpPort < 0 || httpPort > 65535)
+            throw new IllegalArgumentException("httpPort must be 0..65535, got " + httpPort);
         pools = Map.copyOf(pools == null ? Map.of() : pools);
         endpoints = Map.copyOf(endpoints == null ? Map.of() : endpoints);
         if (!(massFailureShare > 0 && massFailureShare <= 1)) {
             throw new IllegalArgumentException("massFailureShare must be in (0,1], got " + massFailureShare);
         }
         if (refreshInterval == null) refreshInterval = Duration.ofSeconds(30);
-        if (refreshInterval.toMillis() < 100) throw new IllegalArgumentException("refreshInterval must be at least 100 ms");
+        if (refreshInterval.toMillis() < 100)
+            throw new IllegalArgumentException("refreshInterval must be at least 100 ms");
         if (sessionTimeout == null) sessionTimeout = Duration.ofSeconds(10);
     }
 
@@ -154,10 +191,21 @@ public record HealthServiceSettings(
         for (SettingFamily<?> f : DECLARED.families()) marks.addAll(r.keysOf(f));
         Map<Long, ProbeSettings> pools = new HashMap<>();
         for (String mark : marks) pools.put(Long.parseLong(mark), probe(r, mark));
-        return builder().kafka(CommonSettings.kafka(r)).topics(topics).checkerId(r.get(CHECKER_ID)).groupId(r.find(GROUP).orElse(null))
-                .httpHost(r.get(HTTP_HOST)).httpPort(r.get(HTTP_PORT)).defaults(d).pools(pools).endpoints(r.find(ENDPOINTS).orElse(Map.of()))
-                .massFailureShare(r.get(MASS_SHARE)).knownGood(r.find(KNOWN_GOOD).orElse(null))
-                .refreshInterval(r.get(REFRESH)).sessionTimeout(r.get(SESSION_TIMEOUT)).build();
+        return builder()
+                .kafka(CommonSettings.kafka(r))
+                .topics(topics)
+                .checkerId(r.get(CHECKER_ID))
+                .groupId(r.find(GROUP).orElse(null))
+                .httpHost(r.get(HTTP_HOST))
+                .httpPort(r.get(HTTP_PORT))
+                .defaults(d)
+                .pools(pools)
+                .endpoints(r.find(ENDPOINTS).orElse(Map.of()))
+                .massFailureShare(r.get(MASS_SHARE))
+                .knownGood(r.find(KNOWN_GOOD).orElse(null))
+                .refreshInterval(r.get(REFRESH))
+                .sessionTimeout(r.get(SESSION_TIMEOUT))
+                .build();
     }
 
     /** The probe settings of the pool {@code mark}, or the defaults when {@code mark} is null; a pool's unset ones are the defaults. */
@@ -173,10 +221,12 @@ public record HealthServiceSettings(
         String hlsPath = pick(r, HLS_PATH, POOL_HLS_PATH, mark);
         Optional<String> rtmpApp = pick(r, RTMP_APP, POOL_RTMP_APP, mark);
         try {
-            return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, dwell, hlsPath, rtmpApp.orElse(null));
+            return new ProbeSettings(
+                    level, rtmpPort, httpPort, interval, timeout, rise, fall, dwell, hlsPath, rtmpApp.orElse(null));
         } catch (IllegalArgumentException e) {
             // each value is valid alone; together they are not (e.g. a timeout above the interval)
-            throw new IllegalArgumentException((mark == null ? "VIDEOLB_HEALTH_*" : POOL + mark + "_*") + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    (mark == null ? "VIDEOLB_HEALTH_*" : POOL + mark + "_*") + ": " + e.getMessage(), e);
         }
     }
 
@@ -211,11 +261,14 @@ public record HealthServiceSettings(
     }
 
     private static Setting.Builder<String> hlsPath(String n) {
-        return Setting.of(n, "a URL path starting with / (at most 1024 characters, no blanks)", ProbeSettings::checkPath);
+        return Setting.of(
+                n, "a URL path starting with / (at most 1024 characters, no blanks)", ProbeSettings::checkPath);
     }
 
     private static Setting.Builder<Optional<String>> rtmpApp(String n) {
-        return Setting.of(n, "an RTMP application (1..64 of A-Z a-z 0-9 . _ -), or off",
+        return Setting.of(
+                n,
+                "an RTMP application (1..64 of A-Z a-z 0-9 . _ -), or off",
                 s -> s.equals("off") ? Optional.empty() : Optional.of(RtmpConnect.checkApp(s, "rtmpApp")));
     }
 
@@ -233,7 +286,9 @@ public record HealthServiceSettings(
     private static String defaultCheckerId() {
         String n = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
         String id = n.replaceAll("[^A-Za-z0-9._-]", "-");
-        return id.isEmpty() ? "checker" : id.substring(0, Math.min(64, id.length())).replaceFirst("^[^A-Za-z0-9]", "c");
+        return id.isEmpty()
+                ? "checker"
+                : id.substring(0, Math.min(64, id.length())).replaceFirst("^[^A-Za-z0-9]", "c");
     }
 
     public static Builder builder() {
@@ -275,31 +330,94 @@ public record HealthServiceSettings(
         private Duration refreshInterval = Duration.ofSeconds(30);
         private Duration sessionTimeout = Duration.ofSeconds(10);
 
-        private Builder() {
+        private Builder() {}
+
+        public Builder kafka(KafkaConnection v) {
+            kafka = v;
+            return this;
+        }
+        /** A plain connection to {@code bootstrapServers} (no client properties). */
+        public Builder bootstrap(String bootstrapServers) {
+            kafka = KafkaConnection.plain(bootstrapServers);
+            return this;
+        }
+        /** Also resets the group id to the default of these topics unless {@link #groupId} is called after. */
+        public Builder topics(Topics v) {
+            topics = v;
+            groupId = null;
+            return this;
         }
 
-        public Builder kafka(KafkaConnection v) { kafka = v; return this; }
-        /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) { kafka = KafkaConnection.plain(bootstrapServers); return this; }
-        /** Also resets the group id to the default of these topics unless {@link #groupId} is called after. */
-        public Builder topics(Topics v) { topics = v; groupId = null; return this; }
-        public Builder checkerId(String v) { checkerId = v; return this; }
+        public Builder checkerId(String v) {
+            checkerId = v;
+            return this;
+        }
         /** null: {@code PREFIX.health-checkers}. */
-        public Builder groupId(String v) { groupId = v; return this; }
-        public Builder httpHost(String v) { httpHost = v; return this; }
-        public Builder httpPort(int v) { httpPort = v; return this; }
-        public Builder defaults(ProbeSettings v) { defaults = v; return this; }
-        public Builder pools(Map<Long, ProbeSettings> v) { pools = v; return this; }
-        public Builder endpoints(Map<Ipv4Address, Endpoint> v) { endpoints = v; return this; }
-        public Builder massFailureShare(double v) { massFailureShare = v; return this; }
+        public Builder groupId(String v) {
+            groupId = v;
+            return this;
+        }
+
+        public Builder httpHost(String v) {
+            httpHost = v;
+            return this;
+        }
+
+        public Builder httpPort(int v) {
+            httpPort = v;
+            return this;
+        }
+
+        public Builder defaults(ProbeSettings v) {
+            defaults = v;
+            return this;
+        }
+
+        public Builder pools(Map<Long, ProbeSettings> v) {
+            pools = v;
+            return this;
+        }
+
+        public Builder endpoints(Map<Ipv4Address, Endpoint> v) {
+            endpoints = v;
+            return this;
+        }
+
+        public Builder massFailureShare(double v) {
+            massFailureShare = v;
+            return this;
+        }
         /** null: no self-check. */
-        public Builder knownGood(Endpoint v) { knownGood = v; return this; }
-        public Builder refreshInterval(Duration v) { refreshInterval = v; return this; }
-        public Builder sessionTimeout(Duration v) { sessionTimeout = v; return this; }
+        public Builder knownGood(Endpoint v) {
+            knownGood = v;
+            return this;
+        }
+
+        public Builder refreshInterval(Duration v) {
+            refreshInterval = v;
+            return this;
+        }
+
+        public Builder sessionTimeout(Duration v) {
+            sessionTimeout = v;
+            return this;
+        }
 
         public HealthServiceSettings build() {
-            return new HealthServiceSettings(kafka, topics, checkerId != null ? checkerId : defaultCheckerId(), groupId, httpHost, httpPort,
-                    defaults, pools, endpoints, massFailureShare, knownGood, refreshInterval, sessionTimeout);
+            return new HealthServiceSettings(
+                    kafka,
+                    topics,
+                    checkerId != null ? checkerId : defaultCheckerId(),
+                    groupId,
+                    httpHost,
+                    httpPort,
+                    defaults,
+                    pools,
+                    endpoints,
+                    massFailureShare,
+                    knownGood,
+                    refreshInterval,
+                    sessionTimeout);
         }
     }
 }

@@ -30,7 +30,16 @@ public record ProbeSettings(
         String rtmpApp) {
 
     public static final ProbeSettings DEFAULT = new ProbeSettings(
-            ProbeLevel.RTMP, 1935, 8080, Duration.ofSeconds(2), Duration.ofMillis(1500), 3, 3, Duration.ofSeconds(10), "/hls/live.m3u8", null);
+            ProbeLevel.RTMP,
+            1935,
+            8080,
+            Duration.ofSeconds(2),
+            Duration.ofMillis(1500),
+            3,
+            3,
+            Duration.ofSeconds(10),
+            "/hls/live.m3u8",
+            null);
 
     public ProbeSettings {
         Objects.requireNonNull(level, "level");
@@ -39,9 +48,11 @@ public record ProbeSettings(
         Objects.requireNonNull(minDwell, "minDwell");
         port("rtmpPort", rtmpPort);
         port("httpPort", httpPort);
-        if (interval.toMillis() < 10) throw new IllegalArgumentException("interval must be at least 10 ms, got " + interval.toMillis());
+        if (interval.toMillis() < 10)
+            throw new IllegalArgumentException("interval must be at least 10 ms, got " + interval.toMillis());
         if (timeout.toMillis() < 1 || timeout.compareTo(interval) > 0) {
-            throw new IllegalArgumentException("timeout must be 1 ms..interval (" + interval.toMillis() + " ms), got " + timeout.toMillis());
+            throw new IllegalArgumentException(
+                    "timeout must be 1 ms..interval (" + interval.toMillis() + " ms), got " + timeout.toMillis());
         }
         if (rise < 1 || rise > 100) throw new IllegalArgumentException("rise must be 1..100, got " + rise);
         if (fall < 1 || fall > 100) throw new IllegalArgumentException("fall must be 1..100, got " + fall);
@@ -51,20 +62,29 @@ public record ProbeSettings(
     }
 
     /** Without the connect check. */
-    public ProbeSettings(ProbeLevel level, int rtmpPort, int httpPort, Duration interval, Duration timeout, int rise, int fall,
-            Duration minDwell, String hlsPath) {
+    public ProbeSettings(
+            ProbeLevel level,
+            int rtmpPort,
+            int httpPort,
+            Duration interval,
+            Duration timeout,
+            int rise,
+            int fall,
+            Duration minDwell,
+            String hlsPath) {
         this(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, null);
     }
 
     static String checkPath(String p) {
         if (p == null || p.isEmpty() || p.charAt(0) != '/' || p.length() > 1024) {
-            throw new IllegalArgumentException("hlsPath must start with '/' and be at most 1024 characters: '" + p + "'");
+            throw new IllegalArgumentException(
+                    "hlsPath must start with '/' and be at most 1024 characters: '" + p + "'");
         }
         for (int i = 0; i < p.length(); i++) {
             char c = p.charAt(i);
             // RFC 3986 path characters only: no space, control, CR/LF, '#', non-ASCII
-            if (c <= 0x20 || c >= 0x7f || c == '#' || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`'
-                    || c == '{' || c == '|' || c == '}') {
+            if (c <= 0x20 || c >= 0x7f || c == '#' || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^'
+                    || c == '`' || c == '{' || c == '|' || c == '}') {
                 throw new IllegalArgumentException("hlsPath has a character not allowed in a URL path at index " + i);
             }
         }

@@ -18,13 +18,16 @@ import java.util.function.Predicate;
 public final class Targets {
     private Targets() {}
 
-    public static Map<Ipv4Address, Target> of(DesiredState state, HealthServiceSettings config, Predicate<Ipv4Address> owned) {
+    public static Map<Ipv4Address, Target> of(
+            DesiredState state, HealthServiceSettings config, Predicate<Ipv4Address> owned) {
         Map<Ipv4Address, ProbeSettings> settings = new LinkedHashMap<>();
         for (Pool pool : state.pools().values()) {
             ProbeSettings s = config.settingsFor(pool.mark().value());
             for (RealServer rs : pool.servers()) settings.putIfAbsent(rs.address(), s);
         }
-        state.backups().forEach((server, backup) -> settings.putIfAbsent(backup, settings.getOrDefault(server, config.defaults())));
+        state.backups()
+                .forEach((server, backup) ->
+                        settings.putIfAbsent(backup, settings.getOrDefault(server, config.defaults())));
         Map<Ipv4Address, Target> out = new LinkedHashMap<>();
         settings.forEach((addr, s) -> {
             if (!owned.test(addr)) return;

@@ -13,19 +13,34 @@ import org.junit.jupiter.api.Test;
 
 class HealthServiceSettingsTest {
     static HealthServiceSettings read(Map<String, String> env) {
-        return HealthServiceSettings.read(SettingsReader.builder().environment(env)
-                .known(List.of(CommonSettings.DECLARED, HealthServiceSettings.DECLARED)).build());
+        return HealthServiceSettings.read(SettingsReader.builder()
+                .environment(env)
+                .known(List.of(CommonSettings.DECLARED, HealthServiceSettings.DECLARED))
+                .build());
     }
 
     @Test
     void aPoolInheritsTheDefaultsAndOverridesWhatItSets() {
-        HealthServiceSettings s = read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_INTERVAL_MS", "1600", "VIDEOLB_HEALTH_RTMP_APP", "live",
-                "VIDEOLB_HEALTH_POOL_2_LEVEL", "HLS", "VIDEOLB_HEALTH_POOL_2_RTMP_APP", "off", "VIDEOLB_HEALTH_POOL_3_FALL", "5"));
+        HealthServiceSettings s = read(Map.of(
+                "VIDEOLB_BOOTSTRAP",
+                "b:1",
+                "VIDEOLB_HEALTH_INTERVAL_MS",
+                "1600",
+                "VIDEOLB_HEALTH_RTMP_APP",
+                "live",
+                "VIDEOLB_HEALTH_POOL_2_LEVEL",
+                "HLS",
+                "VIDEOLB_HEALTH_POOL_2_RTMP_APP",
+                "off",
+                "VIDEOLB_HEALTH_POOL_3_FALL",
+                "5"));
         assertThat(s.defaults().interval()).isEqualTo(Duration.ofMillis(1600));
         assertThat(s.defaults().rtmpApp()).isEqualTo("live");
         assertThat(s.pools()).containsOnlyKeys(2L, 3L);
         assertThat(s.settingsFor(2).level()).isEqualTo(ProbeLevel.HLS);
-        assertThat(s.settingsFor(2).rtmpApp()).as("off switches the connect check off in pool 2").isNull();
+        assertThat(s.settingsFor(2).rtmpApp())
+                .as("off switches the connect check off in pool 2")
+                .isNull();
         assertThat(s.settingsFor(2).interval()).isEqualTo(Duration.ofMillis(1600));
         assertThat(s.settingsFor(3).fall()).isEqualTo(5);
         assertThat(s.settingsFor(3).rtmpApp()).isEqualTo("live");
@@ -41,6 +56,7 @@ class HealthServiceSettingsTest {
         assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_POOL_4_TIMEOUT_MS", "5000")))
                 .hasMessageStartingWith("VIDEOLB_HEALTH_POOL_4_*: timeout must be 1 ms..interval");
         assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_ENDPOINTS", "198.51.100.1")))
-                .hasMessageStartingWith("VIDEOLB_HEALTH_ENDPOINTS='198.51.100.1': must be SERVER=IP:RTMPPORT:HTTPPORT[,...]");
+                .hasMessageStartingWith(
+                        "VIDEOLB_HEALTH_ENDPOINTS='198.51.100.1': must be SERVER=IP:RTMPPORT:HTTPPORT[,...]");
     }
 }

@@ -2,9 +2,9 @@ package io.videolb.agent;
 
 import io.videolb.runtime.ExitCode;
 import io.videolb.runtime.ServiceRuntime;
-import io.videolb.threads.NamedThreads;
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.SettingsReader;
+import io.videolb.threads.NamedThreads;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -24,7 +24,9 @@ public final class AgentMain {
         SettingsReader reader;
         AgentSettings config;
         try {
-            reader = SettingsReader.forProcess().known(List.of(CommonSettings.DECLARED, AgentSettings.DECLARED)).build();
+            reader = SettingsReader.forProcess()
+                    .known(List.of(CommonSettings.DECLARED, AgentSettings.DECLARED))
+                    .build();
             config = AgentSettings.read(reader);
         } catch (IllegalArgumentException e) {
             exit(ExitCode.USAGE, "ipvs-agent: " + e.getMessage());

@@ -26,58 +26,109 @@ import java.util.Optional;
  * @param planOnly  force plan-only even where the kernel would allow applying
  * @param ipvsRules reboot file for ipvsadm -R; null disables it (likewise iptablesRules, ipsetRules)
  */
-public record AgentSettings(String director, KafkaConnection kafka, Topics topics, Names names, Policy policy, Tools tools,
-                            Path procRoot, Path sysctlRoot, Path stateDir, Path ipvsRules, Path iptablesRules, Path ipsetRules,
-                            SyncDaemon sync, String httpHost, int httpPort, Duration minInterval, Duration resync, Duration drainPoll,
-                            boolean planOnly) {
+public record AgentSettings(
+        String director,
+        KafkaConnection kafka,
+        Topics topics,
+        Names names,
+        Policy policy,
+        Tools tools,
+        Path procRoot,
+        Path sysctlRoot,
+        Path stateDir,
+        Path ipvsRules,
+        Path iptablesRules,
+        Path ipsetRules,
+        SyncDaemon sync,
+        String httpHost,
+        int httpPort,
+        Duration minInterval,
+        Duration resync,
+        Duration drainPoll,
+        boolean planOnly) {
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
 
     public static final Declarations DECLARED = new Declarations("agent");
-    public static final Setting<String> DIRECTOR = DECLARED.add(Setting.text("VIDEOLB_DIRECTOR", ID, "1..63 of A-Z a-z 0-9 . _ - (not starting with . _ -)")
-            .defaultFrom(AgentSettings::hostname, "the host name").describe("this director's id in its status records and transactional ids"));
-    public static final Setting<String> CHAIN = DECLARED.add(Setting.text("VIDEOLB_CHAIN", Names.NAME.pattern(), "1..28 of A-Z a-z 0-9 _ . -")
-            .defaultValue(Names.DEFAULT.chain()).describe("the iptables chain of the steering rule (mangle table)"));
-    public static final Setting<String> SET = DECLARED.add(Setting.text("VIDEOLB_SET", Names.NAME.pattern(), "1..28 of A-Z a-z 0-9 _ . -")
-            .defaultValue(Names.DEFAULT.set()).describe("the ipset of client marks (SET-tmp is used while swapping)"));
-    public static final Setting<List<Integer>> PORTS = DECLARED.add(Setting.of("VIDEOLB_PORTS", "1..15 comma-separated ports 1..65535",
-            AgentSettings::ports).defaultValue(Names.DEFAULT.ports(), "1935,8080").describe("destination ports the steering rule marks"));
-    public static final Setting<Double> PANIC_SHARE = DECLARED.add(Setting.decimal("VIDEOLB_PANIC_SHARE", 0, true, 1).defaultValue(0.5)
+    public static final Setting<String> DIRECTOR =
+            DECLARED.add(Setting.text("VIDEOLB_DIRECTOR", ID, "1..63 of A-Z a-z 0-9 . _ - (not starting with . _ -)")
+                    .defaultFrom(AgentSettings::hostname, "the host name")
+                    .describe("this director's id in its status records and transactional ids"));
+    public static final Setting<String> CHAIN =
+            DECLARED.add(Setting.text("VIDEOLB_CHAIN", Names.NAME.pattern(), "1..28 of A-Z a-z 0-9 _ . -")
+                    .defaultValue(Names.DEFAULT.chain())
+                    .describe("the iptables chain of the steering rule (mangle table)"));
+    public static final Setting<String> SET =
+            DECLARED.add(Setting.text("VIDEOLB_SET", Names.NAME.pattern(), "1..28 of A-Z a-z 0-9 _ . -")
+                    .defaultValue(Names.DEFAULT.set())
+                    .describe("the ipset of client marks (SET-tmp is used while swapping)"));
+    public static final Setting<List<Integer>> PORTS =
+            DECLARED.add(Setting.of("VIDEOLB_PORTS", "1..15 comma-separated ports 1..65535", AgentSettings::ports)
+                    .defaultValue(Names.DEFAULT.ports(), "1935,8080")
+                    .describe("destination ports the steering rule marks"));
+    public static final Setting<Double> PANIC_SHARE = DECLARED.add(Setting.decimal("VIDEOLB_PANIC_SHARE", 0, true, 1)
+            .defaultValue(0.5)
             .describe("share of a pool's servers down above which the agent keeps all of them (panic mode)"));
-    public static final Setting<Duration> DRAIN_TIMEOUT = DECLARED.add(Setting.duration("VIDEOLB_DRAIN_TIMEOUT_S", ChronoUnit.SECONDS, 0, 86_400)
-            .defaultValue(Duration.ofSeconds(300)).describe("longest drain of a removed server before it is deleted"));
-    public static final Setting<Duration> HOLD_DOWN = DECLARED.add(Setting.duration("VIDEOLB_HOLD_DOWN_S", ChronoUnit.SECONDS, 0, 86_400)
-            .defaultValue(Duration.ofSeconds(30)).describe("how long a recovered server stays out before it takes traffic again"));
-    public static final Setting<Path> PROC_ROOT = DECLARED.add(Setting.path("VIDEOLB_PROC_ROOT").defaultValue(Path.of("/proc"))
-            .describe("where /proc is (tests)"));
-    public static final Setting<Path> SYSCTL_ROOT = DECLARED.add(Setting.path("VIDEOLB_SYSCTL_ROOT").defaultValue(Path.of("/proc/sys"))
+    public static final Setting<Duration> DRAIN_TIMEOUT =
+            DECLARED.add(Setting.duration("VIDEOLB_DRAIN_TIMEOUT_S", ChronoUnit.SECONDS, 0, 86_400)
+                    .defaultValue(Duration.ofSeconds(300))
+                    .describe("longest drain of a removed server before it is deleted"));
+    public static final Setting<Duration> HOLD_DOWN =
+            DECLARED.add(Setting.duration("VIDEOLB_HOLD_DOWN_S", ChronoUnit.SECONDS, 0, 86_400)
+                    .defaultValue(Duration.ofSeconds(30))
+                    .describe("how long a recovered server stays out before it takes traffic again"));
+    public static final Setting<Path> PROC_ROOT = DECLARED.add(
+            Setting.path("VIDEOLB_PROC_ROOT").defaultValue(Path.of("/proc")).describe("where /proc is (tests)"));
+    public static final Setting<Path> SYSCTL_ROOT = DECLARED.add(Setting.path("VIDEOLB_SYSCTL_ROOT")
+            .defaultValue(Path.of("/proc/sys"))
             .describe("where /proc/sys is (tests)"));
-    public static final Setting<Path> STATE_DIR = DECLARED.add(Setting.path("VIDEOLB_STATE_DIR").defaultValue(Path.of("/var/lib/videolb"))
+    public static final Setting<Path> STATE_DIR = DECLARED.add(Setting.path("VIDEOLB_STATE_DIR")
+            .defaultValue(Path.of("/var/lib/videolb"))
             .describe("the agent's own state (owned fwmarks)"));
     public static final Setting<Optional<Path>> IPVS_RULES = DECLARED.add(Setting.pathOrOff("VIDEOLB_IPVS_RULES")
-            .defaultValue(Optional.of(Path.of("/etc/ipvsadm.rules"))).describe("reboot file for ipvsadm -R (off: none)"));
-    public static final Setting<Optional<Path>> IPTABLES_RULES = DECLARED.add(Setting.pathOrOff("VIDEOLB_IPTABLES_RULES")
-            .defaultValue(Optional.of(Path.of("/etc/iptables/rules.v4"))).describe("reboot file for iptables-restore (off: none)"));
+            .defaultValue(Optional.of(Path.of("/etc/ipvsadm.rules")))
+            .describe("reboot file for ipvsadm -R (off: none)"));
+    public static final Setting<Optional<Path>> IPTABLES_RULES =
+            DECLARED.add(Setting.pathOrOff("VIDEOLB_IPTABLES_RULES")
+                    .defaultValue(Optional.of(Path.of("/etc/iptables/rules.v4")))
+                    .describe("reboot file for iptables-restore (off: none)"));
     public static final Setting<Optional<Path>> IPSET_RULES = DECLARED.add(Setting.pathOrOff("VIDEOLB_IPSET_RULES")
-            .defaultValue(Optional.of(Path.of("/etc/iptables/ipsets"))).describe("reboot file for ipset restore (off: none)"));
-    public static final Setting<SyncDaemon.Role> SYNC_ROLE = DECLARED.add(Setting.of("VIDEOLB_SYNC_ROLE", "master, backup or none",
-            SyncDaemon::parseRole).defaultValue(SyncDaemon.Role.NONE, "none").describe("IPVS connection-sync daemon role"));
-    public static final Setting<String> SYNC_IFACE = DECLARED.add(Setting.text("VIDEOLB_SYNC_IFACE", "[A-Za-z0-9_.-]{1,15}",
-            "an interface name (1..15 of A-Z a-z 0-9 _ . -)").defaultValue("eth0").describe("interface of the sync daemon"));
-    public static final Setting<Integer> SYNC_ID = DECLARED.add(Setting.integer("VIDEOLB_SYNC_ID", 0, 255).defaultValue(0)
+            .defaultValue(Optional.of(Path.of("/etc/iptables/ipsets")))
+            .describe("reboot file for ipset restore (off: none)"));
+    public static final Setting<SyncDaemon.Role> SYNC_ROLE =
+            DECLARED.add(Setting.of("VIDEOLB_SYNC_ROLE", "master, backup or none", SyncDaemon::parseRole)
+                    .defaultValue(SyncDaemon.Role.NONE, "none")
+                    .describe("IPVS connection-sync daemon role"));
+    public static final Setting<String> SYNC_IFACE = DECLARED.add(
+            Setting.text("VIDEOLB_SYNC_IFACE", "[A-Za-z0-9_.-]{1,15}", "an interface name (1..15 of A-Z a-z 0-9 _ . -)")
+                    .defaultValue("eth0")
+                    .describe("interface of the sync daemon"));
+    public static final Setting<Integer> SYNC_ID = DECLARED.add(Setting.integer("VIDEOLB_SYNC_ID", 0, 255)
+            .defaultValue(0)
             .describe("sync daemon id (the same on both directors of a pair)"));
-    public static final Setting<String> HTTP_HOST = DECLARED.add(Setting.text("VIDEOLB_HTTP_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}",
-            "a host name or address").defaultValue("0.0.0.0").describe("where /metrics and /health listen (standalone: 127.0.0.1)"));
-    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_HTTP_PORT", -1, 65535).flag("--http-port")
-            .defaultValue(9102).describe("/metrics and /health port; -1 off, 0 any (standalone: --http-port + 1)"));
-    public static final Setting<Duration> RESYNC = DECLARED.add(Setting.duration("VIDEOLB_RESYNC_S", ChronoUnit.SECONDS, 1, 86_400)
-            .defaultValue(Duration.ofSeconds(30)).describe("periodic full reconcile (drift repair)"));
-    public static final Setting<Boolean> PLAN_ONLY = DECLARED.add(Setting.bool("VIDEOLB_PLAN_ONLY").flag("--plan-only").defaultValue(false)
+    public static final Setting<String> HTTP_HOST = DECLARED.add(
+            Setting.text("VIDEOLB_HTTP_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}", "a host name or address")
+                    .defaultValue("0.0.0.0")
+                    .describe("where /metrics and /health listen (standalone: 127.0.0.1)"));
+    public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_HTTP_PORT", -1, 65535)
+            .flag("--http-port")
+            .defaultValue(9102)
+            .describe("/metrics and /health port; -1 off, 0 any (standalone: --http-port + 1)"));
+    public static final Setting<Duration> RESYNC =
+            DECLARED.add(Setting.duration("VIDEOLB_RESYNC_S", ChronoUnit.SECONDS, 1, 86_400)
+                    .defaultValue(Duration.ofSeconds(30))
+                    .describe("periodic full reconcile (drift repair)"));
+    public static final Setting<Boolean> PLAN_ONLY = DECLARED.add(Setting.bool("VIDEOLB_PLAN_ONLY")
+            .flag("--plan-only")
+            .defaultValue(false)
             .describe("compute and log the kernel changes, apply nothing"));
-    public static final Setting<Duration> PLAN_WAIT = DECLARED.add(Setting.duration("VIDEOLB_PLAN_WAIT_S", ChronoUnit.SECONDS, 1, 99_999)
-            .defaultValue(Duration.ofSeconds(30)).describe("`plan --kernel`: how long to wait for the topics to be read"));
+    public static final Setting<Duration> PLAN_WAIT =
+            DECLARED.add(Setting.duration("VIDEOLB_PLAN_WAIT_S", ChronoUnit.SECONDS, 1, 99_999)
+                    .defaultValue(Duration.ofSeconds(30))
+                    .describe("`plan --kernel`: how long to wait for the topics to be read"));
 
     public AgentSettings {
-        if (director == null || !director.matches(ID)) throw new IllegalArgumentException("director: a short id (A-Z a-z 0-9 . _ -), got " + director);
+        if (director == null || !director.matches(ID))
+            throw new IllegalArgumentException("director: a short id (A-Z a-z 0-9 . _ -), got " + director);
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(names, "names");
@@ -87,8 +138,13 @@ public record AgentSettings(String director, KafkaConnection kafka, Topics topic
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(sync, "sync");
         Objects.requireNonNull(httpHost, "httpHost");
-        if (httpPort < -1 || httpPort > 65535) throw new IllegalArgumentException("httpPort: -1 (off), 0 (any) or 1..65535");
-        if (minInterval.isNegative() || resync.isNegative() || resync.isZero() || drainPoll.isNegative() || drainPoll.isZero()) {
+        if (httpPort < -1 || httpPort > 65535)
+            throw new IllegalArgumentException("httpPort: -1 (off), 0 (any) or 1..65535");
+        if (minInterval.isNegative()
+                || resync.isNegative()
+                || resync.isZero()
+                || drainPoll.isNegative()
+                || drainPoll.isZero()) {
             throw new IllegalArgumentException("intervals must be positive");
         }
     }
@@ -96,13 +152,26 @@ public record AgentSettings(String director, KafkaConnection kafka, Topics topic
     /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
     public static AgentSettings read(SettingsReader r) {
         String set = r.get(SET);
-        return builder().kafka(CommonSettings.kafka(r)).topics(CommonSettings.topics(r)).director(r.get(DIRECTOR))
+        return builder()
+                .kafka(CommonSettings.kafka(r))
+                .topics(CommonSettings.topics(r))
+                .director(r.get(DIRECTOR))
                 .names(new Names(r.get(CHAIN), set, set + "-tmp", r.get(PORTS)))
-                .policy(new Policy(r.get(PANIC_SHARE), r.get(DRAIN_TIMEOUT).toMillis(), r.get(HOLD_DOWN).toMillis()))
-                .procRoot(r.get(PROC_ROOT)).sysctlRoot(r.get(SYSCTL_ROOT)).stateDir(r.get(STATE_DIR))
-                .ipvsRules(r.get(IPVS_RULES).orElse(null)).iptablesRules(r.get(IPTABLES_RULES).orElse(null)).ipsetRules(r.get(IPSET_RULES).orElse(null))
+                .policy(new Policy(
+                        r.get(PANIC_SHARE),
+                        r.get(DRAIN_TIMEOUT).toMillis(),
+                        r.get(HOLD_DOWN).toMillis()))
+                .procRoot(r.get(PROC_ROOT))
+                .sysctlRoot(r.get(SYSCTL_ROOT))
+                .stateDir(r.get(STATE_DIR))
+                .ipvsRules(r.get(IPVS_RULES).orElse(null))
+                .iptablesRules(r.get(IPTABLES_RULES).orElse(null))
+                .ipsetRules(r.get(IPSET_RULES).orElse(null))
                 .sync(new SyncDaemon(r.get(SYNC_ROLE), r.get(SYNC_IFACE), r.get(SYNC_ID)))
-                .httpHost(r.get(HTTP_HOST)).httpPort(r.get(HTTP_PORT)).resync(r.get(RESYNC)).planOnly(r.get(PLAN_ONLY))
+                .httpHost(r.get(HTTP_HOST))
+                .httpPort(r.get(HTTP_PORT))
+                .resync(r.get(RESYNC))
+                .planOnly(r.get(PLAN_ONLY))
                 .build();
     }
 
@@ -187,35 +256,129 @@ public record AgentSettings(String director, KafkaConnection kafka, Topics topic
         private Duration drainPoll = Duration.ofSeconds(2);
         private boolean planOnly;
 
-        private Builder() {
+        private Builder() {}
+
+        public Builder director(String v) {
+            director = v;
+            return this;
         }
 
-        public Builder director(String v) { director = v; return this; }
-        public Builder kafka(KafkaConnection v) { kafka = v; return this; }
+        public Builder kafka(KafkaConnection v) {
+            kafka = v;
+            return this;
+        }
         /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) { kafka = KafkaConnection.plain(bootstrapServers); return this; }
-        public Builder topics(Topics v) { topics = v; return this; }
-        public Builder names(Names v) { names = v; return this; }
-        public Builder policy(Policy v) { policy = v; return this; }
-        public Builder tools(Tools v) { tools = v; return this; }
-        public Builder procRoot(Path v) { procRoot = v; return this; }
-        public Builder sysctlRoot(Path v) { sysctlRoot = v; return this; }
-        public Builder stateDir(Path v) { stateDir = v; return this; }
+        public Builder bootstrap(String bootstrapServers) {
+            kafka = KafkaConnection.plain(bootstrapServers);
+            return this;
+        }
+
+        public Builder topics(Topics v) {
+            topics = v;
+            return this;
+        }
+
+        public Builder names(Names v) {
+            names = v;
+            return this;
+        }
+
+        public Builder policy(Policy v) {
+            policy = v;
+            return this;
+        }
+
+        public Builder tools(Tools v) {
+            tools = v;
+            return this;
+        }
+
+        public Builder procRoot(Path v) {
+            procRoot = v;
+            return this;
+        }
+
+        public Builder sysctlRoot(Path v) {
+            sysctlRoot = v;
+            return this;
+        }
+
+        public Builder stateDir(Path v) {
+            stateDir = v;
+            return this;
+        }
         /** null: no reboot file. */
-        public Builder ipvsRules(Path v) { ipvsRules = v; return this; }
-        public Builder iptablesRules(Path v) { iptablesRules = v; return this; }
-        public Builder ipsetRules(Path v) { ipsetRules = v; return this; }
-        public Builder sync(SyncDaemon v) { sync = v; return this; }
-        public Builder httpHost(String v) { httpHost = v; return this; }
-        public Builder httpPort(int v) { httpPort = v; return this; }
-        public Builder minInterval(Duration v) { minInterval = v; return this; }
-        public Builder resync(Duration v) { resync = v; return this; }
-        public Builder drainPoll(Duration v) { drainPoll = v; return this; }
-        public Builder planOnly(boolean v) { planOnly = v; return this; }
+        public Builder ipvsRules(Path v) {
+            ipvsRules = v;
+            return this;
+        }
+
+        public Builder iptablesRules(Path v) {
+            iptablesRules = v;
+            return this;
+        }
+
+        public Builder ipsetRules(Path v) {
+            ipsetRules = v;
+            return this;
+        }
+
+        public Builder sync(SyncDaemon v) {
+            sync = v;
+            return this;
+        }
+
+        public Builder httpHost(String v) {
+            httpHost = v;
+            return this;
+        }
+
+        public Builder httpPort(int v) {
+            httpPort = v;
+            return this;
+        }
+
+        public Builder minInterval(Duration v) {
+            minInterval = v;
+            return this;
+        }
+
+        public Builder resync(Duration v) {
+            resync = v;
+            return this;
+        }
+
+        public Builder drainPoll(Duration v) {
+            drainPoll = v;
+            return this;
+        }
+
+        public Builder planOnly(boolean v) {
+            planOnly = v;
+            return this;
+        }
 
         public AgentSettings build() {
-            return new AgentSettings(director != null ? director : hostname(), kafka, topics, names, policy, tools, procRoot, sysctlRoot,
-                    stateDir, ipvsRules, iptablesRules, ipsetRules, sync, httpHost, httpPort, minInterval, resync, drainPoll, planOnly);
+            return new AgentSettings(
+                    director != null ? director : hostname(),
+                    kafka,
+                    topics,
+                    names,
+                    policy,
+                    tools,
+                    procRoot,
+                    sysctlRoot,
+                    stateDir,
+                    ipvsRules,
+                    iptablesRules,
+                    ipsetRules,
+                    sync,
+                    httpHost,
+                    httpPort,
+                    minInterval,
+                    resync,
+                    drainPoll,
+                    planOnly);
         }
     }
 }

@@ -1,5 +1,9 @@
 package io.videolb.agent;
 
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelMode;
@@ -32,10 +36,6 @@ import io.videolb.runtime.ExitCode;
 import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
-import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
 import io.videolb.threads.NamedThreads;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -69,9 +69,10 @@ public final class IpvsAgent extends VerticleBase {
     private final Kernel kernel;
     /** How long a state reader waits for its topic (and a reachable broker) before it fails and is restarted. */
     static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
+
     static final Duration READER_RESTART = Duration.ofSeconds(5);
     private DesiredStateFolder folder = new DesiredStateFolder(); // guarded by lock
-    private HealthBook health = new HealthBook();                 // guarded by lock
+    private HealthBook health = new HealthBook(); // guarded by lock
     private final Object lock = new Object();
     private final AtomicReference<RunResult> last = new AtomicReference<>();
     private KernelCapabilities caps;
@@ -83,8 +84,10 @@ public final class IpvsAgent extends VerticleBase {
     private volatile StateTopicReader healthReader;
     /** Set by the readers' onCaughtUp BEFORE they ask for a run (their caughtUp() future completes just after). */
     private volatile boolean desiredRead;
+
     private volatile boolean healthRead;
-    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(NamedThreads.factory("agent-reader-restart"));
+    private final ScheduledExecutorService restarts =
+            Executors.newSingleThreadScheduledExecutor(NamedThreads.factory("agent-reader-restart"));
     private EventPublisher status;
     private final ServiceRuntime runtime;
     private ServiceMetrics serviceMetrics;
@@ -113,25 +116,51 @@ public final class IpvsAgent extends VerticleBase {
     public Future<?> start() {
         serviceMetrics = runtime.metrics(NAME);
         return vertx.executeBlocking(() -> {
-            startParts();
-            return null;
-        }).compose(v -> config.httpPort() < 0 ? Future.<HttpServer>succeededFuture()
-                : AgentHttp.listen(vertx, config.httpHost(), config.httpPort(), serviceMetrics, this::health, config.procRoot()))
+                    startParts();
+                    return null;
+                })
+                .compose(v -> config.httpPort() < 0
+                        ? Future.<HttpServer>succeededFuture()
+                        : AgentHttp.listen(
+                                vertx,
+                                config.httpHost(),
+                                config.httpPort(),
+                                serviceMetrics,
+                                this::health,
+                                config.procRoot()))
                 .onSuccess(server -> http = server)
                 .recover(e -> stop().transform(x -> Future.failedFuture(e)));
     }
 
     private synchronized void startParts() {
         caps = config.planOnly() ? KernelCapabilities.NONE : kernel.detect(config.procRoot());
-        if (caps.mode() == KernelMode.APPLY) LOG.info("ipvs-agent {}: applying to this kernel (IPVS and steering available)", config.director());
-        else LOG.warn("ipvs-agent {}: {} MODE: {} - changes are computed and logged, {} applied", config.director(), caps.mode().label().toUpperCase(Locale.ROOT),
-                caps.reason(), caps.steering() ? "only ipset/iptables are" : "nothing is");
-        reconciler = new Reconciler(kernel, caps, config.policy(), new Ownership(config.ownershipFile()),
+        if (caps.mode() == KernelMode.APPLY)
+            LOG.info("ipvs-agent {}: applying to this kernel (IPVS and steering available)", config.director());
+        else
+            LOG.warn(
+                    "ipvs-agent {}: {} MODE: {} - changes are computed and logged, {} applied",
+                    config.director(),
+                    caps.mode().label().toUpperCase(Locale.ROOT),
+                    caps.reason(),
+                    caps.steering() ? "only ipset/iptables are" : "nothing is");
+        reconciler = new Reconciler(
+                kernel,
+                caps,
+                config.policy(),
+                new Ownership(config.ownershipFile()),
                 new RebootFiles(config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),
-                config.sysctlRoot(), config.sync(), System::currentTimeMillis);
+                config.sysctlRoot(),
+                config.sync(),
+                System::currentTimeMillis);
         metrics = new Metrics(caps.mode().label()).bind(serviceMetrics.registry());
-        loop = new ReconcileLoop(this::runIfReady, this::afterRun, reconciler::needsPolling, reconciler::recheckSetup,
-                config.minInterval(), config.resync(), config.drainPoll());
+        loop = new ReconcileLoop(
+                this::runIfReady,
+                this::afterRun,
+                reconciler::needsPolling,
+                reconciler::recheckSetup,
+                config.minInterval(),
+                config.resync(),
+                config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
         loop.start();
@@ -168,11 +197,18 @@ public final class IpvsAgent extends VerticleBase {
             folder = new DesiredStateFolder(); // a (re)start folds the topic from offset 0 again
         }
         desiredRead = false;
-        desiredReader = StateTopicReader.start(kafka, List.of(config.topics().desired()), Records.listener(this::onDesired, () -> {
-            LOG.info("{} read to the end", config.topics().desired());
-            desiredRead = true;
-            loop.markDirty();
-        }, e -> restartLater("desired", this::startDesiredReader, e)), TOPIC_WAIT);
+        desiredReader = StateTopicReader.start(
+                kafka,
+                List.of(config.topics().desired()),
+                Records.listener(
+                        this::onDesired,
+                        () -> {
+                            LOG.info("{} read to the end", config.topics().desired());
+                            desiredRead = true;
+                            loop.markDirty();
+                        },
+                        e -> restartLater("desired", this::startDesiredReader, e)),
+                TOPIC_WAIT);
     }
 
     private synchronized void startHealthReader() {
@@ -181,24 +217,38 @@ public final class IpvsAgent extends VerticleBase {
             health = new HealthBook();
         }
         healthRead = false;
-        healthReader = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(this::onHealth, () -> {
-            LOG.info("{} read to the end", config.topics().health());
-            healthRead = true;
-            loop.markDirty();
-        }, e -> restartLater("health", this::startHealthReader, e)), TOPIC_WAIT);
+        healthReader = StateTopicReader.start(
+                kafka,
+                List.of(config.topics().health()),
+                Records.listener(
+                        this::onHealth,
+                        () -> {
+                            LOG.info("{} read to the end", config.topics().health());
+                            healthRead = true;
+                            loop.markDirty();
+                        },
+                        e -> restartLater("health", this::startHealthReader, e)),
+                TOPIC_WAIT);
     }
 
     /** A reader that failed (topic missing or broker unreachable for TOPIC_WAIT) is started again: an agent never gives up on its topics. */
     private void restartLater(String which, Runnable start, Throwable e) {
         if (which.equals("desired")) desiredRead = false;
         else healthRead = false;
-        LOG.error("the {} topic reader stopped ({}); starting it again in {} s", which, e.toString(), READER_RESTART.toSeconds());
+        LOG.error(
+                "the {} topic reader stopped ({}); starting it again in {} s",
+                which,
+                e.toString(),
+                READER_RESTART.toSeconds());
         try {
-            restarts.schedule(() -> {
-                StateTopicReader old = which.equals("desired") ? desiredReader : healthReader;
-                if (old != null) old.close();
-                start.run();
-            }, READER_RESTART.toMillis(), TimeUnit.MILLISECONDS);
+            restarts.schedule(
+                    () -> {
+                        StateTopicReader old = which.equals("desired") ? desiredReader : healthReader;
+                        if (old != null) old.close();
+                        start.run();
+                    },
+                    READER_RESTART.toMillis(),
+                    TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // closed
         }
@@ -245,9 +295,12 @@ public final class IpvsAgent extends VerticleBase {
         last.set(r);
         metrics.record(r);
         AgentStatus s = toStatus(r);
-        status.publishAsync(config.topics().agentStatus(), config.director(), Json.write(s)).whenComplete((md, e) -> {
-            if (e != null) LOG.warn("agent status of generation {} not published: {}", s.desiredGeneration(), e.toString());
-        });
+        status.publishAsync(config.topics().agentStatus(), config.director(), Json.write(s))
+                .whenComplete((md, e) -> {
+                    if (e != null)
+                        LOG.warn(
+                                "agent status of generation {} not published: {}", s.desiredGeneration(), e.toString());
+                });
     }
 
     private AgentStatus toStatus(RunResult r) {
@@ -263,34 +316,54 @@ public final class IpvsAgent extends VerticleBase {
     static AgentStatus statusOf(String director, KernelCapabilities caps, Metrics metrics, RunResult r) {
         List<String> errors = new ArrayList<>(r.errors());
         if (caps.mode() == KernelMode.PLAN_ONLY) {
-            errors.add("plan-only (" + caps.reason() + "): nothing applied, " + r.notApplied().size() + " change(s) pending");
+            errors.add("plan-only (" + caps.reason() + "): nothing applied, "
+                    + r.notApplied().size() + " change(s) pending");
         } else if (caps.mode() == KernelMode.STEERING_ONLY && !r.notApplied().isEmpty()) {
             errors.add("plan-only (" + caps.reason() + "): " + r.notApplied().size() + " IPVS change(s) not applied");
         }
         DesiredKernel dk = r.desired();
-        return new AgentStatus(director, caps.mode().label(), metrics.appliedGeneration(), r.generation(), r.atMs(), metrics.lastSuccessMs(),
-                metrics.driftRepaired(), r.drift(), errors, dk == null ? List.of() : dk.pools(), dk == null ? List.of() : dk.drainStatus());
+        return new AgentStatus(
+                director,
+                caps.mode().label(),
+                metrics.appliedGeneration(),
+                r.generation(),
+                r.atMs(),
+                metrics.lastSuccessMs(),
+                metrics.driftRepaired(),
+                r.drift(),
+                errors,
+                dk == null ? List.of() : dk.pools(),
+                dk == null ? List.of() : dk.drainStatus());
     }
 
     private HealthReport health() {
         RunResult r = last.get();
         boolean ready = desiredRead && healthRead;
         boolean ok = ready && (r == null || r.ok());
-        return new HealthReport(ok, new JsonObject().put("status", ok ? "UP" : "DOWN").put("mode", caps.mode().label()).put("reason", caps.reason())
-                .put("topicsRead", ready).put("appliedGeneration", metrics.appliedGeneration()).put("pendingChanges", metrics.pending())
-                .put("lastErrors", r == null ? List.of() : r.errors()));
+        return new HealthReport(
+                ok,
+                new JsonObject()
+                        .put("status", ok ? "UP" : "DOWN")
+                        .put("mode", caps.mode().label())
+                        .put("reason", caps.reason())
+                        .put("topicsRead", ready)
+                        .put("appliedGeneration", metrics.appliedGeneration())
+                        .put("pendingChanges", metrics.pending())
+                        .put("lastErrors", r == null ? List.of() : r.errors()));
     }
 
     /** Stops the loop (a running reconcile finishes), the readers and the status producer on a worker thread, then the HTTP endpoint. */
     @Override
     public Future<?> stop() {
         return vertx.executeBlocking(() -> {
-            closeParts();
-            return null;
-        }).compose(v -> http == null ? Future.succeededFuture() : http.close()).eventually(() -> {
-            if (serviceMetrics != null) serviceMetrics.close();
-            return Future.succeededFuture();
-        });
+                    closeParts();
+                    return null;
+                })
+                .compose(v -> http == null ? Future.succeededFuture() : http.close())
+                .eventually(() -> {
+                    if (serviceMetrics != null) serviceMetrics.close();
+                    return Future.succeededFuture();
+                });
     }
 
     private synchronized void closeParts() {
@@ -324,19 +397,29 @@ public final class IpvsAgent extends VerticleBase {
         HealthBook health = new HealthBook();
         KafkaSettings kafka = config.kafka().settings("videolb-plan-" + config.director());
         BiConsumer<String, String> onHealth = (k, v) -> reportUnreadable(health.apply(k, v));
-        try (StateTopicReader d = StateTopicReader.start(kafka, List.of(config.topics().desired()), Records.listener(folder::apply, () -> {}, e -> {}), wait);
-             StateTopicReader h = StateTopicReader.start(kafka, List.of(config.topics().health()), Records.listener(onHealth, () -> {}, e -> {}), wait)) {
+        try (StateTopicReader d = StateTopicReader.start(
+                        kafka,
+                        List.of(config.topics().desired()),
+                        Records.listener(folder::apply, () -> {}, e -> {}),
+                        wait);
+                StateTopicReader h = StateTopicReader.start(
+                        kafka,
+                        List.of(config.topics().health()),
+                        Records.listener(onHealth, () -> {}, e -> {}),
+                        wait)) {
             long deadline = System.nanoTime() + wait.toNanos();
             boolean read;
             String why = "";
             try {
-                read = d.awaitCaughtUp(wait) && h.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                read = d.awaitCaughtUp(wait)
+                        && h.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (IllegalStateException e) { // a reader failed, e.g. a topic that never appeared
                 read = false;
                 why = ": " + e.getMessage();
             }
             if (!read) {
-                out.println("error: could not read the desired and health topics from " + config.kafka().bootstrapServers() + " within " + wait.toSeconds() + " s" + why);
+                out.println("error: could not read the desired and health topics from "
+                        + config.kafka().bootstrapServers() + " within " + wait.toSeconds() + " s" + why);
                 return ExitCode.KAFKA_FAILED;
             }
             DesiredSnapshot snap = folder.latest().orElse(null);
@@ -347,9 +430,17 @@ public final class IpvsAgent extends VerticleBase {
             KernelCapabilities caps = kernel.detect(config.procRoot());
             KernelState observed = kernel.read(caps);
             Ownership own = new Ownership(config.ownershipFile());
-            DesiredKernel dk = DesiredKernel.compute(snap.state(), health.view(), observed, Map.of(), System.currentTimeMillis(), config.policy(), config.names());
+            DesiredKernel dk = DesiredKernel.compute(
+                    snap.state(),
+                    health.view(),
+                    observed,
+                    Map.of(),
+                    System.currentTimeMillis(),
+                    config.policy(),
+                    config.names());
             Plan plan = Planner.plan(dk.state(), observed, own.marks());
-            out.println("# generation " + snap.generation() + ", kernel mode " + caps.mode().label() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));
+            out.println("# generation " + snap.generation() + ", kernel mode "
+                    + caps.mode().label() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));
             print(plan, config, out);
             return plan.isEmpty() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
         } catch (Exception e) {
@@ -368,7 +459,10 @@ public final class IpvsAgent extends VerticleBase {
             print(plan, config, out);
             for (Step s : new Renderer(config.names()).render(plan)) kernel.run(s);
             if (caps.ipvs()) own.retainOnly(java.util.Set.of());
-            out.println(plan.isEmpty() ? "nothing of videolb's was in the kernel" : "removed " + plan.changes().size() + " object(s)");
+            out.println(
+                    plan.isEmpty()
+                            ? "nothing of videolb's was in the kernel"
+                            : "removed " + plan.changes().size() + " object(s)");
             return ExitCode.OK;
         } catch (Exception e) {
             out.println("error: " + e.getMessage());
@@ -383,11 +477,12 @@ public final class IpvsAgent extends VerticleBase {
         }
         for (String d : plan.describe()) out.println("# " + d);
         for (Step s : new Renderer(config.names()).render(plan)) {
-            out.println(switch (s.tool()) {
-                case IPSET -> "ipset restore <<EOF";
-                case IPTABLES -> "iptables-restore --noflush <<EOF";
-                case IPVS -> "ipvsadm -R <<EOF";
-            });
+            out.println(
+                    switch (s.tool()) {
+                        case IPSET -> "ipset restore <<EOF";
+                        case IPTABLES -> "iptables-restore --noflush <<EOF";
+                        case IPVS -> "ipvsadm -R <<EOF";
+                    });
             List<String> lines = s.lines();
             int shown = Math.min(lines.size(), 50);
             for (int i = 0; i < shown; i++) out.println(lines.get(i));

@@ -14,25 +14,44 @@ import org.junit.jupiter.api.Test;
 
 class AgentSettingsTest {
     static AgentSettings read(Map<String, String> env) {
-        return AgentSettings.read(SettingsReader.builder().environment(env).known(List.of(CommonSettings.DECLARED, AgentSettings.DECLARED)).build());
+        return AgentSettings.read(SettingsReader.builder()
+                .environment(env)
+                .known(List.of(CommonSettings.DECLARED, AgentSettings.DECLARED))
+                .build());
     }
 
     @Test
     void theDefaultsAreARealDirectors() {
         AgentSettings s = read(Map.of("VIDEOLB_BOOTSTRAP", "k:9092"));
-        assertThat(s).isEqualTo(AgentSettings.builder().bootstrap("k:9092").director(s.director()).build());
+        assertThat(s)
+                .isEqualTo(AgentSettings.builder()
+                        .bootstrap("k:9092")
+                        .director(s.director())
+                        .build());
         assertThat(s.ipvsRules()).isEqualTo(Path.of("/etc/ipvsadm.rules"));
         assertThat(s.httpPort()).isEqualTo(9102);
     }
 
     @Test
     void everyVariableReachesItsField() {
-        AgentSettings s = read(Map.ofEntries(Map.entry("VIDEOLB_BOOTSTRAP", "k:9092"), Map.entry("VIDEOLB_DIRECTOR", "lb-2"),
-                Map.entry("VIDEOLB_TOPIC_PREFIX", "lab"), Map.entry("VIDEOLB_CHAIN", "LB"), Map.entry("VIDEOLB_SET", "cl"),
-                Map.entry("VIDEOLB_PORTS", "1935, 443"), Map.entry("VIDEOLB_PANIC_SHARE", "0.25"), Map.entry("VIDEOLB_DRAIN_TIMEOUT_S", "20"),
-                Map.entry("VIDEOLB_HOLD_DOWN_S", "5"), Map.entry("VIDEOLB_IPVS_RULES", "off"), Map.entry("VIDEOLB_IPSET_RULES", "/tmp/ipsets"),
-                Map.entry("VIDEOLB_SYNC_ROLE", "master"), Map.entry("VIDEOLB_SYNC_IFACE", "lan0"), Map.entry("VIDEOLB_SYNC_ID", "7"),
-                Map.entry("VIDEOLB_HTTP_PORT", "-1"), Map.entry("VIDEOLB_RESYNC_S", "10"), Map.entry("VIDEOLB_PLAN_ONLY", "true")));
+        AgentSettings s = read(Map.ofEntries(
+                Map.entry("VIDEOLB_BOOTSTRAP", "k:9092"),
+                Map.entry("VIDEOLB_DIRECTOR", "lb-2"),
+                Map.entry("VIDEOLB_TOPIC_PREFIX", "lab"),
+                Map.entry("VIDEOLB_CHAIN", "LB"),
+                Map.entry("VIDEOLB_SET", "cl"),
+                Map.entry("VIDEOLB_PORTS", "1935, 443"),
+                Map.entry("VIDEOLB_PANIC_SHARE", "0.25"),
+                Map.entry("VIDEOLB_DRAIN_TIMEOUT_S", "20"),
+                Map.entry("VIDEOLB_HOLD_DOWN_S", "5"),
+                Map.entry("VIDEOLB_IPVS_RULES", "off"),
+                Map.entry("VIDEOLB_IPSET_RULES", "/tmp/ipsets"),
+                Map.entry("VIDEOLB_SYNC_ROLE", "master"),
+                Map.entry("VIDEOLB_SYNC_IFACE", "lan0"),
+                Map.entry("VIDEOLB_SYNC_ID", "7"),
+                Map.entry("VIDEOLB_HTTP_PORT", "-1"),
+                Map.entry("VIDEOLB_RESYNC_S", "10"),
+                Map.entry("VIDEOLB_PLAN_ONLY", "true")));
         assertThat(s.director()).isEqualTo("lb-2");
         assertThat(s.topics().prefix()).isEqualTo("lab");
         assertThat(s.names().chain()).isEqualTo("LB");

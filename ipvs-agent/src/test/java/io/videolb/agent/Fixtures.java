@@ -22,13 +22,17 @@ public final class Fixtures {
     }
 
     public static DesiredState cluster() {
-        ClusterParams params = new ClusterParams(ip("192.0.2.10"), Ipv4Network.parse("203.0.113.0/24"), List.of(), 300,
-                new Fwmark(1), Scheduler.WLC);
+        ClusterParams params = new ClusterParams(
+                ip("192.0.2.10"), Ipv4Network.parse("203.0.113.0/24"), List.of(), 300, new Fwmark(1), Scheduler.WLC);
         TreeMap<Ipv4Network, Fwmark> clients = new TreeMap<>();
         clients.put(Ipv4Network.parse("203.0.113.10"), new Fwmark(2));
         TreeMap<Fwmark, Pool> pools = new TreeMap<>();
-        pools.put(new Fwmark(1), new Pool(new Fwmark(1), Scheduler.WLC,
-                List.of(new RealServer(ip("198.51.100.1"), 1), new RealServer(ip("198.51.100.2"), 1))));
+        pools.put(
+                new Fwmark(1),
+                new Pool(
+                        new Fwmark(1),
+                        Scheduler.WLC,
+                        List.of(new RealServer(ip("198.51.100.1"), 1), new RealServer(ip("198.51.100.2"), 1))));
         pools.put(new Fwmark(2), new Pool(new Fwmark(2), Scheduler.RR, List.of(new RealServer(ip("198.51.100.3"), 2))));
         TreeMap<Ipv4Address, Ipv4Address> backups = new TreeMap<>();
         backups.put(ip("198.51.100.1"), ip("198.51.100.11"));

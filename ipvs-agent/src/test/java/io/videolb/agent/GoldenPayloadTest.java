@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 class GoldenPayloadTest {
     @Test
     void payloadsForAnEmptyKernelMatchTheGoldenFile() throws IOException {
-        DesiredKernel dk = DesiredKernel.compute(Fixtures.cluster(), HealthView.ALL_UP, KernelState.EMPTY, Map.of(), 0, Policy.DEFAULT, Names.DEFAULT);
+        DesiredKernel dk = DesiredKernel.compute(
+                Fixtures.cluster(), HealthView.ALL_UP, KernelState.EMPTY, Map.of(), 0, Policy.DEFAULT, Names.DEFAULT);
         StringBuilder sb = new StringBuilder();
         for (Step s : new Renderer(Names.DEFAULT).render(Planner.plan(dk.state(), KernelState.EMPTY, Set.of()))) {
             sb.append("### ").append(s.tool()).append('\n').append(s.payload());

@@ -43,7 +43,9 @@ class NetnsSteeringIT {
     final String dir = "vlb-d-" + id;
     final String cli = "vlb-c-" + id;
     final KernelCapabilities steeringOnly = new KernelCapabilities(true, false, "no IPVS in the test namespace");
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
 
     /** Runs each command inside the director namespace: ip netns exec NS argv... */
     CommandRunner in(String ns) {
@@ -62,13 +64,22 @@ class NetnsSteeringIT {
 
     @BeforeEach
     void namespaces() {
-        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS"))) org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip");
+        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS")))
+            org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip");
         for (String ns : List.of(dir, cli)) {
             CommandRunner.Result r = host.run(List.of("ip", "netns", "add", ns), null, T);
-            assertThat(r.ok()).as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): " + r.describe()).isTrue();
+            assertThat(r.ok())
+                    .as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): "
+                            + r.describe())
+                    .isTrue();
         }
         // client 203.0.113.10 <-veth-> director 203.0.113.1, VIP 192.0.2.10 on the director
-        host.run(List.of("ip", "link", "add", "vc" + id, "netns", cli, "type", "veth", "peer", "name", "vd" + id, "netns", dir), null, T);
+        host.run(
+                List.of(
+                        "ip", "link", "add", "vc" + id, "netns", cli, "type", "veth", "peer", "name", "vd" + id,
+                        "netns", dir),
+                null,
+                T);
         sh(cli, "ip", "addr", "add", "203.0.113.10/24", "dev", "vc" + id);
         sh(cli, "ip", "link", "set", "vc" + id, "up");
         sh(cli, "ip", "link", "set", "lo", "up");
@@ -87,18 +98,29 @@ class NetnsSteeringIT {
 
     Reconciler reconciler() {
         Kernel k = new Kernel(in(dir), Tools.DEFAULT, Names.DEFAULT);
-        return new Reconciler(k, steeringOnly, Policy.DEFAULT, new Ownership(tmp.resolve("owned")), null, null, SyncDaemon.NONE, System::currentTimeMillis);
+        return new Reconciler(
+                k,
+                steeringOnly,
+                Policy.DEFAULT,
+                new Ownership(tmp.resolve("owned")),
+                null,
+                null,
+                SyncDaemon.NONE,
+                System::currentTimeMillis);
     }
 
     long counter(String mark) {
-        for (String line : sh(dir, "iptables", "-t", "mangle", "-L", "INPUT", "-v", "-n", "-x").split("\n")) {
-            if (line.contains("mark match " + mark)) return Long.parseLong(line.trim().split("\\s+")[0]);
+        for (String line : sh(dir, "iptables", "-t", "mangle", "-L", "INPUT", "-v", "-n", "-x")
+                .split("\n")) {
+            if (line.contains("mark match " + mark))
+                return Long.parseLong(line.trim().split("\\s+")[0]);
         }
         throw new AssertionError("no counter rule for " + mark);
     }
 
     void connect(int port) {
-        // a real TCP SYN from the client namespace to VIP:port; nothing listens, so a RST comes back: that is enough to count
+        // a real TCP SYN from the client namespace to VIP:port; nothing listens, so a RST comes back: that is enough to
+        // count
         in(cli).run(List.of("curl", "-s", "--max-time", "2", "http://192.0.2.10:" + port + "/"), null, T);
     }
 
@@ -115,13 +137,17 @@ class NetnsSteeringIT {
         assertThat(counter("0x1")).isZero();
 
         // one-client change in place: the same client now goes to mark 1
-        RunResult change = r.run(snapshot(2, cluster().withClient(Ipv4Network.parse("203.0.113.10"), new Fwmark(1))), HealthView.ALL_UP);
+        RunResult change = r.run(
+                snapshot(2, cluster().withClient(Ipv4Network.parse("203.0.113.10"), new Fwmark(1))), HealthView.ALL_UP);
         assertThat(change.applied()).singleElement().asString().contains("203.0.113.10/32 -> 1");
         connect(8080);
         assertThat(counter("0x1")).as("after the change, mark 1").isPositive();
 
-        RunResult again = r.run(snapshot(2, cluster().withClient(Ipv4Network.parse("203.0.113.10"), new Fwmark(1))), HealthView.ALL_UP);
-        assertThat(again.applied()).as("the real kernel reads back exactly as rendered: nothing to do").isEmpty();
+        RunResult again = r.run(
+                snapshot(2, cluster().withClient(Ipv4Network.parse("203.0.113.10"), new Fwmark(1))), HealthView.ALL_UP);
+        assertThat(again.applied())
+                .as("the real kernel reads back exactly as rendered: nothing to do")
+                .isEmpty();
     }
 
     @Test
@@ -129,12 +155,15 @@ class NetnsSteeringIT {
         Reconciler r = reconciler();
         r.run(snapshot(1, cluster()), HealthView.ALL_UP);
         DesiredState big = cluster();
-        for (int i = 0; i < 5000; i++) big = big.withClient(Ipv4Network.parse("198.18." + (i / 250) + "." + (i % 250 + 1)), new Fwmark(2));
+        for (int i = 0; i < 5000; i++)
+            big = big.withClient(Ipv4Network.parse("198.18." + (i / 250) + "." + (i % 250 + 1)), new Fwmark(2));
         RunResult res = r.run(snapshot(2, big), HealthView.ALL_UP);
         assertThat(res.errors()).isEmpty();
         assertThat(res.applied()).anyMatch(s -> s.contains("replace client set atomically"));
         assertThat(sh(dir, "ipset", "list", "-n")).isEqualTo("videolb-clients\n");
-        assertThat(sh(dir, "ipset", "list", "-t", "videolb-clients")).contains("Number of entries: 5002").doesNotContain("References: 0"); // the rule (match + target) still points at the swapped-in set
+        assertThat(sh(dir, "ipset", "list", "-t", "videolb-clients"))
+                .contains("Number of entries: 5002")
+                .doesNotContain("References: 0"); // the rule (match + target) still points at the swapped-in set
         assertThat(r.run(snapshot(2, big), HealthView.ALL_UP).applied()).isEmpty();
     }
 
@@ -150,7 +179,8 @@ class NetnsSteeringIT {
         assertThat(res.drift()).hasSize(3);
         String save = sh(dir, "iptables-save", "-t", "mangle");
         assertThat(save).contains("-A PREROUTING -j VIDEOLB-STEER").contains("--match-set videolb-clients src -j SET");
-        assertThat(sh(dir, "ipset", "save", "videolb-clients")).contains("add videolb-clients 203.0.113.10 skbmark 0x2");
+        assertThat(sh(dir, "ipset", "save", "videolb-clients"))
+                .contains("add videolb-clients 203.0.113.10 skbmark 0x2");
     }
 
     @Test
@@ -160,9 +190,13 @@ class NetnsSteeringIT {
         Reconciler r = reconciler();
         r.run(snapshot(1, cluster()), HealthView.ALL_UP);
         Kernel k = new Kernel(in(dir), Tools.DEFAULT, Names.DEFAULT);
-        new Renderer(Names.DEFAULT).render(Planner.cleanup(k.read(steeringOnly), java.util.Set.of())).forEach(k::run);
+        new Renderer(Names.DEFAULT)
+                .render(Planner.cleanup(k.read(steeringOnly), java.util.Set.of()))
+                .forEach(k::run);
         String save = sh(dir, "iptables-save", "-t", "mangle");
-        assertThat(save).doesNotContain("VIDEOLB-STEER").contains("-A PREROUTING -s 10.0.0.1/32 -j MARK --set-xmark 0x5/0xffffffff");
+        assertThat(save)
+                .doesNotContain("VIDEOLB-STEER")
+                .contains("-A PREROUTING -s 10.0.0.1/32 -j MARK --set-xmark 0x5/0xffffffff");
         assertThat(sh(dir, "ipset", "list", "-n")).isEqualTo("foreign-set\n");
     }
 }

@@ -4,6 +4,7 @@ import static io.videolb.agent.Fixtures.cluster;
 import static io.videolb.agent.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.Ownership;
@@ -18,18 +19,26 @@ import io.videolb.agent.loop.Reconciler;
 import io.videolb.agent.loop.RunResult;
 import io.videolb.events.AgentStatus;
 import java.nio.file.Path;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The status a director publishes must say what its kernel really holds: plan-only applies nothing. */
 class PlanOnlyStatusTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     final FakeKernel fk = new FakeKernel();
 
     AgentStatus runOnce(KernelCapabilities caps, long generation, Metrics metrics) {
-        Reconciler r = new Reconciler(new Kernel(fk, Tools.DEFAULT, Names.DEFAULT), caps, Policy.DEFAULT, new Ownership(dir.resolve("owned")),
-                null, null, SyncDaemon.NONE, () -> 1_000_000L);
+        Reconciler r = new Reconciler(
+                new Kernel(fk, Tools.DEFAULT, Names.DEFAULT),
+                caps,
+                Policy.DEFAULT,
+                new Ownership(dir.resolve("owned")),
+                null,
+                null,
+                SyncDaemon.NONE,
+                () -> 1_000_000L);
         RunResult run = r.run(snapshot(generation, cluster()), HealthView.ALL_UP);
         metrics.record(run);
         return IpvsAgent.statusOf("d1", caps, metrics, run);
@@ -45,18 +54,28 @@ class PlanOnlyStatusTest {
         assertThat(s.desiredGeneration()).isEqualTo(1);
         assertThat(s.appliedGeneration()).as("nothing was applied").isZero();
         assertThat(s.ok()).isFalse();
-        assertThat(s.errors()).singleElement().asString()
+        assertThat(s.errors())
+                .singleElement()
+                .asString()
                 .matches("plan-only \\(plan-only requested\\): nothing applied, [1-9][0-9]* change\\(s\\) pending");
         long pending = Long.parseLong(s.errors().get(0).replaceAll(".*applied, ([0-9]+) change.*", "$1"));
         assertThat(pending).isEqualTo(metrics.pending()).isGreaterThanOrEqualTo(5);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         metrics.bind(registry);
-        assertThat(registry.get("videolb.agent.applied.generation").gauge().value()).isZero();
-        assertThat(registry.get("videolb.agent.changes.pending").gauge().value()).isEqualTo(pending);
-        assertThat(registry.get("videolb.agent.mode").tag("mode", "plan-only").gauge().value()).isEqualTo(1);
+        assertThat(registry.get("videolb.agent.applied.generation").gauge().value())
+                .isZero();
+        assertThat(registry.get("videolb.agent.changes.pending").gauge().value())
+                .isEqualTo(pending);
+        assertThat(registry.get("videolb.agent.mode")
+                        .tag("mode", "plan-only")
+                        .gauge()
+                        .value())
+                .isEqualTo(1);
 
         AgentStatus second = runOnce(KernelCapabilities.NONE, 2, metrics);
-        assertThat(second.appliedGeneration()).as("still nothing applied after a second generation").isZero();
+        assertThat(second.appliedGeneration())
+                .as("still nothing applied after a second generation")
+                .isZero();
         assertThat(second.desiredGeneration()).isEqualTo(2);
     }
 
@@ -79,7 +98,10 @@ class PlanOnlyStatusTest {
         assertThat(fk.services).as("no IPVS payload").isEmpty();
         assertThat(fk.sets).containsKey("videolb-clients");
         assertThat(s.appliedGeneration()).isEqualTo(1);
-        assertThat(s.errors()).singleElement().asString().isEqualTo("plan-only (no IPVS in this kernel): 5 IPVS change(s) not applied");
+        assertThat(s.errors())
+                .singleElement()
+                .asString()
+                .isEqualTo("plan-only (no IPVS in this kernel): 5 IPVS change(s) not applied");
         assertThat(metrics.pending()).isEqualTo(5);
     }
 }

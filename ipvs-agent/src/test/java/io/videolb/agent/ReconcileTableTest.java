@@ -34,14 +34,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Table-driven: desired state + health + kernel before -> kernel after, through the real parsers, planner, renderer and a fake that parses the payloads. */
 class ReconcileTableTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     final FakeKernel fk = new FakeKernel();
     final AtomicLong clock = new AtomicLong(1_000_000);
     Reconciler reconciler;
 
     Reconciler reconciler(Policy policy) {
         Kernel k = new Kernel(fk, Tools.DEFAULT, Names.DEFAULT);
-        return new Reconciler(k, KernelCapabilities.FULL, policy, new Ownership(dir.resolve("owned")), null, null, SyncDaemon.NONE, clock::get);
+        return new Reconciler(
+                k,
+                KernelCapabilities.FULL,
+                policy,
+                new Ownership(dir.resolve("owned")),
+                null,
+                null,
+                SyncDaemon.NONE,
+                clock::get);
     }
 
     RunResult run(DesiredState s, HealthView h) {
@@ -57,9 +67,13 @@ class ReconcileTableTest {
         return new HealthView(m, false);
     }
 
-    static ServerHealth down() { return new ServerHealth(false, 1); }
+    static ServerHealth down() {
+        return new ServerHealth(false, 1);
+    }
 
-    static ServerHealth upSince(long t) { return new ServerHealth(true, t); }
+    static ServerHealth upSince(long t) {
+        return new ServerHealth(true, t);
+    }
 
     Map<String, String> members() {
         return fk.sets.get("videolb-clients").members;
@@ -72,12 +86,17 @@ class ReconcileTableTest {
         assertThat(fk.weights(2)).isEqualTo(Map.of("198.51.100.3", 2));
         assertThat(fk.services.get(1L).sched).isEqualTo("wlc");
         assertThat(fk.services.get(1L).persistence).isEqualTo(300);
-        assertThat(members()).containsEntry("203.0.113.10", "0x2").containsEntry("203.0.113.0/24", "0x1").hasSize(2);
+        assertThat(members())
+                .containsEntry("203.0.113.10", "0x2")
+                .containsEntry("203.0.113.0/24", "0x1")
+                .hasSize(2);
         assertThat(fk.mangle.get("PREROUTING")).containsExactly("-j VIDEOLB-STEER");
-        assertThat(fk.mangle.get("VIDEOLB-STEER")).containsExactly(
-                "-d 192.0.2.10/32 -p tcp -m multiport --dports 1935,8080 -m set --match-set videolb-clients src -j SET --map-set videolb-clients src --map-mark");
+        assertThat(fk.mangle.get("VIDEOLB-STEER"))
+                .containsExactly(
+                        "-d 192.0.2.10/32 -p tcp -m multiport --dports 1935,8080 -m set --match-set videolb-clients src -j SET --map-set videolb-clients src --map-mark");
         // order of the payloads: IPVS adds, then ipset, then iptables
-        List<String> tools = fk.payloads.stream().map(p -> p.substring(0, p.indexOf('\n'))).collect(Collectors.toList());
+        List<String> tools =
+                fk.payloads.stream().map(p -> p.substring(0, p.indexOf('\n'))).collect(Collectors.toList());
         assertThat(tools).containsExactly("ipvsadm -R", "ipset restore", "iptables-restore --noflush");
         assertThat(first.applied()).isNotEmpty();
 
@@ -95,10 +114,13 @@ class ReconcileTableTest {
         RunResult r = run(cluster(), health("198.51.100.1", down()));
         assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
         assertThat(r.desired().pools().get(0).substitutions()).containsExactly("198.51.100.1->198.51.100.11");
-        assertThat(r.desired().substitutions()).containsExactly(
-                new Substitution(new Fwmark(1), ip("198.51.100.1"), ip("198.51.100.11"), Substitution.Cause.SERVER_DOWN));
+        assertThat(r.desired().substitutions())
+                .containsExactly(new Substitution(
+                        new Fwmark(1), ip("198.51.100.1"), ip("198.51.100.11"), Substitution.Cause.SERVER_DOWN));
         assertThat(r.desired().holdDownPending()).isFalse();
-        assertThat(reconciler.needsPolling()).as("a failover alone changes nothing with time").isFalse();
+        assertThat(reconciler.needsPolling())
+                .as("a failover alone changes nothing with time")
+                .isFalse();
     }
 
     @Test
@@ -130,7 +152,9 @@ class ReconcileTableTest {
     void primariesDownWhileTheCheckerSeesTheirBackupUpAreReplacedNotKept() {
         run(cluster(), HealthView.ALL_UP);
         RunResult r = run(cluster(), health("198.51.100.1", down(), "198.51.100.2", down()));
-        assertThat(fk.weights(1)).as("the backup replaces .1; .2 has none and goes").isEqualTo(Map.of("198.51.100.11", 1));
+        assertThat(fk.weights(1))
+                .as("the backup replaces .1; .2 has none and goes")
+                .isEqualTo(Map.of("198.51.100.11", 1));
         assertThat(r.desired().pools().get(0).panic()).isFalse();
     }
 
@@ -143,15 +167,22 @@ class ReconcileTableTest {
         clock.addAndGet(1_000);
         RunResult held = run(cluster(), health("198.51.100.1", upSince(upAt)));
         assertThat(fk.weights(1)).as("still in hold-down").isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
-        assertThat(held.desired().substitutions()).containsExactly(
-                new Substitution(new Fwmark(1), ip("198.51.100.1"), ip("198.51.100.11"), Substitution.Cause.FAILBACK_HOLD_DOWN));
-        assertThat(held.desired().pools().get(0).substitutions()).as("as published").containsExactly("198.51.100.1->198.51.100.11 (hold-down)");
-        assertThat(reconciler.needsPolling()).as("no event ends a hold-down: the loop must poll").isTrue();
+        assertThat(held.desired().substitutions())
+                .containsExactly(new Substitution(
+                        new Fwmark(1), ip("198.51.100.1"), ip("198.51.100.11"), Substitution.Cause.FAILBACK_HOLD_DOWN));
+        assertThat(held.desired().pools().get(0).substitutions())
+                .as("as published")
+                .containsExactly("198.51.100.1->198.51.100.11 (hold-down)");
+        assertThat(reconciler.needsPolling())
+                .as("no event ends a hold-down: the loop must poll")
+                .isTrue();
         assertThat(reconciler.draining()).isFalse();
 
         clock.addAndGet(20_000);
         RunResult r = run(cluster(), health("198.51.100.1", upSince(upAt)));
-        assertThat(fk.weights(1)).as("server back, backup drained at weight 0").isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.11", 0, "198.51.100.2", 1));
+        assertThat(fk.weights(1))
+                .as("server back, backup drained at weight 0")
+                .isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.11", 0, "198.51.100.2", 1));
         assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> {
             assertThat(d.server()).isEqualTo("198.51.100.11");
             assertThat(d.reason()).isEqualTo("failback");
@@ -167,7 +198,9 @@ class ReconcileTableTest {
         run(cluster(), health("198.51.100.1", upSince(upAt)));
         assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1));
         assertThat(reconciler.draining()).isFalse();
-        assertThat(reconciler.needsPolling()).as("no hold-down, no drain: nothing changes with time alone").isFalse();
+        assertThat(reconciler.needsPolling())
+                .as("no hold-down, no drain: nothing changes with time alone")
+                .isFalse();
     }
 
     @Test
@@ -180,7 +213,9 @@ class ReconcileTableTest {
         clock.addAndGet(11_000); // past the hold-down
         fk.connections(1, "198.51.100.11", 1, 6);
         RunResult r = run(cluster(), health("198.51.100.1", upSince(upAt)));
-        assertThat(fk.weights(1)).as("weight 0 first: no new connections to the backup").containsEntry("198.51.100.11", 0);
+        assertThat(fk.weights(1))
+                .as("weight 0 first: no new connections to the backup")
+                .containsEntry("198.51.100.11", 0);
 
         clock.addAndGet(2_000);
         r = run(cluster(), health("198.51.100.1", upSince(upAt)));
@@ -194,7 +229,8 @@ class ReconcileTableTest {
         fk.connections(1, "198.51.100.11", 0, 7); // the stream ended; its entry joins the closed ones
         clock.addAndGet(2_000);
         r = run(cluster(), health("198.51.100.1", upSince(upAt)));
-        assertThat(fk.weights(1)).as("deleted long before the 60 s deadline although InActConn is 7")
+        assertThat(fk.weights(1))
+                .as("deleted long before the 60 s deadline although InActConn is 7")
                 .isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1));
         assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> {
             assertThat(d.pastDeadline()).isFalse();
@@ -207,15 +243,22 @@ class ReconcileTableTest {
     @Test
     void aDrainEndsAtItsDeadlineEvenWithConnectionsLeft() {
         run(cluster(), HealthView.ALL_UP);
-        DesiredState without2 = cluster().withPool(new Fwmark(1), new io.videolb.model.Pool(new Fwmark(1), io.videolb.model.Scheduler.WLC,
-                List.of(new io.videolb.model.RealServer(ip("198.51.100.1"), 1))));
+        DesiredState without2 = cluster()
+                .withPool(
+                        new Fwmark(1),
+                        new io.videolb.model.Pool(
+                                new Fwmark(1),
+                                io.videolb.model.Scheduler.WLC,
+                                List.of(new io.videolb.model.RealServer(ip("198.51.100.1"), 1))));
         fk.connections(1, "198.51.100.2", 9, 9);
         run(without2, HealthView.ALL_UP);
         assertThat(fk.weights(1)).containsEntry("198.51.100.2", 0);
         clock.addAndGet(61_000);
         RunResult r = run(without2, HealthView.ALL_UP);
         assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1));
-        assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> assertThat(d.pastDeadline()).isTrue());
+        assertThat(r.desired().drainStatus())
+                .singleElement()
+                .satisfies(d -> assertThat(d.pastDeadline()).isTrue());
     }
 
     @Test
@@ -225,7 +268,10 @@ class ReconcileTableTest {
         fk.mangle.get("PREROUTING").clear(); // jump deleted by hand
         members().put("203.0.113.10", "0x7"); // mark changed by hand
         RunResult r = run(cluster(), HealthView.ALL_UP);
-        assertThat(r.drift()).hasSize(4).anyMatch(d -> d.contains("fwmark service 2")).anyMatch(d -> d.contains("jump"))
+        assertThat(r.drift())
+                .hasSize(4)
+                .anyMatch(d -> d.contains("fwmark service 2"))
+                .anyMatch(d -> d.contains("jump"))
                 .anyMatch(d -> d.contains("203.0.113.10/32 -> 2"));
         assertThat(fk.weights(2)).isEqualTo(Map.of("198.51.100.3", 2));
         assertThat(fk.mangle.get("PREROUTING")).containsExactly("-j VIDEOLB-STEER");
@@ -237,18 +283,22 @@ class ReconcileTableTest {
         run(cluster(), HealthView.ALL_UP);
         int before = fk.payloads.size();
         run(cluster().withClient(Ipv4Network.parse("203.0.113.10"), new Fwmark(1)), HealthView.ALL_UP);
-        assertThat(fk.payloads.subList(before, fk.payloads.size())).containsExactly("ipset restore\nadd videolb-clients 203.0.113.10 skbmark 0x1 -exist\n");
+        assertThat(fk.payloads.subList(before, fk.payloads.size()))
+                .containsExactly("ipset restore\nadd videolb-clients 203.0.113.10 skbmark 0x1 -exist\n");
     }
 
     @Test
     void aBigChangeReplacesTheSetAtomicallyThroughTheTempSetAndSwap() {
         run(cluster(), HealthView.ALL_UP);
         DesiredState big = cluster();
-        for (int i = 0; i < 300; i++) big = big.withClient(Ipv4Network.parse("198.18." + (i / 256) + "." + (i % 256)), new Fwmark(2));
+        for (int i = 0; i < 300; i++)
+            big = big.withClient(Ipv4Network.parse("198.18." + (i / 256) + "." + (i % 256)), new Fwmark(2));
         int before = fk.payloads.size();
         run(big, HealthView.ALL_UP);
         String p = fk.payloads.get(before);
-        assertThat(p).startsWith("ipset restore\ncreate videolb-clients-tmp ").contains("\nswap videolb-clients-tmp videolb-clients\ndestroy videolb-clients-tmp\n");
+        assertThat(p)
+                .startsWith("ipset restore\ncreate videolb-clients-tmp ")
+                .contains("\nswap videolb-clients-tmp videolb-clients\ndestroy videolb-clients-tmp\n");
         assertThat(members()).hasSize(302);
         assertThat(fk.sets).containsOnlyKeys("videolb-clients");
     }
@@ -260,7 +310,10 @@ class ReconcileTableTest {
         foreign.servers.put("10.9.9.9", new int[] {1, 0, 0});
         fk.services.put(77L, foreign);
         run(cluster(), HealthView.ALL_UP);
-        DesiredState noPool2 = cluster().withClient(Ipv4Network.parse("203.0.113.10"), null).withPool(new Fwmark(2), null).withBackup(ip("198.51.100.3"), null);
+        DesiredState noPool2 = cluster()
+                .withClient(Ipv4Network.parse("203.0.113.10"), null)
+                .withPool(new Fwmark(2), null)
+                .withBackup(ip("198.51.100.3"), null);
         run(noPool2, HealthView.ALL_UP);
         assertThat(fk.services).containsOnlyKeys(1L, 77L);
         assertThat(fk.weights(77)).isEqualTo(Map.of("10.9.9.9", 1));

@@ -2,7 +2,6 @@ package io.videolb.kafka;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.apache.kafka.clients.consumer.Consumer;
 import org.slf4j.Logger;
 
@@ -15,15 +14,15 @@ final class ConsumerThreads {
     /** How long the polling thread may take to close its consumer at the end of its loop. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-    private ConsumerThreads() {
-    }
+    private ConsumerThreads() {}
 
     /**
      * Stops once: false if {@code closed} was already set. Otherwise sets it, wakes {@code consumer}
      * out of its poll and, unless called on {@code thread} itself, waits at most {@code join} for the
      * thread to end (warns {@code "<what> thread <name> did not stop within N s"} if it did not).
      */
-    static boolean stopOnce(AtomicBoolean closed, Consumer<?, ?> consumer, Thread thread, Duration join, Logger log, String what) {
+    static boolean stopOnce(
+            AtomicBoolean closed, Consumer<?, ?> consumer, Thread thread, Duration join, Logger log, String what) {
         if (!closed.compareAndSet(false, true)) {
             return false;
         }

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
-
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -68,15 +67,19 @@ public final class KafkaClientProperties {
             String value = e.value().strip();
             Set<String> required = REQUIRED.get(key);
             if (required != null && required.stream().noneMatch(r -> r.equalsIgnoreCase(value))) {
-                throw new IllegalArgumentException(e.origin() + ": " + key + "='" + shown(key, value) + "': videolb requires "
-                        + key + "=" + required.stream().sorted().reduce((a, b) -> b).orElseThrow() + "; it cannot be changed");
+                throw new IllegalArgumentException(e.origin() + ": " + key + "='" + shown(key, value)
+                        + "': videolb requires " + key + "="
+                        + required.stream().sorted().reduce((a, b) -> b).orElseThrow() + "; it cannot be changed");
             }
             String why = PER_CLIENT.get(key);
             if (why != null) {
-                throw new IllegalArgumentException(e.origin() + ": " + key + "='" + shown(key, value) + "': not allowed here (" + why + ")");
+                throw new IllegalArgumentException(
+                        e.origin() + ": " + key + "='" + shown(key, value) + "': not allowed here (" + why + ")");
             }
             Entry first = m.putIfAbsent(key, new Entry(key, value, e.origin()));
-            if (first != null) throw new IllegalArgumentException(e.origin() + ": " + key + " is set twice (first at " + first.origin() + ")");
+            if (first != null)
+                throw new IllegalArgumentException(
+                        e.origin() + ": " + key + " is set twice (first at " + first.origin() + ")");
         }
         this.entries = Map.copyOf(m);
     }
@@ -98,7 +101,11 @@ public final class KafkaClientProperties {
     /** Whether a property's value is a secret (passwords, JAAS configuration, keys, tokens): never printed. */
     public static boolean secret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token") || k.endsWith(".key")
+        return k.contains("password")
+                || k.contains("jaas")
+                || k.contains("secret")
+                || k.contains("token")
+                || k.endsWith(".key")
                 || k.contains("credential");
     }
 
@@ -109,7 +116,9 @@ public final class KafkaClientProperties {
 
     /** The kinds of client a property set is merged into. */
     enum Kind {
-        PRODUCER(ProducerConfig.configNames()), CONSUMER(ConsumerConfig.configNames()), ADMIN(AdminClientConfig.configNames());
+        PRODUCER(ProducerConfig.configNames()),
+        CONSUMER(ConsumerConfig.configNames()),
+        ADMIN(AdminClientConfig.configNames());
 
         private final Set<String> names;
 
@@ -153,7 +162,11 @@ public final class KafkaClientProperties {
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder("KafkaClientProperties[");
-        entries.values().forEach(e -> b.append(e.key()).append('=').append(shown(e.key(), e.value())).append(' '));
+        entries.values()
+                .forEach(e -> b.append(e.key())
+                        .append('=')
+                        .append(shown(e.key(), e.value()))
+                        .append(' '));
         return b.append(']').toString();
     }
 }

@@ -4,7 +4,6 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,6 +35,7 @@ public final class KafkaSettings {
     public static final int DELIVERY_TIMEOUT_MS = 30_000;
     /** How long send()/partitionsFor/initTransactions may block (max.block.ms). */
     public static final int MAX_BLOCK_MS = 30_000;
+
     public static final int REQUEST_TIMEOUT_MS = 15_000;
     /** Default transaction timeout (transaction.timeout.ms): an import must commit within it. */
     public static final int TRANSACTION_TIMEOUT_MS = 120_000;
@@ -181,12 +181,15 @@ public final class KafkaSettings {
 
     @Override
     public String toString() {
-        return "KafkaSettings[" + bootstrapServers + ", " + clientId + (clientProperties.isEmpty() ? "" : ", " + clientProperties) + "]";
+        return "KafkaSettings[" + bootstrapServers + ", " + clientId
+                + (clientProperties.isEmpty() ? "" : ", " + clientProperties) + "]";
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof KafkaSettings k && k.bootstrapServers.equals(bootstrapServers) && k.clientId.equals(clientId)
+        return o instanceof KafkaSettings k
+                && k.bootstrapServers.equals(bootstrapServers)
+                && k.clientId.equals(clientId)
                 && k.clientProperties.equals(clientProperties);
     }
 

@@ -12,7 +12,6 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,12 +58,10 @@ public final class StateTopicReader implements AutoCloseable {
         void onRecord(StateRecord record);
 
         /** Called once, on the reader thread, after the records up to the end captured at start. */
-        default void onCaughtUp() {
-        }
+        default void onCaughtUp() {}
 
         /** Called once if the reader stops because of an error (not on close()). */
-        default void onError(Throwable error) {
-        }
+        default void onError(Throwable error) {}
 
         /**
          * Called on the reader thread after the records of each poll were delivered, also after an
@@ -72,8 +69,7 @@ public final class StateTopicReader implements AutoCloseable {
          * decide on time as well as on records, or hand over once per batch). Throwing stops the
          * reader like a throwing {@link #onRecord}.
          */
-        default void afterPoll() {
-        }
+        default void afterPoll() {}
     }
 
     private final Consumer<String, String> consumer;
@@ -87,7 +83,11 @@ public final class StateTopicReader implements AutoCloseable {
     private final Thread thread;
     private volatile long recordsDelivered;
 
-    private StateTopicReader(KafkaSettings settings, Collection<String> topics, Listener listener, Duration topicWait,
+    private StateTopicReader(
+            KafkaSettings settings,
+            Collection<String> topics,
+            Listener listener,
+            Duration topicWait,
             Duration pollInterval) {
         if (topics.isEmpty()) {
             throw new IllegalArgumentException("no topic");
@@ -110,8 +110,8 @@ public final class StateTopicReader implements AutoCloseable {
     }
 
     /** Starts reading all {@code topics} from offset 0; caught up when all of them are. */
-    public static StateTopicReader start(KafkaSettings settings, Collection<String> topics, Listener listener,
-            Duration topicWait) {
+    public static StateTopicReader start(
+            KafkaSettings settings, Collection<String> topics, Listener listener, Duration topicWait) {
         return start(settings, topics, listener, topicWait, DEFAULT_POLL_INTERVAL);
     }
 
@@ -119,8 +119,12 @@ public final class StateTopicReader implements AutoCloseable {
      * As {@link #start(KafkaSettings, Collection, Listener, Duration)}, with the longest wait of one
      * poll ({@code pollInterval}, in (0, 10 s]): how often {@link Listener#afterPoll()} runs at least.
      */
-    public static StateTopicReader start(KafkaSettings settings, Collection<String> topics, Listener listener,
-            Duration topicWait, Duration pollInterval) {
+    public static StateTopicReader start(
+            KafkaSettings settings,
+            Collection<String> topics,
+            Listener listener,
+            Duration topicWait,
+            Duration pollInterval) {
         StateTopicReader r = new StateTopicReader(settings, topics, listener, topicWait, pollInterval);
         r.thread.start();
         return r;
@@ -196,7 +200,8 @@ public final class StateTopicReader implements AutoCloseable {
                 }
                 ConsumerRecords<String, String> records = consumer.poll(pollInterval);
                 for (ConsumerRecord<String, String> r : records) {
-                    listener.onRecord(new StateRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
+                    listener.onRecord(
+                            new StateRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
                     recordsDelivered++;
                 }
                 listener.afterPoll();
@@ -230,7 +235,8 @@ public final class StateTopicReader implements AutoCloseable {
     /** One bounded request timeout: at most 5 s, never past the start-up deadline (at least 100 ms). */
     private Duration requestTimeout() {
         long left = startDeadline - System.nanoTime();
-        return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(left, TimeUnit.SECONDS.toNanos(5))));
+        return Duration.ofNanos(
+                Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(left, TimeUnit.SECONDS.toNanos(5))));
     }
 
     /** The end offsets at start; a broker that does not answer in time is asked again until the start-up deadline. */
@@ -240,7 +246,8 @@ public final class StateTopicReader implements AutoCloseable {
                 return new HashMap<>(consumer.endOffsets(partitions, requestTimeout()));
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 if (System.nanoTime() > startDeadline) {
-                    throw new IllegalStateException("no end offsets of " + topics + " from the broker within " + topicWait, e);
+                    throw new IllegalStateException(
+                            "no end offsets of " + topics + " from the broker within " + topicWait, e);
                 }
                 LOG.warn("state reader {}: no end offsets yet ({}), asking again", topics, e.getMessage());
             }
@@ -277,13 +284,15 @@ public final class StateTopicReader implements AutoCloseable {
             long now = System.nanoTime();
             if (now > deadline) {
                 if (!unanswered.isEmpty()) {
-                    throw new IllegalStateException("no metadata for state topics " + unanswered + " from " + bootstrapServers
-                            + " (broker not reachable or not answering, waited " + topicWait + ")");
+                    throw new IllegalStateException("no metadata for state topics " + unanswered + " from "
+                            + bootstrapServers + " (broker not reachable or not answering, waited " + topicWait + ")");
                 }
                 throw new IllegalStateException("state topics " + missing + " do not exist (waited " + topicWait + ")");
             }
             if (!unanswered.isEmpty()) {
-                LOG.warn("state reader: no metadata for {} yet (broker slow or not reachable), asking again", unanswered);
+                LOG.warn(
+                        "state reader: no metadata for {} yet (broker slow or not reachable), asking again",
+                        unanswered);
             } else if (now > nextWarn) {
                 LOG.warn("state reader waiting for topics {} to exist", missing);
                 nextWarn = now + TimeUnit.SECONDS.toNanos(15);

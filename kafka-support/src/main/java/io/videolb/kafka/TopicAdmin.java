@@ -1,5 +1,6 @@
 package io.videolb.kafka;
 
+import io.videolb.events.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
@@ -22,8 +22,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.videolb.events.Topics;
 
 /**
  * Creates the topics videolb needs ({@link Topics#all()}) when they are missing. Idempotent and
@@ -40,8 +38,7 @@ public final class TopicAdmin {
     /** Default bound for the whole {@code ensure} call. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-    private TopicAdmin() {
-    }
+    private TopicAdmin() {}
 
     /** Settings of a compacted state topic (keyed by entity; readers fold it from offset 0). */
     public static Map<String, String> compactedTopicConfig() {
@@ -98,7 +95,10 @@ public final class TopicAdmin {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Topics.TopicSpec> specs = topics.all();
         try {
-            Set<String> existing = get(admin.listTopics(new ListTopicsOptions().listInternal(false)).names(), deadline);
+            Set<String> existing = get(
+                    admin.listTopics(new ListTopicsOptions().listInternal(false))
+                            .names(),
+                    deadline);
             List<NewTopic> missing = new ArrayList<>();
             for (Topics.TopicSpec spec : specs) {
                 if (!existing.contains(spec.name())) {
@@ -108,7 +108,8 @@ public final class TopicAdmin {
             }
             List<String> created = new ArrayList<>();
             if (!missing.isEmpty()) {
-                Map<String, KafkaFuture<Void>> results = admin.createTopics(missing).values();
+                Map<String, KafkaFuture<Void>> results =
+                        admin.createTopics(missing).values();
                 for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
                     try {
                         get(e.getValue(), deadline);
@@ -140,9 +141,11 @@ public final class TopicAdmin {
             throws InterruptedException, TimeoutException, ExecutionException {
         while (true) {
             try {
-                Map<String, TopicDescription> d = get(admin.describeTopics(names).allTopicNames(), deadline);
+                Map<String, TopicDescription> d =
+                        get(admin.describeTopics(names).allTopicNames(), deadline);
                 boolean ready = d.values().stream()
-                        .allMatch(t -> !t.partitions().isEmpty() && t.partitions().stream().allMatch(p -> p.leader() != null));
+                        .allMatch(t -> !t.partitions().isEmpty()
+                                && t.partitions().stream().allMatch(p -> p.leader() != null));
                 if (ready) {
                     return;
                 }
@@ -167,12 +170,15 @@ public final class TopicAdmin {
         if (resources.isEmpty()) {
             return;
         }
-        Map<ConfigResource, Config> configs = get(admin.describeConfigs(resources).all(), deadline);
+        Map<ConfigResource, Config> configs =
+                get(admin.describeConfigs(resources).all(), deadline);
         configs.forEach((r, c) -> {
             var policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
             if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
-                LOG.warn("state topic {} exists without cleanup.policy=compact (is {}): it will lose old keys",
-                        r.name(), policy == null ? "unset" : policy.value());
+                LOG.warn(
+                        "state topic {} exists without cleanup.policy=compact (is {}): it will lose old keys",
+                        r.name(),
+                        policy == null ? "unset" : policy.value());
             }
         });
     }

@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -70,7 +69,8 @@ public final class TransactionalPublisher implements AutoCloseable {
      */
     public synchronized TransactionalPublisher init() {
         if (closed || fenced) {
-            throw new PublishException("publisher " + transactionalId + " is " + (fenced ? "fenced" : "closed"), null, fenced);
+            throw new PublishException(
+                    "publisher " + transactionalId + " is " + (fenced ? "fenced" : "closed"), null, fenced);
         }
         try {
             producer();
@@ -108,21 +108,31 @@ public final class TransactionalPublisher implements AutoCloseable {
                 out.add(f.get());
             }
             return out;
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                | AuthorizationException | UnsupportedVersionException e) {
+        } catch (ProducerFencedException
+                | InvalidProducerEpochException
+                | OutOfOrderSequenceException
+                | AuthorizationException
+                | UnsupportedVersionException e) {
             // fatal for this producer: it can only be closed
             boolean isFenced = isFencing(e);
             fenced = isFenced;
             discardProducer();
-            throw new PublishException("transaction of " + transactionalId + " failed"
-                    + (isFenced ? " (fenced by another publisher with the same transactional id)" : "") + ": " + e, e, isFenced);
+            throw new PublishException(
+                    "transaction of " + transactionalId + " failed"
+                            + (isFenced ? " (fenced by another publisher with the same transactional id)" : "") + ": "
+                            + e,
+                    e,
+                    isFenced);
         } catch (KafkaException | ExecutionException e) {
             if (isFencing(e)) {
                 // e.g. a send future failing with InvalidProducerEpochException: a newer producer took over
                 fenced = true;
                 discardProducer();
-                throw new PublishException("transaction of " + transactionalId
-                        + " failed (fenced by another publisher with the same transactional id): " + e, e, true);
+                throw new PublishException(
+                        "transaction of " + transactionalId
+                                + " failed (fenced by another publisher with the same transactional id): " + e,
+                        e,
+                        true);
             }
             abortQuietly(begun);
             throw new PublishException("transaction of " + transactionalId + " aborted: " + e, e, false);

@@ -23,16 +23,19 @@ class KafkaSettingsTest {
         assertThatThrownBy(() -> s.eventConsumer(""))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("group id must match [A-Za-z0-9._-]{1,200}: ");
-        assertThatThrownBy(() -> s.eventConsumer("g".repeat(201)))
-                .hasMessageStartingWith("group id must match");
+        assertThatThrownBy(() -> s.eventConsumer("g".repeat(201))).hasMessageStartingWith("group id must match");
     }
 
     @Test
     void validIdsEndUpInTheProperties() {
         KafkaSettings s = KafkaSettings.of(" 127.0.0.1:9092 ", "svc-1.a_b");
-        assertThat(s.transactionalProducer("tx-1").getProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG)).isEqualTo("tx-1");
-        assertThat(s.eventConsumer("g." + "x".repeat(198)).getProperty(ConsumerConfig.GROUP_ID_CONFIG)).hasSize(200);
-        assertThat(s.stateConsumer().getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("127.0.0.1:9092");
-        assertThat(s.stateConsumer().getProperty(ConsumerConfig.GROUP_ID_CONFIG)).isNull();
+        assertThat(s.transactionalProducer("tx-1").getProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG))
+                .isEqualTo("tx-1");
+        assertThat(s.eventConsumer("g." + "x".repeat(198)).getProperty(ConsumerConfig.GROUP_ID_CONFIG))
+                .hasSize(200);
+        assertThat(s.stateConsumer().getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG))
+                .isEqualTo("127.0.0.1:9092");
+        assertThat(s.stateConsumer().getProperty(ConsumerConfig.GROUP_ID_CONFIG))
+                .isNull();
     }
 }

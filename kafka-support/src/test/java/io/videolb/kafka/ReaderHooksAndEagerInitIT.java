@@ -3,6 +3,8 @@ package io.videolb.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.videolb.events.Topics;
+import io.videolb.kafka.StateTopicReader.StateRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
-
-import io.videolb.events.Topics;
-import io.videolb.kafka.StateTopicReader.StateRecord;
 
 /** The small additions the services needed: afterPoll hook, poll interval, eager init, partitionsFor. */
 class ReaderHooksAndEagerInitIT {
@@ -50,8 +48,12 @@ class ReaderHooksAndEagerInitIT {
                 }
             }
         };
-        try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), List.of(topics.desired()),
-                listener, Duration.ofSeconds(30), Duration.ofMillis(50))) {
+        try (StateTopicReader reader = StateTopicReader.start(
+                TestBroker.settings("reader"),
+                List.of(topics.desired()),
+                listener,
+                Duration.ofSeconds(30),
+                Duration.ofMillis(50))) {
             assertThat(reader.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             int before = ticks.get();
             Thread.sleep(1_000);
@@ -61,7 +63,8 @@ class ReaderHooksAndEagerInitIT {
         // the records of a poll come before its tick; caught up only after both records
         assertThat(events.indexOf("record a")).isLessThan(events.indexOf("record b"));
         assertThat(events.indexOf("caught up")).isGreaterThan(events.indexOf("record b"));
-        int firstTickAfterRecords = events.subList(events.indexOf("record b"), events.size()).indexOf("tick");
+        int firstTickAfterRecords =
+                events.subList(events.indexOf("record b"), events.size()).indexOf("tick");
         assertThat(firstTickAfterRecords).isPositive();
     }
 
@@ -71,8 +74,7 @@ class ReaderHooksAndEagerInitIT {
         AtomicInteger errors = new AtomicInteger();
         StateTopicReader.Listener listener = new StateTopicReader.Listener() {
             @Override
-            public void onRecord(StateRecord r) {
-            }
+            public void onRecord(StateRecord r) {}
 
             @Override
             public void afterPoll() {
@@ -84,8 +86,8 @@ class ReaderHooksAndEagerInitIT {
                 errors.incrementAndGet();
             }
         };
-        try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), List.of(topics.desired()),
-                listener, Duration.ofSeconds(30))) {
+        try (StateTopicReader reader = StateTopicReader.start(
+                TestBroker.settings("reader"), List.of(topics.desired()), listener, Duration.ofSeconds(30))) {
             // the topic is empty: caught up before the first poll, so the future is already complete
             reader.caughtUp().handle((v, e) -> null).get(30, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -100,10 +102,13 @@ class ReaderHooksAndEagerInitIT {
     @Test
     void aPollIntervalOutsideTheBoundsIsRejected() {
         KafkaSettings s = KafkaSettings.of("127.0.0.1:1", "x");
-        assertThatThrownBy(() -> StateTopicReader.start(s, List.of("t"), r -> { }, Duration.ofSeconds(1), Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("poll interval");
-        assertThatThrownBy(() -> StateTopicReader.start(s, List.of("t"), r -> { }, Duration.ofSeconds(1), Duration.ofSeconds(11)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("poll interval");
+        assertThatThrownBy(() -> StateTopicReader.start(s, List.of("t"), r -> {}, Duration.ofSeconds(1), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("poll interval");
+        assertThatThrownBy(() ->
+                        StateTopicReader.start(s, List.of("t"), r -> {}, Duration.ofSeconds(1), Duration.ofSeconds(11)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("poll interval");
     }
 
     @Test
@@ -117,18 +122,22 @@ class ReaderHooksAndEagerInitIT {
             try (TransactionalPublisher successor = new TransactionalPublisher(TestBroker.settings("next"), txId)) {
                 // control: a publisher that is only constructed fences nobody
                 zombie.beginTransaction();
-                zombie.send(new ProducerRecord<>(topics.alertState(), "k", "first")).get(30, TimeUnit.SECONDS);
+                zombie.send(new ProducerRecord<>(topics.alertState(), "k", "first"))
+                        .get(30, TimeUnit.SECONDS);
                 zombie.commitTransaction();
 
                 zombie.beginTransaction();
-                zombie.send(new ProducerRecord<>(topics.alertState(), "k", "half")).get(30, TimeUnit.SECONDS);
+                zombie.send(new ProducerRecord<>(topics.alertState(), "k", "half"))
+                        .get(30, TimeUnit.SECONDS);
                 zombie.flush();
                 successor.init().init(); // idempotent
-                assertThatThrownBy(zombie::commitTransaction).as("the older instance is fenced").isNotNull();
+                assertThatThrownBy(zombie::commitTransaction)
+                        .as("the older instance is fenced")
+                        .isNotNull();
 
                 Map<String, String> state = new ConcurrentHashMap<>();
-                try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("r"), topics.alertState(),
-                        StateTopicReader.folding(state))) {
+                try (StateTopicReader reader = StateTopicReader.start(
+                        TestBroker.settings("r"), topics.alertState(), StateTopicReader.folding(state))) {
                     assertThat(reader.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
                     assertThat(state).as("the open transaction was aborted").isEqualTo(Map.of("k", "first"));
                     successor.publish(List.of(new TransactionalPublisher.Entry(topics.alertState(), "k", "whole")));
@@ -144,7 +153,9 @@ class ReaderHooksAndEagerInitIT {
 
     @Test
     void initOfAClosedPublisherFails() {
-        TransactionalPublisher p = new TransactionalPublisher(TestBroker.settings("closed"), "closed-" + TestBroker.uniqueTopics().prefix());
+        TransactionalPublisher p = new TransactionalPublisher(
+                TestBroker.settings("closed"),
+                "closed-" + TestBroker.uniqueTopics().prefix());
         p.close();
         assertThatThrownBy(p::init).isInstanceOf(PublishException.class).hasMessageContaining("closed");
     }

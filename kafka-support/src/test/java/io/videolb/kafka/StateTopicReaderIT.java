@@ -3,6 +3,8 @@ package io.videolb.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.videolb.events.Topics;
+import io.videolb.kafka.StateTopicReader.StateRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-
 import org.junit.jupiter.api.Test;
-
-import io.videolb.events.Topics;
-import io.videolb.kafka.StateTopicReader.StateRecord;
 
 class StateTopicReaderIT {
 
@@ -33,8 +31,8 @@ class StateTopicReaderIT {
         AtomicInteger caughtUpCalls = new AtomicInteger();
         List<Map<String, String>> snapshotAtCaughtUp = new CopyOnWriteArrayList<>();
         StateTopicReader.Listener fold = StateTopicReader.folding(state);
-        try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(),
-                new StateTopicReader.Listener() {
+        try (StateTopicReader reader = StateTopicReader.start(
+                TestBroker.settings("reader"), topics.desired(), new StateTopicReader.Listener() {
                     @Override
                     public void onRecord(StateRecord r) {
                         fold.onRecord(r);
@@ -92,7 +90,8 @@ class StateTopicReaderIT {
     @Test
     void emptyTopicIsCaughtUpAtOnce() throws Exception {
         Topics topics = TestBroker.ensuredTopics();
-        try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), topics.agentStatus(), r -> { })) {
+        try (StateTopicReader reader =
+                StateTopicReader.start(TestBroker.settings("reader"), topics.agentStatus(), r -> {})) {
             assertThat(reader.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             assertThat(reader.recordsDelivered()).isZero();
         }
@@ -111,13 +110,13 @@ class StateTopicReaderIT {
             pub.publish(topics.health(), "last", "x");
         }
         Map<String, String> first = new ConcurrentHashMap<>();
-        try (StateTopicReader r1 = StateTopicReader.start(TestBroker.settings("reader"), topics.health(),
-                StateTopicReader.folding(first))) {
+        try (StateTopicReader r1 = StateTopicReader.start(
+                TestBroker.settings("reader"), topics.health(), StateTopicReader.folding(first))) {
             assertThat(r1.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
         }
         Map<String, String> second = new ConcurrentHashMap<>();
-        try (StateTopicReader r2 = StateTopicReader.start(TestBroker.settings("reader"), topics.health(),
-                StateTopicReader.folding(second))) {
+        try (StateTopicReader r2 = StateTopicReader.start(
+                TestBroker.settings("reader"), topics.health(), StateTopicReader.folding(second))) {
             assertThat(r2.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
         }
         assertThat(first).isNotEmpty().containsEntry("last", "x");
@@ -128,8 +127,11 @@ class StateTopicReaderIT {
     void waitsForATopicThatDoesNotExistYet() throws Exception {
         Topics topics = TestBroker.uniqueTopics();
         Map<String, String> state = new ConcurrentHashMap<>();
-        try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), List.of(topics.desired()),
-                StateTopicReader.folding(state), Duration.ofSeconds(60))) {
+        try (StateTopicReader reader = StateTopicReader.start(
+                TestBroker.settings("reader"),
+                List.of(topics.desired()),
+                StateTopicReader.folding(state),
+                Duration.ofSeconds(60))) {
             Thread.sleep(1000);
             assertThat(reader.caughtUp()).isNotDone();
             TopicAdmin.ensure(TestBroker.bootstrap(), topics);
@@ -144,8 +146,8 @@ class StateTopicReaderIT {
     @Test
     void missingTopicFailsAfterTheBoundedWait() {
         Topics topics = TestBroker.uniqueTopics();
-        try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), List.of(topics.desired()),
-                r -> { }, Duration.ofSeconds(2))) {
+        try (StateTopicReader reader = StateTopicReader.start(
+                TestBroker.settings("reader"), List.of(topics.desired()), r -> {}, Duration.ofSeconds(2))) {
             assertThatThrownBy(() -> reader.caughtUp().get(30, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .hasMessageContaining("do not exist");
@@ -155,7 +157,7 @@ class StateTopicReaderIT {
     @Test
     void closeIsPromptAndJoinsTheThread() throws Exception {
         Topics topics = TestBroker.ensuredTopics();
-        StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(), r -> { });
+        StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(), r -> {});
         assertThat(reader.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
         long t0 = System.nanoTime();
         reader.close();

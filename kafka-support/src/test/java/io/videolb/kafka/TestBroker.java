@@ -1,18 +1,16 @@
 package io.videolb.kafka;
 
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.videolb.events.Topics;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** One embedded broker for all ITs of this module (test-support depends on this module, so it cannot be used). */
 final class TestBroker {
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static volatile EmbeddedKafkaBroker broker;
 
-    private TestBroker() {
-    }
+    private TestBroker() {}
 
     static synchronized String bootstrap() {
         if (broker == null) {
@@ -23,7 +21,8 @@ final class TestBroker {
     }
 
     static Topics uniqueTopics() {
-        return new Topics("t" + SEQ.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8));
+        return new Topics(
+                "t" + SEQ.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
     static KafkaSettings settings(String clientId) {

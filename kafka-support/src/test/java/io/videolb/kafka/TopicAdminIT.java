@@ -2,15 +2,13 @@ package io.videolb.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.videolb.events.Topics;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
-
-import io.videolb.events.Topics;
 
 class TopicAdminIT {
 
@@ -18,11 +16,15 @@ class TopicAdminIT {
     void createsMissingTopicsOnceWithTheirPolicies() throws Exception {
         Topics topics = TestBroker.uniqueTopics();
         List<String> created = TopicAdmin.ensure(TestBroker.bootstrap(), topics);
-        assertThat(created).containsExactlyInAnyOrderElementsOf(topics.all().stream().map(Topics.TopicSpec::name).toList());
+        assertThat(created)
+                .containsExactlyInAnyOrderElementsOf(
+                        topics.all().stream().map(Topics.TopicSpec::name).toList());
         assertThat(TopicAdmin.ensure(TestBroker.bootstrap(), topics)).isEmpty();
 
         try (Admin admin = Admin.create(TestBroker.settings("admin").admin())) {
-            var desc = admin.describeTopics(List.of(topics.health(), topics.desired())).allTopicNames().get(30, TimeUnit.SECONDS);
+            var desc = admin.describeTopics(List.of(topics.health(), topics.desired()))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS);
             assertThat(desc.get(topics.health()).partitions()).hasSize(3);
             assertThat(desc.get(topics.desired()).partitions()).hasSize(1);
             var desired = new ConfigResource(ConfigResource.Type.TOPIC, topics.desired());
@@ -39,7 +41,8 @@ class TopicAdminIT {
         Topics topics = TestBroker.uniqueTopics();
         var a = CompletableFuture.supplyAsync(() -> TopicAdmin.ensure(TestBroker.bootstrap(), topics));
         var b = CompletableFuture.supplyAsync(() -> TopicAdmin.ensure(TestBroker.bootstrap(), topics));
-        int total = a.get(60, TimeUnit.SECONDS).size() + b.get(60, TimeUnit.SECONDS).size();
+        int total =
+                a.get(60, TimeUnit.SECONDS).size() + b.get(60, TimeUnit.SECONDS).size();
         assertThat(total).isEqualTo(topics.all().size());
     }
 }

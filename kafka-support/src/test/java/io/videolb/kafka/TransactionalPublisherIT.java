@@ -4,6 +4,9 @@ import static io.videolb.kafka.StateTopicReaderIT.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.videolb.events.Topics;
+import io.videolb.kafka.StateTopicReader.StateRecord;
+import io.videolb.kafka.TransactionalPublisher.Entry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +16,6 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,10 +23,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-
-import io.videolb.events.Topics;
-import io.videolb.kafka.StateTopicReader.StateRecord;
-import io.videolb.kafka.TransactionalPublisher.Entry;
 
 class TransactionalPublisherIT {
 
@@ -37,7 +35,8 @@ class TransactionalPublisherIT {
         }
         batch.add(new Entry(topics.agentStatus(), "gen", "1"));
         batch.add(Entry.tombstone(topics.desired(), "client/0"));
-        try (TransactionalPublisher pub = new TransactionalPublisher(TestBroker.settings("tx"), "tx-" + topics.prefix())) {
+        try (TransactionalPublisher pub =
+                new TransactionalPublisher(TestBroker.settings("tx"), "tx-" + topics.prefix())) {
             List<RecordMetadata> md = pub.publish(batch);
             assertThat(md).hasSize(batch.size());
             assertThat(md.get(499).offset()).isEqualTo(499);
@@ -48,8 +47,11 @@ class TransactionalPublisherIT {
         for (int i = 1; i < 500; i++) expected.put("client/" + i, "{\"mark\":" + i + "}");
         expected.put("gen", "2");
         Map<String, String> state = new ConcurrentHashMap<>();
-        try (StateTopicReader r = StateTopicReader.start(TestBroker.settings("reader"),
-                List.of(topics.desired(), topics.agentStatus()), StateTopicReader.folding(state), Duration.ofSeconds(30))) {
+        try (StateTopicReader r = StateTopicReader.start(
+                TestBroker.settings("reader"),
+                List.of(topics.desired(), topics.agentStatus()),
+                StateTopicReader.folding(state),
+                Duration.ofSeconds(30))) {
             assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             awaitFolded(state, expected);
         }
@@ -59,7 +61,8 @@ class TransactionalPublisherIT {
     void readCommittedNeverSeesAnOpenTransaction() throws Exception {
         Topics topics = TestBroker.ensuredTopics();
         List<StateRecord> seen = new CopyOnWriteArrayList<>();
-        try (StateTopicReader reader = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(), seen::add)) {
+        try (StateTopicReader reader =
+                StateTopicReader.start(TestBroker.settings("reader"), topics.desired(), seen::add)) {
             assertThat(reader.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             Properties p = TestBroker.settings("raw-tx").transactionalProducer("raw-" + topics.prefix());
             try (KafkaProducer<String, String> raw = new KafkaProducer<>(p)) {
@@ -84,20 +87,22 @@ class TransactionalPublisherIT {
     void failedBatchIsAbortedInvisibleAndThePublisherStaysUsable() throws Exception {
         Topics topics = TestBroker.ensuredTopics();
         String huge = "x".repeat(2 * 1024 * 1024); // larger than max.request.size: fails inside the transaction
-        try (TransactionalPublisher pub = new TransactionalPublisher(TestBroker.settings("tx"), "tx-" + topics.prefix())) {
+        try (TransactionalPublisher pub =
+                new TransactionalPublisher(TestBroker.settings("tx"), "tx-" + topics.prefix())) {
             pub.publish(List.of(new Entry(topics.desired(), "before", "1")));
             assertThatThrownBy(() -> pub.publish(List.of(
-                    new Entry(topics.desired(), "a1", "1"),
-                    new Entry(topics.desired(), "a2", "2"),
-                    new Entry(topics.desired(), "big", huge),
-                    new Entry(topics.desired(), "a3", "3"))))
+                            new Entry(topics.desired(), "a1", "1"),
+                            new Entry(topics.desired(), "a2", "2"),
+                            new Entry(topics.desired(), "big", huge),
+                            new Entry(topics.desired(), "a3", "3"))))
                     .isInstanceOf(PublishException.class)
-                    .satisfies(e -> assertThat(((PublishException) e).isFenced()).isFalse());
+                    .satisfies(
+                            e -> assertThat(((PublishException) e).isFenced()).isFalse());
             pub.publish(List.of(new Entry(topics.desired(), "after", "1")));
         }
         Map<String, String> state = new ConcurrentHashMap<>();
-        try (StateTopicReader r = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(),
-                StateTopicReader.folding(state))) {
+        try (StateTopicReader r = StateTopicReader.start(
+                TestBroker.settings("reader"), topics.desired(), StateTopicReader.folding(state))) {
             assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             awaitFolded(state, Map.of("before", "1", "after", "1"));
         }
@@ -116,12 +121,13 @@ class TransactionalPublisherIT {
             assertThat(zombie.isFenced()).isTrue();
             assertThatThrownBy(() -> zombie.publish(List.of(new Entry(topics.desired(), "z3", "1"))))
                     .isInstanceOf(PublishException.class)
-                    .satisfies(e -> assertThat(((PublishException) e).isFenced()).isTrue());
+                    .satisfies(
+                            e -> assertThat(((PublishException) e).isFenced()).isTrue());
             successor.publish(List.of(new Entry(topics.desired(), "s2", "1")));
         }
         Map<String, String> state = new ConcurrentHashMap<>();
-        try (StateTopicReader r = StateTopicReader.start(TestBroker.settings("reader"), topics.desired(),
-                StateTopicReader.folding(state))) {
+        try (StateTopicReader r = StateTopicReader.start(
+                TestBroker.settings("reader"), topics.desired(), StateTopicReader.folding(state))) {
             assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             awaitFolded(state, Map.of("z1", "1", "s1", "1", "s2", "1"));
         }
@@ -133,7 +139,8 @@ class TransactionalPublisherIT {
      * and folds the transaction a moment later (as videolb's readers do). A record that should never be visible (an
      * aborted or fenced write) sits before the last expected one, so it would show up before {@code expected} is met.
      */
-    private static void awaitFolded(Map<String, String> state, Map<String, String> expected) throws InterruptedException {
+    private static void awaitFolded(Map<String, String> state, Map<String, String> expected)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!state.equals(expected) && System.nanoTime() < deadline) Thread.sleep(20);
         assertThat(state).isEqualTo(expected);

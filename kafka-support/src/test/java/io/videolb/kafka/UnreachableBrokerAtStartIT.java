@@ -3,6 +3,7 @@ package io.videolb.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.videolb.events.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,10 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.Test;
-
-import io.videolb.events.Topics;
 
 /**
  * A broker that does not answer the first metadata request (slow, restarting, not reachable yet:
@@ -39,23 +37,29 @@ class UnreachableBrokerAtStartIT {
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         KafkaSettings viaPort = KafkaSettings.of("127.0.0.1:" + port, "unreachable-at-start");
         StateTopicReader.Listener fold = StateTopicReader.folding(state);
-        try (StateTopicReader reader = StateTopicReader.start(viaPort, List.of(topics.desired()), new StateTopicReader.Listener() {
-            @Override
-            public void onRecord(StateTopicReader.StateRecord r) {
-                fold.onRecord(r);
-            }
+        try (StateTopicReader reader = StateTopicReader.start(
+                viaPort,
+                List.of(topics.desired()),
+                new StateTopicReader.Listener() {
+                    @Override
+                    public void onRecord(StateTopicReader.StateRecord r) {
+                        fold.onRecord(r);
+                    }
 
-            @Override
-            public void onError(Throwable error) {
-                errors.add(error);
-            }
-        }, Duration.ofSeconds(60))) {
+                    @Override
+                    public void onError(Throwable error) {
+                        errors.add(error);
+                    }
+                },
+                Duration.ofSeconds(60))) {
             // nothing listens on the port: the metadata requests time out (5 s each), twice here
             assertThat(reader.awaitCaughtUp(Duration.ofSeconds(11))).isFalse();
             assertThat(errors).as("a metadata timeout does not stop the reader").isEmpty();
             assertThat(reader.isRunning()).isTrue();
             try (Forwarder f = new Forwarder(port, TestBroker.bootstrap())) {
-                assertThat(reader.awaitCaughtUp(Duration.ofSeconds(40))).as("caught up once the broker answers").isTrue();
+                assertThat(reader.awaitCaughtUp(Duration.ofSeconds(40)))
+                        .as("caught up once the broker answers")
+                        .isTrue();
                 assertThat(state).isEqualTo(Map.of("k1", "v1", "k2", "v2"));
                 assertThat(f.accepted()).isPositive();
             }
@@ -68,19 +72,22 @@ class UnreachableBrokerAtStartIT {
         int port = freePort();
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         long t0 = System.nanoTime();
-        try (StateTopicReader reader = StateTopicReader.start(KafkaSettings.of("127.0.0.1:" + port, "never-answers"), List.of("videolb.desired"),
+        try (StateTopicReader reader = StateTopicReader.start(
+                KafkaSettings.of("127.0.0.1:" + port, "never-answers"),
+                List.of("videolb.desired"),
                 new StateTopicReader.Listener() {
                     @Override
-                    public void onRecord(StateTopicReader.StateRecord r) {
-                    }
+                    public void onRecord(StateTopicReader.StateRecord r) {}
 
                     @Override
                     public void onError(Throwable error) {
                         errors.add(error);
                     }
-                }, Duration.ofSeconds(3))) {
+                },
+                Duration.ofSeconds(3))) {
             assertThatThrownBy(() -> reader.awaitCaughtUp(Duration.ofSeconds(30)))
-                    .hasMessageContaining("127.0.0.1:" + port).hasMessageContaining("not reachable");
+                    .hasMessageContaining("127.0.0.1:" + port)
+                    .hasMessageContaining("not reachable");
             long waitedMs = (System.nanoTime() - t0) / 1_000_000;
             assertThat(waitedMs).as("not before its topic wait").isGreaterThanOrEqualTo(3_000);
             assertThat(errors).singleElement().asString().contains("waited PT3S");
@@ -134,17 +141,20 @@ class UnreachableBrokerAtStartIT {
         }
 
         private static void pump(Socket from, Socket to) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[16384];
-                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
-                    for (int n; (n = i.read(buf)) >= 0; ) {
-                        o.write(buf, 0, n);
-                        o.flush();
-                    }
-                } catch (IOException e) {
-                    // one side closed
-                }
-            }, "forwarder-pump");
+            Thread t = new Thread(
+                    () -> {
+                        byte[] buf = new byte[16384];
+                        try (InputStream i = from.getInputStream();
+                                OutputStream o = to.getOutputStream()) {
+                            for (int n; (n = i.read(buf)) >= 0; ) {
+                                o.write(buf, 0, n);
+                                o.flush();
+                            }
+                        } catch (IOException e) {
+                            // one side closed
+                        }
+                    },
+                    "forwarder-pump");
             t.setDaemon(true);
             t.start();
         }

@@ -27,8 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class ServiceEndpoints {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceEndpoints.class);
 
-    private ServiceEndpoints() {
-    }
+    private ServiceEndpoints() {}
 
     /** Mounts {@code GET /health} and {@code GET /metrics} on {@code router}. */
     public static Router mount(Router router, Supplier<HealthReport> health, ServiceMetrics metrics) {
@@ -46,10 +45,14 @@ public final class ServiceEndpoints {
                 r = health.get();
             } catch (RuntimeException e) {
                 LOG.warn("/health: the health report failed: {}", e.toString());
-                r = new HealthReport(false, new JsonObject().put("status", "DOWN").put("error", String.valueOf(e.getMessage())));
+                r = new HealthReport(
+                        false, new JsonObject().put("status", "DOWN").put("error", String.valueOf(e.getMessage())));
             }
-            ctx.response().setStatusCode(r.healthy() ? 200 : 503).putHeader("content-type", "application/json")
-                    .putHeader("cache-control", "no-store").end(r.body().encode());
+            ctx.response()
+                    .setStatusCode(r.healthy() ? 200 : 503)
+                    .putHeader("content-type", "application/json")
+                    .putHeader("cache-control", "no-store")
+                    .end(r.body().encode());
         };
     }
 
@@ -58,10 +61,15 @@ public final class ServiceEndpoints {
         Objects.requireNonNull(metrics, "metrics");
         return ctx -> ctx.vertx().executeBlocking(metrics::scrape, false).onComplete(ar -> {
             if (ar.succeeded()) {
-                ctx.response().putHeader("content-type", ServiceMetrics.CONTENT_TYPE).end(ar.result());
+                ctx.response()
+                        .putHeader("content-type", ServiceMetrics.CONTENT_TYPE)
+                        .end(ar.result());
             } else {
                 LOG.warn("/metrics of {}: {}", metrics.service(), ar.cause().toString());
-                ctx.response().setStatusCode(500).putHeader("content-type", "text/plain; charset=utf-8").end("cannot render the metrics\n");
+                ctx.response()
+                        .setStatusCode(500)
+                        .putHeader("content-type", "text/plain; charset=utf-8")
+                        .end("cannot render the metrics\n");
             }
         });
     }

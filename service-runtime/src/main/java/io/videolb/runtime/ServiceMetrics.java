@@ -50,8 +50,11 @@ public final class ServiceMetrics implements AutoCloseable {
         this.onClose = Objects.requireNonNull(onClose, "onClose");
         this.view = new CompositeMeterRegistry(process.config().clock(), List.of(process));
         view.config().commonTags(SERVICE_LABEL, service);
-        Gauge.builder("videolb.build.info", () -> 1).description("Build of this service: 1, with its version in a label")
-                .tag("version", version).strongReference(true).register(view);
+        Gauge.builder("videolb.build.info", () -> 1)
+                .description("Build of this service: 1, with its version in a label")
+                .tag("version", version)
+                .strongReference(true)
+                .register(view);
     }
 
     /** The service's name, the value of its {@value #SERVICE_LABEL} label. */
@@ -86,12 +89,14 @@ public final class ServiceMetrics implements AutoCloseable {
         if (s.getDataPoints().stream().noneMatch(this::mine)) return null;
         if (s instanceof CounterSnapshot c) return new CounterSnapshot(c.getMetadata(), mine(c.getDataPoints()));
         if (s instanceof GaugeSnapshot g) return new GaugeSnapshot(g.getMetadata(), mine(g.getDataPoints()));
-        if (s instanceof HistogramSnapshot h) return new HistogramSnapshot(h.isGaugeHistogram(), h.getMetadata(), mine(h.getDataPoints()));
+        if (s instanceof HistogramSnapshot h)
+            return new HistogramSnapshot(h.isGaugeHistogram(), h.getMetadata(), mine(h.getDataPoints()));
         if (s instanceof SummarySnapshot m) return new SummarySnapshot(m.getMetadata(), mine(m.getDataPoints()));
         if (s instanceof InfoSnapshot i) return new InfoSnapshot(i.getMetadata(), mine(i.getDataPoints()));
         if (s instanceof StateSetSnapshot st) return new StateSetSnapshot(st.getMetadata(), mine(st.getDataPoints()));
         if (s instanceof UnknownSnapshot u) return new UnknownSnapshot(u.getMetadata(), mine(u.getDataPoints()));
-        throw new IllegalStateException("a metric family of an unknown kind: " + s.getClass().getName());
+        throw new IllegalStateException(
+                "a metric family of an unknown kind: " + s.getClass().getName());
     }
 
     private boolean mine(DataPointSnapshot p) {

@@ -47,7 +47,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String version = BuildInfo.version();
     private final Map<String, ServiceMetrics> openMetrics = new HashMap<>(); // guarded by this
-    private final Deque<Deployed> deployed = new ArrayDeque<>();            // guarded by this, newest first
+    private final Deque<Deployed> deployed = new ArrayDeque<>(); // guarded by this, newest first
     private boolean closed;
 
     private record Deployed(Deployable service, String id) {}
@@ -85,8 +85,10 @@ public final class ServiceRuntime implements AutoCloseable {
      */
     public synchronized ServiceMetrics metrics(String service) {
         if (closed) throw new IllegalStateException("the service runtime is closed");
-        if (service == null || !service.matches("[a-z][a-z0-9-]{0,62}")) throw new IllegalArgumentException("service name: " + service);
-        if (openMetrics.containsKey(service)) throw new IllegalStateException("the metrics of " + service + " are open already");
+        if (service == null || !service.matches("[a-z][a-z0-9-]{0,62}"))
+            throw new IllegalArgumentException("service name: " + service);
+        if (openMetrics.containsKey(service))
+            throw new IllegalStateException("the metrics of " + service + " are open already");
         ServiceMetrics m = new ServiceMetrics(service, version, registry, () -> closedMetrics(service));
         openMetrics.put(service, m);
         return m;
@@ -179,7 +181,8 @@ public final class ServiceRuntime implements AutoCloseable {
     }
 
     private static void notOnVertxThread(String what) {
-        if (Context.isOnVertxThread()) throw new IllegalStateException(what + " waits: never call it on a Vert.x thread");
+        if (Context.isOnVertxThread())
+            throw new IllegalStateException(what + " waits: never call it on a Vert.x thread");
     }
 
     private static <T> T await(Future<T> f, Duration timeout, String what) {

@@ -15,7 +15,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
 
 /** docs/cli.md's exit-code table and {@link ExitCode} list the same codes with the same names, and the docs use no other code. */
@@ -42,7 +41,11 @@ class ExitCodeDocumentedTest {
 
     @Test
     void codesAreDistinctAndKeepTheShellMeaningsOfZeroOneAndTwo() {
-        assertThat(Arrays.stream(ExitCode.values()).map(ExitCode::code).distinct().count()).isEqualTo(ExitCode.values().length);
+        assertThat(Arrays.stream(ExitCode.values())
+                        .map(ExitCode::code)
+                        .distinct()
+                        .count())
+                .isEqualTo(ExitCode.values().length);
         assertThat(ExitCode.OK.code()).isZero();
         assertThat(ExitCode.FAILED.code()).isEqualTo(1);
         assertThat(ExitCode.USAGE.code()).isEqualTo(2);
@@ -51,7 +54,8 @@ class ExitCodeDocumentedTest {
     /** Every "Exit: ..." sentence of the subcommands' sections names only codes of the enum. */
     @Test
     void theSubcommandSectionsNameOnlyCodesOfTheEnum() throws IOException {
-        Set<Integer> declared = Arrays.stream(ExitCode.values()).map(ExitCode::code).collect(Collectors.toSet());
+        Set<Integer> declared =
+                Arrays.stream(ExitCode.values()).map(ExitCode::code).collect(Collectors.toSet());
         List<String> lines = Files.readAllLines(CLI_DOC, StandardCharsets.UTF_8);
         Set<Integer> named = new TreeSet<>();
         int sentences = 0;
@@ -61,8 +65,14 @@ class ExitCodeDocumentedTest {
             sentences++;
             // the sentence may go on over the next line (it ends at the first blank line or heading)
             StringBuilder text = new StringBuilder(lines.get(i).substring(at + "Exit:".length()));
-            for (int j = i + 1; j < lines.size() && !lines.get(j).isBlank() && !lines.get(j).startsWith("#") && !lines.get(j).contains("Exit:"); j++) {
-                if (!lines.get(j - 1).stripTrailing().endsWith(",") && !lines.get(j - 1).stripTrailing().endsWith(";")) break;
+            for (int j = i + 1;
+                    j < lines.size()
+                            && !lines.get(j).isBlank()
+                            && !lines.get(j).startsWith("#")
+                            && !lines.get(j).contains("Exit:");
+                    j++) {
+                if (!lines.get(j - 1).stripTrailing().endsWith(",")
+                        && !lines.get(j - 1).stripTrailing().endsWith(";")) break;
                 text.append(' ').append(lines.get(j));
             }
             Matcher m = CODE_IN_EXIT_SENTENCE.matcher(text);

@@ -19,20 +19,29 @@ import org.junit.jupiter.api.Test;
 class ServiceEndpointsTest {
     final ServiceRuntime runtime = ServiceRuntime.create();
     final AtomicReference<HealthReport> report = new AtomicReference<>();
-    final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     int port;
 
     @BeforeEach
     void listen() throws Exception {
         ServiceMetrics metrics = runtime.metrics("config-service");
         Gauge.builder("videolb.config.generation", () -> 42).register(metrics.registry());
-        Router router = ServiceEndpoints.mount(Router.router(runtime.vertx()), () -> {
-            HealthReport r = report.get();
-            if (r == null) throw new IllegalStateException("no report yet");
-            return r;
-        }, metrics);
-        HttpServer server = runtime.vertx().createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-                .toCompletionStage().toCompletableFuture().get();
+        Router router = ServiceEndpoints.mount(
+                Router.router(runtime.vertx()),
+                () -> {
+                    HealthReport r = report.get();
+                    if (r == null) throw new IllegalStateException("no report yet");
+                    return r;
+                },
+                metrics);
+        HttpServer server = runtime.vertx()
+                .createHttpServer()
+                .requestHandler(router)
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get();
         port = server.actualPort();
     }
 
@@ -42,7 +51,10 @@ class ServiceEndpointsTest {
     }
 
     HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -52,7 +64,8 @@ class ServiceEndpointsTest {
         HttpResponse<String> r = get("/health");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
-        assertThat(new JsonObject(r.body())).isEqualTo(new JsonObject().put("status", "UP").put("generation", 7));
+        assertThat(new JsonObject(r.body()))
+                .isEqualTo(new JsonObject().put("status", "UP").put("generation", 7));
     }
 
     @Test
@@ -67,7 +80,8 @@ class ServiceEndpointsTest {
     void aFailingReportIs503Down() throws Exception {
         HttpResponse<String> r = get("/health");
         assertThat(r.statusCode()).isEqualTo(503);
-        assertThat(new JsonObject(r.body())).isEqualTo(new JsonObject().put("status", "DOWN").put("error", "no report yet"));
+        assertThat(new JsonObject(r.body()))
+                .isEqualTo(new JsonObject().put("status", "DOWN").put("error", "no report yet"));
     }
 
     @Test
@@ -75,7 +89,8 @@ class ServiceEndpointsTest {
         HttpResponse<String> r = get("/metrics");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
-        assertThat(r.body()).contains("# TYPE videolb_config_generation gauge\n")
+        assertThat(r.body())
+                .contains("# TYPE videolb_config_generation gauge\n")
                 .contains("videolb_config_generation{service=\"config-service\"} 42.0\n")
                 .contains("videolb_build_info{service=\"config-service\",version=\"" + runtime.version() + "\"} 1\n");
     }

@@ -29,31 +29,44 @@ class ServiceRuntimeTest {
     void eachServiceScrapesOnlyItsOwnSeriesAndItsBuildInfo() {
         ServiceMetrics health = runtime.metrics("health-service");
         ServiceMetrics agent = runtime.metrics("ipvs-agent");
-        Counter.builder("videolb.health.transitions").tag("to", "down").register(health.registry()).increment(3);
-        Counter.builder("videolb.agent.reconcile.runs").register(agent.registry()).increment();
+        Counter.builder("videolb.health.transitions")
+                .tag("to", "down")
+                .register(health.registry())
+                .increment(3);
+        Counter.builder("videolb.agent.reconcile.runs")
+                .register(agent.registry())
+                .increment();
 
         String h = health.scrape();
-        assertThat(h).contains("videolb_build_info{service=\"health-service\",version=\"" + runtime.version() + "\"} 1")
+        assertThat(h)
+                .contains("videolb_build_info{service=\"health-service\",version=\"" + runtime.version() + "\"} 1")
                 .contains("videolb_health_transitions_total{service=\"health-service\",to=\"down\"} 3")
-                .doesNotContain("ipvs-agent").doesNotContain("videolb_agent_");
-        assertThat(agent.scrape()).contains("videolb_agent_reconcile_runs_total{service=\"ipvs-agent\"} 1")
-                .contains("videolb_build_info{service=\"ipvs-agent\"").doesNotContain("health");
+                .doesNotContain("ipvs-agent")
+                .doesNotContain("videolb_agent_");
+        assertThat(agent.scrape())
+                .contains("videolb_agent_reconcile_runs_total{service=\"ipvs-agent\"} 1")
+                .contains("videolb_build_info{service=\"ipvs-agent\"")
+                .doesNotContain("health");
         // the process registry holds both
-        assertThat(runtime.registry().scrape()).contains("videolb_health_transitions_total", "videolb_agent_reconcile_runs_total");
+        assertThat(runtime.registry().scrape())
+                .contains("videolb_health_transitions_total", "videolb_agent_reconcile_runs_total");
     }
 
     @Test
     void closingAServicesMetricsRemovesItsSeriesAndFreesTheName() {
         ServiceMetrics first = runtime.metrics("alert-service");
         Counter.builder("videolb.alert.mails.sent").register(first.registry()).increment();
-        assertThatThrownBy(() -> runtime.metrics("alert-service")).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> runtime.metrics("alert-service"))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("open already");
         first.close();
         assertThat(runtime.registry().scrape()).doesNotContain("alert-service");
         assertThatThrownBy(first::registry).isInstanceOf(IllegalStateException.class);
 
         ServiceMetrics second = runtime.metrics("alert-service");
-        assertThat(second.scrape()).contains("videolb_build_info{service=\"alert-service\"").doesNotContain("videolb_alert_mails_sent");
+        assertThat(second.scrape())
+                .contains("videolb_build_info{service=\"alert-service\"")
+                .doesNotContain("videolb_alert_mails_sent");
     }
 
     @Test
@@ -71,8 +84,10 @@ class ServiceRuntimeTest {
     @Test
     void aFailedStartIsRaisedAsItWasThrownAndNothingStaysDeployed() {
         List<String> events = new CopyOnWriteArrayList<>();
-        assertThatThrownBy(() -> runtime.deploy(new Recording("bad", events, new IllegalArgumentException("VIDEOLB_X='y': must be z"))))
-                .isExactlyInstanceOf(IllegalArgumentException.class).hasMessage("VIDEOLB_X='y': must be z");
+        assertThatThrownBy(() -> runtime.deploy(
+                        new Recording("bad", events, new IllegalArgumentException("VIDEOLB_X='y': must be z"))))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("VIDEOLB_X='y': must be z");
         runtime.close();
         assertThat(events).containsExactly("start bad on event loop");
     }
@@ -93,7 +108,8 @@ class ServiceRuntimeTest {
             runtime.deploy(new Recording("x", new CopyOnWriteArrayList<>(), null));
             return null;
         });
-        assertThatThrownBy(() -> f.toCompletionStage().toCompletableFuture().get()).hasCauseInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> f.toCompletionStage().toCompletableFuture().get())
+                .hasCauseInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("never call it on a Vert.x thread");
     }
 

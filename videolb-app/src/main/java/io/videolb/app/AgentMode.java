@@ -1,13 +1,12 @@
 package io.videolb.app;
 
-import java.util.Locale;
-import java.util.function.Function;
-
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelMode;
 import io.videolb.agent.apply.ProcessCommandRunner;
+import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * How the standalone agent treats this machine's kernel ({@code --agent-mode}).
@@ -22,7 +21,9 @@ import io.videolb.agent.apply.ProcessCommandRunner;
  * </ul>
  */
 public enum AgentMode {
-    AUTO, APPLY, PLAN_ONLY;
+    AUTO,
+    APPLY,
+    PLAN_ONLY;
 
     static AgentMode parse(String text) {
         String s = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
@@ -54,17 +55,26 @@ public enum AgentMode {
      * @param ctx      the data dir and the settings (broker, topics and the agent's port assigned by standalone)
      * @param detector kernel probe used by {@code auto}
      */
-    static AgentSettings standaloneSettings(AgentMode mode, StandaloneContext ctx, Function<AgentSettings, KernelCapabilities> detector) {
+    static AgentSettings standaloneSettings(
+            AgentMode mode, StandaloneContext ctx, Function<AgentSettings, KernelCapabilities> detector) {
         AgentSettings base = AgentSettings.read(ctx.settings());
         AgentMode effective = mode;
         if (mode == AUTO) {
             KernelCapabilities caps = detector.apply(base);
             effective = caps.mode() == KernelMode.APPLY ? APPLY : PLAN_ONLY;
-            org.slf4j.LoggerFactory.getLogger(AgentMode.class).info("--agent-mode auto: {}{}", effective.label(),
-                    effective == APPLY ? " (IPVS and ipset/iptables usable)" : " (" + caps.reason() + ")");
+            org.slf4j.LoggerFactory.getLogger(AgentMode.class)
+                    .info(
+                            "--agent-mode auto: {}{}",
+                            effective.label(),
+                            effective == APPLY ? " (IPVS and ipset/iptables usable)" : " (" + caps.reason() + ")");
         }
         if (effective == APPLY) return base.toBuilder().planOnly(false).build();
-        return base.toBuilder().stateDir(ctx.dataDir().resolve("agent")).ipvsRules(null).iptablesRules(null).ipsetRules(null).planOnly(true)
+        return base.toBuilder()
+                .stateDir(ctx.dataDir().resolve("agent"))
+                .ipvsRules(null)
+                .iptablesRules(null)
+                .ipsetRules(null)
+                .planOnly(true)
                 .build();
     }
 }

@@ -1,5 +1,7 @@
 package io.videolb.app;
 
+import io.videolb.config.auth.Role;
+import io.videolb.config.auth.TokenFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
-
-import io.videolb.config.auth.Role;
-import io.videolb.config.auth.TokenFile;
 
 /**
  * The admin API tokens of {@code videolb standalone}. On the first start (no {@code DATA/api-tokens})
@@ -37,11 +36,9 @@ final class ApiTokens {
      * @param adminToken the plain admin token's file, if videolb generated it (null when the operator manages tokens)
      * @param generated  true if this call created the tokens
      */
-    record TokenPaths(Path tokenFile, Path adminToken, boolean generated) {
-    }
+    record TokenPaths(Path tokenFile, Path adminToken, boolean generated) {}
 
-    private ApiTokens() {
-    }
+    private ApiTokens() {}
 
     static TokenPaths ensure(Path dataDir) {
         return ensure(dataDir, new SecureRandom());
@@ -60,13 +57,16 @@ final class ApiTokens {
             writeOwnerOnly(admin, adminToken + "\n");
             writeOwnerOnly(dataDir.resolve(READ_TOKEN), readToken + "\n");
             // the token file last: its presence means "done"
-            writeOwnerOnly(tokens, "# videolb standalone: generated tokens (name:role:sha256hex); plain tokens in "
-                    + ADMIN_TOKEN + " and " + READ_TOKEN + "\n"
-                    + TokenFile.line("standalone-admin", Role.ADMIN, adminToken) + "\n"
-                    + TokenFile.line("standalone-read", Role.READ, readToken) + "\n");
+            writeOwnerOnly(
+                    tokens,
+                    "# videolb standalone: generated tokens (name:role:sha256hex); plain tokens in "
+                            + ADMIN_TOKEN + " and " + READ_TOKEN + "\n"
+                            + TokenFile.line("standalone-admin", Role.ADMIN, adminToken) + "\n"
+                            + TokenFile.line("standalone-read", Role.READ, readToken) + "\n");
             return new TokenPaths(tokens, admin, true);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the admin API tokens in " + dataDir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot prepare the admin API tokens in " + dataDir + ": " + e.getMessage(), e);
         }
     }
 

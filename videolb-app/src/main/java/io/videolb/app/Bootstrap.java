@@ -1,12 +1,11 @@
 package io.videolb.app;
 
+import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.SettingsReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import io.videolb.runtime.settings.CommonSettings;
-import io.videolb.runtime.settings.SettingsReader;
 
 /**
  * Where the Kafka broker is, the same way for every subcommand and service: {@code --bootstrap},
@@ -15,8 +14,7 @@ import io.videolb.runtime.settings.SettingsReader;
  * directory (the command's default for {@code VIDEOLB_BOOTSTRAP}).
  */
 final class Bootstrap {
-    private Bootstrap() {
-    }
+    private Bootstrap() {}
 
     /**
      * Builds the reader of {@code sources}, with the {@code kafka-bootstrap} file of the data directory
@@ -26,7 +24,10 @@ final class Bootstrap {
         Path file = sources.build().get(CliSettings.DATA_DIR).resolve(StandaloneRuntime.BOOTSTRAP_FILE);
         if (Files.isRegularFile(file)) {
             try {
-                sources.defaultValue(CommonSettings.BOOTSTRAP, Files.readString(file, StandardCharsets.UTF_8).strip(), file.toString());
+                sources.defaultValue(
+                        CommonSettings.BOOTSTRAP,
+                        Files.readString(file, StandardCharsets.UTF_8).strip(),
+                        file.toString());
             } catch (IOException e) {
                 throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
             }
@@ -36,8 +37,9 @@ final class Bootstrap {
 
     /** The bootstrap servers, or an {@link IllegalArgumentException} saying where it looked. */
     static String resolve(SettingsReader r) {
-        return CommonSettings.bootstrap(r).orElseThrow(() -> new IllegalArgumentException(
-                "no Kafka broker given: use --bootstrap HOST:PORT, set VIDEOLB_BOOTSTRAP, or start `videolb standalone` (it writes "
-                        + r.get(CliSettings.DATA_DIR).resolve(StandaloneRuntime.BOOTSTRAP_FILE) + ")"));
+        return CommonSettings.bootstrap(r)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "no Kafka broker given: use --bootstrap HOST:PORT, set VIDEOLB_BOOTSTRAP, or start `videolb standalone` (it writes "
+                                + r.get(CliSettings.DATA_DIR).resolve(StandaloneRuntime.BOOTSTRAP_FILE) + ")"));
     }
 }

@@ -1,10 +1,5 @@
 package io.videolb.app;
 
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import io.videolb.agent.AgentSettings;
 import io.videolb.alert.AlertSettings;
 import io.videolb.config.ConfigServiceSettings;
@@ -14,6 +9,10 @@ import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.Setting;
 import io.videolb.runtime.settings.SettingsReader;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The settings of the {@code videolb} commands themselves (where a standalone keeps its data, how the CLI verbs
@@ -22,25 +21,44 @@ import io.videolb.runtime.settings.SettingsReader;
  */
 final class CliSettings {
     static final Declarations DECLARED = new Declarations("videolb commands");
-    static final Setting<Path> DATA_DIR = DECLARED.add(Setting.path("VIDEOLB_DATA_DIR").flag("--data-dir").defaultValue(Path.of(".videolb-data"))
+    static final Setting<Path> DATA_DIR = DECLARED.add(Setting.path("VIDEOLB_DATA_DIR")
+            .flag("--data-dir")
+            .defaultValue(Path.of(".videolb-data"))
             .describe("data directory of a standalone process (its kafka-bootstrap, admin-url and admin-token files)"));
-    static final Setting<String> API = DECLARED.add(Setting.text("VIDEOLB_API", "https?://[^\\s]{1,250}", "an http:// or https:// URL")
-            .flag("--api").documentedDefault("DATA-DIR/admin-url, else http://127.0.0.1:8088").describe("admin API base URL of the CLI verbs"));
-    static final Setting<String> TOKEN = DECLARED.add(Setting.secretText("VIDEOLB_TOKEN")
-            .describe("bearer token of the CLI verbs; or VIDEOLB_TOKEN_FILE (or --token-file), a file holding it; else DATA-DIR/admin-token"));
-    static final Setting<Path> API_CA = DECLARED.add(Setting.path("VIDEOLB_API_CA").describe("PEM CA the CLI verbs trust for an https admin API"));
-    static final Setting<String> AGENT_URL = DECLARED.add(Setting.text("VIDEOLB_AGENT_URL", "https?://[^\\s]{1,250}", "an http:// or https:// URL")
-            .flag("--agent").documentedDefault("http://127.0.0.1:9102").describe("the director's ipvs-agent HTTP, for `videolb explain`"));
-    static final Setting<String> USER = DECLARED.add(Setting.of("USER", "any text (other than 1..32 of A-Z a-z 0-9 . _ - reads as unknown)",
-            s -> s.matches("[A-Za-z0-9._-]{1,32}") ? s : "unknown").defaultValue("unknown")
+    static final Setting<String> API =
+            DECLARED.add(Setting.text("VIDEOLB_API", "https?://[^\\s]{1,250}", "an http:// or https:// URL")
+                    .flag("--api")
+                    .documentedDefault("DATA-DIR/admin-url, else http://127.0.0.1:8088")
+                    .describe("admin API base URL of the CLI verbs"));
+    static final Setting<String> TOKEN = DECLARED.add(
+            Setting.secretText("VIDEOLB_TOKEN")
+                    .describe(
+                            "bearer token of the CLI verbs; or VIDEOLB_TOKEN_FILE (or --token-file), a file holding it; else DATA-DIR/admin-token"));
+    static final Setting<Path> API_CA =
+            DECLARED.add(Setting.path("VIDEOLB_API_CA").describe("PEM CA the CLI verbs trust for an https admin API"));
+    static final Setting<String> AGENT_URL =
+            DECLARED.add(Setting.text("VIDEOLB_AGENT_URL", "https?://[^\\s]{1,250}", "an http:// or https:// URL")
+                    .flag("--agent")
+                    .documentedDefault("http://127.0.0.1:9102")
+                    .describe("the director's ipvs-agent HTTP, for `videolb explain`"));
+    static final Setting<String> USER = DECLARED.add(Setting.of(
+                    "USER",
+                    "any text (other than 1..32 of A-Z a-z 0-9 . _ - reads as unknown)",
+                    s -> s.matches("[A-Za-z0-9._-]{1,32}") ? s : "unknown")
+            .defaultValue("unknown")
             .describe("who imports straight to Kafka (the audit actor cli:USER); set by the login shell"));
 
     /** Every declared setting, in the order docs/settings.md lists them. */
-    static final List<Declarations> ALL = List.of(CommonSettings.DECLARED, ConfigServiceSettings.DECLARED, AdminApiSettings.DECLARED,
-            HealthServiceSettings.DECLARED, AgentSettings.DECLARED, AlertSettings.DECLARED, DECLARED);
+    static final List<Declarations> ALL = List.of(
+            CommonSettings.DECLARED,
+            ConfigServiceSettings.DECLARED,
+            AdminApiSettings.DECLARED,
+            HealthServiceSettings.DECLARED,
+            AgentSettings.DECLARED,
+            AlertSettings.DECLARED,
+            DECLARED);
 
-    private CliSettings() {
-    }
+    private CliSettings() {}
 
     /** The process's sources (environment, {@code --settings FILE} or VIDEOLB_SETTINGS_FILE); the caller adds its flags. */
     static SettingsReader.Builder sources(Path settingsFile) {

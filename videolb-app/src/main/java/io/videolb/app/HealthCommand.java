@@ -1,22 +1,28 @@
 package io.videolb.app;
 
-import java.util.List;
-
 import io.videolb.health.HealthService;
-import io.videolb.runtime.ServiceRuntime;
 import io.videolb.health.HealthServiceSettings;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.SettingsReader;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code videolb health}: one health-service instance (several share the servers between them). */
-@Command(name = "health", mixinStandardHelpOptions = true,
-        description = {"Run health-service: probes every real and backup server (TCP, RTMP handshake, HLS) and publishes verdicts."
-                + " Probe settings from VIDEOLB_HEALTH_* or --settings FILE (docs/settings.md).",
-                "Exit: 0 after SIGTERM/SIGINT (or --print-settings), 1 start failed, 2 usage."})
+@Command(
+        name = "health",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run health-service: probes every real and backup server (TCP, RTMP handshake, HLS) and publishes verdicts."
+                    + " Probe settings from VIDEOLB_HEALTH_* or --settings FILE (docs/settings.md).",
+            "Exit: 0 after SIGTERM/SIGINT (or --print-settings), 1 start failed, 2 usage."
+        })
 final class HealthCommand extends ServiceCommand {
-    @Option(names = "--http-port", paramLabel = "N", description = "/metrics and /health port; 0 any. Default: $VIDEOLB_HEALTH_HTTP_PORT or 9103.")
+    @Option(
+            names = "--http-port",
+            paramLabel = "N",
+            description = "/metrics and /health port; 0 any. Default: $VIDEOLB_HEALTH_HTTP_PORT or 9103.")
     Integer httpPort;
 
     HealthCommand() {

@@ -7,6 +7,5 @@ final class Io {
     static volatile PrintStream out = System.out;
     static volatile PrintStream err = System.err;
 
-    private Io() {
-    }
+    private Io() {}
 }

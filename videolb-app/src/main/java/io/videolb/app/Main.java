@@ -1,29 +1,45 @@
 package io.videolb.app;
 
+import io.videolb.runtime.ExitCode;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-
-import io.videolb.runtime.ExitCode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code videolb} command line: one subcommand per operator task. */
-@Command(name = "videolb", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "videolb",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Control plane of an IPVS (LVS/DR) load balancer for RTMP/HLS video clusters.",
-        subcommands = {StandaloneCommand.class, ValidateCommand.class, ImportCommand.class, ConfigServiceCommand.class,
-                AgentCommand.class, HealthCommand.class, AlertCommand.class, PlanCommand.class, CleanupCommand.class,
-                ClientCommand.class, StatusCommand.class, ExplainCommand.class, RealServerSetupCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            StandaloneCommand.class,
+            ValidateCommand.class,
+            ImportCommand.class,
+            ConfigServiceCommand.class,
+            AgentCommand.class,
+            HealthCommand.class,
+            AlertCommand.class,
+            PlanCommand.class,
+            CleanupCommand.class,
+            ClientCommand.class,
+            StatusCommand.class,
+            ExplainCommand.class,
+            RealServerSetupCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     /** Long-running subcommands log at INFO; one-shot commands only warnings, so their own output stays readable. */
-    static final java.util.Set<String> SERVICES = java.util.Set.of("standalone", "config-service", "agent", "health", "alert");
+    static final java.util.Set<String> SERVICES =
+            java.util.Set.of("standalone", "config-service", "agent", "health", "alert");
 
     public static void main(String[] args) {
-        if ((args.length == 0 || !SERVICES.contains(args[0])) && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+        if ((args.length == 0 || !SERVICES.contains(args[0]))
+                && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // before the first logger exists
         }
         System.exit(run(args));
@@ -45,7 +61,8 @@ public final class Main implements Runnable {
     }
 
     private static void withExitCodes(CommandLine cl) {
-        cl.getCommandSpec().exitCodeOnSuccess(ExitCode.OK.code())
+        cl.getCommandSpec()
+                .exitCodeOnSuccess(ExitCode.OK.code())
                 .exitCodeOnUsageHelp(ExitCode.OK.code())
                 .exitCodeOnVersionHelp(ExitCode.OK.code())
                 .exitCodeOnInvalidInput(ExitCode.USAGE.code())

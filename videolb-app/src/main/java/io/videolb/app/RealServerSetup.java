@@ -1,5 +1,7 @@
 package io.videolb.app;
 
+import io.videolb.model.Ipv4Address;
+import io.videolb.runtime.ExitCode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import io.videolb.model.Ipv4Address;
-import io.videolb.runtime.ExitCode;
 
 /**
  * What a real server needs for LVS/DR: the VIP on {@code lo} as a /32 (it accepts packets for the
@@ -53,7 +52,8 @@ final class RealServerSetup {
         long v = a.unsigned();
         int first = (int) (v >>> 24);
         if (first == 0 || first == 127 || first >= 224) {
-            throw new IllegalArgumentException("--vip: " + a + " is not a unicast service address (0/8, 127/8, multicast and reserved are refused)");
+            throw new IllegalArgumentException("--vip: " + a
+                    + " is not a unicast service address (0/8, 127/8, multicast and reserved are refused)");
         }
         return a;
     }
@@ -86,14 +86,16 @@ final class RealServerSetup {
                 return ExitCode.FAILED;
             }
             if (p.exitValue() != 0) {
-                err.println("videolb realserver-setup: " + String.join(" ", ipArgv()) + " failed (exit " + p.exitValue() + "): " + text);
+                err.println("videolb realserver-setup: " + String.join(" ", ipArgv()) + " failed (exit " + p.exitValue()
+                        + "): " + text);
                 return ExitCode.FAILED;
             }
             for (Sysctl s : SYSCTLS) {
                 out.println("sysctl -w " + s.name() + "=" + s.value());
                 Files.writeString(s.path(sysctlRoot), s.value() + "\n", StandardCharsets.US_ASCII);
             }
-            out.println("done; to keep it after a reboot put the sysctls in /etc/sysctl.d/ and the address in the network configuration");
+            out.println(
+                    "done; to keep it after a reboot put the sysctls in /etc/sysctl.d/ and the address in the network configuration");
             return ExitCode.OK;
         } catch (IOException e) {
             err.println("videolb realserver-setup: " + e.getMessage() + " (root or CAP_NET_ADMIN needed)");

@@ -1,15 +1,13 @@
 package io.videolb.app;
 
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-
 import io.videolb.runtime.ExitCode;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.SettingsReader;
-
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -24,7 +22,9 @@ abstract class ServiceCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--print-settings", description = "Print every effective setting with its source (secrets masked) and exit 0; starts nothing.")
+    @Option(
+            names = "--print-settings",
+            description = "Print every effective setting with its source (secrets masked) and exit 0; starts nothing.")
     boolean printSettings;
 
     private final String name;
@@ -51,14 +51,15 @@ abstract class ServiceCommand implements Callable<Integer> {
             return ExitCode.USAGE.code();
         }
         return ServiceRunner.run(name, () -> {
-            ServiceRuntime runtime = ServiceRuntime.create(); // the process's one Vert.x and registry
-            try {
-                return start(r, runtime);
-            } catch (Exception | Error e) {
-                runtime.close();
-                throw e;
-            }
-        }).code();
+                    ServiceRuntime runtime = ServiceRuntime.create(); // the process's one Vert.x and registry
+                    try {
+                        return start(r, runtime);
+                    } catch (Exception | Error e) {
+                        runtime.close();
+                        throw e;
+                    }
+                })
+                .code();
     }
 
     /** Adds this command's own flags to the reader's sources. */
@@ -68,7 +69,8 @@ abstract class ServiceCommand implements Callable<Integer> {
     abstract List<Declarations> ownDeclarations();
 
     final List<Declarations> declarations() {
-        return Stream.concat(Stream.of(CommonSettings.DECLARED), ownDeclarations().stream()).toList();
+        return Stream.concat(Stream.of(CommonSettings.DECLARED), ownDeclarations().stream())
+                .toList();
     }
 
     /** Reads (and validates) this service's settings record. */

@@ -1,12 +1,10 @@
 package io.videolb.app;
 
+import io.videolb.runtime.ExitCode;
 import io.videolb.threads.NamedThreads;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.videolb.runtime.ExitCode;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +28,7 @@ final class ServiceRunner {
         }
     }
 
-    private ServiceRunner() {
-    }
+    private ServiceRunner() {}
 
     static ExitCode run(String name, Callable<Started> start) {
         CountDownLatch stop = new CountDownLatch(1);

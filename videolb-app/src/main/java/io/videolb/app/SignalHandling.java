@@ -1,7 +1,6 @@
 package io.videolb.app;
 
 import java.util.function.Consumer;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,8 +8,7 @@ import org.slf4j.LoggerFactory;
 final class SignalHandling {
     private static final Logger LOG = LoggerFactory.getLogger(SignalHandling.class);
 
-    private SignalHandling() {
-    }
+    private SignalHandling() {}
 
     /** Installs {@code onSignal} for TERM and INT; false if the platform refused. */
     @SuppressWarnings("restriction")

@@ -1,10 +1,9 @@
 package io.videolb.app;
 
-import java.nio.file.Path;
-import java.util.Objects;
-
 import io.videolb.events.Topics;
 import io.videolb.runtime.settings.SettingsReader;
+import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * What the standalone composition root hands to each service it creates.
@@ -20,8 +19,14 @@ import io.videolb.runtime.settings.SettingsReader;
  * @param settings         every service's settings: the process's sources with what standalone assigns
  *                         ({@link StandaloneRuntime#standaloneSettings})
  */
-public record StandaloneContext(String bootstrapServers, Topics topics, Path configDir, Path dataDir, int httpPort,
-        AgentMode agentMode, SettingsReader settings) {
+public record StandaloneContext(
+        String bootstrapServers,
+        Topics topics,
+        Path configDir,
+        Path dataDir,
+        int httpPort,
+        AgentMode agentMode,
+        SettingsReader settings) {
 
     public StandaloneContext {
         Objects.requireNonNull(agentMode, "agentMode");

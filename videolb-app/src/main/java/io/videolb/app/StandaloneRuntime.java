@@ -1,17 +1,5 @@
 package io.videolb.app;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Objects;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.videolb.agent.AgentSettings;
 import io.videolb.alert.AlertSettings;
 import io.videolb.config.ConfigServiceSettings;
@@ -22,6 +10,16 @@ import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.SettingsReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The composition root of {@code videolb standalone}: everything in one JVM. Starts the embedded
@@ -45,7 +43,13 @@ public final class StandaloneRuntime implements AutoCloseable {
      * @param sources     where each service's VIDEOLB_* settings come from (environment, settings file); standalone
      *                    adds what it assigns ({@link #standaloneSettings})
      */
-    public record Options(Path configDir, Path dataDir, int httpPort, int kafkaPort, String topicPrefix, AgentMode agentMode,
+    public record Options(
+            Path configDir,
+            Path dataDir,
+            int httpPort,
+            int kafkaPort,
+            String topicPrefix,
+            AgentMode agentMode,
             SettingsReader.Builder sources) {
         public Options {
             Objects.requireNonNull(configDir, "configDir");
@@ -54,7 +58,8 @@ public final class StandaloneRuntime implements AutoCloseable {
             Objects.requireNonNull(agentMode, "agentMode");
             Objects.requireNonNull(sources, "sources");
             if (httpPort != 0 && (httpPort < 1 || httpPort > 65535 - 3)) {
-                throw new IllegalArgumentException("--http-port: 0 (any) or 1.." + (65535 - 3) + " (the next three ports are used too)");
+                throw new IllegalArgumentException(
+                        "--http-port: 0 (any) or 1.." + (65535 - 3) + " (the next three ports are used too)");
             }
         }
     }
@@ -75,14 +80,23 @@ public final class StandaloneRuntime implements AutoCloseable {
      * standalone command decides assigned over them (the embedded broker, the topic prefix, --config, the ports
      * derived from --http-port) and its defaults (the agent's HTTP on 127.0.0.1, mail into DATA-DIR/alert-mail).
      */
-    static SettingsReader standaloneSettings(SettingsReader.Builder sources, String bootstrap, String bootstrapOrigin, String topicPrefix,
-            Path configDir, Path dataDir, int httpPort) {
+    static SettingsReader standaloneSettings(
+            SettingsReader.Builder sources,
+            String bootstrap,
+            String bootstrapOrigin,
+            String topicPrefix,
+            Path configDir,
+            Path dataDir,
+            int httpPort) {
         return sources.assign(CommonSettings.BOOTSTRAP, bootstrap, bootstrapOrigin)
                 .assign(CommonSettings.TOPIC_PREFIX, topicPrefix, "standalone --topic-prefix")
                 .assign(ConfigServiceSettings.CONFIG_DIR, configDir, "standalone --config")
                 .assign(ConfigServiceSettings.HTTP_PORT, httpPort, "standalone --http-port")
                 .assign(AgentSettings.HTTP_PORT, StandaloneContext.port(httpPort, 1), "standalone --http-port + 1")
-                .assign(HealthServiceSettings.HTTP_PORT, StandaloneContext.port(httpPort, 2), "standalone --http-port + 2")
+                .assign(
+                        HealthServiceSettings.HTTP_PORT,
+                        StandaloneContext.port(httpPort, 2),
+                        "standalone --http-port + 2")
                 .assign(AlertSettings.HTTP_PORT, StandaloneContext.port(httpPort, 3), "standalone --http-port + 3")
                 .defaultValue(AgentSettings.HTTP_HOST, "127.0.0.1", "standalone")
                 .defaultValue(AlertSettings.SINK_DIR, dataDir.resolve("alert-mail"), "standalone: DATA-DIR/alert-mail")
@@ -96,10 +110,12 @@ public final class StandaloneRuntime implements AutoCloseable {
     static List<Service> createServices(StandaloneContext ctx, ServiceRuntime runtime) {
         List<Service> services = new ArrayList<>();
         // config first: it imports --config as one generation before anyone reads desired state
-        services.add(new StandaloneServices.ConfigServiceAdapter(ctx, runtime));   // admin API + page, /health, /ready, /metrics on httpPort
-        services.add(new StandaloneServices.Health(ctx, runtime));   // probes -> health topic; HTTP on httpPort + 2
-        services.add(new StandaloneServices.Agent(ctx, runtime));    // desired + health -> kernel (or plan-only); HTTP on httpPort + 1
-        services.add(new StandaloneServices.Alert(ctx, runtime));    // health + desired -> mail; HTTP on httpPort + 3
+        services.add(new StandaloneServices.ConfigServiceAdapter(
+                ctx, runtime)); // admin API + page, /health, /ready, /metrics on httpPort
+        services.add(new StandaloneServices.Health(ctx, runtime)); // probes -> health topic; HTTP on httpPort + 2
+        services.add(new StandaloneServices.Agent(
+                ctx, runtime)); // desired + health -> kernel (or plan-only); HTTP on httpPort + 1
+        services.add(new StandaloneServices.Alert(ctx, runtime)); // health + desired -> mail; HTTP on httpPort + 3
         return services;
     }
 
@@ -118,11 +134,24 @@ public final class StandaloneRuntime implements AutoCloseable {
             Topics topics = new Topics(options.topicPrefix());
             TopicAdmin.ensure(broker.bootstrapServers(), topics, Duration.ofSeconds(60));
             Path configDir = options.configDir().toAbsolutePath().normalize();
-            SettingsReader settings = standaloneSettings(options.sources(), broker.bootstrapServers(), "the embedded broker",
-                    options.topicPrefix(), configDir, dataDir, options.httpPort());
-            context = new StandaloneContext(broker.bootstrapServers(), topics, configDir, dataDir, options.httpPort(), options.agentMode(),
+            SettingsReader settings = standaloneSettings(
+                    options.sources(),
+                    broker.bootstrapServers(),
+                    "the embedded broker",
+                    options.topicPrefix(),
+                    configDir,
+                    dataDir,
+                    options.httpPort());
+            context = new StandaloneContext(
+                    broker.bootstrapServers(),
+                    topics,
+                    configDir,
+                    dataDir,
+                    options.httpPort(),
+                    options.agentMode(),
                     settings);
-            Files.writeString(dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
             runtime = ServiceRuntime.create(); // the one Vert.x and the one registry of every service below
             for (Service s : createServices(context, runtime)) {
                 long t0 = System.nanoTime();
@@ -156,7 +185,10 @@ public final class StandaloneRuntime implements AutoCloseable {
 
     /** The non-empty {@link Service#summary()} of every started service, in start order. */
     public synchronized List<String> summaries() {
-        return started.stream().map(Service::summary).filter(x -> x != null && !x.isEmpty()).toList();
+        return started.stream()
+                .map(Service::summary)
+                .filter(x -> x != null && !x.isEmpty())
+                .toList();
     }
 
     /** Closes services in reverse start order, then the broker. Idempotent; never throws. */

@@ -1,13 +1,6 @@
 package io.videolb.app;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Optional;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
+import io.vertx.core.Deployable;
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
 import io.videolb.alert.AlertService;
@@ -16,11 +9,15 @@ import io.videolb.config.ConfigService;
 import io.videolb.config.ConfigServiceSettings;
 import io.videolb.config.http.AdminApiSettings;
 import io.videolb.health.HealthService;
-import io.videolb.runtime.ServiceRuntime;
-import io.vertx.core.Deployable;
-
 import io.videolb.health.HealthServiceSettings;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.SettingsReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Service} adapters of the standalone process: each reads its service's settings record
@@ -32,8 +29,7 @@ final class StandaloneServices {
     /** Written while the admin API runs: its base URL, for the CLI verbs (client, status, explain, plan). */
     static final String ADMIN_URL_FILE = "admin-url";
 
-    private StandaloneServices() {
-    }
+    private StandaloneServices() {}
 
     /** Path for the ready line: relative to the working directory when inside it. */
     static String display(Path p) {
@@ -102,8 +98,14 @@ final class StandaloneServices {
                 tokenNote = "tokens=" + display(api.tokenFile());
             } else {
                 ApiTokens.TokenPaths t = ApiTokens.ensure(ctx.dataDir());
-                if (t.generated()) LOG.info("admin API tokens generated: hashes in {}, admin token in {} (mode 0600)", t.tokenFile(), t.adminToken());
-                tokenNote = t.adminToken() != null ? "token-file=" + display(t.adminToken()) : "tokens=" + display(t.tokenFile());
+                if (t.generated())
+                    LOG.info(
+                            "admin API tokens generated: hashes in {}, admin token in {} (mode 0600)",
+                            t.tokenFile(),
+                            t.adminToken());
+                tokenNote = t.adminToken() != null
+                        ? "token-file=" + display(t.adminToken())
+                        : "tokens=" + display(t.tokenFile());
                 api = AdminApiSettings.read(r, t.tokenFile());
             }
             ConfigServiceSettings c = ConfigServiceSettings.read(r, Optional.of(api));
@@ -165,7 +167,9 @@ final class StandaloneServices {
         public void start() {
             AlertSettings c = AlertSettings.read(ctx.settings());
             deploy(new AlertService(c, runtime));
-            summary(c.smtp().map(s -> "alerts=smtp://" + s.host() + ":" + s.port()).orElse("alerts=" + display(c.sinkDir())));
+            summary(c.smtp()
+                    .map(s -> "alerts=smtp://" + s.host() + ":" + s.port())
+                    .orElse("alerts=" + display(c.sinkDir())));
         }
     }
 }

@@ -3,26 +3,37 @@ package io.videolb.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-
-import org.junit.jupiter.api.Test;
-
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelMode;
 import io.videolb.events.Topics;
 import io.videolb.runtime.settings.SettingsReader;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 
 class AgentModeTest {
     private final StandaloneContext ctx = context(8480, Map.of());
 
     private static StandaloneContext context(int httpPort, Map<String, String> env) {
-        SettingsReader settings = StandaloneRuntime.standaloneSettings(SettingsReader.builder().environment(env), "127.0.0.1:9092", "test",
-                "lab", Path.of("/cfg"), Path.of("/data"), httpPort);
-        return new StandaloneContext("127.0.0.1:9092", new Topics("lab"), Path.of("/cfg"), Path.of("/data"), httpPort, AgentMode.AUTO, settings);
+        SettingsReader settings = StandaloneRuntime.standaloneSettings(
+                SettingsReader.builder().environment(env),
+                "127.0.0.1:9092",
+                "test",
+                "lab",
+                Path.of("/cfg"),
+                Path.of("/data"),
+                httpPort);
+        return new StandaloneContext(
+                "127.0.0.1:9092",
+                new Topics("lab"),
+                Path.of("/cfg"),
+                Path.of("/data"),
+                httpPort,
+                AgentMode.AUTO,
+                settings);
     }
 
     @Test
@@ -51,7 +62,8 @@ class AgentModeTest {
 
     @Test
     void autoWithoutCapNetAdminIsPlanOnly() {
-        AgentSettings c = AgentMode.standaloneSettings(AgentMode.AUTO, ctx, x -> new KernelCapabilities(false, false, "no CAP_NET_ADMIN"));
+        AgentSettings c = AgentMode.standaloneSettings(
+                AgentMode.AUTO, ctx, x -> new KernelCapabilities(false, false, "no CAP_NET_ADMIN"));
         assertThat(c.planOnly()).isTrue();
     }
 
@@ -62,23 +74,30 @@ class AgentModeTest {
             probes.incrementAndGet();
             return KernelCapabilities.FULL;
         };
-        assertThat(AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, ctx, d).planOnly()).isTrue();
-        assertThat(AgentMode.standaloneSettings(AgentMode.APPLY, ctx, d).planOnly()).isFalse();
+        assertThat(AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, ctx, d).planOnly())
+                .isTrue();
+        assertThat(AgentMode.standaloneSettings(AgentMode.APPLY, ctx, d).planOnly())
+                .isFalse();
         assertThat(probes).hasValue(0);
     }
 
     @Test
     void anyFreePortStaysAnyFreePort() {
         StandaloneContext any = context(0, Map.of());
-        assertThat(AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, any, x -> KernelCapabilities.FULL).httpPort()).isZero();
+        assertThat(AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, any, x -> KernelCapabilities.FULL)
+                        .httpPort())
+                .isZero();
     }
 
     @Test
     void theAgentListensOnLoopbackUnlessItsHostIsSetAndTheStandalonePortAlwaysWins() {
-        AgentSettings c = AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, context(8480, Map.of("VIDEOLB_HTTP_PORT", "1")), x -> KernelCapabilities.FULL);
+        AgentSettings c = AgentMode.standaloneSettings(
+                AgentMode.PLAN_ONLY, context(8480, Map.of("VIDEOLB_HTTP_PORT", "1")), x -> KernelCapabilities.FULL);
         assertThat(c.httpHost()).isEqualTo("127.0.0.1");
         assertThat(c.httpPort()).isEqualTo(8481);
-        AgentSettings open = AgentMode.standaloneSettings(AgentMode.PLAN_ONLY, context(8480, Map.of("VIDEOLB_HTTP_HOST", "0.0.0.0")),
+        AgentSettings open = AgentMode.standaloneSettings(
+                AgentMode.PLAN_ONLY,
+                context(8480, Map.of("VIDEOLB_HTTP_HOST", "0.0.0.0")),
                 x -> KernelCapabilities.FULL);
         assertThat(open.httpHost()).isEqualTo("0.0.0.0");
     }

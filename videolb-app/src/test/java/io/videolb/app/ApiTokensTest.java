@@ -3,16 +3,14 @@ package io.videolb.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.videolb.config.auth.Role;
+import io.videolb.config.auth.TokenFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.videolb.config.auth.Role;
-import io.videolb.config.auth.TokenFile;
 
 class ApiTokensTest {
     @TempDir
@@ -29,8 +27,10 @@ class ApiTokensTest {
         assertThat(tokenFileText).doesNotContain(admin).doesNotContain(read);
         TokenFile tokens = TokenFile.load(t.tokenFile());
         assertThat(tokens.size()).isEqualTo(2);
-        assertThat(tokens.authenticate(admin)).hasValueSatisfying(p -> assertThat(p.role()).isEqualTo(Role.ADMIN));
-        assertThat(tokens.authenticate(read)).hasValueSatisfying(p -> assertThat(p.role()).isEqualTo(Role.READ));
+        assertThat(tokens.authenticate(admin))
+                .hasValueSatisfying(p -> assertThat(p.role()).isEqualTo(Role.ADMIN));
+        assertThat(tokens.authenticate(read))
+                .hasValueSatisfying(p -> assertThat(p.role()).isEqualTo(Role.READ));
         assertThat(tokens.authenticate("guess")).isEmpty();
     }
 
@@ -38,7 +38,9 @@ class ApiTokensTest {
     void tokenFilesAreReadableByTheOwnerOnly() throws Exception {
         ApiTokens.TokenPaths t = ApiTokens.ensure(data);
         for (Path p : new Path[] {t.adminToken(), t.tokenFile(), data.resolve(ApiTokens.READ_TOKEN)}) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString()).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                    .as(p.toString())
+                    .isEqualTo("rw-------");
         }
     }
 

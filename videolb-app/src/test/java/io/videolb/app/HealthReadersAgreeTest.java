@@ -38,7 +38,15 @@ class HealthReadersAgreeTest {
     private static final Ipv4Address C = Ipv4Address.parse("192.0.2.30");
 
     private static HealthVerdict verdict(Ipv4Address server, Verdict v, long seq) {
-        return new HealthVerdict(server, v, ProbeLevel.RTMP, v == Verdict.UP ? "handshake ok" : "connection refused", 800, "hc-1", seq, 1_000 * seq);
+        return new HealthVerdict(
+                server,
+                v,
+                ProbeLevel.RTMP,
+                v == Verdict.UP ? "handshake ok" : "connection refused",
+                800,
+                "hc-1",
+                seq,
+                1_000 * seq);
     }
 
     private static CheckerStatus checker(String id, boolean degraded, long seq) {
@@ -71,13 +79,18 @@ class HealthReadersAgreeTest {
         ok("hc-2 fine", new HealthRecord.CheckerReport(checker("hc-2", false, 1)));
         ok("C down", new HealthRecord.ServerVerdict(verdict(C, Verdict.DOWN, 7)));
         ok("C deleted", new HealthRecord.VerdictTombstone(C));
-        ok("C up again with a low sequence (afresh after its tombstone)", new HealthRecord.ServerVerdict(verdict(C, Verdict.UP, 1)));
+        ok(
+                "C up again with a low sequence (afresh after its tombstone)",
+                new HealthRecord.ServerVerdict(verdict(C, Verdict.UP, 1)));
         ok("hc-1 deleted (a dead checker)", new HealthRecord.CheckerTombstone("hc-1"));
         bad("malformed JSON", A.toString(), "{\"server\":\"192.0.2.10\",");
         bad("JSON null", B.toString(), "null");
         bad("A's verdict under B's key", B.toString(), Json.write(verdict(A, Verdict.UP, 99)));
         bad("hc-1's report under hc-2's key", "checker/hc-2", Json.write(checker("hc-1", true, 50)));
-        bad("oversized value", A.toString(), Json.write(verdict(A, Verdict.UP, 100)).replace("handshake ok", "x".repeat(70_000)));
+        bad(
+                "oversized value",
+                A.toString(),
+                Json.write(verdict(A, Verdict.UP, 100)).replace("handshake ok", "x".repeat(70_000)));
         bad("a key of neither kind", "server-a", Json.write(verdict(A, Verdict.UP, 101)));
         bad("a checker key without an id", "checker/", null);
         bad("no key", null, Json.write(verdict(A, Verdict.UP, 102)));
@@ -97,20 +110,27 @@ class HealthReadersAgreeTest {
         OwnedHealthRecords healthService = new OwnedHealthRecords(sequences);
 
         for (Step s : STEPS) {
-            List<HealthTopicView.Applied> applied = List.of(agent.apply(s.key(), s.value()), adminApi.applyHealth(s.key(), s.value()),
-                    alert.health(s.key(), s.value()), healthService.apply(s.key(), s.value()));
+            List<HealthTopicView.Applied> applied = List.of(
+                    agent.apply(s.key(), s.value()),
+                    adminApi.applyHealth(s.key(), s.value()),
+                    alert.health(s.key(), s.value()),
+                    healthService.apply(s.key(), s.value()));
             for (HealthTopicView.Applied a : applied) {
-                assertThat(a.unreadable() != null).as("%s: unreadable", s.what()).isEqualTo(s.unreadable());
+                assertThat(a.unreadable() != null)
+                        .as("%s: unreadable", s.what())
+                        .isEqualTo(s.unreadable());
             }
             Map<String, HealthTopicView.Snapshot> views = views(agent, adminApi, alert, healthService);
-            views.forEach((reader, view) -> assertThat(view).as("%s after '%s'", reader, s.what()).isEqualTo(views.get("ipvs-agent")));
+            views.forEach((reader, view) ->
+                    assertThat(view).as("%s after '%s'", reader, s.what()).isEqualTo(views.get("ipvs-agent")));
         }
 
-        TreeMap<Ipv4Address, HealthVerdict> verdicts = new TreeMap<>(Map.of(
-                A, verdict(A, Verdict.DOWN, 12), B, verdict(B, Verdict.DOWN, 13), C, verdict(C, Verdict.UP, 1)));
+        TreeMap<Ipv4Address, HealthVerdict> verdicts = new TreeMap<>(
+                Map.of(A, verdict(A, Verdict.DOWN, 12), B, verdict(B, Verdict.DOWN, 13), C, verdict(C, Verdict.UP, 1)));
         TreeMap<String, CheckerStatus> checkers = new TreeMap<>(Map.of("hc-2", checker("hc-2", false, 3)));
         HealthTopicView.Snapshot expected = new HealthTopicView.Snapshot(verdicts, checkers);
-        assertThat(views(agent, adminApi, alert, healthService)).allSatisfy((reader, view) -> assertThat(view).as(reader).isEqualTo(expected));
+        assertThat(views(agent, adminApi, alert, healthService))
+                .allSatisfy((reader, view) -> assertThat(view).as(reader).isEqualTo(expected));
         long unreadable = STEPS.stream().filter(Step::unreadable).count();
         assertThat(agent.unreadableCount()).isEqualTo(unreadable);
         assertThat(adminApi.unreadableHealthRecords()).isEqualTo(unreadable);
@@ -119,10 +139,15 @@ class HealthReadersAgreeTest {
         // each reader's own reaction to that view
         assertThat(agent.degraded()).isFalse();
         assertThat(agent.view().down(A)).isTrue();
-        assertThat(agent.view().down(B)).as("held back while hc-1 was degraded, released by hc-1's tombstone").isTrue();
+        assertThat(agent.view().down(B))
+                .as("held back while hc-1 was degraded, released by hc-1's tombstone")
+                .isTrue();
         assertThat(agent.view().down(C)).isFalse();
-        assertThat(alert.conditions().stream().map(Condition::id)).containsExactly("server-down/192.0.2.10", "server-down/192.0.2.20");
-        assertThat(sequences.next(A)).as("continues above the highest sequence read, never above an unreadable one").isEqualTo(13);
+        assertThat(alert.conditions().stream().map(Condition::id))
+                .containsExactly("server-down/192.0.2.10", "server-down/192.0.2.20");
+        assertThat(sequences.next(A))
+                .as("continues above the highest sequence read, never above an unreadable one")
+                .isEqualTo(13);
         assertThat(sequences.next(B)).isEqualTo(14);
         assertThat(sequences.next("checker/hc-2")).isEqualTo(4);
     }
@@ -134,14 +159,17 @@ class HealthReadersAgreeTest {
             agent.apply(s.key(), s.value());
             if (s.what().equals("B down while hc-1 is degraded")) {
                 assertThat(agent.view().down(B)).as("held back").isFalse();
-                assertThat(agent.topic().verdicts().get(B).verdict()).as("but folded").isEqualTo(Verdict.DOWN);
+                assertThat(agent.topic().verdicts().get(B).verdict())
+                        .as("but folded")
+                        .isEqualTo(Verdict.DOWN);
             }
             if (s.what().equals("hc-2 degraded")) assertThat(agent.degraded()).isTrue();
         }
         assertThat(agent.view().down(B)).isTrue();
     }
 
-    private static Map<String, HealthTopicView.Snapshot> views(HealthBook agent, KafkaClusterView adminApi, Facts alert, OwnedHealthRecords health) {
+    private static Map<String, HealthTopicView.Snapshot> views(
+            HealthBook agent, KafkaClusterView adminApi, Facts alert, OwnedHealthRecords health) {
         Map<String, HealthTopicView.Snapshot> m = new LinkedHashMap<>();
         m.put("ipvs-agent", agent.topic());
         TreeMap<Ipv4Address, HealthVerdict> adminVerdicts = new TreeMap<>();

@@ -2,35 +2,47 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.videolb.runtime.ExitCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.videolb.runtime.ExitCode;
 
 /** The command line itself: help everywhere, exit codes a shell user expects, errors naming the field. */
 class MainTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        int code = Main.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                args);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    static final List<String> SUBCOMMANDS = List.of("standalone", "validate", "import", "config-service", "agent", "health", "alert",
-            "plan", "cleanup", "client", "status", "explain", "realserver-setup");
+    static final List<String> SUBCOMMANDS = List.of(
+            "standalone",
+            "validate",
+            "import",
+            "config-service",
+            "agent",
+            "health",
+            "alert",
+            "plan",
+            "cleanup",
+            "client",
+            "status",
+            "explain",
+            "realserver-setup");
 
     @Test
     void everySubcommandAnswersHelpWithExitZero() {
@@ -46,7 +58,9 @@ class MainTest {
     /** Each subcommand's help says its exit codes; every code it names is one of {@link ExitCode}'s (docs/cli.md explains them). */
     @Test
     void everySubcommandsHelpNamesOnlyCodesOfTheOneEnum() {
-        java.util.Set<Integer> declared = java.util.Arrays.stream(ExitCode.values()).map(ExitCode::code).collect(java.util.stream.Collectors.toSet());
+        java.util.Set<Integer> declared = java.util.Arrays.stream(ExitCode.values())
+                .map(ExitCode::code)
+                .collect(java.util.stream.Collectors.toSet());
         java.util.regex.Pattern code = java.util.regex.Pattern.compile("(?<![\\w.-])(\\d+)(?![\\w.])");
         for (String c : SUBCOMMANDS) {
             String help = run(c, "--help").out().replaceAll("\\s+", " ");
@@ -100,7 +114,9 @@ class MainTest {
         Run bad = run("realserver-setup", "--vip", "198.51.100.010");
         assertThat(bad.code()).isEqualTo(ExitCode.USAGE.code());
         assertThat(bad.err()).contains("--vip:");
-        assertThat(run("realserver-setup", "--vip", "198.51.100.10", "--print", "--apply").code()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(run("realserver-setup", "--vip", "198.51.100.10", "--print", "--apply")
+                        .code())
+                .isEqualTo(ExitCode.USAGE.code());
     }
 
     @Test
@@ -108,16 +124,27 @@ class MainTest {
         Path token = tmp.resolve("token");
         Files.writeString(token, "a".repeat(64) + "\n");
         // port 1 on loopback: nothing listens there
-        Run r = run("client", "set", "203.0.113.21", "20", "--api", "http://127.0.0.1:1", "--token-file", token.toString());
+        Run r = run(
+                "client", "set", "203.0.113.21", "20", "--api", "http://127.0.0.1:1", "--token-file", token.toString());
         assertThat(r.code()).isEqualTo(ExitCode.API_UNAVAILABLE.code());
-        assertThat(run("status", "--api", "http://127.0.0.1:1", "--token-file", token.toString()).code()).isEqualTo(ExitCode.API_UNAVAILABLE.code());
+        assertThat(run("status", "--api", "http://127.0.0.1:1", "--token-file", token.toString())
+                        .code())
+                .isEqualTo(ExitCode.API_UNAVAILABLE.code());
     }
 
     @Test
     void apiVerbsRefuseABadValueBeforeAnyRequest() throws Exception {
         Path token = tmp.resolve("token");
         Files.writeString(token, "a".repeat(64) + "\n");
-        Run r = run("client", "set", "203.0.113.021", "20", "--api", "http://127.0.0.1:1", "--token-file", token.toString());
+        Run r = run(
+                "client",
+                "set",
+                "203.0.113.021",
+                "20",
+                "--api",
+                "http://127.0.0.1:1",
+                "--token-file",
+                token.toString());
         assertThat(r.code()).isEqualTo(ExitCode.FAILED.code());
         assertThat(r.err()).contains("203.0.113.021");
     }
@@ -129,7 +156,14 @@ class MainTest {
 
     @Test
     void standaloneRefusesAnUnknownAgentMode() throws Exception {
-        Run r = run("standalone", "--config", tmp.toString(), "--agent-mode", "steering-only", "--data-dir", tmp.resolve("d").toString());
+        Run r = run(
+                "standalone",
+                "--config",
+                tmp.toString(),
+                "--agent-mode",
+                "steering-only",
+                "--data-dir",
+                tmp.resolve("d").toString());
         assertThat(r.code()).isEqualTo(ExitCode.USAGE.code());
         assertThat(r.err()).contains("--agent-mode");
     }

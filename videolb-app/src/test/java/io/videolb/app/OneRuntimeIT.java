@@ -36,58 +36,100 @@ class OneRuntimeIT {
     Path tmp;
 
     static long vertxInstances() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals(VERTX_CHECKER_THREAD)).count();
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals(VERTX_CHECKER_THREAD))
+                .count();
     }
 
     @Test
     void standaloneRunsOneVertxAndEveryServiceServesItsOwnParseableMetrics() throws Exception {
-        Path config = Path.of(OneRuntimeIT.class.getResource("/standalone-config").toURI());
+        Path config =
+                Path.of(OneRuntimeIT.class.getResource("/standalone-config").toURI());
         int httpPort = StandaloneProcessIT.freePortBlock(4);
         int closed = EmbeddedKafkaBroker.freeLoopbackPort();
         StringBuilder endpoints = new StringBuilder();
-        for (String s : List.of("192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.21", "192.0.2.22", "192.0.2.24")) {
-            endpoints.append(endpoints.length() == 0 ? "" : ",").append(s).append("=127.0.0.1:").append(closed).append(':').append(closed);
+        for (String s : List.of(
+                "192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.21", "192.0.2.22", "192.0.2.24")) {
+            endpoints
+                    .append(endpoints.length() == 0 ? "" : ",")
+                    .append(s)
+                    .append("=127.0.0.1:")
+                    .append(closed)
+                    .append(':')
+                    .append(closed);
         }
         long before = vertxInstances();
-        StandaloneRuntime standalone = new StandaloneRuntime(new StandaloneRuntime.Options(config, tmp.resolve("data"), httpPort, 0, "videolb",
-                AgentMode.PLAN_ONLY, SettingsReader.builder().environment(Map.of("VIDEOLB_HEALTH_ENDPOINTS", endpoints.toString()))));
+        StandaloneRuntime standalone = new StandaloneRuntime(new StandaloneRuntime.Options(
+                config,
+                tmp.resolve("data"),
+                httpPort,
+                0,
+                "videolb",
+                AgentMode.PLAN_ONLY,
+                SettingsReader.builder().environment(Map.of("VIDEOLB_HEALTH_ENDPOINTS", endpoints.toString()))));
         try {
             standalone.start();
-            assertThat(standalone.serviceNames()).containsExactly("config-service", "health-service", "ipvs-agent", "alert-service");
-            assertThat(vertxInstances()).as("Vert.x instances started by standalone (four services)").isEqualTo(before + 1);
+            assertThat(standalone.serviceNames())
+                    .containsExactly("config-service", "health-service", "ipvs-agent", "alert-service");
+            assertThat(vertxInstances())
+                    .as("Vert.x instances started by standalone (four services)")
+                    .isEqualTo(before + 1);
 
             Map<String, Integer> ports = new LinkedHashMap<>();
             ports.put("config-service", httpPort);
             ports.put("ipvs-agent", httpPort + 1);
             ports.put("health-service", httpPort + 2);
             ports.put("alert-service", httpPort + 3);
-            Map<String, String> ownFamily = Map.of("config-service", "videolb_config_generation", "ipvs-agent", "videolb_agent_mode",
-                    "health-service", "videolb_health_servers", "alert-service", "videolb_alert_caught_up");
+            Map<String, String> ownFamily = Map.of(
+                    "config-service",
+                    "videolb_config_generation",
+                    "ipvs-agent",
+                    "videolb_agent_mode",
+                    "health-service",
+                    "videolb_health_servers",
+                    "alert-service",
+                    "videolb_alert_caught_up");
             String version = standalone.serviceRuntime().version();
             for (var e : ports.entrySet()) {
                 String service = e.getKey();
-                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + e.getValue() + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.getValue() + "/metrics"))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(service).isEqualTo(200);
-                assertThat(r.headers().firstValue("content-type")).as(service).hasValue("text/plain; version=0.0.4; charset=utf-8");
+                assertThat(r.headers().firstValue("content-type"))
+                        .as(service)
+                        .hasValue("text/plain; version=0.0.4; charset=utf-8");
                 JsonArray families = parse(r.body());
                 List<String> names = new ArrayList<>();
                 for (Object f : families) names.add(((JsonObject) f).getString("name"));
                 assertThat(names).as(service).contains("videolb_build_info", ownFamily.get(service));
                 JsonObject build = samples(families, "videolb_build_info").get(0);
-                assertThat(build.getJsonObject("labels").getMap()).as(service).containsEntry("service", service).containsEntry("version", version);
+                assertThat(build.getJsonObject("labels").getMap())
+                        .as(service)
+                        .containsEntry("service", service)
+                        .containsEntry("version", version);
                 assertThat(build.getString("value")).isEqualTo("1.0");
                 for (Object f : families) {
                     for (Object s : ((JsonObject) f).getJsonArray("samples")) {
-                        assertThat(((JsonObject) s).getJsonObject("labels").getString("service")).as(service + ": " + s).isEqualTo(service);
+                        assertThat(((JsonObject) s).getJsonObject("labels").getString("service"))
+                                .as(service + ": " + s)
+                                .isEqualTo(service);
                     }
                 }
             }
-            assertThat(samples(parse(scrape(httpPort + 1)), "videolb_agent_mode").get(0).getJsonObject("labels").getString("mode"))
+            assertThat(samples(parse(scrape(httpPort + 1)), "videolb_agent_mode")
+                            .get(0)
+                            .getJsonObject("labels")
+                            .getString("mode"))
                     .isEqualTo("plan-only");
-            assertThat(Double.parseDouble(samples(parse(scrape(httpPort)), "videolb_config_generation").get(0).getString("value")))
-                    .as("the example was imported").isGreaterThanOrEqualTo(1.0);
+            assertThat(Double.parseDouble(samples(parse(scrape(httpPort)), "videolb_config_generation")
+                            .get(0)
+                            .getString("value")))
+                    .as("the example was imported")
+                    .isGreaterThanOrEqualTo(1.0);
         } finally {
             standalone.close();
         }
@@ -95,15 +137,21 @@ class OneRuntimeIT {
     }
 
     private static String scrape(int port) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static List<JsonObject> samples(JsonArray families, String name) {
         List<JsonObject> out = new ArrayList<>();
         for (Object f : families) {
             JsonObject family = (JsonObject) f;
-            if (family.getString("name").equals(name)) family.getJsonArray("samples").forEach(s -> out.add((JsonObject) s));
+            if (family.getString("name").equals(name))
+                family.getJsonArray("samples").forEach(s -> out.add((JsonObject) s));
         }
         assertThat(out).as("samples of " + name).isNotEmpty();
         return out;
@@ -125,7 +173,9 @@ class OneRuntimeIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("prometheus_client's parser (apt: python3-prometheus-client) on:\n" + exposition + "\n" + err).isZero();
+        assertThat(p.exitValue())
+                .as("prometheus_client's parser (apt: python3-prometheus-client) on:\n" + exposition + "\n" + err)
+                .isZero();
         return new JsonArray(out);
     }
 }

@@ -2,6 +2,11 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.videolb.events.Topics;
+import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.StateTopicReader;
+import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+import io.videolb.runtime.ExitCode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,22 +27,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.videolb.events.Topics;
-import io.videolb.kafka.KafkaSettings;
-import io.videolb.kafka.StateTopicReader;
-import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
-import io.videolb.runtime.ExitCode;
 
 /** Runs {@code java -jar target/videolb.jar standalone} as a child process, twice on one data dir. */
 class StandaloneProcessIT {
     private static final Pattern READY = Pattern.compile("^videolb standalone ready \\(broker=([0-9.]+:\\d+), .*\\)$");
     /** Every real and backup server of standalone-config: probed on loopback ports where nothing listens (no traffic leaves the host). */
-    private static final List<String> SERVERS = List.of("192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.21",
-            "192.0.2.22", "192.0.2.24");
+    private static final List<String> SERVERS =
+            List.of("192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.21", "192.0.2.22", "192.0.2.24");
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir
@@ -68,10 +67,12 @@ class StandaloneProcessIT {
     }
 
     @Test
-    void startsReadyPublishesTheExampleServesTheApiStopsCleanlyOnSigtermAndRestartsWithTheSameGeneration() throws Exception {
+    void startsReadyPublishesTheExampleServesTheApiStopsCleanlyOnSigtermAndRestartsWithTheSameGeneration()
+            throws Exception {
         Path jar = Path.of(System.getProperty("videolb.jar", "target/videolb.jar"));
         assertThat(jar).as("shaded jar (built in the package phase)").isRegularFile();
-        Path config = Path.of(StandaloneProcessIT.class.getResource("/standalone-config").toURI());
+        Path config = Path.of(
+                StandaloneProcessIT.class.getResource("/standalone-config").toURI());
         Path data = tmp.resolve("data");
         int httpPort = freePortBlock(4);
         Map<String, String> env = probeOnLoopback();
@@ -82,11 +83,17 @@ class StandaloneProcessIT {
         try {
             String bootstrap = first.awaitReady();
             String ready = first.stdout.get(0);
-            assertThat(ready).contains(", admin=http://127.0.0.1:" + httpPort + "/ token-file=")
-                    .contains(", agent=plan-only").contains(", alerts=").contains(", health=http://127.0.0.1:");
-            assertThat(Files.readString(data.resolve(StandaloneRuntime.BOOTSTRAP_FILE)).strip()).isEqualTo(bootstrap);
+            assertThat(ready)
+                    .contains(", admin=http://127.0.0.1:" + httpPort + "/ token-file=")
+                    .contains(", agent=plan-only")
+                    .contains(", alerts=")
+                    .contains(", health=http://127.0.0.1:");
+            assertThat(Files.readString(data.resolve(StandaloneRuntime.BOOTSTRAP_FILE))
+                            .strip())
+                    .isEqualTo(bootstrap);
             assertThat(data.resolve("kafka/meta.properties")).isRegularFile();
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("admin-token")))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("admin-token"))))
+                    .isEqualTo("rw-------");
             String token = Files.readString(data.resolve("admin-token")).strip();
 
             // the example state was published (read back through the admin API, with the generated token)
@@ -101,33 +108,56 @@ class StandaloneProcessIT {
             Path changed = tmp.resolve("changed");
             Files.createDirectories(changed);
             try (java.util.stream.Stream<Path> files = Files.list(config)) {
-                for (Path f : files.toList()) Files.copy(f, changed.resolve(f.getFileName().toString()));
+                for (Path f : files.toList())
+                    Files.copy(f, changed.resolve(f.getFileName().toString()));
             }
-            Files.writeString(changed.resolve("client-list.csv"), "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,20\n203.0.113.40,50\n");
-            Cli viaApi = Cli.run(jar, tmp.resolve("import-changed.out"), "import", changed.toString(), "--data-dir", data.toString());
+            Files.writeString(
+                    changed.resolve("client-list.csv"),
+                    "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,20\n203.0.113.40,50\n");
+            Cli viaApi = Cli.run(
+                    jar,
+                    tmp.resolve("import-changed.out"),
+                    "import",
+                    changed.toString(),
+                    "--data-dir",
+                    data.toString());
             assertThat(viaApi.exit).as(viaApi.output).isEqualTo(ExitCode.OK.code());
             assertThat(viaApi.output).contains("published generation " + (imported + 1));
-            assertThat(get(httpPort, "/api/v1/clients/203.0.113.40", token).body()).contains("\"mark\":50");
-            Cli back = Cli.run(jar, tmp.resolve("import-back.out"), "import", config.toString(), "--data-dir", data.toString());
+            assertThat(get(httpPort, "/api/v1/clients/203.0.113.40", token).body())
+                    .contains("\"mark\":50");
+            Cli back = Cli.run(
+                    jar, tmp.resolve("import-back.out"), "import", config.toString(), "--data-dir", data.toString());
             assertThat(back.exit).as(back.output).isEqualTo(ExitCode.OK.code());
             assertThat(back.output).contains("published generation " + (imported + 2));
-            assertThat(Files.readString(tmp.resolve("first.err"))).as("published by the service for the admin token, not by the CLI")
+            assertThat(Files.readString(tmp.resolve("first.err")))
+                    .as("published by the service for the admin token, not by the CLI")
                     .contains("api:import by standalone-admin: generation " + (imported + 1) + " committed");
-            Cli usage = Cli.run(jar, tmp.resolve("import-usage.out"), "import", config.toString(), "--api", "http://127.0.0.1:1",
-                    "--bootstrap", "127.0.0.1:1");
+            Cli usage = Cli.run(
+                    jar,
+                    tmp.resolve("import-usage.out"),
+                    "import",
+                    config.toString(),
+                    "--api",
+                    "http://127.0.0.1:1",
+                    "--bootstrap",
+                    "127.0.0.1:1");
             assertThat(usage.exit).isEqualTo(ExitCode.USAGE.code());
-            assertThat(usage.output).contains("give --api (through the admin API) or --bootstrap (straight to Kafka), not both");
+            assertThat(usage.output)
+                    .contains("give --api (through the admin API) or --bootstrap (straight to Kafka), not both");
 
             generation = generation(httpPort, token);
             assertThat(generation).isEqualTo(imported + 2);
-            assertThat(get(httpPort, "/api/v1/clients", "wrong-token").statusCode()).isEqualTo(401);
+            assertThat(get(httpPort, "/api/v1/clients", "wrong-token").statusCode())
+                    .isEqualTo(401);
             assertThat(get(httpPort, "/health", null).statusCode()).isEqualTo(200);
             assertThat(get(httpPort, "/ready", null).statusCode()).isEqualTo(200);
 
             // and it is in the desired topic as a complete generation
             Map<String, String> desired = new ConcurrentHashMap<>();
-            try (StateTopicReader r = StateTopicReader.start(KafkaSettings.of(bootstrap, "it-reader"),
-                    Topics.DEFAULT.desired(), StateTopicReader.folding(desired))) {
+            try (StateTopicReader r = StateTopicReader.start(
+                    KafkaSettings.of(bootstrap, "it-reader"),
+                    Topics.DEFAULT.desired(),
+                    StateTopicReader.folding(desired))) {
                 assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             }
             assertThat(desired.keySet()).anyMatch(k -> k.startsWith("client/203.0.113.21"));
@@ -146,7 +176,8 @@ class StandaloneProcessIT {
             second.awaitReady();
             String token = Files.readString(data.resolve("admin-token")).strip();
             assertThat(generation(httpPort, token)).isEqualTo(generation);
-            assertThat(Files.readString(tmp.resolve("second.err"))).contains("unchanged (generation " + generation + ")");
+            assertThat(Files.readString(tmp.resolve("second.err")))
+                    .contains("unchanged (generation " + generation + ")");
             second.stopAndExpectCleanExit();
             assertThat(second.stdout).hasSize(1);
         } finally {
@@ -158,14 +189,23 @@ class StandaloneProcessIT {
     private static Map<String, String> probeOnLoopback() throws IOException {
         int closed = EmbeddedKafkaBroker.freeLoopbackPort();
         StringBuilder b = new StringBuilder();
-        for (String s : SERVERS) b.append(b.length() == 0 ? "" : ",").append(s).append("=127.0.0.1:").append(closed).append(':').append(closed);
+        for (String s : SERVERS)
+            b.append(b.length() == 0 ? "" : ",")
+                    .append(s)
+                    .append("=127.0.0.1:")
+                    .append(closed)
+                    .append(':')
+                    .append(closed);
         return Map.of("VIDEOLB_HEALTH_ENDPOINTS", b.toString());
     }
 
     private static HttpResponse<String> get(int port, String path, String token) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30));
         if (token != null) r.header("Authorization", "Bearer " + token);
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+        return HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .build()
                 .send(r.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
@@ -180,10 +220,14 @@ class StandaloneProcessIT {
     /** One CLI run of the shaded jar (stdout and stderr together in {@code output}), bounded to 120 s. */
     private record Cli(int exit, String output) {
         static Cli run(Path jar, Path out, String... args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-jar",
+                    jar.toString()));
             cmd.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("VIDEOLB_"));
             Process p = pb.start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -204,33 +248,43 @@ class StandaloneProcessIT {
         private Child(Process process, Path stderr) {
             this.process = process;
             this.stderr = stderr;
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        stdout.add(line);
-                    }
-                } catch (IOException e) {
-                    // process gone
-                }
-            }, "standalone-stdout");
+            Thread reader = new Thread(
+                    () -> {
+                        try (BufferedReader in = new BufferedReader(
+                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                            String line;
+                            while ((line = in.readLine()) != null) {
+                                stdout.add(line);
+                            }
+                        } catch (IOException e) {
+                            // process gone
+                        }
+                    },
+                    "standalone-stdout");
             reader.setDaemon(true);
             reader.start();
         }
 
-        static Child start(Path jar, Path config, Path data, int httpPort, Map<String, String> env, Path stderr) throws IOException {
+        static Child start(Path jar, Path config, Path data, int httpPort, Map<String, String> env, Path stderr)
+                throws IOException {
             List<String> cmd = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:TieredStopAtLevel=1",
-                    "-jar", jar.toString(),
-                    "standalone", "--config", config.toString(), "--data-dir", data.toString(),
-                    "--http-port", Integer.toString(httpPort),
+                    "-jar",
+                    jar.toString(),
+                    "standalone",
+                    "--config",
+                    config.toString(),
+                    "--data-dir",
+                    data.toString(),
+                    "--http-port",
+                    Integer.toString(httpPort),
                     // CI runs as root on a kernel with iptables but no IPVS: never touch the host's netfilter
-                    "--agent-mode", "plan-only"));
+                    "--agent-mode",
+                    "plan-only"));
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().putAll(env);
-            Process p = pb
-                    .redirectError(stderr.toFile())
+            Process p = pb.redirectError(stderr.toFile())
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .start();
             return new Child(p, stderr);
@@ -242,7 +296,8 @@ class StandaloneProcessIT {
                 for (String line : stdout) {
                     Matcher m = READY.matcher(line);
                     if (m.matches()) {
-                        System.out.printf("standalone ready after %d ms: %s%n",
+                        System.out.printf(
+                                "standalone ready after %d ms: %s%n",
                                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos), line);
                         return m.group(1);
                     }
@@ -262,8 +317,11 @@ class StandaloneProcessIT {
             process.destroy(); // SIGTERM
             boolean exited = process.waitFor(60, TimeUnit.SECONDS);
             assertThat(exited).as("exited within 60 s after SIGTERM").isTrue();
-            System.out.printf("standalone stopped %d ms after SIGTERM%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            assertThat(process.exitValue()).as("exit code; stderr:\n" + Files.readString(stderr)).isZero();
+            System.out.printf(
+                    "standalone stopped %d ms after SIGTERM%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            assertThat(process.exitValue())
+                    .as("exit code; stderr:\n" + Files.readString(stderr))
+                    .isZero();
             assertThat(Files.readString(stderr)).contains("SIGTERM received").doesNotContain(" ERROR ");
         }
 

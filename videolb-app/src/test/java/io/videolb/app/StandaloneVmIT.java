@@ -29,44 +29,71 @@ class StandaloneVmIT {
 
     @Test
     void theStandaloneStackOnARealIpvsDirectorFailsOverMovesAClientFailsBackAndSurvivesARestart() throws Exception {
-        Path jar = Path.of(System.getProperty("videolb.jar", "target/videolb.jar")).toAbsolutePath();
+        Path jar =
+                Path.of(System.getProperty("videolb.jar", "target/videolb.jar")).toAbsolutePath();
         assertThat(jar).as("shaded jar (built in the package phase)").isRegularFile();
         Path repo = IpvsVm.toolsDir().getParent().getParent().toAbsolutePath();
         Path examples = repo.resolve("examples");
         assertThat(examples.resolve("client-list.csv")).isRegularFile();
         Path run = IpvsVm.freshRunDir("standalone-vm-it");
-        Files.writeString(run.resolve("java.txt"), Paths.get(System.getProperty("java.home"), "bin", "java").toString(), StandardCharsets.UTF_8);
+        Files.writeString(
+                run.resolve("java.txt"),
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                StandardCharsets.UTF_8);
         Files.writeString(run.resolve("jar.txt"), jar.toString(), StandardCharsets.UTF_8);
         Files.writeString(run.resolve("config.txt"), examples.toString(), StandardCharsets.UTF_8);
 
-        IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(20)).env("IPVS_VM_MEM", "2048").build();
-        IpvsVm.Result r = vm.run("StandaloneVmIT", "bash", IpvsVm.resource(StandaloneVmIT.class, "standalone-vm-it.sh").toString(), run.toString());
+        IpvsVm vm = IpvsVm.builder()
+                .timeout(Duration.ofMinutes(20))
+                .env("IPVS_VM_MEM", "2048")
+                .build();
+        IpvsVm.Result r = vm.run(
+                "StandaloneVmIT",
+                "bash",
+                IpvsVm.resource(StandaloneVmIT.class, "standalone-vm-it.sh").toString(),
+                run.toString());
         r.assertSuccess();
         ScenarioFacts f = new ScenarioFacts(r.lines());
 
         // 1. the README command on a director: agent in apply mode, the example cluster in the real kernel
-        assertThat(f.one("ready-line-1")).startsWith("videolb standalone ready (").contains("agent=apply");
-        assertThat(f.all("ipvs1")).contains(
-                "-A -f 10 -s rr -p 60", "-a -f 10 -r 192.0.2.11:0 -g -w 1",
-                "-A -f 20 -s wlc -p 60", "-a -f 20 -r 192.0.2.12:0 -g -w 1", "-a -f 20 -r 192.0.2.13:0 -g -w 1",
-                "-A -f 50 -s rr -p 60", "-a -f 50 -r 192.0.2.14:0 -g -w 1")
+        assertThat(f.one("ready-line-1"))
+                .startsWith("videolb standalone ready (")
+                .contains("agent=apply");
+        assertThat(f.all("ipvs1"))
+                .contains(
+                        "-A -f 10 -s rr -p 60",
+                        "-a -f 10 -r 192.0.2.11:0 -g -w 1",
+                        "-A -f 20 -s wlc -p 60",
+                        "-a -f 20 -r 192.0.2.12:0 -g -w 1",
+                        "-a -f 20 -r 192.0.2.13:0 -g -w 1",
+                        "-A -f 50 -s rr -p 60",
+                        "-a -f 50 -r 192.0.2.14:0 -g -w 1")
                 .noneMatch(l -> l.contains("192.0.2.21") || l.contains("192.0.2.22") || l.contains("192.0.2.24"));
         assertThat(f.one("sysctl")).isEqualTo("1 1");
         assertThat(f.one("steer-rules")).as("one rule in our chain, one jump").isEqualTo("1 1");
-        assertThat(f.one("steer-members")).as("3 clients + the clients' network (default mark)").isEqualTo("4");
-        assertThat(f.all("conn1")).containsExactly(
-                "203.0.113.21 1935 rs11 1935 203.0.113.21",
-                "203.0.113.21 8080 rs11 8080 203.0.113.21",
-                f.all("conn1").get(2), // pool 20 has two servers: either
-                "203.0.113.99 1935 rs14 1935 203.0.113.99");
+        assertThat(f.one("steer-members"))
+                .as("3 clients + the clients' network (default mark)")
+                .isEqualTo("4");
+        assertThat(f.all("conn1"))
+                .containsExactly(
+                        "203.0.113.21 1935 rs11 1935 203.0.113.21",
+                        "203.0.113.21 8080 rs11 8080 203.0.113.21",
+                        f.all("conn1").get(2), // pool 20 has two servers: either
+                        "203.0.113.99 1935 rs14 1935 203.0.113.99");
         assertThat(f.all("conn1").get(2)).matches("203\\.0\\.113\\.22 1935 rs1[23] 1935 203\\.0\\.113\\.22");
-        assertThat(f.all("counter")).as("DR: replies come from the servers, none from the director")
-                .contains("from-director 0").anyMatch(c -> c.matches("from-rs11 [1-9][0-9]*"));
+        assertThat(f.all("counter"))
+                .as("DR: replies come from the servers, none from the director")
+                .contains("from-director 0")
+                .anyMatch(c -> c.matches("from-rs11 [1-9][0-9]*"));
         assertThat(f.one("director1")).isEqualTo("mode=apply inSync=true");
         // `videolb explain` on the director: the API's view plus the kernel's persistence template, read by the agent
         assertThat(f.one("explain-rc")).isEqualTo(Integer.toString(ExitCode.OK.code()));
-        assertThat(f.all("explain")).contains("203.0.113.21: mark 10 (client entry 203.0.113.21/32)", "pool 10, scheduler rr, persistence 60 s")
-                .anyMatch(l -> l.matches("persistence: held by 192\\.0\\.2\\.11 in pool 10 \\(expires in [1-6]?[0-9] s\\)"));
+        assertThat(f.all("explain"))
+                .contains(
+                        "203.0.113.21: mark 10 (client entry 203.0.113.21/32)",
+                        "pool 10, scheduler rr, persistence 60 s")
+                .anyMatch(l ->
+                        l.matches("persistence: held by 192\\.0\\.2\\.11 in pool 10 \\(expires in [1-6]?[0-9] s\\)"));
         assertThat(f.all("reboot-file")).hasSize(3);
 
         // 2. rs11 dies: health-service sees it, the agent puts its backup rs21 in, new connections reach rs21
@@ -75,10 +102,17 @@ class StandaloneVmIT {
         long apply = Long.parseLong(f.one("failover-apply-ms"));
         assertThat(f.one("rs11-after-kill")).isEqualTo("DOWN");
         assertThat(f.one("rs11-reason")).contains("192.0.2.11:1935");
-        assertThat(down).as("DOWN verdict after the kill (fall 3 x interval 2 s)").isBetween(2_000L, 20_000L);
+        assertThat(down)
+                .as("DOWN verdict after the kill (fall 3 x interval 2 s)")
+                .isBetween(2_000L, 20_000L);
         assertThat(apply).as("the agent's IPVS change after the verdict").isGreaterThanOrEqualTo(down);
-        assertThat(failover).as("kill -> first new connection on the backup").isGreaterThanOrEqualTo(down).isLessThan(30_000L);
-        assertThat(f.all("ipvs2")).contains("-a -f 10 -r 192.0.2.21:0 -g -w 1").noneMatch(l -> l.contains("192.0.2.11:0"));
+        assertThat(failover)
+                .as("kill -> first new connection on the backup")
+                .isGreaterThanOrEqualTo(down)
+                .isLessThan(30_000L);
+        assertThat(f.all("ipvs2"))
+                .contains("-a -f 10 -r 192.0.2.21:0 -g -w 1")
+                .noneMatch(l -> l.contains("192.0.2.11:0"));
 
         // 3. a client moved through the admin API (PUT with If-Match) -> its new connections reach the new pool
         assertThat(f.all("move-status")).containsExactly("1 200", "2 200", "3 200");
@@ -86,13 +120,18 @@ class StandaloneVmIT {
         assertThat(moves).hasSize(3);
         long[] moveMs = new long[3];
         for (int i = 0; i < 3; i++) {
-            Matcher m = Pattern.compile("^" + (i + 1) + " (50|20) api=(\\d+) (\\d+) (rs1[234]) 1935 203\\.0\\.113\\.22$").matcher(moves.get(i));
+            Matcher m = Pattern.compile(
+                            "^" + (i + 1) + " (50|20) api=(\\d+) (\\d+) (rs1[234]) 1935 203\\.0\\.113\\.22$")
+                    .matcher(moves.get(i));
             assertThat(m.matches()).as(moves.get(i)).isTrue();
             assertThat(m.group(1)).isEqualTo(i == 1 ? "20" : "50");
             if (i == 1) assertThat(m.group(4)).isIn("rs12", "rs13");
             else assertThat(m.group(4)).isEqualTo("rs14");
             moveMs[i] = Long.parseLong(m.group(3));
-            assertThat(moveMs[i]).as("PUT -> first connection in the new pool").isGreaterThanOrEqualTo(Long.parseLong(m.group(2))).isLessThan(30_000L);
+            assertThat(moveMs[i])
+                    .as("PUT -> first connection in the new pool")
+                    .isGreaterThanOrEqualTo(Long.parseLong(m.group(2)))
+                    .isLessThan(30_000L);
         }
         assertThat(f.one("client22")).contains("\"mark\":50");
 
@@ -101,32 +140,49 @@ class StandaloneVmIT {
         long up = Long.parseLong(f.one("failback-up-ms"));
         assertThat(f.one("rs11-after-revive")).isEqualTo("UP");
         assertThat(up).as("UP verdict after the revive (rise 3 x interval 2 s)").isBetween(2_000L, 30_000L);
-        assertThat(failback).as("after the UP verdict and the agent's hold-down (5 s)").isGreaterThanOrEqualTo(up + 4_000L);
+        assertThat(failback)
+                .as("after the UP verdict and the agent's hold-down (5 s)")
+                .isGreaterThanOrEqualTo(up + 4_000L);
         assertThat(f.one("backup-removed")).isEqualTo("yes");
 
-        // 5. a frozen encoder: rs12 answers RTMP and HTTP 200 but its playlist stops advancing -> stale -> rs22 in pool 20
+        // 5. a frozen encoder: rs12 answers RTMP and HTTP 200 but its playlist stops advancing -> stale -> rs22 in pool
+        // 20
         long frozenDown = Long.parseLong(f.one("frozen-down-ms"));
-        assertThat(frozenDown).as("stale (1.5 x target duration 2 s) then fall 3 x interval 2 s").isBetween(3_000L, 30_000L);
+        assertThat(frozenDown)
+                .as("stale (1.5 x target duration 2 s) then fall 3 x interval 2 s")
+                .isBetween(3_000L, 30_000L);
         assertThat(f.one("rs12-reason")).startsWith("stale: media sequence ");
         long frozenFailover = Long.parseLong(f.one("frozen-failover"));
         assertThat(frozenFailover).isGreaterThanOrEqualTo(frozenDown).isLessThan(60_000L);
-        assertThat(f.all("ipvs3")).contains("-a -f 20 -r 192.0.2.22:0 -g -w 1", "-a -f 20 -r 192.0.2.13:0 -g -w 1")
+        assertThat(f.all("ipvs3"))
+                .contains("-a -f 20 -r 192.0.2.22:0 -g -w 1", "-a -f 20 -r 192.0.2.13:0 -g -w 1")
                 .noneMatch(l -> l.contains("192.0.2.12:0"));
         assertThat(f.one("frozen-conn")).matches("rs(13|22) 1935 203\\.0\\.113\\.23");
         assertThat(f.one("frozen-conn-tries")).isEqualTo("tries 1 failed 0 other 0");
-        assertThat(f.one("frozen-failback")).as("rs12 back, rs22 drained and deleted").matches("\\d+");
+        assertThat(f.one("frozen-failback"))
+                .as("rs12 back, rs22 drained and deleted")
+                .matches("\\d+");
 
-        // 6. alerts: each incident mailed once and resolved once, in the standalone mail folder; the stale reason in a body
+        // 6. alerts: each incident mailed once and resolved once, in the standalone mail folder; the stale reason in a
+        // body
         List<String> mails = f.all("mail");
-        assertThat(mails).anyMatch(s -> s.contains("192.0.2.11")).anyMatch(s -> s.contains("192.0.2.12"))
-                .filteredOn(s -> s.contains(", 0 open")).hasSize(2);
-        assertThat(mails.size()).as("one mail per incident change, not per probe: " + mails).isBetween(4, 8);
+        assertThat(mails)
+                .anyMatch(s -> s.contains("192.0.2.11"))
+                .anyMatch(s -> s.contains("192.0.2.12"))
+                .filteredOn(s -> s.contains(", 0 open"))
+                .hasSize(2);
+        assertThat(mails.size())
+                .as("one mail per incident change, not per probe: " + mails)
+                .isBetween(4, 8);
         assertThat(f.all("mail-stale")).isNotEmpty();
 
         // 7. stop: exit 0, and the kernel keeps serving without the control plane; restart keeps the API's change
         assertThat(f.one("stop-1")).startsWith("0 ");
-        assertThat(f.all("after-stop")).containsExactly("203.0.113.21 1935 rs11 1935 203.0.113.21", "203.0.113.22 1935 rs14 1935 203.0.113.22");
-        assertThat(f.one("client22-after-restart")).as("the move made through the API survives the restart with --config examples/")
+        assertThat(f.all("after-stop"))
+                .containsExactly(
+                        "203.0.113.21 1935 rs11 1935 203.0.113.21", "203.0.113.22 1935 rs14 1935 203.0.113.22");
+        assertThat(f.one("client22-after-restart"))
+                .as("the move made through the API survives the restart with --config examples/")
                 .contains("\"mark\":50");
         assertThat(f.all("import2")).anyMatch(l -> l.contains("unchanged since it was last imported"));
         assertThat(f.one("ipvs-unchanged-by-restart")).isEqualTo("yes");
@@ -134,12 +190,28 @@ class StandaloneVmIT {
         assertThat(f.one("stop-2")).startsWith("0 ");
 
         long rssKb = Long.parseLong(f.one("rss-kb"));
-        System.out.printf("StandaloneVmIT figures (TCG VM, 1 vCPU): ready %s ms, all UP %s ms, applied %s ms; failover kill->backup %d ms"
+        System.out.printf(
+                "StandaloneVmIT figures (TCG VM, 1 vCPU): ready %s ms, all UP %s ms, applied %s ms; failover kill->backup %d ms"
                         + " (DOWN verdict at %d ms, IPVS apply at %d ms, %s); client move PUT->traffic %d / %d / %d ms;"
                         + " failback revive->primary %d ms (UP verdict at %d ms); frozen playlist -> backup in IPVS %d ms (stale DOWN at %d ms);"
                         + " RSS %d MB (peak %d MB); restart ready %s ms; VM run %d s%n",
-                timing(f, "ready-ms"), timing(f, "all-up-ms"), timing(f, "applied-ms"), failover, down, apply, f.one("failover-tries"),
-                moveMs[0], moveMs[1], moveMs[2], failback, up, frozenFailover, frozenDown, rssKb / 1024, Long.parseLong(f.one("hwm-kb")) / 1024, timing(f, "ready2-ms"),
+                timing(f, "ready-ms"),
+                timing(f, "all-up-ms"),
+                timing(f, "applied-ms"),
+                failover,
+                down,
+                apply,
+                f.one("failover-tries"),
+                moveMs[0],
+                moveMs[1],
+                moveMs[2],
+                failback,
+                up,
+                frozenFailover,
+                frozenDown,
+                rssKb / 1024,
+                Long.parseLong(f.one("hwm-kb")) / 1024,
+                timing(f, "ready2-ms"),
                 r.elapsed().toSeconds());
     }
 
@@ -151,8 +223,10 @@ class StandaloneVmIT {
     }
 
     private static String timing(ScenarioFacts f, String name) {
-        return f.all("timing").stream().filter(t -> t.startsWith(name + " ")).map(t -> t.substring(name.length() + 1)).findFirst().orElse("?");
+        return f.all("timing").stream()
+                .filter(t -> t.startsWith(name + " "))
+                .map(t -> t.substring(name.length() + 1))
+                .findFirst()
+                .orElse("?");
     }
-
-
 }

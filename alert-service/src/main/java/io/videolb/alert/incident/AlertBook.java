@@ -29,8 +29,12 @@ import java.util.TreeMap;
 public final class AlertBook {
     public record Settings(Duration groupWindow, Duration repeatInterval, Duration flapWindow, int flapThreshold) {
         public Settings {
-            if (groupWindow.isNegative() || repeatInterval.compareTo(groupWindow) < 0 || flapWindow.isNegative() || flapThreshold < 2) {
-                throw new IllegalArgumentException("alert settings: need groupWindow >= 0, repeatInterval >= groupWindow, flapThreshold >= 2");
+            if (groupWindow.isNegative()
+                    || repeatInterval.compareTo(groupWindow) < 0
+                    || flapWindow.isNegative()
+                    || flapThreshold < 2) {
+                throw new IllegalArgumentException(
+                        "alert settings: need groupWindow >= 0, repeatInterval >= groupWindow, flapThreshold >= 2");
             }
         }
 
@@ -79,13 +83,40 @@ public final class AlertBook {
         for (Condition c : byId.values()) {
             Incident i = incidents.get(c.id());
             if (i == null) {
-                put(new Incident(c.id(), c.kind(), c.title(), c.details(), true, now, now, List.of(now), 1, false, false,
-                        now, false, 0, 1));
+                put(new Incident(
+                        c.id(),
+                        c.kind(),
+                        c.title(),
+                        c.details(),
+                        true,
+                        now,
+                        now,
+                        List.of(now),
+                        1,
+                        false,
+                        false,
+                        now,
+                        false,
+                        0,
+                        1));
             } else if (!i.open()) {
                 put(flip(i, true, c, now));
             } else if (!i.details().equals(c.details()) || !i.title().equals(c.title())) {
-                put(new Incident(i.id(), i.kind(), c.title(), c.details(), true, i.openedAtMs(), i.changedAtMs(), i.flips(),
-                        i.flipsTotal(), i.flapping(), i.flappingMailed(), i.pendingSinceMs(), i.openMailed(), i.lastMailedAtMs(),
+                put(new Incident(
+                        i.id(),
+                        i.kind(),
+                        c.title(),
+                        c.details(),
+                        true,
+                        i.openedAtMs(),
+                        i.changedAtMs(),
+                        i.flips(),
+                        i.flipsTotal(),
+                        i.flapping(),
+                        i.flappingMailed(),
+                        i.pendingSinceMs(),
+                        i.openMailed(),
+                        i.lastMailedAtMs(),
                         i.revision() + 1));
             }
         }
@@ -95,9 +126,22 @@ public final class AlertBook {
         // flapping ends after a quiet flap window
         for (Incident i : List.copyOf(incidents.values())) {
             if (i.flapping() && now - i.changedAtMs() >= settings.flapWindow().toMillis()) {
-                put(new Incident(i.id(), i.kind(), i.title(), i.details(), i.open(), i.openedAtMs(), i.changedAtMs(), List.of(),
-                        i.flipsTotal(), false, i.flappingMailed(), i.pending() ? i.pendingSinceMs() : now, i.openMailed(),
-                        i.lastMailedAtMs(), i.revision() + 1));
+                put(new Incident(
+                        i.id(),
+                        i.kind(),
+                        i.title(),
+                        i.details(),
+                        i.open(),
+                        i.openedAtMs(),
+                        i.changedAtMs(),
+                        List.of(),
+                        i.flipsTotal(),
+                        false,
+                        i.flappingMailed(),
+                        i.pending() ? i.pendingSinceMs() : now,
+                        i.openMailed(),
+                        i.lastMailedAtMs(),
+                        i.revision() + 1));
             }
         }
     }
@@ -111,9 +155,22 @@ public final class AlertBook {
         boolean flapping = i.flapping() || flips.size() >= settings.flapThreshold();
         boolean suppressed = flapping && i.flappingMailed() && i.flapping();
         long pending = i.pending() ? i.pendingSinceMs() : (suppressed ? 0 : now);
-        return new Incident(i.id(), i.kind(), c == null ? i.title() : c.title(), c == null ? i.details() : c.details(), open,
-                open && !i.open() && !i.openMailed() ? now : i.openedAtMs(), now, flips, i.flipsTotal() + 1, flapping,
-                i.flappingMailed(), pending, i.openMailed(), i.lastMailedAtMs(), i.revision() + 1);
+        return new Incident(
+                i.id(),
+                i.kind(),
+                c == null ? i.title() : c.title(),
+                c == null ? i.details() : c.details(),
+                open,
+                open && !i.open() && !i.openMailed() ? now : i.openedAtMs(),
+                now,
+                flips,
+                i.flipsTotal() + 1,
+                flapping,
+                i.flappingMailed(),
+                pending,
+                i.openMailed(),
+                i.lastMailedAtMs(),
+                i.revision() + 1);
     }
 
     /**
@@ -127,7 +184,10 @@ public final class AlertBook {
         boolean trigger = false;
         for (Incident i : incidents.values()) {
             if (i.pending() && now - i.pendingSinceMs() >= window) trigger = true;
-            if ((i.open() || i.flapping()) && i.lastMailedAtMs() > 0 && !i.pending() && now - i.lastMailedAtMs() >= repeat) trigger = true;
+            if ((i.open() || i.flapping())
+                    && i.lastMailedAtMs() > 0
+                    && !i.pending()
+                    && now - i.lastMailedAtMs() >= repeat) trigger = true;
         }
         if (!trigger) return Optional.empty();
 
@@ -141,29 +201,44 @@ public final class AlertBook {
             if (i.flapping()) flapping.add(i);
             else if (i.pending() && i.flappingMailed()) settled.add(i);
             else if (i.pending() && i.open() && !i.openMailed()) opened.add(i);
-            else if (i.pending() && i.open()) stillOpen.add(i); // re-opened after a mailed resolution is impossible (deleted), so: changed while open
+            else if (i.pending() && i.open())
+                stillOpen.add(i); // re-opened after a mailed resolution is impossible (deleted), so: changed while open
             else if (i.pending() && !i.open() && i.openMailed()) resolved.add(i);
             else if (i.pending() && !i.open()) blips.add(i);
             else if (i.open()) stillOpen.add(i);
         }
         Comparator order = new Comparator();
-        opened.sort(order); resolved.sort(order); blips.sort(order); flapping.sort(order); settled.sort(order); stillOpen.sort(order);
+        opened.sort(order);
+        resolved.sort(order);
+        blips.sort(order);
+        flapping.sort(order);
+        settled.sort(order);
+        stillOpen.sort(order);
 
         StringBuilder body = new StringBuilder();
-        body.append("videolb alert service report of ").append(Instant.ofEpochMilli(now)).append("\n");
+        body.append("videolb alert service report of ")
+                .append(Instant.ofEpochMilli(now))
+                .append("\n");
         section(body, "NEW", opened, now, i -> "");
-        section(body, "FLAPPING (further changes are summarised, not mailed one by one)", flapping, now,
-                i -> "  " + i.flips().size() + " changes within the last " + settings.flapWindow().toSeconds() + " s, "
-                        + i.flipsTotal() + " in all; now " + (i.open() ? "PROBLEM" : "OK") + "\n");
+        section(
+                body,
+                "FLAPPING (further changes are summarised, not mailed one by one)",
+                flapping,
+                now,
+                i -> "  " + i.flips().size() + " changes within the last "
+                        + settings.flapWindow().toSeconds() + " s, " + i.flipsTotal() + " in all; now "
+                        + (i.open() ? "PROBLEM" : "OK") + "\n");
         section(body, "SETTLED (stopped flapping)", settled, now, i -> "  now " + (i.open() ? "PROBLEM" : "OK") + "\n");
         section(body, "RESOLVED", resolved, now, i -> "  open for " + seconds(i.changedAtMs() - i.openedAtMs()) + "\n");
         section(body, "CAME AND WENT within the grouping window", blips, now, i -> "");
         section(body, "STILL OPEN", stillOpen, now, i -> "  open since " + Instant.ofEpochMilli(i.openedAtMs()) + "\n");
         body.append("\n").append(openCount()).append(" incident(s) open.\n");
 
-        int reported = opened.size() + flapping.size() + settled.size() + resolved.size() + blips.size() + stillOpen.size();
+        int reported =
+                opened.size() + flapping.size() + settled.size() + resolved.size() + blips.size() + stillOpen.size();
         String more = reported > 1 ? " (+" + (reported - 1) + " more)" : "";
-        String counts = opened.size() + " new, " + (resolved.size() + blips.size()) + " resolved, " + openCount() + " open: ";
+        String counts =
+                opened.size() + " new, " + (resolved.size() + blips.size()) + " resolved, " + openCount() + " open: ";
         String subject;
         // Fixed templates; every part is a typed value (address, mark, safe token) or a count.
         // A flapping or settled incident leads with what flaps and how much: the counts of the
@@ -171,8 +246,10 @@ public final class AlertBook {
         if (!opened.isEmpty()) subject = counts + opened.get(0).title() + more;
         else if (!flapping.isEmpty()) subject = flappingHeadline(flapping.get(0)) + more;
         else if (!settled.isEmpty()) subject = settledHeadline(settled.get(0)) + more;
-        else if (!resolved.isEmpty()) subject = counts + "resolved: " + resolved.get(0).title() + more;
-        else if (!blips.isEmpty()) subject = counts + "came and went: " + blips.get(0).title() + more;
+        else if (!resolved.isEmpty())
+            subject = counts + "resolved: " + resolved.get(0).title() + more;
+        else if (!blips.isEmpty())
+            subject = counts + "came and went: " + blips.get(0).title() + more;
         else subject = counts + "still open: " + stillOpen.get(0).title() + more;
         subject = "[videolb] " + subject;
 
@@ -187,11 +264,31 @@ public final class AlertBook {
                 removed.add(i.id());
                 continue;
             }
-            put(new Incident(i.id(), i.kind(), i.title(), i.details(), i.open(), i.openedAtMs(), i.changedAtMs(), i.flips(),
-                    i.flipsTotal(), i.flapping(), i.flapping(), 0, i.openMailed() || i.open(), now, i.revision() + 1));
+            put(new Incident(
+                    i.id(),
+                    i.kind(),
+                    i.title(),
+                    i.details(),
+                    i.open(),
+                    i.openedAtMs(),
+                    i.changedAtMs(),
+                    i.flips(),
+                    i.flipsTotal(),
+                    i.flapping(),
+                    i.flapping(),
+                    0,
+                    i.openMailed() || i.open(),
+                    now,
+                    i.revision() + 1));
         }
-        return Optional.of(new Digest(subject, body.toString(), ids, opened.size(), resolved.size() + blips.size(),
-                flapping.size(), stillOpen.size()));
+        return Optional.of(new Digest(
+                subject,
+                body.toString(),
+                ids,
+                opened.size(),
+                resolved.size() + blips.size(),
+                flapping.size(),
+                stillOpen.size()));
     }
 
     /** What changed since the last call (and forgets it). */
@@ -215,11 +312,22 @@ public final class AlertBook {
         removed.remove(i.id());
     }
 
-    private static void section(StringBuilder b, String name, List<Incident> list, long now, java.util.function.Function<Incident, String> extra) {
+    private static void section(
+            StringBuilder b,
+            String name,
+            List<Incident> list,
+            long now,
+            java.util.function.Function<Incident, String> extra) {
         if (list.isEmpty()) return;
         b.append("\n== ").append(name).append(" (").append(list.size()).append(")\n");
         for (Incident i : list) {
-            b.append("* ").append(i.kind().words()).append(": ").append(i.title()).append("  [").append(i.id()).append("]\n");
+            b.append("* ")
+                    .append(i.kind().words())
+                    .append(": ")
+                    .append(i.title())
+                    .append("  [")
+                    .append(i.id())
+                    .append("]\n");
             b.append(extra.apply(i));
             for (String d : i.details()) b.append("  ").append(BodyText.line(d)).append("\n");
         }

@@ -19,7 +19,8 @@ public final class BodyText {
             if (c == '\r') b.append("\\r");
             else if (c == '\n') b.append("\\n");
             else if (c == '\t') b.append("\\t");
-            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') b.append(String.format("\\x%02x", (int) c));
+            else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029')
+                b.append(String.format("\\x%02x", (int) c));
             else b.append(c);
         }
         if (raw.length() > 0 && b.length() >= MAX) b.append("...");

@@ -38,7 +38,8 @@ public record Condition(String id, Kind kind, String title, List<String> details
     public Condition {
         Objects.requireNonNull(kind, "kind");
         if (id == null || !ID.matcher(id).matches()) throw new IllegalArgumentException("unsafe incident id");
-        if (title == null || !TITLE.matcher(title).matches()) throw new IllegalArgumentException("unsafe incident title");
+        if (title == null || !TITLE.matcher(title).matches())
+            throw new IllegalArgumentException("unsafe incident title");
         details = details == null ? List.of() : List.copyOf(details);
     }
 

@@ -53,7 +53,8 @@ public final class Facts {
     }
 
     public void agent(String director, AgentStatus s) {
-        if (s == null) agents.remove(director); else agents.put(director, s);
+        if (s == null) agents.remove(director);
+        else agents.put(director, s);
     }
 
     public void desired(DesiredSnapshot s) {
@@ -80,24 +81,30 @@ public final class Facts {
     /** Every condition that holds now, in a stable order. */
     public List<Condition> conditions() {
         List<Condition> out = new ArrayList<>();
-        Map<Ipv4Address, Ipv4Address> backups = desired == null ? Map.of() : desired.state().backups();
+        Map<Ipv4Address, Ipv4Address> backups =
+                desired == null ? Map.of() : desired.state().backups();
         for (HealthVerdict v : health.verdicts().values()) {
             if (v.up()) continue;
             Ipv4Address server = v.server();
             List<String> details = new ArrayList<>();
             details.add("server " + server + " is DOWN since " + java.time.Instant.ofEpochMilli(v.observedAtMs()));
-            details.add("probe " + v.level() + ", checker " + BodyText.line(v.checkerId()) + ", sequence " + v.sequence());
+            details.add(
+                    "probe " + v.level() + ", checker " + BodyText.line(v.checkerId()) + ", sequence " + v.sequence());
             details.add("reason: " + BodyText.line(v.reason()));
             poolsOf(server).forEach(m -> details.add("member of pool (fwmark) " + m));
             Ipv4Address backup = backups.get(server);
             if (backup != null) details.add("backup: " + backup);
-            out.add(new Condition("server-down/" + server, Condition.Kind.SERVER_DOWN, "server " + server + " down", details));
+            out.add(new Condition(
+                    "server-down/" + server, Condition.Kind.SERVER_DOWN, "server " + server + " down", details));
             if (backup != null) {
                 HealthVerdict b = health.verdict(backup);
                 if (b != null && !b.up()) {
-                    out.add(new Condition("backup-down/" + server, Condition.Kind.BACKUP_ALSO_DOWN,
+                    out.add(new Condition(
+                            "backup-down/" + server,
+                            Condition.Kind.BACKUP_ALSO_DOWN,
                             "server " + server + " and its backup " + backup + " down",
-                            List.of("server " + server + " is DOWN: " + BodyText.line(v.reason()),
+                            List.of(
+                                    "server " + server + " is DOWN: " + BodyText.line(v.reason()),
                                     "its backup " + backup + " is DOWN too: " + BodyText.line(b.reason()),
                                     "viewers of this server have no replacement")));
                 }
@@ -106,8 +113,12 @@ public final class Facts {
         for (CheckerStatus c : health.checkers().values()) {
             if (!c.degraded()) continue;
             String id = Condition.token(c.checkerId());
-            out.add(new Condition("checker/" + id, Condition.Kind.CHECKER_DEGRADED, "health checker degraded",
-                    List.of("checker " + BodyText.line(c.checkerId()) + " reports itself degraded since "
+            out.add(new Condition(
+                    "checker/" + id,
+                    Condition.Kind.CHECKER_DEGRADED,
+                    "health checker degraded",
+                    List.of(
+                            "checker " + BodyText.line(c.checkerId()) + " reports itself degraded since "
                                     + java.time.Instant.ofEpochMilli(c.observedAtMs()),
                             "reason: " + BodyText.line(c.reason()),
                             "its DOWN verdicts are suspect; agents keep their last verdicts")));
@@ -118,29 +129,37 @@ public final class Facts {
             String dirText = BodyText.line(e.getKey());
             if (!a.errors().isEmpty()) {
                 List<String> d = new ArrayList<>();
-                d.add("director " + dirText + " (" + BodyText.line(a.mode()) + "): applied generation " + a.appliedGeneration()
-                        + ", desired " + a.desiredGeneration());
+                d.add("director " + dirText + " (" + BodyText.line(a.mode()) + "): applied generation "
+                        + a.appliedGeneration() + ", desired " + a.desiredGeneration());
                 a.errors().stream().limit(20).forEach(err -> d.add("error: " + BodyText.line(err)));
-                out.add(new Condition("apply/" + dir, Condition.Kind.APPLY_FAILING,
-                        "apply failing (" + a.errors().size() + " errors)", d));
+                out.add(new Condition(
+                        "apply/" + dir,
+                        Condition.Kind.APPLY_FAILING,
+                        "apply failing (" + a.errors().size() + " errors)",
+                        d));
             }
             for (AgentStatus.PoolStatus p : a.pools()) {
                 if (p.mark() < 1 || p.mark() > Fwmark.MAX) continue;
                 if (p.panic()) {
                     List<String> d = new ArrayList<>();
-                    d.add("director " + dirText + ": pool (fwmark) " + p.mark() + " is in panic: most servers look down,"
-                            + " all are kept in service (fail-open)");
+                    d.add("director " + dirText + ": pool (fwmark) " + p.mark()
+                            + " is in panic: most servers look down," + " all are kept in service (fail-open)");
                     d.add("down: " + BodyText.line(String.join(", ", p.down())));
                     d.add("in service: " + BodyText.line(String.join(", ", p.inService())));
-                    out.add(new Condition("panic/" + p.mark(), Condition.Kind.PANIC,
-                            "pool " + p.mark() + " in panic, " + p.down().size() + " down", d));
+                    out.add(new Condition(
+                            "panic/" + p.mark(),
+                            Condition.Kind.PANIC,
+                            "pool " + p.mark() + " in panic, " + p.down().size() + " down",
+                            d));
                 }
                 for (String sub : p.substitutions()) {
                     Optional<Ipv4Address[]> pair = substitution(sub);
                     if (pair.isEmpty()) continue;
                     Ipv4Address failed = pair.get()[0];
                     Ipv4Address backup = pair.get()[1];
-                    out.add(new Condition("takeover/" + p.mark() + "/" + failed, Condition.Kind.BACKUP_TOOK_OVER,
+                    out.add(new Condition(
+                            "takeover/" + p.mark() + "/" + failed,
+                            Condition.Kind.BACKUP_TOOK_OVER,
                             "backup " + backup + " took over from " + failed + " in pool " + p.mark(),
                             List.of("director " + dirText + ": " + backup + " serves pool (fwmark) " + p.mark()
                                     + " in place of " + failed)));
@@ -150,10 +169,14 @@ public final class Facts {
                 if (!dr.pastDeadline() || dr.mark() < 1 || dr.mark() > Fwmark.MAX) continue;
                 Optional<Ipv4Address> server = ip(dr.server());
                 if (server.isEmpty()) continue;
-                out.add(new Condition("drain/" + dr.mark() + "/" + server.get(), Condition.Kind.DRAIN_STUCK,
+                out.add(new Condition(
+                        "drain/" + dr.mark() + "/" + server.get(),
+                        Condition.Kind.DRAIN_STUCK,
                         "drain of " + server.get() + " in pool " + dr.mark() + " past deadline",
-                        List.of("director " + dirText + ": " + server.get() + " in pool (fwmark) " + dr.mark()
-                                        + " still has " + dr.activeConns() + " active and " + dr.inactiveConns() + " inactive connections",
+                        List.of(
+                                "director " + dirText + ": " + server.get() + " in pool (fwmark) " + dr.mark()
+                                        + " still has " + dr.activeConns() + " active and " + dr.inactiveConns()
+                                        + " inactive connections",
                                 "drain started " + java.time.Instant.ofEpochMilli(dr.startedAtMs()) + ", deadline "
                                         + java.time.Instant.ofEpochMilli(dr.deadlineAtMs()),
                                 "reason: " + BodyText.line(dr.reason()))));

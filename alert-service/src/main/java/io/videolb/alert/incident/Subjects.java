@@ -14,14 +14,22 @@ final class Subjects {
         String first = slash < 0 ? key : key.substring(0, slash);
         String second = slash < 0 ? "" : key.substring(slash + 1);
         switch (i.kind()) {
-            case SERVER_DOWN: return "server " + key;
-            case BACKUP_ALSO_DOWN: return "server " + key + " and its backup";
-            case PANIC: return "pool " + key;
-            case CHECKER_DEGRADED: return "health checker " + key;
-            case APPLY_FAILING: return "apply on director " + key;
-            case DRAIN_STUCK: return "drain of " + second + " in pool " + first;
-            case BACKUP_TOOK_OVER: return "takeover of " + second + " in pool " + first;
-            default: throw new IllegalStateException("unknown kind " + i.kind());
+            case SERVER_DOWN:
+                return "server " + key;
+            case BACKUP_ALSO_DOWN:
+                return "server " + key + " and its backup";
+            case PANIC:
+                return "pool " + key;
+            case CHECKER_DEGRADED:
+                return "health checker " + key;
+            case APPLY_FAILING:
+                return "apply on director " + key;
+            case DRAIN_STUCK:
+                return "drain of " + second + " in pool " + first;
+            case BACKUP_TOOK_OVER:
+                return "takeover of " + second + " in pool " + first;
+            default:
+                throw new IllegalStateException("unknown kind " + i.kind());
         }
     }
 
@@ -29,14 +37,22 @@ final class Subjects {
     static String state(Incident i) {
         boolean bad = i.open();
         switch (i.kind()) {
-            case SERVER_DOWN: return bad ? "down" : "up";
-            case BACKUP_ALSO_DOWN: return bad ? "both down" : "not both down";
-            case PANIC: return bad ? "in panic" : "out of panic";
-            case CHECKER_DEGRADED: return bad ? "degraded" : "healthy";
-            case APPLY_FAILING: return bad ? "failing" : "applying";
-            case DRAIN_STUCK: return bad ? "past deadline" : "done";
-            case BACKUP_TOOK_OVER: return bad ? "backup serving" : "server back";
-            default: throw new IllegalStateException("unknown kind " + i.kind());
+            case SERVER_DOWN:
+                return bad ? "down" : "up";
+            case BACKUP_ALSO_DOWN:
+                return bad ? "both down" : "not both down";
+            case PANIC:
+                return bad ? "in panic" : "out of panic";
+            case CHECKER_DEGRADED:
+                return bad ? "degraded" : "healthy";
+            case APPLY_FAILING:
+                return bad ? "failing" : "applying";
+            case DRAIN_STUCK:
+                return bad ? "past deadline" : "done";
+            case BACKUP_TOOK_OVER:
+                return bad ? "backup serving" : "server back";
+            default:
+                throw new IllegalStateException("unknown kind " + i.kind());
         }
     }
 }

@@ -18,10 +18,14 @@ final class MimeText {
     static String render(OutboxMail m, long nowMs) {
         StringBuilder b = new StringBuilder();
         b.append("Message-ID: ").append(m.messageId()).append("\r\n");
-        b.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                ZonedDateTime.ofInstant(java.time.Instant.ofEpochMilli(nowMs), ZoneOffset.UTC))).append("\r\n");
+        b.append("Date: ")
+                .append(DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                        ZonedDateTime.ofInstant(java.time.Instant.ofEpochMilli(nowMs), ZoneOffset.UTC)))
+                .append("\r\n");
         b.append("From: ").append(m.from()).append("\r\n");
-        b.append("To: ").append(m.to().stream().map(Object::toString).collect(Collectors.joining(", "))).append("\r\n");
+        b.append("To: ")
+                .append(m.to().stream().map(Object::toString).collect(Collectors.joining(", ")))
+                .append("\r\n");
         b.append("Subject: ").append(m.subject()).append("\r\n");
         b.append("MIME-Version: 1.0\r\n");
         b.append("Content-Type: text/plain; charset=utf-8\r\n");

@@ -16,14 +16,25 @@ import java.util.regex.Pattern;
  * @param inFlight      an attempt was started and its outcome not yet recorded: a re-send may be a duplicate
  * @param lastError     the last transient failure, for /health
  */
-public record OutboxMail(long seq, String messageId, MailAddress from, List<MailAddress> to, String subject, String body,
-                         long createdAtMs, int attempts, boolean inFlight, boolean possibleDuplicate, String lastError) {
+public record OutboxMail(
+        long seq,
+        String messageId,
+        MailAddress from,
+        List<MailAddress> to,
+        String subject,
+        String body,
+        long createdAtMs,
+        int attempts,
+        boolean inFlight,
+        boolean possibleDuplicate,
+        String lastError) {
     private static final Pattern MESSAGE_ID = Pattern.compile("<[A-Za-z0-9._-]{1,120}@[A-Za-z0-9.-]{1,200}>");
 
     public OutboxMail {
         Objects.requireNonNull(from, "from");
         to = to == null ? List.of() : List.copyOf(to);
-        if (messageId == null || !MESSAGE_ID.matcher(messageId).matches()) throw new IllegalArgumentException("unsafe Message-ID");
+        if (messageId == null || !MESSAGE_ID.matcher(messageId).matches())
+            throw new IllegalArgumentException("unsafe Message-ID");
         FieldText.check(subject); // no CR/LF or other control characters: it becomes a header
         Objects.requireNonNull(body, "body");
         lastError = lastError == null ? "" : lastError;
@@ -38,15 +49,47 @@ public record OutboxMail(long seq, String messageId, MailAddress from, List<Mail
     }
 
     public OutboxMail attempt() {
-        return new OutboxMail(seq, messageId, from, to, subject, body, createdAtMs, attempts + 1, true, possibleDuplicate || inFlight, lastError);
+        return new OutboxMail(
+                seq,
+                messageId,
+                from,
+                to,
+                subject,
+                body,
+                createdAtMs,
+                attempts + 1,
+                true,
+                possibleDuplicate || inFlight,
+                lastError);
     }
 
     public OutboxMail failed(String error, boolean maybeDelivered) {
-        return new OutboxMail(seq, messageId, from, to, subject, body, createdAtMs, attempts, false,
-                possibleDuplicate || maybeDelivered, error);
+        return new OutboxMail(
+                seq,
+                messageId,
+                from,
+                to,
+                subject,
+                body,
+                createdAtMs,
+                attempts,
+                false,
+                possibleDuplicate || maybeDelivered,
+                error);
     }
 
     public OutboxMail withRecipients(List<MailAddress> recipients) {
-        return new OutboxMail(seq, messageId, from, recipients, subject, body, createdAtMs, attempts, inFlight, possibleDuplicate, lastError);
+        return new OutboxMail(
+                seq,
+                messageId,
+                from,
+                recipients,
+                subject,
+                body,
+                createdAtMs,
+                attempts,
+                inFlight,
+                possibleDuplicate,
+                lastError);
     }
 }

@@ -76,7 +76,10 @@ public final class SmtpMailSender implements MailSender {
                 .setText(mail.body())
                 .setHeaders(MultiMap.caseInsensitiveMultiMap().set("Message-ID", mail.messageId()));
         try {
-            MailResult r = client.sendMail(m).toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            MailResult r = client.sendMail(m)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return new DeliveryResult.Accepted("250 accepted for " + r.getRecipients());
         } catch (TimeoutException e) {
             return new DeliveryResult.Transient("no answer within " + timeout.toSeconds() + " s", true);
@@ -90,7 +93,10 @@ public final class SmtpMailSender implements MailSender {
 
     static DeliveryResult classify(Throwable t) {
         Throwable root = t;
-        while (root != null && !(root instanceof SMTPException) && !(root instanceof java.net.ConnectException) && root.getCause() != null) {
+        while (root != null
+                && !(root instanceof SMTPException)
+                && !(root instanceof java.net.ConnectException)
+                && root.getCause() != null) {
             root = root.getCause();
         }
         if (root instanceof SMTPException s) {

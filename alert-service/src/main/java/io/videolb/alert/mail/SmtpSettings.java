@@ -13,16 +13,23 @@ import java.util.regex.Pattern;
 public record SmtpSettings(String host, int port, Tls tls, String username, String password) {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})");
 
-    public enum Tls { STARTTLS, IMPLICIT, NONE }
+    public enum Tls {
+        STARTTLS,
+        IMPLICIT,
+        NONE
+    }
 
     public SmtpSettings {
-        if (host == null || !HOST.matcher(host).matches()) throw new IllegalArgumentException("smtp host: not a host name or IPv4 address: " + safe(host));
+        if (host == null || !HOST.matcher(host).matches())
+            throw new IllegalArgumentException("smtp host: not a host name or IPv4 address: " + safe(host));
         if (port < 1 || port > 65535) throw new IllegalArgumentException("smtp port: must be 1..65535, got " + port);
         Objects.requireNonNull(tls, "smtp tls");
         if (tls == Tls.NONE && !(host.equals("localhost") || host.startsWith("127."))) {
-            throw new IllegalArgumentException("smtp tls: NONE (plain text) is allowed only for a relay on loopback, not " + host);
+            throw new IllegalArgumentException(
+                    "smtp tls: NONE (plain text) is allowed only for a relay on loopback, not " + host);
         }
-        if ((username == null) != (password == null)) throw new IllegalArgumentException("smtp username and password: give both or neither");
+        if ((username == null) != (password == null))
+            throw new IllegalArgumentException("smtp username and password: give both or neither");
         if (username != null && (username.isEmpty() || username.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
             throw new IllegalArgumentException("smtp username: empty or contains control characters");
         }

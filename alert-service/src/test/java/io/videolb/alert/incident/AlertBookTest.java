@@ -10,10 +10,12 @@ import org.junit.jupiter.api.Test;
 
 class AlertBookTest {
     private static final long T0 = 1_700_000_000_000L;
-    private static final AlertBook.Settings S = new AlertBook.Settings(Duration.ofSeconds(10), Duration.ofMinutes(60), Duration.ofMinutes(10), 4);
+    private static final AlertBook.Settings S =
+            new AlertBook.Settings(Duration.ofSeconds(10), Duration.ofMinutes(60), Duration.ofMinutes(10), 4);
 
     private static Condition down(String ip) {
-        return new Condition("server-down/" + ip, Condition.Kind.SERVER_DOWN, "server " + ip + " down", List.of("reason: refused"));
+        return new Condition(
+                "server-down/" + ip, Condition.Kind.SERVER_DOWN, "server " + ip + " down", List.of("reason: refused"));
     }
 
     @Test
@@ -39,7 +41,8 @@ class AlertBookTest {
             Optional<Digest> d = b.due(T0 + t);
             if (d.isPresent()) {
                 mails++;
-                assertThat(d.get().subject()).isEqualTo("[videolb] 0 new, 0 resolved, 1 open: still open: server 192.0.2.1 down");
+                assertThat(d.get().subject())
+                        .isEqualTo("[videolb] 0 new, 0 resolved, 1 open: still open: server 192.0.2.1 down");
             }
         }
         assertThat(mails).isEqualTo(2);
@@ -89,7 +92,8 @@ class AlertBookTest {
         assertThat(mails.get(1).body()).contains("FLAPPING");
         // changes at 0, 5, .., 25 s are in the flap window when the flapping mail is due at 25 s
         assertThat(mails.get(1).subject()).isEqualTo("[videolb] server 192.0.2.1 flapping (6 changes in 25 s), now up");
-        assertThat(mails.get(mails.size() - 1).subject()).isEqualTo("[videolb] server 192.0.2.1 settled after 200 changes, now up");
+        assertThat(mails.get(mails.size() - 1).subject())
+                .isEqualTo("[videolb] server 192.0.2.1 settled after 200 changes, now up");
         assertThat(mails).extracting(Digest::subject).noneMatch(s -> s.contains("0 new, 0 resolved, 0 open"));
         assertThat(b.incidents()).isEmpty();
     }
@@ -103,7 +107,8 @@ class AlertBookTest {
             b.due(T0 + t).ifPresent(mails::add);
         }
         assertThat(mails).hasSize(1);
-        assertThat(mails.get(0).subject()).isEqualTo("[videolb] server 192.0.2.11 flapping (11 changes in 10 s), now down");
+        assertThat(mails.get(0).subject())
+                .isEqualTo("[videolb] server 192.0.2.11 flapping (11 changes in 10 s), now down");
         assertThat(mails.get(0).flapping()).isEqualTo(1);
     }
 
@@ -125,7 +130,11 @@ class AlertBookTest {
     void aFlappingPoolOrDrainIsNamedByItsMarkAndServer() {
         AlertBook b = new AlertBook(S);
         Condition panic = new Condition("panic/10", Condition.Kind.PANIC, "pool 10 in panic, 2 down", List.of());
-        Condition drain = new Condition("drain/20/192.0.2.12", Condition.Kind.DRAIN_STUCK, "drain of 192.0.2.12 in pool 20 past deadline", List.of());
+        Condition drain = new Condition(
+                "drain/20/192.0.2.12",
+                Condition.Kind.DRAIN_STUCK,
+                "drain of 192.0.2.12 in pool 20 past deadline",
+                List.of());
         for (long t = 0; t <= 5_000; t += 1_000) {
             b.observe(t % 2_000 == 0 ? List.of(panic, drain) : List.of(), T0 + t);
         }

@@ -18,8 +18,10 @@ class FactsTest {
     void aStaleVerdictIsDropped() {
         Facts f = new Facts();
         Ipv4Address s = Ipv4Address.parse("192.0.2.1");
-        assertThat(f.verdict(new HealthVerdict(s, Verdict.DOWN, ProbeLevel.TCP, "", 0, "c", 5, 0))).isTrue();
-        assertThat(f.verdict(new HealthVerdict(s, Verdict.UP, ProbeLevel.TCP, "", 0, "c", 4, 0))).isFalse();
+        assertThat(f.verdict(new HealthVerdict(s, Verdict.DOWN, ProbeLevel.TCP, "", 0, "c", 5, 0)))
+                .isTrue();
+        assertThat(f.verdict(new HealthVerdict(s, Verdict.UP, ProbeLevel.TCP, "", 0, "c", 4, 0)))
+                .isFalse();
         assertThat(f.conditions()).extracting(Condition::id).containsExactly("server-down/192.0.2.1");
     }
 
@@ -27,12 +29,29 @@ class FactsTest {
     void eventTextNeverReachesIdsOrTitlesAndIsEscapedInDetails() {
         Facts f = new Facts();
         f.checker(new CheckerStatus(INJECT, true, INJECT, 1, 0));
-        f.agent(INJECT, new AgentStatus(INJECT, INJECT, 1, 1, 0, 0, 0, List.of(), List.of(INJECT),
-                List.of(new AgentStatus.PoolStatus(7, List.of(), List.of(INJECT, "192.0.2.1->192.0.2.2"), true, List.of(INJECT))),
-                List.of(new AgentStatus.DrainStatus(7, INJECT, INJECT, 0, 0, 0, 0, true))));
+        f.agent(
+                INJECT,
+                new AgentStatus(
+                        INJECT,
+                        INJECT,
+                        1,
+                        1,
+                        0,
+                        0,
+                        0,
+                        List.of(),
+                        List.of(INJECT),
+                        List.of(new AgentStatus.PoolStatus(
+                                7, List.of(), List.of(INJECT, "192.0.2.1->192.0.2.2"), true, List.of(INJECT))),
+                        List.of(new AgentStatus.DrainStatus(7, INJECT, INJECT, 0, 0, 0, 0, true))));
         List<Condition> cs = f.conditions();
-        assertThat(cs).extracting(Condition::id).containsExactly("panic/7", "checker/" + Condition.token(INJECT),
-                "apply/" + Condition.token(INJECT), "takeover/7/192.0.2.1");
+        assertThat(cs)
+                .extracting(Condition::id)
+                .containsExactly(
+                        "panic/7",
+                        "checker/" + Condition.token(INJECT),
+                        "apply/" + Condition.token(INJECT),
+                        "takeover/7/192.0.2.1");
         for (Condition c : cs) {
             assertThat(c.id() + c.title()).doesNotContain("\r", "\n", "evil");
             assertThat(c.details()).allMatch(d -> !d.contains("\r") && !d.contains("\n"));

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** What a token may do: READ (GETs, plan, explain, status) or ADMIN (everything, including writes and import). */
 public enum Role {
-    READ, ADMIN;
+    READ,
+    ADMIN;
 
     /** Parses a role name of the token file: {@code read}, {@code read-only}, {@code readonly} or {@code admin}. */
     static Role parse(String text) {

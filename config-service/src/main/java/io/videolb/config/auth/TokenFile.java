@@ -57,8 +57,10 @@ public final class TokenFile {
             String where = source + ":" + (i + 1) + ": ";
             String[] parts = line.split(":", -1);
             if (parts.length != 3) throw new IllegalArgumentException(where + "want name:role:sha256hex");
-            if (!NAME.matcher(parts[0]).matches()) throw new IllegalArgumentException(where + "name must match " + NAME);
-            if (!names.add(parts[0])) throw new IllegalArgumentException(where + "name " + parts[0] + " is listed twice");
+            if (!NAME.matcher(parts[0]).matches())
+                throw new IllegalArgumentException(where + "name must match " + NAME);
+            if (!names.add(parts[0]))
+                throw new IllegalArgumentException(where + "name " + parts[0] + " is listed twice");
             Role role;
             try {
                 role = Role.parse(parts[1]);
@@ -66,7 +68,8 @@ public final class TokenFile {
                 throw new IllegalArgumentException(where + e.getMessage());
             }
             String hex = parts[2].toLowerCase(java.util.Locale.ROOT);
-            if (!HEX.matcher(hex).matches()) throw new IllegalArgumentException(where + "hash must be 64 hex digits (SHA-256)");
+            if (!HEX.matcher(hex).matches())
+                throw new IllegalArgumentException(where + "hash must be 64 hex digits (SHA-256)");
             entries.add(new Entry(parts[0], role, HexFormat.of().parseHex(hex)));
         }
         if (entries.isEmpty()) throw new IllegalArgumentException(source + ": no token");

@@ -47,7 +47,8 @@ public final class AdminClient {
             throw new IllegalArgumentException("the token must be printable ASCII without blanks");
         }
         this.timeout = timeout;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
+        HttpClient.Builder b =
+                HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
         if (caPem != null) b.sslContext(trusting(caPem));
         this.http = b.build();
     }
@@ -64,15 +65,26 @@ public final class AdminClient {
     public static AdminClient fromEnv(Map<String, String> env, Path tokenFile) throws IOException {
         String url = env.getOrDefault("VIDEOLB_API", "http://127.0.0.1:8088");
         String token = env.get("VIDEOLB_TOKEN");
-        Path file = tokenFile != null ? tokenFile : Optional.ofNullable(env.get("VIDEOLB_TOKEN_FILE")).map(Path::of).orElse(null);
+        Path file = tokenFile != null
+                ? tokenFile
+                : Optional.ofNullable(env.get("VIDEOLB_TOKEN_FILE"))
+                        .map(Path::of)
+                        .orElse(null);
         if (file != null) {
-            token = Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip).filter(s -> !s.isEmpty()).findFirst()
+            token = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                    .map(String::strip)
+                    .filter(s -> !s.isEmpty())
+                    .findFirst()
                     .orElseThrow(() -> new IOException("token file " + file + " is empty"));
         }
-        if (token == null || token.isBlank()) throw new IllegalArgumentException("no token: set VIDEOLB_TOKEN or VIDEOLB_TOKEN_FILE");
+        if (token == null || token.isBlank())
+            throw new IllegalArgumentException("no token: set VIDEOLB_TOKEN or VIDEOLB_TOKEN_FILE");
         String ca = env.get("VIDEOLB_API_CA");
-        return new AdminClient(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), token.strip(),
-                Duration.ofSeconds(30), ca == null || ca.isBlank() ? null : Path.of(ca));
+        return new AdminClient(
+                URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url),
+                token.strip(),
+                Duration.ofSeconds(30),
+                ca == null || ca.isBlank() ? null : Path.of(ca));
     }
 
     /** A TLS context that trusts exactly the certificates of a PEM file (the operator's CA). */
@@ -81,7 +93,8 @@ public final class AdminClient {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);
             int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in))
+                ks.setCertificateEntry("ca" + i++, c);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ks);
             SSLContext ctx = SSLContext.getInstance("TLS");
@@ -97,8 +110,10 @@ public final class AdminClient {
     }
 
     /** Sends a request; {@code json} is the body (or null), {@code ifMatch} the If-Match header (or null). */
-    public Response send(String method, String path, String json, String ifMatch) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+    public Response send(String method, String path, String json, String ifMatch)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
         if (ifMatch != null) b.header("If-Match", ifMatch);

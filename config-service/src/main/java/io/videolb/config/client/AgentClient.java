@@ -33,7 +33,10 @@ public final class AgentClient {
     public AgentClient(URI base, Duration timeout) {
         this.base = Objects.requireNonNull(base, "base");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     /** {@code --agent URL} if given, else {@code VIDEOLB_AGENT_URL}, else {@link #DEFAULT_URL}; validated by {@link #parseUrl}. */
@@ -52,23 +55,32 @@ public final class AgentClient {
      * info, path, query or fragment, printable ASCII only, at most 256 characters. Errors name {@code what}.
      */
     public static URI parseUrl(String what, String url) {
-        if (url.isEmpty() || url.length() > 256) throw new IllegalArgumentException(what + ": a URL of 1..256 characters, e.g. " + DEFAULT_URL);
+        if (url.isEmpty() || url.length() > 256)
+            throw new IllegalArgumentException(what + ": a URL of 1..256 characters, e.g. " + DEFAULT_URL);
         for (int i = 0; i < url.length(); i++) {
             char c = url.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) throw new IllegalArgumentException(what + ": a control character, blank or non-ASCII character at position " + (i + 1));
+            if (c <= 0x20 || c >= 0x7f)
+                throw new IllegalArgumentException(
+                        what + ": a control character, blank or non-ASCII character at position " + (i + 1));
         }
-        if (!url.startsWith("http://") && !url.startsWith("https://")) throw new IllegalArgumentException(what + ": must start with http:// or https://");
+        if (!url.startsWith("http://") && !url.startsWith("https://"))
+            throw new IllegalArgumentException(what + ": must start with http:// or https://");
         URI u;
         try {
             u = new URI(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(what + ": not a URL (" + e.getReason() + ")");
         }
-        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) throw new IllegalArgumentException(what + ": must start with http:// or https://");
-        if (u.getHost() == null || u.getHost().isEmpty()) throw new IllegalArgumentException(what + ": has no host (e.g. " + DEFAULT_URL + ")");
+        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()))
+            throw new IllegalArgumentException(what + ": must start with http:// or https://");
+        if (u.getHost() == null || u.getHost().isEmpty())
+            throw new IllegalArgumentException(what + ": has no host (e.g. " + DEFAULT_URL + ")");
         if (u.getRawUserInfo() != null) throw new IllegalArgumentException(what + ": user info is not allowed");
-        if (u.getPort() == 0 || u.getPort() > 65535) throw new IllegalArgumentException(what + ": port must be 1..65535");
-        if ((u.getRawPath() != null && !u.getRawPath().isEmpty()) || u.getRawQuery() != null || u.getRawFragment() != null) {
+        if (u.getPort() == 0 || u.getPort() > 65535)
+            throw new IllegalArgumentException(what + ": port must be 1..65535");
+        if ((u.getRawPath() != null && !u.getRawPath().isEmpty())
+                || u.getRawQuery() != null
+                || u.getRawFragment() != null) {
             throw new IllegalArgumentException(what + ": only scheme://host[:port], no path, query or fragment");
         }
         return u;
@@ -80,8 +92,11 @@ public final class AgentClient {
 
     /** {@code GET /persistence?client=IP}. */
     public Response persistence(Ipv4Address client) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/persistence?client=" + client)).timeout(timeout)
-                .header("Accept", "application/json").GET().build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/persistence?client=" + client))
+                .timeout(timeout)
+                .header("Accept", "application/json")
+                .GET()
+                .build();
         HttpResponse<java.io.InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         try (java.io.InputStream in = r.body()) {
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);

@@ -25,8 +25,10 @@ import java.util.List;
 public final class CliVerbs {
     /** Largest CSV folder the CLI sends (the server has its own limit too). */
     public static final long MAX_IMPORT_BYTES = 64L * 1024 * 1024;
+
     private static final int WRITE_ATTEMPTS = 3;
-    private static final List<String> FILES = List.of("param.csv", "client-list.csv", "fwmark-routing-list.csv", "realserver-backup-list.csv");
+    private static final List<String> FILES =
+            List.of("param.csv", "client-list.csv", "fwmark-routing-list.csv", "realserver-backup-list.csv");
 
     private final AdminClient api;
     private final AgentClient agent;
@@ -109,7 +111,9 @@ public final class CliVerbs {
         ObjectNode change = Json.MAPPER.createObjectNode();
         if (words.size() == 4 && words.get(0).equals("client") && words.get(1).equals("set")) {
             change.put("op", "client.set").put("client", words.get(2)).put("mark", words.get(3));
-        } else if (words.size() == 3 && words.get(0).equals("client") && words.get(1).equals("rm")) {
+        } else if (words.size() == 3
+                && words.get(0).equals("client")
+                && words.get(1).equals("rm")) {
             change.put("op", "client.rm").put("client", words.get(2));
         } else {
             err.println("usage: videolb plan DIR | videolb plan client set IP MARK | videolb plan client rm IP");
@@ -130,12 +134,14 @@ public final class CliVerbs {
         if (!r.ok()) return refused(r);
         JsonNode p = tree(r.body());
         JsonNode c = p.path("count");
-        out.println("plan against generation " + p.path("generation").asLong() + ": " + c.path("add").asInt() + " to add, "
-                + c.path("change").asInt() + " to change, " + c.path("remove").asInt() + " to remove");
+        out.println("plan against generation " + p.path("generation").asLong() + ": "
+                + c.path("add").asInt() + " to add, " + c.path("change").asInt() + " to change, "
+                + c.path("remove").asInt() + " to remove");
         for (JsonNode ch : p.path("changes")) {
             String op = ch.path("op").asText();
             String sign = op.equals("add") ? "+" : op.equals("remove") ? "-" : "~";
-            out.println("  " + sign + " " + ch.path("key").asText() + (op.equals("remove") ? "" : " " + ch.path("after")));
+            out.println(
+                    "  " + sign + " " + ch.path("key").asText() + (op.equals("remove") ? "" : " " + ch.path("after")));
         }
         return ExitCode.OK;
     }
@@ -154,14 +160,19 @@ public final class CliVerbs {
         out.println("desired generation " + g);
         if (s.path("directors").size() == 0) out.println("directors: none reporting");
         for (JsonNode d : s.path("directors")) {
-            out.println("director " + d.path("director").asText() + " (" + d.path("mode").asText() + "): applied "
-                    + d.path("appliedGeneration").asLong() + (d.path("inSync").asBoolean() ? ", in sync" : ", NOT in sync")
+            out.println("director " + d.path("director").asText() + " ("
+                    + d.path("mode").asText() + "): applied "
+                    + d.path("appliedGeneration").asLong()
+                    + (d.path("inSync").asBoolean() ? ", in sync" : ", NOT in sync")
                     + ", drift repaired " + d.path("driftRepairedTotal").asLong());
             for (JsonNode e : d.path("errors")) out.println("  error: " + e.asText());
         }
         for (JsonNode sv : s.path("servers")) {
-            out.println("server " + sv.path("server").asText() + " " + sv.path("health").asText()
-                    + (sv.hasNonNull("reason") && !sv.path("reason").asText().isEmpty() ? " (" + sv.path("reason").asText() + ")" : ""));
+            out.println("server " + sv.path("server").asText() + " "
+                    + sv.path("health").asText()
+                    + (sv.hasNonNull("reason") && !sv.path("reason").asText().isEmpty()
+                            ? " (" + sv.path("reason").asText() + ")"
+                            : ""));
         }
         return ExitCode.OK;
     }
@@ -191,13 +202,19 @@ public final class CliVerbs {
             out.println(ip + ": " + x.path("reason").asText());
             return ExitCode.OK;
         }
-        out.println(ip + ": mark " + x.path("mark").asLong() + " (" + x.path("matchedBy").asText() + ")");
+        out.println(ip + ": mark " + x.path("mark").asLong() + " ("
+                + x.path("matchedBy").asText() + ")");
         JsonNode pool = x.path("pool");
-        out.println("pool " + pool.path("mark").asLong() + ", scheduler " + pool.path("scheduler").asText() + ", persistence "
+        out.println("pool " + pool.path("mark").asLong() + ", scheduler "
+                + pool.path("scheduler").asText() + ", persistence "
                 + pool.path("persistenceSeconds").asInt() + " s");
         for (JsonNode sv : pool.path("servers")) {
-            out.println("  server " + sv.path("address").asText() + " weight " + sv.path("weight").asInt() + " " + sv.path("health").asText()
-                    + (sv.has("backup") ? ", backup " + sv.path("backup").asText() + " " + sv.path("backupHealth").asText() : ""));
+            out.println("  server " + sv.path("address").asText() + " weight "
+                    + sv.path("weight").asInt() + " " + sv.path("health").asText()
+                    + (sv.has("backup")
+                            ? ", backup " + sv.path("backup").asText() + " "
+                                    + sv.path("backupHealth").asText()
+                            : ""));
         }
         // the API can only say where the holder is known; the director's agent says which server it is
         if (agent == null) out.println(x.path("persistence").asText());
@@ -212,7 +229,8 @@ public final class CliVerbs {
             for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
                 AdminClient.Response g = api.get("/api/v1/generation");
                 if (!g.ok()) return refused(g);
-                String etag = g.etag().orElse("\"" + tree(g.body()).path("generation").asLong() + "\"");
+                String etag =
+                        g.etag().orElse("\"" + tree(g.body()).path("generation").asLong() + "\"");
                 AdminClient.Response r = api.send(method, path, body, etag);
                 if (r.status() == 412 && attempt < WRITE_ATTEMPTS) continue;
                 if (!r.ok()) return refused(r);
@@ -221,7 +239,8 @@ public final class CliVerbs {
                 if (res.path("changes").asInt() > 0) {
                     out.println(res.path("summary").asText() + ": published generation " + published);
                 } else if (published > tree(g.body()).path("generation").asLong()) {
-                    // an import of files equal to the state: recorded as the last imported files (a marker-only generation)
+                    // an import of files equal to the state: recorded as the last imported files (a marker-only
+                    // generation)
                     out.println("no record changed; recorded as the last imported files: generation " + published);
                 } else {
                     out.println("unchanged (generation " + published + ")");
@@ -236,7 +255,8 @@ public final class CliVerbs {
 
     private ExitCode unreachable(Exception e) {
         if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-        err.println("videolb: cannot reach the admin API: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        err.println("videolb: cannot reach the admin API: "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         return ExitCode.API_UNAVAILABLE;
     }
 
@@ -245,8 +265,10 @@ public final class CliVerbs {
         String msg = e.path("message").asText("HTTP " + r.status());
         err.println("videolb: " + msg + " (HTTP " + r.status() + ")");
         for (JsonNode p : e.path("problems")) {
-            String where = p.path("source").asText() + (p.path("line").asInt() > 0 ? ":" + p.path("line").asInt() : "");
-            err.println("  " + where + ": " + p.path("field").asText() + ": " + p.path("message").asText());
+            String where = p.path("source").asText()
+                    + (p.path("line").asInt() > 0 ? ":" + p.path("line").asInt() : "");
+            err.println("  " + where + ": " + p.path("field").asText() + ": "
+                    + p.path("message").asText());
         }
         return r.status() >= 500 ? ExitCode.API_UNAVAILABLE : ExitCode.FAILED;
     }
@@ -275,7 +297,8 @@ public final class CliVerbs {
             Path p = dir.resolve(f);
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + " is missing");
             total += Files.size(p);
-            if (total > MAX_IMPORT_BYTES) throw new IllegalArgumentException("the CSV files exceed " + MAX_IMPORT_BYTES + " bytes");
+            if (total > MAX_IMPORT_BYTES)
+                throw new IllegalArgumentException("the CSV files exceed " + MAX_IMPORT_BYTES + " bytes");
             files.put(f, Files.readString(p, StandardCharsets.UTF_8));
         }
         ObjectNode body = Json.MAPPER.createObjectNode();

@@ -29,11 +29,14 @@ final class PersistenceLines {
         } catch (IOException | InterruptedException e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return List.of("persistence: unknown (no agent at " + agent.base() + ": " + FieldText.escape(why, MAX_REASON) + ")");
+            return List.of("persistence: unknown (no agent at " + agent.base() + ": "
+                    + FieldText.escape(why, MAX_REASON) + ")");
         }
         if (r.status() != 200) {
             String text = r.body().strip();
-            String why = text.isEmpty() || text.startsWith("{") ? "HTTP " + r.status() : FieldText.escape(text, MAX_REASON) + " (HTTP " + r.status() + ")";
+            String why = text.isEmpty() || text.startsWith("{")
+                    ? "HTTP " + r.status()
+                    : FieldText.escape(text, MAX_REASON) + " (HTTP " + r.status() + ")";
             return List.of("persistence: unknown (agent at " + agent.base() + ": " + why + ")");
         }
         try {
@@ -44,15 +47,18 @@ final class PersistenceLines {
     }
 
     private static List<String> fromJson(JsonNode a, Ipv4Address client) {
-        if (!a.path("templates").isArray() || !a.path("connections").isArray()) throw new IllegalArgumentException("not a persistence answer");
+        if (!a.path("templates").isArray() || !a.path("connections").isArray())
+            throw new IllegalArgumentException("not a persistence answer");
         List<String> out = new ArrayList<>();
         for (JsonNode t : a.path("templates")) {
             Ipv4Address server = Ipv4Address.parse(t.path("server").asText());
             Fwmark mark = new Fwmark(number(t, "fwmark"));
             long expires = number(t, "expiresSeconds");
-            Ipv4Address from = t.hasNonNull("from") ? Ipv4Address.parse(t.path("from").asText()) : client;
+            Ipv4Address from =
+                    t.hasNonNull("from") ? Ipv4Address.parse(t.path("from").asText()) : client;
             out.add("persistence: held by " + server + " in pool " + mark.value()
-                    + (from.equals(client) ? "" : " for its network " + from + " (persistence netmask)") + " (expires in " + expires + " s)");
+                    + (from.equals(client) ? "" : " for its network " + from + " (persistence netmask)")
+                    + " (expires in " + expires + " s)");
         }
         if (out.isEmpty()) out.add("persistence: no template (the next connection picks a server)");
         Map<String, Integer> states = new TreeMap<>();
@@ -65,11 +71,15 @@ final class PersistenceLines {
         long total = a.path("connections").size() + Math.max(0, omitted);
         if (total > 0) {
             StringBuilder sb = new StringBuilder("connections: " + total + " (");
-            states.forEach((s, n) -> sb.append(sb.charAt(sb.length() - 1) == '(' ? "" : ", ").append(n).append(' ').append(s));
+            states.forEach((s, n) -> sb.append(sb.charAt(sb.length() - 1) == '(' ? "" : ", ")
+                    .append(n)
+                    .append(' ')
+                    .append(s));
             if (omitted > 0) sb.append(", ").append(omitted).append(" more not listed");
             out.add(sb.append(')').toString());
         }
-        if (!a.path("complete").asBoolean(true)) out.add("persistence: the agent read only part of its connection table (it is very large)");
+        if (!a.path("complete").asBoolean(true))
+            out.add("persistence: the agent read only part of its connection table (it is very large)");
         return out;
     }
 

@@ -49,10 +49,16 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
 
     private KafkaClusterView(KafkaSettings settings, Topics topics, Duration topicWait) {
         this.topics = topics;
-        this.stateReader = StateTopicReader.start(settings.withClientId(settings.clientId() + "-api-state"),
-                List.of(topics.health(), topics.agentStatus()), this::onState, topicWait);
-        this.auditReader = StateTopicReader.start(settings.withClientId(settings.clientId() + "-api-audit"),
-                List.of(topics.audit()), this::onAudit, topicWait);
+        this.stateReader = StateTopicReader.start(
+                settings.withClientId(settings.clientId() + "-api-state"),
+                List.of(topics.health(), topics.agentStatus()),
+                this::onState,
+                topicWait);
+        this.auditReader = StateTopicReader.start(
+                settings.withClientId(settings.clientId() + "-api-audit"),
+                List.of(topics.audit()),
+                this::onAudit,
+                topicWait);
     }
 
     /** Starts both readers; they wait up to {@code topicWait} for missing topics. */
@@ -77,7 +83,13 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
             if (r.key() == null) return;
             if (r.topic().equals(topics.health())) {
                 HealthRecord.Unreadable u = applyHealth(r.key(), r.value()).unreadable();
-                if (u != null) LOG.warn("skipping unreadable record {}:{}@{} ({})", r.topic(), r.partition(), r.offset(), u.problem());
+                if (u != null)
+                    LOG.warn(
+                            "skipping unreadable record {}:{}@{} ({})",
+                            r.topic(),
+                            r.partition(),
+                            r.offset(),
+                            u.problem());
             } else if (r.topic().equals(topics.agentStatus())) {
                 if (r.isTombstone()) agents.remove(r.key());
                 else agents.put(r.key(), Json.read(r.value(), AgentStatus.class));
@@ -135,7 +147,10 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         }
     }
 
-    @Override public Map<String, AgentStatus> agents() { return Collections.unmodifiableMap(agents); }
+    @Override
+    public Map<String, AgentStatus> agents() {
+        return Collections.unmodifiableMap(agents);
+    }
 
     @Override
     public List<AuditEvent> recentAudit(int limit) {

@@ -1,7 +1,5 @@
 package io.videolb.config.csv;
 
-import io.videolb.config.csv.CsvConfigReader;
-import io.videolb.config.csv.CsvReadResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -49,8 +49,10 @@ public final class CsvConfigReader {
     /** Scheduler of pools with an empty schedule column when param.csv has no {@code schedule} row. */
     public static final Scheduler DEFAULT_SCHEDULER = Scheduler.WLC;
 
-    private static final List<String> REQUIRED_PARAMS = List.of("lvsIP", "ip_domain", "mailid", "persistence_time", "fwdefault");
-    private static final List<String> KNOWN_PARAMS = List.of("lvsIP", "ip_domain", "mailid", "persistence_time", "fwdefault", "schedule");
+    private static final List<String> REQUIRED_PARAMS =
+            List.of("lvsIP", "ip_domain", "mailid", "persistence_time", "fwdefault");
+    private static final List<String> KNOWN_PARAMS =
+            List.of("lvsIP", "ip_domain", "mailid", "persistence_time", "fwdefault", "schedule");
 
     private final CsvLimits limits;
 
@@ -82,7 +84,11 @@ public final class CsvConfigReader {
         List<Problem> problems = new ArrayList<>();
         for (String name : files.keySet()) {
             if (!List.of(PARAM, CLIENTS, POOLS, BACKUPS).contains(name)) {
-                problems.add(new Problem(FieldText.escape(name, 60), 0, "file", "is not one of " + PARAM + ", " + CLIENTS + ", " + POOLS + ", " + BACKUPS));
+                problems.add(new Problem(
+                        FieldText.escape(name, 60),
+                        0,
+                        "file",
+                        "is not one of " + PARAM + ", " + CLIENTS + ", " + POOLS + ", " + BACKUPS));
             }
         }
         return check(
@@ -93,41 +99,64 @@ public final class CsvConfigReader {
                 problems);
     }
 
-    private Optional<List<CsvFile.Row>> content(Map<String, byte[]> files, String name, List<String> header, List<Problem> problems) {
+    private Optional<List<CsvFile.Row>> content(
+            Map<String, byte[]> files, String name, List<String> header, List<Problem> problems) {
         byte[] bytes = files.get(name);
         if (bytes == null) {
             problems.add(new Problem(name, 0, "file", "is missing"));
             return Optional.empty();
         }
         if (bytes.length > limits.maxFileBytes()) {
-            problems.add(new Problem(name, 0, "file", "is " + bytes.length + " bytes, above the limit of " + limits.maxFileBytes() + " bytes"));
+            problems.add(new Problem(
+                    name,
+                    0,
+                    "file",
+                    "is " + bytes.length + " bytes, above the limit of " + limits.maxFileBytes() + " bytes"));
             return Optional.empty();
         }
         return CsvFile.parse(name, bytes, header, limits, problems);
     }
 
-    private CsvReadResult check(Optional<List<CsvFile.Row>> paramRows, Optional<List<CsvFile.Row>> clientRows,
-            Optional<List<CsvFile.Row>> poolRows, Optional<List<CsvFile.Row>> backupRows, List<Problem> problems) {
+    private CsvReadResult check(
+            Optional<List<CsvFile.Row>> paramRows,
+            Optional<List<CsvFile.Row>> clientRows,
+            Optional<List<CsvFile.Row>> poolRows,
+            Optional<List<CsvFile.Row>> backupRows,
+            List<Problem> problems) {
         List<String> notes = new ArrayList<>();
         Lines lines = new Lines();
 
         ClusterParams params = paramRows.map(r -> params(r, lines, problems)).orElse(null);
         Scheduler defaultScheduler = params != null ? params.defaultScheduler() : DEFAULT_SCHEDULER;
-        TreeMap<Ipv4Network, Fwmark> clients = clientRows.map(r -> clients(r, lines, problems, notes)).orElseGet(TreeMap::new);
-        TreeMap<Fwmark, Pool> pools = poolRows.map(r -> pools(r, defaultScheduler, lines, problems)).orElseGet(TreeMap::new);
-        TreeMap<Ipv4Address, Ipv4Address> backups = backupRows.map(r -> backups(r, lines, problems)).orElseGet(TreeMap::new);
+        TreeMap<Ipv4Network, Fwmark> clients =
+                clientRows.map(r -> clients(r, lines, problems, notes)).orElseGet(TreeMap::new);
+        TreeMap<Fwmark, Pool> pools =
+                poolRows.map(r -> pools(r, defaultScheduler, lines, problems)).orElseGet(TreeMap::new);
+        TreeMap<Ipv4Address, Ipv4Address> backups =
+                backupRows.map(r -> backups(r, lines, problems)).orElseGet(TreeMap::new);
 
-        boolean allFilesRead = paramRows.isPresent() && clientRows.isPresent() && poolRows.isPresent() && backupRows.isPresent();
+        boolean allFilesRead =
+                paramRows.isPresent() && clientRows.isPresent() && poolRows.isPresent() && backupRows.isPresent();
         if (allFilesRead && params != null) {
             DesiredState state = new DesiredState(params, clients, pools, backups);
-            DesiredStateRules.check(state, lines).stream().filter(p -> !lines.isConsequence(p)).forEach(problems::add);
+            DesiredStateRules.check(state, lines).stream()
+                    .filter(p -> !lines.isConsequence(p))
+                    .forEach(problems::add);
             if (problems.isEmpty()) return new CsvReadResult.Valid(state, notes);
         } else if (poolRows.isPresent()) {
             // params or a file are unusable: still report the cross-file problems that do not depend on them,
             // with stand-in params whose own checks are dropped (0.0.0.0 is refused as a server, so it never matches)
-            ClusterParams standIn = new ClusterParams(new Ipv4Address(0), Ipv4Network.parse("0.0.0.0/1"), List.of(), 0,
-                    pools.isEmpty() ? new Fwmark(1) : pools.firstKey(), defaultScheduler);
-            DesiredState partial = new DesiredState(standIn, clientRows.isPresent() ? clients : new TreeMap<Ipv4Network, Fwmark>(), pools,
+            ClusterParams standIn = new ClusterParams(
+                    new Ipv4Address(0),
+                    Ipv4Network.parse("0.0.0.0/1"),
+                    List.of(),
+                    0,
+                    pools.isEmpty() ? new Fwmark(1) : pools.firstKey(),
+                    defaultScheduler);
+            DesiredState partial = new DesiredState(
+                    standIn,
+                    clientRows.isPresent() ? clients : new TreeMap<Ipv4Network, Fwmark>(),
+                    pools,
                     backupRows.isPresent() ? backups : new TreeMap<Ipv4Address, Ipv4Address>());
             for (Problem p : DesiredStateRules.check(partial, lines)) {
                 if (!p.source().equals(PARAM) && !lines.isConsequence(p)) problems.add(p);
@@ -143,37 +172,54 @@ public final class CsvConfigReader {
         for (CsvFile.Row row : wellFormed(PARAM, rows, PARAM_HEADER.size(), problems)) {
             String name = row.field(0);
             if (!KNOWN_PARAMS.contains(name)) {
-                problems.add(new Problem(PARAM, row.line(), "field", "unknown parameter '" + FieldText.escape(name, 60)
-                        + "' (expected one of " + String.join(", ", KNOWN_PARAMS) + ")"));
+                problems.add(new Problem(
+                        PARAM,
+                        row.line(),
+                        "field",
+                        "unknown parameter '" + FieldText.escape(name, 60) + "' (expected one of "
+                                + String.join(", ", KNOWN_PARAMS) + ")"));
                 continue;
             }
             CsvFile.Row first = byName.putIfAbsent(name, row);
             if (first != null) {
-                problems.add(new Problem(PARAM, row.line(), name, "is set twice (lines " + first.line() + " and " + row.line() + ")"));
-                problems.add(new Problem(PARAM, first.line(), name, "is set twice (lines " + first.line() + " and " + row.line() + ")"));
+                problems.add(new Problem(
+                        PARAM, row.line(), name, "is set twice (lines " + first.line() + " and " + row.line() + ")"));
+                problems.add(new Problem(
+                        PARAM, first.line(), name, "is set twice (lines " + first.line() + " and " + row.line() + ")"));
             } else {
                 lines.params.put(name, row.line());
             }
         }
         for (String required : REQUIRED_PARAMS) {
             if (!byName.containsKey(required)) {
-                problems.add(new Problem(PARAM, 0, required, "is missing (param.csv needs a row '" + required + ",VALUE')"));
+                problems.add(
+                        new Problem(PARAM, 0, required, "is missing (param.csv needs a row '" + required + ",VALUE')"));
             }
         }
         int before = problems.size();
         Ipv4Address vip = param(byName, "lvsIP", problems, CsvConfigReader::unicastAddress);
-        Ipv4Network domain = param(byName, "ip_domain", problems, v -> Ipv4Network.parseWithDefaultPrefix(v, DEFAULT_DOMAIN_PREFIX));
+        Ipv4Network domain =
+                param(byName, "ip_domain", problems, v -> Ipv4Network.parseWithDefaultPrefix(v, DEFAULT_DOMAIN_PREFIX));
         List<MailAddress> mail = param(byName, "mailid", problems, CsvConfigReader::mailList);
         Integer persistence = param(byName, "persistence_time", problems, ClusterParams::parsePersistence);
         Fwmark defaultMark = param(byName, "fwdefault", problems, Fwmark::parse);
-        Scheduler scheduler = byName.containsKey("schedule") ? param(byName, "schedule", problems, Scheduler::parse) : DEFAULT_SCHEDULER;
-        if (problems.size() != before || vip == null || domain == null || mail == null || persistence == null || defaultMark == null || scheduler == null) {
+        Scheduler scheduler = byName.containsKey("schedule")
+                ? param(byName, "schedule", problems, Scheduler::parse)
+                : DEFAULT_SCHEDULER;
+        if (problems.size() != before
+                || vip == null
+                || domain == null
+                || mail == null
+                || persistence == null
+                || defaultMark == null
+                || scheduler == null) {
             return null;
         }
         return new ClusterParams(vip, domain, mail, persistence, defaultMark, scheduler);
     }
 
-    private static <T> T param(Map<String, CsvFile.Row> byName, String name, List<Problem> problems, Function<String, T> parser) {
+    private static <T> T param(
+            Map<String, CsvFile.Row> byName, String name, List<Problem> problems, Function<String, T> parser) {
         CsvFile.Row row = byName.get(name);
         if (row == null) return null;
         try {
@@ -190,7 +236,8 @@ public final class CsvConfigReader {
         Set<MailAddress> out = new LinkedHashSet<>();
         for (String part : s.split(";", -1)) {
             String p = part.strip();
-            if (p.isEmpty()) throw new InvalidValueException("has an empty address (separate several addresses with ';')");
+            if (p.isEmpty())
+                throw new InvalidValueException("has an empty address (separate several addresses with ';')");
             out.add(MailAddress.parse(p));
         }
         return List.copyOf(out);
@@ -211,7 +258,8 @@ public final class CsvConfigReader {
 
     // ---- client-list.csv
 
-    private static TreeMap<Ipv4Network, Fwmark> clients(List<CsvFile.Row> rows, Lines lines, List<Problem> problems, List<String> notes) {
+    private static TreeMap<Ipv4Network, Fwmark> clients(
+            List<CsvFile.Row> rows, Lines lines, List<Problem> problems, List<String> notes) {
         TreeMap<Ipv4Network, Fwmark> clients = new TreeMap<>();
         Map<Ipv4Network, Integer> reportedConflict = new HashMap<>();
         for (CsvFile.Row row : wellFormed(CLIENTS, rows, CLIENT_HEADER.size(), problems)) {
@@ -225,11 +273,13 @@ public final class CsvConfigReader {
             } else {
                 int firstLine = lines.clients.get(net);
                 if (earlier.equals(mark)) {
-                    notes.add(CLIENTS + ":" + row.line() + ": IP: client " + net + " repeats line " + firstLine + " with the same mark " + mark + " (ignored)");
+                    notes.add(CLIENTS + ":" + row.line() + ": IP: client " + net + " repeats line " + firstLine
+                            + " with the same mark " + mark + " (ignored)");
                 } else {
-                    String msg = "client " + net + " is listed twice with different marks (line " + firstLine + ": " + earlier
-                            + ", line " + row.line() + ": " + mark + ")";
-                    if (reportedConflict.putIfAbsent(net, firstLine) == null) problems.add(new Problem(CLIENTS, firstLine, "IP", msg));
+                    String msg = "client " + net + " is listed twice with different marks (line " + firstLine + ": "
+                            + earlier + ", line " + row.line() + ": " + mark + ")";
+                    if (reportedConflict.putIfAbsent(net, firstLine) == null)
+                        problems.add(new Problem(CLIENTS, firstLine, "IP", msg));
                     problems.add(new Problem(CLIENTS, row.line(), "IP", msg));
                 }
             }
@@ -239,7 +289,8 @@ public final class CsvConfigReader {
 
     // ---- fwmark-routing-list.csv
 
-    private static TreeMap<Fwmark, Pool> pools(List<CsvFile.Row> rows, Scheduler defaultScheduler, Lines lines, List<Problem> problems) {
+    private static TreeMap<Fwmark, Pool> pools(
+            List<CsvFile.Row> rows, Scheduler defaultScheduler, Lines lines, List<Problem> problems) {
         TreeMap<Fwmark, Pool> pools = new TreeMap<>();
         List<CsvFile.Row> good = wellFormed(POOLS, rows, POOL_HEADER.size(), problems);
         if (good.size() != rows.size()) {
@@ -249,7 +300,9 @@ public final class CsvConfigReader {
         for (CsvFile.Row row : good) {
             Fwmark mark = field(POOLS, row, 0, "fwmark", problems, Fwmark::parse);
             List<RealServer> servers = field(POOLS, row, 1, "server", problems, CsvConfigReader::serverList);
-            Scheduler scheduler = row.field(2).isEmpty() ? defaultScheduler : field(POOLS, row, 2, "schedule", problems, Scheduler::parse);
+            Scheduler scheduler = row.field(2).isEmpty()
+                    ? defaultScheduler
+                    : field(POOLS, row, 2, "schedule", problems, Scheduler::parse);
             if (servers == null) lines.unreadableServers = true;
             if (mark == null) {
                 lines.unreadableMarks = true;
@@ -257,14 +310,23 @@ public final class CsvConfigReader {
             }
             Integer first = lines.pools.get(mark);
             if (first != null) {
-                problems.add(new Problem(POOLS, row.line(), "fwmark", "mark " + mark + " is listed twice (lines " + first + " and " + row.line() + ")"));
+                problems.add(new Problem(
+                        POOLS,
+                        row.line(),
+                        "fwmark",
+                        "mark " + mark + " is listed twice (lines " + first + " and " + row.line() + ")"));
                 continue;
             }
             lines.pools.put(mark, row.line());
             if (servers == null || scheduler == null) {
                 // keep the mark known so that its clients are not also reported as dangling
                 lines.brokenPoolLines.add(row.line());
-                pools.put(mark, new Pool(mark, scheduler == null ? defaultScheduler : scheduler, servers == null ? List.of() : servers));
+                pools.put(
+                        mark,
+                        new Pool(
+                                mark,
+                                scheduler == null ? defaultScheduler : scheduler,
+                                servers == null ? List.of() : servers));
                 continue;
             }
             pools.put(mark, new Pool(mark, scheduler, servers));
@@ -283,7 +345,8 @@ public final class CsvConfigReader {
         for (String part : s.split(",", -1)) {
             index++;
             String p = part.strip();
-            if (p.isEmpty()) throw new InvalidValueException("entry " + index + " is empty (separate servers with ',')");
+            if (p.isEmpty())
+                throw new InvalidValueException("entry " + index + " is empty (separate servers with ',')");
             String[] words = p.split(" +");
             try {
                 Ipv4Address address = unicastAddress(words[0]);
@@ -303,7 +366,8 @@ public final class CsvConfigReader {
 
     // ---- realserver-backup-list.csv
 
-    private static TreeMap<Ipv4Address, Ipv4Address> backups(List<CsvFile.Row> rows, Lines lines, List<Problem> problems) {
+    private static TreeMap<Ipv4Address, Ipv4Address> backups(
+            List<CsvFile.Row> rows, Lines lines, List<Problem> problems) {
         TreeMap<Ipv4Address, Ipv4Address> backups = new TreeMap<>();
         for (CsvFile.Row row : wellFormed(BACKUPS, rows, BACKUP_HEADER.size(), problems)) {
             Ipv4Address server = field(BACKUPS, row, 0, "RIP", problems, CsvConfigReader::unicastAddress);
@@ -311,8 +375,12 @@ public final class CsvConfigReader {
             if (server == null) continue;
             Integer first = lines.backups.get(server);
             if (first != null) {
-                problems.add(new Problem(BACKUPS, row.line(), "RIP", "server " + server + " is listed twice (lines " + first + " and " + row.line()
-                        + "); a server has one backup"));
+                problems.add(new Problem(
+                        BACKUPS,
+                        row.line(),
+                        "RIP",
+                        "server " + server + " is listed twice (lines " + first + " and " + row.line()
+                                + "); a server has one backup"));
                 continue;
             }
             lines.backups.put(server, row.line());
@@ -323,7 +391,8 @@ public final class CsvConfigReader {
 
     // ---- common
 
-    private static <T> T field(String file, CsvFile.Row row, int index, String name, List<Problem> problems, Function<String, T> parser) {
+    private static <T> T field(
+            String file, CsvFile.Row row, int index, String name, List<Problem> problems, Function<String, T> parser) {
         try {
             return parser.apply(row.field(index));
         } catch (InvalidValueException e) {
@@ -333,14 +402,19 @@ public final class CsvConfigReader {
     }
 
     /** The rows with exactly the header's number of fields; each other row is one problem. */
-    private static List<CsvFile.Row> wellFormed(String file, List<CsvFile.Row> rows, int expected, List<Problem> problems) {
+    private static List<CsvFile.Row> wellFormed(
+            String file, List<CsvFile.Row> rows, int expected, List<Problem> problems) {
         List<CsvFile.Row> out = new ArrayList<>(rows.size());
         for (CsvFile.Row row : rows) {
             if (row.fields().length == expected) {
                 out.add(row);
             } else {
-                problems.add(new Problem(file, row.line(), "row", "has " + row.fields().length + " fields, expected " + expected
-                        + " (quote a value that contains ',')"));
+                problems.add(new Problem(
+                        file,
+                        row.line(),
+                        "row",
+                        "has " + row.fields().length + " fields, expected " + expected
+                                + " (quote a value that contains ',')"));
             }
         }
         return out;
@@ -354,6 +428,7 @@ public final class CsvConfigReader {
         final Map<Ipv4Address, Integer> backups = new HashMap<>();
         /** Pool rows whose servers or scheduler could not be read (their errors are already reported). */
         final Set<Integer> brokenPoolLines = new java.util.HashSet<>();
+
         boolean unreadableMarks;
         boolean unreadableServers;
 
@@ -364,13 +439,30 @@ public final class CsvConfigReader {
          */
         boolean isConsequence(Problem p) {
             if (unreadableMarks && p.message().contains(" has no pool in ")) return true;
-            if ((unreadableMarks || unreadableServers) && p.source().equals(BACKUPS) && p.message().contains(" is in no pool ")) return true;
+            if ((unreadableMarks || unreadableServers)
+                    && p.source().equals(BACKUPS)
+                    && p.message().contains(" is in no pool ")) return true;
             return p.source().equals(POOLS) && brokenPoolLines.contains(p.line());
         }
 
-        @Override public Origin param(String name) { return new Origin(PARAM, params.getOrDefault(name, 0)); }
-        @Override public Origin client(Ipv4Network client) { return new Origin(CLIENTS, clients.getOrDefault(client, 0)); }
-        @Override public Origin pool(Fwmark mark) { return new Origin(POOLS, pools.getOrDefault(mark, 0)); }
-        @Override public Origin backup(Ipv4Address server) { return new Origin(BACKUPS, backups.getOrDefault(server, 0)); }
+        @Override
+        public Origin param(String name) {
+            return new Origin(PARAM, params.getOrDefault(name, 0));
+        }
+
+        @Override
+        public Origin client(Ipv4Network client) {
+            return new Origin(CLIENTS, clients.getOrDefault(client, 0));
+        }
+
+        @Override
+        public Origin pool(Fwmark mark) {
+            return new Origin(POOLS, pools.getOrDefault(mark, 0));
+        }
+
+        @Override
+        public Origin backup(Ipv4Address server) {
+            return new Origin(BACKUPS, backups.getOrDefault(server, 0));
+        }
     }
 }

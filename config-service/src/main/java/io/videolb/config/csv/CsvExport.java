@@ -34,7 +34,9 @@ public final class CsvExport {
         StringBuilder b = new StringBuilder("field,value\n");
         b.append("lvsIP,").append(s.params().vip()).append('\n');
         b.append("ip_domain,").append(s.params().clientNetwork()).append('\n');
-        b.append("mailid,").append(s.params().mailTo().stream().map(MailAddress::toString).collect(Collectors.joining(";"))).append('\n');
+        b.append("mailid,")
+                .append(s.params().mailTo().stream().map(MailAddress::toString).collect(Collectors.joining(";")))
+                .append('\n');
         b.append("persistence_time,").append(s.params().persistenceSeconds()).append('\n');
         b.append("fwdefault,").append(s.params().defaultMark()).append('\n');
         b.append("schedule,").append(s.params().defaultScheduler().ipvsName()).append('\n');
@@ -58,9 +60,16 @@ public final class CsvExport {
         StringBuilder b = new StringBuilder("fwmark,server,schedule\n");
         for (Pool p : s.pools().values()) {
             String servers = p.servers().stream()
-                    .map(rs -> rs.weight() == RealServer.DEFAULT_WEIGHT ? rs.address().toString() : rs.address() + " weight=" + rs.weight())
+                    .map(rs -> rs.weight() == RealServer.DEFAULT_WEIGHT
+                            ? rs.address().toString()
+                            : rs.address() + " weight=" + rs.weight())
                     .collect(Collectors.joining(","));
-            b.append(p.mark()).append(",\"").append(servers).append("\",").append(p.scheduler().ipvsName()).append('\n');
+            b.append(p.mark())
+                    .append(",\"")
+                    .append(servers)
+                    .append("\",")
+                    .append(p.scheduler().ipvsName())
+                    .append('\n');
         }
         return b.toString();
     }

@@ -39,7 +39,8 @@ final class CsvFile {
     private CsvFile() {}
 
     /** Reads {@code dir/name}; returns the data rows, or empty after adding problems when the file as a whole is unusable. */
-    static Optional<List<Row>> read(Path dir, String name, List<String> header, CsvLimits limits, List<Problem> problems) {
+    static Optional<List<Row>> read(
+            Path dir, String name, List<String> header, CsvLimits limits, List<Problem> problems) {
         Path file = dir.resolve(name);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) {
             problems.add(new Problem(name, 0, "file", "is missing from " + FieldText.escape(dir.toString(), 200)));
@@ -53,7 +54,11 @@ final class CsvFile {
         try {
             long size = Files.size(file);
             if (size > limits.maxFileBytes()) {
-                problems.add(new Problem(name, 0, "file", "is " + size + " bytes, above the limit of " + limits.maxFileBytes() + " bytes"));
+                problems.add(new Problem(
+                        name,
+                        0,
+                        "file",
+                        "is " + size + " bytes, above the limit of " + limits.maxFileBytes() + " bytes"));
                 return Optional.empty();
             }
             bytes = Files.readAllBytes(file);
@@ -62,13 +67,15 @@ final class CsvFile {
                 return Optional.empty();
             }
         } catch (IOException e) {
-            problems.add(new Problem(name, 0, "file", "cannot be read: " + FieldText.escape(String.valueOf(e.getMessage()), 200)));
+            problems.add(new Problem(
+                    name, 0, "file", "cannot be read: " + FieldText.escape(String.valueOf(e.getMessage()), 200)));
             return Optional.empty();
         }
         return parse(name, bytes, header, limits, problems);
     }
 
-    static Optional<List<Row>> parse(String name, byte[] bytes, List<String> header, CsvLimits limits, List<Problem> problems) {
+    static Optional<List<Row>> parse(
+            String name, byte[] bytes, List<String> header, CsvLimits limits, List<Problem> problems) {
         String text = decodeUtf8(name, bytes, problems);
         if (text == null) return Optional.empty();
         if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1);
@@ -96,7 +103,11 @@ final class CsvFile {
             try {
                 part = parser.parseLineMulti(line);
             } catch (IOException | RuntimeException e) {
-                problems.add(new Problem(name, recordStart, "row", "is not valid CSV: " + FieldText.escape(String.valueOf(e.getMessage()), 200)));
+                problems.add(new Problem(
+                        name,
+                        recordStart,
+                        "row",
+                        "is not valid CSV: " + FieldText.escape(String.valueOf(e.getMessage()), 200)));
                 return Optional.empty();
             }
             // a record spanning lines comes back in pieces: the fields completed on each line
@@ -107,14 +118,19 @@ final class CsvFile {
             if (!headerSeen) {
                 headerSeen = true;
                 if (!List.of(fields).equals(header)) {
-                    problems.add(new Problem(name, recordStart, "header", "expected '" + String.join(",", header) + "', got '"
-                            + FieldText.escape(String.join(",", fields), 120) + "'"));
+                    problems.add(new Problem(
+                            name,
+                            recordStart,
+                            "header",
+                            "expected '" + String.join(",", header) + "', got '"
+                                    + FieldText.escape(String.join(",", fields), 120) + "'"));
                     return Optional.empty();
                 }
                 continue;
             }
             if (rows.size() >= limits.maxRows()) {
-                problems.add(new Problem(name, recordStart, "file", "has more than " + limits.maxRows() + " rows (the row limit)"));
+                problems.add(new Problem(
+                        name, recordStart, "file", "has more than " + limits.maxRows() + " rows (the row limit)"));
                 return Optional.empty();
             }
             rows.add(new Row(recordStart, fields));
@@ -124,7 +140,8 @@ final class CsvFile {
             return Optional.empty();
         }
         if (!headerSeen) {
-            problems.add(new Problem(name, 0, "header", "file is empty (expected the header '" + String.join(",", header) + "')"));
+            problems.add(new Problem(
+                    name, 0, "header", "file is empty (expected the header '" + String.join(",", header) + "')"));
             return Optional.empty();
         }
         return Optional.of(rows);
@@ -132,7 +149,8 @@ final class CsvFile {
 
     /** Strict UTF-8: a malformed byte sequence is an error naming its line, never a replacement character. */
     private static String decodeUtf8(String name, byte[] bytes, List<Problem> problems) {
-        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder dec = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);

@@ -31,60 +31,146 @@ public sealed interface StateEdit {
             Objects.requireNonNull(mark);
         }
 
-        @Override public DesiredState applyTo(DesiredState s) { return s.withClient(client, mark); }
-        @Override public String action() { return "client.set"; }
-        @Override public String summary() { return "client " + client + " -> mark " + mark; }
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            return s.withClient(client, mark);
+        }
+
+        @Override
+        public String action() {
+            return "client.set";
+        }
+
+        @Override
+        public String summary() {
+            return "client " + client + " -> mark " + mark;
+        }
     }
 
     record RemoveClient(Ipv4Network client) implements StateEdit {
-        @Override public DesiredState applyTo(DesiredState s) {
-            if (!s.clients().containsKey(client)) throw new NotInStateException("client " + client + " is not in the desired state");
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            if (!s.clients().containsKey(client))
+                throw new NotInStateException("client " + client + " is not in the desired state");
             return s.withClient(client, null);
         }
-        @Override public String action() { return "client.rm"; }
-        @Override public String summary() { return "remove client " + client; }
+
+        @Override
+        public String action() {
+            return "client.rm";
+        }
+
+        @Override
+        public String summary() {
+            return "remove client " + client;
+        }
     }
 
     record SetPool(Pool pool) implements StateEdit {
-        @Override public DesiredState applyTo(DesiredState s) { return s.withPool(pool.mark(), pool); }
-        @Override public String action() { return "pool.set"; }
-        @Override public String summary() { return "pool " + pool.mark() + " (" + pool.scheduler().ipvsName() + ", " + pool.servers().size() + " servers)"; }
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            return s.withPool(pool.mark(), pool);
+        }
+
+        @Override
+        public String action() {
+            return "pool.set";
+        }
+
+        @Override
+        public String summary() {
+            return "pool " + pool.mark() + " (" + pool.scheduler().ipvsName() + ", "
+                    + pool.servers().size() + " servers)";
+        }
     }
 
     record RemovePool(Fwmark mark) implements StateEdit {
-        @Override public DesiredState applyTo(DesiredState s) {
-            if (!s.pools().containsKey(mark)) throw new NotInStateException("pool " + mark + " is not in the desired state");
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            if (!s.pools().containsKey(mark))
+                throw new NotInStateException("pool " + mark + " is not in the desired state");
             return s.withPool(mark, null);
         }
-        @Override public String action() { return "pool.rm"; }
-        @Override public String summary() { return "remove pool " + mark; }
+
+        @Override
+        public String action() {
+            return "pool.rm";
+        }
+
+        @Override
+        public String summary() {
+            return "remove pool " + mark;
+        }
     }
 
     record SetBackup(Ipv4Address server, Ipv4Address backup) implements StateEdit {
-        @Override public DesiredState applyTo(DesiredState s) { return s.withBackup(server, backup); }
-        @Override public String action() { return "backup.set"; }
-        @Override public String summary() { return "backup of " + server + " -> " + backup; }
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            return s.withBackup(server, backup);
+        }
+
+        @Override
+        public String action() {
+            return "backup.set";
+        }
+
+        @Override
+        public String summary() {
+            return "backup of " + server + " -> " + backup;
+        }
     }
 
     record RemoveBackup(Ipv4Address server) implements StateEdit {
-        @Override public DesiredState applyTo(DesiredState s) {
+        @Override
+        public DesiredState applyTo(DesiredState s) {
             if (!s.backups().containsKey(server)) throw new NotInStateException("server " + server + " has no backup");
             return s.withBackup(server, null);
         }
-        @Override public String action() { return "backup.rm"; }
-        @Override public String summary() { return "remove backup of " + server; }
+
+        @Override
+        public String action() {
+            return "backup.rm";
+        }
+
+        @Override
+        public String summary() {
+            return "remove backup of " + server;
+        }
     }
 
     record SetParams(ClusterParams params) implements StateEdit {
-        @Override public DesiredState applyTo(DesiredState s) { return s.withParams(params); }
-        @Override public String action() { return "params.set"; }
-        @Override public String summary() { return "params (vip " + params.vip() + ", network " + params.clientNetwork() + ")"; }
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            return s.withParams(params);
+        }
+
+        @Override
+        public String action() {
+            return "params.set";
+        }
+
+        @Override
+        public String summary() {
+            return "params (vip " + params.vip() + ", network " + params.clientNetwork() + ")";
+        }
     }
 
     /** A whole new state, from CSV files (import); {@code force}: also when it removes most client entries. */
     record ReplaceAll(DesiredState state, String from, boolean force) implements StateEdit {
-        @Override public DesiredState applyTo(DesiredState s) { return state; }
-        @Override public String action() { return "import"; }
-        @Override public String summary() { return "import of " + from + " (" + state.clients().size() + " clients, " + state.pools().size() + " pools)"; }
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            return state;
+        }
+
+        @Override
+        public String action() {
+            return "import";
+        }
+
+        @Override
+        public String summary() {
+            return "import of " + from + " (" + state.clients().size() + " clients, "
+                    + state.pools().size() + " pools)";
+        }
     }
 }

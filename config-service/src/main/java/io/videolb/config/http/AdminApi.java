@@ -2,6 +2,13 @@ package io.videolb.config.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.videolb.config.auth.Principal;
 import io.videolb.config.auth.TokenFile;
 import io.videolb.config.cluster.ClusterView;
@@ -22,13 +29,6 @@ import io.videolb.model.Origin;
 import io.videolb.model.Origins;
 import io.videolb.model.Pool;
 import io.videolb.model.Problem;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.videolb.threads.NamedThreads;
 import java.util.List;
 import java.util.Map;
@@ -65,10 +65,12 @@ public final class AdminApi implements AutoCloseable {
     private final TokenFile tokens;
     private final int bodyLimit;
     private final int importLimit;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(NamedThreads.factory("videolb-api-writer"));
+    private final ExecutorService writer =
+            Executors.newSingleThreadExecutor(NamedThreads.factory("videolb-api-writer"));
     private final ExecutorService readers = Executors.newFixedThreadPool(2, NamedThreads.factory("videolb-api-reader"));
 
-    public AdminApi(DesiredStore store, CsvFiles csv, ClusterView view, TokenFile tokens, int bodyLimit, int importLimit) {
+    public AdminApi(
+            DesiredStore store, CsvFiles csv, ClusterView view, TokenFile tokens, int bodyLimit, int importLimit) {
         this.store = store;
         this.csv = csv;
         this.view = view;
@@ -90,20 +92,27 @@ public final class AdminApi implements AutoCloseable {
         r.get(API + "/generation").handler(this::generation);
         r.get(API + "/state").handler(this::state);
         r.get(API + "/params").handler(this::getParams);
-        r.put(API + "/params").handler(ctx -> write(ctx, () -> RequestParser.setParams(RequestParser.object(body(ctx)))));
+        r.put(API + "/params")
+                .handler(ctx -> write(ctx, () -> RequestParser.setParams(RequestParser.object(body(ctx)))));
         r.get(API + "/clients").handler(this::listClients);
         for (String path : List.of(API + "/clients/:ip", API + "/clients/:ip/:len")) {
             r.get(path).handler(this::getClient);
-            r.put(path).handler(ctx -> write(ctx, () -> RequestParser.setClient(clientParam(ctx), RequestParser.object(body(ctx)))));
+            r.put(path)
+                    .handler(ctx -> write(
+                            ctx, () -> RequestParser.setClient(clientParam(ctx), RequestParser.object(body(ctx)))));
             r.delete(path).handler(ctx -> write(ctx, () -> new StateEdit.RemoveClient(clientParam(ctx))));
         }
         r.get(API + "/pools").handler(this::listPools);
         r.get(API + "/pools/:mark").handler(this::getPool);
-        r.put(API + "/pools/:mark").handler(ctx -> write(ctx, () -> RequestParser.setPool(markParam(ctx), RequestParser.object(body(ctx)))));
+        r.put(API + "/pools/:mark")
+                .handler(ctx ->
+                        write(ctx, () -> RequestParser.setPool(markParam(ctx), RequestParser.object(body(ctx)))));
         r.delete(API + "/pools/:mark").handler(ctx -> write(ctx, () -> new StateEdit.RemovePool(markParam(ctx))));
         r.get(API + "/backups").handler(this::listBackups);
         r.get(API + "/backups/:ip").handler(this::getBackup);
-        r.put(API + "/backups/:ip").handler(ctx -> write(ctx, () -> RequestParser.setBackup(serverParam(ctx), RequestParser.object(body(ctx)))));
+        r.put(API + "/backups/:ip")
+                .handler(ctx ->
+                        write(ctx, () -> RequestParser.setBackup(serverParam(ctx), RequestParser.object(body(ctx)))));
         r.delete(API + "/backups/:ip").handler(ctx -> write(ctx, () -> new StateEdit.RemoveBackup(serverParam(ctx))));
         r.post(API + "/import").handler(ctx -> write(ctx, () -> importEdit(RequestParser.object(body(ctx)))));
         r.get(API + "/export").handler(this::export);
@@ -112,20 +121,33 @@ public final class AdminApi implements AutoCloseable {
         r.get(API + "/status").handler(this::status);
         r.get(API + "/explain").handler(this::explain);
         r.get(API + "/audit").handler(this::audit);
-        r.route(API + "/*").handler(ctx -> fail(ctx, ApiException.of(404, "not_found", "no such endpoint: " + ctx.request().method() + " " + RequestParser.printable(ctx.normalizedPath()))));
+        r.route(API + "/*")
+                .handler(ctx -> fail(
+                        ctx,
+                        ApiException.of(
+                                404,
+                                "not_found",
+                                "no such endpoint: " + ctx.request().method() + " "
+                                        + RequestParser.printable(ctx.normalizedPath()))));
         r.route(API + "/*").failureHandler(this::failure);
 
-        r.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html").setCachingEnabled(false));
+        r.route("/*")
+                .handler(StaticHandler.create("webroot")
+                        .setIndexPage("index.html")
+                        .setCachingEnabled(false));
         return r;
     }
 
     // ---- cross-cutting
 
     private void securityHeaders(RoutingContext ctx) {
-        ctx.response().putHeader("X-Content-Type-Options", "nosniff")
+        ctx.response()
+                .putHeader("X-Content-Type-Options", "nosniff")
                 .putHeader("X-Frame-Options", "DENY")
                 .putHeader("Referrer-Policy", "no-referrer")
-                .putHeader("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:");
+                .putHeader(
+                        "Content-Security-Policy",
+                        "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:");
         ctx.next();
     }
 
@@ -136,7 +158,9 @@ public final class AdminApi implements AutoCloseable {
             fail(ctx, ApiException.of(401, "unauthenticated", "an Authorization: Bearer TOKEN header is required"));
             return;
         }
-        Optional<Principal> p = h.regionMatches(true, 0, "Bearer ", 0, 7) ? tokens.authenticate(h.substring(7).strip()) : Optional.empty();
+        Optional<Principal> p = h.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? tokens.authenticate(h.substring(7).strip())
+                : Optional.empty();
         if (p.isEmpty()) {
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"videolb\", error=\"invalid_token\"");
             fail(ctx, ApiException.of(401, "unauthenticated", "the bearer token is not valid"));
@@ -155,7 +179,10 @@ public final class AdminApi implements AutoCloseable {
         if (t instanceof ApiException e) {
             fail(ctx, e);
         } else if (ctx.statusCode() == 413) {
-            fail(ctx, ApiException.badFieldStatus(413, "body", "is larger than the limit of " + bodyLimitFor(ctx) + " bytes"));
+            fail(
+                    ctx,
+                    ApiException.badFieldStatus(
+                            413, "body", "is larger than the limit of " + bodyLimitFor(ctx) + " bytes"));
         } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
             fail(ctx, ApiException.of(ctx.statusCode(), "bad_request", "the request was refused"));
         } else {
@@ -176,7 +203,8 @@ public final class AdminApi implements AutoCloseable {
 
     private static void json(RoutingContext ctx, int status, Object body) {
         if (ctx.response().ended()) return;
-        ctx.response().setStatusCode(status)
+        ctx.response()
+                .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                 .end(Json.write(body));
@@ -187,7 +215,9 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private static String body(RoutingContext ctx) {
-        return ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString("UTF-8");
+        return ctx.body() == null || ctx.body().buffer() == null
+                ? ""
+                : ctx.body().asString("UTF-8");
     }
 
     /** Runs {@code work} (which may throw ApiException) off the event loop and answers with its JSON, or its error. */
@@ -205,8 +235,13 @@ public final class AdminApi implements AutoCloseable {
                     return;
                 } catch (Exception e) {
                     LOG.error("admin API request {} {} failed", ctx.request().method(), ctx.normalizedPath(), e);
-                    context.runOnContext(v -> fail(ctx, ApiException.of(503, "unavailable",
-                            "the desired state could not be read or published; nothing was changed unless a generation was returned")));
+                    context.runOnContext(
+                            v -> fail(
+                                    ctx,
+                                    ApiException.of(
+                                            503,
+                                            "unavailable",
+                                            "the desired state could not be read or published; nothing was changed unless a generation was returned")));
                     return;
                 }
                 Reply r = reply;
@@ -223,7 +258,9 @@ public final class AdminApi implements AutoCloseable {
     private record Reply(int status, long generation, Object body) {}
 
     private DesiredSnapshot snapshot() {
-        return store.current().orElseThrow(() -> ApiException.of(409, "no_state", "no desired state has been published yet: import the CSV files first"));
+        return store.current()
+                .orElseThrow(() -> ApiException.of(
+                        409, "no_state", "no desired state has been published yet: import the CSV files first"));
     }
 
     private static void readReply(RoutingContext ctx, long generation, Object body) {
@@ -248,7 +285,10 @@ public final class AdminApi implements AutoCloseable {
 
     private void whoami(RoutingContext ctx) {
         Principal p = principal(ctx);
-        ObjectNode o = Json.MAPPER.createObjectNode().put("name", p.name()).put("role", p.role().name().toLowerCase(java.util.Locale.ROOT));
+        ObjectNode o = Json.MAPPER
+                .createObjectNode()
+                .put("name", p.name())
+                .put("role", p.role().name().toLowerCase(java.util.Locale.ROOT));
         json(ctx, 200, o);
     }
 
@@ -325,7 +365,9 @@ public final class AdminApi implements AutoCloseable {
         guarded(ctx, () -> {
             DesiredSnapshot s = snapshot();
             com.fasterxml.jackson.databind.node.ArrayNode a = Json.MAPPER.createArrayNode();
-            s.state().backups().forEach((k, v) -> a.addObject().put("server", k.toString()).put("backup", v.toString()));
+            s.state()
+                    .backups()
+                    .forEach((k, v) -> a.addObject().put("server", k.toString()).put("backup", v.toString()));
             readReply(ctx, s.generation(), a);
         });
     }
@@ -336,7 +378,10 @@ public final class AdminApi implements AutoCloseable {
             DesiredSnapshot s = snapshot();
             Ipv4Address b = s.state().backups().get(a);
             if (b == null) throw ApiException.of(404, "not_found", "server " + a + " has no backup");
-            readReply(ctx, s.generation(), Json.MAPPER.createObjectNode().put("server", a.toString()).put("backup", b.toString()));
+            readReply(
+                    ctx,
+                    s.generation(),
+                    Json.MAPPER.createObjectNode().put("server", a.toString()).put("backup", b.toString()));
         });
     }
 
@@ -354,10 +399,12 @@ public final class AdminApi implements AutoCloseable {
     private void exportFile(RoutingContext ctx) {
         guarded(ctx, () -> {
             String name = ctx.pathParam("file");
-            if (!CsvFiles.NAMES.contains(name)) throw ApiException.badField("file", "must be one of " + String.join(", ", CsvFiles.NAMES));
+            if (!CsvFiles.NAMES.contains(name))
+                throw ApiException.badField("file", "must be one of " + String.join(", ", CsvFiles.NAMES));
             DesiredSnapshot s = snapshot();
             String text = CsvExport.files(s.state()).get(name);
-            ctx.response().putHeader(HttpHeaders.ETAG, etag(s.generation()))
+            ctx.response()
+                    .putHeader(HttpHeaders.ETAG, etag(s.generation()))
                     .putHeader(HttpHeaders.CONTENT_TYPE, "text/csv; charset=utf-8")
                     .putHeader("Content-Disposition", "attachment; filename=\"" + name + "\"")
                     .end(text);
@@ -367,7 +414,11 @@ public final class AdminApi implements AutoCloseable {
     private void status(RoutingContext ctx) {
         Optional<DesiredSnapshot> s = store.current();
         long g = s.map(DesiredSnapshot::generation).orElse(0L);
-        json(ctx, 200, Views.status(g, s.map(DesiredSnapshot::state).orElse(null), view.health(), view.checkers(), view.agents()));
+        json(
+                ctx,
+                200,
+                Views.status(
+                        g, s.map(DesiredSnapshot::state).orElse(null), view.health(), view.checkers(), view.agents()));
     }
 
     private void explain(RoutingContext ctx) {
@@ -390,7 +441,8 @@ public final class AdminApi implements AutoCloseable {
         offLoop(ctx, readers, () -> {
             JsonNode body = RequestParser.object(body(ctx));
             RequestParser.onlyFields(body, "", java.util.Set.of("files", "change"));
-            if (body.has("files") == body.has("change")) throw ApiException.badField("body", "give either files (the four CSV files) or change (one change)");
+            if (body.has("files") == body.has("change"))
+                throw ApiException.badField("body", "give either files (the four CSV files) or change (one change)");
             Optional<DesiredSnapshot> cur = store.current();
             long g = cur.map(DesiredSnapshot::generation).orElse(0L);
             StateEdit edit = body.has("files") ? importEdit(body) : RequestParser.edit(body.get("change"));
@@ -413,7 +465,8 @@ public final class AdminApi implements AutoCloseable {
         Map<String, String> files = RequestParser.files(body, importLimit);
         CsvFiles.Result r = csv.read(files);
         if (r instanceof CsvFiles.Invalid inv) throw ApiException.invalid(inv.problems());
-        return new StateEdit.ReplaceAll(((CsvFiles.Parsed) r).state(), "request", force != null && force.booleanValue());
+        return new StateEdit.ReplaceAll(
+                ((CsvFiles.Parsed) r).state(), "request", force != null && force.booleanValue());
     }
 
     /** {@code edit} applied to {@code current}; removing what the state does not hold is a 404. */
@@ -428,7 +481,10 @@ public final class AdminApi implements AutoCloseable {
     /** An import that would remove most client entries is refused unless forced ({@link MassRemovalGuard}). */
     private static List<Problem> guard(StateEdit edit, DesiredState before, DesiredState next) {
         if (!(edit instanceof StateEdit.ReplaceAll all) || all.force()) return List.of();
-        return MassRemovalGuard.DEFAULT.refusal(before, next).map(why -> List.of(Problem.at(Origin.REQUEST, "force", why))).orElse(List.of());
+        return MassRemovalGuard.DEFAULT
+                .refusal(before, next)
+                .map(why -> List.of(Problem.at(Origin.REQUEST, "force", why)))
+                .orElse(List.of());
     }
 
     /**
@@ -453,17 +509,28 @@ public final class AdminApi implements AutoCloseable {
     private void write(RoutingContext ctx, Callable<StateEdit> parse) {
         Principal who = principal(ctx);
         if (!who.role().mayWrite()) {
-            fail(ctx, ApiException.of(403, "forbidden", "token '" + who.name() + "' is read-only; writes need an admin token"));
+            fail(
+                    ctx,
+                    ApiException.of(
+                            403, "forbidden", "token '" + who.name() + "' is read-only; writes need an admin token"));
             return;
         }
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
         if (ifMatch == null || ifMatch.isBlank()) {
-            fail(ctx, ApiException.of(428, "precondition_required", "If-Match: \"GENERATION\" is required on writes (read the ETag first)"));
+            fail(
+                    ctx,
+                    ApiException.of(
+                            428,
+                            "precondition_required",
+                            "If-Match: \"GENERATION\" is required on writes (read the ETag first)"));
             return;
         }
         Matcher m = ETAG.matcher(ifMatch.strip());
         if (!m.matches()) {
-            fail(ctx, ApiException.badFieldStatus(400, "If-Match", "must be a quoted generation like \"42\" (the ETag of a read)"));
+            fail(
+                    ctx,
+                    ApiException.badFieldStatus(
+                            400, "If-Match", "must be a quoted generation like \"42\" (the ETag of a read)"));
             return;
         }
         long expected = Long.parseLong(m.group(1));
@@ -480,25 +547,40 @@ public final class AdminApi implements AutoCloseable {
             if (cur.isEmpty() && !(edit instanceof StateEdit.ReplaceAll)) snapshot();
             DesiredState next = apply(edit, cur.map(DesiredSnapshot::state).orElse(null));
             List<Problem> problems = validate(edit, next);
-            if (problems.isEmpty()) problems = guard(edit, cur.map(DesiredSnapshot::state).orElse(null), next);
+            if (problems.isEmpty())
+                problems = guard(edit, cur.map(DesiredSnapshot::state).orElse(null), next);
             if (!problems.isEmpty()) throw ApiException.invalid(problems);
             DesiredStore.Outcome out = store.publishIfGeneration(expected, next, "api:" + edit.action(), who.name());
             if (out instanceof DesiredStore.Published p) {
-                LOG.info("{} by {}: generation {} ({} records)", edit.summary(), who.name(), p.generation(), p.changes());
+                LOG.info(
+                        "{} by {}: generation {} ({} records)",
+                        edit.summary(),
+                        who.name(),
+                        p.generation(),
+                        p.changes());
                 return new Reply(200, p.generation(), result(p.generation(), p.changes(), edit));
             }
-            if (out instanceof DesiredStore.Unchanged u) return new Reply(200, u.generation(), result(u.generation(), 0, edit));
+            if (out instanceof DesiredStore.Unchanged u)
+                return new Reply(200, u.generation(), result(u.generation(), 0, edit));
             if (out instanceof DesiredStore.Conflict c) throw stale(expected, c.current());
             throw ApiException.invalid(((DesiredStore.Rejected) out).problems());
         });
     }
 
     private static ApiException stale(long expected, long current) {
-        return ApiException.of(412, "stale", "If-Match \"" + expected + "\" is stale: the desired state is at generation " + current + "; read it again");
+        return ApiException.of(
+                412,
+                "stale",
+                "If-Match \"" + expected + "\" is stale: the desired state is at generation " + current
+                        + "; read it again");
     }
 
     private static ObjectNode result(long generation, int changes, StateEdit edit) {
-        return Json.MAPPER.createObjectNode().put("generation", generation).put("changes", changes).put("summary", edit.summary());
+        return Json.MAPPER
+                .createObjectNode()
+                .put("generation", generation)
+                .put("changes", changes)
+                .put("summary", edit.summary());
     }
 
     private static Ipv4Network clientParam(RoutingContext ctx) {

@@ -19,33 +19,46 @@ import java.util.Optional;
  * @param bodyLimitBytes   largest body of a JSON write (default 64 KiB)
  * @param importLimitBytes largest body of an import or plan with CSV files (default 64 MiB)
  */
-public record AdminApiSettings(String host, int port, Path tokenFile, Path tlsCert, Path tlsKey, int bodyLimitBytes, int importLimitBytes) {
+public record AdminApiSettings(
+        String host, int port, Path tokenFile, Path tlsCert, Path tlsKey, int bodyLimitBytes, int importLimitBytes) {
     public static final int DEFAULT_BODY_LIMIT = 64 * 1024;
     public static final int DEFAULT_IMPORT_LIMIT = 64 * 1024 * 1024;
 
     public static final Declarations DECLARED = new Declarations("config-service");
-    public static final Setting<Path> TOKENS = DECLARED.add(Setting.path("VIDEOLB_API_TOKENS").flag("--api-tokens")
-            .describe("admin API token file (name:role:sha256hex per line); unset: no admin API, only /health and /ready"
-                    + " (standalone: generated in DATA-DIR)"));
-    public static final Setting<String> HOST = DECLARED.add(Setting.text("VIDEOLB_API_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}",
-            "a host name or address").defaultValue("127.0.0.1").describe("where the admin API listens"));
-    public static final Setting<Integer> PORT = DECLARED.add(Setting.integer("VIDEOLB_API_PORT", 0, 65535).documentedDefault("8088, 8443 with TLS")
+    public static final Setting<Path> TOKENS = DECLARED.add(Setting.path("VIDEOLB_API_TOKENS")
+            .flag("--api-tokens")
+            .describe(
+                    "admin API token file (name:role:sha256hex per line); unset: no admin API, only /health and /ready"
+                            + " (standalone: generated in DATA-DIR)"));
+    public static final Setting<String> HOST =
+            DECLARED.add(Setting.text("VIDEOLB_API_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}", "a host name or address")
+                    .defaultValue("127.0.0.1")
+                    .describe("where the admin API listens"));
+    public static final Setting<Integer> PORT = DECLARED.add(Setting.integer("VIDEOLB_API_PORT", 0, 65535)
+            .documentedDefault("8088, 8443 with TLS")
             .describe("admin API port (config-service serves /health and /ready on it too)"));
     public static final Setting<Path> TLS_CERT = DECLARED.add(Setting.path("VIDEOLB_API_TLS_CERT")
             .describe("PEM certificate chain: the admin API speaks HTTPS (with VIDEOLB_API_TLS_KEY)"));
-    public static final Setting<Path> TLS_KEY = DECLARED.add(Setting.path("VIDEOLB_API_TLS_KEY").describe("PEM private key of VIDEOLB_API_TLS_CERT"));
-    public static final Setting<Integer> BODY_LIMIT = DECLARED.add(Setting.integer("VIDEOLB_API_BODY_LIMIT", 1024, 64 * 1024 * 1024)
-            .defaultValue(DEFAULT_BODY_LIMIT).describe("largest body of a JSON write, bytes"));
-    public static final Setting<Integer> IMPORT_LIMIT = DECLARED.add(Setting.integer("VIDEOLB_API_IMPORT_LIMIT", 1024, 1024 * 1024 * 1024)
-            .defaultValue(DEFAULT_IMPORT_LIMIT).describe("largest body of an import or plan with CSV files, bytes (at least the body limit)"));
+    public static final Setting<Path> TLS_KEY =
+            DECLARED.add(Setting.path("VIDEOLB_API_TLS_KEY").describe("PEM private key of VIDEOLB_API_TLS_CERT"));
+    public static final Setting<Integer> BODY_LIMIT =
+            DECLARED.add(Setting.integer("VIDEOLB_API_BODY_LIMIT", 1024, 64 * 1024 * 1024)
+                    .defaultValue(DEFAULT_BODY_LIMIT)
+                    .describe("largest body of a JSON write, bytes"));
+    public static final Setting<Integer> IMPORT_LIMIT =
+            DECLARED.add(Setting.integer("VIDEOLB_API_IMPORT_LIMIT", 1024, 1024 * 1024 * 1024)
+                    .defaultValue(DEFAULT_IMPORT_LIMIT)
+                    .describe("largest body of an import or plan with CSV files, bytes (at least the body limit)"));
 
     public AdminApiSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tokenFile, "tokenFile (VIDEOLB_API_TOKENS)");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535: " + port);
-        if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("TLS needs both a certificate and a key");
+        if ((tlsCert == null) != (tlsKey == null))
+            throw new IllegalArgumentException("TLS needs both a certificate and a key");
         if (bodyLimitBytes < 1024) throw new IllegalArgumentException("body limit must be at least 1024 bytes");
-        if (importLimitBytes < bodyLimitBytes) throw new IllegalArgumentException("import limit must be at least the body limit");
+        if (importLimitBytes < bodyLimitBytes)
+            throw new IllegalArgumentException("import limit must be at least the body limit");
     }
 
     public boolean tls() {
@@ -75,8 +88,12 @@ public record AdminApiSettings(String host, int port, Path tokenFile, Path tlsCe
         int imports = r.get(IMPORT_LIMIT);
         if (tokens.isEmpty()) return Optional.empty();
         try {
-            return Optional.of(builder(tokens.get()).host(host).port(port.orElse(cert.isPresent() ? 8443 : 8088))
-                    .tls(cert.orElse(null), key.orElse(null)).limits(body, imports).build());
+            return Optional.of(builder(tokens.get())
+                    .host(host)
+                    .port(port.orElse(cert.isPresent() ? 8443 : 8088))
+                    .tls(cert.orElse(null), key.orElse(null))
+                    .limits(body, imports)
+                    .build());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("VIDEOLB_API_*: " + e.getMessage(), e);
         }
@@ -88,7 +105,11 @@ public record AdminApiSettings(String host, int port, Path tokenFile, Path tlsCe
     }
 
     public Builder toBuilder() {
-        return new Builder(tokenFile).host(host).port(port).tls(tlsCert, tlsKey).limits(bodyLimitBytes, importLimitBytes);
+        return new Builder(tokenFile)
+                .host(host)
+                .port(port)
+                .tls(tlsCert, tlsKey)
+                .limits(bodyLimitBytes, importLimitBytes);
     }
 
     /** Builds {@link AdminApiSettings}: 127.0.0.1:8088, no TLS, 64 KiB / 64 MiB bodies. */
@@ -105,11 +126,27 @@ public record AdminApiSettings(String host, int port, Path tokenFile, Path tlsCe
             this.tokenFile = tokenFile;
         }
 
-        public Builder host(String v) { host = v; return this; }
-        public Builder port(int v) { port = v; return this; }
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
         /** PEM certificate chain and key; both null: plain HTTP. */
-        public Builder tls(Path cert, Path key) { tlsCert = cert; tlsKey = key; return this; }
-        public Builder limits(int body, int imports) { bodyLimitBytes = body; importLimitBytes = imports; return this; }
+        public Builder tls(Path cert, Path key) {
+            tlsCert = cert;
+            tlsKey = key;
+            return this;
+        }
+
+        public Builder limits(int body, int imports) {
+            bodyLimitBytes = body;
+            importLimitBytes = imports;
+            return this;
+        }
 
         public AdminApiSettings build() {
             return new AdminApiSettings(host, port, tokenFile, tlsCert, tlsKey, bodyLimitBytes, importLimitBytes);

@@ -1,15 +1,15 @@
 package io.videolb.config.http;
 
-import io.videolb.config.auth.TokenFile;
-import io.videolb.config.cluster.ClusterView;
-import io.videolb.config.csv.CsvFiles;
-import io.videolb.config.desired.DesiredStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
+import io.videolb.config.auth.TokenFile;
+import io.videolb.config.cluster.ClusterView;
+import io.videolb.config.csv.CsvFiles;
+import io.videolb.config.desired.DesiredStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -43,7 +43,13 @@ public final class AdminHttpServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile HttpServer server;
 
-    public AdminHttpServer(Vertx vertx, AdminApiSettings config, DesiredStore store, CsvFiles csv, ClusterView view, Consumer<Router> extraRoutes) {
+    public AdminHttpServer(
+            Vertx vertx,
+            AdminApiSettings config,
+            DesiredStore store,
+            CsvFiles csv,
+            ClusterView view,
+            Consumer<Router> extraRoutes) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.config = Objects.requireNonNull(config, "config");
         TokenFile tokens;
@@ -53,7 +59,7 @@ public final class AdminHttpServer implements AutoCloseable {
             throw new UncheckedIOException("cannot read token file " + config.tokenFile(), e);
         }
         this.api = new AdminApi(store, csv, view, tokens, config.bodyLimitBytes(), config.importLimitBytes());
-        this.extraRoutes = extraRoutes == null ? r -> { } : extraRoutes;
+        this.extraRoutes = extraRoutes == null ? r -> {} : extraRoutes;
     }
 
     /** Binds the port; returns when listening (or throws). Waits: never call it on a Vert.x thread (there: {@link #listen()}). */
@@ -64,7 +70,8 @@ public final class AdminHttpServer implements AutoCloseable {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (Exception e) {
             api.close();
-            throw new IllegalStateException("admin API cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "admin API cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
     }
 
@@ -73,8 +80,11 @@ public final class AdminHttpServer implements AutoCloseable {
         Router router = Router.router(vertx);
         extraRoutes.accept(router);
         router.route("/*").subRouter(api.router(vertx));
-        HttpServerOptions opts = new HttpServerOptions().setHost(config.host()).setPort(config.port())
-                .setMaxHeaderSize(16 * 1024).setCompressionSupported(true);
+        HttpServerOptions opts = new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setMaxHeaderSize(16 * 1024)
+                .setCompressionSupported(true);
         if (config.tls()) {
             for (Path p : new Path[] {config.tlsCert(), config.tlsKey()}) {
                 if (!Files.isReadable(p)) {
@@ -82,18 +92,29 @@ public final class AdminHttpServer implements AutoCloseable {
                     return Future.failedFuture(new IllegalArgumentException("TLS file is not readable: " + p));
                 }
             }
-            opts.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-                    .setCertPath(config.tlsCert().toString()).setKeyPath(config.tlsKey().toString()));
+            opts.setSsl(true)
+                    .setKeyCertOptions(new PemKeyCertOptions()
+                            .setCertPath(config.tlsCert().toString())
+                            .setKeyPath(config.tlsKey().toString()));
         }
-        return vertx.createHttpServer(opts).requestHandler(router).listen().<AdminHttpServer>map(s -> {
-            server = s;
-            LOG.info("admin API listening on {}://{}:{}/api/v1", config.tls() ? "https" : "http", config.host(), s.actualPort());
-            return this;
-        }).recover(e -> {
-            api.close();
-            return Future.failedFuture(new IllegalStateException("admin API cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage(), e));
-        });
+        return vertx.createHttpServer(opts)
+                .requestHandler(router)
+                .listen()
+                .<AdminHttpServer>map(s -> {
+                    server = s;
+                    LOG.info(
+                            "admin API listening on {}://{}:{}/api/v1",
+                            config.tls() ? "https" : "http",
+                            config.host(),
+                            s.actualPort());
+                    return this;
+                })
+                .recover(e -> {
+                    api.close();
+                    return Future.failedFuture(new IllegalStateException(
+                            "admin API cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(),
+                            e));
+                });
     }
 
     public int port() {

@@ -19,15 +19,22 @@ final class ApiException extends RuntimeException {
     }
 
     public static ApiException badField(String field, String message) {
-        return new ApiException(400, "invalid", field + ": " + message, List.of(Problem.at(Origin.REQUEST, field, message)));
+        return new ApiException(
+                400, "invalid", field + ": " + message, List.of(Problem.at(Origin.REQUEST, field, message)));
     }
 
     public static ApiException badFieldStatus(int status, String field, String message) {
-        return new ApiException(status, status == 413 ? "too_large" : "invalid", field + ": " + message, List.of(Problem.at(Origin.REQUEST, field, message)));
+        return new ApiException(
+                status,
+                status == 413 ? "too_large" : "invalid",
+                field + ": " + message,
+                List.of(Problem.at(Origin.REQUEST, field, message)));
     }
 
     public static ApiException invalid(List<Problem> problems) {
-        String first = problems.isEmpty() ? "invalid request" : problems.get(0).field() + ": " + problems.get(0).message();
+        String first = problems.isEmpty()
+                ? "invalid request"
+                : problems.get(0).field() + ": " + problems.get(0).message();
         return new ApiException(422, "invalid", first, problems);
     }
 

@@ -32,10 +32,10 @@ import java.util.regex.Pattern;
 final class RequestParser {
     /** Most servers one pool may list (ipvsadm has no hard limit; this bounds a hostile body). */
     public static final int MAX_SERVERS = 1024;
+
     public static final int MAX_MAIL = 32;
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_.\\[\\]-]{1,64}");
-    private static final ObjectReader READER = Json.MAPPER.reader()
-            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectReader READER = Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private RequestParser() {}
 
@@ -78,7 +78,9 @@ final class RequestParser {
             String n = names.next();
             if (!allowed.contains(n)) {
                 String shown = SAFE_NAME.matcher(n).matches() ? n : "(a field with unusual characters)";
-                throw ApiException.badField(where.isEmpty() ? shown : where + "." + shown, "unknown field (allowed: " + String.join(", ", allowed) + ")");
+                throw ApiException.badField(
+                        where.isEmpty() ? shown : where + "." + shown,
+                        "unknown field (allowed: " + String.join(", ", allowed) + ")");
             }
         }
     }
@@ -119,7 +121,8 @@ final class RequestParser {
         onlyFields(body, "", Set.of("mark", "client"));
         if (body.has("client")) {
             Ipv4Network named = parse(text(body, "client", "client"), "client", Ipv4Network::parse);
-            if (!named.equals(client)) throw ApiException.badField("client", "differs from the client in the path (" + client + ")");
+            if (!named.equals(client))
+                throw ApiException.badField("client", "differs from the client in the path (" + client + ")");
         }
         return new StateEdit.SetClient(client, mark(text(body, "mark", "mark"), "mark"));
     }
@@ -132,9 +135,11 @@ final class RequestParser {
         }
         Scheduler sch = parse(text(body, "scheduler", "scheduler"), "scheduler", Scheduler::parse);
         JsonNode servers = body.get("servers");
-        if (servers == null || !servers.isArray()) throw ApiException.badField("servers", "is required (a list of servers)");
+        if (servers == null || !servers.isArray())
+            throw ApiException.badField("servers", "is required (a list of servers)");
         if (servers.size() == 0) throw ApiException.badField("servers", "must list at least one server");
-        if (servers.size() > MAX_SERVERS) throw ApiException.badField("servers", "lists more than " + MAX_SERVERS + " servers");
+        if (servers.size() > MAX_SERVERS)
+            throw ApiException.badField("servers", "lists more than " + MAX_SERVERS + " servers");
         List<RealServer> list = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             JsonNode s = servers.get(i);
@@ -144,7 +149,9 @@ final class RequestParser {
             } else if (s.isObject()) {
                 onlyFields(s, at, Set.of("address", "weight"));
                 Ipv4Address a = address(text(s, "address", at + ".address"), at + ".address");
-                int w = s.has("weight") ? parse(text(s, "weight", at + ".weight"), at + ".weight", RealServer::parseWeight) : RealServer.DEFAULT_WEIGHT;
+                int w = s.has("weight")
+                        ? parse(text(s, "weight", at + ".weight"), at + ".weight", RealServer::parseWeight)
+                        : RealServer.DEFAULT_WEIGHT;
                 list.add(new RealServer(a, w));
             } else {
                 throw ApiException.badField(at, "must be an address string or {\"address\":..,\"weight\":..}");
@@ -156,7 +163,8 @@ final class RequestParser {
     /** PUT /backups/{ip}: {@code {"backup":"192.0.2.21"}}. */
     public static StateEdit.SetBackup setBackup(Ipv4Address server, JsonNode body) {
         onlyFields(body, "", Set.of("backup", "server"));
-        if (body.has("server") && !address(text(body, "server", "server"), "server").equals(server)) {
+        if (body.has("server")
+                && !address(text(body, "server", "server"), "server").equals(server)) {
             throw ApiException.badField("server", "differs from the server in the path (" + server + ")");
         }
         return new StateEdit.SetBackup(server, address(text(body, "backup", "backup"), "backup"));
@@ -164,14 +172,21 @@ final class RequestParser {
 
     /** PUT /params: every field of the parameters (a full replacement). */
     public static StateEdit.SetParams setParams(JsonNode body) {
-        onlyFields(body, "", Set.of("vip", "clientNetwork", "mailTo", "persistenceSeconds", "defaultMark", "defaultScheduler"));
+        onlyFields(
+                body,
+                "",
+                Set.of("vip", "clientNetwork", "mailTo", "persistenceSeconds", "defaultMark", "defaultScheduler"));
         Ipv4Address vip = address(text(body, "vip", "vip"), "vip");
-        Ipv4Network net = parse(text(body, "clientNetwork", "clientNetwork"), "clientNetwork", t -> Ipv4Network.parseWithDefaultPrefix(t, 24));
+        Ipv4Network net = parse(
+                text(body, "clientNetwork", "clientNetwork"),
+                "clientNetwork",
+                t -> Ipv4Network.parseWithDefaultPrefix(t, 24));
         JsonNode mails = body.get("mailTo");
         List<MailAddress> mailTo = new ArrayList<>();
         if (mails != null && !mails.isNull()) {
             if (!mails.isArray()) throw ApiException.badField("mailTo", "must be a list of mail addresses");
-            if (mails.size() > MAX_MAIL) throw ApiException.badField("mailTo", "lists more than " + MAX_MAIL + " addresses");
+            if (mails.size() > MAX_MAIL)
+                throw ApiException.badField("mailTo", "lists more than " + MAX_MAIL + " addresses");
             for (int i = 0; i < mails.size(); i++) {
                 JsonNode m = mails.get(i);
                 String at = "mailTo[" + i + "]";
@@ -179,7 +194,10 @@ final class RequestParser {
                 mailTo.add(parse(m.textValue(), at, MailAddress::parse));
             }
         }
-        int persistence = parse(text(body, "persistenceSeconds", "persistenceSeconds"), "persistenceSeconds", ClusterParams::parsePersistence);
+        int persistence = parse(
+                text(body, "persistenceSeconds", "persistenceSeconds"),
+                "persistenceSeconds",
+                ClusterParams::parsePersistence);
         Fwmark def = mark(text(body, "defaultMark", "defaultMark"), "defaultMark");
         Scheduler sch = body.has("defaultScheduler")
                 ? parse(text(body, "defaultScheduler", "defaultScheduler"), "defaultScheduler", Scheduler::parse)
@@ -223,14 +241,17 @@ final class RequestParser {
             case "params.set":
                 return setParams(rest.without("op"));
             default:
-                throw ApiException.badField("change.op", "unknown op (client.set client.rm pool.set pool.rm backup.set backup.rm params.set)");
+                throw ApiException.badField(
+                        "change.op",
+                        "unknown op (client.set client.rm pool.set pool.rm backup.set backup.rm params.set)");
         }
     }
 
     /** {@code {"files": {"param.csv": "...", ...}}}: the four CSV files by name, nothing else. */
     public static Map<String, String> files(JsonNode body, int maxChars) {
         JsonNode files = body.get("files");
-        if (files == null || !files.isObject()) throw ApiException.badField("files", "is required (an object of file name -> CSV text)");
+        if (files == null || !files.isObject())
+            throw ApiException.badField("files", "is required (an object of file name -> CSV text)");
         onlyFields(files, "files", Set.copyOf(CsvFiles.NAMES));
         Map<String, String> out = new LinkedHashMap<>();
         long total = 0;
@@ -239,7 +260,8 @@ final class RequestParser {
             if (v == null || v.isNull()) throw ApiException.badField("files." + name, "is required");
             if (!v.isTextual()) throw ApiException.badField("files." + name, "must be the file's text");
             total += v.textValue().length();
-            if (total > maxChars) throw ApiException.of(413, "too_large", "the CSV files exceed " + maxChars + " characters");
+            if (total > maxChars)
+                throw ApiException.of(413, "too_large", "the CSV files exceed " + maxChars + " characters");
             out.put(name, v.textValue());
         }
         return out;
@@ -248,7 +270,8 @@ final class RequestParser {
     /** A shallow view of an object without some fields. */
     private record ObjectCopy(JsonNode source) {
         JsonNode without(String... fields) {
-            com.fasterxml.jackson.databind.node.ObjectNode o = ((com.fasterxml.jackson.databind.node.ObjectNode) source).deepCopy();
+            com.fasterxml.jackson.databind.node.ObjectNode o =
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) source).deepCopy();
             for (String f : fields) o.remove(f);
             return o;
         }

@@ -93,7 +93,10 @@ final class Views {
     }
 
     public static ObjectNode client(Ipv4Network n, Fwmark m) {
-        return F.objectNode().put("client", CsvExport.clientText(n)).put("network", n.toString()).put("mark", m.value());
+        return F.objectNode()
+                .put("client", CsvExport.clientText(n))
+                .put("network", n.toString())
+                .put("mark", m.value());
     }
 
     /** The desired-state difference from {@code before} to {@code after}, entity by entity. */
@@ -109,7 +112,9 @@ final class Views {
             ObjectNode c = changes.addObject();
             String old = b.get(e.getKey());
             String op = e.getValue() == null ? "remove" : old == null ? "add" : "change";
-            if (op.equals("add")) add++; else if (op.equals("change")) change++; else remove++;
+            if (op.equals("add")) add++;
+            else if (op.equals("change")) change++;
+            else remove++;
             c.put("op", op);
             c.put("key", e.getKey());
             c.set("before", old == null ? F.nullNode() : readTree(old));
@@ -133,7 +138,11 @@ final class Views {
     }
 
     /** Where a client address goes: its mark (longest prefix, else the network's default), the pool and its servers with health. */
-    public static ObjectNode explain(long generation, DesiredState s, Ipv4Address client, Map<String, HealthVerdict> health,
+    public static ObjectNode explain(
+            long generation,
+            DesiredState s,
+            Ipv4Address client,
+            Map<String, HealthVerdict> health,
             Map<String, AgentStatus> agents) {
         ObjectNode o = F.objectNode();
         o.put("generation", generation);
@@ -147,12 +156,19 @@ final class Views {
         Optional<Fwmark> mark = s.markFor(client);
         if (mark.isEmpty()) {
             o.put("steered", false);
-            o.put("reason", "outside the clients' network " + s.params().clientNetwork() + " and in no client entry: not steered by videolb");
+            o.put(
+                    "reason",
+                    "outside the clients' network " + s.params().clientNetwork()
+                            + " and in no client entry: not steered by videolb");
             return o;
         }
         o.put("steered", true);
         o.put("mark", mark.get().value());
-        o.put("matchedBy", matched != null ? "client entry " + matched : "default mark of the clients' network " + s.params().clientNetwork());
+        o.put(
+                "matchedBy",
+                matched != null
+                        ? "client entry " + matched
+                        : "default mark of the clients' network " + s.params().clientNetwork());
         Pool p = s.pools().get(mark.get());
         if (p == null) {
             o.put("reason", "mark " + mark.get() + " has no pool");
@@ -185,15 +201,22 @@ final class Views {
                 d.put("panic", ps.panic());
             }
         }
-        o.put("persistence", "IPVS picks the server on the client's first connection and keeps it for "
-                + s.params().persistenceSeconds() + " s; which server holds it is known on each director: its agent's GET /persistence?client=IP,"
-                + " printed by `videolb explain IP` run there");
+        o.put(
+                "persistence",
+                "IPVS picks the server on the client's first connection and keeps it for "
+                        + s.params().persistenceSeconds()
+                        + " s; which server holds it is known on each director: its agent's GET /persistence?client=IP,"
+                        + " printed by `videolb explain IP` run there");
         return o;
     }
 
     /** Per director: applied generation, drift, errors; per server of the desired state: health. */
-    public static ObjectNode status(long generation, DesiredState s, Map<String, HealthVerdict> health,
-            Map<String, CheckerStatus> checkers, Map<String, AgentStatus> agents) {
+    public static ObjectNode status(
+            long generation,
+            DesiredState s,
+            Map<String, HealthVerdict> health,
+            Map<String, CheckerStatus> checkers,
+            Map<String, AgentStatus> agents) {
         ObjectNode o = F.objectNode();
         o.put("generation", generation);
         ArrayNode ds = o.putArray("directors");
@@ -229,11 +252,15 @@ final class Views {
             }
             if (s != null) {
                 ArrayNode pools = n.putArray("pools");
-                s.pools().values().stream().filter(p -> p.hasServer(a)).forEach(p -> pools.add(p.mark().value()));
+                s.pools().values().stream()
+                        .filter(p -> p.hasServer(a))
+                        .forEach(p -> pools.add(p.mark().value()));
                 Ipv4Address b = s.backups().get(a);
                 if (b != null) n.put("backup", b.toString());
                 ArrayNode backupOf = n.putArray("backupOf");
-                s.backups().forEach((k, v2) -> { if (v2.equals(a)) backupOf.add(k.toString()); });
+                s.backups().forEach((k, v2) -> {
+                    if (v2.equals(a)) backupOf.add(k.toString());
+                });
             }
         }
         o.set("checkers", tree(new ArrayList<>(new TreeMap<>(checkers).values())));

@@ -58,6 +58,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private final Object stateLock = new Object();
     /** Guarded by stateLock: the entity records of the topic as of {@link #committed}, and the committed snapshot. */
     private SortedMap<String, String> committedRecords = new TreeMap<>();
+
     private volatile DesiredSnapshot committed;
     private volatile boolean caughtUp;
     private volatile String failure;
@@ -66,7 +67,8 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private StateTopicReader reader;
     private boolean closed;
 
-    private DesiredStatePublisher(KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
+    private DesiredStatePublisher(
+            KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.transactionalId = Objects.requireNonNull(transactionalId, "transactionalId");
@@ -80,7 +82,8 @@ public final class DesiredStatePublisher implements AutoCloseable {
      * @param transactionalId stable per config-service installation: a newer instance fences an older one
      * @throws IllegalStateException if the topic cannot be read within {@code catchUpTimeout} or is damaged
      */
-    public static DesiredStatePublisher start(KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
+    public static DesiredStatePublisher start(
+            KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
         DesiredStatePublisher p = new DesiredStatePublisher(settings, topics, transactionalId, catchUpTimeout);
         try {
             synchronized (p) {
@@ -110,7 +113,9 @@ public final class DesiredStatePublisher implements AutoCloseable {
             committed = null;
             committedRecords = new TreeMap<>();
         }
-        reader = StateTopicReader.start(settings.withClientId(settings.clientId() + "-desired-reader"), List.of(topics.desired()),
+        reader = StateTopicReader.start(
+                settings.withClientId(settings.clientId() + "-desired-reader"),
+                List.of(topics.desired()),
                 new StateTopicReader.Listener() {
                     @Override
                     public void onRecord(StateTopicReader.StateRecord r) {
@@ -121,12 +126,17 @@ public final class DesiredStatePublisher implements AutoCloseable {
                     @Override
                     public void onCaughtUp() {
                         synchronized (stateLock) {
-                            // the topic's folded records are the base of the next diff, even if some were never closed by a marker
+                            // the topic's folded records are the base of the next diff, even if some were never closed
+                            // by a marker
                             committedRecords = new TreeMap<>(folder.entities());
-                            SortedMap<String, String> expected = committed == null ? new TreeMap<>() : DesiredRecords.encode(committed.state());
+                            SortedMap<String, String> expected =
+                                    committed == null ? new TreeMap<>() : DesiredRecords.encode(committed.state());
                             if (!committedRecords.equals(expected)) {
-                                LOG.warn("desired topic {} holds {} entity records that no generation marker closes; the next publish replaces them",
-                                        topics.desired(), DesiredRecords.diff(expected, committedRecords).size());
+                                LOG.warn(
+                                        "desired topic {} holds {} entity records that no generation marker closes; the next publish replaces them",
+                                        topics.desired(),
+                                        DesiredRecords.diff(expected, committedRecords)
+                                                .size());
                             }
                             caughtUp = true;
                         }
@@ -136,10 +146,12 @@ public final class DesiredStatePublisher implements AutoCloseable {
                     public void onError(Throwable error) {
                         failure = "reading " + topics.desired() + " failed: " + error;
                     }
-                }, catchUpTimeout);
+                },
+                catchUpTimeout);
         try {
             if (!reader.awaitCaughtUp(catchUpTimeout)) {
-                throw new IllegalStateException("desired topic " + topics.desired() + " not read to its end within " + catchUpTimeout);
+                throw new IllegalStateException(
+                        "desired topic " + topics.desired() + " not read to its end within " + catchUpTimeout);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -147,7 +159,10 @@ public final class DesiredStatePublisher implements AutoCloseable {
         }
         failure = null;
         DesiredSnapshot c = committed;
-        LOG.info("desired state read from {}: generation {} ({} entities)", topics.desired(), c == null ? 0 : c.generation(),
+        LOG.info(
+                "desired state read from {}: generation {} ({} entities)",
+                topics.desired(),
+                c == null ? 0 : c.generation(),
                 committedRecords.size());
     }
 
@@ -156,7 +171,8 @@ public final class DesiredStatePublisher implements AutoCloseable {
         synchronized (stateLock) {
             if (committed == null || snap.generation() > committed.generation()) {
                 committed = snap;
-                if (caughtUp) committedRecords = new TreeMap<>(folder.entities()); // before catch-up, copied once at the end
+                if (caughtUp)
+                    committedRecords = new TreeMap<>(folder.entities()); // before catch-up, copied once at the end
             }
         }
     }
@@ -199,7 +215,8 @@ public final class DesiredStatePublisher implements AutoCloseable {
      *
      * @throws GenerationConflictException if it is not; nothing is written
      */
-    public synchronized PublishResult publishIfGeneration(long expectedGeneration, DesiredState next, String source, String actor) {
+    public synchronized PublishResult publishIfGeneration(
+            long expectedGeneration, DesiredState next, String source, String actor) {
         if (expectedGeneration < 0) throw new IllegalArgumentException("expected generation must be >= 0");
         return publish(expectedGeneration, next, source, actor);
     }
@@ -209,7 +226,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         /** @param outcome {@code published}, {@code unchanged}, {@code rejected}, {@code conflict} or {@code failed} */
         void published(String source, String outcome, long nanos);
 
-        PublishObserver NONE = (source, outcome, nanos) -> { };
+        PublishObserver NONE = (source, outcome, nanos) -> {};
     }
 
     private volatile PublishObserver observer = PublishObserver.NONE;
@@ -224,7 +241,9 @@ public final class DesiredStatePublisher implements AutoCloseable {
         String outcome = "failed";
         try {
             PublishResult r = publishOnce(expected, next, source, actor);
-            outcome = r instanceof PublishResult.Published ? "published" : r instanceof PublishResult.Unchanged ? "unchanged" : "rejected";
+            outcome = r instanceof PublishResult.Published
+                    ? "published"
+                    : r instanceof PublishResult.Unchanged ? "unchanged" : "rejected";
             return r;
         } catch (GenerationConflictException e) {
             outcome = "conflict";
@@ -242,7 +261,10 @@ public final class DesiredStatePublisher implements AutoCloseable {
             return attempt(expected, next, source, actor);
         } catch (PublishException e) {
             if (!fenced(e)) throw e;
-            LOG.warn("publisher {} was fenced by another writer; re-reading {} and retrying once", transactionalId, topics.desired());
+            LOG.warn(
+                    "publisher {} was fenced by another writer; re-reading {} and retrying once",
+                    transactionalId,
+                    topics.desired());
             sync();
             return attempt(expected, next, source, actor);
         }
@@ -271,7 +293,9 @@ public final class DesiredStatePublisher implements AutoCloseable {
         if (expected >= 0 && expected != generation) throw new GenerationConflictException(expected, generation);
 
         List<Problem> problems = DesiredStateRules.check(next, Origins.everywhere(new Origin(source, 0)));
-        if (!problems.isEmpty()) return new PublishResult.Rejected(generation, problems.stream().sorted().toList());
+        if (!problems.isEmpty())
+            return new PublishResult.Rejected(
+                    generation, problems.stream().sorted().toList());
 
         SortedMap<String, String> after = DesiredRecords.encode(next);
         SortedMap<String, String> changes = DesiredRecords.diff(beforeRecords, after);
@@ -288,14 +312,17 @@ public final class DesiredStatePublisher implements AutoCloseable {
         // with them keeps later API changes instead of re-importing over them
         long nextGeneration = generation + 1;
         long now = System.currentTimeMillis();
-        GenerationMarker marker = new GenerationMarker(nextGeneration, digest, after.size(), changes.size(), source, actor, now, imported);
+        GenerationMarker marker = new GenerationMarker(
+                nextGeneration, digest, after.size(), changes.size(), source, actor, now, imported);
         int puts = (int) changes.values().stream().filter(Objects::nonNull).count();
         int deletes = changes.size() - puts;
 
         List<TransactionalPublisher.Entry> batch = new ArrayList<>(changes.size() + 2);
         changes.forEach((k, v) -> batch.add(new TransactionalPublisher.Entry(topics.desired(), k, v)));
         batch.add(new TransactionalPublisher.Entry(topics.desired(), DesiredRecords.GENERATION, Json.write(marker)));
-        batch.add(new TransactionalPublisher.Entry(topics.audit(), "generation/" + nextGeneration,
+        batch.add(new TransactionalPublisher.Entry(
+                topics.audit(),
+                "generation/" + nextGeneration,
                 Json.write(audit(marker, beforeRecords, changes, puts, deletes))));
         long t0 = System.nanoTime();
         tx.publish(batch);
@@ -304,12 +331,20 @@ public final class DesiredStatePublisher implements AutoCloseable {
             committed = snap;
             committedRecords = after;
         }
-        LOG.info("{} by {}: generation {} committed ({} puts, {} deletes, {} entities) in {} ms", source, actor, nextGeneration, puts, deletes,
-                after.size(), (System.nanoTime() - t0) / 1_000_000);
+        LOG.info(
+                "{} by {}: generation {} committed ({} puts, {} deletes, {} entities) in {} ms",
+                source,
+                actor,
+                nextGeneration,
+                puts,
+                deletes,
+                after.size(),
+                (System.nanoTime() - t0) / 1_000_000);
         return new PublishResult.Published(nextGeneration, changes.size(), puts, deletes, snap);
     }
 
-    private static AuditEvent audit(GenerationMarker m, Map<String, String> before, SortedMap<String, String> changes, int puts, int deletes) {
+    private static AuditEvent audit(
+            GenerationMarker m, Map<String, String> before, SortedMap<String, String> changes, int puts, int deletes) {
         ObjectNode b = Json.MAPPER.createObjectNode();
         ObjectNode a = Json.MAPPER.createObjectNode();
         int n = 0;
@@ -319,7 +354,9 @@ public final class DesiredStatePublisher implements AutoCloseable {
             a.set(e.getKey(), node(e.getValue()));
         }
         String summary = puts + " records added or changed, " + deletes + " removed; " + m.entities() + " entities"
-                + (changes.size() > AUDIT_DETAIL_LIMIT ? "; before/after list the first " + AUDIT_DETAIL_LIMIT + " of " + changes.size() + " changes" : "");
+                + (changes.size() > AUDIT_DETAIL_LIMIT
+                        ? "; before/after list the first " + AUDIT_DETAIL_LIMIT + " of " + changes.size() + " changes"
+                        : "");
         return new AuditEvent(m.actor(), m.publishedAtMs(), m.source(), summary, m.generation(), b, a);
     }
 

@@ -19,7 +19,8 @@ public record MassRemovalGuard(double maxShare, int minRemoved) {
     public static final MassRemovalGuard DEFAULT = new MassRemovalGuard(0.5, 100);
 
     public MassRemovalGuard {
-        if (!(maxShare > 0 && maxShare <= 1)) throw new IllegalArgumentException("maxShare must be in (0, 1], got " + maxShare);
+        if (!(maxShare > 0 && maxShare <= 1))
+            throw new IllegalArgumentException("maxShare must be in (0, 1], got " + maxShare);
         if (minRemoved < 1) throw new IllegalArgumentException("minRemoved must be at least 1, got " + minRemoved);
     }
 
@@ -32,9 +33,13 @@ public record MassRemovalGuard(double maxShare, int minRemoved) {
             if (!after.clients().containsKey(n)) removed++;
         }
         if (removed < minRemoved || removed <= maxShare * current) return Optional.empty();
-        return Optional.of(String.format(java.util.Locale.ROOT,
+        return Optional.of(String.format(
+                java.util.Locale.ROOT,
                 "the import would remove %d of the %d client entries (%.0f %%, more than %.0f %%): a truncated client-list.csv looks"
                         + " like this; nothing was published. If it is meant, repeat with force (CLI --force, API \"force\": true)",
-                removed, current, 100.0 * removed / current, 100 * maxShare));
+                removed,
+                current,
+                100.0 * removed / current,
+                100 * maxShare));
     }
 }

@@ -12,7 +12,8 @@ public sealed interface PublishResult permits PublishResult.Published, PublishRe
     long generation();
 
     /** A new generation was committed, with {@code changes} entity records (puts and tombstones). */
-    record Published(long generation, int changes, int puts, int deletes, DesiredSnapshot snapshot) implements PublishResult {
+    record Published(long generation, int changes, int puts, int deletes, DesiredSnapshot snapshot)
+            implements PublishResult {
         public Published {
             Objects.requireNonNull(snapshot, "snapshot");
         }

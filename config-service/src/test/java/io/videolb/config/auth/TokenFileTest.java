@@ -8,8 +8,10 @@ import org.junit.jupiter.api.Test;
 class TokenFileTest {
     @Test
     void shouldAuthenticateByHashAndGiveTheRoleOfTheMatchingLine() {
-        TokenFile f = TokenFile.parse("# comment\n" + TokenFile.line("ops", Role.ADMIN, "secret-admin-token") + "\n"
-                + TokenFile.line("viewer", Role.READ, "secret-read-token") + "\n", "tokens");
+        TokenFile f = TokenFile.parse(
+                "# comment\n" + TokenFile.line("ops", Role.ADMIN, "secret-admin-token") + "\n"
+                        + TokenFile.line("viewer", Role.READ, "secret-read-token") + "\n",
+                "tokens");
         assertThat(f.authenticate("secret-admin-token")).contains(new Principal("ops", Role.ADMIN));
         assertThat(f.authenticate("secret-read-token")).contains(new Principal("viewer", Role.READ));
         assertThat(f.authenticate("secret-read-toke")).isEmpty();
@@ -26,10 +28,16 @@ class TokenFileTest {
 
     @Test
     void shouldRefuseABrokenFileNamingTheLine() {
-        assertThatThrownBy(() -> TokenFile.parse("ops:root:" + "a".repeat(64), "t")).hasMessageContaining("t:1").hasMessageContaining("role");
-        assertThatThrownBy(() -> TokenFile.parse("\nops:admin:xyz", "t")).hasMessageContaining("t:2").hasMessageContaining("64 hex");
-        assertThatThrownBy(() -> TokenFile.parse("a:admin:" + "a".repeat(64) + "\na:read:" + "b".repeat(64), "t")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> TokenFile.parse("ops:root:" + "a".repeat(64), "t"))
+                .hasMessageContaining("t:1")
+                .hasMessageContaining("role");
+        assertThatThrownBy(() -> TokenFile.parse("\nops:admin:xyz", "t"))
+                .hasMessageContaining("t:2")
+                .hasMessageContaining("64 hex");
+        assertThatThrownBy(() -> TokenFile.parse("a:admin:" + "a".repeat(64) + "\na:read:" + "b".repeat(64), "t"))
+                .hasMessageContaining("twice");
         assertThatThrownBy(() -> TokenFile.parse("# only a comment\n", "t")).hasMessageContaining("no token");
-        assertThatThrownBy(() -> TokenFile.parse("-x:admin:" + "a".repeat(64), "t")).hasMessageContaining("name");
+        assertThatThrownBy(() -> TokenFile.parse("-x:admin:" + "a".repeat(64), "t"))
+                .hasMessageContaining("name");
     }
 }

@@ -45,43 +45,62 @@ public final class ImportBenchmark {
             long t0 = System.nanoTime();
             CsvReadResult r = reader.read(dir);
             validateMs.add((System.nanoTime() - t0) / 1_000_000);
-            if (!(r instanceof CsvReadResult.Valid v)) throw new IllegalStateException("generated files are invalid: " + r);
+            if (!(r instanceof CsvReadResult.Valid v))
+                throw new IllegalStateException("generated files are invalid: " + r);
             state = v.state();
         }
         if (!state.equals(generated)) throw new IllegalStateException("read state differs from the generated one");
-        System.out.printf("read+validate: first %d ms, then median %d ms (of %d runs)%n", validateMs.get(0),
-                median(validateMs.subList(1, validateMs.size())), validateMs.size() - 1);
+        System.out.printf(
+                "read+validate: first %d ms, then median %d ms (of %d runs)%n",
+                validateMs.get(0), median(validateMs.subList(1, validateMs.size())), validateMs.size() - 1);
 
         long tb = System.nanoTime();
         String bootstrap = SharedBroker.bootstrapServers();
         System.out.printf("embedded broker start: %d ms%n", (System.nanoTime() - tb) / 1_000_000);
         Topics topics = SharedBroker.freshTopics("bench");
-        try (DesiredStatePublisher p = DesiredStatePublisher.start(SharedBroker.settings("bench"), topics,
-                DesiredStatePublisher.defaultTransactionalId(topics), Duration.ofSeconds(120))) {
+        try (DesiredStatePublisher p = DesiredStatePublisher.start(
+                SharedBroker.settings("bench"),
+                topics,
+                DesiredStatePublisher.defaultTransactionalId(topics),
+                Duration.ofSeconds(120))) {
             long t0 = System.nanoTime();
             PublishResult first = p.publish(state, "import:bench", "bench");
-            System.out.printf("publish generation 1 (%d records in one transaction): %d ms%n",
+            System.out.printf(
+                    "publish generation 1 (%d records in one transaction): %d ms%n",
                     ((PublishResult.Published) first).changes(), (System.nanoTime() - t0) / 1_000_000);
 
             t0 = System.nanoTime();
             PublishResult same = p.publish(state, "import:bench", "bench");
-            System.out.printf("re-import unchanged (%s): %d ms%n", same.getClass().getSimpleName(), (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf(
+                    "re-import unchanged (%s): %d ms%n",
+                    same.getClass().getSimpleName(), (System.nanoTime() - t0) / 1_000_000);
 
             TreeMap<io.videolb.model.Ipv4Network, Fwmark> moved = new TreeMap<>(state.clients());
             int k = 0;
-            for (Map.Entry<io.videolb.model.Ipv4Network, Fwmark> e : state.clients().entrySet()) {
-                if (k++ % 100 == 0) moved.put(e.getKey(), new Fwmark(StateGenerator.mark(1 + (int) (e.getValue().value() - 100 + 1) % (StateGenerator.POOLS - 1))));
+            for (Map.Entry<io.videolb.model.Ipv4Network, Fwmark> e :
+                    state.clients().entrySet()) {
+                if (k++ % 100 == 0)
+                    moved.put(
+                            e.getKey(),
+                            new Fwmark(StateGenerator.mark(
+                                    1 + (int) (e.getValue().value() - 100 + 1) % (StateGenerator.POOLS - 1))));
             }
             DesiredState onePercent = new DesiredState(state.params(), moved, state.pools(), state.backups());
             t0 = System.nanoTime();
             PublishResult second = p.publish(onePercent, "import:bench", "bench");
-            System.out.printf("publish a 1%% change (%d records): %d ms%n", ((PublishResult.Published) second).changes(),
-                    (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf(
+                    "publish a 1%% change (%d records): %d ms%n",
+                    ((PublishResult.Published) second).changes(), (System.nanoTime() - t0) / 1_000_000);
         }
         long t0 = System.nanoTime();
-        try (DesiredStatePublisher p = DesiredStatePublisher.start(SharedBroker.settings("bench2"), topics,
-                DesiredStatePublisher.defaultTransactionalId(topics), Duration.ofSeconds(120))) {
-            System.out.printf("restart: rebuild generation %d from the topic: %d ms%n", p.generation(), (System.nanoTime() - t0) / 1_000_000);
+        try (DesiredStatePublisher p = DesiredStatePublisher.start(
+                SharedBroker.settings("bench2"),
+                topics,
+                DesiredStatePublisher.defaultTransactionalId(topics),
+                Duration.ofSeconds(120))) {
+            System.out.printf(
+                    "restart: rebuild generation %d from the topic: %d ms%n",
+                    p.generation(), (System.nanoTime() - t0) / 1_000_000);
         }
         Runtime rt = Runtime.getRuntime();
         System.out.printf("heap used after run: %d MiB%n", (rt.totalMemory() - rt.freeMemory()) / 1048576);

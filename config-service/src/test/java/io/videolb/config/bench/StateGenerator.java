@@ -37,8 +37,13 @@ public final class StateGenerator {
     }
 
     public static DesiredState state(int n, int shift) {
-        ClusterParams params = new ClusterParams(Ipv4Address.parse("203.0.113.10"), Ipv4Network.parse("100.64.0.0/10"),
-                List.of(MailAddress.parse("ops@example.com")), 60, new Fwmark(mark(0)), Scheduler.WLC);
+        ClusterParams params = new ClusterParams(
+                Ipv4Address.parse("203.0.113.10"),
+                Ipv4Network.parse("100.64.0.0/10"),
+                List.of(MailAddress.parse("ops@example.com")),
+                60,
+                new Fwmark(mark(0)),
+                Scheduler.WLC);
         TreeMap<Fwmark, Pool> pools = new TreeMap<>();
         TreeMap<Ipv4Address, Ipv4Address> backups = new TreeMap<>();
         for (int p = 0; p < POOLS; p++) {
@@ -59,9 +64,12 @@ public final class StateGenerator {
     public static void writeCsv(DesiredState s, Path dir) throws IOException {
         Files.createDirectories(dir);
         try (Writer w = Files.newBufferedWriter(dir.resolve("param.csv"), StandardCharsets.UTF_8)) {
-            w.write("field,value\nlvsIP," + s.params().vip() + "\nip_domain," + s.params().clientNetwork() + "\nmailid,"
-                    + s.params().mailTo().get(0) + "\npersistence_time," + s.params().persistenceSeconds() + "\nfwdefault,"
-                    + s.params().defaultMark() + "\nschedule," + s.params().defaultScheduler().ipvsName() + "\n");
+            w.write("field,value\nlvsIP," + s.params().vip() + "\nip_domain,"
+                    + s.params().clientNetwork() + "\nmailid,"
+                    + s.params().mailTo().get(0) + "\npersistence_time,"
+                    + s.params().persistenceSeconds() + "\nfwdefault,"
+                    + s.params().defaultMark() + "\nschedule,"
+                    + s.params().defaultScheduler().ipvsName() + "\n");
         }
         try (Writer w = Files.newBufferedWriter(dir.resolve("client-list.csv"), StandardCharsets.UTF_8)) {
             w.write("IP,fwmark\n");

@@ -38,7 +38,10 @@ public final class Corpus {
 
     public static List<String> caseNames() {
         try (Stream<Path> s = Files.list(resource("malformed"))) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+            return s.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -52,7 +55,8 @@ public final class Corpus {
         }
         Path src = resource("malformed/" + name);
         try (Stream<Path> s = Files.list(src)) {
-            for (Path f : s.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
+            for (Path f :
+                    s.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
                 Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
@@ -70,11 +74,14 @@ public final class Corpus {
         try (Reader r = Files.newBufferedReader(p)) {
             props.load(r);
         }
-        return new CsvLimits(Long.parseLong(props.getProperty("maxFileBytes")), Integer.parseInt(props.getProperty("maxRows")));
+        return new CsvLimits(
+                Long.parseLong(props.getProperty("maxFileBytes")), Integer.parseInt(props.getProperty("maxRows")));
     }
 
     public static List<String> expected(String name) throws IOException {
-        return Files.readAllLines(resource("malformed/" + name).resolve("expected.txt"), StandardCharsets.UTF_8).stream()
-                .filter(l -> !l.isBlank()).toList();
+        return Files.readAllLines(resource("malformed/" + name).resolve("expected.txt"), StandardCharsets.UTF_8)
+                .stream()
+                .filter(l -> !l.isBlank())
+                .toList();
     }
 }

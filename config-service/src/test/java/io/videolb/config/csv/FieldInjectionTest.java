@@ -28,8 +28,14 @@ class FieldInjectionTest {
     private static final List<Object[]> ROWS = List.of(
             new Object[] {"param.csv", new String[] {"field", "value"}, new String[] {"lvsIP", "198.51.100.10"}},
             new Object[] {"client-list.csv", new String[] {"IP", "fwmark"}, new String[] {"203.0.113.21", "10"}},
-            new Object[] {"fwmark-routing-list.csv", new String[] {"fwmark", "server", "schedule"}, new String[] {"10", "192.0.2.11", "rr"}},
-            new Object[] {"realserver-backup-list.csv", new String[] {"RIP", "backup"}, new String[] {"192.0.2.11", "192.0.2.21"}});
+            new Object[] {
+                "fwmark-routing-list.csv",
+                new String[] {"fwmark", "server", "schedule"},
+                new String[] {"10", "192.0.2.11", "rr"}
+            },
+            new Object[] {
+                "realserver-backup-list.csv", new String[] {"RIP", "backup"}, new String[] {"192.0.2.11", "192.0.2.21"}
+            });
 
     /** name, how to damage a value, the message expected. */
     private static final List<String[]> DAMAGE = List.of(
@@ -54,16 +60,21 @@ class FieldInjectionTest {
 
     @ParameterizedTest(name = "{3} in {0} column {2}")
     @MethodSource("cases")
-    void aBadCharacterInAnyFieldIsReportedAtItsFileLineAndField(String file, int column, String field, String damageName,
-            String damage, String message) throws Exception {
+    void aBadCharacterInAnyFieldIsReportedAtItsFileLineAndField(
+            String file, int column, String field, String damageName, String damage, String message) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("set"));
-        for (String f : List.of("param.csv", "client-list.csv", "fwmark-routing-list.csv", "realserver-backup-list.csv")) {
+        for (String f :
+                List.of("param.csv", "client-list.csv", "fwmark-routing-list.csv", "realserver-backup-list.csv")) {
             Files.copy(Corpus.valid().resolve(f), dir.resolve(f));
         }
         String[] values = null;
         for (Object[] row : ROWS) if (row[0].equals(file)) values = ((String[]) row[2]).clone();
-        values[column] = damage.equals("-") ? "-" + values[column] : values[column].charAt(0) + damage + values[column].substring(1);
-        String line = Stream.of(values).map(v -> "\"" + v.replace("\"", "\"\"") + "\"").collect(Collectors.joining(","));
+        values[column] = damage.equals("-")
+                ? "-" + values[column]
+                : values[column].charAt(0) + damage + values[column].substring(1);
+        String line = Stream.of(values)
+                .map(v -> "\"" + v.replace("\"", "\"\"") + "\"")
+                .collect(Collectors.joining(","));
         List<String> lines = new ArrayList<>(Files.readAllLines(dir.resolve(file)));
         lines.set(1, line);
         Files.writeString(dir.resolve(file), String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
@@ -71,7 +82,8 @@ class FieldInjectionTest {
         CsvReadResult result = new CsvConfigReader().read(dir);
 
         assertThat(result).isInstanceOf(CsvReadResult.Invalid.class);
-        List<String> printed = ((CsvReadResult.Invalid) result).problems().stream().map(Problem::toString).toList();
+        List<String> printed = ((CsvReadResult.Invalid) result)
+                .problems().stream().map(Problem::toString).toList();
         // param.csv names the parameter (lvsIP), not the column, in its errors
         String prefix = file + ":2: " + (file.equals("param.csv") && field.equals("value") ? "lvsIP" : field) + ": ";
         if (file.equals("param.csv") && field.equals("field")) {
@@ -81,7 +93,9 @@ class FieldInjectionTest {
             assertThat(printed).anySatisfy(p -> assertThat(p).startsWith(prefix).contains(message));
         }
         for (String p : printed) {
-            assertThat(p.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f || ch == 0x2028)).as("raw control character in %s", p).isTrue();
+            assertThat(p.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f || ch == 0x2028))
+                    .as("raw control character in %s", p)
+                    .isTrue();
         }
     }
 }

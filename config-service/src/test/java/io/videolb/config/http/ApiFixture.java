@@ -1,5 +1,6 @@
 package io.videolb.config.http;
 
+import io.vertx.core.Vertx;
 import io.videolb.config.auth.Role;
 import io.videolb.config.auth.TokenFile;
 import io.videolb.config.client.AdminClient;
@@ -13,7 +14,6 @@ import io.videolb.events.Topics;
 import io.videolb.json.Json;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.testsupport.kafka.SharedBroker;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,10 +28,16 @@ final class ApiFixture implements AutoCloseable {
     static final Map<String, String> EXAMPLE = new LinkedHashMap<>();
 
     static {
-        EXAMPLE.put(CsvFiles.PARAM, "field,value\nlvsIP,198.51.100.10\nip_domain,203.0.113.0\nmailid,ops@example.com\npersistence_time,60\nfwdefault,50\n");
+        EXAMPLE.put(
+                CsvFiles.PARAM,
+                "field,value\nlvsIP,198.51.100.10\nip_domain,203.0.113.0\nmailid,ops@example.com\npersistence_time,60\nfwdefault,50\n");
         EXAMPLE.put(CsvFiles.CLIENTS, "IP,fwmark\n203.0.113.21,10\n203.0.113.22,20\n203.0.113.23,20\n");
-        EXAMPLE.put(CsvFiles.POOLS, "fwmark,server,schedule\n10,\"192.0.2.11\",rr\n20,\"192.0.2.12,192.0.2.13\",wlc\n50,\"192.0.2.14\",rr\n");
-        EXAMPLE.put(CsvFiles.BACKUPS, "RIP,backup\n192.0.2.11,192.0.2.21\n192.0.2.12,192.0.2.22\n192.0.2.13,192.0.2.22\n192.0.2.14,192.0.2.24\n");
+        EXAMPLE.put(
+                CsvFiles.POOLS,
+                "fwmark,server,schedule\n10,\"192.0.2.11\",rr\n20,\"192.0.2.12,192.0.2.13\",wlc\n50,\"192.0.2.14\",rr\n");
+        EXAMPLE.put(
+                CsvFiles.BACKUPS,
+                "RIP,backup\n192.0.2.11,192.0.2.21\n192.0.2.12,192.0.2.22\n192.0.2.13,192.0.2.22\n192.0.2.14,192.0.2.24\n");
     }
 
     final Topics topics;
@@ -60,18 +66,31 @@ final class ApiFixture implements AutoCloseable {
     ApiFixture(String hint, int bodyLimit, Path tlsCert, Path tlsKey) throws Exception {
         topics = SharedBroker.freshTopics(hint);
         settings = SharedBroker.settings("api-" + hint);
-        publisher = DesiredStatePublisher.start(settings, topics, DesiredStatePublisher.defaultTransactionalId(topics), Duration.ofSeconds(60));
+        publisher = DesiredStatePublisher.start(
+                settings, topics, DesiredStatePublisher.defaultTransactionalId(topics), Duration.ofSeconds(60));
         store = new PublisherDesiredStore(publisher);
         view = KafkaClusterView.start(settings, topics, Duration.ofSeconds(60));
         view.awaitCaughtUp(Duration.ofSeconds(60));
         dir = Files.createTempDirectory("videolb-api-it");
         Path tokens = dir.resolve("tokens");
-        Files.writeString(tokens, "# test tokens\n" + TokenFile.line("ops", Role.ADMIN, adminToken) + "\n"
-                + TokenFile.line("viewer", Role.READ, readToken) + "\n");
+        Files.writeString(
+                tokens,
+                "# test tokens\n" + TokenFile.line("ops", Role.ADMIN, adminToken) + "\n"
+                        + TokenFile.line("viewer", Role.READ, readToken) + "\n");
         vertx = Vertx.vertx();
-        AdminApiSettings config = AdminApiSettings.builder(tokens).port(0).limits(bodyLimit, 8 * 1024 * 1024).tls(tlsCert, tlsKey).build();
-        server = new AdminHttpServer(vertx, config,
-                store, new ConfigReaderCsvFiles(), view, r -> r.get("/health").handler(ctx -> ctx.end("ok"))).start();
+        AdminApiSettings config = AdminApiSettings.builder(tokens)
+                .port(0)
+                .limits(bodyLimit, 8 * 1024 * 1024)
+                .tls(tlsCert, tlsKey)
+                .build();
+        server = new AdminHttpServer(
+                        vertx,
+                        config,
+                        store,
+                        new ConfigReaderCsvFiles(),
+                        view,
+                        r -> r.get("/health").handler(ctx -> ctx.end("ok")))
+                .start();
         base = URI.create((tlsCert != null ? "https" : "http") + "://127.0.0.1:" + server.port());
         admin = new AdminClient(base, adminToken, Duration.ofSeconds(30), tlsCert);
         reader = new AdminClient(base, readToken, Duration.ofSeconds(30), tlsCert);
@@ -86,7 +105,8 @@ final class ApiFixture implements AutoCloseable {
 
     /** Imports the example cluster through the API; returns the generation. */
     long importExample() throws Exception {
-        AdminClient.Response r = admin.send("POST", "/api/v1/import", filesBody(EXAMPLE), "\"" + store.generation() + "\"");
+        AdminClient.Response r =
+                admin.send("POST", "/api/v1/import", filesBody(EXAMPLE), "\"" + store.generation() + "\"");
         if (r.status() != 200) throw new AssertionError("import failed: " + r.status() + " " + r.body());
         return Json.MAPPER.readTree(r.body()).path("generation").asLong();
     }

@@ -27,7 +27,8 @@ class ConcurrentWritersIT {
     void shouldLoseNoUpdateAndAnswerEveryConflictWith412() throws Exception {
         try (ApiFixture fx = new ApiFixture("concurrent")) {
             long start = fx.importExample();
-            Map<Ipv4Network, Fwmark> before = fx.store.current().orElseThrow().state().clients();
+            Map<Ipv4Network, Fwmark> before =
+                    fx.store.current().orElseThrow().state().clients();
             Set<Ipv4Network> succeeded = ConcurrentHashMap.newKeySet();
             AtomicInteger ok = new AtomicInteger();
             AtomicInteger stale = new AtomicInteger();
@@ -40,7 +41,10 @@ class ConcurrentWritersIT {
                     for (int i = 0; i < EDITS; i++) {
                         String ip = "10." + writer + "." + (i / 256) + "." + (i % 256);
                         AdminClient.Response g = fx.admin.get("/api/v1/generation");
-                        AdminClient.Response r = fx.admin.send("PUT", "/api/v1/clients/" + ip, "{\"mark\":" + (i % 2 == 0 ? 10 : 20) + "}",
+                        AdminClient.Response r = fx.admin.send(
+                                "PUT",
+                                "/api/v1/clients/" + ip,
+                                "{\"mark\":" + (i % 2 == 0 ? 10 : 20) + "}",
                                 g.etag().orElseThrow());
                         if (r.status() == 200) {
                             ok.incrementAndGet();
@@ -61,11 +65,16 @@ class ConcurrentWritersIT {
             assertThat(other).as("answers other than 200 and 412").isEmpty();
             assertThat(ok.get() + stale.get()).isEqualTo(WRITERS * EDITS);
             assertThat(ok.get()).isPositive();
-            assertThat(fx.store.generation()).as("one generation per successful edit").isEqualTo(start + ok.get());
-            Set<Ipv4Network> now = new HashSet<>(fx.store.current().orElseThrow().state().clients().keySet());
+            assertThat(fx.store.generation())
+                    .as("one generation per successful edit")
+                    .isEqualTo(start + ok.get());
+            Set<Ipv4Network> now = new HashSet<>(
+                    fx.store.current().orElseThrow().state().clients().keySet());
             now.removeAll(before.keySet());
             assertThat(now).as("final state holds exactly the successful edits").isEqualTo(succeeded);
-            System.out.printf("concurrent writers: %d attempts, %d published, %d answered 412%n", WRITERS * EDITS, ok.get(), stale.get());
+            System.out.printf(
+                    "concurrent writers: %d attempts, %d published, %d answered 412%n",
+                    WRITERS * EDITS, ok.get(), stale.get());
         }
     }
 }

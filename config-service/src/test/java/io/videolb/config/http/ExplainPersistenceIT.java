@@ -73,11 +73,16 @@ class ExplainPersistenceIT {
             ex.close();
         });
         agent.start();
-        return new AgentClient(URI.create("http://127.0.0.1:" + agent.getAddress().getPort()), Duration.ofSeconds(5));
+        return new AgentClient(
+                URI.create("http://127.0.0.1:" + agent.getAddress().getPort()), Duration.ofSeconds(5));
     }
 
     CliVerbs cli(AdminClient api, AgentClient a) {
-        return new CliVerbs(api, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)).withAgent(a);
+        return new CliVerbs(
+                        api,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .withAgent(a);
     }
 
     String out() {
@@ -86,20 +91,28 @@ class ExplainPersistenceIT {
 
     @Test
     void namesTheServerThatHoldsThePersistenceAsTheAgentReportsIt() throws Exception {
-        ExitCode code = cli(fx.reader, agentAnswering(200, "application/json", REAL_AGENT_ANSWER)).explain("203.0.113.21");
+        ExitCode code = cli(fx.reader, agentAnswering(200, "application/json", REAL_AGENT_ANSWER))
+                .explain("203.0.113.21");
         assertThat(code).isEqualTo(ExitCode.OK);
         assertThat(asked).containsExactly("GET /persistence?client=203.0.113.21");
-        assertThat(out()).isEqualTo(API_LINES
-                + "persistence: held by 192.0.2.11 in pool 10 (expires in 56 s)\n"
-                + "persistence: held by 192.0.2.12 in pool 20 for its network 203.0.113.0 (persistence netmask) (expires in 117 s)\n"
-                + "connections: 1 (1 FIN_WAIT)\n");
+        assertThat(out())
+                .isEqualTo(API_LINES
+                        + "persistence: held by 192.0.2.11 in pool 10 (expires in 56 s)\n"
+                        + "persistence: held by 192.0.2.12 in pool 20 for its network 203.0.113.0 (persistence netmask) (expires in 117 s)\n"
+                        + "connections: 1 (1 FIN_WAIT)\n");
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
     @Test
     void saysThereIsNoTemplateWhenTheAgentHasNone() throws Exception {
-        ExitCode code = cli(fx.reader, agentAnswering(200, "application/json", "{\"client\":\"203.0.113.21\",\"templates\":[],\"connections\":[],"
-                + "\"connectionsOmitted\":0,\"linesRead\":1,\"malformedLines\":0,\"ipv6Skipped\":0,\"complete\":true}")).explain("203.0.113.21");
+        ExitCode code = cli(
+                        fx.reader,
+                        agentAnswering(
+                                200,
+                                "application/json",
+                                "{\"client\":\"203.0.113.21\",\"templates\":[],\"connections\":[],"
+                                        + "\"connectionsOmitted\":0,\"linesRead\":1,\"malformedLines\":0,\"ipv6Skipped\":0,\"complete\":true}"))
+                .explain("203.0.113.21");
         assertThat(code).isEqualTo(ExitCode.OK);
         assertThat(out()).isEqualTo(API_LINES + "persistence: no template (the next connection picks a server)\n");
     }
@@ -112,42 +125,60 @@ class ExplainPersistenceIT {
         }
         AgentClient nowhere = new AgentClient(URI.create("http://127.0.0.1:" + port), Duration.ofSeconds(2));
         assertThat(cli(fx.reader, nowhere).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
-        assertThat(out()).startsWith(API_LINES + "persistence: unknown (no agent at http://127.0.0.1:" + port + ": ").endsWith(")\n");
+        assertThat(out())
+                .startsWith(API_LINES + "persistence: unknown (no agent at http://127.0.0.1:" + port + ": ")
+                .endsWith(")\n");
         assertThat(out().substring(API_LINES.length()).lines()).hasSize(1);
 
         out.reset();
         AdminClient noApi = new AdminClient(URI.create("http://127.0.0.1:" + port), "x");
-        assertThat(cli(noApi, agentAnswering(200, "application/json", REAL_AGENT_ANSWER)).explain("203.0.113.21"))
-                .as("the API decides the exit code").isEqualTo(ExitCode.API_UNAVAILABLE);
+        assertThat(cli(noApi, agentAnswering(200, "application/json", REAL_AGENT_ANSWER))
+                        .explain("203.0.113.21"))
+                .as("the API decides the exit code")
+                .isEqualTo(ExitCode.API_UNAVAILABLE);
         assertThat(asked).as("no explanation, no agent question").isEmpty();
         assertThat(out()).isEmpty();
     }
 
     @Test
     void anAgentWithoutIpvsSaysWhyInOneLine() throws Exception {
-        AgentClient a = agentAnswering(503, "text/plain; charset=utf-8", "no IPVS here: /proc/net/ip_vs_conn does not exist (plan-only machine or ip_vs not loaded)\n");
+        AgentClient a = agentAnswering(
+                503,
+                "text/plain; charset=utf-8",
+                "no IPVS here: /proc/net/ip_vs_conn does not exist (plan-only machine or ip_vs not loaded)\n");
         assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
-        assertThat(out()).isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base()
-                + ": no IPVS here: /proc/net/ip_vs_conn does not exist (plan-only machine or ip_vs not loaded) (HTTP 503))\n");
+        assertThat(out())
+                .isEqualTo(
+                        API_LINES + "persistence: unknown (agent at " + a.base()
+                                + ": no IPVS here: /proc/net/ip_vs_conn does not exist (plan-only machine or ip_vs not loaded) (HTTP 503))\n");
     }
 
     @Test
     void aHostileAgentAnswerNeverReachesTheOutput() throws Exception {
         for (String body : List.of(
-                REAL_AGENT_ANSWER.replace("\"server\":\"192.0.2.11\",\"expiresSeconds\":56", "\"server\":\"192.0.2.11\\n\\u001b[2Jrm -rf\",\"expiresSeconds\":56"),
-                REAL_AGENT_ANSWER.replace("\"fwmark\":10,\"server\":\"192.0.2.11\",\"expiresSeconds\":56", "\"fwmark\":0,\"server\":\"192.0.2.11\",\"expiresSeconds\":56"),
+                REAL_AGENT_ANSWER.replace(
+                        "\"server\":\"192.0.2.11\",\"expiresSeconds\":56",
+                        "\"server\":\"192.0.2.11\\n\\u001b[2Jrm -rf\",\"expiresSeconds\":56"),
+                REAL_AGENT_ANSWER.replace(
+                        "\"fwmark\":10,\"server\":\"192.0.2.11\",\"expiresSeconds\":56",
+                        "\"fwmark\":0,\"server\":\"192.0.2.11\",\"expiresSeconds\":56"),
                 REAL_AGENT_ANSWER.replace("\"expiresSeconds\":56", "\"expiresSeconds\":\"56 s; evil\""),
                 REAL_AGENT_ANSWER.replace("\"state\":\"FIN_WAIT\"", "\"state\":\"FIN\\r\\nWAIT\""),
-                "not json", "[]")) {
+                "not json",
+                "[]")) {
             out.reset();
             AgentClient a = agentAnswering(200, "application/json", body);
             assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
-            assertThat(out()).as(body).isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base() + ": unreadable answer)\n");
+            assertThat(out())
+                    .as(body)
+                    .isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base() + ": unreadable answer)\n");
             agent.stop(0);
         }
         out.reset();
         AgentClient a = agentAnswering(500, "text/plain", "boom\u001b[2J\r\nFAKE LINE");
         assertThat(cli(fx.reader, a).explain("203.0.113.21")).isEqualTo(ExitCode.OK);
-        assertThat(out()).isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base() + ": boom\\u001B[2J\\r\\nFAKE LINE (HTTP 500))\n");
+        assertThat(out())
+                .isEqualTo(API_LINES + "persistence: unknown (agent at " + a.base()
+                        + ": boom\\u001B[2J\\r\\nFAKE LINE (HTTP 500))\n");
     }
 }

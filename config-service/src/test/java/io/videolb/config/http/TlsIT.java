@@ -3,19 +3,19 @@ package io.videolb.config.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.net.PemTrustOptions;
 import io.videolb.config.client.AdminClient;
-import io.videolb.runtime.settings.SettingsReader;
 import io.videolb.config.client.CliVerbs;
 import io.videolb.config.csv.ConfigReaderCsvFiles;
 import io.videolb.json.Json;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
 import io.videolb.runtime.ExitCode;
-import io.vertx.core.Future;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.net.PemTrustOptions;
+import io.videolb.runtime.settings.SettingsReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,8 +68,24 @@ class TlsIT {
 
     /** {@code openssl req -x509} with an argument list and a bounded wait; fails the test with openssl's output if it fails. */
     static void selfSigned(Path certOut, Path keyOut, String san) throws Exception {
-        List<String> cmd = List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
-                "-subj", "/CN=videolb-test", "-addext", san, "-keyout", keyOut.toString(), "-out", certOut.toString());
+        List<String> cmd = List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-sha256",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=videolb-test",
+                "-addext",
+                san,
+                "-keyout",
+                keyOut.toString(),
+                "-out",
+                certOut.toString());
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -84,19 +100,25 @@ class TlsIT {
             p.destroyForcibly();
             throw new AssertionError("openssl req did not finish within 60 s");
         }
-        if (p.exitValue() != 0) throw new AssertionError("openssl req failed: " + new String(out, StandardCharsets.UTF_8));
+        if (p.exitValue() != 0)
+            throw new AssertionError("openssl req failed: " + new String(out, StandardCharsets.UTF_8));
         assertThat(Files.readString(certOut)).startsWith("-----BEGIN CERTIFICATE-----");
         assertThat(Files.readString(keyOut)).contains("PRIVATE KEY-----");
     }
 
     static HttpRequest whoami(String scheme) {
         return HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + fx.server.port() + "/api/v1/whoami"))
-                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + fx.adminToken).build();
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + fx.adminToken)
+                .build();
     }
 
     @Test
     void aJdkClientTrustingTheCaGetsAnswersOverTls() throws Exception {
-        HttpClient c = HttpClient.newBuilder().sslContext(AdminClient.trusting(cert)).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient c = HttpClient.newBuilder()
+                .sslContext(AdminClient.trusting(cert))
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
         HttpResponse<String> r = c.send(whoami("https"), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(Json.MAPPER.readTree(r.body()).path("role").asText()).isEqualTo("admin");
@@ -111,11 +133,17 @@ class TlsIT {
 
     @Test
     void aVertxClientTrustingTheCaGetsAnswersAndOneTrustingNothingIsRefused() throws Exception {
-        HttpClientAgent trusting = fx.vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true)
-                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString())).setConnectTimeout(10_000));
-        HttpClientAgent untrusting = fx.vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true).setConnectTimeout(10_000));
+        HttpClientAgent trusting = fx.vertx.createHttpClient(new HttpClientOptions()
+                .setSsl(true)
+                .setVerifyHost(true)
+                .setTrustOptions(new PemTrustOptions().addCertPath(cert.toString()))
+                .setConnectTimeout(10_000));
+        HttpClientAgent untrusting = fx.vertx.createHttpClient(
+                new HttpClientOptions().setSsl(true).setVerifyHost(true).setConnectTimeout(10_000));
         try {
-            assertThat(vertxGet(trusting).get(30, TimeUnit.SECONDS)).startsWith("200 ").contains("\"role\":\"admin\"");
+            assertThat(vertxGet(trusting).get(30, TimeUnit.SECONDS))
+                    .startsWith("200 ")
+                    .contains("\"role\":\"admin\"");
             Throwable failure = null;
             try {
                 vertxGet(untrusting).get(30, TimeUnit.SECONDS);
@@ -138,26 +166,36 @@ class TlsIT {
 
     private static java.util.concurrent.CompletableFuture<String> vertxGet(HttpClientAgent client) {
         Future<String> f = client.request(HttpMethod.GET, fx.server.port(), "127.0.0.1", "/api/v1/whoami")
-                .compose(req -> req.putHeader("Authorization", "Bearer " + fx.adminToken).send())
+                .compose(req -> req.putHeader("Authorization", "Bearer " + fx.adminToken)
+                        .send())
                 .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b.toString()));
         return f.toCompletionStage().toCompletableFuture();
     }
 
     @Test
     void aJdkClientNotTrustingTheCaFailsTheHandshake() {
-        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient c =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         assertThatThrownBy(() -> c.send(whoami("https"), HttpResponse.BodyHandlers.ofString()))
                 .isInstanceOf(SSLHandshakeException.class);
     }
 
     @Test
     void plainHttpToTheTlsPortGetsNoHttpAnswer() {
-        HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient c =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         // the TLS port answers a plaintext request with a TLS alert or a closed connection, never an HTTP response
-        assertThatThrownBy(() -> c.send(whoami("http"), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> c.send(whoami("http"), HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CliVerbs cli = new CliVerbs(new AdminClient(URI.create("http://127.0.0.1:" + fx.server.port()), fx.adminToken,
-                Duration.ofSeconds(10), null), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+        CliVerbs cli = new CliVerbs(
+                new AdminClient(
+                        URI.create("http://127.0.0.1:" + fx.server.port()),
+                        fx.adminToken,
+                        Duration.ofSeconds(10),
+                        null),
+                new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err));
         assertThat(cli.status()).isEqualTo(ExitCode.API_UNAVAILABLE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot reach the admin API");
     }
@@ -167,13 +205,18 @@ class TlsIT {
         String url = "https://127.0.0.1:" + fx.server.port();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", url, "VIDEOLB_TOKEN", fx.adminToken,
-                "VIDEOLB_API_CA", cert.toString()), null);
-        CliVerbs cli = new CliVerbs(client, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        AdminClient client = AdminClient.fromEnv(
+                Map.of("VIDEOLB_API", url, "VIDEOLB_TOKEN", fx.adminToken, "VIDEOLB_API_CA", cert.toString()), null);
+        CliVerbs cli = new CliVerbs(
+                client,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         long before = fx.store.generation();
         assertThat(cli.status()).as("status, stderr: %s", err).isEqualTo(ExitCode.OK);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("desired generation " + before);
-        assertThat(cli.clientSet("203.0.113.99", "20")).as("client set, stderr: %s", err).isEqualTo(ExitCode.OK);
+        assertThat(cli.clientSet("203.0.113.99", "20"))
+                .as("client set, stderr: %s", err)
+                .isEqualTo(ExitCode.OK);
         assertThat(fx.store.generation()).isEqualTo(before + 1);
         assertThat(fx.store.current().orElseThrow().state().clients())
                 .containsEntry(Ipv4Network.parse("203.0.113.99"), Fwmark.parse("20"));
@@ -185,7 +228,10 @@ class TlsIT {
         String url = "https://127.0.0.1:" + fx.server.port();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", url, "VIDEOLB_TOKEN", fx.adminToken), null);
-        CliVerbs cli = new CliVerbs(client, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        CliVerbs cli = new CliVerbs(
+                client,
+                new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         long before = fx.store.generation();
         assertThat(cli.clientSet("203.0.113.98", "20")).isEqualTo(ExitCode.API_UNAVAILABLE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot reach the admin API");
@@ -197,13 +243,32 @@ class TlsIT {
         Path otherCert = dir.resolve("other-cert.pem");
         Path otherKey = dir.resolve("other-key.pem");
         selfSigned(otherCert, otherKey, "subjectAltName=DNS:director.invalid");
-        AdminHttpServer other = new AdminHttpServer(fx.vertx, AdminApiSettings.builder(fx.dir.resolve("tokens")).port(0).tls(otherCert, otherKey).build(),
-                fx.store, new ConfigReaderCsvFiles(), fx.view, null).start();
+        AdminHttpServer other = new AdminHttpServer(
+                        fx.vertx,
+                        AdminApiSettings.builder(fx.dir.resolve("tokens"))
+                                .port(0)
+                                .tls(otherCert, otherKey)
+                                .build(),
+                        fx.store,
+                        new ConfigReaderCsvFiles(),
+                        fx.view,
+                        null)
+                .start();
         try {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            AdminClient client = AdminClient.fromEnv(Map.of("VIDEOLB_API", "https://127.0.0.1:" + other.port(), "VIDEOLB_TOKEN", fx.adminToken,
-                    "VIDEOLB_API_CA", otherCert.toString()), null);
-            CliVerbs cli = new CliVerbs(client, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+            AdminClient client = AdminClient.fromEnv(
+                    Map.of(
+                            "VIDEOLB_API",
+                            "https://127.0.0.1:" + other.port(),
+                            "VIDEOLB_TOKEN",
+                            fx.adminToken,
+                            "VIDEOLB_API_CA",
+                            otherCert.toString()),
+                    null);
+            CliVerbs cli = new CliVerbs(
+                    client,
+                    new PrintStream(new ByteArrayOutputStream()),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
             assertThat(cli.status()).isEqualTo(ExitCode.API_UNAVAILABLE);
             assertThat(err.toString(StandardCharsets.UTF_8)).containsIgnoringCase("127.0.0.1");
         } finally {
@@ -213,16 +278,32 @@ class TlsIT {
 
     @Test
     void theTlsSettingsFromTheEnvironmentDefaultToPort8443AndRefuseHalfAPair() {
-        Map<String, String> env = Map.of("VIDEOLB_API_TOKENS", fx.dir.resolve("tokens").toString(),
-                "VIDEOLB_API_TLS_CERT", cert.toString(), "VIDEOLB_API_TLS_KEY", key.toString());
-        AdminApiSettings c = AdminApiSettings.read(SettingsReader.builder().environment(env).build()).orElseThrow();
+        Map<String, String> env = Map.of(
+                "VIDEOLB_API_TOKENS",
+                fx.dir.resolve("tokens").toString(),
+                "VIDEOLB_API_TLS_CERT",
+                cert.toString(),
+                "VIDEOLB_API_TLS_KEY",
+                key.toString());
+        AdminApiSettings c = AdminApiSettings.read(
+                        SettingsReader.builder().environment(env).build())
+                .orElseThrow();
         assertThat(c.tls()).isTrue();
         assertThat(c.port()).isEqualTo(8443);
         assertThatThrownBy(() -> AdminApiSettings.read(SettingsReader.builder()
-                .environment(Map.of("VIDEOLB_API_TOKENS", "t", "VIDEOLB_API_TLS_CERT", cert.toString())).build()))
+                        .environment(Map.of("VIDEOLB_API_TOKENS", "t", "VIDEOLB_API_TLS_CERT", cert.toString()))
+                        .build()))
                 .hasMessageContaining("TLS needs both");
-        AdminHttpServer missing = new AdminHttpServer(fx.vertx, AdminApiSettings.builder(fx.dir.resolve("tokens")).port(0)
-                .tls(dir.resolve("absent-cert.pem"), key).build(), fx.store, new ConfigReaderCsvFiles(), fx.view, null);
+        AdminHttpServer missing = new AdminHttpServer(
+                fx.vertx,
+                AdminApiSettings.builder(fx.dir.resolve("tokens"))
+                        .port(0)
+                        .tls(dir.resolve("absent-cert.pem"), key)
+                        .build(),
+                fx.store,
+                new ConfigReaderCsvFiles(),
+                fx.view,
+                null);
         assertThatThrownBy(missing::start).hasMessageContaining("absent-cert.pem");
         missing.close();
     }

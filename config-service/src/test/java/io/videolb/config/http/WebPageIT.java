@@ -36,9 +36,21 @@ class WebPageIT {
             Path profile = Files.createTempDirectory(fx.dir, "chromium-profile");
             ChromeOptions o = new ChromeOptions();
             o.setBinary(chromium.toFile());
-            o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + profile, "--window-size=1280,1400");
-            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driverBin.toFile()).usingAnyFreePort().build();
+            o.addArguments(
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--user-data-dir=" + profile,
+                    "--window-size=1280,1400");
+            ChromeDriverService service = new ChromeDriverService.Builder()
+                    .usingDriverExecutable(driverBin.toFile())
+                    .usingAnyFreePort()
+                    .build();
             WebDriver driver = new ChromeDriver(service, o);
             try {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
@@ -47,21 +59,41 @@ class WebPageIT {
                 driver.findElement(By.id("login-submit")).click();
                 wait.until(d -> d.findElement(By.id("generation")).getText().equals("generation " + g));
                 wait.until(d -> d.findElements(By.cssSelector("#pools .pool")).size() == 3);
-                assertThat(driver.findElement(By.id("pool-20")).getText()).contains("192.0.2.12", "192.0.2.13", "wlc", "192.0.2.22");
-                wait.until(d -> d.findElements(By.cssSelector("#clients-table tbody tr")).size() == 3);
-                assertThat(driver.findElement(By.id("clients-table")).getText()).contains("203.0.113.21", "203.0.113.23");
+                assertThat(driver.findElement(By.id("pool-20")).getText())
+                        .contains("192.0.2.12", "192.0.2.13", "wlc", "192.0.2.22");
+                wait.until(d -> d.findElements(By.cssSelector("#clients-table tbody tr"))
+                                .size()
+                        == 3);
+                assertThat(driver.findElement(By.id("clients-table")).getText())
+                        .contains("203.0.113.21", "203.0.113.23");
 
                 WebElement search = driver.findElement(By.id("clients-search"));
                 search.sendKeys("203.0.113.23");
                 search.submit();
-                wait.until(d -> d.findElements(By.cssSelector("#clients-table tbody tr")).size() == 1);
+                wait.until(d -> d.findElements(By.cssSelector("#clients-table tbody tr"))
+                                .size()
+                        == 1);
                 driver.findElement(By.cssSelector("#clients-table tbody tr")).click();
-                assertThat(driver.findElement(By.id("move-ip")).getAttribute("value")).isEqualTo("203.0.113.23");
+                assertThat(driver.findElement(By.id("move-ip")).getAttribute("value"))
+                        .isEqualTo("203.0.113.23");
                 new Select(driver.findElement(By.id("move-mark"))).selectByValue("10");
                 driver.findElement(By.id("move-submit")).click();
                 wait.until(d -> d.findElement(By.id("move-result")).getText().contains("generation " + (g + 1)));
-                assertThat(fx.store.current().orElseThrow().state().clients().get(Ipv4Network.parse("203.0.113.23")).value()).isEqualTo(10);
-                assertThat(io.videolb.json.Json.MAPPER.readTree(fx.reader.get("/api/v1/clients/203.0.113.23").body()).path("mark").asLong()).isEqualTo(10);
+                assertThat(fx.store
+                                .current()
+                                .orElseThrow()
+                                .state()
+                                .clients()
+                                .get(Ipv4Network.parse("203.0.113.23"))
+                                .value())
+                        .isEqualTo(10);
+                assertThat(io.videolb.json.Json.MAPPER
+                                .readTree(fx.reader
+                                        .get("/api/v1/clients/203.0.113.23")
+                                        .body())
+                                .path("mark")
+                                .asLong())
+                        .isEqualTo(10);
                 wait.until(d -> d.findElement(By.id("audit")).getText().contains("ops"));
 
                 driver.findElement(By.id("move-ip")).clear();

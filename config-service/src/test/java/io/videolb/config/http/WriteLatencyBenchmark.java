@@ -21,14 +21,18 @@ public final class WriteLatencyBenchmark {
                 micros[i] = (System.nanoTime() - t0) / 1000;
             }
             Arrays.sort(micros);
-            System.out.printf("API write -> published generation, %d writes: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", n,
-                    micros[n / 2] / 1000.0, micros[(int) (n * 0.99)] / 1000.0, micros[n - 1] / 1000.0);
+            System.out.printf(
+                    "API write -> published generation, %d writes: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                    n, micros[n / 2] / 1000.0, micros[(int) (n * 0.99)] / 1000.0, micros[n - 1] / 1000.0);
         }
         System.exit(0);
     }
 
     private static void put(ApiFixture fx, int i) throws Exception {
-        AdminClient.Response r = fx.admin.send("PUT", "/api/v1/clients/10.9." + (i / 256) + "." + (i % 256), "{\"mark\":" + (i % 2 == 0 ? 10 : 20) + "}",
+        AdminClient.Response r = fx.admin.send(
+                "PUT",
+                "/api/v1/clients/10.9." + (i / 256) + "." + (i % 256),
+                "{\"mark\":" + (i % 2 == 0 ? 10 : 20) + "}",
                 "\"" + fx.store.generation() + "\"");
         if (r.status() != 200) throw new IllegalStateException(r.status() + " " + r.body());
     }

@@ -38,7 +38,8 @@ class DesiredStatePublisherIT {
     }
 
     private static DesiredStatePublisher start(Topics topics) {
-        return DesiredStatePublisher.start(SharedBroker.settings("pub"), topics, DesiredStatePublisher.defaultTransactionalId(topics), TIMEOUT);
+        return DesiredStatePublisher.start(
+                SharedBroker.settings("pub"), topics, DesiredStatePublisher.defaultTransactionalId(topics), TIMEOUT);
     }
 
     @Test
@@ -70,7 +71,8 @@ class DesiredStatePublisherIT {
         assertThat(event.generation()).isEqualTo(1);
         assertThat(event.actor()).isEqualTo("tester");
         assertThat(event.before().get("client/203.0.113.21/32").isNull()).isTrue();
-        assertThat(event.after().get("client/203.0.113.21/32").get("mark").asLong()).isEqualTo(10);
+        assertThat(event.after().get("client/203.0.113.21/32").get("mark").asLong())
+                .isEqualTo(10);
     }
 
     @Test
@@ -110,8 +112,12 @@ class DesiredStatePublisherIT {
                 assertThat(pub.deletes()).isEqualTo(1);
             });
             Map<String, String> written = TopicProbe.asMap(TopicProbe.readFrom(probe, topics.desired(), end));
-            assertThat(written.keySet()).containsExactlyInAnyOrder("client/203.0.113.22/32", "client/203.0.113.23/32",
-                    "client/203.0.113.64/26", DesiredRecords.GENERATION);
+            assertThat(written.keySet())
+                    .containsExactlyInAnyOrder(
+                            "client/203.0.113.22/32",
+                            "client/203.0.113.23/32",
+                            "client/203.0.113.64/26",
+                            DesiredRecords.GENERATION);
             assertThat(written.get("client/203.0.113.22/32")).isNull();
             assertThat(written.get("client/203.0.113.23/32")).contains("\"mark\":10");
         }
@@ -154,7 +160,8 @@ class DesiredStatePublisherIT {
             assertThat(p.current().orElseThrow().marker().importedDigest()).isEqualTo(apiDigest);
 
             // the same files again: nothing at all
-            assertThat(p.publish(viaApi, GenerationMarker.FILE_IMPORT_PREFIX + "/etc/videolb", "cli")).isInstanceOf(PublishResult.Unchanged.class);
+            assertThat(p.publish(viaApi, GenerationMarker.FILE_IMPORT_PREFIX + "/etc/videolb", "cli"))
+                    .isInstanceOf(PublishResult.Unchanged.class);
             // an API write equal to the state: nothing either
             assertThat(p.publish(viaApi, "api:client.set", "ops")).isInstanceOf(PublishResult.Unchanged.class);
         }
@@ -172,10 +179,14 @@ class DesiredStatePublisherIT {
             p.publish(examples(), "import:test", "tester");
             long end = TopicProbe.endOffset(probe, topics.desired());
 
-            PublishResult r = p.publish(examples().withClient(Ipv4Network.parse("203.0.113.99"), new Fwmark(77)), "api", "tester");
+            PublishResult r = p.publish(
+                    examples().withClient(Ipv4Network.parse("203.0.113.99"), new Fwmark(77)), "api", "tester");
 
-            assertThat(r).isInstanceOfSatisfying(PublishResult.Rejected.class,
-                    rej -> assertThat(rej.problems().get(0).toString()).contains("mark 77 of client 203.0.113.99/32 has no pool"));
+            assertThat(r)
+                    .isInstanceOfSatisfying(
+                            PublishResult.Rejected.class,
+                            rej -> assertThat(rej.problems().get(0).toString())
+                                    .contains("mark 77 of client 203.0.113.99/32 has no pool"));
             assertThat(TopicProbe.endOffset(probe, topics.desired())).isEqualTo(end);
             assertThat(p.generation()).isEqualTo(1);
         }
@@ -186,7 +197,8 @@ class DesiredStatePublisherIT {
         Topics topics = SharedBroker.freshTopics("publish-conflict");
         KafkaSettings probe = SharedBroker.settings("probe");
         try (DesiredStatePublisher p = start(topics)) {
-            assertThat(p.publishIfGeneration(0, examples(), "api", "a").generation()).isEqualTo(1);
+            assertThat(p.publishIfGeneration(0, examples(), "api", "a").generation())
+                    .isEqualTo(1);
             long end = TopicProbe.endOffset(probe, topics.desired());
 
             DesiredState changed = examples().withClient(Ipv4Network.parse("203.0.113.30"), new Fwmark(10));
@@ -196,7 +208,8 @@ class DesiredStatePublisherIT {
                         assertThat(e.current()).isEqualTo(1);
                     });
             assertThat(TopicProbe.endOffset(probe, topics.desired())).isEqualTo(end);
-            assertThat(p.publishIfGeneration(1, changed, "api", "b").generation()).isEqualTo(2);
+            assertThat(p.publishIfGeneration(1, changed, "api", "b").generation())
+                    .isEqualTo(2);
         }
     }
 
@@ -228,7 +241,8 @@ class DesiredStatePublisherIT {
         try (DesiredStatePublisher older = start(topics)) {
             older.publish(first, "import:test", "older");
             try (DesiredStatePublisher newer = start(topics)) {
-                assertThat(newer.publish(byNewer, "import:test", "newer").generation()).isEqualTo(2);
+                assertThat(newer.publish(byNewer, "import:test", "newer").generation())
+                        .isEqualTo(2);
             }
             // the older one was fenced: it re-reads generation 2, then writes 3 as a diff against it
             PublishResult r = older.publish(byOlder, "import:test", "older");
@@ -251,33 +265,39 @@ class DesiredStatePublisherIT {
         List<String> observations = Collections.synchronizedList(new ArrayList<>());
         List<String> violations = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
-        Thread racer = new Thread(() -> {
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!stop.get() && System.nanoTime() < deadline) {
-                // fold from 0 up to the last stable offset, as a fresh reader would, and judge what it holds
-                DesiredStateFolder folder = new DesiredStateFolder();
-                try (KafkaConsumer<String, String> c = new KafkaConsumer<>(probe.stateConsumer())) {
-                    TopicPartition tp = new TopicPartition(topics.desired(), 0);
-                    c.assign(List.of(tp));
-                    c.seekToBeginning(List.of(tp));
-                    long end = c.endOffsets(List.of(tp)).get(tp);
-                    while (c.position(tp) < end && System.nanoTime() < deadline) {
-                        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-                            // judge the state exactly at the last stable offset read at the start; a poll may run past it
-                            if (r.offset() < end) folder.apply(r.key(), r.value());
+        Thread racer = new Thread(
+                () -> {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                    while (!stop.get() && System.nanoTime() < deadline) {
+                        // fold from 0 up to the last stable offset, as a fresh reader would, and judge what it holds
+                        DesiredStateFolder folder = new DesiredStateFolder();
+                        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(probe.stateConsumer())) {
+                            TopicPartition tp = new TopicPartition(topics.desired(), 0);
+                            c.assign(List.of(tp));
+                            c.seekToBeginning(List.of(tp));
+                            long end = c.endOffsets(List.of(tp)).get(tp);
+                            while (c.position(tp) < end && System.nanoTime() < deadline) {
+                                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                                    // judge the state exactly at the last stable offset read at the start; a poll may
+                                    // run past it
+                                    if (r.offset() < end) folder.apply(r.key(), r.value());
+                                }
+                            }
+                        } catch (RuntimeException e) {
+                            violations.add("reader failed: " + e);
+                            return;
                         }
+                        SortedMap<String, String> seen = folder.entities();
+                        long gen = folder.latest().map(s -> s.generation()).orElse(0L);
+                        String what = seen.isEmpty()
+                                ? "empty"
+                                : seen.equals(bigRecords) ? "gen1" : seen.equals(changedRecords) ? "gen2" : null;
+                        if (what == null)
+                            violations.add("half a generation: " + seen.size() + " entities at generation " + gen);
+                        else observations.add(what + "@" + gen);
                     }
-                } catch (RuntimeException e) {
-                    violations.add("reader failed: " + e);
-                    return;
-                }
-                SortedMap<String, String> seen = folder.entities();
-                long gen = folder.latest().map(s -> s.generation()).orElse(0L);
-                String what = seen.isEmpty() ? "empty" : seen.equals(bigRecords) ? "gen1" : seen.equals(changedRecords) ? "gen2" : null;
-                if (what == null) violations.add("half a generation: " + seen.size() + " entities at generation " + gen);
-                else observations.add(what + "@" + gen);
-            }
-        }, "racer");
+                },
+                "racer");
         racer.start();
         try (DesiredStatePublisher p = start(topics)) {
             assertThat(p.publish(big, "import:big", "tester").generation()).isEqualTo(1);
@@ -285,7 +305,8 @@ class DesiredStatePublisherIT {
         }
         // let the racer see the final state at least once
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!observations.contains("gen2@2") && violations.isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
+        while (!observations.contains("gen2@2") && violations.isEmpty() && System.nanoTime() < deadline)
+            Thread.sleep(100);
         stop.set(true);
         racer.join(30_000);
 

@@ -37,7 +37,8 @@ public final class TopicProbe {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (c.position(tp) < end) {
                 if (System.nanoTime() > deadline) throw new AssertionError("could not read " + topic + " to " + end);
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) out.add(new Rec(r.offset(), r.key(), r.value()));
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200)))
+                    out.add(new Rec(r.offset(), r.key(), r.value()));
             }
         }
         return out;

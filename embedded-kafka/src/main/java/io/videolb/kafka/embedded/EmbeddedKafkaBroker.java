@@ -26,7 +26,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -37,9 +38,6 @@ import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
 
 /**
  * A real single-node Kafka (KRaft, combined broker + controller) running inside this JVM.
@@ -131,7 +129,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw e;
         }
         this.startupDuration = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info("embedded Kafka broker ready on {} (data dir {}, {}, {} ms)", bootstrapServers(), this.dataDir,
+        LOG.info(
+                "embedded Kafka broker ready on {} (data dir {}, {}, {} ms)",
+                bootstrapServers(),
+                this.dataDir,
                 formatted ? "formatted new cluster " + clusterId : "reused cluster " + clusterId,
                 startupDuration.toMillis());
     }
@@ -206,7 +207,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         long t0 = System.nanoTime();
         safeShutdown(server);
         dirLock.release();
-        LOG.info("embedded Kafka broker on {} stopped in {} ms", bootstrapServers(),
+        LOG.info(
+                "embedded Kafka broker on {} stopped in {} ms",
+                bootstrapServers(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         if (deleteDataDirOnClose) {
             deleteRecursively(dataDir);
@@ -222,7 +225,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
         p.put("inter.broker.listener.name", LISTENER);
-        String listeners = LISTENER + "://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort;
+        String listeners =
+                LISTENER + "://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort;
         String advertised = LISTENER + "://127.0.0.1:" + port;
         String protocols = LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT";
         if (externalPort.isPresent()) {
@@ -293,15 +297,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Object> conf = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-readiness",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "embedded-kafka-readiness",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                10000);
         RuntimeException last = null;
         try (Admin admin = Admin.create(conf)) {
             while (System.nanoTime() < deadline) {
                 try {
-                    var nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000)).nodes()
+                    var nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
+                            .nodes()
                             .get(5, TimeUnit.SECONDS);
                     if (nodes.stream().map(Node::id).anyMatch(id -> id == 1)) {
                         return;
@@ -315,8 +324,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 sleep(100);
             }
         }
-        throw new IllegalStateException("embedded Kafka broker on " + bootstrapServers()
-                + " not ready within " + timeout, last);
+        throw new IllegalStateException(
+                "embedded Kafka broker on " + bootstrapServers() + " not ready within " + timeout, last);
     }
 
     private static void safeShutdown(KafkaRaftServer s) {
@@ -438,8 +447,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private Duration startupTimeout = Duration.ofSeconds(120);
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Kafka log directory (created if missing). Formatted only if it has no meta.properties; a

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -38,8 +37,10 @@ class EmbeddedKafkaBrokerIT {
     void startsProducesConsumesAndKeepsDataAcrossRestart() throws Exception {
         Path dataDir = tmp.resolve("kafka");
         String clusterId;
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(dataDir)
-                .externalListener(0, "10.0.2.100", 9093).start()) {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder()
+                .dataDir(dataDir)
+                .externalListener(0, "10.0.2.100", 9093)
+                .start()) {
             System.out.println("cold start: " + broker.startupDuration().toMillis() + " ms");
             assertThat(broker.formattedOnStart()).isTrue();
             assertThat(Files.exists(dataDir.resolve("meta.properties"))).isTrue();
@@ -48,10 +49,14 @@ class EmbeddedKafkaBrokerIT {
             // the extra listener is bound on loopback (never connect a Kafka client to it here: it
             // advertises the VM-side address)
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", broker.externalPort().orElseThrow()), 5000);
+                s.connect(
+                        new InetSocketAddress("127.0.0.1", broker.externalPort().orElseThrow()), 5000);
             }
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("t1", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("t1", 1, (short) 1)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
             try (KafkaProducer<String, String> p = new KafkaProducer<>(producerProps(broker.bootstrapServers()))) {
                 p.send(new ProducerRecord<>("t1", "k1", "v1")).get(30, TimeUnit.SECONDS);
@@ -60,7 +65,8 @@ class EmbeddedKafkaBrokerIT {
             assertThat(readAll(broker.bootstrapServers(), "t1")).containsExactly("k1=v1", "k2=v2");
         }
 
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
+        try (EmbeddedKafkaBroker broker =
+                EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
             System.out.println("restart: " + broker.startupDuration().toMillis() + " ms");
             assertThat(broker.formattedOnStart()).isFalse();
             assertThat(broker.clusterId()).isEqualTo(clusterId);
@@ -75,19 +81,25 @@ class EmbeddedKafkaBrokerIT {
     @Test
     void aSecondBrokerOnTheSameDataDirFailsFastAndLeavesTheFirstIntact() throws Exception {
         Path dataDir = tmp.resolve("shared");
-        try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
-            assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().dataDir(dataDir).start())
+        try (EmbeddedKafkaBroker first =
+                EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
+            assertThatThrownBy(
+                            () -> EmbeddedKafkaBroker.builder().dataDir(dataDir).start())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("in use by another broker");
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, first.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("t2", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, first.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("t2", 1, (short) 1)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
             long t0 = System.nanoTime();
             first.close(); // explicit: timed here (close is idempotent)
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(20_000);
         }
         // and the directory is usable again once the first broker is closed
-        try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
+        try (EmbeddedKafkaBroker again =
+                EmbeddedKafkaBroker.builder().dataDir(dataDir).start()) {
             assertThat(again.formattedOnStart()).isFalse();
         }
     }

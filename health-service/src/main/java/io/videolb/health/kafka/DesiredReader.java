@@ -36,24 +36,32 @@ public final class DesiredReader implements AutoCloseable {
 
     public synchronized DesiredReader start() {
         if (reader == null) {
-            reader = StateTopicReader.start(settings, List.of(topic), new StateTopicReader.Listener() {
-                @Override
-                public void onRecord(StateRecord r) {
-                    fold(r);
-                }
+            reader = StateTopicReader.start(
+                    settings,
+                    List.of(topic),
+                    new StateTopicReader.Listener() {
+                        @Override
+                        public void onRecord(StateRecord r) {
+                            fold(r);
+                        }
 
-                @Override
-                public void onCaughtUp() {
-                    caughtUp = true;
-                    LOG.info("desired state read to the end: generation {}", folder.latest().map(DesiredSnapshot::generation).orElse(0L));
-                    handOver();
-                }
+                        @Override
+                        public void onCaughtUp() {
+                            caughtUp = true;
+                            LOG.info(
+                                    "desired state read to the end: generation {}",
+                                    folder.latest()
+                                            .map(DesiredSnapshot::generation)
+                                            .orElse(0L));
+                            handOver();
+                        }
 
-                @Override
-                public void afterPoll() {
-                    if (caughtUp) handOver();
-                }
-            }, Duration.ofSeconds(30));
+                        @Override
+                        public void afterPoll() {
+                            if (caughtUp) handOver();
+                        }
+                    },
+                    Duration.ofSeconds(30));
         }
         return this;
     }
@@ -66,7 +74,11 @@ public final class DesiredReader implements AutoCloseable {
         try {
             folder.apply(r.key(), r.value());
         } catch (RuntimeException e) {
-            LOG.error("desired topic record {} at offset {} rejected, keeping the last good generation: {}", r.key(), r.offset(), e.getMessage());
+            LOG.error(
+                    "desired topic record {} at offset {} rejected, keeping the last good generation: {}",
+                    r.key(),
+                    r.offset(),
+                    e.getMessage());
         }
     }
 

@@ -56,8 +56,13 @@ public final class HealthTopicMember implements AutoCloseable {
     private volatile int partitionCount = 1;
     private volatile boolean running = true;
 
-    public HealthTopicMember(KafkaSettings settings, String topic, String groupId, int sessionTimeoutMs,
-            SequenceClock sequences, Ownership ownership) {
+    public HealthTopicMember(
+            KafkaSettings settings,
+            String topic,
+            String groupId,
+            int sessionTimeoutMs,
+            SequenceClock sequences,
+            Ownership ownership) {
         Properties p = settings.eventConsumer(groupId);
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(sessionTimeoutMs));
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Integer.toString(Math.max(100, sessionTimeoutMs / 5)));
@@ -93,7 +98,8 @@ public final class HealthTopicMember implements AutoCloseable {
 
     private void run() {
         try {
-            partitionCount = consumer.partitionsFor(topic, Duration.ofSeconds(30)).size();
+            partitionCount =
+                    consumer.partitionsFor(topic, Duration.ofSeconds(30)).size();
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> parts) {
@@ -118,7 +124,9 @@ public final class HealthTopicMember implements AutoCloseable {
                     fold(r);
                 }
                 if (!catchingUp.isEmpty()) {
-                    catchingUp.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue() && announce(e.getKey()));
+                    catchingUp
+                            .entrySet()
+                            .removeIf(e -> consumer.position(e.getKey()) >= e.getValue() && announce(e.getKey()));
                 }
             }
         } catch (WakeupException e) {
@@ -151,14 +159,22 @@ public final class HealthTopicMember implements AutoCloseable {
             }
             now = Set.copyOf(owned);
         }
-        records.forgetPartitions(parts.stream().map(TopicPartition::partition).collect(Collectors.toSet()), partitionCount);
+        records.forgetPartitions(
+                parts.stream().map(TopicPartition::partition).collect(Collectors.toSet()), partitionCount);
         LOG.info("gave up {}; probing partitions {}", parts, now);
         ownership.owned(now, partitionCount);
     }
 
     private void fold(ConsumerRecord<String, String> r) {
         HealthRecord.Unreadable u = records.apply(r.key(), r.value()).unreadable();
-        if (u != null) LOG.warn("ignoring unreadable health record {} at {}-{}@{}: {}", u.key(), r.topic(), r.partition(), r.offset(), u.problem());
+        if (u != null)
+            LOG.warn(
+                    "ignoring unreadable health record {} at {}-{}@{}: {}",
+                    u.key(),
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    u.problem());
     }
 
     @Override

@@ -65,13 +65,17 @@ public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
         this.send = Objects.requireNonNull(send, "send");
         this.producer = Objects.requireNonNull(producer, "producer");
         FunctionCounter.builder("videolb.health.published", sent, AtomicLong::get)
-                .description("Health records (verdicts, checker status) the broker acknowledged").register(registry);
+                .description("Health records (verdicts, checker status) the broker acknowledged")
+                .register(registry);
         FunctionCounter.builder("videolb.health.publish.failures", failed, AtomicLong::get)
-                .description("Health records the producer failed to deliver").register(registry);
+                .description("Health records the producer failed to deliver")
+                .register(registry);
         FunctionCounter.builder("videolb.health.publish.superseded", superseded, AtomicLong::get)
-                .description("Queued health records replaced by a newer one for the same key before they were sent").register(registry);
+                .description("Queued health records replaced by a newer one for the same key before they were sent")
+                .register(registry);
         Gauge.builder("videolb.health.publish.queued", this, KafkaVerdictSink::queuedCount)
-                .description("Health records waiting for the publisher thread").register(registry);
+                .description("Health records waiting for the publisher thread")
+                .register(registry);
         this.thread = NamedThreads.thread("health-publisher", this::run);
         thread.start();
     }
@@ -156,7 +160,10 @@ public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
         try {
             thread.join(CLOSE_DRAIN.toMillis());
             if (thread.isAlive()) {
-                LOG.warn("health-publisher did not hand over its {} queued record(s) within {} s", queuedCount(), CLOSE_DRAIN.toSeconds());
+                LOG.warn(
+                        "health-publisher did not hand over its {} queued record(s) within {} s",
+                        queuedCount(),
+                        CLOSE_DRAIN.toSeconds());
                 thread.interrupt();
             }
         } catch (InterruptedException e) {

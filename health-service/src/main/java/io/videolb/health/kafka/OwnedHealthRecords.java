@@ -29,8 +29,10 @@ public final class OwnedHealthRecords {
      */
     public HealthTopicView.Applied apply(String key, String value) {
         HealthRecord r = HealthRecord.decode(key, value);
-        if (r instanceof HealthRecord.ServerVerdict v) sequences.seen(r.key(), v.verdict().sequence());
-        else if (r instanceof HealthRecord.CheckerReport c) sequences.seen(r.key(), c.status().sequence());
+        if (r instanceof HealthRecord.ServerVerdict v)
+            sequences.seen(r.key(), v.verdict().sequence());
+        else if (r instanceof HealthRecord.CheckerReport c)
+            sequences.seen(r.key(), c.status().sequence());
         synchronized (view) {
             return new HealthTopicView.Applied(r, view.apply(r) == HealthTopicView.Effect.CHANGED);
         }

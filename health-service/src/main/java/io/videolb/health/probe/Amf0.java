@@ -20,8 +20,17 @@ import java.util.Map;
  * bounded: nesting depth, element counts and string lengths cannot exceed the input.
  */
 public final class Amf0 {
-    static final int NUMBER = 0x00, BOOLEAN = 0x01, STRING = 0x02, OBJECT = 0x03, NULL = 0x05, UNDEFINED = 0x06,
-            ECMA_ARRAY = 0x08, OBJECT_END = 0x09, STRICT_ARRAY = 0x0A, DATE = 0x0B, LONG_STRING = 0x0C;
+    static final int NUMBER = 0x00,
+            BOOLEAN = 0x01,
+            STRING = 0x02,
+            OBJECT = 0x03,
+            NULL = 0x05,
+            UNDEFINED = 0x06,
+            ECMA_ARRAY = 0x08,
+            OBJECT_END = 0x09,
+            STRICT_ARRAY = 0x0A,
+            DATE = 0x0B,
+            LONG_STRING = 0x0C;
     private static final int MAX_DEPTH = 16;
 
     private Amf0() {}
@@ -53,7 +62,8 @@ public final class Amf0 {
             out.write(OBJECT);
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 byte[] k = ((String) e.getKey()).getBytes(StandardCharsets.UTF_8);
-                if (k.length == 0 || k.length > 0xFFFF) throw new IllegalArgumentException("AMF0 object key must be 1..65535 bytes");
+                if (k.length == 0 || k.length > 0xFFFF)
+                    throw new IllegalArgumentException("AMF0 object key must be 1..65535 bytes");
                 u16(out, k.length);
                 out.writeBytes(k);
                 write(out, e.getValue());
@@ -62,7 +72,8 @@ public final class Amf0 {
             out.write(0);
             out.write(OBJECT_END);
         } else {
-            throw new IllegalArgumentException("no AMF0 encoding for " + v.getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    "no AMF0 encoding for " + v.getClass().getSimpleName());
         }
     }
 
@@ -126,7 +137,8 @@ public final class Amf0 {
                     return ms;
                 }
                 default:
-                    throw new IllegalArgumentException("AMF0: unsupported type marker 0x" + Integer.toHexString(marker) + " at offset " + (pos - 1));
+                    throw new IllegalArgumentException("AMF0: unsupported type marker 0x" + Integer.toHexString(marker)
+                            + " at offset " + (pos - 1));
             }
         }
 

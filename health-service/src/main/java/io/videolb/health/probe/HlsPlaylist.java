@@ -40,7 +40,8 @@ public record HlsPlaylist(long targetDurationSeconds, long mediaSequence, int se
     private static long number(String s, String tag) {
         String v = s.strip();
         if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new IllegalArgumentException(tag + " is not a decimal integer: '" + (v.length() > 20 ? v.substring(0, 20) + "..." : v) + "'");
+            throw new IllegalArgumentException(
+                    tag + " is not a decimal integer: '" + (v.length() > 20 ? v.substring(0, 20) + "..." : v) + "'");
         }
         return Long.parseLong(v);
     }

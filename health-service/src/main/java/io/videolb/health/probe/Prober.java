@@ -1,8 +1,5 @@
 package io.videolb.health.probe;
 
-import io.videolb.events.ProbeLevel;
-import io.videolb.health.Endpoint;
-import io.videolb.health.ProbeSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -16,6 +13,9 @@ import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
+import io.videolb.events.ProbeLevel;
+import io.videolb.health.Endpoint;
+import io.videolb.health.ProbeSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -48,8 +48,7 @@ public final class Prober implements AutoCloseable {
         this.recorder = recorder;
         this.net = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
         this.http = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(false).setMaxRedirects(0),
-                new PoolOptions().setHttp1MaxSize(4));
+                new HttpClientOptions().setKeepAlive(false).setMaxRedirects(0), new PoolOptions().setHttp1MaxSize(4));
     }
 
     /** Probes one endpoint at the settings' level; never fails, a failure is a result. */
@@ -59,17 +58,23 @@ public final class Prober implements AutoCloseable {
         String host = ep.host().toString();
         List<Future<ProbeResult>> steps;
         if (s.level() == ProbeLevel.TCP) {
-            steps = List.of(tcp(host, ep.rtmpPort(), timeout, ProbeLevel.TCP), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
+            steps = List.of(
+                    tcp(host, ep.rtmpPort(), timeout, ProbeLevel.TCP),
+                    tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
         } else if (s.level() == ProbeLevel.RTMP) {
-            steps = List.of(rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
+            steps = List.of(
+                    rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
         } else {
-            steps = List.of(rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()), hls(host, ep.httpPort(), s.hlsPath(), timeout, freshness));
+            steps = List.of(
+                    rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()),
+                    hls(host, ep.httpPort(), s.hlsPath(), timeout, freshness));
         }
         return Future.join(steps).transform(ignored -> {
             long micros = micros(start);
             for (Future<ProbeResult> f : steps) {
                 ProbeResult r = f.result();
-                if (r == null) return Future.succeededFuture(ProbeResult.fail(s.level(), "probe error: " + f.cause(), micros));
+                if (r == null)
+                    return Future.succeededFuture(ProbeResult.fail(s.level(), "probe error: " + f.cause(), micros));
                 if (!r.ok()) return Future.succeededFuture(new ProbeResult(false, r.level(), r.reason(), micros));
             }
             return Future.succeededFuture(ProbeResult.ok(s.level(), micros));
@@ -80,17 +85,23 @@ public final class Prober implements AutoCloseable {
     public Future<ProbeResult> tcp(String host, int port, long timeoutMs, ProbeLevel as) {
         long start = System.nanoTime();
         Promise<ProbeResult> p = Promise.promise();
-        long timer = vertx.setTimer(timeoutMs,
-                id -> p.tryComplete(ProbeResult.fail(as, "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms", micros(start))));
-        net.connect(new ConnectOptions().setHost(host).setPort(port).setTimeout((int) timeoutMs)).onComplete(ar -> {
-            vertx.cancelTimer(timer);
-            if (ar.succeeded()) {
-                ar.result().close();
-                p.tryComplete(ProbeResult.ok(as, micros(start)));
-            } else {
-                p.tryComplete(ProbeResult.fail(as, "TCP connect to " + host + ":" + port + " failed: " + message(ar.cause()), micros(start)));
-            }
-        });
+        long timer = vertx.setTimer(
+                timeoutMs,
+                id -> p.tryComplete(ProbeResult.fail(
+                        as, "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms", micros(start))));
+        net.connect(new ConnectOptions().setHost(host).setPort(port).setTimeout((int) timeoutMs))
+                .onComplete(ar -> {
+                    vertx.cancelTimer(timer);
+                    if (ar.succeeded()) {
+                        ar.result().close();
+                        p.tryComplete(ProbeResult.ok(as, micros(start)));
+                    } else {
+                        p.tryComplete(ProbeResult.fail(
+                                as,
+                                "TCP connect to " + host + ":" + port + " failed: " + message(ar.cause()),
+                                micros(start)));
+                    }
+                });
         return record(ProbeLevel.TCP, p.future());
     }
 
@@ -107,7 +118,8 @@ public final class Prober implements AutoCloseable {
     public Future<ProbeResult> rtmp(String host, int port, long timeoutMs, String app) {
         long start = System.nanoTime();
         Promise<ProbeResult> p = Promise.promise();
-        byte[] connect = app == null ? null : RtmpConnect.connectMessage(app, host, port); // validates app before any I/O
+        byte[] connect =
+                app == null ? null : RtmpConnect.connectMessage(app, host, port); // validates app before any I/O
         byte[] c0c1 = RtmpHandshake.c0c1(random, (int) (System.currentTimeMillis() & 0x7fffffff));
         byte[] c1 = RtmpHandshake.c1Of(c0c1);
         Buffer reply = Buffer.buffer(HANDSHAKE_REPLY);
@@ -117,85 +129,111 @@ public final class Prober implements AutoCloseable {
         long timer = vertx.setTimer(timeoutMs, id -> {
             finished[0] = true;
             if (socket[0] != null) socket[0].close();
-            String why = socket[0] == null ? "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms"
-                    : session[0] != null ? "rtmp connect: no answer to connect (app '" + app + "') within " + timeoutMs + " ms"
-                    : reply.length() == 0 ? "no RTMP handshake reply within " + timeoutMs + " ms"
-                    : "incomplete RTMP handshake reply: " + Math.min(reply.length(), HANDSHAKE_REPLY) + " of " + HANDSHAKE_REPLY
-                            + " bytes within " + timeoutMs + " ms";
+            String why = socket[0] == null
+                    ? "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms"
+                    : session[0] != null
+                            ? "rtmp connect: no answer to connect (app '" + app + "') within " + timeoutMs + " ms"
+                            : reply.length() == 0
+                                    ? "no RTMP handshake reply within " + timeoutMs + " ms"
+                                    : "incomplete RTMP handshake reply: " + Math.min(reply.length(), HANDSHAKE_REPLY)
+                                            + " of " + HANDSHAKE_REPLY + " bytes within " + timeoutMs + " ms";
             p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, why, micros(start)));
         });
-        net.connect(new ConnectOptions().setHost(host).setPort(port).setTimeout((int) timeoutMs)).onComplete(ar -> {
-            if (ar.failed()) {
-                vertx.cancelTimer(timer);
-                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, "TCP connect to " + host + ":" + port + " failed: " + message(ar.cause()), micros(start)));
-                return;
-            }
-            NetSocket s = ar.result();
-            if (finished[0]) {
-                s.close();
-                return;
-            }
-            socket[0] = s;
-            Runnable done = () -> {
-                finished[0] = true;
-                vertx.cancelTimer(timer);
-                s.close();
-            };
-            s.handler(buf -> {
-                if (finished[0]) return;
-                if (session[0] != null) {
-                    RtmpConnect.Outcome o = session[0].feed(buf.getBytes());
-                    if (o != null) {
-                        done.run();
-                        p.tryComplete(o.ok() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start)) : ProbeResult.fail(ProbeLevel.RTMP, o.reason(), micros(start)));
+        net.connect(new ConnectOptions().setHost(host).setPort(port).setTimeout((int) timeoutMs))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        vertx.cancelTimer(timer);
+                        p.tryComplete(ProbeResult.fail(
+                                ProbeLevel.RTMP,
+                                "TCP connect to " + host + ":" + port + " failed: " + message(ar.cause()),
+                                micros(start)));
+                        return;
                     }
-                    return;
-                }
-                reply.appendBuffer(buf);
-                if (reply.length() < HANDSHAKE_REPLY) return;
-                byte[] s0s1s2 = reply.getBytes(0, HANDSHAKE_REPLY);
-                String bad = RtmpHandshake.checkServerReply(c1, s0s1s2);
-                if (bad != null) {
-                    done.run();
-                    p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, bad, micros(start)));
-                    return;
-                }
-                if (connect == null) {
-                    finished[0] = true;
-                    vertx.cancelTimer(timer);
-                    s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2))).onComplete(w -> {
+                    NetSocket s = ar.result();
+                    if (finished[0]) {
                         s.close();
-                        p.tryComplete(w.succeeded() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start))
-                                : ProbeResult.fail(ProbeLevel.RTMP, "cannot send RTMP C2: " + message(w.cause()), micros(start)));
-                    });
-                    return;
-                }
-                session[0] = new RtmpConnect.Session();
-                s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2)).appendBytes(connect));
-                if (reply.length() > HANDSHAKE_REPLY) { // the server may already have sent more after S2
-                    RtmpConnect.Outcome o = session[0].feed(reply.getBytes(HANDSHAKE_REPLY, reply.length()));
-                    if (o != null) {
-                        done.run();
-                        p.tryComplete(o.ok() ? ProbeResult.ok(ProbeLevel.RTMP, micros(start)) : ProbeResult.fail(ProbeLevel.RTMP, o.reason(), micros(start)));
+                        return;
                     }
-                }
-            });
-            s.closeHandler(v -> {
-                if (finished[0]) return;
-                finished[0] = true;
-                vertx.cancelTimer(timer);
-                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, session[0] != null
-                        ? "rtmp connect: server closed the connection before answering connect (app '" + app + "')"
-                        : "server closed the connection after " + reply.length() + " RTMP handshake bytes", micros(start)));
-            });
-            s.exceptionHandler(e -> {
-                if (finished[0]) return;
-                done.run();
-                p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, (session[0] != null ? "rtmp connect: I/O error: " : "RTMP handshake I/O error: ")
-                        + message(e), micros(start)));
-            });
-            s.write(Buffer.buffer(c0c1));
-        });
+                    socket[0] = s;
+                    Runnable done = () -> {
+                        finished[0] = true;
+                        vertx.cancelTimer(timer);
+                        s.close();
+                    };
+                    s.handler(buf -> {
+                        if (finished[0]) return;
+                        if (session[0] != null) {
+                            RtmpConnect.Outcome o = session[0].feed(buf.getBytes());
+                            if (o != null) {
+                                done.run();
+                                p.tryComplete(
+                                        o.ok()
+                                                ? ProbeResult.ok(ProbeLevel.RTMP, micros(start))
+                                                : ProbeResult.fail(ProbeLevel.RTMP, o.reason(), micros(start)));
+                            }
+                            return;
+                        }
+                        reply.appendBuffer(buf);
+                        if (reply.length() < HANDSHAKE_REPLY) return;
+                        byte[] s0s1s2 = reply.getBytes(0, HANDSHAKE_REPLY);
+                        String bad = RtmpHandshake.checkServerReply(c1, s0s1s2);
+                        if (bad != null) {
+                            done.run();
+                            p.tryComplete(ProbeResult.fail(ProbeLevel.RTMP, bad, micros(start)));
+                            return;
+                        }
+                        if (connect == null) {
+                            finished[0] = true;
+                            vertx.cancelTimer(timer);
+                            s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2))).onComplete(w -> {
+                                s.close();
+                                p.tryComplete(
+                                        w.succeeded()
+                                                ? ProbeResult.ok(ProbeLevel.RTMP, micros(start))
+                                                : ProbeResult.fail(
+                                                        ProbeLevel.RTMP,
+                                                        "cannot send RTMP C2: " + message(w.cause()),
+                                                        micros(start)));
+                            });
+                            return;
+                        }
+                        session[0] = new RtmpConnect.Session();
+                        s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2)).appendBytes(connect));
+                        if (reply.length() > HANDSHAKE_REPLY) { // the server may already have sent more after S2
+                            RtmpConnect.Outcome o = session[0].feed(reply.getBytes(HANDSHAKE_REPLY, reply.length()));
+                            if (o != null) {
+                                done.run();
+                                p.tryComplete(
+                                        o.ok()
+                                                ? ProbeResult.ok(ProbeLevel.RTMP, micros(start))
+                                                : ProbeResult.fail(ProbeLevel.RTMP, o.reason(), micros(start)));
+                            }
+                        }
+                    });
+                    s.closeHandler(v -> {
+                        if (finished[0]) return;
+                        finished[0] = true;
+                        vertx.cancelTimer(timer);
+                        p.tryComplete(ProbeResult.fail(
+                                ProbeLevel.RTMP,
+                                session[0] != null
+                                        ? "rtmp connect: server closed the connection before answering connect (app '"
+                                                + app + "')"
+                                        : "server closed the connection after " + reply.length()
+                                                + " RTMP handshake bytes",
+                                micros(start)));
+                    });
+                    s.exceptionHandler(e -> {
+                        if (finished[0]) return;
+                        done.run();
+                        p.tryComplete(ProbeResult.fail(
+                                ProbeLevel.RTMP,
+                                (session[0] != null ? "rtmp connect: I/O error: " : "RTMP handshake I/O error: ")
+                                        + message(e),
+                                micros(start)));
+                    });
+                    s.write(Buffer.buffer(c0c1));
+                });
         return record(ProbeLevel.RTMP, p.future());
     }
 
@@ -203,10 +241,19 @@ public final class Prober implements AutoCloseable {
     public Future<ProbeResult> hls(String host, int port, String path, long timeoutMs, HlsFreshness freshness) {
         long start = System.nanoTime();
         Promise<ProbeResult> p = Promise.promise();
-        long timer = vertx.setTimer(timeoutMs,
-                id -> p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, "no HLS playlist from " + host + ":" + port + path + " within " + timeoutMs + " ms", micros(start))));
-        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port).setURI(path)
-                .setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs);
+        long timer = vertx.setTimer(
+                timeoutMs,
+                id -> p.tryComplete(ProbeResult.fail(
+                        ProbeLevel.HLS,
+                        "no HLS playlist from " + host + ":" + port + path + " within " + timeoutMs + " ms",
+                        micros(start))));
+        RequestOptions ro = new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setHost(host)
+                .setPort(port)
+                .setURI(path)
+                .setConnectTimeout(timeoutMs)
+                .setIdleTimeout(timeoutMs);
         http.request(ro)
                 .compose(req -> req.send())
                 .compose(resp -> {
@@ -216,7 +263,8 @@ public final class Prober implements AutoCloseable {
                     String len = resp.getHeader("Content-Length");
                     if (len != null && len.length() > 8) return Future.succeededFuture("HLS playlist too large");
                     return resp.body().map(body -> {
-                        if (body.length() > MAX_PLAYLIST_BYTES) return "HLS playlist larger than " + MAX_PLAYLIST_BYTES + " bytes";
+                        if (body.length() > MAX_PLAYLIST_BYTES)
+                            return "HLS playlist larger than " + MAX_PLAYLIST_BYTES + " bytes";
                         HlsPlaylist pl;
                         try {
                             pl = HlsPlaylist.parse(body.toString(StandardCharsets.UTF_8));
@@ -229,7 +277,10 @@ public final class Prober implements AutoCloseable {
                 .onComplete(ar -> {
                     vertx.cancelTimer(timer);
                     if (ar.failed()) {
-                        p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, "HLS GET " + host + ":" + port + path + " failed: " + message(ar.cause()), micros(start)));
+                        p.tryComplete(ProbeResult.fail(
+                                ProbeLevel.HLS,
+                                "HLS GET " + host + ":" + port + path + " failed: " + message(ar.cause()),
+                                micros(start)));
                     } else if (ar.result() != null) {
                         p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, ar.result(), micros(start)));
                     } else {

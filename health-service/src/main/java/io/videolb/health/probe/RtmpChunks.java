@@ -20,8 +20,14 @@ import java.util.Map;
  */
 public final class RtmpChunks {
     public static final int DEFAULT_CHUNK_SIZE = 128;
-    public static final int SET_CHUNK_SIZE = 1, ABORT = 2, ACK = 3, USER_CONTROL = 4, WINDOW_ACK_SIZE = 5, SET_PEER_BANDWIDTH = 6,
-            AMF3_COMMAND = 17, AMF0_COMMAND = 20;
+    public static final int SET_CHUNK_SIZE = 1,
+            ABORT = 2,
+            ACK = 3,
+            USER_CONTROL = 4,
+            WINDOW_ACK_SIZE = 5,
+            SET_PEER_BANDWIDTH = 6,
+            AMF3_COMMAND = 17,
+            AMF0_COMMAND = 20;
 
     private RtmpChunks() {}
 
@@ -121,7 +127,8 @@ public final class RtmpChunks {
             if (b.length - p < headerLen) return 0;
             StreamState prev = streams.get(csid);
             if (fmt != 0 && prev == null) {
-                throw new IllegalArgumentException("RTMP chunk stream " + csid + " starts with a type-" + fmt + " header");
+                throw new IllegalArgumentException(
+                        "RTMP chunk stream " + csid + " starts with a type-" + fmt + " header");
             }
             StreamState s = prev == null ? new StreamState() : prev;
             // read the header into locals first: nothing changes until the whole chunk is here
@@ -134,7 +141,10 @@ public final class RtmpChunks {
                 type = b[p + 6] & 0xFF;
             }
             if (fmt == 0) {
-                streamId = (b[p + 7] & 0xFFL) | (b[p + 8] & 0xFFL) << 8 | (b[p + 9] & 0xFFL) << 16 | (b[p + 10] & 0xFFL) << 24;
+                streamId = (b[p + 7] & 0xFFL)
+                        | (b[p + 8] & 0xFFL) << 8
+                        | (b[p + 9] & 0xFFL) << 16
+                        | (b[p + 10] & 0xFFL) << 24;
             }
             p += headerLen;
             boolean extended = fmt == 3 ? s.extended : tsField == 0xFFFFFF;
@@ -145,7 +155,8 @@ public final class RtmpChunks {
                 p += 4;
             }
             if (length > maxMessage) {
-                throw new IllegalArgumentException("RTMP message of " + length + " bytes on chunk stream " + csid + " exceeds " + maxMessage);
+                throw new IllegalArgumentException(
+                        "RTMP message of " + length + " bytes on chunk stream " + csid + " exceeds " + maxMessage);
             }
             boolean starting = s.body == null;
             int have = starting ? 0 : s.body.size();
@@ -182,7 +193,8 @@ public final class RtmpChunks {
 
         private void control(Message m) {
             if (m.type() == SET_CHUNK_SIZE) {
-                if (m.body().length < 4) throw new IllegalArgumentException("RTMP Set Chunk Size with " + m.body().length + " bytes");
+                if (m.body().length < 4)
+                    throw new IllegalArgumentException("RTMP Set Chunk Size with " + m.body().length + " bytes");
                 long size = u32(m.body(), 0) & 0x7FFFFFFFL;
                 if (size < 1) throw new IllegalArgumentException("RTMP Set Chunk Size of 0");
                 chunkSize = (int) Math.min(size, 0xFFFFFF);

@@ -30,6 +30,7 @@ public final class RtmpConnect {
     static final int MAX_MESSAGE = 64 * 1024;
     /** Most bytes read from the server while waiting for the answer. */
     static final int MAX_BYTES = 1 << 20;
+
     static final String FLASH_VER = "FMLE/3.0 (compatible; videolb-health)";
     private static final Pattern APP = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_APP + "}");
 
@@ -39,7 +40,8 @@ public final class RtmpConnect {
     public static String checkApp(String app, String field) {
         if (app == null) return null;
         if (!APP.matcher(app).matches() || app.equals(".") || app.equals("..")) {
-            throw new IllegalArgumentException(field + " must be 1-" + MAX_APP + " of [A-Za-z0-9._-] (an RTMP application name such as 'live'), got '"
+            throw new IllegalArgumentException(field + " must be 1-" + MAX_APP
+                    + " of [A-Za-z0-9._-] (an RTMP application name such as 'live'), got '"
                     + printable(app, MAX_APP + 8) + "'");
         }
         return app;
@@ -49,7 +51,8 @@ public final class RtmpConnect {
     public static byte[] connectBody(String app, String host, int port) {
         checkApp(app, "rtmpApp");
         if (app == null) throw new IllegalArgumentException("rtmpApp is required for connect");
-        if (!host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) throw new IllegalArgumentException("host must be a literal IPv4 address: " + printable(host, 40));
+        if (!host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}"))
+            throw new IllegalArgumentException("host must be a literal IPv4 address: " + printable(host, 40));
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
         Map<String, Object> cmd = new LinkedHashMap<>();
         cmd.put("app", app);
@@ -61,7 +64,8 @@ public final class RtmpConnect {
 
     /** The connect command as chunks of the default size 128 on chunk stream 3, message stream 0. */
     public static byte[] connectMessage(String app, String host, int port) {
-        return RtmpChunks.chunk(3, RtmpChunks.AMF0_COMMAND, 0, 0, connectBody(app, host, port), RtmpChunks.DEFAULT_CHUNK_SIZE);
+        return RtmpChunks.chunk(
+                3, RtmpChunks.AMF0_COMMAND, 0, 0, connectBody(app, host, port), RtmpChunks.DEFAULT_CHUNK_SIZE);
     }
 
     /** The answer to a connect: {@code ok}, or not with the reason in plain words. */
@@ -85,9 +89,12 @@ public final class RtmpConnect {
                     if (outcome != null) return outcome;
                 }
             } catch (IllegalArgumentException e) {
-                return outcome = new Outcome(false, "rtmp connect: bad answer: " + printable(e.getMessage(), MAX_SERVER_TEXT));
+                return outcome =
+                        new Outcome(false, "rtmp connect: bad answer: " + printable(e.getMessage(), MAX_SERVER_TEXT));
             }
-            if (bytes > MAX_BYTES) return outcome = new Outcome(false, "rtmp connect: more than " + MAX_BYTES + " bytes without an answer");
+            if (bytes > MAX_BYTES)
+                return outcome =
+                        new Outcome(false, "rtmp connect: more than " + MAX_BYTES + " bytes without an answer");
             return null;
         }
 
@@ -99,7 +106,8 @@ public final class RtmpConnect {
         private static Outcome answer(RtmpChunks.Message m) {
             byte[] body = m.body();
             if (m.type() == RtmpChunks.AMF3_COMMAND && body.length > 0 && body[0] == 0) {
-                body = java.util.Arrays.copyOfRange(body, 1, body.length); // AMF3 command messages start with a 0 byte, then AMF0
+                body = java.util.Arrays.copyOfRange(
+                        body, 1, body.length); // AMF3 command messages start with a 0 byte, then AMF0
             } else if (m.type() != RtmpChunks.AMF0_COMMAND) {
                 return null; // protocol control, user control, data: not the answer
             }
@@ -115,7 +123,8 @@ public final class RtmpConnect {
                     code = map.get("code") instanceof String s ? s : null;
                     description = map.get("description") instanceof String s ? s : null;
                 }
-                String text = (code == null ? "(no code)" : code) + (description == null || description.isEmpty() ? "" : " " + description);
+                String text = (code == null ? "(no code)" : code)
+                        + (description == null || description.isEmpty() ? "" : " " + description);
                 return new Outcome(false, "rtmp connect: _error " + printable(text, MAX_SERVER_TEXT));
             }
             return null;
@@ -130,7 +139,8 @@ public final class RtmpConnect {
             char c = s.charAt(i);
             b.append(c >= 0x20 && c < 0x7F ? c : '?');
         }
-        if (s.length() > max) b.setLength(Math.max(0, max - 3)); else return b.toString();
+        if (s.length() > max) b.setLength(Math.max(0, max - 3));
+        else return b.toString();
         return b.append("...").toString();
     }
 }

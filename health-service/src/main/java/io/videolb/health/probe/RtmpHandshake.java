@@ -34,11 +34,14 @@ public final class RtmpHandshake {
         (byte) 0xF0, (byte) 0xEE, (byte) 0xC2, (byte) 0x4A, (byte) 0x80, (byte) 0x68, (byte) 0xBE, (byte) 0xE8,
         (byte) 0x2E, (byte) 0x00, (byte) 0xD0, (byte) 0xD1, (byte) 0x02, (byte) 0x9E, (byte) 0x7E, (byte) 0x57,
         (byte) 0x6E, (byte) 0xEC, (byte) 0x5D, (byte) 0x2D, (byte) 0x29, (byte) 0x80, (byte) 0x6F, (byte) 0xAB,
-        (byte) 0x93, (byte) 0xB8, (byte) 0xE6, (byte) 0x36, (byte) 0xCF, (byte) 0xEB, (byte) 0x31, (byte) 0xAE};
+        (byte) 0x93, (byte) 0xB8, (byte) 0xE6, (byte) 0x36, (byte) 0xCF, (byte) 0xEB, (byte) 0x31, (byte) 0xAE
+    };
     /** "Genuine Adobe Flash Player 001" (30 bytes): signs C1. */
     static final byte[] PLAYER_PARTIAL_KEY = "Genuine Adobe Flash Player 001".getBytes(StandardCharsets.US_ASCII);
     /** "Genuine Adobe Flash Media Server 001" + 32 bytes: keys the server's S2 response. */
-    static final byte[] SERVER_FULL_KEY = concat("Genuine Adobe Flash Media Server 001".getBytes(StandardCharsets.US_ASCII), KEY_TAIL);
+    static final byte[] SERVER_FULL_KEY =
+            concat("Genuine Adobe Flash Media Server 001".getBytes(StandardCharsets.US_ASCII), KEY_TAIL);
+
     static final byte[] PLAYER_FULL_KEY = concat(PLAYER_PARTIAL_KEY, KEY_TAIL);
 
     private RtmpHandshake() {}
@@ -54,7 +57,10 @@ public final class RtmpHandshake {
         c1[2] = (byte) (timeMs >>> 8);
         c1[3] = (byte) timeMs;
         // client version 10.0.45.2 (non-zero: tells the server we speak the digest handshake)
-        c1[4] = 10; c1[5] = 0; c1[6] = 45; c1[7] = 2;
+        c1[4] = 10;
+        c1[5] = 0;
+        c1[6] = 45;
+        c1[7] = 2;
         int at = digestOffset(c1, 8);
         byte[] mac = hmac(PLAYER_PARTIAL_KEY, without(c1, at));
         System.arraycopy(mac, 0, c1, at, DIGEST);

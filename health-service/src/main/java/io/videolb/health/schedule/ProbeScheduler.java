@@ -1,5 +1,7 @@
 package io.videolb.health.schedule;
 
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.Verdict;
@@ -9,8 +11,6 @@ import io.videolb.health.probe.HlsFreshness;
 import io.videolb.health.probe.ProbeResult;
 import io.videolb.health.probe.Prober;
 import io.videolb.health.verdict.Hysteresis;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.videolb.model.Ipv4Address;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,8 +43,11 @@ public final class ProbeScheduler {
         void transition(Target t, HealthVerdict v);
 
         Observer NONE = new Observer() {
-            @Override public void probed(Target t, ProbeResult r) {}
-            @Override public void transition(Target t, HealthVerdict v) {}
+            @Override
+            public void probed(Target t, ProbeResult r) {}
+
+            @Override
+            public void transition(Target t, HealthVerdict v) {}
         };
     }
 
@@ -65,9 +68,19 @@ public final class ProbeScheduler {
     private long degradedTimer = -1;
     private boolean closed;
 
-    public ProbeScheduler(Vertx vertx, Context context, Prober prober, VerdictSink sink, SequenceClock sequences,
-            String checkerId, double massShare, Target knownGood, long refreshMs, Observer observer) {
-        if (!(massShare > 0 && massShare <= 1)) throw new IllegalArgumentException("massShare must be in (0,1], got " + massShare);
+    public ProbeScheduler(
+            Vertx vertx,
+            Context context,
+            Prober prober,
+            VerdictSink sink,
+            SequenceClock sequences,
+            String checkerId,
+            double massShare,
+            Target knownGood,
+            long refreshMs,
+            Observer observer) {
+        if (!(massShare > 0 && massShare <= 1))
+            throw new IllegalArgumentException("massShare must be in (0,1], got " + massShare);
         this.vertx = vertx;
         this.context = context;
         this.prober = prober;
@@ -138,9 +151,20 @@ public final class ProbeScheduler {
 
     private void refreshAll() {
         for (Server s : servers.values()) {
-            if (s.published != null) publish(s, s.published.verdict(), s.lastResult == null ? s.published.reason() : s.lastResult.reason(), s.lastResult);
+            if (s.published != null)
+                publish(
+                        s,
+                        s.published.verdict(),
+                        s.lastResult == null ? s.published.reason() : s.lastResult.reason(),
+                        s.lastResult);
         }
-        if (degraded) sink.checker(new CheckerStatus(checkerId, true, degradedReason, sequences.next(CheckerStatus.KEY_PREFIX + checkerId), System.currentTimeMillis()));
+        if (degraded)
+            sink.checker(new CheckerStatus(
+                    checkerId,
+                    true,
+                    degradedReason,
+                    sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                    System.currentTimeMillis()));
     }
 
     private String degradedReason = "";
@@ -154,7 +178,10 @@ public final class ProbeScheduler {
         if (proposal == null) return;
         if (proposal == Verdict.DOWN && massFailure()) {
             if (knownGood == null) {
-                LOG.warn("{} of {} servers failing and no known-good target configured: publishing down", failing(), servers.size());
+                LOG.warn(
+                        "{} of {} servers failing and no known-good target configured: publishing down",
+                        failing(),
+                        servers.size());
             } else if (degraded) {
                 return; // hold: the checker is suspect
             } else if (now - selfCheckAtMs > s.target.settings().interval().toMillis()) {
@@ -165,12 +192,25 @@ public final class ProbeScheduler {
         s.hysteresis.commit(proposal, now);
         HealthVerdict v = publish(s, proposal, r.reason(), r);
         observer.transition(s.target, v);
-        LOG.info("{} is {} ({} level: {}, {} us)", s.target.server(), proposal, r.level(), r.reason(), r.latencyMicros());
+        LOG.info(
+                "{} is {} ({} level: {}, {} us)",
+                s.target.server(),
+                proposal,
+                r.level(),
+                r.reason(),
+                r.latencyMicros());
     }
 
     private HealthVerdict publish(Server s, Verdict verdict, String reason, ProbeResult r) {
-        HealthVerdict v = new HealthVerdict(s.target.server(), verdict, r == null ? s.target.settings().level() : r.level(),
-                reason, r == null ? 0 : r.latencyMicros(), checkerId, sequences.next(s.target.server()), System.currentTimeMillis());
+        HealthVerdict v = new HealthVerdict(
+                s.target.server(),
+                verdict,
+                r == null ? s.target.settings().level() : r.level(),
+                reason,
+                r == null ? 0 : r.latencyMicros(),
+                checkerId,
+                sequences.next(s.target.server()),
+                System.currentTimeMillis());
         s.published = v;
         sink.verdict(v);
         return v;
@@ -189,27 +229,38 @@ public final class ProbeScheduler {
     private void selfCheck() {
         if (selfCheckRunning || closed) return;
         selfCheckRunning = true;
-        prober.probe(knownGood.endpoint(), knownGood.settings(), new HlsFreshness()).onComplete(ar -> {
-            selfCheckRunning = false;
-            selfCheckAtMs = System.currentTimeMillis();
-            ProbeResult r = ar.result();
-            boolean ok = r != null && r.ok();
-            if (!ok && !degraded) {
-                degraded = true;
-                degradedReason = failing() + " of " + servers.size() + " servers failing and known-good " + knownGood.endpoint()
-                        + " failed too: " + (r == null ? ar.cause() : r.reason());
-                LOG.warn("checker degraded: {}", degradedReason);
-                sink.checker(new CheckerStatus(checkerId, true, degradedReason, sequences.next(CheckerStatus.KEY_PREFIX + checkerId), selfCheckAtMs));
-                long every = knownGood.settings().interval().toMillis();
-                degradedTimer = vertx.setPeriodic(every, id -> selfCheck());
-            } else if (ok && degraded) {
-                degraded = false;
-                vertx.cancelTimer(degradedTimer);
-                degradedTimer = -1;
-                LOG.info("checker recovered: known-good {} answers", knownGood.endpoint());
-                sink.checker(new CheckerStatus(checkerId, false, "known-good target answers", sequences.next(CheckerStatus.KEY_PREFIX + checkerId), selfCheckAtMs));
-            }
-        });
+        prober.probe(knownGood.endpoint(), knownGood.settings(), new HlsFreshness())
+                .onComplete(ar -> {
+                    selfCheckRunning = false;
+                    selfCheckAtMs = System.currentTimeMillis();
+                    ProbeResult r = ar.result();
+                    boolean ok = r != null && r.ok();
+                    if (!ok && !degraded) {
+                        degraded = true;
+                        degradedReason = failing() + " of " + servers.size() + " servers failing and known-good "
+                                + knownGood.endpoint() + " failed too: " + (r == null ? ar.cause() : r.reason());
+                        LOG.warn("checker degraded: {}", degradedReason);
+                        sink.checker(new CheckerStatus(
+                                checkerId,
+                                true,
+                                degradedReason,
+                                sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                                selfCheckAtMs));
+                        long every = knownGood.settings().interval().toMillis();
+                        degradedTimer = vertx.setPeriodic(every, id -> selfCheck());
+                    } else if (ok && degraded) {
+                        degraded = false;
+                        vertx.cancelTimer(degradedTimer);
+                        degradedTimer = -1;
+                        LOG.info("checker recovered: known-good {} answers", knownGood.endpoint());
+                        sink.checker(new CheckerStatus(
+                                checkerId,
+                                false,
+                                "known-good target answers",
+                                sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                                selfCheckAtMs));
+                    }
+                });
     }
 
     private final class Server {
@@ -241,7 +292,8 @@ public final class ProbeScheduler {
             prober.probe(ep, target.settings(), freshness).onComplete(ar -> {
                 inFlight = false;
                 if (stopped) return;
-                ProbeResult r = ar.succeeded() ? ar.result()
+                ProbeResult r = ar.succeeded()
+                        ? ar.result()
                         : ProbeResult.fail(target.settings().level(), "probe error: " + ar.cause(), 0);
                 onResult(this, r);
             });

@@ -1,5 +1,7 @@
 package io.videolb.health.bench;
 
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
@@ -14,8 +16,6 @@ import io.videolb.health.schedule.VerdictSink;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.SchedulerHarness;
 import io.videolb.model.Ipv4Address;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,10 +70,22 @@ public final class ProbeBenchmark {
         System.exit(0);
     }
 
-    static void run(int n, ProbeLevel level, long interval, int seconds, String app, List<Endpoint> eps, boolean separate, Process child)
+    static void run(
+            int n,
+            ProbeLevel level,
+            long interval,
+            int seconds,
+            String app,
+            List<Endpoint> eps,
+            boolean separate,
+            Process child)
             throws Exception {
-        ProbeSettings s = ProbeSettings.DEFAULT.withLevel(level).withHlsPath("/live/x.m3u8")
-                .withTiming(Duration.ofMillis(interval), Duration.ofMillis(Math.min(interval, 900)), 2, 2, Duration.ZERO).withRtmpApp(app);
+        ProbeSettings s = ProbeSettings.DEFAULT
+                .withLevel(level)
+                .withHlsPath("/live/x.m3u8")
+                .withTiming(
+                        Duration.ofMillis(interval), Duration.ofMillis(Math.min(interval, 900)), 2, 2, Duration.ZERO)
+                .withRtmpApp(app);
 
         Vertx vertx = Vertx.vertx();
         Context ctx = vertx.getOrCreateContext();
@@ -84,25 +96,40 @@ public final class ProbeBenchmark {
         AtomicLong probes = new AtomicLong();
         AtomicLong failures = new AtomicLong();
         Map<String, AtomicLong> reasons = new java.util.concurrent.ConcurrentHashMap<>();
-        long[] lat = new long[(int) Math.min(4_000_000L, (long) n * (seconds + 10) * 1000 / interval * 2)]; // sized to the run: the array is benchmark overhead in the measured RSS
+        long[] lat = new long
+                [(int) Math.min(
+                        4_000_000L,
+                        (long) n
+                                * (seconds + 10)
+                                * 1000
+                                / interval
+                                * 2)]; // sized to the run: the array is benchmark overhead in the measured RSS
         AtomicLong idx = new AtomicLong();
         ProbeScheduler.Observer obs = new ProbeScheduler.Observer() {
-            @Override public void probed(Target t, ProbeResult r) {
+            @Override
+            public void probed(Target t, ProbeResult r) {
                 probes.incrementAndGet();
                 if (!r.ok()) {
                     failures.incrementAndGet();
-                    reasons.computeIfAbsent(r.reason().replaceAll("[0-9]+", "N"), k -> new AtomicLong()).incrementAndGet();
+                    reasons.computeIfAbsent(r.reason().replaceAll("[0-9]+", "N"), k -> new AtomicLong())
+                            .incrementAndGet();
                 }
                 long i = idx.getAndIncrement();
                 if (i < lat.length) lat[(int) i] = r.latencyMicros();
             }
-            @Override public void transition(Target t, HealthVerdict v) {}
+
+            @Override
+            public void transition(Target t, HealthVerdict v) {}
         };
         VerdictSink sink = new VerdictSink() {
-            @Override public void verdict(HealthVerdict v) {}
-            @Override public void checker(CheckerStatus c) {}
+            @Override
+            public void verdict(HealthVerdict v) {}
+
+            @Override
+            public void checker(CheckerStatus c) {}
         };
-        ProbeScheduler sch = new ProbeScheduler(vertx, ctx, prober, sink, SequenceClock.system(), "bench", 1.0, null, 60_000, obs);
+        ProbeScheduler sch =
+                new ProbeScheduler(vertx, ctx, prober, sink, SequenceClock.system(), "bench", 1.0, null, 60_000, obs);
         Map<Ipv4Address, Target> targets = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Ipv4Address a = new Ipv4Address(Ipv4Address.parse("10.0.0.0").bits() + i);
@@ -125,32 +152,63 @@ public final class ProbeBenchmark {
         }
         Arrays.sort(base);
         double secs = (t1 - t0) / 1e9;
-        System.out.printf("servers=%d level=%s rtmpApp=%s interval=%dms window=%.1fs responders=%s%n", n, level, app, interval, secs,
-                separate ? "separate JVM (pid " + child.pid() + ")" : "in this JVM");
-        System.out.printf("probes/s sustained: %.0f (expected %.0f), failed: %d%n", (p1 - p0) / secs, n * 1000.0 / interval, f1 - f0);
-        System.out.printf("probe latency us: p50=%d p99=%d max=%d | single idle probe p50=%d p99=%d | overhead p50=%d us%n",
-                pct(window, 50), pct(window, 99), window.length == 0 ? 0 : window[window.length - 1], pct(base, 50), pct(base, 99),
+        System.out.printf(
+                "servers=%d level=%s rtmpApp=%s interval=%dms window=%.1fs responders=%s%n",
+                n, level, app, interval, secs, separate ? "separate JVM (pid " + child.pid() + ")" : "in this JVM");
+        System.out.printf(
+                "probes/s sustained: %.0f (expected %.0f), failed: %d%n",
+                (p1 - p0) / secs, n * 1000.0 / interval, f1 - f0);
+        System.out.printf(
+                "probe latency us: p50=%d p99=%d max=%d | single idle probe p50=%d p99=%d | overhead p50=%d us%n",
+                pct(window, 50),
+                pct(window, 99),
+                window.length == 0 ? 0 : window[window.length - 1],
+                pct(base, 50),
+                pct(base, 99),
                 pct(window, 50) - pct(base, 50));
-        System.out.printf("RSS of the probing JVM: %d MB idle, %d MB while probing %d servers%s; heap used %d MB, committed %d MB, max %d MB%n",
-                rssBefore / 1024, rss / 1024, n, separate ? "" : " (responders in the same JVM: upper bound)",
-                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, Runtime.getRuntime().totalMemory() >> 20,
+        System.out.printf(
+                "RSS of the probing JVM: %d MB idle, %d MB while probing %d servers%s; heap used %d MB, committed %d MB, max %d MB%n",
+                rssBefore / 1024,
+                rss / 1024,
+                n,
+                separate ? "" : " (responders in the same JVM: upper bound)",
+                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20,
+                Runtime.getRuntime().totalMemory() >> 20,
                 Runtime.getRuntime().maxMemory() >> 20);
-        reasons.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().get(), a.getValue().get())).limit(3)
-                .forEach(e -> System.out.printf("  failures (whole run): %d x %s%n", e.getValue().get(), e.getKey()));
-        if (separate) System.out.printf("RSS of the responders JVM (not the service): %d MB%n", rssKb(child.pid()) / 1024);
+        reasons.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()))
+                .limit(3)
+                .forEach(e -> System.out.printf(
+                        "  failures (whole run): %d x %s%n", e.getValue().get(), e.getKey()));
+        if (separate)
+            System.out.printf("RSS of the responders JVM (not the service): %d MB%n", rssKb(child.pid()) / 1024);
         vertx.close().await();
     }
 
     /** Starts {@link Responders} in a second JVM (argument list, same java and classpath); reads its ports, bounded by 120 s. */
     static Process startResponders(int n, long maxSeconds, String app, List<Endpoint> eps) throws Exception {
-        String javaBin = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), Responders.class.getName(), Integer.toString(n), Long.toString(maxSeconds)));
+        String javaBin = ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBin,
+                "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Responders.class.getName(),
+                Integer.toString(n),
+                Long.toString(maxSeconds)));
         if (app != null) cmd.add("_result");
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
-                return new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+                return new java.io.BufferedReader(new java.io.InputStreamReader(
+                                p.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+                        .readLine();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

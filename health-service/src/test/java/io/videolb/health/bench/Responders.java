@@ -1,7 +1,7 @@
 package io.videolb.health.bench;
 
-import io.videolb.health.testing.FakeVideoServer;
 import io.vertx.core.Vertx;
+import io.videolb.health.testing.FakeVideoServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
@@ -31,13 +31,17 @@ public final class Responders {
         }
         System.out.println(ports);
         System.out.flush();
-        Thread stdin = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) { /* until EOF */ }
-            } catch (Exception ignored) {
-                // parent gone
-            }
-        }, "stdin-watch");
+        Thread stdin = new Thread(
+                () -> {
+                    try {
+                        while (System.in.read() >= 0) {
+                            /* until EOF */
+                        }
+                    } catch (Exception ignored) {
+                        // parent gone
+                    }
+                },
+                "stdin-watch");
         stdin.setDaemon(true);
         stdin.start();
         stdin.join(TimeUnit.SECONDS.toMillis(maxSeconds));

@@ -2,6 +2,7 @@ package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Vertx;
 import io.videolb.events.HealthRecord;
 import io.videolb.events.HealthTopicView;
 import io.videolb.events.HealthVerdict;
@@ -10,14 +11,13 @@ import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.HealthService;
-import io.videolb.runtime.ServiceRuntime;
 import io.videolb.health.HealthServiceSettings;
 import io.videolb.health.ProbeSettings;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.HealthTopic;
 import io.videolb.model.Ipv4Address;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.testsupport.kafka.SharedBroker;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,6 +46,7 @@ class HealthServiceKafkaIT {
     final Map<Ipv4Address, FakeVideoServer> fakes = new HashMap<>();
     /** Each instance in its own runtime, as in its own process. */
     final Map<HealthService, ServiceRuntime> processes = new HashMap<>();
+
     String bootstrap;
     Topics topics;
     HealthServiceSettings base;
@@ -63,14 +64,25 @@ class HealthServiceKafkaIT {
         }
         fakes.get(HUNG).rtmp = FakeVideoServer.Rtmp.SILENT;
         fakes.get(WRONG).rtmp = FakeVideoServer.Rtmp.WRONG_ECHO;
-        ProbeSettings s = ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP)
+        ProbeSettings s = ProbeSettings.DEFAULT
+                .withLevel(ProbeLevel.RTMP)
                 .withTiming(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ZERO);
-        base = HealthServiceSettings.builder().bootstrap(bootstrap).topics(topics).defaults(s).endpoints(eps)
-                .refreshInterval(Duration.ofSeconds(2)).sessionTimeout(Duration.ofSeconds(6)).build();
+        base = HealthServiceSettings.builder()
+                .bootstrap(bootstrap)
+                .topics(topics)
+                .defaults(s)
+                .endpoints(eps)
+                .refreshInterval(Duration.ofSeconds(2))
+                .sessionTimeout(Duration.ofSeconds(6))
+                .build();
         // pool 1: GOOD, HUNG; pool 2: WRONG; GOOD2 is only a backup (backups are probed too)
-        HealthTopic.publishDesired(bootstrap, topics,
-                HealthTopic.state(Map.of(1L, List.of(GOOD.toString(), HUNG.toString()), 2L, List.of(WRONG.toString())),
-                        Map.of(GOOD.toString(), GOOD2.toString())), 1);
+        HealthTopic.publishDesired(
+                bootstrap,
+                topics,
+                HealthTopic.state(
+                        Map.of(1L, List.of(GOOD.toString(), HUNG.toString()), 2L, List.of(WRONG.toString())),
+                        Map.of(GOOD.toString(), GOOD2.toString())),
+                1);
     }
 
     @AfterEach
@@ -82,7 +94,8 @@ class HealthServiceKafkaIT {
 
     HealthService start(String id) throws Exception {
         ServiceRuntime runtime = ServiceRuntime.create();
-        HealthService hs = new HealthService(base.toBuilder().checkerId(id).httpPort(0).build(), runtime);
+        HealthService hs =
+                new HealthService(base.toBuilder().checkerId(id).httpPort(0).build(), runtime);
         processes.put(hs, runtime);
         return runtime.deploy(hs);
     }
@@ -103,7 +116,8 @@ class HealthServiceKafkaIT {
         Map<Ipv4Address, Long> prev = new HashMap<>();
         for (HealthVerdict v : all) {
             Long p = prev.put(v.server(), v.sequence());
-            if (p != null) assertThat(v.sequence()).as("sequence of %s", v.server()).isGreaterThan(p);
+            if (p != null)
+                assertThat(v.sequence()).as("sequence of %s", v.server()).isGreaterThan(p);
         }
         assertThat(all.stream().filter(v -> v.server().equals(GOOD)).count()).isGreaterThanOrEqualTo(2);
 
@@ -113,10 +127,13 @@ class HealthServiceKafkaIT {
         shuffled.addAll(all);
         Collections.shuffle(shuffled);
         int accepted = 0;
-        for (HealthVerdict v : all) if (view.apply(new HealthRecord.ServerVerdict(v)) == HealthTopicView.Effect.CHANGED) accepted++;
+        for (HealthVerdict v : all)
+            if (view.apply(new HealthRecord.ServerVerdict(v)) == HealthTopicView.Effect.CHANGED) accepted++;
         assertThat(accepted).isEqualTo(all.size());
         for (HealthVerdict v : shuffled) {
-            assertThat(view.apply(new HealthRecord.ServerVerdict(v))).as("duplicate or older %s", v).isEqualTo(HealthTopicView.Effect.UNCHANGED);
+            assertThat(view.apply(new HealthRecord.ServerVerdict(v)))
+                    .as("duplicate or older %s", v)
+                    .isEqualTo(HealthTopicView.Effect.UNCHANGED);
         }
         Map<Ipv4Address, HealthVerdict> newest = new HashMap<>();
         for (HealthVerdict v : all) newest.merge(v.server(), v, (x, y) -> y.sequence() > x.sequence() ? y : x);
@@ -124,13 +141,19 @@ class HealthServiceKafkaIT {
 
         // /health and /metrics
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.httpPort() + "/health")).build(),
+        HttpResponse<String> health = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.httpPort() + "/health"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"ownedPartitions\":[0,1,2]");
-        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.httpPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("videolb_health_probe_seconds_bucket{level=\"rtmp\"")
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.httpPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .contains("videolb_health_probe_seconds_bucket{level=\"rtmp\"")
                 .contains("videolb_health_probe_step_seconds_bucket{level=\"rtmp\",outcome=\"fail\"")
                 .contains("videolb_health_servers{service=\"health-service\",verdict=\"up\"} 2.0")
                 .contains("videolb_build_info{service=\"health-service\",version=\"")
@@ -143,12 +166,19 @@ class HealthServiceKafkaIT {
         awaitTopic(v -> latest().size() == 4, 20_000);
         HealthService b = start("checker-b");
         // the group splits the 3 partitions: each owns some, none twice
-        await(() -> !a.ownedPartitions().isEmpty() && !b.ownedPartitions().isEmpty()
-                && union(a.ownedPartitions(), b.ownedPartitions()).size() == 3
-                && a.ownedPartitions().size() + b.ownedPartitions().size() == 3, 30_000, "partitions split between a and b");
+        await(
+                () -> !a.ownedPartitions().isEmpty()
+                        && !b.ownedPartitions().isEmpty()
+                        && union(a.ownedPartitions(), b.ownedPartitions()).size() == 3
+                        && a.ownedPartitions().size() + b.ownedPartitions().size() == 3,
+                30_000,
+                "partitions split between a and b");
         assertThat(a.probedServers() + b.probedServers()).isEqualTo(4);
 
-        long beforeStop = HealthTopic.readVerdicts(bootstrap, topics).stream().mapToLong(HealthVerdict::sequence).max().orElseThrow();
+        long beforeStop = HealthTopic.readVerdicts(bootstrap, topics).stream()
+                .mapToLong(HealthVerdict::sequence)
+                .max()
+                .orElseThrow();
         processes.get(a).close();
         await(() -> b.ownedPartitions().size() == 3, 30_000, "b owns all partitions after a stopped");
         await(() -> b.probedServers() == 4, 5_000, "b probes all 4 servers");
@@ -165,7 +195,10 @@ class HealthServiceKafkaIT {
         Map<Ipv4Address, Long> prev = new HashMap<>();
         for (HealthVerdict v : all) {
             Long p = prev.put(v.server(), v.sequence());
-            if (p != null) assertThat(v.sequence()).as("sequence of %s across instances", v.server()).isGreaterThan(p);
+            if (p != null)
+                assertThat(v.sequence())
+                        .as("sequence of %s across instances", v.server())
+                        .isGreaterThan(p);
         }
     }
 
@@ -177,7 +210,8 @@ class HealthServiceKafkaIT {
 
     Map<Ipv4Address, HealthVerdict> latest() {
         HealthTopicView v = new HealthTopicView();
-        HealthTopic.readVerdicts(bootstrap, topics).forEach(verdict -> v.apply(new HealthRecord.ServerVerdict(verdict)));
+        HealthTopic.readVerdicts(bootstrap, topics)
+                .forEach(verdict -> v.apply(new HealthRecord.ServerVerdict(verdict)));
         return Map.copyOf(v.verdicts());
     }
 
@@ -195,7 +229,8 @@ class HealthServiceKafkaIT {
         await(() -> cond.test(null), timeoutMs, "health topic condition; topic holds " + latest());
     }
 
-    static void await(java.util.function.BooleanSupplier cond, long timeoutMs, String what) throws InterruptedException {
+    static void await(java.util.function.BooleanSupplier cond, long timeoutMs, String what)
+            throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (cond.getAsBoolean()) return;

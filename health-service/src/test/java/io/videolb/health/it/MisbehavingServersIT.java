@@ -2,6 +2,7 @@ package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Vertx;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
@@ -12,7 +13,6 @@ import io.videolb.health.schedule.Target;
 import io.videolb.health.testing.FakeVideoServer;
 import io.videolb.health.testing.SchedulerHarness;
 import io.videolb.model.Ipv4Address;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
 class MisbehavingServersIT {
     static final long INTERVAL = 300;
     static final int FALL = 2;
-    static final ProbeSettings HLS = ProbeSettings.DEFAULT.withLevel(ProbeLevel.HLS).withHlsPath("/live/test.m3u8")
+    static final ProbeSettings HLS = ProbeSettings.DEFAULT
+            .withLevel(ProbeLevel.HLS)
+            .withHlsPath("/live/test.m3u8")
             .withTiming(Duration.ofMillis(INTERVAL), Duration.ofMillis(250), 2, FALL, Duration.ZERO);
 
     Vertx vertx;
@@ -52,7 +54,9 @@ class MisbehavingServersIT {
     }
 
     /** Brings the server up, applies {@code breakIt}, expects DOWN with {@code reason} within budgetMs. */
-    void expectDown(java.util.function.Consumer<FakeVideoServer> breakIt, ProbeLevel level, String reason, long budgetMs) throws Exception {
+    void expectDown(
+            java.util.function.Consumer<FakeVideoServer> breakIt, ProbeLevel level, String reason, long budgetMs)
+            throws Exception {
         FakeVideoServer f = fake();
         Ipv4Address server = Ipv4Address.parse("198.51.100.20");
         try (SchedulerHarness h = new SchedulerHarness(vertx, null, 1.0)) {
@@ -73,7 +77,11 @@ class MisbehavingServersIT {
 
     @Test
     void shouldCatchAServerThatAcceptsTcpButNeverAnswersTheHandshake() throws Exception {
-        expectDown(f -> f.rtmp = FakeVideoServer.Rtmp.SILENT, ProbeLevel.RTMP, "no RTMP handshake reply within 250 ms", BUDGET);
+        expectDown(
+                f -> f.rtmp = FakeVideoServer.Rtmp.SILENT,
+                ProbeLevel.RTMP,
+                "no RTMP handshake reply within 250 ms",
+                BUDGET);
     }
 
     @Test
@@ -85,7 +93,9 @@ class MisbehavingServersIT {
     void shouldAcceptADigestHandshakeServer() throws Exception {
         FakeVideoServer f = fake();
         f.rtmp = FakeVideoServer.Rtmp.DIGEST;
-        assertThat(SchedulerHarness.probeOnce(vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP)).ok()).isTrue();
+        assertThat(SchedulerHarness.probeOnce(vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP))
+                        .ok())
+                .isTrue();
     }
 
     @Test
@@ -112,7 +122,8 @@ class MisbehavingServersIT {
         FakeVideoServer good = fake();
         Target knownGood = new Target(Ipv4Address.parse("127.0.0.1"), ep(good), HLS.withLevel(ProbeLevel.RTMP));
         try (SchedulerHarness h = new SchedulerHarness(vertx, knownGood, 0.5)) {
-            for (int i = 0; i < 4; i++) h.probe(Ipv4Address.parse("198.51.100." + (30 + i)), ep(fs.get(i)), HLS.withLevel(ProbeLevel.RTMP));
+            for (int i = 0; i < 4; i++)
+                h.probe(Ipv4Address.parse("198.51.100." + (30 + i)), ep(fs.get(i)), HLS.withLevel(ProbeLevel.RTMP));
             for (int i = 0; i < 4; i++) h.awaitCurrent(Ipv4Address.parse("198.51.100." + (30 + i)), Verdict.UP, 5_000);
             // the checker's own view breaks: everything, known-good included, stops answering
             fs.forEach(f -> f.rtmp = FakeVideoServer.Rtmp.SILENT);
@@ -137,7 +148,8 @@ class MisbehavingServersIT {
         FakeVideoServer f = fake();
         Ipv4Address server = Ipv4Address.parse("198.51.100.40");
         long dwell = 10_000;
-        ProbeSettings s = HLS.withLevel(ProbeLevel.RTMP).withTiming(Duration.ofMillis(250), Duration.ofMillis(200), 2, 2, Duration.ofMillis(dwell));
+        ProbeSettings s = HLS.withLevel(ProbeLevel.RTMP)
+                .withTiming(Duration.ofMillis(250), Duration.ofMillis(200), 2, 2, Duration.ofMillis(dwell));
         try (SchedulerHarness h = new SchedulerHarness(vertx, null, 1.0)) {
             h.probe(server, ep(f), s);
             long end = System.currentTimeMillis() + 60_000;
@@ -171,18 +183,23 @@ class MisbehavingServersIT {
             assertThat(took).as("detection time").isLessThanOrEqualTo(BUDGET);
         }
         // without the opt-in the same server is up: the handshake alone passes
-        assertThat(SchedulerHarness.probeOnce(vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP)).ok()).isTrue();
+        assertThat(SchedulerHarness.probeOnce(vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP))
+                        .ok())
+                .isTrue();
     }
 
     @Test
     void shouldReportAConnectRejectionWithTheServersCodeAndSanitizedText() throws Exception {
         FakeVideoServer f = fake();
         f.connectAnswer = "Application not found\r\nX-Evil: \u0007\u00ff " + "y".repeat(1_000);
-        ProbeResult r = SchedulerHarness.probeOnce(vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP).withRtmpApp("nosuchapp"));
+        ProbeResult r = SchedulerHarness.probeOnce(
+                vertx, ep(f), HLS.withLevel(ProbeLevel.RTMP).withRtmpApp("nosuchapp"));
         assertThat(r.ok()).isFalse();
         assertThat(r.level()).isEqualTo(ProbeLevel.RTMP);
-        assertThat(r.reason()).startsWith("rtmp connect: _error NetConnection.Connect.Rejected Application not found??X-Evil: ?? yyy")
-                .endsWith("...").hasSizeLessThanOrEqualTo(200);
+        assertThat(r.reason())
+                .startsWith("rtmp connect: _error NetConnection.Connect.Rejected Application not found??X-Evil: ?? yyy")
+                .endsWith("...")
+                .hasSizeLessThanOrEqualTo(200);
         assertThat(r.reason().chars()).allMatch(c -> c >= 0x20 && c < 0x7f);
         // the HLS level runs the same connect step
         f.connectAnswer = "_result";

@@ -3,18 +3,16 @@ package io.videolb.health.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
 import io.videolb.health.Endpoint;
 import io.videolb.health.ProbeSettings;
-import io.videolb.health.probe.HlsFreshness;
 import io.videolb.health.probe.ProbeResult;
-import io.videolb.health.probe.Prober;
 import io.videolb.health.testing.NginxRtmp;
 import io.videolb.health.testing.SchedulerHarness;
 import io.videolb.model.Ipv4Address;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,14 +51,17 @@ class NginxRtmpProbeIT {
 
     @Test
     void shouldFindTheLivePlaylistOfARealNginxRtmpServerFreshAndItsSequenceAdvancing() throws Exception {
-        ProbeResult r = probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.HLS).withHlsPath(nginx.playlistPath()));
+        ProbeResult r =
+                probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.HLS).withHlsPath(nginx.playlistPath()));
         assertThat(r.ok()).as(r.reason()).isTrue();
     }
 
     @Test
     void shouldReportAFrozenEncoderAsStaleAndAHungServerAsDownWithinFallTimesInterval() throws Exception {
         Ipv4Address server = Ipv4Address.parse("198.51.100.10");
-        ProbeSettings s = ProbeSettings.DEFAULT.withLevel(ProbeLevel.HLS).withHlsPath(nginx.playlistPath())
+        ProbeSettings s = ProbeSettings.DEFAULT
+                .withLevel(ProbeLevel.HLS)
+                .withHlsPath(nginx.playlistPath())
                 .withTiming(Duration.ofMillis(500), Duration.ofMillis(400), 2, 2, Duration.ZERO);
         try (SchedulerHarness h = new SchedulerHarness(vertx, null)) {
             h.probe(server, new Endpoint(Ipv4Address.parse("127.0.0.1"), nginx.rtmpPort, nginx.httpPort), s);
@@ -87,7 +88,9 @@ class NginxRtmpProbeIT {
                 long t1 = System.currentTimeMillis();
                 HealthVerdict hung = h.awaitVerdict(server, Verdict.DOWN, 10_000);
                 long tookHung = System.currentTimeMillis() - t1;
-                assertThat(hung.reason()).contains("RTMP handshake").containsAnyOf("no RTMP handshake reply", "incomplete");
+                assertThat(hung.reason())
+                        .contains("RTMP handshake")
+                        .containsAnyOf("no RTMP handshake reply", "incomplete");
                 assertThat(hung.level()).isEqualTo(ProbeLevel.RTMP);
                 assertThat(tookHung).isLessThan(2 * 500 + 400 + 1_000);
             } finally {
@@ -98,18 +101,24 @@ class NginxRtmpProbeIT {
 
     @Test
     void shouldConnectToTheLiveApplicationOfARealNginxRtmpServerAndGet_result() {
-        ProbeResult r = probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp("live"));
+        ProbeResult r =
+                probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp("live"));
         assertThat(r.ok()).as(r.reason()).isTrue();
-        ProbeResult hls = probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.HLS).withHlsPath(nginx.playlistPath()).withRtmpApp("live"));
+        ProbeResult hls = probeOnce(ProbeSettings.DEFAULT
+                .withLevel(ProbeLevel.HLS)
+                .withHlsPath(nginx.playlistPath())
+                .withRtmpApp("live"));
         assertThat(hls.ok()).as(hls.reason()).isTrue();
     }
 
     @Test
     void shouldReportAConnectToAnApplicationNginxDoesNotKnowAsDown() {
-        ProbeResult r = probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp("nosuchapp"));
+        ProbeResult r =
+                probeOnce(ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp("nosuchapp"));
         assertThat(r.ok()).isFalse();
         assertThat(r.level()).isEqualTo(ProbeLevel.RTMP);
         // nginx-rtmp logs "application not found" and closes the connection without an _error
-        assertThat(r.reason()).isEqualTo("rtmp connect: server closed the connection before answering connect (app 'nosuchapp')");
+        assertThat(r.reason())
+                .isEqualTo("rtmp connect: server closed the connection before answering connect (app 'nosuchapp')");
     }
 }

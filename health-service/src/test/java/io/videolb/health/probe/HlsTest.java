@@ -19,8 +19,10 @@ class HlsTest {
     @Test
     void shouldRejectAPlaylistWithoutTheRequiredTagsNamingThem() {
         assertThatThrownBy(() -> HlsPlaylist.parse("<html>")).hasMessageContaining("#EXTM3U");
-        assertThatThrownBy(() -> HlsPlaylist.parse("#EXTM3U\n#EXTINF:1,\na.ts\n")).hasMessageContaining("#EXT-X-TARGETDURATION");
-        assertThatThrownBy(() -> HlsPlaylist.parse("#EXTM3U\n#EXT-X-TARGETDURATION:x\n")).hasMessageContaining("EXT-X-TARGETDURATION");
+        assertThatThrownBy(() -> HlsPlaylist.parse("#EXTM3U\n#EXTINF:1,\na.ts\n"))
+                .hasMessageContaining("#EXT-X-TARGETDURATION");
+        assertThatThrownBy(() -> HlsPlaylist.parse("#EXTM3U\n#EXT-X-TARGETDURATION:x\n"))
+                .hasMessageContaining("EXT-X-TARGETDURATION");
     }
 
     @Test

@@ -22,7 +22,8 @@ class RtmpConnectTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Object p : parts) {
             if (p instanceof byte[] b) out.writeBytes(b);
-            else if (((String) p).startsWith("'")) out.writeBytes(((String) p).substring(1).getBytes(StandardCharsets.US_ASCII));
+            else if (((String) p).startsWith("'"))
+                out.writeBytes(((String) p).substring(1).getBytes(StandardCharsets.US_ASCII));
             else out.writeBytes(HexFormat.of().parseHex(((String) p).replace(" ", "")));
         }
         return out.toByteArray();
@@ -33,13 +34,26 @@ class RtmpConnectTest {
     }
 
     static final byte[] CONNECT_BODY = bytes(
-            "02 0007", "'connect",
+            "02 0007",
+            "'connect",
             "00 3ff0000000000000",
             "03",
-            "0003", "'app", "02 0004", "'live",
-            "0004", "'type", "02 000a", "'nonprivate",
-            "0008", "'flashVer", "02 0025", "'FMLE/3.0 (compatible; videolb-health)",
-            "0005", "'tcUrl", "02 001a", "'rtmp://127.0.0.1:1935/live",
+            "0003",
+            "'app",
+            "02 0004",
+            "'live",
+            "0004",
+            "'type",
+            "02 000a",
+            "'nonprivate",
+            "0008",
+            "'flashVer",
+            "02 0025",
+            "'FMLE/3.0 (compatible; videolb-health)",
+            "0005",
+            "'tcUrl",
+            "02 001a",
+            "'rtmp://127.0.0.1:1935/live",
             "000009");
 
     @Test
@@ -50,7 +64,8 @@ class RtmpConnectTest {
 
     @Test
     void shouldSplitTheConnectMessageAt128BytesWithAType3Header() {
-        byte[] expected = bytes("03 000000 00008c 14 00000000", slice(CONNECT_BODY, 0, 128), "c3", slice(CONNECT_BODY, 128, 140));
+        byte[] expected =
+                bytes("03 000000 00008c 14 00000000", slice(CONNECT_BODY, 0, 128), "c3", slice(CONNECT_BODY, 128, 140));
         assertThat(RtmpConnect.connectMessage("live", "127.0.0.1", 1935)).isEqualTo(expected);
     }
 
@@ -64,13 +79,35 @@ class RtmpConnectTest {
     }
 
     static final byte[] RESULT_BODY = bytes(
-            "02 0007", "'_result",
+            "02 0007",
+            "'_result",
             "00 3ff0000000000000",
-            "03", "0006", "'fmsVer", "02 000d", "'FMS/3,0,1,123", "000c", "'capabilities", "00 403f000000000000", "000009",
-            "03", "0005", "'level", "02 0006", "'status",
-            "0004", "'code", "02 001d", "'NetConnection.Connect.Success",
-            "000b", "'description", "02 0015", "'Connection succeeded.",
-            "000e", "'objectEncoding", "00 0000000000000000", "000009");
+            "03",
+            "0006",
+            "'fmsVer",
+            "02 000d",
+            "'FMS/3,0,1,123",
+            "000c",
+            "'capabilities",
+            "00 403f000000000000",
+            "000009",
+            "03",
+            "0005",
+            "'level",
+            "02 0006",
+            "'status",
+            "0004",
+            "'code",
+            "02 001d",
+            "'NetConnection.Connect.Success",
+            "000b",
+            "'description",
+            "02 0015",
+            "'Connection succeeded.",
+            "000e",
+            "'objectEncoding",
+            "00 0000000000000000",
+            "000009");
 
     @Test
     void shouldDecodeA_resultCommandIncludingNestedObjects() {
@@ -80,15 +117,25 @@ class RtmpConnectTest {
         assertThat(v.get(0)).isEqualTo("_result");
         assertThat(v.get(1)).isEqualTo(1.0);
         assertThat(v.get(2)).isEqualTo(Map.of("fmsVer", "FMS/3,0,1,123", "capabilities", 31.0));
-        @SuppressWarnings("unchecked") Map<String, Object> info = (Map<String, Object>) v.get(3);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> info = (Map<String, Object>) v.get(3);
         assertThat(info).containsEntry("code", "NetConnection.Connect.Success").containsEntry("objectEncoding", 0.0);
     }
 
     @Test
     void shouldDecodeEcmaArraysStrictArraysLongStringsAndUndefined() {
-        byte[] b = bytes("08 00000001", "0001", "'k", "01 00", "000009",
-                "0a 00000002", "00 4000000000000000", "05",
-                "0c 00000003", "'abc", "06");
+        byte[] b = bytes(
+                "08 00000001",
+                "0001",
+                "'k",
+                "01 00",
+                "000009",
+                "0a 00000002",
+                "00 4000000000000000",
+                "05",
+                "0c 00000003",
+                "'abc",
+                "06");
         List<Object> v = Amf0.decodeAll(b);
         assertThat(v.get(0)).isEqualTo(Map.of("k", false));
         assertThat(v.get(1)).isEqualTo(java.util.Arrays.asList(2.0, null));
@@ -98,8 +145,11 @@ class RtmpConnectTest {
 
     @Test
     void shouldRefuseTruncatedOrUnknownAmf0WithTheOffset() {
-        assertThatThrownBy(() -> Amf0.decodeAll(bytes("02 0010", "'short"))).hasMessageContaining("truncated").hasMessageContaining("offset 3");
-        assertThatThrownBy(() -> Amf0.decodeAll(bytes("11 00"))).hasMessageContaining("unsupported type marker 0x11 at offset 0");
+        assertThatThrownBy(() -> Amf0.decodeAll(bytes("02 0010", "'short")))
+                .hasMessageContaining("truncated")
+                .hasMessageContaining("offset 3");
+        assertThatThrownBy(() -> Amf0.decodeAll(bytes("11 00")))
+                .hasMessageContaining("unsupported type marker 0x11 at offset 0");
         assertThatThrownBy(() -> Amf0.decodeAll(bytes("0a ffffffff"))).hasMessageContaining("strict array");
         StringBuilder deep = new StringBuilder();
         for (int i = 0; i < 40; i++) deep.append("03 0001 61 ");
@@ -108,10 +158,11 @@ class RtmpConnectTest {
 
     /** What nginx-rtmp (chunk_size 4096) sends after C2 + connect, byte for byte. */
     static final byte[] NGINX_LIKE_ANSWER = bytes(
-            "02 000000 000004 05 00000000 004c4b40",        // Window Acknowledgement Size 5000000 (fmt 0)
-            "42 000000 000005 06 004c4b40 02",               // Set Peer Bandwidth 5000000 dynamic (fmt 1, same csid)
-            "02 000000 000004 01 00000000 00001000",         // Set Chunk Size 4096
-            "03 000000 0000be 14 00000000", RESULT_BODY);    // _result: 190 bytes in ONE chunk (needs chunk size 4096)
+            "02 000000 000004 05 00000000 004c4b40", // Window Acknowledgement Size 5000000 (fmt 0)
+            "42 000000 000005 06 004c4b40 02", // Set Peer Bandwidth 5000000 dynamic (fmt 1, same csid)
+            "02 000000 000004 01 00000000 00001000", // Set Chunk Size 4096
+            "03 000000 0000be 14 00000000",
+            RESULT_BODY); // _result: 190 bytes in ONE chunk (needs chunk size 4096)
 
     @Test
     void shouldUpdateTheReadChunkSizeAndAcceptA_resultInOneLargeChunk() {
@@ -127,7 +178,8 @@ class RtmpConnectTest {
         RtmpConnect.Outcome o = null;
         for (int i = 0; i < NGINX_LIKE_ANSWER.length; i++) {
             o = s.feed(new byte[] {NGINX_LIKE_ANSWER[i]});
-            if (i < NGINX_LIKE_ANSWER.length - 1) assertThat(o).as("after byte " + i).isNull();
+            if (i < NGINX_LIKE_ANSWER.length - 1)
+                assertThat(o).as("after byte " + i).isNull();
         }
         assertThat(o.ok()).isTrue();
     }
@@ -136,14 +188,14 @@ class RtmpConnectTest {
     void shouldReassembleMessagesSplitAt128WithType3And2ByteCsidAndExtendedTimestamps() {
         RtmpChunks.Reader r = new RtmpChunks.Reader(65536);
         // default chunk size 128: 190 bytes = 128 + C3 + 62
-        List<RtmpChunks.Message> m = r.feed(bytes("03 000000 0000be 14 00000000", slice(RESULT_BODY, 0, 128), "c3", slice(RESULT_BODY, 128, 190)));
+        List<RtmpChunks.Message> m = r.feed(
+                bytes("03 000000 0000be 14 00000000", slice(RESULT_BODY, 0, 128), "c3", slice(RESULT_BODY, 128, 190)));
         assertThat(m).hasSize(1);
         assertThat(m.get(0).body()).isEqualTo(RESULT_BODY);
         assertThat(m.get(0).type()).isEqualTo(20);
-        // chunk stream id 64 + 0x10 in the 2-byte form, extended timestamp 0x01000000, then a fmt 2 delta and a new message by fmt 3
-        m = r.feed(bytes("00 10 ffffff 000002 12 01000000 01000000 abcd",
-                "80 10 000005 beef",
-                "c0 10 1234"));
+        // chunk stream id 64 + 0x10 in the 2-byte form, extended timestamp 0x01000000, then a fmt 2 delta and a new
+        // message by fmt 3
+        m = r.feed(bytes("00 10 ffffff 000002 12 01000000 01000000 abcd", "80 10 000005 beef", "c0 10 1234"));
         assertThat(m).extracting(RtmpChunks.Message::csid).containsExactly(80, 80, 80);
         assertThat(m).extracting(RtmpChunks.Message::streamId).containsExactly(1L, 1L, 1L);
         assertThat(m).extracting(RtmpChunks.Message::timestamp).containsExactly(0x01000000L, 0x01000005L, 0x0100000aL);
@@ -151,7 +203,12 @@ class RtmpConnectTest {
         // interleaved chunk streams: a 130-byte message on csid 3 is interrupted by a whole message on csid 2
         byte[] first = new byte[128];
         java.util.Arrays.fill(first, (byte) 7);
-        m = r.feed(bytes("03 000000 000082 14 00000000", first, "02 000000 000004 05 00000000 00001000", "c3 0808", "03 000000"));
+        m = r.feed(bytes(
+                "03 000000 000082 14 00000000",
+                first,
+                "02 000000 000004 05 00000000 00001000",
+                "c3 0808",
+                "03 000000"));
         assertThat(m).extracting(RtmpChunks.Message::csid).containsExactly(2, 3);
         assertThat(m.get(1).body()).hasSize(130).startsWith(first).endsWith((byte) 8, (byte) 8);
         assertThat(r.pendingBytes()).isEqualTo(4); // the start of the next chunk waits for its header
@@ -159,9 +216,11 @@ class RtmpConnectTest {
 
     @Test
     void shouldRefuseAContinuationWithoutAFirstHeaderAndOversizedMessages() {
-        assertThatThrownBy(() -> new RtmpChunks.Reader(1024).feed(bytes("c5 00"))).hasMessageContaining("chunk stream 5 starts with a type-3 header");
+        assertThatThrownBy(() -> new RtmpChunks.Reader(1024).feed(bytes("c5 00")))
+                .hasMessageContaining("chunk stream 5 starts with a type-3 header");
         assertThatThrownBy(() -> new RtmpChunks.Reader(1024).feed(bytes("03 000000 100000 14 00000000")))
-                .hasMessageContaining("1048576 bytes").hasMessageContaining("exceeds 1024");
+                .hasMessageContaining("1048576 bytes")
+                .hasMessageContaining("exceeds 1024");
     }
 
     @Test
@@ -173,8 +232,11 @@ class RtmpConnectTest {
         byte[] answer = RtmpChunks.chunk(3, 20, 0, 0, Amf0.encode("_error", 1, null, info), 128);
         RtmpConnect.Outcome o = new RtmpConnect.Session().feed(answer);
         assertThat(o.ok()).isFalse();
-        assertThat(o.reason()).startsWith("rtmp connect: _error NetConnection.Connect.Rejected no such app??X-Injected: 1??xxx");
-        assertThat(o.reason()).hasSizeLessThanOrEqualTo("rtmp connect: _error ".length() + RtmpConnect.MAX_SERVER_TEXT).endsWith("...");
+        assertThat(o.reason())
+                .startsWith("rtmp connect: _error NetConnection.Connect.Rejected no such app??X-Injected: 1??xxx");
+        assertThat(o.reason())
+                .hasSizeLessThanOrEqualTo("rtmp connect: _error ".length() + RtmpConnect.MAX_SERVER_TEXT)
+                .endsWith("...");
         assertThat(o.reason().chars()).allMatch(c -> c >= 0x20 && c < 0x7f);
     }
 
@@ -186,7 +248,9 @@ class RtmpConnectTest {
         parts.add(RtmpChunks.chunk(2, 4, 0, 0, bytes("0000 00000000"), 128)); // User Control: Stream Begin 0
         RtmpConnect.Session s = new RtmpConnect.Session();
         for (byte[] p : parts) assertThat(s.feed(p)).isNull();
-        assertThat(s.feed(RtmpChunks.chunk(3, 20, 0, 0, Amf0.encode("_result", 1, null, null), 128)).ok()).isTrue();
+        assertThat(s.feed(RtmpChunks.chunk(3, 20, 0, 0, Amf0.encode("_result", 1, null, null), 128))
+                        .ok())
+                .isTrue();
     }
 
     @Test
@@ -202,9 +266,13 @@ class RtmpConnectTest {
         assertThat(ProbeSettings.DEFAULT.withRtmpApp("").rtmpApp()).isNull();
         assertThat(ProbeSettings.DEFAULT.rtmpApp()).isNull();
         for (String bad : List.of("live/x", "a b", "live\r\nx", "..", "é", "x".repeat(65), "live?x=1")) {
-            assertThatThrownBy(() -> ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp(bad))
-                    .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("rtmpApp must be");
+            assertThatThrownBy(() ->
+                            ProbeSettings.DEFAULT.withLevel(ProbeLevel.RTMP).withRtmpApp(bad))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("rtmpApp must be");
         }
-        assertThatThrownBy(() -> RtmpConnect.connectBody("live", "example.com", 1935)).hasMessageContaining("literal IPv4");
+        assertThatThrownBy(() -> RtmpConnect.connectBody("live", "example.com", 1935))
+                .hasMessageContaining("literal IPv4");
     }
 }

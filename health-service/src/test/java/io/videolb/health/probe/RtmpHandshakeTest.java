@@ -33,7 +33,8 @@ class RtmpHandshakeTest {
     @Test
     void shouldAcceptADigestResponse() {
         byte[] c1 = RtmpHandshake.c1Of(RtmpHandshake.c0c1(random, 1));
-        assertThat(RtmpHandshake.checkS2(c1, RtmpHandshake.digestS2(c1, random))).isNull();
+        assertThat(RtmpHandshake.checkS2(c1, RtmpHandshake.digestS2(c1, random)))
+                .isNull();
     }
 
     @Test
@@ -43,7 +44,8 @@ class RtmpHandshakeTest {
         wrong[700] ^= 1;
         assertThat(RtmpHandshake.checkS2(c1, wrong)).contains("neither echoes");
         byte[] other = RtmpHandshake.c1Of(RtmpHandshake.c0c1(random, 2));
-        assertThat(RtmpHandshake.checkS2(c1, RtmpHandshake.digestS2(other, random))).contains("neither echoes");
+        assertThat(RtmpHandshake.checkS2(c1, RtmpHandshake.digestS2(other, random)))
+                .contains("neither echoes");
     }
 
     @Test

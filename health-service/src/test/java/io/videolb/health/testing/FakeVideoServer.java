@@ -1,13 +1,13 @@
 package io.videolb.health.testing;
 
-import io.videolb.health.probe.Amf0;
-import io.videolb.health.probe.RtmpChunks;
-import io.videolb.health.probe.RtmpHandshake;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.NetServer;
+import io.videolb.health.probe.Amf0;
+import io.videolb.health.probe.RtmpChunks;
+import io.videolb.health.probe.RtmpHandshake;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -17,8 +17,21 @@ import java.util.Random;
  * benchmark. Modes are volatile: a test can toggle them while probes run.
  */
 public final class FakeVideoServer implements AutoCloseable {
-    public enum Rtmp { SIMPLE_ECHO, DIGEST, SILENT, WRONG_ECHO, CLOSE }
-    public enum Hls { ADVANCING, FROZEN, SLOW, NOT_FOUND, NOT_M3U8 }
+    public enum Rtmp {
+        SIMPLE_ECHO,
+        DIGEST,
+        SILENT,
+        WRONG_ECHO,
+        CLOSE
+    }
+
+    public enum Hls {
+        ADVANCING,
+        FROZEN,
+        SLOW,
+        NOT_FOUND,
+        NOT_M3U8
+    }
 
     public volatile Rtmp rtmp = Rtmp.SIMPLE_ECHO;
     public volatile Hls hls = Hls.ADVANCING;
@@ -55,7 +68,8 @@ public final class FakeVideoServer implements AutoCloseable {
             sock.handler(b -> {
                 in.appendBuffer(b);
                 if (answered[0] && !answered[1] && in.length() > 1 + 2 * RtmpHandshake.SIZE) {
-                    // C2 and the start of connect are here (we answer without parsing it: the prober's bytes are checked by unit tests)
+                    // C2 and the start of connect are here (we answer without parsing it: the prober's bytes are
+                    // checked by unit tests)
                     String answer = s.connectAnswer;
                     if (answer == null) return;
                     answered[1] = true;
@@ -83,7 +97,10 @@ public final class FakeVideoServer implements AutoCloseable {
                 } else {
                     s2 = c1.clone();
                 }
-                Buffer out = Buffer.buffer(1 + 2 * RtmpHandshake.SIZE).appendByte(RtmpHandshake.VERSION).appendBytes(s1).appendBytes(s2);
+                Buffer out = Buffer.buffer(1 + 2 * RtmpHandshake.SIZE)
+                        .appendByte(RtmpHandshake.VERSION)
+                        .appendBytes(s1)
+                        .appendBytes(s2);
                 sock.write(out);
             });
         });
@@ -97,9 +114,13 @@ public final class FakeVideoServer implements AutoCloseable {
             } else if (mode == Hls.SLOW) {
                 s.vertx.setTimer(s.slowMs, id -> req.response().end(playlist(seq)));
             } else if (mode == Hls.FROZEN) {
-                req.response().putHeader("Content-Type", "application/vnd.apple.mpegurl").end(playlist(42));
+                req.response()
+                        .putHeader("Content-Type", "application/vnd.apple.mpegurl")
+                        .end(playlist(42));
             } else {
-                req.response().putHeader("Content-Type", "application/vnd.apple.mpegurl").end(playlist(seq));
+                req.response()
+                        .putHeader("Content-Type", "application/vnd.apple.mpegurl")
+                        .end(playlist(seq));
             }
         });
         Future.all(net.listen(rtmpPort, host), http.listen(httpPort, host)).await();

@@ -35,26 +35,46 @@ public final class HealthTopic {
     private HealthTopic() {}
 
     public static DesiredState state(Map<Long, List<String>> pools, Map<String, String> backups) {
-        ClusterParams params = new ClusterParams(Ipv4Address.parse("203.0.113.1"), Ipv4Network.parse("203.0.113.0/24"), List.of(), 300,
-                new Fwmark(1), Scheduler.parse("wlc"));
+        ClusterParams params = new ClusterParams(
+                Ipv4Address.parse("203.0.113.1"),
+                Ipv4Network.parse("203.0.113.0/24"),
+                List.of(),
+                300,
+                new Fwmark(1),
+                Scheduler.parse("wlc"));
         TreeMap<Fwmark, Pool> p = new TreeMap<>();
-        pools.forEach((m, servers) -> p.put(new Fwmark(m), new Pool(new Fwmark(m), Scheduler.parse("wlc"),
-                servers.stream().map(s -> RealServer.of(Ipv4Address.parse(s))).toList())));
+        pools.forEach((m, servers) -> p.put(
+                new Fwmark(m),
+                new Pool(
+                        new Fwmark(m),
+                        Scheduler.parse("wlc"),
+                        servers.stream()
+                                .map(s -> RealServer.of(Ipv4Address.parse(s)))
+                                .toList())));
         TreeMap<Ipv4Address, Ipv4Address> b = new TreeMap<>();
         backups.forEach((s, k) -> b.put(Ipv4Address.parse(s), Ipv4Address.parse(k)));
         return new DesiredState(params, new TreeMap<>(), p, b);
     }
 
     /** Writes all entity records of {@code s} and a generation marker (plain idempotent producer; the real publisher uses a transaction). */
-    public static void publishDesired(String bootstrap, Topics topics, DesiredState s, long generation) throws Exception {
+    public static void publishDesired(String bootstrap, Topics topics, DesiredState s, long generation)
+            throws Exception {
         SortedMap<String, String> records = DesiredRecords.encode(s);
         try (KafkaProducer<String, String> p = producer(bootstrap)) {
             for (Map.Entry<String, String> e : records.entrySet()) {
-                p.send(new ProducerRecord<>(topics.desired(), e.getKey(), e.getValue())).get();
+                p.send(new ProducerRecord<>(topics.desired(), e.getKey(), e.getValue()))
+                        .get();
             }
-            GenerationMarker m = new GenerationMarker(generation, DesiredRecords.digest(records), records.size(), records.size(), "test", "test",
+            GenerationMarker m = new GenerationMarker(
+                    generation,
+                    DesiredRecords.digest(records),
+                    records.size(),
+                    records.size(),
+                    "test",
+                    "test",
                     System.currentTimeMillis());
-            p.send(new ProducerRecord<>(topics.desired(), DesiredRecords.GENERATION, Json.write(m))).get();
+            p.send(new ProducerRecord<>(topics.desired(), DesiredRecords.GENERATION, Json.write(m)))
+                    .get();
         }
     }
 
@@ -71,7 +91,8 @@ public final class HealthTopic {
     public static List<HealthVerdict> readVerdicts(String bootstrap, Topics topics) {
         List<HealthVerdict> out = new ArrayList<>();
         for (ConsumerRecord<String, String> r : readAll(bootstrap, topics.health())) {
-            if (r.value() != null && !r.key().startsWith(CheckerStatus.KEY_PREFIX)) out.add(Json.read(r.value(), HealthVerdict.class));
+            if (r.value() != null && !r.key().startsWith(CheckerStatus.KEY_PREFIX))
+                out.add(Json.read(r.value(), HealthVerdict.class));
         }
         return out;
     }
@@ -79,7 +100,8 @@ public final class HealthTopic {
     public static List<CheckerStatus> readCheckers(String bootstrap, Topics topics) {
         List<CheckerStatus> out = new ArrayList<>();
         for (ConsumerRecord<String, String> r : readAll(bootstrap, topics.health())) {
-            if (r.value() != null && r.key().startsWith(CheckerStatus.KEY_PREFIX)) out.add(Json.read(r.value(), CheckerStatus.class));
+            if (r.value() != null && r.key().startsWith(CheckerStatus.KEY_PREFIX))
+                out.add(Json.read(r.value(), CheckerStatus.class));
         }
         return out;
     }
@@ -93,7 +115,9 @@ public final class HealthTopic {
         p.put("value.deserializer", StringDeserializer.class.getName());
         List<ConsumerRecord<String, String>> out = new ArrayList<>();
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);

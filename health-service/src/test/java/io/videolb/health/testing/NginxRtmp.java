@@ -1,8 +1,8 @@
 package io.videolb.health.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,8 @@ public final class NginxRtmp implements AutoCloseable {
     }
 
     public static String missing() {
-        return "needs Debian packages nginx, libnginx-mod-rtmp, ffmpeg (" + NGINX + ", " + RTMP_MODULE + ", " + FFMPEG + ")";
+        return "needs Debian packages nginx, libnginx-mod-rtmp, ffmpeg (" + NGINX + ", " + RTMP_MODULE + ", " + FFMPEG
+                + ")";
     }
 
     public NginxRtmp() throws IOException {
@@ -42,7 +43,8 @@ public final class NginxRtmp implements AutoCloseable {
         httpPort = freePort();
         Files.createDirectories(dir.resolve("hls"));
         Files.createDirectories(dir.resolve("logs"));
-        String conf = String.join("\n",
+        String conf = String.join(
+                "\n",
                 "load_module " + RTMP_MODULE + ";",
                 "daemon off;",
                 "master_process off;",
@@ -83,8 +85,15 @@ public final class NginxRtmp implements AutoCloseable {
 
     /** Starts nginx, waits until it listens, then starts ffmpeg pushing to rtmp://127.0.0.1:PORT/live/test. */
     public NginxRtmp start() throws IOException, InterruptedException {
-        nginx = new ProcessBuilder(NGINX.toString(), "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("logs/nginx.out").toFile()).start();
+        nginx = new ProcessBuilder(
+                        NGINX.toString(),
+                        "-p",
+                        dir.toString(),
+                        "-c",
+                        dir.resolve("nginx.conf").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("logs/nginx.out").toFile())
+                .start();
         waitListening(rtmpPort, 10_000);
         waitListening(httpPort, 10_000);
         startFfmpeg();
@@ -92,11 +101,35 @@ public final class NginxRtmp implements AutoCloseable {
     }
 
     public void startFfmpeg() throws IOException {
-        ffmpeg = new ProcessBuilder(List.of(FFMPEG.toString(), "-nostdin", "-hide_banner", "-loglevel", "error",
-                "-re", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
-                "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "10", "-pix_fmt", "yuv420p", "-b:v", "100k",
-                "-f", "flv", "rtmp://127.0.0.1:" + rtmpPort + "/live/test"))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("logs/ffmpeg.out").toFile()).start();
+        ffmpeg = new ProcessBuilder(List.of(
+                        FFMPEG.toString(),
+                        "-nostdin",
+                        "-hide_banner",
+                        "-loglevel",
+                        "error",
+                        "-re",
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        "testsrc=size=160x120:rate=10",
+                        "-c:v",
+                        "libx264",
+                        "-preset",
+                        "ultrafast",
+                        "-tune",
+                        "zerolatency",
+                        "-g",
+                        "10",
+                        "-pix_fmt",
+                        "yuv420p",
+                        "-b:v",
+                        "100k",
+                        "-f",
+                        "flv",
+                        "rtmp://127.0.0.1:" + rtmpPort + "/live/test"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("logs/ffmpeg.out").toFile())
+                .start();
     }
 
     /** Stops the encoder only: nginx keeps answering, the playlist freezes. */
@@ -125,13 +158,15 @@ public final class NginxRtmp implements AutoCloseable {
         Path pl = dir.resolve("hls/test.m3u8");
         while (System.currentTimeMillis() < deadline) {
             if (Files.exists(pl)) {
-                long n = Files.readAllLines(pl).stream().filter(l -> l.startsWith("#EXTINF")).count();
+                long n = Files.readAllLines(pl).stream()
+                        .filter(l -> l.startsWith("#EXTINF"))
+                        .count();
                 if (n >= segments) return;
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("no HLS playlist with " + segments + " segments after " + timeoutMs + " ms; logs: "
-                + log("ffmpeg.out") + " / " + log("error.log"));
+        throw new IllegalStateException("no HLS playlist with " + segments + " segments after " + timeoutMs
+                + " ms; logs: " + log("ffmpeg.out") + " / " + log("error.log"));
     }
 
     public String log(String name) {
@@ -145,7 +180,9 @@ public final class NginxRtmp implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stop(ffmpeg);
-        if (nginx != null && !nginx.isAlive()) { /* already gone */ }
+        if (nginx != null && !nginx.isAlive()) {
+            /* already gone */
+        }
         if (nginx != null) {
             signalNginxQuietly("CONT");
             stop(nginx);

@@ -1,5 +1,8 @@
 package io.videolb.health.testing;
 
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.Verdict;
@@ -13,9 +16,6 @@ import io.videolb.health.schedule.SequenceClock;
 import io.videolb.health.schedule.Target;
 import io.videolb.health.schedule.VerdictSink;
 import io.videolb.model.Ipv4Address;
-import io.vertx.core.Context;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,7 +37,16 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
     public SchedulerHarness(Vertx vertx, Target knownGood, double massShare) {
         Context ctx = vertx.getOrCreateContext();
         prober = new Prober(vertx, Prober.StepRecorder.NONE);
-        scheduler = new ProbeScheduler(vertx, ctx, prober, this, SequenceClock.system(), "test-checker", massShare, knownGood, 600_000,
+        scheduler = new ProbeScheduler(
+                vertx,
+                ctx,
+                prober,
+                this,
+                SequenceClock.system(),
+                "test-checker",
+                massShare,
+                knownGood,
+                600_000,
                 ProbeScheduler.Observer.NONE);
     }
 
@@ -71,7 +80,8 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("no " + v + " verdict on " + server + " within " + timeoutMs + " ms; published: " + verdicts);
+        throw new AssertionError(
+                "no " + v + " verdict on " + server + " within " + timeoutMs + " ms; published: " + verdicts);
     }
 
     /** Waits (bounded) until the newest verdict on {@code server}, whenever published, is {@code v}. */
@@ -82,7 +92,8 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
             if (!mine.isEmpty() && mine.get(mine.size() - 1).verdict() == v) return;
             Thread.sleep(20);
         }
-        throw new AssertionError("verdict on " + server + " is not " + v + " after " + timeoutMs + " ms: " + verdictsOf(server));
+        throw new AssertionError(
+                "verdict on " + server + " is not " + v + " after " + timeoutMs + " ms: " + verdictsOf(server));
     }
 
     public List<HealthVerdict> verdictsOf(Ipv4Address server) {

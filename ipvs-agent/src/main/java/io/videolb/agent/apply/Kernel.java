@@ -40,7 +40,8 @@ public final class Kernel {
         if (!steering) {
             why.append("ipset/iptables not usable (no CAP_NET_ADMIN?): ")
                     .append(ipt.ok() ? "" : tools.iptablesSave() + " " + ipt.describe() + " ")
-                    .append(ips.ok() ? "" : tools.ipset() + " " + ips.describe()).append(". ");
+                    .append(ips.ok() ? "" : tools.ipset() + " " + ips.describe())
+                    .append(". ");
         }
         Path ipvsProc = procRoot.resolve("net/ip_vs");
         if (!Files.exists(ipvsProc)) {
@@ -65,7 +66,8 @@ public final class Kernel {
         Parsers.ChainView chain = new Parsers.ChainView(false, List.of(), 0);
         if (caps.steering()) {
             List<String> sets = Parsers.ipsetNames(require(List.of(tools.ipset(), "list", "-n"), null));
-            if (sets.contains(names.set())) set = Parsers.ipsetSave(require(List.of(tools.ipset(), "save", names.set()), null), names.set());
+            if (sets.contains(names.set()))
+                set = Parsers.ipsetSave(require(List.of(tools.ipset(), "save", names.set()), null), names.set());
             temp = sets.contains(names.tempSet());
             chain = Parsers.iptablesSave(require(List.of(tools.iptablesSave(), "-t", "mangle"), null), names.chain());
         }

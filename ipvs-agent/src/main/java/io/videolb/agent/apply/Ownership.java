@@ -46,7 +46,8 @@ public final class Ownership {
 
     private void save() {
         if (file == null) return;
-        StringBuilder sb = new StringBuilder("# fwmark services created by videolb (ipvs-agent); cleanup removes exactly these\n");
+        StringBuilder sb =
+                new StringBuilder("# fwmark services created by videolb (ipvs-agent); cleanup removes exactly these\n");
         for (Fwmark m : marks) sb.append(m).append('\n');
         try {
             AtomicFiles.write(file, sb.toString());

@@ -39,7 +39,8 @@ public final class ProcessCommandRunner implements CommandRunner {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(2, TimeUnit.SECONDS);
-                return new Result(-1, "", argv.get(0) + " timed out after " + timeout.toMillis() + " ms and was killed");
+                return new Result(
+                        -1, "", argv.get(0) + " timed out after " + timeout.toMillis() + " ms and was killed");
             }
             return new Result(p.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
         } catch (InterruptedException e) {

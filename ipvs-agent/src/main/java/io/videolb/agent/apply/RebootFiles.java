@@ -34,17 +34,28 @@ public final class RebootFiles {
 
     public void write(KernelState applied) throws IOException {
         if (ipsetRules != null && applied.set() != null) AtomicFiles.write(ipsetRules, ipset(applied));
-        if (iptablesRules != null) AtomicFiles.write(iptablesRules, mergeRulesV4(AtomicFiles.readOr(iptablesRules, ""), applied));
+        if (iptablesRules != null)
+            AtomicFiles.write(iptablesRules, mergeRulesV4(AtomicFiles.readOr(iptablesRules, ""), applied));
         if (ipvsRules != null) AtomicFiles.write(ipvsRules, ipvs(applied));
     }
 
     String ipset(KernelState s) {
         StringBuilder sb = new StringBuilder();
-        sb.append("create ").append(names.set()).append(" hash:net family inet hashsize 1024 maxelem ").append(s.set().maxelem()).append(" skbinfo -exist\n");
+        sb.append("create ")
+                .append(names.set())
+                .append(" hash:net family inet hashsize 1024 maxelem ")
+                .append(s.set().maxelem())
+                .append(" skbinfo -exist\n");
         sb.append("flush ").append(names.set()).append('\n');
         for (Map.Entry<Ipv4Network, Fwmark> e : s.set().members().entrySet()) {
             Ipv4Network n = e.getKey();
-            sb.append("add ").append(names.set()).append(' ').append(n.isHost() ? n.address() : n).append(" skbmark ").append(e.getValue().hex()).append('\n');
+            sb.append("add ")
+                    .append(names.set())
+                    .append(' ')
+                    .append(n.isHost() ? n.address() : n)
+                    .append(" skbmark ")
+                    .append(e.getValue().hex())
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -52,10 +63,20 @@ public final class RebootFiles {
     String ipvs(KernelState s) {
         StringBuilder sb = new StringBuilder();
         for (IpvsService svc : s.services().values()) {
-            sb.append("-A -f ").append(svc.mark()).append(" -s ").append(svc.scheduler().ipvsName());
+            sb.append("-A -f ")
+                    .append(svc.mark())
+                    .append(" -s ")
+                    .append(svc.scheduler().ipvsName());
             if (svc.persistenceSeconds() > 0) sb.append(" -p ").append(svc.persistenceSeconds());
             sb.append('\n');
-            svc.servers().forEach((a, st) -> sb.append("-a -f ").append(svc.mark()).append(" -r ").append(a).append(" -g -w ").append(st.weight()).append('\n'));
+            svc.servers()
+                    .forEach((a, st) -> sb.append("-a -f ")
+                            .append(svc.mark())
+                            .append(" -r ")
+                            .append(a)
+                            .append(" -g -w ")
+                            .append(st.weight())
+                            .append('\n'));
         }
         return sb.toString();
     }
@@ -76,7 +97,10 @@ public final class RebootFiles {
                 inMangle = line.strip().equals("*mangle");
                 sawMangle |= inMangle;
             }
-            if (inMangle && (line.startsWith(":" + chain + " ") || line.equals("-A PREROUTING -j " + chain) || line.startsWith("-A " + chain + " "))) continue;
+            if (inMangle
+                    && (line.startsWith(":" + chain + " ")
+                            || line.equals("-A PREROUTING -j " + chain)
+                            || line.startsWith("-A " + chain + " "))) continue;
             if (inMangle && line.strip().equals("COMMIT")) {
                 out.addAll(ours);
                 inMangle = false;

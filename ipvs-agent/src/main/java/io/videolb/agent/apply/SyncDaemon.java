@@ -9,14 +9,19 @@ import java.util.Locale;
  * the standby, none to leave it alone.
  */
 public record SyncDaemon(Role role, String iface, int syncId) {
-    public enum Role { NONE, MASTER, BACKUP }
+    public enum Role {
+        NONE,
+        MASTER,
+        BACKUP
+    }
 
     public static final SyncDaemon NONE = new SyncDaemon(Role.NONE, "eth0", 0);
 
     public SyncDaemon {
         if (role == null) throw new IllegalArgumentException("sync role: master, backup or none");
         if (iface == null || !iface.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")) {
-            throw new IllegalArgumentException("sync interface: must be an interface name (1..15 of A-Z a-z 0-9 _ . -)");
+            throw new IllegalArgumentException(
+                    "sync interface: must be an interface name (1..15 of A-Z a-z 0-9 _ . -)");
         }
         if (syncId < 0 || syncId > 255) throw new IllegalArgumentException("sync id: must be 0..255, got " + syncId);
     }
@@ -34,7 +39,8 @@ public record SyncDaemon(Role role, String iface, int syncId) {
         String r = role.name().toLowerCase(Locale.ROOT);
         for (String line : daemonList.split("\n")) {
             String l = line.strip();
-            if (l.startsWith(r + " sync daemon") && l.contains("mcast=" + iface) && l.contains("syncid=" + syncId)) return true;
+            if (l.startsWith(r + " sync daemon") && l.contains("mcast=" + iface) && l.contains("syncid=" + syncId))
+                return true;
         }
         return false;
     }
@@ -51,7 +57,8 @@ public record SyncDaemon(Role role, String iface, int syncId) {
             kernel.command(List.of(ipvsadm, "--stop-daemon", r));
             did.add("stopped " + r + " sync daemon with other settings");
         }
-        kernel.command(List.of(ipvsadm, "--start-daemon", r, "--mcast-interface", iface, "--syncid", Integer.toString(syncId)));
+        kernel.command(List.of(
+                ipvsadm, "--start-daemon", r, "--mcast-interface", iface, "--syncid", Integer.toString(syncId)));
         did.add("started " + r + " sync daemon on " + iface + " syncid " + syncId);
         return did;
     }

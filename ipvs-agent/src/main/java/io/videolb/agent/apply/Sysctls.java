@@ -26,7 +26,9 @@ public final class Sysctls {
         List<String> changed = new ArrayList<>();
         for (Map.Entry<String, String> e : WANTED.entrySet()) {
             Path p = root.resolve(e.getKey());
-            String cur = Files.exists(p) ? Files.readString(p, StandardCharsets.US_ASCII).strip() : null;
+            String cur = Files.exists(p)
+                    ? Files.readString(p, StandardCharsets.US_ASCII).strip()
+                    : null;
             if (!e.getValue().equals(cur)) {
                 Files.writeString(p, e.getValue() + "\n", StandardCharsets.US_ASCII);
                 changed.add(e.getKey().replace('/', '.') + " " + cur + " -> " + e.getValue());

@@ -32,8 +32,12 @@ import java.util.TreeMap;
  * (servers and backups failing together point at the checker, not the servers): keep every server
  * (fail open, "panic").
  */
-public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, List<Substitution> substitutions, List<PoolStatus> pools,
-                            List<DrainStatus> drainStatus) {
+public record DesiredKernel(
+        KernelState state,
+        Map<Drain.Key, Drain> drains,
+        List<Substitution> substitutions,
+        List<PoolStatus> pools,
+        List<DrainStatus> drainStatus) {
 
     public static final int MIN_MAXELEM = 65536;
 
@@ -49,8 +53,14 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
         return substitutions.stream().anyMatch(Substitution::holdDown);
     }
 
-    public static DesiredKernel compute(DesiredState desired, HealthView health, KernelState observed, Map<Drain.Key, Drain> drains,
-                                        long nowMs, Policy policy, Names names) {
+    public static DesiredKernel compute(
+            DesiredState desired,
+            HealthView health,
+            KernelState observed,
+            Map<Drain.Key, Drain> drains,
+            long nowMs,
+            Policy policy,
+            Names names) {
         TreeMap<Ipv4Network, Fwmark> members = new TreeMap<>(desired.clients());
         members.putIfAbsent(desired.params().clientNetwork(), desired.params().defaultMark());
         KernelState.SetState set = new KernelState.SetState(maxelemFor(members.size()), members, 0);
@@ -72,7 +82,8 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
             long unreplaceable = pool.servers().stream()
                     .filter(s -> health.down(s.address()) && !usableBackup(desired, health, s.address()))
                     .count();
-            boolean panic = unreplaceable > 0 && unreplaceable > policy.panicShare() * pool.servers().size();
+            boolean panic = unreplaceable > 0
+                    && unreplaceable > policy.panicShare() * pool.servers().size();
             for (RealServer s : pool.servers()) {
                 Ipv4Address a = s.address();
                 if (health.down(a)) down.add(a.toString());
@@ -83,8 +94,11 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
                 Ipv4Address b = desired.backups().get(a);
                 boolean backupUsable = usableBackup(desired, health, a);
                 if (!health.down(a)) {
-                    boolean holdDown = health.recovering(a, nowMs, policy.holdDownMs()) && backupUsable && current != null
-                            && current.servers().containsKey(b) && !current.servers().containsKey(a);
+                    boolean holdDown = health.recovering(a, nowMs, policy.holdDownMs())
+                            && backupUsable
+                            && current != null
+                            && current.servers().containsKey(b)
+                            && !current.servers().containsKey(a);
                     if (holdDown) {
                         putMax(active, b, s.weight());
                         subs.add(new Substitution(pool.mark(), a, b, Substitution.Cause.FAILBACK_HOLD_DOWN));
@@ -98,13 +112,16 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
             }
             TreeMap<Ipv4Address, RealServerState> wanted = new TreeMap<>(active);
             if (current != null) {
-                for (Map.Entry<Ipv4Address, RealServerState> e : current.servers().entrySet()) {
+                for (Map.Entry<Ipv4Address, RealServerState> e :
+                        current.servers().entrySet()) {
                     Ipv4Address a = e.getKey();
                     if (active.containsKey(a) || health.down(a)) continue; // kept, or dead: removed at once
                     Drain.Key key = new Drain.Key(pool.mark(), a);
                     Drain d = drains.get(key);
                     if (d == null) {
-                        String reason = pool.hasServer(a) ? "hold-down" : desired.backups().containsValue(a) ? "failback" : "removed from configuration";
+                        String reason = pool.hasServer(a)
+                                ? "hold-down"
+                                : desired.backups().containsValue(a) ? "failback" : "removed from configuration";
                         d = new Drain(pool.mark(), a, reason, nowMs, nowMs + policy.drainTimeoutMs());
                     }
                     RealServerState obs = e.getValue();
@@ -115,8 +132,15 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
                     // dropped once the server is deleted. Weight 0 first: no new connection meanwhile.
                     boolean idle = obs.activeConns() == 0 && obs.weight() == 0;
                     boolean past = nowMs >= d.deadlineAtMs();
-                    drainStatus.add(new DrainStatus(pool.mark().value(), a.toString(), d.reason(), d.startedAtMs(), d.deadlineAtMs(),
-                            obs.activeConns(), obs.inactiveConns(), past));
+                    drainStatus.add(new DrainStatus(
+                            pool.mark().value(),
+                            a.toString(),
+                            d.reason(),
+                            d.startedAtMs(),
+                            d.deadlineAtMs(),
+                            obs.activeConns(),
+                            obs.inactiveConns(),
+                            past));
                     if (idle || past) continue; // done: not wanted, the planner deletes it
                     nextDrains.put(key, d);
                     wanted.put(a, RealServerState.dr(0));
@@ -125,8 +149,16 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
             List<String> inService = new ArrayList<>();
             active.forEach((a, st) -> inService.add(a + ":" + st.weight()));
             substitutions.addAll(subs);
-            pools.add(new PoolStatus(pool.mark().value(), inService, subs.stream().map(Substitution::describe).toList(), panic, down));
-            services.put(pool.mark(), new IpvsService(pool.mark(), pool.scheduler(), desired.params().persistenceSeconds(), false, wanted));
+            pools.add(new PoolStatus(
+                    pool.mark().value(),
+                    inService,
+                    subs.stream().map(Substitution::describe).toList(),
+                    panic,
+                    down));
+            services.put(
+                    pool.mark(),
+                    new IpvsService(
+                            pool.mark(), pool.scheduler(), desired.params().persistenceSeconds(), false, wanted));
         }
         KernelState state = new KernelState(set, false, true, List.of(rule), 1, services);
         return new DesiredKernel(state, nextDrains, substitutions, pools, drainStatus);
@@ -144,8 +176,8 @@ public record DesiredKernel(KernelState state, Map<Drain.Key, Drain> drains, Lis
 
     /** The one steering rule of our chain, in the exact form iptables-save prints it. */
     public static String steeringRule(Ipv4Address vip, Names names) {
-        return "-d " + vip + "/32 -p tcp -m multiport --dports " + names.portList() + " -m set --match-set " + names.set()
-                + " src -j SET --map-set " + names.set() + " src --map-mark";
+        return "-d " + vip + "/32 -p tcp -m multiport --dports " + names.portList() + " -m set --match-set "
+                + names.set() + " src -j SET --map-set " + names.set() + " src --map-mark";
     }
 
     /** ipset's default maxelem is 65536; leave room to double. */

@@ -11,7 +11,8 @@ public record Policy(double panicShare, long drainTimeoutMs, long holdDownMs) {
     public static final Policy DEFAULT = new Policy(0.5, 300_000, 30_000);
 
     public Policy {
-        if (!(panicShare > 0 && panicShare <= 1)) throw new IllegalArgumentException("panicShare: must be in (0, 1], got " + panicShare);
+        if (!(panicShare > 0 && panicShare <= 1))
+            throw new IllegalArgumentException("panicShare: must be in (0, 1], got " + panicShare);
         if (drainTimeoutMs < 0) throw new IllegalArgumentException("drainTimeoutMs: must be >= 0");
         if (holdDownMs < 0) throw new IllegalArgumentException("holdDownMs: must be >= 0");
     }

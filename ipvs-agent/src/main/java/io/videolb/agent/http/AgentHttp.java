@@ -1,13 +1,13 @@
 package io.videolb.agent.http;
 
-import io.videolb.agent.observed.ClientPersistence;
-import io.videolb.runtime.HealthReport;
-import io.videolb.runtime.ServiceEndpoints;
-import io.videolb.runtime.ServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import io.videolb.agent.observed.ClientPersistence;
+import io.videolb.runtime.HealthReport;
+import io.videolb.runtime.ServiceEndpoints;
+import io.videolb.runtime.ServiceMetrics;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 
@@ -18,18 +18,19 @@ import java.util.function.Supplier;
  * persistence templates and connections, read on a worker thread, see {@link PersistenceEndpoint}). All read-only.
  */
 public final class AgentHttp {
-    private AgentHttp() {
-    }
+    private AgentHttp() {}
 
     /**
      * Listens on {@code host:port}; call on the agent verticle's context (the server's handlers run there).
      *
      * @param procRoot /proc on a real director (the agent's {@code VIDEOLB_PROC_ROOT}); null: no /persistence route
      */
-    public static Future<HttpServer> listen(Vertx vertx, String host, int port, ServiceMetrics metrics, Supplier<HealthReport> health,
-            Path procRoot) {
+    public static Future<HttpServer> listen(
+            Vertx vertx, String host, int port, ServiceMetrics metrics, Supplier<HealthReport> health, Path procRoot) {
         Router router = ServiceEndpoints.mount(Router.router(vertx), health, metrics);
-        if (procRoot != null) router.get("/persistence").handler(new PersistenceEndpoint(vertx, procRoot, ClientPersistence.Limits.DEFAULT));
+        if (procRoot != null)
+            router.get("/persistence")
+                    .handler(new PersistenceEndpoint(vertx, procRoot, ClientPersistence.Limits.DEFAULT));
         return vertx.createHttpServer().requestHandler(router).listen(port, host);
     }
 }

@@ -50,13 +50,29 @@ public final class Metrics {
         }
     }
 
-    public long driftRepaired() { return driftRepaired.get(); }
-    public long appliedGeneration() { return appliedGeneration; }
-    public long lastSuccessMs() { return lastSuccessMs; }
-    public boolean lastOk() { return lastOk; }
-    public long runs() { return runs.get(); }
+    public long driftRepaired() {
+        return driftRepaired.get();
+    }
+
+    public long appliedGeneration() {
+        return appliedGeneration;
+    }
+
+    public long lastSuccessMs() {
+        return lastSuccessMs;
+    }
+
+    public boolean lastOk() {
+        return lastOk;
+    }
+
+    public long runs() {
+        return runs.get();
+    }
     /** Changes the last run computed but could not apply here (plan-only parts). */
-    public long pending() { return pending; }
+    public long pending() {
+        return pending;
+    }
 
     /**
      * Registers the agent's series on {@code registry} (the names and meanings of the hand-written
@@ -66,17 +82,47 @@ public final class Metrics {
         counter(registry, "videolb.agent.reconcile.runs", "Reconcile runs", runs);
         counter(registry, "videolb.agent.reconcile.errors", "Reconcile runs that failed", runErrors);
         counter(registry, "videolb.agent.changes.applied", "Kernel changes applied", changesApplied);
-        counter(registry, "videolb.agent.changes.plan.only", "Kernel changes computed but not applied (plan-only part)", changesNotApplied);
-        counter(registry, "videolb.agent.drift.repaired", "Kernel objects changed behind the agent's back and put back", driftRepaired);
-        gauge(registry, "videolb.agent.applied.generation", "Desired generation the kernel matches (plan-only: stays 0, nothing is applied)",
+        counter(
+                registry,
+                "videolb.agent.changes.plan.only",
+                "Kernel changes computed but not applied (plan-only part)",
+                changesNotApplied);
+        counter(
+                registry,
+                "videolb.agent.drift.repaired",
+                "Kernel objects changed behind the agent's back and put back",
+                driftRepaired);
+        gauge(
+                registry,
+                "videolb.agent.applied.generation",
+                "Desired generation the kernel matches (plan-only: stays 0, nothing is applied)",
                 m -> m.appliedGeneration);
-        gauge(registry, "videolb.agent.changes.pending", "Changes the last run computed but did not apply (plan-only parts)", m -> m.pending);
+        gauge(
+                registry,
+                "videolb.agent.changes.pending",
+                "Changes the last run computed but did not apply (plan-only parts)",
+                m -> m.pending);
         gauge(registry, "videolb.agent.desired.generation", "Newest desired generation read", m -> m.desiredGeneration);
-        gauge(registry, "videolb.agent.last.success.timestamp.seconds", "Time of the last successful run", m -> m.lastSuccessMs / 1000.0);
-        gauge(registry, "videolb.agent.draining.servers", "Real servers at weight 0 waiting for their connections to end", m -> m.draining);
-        gauge(registry, "videolb.agent.panic.pools", "Pools kept whole because too many servers looked down (fail open)", m -> m.panicPools);
-        Gauge.builder("videolb.agent.mode", () -> 1).description("Mode: apply, steering-only or plan-only").tag("mode", mode)
-                .strongReference(true).register(registry);
+        gauge(
+                registry,
+                "videolb.agent.last.success.timestamp.seconds",
+                "Time of the last successful run",
+                m -> m.lastSuccessMs / 1000.0);
+        gauge(
+                registry,
+                "videolb.agent.draining.servers",
+                "Real servers at weight 0 waiting for their connections to end",
+                m -> m.draining);
+        gauge(
+                registry,
+                "videolb.agent.panic.pools",
+                "Pools kept whole because too many servers looked down (fail open)",
+                m -> m.panicPools);
+        Gauge.builder("videolb.agent.mode", () -> 1)
+                .description("Mode: apply, steering-only or plan-only")
+                .tag("mode", mode)
+                .strongReference(true)
+                .register(registry);
         return this;
     }
 

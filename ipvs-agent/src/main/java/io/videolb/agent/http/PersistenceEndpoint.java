@@ -1,5 +1,10 @@
 package io.videolb.agent.http;
 
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import io.videolb.agent.observed.ClientPersistence;
 import io.videolb.agent.observed.IpvsConnParser;
 import io.videolb.agent.observed.PersistenceReport;
@@ -7,11 +12,6 @@ import io.videolb.agent.observed.PersistenceTemplate;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.Ipv4Network;
-import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -38,6 +38,7 @@ final class PersistenceEndpoint implements Handler<RoutingContext> {
     static final int MAX_CONCURRENT_READS = 2;
     /** /proc/net/ip_vs lists services, not connections: 1 MiB is far beyond any real table of ours. */
     static final int MAX_SERVICES_BYTES = 1 << 20;
+
     private static final Ipv4Network LOOPBACK = Ipv4Network.parse("127.0.0.0/8");
 
     private final Vertx vertx;
@@ -55,7 +56,9 @@ final class PersistenceEndpoint implements Handler<RoutingContext> {
     public void handle(RoutingContext ctx) {
         // the answer names viewers' addresses and where they watch: only the director itself may ask (the CLI's
         // `videolb explain` runs there), while /metrics and /health stay open to the monitoring network
-        String peer = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
+        String peer = ctx.request().remoteAddress() == null
+                ? null
+                : ctx.request().remoteAddress().host();
         if (!isLoopback(peer)) {
             text(ctx, 403, "GET /persistence answers only on the director itself (loopback)");
             return;
@@ -63,27 +66,46 @@ final class PersistenceEndpoint implements Handler<RoutingContext> {
         List<String> values = ctx.queryParam("client");
         Ipv4Address client;
         try {
-            if (values.size() != 1) throw new IllegalArgumentException(values.isEmpty() ? "is missing" : "is given more than once");
+            if (values.size() != 1)
+                throw new IllegalArgumentException(values.isEmpty() ? "is missing" : "is given more than once");
             client = Ipv4Address.parse(values.get(0));
         } catch (IllegalArgumentException e) {
-            ctx.response().setStatusCode(400).putHeader("content-type", "application/json")
-                    .end(new JsonObject().put("field", "client").put("message", "client: " + e.getMessage()).encode());
+            ctx.response()
+                    .setStatusCode(400)
+                    .putHeader("content-type", "application/json")
+                    .end(new JsonObject()
+                            .put("field", "client")
+                            .put("message", "client: " + e.getMessage())
+                            .encode());
             return;
         }
         if (running.incrementAndGet() > MAX_CONCURRENT_READS) {
             running.decrementAndGet();
-            text(ctx, 503, "busy: " + MAX_CONCURRENT_READS + " reads of the IPVS connection table are running, ask again");
+            text(
+                    ctx,
+                    503,
+                    "busy: " + MAX_CONCURRENT_READS + " reads of the IPVS connection table are running, ask again");
             return;
         }
         vertx.executeBlocking(() -> read(client), false).onComplete(ar -> {
             running.decrementAndGet();
             if (ar.failed()) {
-                LOG.warn("GET /persistence for {} failed: {}", client, ar.cause().toString());
-                text(ctx, 500, "cannot read " + connFile() + ": " + ar.cause().getClass().getSimpleName());
+                LOG.warn(
+                        "GET /persistence for {} failed: {}", client, ar.cause().toString());
+                text(
+                        ctx,
+                        500,
+                        "cannot read " + connFile() + ": "
+                                + ar.cause().getClass().getSimpleName());
             } else if (ar.result() == null) {
-                text(ctx, 503, "no IPVS here: " + connFile() + " does not exist (plan-only machine or ip_vs not loaded)");
+                text(
+                        ctx,
+                        503,
+                        "no IPVS here: " + connFile() + " does not exist (plan-only machine or ip_vs not loaded)");
             } else {
-                ctx.response().putHeader("content-type", "application/json").end(json(ar.result()).encode());
+                ctx.response()
+                        .putHeader("content-type", "application/json")
+                        .end(json(ar.result()).encode());
             }
         });
     }
@@ -125,27 +147,46 @@ final class PersistenceEndpoint implements Handler<RoutingContext> {
     static JsonObject json(PersistenceReport r) {
         JsonArray templates = new JsonArray();
         for (PersistenceTemplate t : r.templates()) {
-            templates.add(new JsonObject().put("fwmark", t.fwmark().value()).put("server", t.server().toString())
-                    .put("expiresSeconds", t.expiresSeconds()).put("state", t.state()).put("from", t.from().toString()));
+            templates.add(new JsonObject()
+                    .put("fwmark", t.fwmark().value())
+                    .put("server", t.server().toString())
+                    .put("expiresSeconds", t.expiresSeconds())
+                    .put("state", t.state())
+                    .put("from", t.from().toString()));
         }
         JsonArray connections = new JsonArray();
         for (PersistenceReport.ClientConnection cc : r.connections()) {
             var c = cc.entry();
-            JsonObject o = new JsonObject().put("fwmark", cc.fwmark().map(Fwmark::value).orElse(null)).put("server", c.server().toString())
-                    .put("serverPort", c.serverPort()).put("state", c.state()).put("expiresSeconds", c.expiresSeconds())
-                    .put("protocol", c.protocol()).put("clientPort", c.clientPort()).put("virtual", c.virtualAddress().toString())
+            JsonObject o = new JsonObject()
+                    .put("fwmark", cc.fwmark().map(Fwmark::value).orElse(null))
+                    .put("server", c.server().toString())
+                    .put("serverPort", c.serverPort())
+                    .put("state", c.state())
+                    .put("expiresSeconds", c.expiresSeconds())
+                    .put("protocol", c.protocol())
+                    .put("clientPort", c.clientPort())
+                    .put("virtual", c.virtualAddress().toString())
                     .put("virtualPort", c.virtualPort());
             connections.add(o);
         }
-        JsonObject o = new JsonObject().put("client", r.client().toString()).put("templates", templates).put("connections", connections)
-                .put("connectionsOmitted", r.connectionsOmitted()).put("linesRead", r.lines()).put("malformedLines", r.malformed())
-                .put("ipv6Skipped", r.ipv6Skipped()).put("complete", r.truncated().isEmpty());
+        JsonObject o = new JsonObject()
+                .put("client", r.client().toString())
+                .put("templates", templates)
+                .put("connections", connections)
+                .put("connectionsOmitted", r.connectionsOmitted())
+                .put("linesRead", r.lines())
+                .put("malformedLines", r.malformed())
+                .put("ipv6Skipped", r.ipv6Skipped())
+                .put("complete", r.truncated().isEmpty());
         r.firstMalformed().ifPresent(m -> o.put("firstMalformed", m));
         r.truncated().ifPresent(t -> o.put("truncated", t));
         return o;
     }
 
     private static void text(RoutingContext ctx, int status, String body) {
-        ctx.response().setStatusCode(status).putHeader("content-type", "text/plain; charset=utf-8").end(body + "\n");
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader("content-type", "text/plain; charset=utf-8")
+                .end(body + "\n");
     }
 }

@@ -21,7 +21,8 @@ public final class Records {
      * @param onCaughtUp runs once on the reader thread when the topic has been read to its end at start
      * @param onError    runs once if the reader stops on an error (not on close)
      */
-    public static StateTopicReader.Listener listener(BiConsumer<String, String> handler, Runnable onCaughtUp, Consumer<Throwable> onError) {
+    public static StateTopicReader.Listener listener(
+            BiConsumer<String, String> handler, Runnable onCaughtUp, Consumer<Throwable> onError) {
         return new StateTopicReader.Listener() {
             @Override
             public void onRecord(StateTopicReader.StateRecord r) {
@@ -32,7 +33,13 @@ public final class Records {
                 try {
                     handler.accept(r.key(), r.value());
                 } catch (RuntimeException e) {
-                    LOG.warn("{}: record {} at {}-{} skipped: {}", r.topic(), r.key(), r.partition(), r.offset(), e.getMessage());
+                    LOG.warn(
+                            "{}: record {} at {}-{} skipped: {}",
+                            r.topic(),
+                            r.key(),
+                            r.partition(),
+                            r.offset(),
+                            e.getMessage());
                 }
             }
 

@@ -13,8 +13,12 @@ import java.util.TreeMap;
  * {@code scheduler} is null when the kernel reports a scheduler videolb does not know, and
  * {@code extraFlags} is true when it carries options videolb never sets (both force an edit).
  */
-public record IpvsService(Fwmark mark, Scheduler scheduler, int persistenceSeconds, boolean extraFlags,
-                          SortedMap<Ipv4Address, RealServerState> servers) {
+public record IpvsService(
+        Fwmark mark,
+        Scheduler scheduler,
+        int persistenceSeconds,
+        boolean extraFlags,
+        SortedMap<Ipv4Address, RealServerState> servers) {
     public IpvsService {
         Objects.requireNonNull(mark, "mark");
         servers = Collections.unmodifiableSortedMap(new TreeMap<>(servers));

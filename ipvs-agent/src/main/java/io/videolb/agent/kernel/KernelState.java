@@ -19,8 +19,13 @@ import java.util.TreeMap;
  * @param jumps        how many PREROUTING rules jump to our chain
  * @param services     IPVS fwmark services (observed: all of them, ours and foreign)
  */
-public record KernelState(SetState set, boolean tempSetExists, boolean chainExists, List<String> chainRules, int jumps,
-                          SortedMap<Fwmark, IpvsService> services) {
+public record KernelState(
+        SetState set,
+        boolean tempSetExists,
+        boolean chainExists,
+        List<String> chainRules,
+        int jumps,
+        SortedMap<Fwmark, IpvsService> services) {
     public KernelState {
         chainRules = List.copyOf(chainRules);
         services = Collections.unmodifiableSortedMap(new TreeMap<>(services));

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  */
 public record Names(String chain, String set, String tempSet, List<Integer> ports) {
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,27}");
-    public static final Names DEFAULT = new Names("VIDEOLB-STEER", "videolb-clients", "videolb-clients-tmp", List.of(1935, 8080));
+    public static final Names DEFAULT =
+            new Names("VIDEOLB-STEER", "videolb-clients", "videolb-clients-tmp", List.of(1935, 8080));
 
     public Names {
         checkName("chain", chain);
@@ -23,19 +24,23 @@ public record Names(String chain, String set, String tempSet, List<Integer> port
         checkName("tempSet", tempSet);
         if (set.equals(tempSet)) throw new IllegalArgumentException("tempSet must differ from set");
         ports = List.copyOf(ports);
-        if (ports.isEmpty() || ports.size() > 15) throw new IllegalArgumentException("ports: 1..15 ports, got " + ports.size());
+        if (ports.isEmpty() || ports.size() > 15)
+            throw new IllegalArgumentException("ports: 1..15 ports, got " + ports.size());
         for (Integer p : ports) {
-            if (p == null || p < 1 || p > 65535) throw new IllegalArgumentException("ports: " + p + " is not a port 1..65535");
+            if (p == null || p < 1 || p > 65535)
+                throw new IllegalArgumentException("ports: " + p + " is not a port 1..65535");
         }
         if (List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING").contains(chain)) {
-            throw new IllegalArgumentException("chain: " + chain + " is a built-in chain, videolb needs a chain of its own");
+            throw new IllegalArgumentException(
+                    "chain: " + chain + " is a built-in chain, videolb needs a chain of its own");
         }
     }
 
     public static void checkName(String field, String value) {
         if (value == null || !NAME.matcher(value).matches()) {
-            throw new IllegalArgumentException(field + ": must be 1..28 characters of A-Z a-z 0-9 _ . - not starting with '-' (got "
-                    + (value == null ? "null" : value.length() + " characters") + ")");
+            throw new IllegalArgumentException(
+                    field + ": must be 1..28 characters of A-Z a-z 0-9 _ . - not starting with '-' (got "
+                            + (value == null ? "null" : value.length() + " characters") + ")");
         }
     }
 

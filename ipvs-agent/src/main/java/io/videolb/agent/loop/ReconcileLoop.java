@@ -38,6 +38,7 @@ public final class ReconcileLoop implements AutoCloseable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** Scheduler time before which no run starts: minInterval after the last start, or the backoff after a failure. */
     private volatile long earliestRunNanos;
+
     private int failures; // loop thread only
     private volatile boolean closed;
 
@@ -45,13 +46,34 @@ public final class ReconcileLoop implements AutoCloseable {
      * @param needsPolling asked after each successful run: true while a drain or hold-down is pending
      * @param onResync     runs on the loop's thread at each periodic resync, before the resync's run
      */
-    public ReconcileLoop(Work work, Consumer<RunResult> after, BooleanSupplier needsPolling, Runnable onResync,
-                         Duration minInterval, Duration resync, Duration drainPoll) {
-        this(work, after, needsPolling, onResync, minInterval, resync, drainPoll, LoopScheduler.singleThread("reconcile"));
+    public ReconcileLoop(
+            Work work,
+            Consumer<RunResult> after,
+            BooleanSupplier needsPolling,
+            Runnable onResync,
+            Duration minInterval,
+            Duration resync,
+            Duration drainPoll) {
+        this(
+                work,
+                after,
+                needsPolling,
+                onResync,
+                minInterval,
+                resync,
+                drainPoll,
+                LoopScheduler.singleThread("reconcile"));
     }
 
-    ReconcileLoop(Work work, Consumer<RunResult> after, BooleanSupplier needsPolling, Runnable onResync,
-                  Duration minInterval, Duration resync, Duration drainPoll, LoopScheduler scheduler) {
+    ReconcileLoop(
+            Work work,
+            Consumer<RunResult> after,
+            BooleanSupplier needsPolling,
+            Runnable onResync,
+            Duration minInterval,
+            Duration resync,
+            Duration drainPoll,
+            LoopScheduler scheduler) {
         this.work = work;
         this.after = after;
         this.needsPolling = needsPolling;
@@ -111,7 +133,8 @@ public final class ReconcileLoop implements AutoCloseable {
             if (scheduled.compareAndSet(false, true)) scheduler.schedule(this::runOnce, backoff);
         } else {
             failures = 0;
-            if (needsPolling.getAsBoolean() && scheduled.compareAndSet(false, true)) scheduler.schedule(this::runOnce, drainPoll.toNanos());
+            if (needsPolling.getAsBoolean() && scheduled.compareAndSet(false, true))
+                scheduler.schedule(this::runOnce, drainPoll.toNanos());
         }
     }
 

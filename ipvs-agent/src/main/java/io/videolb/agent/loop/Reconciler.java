@@ -52,10 +52,18 @@ public final class Reconciler {
     private boolean ipvsSetUp;
     /** ... at least once in this process: from then on, what a re-check has to repair changed behind our back (drift). */
     private boolean ipvsSetUpOnce;
+
     private boolean holdDowns;
 
-    public Reconciler(Kernel kernel, KernelCapabilities caps, Policy policy, Ownership ownership, RebootFiles reboot,
-                      Path sysctlRoot, SyncDaemon sync, LongSupplier clock) {
+    public Reconciler(
+            Kernel kernel,
+            KernelCapabilities caps,
+            Policy policy,
+            Ownership ownership,
+            RebootFiles reboot,
+            Path sysctlRoot,
+            SyncDaemon sync,
+            LongSupplier clock) {
         this.kernel = kernel;
         this.caps = caps;
         this.policy = policy;
@@ -94,14 +102,23 @@ public final class Reconciler {
             observed = kernel.read(caps);
         } catch (RuntimeException e) {
             LOG.warn("reconcile {}: cannot read the kernel: {}", id, e.getMessage());
-            return new RunResult(snapshot.generation(), new Plan(List.of()), List.of(), List.of(), List.of(), List.of("read kernel: " + e.getMessage()), null, now);
+            return new RunResult(
+                    snapshot.generation(),
+                    new Plan(List.of()),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of("read kernel: " + e.getMessage()),
+                    null,
+                    now);
         }
         Set<Fwmark> owned = ownership.marks();
         if (lastApplied != null) {
             drift.addAll(Planner.plan(lastApplied, observed, owned).describe());
             if (!drift.isEmpty()) LOG.warn("reconcile {}: drift found, repairing: {}", id, drift);
         }
-        DesiredKernel dk = DesiredKernel.compute(snapshot.state(), health, observed, drains, now, policy, kernel.names());
+        DesiredKernel dk =
+                DesiredKernel.compute(snapshot.state(), health, observed, drains, now, policy, kernel.names());
         Plan plan = Planner.plan(dk.state(), observed, owned);
         List<String> applied = new ArrayList<>();
         List<String> notApplied = new ArrayList<>();
@@ -122,11 +139,17 @@ public final class Reconciler {
                 ensureIpvsSetup(id, errors, drift);
             }
             for (Step s : steps) {
-                LOG.info("reconcile {}: {} payload, {} lines: {}", id, s.tool(), s.lines().size(), s.changes());
+                LOG.info(
+                        "reconcile {}: {} payload, {} lines: {}",
+                        id,
+                        s.tool(),
+                        s.lines().size(),
+                        s.changes());
                 kernel.run(s);
                 applied.addAll(s.changes());
             }
-            if (caps.ipvs()) ownership.retainOnly(new HashSet<>(dk.state().services().keySet()));
+            if (caps.ipvs())
+                ownership.retainOnly(new HashSet<>(dk.state().services().keySet()));
             logEndedDrains(id, dk);
             drains = new HashMap<>(dk.drains());
             holdDowns = dk.holdDownPending();
@@ -149,11 +172,23 @@ public final class Reconciler {
             Drain.Key key = new Drain.Key(new Fwmark(d.mark()), io.videolb.model.Ipv4Address.parse(d.server()));
             if (dk.drains().containsKey(key)) continue; // still draining
             if (d.pastDeadline()) {
-                LOG.info("reconcile {}: drain of {} in fwmark {} ({}) ended at its deadline with {} active, {} inactive connection(s)",
-                        id, d.server(), d.mark(), d.reason(), d.activeConns(), d.inactiveConns());
+                LOG.info(
+                        "reconcile {}: drain of {} in fwmark {} ({}) ended at its deadline with {} active, {} inactive connection(s)",
+                        id,
+                        d.server(),
+                        d.mark(),
+                        d.reason(),
+                        d.activeConns(),
+                        d.inactiveConns());
             } else {
-                LOG.info("reconcile {}: drain of {} in fwmark {} ({}) ended: no active connections ({} inactive left to expire) after {} ms",
-                        id, d.server(), d.mark(), d.reason(), d.inactiveConns(), clock.getAsLong() - d.startedAtMs());
+                LOG.info(
+                        "reconcile {}: drain of {} in fwmark {} ({}) ended: no active connections ({} inactive left to expire) after {} ms",
+                        id,
+                        d.server(),
+                        d.mark(),
+                        d.reason(),
+                        d.inactiveConns(),
+                        clock.getAsLong() - d.startedAtMs());
             }
         }
     }
@@ -166,7 +201,13 @@ public final class Reconciler {
     private void ensureIpvsSetup(long id, List<String> errors, List<String> drift) {
         if (ipvsSetUp) return;
         try {
-            if (sysctlRoot != null) setupChanged(id, Sysctls.ensure(sysctlRoot).stream().map(c -> "sysctl " + c).toList(), drift);
+            if (sysctlRoot != null)
+                setupChanged(
+                        id,
+                        Sysctls.ensure(sysctlRoot).stream()
+                                .map(c -> "sysctl " + c)
+                                .toList(),
+                        drift);
             setupChanged(id, sync.ensure(kernel), drift);
             ipvsSetUp = true;
             ipvsSetUpOnce = true;

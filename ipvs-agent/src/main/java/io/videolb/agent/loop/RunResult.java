@@ -13,8 +13,15 @@ import java.util.List;
  * @param drift     what had changed behind the agent's back since its last successful apply
  * @param errors    empty when the run succeeded
  */
-public record RunResult(long generation, Plan plan, List<String> applied, List<String> notApplied, List<String> drift,
-                        List<String> errors, DesiredKernel desired, long atMs) {
+public record RunResult(
+        long generation,
+        Plan plan,
+        List<String> applied,
+        List<String> notApplied,
+        List<String> drift,
+        List<String> errors,
+        DesiredKernel desired,
+        long atMs) {
     public RunResult {
         applied = List.copyOf(applied);
         notApplied = List.copyOf(notApplied);

@@ -59,14 +59,20 @@ public final class ClientPersistence {
      * @param netmasks {@link IpvsConnParser#persistenceNetmasks} of /proc/net/ip_vs (empty: exact client match only)
      * @param nanoTime the clock ({@code System::nanoTime})
      */
-    public static PersistenceReport read(Reader ipVsConn, Ipv4Address client, Map<Fwmark, Set<Integer>> netmasks, Limits limits,
-                                         LongSupplier nanoTime) throws IOException {
+    public static PersistenceReport read(
+            Reader ipVsConn,
+            Ipv4Address client,
+            Map<Fwmark, Set<Integer>> netmasks,
+            Limits limits,
+            LongSupplier nanoTime)
+            throws IOException {
         ClientPersistence c = new ClientPersistence(client, netmasks, limits);
         return c.report(c.consume(ipVsConn, nanoTime));
     }
 
     /** Same, over text already in memory (tests, small tables). */
-    public static PersistenceReport read(String ipVsConn, Ipv4Address client, Map<Fwmark, Set<Integer>> netmasks, Limits limits) {
+    public static PersistenceReport read(
+            String ipVsConn, Ipv4Address client, Map<Fwmark, Set<Integer>> netmasks, Limits limits) {
         try {
             return read(new java.io.StringReader(ipVsConn), client, netmasks, limits, System::nanoTime);
         } catch (IOException e) {
@@ -137,16 +143,29 @@ public final class ClientPersistence {
     }
 
     private PersistenceReport report(Optional<String> truncated) {
-        templates.sort(Comparator.comparing(PersistenceTemplate::fwmark).thenComparing(PersistenceTemplate::from)
+        templates.sort(Comparator.comparing(PersistenceTemplate::fwmark)
+                .thenComparing(PersistenceTemplate::from)
                 .thenComparing(PersistenceTemplate::server));
         List<PersistenceReport.ClientConnection> out = new ArrayList<>();
         for (IpvsConnection c : connections) out.add(new PersistenceReport.ClientConnection(c, markOf(c.server())));
-        return new PersistenceReport(client, templates, out, connectionsOmitted, lines, malformed, Optional.ofNullable(firstMalformed),
-                ipv6, truncated);
+        return new PersistenceReport(
+                client,
+                templates,
+                out,
+                connectionsOmitted,
+                lines,
+                malformed,
+                Optional.ofNullable(firstMalformed),
+                ipv6,
+                truncated);
     }
 
     private Optional<Fwmark> markOf(Ipv4Address server) {
-        List<Fwmark> marks = templates.stream().filter(t -> t.server().equals(server)).map(PersistenceTemplate::fwmark).distinct().toList();
+        List<Fwmark> marks = templates.stream()
+                .filter(t -> t.server().equals(server))
+                .map(PersistenceTemplate::fwmark)
+                .distinct()
+                .toList();
         return marks.size() == 1 ? Optional.of(marks.get(0)) : Optional.empty();
     }
 }

@@ -4,8 +4,13 @@ package io.videolb.agent.observed;
  * What one line of {@code /proc/net/ip_vs_conn} is: a {@link PersistenceTemplate} of a fwmark
  * service, an {@link IpvsConnection}, or one of the kinds that are skipped.
  */
-public sealed interface IpvsConnLine permits PersistenceTemplate, IpvsConnection, IpvsConnLine.Header, IpvsConnLine.Ipv6,
-        IpvsConnLine.PortTemplate, IpvsConnLine.Malformed {
+public sealed interface IpvsConnLine
+        permits PersistenceTemplate,
+                IpvsConnection,
+                IpvsConnLine.Header,
+                IpvsConnLine.Ipv6,
+                IpvsConnLine.PortTemplate,
+                IpvsConnLine.Malformed {
 
     /** The title line ({@code Pro FromIP FPrt ...}). */
     record Header() implements IpvsConnLine {}

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 public final class IpvsConnParser {
     /** Protocol names the kernel prints for connection entries ({@code IP} marks a fwmark template). */
     static final Set<String> PROTOCOLS = Set.of("TCP", "UDP", "SCTP", "AH", "ESP", "ICMP", "ICMPv6");
+
     private static final Pattern HEX8 = Pattern.compile("[0-9A-F]{8}");
     private static final Pattern HEX4 = Pattern.compile("[0-9A-F]{4}");
     private static final Pattern STATE = Pattern.compile("[A-Z][A-Z_]{0,15}|ERR!");
@@ -40,7 +41,8 @@ public final class IpvsConnParser {
         String[] t = line.strip().split(" +");
         if (t.length == 0 || t[0].isEmpty()) return new IpvsConnLine.Malformed("empty line");
         if (t[0].equals("Pro")) return new IpvsConnLine.Header();
-        if (t.length < 9 || t.length > 11) return new IpvsConnLine.Malformed("expected 9 to 11 fields, got " + t.length);
+        if (t.length < 9 || t.length > 11)
+            return new IpvsConnLine.Malformed("expected 9 to 11 fields, got " + t.length);
         if (t[1].indexOf(':') >= 0 || t[5].startsWith("[")) return new IpvsConnLine.Ipv6();
         boolean template = t[0].equals("IP");
         if (!template && !PROTOCOLS.contains(t[0])) return new IpvsConnLine.Malformed("Pro: unknown protocol");
@@ -88,12 +90,18 @@ public final class IpvsConnParser {
         Map<Fwmark, Set<Integer>> out = new HashMap<>();
         for (String line : ipVsText.split("\n", 100_000)) {
             String[] t = line.strip().split(" +");
-            if (t.length < 5 || t.length > 7 || !t[0].equals("FWM") || !HEX8.matcher(t[1]).matches()) continue;
+            if (t.length < 5
+                    || t.length > 7
+                    || !t[0].equals("FWM")
+                    || !HEX8.matcher(t[1]).matches()) continue;
             int p = t.length - 3;
-            if (!t[p].equals("persistent") || !t[p + 1].matches("[0-9]{1,10}") || !HEX8.matcher(t[p + 2]).matches()) continue;
+            if (!t[p].equals("persistent")
+                    || !t[p + 1].matches("[0-9]{1,10}")
+                    || !HEX8.matcher(t[p + 2]).matches()) continue;
             int mark = hex(t[1]);
             if (mark == 0) continue;
-            out.computeIfAbsent(new Fwmark(Integer.toUnsignedLong(mark)), k -> new HashSet<>()).add(hex(t[p + 2]));
+            out.computeIfAbsent(new Fwmark(Integer.toUnsignedLong(mark)), k -> new HashSet<>())
+                    .add(hex(t[p + 2]));
         }
         return out;
     }

@@ -8,8 +8,17 @@ import java.util.Objects;
  * record the fwmark of a connection: {@code virtualAddress:virtualPort} is where the packet was
  * going (the VIP), the mark is only known through the client's template for the same server.
  */
-public record IpvsConnection(String protocol, Ipv4Address client, int clientPort, Ipv4Address virtualAddress, int virtualPort,
-                             Ipv4Address server, int serverPort, String state, long expiresSeconds) implements IpvsConnLine {
+public record IpvsConnection(
+        String protocol,
+        Ipv4Address client,
+        int clientPort,
+        Ipv4Address virtualAddress,
+        int virtualPort,
+        Ipv4Address server,
+        int serverPort,
+        String state,
+        long expiresSeconds)
+        implements IpvsConnLine {
     public IpvsConnection {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(client, "client");

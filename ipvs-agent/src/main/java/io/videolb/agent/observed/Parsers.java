@@ -65,10 +65,12 @@ public final class Parsers {
                 boolean other = false;
                 for (int i = 5; i < t.length; i++) {
                     if (t[i].equals("-g")) dr = true;
-                    else if (t[i].equals("-w") && i + 1 < t.length && t[i + 1].matches("[0-9]{1,10}")) weight = (int) Math.min(Integer.MAX_VALUE, Long.parseLong(t[++i]));
+                    else if (t[i].equals("-w") && i + 1 < t.length && t[i + 1].matches("[0-9]{1,10}"))
+                        weight = (int) Math.min(Integer.MAX_VALUE, Long.parseLong(t[++i]));
                     else other = true;
                 }
-                servers.computeIfAbsent(mark, k -> new TreeMap<>()).put(rip, new RealServerState(weight, dr && !other, 0, 0));
+                servers.computeIfAbsent(mark, k -> new TreeMap<>())
+                        .put(rip, new RealServerState(weight, dr && !other, 0, 0));
             }
         }
         TreeMap<Fwmark, IpvsService> result = new TreeMap<>();
@@ -93,7 +95,8 @@ public final class Parsers {
             } else if (current != null && t.length >= 6 && t[0].equals("->")) {
                 try {
                     Ipv4Address a = Ipv4Address.parse(stripPort(t[1]));
-                    counters.computeIfAbsent(current, k -> new TreeMap<>()).put(a, new int[] {Integer.parseInt(t[4]), Integer.parseInt(t[5])});
+                    counters.computeIfAbsent(current, k -> new TreeMap<>())
+                            .put(a, new int[] {Integer.parseInt(t[4]), Integer.parseInt(t[5])});
                 } catch (RuntimeException e) {
                     // header line "-> RemoteAddress:Port ..." or foreign text
                 }
@@ -150,13 +153,15 @@ public final class Parsers {
                 boolean ok = t.length > 2 && t[2].equals("hash:net");
                 boolean skb = false;
                 for (int i = 3; i < t.length; i++) {
-                    if (t[i].equals("maxelem") && i + 1 < t.length && t[i + 1].matches("[0-9]{1,10}")) maxelem = (int) Math.min(Integer.MAX_VALUE, Long.parseLong(t[++i]));
+                    if (t[i].equals("maxelem") && i + 1 < t.length && t[i + 1].matches("[0-9]{1,10}"))
+                        maxelem = (int) Math.min(Integer.MAX_VALUE, Long.parseLong(t[++i]));
                     if (t[i].equals("skbinfo")) skb = true;
                 }
                 if (!ok || !skb) unreadable++;
             } else if (t[0].equals("add")) {
                 try {
-                    if (t.length != 5 || !t[3].equals("skbmark") || !t[4].matches("0x[0-9a-f]{1,8}")) throw new IllegalArgumentException();
+                    if (t.length != 5 || !t[3].equals("skbmark") || !t[4].matches("0x[0-9a-f]{1,8}"))
+                        throw new IllegalArgumentException();
                     members.put(Ipv4Network.parse(t[2]), new Fwmark(Long.parseLong(t[4].substring(2), 16)));
                 } catch (RuntimeException e) {
                     unreadable++;

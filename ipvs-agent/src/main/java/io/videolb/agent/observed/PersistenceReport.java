@@ -17,9 +17,16 @@ import java.util.Optional;
  * @param ipv6Skipped         IPv6 entries skipped
  * @param truncated           empty when the whole file was read, else why reading stopped early
  */
-public record PersistenceReport(Ipv4Address client, List<PersistenceTemplate> templates, List<ClientConnection> connections,
-                                long connectionsOmitted, long lines, long malformed, Optional<String> firstMalformed, long ipv6Skipped,
-                                Optional<String> truncated) {
+public record PersistenceReport(
+        Ipv4Address client,
+        List<PersistenceTemplate> templates,
+        List<ClientConnection> connections,
+        long connectionsOmitted,
+        long lines,
+        long malformed,
+        Optional<String> firstMalformed,
+        long ipv6Skipped,
+        Optional<String> truncated) {
     public PersistenceReport {
         templates = List.copyOf(templates);
         connections = List.copyOf(connections);

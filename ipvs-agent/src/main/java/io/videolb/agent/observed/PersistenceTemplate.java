@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param from   the client address as the template holds it (the network address when -M is used)
  * @param state  the template's state word ({@code NONE} or {@code ASSURED} on kernel 6.1)
  */
-public record PersistenceTemplate(Ipv4Address from, Fwmark fwmark, Ipv4Address server, String state, long expiresSeconds)
+public record PersistenceTemplate(
+        Ipv4Address from, Fwmark fwmark, Ipv4Address server, String state, long expiresSeconds)
         implements IpvsConnLine {
     public PersistenceTemplate {
         Objects.requireNonNull(from, "from");

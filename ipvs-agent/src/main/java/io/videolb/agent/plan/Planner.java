@@ -54,8 +54,12 @@ public final class Planner {
             if (!want.sameSettings(have)) adds.add(new ServiceEdit(want));
             for (Map.Entry<Ipv4Address, RealServerState> e : want.servers().entrySet()) {
                 RealServerState h = have.servers().get(e.getKey());
-                if (h == null) serverAdds.add(new ServerAdd(want.mark(), e.getKey(), e.getValue().weight()));
-                else if (h.weight() != e.getValue().weight() || !h.directRouting()) serverAdds.add(new ServerEdit(want.mark(), e.getKey(), e.getValue().weight()));
+                if (h == null)
+                    serverAdds.add(
+                            new ServerAdd(want.mark(), e.getKey(), e.getValue().weight()));
+                else if (h.weight() != e.getValue().weight() || !h.directRouting())
+                    serverAdds.add(
+                            new ServerEdit(want.mark(), e.getKey(), e.getValue().weight()));
             }
             for (Ipv4Address a : have.servers().keySet()) {
                 if (!want.servers().containsKey(a)) deletes.add(new ServerDelete(want.mark(), a));
@@ -89,13 +93,15 @@ public final class Planner {
         }
         // chain and the jump to it
         if (desired.chainExists()) {
-            if (!observed.chainExists() || !observed.chainRules().equals(desired.chainRules())) adds.add(new ChainReplace(desired.chainRules()));
+            if (!observed.chainExists() || !observed.chainRules().equals(desired.chainRules()))
+                adds.add(new ChainReplace(desired.chainRules()));
             if (observed.jumps() == 0) adds.add(new JumpAdd());
             else if (observed.jumps() > 1) adds.add(new JumpDelete(observed.jumps() - 1));
         }
         // services we own that are no longer desired: last
         for (IpvsService have : observed.services().values()) {
-            if (!desired.services().containsKey(have.mark()) && owned.contains(have.mark())) deletes.add(new ServiceDelete(have.mark()));
+            if (!desired.services().containsKey(have.mark()) && owned.contains(have.mark()))
+                deletes.add(new ServiceDelete(have.mark()));
         }
         List<Change> all = new ArrayList<>(adds);
         all.addAll(deletes);

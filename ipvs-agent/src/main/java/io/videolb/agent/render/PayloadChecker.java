@@ -29,7 +29,8 @@ public final class PayloadChecker {
         String chain = Pattern.quote(names.chain());
         String sets = "(" + set + "|" + tmp + ")";
         ipset = List.of(
-                Pattern.compile("create " + sets + " hash:net family inet hashsize [1-9][0-9]{0,9} maxelem [1-9][0-9]{0,9} skbinfo"),
+                Pattern.compile("create " + sets
+                        + " hash:net family inet hashsize [1-9][0-9]{0,9} maxelem [1-9][0-9]{0,9} skbinfo"),
                 Pattern.compile("add " + sets + " " + NET + " skbmark 0x[0-9a-f]{1,8}( -exist)?"),
                 Pattern.compile("del " + set + " " + NET + " -exist"),
                 Pattern.compile("swap " + tmp + " " + set),
@@ -38,8 +39,9 @@ public final class PayloadChecker {
                 Pattern.compile("\\*mangle"),
                 Pattern.compile("COMMIT"),
                 Pattern.compile(":" + chain + " - \\[0:0\\]"),
-                Pattern.compile("-A " + chain + " -d " + IP + "/32 -p tcp -m multiport --dports [0-9]{1,5}(,[0-9]{1,5}){0,14} -m set --match-set "
-                        + set + " src -j SET --map-set " + set + " src --map-mark"),
+                Pattern.compile("-A " + chain + " -d " + IP
+                        + "/32 -p tcp -m multiport --dports [0-9]{1,5}(,[0-9]{1,5}){0,14} -m set --match-set " + set
+                        + " src -j SET --map-set " + set + " src --map-mark"),
                 Pattern.compile("-I PREROUTING 1 -j " + chain),
                 Pattern.compile("-D PREROUTING -j " + chain),
                 Pattern.compile("-X " + chain));
@@ -54,21 +56,26 @@ public final class PayloadChecker {
     public List<String> problems(Step step) {
         List<String> out = new ArrayList<>();
         if (step.lines().size() != step.expectedLines()) {
-            out.add(step.tool() + " payload has " + step.lines().size() + " lines, the changes call for " + step.expectedLines());
+            out.add(step.tool() + " payload has " + step.lines().size() + " lines, the changes call for "
+                    + step.expectedLines());
         }
-        List<Pattern> allowed = step.tool() == Step.Tool.IPSET ? ipset : step.tool() == Step.Tool.IPTABLES ? iptables : ipvs;
+        List<Pattern> allowed =
+                step.tool() == Step.Tool.IPSET ? ipset : step.tool() == Step.Tool.IPTABLES ? iptables : ipvs;
         for (int i = 0; i < step.lines().size(); i++) {
             String line = step.lines().get(i);
             if (line == null || !SAFE_CHARS.matcher(line).matches()) {
-                out.add(step.tool() + " payload line " + (i + 1) + " contains a character that is never in a videolb payload");
+                out.add(step.tool() + " payload line " + (i + 1)
+                        + " contains a character that is never in a videolb payload");
                 continue;
             }
             if (allowed.stream().noneMatch(p -> p.matcher(line).matches())) {
                 out.add(step.tool() + " payload line " + (i + 1) + " is not an allowed command: " + line);
             }
         }
-        if (step.tool() == Step.Tool.IPTABLES && !step.lines().isEmpty()
-                && (!step.lines().get(0).equals("*mangle") || !step.lines().get(step.lines().size() - 1).equals("COMMIT"))) {
+        if (step.tool() == Step.Tool.IPTABLES
+                && !step.lines().isEmpty()
+                && (!step.lines().get(0).equals("*mangle")
+                        || !step.lines().get(step.lines().size() - 1).equals("COMMIT"))) {
             out.add("IPTABLES payload must be exactly one *mangle ... COMMIT block");
         }
         return out;

@@ -66,7 +66,8 @@ public final class Renderer {
 
     private static Tool toolOf(Change c) {
         if (c.ipvs()) return Tool.IPVS;
-        if (c instanceof ChainReplace || c instanceof JumpAdd || c instanceof JumpDelete || c instanceof ChainDelete) return Tool.IPTABLES;
+        if (c instanceof ChainReplace || c instanceof JumpAdd || c instanceof JumpDelete || c instanceof ChainDelete)
+            return Tool.IPTABLES;
         return Tool.IPSET;
     }
 
@@ -82,13 +83,15 @@ public final class Renderer {
             lines.addAll(lines(c));
         }
         if (tool == Tool.IPTABLES) lines.add("COMMIT");
-        return new Step(tool, lines, expected, changes.stream().map(Change::describe).toList());
+        return new Step(
+                tool, lines, expected, changes.stream().map(Change::describe).toList());
     }
 
     /** Counted from the typed change alone, never from the text. */
     static int expectedLines(Change c) {
         if (c instanceof SetCreate sc) return 1 + sc.members().size();
-        if (c instanceof SetReplace sr) return (sr.staleTempExists() ? 1 : 0) + 1 + sr.members().size() + 2;
+        if (c instanceof SetReplace sr)
+            return (sr.staleTempExists() ? 1 : 0) + 1 + sr.members().size() + 2;
         if (c instanceof SetUpdate su) return su.put().size() + su.delete().size();
         if (c instanceof ChainReplace cr) return 1 + cr.rules().size();
         if (c instanceof JumpDelete jd) return jd.count();
@@ -146,8 +149,10 @@ public final class Renderer {
     }
 
     private static String service(IpvsService s) {
-        if (s.scheduler() == null) throw new PayloadChecker.RefusedPayloadException("service " + s.mark() + " has no scheduler");
-        return "-f " + mark(s.mark()) + " -s " + s.scheduler().ipvsName() + (s.persistenceSeconds() > 0 ? " -p " + s.persistenceSeconds() : "");
+        if (s.scheduler() == null)
+            throw new PayloadChecker.RefusedPayloadException("service " + s.mark() + " has no scheduler");
+        return "-f " + mark(s.mark()) + " -s " + s.scheduler().ipvsName()
+                + (s.persistenceSeconds() > 0 ? " -p " + s.persistenceSeconds() : "");
     }
 
     private static String create(String set, int maxelem) {
@@ -156,7 +161,8 @@ public final class Renderer {
 
     private static void members(List<String> out, String set, SortedMap<Ipv4Network, Fwmark> members, boolean exist) {
         for (Map.Entry<Ipv4Network, Fwmark> e : members.entrySet()) {
-            out.add("add " + set + " " + net(e.getKey()) + " skbmark " + e.getValue().hex() + (exist ? " -exist" : ""));
+            out.add("add " + set + " " + net(e.getKey()) + " skbmark "
+                    + e.getValue().hex() + (exist ? " -exist" : ""));
         }
     }
 

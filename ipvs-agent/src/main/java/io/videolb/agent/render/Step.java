@@ -8,7 +8,11 @@ import java.util.List;
  * the text, and {@link PayloadChecker} compares the two before anything runs.
  */
 public record Step(Tool tool, List<String> lines, int expectedLines, List<String> changes) {
-    public enum Tool { IPSET, IPTABLES, IPVS }
+    public enum Tool {
+        IPSET,
+        IPTABLES,
+        IPVS
+    }
 
     public Step {
         lines = List.copyOf(lines);

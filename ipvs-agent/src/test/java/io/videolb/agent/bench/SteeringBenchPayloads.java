@@ -72,13 +72,15 @@ public final class SteeringBenchPayloads {
         Renderer renderer = new Renderer(names);
 
         KernelState installed = kernel(desired, names);
-        List<Step> install = renderer.render(Planner.plan(installed, KernelState.EMPTY, Set.of()).withoutIpvs());
+        List<Step> install = renderer.render(
+                Planner.plan(installed, KernelState.EMPTY, Set.of()).withoutIpvs());
         Ipv4Address mid = new ArrayList<>(clients.keySet()).get(n / 2);
         Fwmark oldMark = clients.get(mid);
         KernelState changed = kernel(desired.withClient(Ipv4Network.host(mid), NEW_MARK), names);
         Plan changePlan = Planner.plan(changed, installed, Set.of()).withoutIpvs();
         if (changePlan.changes().size() != 1 || !(changePlan.changes().get(0) instanceof Change.SetUpdate)) {
-            throw new IllegalStateException("expected the agent to plan one in-place set update, got " + changePlan.describe());
+            throw new IllegalStateException(
+                    "expected the agent to plan one in-place set update, got " + changePlan.describe());
         }
         List<Step> change = renderer.render(changePlan);
 
@@ -91,12 +93,22 @@ public final class SteeringBenchPayloads {
         clients.forEach((ip, m) -> {
             args.append(ip).append(' ').append(m.hex()).append('\n');
             for (int port : names.ports()) {
-                rules.append("-A PREROUTING -s ").append(ip).append("/32 -p tcp -m tcp --dport ").append(port)
-                        .append(" -j MARK --set-xmark ").append(m.hex()).append("/0xffffffff\n");
+                rules.append("-A PREROUTING -s ")
+                        .append(ip)
+                        .append("/32 -p tcp -m tcp --dport ")
+                        .append(port)
+                        .append(" -j MARK --set-xmark ")
+                        .append(m.hex())
+                        .append("/0xffffffff\n");
             }
         });
-        rules.append("-A PREROUTING -s ").append(CLIENT_NET).append(" -p tcp -m multiport --dports ").append(names.portList())
-                .append(" -m mark --mark 0x0 -j MARK --set-xmark ").append(DEFAULT_MARK.hex()).append("/0xffffffff\nCOMMIT\n");
+        rules.append("-A PREROUTING -s ")
+                .append(CLIENT_NET)
+                .append(" -p tcp -m multiport --dports ")
+                .append(names.portList())
+                .append(" -m mark --mark 0x0 -j MARK --set-xmark ")
+                .append(DEFAULT_MARK.hex())
+                .append("/0xffffffff\nCOMMIT\n");
         out.put("perrule.args", args.toString());
         out.put("perrule.rules", rules.toString());
         out.put("change.meta", mid + " " + oldMark.hex() + " " + NEW_MARK.hex() + "\n");
@@ -118,13 +130,20 @@ public final class SteeringBenchPayloads {
         List<Fwmark> marks = new ArrayList<>(List.of(DEFAULT_MARK, TRAFFIC_MARK, NEW_MARK));
         for (int m = 0x10; m < 0x30; m++) marks.add(new Fwmark(m));
         for (Fwmark m : marks) {
-            pools.put(m, new Pool(m, Scheduler.WLC, List.of(new RealServer(Ipv4Address.of(198, 51, 100, (int) (m.value() % 250) + 1), 1))));
+            pools.put(
+                    m,
+                    new Pool(
+                            m,
+                            Scheduler.WLC,
+                            List.of(new RealServer(Ipv4Address.of(198, 51, 100, (int) (m.value() % 250) + 1), 1))));
         }
         return new DesiredState(params, steering, pools, new TreeMap<>());
     }
 
     private static KernelState kernel(DesiredState desired, Names names) {
-        return DesiredKernel.compute(desired, HealthView.ALL_UP, KernelState.EMPTY, Map.of(), 0L, Policy.DEFAULT, names).state().withoutIpvs();
+        return DesiredKernel.compute(desired, HealthView.ALL_UP, KernelState.EMPTY, Map.of(), 0L, Policy.DEFAULT, names)
+                .state()
+                .withoutIpvs();
     }
 
     private static Step only(List<Step> steps, Step.Tool tool) {

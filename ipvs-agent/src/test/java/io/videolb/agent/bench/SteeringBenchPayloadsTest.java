@@ -18,9 +18,13 @@ class SteeringBenchPayloadsTest {
     void theInstallSetHoldsEveryClientPlusTheClientsNetworkWithTheDefaultMark() {
         Map<String, String> p = SteeringBenchPayloads.payloads(1000);
         List<String> set = lines(p.get("install.ipset"));
-        assertThat(set.get(0)).isEqualTo("create videolb-clients hash:net family inet hashsize 1024 maxelem 65536 skbinfo");
-        assertThat(set).hasSize(1 + 1000 + 1)
-                .contains("add videolb-clients 203.0.113.10 skbmark 0x42", "add videolb-clients 203.0.113.0/24 skbmark 0x1",
+        assertThat(set.get(0))
+                .isEqualTo("create videolb-clients hash:net family inet hashsize 1024 maxelem 65536 skbinfo");
+        assertThat(set)
+                .hasSize(1 + 1000 + 1)
+                .contains(
+                        "add videolb-clients 203.0.113.10 skbmark 0x42",
+                        "add videolb-clients 203.0.113.0/24 skbmark 0x1",
                         "add videolb-clients 198.18.0.1 skbmark 0x10");
         assertThat(set.subList(1, set.size())).allMatch(l -> l.startsWith("add videolb-clients "));
     }
@@ -28,15 +32,20 @@ class SteeringBenchPayloadsTest {
     @Test
     void theInstallRuleIsOneSteeringRuleInOurChainAndOneJump() {
         List<String> rules = lines(SteeringBenchPayloads.payloads(10).get("install.iptables"));
-        assertThat(rules).containsExactly("*mangle", ":VIDEOLB-STEER - [0:0]",
-                "-A VIDEOLB-STEER -d 192.0.2.10/32 -p tcp -m multiport --dports 1935,8080 -m set --match-set videolb-clients src"
-                        + " -j SET --map-set videolb-clients src --map-mark",
-                "-I PREROUTING 1 -j VIDEOLB-STEER", "COMMIT");
+        assertThat(rules)
+                .containsExactly(
+                        "*mangle",
+                        ":VIDEOLB-STEER - [0:0]",
+                        "-A VIDEOLB-STEER -d 192.0.2.10/32 -p tcp -m multiport --dports 1935,8080 -m set --match-set videolb-clients src"
+                                + " -j SET --map-set videolb-clients src --map-mark",
+                        "-I PREROUTING 1 -j VIDEOLB-STEER",
+                        "COMMIT");
     }
 
     @Test
     void aSetAbove65536ClientsIsSizedForThem() {
-        String first = lines(SteeringBenchPayloads.payloads(100_000).get("install.ipset")).get(0);
+        String first = lines(SteeringBenchPayloads.payloads(100_000).get("install.ipset"))
+                .get(0);
         assertThat(first).contains("maxelem 262144");
     }
 
@@ -57,8 +66,13 @@ class SteeringBenchPayloadsTest {
         assertThat(args).hasSize(1000).endsWith("203.0.113.10 0x42");
         List<String> rules = lines(p.get("perrule.rules"));
         assertThat(rules).hasSize(2 + 2 * 1000 + 1 + 1);
-        assertThat(rules.get(rules.size() - 2)).contains("-s 203.0.113.0/24").contains("--mark 0x0").contains("--set-xmark 0x1/");
-        assertThat(rules.get(rules.size() - 3)).isEqualTo("-A PREROUTING -s 203.0.113.10/32 -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x42/0xffffffff");
+        assertThat(rules.get(rules.size() - 2))
+                .contains("-s 203.0.113.0/24")
+                .contains("--mark 0x0")
+                .contains("--set-xmark 0x1/");
+        assertThat(rules.get(rules.size() - 3))
+                .isEqualTo(
+                        "-A PREROUTING -s 203.0.113.10/32 -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x42/0xffffffff");
     }
 
     @Test

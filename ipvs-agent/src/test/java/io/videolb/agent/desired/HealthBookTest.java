@@ -22,11 +22,13 @@ class HealthBookTest {
     final HealthBook book = new HealthBook();
 
     static HealthVerdict verdict(Ipv4Address server, Verdict v, String checker, long sequence, long observedAtMs) {
-        return new HealthVerdict(server, v, ProbeLevel.TCP, v == Verdict.UP ? "ok" : "refused", 100, checker, sequence, observedAtMs);
+        return new HealthVerdict(
+                server, v, ProbeLevel.TCP, v == Verdict.UP ? "ok" : "refused", 100, checker, sequence, observedAtMs);
     }
 
     static CheckerStatus checker(String id, boolean degraded, long sequence) {
-        return new CheckerStatus(id, degraded, degraded ? "known-good target unreachable" : "", sequence, 1_000 * sequence);
+        return new CheckerStatus(
+                id, degraded, degraded ? "known-good target unreachable" : "", sequence, 1_000 * sequence);
     }
 
     boolean accept(HealthVerdict v) {
@@ -46,7 +48,9 @@ class HealthBookTest {
     boolean forget(Ipv4Address server) {
         HealthView before = book.view();
         boolean changed = book.forget(server);
-        assertThat(changed).as("forget(%s) returns whether the view changed", server).isEqualTo(!before.equals(book.view()));
+        assertThat(changed)
+                .as("forget(%s) returns whether the view changed", server)
+                .isEqualTo(!before.equals(book.view()));
         return changed;
     }
 
@@ -61,8 +65,12 @@ class HealthBookTest {
     void theVerdictWithTheHighestSequenceWinsAndStaleOrDuplicateOnesAreDropped() {
         assertThat(accept(verdict(RS1, Verdict.DOWN, "a", 5, 5_000))).isTrue();
         assertThat(book.view().down(RS1)).isTrue();
-        assertThat(accept(verdict(RS1, Verdict.UP, "b", 3, 6_000))).as("older sequence, even if observed later").isFalse();
-        assertThat(accept(verdict(RS1, Verdict.UP, "a", 5, 6_000))).as("same sequence").isFalse();
+        assertThat(accept(verdict(RS1, Verdict.UP, "b", 3, 6_000)))
+                .as("older sequence, even if observed later")
+                .isFalse();
+        assertThat(accept(verdict(RS1, Verdict.UP, "a", 5, 6_000)))
+                .as("same sequence")
+                .isFalse();
         assertThat(book.view().down(RS1)).isTrue();
         assertThat(accept(verdict(RS1, Verdict.UP, "b", 6, 7_000))).isTrue();
         assertThat(book.view().down(RS1)).isFalse();
@@ -72,7 +80,9 @@ class HealthBookTest {
     void aNewerVerdictThatChangesNothingLeavesTheViewAsItIs() {
         accept(verdict(RS1, Verdict.DOWN, "a", 1, 1_000));
         assertThat(accept(verdict(RS1, Verdict.DOWN, "a", 2, 2_000))).isFalse();
-        assertThat(book.view().servers().get(RS1)).as("down since the first DOWN").isEqualTo(new ServerHealth(false, 1_000));
+        assertThat(book.view().servers().get(RS1))
+                .as("down since the first DOWN")
+                .isEqualTo(new ServerHealth(false, 1_000));
     }
 
     @Test
@@ -91,17 +101,25 @@ class HealthBookTest {
     @Test
     void whileACheckerIsDegradedADownFromAnyCheckerIsHeldBackAndTakesEffectWhenItRecovers() {
         accept(verdict(RS1, Verdict.UP, "a", 1, 1_000));
-        assertThat(accept(checker("a", true, 1))).as("the view says the checker is degraded").isTrue();
+        assertThat(accept(checker("a", true, 1)))
+                .as("the view says the checker is degraded")
+                .isTrue();
         assertThat(book.view().checkerDegraded()).isTrue();
 
-        assertThat(accept(verdict(RS1, Verdict.DOWN, "a", 2, 2_000))).as("from the degraded checker").isFalse();
-        assertThat(accept(verdict(RS2, Verdict.DOWN, "b", 1, 2_500))).as("from a checker that is not degraded").isFalse();
+        assertThat(accept(verdict(RS1, Verdict.DOWN, "a", 2, 2_000)))
+                .as("from the degraded checker")
+                .isFalse();
+        assertThat(accept(verdict(RS2, Verdict.DOWN, "b", 1, 2_500)))
+                .as("from a checker that is not degraded")
+                .isFalse();
         assertThat(book.view().down(RS1)).isFalse();
         assertThat(book.view().down(RS2)).isFalse();
 
         assertThat(accept(checker("a", false, 2))).isTrue();
         assertThat(book.view().checkerDegraded()).isFalse();
-        assertThat(book.view().servers()).containsEntry(RS1, new ServerHealth(false, 2_000)).containsEntry(RS2, new ServerHealth(false, 2_500));
+        assertThat(book.view().servers())
+                .containsEntry(RS1, new ServerHealth(false, 2_000))
+                .containsEntry(RS2, new ServerHealth(false, 2_500));
     }
 
     @Test
@@ -111,8 +129,12 @@ class HealthBookTest {
         assertThat(book.view().down(RS1)).as("a DOWN from before stays").isTrue();
 
         assertThat(accept(verdict(RS1, Verdict.UP, "b", 2, 2_000))).isTrue();
-        assertThat(book.view().servers().get(RS1)).as("back, recovering since its UP").isEqualTo(new ServerHealth(true, 2_000));
-        assertThat(accept(verdict(RS2, Verdict.UP, "a", 1, 2_000))).as("from the degraded checker too").isTrue();
+        assertThat(book.view().servers().get(RS1))
+                .as("back, recovering since its UP")
+                .isEqualTo(new ServerHealth(true, 2_000));
+        assertThat(accept(verdict(RS2, Verdict.UP, "a", 1, 2_000)))
+                .as("from the degraded checker too")
+                .isTrue();
         assertThat(book.view().servers().get(RS2)).isEqualTo(new ServerHealth(true, 0));
     }
 
@@ -123,7 +145,9 @@ class HealthBookTest {
         accept(verdict(RS1, Verdict.UP, "a", 6, 6_000));
         accept(checker("a", false, 2));
         assertThat(book.view().down(RS1)).isFalse();
-        assertThat(book.view().recovering(RS1, 6_001, 30_000)).as("never down in the view: no failback hold-down").isFalse();
+        assertThat(book.view().recovering(RS1, 6_001, 30_000))
+                .as("never down in the view: no failback hold-down")
+                .isFalse();
     }
 
     @Test
@@ -132,7 +156,9 @@ class HealthBookTest {
         accept(checker("b", true, 1));
         accept(verdict(RS1, Verdict.DOWN, "c", 1, 1_000));
 
-        assertThat(accept(checker("a", false, 2))).as("b is still degraded: nothing changes").isFalse();
+        assertThat(accept(checker("a", false, 2)))
+                .as("b is still degraded: nothing changes")
+                .isFalse();
         assertThat(book.view().down(RS1)).isFalse();
         assertThat(book.view().checkerDegraded()).isTrue();
 
@@ -189,7 +215,9 @@ class HealthBookTest {
         accept(verdict(RS1, Verdict.DOWN, "a", 1, 1_000));
         assertThat(forget(RS1)).as("it never took effect").isFalse();
         accept(checker("a", false, 2));
-        assertThat(book.view().down(RS1)).as("the tombstone removed the held verdict too").isFalse();
+        assertThat(book.view().down(RS1))
+                .as("the tombstone removed the held verdict too")
+                .isFalse();
     }
 
     @Test

@@ -5,18 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.runtime.ServiceRuntime;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelMode;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
-import io.videolb.agent.desired.Policy;
 import io.videolb.agent.fake.FakeKernel;
 import io.videolb.agent.kernel.Names;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
 import io.videolb.kafka.KafkaSettings;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +38,9 @@ class AgentSetupRecheckIT {
     static final Duration WAIT = Duration.ofSeconds(60);
     static final String NODEST = "net/ipv4/vs/expire_nodest_conn";
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     ServiceRuntime runtime;
     IpvsAgent agent;
     TestPublisher pub;
@@ -56,7 +57,8 @@ class AgentSetupRecheckIT {
     AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(200))) last = Json.read(r.value(), AgentStatus.class);
+            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(200)))
+                last = Json.read(r.value(), AgentStatus.class);
             if (last != null && p.test(last)) return last;
         }
         throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: " + last);
@@ -75,14 +77,29 @@ class AgentSetupRecheckIT {
         Files.createDirectories(tmp.resolve("state"));
         Topics topics = SharedBroker.freshTopics("agent-recheck");
         pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
-        statusConsumer = new KafkaConsumer<>(KafkaSettings.of(SharedBroker.bootstrapServers(), "it-recheck-status").stateConsumer());
+        statusConsumer = new KafkaConsumer<>(KafkaSettings.of(SharedBroker.bootstrapServers(), "it-recheck-status")
+                .stateConsumer());
         TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
-        AgentSettings config = AgentSettings.builder().director("it-recheck").bootstrap(SharedBroker.bootstrapServers()).topics(topics)
-                .procRoot(tmp.resolve("proc")).sysctlRoot(sys).stateDir(tmp.resolve("state")).ipvsRules(null).iptablesRules(null).ipsetRules(null)
-                .sync(new SyncDaemon(SyncDaemon.Role.MASTER, "eth0", 7)).httpHost("127.0.0.1").httpPort(-1).minInterval(Duration.ofMillis(50))
-                .resync(Duration.ofSeconds(1)).drainPoll(Duration.ofSeconds(1)).planOnly(false).build();
+        AgentSettings config = AgentSettings.builder()
+                .director("it-recheck")
+                .bootstrap(SharedBroker.bootstrapServers())
+                .topics(topics)
+                .procRoot(tmp.resolve("proc"))
+                .sysctlRoot(sys)
+                .stateDir(tmp.resolve("state"))
+                .ipvsRules(null)
+                .iptablesRules(null)
+                .ipsetRules(null)
+                .sync(new SyncDaemon(SyncDaemon.Role.MASTER, "eth0", 7))
+                .httpHost("127.0.0.1")
+                .httpPort(-1)
+                .minInterval(Duration.ofMillis(50))
+                .resync(Duration.ofSeconds(1))
+                .drainPoll(Duration.ofSeconds(1))
+                .planOnly(false)
+                .build();
 
         pub.publish(cluster());
         FakeKernel fk = new FakeKernel();
@@ -94,7 +111,8 @@ class AgentSetupRecheckIT {
         assertThat(sysctl(sys)).isEqualTo("1");
 
         Files.writeString(sys.resolve(NODEST), "0\n"); // set back by hand; no event follows
-        AgentStatus repaired = awaitStatus("the sysctl repaired", st -> !st.lastDrift().isEmpty());
+        AgentStatus repaired =
+                awaitStatus("the sysctl repaired", st -> !st.lastDrift().isEmpty());
         assertThat(repaired.lastDrift()).containsExactly("sysctl net.ipv4.vs.expire_nodest_conn 0 -> 1");
         assertThat(repaired.driftRepairedTotal()).isEqualTo(1);
         assertThat(repaired.errors()).isEmpty();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.runtime.ServiceRuntime;
 import io.videolb.agent.apply.CommandRunner;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.ProcessCommandRunner;
@@ -20,6 +19,7 @@ import io.videolb.kafka.KafkaSettings;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
+import io.videolb.runtime.ServiceRuntime;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,7 +51,10 @@ class IpvsAgentKafkaIT {
     static final Duration WAIT = Duration.ofSeconds(60);
     final ProcessCommandRunner host = new ProcessCommandRunner();
     final String ns = "vlb-k-" + UUID.randomUUID().toString().substring(0, 8);
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
+
     Topics topics;
     TestPublisher pub;
     KafkaConsumer<String, String> statusConsumer;
@@ -75,13 +78,17 @@ class IpvsAgentKafkaIT {
 
     @BeforeEach
     void setUp() {
-        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS"))) org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip (skipped is not passed)");
+        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS")))
+            org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip (skipped is not passed)");
         CommandRunner.Result r = host.run(List.of("ip", "netns", "add", ns), null, T);
-        assertThat(r.ok()).as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): " + r.describe()).isTrue();
+        assertThat(r.ok())
+                .as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): " + r.describe())
+                .isTrue();
         sh("ip", "link", "set", "lo", "up");
         topics = SharedBroker.freshTopics("agent-kafka");
         pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
-        statusConsumer = new KafkaConsumer<>(KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
+        statusConsumer = new KafkaConsumer<>(
+                KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
         TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
@@ -96,10 +103,21 @@ class IpvsAgentKafkaIT {
     }
 
     AgentSettings config() {
-        return AgentSettings.builder().director("it-director").bootstrap(SharedBroker.bootstrapServers()).topics(topics)
-                .policy(new Policy(0.5, 5_000, 0)).sysctlRoot(tmp.resolve("sys")).stateDir(tmp.resolve("state"))
-                .ipvsRules(tmp.resolve("ipvsadm.rules")).iptablesRules(tmp.resolve("rules.v4")).ipsetRules(tmp.resolve("ipsets"))
-                .httpHost("127.0.0.1").httpPort(0).minInterval(Duration.ofMillis(50)).resync(Duration.ofSeconds(60)).drainPoll(Duration.ofSeconds(1))
+        return AgentSettings.builder()
+                .director("it-director")
+                .bootstrap(SharedBroker.bootstrapServers())
+                .topics(topics)
+                .policy(new Policy(0.5, 5_000, 0))
+                .sysctlRoot(tmp.resolve("sys"))
+                .stateDir(tmp.resolve("state"))
+                .ipvsRules(tmp.resolve("ipvsadm.rules"))
+                .iptablesRules(tmp.resolve("rules.v4"))
+                .ipsetRules(tmp.resolve("ipsets"))
+                .httpHost("127.0.0.1")
+                .httpPort(0)
+                .minInterval(Duration.ofMillis(50))
+                .resync(Duration.ofSeconds(60))
+                .drainPoll(Duration.ofSeconds(1))
                 .build();
     }
 
@@ -117,9 +135,11 @@ class IpvsAgentKafkaIT {
             for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(200))) {
                 statuses.add(Json.read(r.value(), AgentStatus.class));
             }
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1))) return statuses.get(statuses.size() - 1);
+            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
+                return statuses.get(statuses.size() - 1);
         }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: " + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
+        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
+                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
     }
 
     static void await(String what, BooleanSupplier c) throws InterruptedException {
@@ -146,16 +166,23 @@ class IpvsAgentKafkaIT {
 
     @Test
     void readsTheDesiredTopicFromOffsetZeroAndActsOnlyOnceItHasReadToTheEnd() throws Exception {
-        pub.publish(cluster());                                     // gen 1: 203.0.113.10 -> mark 2
-        pub.publish(withClient(cluster(), "203.0.113.10", 1));      // gen 2: the same client -> mark 1
-        for (int i = 3; i <= 40; i++) pub.publish(withClient(cluster(), "203.0.113." + (100 + i), 2)); // a backlog of generations
+        pub.publish(cluster()); // gen 1: 203.0.113.10 -> mark 2
+        pub.publish(withClient(cluster(), "203.0.113.10", 1)); // gen 2: the same client -> mark 1
+        for (int i = 3; i <= 40; i++)
+            pub.publish(withClient(cluster(), "203.0.113." + (100 + i), 2)); // a backlog of generations
         long last = pub.generation();
         startAgent();
         AgentStatus s = awaitStatus("applied generation " + last, st -> st.appliedGeneration() == last);
-        assertThat(statuses).as("no run on a generation read before the end of the topic").allSatisfy(st -> assertThat(st.desiredGeneration()).isEqualTo(last));
+        assertThat(statuses)
+                .as("no run on a generation read before the end of the topic")
+                .allSatisfy(st -> assertThat(st.desiredGeneration()).isEqualTo(last));
         assertThat(s.mode()).isEqualTo("steering-only");
-        assertThat(s.errors()).as("the plan-only IPVS part is reported").anyMatch(e -> e.startsWith("plan-only (") && e.contains("change(s) not applied"));
-        assertThat(members()).contains("add videolb-clients 203.0.113.140 skbmark 0x2", "add videolb-clients 203.0.113.10 skbmark 0x2")
+        assertThat(s.errors())
+                .as("the plan-only IPVS part is reported")
+                .anyMatch(e -> e.startsWith("plan-only (") && e.contains("change(s) not applied"));
+        assertThat(members())
+                .contains(
+                        "add videolb-clients 203.0.113.140 skbmark 0x2", "add videolb-clients 203.0.113.10 skbmark 0x2")
                 .doesNotContain("203.0.113.139");
         assertThat(sh("iptables-save", "-t", "mangle")).contains("-A PREROUTING -j VIDEOLB-STEER");
 
@@ -164,8 +191,10 @@ class IpvsAgentKafkaIT {
         sh("ipset", "del", "videolb-clients", "203.0.113.140");
         int before = statuses.size();
         startAgent();
-        AgentStatus again = awaitStatus("after restart", st -> st.appliedGeneration() == last && st.lastRunAtMs() > s.lastRunAtMs());
-        assertThat(statuses.subList(before, statuses.size())).allSatisfy(st -> assertThat(st.desiredGeneration()).isEqualTo(last));
+        AgentStatus again = awaitStatus(
+                "after restart", st -> st.appliedGeneration() == last && st.lastRunAtMs() > s.lastRunAtMs());
+        assertThat(statuses.subList(before, statuses.size()))
+                .allSatisfy(st -> assertThat(st.desiredGeneration()).isEqualTo(last));
         assertThat(again.errors()).noneMatch(e -> !e.startsWith("plan-only"));
         assertThat(members()).contains("add videolb-clients 203.0.113.140 skbmark 0x2");
     }
@@ -195,7 +224,9 @@ class IpvsAgentKafkaIT {
         // the marker closes the half generation: now (and only now) it is applied
         long g3 = pub.closeHalf();
         awaitStatus("generation " + g3, st -> st.appliedGeneration() == g3);
-        assertThat(members()).contains("add videolb-clients 203.0.113.13 skbmark 0x2").doesNotContain("203.0.113.12");
+        assertThat(members())
+                .contains("add videolb-clients 203.0.113.13 skbmark 0x2")
+                .doesNotContain("203.0.113.12");
     }
 
     @Test
@@ -206,30 +237,49 @@ class IpvsAgentKafkaIT {
         assertThat(inService(awaitStatus("pool 1 whole", st -> true), 1)).anyMatch(s -> s.startsWith("198.51.100.1:"));
 
         pub.verdicts(0, List.of(verdict("198.51.100.1", false, 5)));
-        AgentStatus down = awaitStatus("198.51.100.1 replaced by its backup", st -> substitutions(st, 1).contains("198.51.100.1->198.51.100.11"));
-        assertThat(inService(down, 1)).noneMatch(s -> s.startsWith("198.51.100.1:")).anyMatch(s -> s.startsWith("198.51.100.11:"));
+        AgentStatus down = awaitStatus(
+                "198.51.100.1 replaced by its backup",
+                st -> substitutions(st, 1).contains("198.51.100.1->198.51.100.11"));
+        assertThat(inService(down, 1))
+                .noneMatch(s -> s.startsWith("198.51.100.1:"))
+                .anyMatch(s -> s.startsWith("198.51.100.11:"));
 
         // a stale UP (sequence 3 < 5), then a fresh verdict for an unrelated address on the SAME partition:
         // the run it causes happens after the stale one was read, and must still see 198.51.100.1 down
         long runs = agent.metrics().runs();
         pub.verdicts(0, List.of(verdict("198.51.100.1", true, 3), verdict("198.51.100.77", true, 1)));
         awaitNextRun(runs);
-        assertThat(agent.lastRun().orElseThrow().desired().pools()).filteredOn(p -> p.mark() == 1).singleElement()
-                .satisfies(p -> assertThat(p.substitutions()).as("stale UP dropped").contains("198.51.100.1->198.51.100.11"));
+        assertThat(agent.lastRun().orElseThrow().desired().pools())
+                .filteredOn(p -> p.mark() == 1)
+                .singleElement()
+                .satisfies(p ->
+                        assertThat(p.substitutions()).as("stale UP dropped").contains("198.51.100.1->198.51.100.11"));
 
         pub.verdicts(0, List.of(verdict("198.51.100.1", true, 6)));
-        AgentStatus back = awaitStatus("198.51.100.1 back (hold-down 0)", st -> inService(st, 1).stream().anyMatch(s -> s.startsWith("198.51.100.1:")));
+        AgentStatus back = awaitStatus(
+                "198.51.100.1 back (hold-down 0)",
+                st -> inService(st, 1).stream().anyMatch(s -> s.startsWith("198.51.100.1:")));
         assertThat(substitutions(back, 1)).isEmpty();
 
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/metrics"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> metrics = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/metrics"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("videolb_agent_applied_generation{service=\"ipvs-agent\"} 1.0",
-                "videolb_agent_mode{mode=\"steering-only\",service=\"ipvs-agent\"} 1", "videolb_agent_reconcile_runs_total{service=\"ipvs-agent\"} ",
-                "videolb_build_info{service=\"ipvs-agent\",version=\"");
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/health"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body())
+                .contains(
+                        "videolb_agent_applied_generation{service=\"ipvs-agent\"} 1.0",
+                        "videolb_agent_mode{mode=\"steering-only\",service=\"ipvs-agent\"} 1",
+                        "videolb_agent_reconcile_runs_total{service=\"ipvs-agent\"} ",
+                        "videolb_build_info{service=\"ipvs-agent\",version=\"");
+        HttpResponse<String> health = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/health"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         io.vertx.core.json.JsonObject h = new io.vertx.core.json.JsonObject(health.body());
         assertThat(h.getString("status")).isEqualTo("UP");
@@ -239,10 +289,18 @@ class IpvsAgentKafkaIT {
     }
 
     static List<String> inService(AgentStatus s, long mark) {
-        return s.pools().stream().filter(p -> p.mark() == mark).findFirst().map(AgentStatus.PoolStatus::inService).orElse(List.of());
+        return s.pools().stream()
+                .filter(p -> p.mark() == mark)
+                .findFirst()
+                .map(AgentStatus.PoolStatus::inService)
+                .orElse(List.of());
     }
 
     static List<String> substitutions(AgentStatus s, long mark) {
-        return s.pools().stream().filter(p -> p.mark() == mark).findFirst().map(AgentStatus.PoolStatus::substitutions).orElse(List.of());
+        return s.pools().stream()
+                .filter(p -> p.mark() == mark)
+                .findFirst()
+                .map(AgentStatus.PoolStatus::substitutions)
+                .orElse(List.of());
     }
 }

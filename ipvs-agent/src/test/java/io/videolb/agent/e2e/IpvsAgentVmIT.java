@@ -83,7 +83,10 @@ class IpvsAgentVmIT {
         });
         Files.writeString(run.resolve("agent.env"), envFile, StandardCharsets.US_ASCII);
         Files.writeString(run.resolve("classpath.txt"), classpath(), StandardCharsets.UTF_8);
-        Files.writeString(run.resolve("java.txt"), Paths.get(System.getProperty("java.home"), "bin", "java").toString(), StandardCharsets.UTF_8);
+        Files.writeString(
+                run.resolve("java.txt"),
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                StandardCharsets.UTF_8);
 
         TestPublisher pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
         long g1 = pub.publish(example);
@@ -95,10 +98,19 @@ class IpvsAgentVmIT {
         cues.start();
         IpvsVm.Result r;
         try {
-            IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(9))
-                    .forward(SharedBroker.VM_ADVERTISED_HOST, SharedBroker.VM_ADVERTISED_PORT, SharedBroker.vmListenerPort())
-                    .env("IPVS_VM_MEM", "1536").build();
-            r = vm.run("IpvsAgentVmIT", "bash", IpvsVm.resource(IpvsAgentVmIT.class, "ipvs-agent-vm-it.sh").toString(), run.toString());
+            IpvsVm vm = IpvsVm.builder()
+                    .timeout(Duration.ofMinutes(9))
+                    .forward(
+                            SharedBroker.VM_ADVERTISED_HOST,
+                            SharedBroker.VM_ADVERTISED_PORT,
+                            SharedBroker.vmListenerPort())
+                    .env("IPVS_VM_MEM", "1536")
+                    .build();
+            r = vm.run(
+                    "IpvsAgentVmIT",
+                    "bash",
+                    IpvsVm.resource(IpvsAgentVmIT.class, "ipvs-agent-vm-it.sh").toString(),
+                    run.toString());
         } finally {
             cues.interrupt();
             pub.close();
@@ -109,68 +121,107 @@ class IpvsAgentVmIT {
 
         // (i) the example CSVs -> fwmark DR services; a real connection lands where the mark says
         assertThat(f.all("gen1")).containsExactlyInAnyOrderElementsOf(ipvsLines(example));
-        assertThat(f.one("gen1-members")).isEqualTo(expectedMembers.get(0) + " " + (example.clients().size() + 1));
+        assertThat(f.one("gen1-members"))
+                .isEqualTo(expectedMembers.get(0) + " " + (example.clients().size() + 1));
         assertThat(f.one("gen1-sets")).isEqualTo("videolb-clients");
         assertThat(f.one("gen1-rules")).as("one rule in our chain, one jump").isEqualTo("1 1");
-        assertThat(f.all("conn1")).contains(
-                "203.0.113.21 1935 rs11 1935 203.0.113.21",
-                "203.0.113.21 8080 rs11 8080 203.0.113.21",
-                "203.0.113.99 1935 rs14 1935 203.0.113.99",   // default mark 50 of the clients' network
-                "203.0.113.99 8080 rs14 8080 203.0.113.99").noneMatch(c -> c.contains("FAIL"));
-        assertThat(f.all("conn1")).filteredOn(c -> c.startsWith("203.0.113.22 ")).singleElement().asString().matches("203\\.0\\.113\\.22 1935 rs1[23] .*");
+        assertThat(f.all("conn1"))
+                .contains(
+                        "203.0.113.21 1935 rs11 1935 203.0.113.21",
+                        "203.0.113.21 8080 rs11 8080 203.0.113.21",
+                        "203.0.113.99 1935 rs14 1935 203.0.113.99", // default mark 50 of the clients' network
+                        "203.0.113.99 8080 rs14 8080 203.0.113.99")
+                .noneMatch(c -> c.contains("FAIL"));
+        assertThat(f.all("conn1"))
+                .filteredOn(c -> c.startsWith("203.0.113.22 "))
+                .singleElement()
+                .asString()
+                .matches("203\\.0\\.113\\.22 1935 rs1[23] .*");
         assertThat(f.all("counter")).contains("from-director 0").anyMatch(c -> c.matches("from-rs11 [1-9][0-9]*"));
         // (iv) sysctls and the sync daemon, set by the agent
         assertThat(f.all("sysctl")).containsExactlyInAnyOrder("expire_nodest_conn 1", "expire_quiescent_template 1");
-        assertThat(f.all("daemon")).anyMatch(l -> l.contains("master sync daemon") && l.contains("mcast=lan0") && l.contains("syncid=7"));
+        assertThat(f.all("daemon"))
+                .anyMatch(l -> l.contains("master sync daemon") && l.contains("mcast=lan0") && l.contains("syncid=7"));
 
         // (iii) failure: rs11 killed + DOWN verdict -> its backup rs21 in pool 10 with its weight, traffic lands there
         assertThat(f.one("killed")).isEqualTo("203.0.113.21 1935 FAIL connect-refused");
-        assertThat(f.all("down")).contains("-a -f 10 -r 192.0.2.21:0 -g -w 1").noneMatch(l -> l.contains("192.0.2.11:0"));
-        assertThat(f.all("failover-conn")).hasSize(2).allMatch(c -> c.equals("203.0.113.21 1935 rs21 1935 203.0.113.21"));
+        assertThat(f.all("down"))
+                .contains("-a -f 10 -r 192.0.2.21:0 -g -w 1")
+                .noneMatch(l -> l.contains("192.0.2.11:0"));
+        assertThat(f.all("failover-conn"))
+                .hasSize(2)
+                .allMatch(c -> c.equals("203.0.113.21 1935 rs21 1935 203.0.113.21"));
         // recovery: UP -> after the hold-down rs11 is back, rs21 drains at weight 0, new connections go to rs11
-        assertThat(f.all("failback")).as("backup at weight 0 (draining), primary back").contains("-a -f 10 -r 192.0.2.21:0 -g -w 0", "-a -f 10 -r 192.0.2.11:0 -g -w 1");
-        assertThat(f.all("failback-conn")).as("new connections: primary (the template to the weight-0 backup expires: expire_quiescent_template=1)")
-                .hasSize(2).allMatch(c -> c.equals("203.0.113.21 1935 rs11 1935 203.0.113.21"));
-        // the drain of the backup waits for its one open stream (ActiveConn), not for the closed connections that linger
+        assertThat(f.all("failback"))
+                .as("backup at weight 0 (draining), primary back")
+                .contains("-a -f 10 -r 192.0.2.21:0 -g -w 0", "-a -f 10 -r 192.0.2.11:0 -g -w 1");
+        assertThat(f.all("failback-conn"))
+                .as(
+                        "new connections: primary (the template to the weight-0 backup expires: expire_quiescent_template=1)")
+                .hasSize(2)
+                .allMatch(c -> c.equals("203.0.113.21 1935 rs11 1935 203.0.113.21"));
+        // the drain of the backup waits for its one open stream (ActiveConn), not for the closed connections that
+        // linger
         // in InActConn in DR, and ends when that stream closes, before its deadline (20 s)
         assertThat(f.one("held-conn")).as("a stream held open on the backup").isEqualTo("rs21 1935 203.0.113.21");
-        assertThat(f.one("drain-held")).as("5 s into the drain: backup still at weight 0, its stream active")
+        assertThat(f.one("drain-held"))
+                .as("5 s into the drain: backup still at weight 0, its stream active")
                 .matches("1 [1-9][0-9]* [0-9]+");
-        assertThat(f.all("drained")).contains("-a -f 10 -r 192.0.2.11:0 -g -w 1").noneMatch(l -> l.contains("192.0.2.21:0"));
-        assertThat(f.one("drain-end")).as("the agent ended the drain at 0 active connections, not at its deadline")
-                .startsWith("drain of 192.0.2.21 in fwmark 10 (failback) ended: no active connections").doesNotContain("deadline");
+        assertThat(f.all("drained"))
+                .contains("-a -f 10 -r 192.0.2.11:0 -g -w 1")
+                .noneMatch(l -> l.contains("192.0.2.21:0"));
+        assertThat(f.one("drain-end"))
+                .as("the agent ended the drain at 0 active connections, not at its deadline")
+                .startsWith("drain of 192.0.2.21 in fwmark 10 (failback) ended: no active connections")
+                .doesNotContain("deadline");
         long failback = Long.parseLong(f.one("failback-ms"));
         assertThat(failback).as("hold-down of 5 s respected").isGreaterThanOrEqualTo(4_000);
 
         // (ii) SIGKILL in the middle of applies, restart: converges to the desired state every time
-        List<String> rounds = Stream.of(KILL_POINTS.split(" ")).map(p -> p.split(":")[0]).toList();
+        List<String> rounds =
+                Stream.of(KILL_POINTS.split(" ")).map(p -> p.split(":")[0]).toList();
         assertThat(f.all("kill")).hasSize(rounds.size()).noneMatch(k -> k.contains("never-seen"));
         for (String k : rounds) {
             int round = Integer.parseInt(k);
-            assertThat(f.all("converged")).as("round " + k + ": the restarted agent applied the generation")
-                    .filteredOn(c -> c.startsWith(k + " ")).singleElement().asString().matches(k + " " + generations.get(round) + " [0-9]+");
-            assertThat(f.one("round" + k + "-members")).as("round " + k + " set").isEqualTo(expectedMembers.get(round) + " " + (BIG + example.clients().size() + 1));
+            assertThat(f.all("converged"))
+                    .as("round " + k + ": the restarted agent applied the generation")
+                    .filteredOn(c -> c.startsWith(k + " "))
+                    .singleElement()
+                    .asString()
+                    .matches(k + " " + generations.get(round) + " [0-9]+");
+            assertThat(f.one("round" + k + "-members"))
+                    .as("round " + k + " set")
+                    .isEqualTo(expectedMembers.get(round) + " "
+                            + (BIG + example.clients().size() + 1));
             assertThat(f.one("round" + k + "-sets")).as("no temp set left").isEqualTo("videolb-clients");
             assertThat(f.one("round" + k + "-rules")).isEqualTo("1 1");
             assertThat(f.all("round" + k)).containsExactlyInAnyOrderElementsOf(expectedIpvs.get(round));
         }
-        assertThat(rounds).as("the kill left work for the restarted agent (it was in the middle of an apply) in at least one round")
-                .anyMatch(k -> f.all("restart-log").stream().anyMatch(l -> l.startsWith(k + " ") && l.contains("reconcile 1: ")));
+        assertThat(rounds)
+                .as(
+                        "the kill left work for the restarted agent (it was in the middle of an apply) in at least one round")
+                .anyMatch(k -> f.all("restart-log").stream()
+                        .anyMatch(l -> l.startsWith(k + " ") && l.contains("reconcile 1: ")));
         assertThat(f.one("plan-exit")).as("AgentMain plan: in sync").startsWith(ExitCode.OK.code() + " ");
 
         // (iv) reboot files restore into an empty kernel (fresh netns) and reproduce the director's state
         assertThat(f.one("iptables-test")).isEqualTo("ok");
         assertThat(f.all("boot")).containsExactly("ipset ok", "iptables ok", "ipvsadm ok");
-        assertThat(f.one("boot-ipvs").split(" ")).satisfies(p -> assertThat(p[0]).isEqualTo(p[1]));
+        assertThat(f.one("boot-ipvs").split(" "))
+                .satisfies(p -> assertThat(p[0]).isEqualTo(p[1]));
         assertThat(f.one("boot-set").split(" ")).satisfies(p -> assertThat(p[0]).isEqualTo(p[1]));
         assertThat(f.one("boot-rule")).isEqualTo("2");
         assertThat(f.one("stop")).as("SIGTERM: prompt close").doesNotContain("FAIL");
         assertThat(f.one("after-stop-services")).as("never a flush on stop").isEqualTo("3");
 
-        System.out.println("IpvsAgentVmIT timings: setup " + setup + " ms, facts " + f.all("timing") + ", failover " + f.one("failover-ms")
-                + " ms, failback " + failback + " ms, backup removed " + f.one("backup-removed-ms") + " ms (" + f.one("drain-end-ms") + " ms after its last stream closed), kills " + f.all("kill")
-                + ", after kills " + f.all("after-kill") + ", converged " + f.all("converged") + ", plan " + f.one("plan-exit")
-                + ", stop " + f.one("stop") + " ms, VM run " + r.elapsed().toMillis() + " ms, whole test " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        System.out.println("IpvsAgentVmIT timings: setup " + setup + " ms, facts " + f.all("timing") + ", failover "
+                + f.one("failover-ms")
+                + " ms, failback " + failback + " ms, backup removed " + f.one("backup-removed-ms") + " ms ("
+                + f.one("drain-end-ms") + " ms after its last stream closed), kills " + f.all("kill")
+                + ", after kills " + f.all("after-kill") + ", converged " + f.all("converged") + ", plan "
+                + f.one("plan-exit")
+                + ", stop " + f.one("stop") + " ms, VM run " + r.elapsed().toMillis() + " ms, whole test "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
 
     /** Host side of the cue channel: RUN/cue/NAME -> publish -> RUN/ack/NAME (bounded by the VM run). */
@@ -226,7 +277,14 @@ class IpvsAgentVmIT {
         for (int i = 0; i < BIG; i++) clients.put(Ipv4Network.parse("10.20." + (i / 250) + "." + (i % 250 + 1)), mark);
         TreeMap<Fwmark, Pool> pools = new TreeMap<>(example.pools());
         Pool p20 = pools.get(new Fwmark(20));
-        pools.put(p20.mark(), new Pool(p20.mark(), p20.scheduler(), p20.servers().stream().map(rs -> new RealServer(rs.address(), k + 1)).toList()));
+        pools.put(
+                p20.mark(),
+                new Pool(
+                        p20.mark(),
+                        p20.scheduler(),
+                        p20.servers().stream()
+                                .map(rs -> new RealServer(rs.address(), k + 1))
+                                .toList()));
         return new DesiredState(example.params(), clients, pools, example.backups());
     }
 
@@ -236,7 +294,8 @@ class IpvsAgentVmIT {
         for (Pool p : s.pools().values()) {
             int pers = s.params().persistenceSeconds();
             l.add("-A -f " + p.mark().value() + " -s " + p.scheduler().ipvsName() + (pers > 0 ? " -p " + pers : ""));
-            for (RealServer rs : p.servers()) l.add("-a -f " + p.mark().value() + " -r " + rs.address() + ":0 -g -w " + rs.weight());
+            for (RealServer rs : p.servers())
+                l.add("-a -f " + p.mark().value() + " -r " + rs.address() + ":0 -g -w " + rs.weight());
         }
         return l;
     }
@@ -245,19 +304,26 @@ class IpvsAgentVmIT {
     static String membersDigest(DesiredState s) throws Exception {
         TreeMap<Ipv4Network, Fwmark> m = new TreeMap<>(s.clients());
         m.putIfAbsent(s.params().clientNetwork(), s.params().defaultMark());
-        List<String> lines = m.entrySet().stream().map(e -> {
-            String net = e.getKey().toString();
-            return (net.endsWith("/32") ? net.substring(0, net.length() - 3) : net) + " " + e.getValue().hex();
-        }).sorted().toList();
+        List<String> lines = m.entrySet().stream()
+                .map(e -> {
+                    String net = e.getKey().toString();
+                    return (net.endsWith("/32") ? net.substring(0, net.length() - 3) : net) + " "
+                            + e.getValue().hex();
+                })
+                .sorted()
+                .toList();
         StringBuilder b = new StringBuilder();
         for (String l : lines) b.append(l).append('\n');
-        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b.toString().getBytes(StandardCharsets.US_ASCII)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("MD5").digest(b.toString().getBytes(StandardCharsets.US_ASCII)));
     }
 
     static DesiredState readExamples() {
         Path dir = Paths.get("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve("examples/param.csv"))) dir = dir.getParent();
-        assertThat(dir).as("examples/ folder above " + Paths.get("").toAbsolutePath()).isNotNull();
+        assertThat(dir)
+                .as("examples/ folder above " + Paths.get("").toAbsolutePath())
+                .isNotNull();
         CsvReadResult r = new CsvConfigReader().read(dir.resolve("examples"));
         assertThat(r).as("example CSVs valid: " + r).isInstanceOf(CsvReadResult.Valid.class);
         return ((CsvReadResult.Valid) r).state();
@@ -267,15 +333,17 @@ class IpvsAgentVmIT {
     static String classpath() {
         String cp = System.getProperty("surefire.test.class.path");
         if (cp == null || cp.isBlank()) cp = System.getProperty("java.class.path");
-        String joined = Stream.of(cp.split(java.io.File.pathSeparator)).filter(e -> !e.isBlank())
-                .map(e -> Paths.get(e).toAbsolutePath().toString()).collect(Collectors.joining(":"));
+        String joined = Stream.of(cp.split(java.io.File.pathSeparator))
+                .filter(e -> !e.isBlank())
+                .map(e -> Paths.get(e).toAbsolutePath().toString())
+                .collect(Collectors.joining(":"));
         // The guest's /tmp is a fresh tmpfs; only the checkout is shared into it (IpvsVm shares the
         // repository read-write), so every /tmp entry must lie inside the checkout.
         Path repo = IpvsVm.toolsDir().getParent().getParent().toAbsolutePath();
-        assertThat(Stream.of(joined.split(":")).filter(e -> e.startsWith("/tmp/") && !Paths.get(e).startsWith(repo)))
-                .as("classpath entries in /tmp outside the shared checkout " + repo).isEmpty();
+        assertThat(Stream.of(joined.split(":"))
+                        .filter(e -> e.startsWith("/tmp/") && !Paths.get(e).startsWith(repo)))
+                .as("classpath entries in /tmp outside the shared checkout " + repo)
+                .isEmpty();
         return joined;
     }
-
-
 }

@@ -50,7 +50,8 @@ public final class TestPublisher implements AutoCloseable {
         long gen = generation + 1;
         producer.beginTransaction();
         diff.forEach((k, v) -> producer.send(new ProducerRecord<>(topics.desired(), k, v)));
-        producer.send(new ProducerRecord<>(topics.desired(), DesiredRecords.GENERATION, marker(gen, next, diff.size())));
+        producer.send(
+                new ProducerRecord<>(topics.desired(), DesiredRecords.GENERATION, marker(gen, next, diff.size())));
         producer.commitTransaction();
         current = next;
         generation = gen;
@@ -63,7 +64,8 @@ public final class TestPublisher implements AutoCloseable {
         SortedMap<String, String> diff = DesiredRecords.diff(current, next);
         producer.beginTransaction();
         diff.forEach((k, v) -> producer.send(new ProducerRecord<>(topics.desired(), k, v)));
-        producer.send(new ProducerRecord<>(topics.desired(), DesiredRecords.GENERATION, marker(generation + 1, next, diff.size())));
+        producer.send(new ProducerRecord<>(
+                topics.desired(), DesiredRecords.GENERATION, marker(generation + 1, next, diff.size())));
         producer.flush();
         producer.abortTransaction();
     }
@@ -85,28 +87,44 @@ public final class TestPublisher implements AutoCloseable {
     public synchronized long closeHalf() {
         long gen = generation + 1;
         producer.beginTransaction();
-        producer.send(new ProducerRecord<>(topics.desired(), DesiredRecords.GENERATION, marker(gen, current, pendingChanges)));
+        producer.send(new ProducerRecord<>(
+                topics.desired(), DesiredRecords.GENERATION, marker(gen, current, pendingChanges)));
         producer.commitTransaction();
         generation = gen;
         return gen;
     }
 
     private static String marker(long gen, SortedMap<String, String> entities, int changes) {
-        return Json.write(new GenerationMarker(gen, DesiredRecords.digest(entities), entities.size(), changes, "it", "it", System.currentTimeMillis()));
+        return Json.write(new GenerationMarker(
+                gen,
+                DesiredRecords.digest(entities),
+                entities.size(),
+                changes,
+                "it",
+                "it",
+                System.currentTimeMillis()));
     }
 
     /** Publishes verdicts (key: the server's address), in one transaction, on the given partition (null: by key). */
     public synchronized void verdicts(Integer partition, List<HealthVerdict> verdicts) {
         producer.beginTransaction();
         for (HealthVerdict v : verdicts) {
-            producer.send(new ProducerRecord<>(topics.health(), partition, v.server().toString(), Json.write(v)));
+            producer.send(
+                    new ProducerRecord<>(topics.health(), partition, v.server().toString(), Json.write(v)));
         }
         producer.commitTransaction();
     }
 
     public static HealthVerdict verdict(String server, boolean up, long sequence) {
-        return new HealthVerdict(Ipv4Address.parse(server), up ? Verdict.UP : Verdict.DOWN, ProbeLevel.RTMP,
-                up ? "rtmp handshake ok" : "rtmp handshake failed", 1000, "it-checker", sequence, System.currentTimeMillis());
+        return new HealthVerdict(
+                Ipv4Address.parse(server),
+                up ? Verdict.UP : Verdict.DOWN,
+                ProbeLevel.RTMP,
+                up ? "rtmp handshake ok" : "rtmp handshake failed",
+                1000,
+                "it-checker",
+                sequence,
+                System.currentTimeMillis());
     }
 
     /** Raw records, e.g. what a test wants to show is ignored. */

@@ -33,11 +33,13 @@ public final class FakeKernel implements CommandRunner {
     public final List<String> payloads = new ArrayList<>();
     /** What {@code ipvsadm -L --daemon} prints: one sync daemon line, or nothing. */
     public String daemon = "";
+
     public int failCallsMatching = 0;
     public String failWhenArgvContains = null;
 
     public FakeKernel() {
-        for (String c : List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")) mangle.put(c, new ArrayList<>());
+        for (String c : List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"))
+            mangle.put(c, new ArrayList<>());
     }
 
     @Override
@@ -51,23 +53,38 @@ public final class FakeKernel implements CommandRunner {
         }
         try {
             switch (cmd) {
-                case "ipset list -n": return ok(String.join("\n", sets.keySet()) + (sets.isEmpty() ? "" : "\n"));
-                case "ipset restore": ipsetRestore(stdin); return ok("");
-                case "iptables-save -t mangle": return ok(iptablesSave());
-                case "iptables-restore --noflush": iptablesRestore(stdin); return ok("");
-                case "ipvsadm -Sn": return ok(ipvsSave());
-                case "ipvsadm -Ln": return ok(ipvsList());
-                case "ipvsadm -R": ipvsRestore(stdin); return ok("");
-                case "ipvsadm -L --daemon": return ok(daemon);
+                case "ipset list -n":
+                    return ok(String.join("\n", sets.keySet()) + (sets.isEmpty() ? "" : "\n"));
+                case "ipset restore":
+                    ipsetRestore(stdin);
+                    return ok("");
+                case "iptables-save -t mangle":
+                    return ok(iptablesSave());
+                case "iptables-restore --noflush":
+                    iptablesRestore(stdin);
+                    return ok("");
+                case "ipvsadm -Sn":
+                    return ok(ipvsSave());
+                case "ipvsadm -Ln":
+                    return ok(ipvsList());
+                case "ipvsadm -R":
+                    ipvsRestore(stdin);
+                    return ok("");
+                case "ipvsadm -L --daemon":
+                    return ok(daemon);
                 default:
-                    if (argv.size() == 3 && argv.get(0).equals("ipset") && argv.get(1).equals("save")) return ok(ipsetSave(argv.get(2)));
+                    if (argv.size() == 3
+                            && argv.get(0).equals("ipset")
+                            && argv.get(1).equals("save")) return ok(ipsetSave(argv.get(2)));
                     if (argv.size() > 2 && argv.get(1).equals("--start-daemon")) {
-                        if (daemon.contains(argv.get(2) + " sync daemon")) return new Result(1, "", "fake kernel: the " + argv.get(2) + " daemon runs");
+                        if (daemon.contains(argv.get(2) + " sync daemon"))
+                            return new Result(1, "", "fake kernel: the " + argv.get(2) + " daemon runs");
                         daemon = argv.get(2) + " sync daemon (mcast=" + argv.get(4) + ", syncid=" + argv.get(6) + ")\n";
                         return ok("");
                     }
                     if (argv.size() == 3 && argv.get(1).equals("--stop-daemon")) {
-                        if (!daemon.contains(argv.get(2) + " sync daemon")) return new Result(1, "", "fake kernel: no " + argv.get(2) + " daemon");
+                        if (!daemon.contains(argv.get(2) + " sync daemon"))
+                            return new Result(1, "", "fake kernel: no " + argv.get(2) + " daemon");
                         daemon = "";
                         return ok("");
                     }
@@ -91,7 +108,8 @@ public final class FakeKernel implements CommandRunner {
                     if (sets.containsKey(t[1])) throw new IllegalStateException("set " + t[1] + " exists");
                     FakeSet s = new FakeSet();
                     s.createLine = line;
-                    for (int i = 0; i < t.length - 1; i++) if (t[i].equals("maxelem")) s.maxelem = Integer.parseInt(t[i + 1]);
+                    for (int i = 0; i < t.length - 1; i++)
+                        if (t[i].equals("maxelem")) s.maxelem = Integer.parseInt(t[i + 1]);
                     sets.put(t[1], s);
                 }
                 case "add" -> {
@@ -111,7 +129,8 @@ public final class FakeKernel implements CommandRunner {
                 case "destroy" -> {
                     need(t[1]);
                     for (List<String> rules : mangle.values()) {
-                        for (String r : rules) if (r.contains("--match-set " + t[1] + " ")) throw new IllegalStateException("set in use");
+                        for (String r : rules)
+                            if (r.contains("--match-set " + t[1] + " ")) throw new IllegalStateException("set in use");
                     }
                     sets.remove(t[1]);
                 }
@@ -128,25 +147,38 @@ public final class FakeKernel implements CommandRunner {
 
     private String ipsetSave(String name) {
         FakeSet s = need(name);
-        StringBuilder sb = new StringBuilder(s.createLine.replace(" skbinfo", " skbinfo bucketsize 12 initval 0x1234")).append('\n');
-        s.members.forEach((k, v) -> sb.append("add ").append(name).append(' ').append(k).append(" skbmark ").append(v).append('\n'));
+        StringBuilder sb = new StringBuilder(s.createLine.replace(" skbinfo", " skbinfo bucketsize 12 initval 0x1234"))
+                .append('\n');
+        s.members.forEach((k, v) -> sb.append("add ")
+                .append(name)
+                .append(' ')
+                .append(k)
+                .append(" skbmark ")
+                .append(v)
+                .append('\n'));
         return sb.toString();
     }
 
     private String iptablesSave() {
         StringBuilder sb = new StringBuilder("# Generated by fake\n*mangle\n");
-        mangle.forEach((c, r) -> sb.append(':').append(c).append(builtin(c) ? " ACCEPT [0:0]" : " - [0:0]").append('\n'));
-        mangle.forEach((c, rules) -> rules.forEach(r -> sb.append("-A ").append(c).append(' ').append(r).append('\n')));
+        mangle.forEach((c, r) -> sb.append(':')
+                .append(c)
+                .append(builtin(c) ? " ACCEPT [0:0]" : " - [0:0]")
+                .append('\n'));
+        mangle.forEach((c, rules) -> rules.forEach(
+                r -> sb.append("-A ").append(c).append(' ').append(r).append('\n')));
         return sb.append("COMMIT\n").toString();
     }
 
     private static boolean builtin(String c) {
-        return List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING").contains(c);
+        return List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
+                .contains(c);
     }
 
     private void iptablesRestore(String payload) {
         String[] lines = payload.split("\n");
-        if (!lines[0].equals("*mangle") || !lines[lines.length - 1].equals("COMMIT")) throw new IllegalStateException("not a mangle block");
+        if (!lines[0].equals("*mangle") || !lines[lines.length - 1].equals("COMMIT"))
+            throw new IllegalStateException("not a mangle block");
         Map<String, List<String>> work = new LinkedHashMap<>();
         mangle.forEach((k, v) -> work.put(k, new ArrayList<>(v)));
         for (int i = 1; i < lines.length - 1; i++) {
@@ -163,7 +195,9 @@ public final class FakeKernel implements CommandRunner {
                 if (!chain(work, t[1]).remove(t[2])) throw new IllegalStateException("-D: no such rule");
             } else if (t[0].equals("-X")) {
                 if (!chain(work, t[1]).isEmpty()) throw new IllegalStateException("-X: chain not empty");
-                for (List<String> r : work.values()) for (String x : r) if (x.endsWith("-j " + t[1])) throw new IllegalStateException("-X: chain in use");
+                for (List<String> r : work.values())
+                    for (String x : r)
+                        if (x.endsWith("-j " + t[1])) throw new IllegalStateException("-X: chain in use");
                 work.remove(t[1]);
             } else {
                 throw new IllegalStateException("iptables-restore: unknown line " + l);
@@ -172,7 +206,8 @@ public final class FakeKernel implements CommandRunner {
         for (List<String> rules : work.values()) {
             for (String r : rules) {
                 int j = r.indexOf("--match-set ");
-                if (j >= 0 && !sets.containsKey(r.substring(j + 12).split(" ")[0])) throw new IllegalStateException("Set doesn't exist");
+                if (j >= 0 && !sets.containsKey(r.substring(j + 12).split(" ")[0]))
+                    throw new IllegalStateException("Set doesn't exist");
             }
         }
         mangle.clear();
@@ -188,17 +223,42 @@ public final class FakeKernel implements CommandRunner {
     private String ipvsSave() {
         StringBuilder sb = new StringBuilder();
         services.forEach((m, s) -> {
-            sb.append("-A -f ").append(m).append(" -s ").append(s.sched).append(s.persistence > 0 ? " -p " + s.persistence : "").append('\n');
-            s.servers.forEach((ip, w) -> sb.append("-a -f ").append(m).append(" -r ").append(ip).append(":0 -g -w ").append(w[0]).append('\n'));
+            sb.append("-A -f ")
+                    .append(m)
+                    .append(" -s ")
+                    .append(s.sched)
+                    .append(s.persistence > 0 ? " -p " + s.persistence : "")
+                    .append('\n');
+            s.servers.forEach((ip, w) -> sb.append("-a -f ")
+                    .append(m)
+                    .append(" -r ")
+                    .append(ip)
+                    .append(":0 -g -w ")
+                    .append(w[0])
+                    .append('\n'));
         });
         return sb.toString();
     }
 
     private String ipvsList() {
-        StringBuilder sb = new StringBuilder("IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+        StringBuilder sb = new StringBuilder(
+                "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
         services.forEach((m, s) -> {
-            sb.append("FWM  ").append(m).append(' ').append(s.sched).append(s.persistence > 0 ? " persistent " + s.persistence : "").append('\n');
-            s.servers.forEach((ip, w) -> sb.append("  -> ").append(ip).append(":0              Route   ").append(w[0]).append("      ").append(w[1]).append("          ").append(w[2]).append('\n'));
+            sb.append("FWM  ")
+                    .append(m)
+                    .append(' ')
+                    .append(s.sched)
+                    .append(s.persistence > 0 ? " persistent " + s.persistence : "")
+                    .append('\n');
+            s.servers.forEach((ip, w) -> sb.append("  -> ")
+                    .append(ip)
+                    .append(":0              Route   ")
+                    .append(w[0])
+                    .append("      ")
+                    .append(w[1])
+                    .append("          ")
+                    .append(w[2])
+                    .append('\n'));
         });
         return sb.toString();
     }
@@ -210,8 +270,10 @@ public final class FakeKernel implements CommandRunner {
             long mark = Long.parseLong(t[2]);
             switch (t[0]) {
                 case "-A", "-E" -> {
-                    if (t[0].equals("-A") && services.containsKey(mark)) throw new IllegalStateException("Service already exists");
-                    if (t[0].equals("-E") && !services.containsKey(mark)) throw new IllegalStateException("No such service");
+                    if (t[0].equals("-A") && services.containsKey(mark))
+                        throw new IllegalStateException("Service already exists");
+                    if (t[0].equals("-E") && !services.containsKey(mark))
+                        throw new IllegalStateException("No such service");
                     FakeService s = services.computeIfAbsent(mark, k -> new FakeService());
                     s.sched = t[4];
                     s.persistence = t.length > 6 ? Integer.parseInt(t[6]) : 0;
@@ -222,15 +284,19 @@ public final class FakeKernel implements CommandRunner {
                 case "-a", "-e" -> {
                     FakeService s = services.get(mark);
                     if (s == null) throw new IllegalStateException("No such service");
-                    if (t[0].equals("-a") && s.servers.containsKey(t[4])) throw new IllegalStateException("Destination already exists");
+                    if (t[0].equals("-a") && s.servers.containsKey(t[4]))
+                        throw new IllegalStateException("Destination already exists");
                     int[] prev = s.servers.get(t[4]);
                     if (t[0].equals("-e") && prev == null) throw new IllegalStateException("No such destination");
                     if (!t[5].equals("-g")) throw new IllegalStateException("not DR");
-                    s.servers.put(t[4], new int[] {Integer.parseInt(t[7]), prev == null ? 0 : prev[1], prev == null ? 0 : prev[2]});
+                    s.servers.put(
+                            t[4],
+                            new int[] {Integer.parseInt(t[7]), prev == null ? 0 : prev[1], prev == null ? 0 : prev[2]});
                 }
                 case "-d" -> {
                     FakeService s = services.get(mark);
-                    if (s == null || s.servers.remove(t[4]) == null) throw new IllegalStateException("No such destination");
+                    if (s == null || s.servers.remove(t[4]) == null)
+                        throw new IllegalStateException("No such destination");
                 }
                 default -> throw new IllegalStateException("ipvsadm -R: unknown command " + t[0]);
             }

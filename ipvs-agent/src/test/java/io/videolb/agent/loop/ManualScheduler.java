@@ -14,7 +14,8 @@ import java.util.PriorityQueue;
 final class ManualScheduler implements LoopScheduler {
     private record Task(long dueNanos, long order, Runnable body) {}
 
-    private final PriorityQueue<Task> queue = new PriorityQueue<>(Comparator.comparingLong(Task::dueNanos).thenComparingLong(Task::order));
+    private final PriorityQueue<Task> queue =
+            new PriorityQueue<>(Comparator.comparingLong(Task::dueNanos).thenComparingLong(Task::order));
     private long now = Duration.ofDays(1).toNanos(); // any origin: the loop must only use differences
     private long order;
     private boolean closed;

@@ -27,13 +27,21 @@ class ReconcileLoopTest {
     final List<Duration> runsAt = new ArrayList<>();
     /** Scripted outcomes of the next runs: "ok", "fail", "crash", "not-ready"; "ok" once empty. */
     final Deque<String> outcomes = new ArrayDeque<>();
+
     final List<RunResult> published = new ArrayList<>();
     final List<String> events = new ArrayList<>();
     Runnable duringNextRun = () -> {};
     boolean needsPolling;
 
-    final ReconcileLoop loop = new ReconcileLoop(this::work, published::add, () -> needsPolling, () -> events.add("recheck"),
-            MIN_INTERVAL, RESYNC, DRAIN_POLL, scheduler);
+    final ReconcileLoop loop = new ReconcileLoop(
+            this::work,
+            published::add,
+            () -> needsPolling,
+            () -> events.add("recheck"),
+            MIN_INTERVAL,
+            RESYNC,
+            DRAIN_POLL,
+            scheduler);
 
     Optional<RunResult> work() {
         events.add("run");
@@ -110,7 +118,11 @@ class ReconcileLoopTest {
         assertThat(runsAt).containsExactlyElementsOf(ms(0, 200));
         loop.markDirty();
         scheduler.runDue();
-        assertThat(runsAt).as("long after the last run: at once").hasSize(3).last().isEqualTo(Duration.ofMillis(10_150));
+        assertThat(runsAt)
+                .as("long after the last run: at once")
+                .hasSize(3)
+                .last()
+                .isEqualTo(Duration.ofMillis(10_150));
     }
 
     @Test
@@ -119,7 +131,8 @@ class ReconcileLoopTest {
         loop.markDirty();
         scheduler.advance(Duration.ofMinutes(10));
         assertThat(runsAt).as("10 failures, then the success").hasSize(11);
-        assertThat(gaps(runsAt)).containsExactlyElementsOf(ms(400, 800, 1_600, 3_200, 6_400, 12_800, 25_600, 30_000, 30_000, 30_000));
+        assertThat(gaps(runsAt))
+                .containsExactlyElementsOf(ms(400, 800, 1_600, 3_200, 6_400, 12_800, 25_600, 30_000, 30_000, 30_000));
         assertThat(published).hasSize(11);
         assertThat(published.get(10).ok()).isTrue();
     }
@@ -183,7 +196,9 @@ class ReconcileLoopTest {
         assertThat(runsAt).containsExactlyElementsOf(ms(0, 2_000, 4_000));
         needsPolling = false; // the drain ended in the next run
         scheduler.advance(Duration.ofSeconds(25));
-        assertThat(runsAt).as("the run at 6 s sees the drain ended; no more polls").containsExactlyElementsOf(ms(0, 2_000, 4_000, 6_000));
+        assertThat(runsAt)
+                .as("the run at 6 s sees the drain ended; no more polls")
+                .containsExactlyElementsOf(ms(0, 2_000, 4_000, 6_000));
     }
 
     @Test

@@ -4,6 +4,8 @@ import static io.videolb.agent.Fixtures.cluster;
 import static io.videolb.agent.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.Ownership;
@@ -14,8 +16,6 @@ import io.videolb.agent.desired.Policy;
 import io.videolb.agent.fake.FakeKernel;
 import io.videolb.agent.http.Metrics;
 import io.videolb.agent.kernel.Names;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,9 @@ class SetupRecheckTest {
     static final String QUIESCENT = "net/ipv4/vs/expire_quiescent_template";
     static final Duration RESYNC = Duration.ofSeconds(30);
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     Path sysctls;
     final FakeKernel fk = new FakeKernel();
     final ManualScheduler scheduler = new ManualScheduler();
@@ -52,12 +54,27 @@ class SetupRecheckTest {
         Files.createDirectories(sysctls.resolve("net/ipv4/vs"));
         sysctl(NODEST, "0");
         sysctl(QUIESCENT, "0");
-        Reconciler reconciler = new Reconciler(new Kernel(fk, Tools.DEFAULT, Names.DEFAULT), KernelCapabilities.FULL, Policy.DEFAULT,
-                new Ownership(dir.resolve("owned")), null, sysctls, new SyncDaemon(SyncDaemon.Role.MASTER, "eth0", 7), () -> 1_000_000L);
-        loop = new ReconcileLoop(() -> Optional.of(reconciler.run(snapshot(1, cluster()), HealthView.ALL_UP)), r -> {
-            runs.add(r);
-            metrics.record(r);
-        }, reconciler::needsPolling, reconciler::recheckSetup, Duration.ofMillis(200), RESYNC, Duration.ofSeconds(2), scheduler);
+        Reconciler reconciler = new Reconciler(
+                new Kernel(fk, Tools.DEFAULT, Names.DEFAULT),
+                KernelCapabilities.FULL,
+                Policy.DEFAULT,
+                new Ownership(dir.resolve("owned")),
+                null,
+                sysctls,
+                new SyncDaemon(SyncDaemon.Role.MASTER, "eth0", 7),
+                () -> 1_000_000L);
+        loop = new ReconcileLoop(
+                () -> Optional.of(reconciler.run(snapshot(1, cluster()), HealthView.ALL_UP)),
+                r -> {
+                    runs.add(r);
+                    metrics.record(r);
+                },
+                reconciler::needsPolling,
+                reconciler::recheckSetup,
+                Duration.ofMillis(200),
+                RESYNC,
+                Duration.ofSeconds(2),
+                scheduler);
         loop.start();
         loop.markDirty();
         scheduler.runDue();
@@ -100,7 +117,9 @@ class SetupRecheckTest {
         scheduler.advance(RESYNC); // the resync at 30 s
         assertThat(runs).hasSize(3);
         assertThat(last().errors()).isEmpty();
-        assertThat(last().drift()).containsExactly("sysctl net.ipv4.vs.expire_nodest_conn 0 -> 1", "started master sync daemon on eth0 syncid 7");
+        assertThat(last().drift())
+                .containsExactly(
+                        "sysctl net.ipv4.vs.expire_nodest_conn 0 -> 1", "started master sync daemon on eth0 syncid 7");
         assertThat(sysctl(NODEST)).isEqualTo("1");
         assertThat(sysctl(QUIESCENT)).isEqualTo("1");
         assertThat(fk.daemon).isEqualTo("master sync daemon (mcast=eth0, syncid=7)\n");
@@ -119,7 +138,10 @@ class SetupRecheckTest {
     void aSyncDaemonRestartedWithOtherSettingsIsStoppedAndStartedAsConfigured() {
         fk.daemon = "master sync daemon (mcast=eth1, syncid=9)\n";
         scheduler.advance(RESYNC);
-        assertThat(last().drift()).containsExactly("stopped master sync daemon with other settings", "started master sync daemon on eth0 syncid 7");
+        assertThat(last().drift())
+                .containsExactly(
+                        "stopped master sync daemon with other settings",
+                        "started master sync daemon on eth0 syncid 7");
         assertThat(fk.daemon).isEqualTo("master sync daemon (mcast=eth0, syncid=7)\n");
         assertThat(fk.calls).contains("ipvsadm --stop-daemon master");
     }
@@ -131,8 +153,13 @@ class SetupRecheckTest {
         fk.failWhenArgvContains = "--start-daemon";
         fk.failCallsMatching = 1;
         scheduler.advance(RESYNC);
-        assertThat(last().errors()).singleElement().asString().startsWith("IPVS setup (sysctls, sync daemon): ipvsadm --start-daemon master");
-        assertThat(last().drift()).as("the sysctl it could repair").containsExactly("sysctl net.ipv4.vs.expire_quiescent_template 0 -> 1");
+        assertThat(last().errors())
+                .singleElement()
+                .asString()
+                .startsWith("IPVS setup (sysctls, sync daemon): ipvsadm --start-daemon master");
+        assertThat(last().drift())
+                .as("the sysctl it could repair")
+                .containsExactly("sysctl net.ipv4.vs.expire_quiescent_template 0 -> 1");
         assertThat(metrics.driftRepaired()).as("a failed run counts no drift").isZero();
 
         scheduler.advance(Duration.ofSeconds(1)); // the retry after the backoff

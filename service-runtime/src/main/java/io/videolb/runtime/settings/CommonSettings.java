@@ -1,15 +1,13 @@
 package io.videolb.runtime.settings;
 
+import io.videolb.events.Topics;
+import io.videolb.kafka.KafkaClientProperties;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.videolb.events.Topics;
-import io.videolb.kafka.KafkaClientProperties;
 
 /** The settings every service reads: the broker, its client properties, the topic prefix, the settings file. */
 public final class CommonSettings {
@@ -17,22 +15,33 @@ public final class CommonSettings {
 
     public static final Declarations DECLARED = new Declarations("all services");
 
-    public static final Setting<String> BOOTSTRAP = DECLARED.add(Setting.servers("VIDEOLB_BOOTSTRAP").flag("--bootstrap")
-            .describe("Kafka bootstrap servers; required by every service (videolb commands also find a running standalone's)"));
-    public static final Setting<String> KAFKA_BOOTSTRAP_OLD = DECLARED.add(Setting.servers("VIDEOLB_KAFKA_BOOTSTRAP")
-            .describe("the old name of VIDEOLB_BOOTSTRAP (alert-service): still read, with a warning; an error if both are set and differ"));
-    public static final Setting<String> TOPIC_PREFIX = DECLARED.add(Setting.text("VIDEOLB_TOPIC_PREFIX", "[a-zA-Z0-9][a-zA-Z0-9._-]{0,100}",
-            "1..101 of a-z A-Z 0-9 . _ - (not starting with . _ -)").flag("--topic-prefix").defaultValue("videolb")
+    public static final Setting<String> BOOTSTRAP = DECLARED.add(
+            Setting.servers("VIDEOLB_BOOTSTRAP")
+                    .flag("--bootstrap")
+                    .describe(
+                            "Kafka bootstrap servers; required by every service (videolb commands also find a running standalone's)"));
+    public static final Setting<String> KAFKA_BOOTSTRAP_OLD = DECLARED.add(
+            Setting.servers("VIDEOLB_KAFKA_BOOTSTRAP")
+                    .describe(
+                            "the old name of VIDEOLB_BOOTSTRAP (alert-service): still read, with a warning; an error if both are set and differ"));
+    public static final Setting<String> TOPIC_PREFIX = DECLARED.add(Setting.text(
+                    "VIDEOLB_TOPIC_PREFIX",
+                    "[a-zA-Z0-9][a-zA-Z0-9._-]{0,100}",
+                    "1..101 of a-z A-Z 0-9 . _ - (not starting with . _ -)")
+            .flag("--topic-prefix")
+            .defaultValue("videolb")
             .describe("prefix of every topic name (one installation per prefix)"));
     public static final Setting<Path> KAFKA_PROPERTIES = DECLARED.add(Setting.path("VIDEOLB_KAFKA_PROPERTIES")
-            .describe("a file of Kafka client properties (SASL, TLS, tuning) for every producer, consumer and admin client;"
-                    + " cannot change acks, idempotence, isolation level, auto-commit, ids or serializers"));
-    public static final Setting<Path> SETTINGS_FILE = DECLARED.add(Setting.path(SettingsReader.SETTINGS_FILE_VARIABLE)
-            .flag(SettingsReader.SETTINGS_FILE_FLAG)
-            .describe("a KEY=VALUE file of VIDEOLB_* settings, below flags and environment; a duplicate or unknown key is an error"));
+            .describe(
+                    "a file of Kafka client properties (SASL, TLS, tuning) for every producer, consumer and admin client;"
+                            + " cannot change acks, idempotence, isolation level, auto-commit, ids or serializers"));
+    public static final Setting<Path> SETTINGS_FILE = DECLARED.add(
+            Setting.path(SettingsReader.SETTINGS_FILE_VARIABLE)
+                    .flag(SettingsReader.SETTINGS_FILE_FLAG)
+                    .describe(
+                            "a KEY=VALUE file of VIDEOLB_* settings, below flags and environment; a duplicate or unknown key is an error"));
 
-    private CommonSettings() {
-    }
+    private CommonSettings() {}
 
     /**
      * The bootstrap servers: {@code --bootstrap}, else {@code VIDEOLB_BOOTSTRAP}, else the old
@@ -42,13 +51,15 @@ public final class CommonSettings {
     public static Optional<String> bootstrap(SettingsReader r) {
         Optional<String> current = r.find(BOOTSTRAP);
         if (!r.isSet(KAFKA_BOOTSTRAP_OLD)) return current;
-        boolean flagOrAssigned = r.effective().stream().anyMatch(e -> e.key().equals(BOOTSTRAP.key())
-                && (e.source() == SettingSource.FLAG || e.source() == SettingSource.ASSIGNED));
+        boolean flagOrAssigned = r.effective().stream()
+                .anyMatch(e -> e.key().equals(BOOTSTRAP.key())
+                        && (e.source() == SettingSource.FLAG || e.source() == SettingSource.ASSIGNED));
         if (flagOrAssigned) return current;
         String old = r.get(KAFKA_BOOTSTRAP_OLD);
         if (r.isSet(BOOTSTRAP) && !current.orElseThrow().equals(old)) {
             throw new IllegalArgumentException("VIDEOLB_KAFKA_BOOTSTRAP='" + io.videolb.model.FieldText.escape(old)
-                    + "': must be unset or equal to VIDEOLB_BOOTSTRAP='" + io.videolb.model.FieldText.escape(current.get())
+                    + "': must be unset or equal to VIDEOLB_BOOTSTRAP='"
+                    + io.videolb.model.FieldText.escape(current.get())
                     + "' (it is the old name of VIDEOLB_BOOTSTRAP)");
         }
         LOG.warn("VIDEOLB_KAFKA_BOOTSTRAP is the old name of VIDEOLB_BOOTSTRAP: set VIDEOLB_BOOTSTRAP instead");
@@ -57,8 +68,9 @@ public final class CommonSettings {
 
     /** {@link #bootstrap} or an error saying it is required. */
     public static String requireBootstrap(SettingsReader r) {
-        return bootstrap(r).orElseThrow(() -> new IllegalArgumentException(
-                "VIDEOLB_BOOTSTRAP: required, must be " + BOOTSTRAP.allowed() + " (or --bootstrap)"));
+        return bootstrap(r)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "VIDEOLB_BOOTSTRAP: required, must be " + BOOTSTRAP.allowed() + " (or --bootstrap)"));
     }
 
     public static Topics topics(SettingsReader r) {
@@ -79,7 +91,12 @@ public final class CommonSettings {
         }
         KafkaClientProperties props = KafkaClientProperties.of(entries);
         for (PropertiesFile.Entry e : parsed.entries()) {
-            r.recordDerived("kafka:" + e.key(), e.value(), SettingSource.FILE, parsed.where(e), KafkaClientProperties.secret(e.key()));
+            r.recordDerived(
+                    "kafka:" + e.key(),
+                    e.value(),
+                    SettingSource.FILE,
+                    parsed.where(e),
+                    KafkaClientProperties.secret(e.key()));
         }
         return props;
     }

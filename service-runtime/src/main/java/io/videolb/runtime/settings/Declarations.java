@@ -35,7 +35,11 @@ public final class Declarations {
     }
 
     /** Declares a family such as {@code VIDEOLB_HEALTH_POOL_<MARK>_LEVEL}: {@code member} makes the setting of one full name. */
-    public synchronized <T> SettingFamily<T> family(String prefix, String keyLabel, String keyRegex, String suffix,
+    public synchronized <T> SettingFamily<T> family(
+            String prefix,
+            String keyLabel,
+            String keyRegex,
+            String suffix,
             Function<String, Setting.Builder<T>> member) {
         SettingFamily<T> f = new SettingFamily<>(prefix, keyLabel, keyRegex, suffix, member, service);
         families.add(f);

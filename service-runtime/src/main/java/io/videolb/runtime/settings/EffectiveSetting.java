@@ -14,6 +14,7 @@ public record EffectiveSetting(String key, String text, SettingSource source, St
     /** {@code KEY=VALUE  (source origin)}, secrets as {@code ****}, unset as {@code (unset)}. */
     public String printable() {
         String shown = text == null ? "(unset)" : secret ? "****" : text;
-        return key + "=" + shown + "  (" + (text == null ? "unset" : source.label()) + (origin.isEmpty() ? "" : " " + origin) + ")";
+        return key + "=" + shown + "  (" + (text == null ? "unset" : source.label())
+                + (origin.isEmpty() ? "" : " " + origin) + ")";
     }
 }

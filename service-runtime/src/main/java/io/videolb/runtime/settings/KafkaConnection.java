@@ -1,9 +1,8 @@
 package io.videolb.runtime.settings;
 
-import java.util.Objects;
-
 import io.videolb.kafka.KafkaClientProperties;
 import io.videolb.kafka.KafkaSettings;
+import java.util.Objects;
 
 /**
  * Where the broker is and how to talk to it: the bootstrap servers and the operator's client
@@ -11,7 +10,8 @@ import io.videolb.kafka.KafkaSettings;
  */
 public record KafkaConnection(String bootstrapServers, KafkaClientProperties clientProperties) {
     public KafkaConnection {
-        if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers must be set");
+        if (bootstrapServers == null || bootstrapServers.isBlank())
+            throw new IllegalArgumentException("bootstrap servers must be set");
         Objects.requireNonNull(clientProperties, "clientProperties");
     }
 

@@ -1,5 +1,6 @@
 package io.videolb.runtime.settings;
 
+import io.videolb.model.FieldText;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import io.videolb.model.FieldText;
 
 /**
  * A strict reader of {@code KEY=VALUE} files (the settings file, the Kafka client properties file).
@@ -25,8 +24,7 @@ import io.videolb.model.FieldText;
 public final class PropertiesFile {
 
     /** One entry: {@code line} is where its key is (1-based). */
-    public record Entry(String key, String value, int line) {
-    }
+    public record Entry(String key, String value, int line) {}
 
     private final Path file;
     private final List<Entry> entries;
@@ -46,12 +44,17 @@ public final class PropertiesFile {
     public static PropertiesFile read(String what, Path file) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(what + "='" + FieldText.escape(file.toString()) + "': not UTF-8 text");
         } catch (IOException e) {
-            throw new IllegalArgumentException(what + "='" + FieldText.escape(file.toString()) + "': must be a readable file ("
-                    + (Files.exists(file) ? "cannot read it: " + e.getClass().getSimpleName() : "it does not exist") + ")");
+            throw new IllegalArgumentException(what + "='" + FieldText.escape(file.toString())
+                    + "': must be a readable file ("
+                    + (Files.exists(file) ? "cannot read it: " + e.getClass().getSimpleName() : "it does not exist")
+                    + ")");
         }
         return parse(file, text);
     }
@@ -79,13 +82,16 @@ public final class PropertiesFile {
             int eq = l.indexOf('=');
             int colon = l.indexOf(':');
             int sep = eq < 0 ? colon : colon < 0 ? eq : Math.min(eq, colon);
-            if (sep < 0) throw new IllegalArgumentException(file + ":" + lineNo + ": expected KEY=VALUE, got '" + FieldText.escape(l, 80) + "'");
+            if (sep < 0)
+                throw new IllegalArgumentException(
+                        file + ":" + lineNo + ": expected KEY=VALUE, got '" + FieldText.escape(l, 80) + "'");
             String key = l.substring(0, sep).strip();
             String value = l.substring(sep + 1).strip();
             if (key.isEmpty()) throw new IllegalArgumentException(file + ":" + lineNo + ": empty key");
             Integer first = seen.putIfAbsent(key, lineNo);
             if (first != null) {
-                throw new IllegalArgumentException(file + ":" + lineNo + ": " + FieldText.escape(key, 100) + " is set twice (first on line " + first + ")");
+                throw new IllegalArgumentException(file + ":" + lineNo + ": " + FieldText.escape(key, 100)
+                        + " is set twice (first on line " + first + ")");
             }
             entries.add(new Entry(key, value, lineNo));
         }

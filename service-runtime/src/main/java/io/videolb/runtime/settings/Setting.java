@@ -1,5 +1,6 @@
 package io.videolb.runtime.settings;
 
+import io.videolb.model.MailAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +14,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import io.videolb.model.MailAddress;
 
 /**
  * One declared setting: its variable name (also its key in the settings file), its flag if it has
@@ -218,7 +217,8 @@ public final class Setting<T> {
     /** A secret text (at most 1024 characters, no control characters); also read from {@code NAME_FILE}. */
     public static Builder<String> secretText(String name) {
         Builder<String> b = new Builder<>(name, "1..1024 characters without control characters", s -> {
-            if (s.length() > 1024 || s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) throw new IllegalArgumentException();
+            if (s.length() > 1024 || s.chars().anyMatch(c -> c < 0x20 || c == 0x7f))
+                throw new IllegalArgumentException();
             return s;
         });
         b.secret = true;
@@ -266,7 +266,8 @@ public final class Setting<T> {
         private boolean secret;
 
         private Builder(String name, String allowed, Function<String, T> parser) {
-            if (name != null && !name.matches("[A-Z][A-Z0-9_]{0,99}")) throw new IllegalArgumentException("setting name " + name);
+            if (name != null && !name.matches("[A-Z][A-Z0-9_]{0,99}"))
+                throw new IllegalArgumentException("setting name " + name);
             this.name = name;
             this.allowed = Objects.requireNonNull(allowed, "allowed");
             this.parser = Objects.requireNonNull(parser, "parser");
@@ -282,8 +283,13 @@ public final class Setting<T> {
         /** The default, documented as {@code String.valueOf(value)}. */
         public Builder<T> defaultValue(T value) {
             Objects.requireNonNull(value, "default");
-            return defaultValue(value, value instanceof Duration d ? durationText(d) : value instanceof Optional<?> o
-                    ? o.map(String::valueOf).orElse("off") : String.valueOf(value));
+            return defaultValue(
+                    value,
+                    value instanceof Duration d
+                            ? durationText(d)
+                            : value instanceof Optional<?> o
+                                    ? o.map(String::valueOf).orElse("off")
+                                    : String.valueOf(value));
         }
 
         /** The default, documented as {@code text}. */

@@ -21,7 +21,13 @@ public final class SettingFamily<T> {
     private final Setting<T> template;
     private final String service;
 
-    SettingFamily(String prefix, String keyLabel, String keyRegex, String suffix, Function<String, Setting.Builder<T>> member, String service) {
+    SettingFamily(
+            String prefix,
+            String keyLabel,
+            String keyRegex,
+            String suffix,
+            Function<String, Setting.Builder<T>> member,
+            String service) {
         this.prefix = Objects.requireNonNull(prefix, "prefix");
         this.keyLabel = Objects.requireNonNull(keyLabel, "keyLabel");
         this.suffix = Objects.requireNonNull(suffix, "suffix");

@@ -1,5 +1,6 @@
 package io.videolb.runtime.settings;
 
+import io.videolb.model.FieldText;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
-
-import io.videolb.model.FieldText;
 
 /**
  * THE settings reader of every videolb service and command. For each {@link Setting} it looks, in this order, at
@@ -35,6 +34,7 @@ import io.videolb.model.FieldText;
 public final class SettingsReader {
     /** The settings file: flag {@code --settings}, variable {@code VIDEOLB_SETTINGS_FILE} (only from the environment). */
     public static final String SETTINGS_FILE_VARIABLE = "VIDEOLB_SETTINGS_FILE";
+
     public static final String SETTINGS_FILE_FLAG = "--settings";
 
     private final Map<String, String> flags;
@@ -45,8 +45,7 @@ public final class SettingsReader {
     private final Map<String, PropertiesFile.Entry> fileEntries = new HashMap<>();
     private final Map<String, EffectiveSetting> effective = new LinkedHashMap<>();
 
-    private record Assigned(String text, String origin) {
-    }
+    private record Assigned(String text, String origin) {}
 
     private SettingsReader(Builder b) {
         this.flags = Map.copyOf(b.flags);
@@ -64,13 +63,18 @@ public final class SettingsReader {
             for (PropertiesFile.Entry e : file.entries()) {
                 boolean known = b.known.stream().anyMatch(d -> d.declares(e.key()));
                 if (!known) {
-                    throw new IllegalArgumentException(file.where(e) + ": " + FieldText.escape(e.key(), 100) + ": unknown setting"
-                            + suggestion(e.key(), b.known) + " (docs/settings.md lists every setting)");
+                    throw new IllegalArgumentException(
+                            file.where(e) + ": " + FieldText.escape(e.key(), 100) + ": unknown setting"
+                                    + suggestion(e.key(), b.known) + " (docs/settings.md lists every setting)");
                 }
                 fileEntries.put(e.key(), e);
             }
-            record(SETTINGS_FILE_VARIABLE, f.toString(), b.settingsFile != null ? SettingSource.FLAG : SettingSource.ENV,
-                    b.settingsFile != null ? SETTINGS_FILE_FLAG : "", false);
+            record(
+                    SETTINGS_FILE_VARIABLE,
+                    f.toString(),
+                    b.settingsFile != null ? SettingSource.FLAG : SettingSource.ENV,
+                    b.settingsFile != null ? SETTINGS_FILE_FLAG : "",
+                    false);
         }
     }
 
@@ -101,10 +105,12 @@ public final class SettingsReader {
             return Optional.of(parse(s, s.flag(), flags.get(s.flag()), "", SettingSource.FLAG, s.flag()));
         }
         if (s.name() != null) {
-            if (present(env.get(s.name()))) return Optional.of(parse(s, s.name(), env.get(s.name()), "", SettingSource.ENV, ""));
+            if (present(env.get(s.name())))
+                return Optional.of(parse(s, s.name(), env.get(s.name()), "", SettingSource.ENV, ""));
             PropertiesFile.Entry e = fileEntries.get(s.name());
             if (e != null && present(e.value())) {
-                return Optional.of(parse(s, s.name(), e.value(), file.where(e) + ": ", SettingSource.FILE, file.where(e)));
+                return Optional.of(
+                        parse(s, s.name(), e.value(), file.where(e) + ": ", SettingSource.FILE, file.where(e)));
             }
             if (s.secret()) {
                 Optional<T> fromFile = secretFromFile(s);
@@ -113,7 +119,8 @@ public final class SettingsReader {
         }
         Assigned commandDefault = defaults.get(s.key());
         if (commandDefault != null) {
-            return Optional.of(parse(s, s.key(), commandDefault.text(), "", SettingSource.DEFAULT, commandDefault.origin()));
+            return Optional.of(
+                    parse(s, s.key(), commandDefault.text(), "", SettingSource.DEFAULT, commandDefault.origin()));
         }
         if (s.hasDefault()) {
             T v = s.defaultValue();
@@ -205,18 +212,22 @@ public final class SettingsReader {
         }
         String content;
         try {
-            content = Files.readString(Path.of(pathText), StandardCharsets.UTF_8).strip();
+            content =
+                    Files.readString(Path.of(pathText), StandardCharsets.UTF_8).strip();
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(where + variant + "='" + FieldText.escape(pathText) + "': must be a readable file holding "
-                    + s.key() + " (" + e.getClass().getSimpleName() + ")");
+            throw new IllegalArgumentException(
+                    where + variant + "='" + FieldText.escape(pathText) + "': must be a readable file holding "
+                            + s.key() + " (" + e.getClass().getSimpleName() + ")");
         }
-        if (content.isEmpty()) return Optional.empty(); // an empty secret file is unset too (e.g. an SMTP relay without AUTH)
+        if (content.isEmpty())
+            return Optional.empty(); // an empty secret file is unset too (e.g. an SMTP relay without AUTH)
         try {
             T v = s.parse(content);
             record(s.key(), content, source, variant + "=" + pathText, true);
             return Optional.of(v);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + variant + "='" + FieldText.escape(pathText) + "': its content must be " + s.allowed());
+            throw new IllegalArgumentException(
+                    where + variant + "='" + FieldText.escape(pathText) + "': its content must be " + s.allowed());
         }
     }
 
@@ -228,9 +239,11 @@ public final class SettingsReader {
             return v;
         } catch (IllegalArgumentException e) {
             String shown = s.secret() ? "****" : FieldText.escape(text, 200);
-            String detail = e.getMessage() == null || e.getMessage().isBlank() || s.secret() ? "" : " (" + e.getMessage() + ")";
+            String detail =
+                    e.getMessage() == null || e.getMessage().isBlank() || s.secret() ? "" : " (" + e.getMessage() + ")";
             String via = source == SettingSource.ASSIGNED || source == SettingSource.DEFAULT ? " [" + origin + "]" : "";
-            throw new IllegalArgumentException(where + named + "='" + shown + "'" + via + ": must be " + s.allowed() + detail, e);
+            throw new IllegalArgumentException(
+                    where + named + "='" + shown + "'" + via + ": must be " + s.allowed() + detail, e);
         }
     }
 
@@ -266,7 +279,9 @@ public final class SettingsReader {
         for (int i = 1; i <= a.length(); i++) {
             cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                cur[j] = Math.min(
+                        Math.min(cur[j - 1] + 1, prev[j] + 1),
+                        prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
             }
             int[] t = prev;
             prev = cur;
@@ -284,8 +299,7 @@ public final class SettingsReader {
         private final List<Declarations> known = new ArrayList<>();
         private Path settingsFile;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** A flag given on the command line ({@code value} null: not given). */
         public Builder flag(String flag, Object value) {

@@ -7,8 +7,7 @@ import java.util.List;
  * one row per setting and per family, in declaration order.
  */
 public final class SettingsTable {
-    private SettingsTable() {
-    }
+    private SettingsTable() {}
 
     public static String markdown(List<Declarations> declarations) {
         StringBuilder b = new StringBuilder();
@@ -22,13 +21,23 @@ public final class SettingsTable {
     }
 
     private static void row(StringBuilder b, String name, Setting<?> s) {
-        String description = s.description() + (s.secret() ? "; secret (never printed), or " + code(s.name() + "_FILE") + " naming a file holding it" : "");
-        b.append("| ").append(name)
-                .append(" | ").append(s.flag() == null ? "" : code(s.flag()))
-                .append(" | ").append(s.defaultText() == null ? "" : cell(s.defaultText()))
-                .append(" | ").append(cell(s.allowed()))
-                .append(" | ").append(s.service())
-                .append(" | ").append(cell(description)).append(" |\n");
+        String description = s.description()
+                + (s.secret()
+                        ? "; secret (never printed), or " + code(s.name() + "_FILE") + " naming a file holding it"
+                        : "");
+        b.append("| ")
+                .append(name)
+                .append(" | ")
+                .append(s.flag() == null ? "" : code(s.flag()))
+                .append(" | ")
+                .append(s.defaultText() == null ? "" : cell(s.defaultText()))
+                .append(" | ")
+                .append(cell(s.allowed()))
+                .append(" | ")
+                .append(s.service())
+                .append(" | ")
+                .append(cell(description))
+                .append(" |\n");
     }
 
     private static String code(String s) {

@@ -1,14 +1,13 @@
 package io.videolb.testsupport.kafka;
 
-import io.videolb.threads.NamedThreads;
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
+import io.videolb.threads.NamedThreads;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * ONE real embedded Kafka broker per test JVM, started on first use and stopped by a JVM shutdown
@@ -31,8 +30,7 @@ public final class SharedBroker {
     private static final String RUN = Long.toString(ProcessHandle.current().pid(), 36);
     private static volatile EmbeddedKafkaBroker broker;
 
-    private SharedBroker() {
-    }
+    private SharedBroker() {}
 
     /** The broker, started on first call (thread-safe). */
     public static EmbeddedKafkaBroker broker() {
@@ -75,7 +73,8 @@ public final class SharedBroker {
         if (h.isEmpty() || h.startsWith("-")) {
             h = "t" + h;
         }
-        return new Topics("it-" + h + "-" + SEQ.incrementAndGet() + "-" + RUN + Long.toString(System.nanoTime() % 1_000_000, 36));
+        return new Topics(
+                "it-" + h + "-" + SEQ.incrementAndGet() + "-" + RUN + Long.toString(System.nanoTime() % 1_000_000, 36));
     }
 
     /** {@link #uniqueTopics(String)} with every topic created ({@link TopicAdmin#ensure}). */
@@ -86,8 +85,8 @@ public final class SharedBroker {
     }
 
     private static EmbeddedKafkaBroker start() {
-        EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder()
-                .externalListener(0, VM_ADVERTISED_HOST, VM_ADVERTISED_PORT);
+        EmbeddedKafkaBroker.Builder builder =
+                EmbeddedKafkaBroker.builder().externalListener(0, VM_ADVERTISED_HOST, VM_ADVERTISED_PORT);
         String dir = System.getProperty("videolb.test.kafka.dir");
         if (dir != null && !dir.isBlank()) {
             builder.dataDir(Path.of(dir));

@@ -1,5 +1,6 @@
 package io.videolb.testsupport.kafka;
 
+import io.videolb.kafka.KafkaSettings;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -10,8 +11,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-
-import io.videolb.kafka.KafkaSettings;
 
 /**
  * The end of partitions once no transaction on them is still closing: the read_committed end (last stable
@@ -30,12 +29,13 @@ public final class TopicEnds {
     private TopicEnds() {}
 
     /** The stable end offsets of {@code partitions}, waiting at most {@code timeout} for open transactions to close. */
-    public static Map<TopicPartition, Long> awaitStable(KafkaSettings settings, Collection<TopicPartition> partitions, Duration timeout)
-            throws TimeoutException {
+    public static Map<TopicPartition, Long> awaitStable(
+            KafkaSettings settings, Collection<TopicPartition> partitions, Duration timeout) throws TimeoutException {
         List<TopicPartition> parts = List.copyOf(partitions);
         Properties uncommitted = settings.stateConsumer();
         uncommitted.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-        uncommitted.put(ConsumerConfig.CLIENT_ID_CONFIG, uncommitted.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-hw");
+        uncommitted.put(
+                ConsumerConfig.CLIENT_ID_CONFIG, uncommitted.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-hw");
         try (KafkaConsumer<String, String> committedView = new KafkaConsumer<>(settings.stateConsumer());
                 KafkaConsumer<String, String> highWatermarkView = new KafkaConsumer<>(uncommitted)) {
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -45,8 +45,8 @@ public final class TopicEnds {
                 Map<TopicPartition, Long> high = highWatermarkView.endOffsets(parts, request);
                 if (stable.equals(high)) return stable;
                 if (System.nanoTime() - deadline > 0) {
-                    throw new TimeoutException("a transaction still open on " + parts + " after " + timeout.toMillis() + " ms (" + attempt
-                            + " reads; last stable " + stable + ", high watermark " + high + ")");
+                    throw new TimeoutException("a transaction still open on " + parts + " after " + timeout.toMillis()
+                            + " ms (" + attempt + " reads; last stable " + stable + ", high watermark " + high + ")");
                 }
                 try {
                     Thread.sleep(20);

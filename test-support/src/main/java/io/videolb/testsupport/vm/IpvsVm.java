@@ -45,15 +45,18 @@ public final class IpvsVm {
 
     /** Environment variable; value {@value #SKIP_VALUE} turns a boot failure into a skip. */
     public static final String SKIP_ENV = "VIDEOLB_VM_TESTS";
+
     public static final String SKIP_VALUE = "skip";
     /** Exit codes of the script (besides the command's own). */
     public static final int EXIT_TIMEOUT = 124;
+
     public static final int EXIT_VM_FAILED = 125;
     /** Printed by the script when the command never started. */
     static final String BOOT_FAILED_MARK = "ipvs-vm: boot failed";
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern GUEST_FWD_ADDR = Pattern.compile("10\\.0\\.2\\.(?:[3-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-4])");
+    private static final Pattern GUEST_FWD_ADDR =
+            Pattern.compile("10\\.0\\.2\\.(?:[3-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-4])");
     private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9._-]{1,80}");
     private static final Object JVM_LOCK = new Object();
 
@@ -146,8 +149,11 @@ public final class IpvsVm {
             throw new UncheckedIOException(e);
         }
         if (script == null || !Files.isRegularFile(script)) {
-            return bootFailed("tools/ipvs-vm/run-in-ipvs-vm.sh not found above " + workDir
-                    + " (set -Dvideolb.repo.root or VIDEOLB_REPO_ROOT)", log, null);
+            return bootFailed(
+                    "tools/ipvs-vm/run-in-ipvs-vm.sh not found above " + workDir
+                            + " (set -Dvideolb.repo.root or VIDEOLB_REPO_ROOT)",
+                    log,
+                    null);
         }
         synchronized (JVM_LOCK) {
             try (Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
@@ -182,15 +188,17 @@ public final class IpvsVm {
         String msg = "IPVS VM tier: " + why + "; log: " + log
                 + (output == null ? "" : "\n--- last output ---\n" + tail(output, 40));
         if (SKIP_VALUE.equals(getenv.apply(SKIP_ENV))) {
-            Assumptions.abort("VM tier SKIPPED because " + SKIP_ENV + "=" + SKIP_VALUE + " (skipped is not passed): " + msg);
+            Assumptions.abort(
+                    "VM tier SKIPPED because " + SKIP_ENV + "=" + SKIP_VALUE + " (skipped is not passed): " + msg);
         }
-        throw new AssertionError(msg + "\n(set " + SKIP_ENV + "=" + SKIP_VALUE
-                + " to report this as skipped instead; CI must not)");
+        throw new AssertionError(
+                msg + "\n(set " + SKIP_ENV + "=" + SKIP_VALUE + " to report this as skipped instead; CI must not)");
     }
 
     private record Exec(int exitCode, String output) {}
 
-    private Exec exec(List<String> argv, Duration limit, Writer log, String tag) throws IOException, InterruptedException {
+    private Exec exec(List<String> argv, Duration limit, Writer log, String tag)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
         Map<String, String> e = pb.environment();
         e.putAll(env);
@@ -225,7 +233,8 @@ public final class IpvsVm {
         proc.getOutputStream().close();
         StringBuilder out = new StringBuilder();
         Thread reader = NamedThreads.thread("ipvs-vm-output-" + tag, () -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
                 String l;
                 while ((l = r.readLine()) != null) {
                     synchronized (out) {
@@ -397,7 +406,8 @@ public final class IpvsVm {
          */
         public Builder forward(String guestAddress, int guestPort, int hostPort) {
             if (!GUEST_FWD_ADDR.matcher(guestAddress).matches() || "10.0.2.15".equals(guestAddress)) {
-                throw new IllegalArgumentException("guest forward address must be 10.0.2.3-254 (not .15): " + guestAddress);
+                throw new IllegalArgumentException(
+                        "guest forward address must be 10.0.2.3-254 (not .15): " + guestAddress);
             }
             checkPort(guestPort);
             checkPort(hostPort);

@@ -18,7 +18,8 @@ public final class ScenarioFacts {
             if (l.startsWith("@") && l.length() > 1) {
                 int sp = l.indexOf(' ');
                 String key = sp < 0 ? l.substring(1) : l.substring(1, sp);
-                facts.computeIfAbsent(key, k -> new ArrayList<>()).add(sp < 0 ? "" : l.substring(sp + 1).trim());
+                facts.computeIfAbsent(key, k -> new ArrayList<>())
+                        .add(sp < 0 ? "" : l.substring(sp + 1).trim());
             }
         }
     }

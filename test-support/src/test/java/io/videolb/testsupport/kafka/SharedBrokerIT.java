@@ -2,22 +2,22 @@ package io.videolb.testsupport.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
-import org.junit.jupiter.api.Test;
-
 import io.videolb.events.Topics;
 import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.StateTopicReader;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
 
 class SharedBrokerIT {
 
     @Test
     void oneBrokerPerJvmAndFreshTopicsPerTest() throws Exception {
         assertThat(SharedBroker.broker()).isSameAs(SharedBroker.broker());
-        assertThat(SharedBroker.vmListenerPort()).isPositive().isNotEqualTo(SharedBroker.broker().port());
+        assertThat(SharedBroker.vmListenerPort())
+                .isPositive()
+                .isNotEqualTo(SharedBroker.broker().port());
         Topics a = SharedBroker.freshTopics("My Test#1");
         Topics b = SharedBroker.freshTopics("My Test#1");
         assertThat(a.prefix()).startsWith("it-my-test-1-").isNotEqualTo(b.prefix());
@@ -26,8 +26,8 @@ class SharedBrokerIT {
             pub.publish(a.desired(), "k", "v");
         }
         Map<String, String> state = new ConcurrentHashMap<>();
-        try (StateTopicReader r = StateTopicReader.start(SharedBroker.settings("reader"), a.desired(),
-                StateTopicReader.folding(state))) {
+        try (StateTopicReader r =
+                StateTopicReader.start(SharedBroker.settings("reader"), a.desired(), StateTopicReader.folding(state))) {
             assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
         }
         assertThat(state).isEqualTo(Map.of("k", "v"));

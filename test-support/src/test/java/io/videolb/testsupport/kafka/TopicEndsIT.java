@@ -3,15 +3,13 @@ package io.videolb.testsupport.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.videolb.events.Topics;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeoutException;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
-
-import io.videolb.events.Topics;
 
 class TopicEndsIT {
 
@@ -24,11 +22,14 @@ class TopicEndsIT {
             raw.beginTransaction();
             for (int i = 0; i < 3; i++) raw.send(new ProducerRecord<>(topics.desired(), "open" + i, "x"));
             raw.flush();
-            assertThatThrownBy(() -> TopicEnds.awaitStable(SharedBroker.settings("ends"), topics.desired(), Duration.ofMillis(600)))
-                    .isInstanceOf(TimeoutException.class).hasMessageContaining("a transaction still open");
+            assertThatThrownBy(() -> TopicEnds.awaitStable(
+                            SharedBroker.settings("ends"), topics.desired(), Duration.ofMillis(600)))
+                    .isInstanceOf(TimeoutException.class)
+                    .hasMessageContaining("a transaction still open");
             raw.commitTransaction();
         }
         // 3 records + the commit marker
-        assertThat(TopicEnds.awaitStable(SharedBroker.settings("ends"), topics.desired(), Duration.ofSeconds(30))).isEqualTo(4);
+        assertThat(TopicEnds.awaitStable(SharedBroker.settings("ends"), topics.desired(), Duration.ofSeconds(30)))
+                .isEqualTo(4);
     }
 }

@@ -64,7 +64,11 @@ class IpvsLabIT {
         Files.writeString(run.resolve("services.ipvs"), String.join("\n", ipvsRules) + "\n", StandardCharsets.US_ASCII);
 
         IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(3)).build();
-        IpvsVm.Result r = vm.run("IpvsLabIT", "bash", IpvsVm.resource(IpvsLabIT.class, "ipvs-lab-it.sh").toString(), run.toString());
+        IpvsVm.Result r = vm.run(
+                "IpvsLabIT",
+                "bash",
+                IpvsVm.resource(IpvsLabIT.class, "ipvs-lab-it.sh").toString(),
+                run.toString());
         r.assertSuccess();
         ScenarioFacts f = new ScenarioFacts(r.lines());
 
@@ -73,16 +77,21 @@ class IpvsLabIT {
 
         // every connection lands on a server of the client's mark, and the server saw the client's address
         assertThat(f.all("conn")).hasSize(10).allSatisfy(c -> assertThat(c).doesNotContain("FAIL"));
-        assertThat(f.all("conn")).contains(
-                "203.0.113.21 1935 rs11 1935 203.0.113.21",
-                "203.0.113.21 8080 rs11 8080 203.0.113.21",
-                "203.0.113.99 1935 rs14 1935 203.0.113.99", // default mark of the clients' network
-                "203.0.113.99 8080 rs14 8080 203.0.113.99");
+        assertThat(f.all("conn"))
+                .contains(
+                        "203.0.113.21 1935 rs11 1935 203.0.113.21",
+                        "203.0.113.21 8080 rs11 8080 203.0.113.21",
+                        "203.0.113.99 1935 rs14 1935 203.0.113.99", // default mark of the clients' network
+                        "203.0.113.99 8080 rs14 8080 203.0.113.99");
         for (String client : List.of("203.0.113.22", "203.0.113.23")) {
-            Set<String> servers = f.all("conn").stream().filter(c -> c.startsWith(client + " "))
-                    .map(c -> c.split(" ")[2]).collect(Collectors.toSet());
-            assertThat(servers).as("mark 20 pool, one server for RTMP and HLS (persistence) for " + client)
-                    .hasSize(1).isSubsetOf(Set.of("rs12", "rs13"));
+            Set<String> servers = f.all("conn").stream()
+                    .filter(c -> c.startsWith(client + " "))
+                    .map(c -> c.split(" ")[2])
+                    .collect(Collectors.toSet());
+            assertThat(servers)
+                    .as("mark 20 pool, one server for RTMP and HLS (persistence) for " + client)
+                    .hasSize(1)
+                    .isSubsetOf(Set.of("rs12", "rs13"));
         }
 
         // DR: the director saw the inbound packets only, the replies came from the real servers' MACs
@@ -100,9 +109,15 @@ class IpvsLabIT {
         for (String c : f.all("counter")) {
             counters.put(c.split(" ")[0], Long.parseLong(c.split(" ")[1]));
         }
-        assertThat(counters.get("from-rs11")).as("VIP replies from rs11's MAC at the router").isPositive();
-        assertThat(counters.get("from-rs14")).as("VIP replies from rs14's MAC at the router").isPositive();
-        assertThat(counters.get("from-director")).as("VIP replies from the director's MAC").isZero();
+        assertThat(counters.get("from-rs11"))
+                .as("VIP replies from rs11's MAC at the router")
+                .isPositive();
+        assertThat(counters.get("from-rs14"))
+                .as("VIP replies from rs14's MAC at the router")
+                .isPositive();
+        assertThat(counters.get("from-director"))
+                .as("VIP replies from the director's MAC")
+                .isZero();
         assertThat(counters.get("from-other")).isZero();
 
         // other ports of the VIP are not marked: no service, the director itself refuses
@@ -117,15 +132,21 @@ class IpvsLabIT {
         assertThat(f.one("after-swap")).isEqualTo("203.0.113.21 1935 rs21 1935 203.0.113.21");
         assertThat(f.one("revived-direct")).isEqualTo("203.0.113.21 1935 rs11 1935 203.0.113.21");
 
-        System.out.println("IpvsLabIT timings: " + f.all("timing") + ", whole VM run " + r.elapsed().toMillis() + " ms");
+        System.out.println("IpvsLabIT timings: " + f.all("timing") + ", whole VM run "
+                + r.elapsed().toMillis() + " ms");
     }
 
     static String ipsetRestore() {
         StringBuilder b = new StringBuilder();
         b.append("create ").append(SET).append(" hash:net family inet hashsize 64 maxelem 1024 skbinfo\n");
         // longest prefix wins in hash:net, so the /24 (default mark) and the /32 clients coexist
-        CLIENT_MARKS.forEach((net, mark) -> b.append("add ").append(SET).append(' ').append(net)
-                .append(" skbmark 0x").append(Long.toHexString(mark)).append('\n'));
+        CLIENT_MARKS.forEach((net, mark) -> b.append("add ")
+                .append(SET)
+                .append(' ')
+                .append(net)
+                .append(" skbmark 0x")
+                .append(Long.toHexString(mark))
+                .append('\n'));
         return b.toString();
     }
 
@@ -149,5 +170,4 @@ class IpvsLabIT {
         });
         return l;
     }
-
 }

@@ -25,8 +25,14 @@ class IpvsVmTest {
     }
 
     private IpvsVm vm(Path script, Map<String, String> env) {
-        return IpvsVm.builder().script(script).workDir(dir).echo(false).timeout(Duration.ofSeconds(30))
-                .getenv(env::get).env("FOO", "a b $x 'c'").build();
+        return IpvsVm.builder()
+                .script(script)
+                .workDir(dir)
+                .echo(false)
+                .timeout(Duration.ofSeconds(30))
+                .getenv(env::get)
+                .env("FOO", "a b $x 'c'")
+                .build();
     }
 
     @Test
@@ -43,14 +49,16 @@ class IpvsVmTest {
         Path s = fake("echo 'ipvs-vm: boot failed: the VM ended before the command started' >&2; exit 125");
         assertThatThrownBy(() -> vm(s, Map.of()).run("t2", "true"))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("did not boot").hasMessageContaining("VIDEOLB_VM_TESTS=skip");
+                .hasMessageContaining("did not boot")
+                .hasMessageContaining("VIDEOLB_VM_TESTS=skip");
     }
 
     @Test
     void aBootFailureIsASkipOnlyWhenAskedFor() throws IOException {
         Path s = fake("echo 'ipvs-vm: boot failed: no qemu' >&2; exit 125");
         assertThatThrownBy(() -> vm(s, Map.of("VIDEOLB_VM_TESTS", "skip")).run("t3", "true"))
-                .isInstanceOf(TestAbortedException.class).hasMessageContaining("VM tier SKIPPED");
+                .isInstanceOf(TestAbortedException.class)
+                .hasMessageContaining("VM tier SKIPPED");
     }
 
     @Test
@@ -64,15 +72,19 @@ class IpvsVmTest {
     @Test
     void aMissingScriptIsABootFailure() {
         assertThatThrownBy(() -> vm(dir.resolve("nope.sh"), Map.of()).run("t5", "true"))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("not found");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("not found");
     }
 
     @Test
     void rejectsBadForwardsAndNames() {
-        assertThatThrownBy(() -> IpvsVm.builder().forward("127.0.0.1", 9093, 1234)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> IpvsVm.builder().forward("10.0.2.15", 9093, 1234)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> IpvsVm.builder().forward("127.0.0.1", 9093, 1234))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> IpvsVm.builder().forward("10.0.2.15", 9093, 1234))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> IpvsVm.builder().env("A B", "x")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> IpvsVm.builder().build().run("../x", "true")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> IpvsVm.builder().build().run("../x", "true"))
+                .isInstanceOf(IllegalArgumentException.class);
         IpvsVm.builder().forward("10.0.2.100", 9093, 40123);
     }
 }
