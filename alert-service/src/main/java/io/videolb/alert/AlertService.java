@@ -31,6 +31,7 @@ import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.runtime.ServiceStop;
 import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -385,15 +386,7 @@ public final class AlertService extends VerticleBase {
     /** Stops promptly (on a worker thread: it joins the delivery thread): the engine and delivery threads end, the outbox stays in Kafka. */
     @Override
     public Future<?> stop() {
-        return vertx.executeBlocking(() -> {
-                    closeParts();
-                    return null;
-                })
-                .compose(v -> http == null ? Future.succeededFuture() : http.close())
-                .eventually(() -> {
-                    if (metrics != null) metrics.close();
-                    return Future.succeededFuture();
-                });
+        return ServiceStop.inOrder(vertx, this::closeParts, http, metrics);
     }
 
     private void closeParts() {

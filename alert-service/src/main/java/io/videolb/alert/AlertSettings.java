@@ -4,10 +4,11 @@ import io.videolb.alert.incident.AlertBook;
 import io.videolb.alert.mail.SmtpSettings;
 import io.videolb.events.Topics;
 import io.videolb.model.MailAddress;
-import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.HostPort;
 import io.videolb.runtime.settings.KafkaConnection;
+import io.videolb.runtime.settings.ServiceSettings;
+import io.videolb.runtime.settings.ServiceSettingsBuilder;
 import io.videolb.runtime.settings.Setting;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.file.Path;
@@ -41,7 +42,8 @@ public record AlertSettings(
         AlertBook.Settings alerting,
         Duration retryBase,
         Duration retryMax,
-        Duration sendTimeout) {
+        Duration sendTimeout)
+        implements ServiceSettings {
 
     public static final Declarations DECLARED = new Declarations("alert");
     public static final Setting<String> INSTANCE =
@@ -116,8 +118,7 @@ public record AlertSettings(
     public static AlertSettings read(SettingsReader r) {
         HostPort http = r.get(HTTP);
         return builder()
-                .kafka(CommonSettings.kafka(r))
-                .topics(CommonSettings.topics(r))
+                .readCommon(r)
                 .instanceId(r.get(INSTANCE))
                 .httpHost(http.host())
                 .httpPort(r.find(HTTP_PORT).orElse(http.port()))
@@ -154,12 +155,8 @@ public record AlertSettings(
 
     /** A builder holding these settings, to change some of them. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.kafka = kafka;
-        b.topics = topics;
+        Builder b = new Builder().copyOf(this);
         b.instanceId = instanceId;
-        b.httpHost = httpHost;
-        b.httpPort = httpPort;
         b.from = from;
         b.extraTo = extraTo;
         b.smtp = smtp.orElse(null);
@@ -172,12 +169,8 @@ public record AlertSettings(
     }
 
     /** Builds {@link AlertSettings}: local defaults (instance alert-1, HTTP 127.0.0.1:8093, folder sink ./alert-mail); the broker is required. */
-    public static final class Builder {
-        private KafkaConnection kafka;
-        private Topics topics = Topics.DEFAULT;
+    public static final class Builder extends ServiceSettingsBuilder<Builder> {
         private String instanceId = "alert-1";
-        private String httpHost = "127.0.0.1";
-        private int httpPort = 8093;
         private MailAddress from = MailAddress.parse("videolb@localhost.localdomain");
         private List<MailAddress> extraTo = List.of();
         private SmtpSettings smtp;
@@ -187,35 +180,12 @@ public record AlertSettings(
         private Duration retryMax = Duration.ofMinutes(5);
         private Duration sendTimeout = Duration.ofSeconds(60);
 
-        private Builder() {}
-
-        public Builder kafka(KafkaConnection v) {
-            kafka = v;
-            return this;
-        }
-        /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) {
-            kafka = KafkaConnection.plain(bootstrapServers);
-            return this;
-        }
-
-        public Builder topics(Topics v) {
-            topics = v;
-            return this;
+        private Builder() {
+            super("127.0.0.1", 8093);
         }
 
         public Builder instanceId(String v) {
             instanceId = v;
-            return this;
-        }
-
-        public Builder httpHost(String v) {
-            httpHost = v;
-            return this;
-        }
-
-        public Builder httpPort(int v) {
-            httpPort = v;
             return this;
         }
 
@@ -261,11 +231,11 @@ public record AlertSettings(
 
         public AlertSettings build() {
             return new AlertSettings(
-                    kafka,
-                    topics,
+                    kafka(),
+                    topics(),
                     instanceId,
-                    httpHost,
-                    httpPort,
+                    httpHost(),
+                    httpPort(),
                     from,
                     extraTo,
                     Optional.ofNullable(smtp),

@@ -25,6 +25,7 @@ import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.runtime.ServiceStop;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -235,16 +236,12 @@ public final class ConfigService extends VerticleBase {
     @Override
     public Future<?> stop() {
         closed = true;
-        return vertx.executeBlocking(() -> {
-                    if (admin != null) admin.close();
-                    if (view != null) view.close();
-                    if (publisher != null) publisher.close();
-                    return null;
-                })
-                .compose(v -> server == null ? Future.succeededFuture() : server.close())
-                .eventually(() -> {
-                    if (metrics != null) metrics.close();
-                    return Future.succeededFuture();
-                });
+        return ServiceStop.inOrder(vertx, this::closeParts, server, metrics);
+    }
+
+    private void closeParts() {
+        if (admin != null) admin.close();
+        if (view != null) view.close();
+        if (publisher != null) publisher.close();
     }
 }

@@ -3,9 +3,10 @@ package io.videolb.config;
 import io.videolb.config.csv.CsvLimits;
 import io.videolb.config.http.AdminApiSettings;
 import io.videolb.events.Topics;
-import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.KafkaConnection;
+import io.videolb.runtime.settings.ServiceSettings;
+import io.videolb.runtime.settings.ServiceSettingsBuilder;
 import io.videolb.runtime.settings.Setting;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.file.Path;
@@ -36,7 +37,8 @@ public record ConfigServiceSettings(
         String instanceId,
         CsvLimits limits,
         Duration startTimeout,
-        Optional<AdminApiSettings> adminApi) {
+        Optional<AdminApiSettings> adminApi)
+        implements ServiceSettings {
     public static final int DEFAULT_HTTP_PORT = 8181;
 
     public static final Declarations DECLARED = new Declarations("config-service");
@@ -90,8 +92,7 @@ public record ConfigServiceSettings(
         String host = r.find(HTTP_HOST).orElse(api.map(AdminApiSettings::host).orElse("127.0.0.1"));
         int port = r.find(HTTP_PORT).orElse(api.map(AdminApiSettings::port).orElse(DEFAULT_HTTP_PORT));
         return builder()
-                .kafka(CommonSettings.kafka(r))
-                .topics(CommonSettings.topics(r))
+                .readCommon(r)
                 .importDir(r.find(CONFIG_DIR).orElse(null))
                 .httpHost(host)
                 .httpPort(port)
@@ -105,12 +106,8 @@ public record ConfigServiceSettings(
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.kafka = kafka;
-        b.topics = topics;
+        Builder b = new Builder().copyOf(this);
         b.importDir = importDir.orElse(null);
-        b.httpHost = httpHost;
-        b.httpPort = httpPort;
         b.instanceId = instanceId;
         b.limits = limits;
         b.startTimeout = startTimeout;
@@ -119,46 +116,20 @@ public record ConfigServiceSettings(
     }
 
     /** Builds {@link ConfigServiceSettings}: topics videolb.*, no import, HTTP on 127.0.0.1:8181, 64 MiB / 2M rows, 120 s start. */
-    public static final class Builder {
-        private KafkaConnection kafka;
-        private Topics topics = Topics.DEFAULT;
+    public static final class Builder extends ServiceSettingsBuilder<Builder> {
         private Path importDir;
-        private String httpHost = "127.0.0.1";
-        private int httpPort = DEFAULT_HTTP_PORT;
         private String instanceId = "config-service";
         private CsvLimits limits = CsvLimits.DEFAULT;
         private Duration startTimeout = Duration.ofSeconds(120);
         private AdminApiSettings adminApi;
 
-        private Builder() {}
-
-        public Builder kafka(KafkaConnection v) {
-            kafka = v;
-            return this;
-        }
-        /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) {
-            kafka = KafkaConnection.plain(bootstrapServers);
-            return this;
+        private Builder() {
+            super("127.0.0.1", DEFAULT_HTTP_PORT);
         }
 
-        public Builder topics(Topics v) {
-            topics = v;
-            return this;
-        }
         /** null: no import at start. */
         public Builder importDir(Path v) {
             importDir = v;
-            return this;
-        }
-
-        public Builder httpHost(String v) {
-            httpHost = v;
-            return this;
-        }
-
-        public Builder httpPort(int v) {
-            httpPort = v;
             return this;
         }
 
@@ -184,11 +155,11 @@ public record ConfigServiceSettings(
 
         public ConfigServiceSettings build() {
             return new ConfigServiceSettings(
-                    kafka,
-                    topics,
+                    kafka(),
+                    topics(),
                     Optional.ofNullable(importDir),
-                    httpHost,
-                    httpPort,
+                    httpHost(),
+                    httpPort(),
                     instanceId,
                     limits,
                     startTimeout,

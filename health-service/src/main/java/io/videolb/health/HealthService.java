@@ -29,6 +29,7 @@ import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.runtime.ServiceStop;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -301,22 +302,19 @@ public final class HealthService extends VerticleBase {
             scheduler.close();
             prober.close();
         }
-        return vertx.executeBlocking(() -> {
-                    for (AutoCloseable c : new AutoCloseable[] {reader, member, sink}) {
-                        if (c == null) continue;
-                        try {
-                            c.close();
-                        } catch (Exception e) {
-                            LOG.warn("stopping health-service {}: {}", config.checkerId(), e.toString());
-                        }
-                    }
-                    return null;
-                })
-                .compose(v -> http == null ? Future.succeededFuture() : http.close())
-                .eventually(() -> {
-                    if (metrics != null) metrics.close();
-                    LOG.info("health-service {} stopped", config.checkerId());
-                    return Future.succeededFuture();
-                });
+        return ServiceStop.inOrder(vertx, this::closeKafkaParts, http, metrics)
+                .onComplete(ar -> LOG.info("health-service {} stopped", config.checkerId()));
+    }
+
+    /** Worker thread: each closes its Kafka client (the sink sends its queued verdicts first, bounded). */
+    private void closeKafkaParts() {
+        for (AutoCloseable c : new AutoCloseable[] {reader, member, sink}) {
+            if (c == null) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("stopping health-service {}: {}", config.checkerId(), e.toString());
+            }
+        }
     }
 }

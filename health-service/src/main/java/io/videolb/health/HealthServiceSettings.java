@@ -7,6 +7,8 @@ import io.videolb.model.Ipv4Address;
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.KafkaConnection;
+import io.videolb.runtime.settings.ServiceSettings;
+import io.videolb.runtime.settings.ServiceSettingsBuilder;
 import io.videolb.runtime.settings.Setting;
 import io.videolb.runtime.settings.SettingFamily;
 import io.videolb.runtime.settings.SettingsReader;
@@ -49,7 +51,8 @@ public record HealthServiceSettings(
         double massFailureShare,
         Endpoint knownGood,
         Duration refreshInterval,
-        Duration sessionTimeout) {
+        Duration sessionTimeout)
+        implements ServiceSettings {
 
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
     private static final String POOL = "VIDEOLB_HEALTH_POOL_";
@@ -297,13 +300,9 @@ public record HealthServiceSettings(
 
     /** A builder holding these settings, to change some of them. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.kafka = kafka;
-        b.topics = topics;
+        Builder b = new Builder().copyOf(this);
         b.checkerId = checkerId;
         b.groupId = groupId;
-        b.httpHost = httpHost;
-        b.httpPort = httpPort;
         b.defaults = defaults;
         b.pools = pools;
         b.endpoints = endpoints;
@@ -315,13 +314,9 @@ public record HealthServiceSettings(
     }
 
     /** Builds {@link HealthServiceSettings}; every field starts at its default, the broker is required. */
-    public static final class Builder {
-        private KafkaConnection kafka;
-        private Topics topics = Topics.DEFAULT;
+    public static final class Builder extends ServiceSettingsBuilder<Builder> {
         private String checkerId;
         private String groupId;
-        private String httpHost = "127.0.0.1";
-        private int httpPort = 9103;
         private ProbeSettings defaults = ProbeSettings.DEFAULT;
         private Map<Long, ProbeSettings> pools = Map.of();
         private Map<Ipv4Address, Endpoint> endpoints = Map.of();
@@ -330,22 +325,15 @@ public record HealthServiceSettings(
         private Duration refreshInterval = Duration.ofSeconds(30);
         private Duration sessionTimeout = Duration.ofSeconds(10);
 
-        private Builder() {}
+        private Builder() {
+            super("127.0.0.1", 9103);
+        }
 
-        public Builder kafka(KafkaConnection v) {
-            kafka = v;
-            return this;
-        }
-        /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) {
-            kafka = KafkaConnection.plain(bootstrapServers);
-            return this;
-        }
         /** Also resets the group id to the default of these topics unless {@link #groupId} is called after. */
+        @Override
         public Builder topics(Topics v) {
-            topics = v;
             groupId = null;
-            return this;
+            return super.topics(v);
         }
 
         public Builder checkerId(String v) {
@@ -355,16 +343,6 @@ public record HealthServiceSettings(
         /** null: {@code PREFIX.health-checkers}. */
         public Builder groupId(String v) {
             groupId = v;
-            return this;
-        }
-
-        public Builder httpHost(String v) {
-            httpHost = v;
-            return this;
-        }
-
-        public Builder httpPort(int v) {
-            httpPort = v;
             return this;
         }
 
@@ -405,12 +383,12 @@ public record HealthServiceSettings(
 
         public HealthServiceSettings build() {
             return new HealthServiceSettings(
-                    kafka,
-                    topics,
+                    kafka(),
+                    topics(),
                     checkerId != null ? checkerId : defaultCheckerId(),
                     groupId,
-                    httpHost,
-                    httpPort,
+                    httpHost(),
+                    httpPort(),
                     defaults,
                     pools,
                     endpoints,

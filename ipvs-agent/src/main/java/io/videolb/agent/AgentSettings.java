@@ -5,9 +5,10 @@ import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.kernel.Names;
 import io.videolb.events.Topics;
-import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.KafkaConnection;
+import io.videolb.runtime.settings.ServiceSettings;
+import io.videolb.runtime.settings.ServiceSettingsBuilder;
 import io.videolb.runtime.settings.Setting;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.file.Path;
@@ -45,7 +46,8 @@ public record AgentSettings(
         Duration minInterval,
         Duration resync,
         Duration drainPoll,
-        boolean planOnly) {
+        boolean planOnly)
+        implements ServiceSettings {
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
 
     public static final Declarations DECLARED = new Declarations("agent");
@@ -153,8 +155,7 @@ public record AgentSettings(
     public static AgentSettings read(SettingsReader r) {
         String set = r.get(SET);
         return builder()
-                .kafka(CommonSettings.kafka(r))
-                .topics(CommonSettings.topics(r))
+                .readCommon(r)
                 .director(r.get(DIRECTOR))
                 .names(new Names(r.get(CHAIN), set, set + "-tmp", r.get(PORTS)))
                 .policy(new Policy(
@@ -211,10 +212,8 @@ public record AgentSettings(
 
     /** A builder holding these settings, to change some of them. */
     public Builder toBuilder() {
-        Builder b = new Builder();
+        Builder b = new Builder().copyOf(this);
         b.director = director;
-        b.kafka = kafka;
-        b.topics = topics;
         b.names = names;
         b.policy = policy;
         b.tools = tools;
@@ -225,8 +224,6 @@ public record AgentSettings(
         b.iptablesRules = iptablesRules;
         b.ipsetRules = ipsetRules;
         b.sync = sync;
-        b.httpHost = httpHost;
-        b.httpPort = httpPort;
         b.minInterval = minInterval;
         b.resync = resync;
         b.drainPoll = drainPoll;
@@ -235,10 +232,8 @@ public record AgentSettings(
     }
 
     /** Builds {@link AgentSettings}; every field starts at its default (the director: this host's name), the broker is required. */
-    public static final class Builder {
+    public static final class Builder extends ServiceSettingsBuilder<Builder> {
         private String director;
-        private KafkaConnection kafka;
-        private Topics topics = Topics.DEFAULT;
         private Names names = Names.DEFAULT;
         private Policy policy = Policy.DEFAULT;
         private Tools tools = Tools.DEFAULT;
@@ -249,32 +244,17 @@ public record AgentSettings(
         private Path iptablesRules = Path.of("/etc/iptables/rules.v4");
         private Path ipsetRules = Path.of("/etc/iptables/ipsets");
         private SyncDaemon sync = SyncDaemon.NONE;
-        private String httpHost = "0.0.0.0";
-        private int httpPort = 9102;
         private Duration minInterval = Duration.ofMillis(200);
         private Duration resync = Duration.ofSeconds(30);
         private Duration drainPoll = Duration.ofSeconds(2);
         private boolean planOnly;
 
-        private Builder() {}
+        private Builder() {
+            super("0.0.0.0", 9102);
+        }
 
         public Builder director(String v) {
             director = v;
-            return this;
-        }
-
-        public Builder kafka(KafkaConnection v) {
-            kafka = v;
-            return this;
-        }
-        /** A plain connection to {@code bootstrapServers} (no client properties). */
-        public Builder bootstrap(String bootstrapServers) {
-            kafka = KafkaConnection.plain(bootstrapServers);
-            return this;
-        }
-
-        public Builder topics(Topics v) {
-            topics = v;
             return this;
         }
 
@@ -328,16 +308,6 @@ public record AgentSettings(
             return this;
         }
 
-        public Builder httpHost(String v) {
-            httpHost = v;
-            return this;
-        }
-
-        public Builder httpPort(int v) {
-            httpPort = v;
-            return this;
-        }
-
         public Builder minInterval(Duration v) {
             minInterval = v;
             return this;
@@ -361,8 +331,8 @@ public record AgentSettings(
         public AgentSettings build() {
             return new AgentSettings(
                     director != null ? director : hostname(),
-                    kafka,
-                    topics,
+                    kafka(),
+                    topics(),
                     names,
                     policy,
                     tools,
@@ -373,8 +343,8 @@ public record AgentSettings(
                     iptablesRules,
                     ipsetRules,
                     sync,
-                    httpHost,
-                    httpPort,
+                    httpHost(),
+                    httpPort(),
                     minInterval,
                     resync,
                     drainPoll,

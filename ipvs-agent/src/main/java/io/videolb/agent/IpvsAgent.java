@@ -36,6 +36,7 @@ import io.videolb.runtime.ExitCode;
 import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.runtime.ServiceStop;
 import io.videolb.threads.NamedThreads;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -355,15 +356,7 @@ public final class IpvsAgent extends VerticleBase {
     /** Stops the loop (a running reconcile finishes), the readers and the status producer on a worker thread, then the HTTP endpoint. */
     @Override
     public Future<?> stop() {
-        return vertx.executeBlocking(() -> {
-                    closeParts();
-                    return null;
-                })
-                .compose(v -> http == null ? Future.succeededFuture() : http.close())
-                .eventually(() -> {
-                    if (serviceMetrics != null) serviceMetrics.close();
-                    return Future.succeededFuture();
-                });
+        return ServiceStop.inOrder(vertx, this::closeParts, http, serviceMetrics);
     }
 
     private synchronized void closeParts() {
