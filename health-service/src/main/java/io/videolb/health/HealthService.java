@@ -138,6 +138,9 @@ public final class HealthService extends VerticleBase {
                 vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
         Map<String, Timer> probes = new HashMap<>();
         Map<String, Counter> transitions = new HashMap<>();
+        Counter inconclusiveProbes = Counter.builder("videolb.health.probes.inconclusive")
+                .description("Failed probes not counted: they completed past their timeout, so the checker was late")
+                .register(registry);
         ProbeScheduler.Observer observer = new ProbeScheduler.Observer() {
             @Override
             public void probed(Target t, ProbeResult r) {
@@ -157,6 +160,11 @@ public final class HealthService extends VerticleBase {
                                         .tag("to", x)
                                         .register(registry))
                         .increment();
+            }
+
+            @Override
+            public void inconclusive(Target t, ProbeResult r, long lateMs) {
+                inconclusiveProbes.increment();
             }
         };
         Target knownGood = config.knownGood() == null

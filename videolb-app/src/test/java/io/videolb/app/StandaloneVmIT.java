@@ -174,7 +174,9 @@ class StandaloneVmIT {
         assertThat(mails.size())
                 .as("one mail per incident change, not per probe: " + mails)
                 .isBetween(4, 8);
-        assertThat(f.all("mail-stale")).isNotEmpty();
+        assertThat(f.all("mail-stale"))
+                .as("a mail names the stale playlist; reasons mailed: " + f.all("mail-reason"))
+                .isNotEmpty();
 
         // 7. stop: exit 0, and the kernel keeps serving without the control plane; restart keeps the API's change
         assertThat(f.one("stop-1")).startsWith("0 ");

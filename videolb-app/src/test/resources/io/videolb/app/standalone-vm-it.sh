@@ -278,6 +278,8 @@ for m in "$DATA"/alert-mail/*.eml; do
     fact mail "$(grep -m1 -i '^Subject:' "$m" | tr -d '\r')"
     # the body is base64 (MimeText: no body line can ever pass for a header)
     tr -d '\r' <"$m" | sed '1,/^$/d' | base64 -d -i 2>/dev/null | grep -q 'stale: media sequence' && fact mail-stale "${m##*/}"
+    # every reason a mail gives, so that a failing assertion shows what the mail said instead
+    while IFS= read -r l; do fact mail-reason "${m##*/}: $l"; done < <(tr -d '\r' <"$m" | sed '1,/^$/d' | base64 -d -i 2>/dev/null | grep -i 'reason' | head -n 8)
 done
 
 # ---------------------------------------------------------------- 7. memory, stop, the kernel keeps serving, restart

@@ -42,6 +42,9 @@ public final class ProbeScheduler {
 
         void transition(Target t, HealthVerdict v);
 
+        /** A failed probe whose result came {@code lateMs} after its deadline: the checker was late, not counted. */
+        default void inconclusive(Target t, ProbeResult r, long lateMs) {}
+
         Observer NONE = new Observer() {
             @Override
             public void probed(Target t, ProbeResult r) {}
@@ -49,6 +52,25 @@ public final class ProbeScheduler {
             @Override
             public void transition(Target t, HealthVerdict v) {}
         };
+    }
+
+    /**
+     * How far past its timeout a failed probe may complete and still count. Every step of a probe runs
+     * in parallel under one timer of {@code timeout}, so on an event loop that runs on time a failure
+     * completes within a few milliseconds of the timeout. A failure that completes later than this
+     * margin says the checker itself was starved (CPU, a long GC, class loading at start): its timer
+     * fired late, and an answer may have been waiting unread. Such a result is inconclusive and never
+     * counts toward "down".
+     */
+    static long lateMarginMs(long timeoutMs) {
+        return Math.max(100, timeoutMs / 10);
+    }
+
+    /** Milliseconds by which failed result {@code r} of a probe with {@code timeout} is late; 0 when it counts. */
+    static long lateBy(ProbeResult r, java.time.Duration timeout) {
+        if (r.ok()) return 0; // an answer is an answer, however late the checker read it
+        long lateMs = r.latencyMicros() / 1000 - timeout.toMillis();
+        return lateMs > lateMarginMs(timeout.toMillis()) ? lateMs : 0;
     }
 
     private final Vertx vertx;
@@ -168,11 +190,30 @@ public final class ProbeScheduler {
     }
 
     private String degradedReason = "";
+    private volatile long inconclusive; // written on the scheduler context only
+
+    /** Failed probes not counted because they completed late (the checker was starved). */
+    public long inconclusiveCount() {
+        return inconclusive;
+    }
 
     private void onResult(Server s, ProbeResult r) {
         if (closed || servers.get(s.target.server()) != s) return;
-        s.lastResult = r;
         observer.probed(s.target, r);
+        long late = lateBy(r, s.target.settings().timeout());
+        if (late > 0) {
+            inconclusive++;
+            observer.inconclusive(s.target, r, late);
+            LOG.warn(
+                    "{}: probe result not counted: it failed {} ms after its {} ms timeout, so the checker was late"
+                            + " (starved), not necessarily the server ({})",
+                    s.target.server(),
+                    late,
+                    s.target.settings().timeout().toMillis(),
+                    r.reason());
+            return;
+        }
+        s.lastResult = r;
         long now = System.currentTimeMillis();
         Verdict proposal = s.hysteresis.observe(r.ok(), now);
         if (proposal == null) return;

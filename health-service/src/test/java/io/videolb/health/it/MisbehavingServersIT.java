@@ -206,4 +206,40 @@ class MisbehavingServersIT {
         ProbeResult ok = SchedulerHarness.probeOnce(vertx, ep(f), HLS.withRtmpApp("live"));
         assertThat(ok.ok()).as(ok.reason()).isTrue();
     }
+
+    /**
+     * A checker starved of CPU (here: its own event loop kept busy 1000 ms out of every ~1005) reads every
+     * probe's timeout far too late: those failures are the checker's, not the server's, and must not take a
+     * server DOWN. Once the loop runs on time again, the same silent server goes DOWN within fall x interval.
+     */
+    @Test
+    void aStarvedCheckerDoesNotCountItsLateFailuresAsDown() throws Exception {
+        FakeVideoServer f = fake();
+        f.rtmp = FakeVideoServer.Rtmp.SILENT;
+        Ipv4Address server = Ipv4Address.parse("198.51.100.21");
+        ProbeSettings rtmp = ProbeSettings.DEFAULT
+                .withLevel(ProbeLevel.RTMP)
+                .withTiming(Duration.ofMillis(500), Duration.ofMillis(200), 1, 1, Duration.ZERO);
+        java.util.concurrent.atomic.AtomicBoolean starving = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (SchedulerHarness h = new SchedulerHarness(vertx, null, 1.0)) {
+            h.scheduler.run(sch -> starve(starving));
+            h.probe(server, ep(f), rtmp);
+            long end = System.currentTimeMillis() + 6_000;
+            while (h.scheduler.inconclusiveCount() < 3 && System.currentTimeMillis() < end) Thread.sleep(100);
+            assertThat(h.scheduler.inconclusiveCount()).as("late failures seen").isGreaterThanOrEqualTo(3);
+            assertThat(h.verdictsOf(server)).as("no verdict from late failures").isEmpty();
+
+            starving.set(false);
+            HealthVerdict down = h.awaitVerdict(server, Verdict.DOWN, 5_000);
+            assertThat(down.reason()).contains("no RTMP handshake reply within 200 ms");
+        }
+    }
+
+    /** Keeps the current event loop busy for 1000 ms, free for ~5 ms, again, while {@code starving}. */
+    void starve(java.util.concurrent.atomic.AtomicBoolean starving) {
+        if (!starving.get()) return;
+        long until = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < until) Thread.onSpinWait();
+        vertx.setTimer(5, id -> starve(starving));
+    }
 }
