@@ -111,7 +111,7 @@ class ArchitectureTest {
                 .isTrue();
         noClasses()
                 .that()
-                .resideOutsideOfPackages("io.videolb.runtime.settings..", "io.videolb.testsupport..")
+                .resideOutsideOfPackages("io.videolb.runtime.settings..")
                 .should()
                 .callMethod(System.class, "getenv")
                 .orShould()

@@ -150,8 +150,7 @@ public final class IpvsVm {
         }
         if (script == null || !Files.isRegularFile(script)) {
             return bootFailed(
-                    "tools/ipvs-vm/run-in-ipvs-vm.sh not found above " + workDir
-                            + " (set -Dvideolb.repo.root or VIDEOLB_REPO_ROOT)",
+                    "tools/ipvs-vm/run-in-ipvs-vm.sh not found above " + workDir + " (set -Dvideolb.repo.root)",
                     log,
                     null);
         }
@@ -296,9 +295,6 @@ public final class IpvsVm {
 
     private static Path findScript(Path start) {
         String root = System.getProperty("videolb.repo.root");
-        if (root == null || root.isBlank()) {
-            root = System.getenv("VIDEOLB_REPO_ROOT");
-        }
         if (root != null && !root.isBlank()) {
             return Paths.get(root).toAbsolutePath().resolve("tools/ipvs-vm/run-in-ipvs-vm.sh");
         }
