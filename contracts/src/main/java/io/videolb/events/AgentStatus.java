@@ -15,6 +15,10 @@ import java.util.List;
  * @param errors           errors of the last run (empty when it succeeded)
  * @param pools            per pool: servers in service, substitutions, panic
  * @param drains           servers being drained
+ * @param ha               this director's VRRP and connection-sync state (null where no peer director is configured)
+ * @param health           how fresh the health verdicts are that this agent acts on (null before the first run)
+ * @param foreignRules     rules of others that can override steering (for example per-client MARK rules after
+ *                         videolb's jump), one line each as the kernel lists them
  */
 public record AgentStatus(
         String director,
@@ -27,13 +31,47 @@ public record AgentStatus(
         List<String> lastDrift,
         List<String> errors,
         List<PoolStatus> pools,
-        List<DrainStatus> drains) {
+        List<DrainStatus> drains,
+        DirectorHa ha,
+        HealthFreshness health,
+        List<String> foreignRules) {
 
     public AgentStatus {
+        foreignRules = foreignRules == null ? List.of() : List.copyOf(foreignRules);
         lastDrift = lastDrift == null ? List.of() : List.copyOf(lastDrift);
         errors = errors == null ? List.of() : List.copyOf(errors);
         pools = pools == null ? List.of() : List.copyOf(pools);
         drains = drains == null ? List.of() : List.copyOf(drains);
+    }
+
+    /** A status without HA, freshness or foreign-rule facts (single directors, tests). */
+    public AgentStatus(
+            String director,
+            String mode,
+            long appliedGeneration,
+            long desiredGeneration,
+            long lastRunAtMs,
+            long lastSuccessAtMs,
+            long driftRepairedTotal,
+            List<String> lastDrift,
+            List<String> errors,
+            List<PoolStatus> pools,
+            List<DrainStatus> drains) {
+        this(
+                director,
+                mode,
+                appliedGeneration,
+                desiredGeneration,
+                lastRunAtMs,
+                lastSuccessAtMs,
+                driftRepairedTotal,
+                lastDrift,
+                errors,
+                pools,
+                drains,
+                null,
+                null,
+                List.of());
     }
 
     public boolean ok() {
@@ -65,4 +103,38 @@ public record AgentStatus(
             int activeConns,
             int inactiveConns,
             boolean pastDeadline) {}
+
+    /**
+     * One director's part in the VRRP pair (issue 10).
+     *
+     * @param vrrpState          MASTER, BACKUP, FAULT, STOP or UNKNOWN, as keepalived last reported it
+     * @param holdsVip           whether this director holds the VIP now
+     * @param stateSinceMs       when the VRRP state last changed
+     * @param syncRole           the IPVS sync daemon roles running ("master+backup", "master", "backup", "off")
+     * @param connections        entries in this director's IPVS connection table
+     * @param peer               the other director's id, as configured
+     * @param lastTakeoverAtMs   when this director last became MASTER (0: never)
+     * @param lastTakeoverReason why, in plain words
+     * @param preemptBlockedBy   why this director does not take the VIP back now (empty: nothing holds it back)
+     */
+    public record DirectorHa(
+            String vrrpState,
+            boolean holdsVip,
+            long stateSinceMs,
+            String syncRole,
+            int connections,
+            String peer,
+            long lastTakeoverAtMs,
+            String lastTakeoverReason,
+            String preemptBlockedBy) {}
+
+    /**
+     * How fresh the health verdicts are that the agent acts on (issue 12).
+     *
+     * @param stale            no checker refreshed within the bound: the agent holds its current state
+     * @param newestRefreshAgeMs age of the newest checker refresh the agent has seen (-1: none yet)
+     * @param staleAfterMs     the bound
+     * @param reason           plain words when stale, empty otherwise
+     */
+    public record HealthFreshness(boolean stale, long newestRefreshAgeMs, long staleAfterMs, String reason) {}
 }
