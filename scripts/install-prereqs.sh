@@ -3,7 +3,8 @@
 #   scripts/install-prereqs.sh          build + run: JDK 17 and Maven (checked, not installed if present)
 #   scripts/install-prereqs.sh --test   also every test tier's peers: iptables/ipset/iproute2 (namespace
 #                                       tier), qemu + ipvsadm + socat (IPVS VM tier), nginx RTMP module +
-#                                       ffmpeg (health probes against real video servers), chromium +
+#                                       ffmpeg (health probes against real video servers), keepalived (VRRP
+#                                       between two directors, in namespaces and in the VM), chromium +
 #                                       chromedriver (admin page in a real browser), python3-prometheus-client
 #                                       (every service's /metrics parsed by the reference Prometheus parser)
 set -euo pipefail
@@ -13,7 +14,7 @@ command -v mvn >/dev/null 2>&1 || want+=(maven)
 if [ "${1:-}" = --test ]; then
     want+=(iptables ipset iproute2 procps ipvsadm kmod socat cpio xz-utils zstd python3 python3-prometheus-client
         qemu-system-x86 qemu-system-data seabios busybox-static
-        nginx libnginx-mod-rtmp ffmpeg chromium chromium-driver docker-compose)
+        nginx libnginx-mod-rtmp ffmpeg keepalived chromium chromium-driver docker-compose)
 fi
 missing=()
 for p in "${want[@]}"; do
