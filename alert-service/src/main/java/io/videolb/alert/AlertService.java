@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *                                                                                    |
  *  delivery thread: outbox/SEQ -> in flight (stored) -> SMTP -> 250: delete outbox/SEQ
  *                                                     -> 4xx/timeout/refused: backoff, retry
- *                                                     -> 5xx: count, log, delete
+ *                                                     -> 5xx: count, log, keep as dead letter
+ *  POST /outbox/retry (loopback only; videolb alert retry): dead letters back in the queue
  * </pre>
  *
  * Composition root, a verticle on the process's {@link ServiceRuntime}: {@code runtime.deploy(new AlertService(config, runtime))},
@@ -71,7 +72,9 @@ public final class AlertService extends VerticleBase {
     private final AlertSettings config;
     private final Function<Vertx, MailSender> senderFactory;
     private final Counters counters = new Counters();
-    private final Facts facts = new Facts();
+    private final Facts facts;
+    private final java.util.function.LongSupplier clock;
+    private volatile boolean outboxFull;
     private final AlertBook book;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -97,12 +100,31 @@ public final class AlertService extends VerticleBase {
                 config,
                 runtime,
                 v -> config.smtp()
-                        .<MailSender>map(s -> new SmtpMailSender(v, s, "videolb"))
+                        .<MailSender>map(s -> new SmtpMailSender(
+                                v,
+                                s,
+                                "videolb",
+                                c -> c.setIdleTimeout(
+                                        (int) Math.max(1, config.sendTimeout().toSeconds()))))
                         .orElseGet(() -> new FolderMailSink(config.sinkDir())));
     }
 
     /** With a given mail sender, made on the runtime's Vert.x (tests: trust a test certificate). */
     public AlertService(AlertSettings config, ServiceRuntime runtime, Function<Vertx, MailSender> senderFactory) {
+        this(config, runtime, senderFactory, System::currentTimeMillis);
+    }
+
+    /**
+     * With a clock (epoch ms) for every decision and retry time (tests: simulated time). SMTP attempts stay bounded by
+     * {@code sendTimeout} in real time.
+     */
+    public AlertService(
+            AlertSettings config,
+            ServiceRuntime runtime,
+            Function<Vertx, MailSender> senderFactory,
+            java.util.function.LongSupplier clock) {
+        this.clock = clock;
+        this.facts = new Facts(config.bounds());
         this.config = config;
         this.runtime = runtime;
         this.senderFactory = senderFactory;
@@ -125,6 +147,7 @@ public final class AlertService extends VerticleBase {
                 })
                 .compose(v -> {
                     Router router = ServiceEndpoints.mount(Router.router(vertx), this::health, metrics);
+                    router.post("/outbox/retry").handler(this::retryDeadLetters);
                     return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost());
                 })
                 .onSuccess(server -> http = server)
@@ -145,8 +168,27 @@ public final class AlertService extends VerticleBase {
         book.restore(loaded.incidents());
         openIncidents = book.openCount();
         delivery = new Delivery(
-                store, sender, counters, () -> recipients, config.retryBase(), config.retryMax(), config.sendTimeout());
+                store,
+                sender,
+                counters,
+                () -> recipients,
+                config.retryBase(),
+                config.retryMax(),
+                config.sendTimeout(),
+                clock);
         loaded.outbox().forEach(delivery::offer);
+        int dead = delivery.deadLettered();
+        int revived = delivery.retryDeadLetters(sender.describe());
+        if (revived > 0)
+            LOG.warn(
+                    "the relay is now {}: {} mail(s) refused permanently by another relay are sent again",
+                    sender.describe(),
+                    revived);
+        if (dead > revived)
+            LOG.error(
+                    "{} alert mail(s) refused permanently by {} are held as dead letters: `videolb alert retry` sends them again",
+                    dead - revived,
+                    sender.describe());
         LOG.info(
                 "alert state loaded: {} incidents, {} mails pending, next mail #{} ({} records); mail goes to {}",
                 loaded.incidents().size(),
@@ -179,7 +221,10 @@ public final class AlertService extends VerticleBase {
             long openIncidents,
             long inputRecords,
             long inputRejected,
-            String lastError) {}
+            String lastError,
+            long deadLettered,
+            String lastDeadLetterReply,
+            boolean outboxFull) {}
 
     public Stats stats() {
         Delivery d = delivery;
@@ -192,7 +237,10 @@ public final class AlertService extends VerticleBase {
                 openIncidents,
                 counters.inputRecords.get(),
                 counters.inputRejected.get(),
-                d == null ? "" : d.lastError());
+                d == null ? "" : d.lastError(),
+                d == null ? 0 : d.deadLettered(),
+                d == null ? "" : d.lastDeadLetterReply(),
+                outboxFull);
     }
 
     // ---------------------------------------------------------------- engine
@@ -252,7 +300,7 @@ public final class AlertService extends VerticleBase {
     /** One decision step; a fencing error (IllegalStateException) stops the engine, other store errors are retried. */
     private void tick() {
         if (!running) return;
-        if (unwritten == null) unwritten = decide(System.currentTimeMillis());
+        if (unwritten == null) unwritten = decide(clock.getAsLong());
         if (unwritten == null) return;
         try {
             store.write(
@@ -279,8 +327,18 @@ public final class AlertService extends VerticleBase {
     private PendingWrite decide(long now) {
         List<MailAddress> to = new ArrayList<>(new TreeSet<>(concat(facts.mailTo(), config.extraTo())));
         recipients = List.copyOf(to);
-        book.observe(facts.conditions(), now);
-        Optional<Digest> d = book.due(now);
+        book.observe(facts.conditions(now), now);
+        // the outbox bound: at it, no new mail; the changes wait in the book (stored with the incidents) and go,
+        // coalesced, into the first mail composed once a held mail has gone
+        boolean full = delivery.held() >= config.outboxMax();
+        if (full != outboxFull)
+            LOG.warn(
+                    full
+                            ? "alert outbox full ({} mails held): incident changes are kept and coalesced into the next mail"
+                            : "alert outbox below its bound ({} mails held) again",
+                    delivery.held());
+        outboxFull = full;
+        Optional<Digest> d = full ? Optional.empty() : book.due(now);
         AlertBook.Changes changes = book.changes();
         openIncidents = book.openCount();
         if (d.isEmpty() && changes.isEmpty()) return null;
@@ -327,7 +385,11 @@ public final class AlertService extends VerticleBase {
         boolean engineUp = engineStopped.getCount() > 0 && running;
         String status = !engineUp
                 ? "DOWN"
-                : !caughtUp ? "STARTING" : !s.lastError().isEmpty() || !engineError.isEmpty() ? "DEGRADED" : "UP";
+                : !caughtUp
+                        ? "STARTING"
+                        : !s.lastError().isEmpty() || !engineError.isEmpty() || s.deadLettered() > 0 || s.outboxFull()
+                                ? "DEGRADED"
+                                : "UP";
         JsonObject o = new JsonObject()
                 .put("status", status)
                 .put("caughtUp", caughtUp)
@@ -341,8 +403,76 @@ public final class AlertService extends VerticleBase {
                                 recipients.stream().map(MailAddress::value).toList()))
                 .put("lastDeliveryError", s.lastError())
                 .put("engineError", engineError)
-                .put("recentPermanentFailures", new JsonArray(counters.recentFailures()));
+                .put("recentPermanentFailures", new JsonArray(counters.recentFailures()))
+                .put("deadLetters", s.deadLettered())
+                .put("lastDeadLetterReply", s.lastDeadLetterReply())
+                .put("deadLetterMails", deadLetterList())
+                .put("outboxHeld", delivery == null ? 0 : delivery.held())
+                .put("outboxMax", config.outboxMax())
+                .put("outboxFull", s.outboxFull());
         return new HealthReport(engineUp && caughtUp, o);
+    }
+
+    /** The newest dead letters (at most 10): what an operator needs to decide on a retry. */
+    private JsonArray deadLetterList() {
+        JsonArray a = new JsonArray();
+        if (delivery == null) return a;
+        List<OutboxMail> dead = delivery.deadLetters();
+        for (OutboxMail m : dead.subList(Math.max(0, dead.size() - 10), dead.size())) {
+            a.add(new JsonObject()
+                    .put("seq", m.seq())
+                    .put("messageId", m.messageId())
+                    .put("subject", m.subject())
+                    .put("reply", m.lastError())
+                    .put("refusedBy", m.refusedBy())
+                    .put("createdAtMs", m.createdAtMs()));
+        }
+        return a;
+    }
+
+    /**
+     * {@code POST /outbox/retry}: every dead letter back in the queue; answers {@code {"requeued": N}}. Only for
+     * loopback peers (403 otherwise), like the agent's {@code /persistence}: alert-service's HTTP has no tokens and
+     * listens on 127.0.0.1 by default; the CLI ({@code videolb alert retry}) runs on the same machine.
+     */
+    private void retryDeadLetters(io.vertx.ext.web.RoutingContext ctx) {
+        String peer = ctx.request().remoteAddress() == null
+                ? null
+                : ctx.request().remoteAddress().host();
+        if (!isLoopback(peer)) {
+            ctx.response()
+                    .setStatusCode(403)
+                    .putHeader("content-type", "application/json")
+                    .end(new JsonObject()
+                            .put("error", "POST /outbox/retry answers only on the alert-service host itself (loopback)")
+                            .encode());
+            return;
+        }
+        Delivery d = delivery;
+        if (d == null) {
+            ctx.response().setStatusCode(503).end();
+            return;
+        }
+        int n = d.retryDeadLetters(null);
+        LOG.warn("operator retry: {} dead-lettered alert mail(s) back in the queue", n);
+        ctx.response()
+                .putHeader("content-type", "application/json")
+                .end(new JsonObject()
+                        .put("requeued", n)
+                        .put("pending", d.pending())
+                        .put("mailTarget", sender.describe())
+                        .encode());
+    }
+
+    /** A literal loopback address (127.0.0.0/8, ::1); names and null are not. */
+    static boolean isLoopback(String host) {
+        if (host == null) return false;
+        if (host.equals("::1") || host.equals("0:0:0:0:0:0:0:1")) return true;
+        try {
+            return io.videolb.model.Ipv4Network.parse("127.0.0.0/8").contains(io.videolb.model.Ipv4Address.parse(host));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The series of the hand-written text this replaced, with the same names and meanings. */
@@ -354,7 +484,13 @@ public final class AlertService extends VerticleBase {
                 .description("mails in the outbox waiting for 250")
                 .register(r);
         FunctionCounter.builder("videolb.alert.mails.failed", counters.failed, AtomicLong::get)
-                .description("mails rejected permanently (5xx), not retried")
+                .description("send attempts refused permanently (5xx); each mail is kept as a dead letter")
+                .register(r);
+        Gauge.builder("videolb.alert.mails.dead.lettered", this, s -> s.stats().deadLettered())
+                .description("mails refused permanently (5xx), held until `videolb alert retry` or a new relay")
+                .register(r);
+        Gauge.builder("videolb.alert.outbox.full", this, s -> s.outboxFull ? 1 : 0)
+                .description("1 while the outbox holds VIDEOLB_ALERT_OUTBOX_MAX mails (changes are coalesced)")
                 .register(r);
         FunctionCounter.builder("videolb.alert.mail.duplicates", counters.duplicates, AtomicLong::get)
                 .description("mails re-sent after an attempt with unknown outcome (same Message-ID)")

@@ -1,6 +1,7 @@
 package io.videolb.alert;
 
 import io.videolb.alert.incident.AlertBook;
+import io.videolb.alert.incident.Facts;
 import io.videolb.alert.mail.SmtpSettings;
 import io.videolb.events.Topics;
 import io.videolb.model.MailAddress;
@@ -28,6 +29,9 @@ import java.util.Optional;
  * @param from         sender address; its domain also ends every Message-ID
  * @param extraTo      recipients in addition to {@code mailid} of param.csv
  * @param smtp         empty: write each mail as .eml into {@code sinkDir} (standalone fallback)
+ * @param bounds       the declared bounds of the director conditions (silent, behind, drain, split brain, takeover)
+ * @param outboxMax    most mails held (pending and dead-lettered); at the bound no new mail is composed: the
+ *                     incident changes wait in the incident book and go, coalesced, into the next mail
  */
 public record AlertSettings(
         KafkaConnection kafka,
@@ -42,7 +46,9 @@ public record AlertSettings(
         AlertBook.Settings alerting,
         Duration retryBase,
         Duration retryMax,
-        Duration sendTimeout)
+        Duration sendTimeout,
+        Facts.Bounds bounds,
+        int outboxMax)
         implements ServiceSettings {
 
     public static final Declarations DECLARED = new Declarations("alert");
@@ -95,6 +101,32 @@ public record AlertSettings(
             DECLARED.add(Setting.integer("VIDEOLB_ALERT_FLAP_CHANGES", 2, 1000)
                     .defaultValue(4)
                     .describe("changes within the flap window that make a server flapping"));
+    public static final Setting<Duration> AGENT_SILENT =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_AGENT_SILENT_SECONDS", ChronoUnit.SECONDS, 1, 86_400)
+                    .defaultValue(Duration.ofSeconds(120))
+                    .describe("no agent status for longer than this: director silent (agents publish at least every"
+                            + " VIDEOLB_RESYNC_S)"));
+    public static final Setting<Duration> AGENT_BEHIND =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_AGENT_BEHIND_SECONDS", ChronoUnit.SECONDS, 1, 86_400)
+                    .defaultValue(Duration.ofSeconds(300))
+                    .describe("applied generation below the desired one for longer than this: director behind"));
+    public static final Setting<Duration> DRAIN_WARN =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_DRAIN_WARN_SECONDS", ChronoUnit.SECONDS, 0, 86_400)
+                    .defaultValue(Duration.ofSeconds(300))
+                    .describe("a drain this close to its deadline with viewers still on it is alerted"));
+    public static final Setting<Duration> SPLIT_BRAIN =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_SPLIT_BRAIN_MS", ChronoUnit.MILLIS, 0, 60_000)
+                    .defaultValue(Duration.ofSeconds(2))
+                    .describe("two directors holding the VIP for longer than this: split brain (mailed at once)"));
+    public static final Setting<Duration> TAKEOVER_NOTICE =
+            DECLARED.add(Setting.duration("VIDEOLB_ALERT_TAKEOVER_NOTICE_SECONDS", ChronoUnit.SECONDS, 1, 86_400)
+                    .defaultValue(Duration.ofSeconds(600))
+                    .describe("a director takeover younger than this is mailed (once); older ones are history"));
+    public static final Setting<Integer> OUTBOX_MAX =
+            DECLARED.add(Setting.integer("VIDEOLB_ALERT_OUTBOX_MAX", 1, 10_000)
+                    .defaultValue(100)
+                    .describe("most mails held (pending and dead-lettered); at the bound changes are coalesced into"
+                            + " the next mail"));
 
     public AlertSettings {
         Objects.requireNonNull(kafka, "kafka");
@@ -112,6 +144,8 @@ public record AlertSettings(
             throw new IllegalArgumentException("retry: need 0 < retryBase <= retryMax");
         if (sendTimeout.isNegative() || sendTimeout.isZero())
             throw new IllegalArgumentException("sendTimeout: must be > 0");
+        Objects.requireNonNull(bounds, "bounds");
+        if (outboxMax < 1) throw new IllegalArgumentException("outboxMax: must be >= 1");
     }
 
     /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
@@ -127,6 +161,13 @@ public record AlertSettings(
                 .smtp(smtp(r).orElse(null))
                 .sinkDir(r.get(SINK_DIR))
                 .alerting(new AlertBook.Settings(r.get(GROUP), r.get(REPEAT), r.get(FLAP_WINDOW), r.get(FLAP_CHANGES)))
+                .bounds(new Facts.Bounds(
+                        r.get(AGENT_SILENT),
+                        r.get(AGENT_BEHIND),
+                        r.get(DRAIN_WARN),
+                        r.get(SPLIT_BRAIN),
+                        r.get(TAKEOVER_NOTICE)))
+                .outboxMax(r.get(OUTBOX_MAX))
                 .build();
     }
 
@@ -165,6 +206,8 @@ public record AlertSettings(
         b.retryBase = retryBase;
         b.retryMax = retryMax;
         b.sendTimeout = sendTimeout;
+        b.bounds = bounds;
+        b.outboxMax = outboxMax;
         return b;
     }
 
@@ -179,6 +222,8 @@ public record AlertSettings(
         private Duration retryBase = Duration.ofSeconds(2);
         private Duration retryMax = Duration.ofMinutes(5);
         private Duration sendTimeout = Duration.ofSeconds(60);
+        private Facts.Bounds bounds = Facts.Bounds.defaults();
+        private int outboxMax = 100;
 
         private Builder() {
             super("127.0.0.1", 8093);
@@ -229,6 +274,16 @@ public record AlertSettings(
             return this;
         }
 
+        public Builder bounds(Facts.Bounds v) {
+            bounds = v;
+            return this;
+        }
+
+        public Builder outboxMax(int v) {
+            outboxMax = v;
+            return this;
+        }
+
         public AlertSettings build() {
             return new AlertSettings(
                     kafka(),
@@ -243,7 +298,9 @@ public record AlertSettings(
                     alerting,
                     retryBase,
                     retryMax,
-                    sendTimeout);
+                    sendTimeout,
+                    bounds,
+                    outboxMax);
         }
     }
 }

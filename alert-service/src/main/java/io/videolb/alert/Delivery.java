@@ -15,8 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the outbox, oldest first, on its own thread. Before each attempt the mail is stored as
  * in flight; after 250 its outbox record is deleted; a transient failure is stored and retried
- * after a capped exponential backoff; a permanent one is counted, logged and deleted. Kafka
- * unreachable: nothing is sent (the attempt could not be recorded), retried later.
+ * after a capped exponential backoff; a permanent one (5xx) is counted, logged and kept as a dead
+ * letter: stored, shown on /health and /metrics, not retried until {@link #retryDeadLetters} (an
+ * operator, {@code videolb alert retry}) or a start with a different relay. Kafka unreachable:
+ * nothing is sent (the attempt could not be recorded), retried later. Time comes from {@code clock}
+ * (epoch ms; tests drive it), each attempt is bounded by {@code sendTimeout} in real time.
  */
 final class Delivery implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
@@ -33,6 +36,7 @@ final class Delivery implements Runnable {
     private final Object wake = new Object();
     private volatile boolean running = true;
     private volatile String lastError = "";
+    private final java.util.function.LongSupplier clock;
 
     Delivery(
             AlertStateStore store,
@@ -41,7 +45,9 @@ final class Delivery implements Runnable {
             Supplier<List<MailAddress>> recipients,
             Duration retryBase,
             Duration retryMax,
-            Duration sendTimeout) {
+            Duration sendTimeout,
+            java.util.function.LongSupplier clock) {
+        this.clock = clock;
         this.store = store;
         this.sender = sender;
         this.counters = counters;
@@ -58,8 +64,52 @@ final class Delivery implements Runnable {
         }
     }
 
+    /** Mails waiting for 250 (dead letters not counted). */
     int pending() {
+        return (int) outbox.values().stream().filter(m -> !m.deadLetter()).count();
+    }
+
+    /** Every mail held: pending and dead-lettered (what the outbox bound counts). */
+    int held() {
         return outbox.size();
+    }
+
+    int deadLettered() {
+        return (int) outbox.values().stream().filter(OutboxMail::deadLetter).count();
+    }
+
+    /** The SMTP reply of the newest dead letter ("" when none is held). */
+    String lastDeadLetterReply() {
+        return outbox.values().stream()
+                .filter(OutboxMail::deadLetter)
+                .reduce((a, b) -> b)
+                .map(OutboxMail::lastError)
+                .orElse("");
+    }
+
+    /** The dead letters, oldest first: sequence, Message-ID, subject, reply, relay (for /health). */
+    List<OutboxMail> deadLetters() {
+        return outbox.values().stream().filter(OutboxMail::deadLetter).toList();
+    }
+
+    /**
+     * Puts every dead letter back in the queue (refused by any relay when {@code onlyOtherThan} is null, else
+     * only those refused by a relay other than it) and wakes the sender; returns how many. The revived state is
+     * stored with the next attempt: a crash before it leaves them dead-lettered in Kafka, to be retried again.
+     */
+    int retryDeadLetters(String onlyOtherThan) {
+        int n = 0;
+        for (OutboxMail m : outbox.values()) {
+            if (!m.deadLetter() || (onlyOtherThan != null && onlyOtherThan.equals(m.refusedBy()))) continue;
+            if (outbox.replace(m.seq(), m, m.revived())) {
+                notBefore.remove(m.seq());
+                n++;
+            }
+        }
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+        return n;
     }
 
     String lastError() {
@@ -81,7 +131,7 @@ final class Delivery implements Runnable {
     public void run() {
         while (running) {
             try {
-                OutboxMail next = nextDue(System.currentTimeMillis());
+                OutboxMail next = nextDue(clock.getAsLong());
                 if (next == null) {
                     synchronized (wake) {
                         wake.wait(200);
@@ -102,13 +152,13 @@ final class Delivery implements Runnable {
 
     private OutboxMail nextDue(long now) {
         for (OutboxMail m : outbox.values()) {
-            if (notBefore.getOrDefault(m.seq(), 0L) <= now) return m;
+            if (!m.deadLetter() && notBefore.getOrDefault(m.seq(), 0L) <= now) return m;
         }
         return null;
     }
 
     private void deliver(OutboxMail m) {
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         List<MailAddress> to = m.to().isEmpty() ? recipients.get() : m.to();
         if (to.isEmpty()) {
             lastError = "no recipient: set mailid in param.csv or VIDEOLB_ALERT_TO";
@@ -149,14 +199,17 @@ final class Delivery implements Runnable {
                     t.reason());
             store.write(List.of(), List.of(), List.of(failed), List.of());
         } else if (r instanceof DeliveryResult.Permanent p) {
+            OutboxMail dead = attempt.deadLettered(p.reason(), sender.describe());
             counters.permanentFailure(attempt.messageId() + " " + attempt.subject() + ": " + p.reason());
-            store.write(List.of(), List.of(), List.of(), List.of(m.seq()));
-            outbox.remove(m.seq());
+            store.write(List.of(), List.of(), List.of(dead), List.of()); // kept: never lost
+            outbox.put(m.seq(), dead);
             notBefore.remove(m.seq());
-            lastError = p.reason();
+            lastError = "";
             LOG.error(
-                    "alert mail {} REJECTED permanently, not retried: {}; subject was: {}",
+                    "alert mail {} REFUSED permanently by {}: {}; kept as dead letter (videolb alert retry, or a"
+                            + " restart with another relay, sends it again); subject: {}",
                     attempt.messageId(),
+                    sender.describe(),
                     p.reason(),
                     attempt.subject());
         }

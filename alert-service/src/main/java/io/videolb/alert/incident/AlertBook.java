@@ -72,7 +72,9 @@ public final class AlertBook {
     }
 
     public long openCount() {
-        return incidents.values().stream().filter(Incident::open).count();
+        return incidents.values().stream()
+                .filter(i -> i.open() && !mailedEvent(i))
+                .count();
     }
 
     /** Compares the conditions that hold now with the incidents and records every change. */
@@ -121,7 +123,13 @@ public final class AlertBook {
             }
         }
         for (Incident i : List.copyOf(incidents.values())) {
-            if (i.open() && !byId.containsKey(i.id())) put(flip(i, false, null, now));
+            if (!i.open() || byId.containsKey(i.id())) continue;
+            if (i.kind().event()) {
+                // an event is news once: after its mail, its end is dropped silently; before, it is kept to be mailed
+                if (i.openMailed()) drop(i.id());
+                continue;
+            }
+            put(flip(i, false, null, now));
         }
         // flapping ends after a quiet flap window
         for (Incident i : List.copyOf(incidents.values())) {
@@ -183,7 +191,8 @@ public final class AlertBook {
         long repeat = settings.repeatInterval().toMillis();
         boolean trigger = false;
         for (Incident i : incidents.values()) {
-            if (i.pending() && now - i.pendingSinceMs() >= window) trigger = true;
+            if (mailedEvent(i)) continue;
+            if (i.pending() && (now - i.pendingSinceMs() >= window || i.kind().urgent())) trigger = true;
             if ((i.open() || i.flapping())
                     && i.lastMailedAtMs() > 0
                     && !i.pending()
@@ -198,6 +207,7 @@ public final class AlertBook {
         List<Incident> settled = new ArrayList<>();
         List<Incident> stillOpen = new ArrayList<>();
         for (Incident i : incidents.values()) {
+            if (mailedEvent(i)) continue;
             if (i.flapping()) flapping.add(i);
             else if (i.pending() && i.flappingMailed()) settled.add(i);
             else if (i.pending() && i.open() && !i.openMailed()) opened.add(i);
@@ -255,7 +265,7 @@ public final class AlertBook {
 
         List<String> ids = new ArrayList<>();
         for (Incident i : List.copyOf(incidents.values())) {
-            boolean inMail = i.pending() || i.open() || i.flapping();
+            boolean inMail = !mailedEvent(i) && (i.pending() || i.open() || i.flapping());
             if (!inMail) continue;
             ids.add(i.id());
             if (!i.open() && !i.flapping()) {
@@ -304,6 +314,17 @@ public final class AlertBook {
     /** Times are epoch milliseconds; 0 means "never" in the stored records. */
     private static void requireWallClock(long now) {
         if (now <= 0) throw new IllegalArgumentException("time must be epoch milliseconds > 0, got " + now);
+    }
+
+    /** An event incident already mailed: kept only so that it is not mailed again while its condition lasts. */
+    private static boolean mailedEvent(Incident i) {
+        return i.kind().event() && i.openMailed();
+    }
+
+    private void drop(String id) {
+        incidents.remove(id);
+        dirty.remove(id);
+        removed.add(id);
     }
 
     private void put(Incident i) {

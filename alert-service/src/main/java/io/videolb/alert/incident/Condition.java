@@ -12,27 +12,57 @@ import java.util.regex.Pattern;
  */
 public record Condition(String id, Kind kind, String title, List<String> details) {
     private static final Pattern ID = Pattern.compile("[a-z-]+/[A-Za-z0-9._/-]{1,200}");
-    private static final Pattern TITLE = Pattern.compile("[A-Za-z0-9 .,:()/>+-]{1,160}");
+    private static final Pattern TITLE = Pattern.compile("[A-Za-z0-9 .,:()/>+_-]{1,160}");
 
     /** What kind of trouble; the order is the order of importance in a mail. */
     public enum Kind {
+        SPLIT_BRAIN("split brain", Mail.URGENT),
         BACKUP_ALSO_DOWN("backup also down"),
         PANIC("pool in panic (fail-open)"),
+        HEALTH_STALE("health stale"),
         SERVER_DOWN("server down"),
+        AGENT_SILENT("director silent"),
         CHECKER_DEGRADED("health checker degraded"),
         APPLY_FAILING("apply failing"),
+        AGENT_BEHIND("director behind the desired generation"),
+        FOREIGN_RULES("foreign rules override steering"),
+        DRAIN_DEADLINE_NEAR("drain deadline near with viewers on it"),
         DRAIN_STUCK("drain past its deadline"),
+        DIRECTOR_TAKEOVER("director takeover", Mail.ONCE),
         BACKUP_TOOK_OVER("backup took over");
 
         private final String words;
+        private final Mail mail;
 
         Kind(String words) {
+            this(words, Mail.OPEN_AND_RESOLVED);
+        }
+
+        Kind(String words, Mail mail) {
             this.words = words;
+            this.mail = mail;
         }
 
         public String words() {
             return words;
         }
+
+        /** An event (a takeover): mailed once when it appears; its end is not news and is dropped silently. */
+        public boolean event() {
+            return mail == Mail.ONCE;
+        }
+
+        /** Mailed at once, without waiting for the grouping window (split brain). */
+        public boolean urgent() {
+            return mail == Mail.URGENT;
+        }
+    }
+
+    /** How an incident of a kind is mailed. */
+    enum Mail {
+        OPEN_AND_RESOLVED,
+        URGENT,
+        ONCE
     }
 
     public Condition {

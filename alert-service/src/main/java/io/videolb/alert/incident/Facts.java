@@ -10,6 +10,8 @@ import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.MailAddress;
 import io.videolb.model.Pool;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +24,56 @@ import java.util.TreeMap;
  * status and the last complete desired generation. Pure and single-threaded: the input reader feeds it.
  */
 public final class Facts {
+    /**
+     * The declared bounds of the time-dependent conditions (alert-service settings).
+     *
+     * @param agentSilentAfter  no agent status for longer than this: "agent silent"
+     * @param agentBehindAfter  applied generation below the desired one for longer than this: "agent behind"
+     * @param drainWarnBefore   a drain whose deadline is this close (or past) with viewers still on it: "drain deadline near"
+     * @param splitBrainAfter   two directors hold the VIP at the same time for longer than this: "split brain"
+     * @param takeoverNotice    a director takeover younger than this is reported (once); older ones are history
+     */
+    public record Bounds(
+            Duration agentSilentAfter,
+            Duration agentBehindAfter,
+            Duration drainWarnBefore,
+            Duration splitBrainAfter,
+            Duration takeoverNotice) {
+        public Bounds {
+            for (Duration d :
+                    new Duration[] {agentSilentAfter, agentBehindAfter, drainWarnBefore, splitBrainAfter, takeoverNotice
+                    }) {
+                if (d == null || d.isNegative()) throw new IllegalArgumentException("alert bounds: must be >= 0");
+            }
+        }
+
+        public static Bounds defaults() {
+            return new Bounds(
+                    Duration.ofSeconds(120),
+                    Duration.ofSeconds(300),
+                    Duration.ofSeconds(300),
+                    Duration.ofSeconds(2),
+                    Duration.ofMinutes(10));
+        }
+    }
+
     private final HealthTopicView health = new HealthTopicView();
     private final TreeMap<String, AgentStatus> agents = new TreeMap<>();
+    private final Bounds bounds;
+    /** Per director: when this service first saw it behind the desired generation (its own clock). */
+    private final TreeMap<String, Long> behindSince = new TreeMap<>();
+    /** When two or more directors were first seen holding the VIP at once (0: not now). */
+    private long splitSince;
+
     private DesiredSnapshot desired;
+
+    public Facts() {
+        this(Bounds.defaults());
+    }
+
+    public Facts(Bounds bounds) {
+        this.bounds = java.util.Objects.requireNonNull(bounds, "bounds");
+    }
 
     /**
      * One record of the health topic (value null: a tombstone), decoded once and folded by contracts'
@@ -78,8 +127,12 @@ public final class Facts {
         return health.snapshot();
     }
 
-    /** Every condition that holds now, in a stable order. */
-    public List<Condition> conditions() {
+    /**
+     * Every condition that holds at {@code now} (epoch ms, this service's clock), in a stable order. The
+     * time-dependent ones (agent silent or behind, drain deadline near, takeover, split brain) compare agent
+     * timestamps with {@code now}: the directors' clocks are assumed synchronised (NTP).
+     */
+    public List<Condition> conditions(long now) {
         List<Condition> out = new ArrayList<>();
         Map<Ipv4Address, Ipv4Address> backups =
                 desired == null ? Map.of() : desired.state().backups();
@@ -182,11 +235,181 @@ public final class Facts {
                                 "reason: " + BodyText.line(dr.reason()))));
             }
         }
+        directorConditions(now, out);
         out.sort(java.util.Comparator.comparing(Condition::kind).thenComparing(Condition::id));
         // the same condition seen by two directors: keep one
         java.util.LinkedHashMap<String, Condition> unique = new java.util.LinkedHashMap<>();
         out.forEach(c -> unique.putIfAbsent(c.id(), c));
         return List.copyOf(unique.values());
+    }
+
+    /** Most foreign rules listed in one mail body (the rest are counted). */
+    static final int MAX_RULES_LISTED = 20;
+
+    /**
+     * The conditions about the directors themselves: health stale, agent silent, agent behind, drain deadline near,
+     * foreign rules, director takeover (one per takeover) and split brain. Event text (reasons, rules, peer names)
+     * goes into the details only, escaped; ids and titles hold typed values and safe tokens.
+     */
+    private void directorConditions(long now, List<Condition> out) {
+        long target = desired == null ? 0 : desired.generation();
+        List<Map.Entry<String, AgentStatus>> holders = new ArrayList<>();
+        for (Map.Entry<String, AgentStatus> e : agents.entrySet()) {
+            AgentStatus a = e.getValue();
+            String dir = Condition.token(e.getKey());
+            String dirText = BodyText.line(e.getKey());
+            boolean silent = a.lastRunAtMs() > 0
+                    && now - a.lastRunAtMs() > bounds.agentSilentAfter().toMillis();
+            if (silent) {
+                out.add(new Condition(
+                        "agent-silent/" + dir,
+                        Condition.Kind.AGENT_SILENT,
+                        "director " + dir + " silent",
+                        List.of(
+                                "director " + dirText + " has published no status since "
+                                        + Instant.ofEpochMilli(a.lastRunAtMs()) + " ("
+                                        + seconds(now - a.lastRunAtMs()) + " ago; bound "
+                                        + bounds.agentSilentAfter().toSeconds() + " s)",
+                                "its agent may be dead, hung or cut off from Kafka: nothing it reports is current",
+                                "last applied generation " + a.appliedGeneration() + ", mode "
+                                        + BodyText.line(a.mode()))));
+            }
+            long wanted = Math.max(target, a.desiredGeneration());
+            boolean behind = !"plan-only".equals(a.mode()) && a.appliedGeneration() < wanted;
+            if (!behind) behindSince.remove(e.getKey());
+            else {
+                long since = behindSince.computeIfAbsent(e.getKey(), k -> now);
+                if (now - since > bounds.agentBehindAfter().toMillis()) {
+                    out.add(new Condition(
+                            "agent-behind/" + dir,
+                            Condition.Kind.AGENT_BEHIND,
+                            "director " + dir + " behind the desired generation",
+                            List.of(
+                                    "director " + dirText + " applied generation " + a.appliedGeneration()
+                                            + ", desired generation " + wanted + ", behind since at least "
+                                            + Instant.ofEpochMilli(since) + " (bound "
+                                            + bounds.agentBehindAfter().toSeconds() + " s)",
+                                    "last run " + Instant.ofEpochMilli(a.lastRunAtMs()) + ", last success "
+                                            + Instant.ofEpochMilli(a.lastSuccessAtMs()))));
+                }
+            }
+            AgentStatus.HealthFreshness h = a.health();
+            if (h != null && h.stale()) {
+                out.add(new Condition(
+                        "health-stale/" + dir,
+                        Condition.Kind.HEALTH_STALE,
+                        "health stale on director " + dir,
+                        List.of(
+                                "director " + dirText + " holds its current state: no health checker refreshed"
+                                        + " within " + h.staleAfterMs() + " ms (newest refresh "
+                                        + (h.newestRefreshAgeMs() < 0
+                                                ? "never seen"
+                                                : h.newestRefreshAgeMs() + " ms ago")
+                                        + ")",
+                                "reason: " + BodyText.line(h.reason()),
+                                "a server that fails now is not replaced until verdicts are fresh again")));
+            }
+            if (!a.foreignRules().isEmpty()) {
+                List<String> d = new ArrayList<>();
+                d.add("director " + dirText + ": " + a.foreignRules().size()
+                        + " rule(s) of others can change the mark of packets to the VIP's ports after videolb's"
+                        + " steering (viewers may go where these rules say, not where videolb says):");
+                a.foreignRules().stream().limit(MAX_RULES_LISTED).forEach(r -> d.add("rule: " + BodyText.line(r)));
+                if (a.foreignRules().size() > MAX_RULES_LISTED)
+                    d.add("... and " + (a.foreignRules().size() - MAX_RULES_LISTED) + " more");
+                out.add(new Condition(
+                        "foreign-rules/" + dir,
+                        Condition.Kind.FOREIGN_RULES,
+                        a.foreignRules().size() + " foreign rule(s) override steering on director " + dir,
+                        d));
+            }
+            for (AgentStatus.DrainStatus dr : a.drains()) {
+                if (dr.activeConns() <= 0 || dr.mark() < 1 || dr.mark() > Fwmark.MAX) continue;
+                if (dr.deadlineAtMs() - now > bounds.drainWarnBefore().toMillis()) continue;
+                Optional<Ipv4Address> server = ip(dr.server());
+                if (server.isEmpty()) continue;
+                long left = dr.deadlineAtMs() - now;
+                out.add(new Condition(
+                        "drain-deadline/" + dr.mark() + "/" + server.get(),
+                        Condition.Kind.DRAIN_DEADLINE_NEAR,
+                        "drain of " + server.get() + " in pool " + dr.mark() + " near its deadline with "
+                                + dr.activeConns() + " viewers",
+                        List.of(
+                                "director " + dirText + ": " + server.get() + " in pool (fwmark) " + dr.mark()
+                                        + " still has " + dr.activeConns() + " active connection(s) "
+                                        + (left >= 0 ? seconds(left) + " before" : seconds(-left) + " after")
+                                        + " its drain deadline " + Instant.ofEpochMilli(dr.deadlineAtMs()),
+                                "at the deadline the server is removed and these viewers are cut",
+                                "reason: " + BodyText.line(dr.reason()))));
+            }
+            AgentStatus.DirectorHa ha = a.ha();
+            if (ha != null
+                    && ha.lastTakeoverAtMs() > 0
+                    && now - ha.lastTakeoverAtMs() <= bounds.takeoverNotice().toMillis()) {
+                out.add(new Condition(
+                        "director-takeover/" + dir + "/" + ha.lastTakeoverAtMs(),
+                        Condition.Kind.DIRECTOR_TAKEOVER,
+                        "director " + dir + " took over the VIP",
+                        List.of(
+                                "director " + dirText + " became MASTER at "
+                                        + Instant.ofEpochMilli(ha.lastTakeoverAtMs()) + " (peer "
+                                        + BodyText.line(ha.peer()) + ")",
+                                "why: " + BodyText.line(ha.lastTakeoverReason()),
+                                "connections in its IPVS table: " + ha.connections() + ", sync role "
+                                        + BodyText.line(ha.syncRole()),
+                                "now: VRRP " + BodyText.line(ha.vrrpState()) + ", "
+                                        + (ha.holdsVip() ? "holds" : "does not hold") + " the VIP")));
+            }
+            if (ha != null && ha.holdsVip() && !silent) holders.add(e);
+        }
+        List<Map.Entry<String, AgentStatus>> split = concurrentHolders(holders);
+        if (split.size() < 2) splitSince = 0;
+        else {
+            if (splitSince == 0) splitSince = now;
+            if (now - splitSince >= bounds.splitBrainAfter().toMillis()) {
+                List<String> d = new ArrayList<>();
+                d.add(split.size() + " directors report holding the VIP at the same time, since at least "
+                        + Instant.ofEpochMilli(splitSince) + ":");
+                for (Map.Entry<String, AgentStatus> h : split) {
+                    AgentStatus.DirectorHa ha = h.getValue().ha();
+                    d.add("director " + BodyText.line(h.getKey()) + ": VRRP " + BodyText.line(ha.vrrpState())
+                            + " since " + Instant.ofEpochMilli(ha.stateSinceMs()) + ", " + ha.connections()
+                            + " connections, status of "
+                            + Instant.ofEpochMilli(h.getValue().lastRunAtMs()));
+                }
+                d.add("VRRP adverts between the directors are lost; clients reach either one (ARP decides)");
+                String vip =
+                        desired == null ? "vip" : desired.state().params().vip().toString();
+                out.add(new Condition(
+                        "split-brain/" + vip,
+                        Condition.Kind.SPLIT_BRAIN,
+                        "split brain: " + split.size() + " directors hold the VIP",
+                        d));
+            }
+        }
+    }
+
+    /**
+     * The VIP holders whose claims overlap in time: a claim is superseded (not counted) when its director has
+     * published nothing since another holder's VRRP state began (a director that died holding the VIP and was
+     * replaced is no split brain).
+     */
+    private static List<Map.Entry<String, AgentStatus>> concurrentHolders(
+            List<Map.Entry<String, AgentStatus>> holders) {
+        List<Map.Entry<String, AgentStatus>> out = new ArrayList<>();
+        for (Map.Entry<String, AgentStatus> a : holders) {
+            boolean superseded = false;
+            for (Map.Entry<String, AgentStatus> b : holders) {
+                if (a == b) continue;
+                if (a.getValue().lastRunAtMs() < b.getValue().ha().stateSinceMs()) superseded = true;
+            }
+            if (!superseded) out.add(a);
+        }
+        return out;
+    }
+
+    private static String seconds(long ms) {
+        return (ms / 1000) + " s";
     }
 
     private List<Fwmark> poolsOf(Ipv4Address server) {

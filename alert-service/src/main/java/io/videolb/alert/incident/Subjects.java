@@ -28,6 +28,19 @@ final class Subjects {
                 return "drain of " + second + " in pool " + first;
             case BACKUP_TOOK_OVER:
                 return "takeover of " + second + " in pool " + first;
+            case SPLIT_BRAIN:
+                return "VIP " + key;
+            case HEALTH_STALE:
+                return "health on director " + key;
+            case AGENT_SILENT:
+            case AGENT_BEHIND:
+                return "director " + key;
+            case FOREIGN_RULES:
+                return "steering on director " + key;
+            case DRAIN_DEADLINE_NEAR:
+                return "drain of " + second + " in pool " + first;
+            case DIRECTOR_TAKEOVER:
+                return "director " + first;
             default:
                 throw new IllegalStateException("unknown kind " + i.kind());
         }
@@ -51,6 +64,20 @@ final class Subjects {
                 return bad ? "past deadline" : "done";
             case BACKUP_TOOK_OVER:
                 return bad ? "backup serving" : "server back";
+            case SPLIT_BRAIN:
+                return bad ? "split brain" : "one holder";
+            case HEALTH_STALE:
+                return bad ? "stale" : "fresh";
+            case AGENT_SILENT:
+                return bad ? "silent" : "reporting";
+            case AGENT_BEHIND:
+                return bad ? "behind" : "caught up";
+            case FOREIGN_RULES:
+                return bad ? "overridden" : "clean";
+            case DRAIN_DEADLINE_NEAR:
+                return bad ? "viewers left near the deadline" : "done";
+            case DIRECTOR_TAKEOVER:
+                return "took over";
             default:
                 throw new IllegalStateException("unknown kind " + i.kind());
         }

@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
  * @param messageId     {@code <videolb.PREFIX.SEQ@DOMAIN>}: the same on every attempt, so a re-send is recognisable
  * @param attempts      send attempts started so far (written before each attempt)
  * @param inFlight      an attempt was started and its outcome not yet recorded: a re-send may be a duplicate
- * @param lastError     the last transient failure, for /health
+ * @param lastError     the last failure (transient, or the permanent SMTP reply of a dead letter), for /health
+ * @param deadLetter    the relay refused it permanently (5xx): kept, not retried until an operator asks
+ *                      ({@code videolb alert retry}) or the service starts with a different relay
+ * @param refusedBy     the relay that refused it ({@link MailSender#describe()}), empty unless dead-lettered
  */
 public record OutboxMail(
         long seq,
@@ -27,7 +30,9 @@ public record OutboxMail(
         int attempts,
         boolean inFlight,
         boolean possibleDuplicate,
-        String lastError) {
+        String lastError,
+        boolean deadLetter,
+        String refusedBy) {
     private static final Pattern MESSAGE_ID = Pattern.compile("<[A-Za-z0-9._-]{1,120}@[A-Za-z0-9.-]{1,200}>");
 
     public OutboxMail {
@@ -38,6 +43,72 @@ public record OutboxMail(
         FieldText.check(subject); // no CR/LF or other control characters: it becomes a header
         Objects.requireNonNull(body, "body");
         lastError = lastError == null ? "" : lastError;
+        refusedBy = refusedBy == null ? "" : refusedBy;
+    }
+
+    /** A mail that is not dead-lettered (records written before dead letters existed read the same way). */
+    public OutboxMail(
+            long seq,
+            String messageId,
+            MailAddress from,
+            List<MailAddress> to,
+            String subject,
+            String body,
+            long createdAtMs,
+            int attempts,
+            boolean inFlight,
+            boolean possibleDuplicate,
+            String lastError) {
+        this(
+                seq,
+                messageId,
+                from,
+                to,
+                subject,
+                body,
+                createdAtMs,
+                attempts,
+                inFlight,
+                possibleDuplicate,
+                lastError,
+                false,
+                "");
+    }
+
+    /** Refused permanently by {@code relay} with {@code reply}: kept as a dead letter. */
+    public OutboxMail deadLettered(String reply, String relay) {
+        return new OutboxMail(
+                seq,
+                messageId,
+                from,
+                to,
+                subject,
+                body,
+                createdAtMs,
+                attempts,
+                false,
+                possibleDuplicate,
+                reply,
+                true,
+                relay);
+    }
+
+    /** Back in the queue (operator retry or a new relay); the last reply stays for /health until it is sent. */
+    public OutboxMail revived() {
+        return new OutboxMail(
+                seq,
+                messageId,
+                from,
+                to,
+                subject,
+                body,
+                createdAtMs,
+                attempts,
+                false,
+                possibleDuplicate,
+                lastError,
+                false,
+                "");
     }
 
     public String key() {
@@ -60,7 +131,9 @@ public record OutboxMail(
                 attempts + 1,
                 true,
                 possibleDuplicate || inFlight,
-                lastError);
+                lastError,
+                false,
+                "");
     }
 
     public OutboxMail failed(String error, boolean maybeDelivered) {
@@ -75,7 +148,9 @@ public record OutboxMail(
                 attempts,
                 false,
                 possibleDuplicate || maybeDelivered,
-                error);
+                error,
+                false,
+                "");
     }
 
     public OutboxMail withRecipients(List<MailAddress> recipients) {
@@ -90,6 +165,8 @@ public record OutboxMail(
                 attempts,
                 inFlight,
                 possibleDuplicate,
-                lastError);
+                lastError,
+                deadLetter,
+                refusedBy);
     }
 }

@@ -22,7 +22,9 @@ class FactsTest {
                 .isTrue();
         assertThat(f.verdict(new HealthVerdict(s, Verdict.UP, ProbeLevel.TCP, "", 0, "c", 4, 0)))
                 .isFalse();
-        assertThat(f.conditions()).extracting(Condition::id).containsExactly("server-down/192.0.2.1");
+        assertThat(f.conditions(System.currentTimeMillis()))
+                .extracting(Condition::id)
+                .containsExactly("server-down/192.0.2.1");
     }
 
     @Test
@@ -44,7 +46,7 @@ class FactsTest {
                         List.of(new AgentStatus.PoolStatus(
                                 7, List.of(), List.of(INJECT, "192.0.2.1->192.0.2.2"), true, List.of(INJECT))),
                         List.of(new AgentStatus.DrainStatus(7, INJECT, INJECT, 0, 0, 0, 0, true))));
-        List<Condition> cs = f.conditions();
+        List<Condition> cs = f.conditions(System.currentTimeMillis());
         assertThat(cs)
                 .extracting(Condition::id)
                 .containsExactly(
