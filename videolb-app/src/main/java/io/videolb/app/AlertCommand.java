@@ -13,10 +13,12 @@ import picocli.CommandLine.Option;
 @Command(
         name = "alert",
         mixinStandardHelpOptions = true,
+        subcommands = {AlertRetryCommand.class},
         description = {
             "Run alert-service: one mail per incident to mailid of param.csv. SMTP from VIDEOLB_ALERT_SMTP_* (never from"
                     + " the command line); without VIDEOLB_ALERT_SMTP_HOST mails are written as .eml files into VIDEOLB_ALERT_SINK_DIR.",
-            "Exit: 0 after SIGTERM/SIGINT (or --print-settings), 1 start failed, 2 usage."
+            "Exit: 0 after SIGTERM/SIGINT (or --print-settings), 1 start failed, 2 usage.",
+            "`videolb alert retry` sends the mails the relay refused permanently (dead letters) again."
         })
 final class AlertCommand extends ServiceCommand {
     @Option(

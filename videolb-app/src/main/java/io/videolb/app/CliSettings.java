@@ -41,6 +41,11 @@ final class CliSettings {
                     .flag("--agent")
                     .documentedDefault("http://127.0.0.1:9102")
                     .describe("the director's ipvs-agent HTTP, for `videolb explain`"));
+    static final Setting<String> ALERT_URL =
+            DECLARED.add(Setting.text("VIDEOLB_ALERT_URL", "https?://[^\\s]{1,250}", "an http:// or https:// URL")
+                    .flag("--alert")
+                    .documentedDefault("http://127.0.0.1:8093")
+                    .describe("alert-service HTTP, for `videolb alert retry` (answered on loopback only)"));
     static final Setting<String> USER = DECLARED.add(Setting.of(
                     "USER",
                     "any text (other than 1..32 of A-Z a-z 0-9 . _ - reads as unknown)",

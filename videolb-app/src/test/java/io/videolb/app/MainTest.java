@@ -133,6 +133,18 @@ class MainTest {
     }
 
     @Test
+    void alertRetryNamesABadUrlAndReportsAnUnreachableService() {
+        assertThat(run("alert", "retry", "--help").code()).isEqualTo(ExitCode.OK.code());
+        Run bad = run("alert", "retry", "--alert", "127.0.0.1:8093");
+        assertThat(bad.code()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(bad.err()).contains("--alert");
+        // port 1 on loopback: nothing listens there
+        Run down = run("alert", "retry", "--alert", "http://127.0.0.1:1");
+        assertThat(down.code()).isEqualTo(ExitCode.API_UNAVAILABLE.code());
+        assertThat(down.err()).contains("alert-service at http://127.0.0.1:1 unreachable");
+    }
+
+    @Test
     void apiVerbsRefuseABadValueBeforeAnyRequest() throws Exception {
         Path token = tmp.resolve("token");
         Files.writeString(token, "a".repeat(64) + "\n");

@@ -127,6 +127,11 @@ public final class Facts {
         return health.snapshot();
     }
 
+    /** {@link #conditions(long)} at the wall clock's now (readers that compare facts, not time). */
+    public List<Condition> conditions() {
+        return conditions(System.currentTimeMillis());
+    }
+
     /**
      * Every condition that holds at {@code now} (epoch ms, this service's clock), in a stable order. The
      * time-dependent ones (agent silent or behind, drain deadline near, takeover, split brain) compare agent
