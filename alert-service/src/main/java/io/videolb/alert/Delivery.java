@@ -117,7 +117,11 @@ final class Delivery implements Runnable {
     }
 
     long oldestPendingCreatedAtMs() {
-        return outbox.values().stream().mapToLong(OutboxMail::createdAtMs).min().orElse(0);
+        return outbox.values().stream()
+                .filter(m -> !m.deadLetter())
+                .mapToLong(OutboxMail::createdAtMs)
+                .min()
+                .orElse(0);
     }
 
     void stop() {

@@ -101,7 +101,8 @@ public final class SmtpMailSender implements MailSender {
         }
         if (root instanceof SMTPException s) {
             int code = s.getReplyCode();
-            String reason = code + " " + oneLine(s.getReplyMessage());
+            String reply = oneLine(s.getReplyMessage()).strip();
+            String reason = reply.startsWith(code + " ") || reply.startsWith(code + "-") ? reply : code + " " + reply;
             if (s.isPermanent() && !AUTH_CODES.contains(code)) return new DeliveryResult.Permanent(reason);
             return new DeliveryResult.Transient(reason, false);
         }
