@@ -329,7 +329,8 @@ public final class Facts {
                         d));
             }
             for (AgentStatus.DrainStatus dr : a.drains()) {
-                if (dr.activeConns() <= 0 || dr.mark() < 1 || dr.mark() > Fwmark.MAX) continue;
+                // past its deadline it is "drain past its deadline" (drain/MARK/IP), not this one
+                if (dr.pastDeadline() || dr.activeConns() <= 0 || dr.mark() < 1 || dr.mark() > Fwmark.MAX) continue;
                 if (dr.deadlineAtMs() - now > bounds.drainWarnBefore().toMillis()) continue;
                 Optional<Ipv4Address> server = ip(dr.server());
                 if (server.isEmpty()) continue;

@@ -101,6 +101,8 @@ class DirectorConditionsTest {
                 new AgentStatus.DrainStatus(10, "192.0.2.11", INJECT, T0 - 600_000, T0 + 299_000, 7, 1, false);
         AgentStatus.DrainStatus far =
                 new AgentStatus.DrainStatus(10, "192.0.2.12", "failback", T0, T0 + 900_000, 7, 1, false);
+        AgentStatus.DrainStatus past =
+                new AgentStatus.DrainStatus(10, "192.0.2.14", "failback", T0 - 900_000, T0 - 1_000, 4, 0, true);
         AgentStatus.DrainStatus empty =
                 new AgentStatus.DrainStatus(10, "192.0.2.13", "failback", T0, T0 + 1_000, 0, 3, false);
         List<String> rules = new ArrayList<>();
@@ -114,14 +116,18 @@ class DirectorConditionsTest {
                         T0,
                         3,
                         3,
-                        List.of(near, far, empty),
+                        List.of(near, far, empty, past),
                         null,
                         new AgentStatus.HealthFreshness(true, 45_000, 30_000, INJECT),
                         rules));
         List<Condition> cs = f.conditions(T0);
         assertThat(cs)
                 .extracting(Condition::id)
-                .containsExactly("health-stale/director-a", "foreign-rules/director-a", "drain-deadline/10/192.0.2.11");
+                .containsExactly(
+                        "health-stale/director-a",
+                        "foreign-rules/director-a",
+                        "drain-deadline/10/192.0.2.11",
+                        "drain/10/192.0.2.14");
         Condition rulesC = cs.get(1);
         assertThat(rulesC.title()).isEqualTo("25 foreign rule(s) override steering on director director-a");
         assertThat(rulesC.details())
