@@ -159,6 +159,10 @@
       alerts.appendChild(el('li', 'server ' + s.server + ' DOWN' + (s.reason ? ': ' + s.reason : ''), 'error')));
     (st.checkers || []).filter((c) => c.degraded).forEach((c) =>
       alerts.appendChild(el('li', 'checker ' + c.checkerId + ' degraded: ' + c.reason, 'error')));
+    const mail = st.alertMail || {};
+    if (mail.deadLetters > 0)
+      alerts.appendChild(el('li', mail.deadLetters + ' alert mail(s) refused by the mail relay (' + mail.lastDeadLetterReply
+        + '): fix the relay or the address, then run videolb alert retry on the alert-service host', 'error'));
     if (!alerts.children.length) alerts.appendChild(el('li', 'no alerts', 'muted'));
   }
 

@@ -19,4 +19,9 @@ public interface ClusterView {
 
     /** The newest audit events first, at most {@code limit}. */
     List<AuditEvent> recentAudit(int limit);
+
+    /** alert-service's outbox as read from the alert-state topic (none known: {@link AlertOutbox#NONE}). */
+    default AlertOutbox alertOutbox() {
+        return AlertOutbox.NONE;
+    }
 }

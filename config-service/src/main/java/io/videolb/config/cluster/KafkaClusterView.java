@@ -37,6 +37,9 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
     private final Topics topics;
     private final HealthTopicView health = new HealthTopicView(); // guarded by itself
     private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
+    /** alert-service's outbox: key outbox/SEQ -> the SMTP reply when dead-lettered, else null (pending). */
+    private final java.util.TreeMap<Long, String> outbox = new java.util.TreeMap<>(); // guarded by itself
+
     private final Deque<AuditEvent> audit = new ArrayDeque<>();
     private final StateTopicReader stateReader;
     private final StateTopicReader auditReader;
@@ -51,7 +54,7 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         this.topics = topics;
         this.stateReader = StateTopicReader.start(
                 settings.withClientId(settings.clientId() + "-api-state"),
-                List.of(topics.health(), topics.agentStatus()),
+                List.of(topics.health(), topics.agentStatus(), topics.alertState()),
                 this::onState,
                 topicWait);
         this.auditReader = StateTopicReader.start(
@@ -93,6 +96,8 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
             } else if (r.topic().equals(topics.agentStatus())) {
                 if (r.isTombstone()) agents.remove(r.key());
                 else agents.put(r.key(), Json.read(r.value(), AgentStatus.class));
+            } else if (r.topic().equals(topics.alertState()) && r.key().startsWith("outbox/")) {
+                applyOutbox(r.key(), r.value());
             }
         } catch (RuntimeException e) {
             LOG.warn("skipping unreadable record {}:{}@{} ({})", r.topic(), r.partition(), r.offset(), e.getMessage());
@@ -126,6 +131,50 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("skipping unreadable audit record at offset {} ({})", r.offset(), e.getMessage());
+        }
+    }
+
+    /**
+     * One {@code outbox/SEQ} record of alert-service's state (null: a tombstone, the mail was sent): only whether it is
+     * dead-lettered and the reply are kept, never the mail itself.
+     */
+    void applyOutbox(String key, String value) {
+        long seq;
+        try {
+            seq = Long.parseLong(key.substring("outbox/".length()));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        synchronized (outbox) {
+            if (value == null) {
+                outbox.remove(seq);
+                return;
+            }
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = Json.MAPPER.readTree(value);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException("outbox record not JSON");
+            }
+            outbox.put(
+                    seq,
+                    n.path("deadLetter").asBoolean(false) ? n.path("lastError").asText("") : null);
+        }
+    }
+
+    @Override
+    public AlertOutbox alertOutbox() {
+        synchronized (outbox) {
+            int dead = 0;
+            String last = "";
+            for (String reply : outbox.values()) {
+                if (reply == null) continue;
+                dead++;
+                last = reply;
+            }
+            String safe = last.replaceAll("\\p{Cntrl}", "?");
+            return new AlertOutbox(
+                    outbox.size() - dead, dead, safe.length() > 300 ? safe.substring(0, 300) + "..." : safe);
         }
     }
 

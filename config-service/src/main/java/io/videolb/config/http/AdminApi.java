@@ -414,11 +414,14 @@ public final class AdminApi implements AutoCloseable {
     private void status(RoutingContext ctx) {
         Optional<DesiredSnapshot> s = store.current();
         long g = s.map(DesiredSnapshot::generation).orElse(0L);
-        json(
-                ctx,
-                200,
-                Views.status(
-                        g, s.map(DesiredSnapshot::state).orElse(null), view.health(), view.checkers(), view.agents()));
+        com.fasterxml.jackson.databind.node.ObjectNode o = Views.status(
+                g, s.map(DesiredSnapshot::state).orElse(null), view.health(), view.checkers(), view.agents());
+        io.videolb.config.cluster.AlertOutbox mail = view.alertOutbox();
+        o.putObject("alertMail")
+                .put("pending", mail.pending())
+                .put("deadLetters", mail.deadLetters())
+                .put("lastDeadLetterReply", mail.lastDeadLetterReply());
+        json(ctx, 200, o);
     }
 
     private void explain(RoutingContext ctx) {

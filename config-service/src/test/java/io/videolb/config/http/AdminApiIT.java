@@ -302,14 +302,28 @@ class AdminApiIT {
                                     List.of(),
                                     List.of()))))
                     .get();
+            // alert-service's outbox: one mail pending, one refused permanently (a dead letter), one sent (tombstone)
+            p.send(new ProducerRecord<>(fx.topics.alertState(), "outbox/1", "{\"seq\":1,\"deadLetter\":false}"));
+            p.send(new ProducerRecord<>(
+                    fx.topics.alertState(),
+                    "outbox/2",
+                    "{\"seq\":2,\"deadLetter\":true,\"lastError\":\"550 5.1.1 mailbox unavailable\\r\\nX: y\"}"));
+            p.send(new ProducerRecord<>(fx.topics.alertState(), "outbox/3", "{\"seq\":3,\"deadLetter\":false}"));
+            p.send(new ProducerRecord<>(fx.topics.alertState(), "outbox/3", null))
+                    .get();
         }
         JsonNode status = null;
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
             status = json(fx.reader.get("/api/v1/status"));
-            if (status.path("directors").size() == 1 && status.toString().contains("handshake timeout")) break;
+            if (status.path("directors").size() == 1
+                    && status.toString().contains("handshake timeout")
+                    && status.path("alertMail").path("deadLetters").asInt() == 1) break;
             Thread.sleep(100);
         }
+        assertThat(status.path("alertMail").path("pending").asInt()).isEqualTo(1);
+        assertThat(status.path("alertMail").path("lastDeadLetterReply").asText())
+                .isEqualTo("550 5.1.1 mailbox unavailable??X: y");
         assertThat(status.path("directors").get(0).path("inSync").asBoolean()).isFalse();
         assertThat(status.path("directors").get(0).path("errors").get(0).asText())
                 .isEqualTo("ipset swap failed");
