@@ -102,8 +102,10 @@ public final class Facts {
     }
 
     public void agent(String director, AgentStatus s) {
-        if (s == null) agents.remove(director);
-        else agents.put(director, s);
+        if (s == null) {
+            agents.remove(director);
+            behindSince.remove(director);
+        } else agents.put(director, s);
     }
 
     public void desired(DesiredSnapshot s) {
