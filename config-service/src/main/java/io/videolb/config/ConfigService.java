@@ -64,6 +64,7 @@ public final class ConfigService extends VerticleBase {
     private HttpServer server;
     private KafkaClusterView view;
     private WriteAvailability writable;
+    private final java.util.concurrent.atomic.AtomicBoolean resolving = new java.util.concurrent.atomic.AtomicBoolean();
     private AdminHttpServer admin;
     private volatile boolean closed;
 
@@ -119,9 +120,11 @@ public final class ConfigService extends VerticleBase {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // an edit whose commit outcome is unknown is resolved as soon as the cluster answers again
-        writable.onWritable(() -> {
-            if (!publisher.ready() && !closed) vertx.executeBlocking(() -> publisher.resolve(), false);
+        // an edit whose commit outcome is unknown is resolved (re-init, re-read) as soon as the cluster takes writes
+        writable.whileWritable(() -> {
+            if (publisher.unresolved() && !closed && resolving.compareAndSet(false, true)) {
+                vertx.executeBlocking(() -> publisher.resolve(), false).onComplete(r -> resolving.set(false));
+            }
         });
         if (config.importDir().isPresent()) importAtStart(config.importDir().get());
         if (config.adminApi().isPresent()) {

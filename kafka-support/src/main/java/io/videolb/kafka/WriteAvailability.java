@@ -48,7 +48,7 @@ public final class WriteAvailability implements AutoCloseable {
     private volatile boolean closed;
     private volatile String reason = "not checked yet";
     private volatile long lastGoodNanos = System.nanoTime() - Long.MAX_VALUE / 4;
-    private volatile Runnable onWritable = () -> {};
+    private volatile Runnable whileWritable = () -> {};
     private final java.util.concurrent.CountDownLatch firstCheck = new java.util.concurrent.CountDownLatch(1);
 
     private WriteAvailability(
@@ -82,9 +82,9 @@ public final class WriteAvailability implements AutoCloseable {
         return firstCheck.await(wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Runs {@code r} on the checking thread whenever a check finds the cluster writable after it was not. */
-    public void onWritable(Runnable r) {
-        this.onWritable = Objects.requireNonNull(r, "r");
+    /** Runs {@code r} on the checking thread after every check that found the cluster writable (it must not block). */
+    public void whileWritable(Runnable r) {
+        this.whileWritable = Objects.requireNonNull(r, "r");
     }
 
     /** Empty when the last check (recent enough) found the cluster writable; else why not. Never blocks. */
@@ -98,7 +98,6 @@ public final class WriteAvailability implements AutoCloseable {
     }
 
     private void run() {
-        boolean wasWritable = false;
         while (!closed) {
             long t0 = System.nanoTime();
             String r;
@@ -119,14 +118,13 @@ public final class WriteAvailability implements AutoCloseable {
                 if (r == null) LOG.info("Kafka cluster takes writes again");
                 else LOG.warn("Kafka cluster cannot take writes: {}", r);
             }
-            if (r == null && !wasWritable) {
+            if (r == null) {
                 try {
-                    onWritable.run();
+                    whileWritable.run();
                 } catch (RuntimeException e) {
-                    LOG.warn("onWritable: {}", e.toString());
+                    LOG.warn("whileWritable: {}", e.toString());
                 }
             }
-            wasWritable = r == null;
             long sleep = interval.toMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             if (sleep > 0) {
                 try {

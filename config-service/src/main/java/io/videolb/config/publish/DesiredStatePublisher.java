@@ -223,6 +223,11 @@ public final class DesiredStatePublisher implements AutoCloseable {
         return Optional.ofNullable(f != null ? f : unresolved);
     }
 
+    /** True while a commit's outcome is unknown (until {@link #resolve()} or the next publish re-reads the topic). */
+    public boolean unresolved() {
+        return unresolved != null;
+    }
+
     /**
      * If a commit's outcome is unknown, resolves it now: a new producer's {@code initTransactions()} completes or
      * aborts that transaction, then the topic is read again from 0, so {@link #current()} is the truth. Blocking.
