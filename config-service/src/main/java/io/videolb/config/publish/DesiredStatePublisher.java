@@ -59,6 +59,8 @@ public final class DesiredStatePublisher implements AutoCloseable {
     public static final Duration COMMIT_BUDGET = Duration.ofSeconds(20);
     /** How long a publish waits for a re-init + re-read (after an unknown outcome or a failure) before giving up. */
     static final Duration RESYNC_WAIT = Duration.ofSeconds(10);
+    /** How long such a re-read of the topic from 0 may take (a 100k-client topic folds in 1-3 s here). */
+    static final Duration RESYNC_READ = Duration.ofSeconds(30);
 
     private final KafkaSettings settings;
     private final Topics topics;
@@ -99,7 +101,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         DesiredStatePublisher p = new DesiredStatePublisher(settings, topics, transactionalId, catchUpTimeout);
         try {
             synchronized (p) {
-                p.sync(catchUpTimeout);
+                p.sync(catchUpTimeout, catchUpTimeout);
             }
             return p;
         } catch (RuntimeException e) {
@@ -114,7 +116,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
     }
 
     /** (Re)starts the producer first, so any older writer is fenced and its open transaction aborted, then folds the topic from 0. */
-    private void sync(Duration initWait) {
+    private void sync(Duration initWait, Duration readWait) {
         if (reader != null) reader.close();
         if (tx != null) tx.close();
         caughtUp = false;
@@ -172,9 +174,9 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 },
                 catchUpTimeout);
         try {
-            if (!reader.awaitCaughtUp(catchUpTimeout)) {
+            if (!reader.awaitCaughtUp(readWait)) {
                 throw new IllegalStateException(
-                        "desired topic " + topics.desired() + " not read to its end within " + catchUpTimeout);
+                        "desired topic " + topics.desired() + " not read to its end within " + readWait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -237,7 +239,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
     public synchronized boolean resolve() {
         if (unresolved == null || closed) return true;
         try {
-            sync(RESYNC_WAIT);
+            sync(RESYNC_WAIT, RESYNC_READ);
             LOG.info("unknown commit outcome resolved: generation {} committed", generation());
             return true;
         } catch (RuntimeException e) {
@@ -304,7 +306,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private PublishResult publishOnce(long expected, DesiredState next, String source, String actor) {
         Objects.requireNonNull(next, "next");
         if (closed) throw new IllegalStateException("publisher is closed");
-        if (!caughtUp || failure != null || unresolved != null) sync(RESYNC_WAIT);
+        if (!caughtUp || failure != null || unresolved != null) sync(RESYNC_WAIT, RESYNC_READ);
         try {
             return attempt(expected, next, source, actor);
         } catch (CommitOutcomeUnknownException e) {
@@ -318,7 +320,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
                     "publisher {} was fenced by another writer; re-reading {} and retrying once",
                     transactionalId,
                     topics.desired());
-            sync(RESYNC_WAIT);
+            sync(RESYNC_WAIT, RESYNC_READ);
             return attempt(expected, next, source, actor);
         }
     }
