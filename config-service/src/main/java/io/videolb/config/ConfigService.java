@@ -21,6 +21,7 @@ import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.GenerationMarker;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.TopicAdmin;
+import io.videolb.kafka.WriteAvailability;
 import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
 import io.videolb.runtime.ServiceMetrics;
@@ -50,6 +51,10 @@ public final class ConfigService extends VerticleBase {
 
     /** The name in logs, on {@code /metrics} ({@code service="config-service"}) and in the standalone ready line. */
     public static final String NAME = "config-service";
+    /** How often the Kafka cluster is checked for writability, and how long one check may take. */
+    static final Duration WRITE_CHECK_INTERVAL = Duration.ofMillis(500);
+
+    static final Duration WRITE_CHECK_TIMEOUT = Duration.ofMillis(1500);
 
     private final ConfigServiceSettings config;
     private final ServiceRuntime runtime;
@@ -58,6 +63,8 @@ public final class ConfigService extends VerticleBase {
     private DesiredStatePublisher publisher;
     private HttpServer server;
     private KafkaClusterView view;
+    private WriteAvailability writable;
+    private final java.util.concurrent.atomic.AtomicBoolean resolving = new java.util.concurrent.atomic.AtomicBoolean();
     private AdminHttpServer admin;
     private volatile boolean closed;
 
@@ -102,6 +109,23 @@ public final class ConfigService extends VerticleBase {
                 DesiredStatePublisher.defaultTransactionalId(config.topics()),
                 config.startTimeout());
         configMetrics = new ConfigServiceMetrics(metrics.registry(), publisher);
+        writable = WriteAvailability.start(
+                settings,
+                java.util.List.of(config.topics().desired(), config.topics().audit()),
+                DesiredStatePublisher.defaultTransactionalId(config.topics()),
+                WRITE_CHECK_INTERVAL,
+                WRITE_CHECK_TIMEOUT);
+        try {
+            writable.awaitFirstCheck(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // an edit whose commit outcome is unknown is resolved (re-init, re-read) as soon as the cluster takes writes
+        writable.whileWritable(() -> {
+            if (publisher.unresolved() && !closed && resolving.compareAndSet(false, true)) {
+                vertx.executeBlocking(() -> publisher.resolve(), false).onComplete(r -> resolving.set(false));
+            }
+        });
         if (config.importDir().isPresent()) importAtStart(config.importDir().get());
         if (config.adminApi().isPresent()) {
             AdminApiSettings api = config.adminApi().get();
@@ -113,7 +137,7 @@ public final class ConfigService extends VerticleBase {
             admin = new AdminHttpServer(
                     vertx,
                     onOurPort,
-                    new PublisherDesiredStore(publisher),
+                    new PublisherDesiredStore(publisher, writable::refusal),
                     new ConfigReaderCsvFiles(new CsvConfigReader(config.limits())),
                     view,
                     this::ownRoutes);
@@ -204,9 +228,11 @@ public final class ConfigService extends VerticleBase {
 
     private void ready(RoutingContext ctx) {
         DesiredStatePublisher p = publisher;
-        boolean ok = p != null && p.ready();
+        Optional<String> refused = writable == null ? Optional.of("starting") : writable.refusal();
+        boolean ok = p != null && p.ready() && refused.isEmpty();
         JsonObject body = new JsonObject().put("ready", ok).put("generation", p == null ? 0 : p.generation());
         if (p != null) p.failure().ifPresent(f -> body.put("reason", f));
+        if (!body.containsKey("reason")) refused.ifPresent(r -> body.put("reason", r));
         ctx.response().setStatusCode(ok ? 200 : 503);
         ctx.json(body);
     }
@@ -229,7 +255,10 @@ public final class ConfigService extends VerticleBase {
     }
 
     public boolean ready() {
-        return publisher != null && publisher.ready();
+        return publisher != null
+                && publisher.ready()
+                && writable != null
+                && writable.refusal().isEmpty();
     }
 
     /** Stops the admin API, the cluster view and the publisher on a worker thread (each waits for its clients), then the plain HTTP server. */
@@ -242,6 +271,7 @@ public final class ConfigService extends VerticleBase {
     private void closeParts() {
         if (admin != null) admin.close();
         if (view != null) view.close();
+        if (writable != null) writable.close();
         if (publisher != null) publisher.close();
     }
 }

@@ -89,7 +89,7 @@ public final class IpvsAgent extends VerticleBase {
     private volatile boolean healthRead;
     private final ScheduledExecutorService restarts =
             Executors.newSingleThreadScheduledExecutor(NamedThreads.factory("agent-reader-restart"));
-    private EventPublisher status;
+    private io.videolb.kafka.CoalescingSender status; // off the reconcile thread: send() may block max.block.ms
     private final ServiceRuntime runtime;
     private ServiceMetrics serviceMetrics;
     private HttpServer http;
@@ -163,7 +163,10 @@ public final class IpvsAgent extends VerticleBase {
                 config.resync(),
                 config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
-        status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
+        status = io.videolb.kafka.CoalescingSender.to(
+                "agent-status-publisher",
+                new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director())),
+                config.topics().agentStatus());
         loop.start();
         startDesiredReader();
         startHealthReader();
@@ -296,12 +299,7 @@ public final class IpvsAgent extends VerticleBase {
         last.set(r);
         metrics.record(r);
         AgentStatus s = toStatus(r);
-        status.publishAsync(config.topics().agentStatus(), config.director(), Json.write(s))
-                .whenComplete((md, e) -> {
-                    if (e != null)
-                        LOG.warn(
-                                "agent status of generation {} not published: {}", s.desiredGeneration(), e.toString());
-                });
+        status.offer(config.director(), Json.write(s)); // never blocks: the newest status per director is sent
     }
 
     private AgentStatus toStatus(RunResult r) {

@@ -47,15 +47,33 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
+    /** Default longest time {@link #publish} keeps retrying a {@code commitTransaction()} that timed out. */
+    public static final Duration DEFAULT_COMMIT_BUDGET = Duration.ofSeconds(60);
+
     private final KafkaSettings settings;
     private final String transactionalId;
+    private final Duration maxBlock;
+    private final Duration commitBudget;
     private Producer<String, String> producer;
     private boolean fenced;
     private boolean closed;
 
     public TransactionalPublisher(KafkaSettings settings, String transactionalId) {
+        this(settings, transactionalId, null, DEFAULT_COMMIT_BUDGET);
+    }
+
+    /**
+     * @param maxBlock     the producer's {@code max.block.ms} (how long one send, {@code initTransactions()} or
+     *                     {@code commitTransaction()} call may block); null keeps {@link KafkaSettings#MAX_BLOCK_MS}
+     *                     or the operator's value
+     * @param commitBudget how long a commit that timed out is retried before {@link CommitOutcomeUnknownException}
+     */
+    public TransactionalPublisher(
+            KafkaSettings settings, String transactionalId, Duration maxBlock, Duration commitBudget) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.transactionalId = Objects.requireNonNull(transactionalId, "transactionalId");
+        this.maxBlock = maxBlock;
+        this.commitBudget = Objects.requireNonNull(commitBudget, "commitBudget");
         settings.transactionalProducer(transactionalId); // validate now
     }
 
@@ -102,12 +120,14 @@ public final class TransactionalPublisher implements AutoCloseable {
             for (Entry e : batch) {
                 futures.add(p.send(new ProducerRecord<>(e.topic(), e.key(), e.value())));
             }
-            p.commitTransaction(); // flushes; throws if any send failed
+            commit(p); // flushes; throws if any send failed
             List<RecordMetadata> out = new ArrayList<>(futures.size());
             for (Future<RecordMetadata> f : futures) {
                 out.add(f.get());
             }
             return out;
+        } catch (CommitOutcomeUnknownException e) {
+            throw e;
         } catch (ProducerFencedException
                 | InvalidProducerEpochException
                 | OutOfOrderSequenceException
@@ -146,9 +166,52 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code commitTransaction()}, retried while it times out (the KafkaProducer contract: after a
+     * {@link org.apache.kafka.common.errors.TimeoutException} the commit may be retried, and must not be taken as
+     * an abort: the coordinator may already be writing the commit markers). Past {@link #commitBudget} the outcome
+     * is unknown: the producer is closed without an abort and {@link CommitOutcomeUnknownException} thrown.
+     */
+    private void commit(Producer<String, String> p) {
+        long deadline = System.nanoTime() + commitBudget.toNanos();
+        int attempt = 1;
+        while (true) {
+            try {
+                p.commitTransaction();
+                if (attempt > 1) LOG.info("transaction of {} committed at attempt {}", transactionalId, attempt);
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    LOG.warn(
+                            "commit of {} still unanswered after {} attempts ({} s): outcome unknown",
+                            transactionalId,
+                            attempt,
+                            commitBudget.toSeconds());
+                    // no abort: that would be wrong if the coordinator already decided to commit; the next
+                    // producer's initTransactions() completes or aborts the transaction
+                    discardProducer();
+                    throw new CommitOutcomeUnknownException(
+                            "commit of transaction " + transactionalId + " not confirmed within "
+                                    + commitBudget.toSeconds() + " s (" + attempt + " attempts): it may or may not"
+                                    + " become visible",
+                            e);
+                }
+                LOG.warn(
+                        "commit of {} timed out (attempt {}): retrying the commit as Kafka requires",
+                        transactionalId,
+                        attempt);
+                attempt++;
+            }
+        }
+    }
+
     private Producer<String, String> producer() {
         if (producer == null) {
             Properties props = settings.transactionalProducer(transactionalId);
+            if (maxBlock != null)
+                props.put(
+                        org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        Long.toString(maxBlock.toMillis()));
             props.put(CommonClientConfigs.CLIENT_ID_CONFIG, settings.uniqueClientId("tx"));
             KafkaProducer<String, String> p = new KafkaProducer<>(props);
             try {

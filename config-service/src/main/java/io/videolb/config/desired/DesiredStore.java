@@ -25,8 +25,25 @@ public interface DesiredStore {
     /** Publishes {@code next} as one generation if the committed generation is {@code expectedGeneration}. Blocking. */
     Outcome publishIfGeneration(long expectedGeneration, DesiredState next, String source, String actor);
 
+    /**
+     * Why a write would not be taken now (the Kafka cluster cannot take writes: no leader, under
+     * {@code min.insync.replicas}, unreachable); empty when it would. Never blocks: the admin API answers 503 at once.
+     */
+    default Optional<String> writeRefusal() {
+        return Optional.empty();
+    }
+
     /** The result of one compare-and-publish. */
-    sealed interface Outcome permits Published, Unchanged, Conflict, Rejected {}
+    sealed interface Outcome permits Published, Unchanged, Conflict, Rejected, Failed, Unknown {}
+
+    /** Kafka did not commit it and it never will (aborted, or refused before anything was sent): nothing written. */
+    record Failed(long generation, String reason) implements Outcome {}
+
+    /**
+     * The commit was sent but not confirmed: generation {@code checkGeneration} holds this write if it was
+     * committed after all; the store resolves it (re-reads the topic) before its next write.
+     */
+    record Unknown(long checkGeneration, String reason) implements Outcome {}
 
     /** A new generation was committed with {@code changes} entity records. */
     record Published(long generation, int changes) implements Outcome {}

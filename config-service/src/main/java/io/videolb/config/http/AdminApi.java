@@ -58,6 +58,10 @@ public final class AdminApi implements AutoCloseable {
     private static final Pattern ETAG = Pattern.compile("(?:W/)?\"(0|[1-9][0-9]{0,18})\"");
     private static final String PRINCIPAL = "videolb.principal";
     public static final String API = "/api/v1";
+    /** Retry-After of a 503: about the time the cluster needs to elect a new leader. */
+    static final String RETRY_AFTER_SECONDS = "2";
+    /** How often a write waiting for the writer thread looks whether the cluster went away meanwhile. */
+    static final long QUEUED_CHECK_MS = 250;
 
     private final DesiredStore store;
     private final CsvFiles csv;
@@ -198,6 +202,7 @@ public final class AdminApi implements AutoCloseable {
 
     private static void fail(RoutingContext ctx, ApiException e) {
         if (ctx.response().ended()) return;
+        if (e.status() == 503) ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
         json(ctx, e.status(), Views.problems(e.status(), e.code(), e.getMessage(), e.problems()));
     }
 
@@ -222,9 +227,34 @@ public final class AdminApi implements AutoCloseable {
 
     /** Runs {@code work} (which may throw ApiException) off the event loop and answers with its JSON, or its error. */
     private void offLoop(RoutingContext ctx, ExecutorService pool, Callable<Reply> work) {
+        offLoop(ctx, pool, work, false);
+    }
+
+    /**
+     * As above; with {@code refuseWhileQueued}, a write still waiting for the writer thread (behind one whose commit
+     * waits for Kafka) is answered 503 as soon as the cluster is seen unable to take writes, and then never runs:
+     * no write queues for the length of another's commit timeout.
+     */
+    private void offLoop(RoutingContext ctx, ExecutorService pool, Callable<Reply> work, boolean refuseWhileQueued) {
         Context context = ctx.vertx().getOrCreateContext();
+        java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        long timer = !refuseWhileQueued
+                ? -1
+                : ctx.vertx().setPeriodic(QUEUED_CHECK_MS, id -> {
+                    if (claimed.get()) {
+                        ctx.vertx().cancelTimer(id);
+                        return;
+                    }
+                    Optional<String> refusal = store.writeRefusal();
+                    if (refusal.isPresent() && claimed.compareAndSet(false, true)) {
+                        ctx.vertx().cancelTimer(id);
+                        fail(ctx, unavailable(refusal.get()));
+                    }
+                });
         try {
             pool.execute(() -> {
+                if (!claimed.compareAndSet(false, true)) return; // already answered 503 while it waited
+                if (timer >= 0) ctx.vertx().cancelTimer(timer);
                 Reply reply;
                 try {
                     reply = work.call();
@@ -251,6 +281,7 @@ public final class AdminApi implements AutoCloseable {
                 });
             });
         } catch (RejectedExecutionException e) {
+            if (timer >= 0) ctx.vertx().cancelTimer(timer);
             fail(ctx, ApiException.of(503, "unavailable", "the admin API is shutting down"));
         }
     }
@@ -542,32 +573,63 @@ public final class AdminApi implements AutoCloseable {
             fail(ctx, stale(expected, store.generation()));
             return;
         }
-        offLoop(ctx, writer, () -> {
-            StateEdit edit = parse.call();
-            Optional<DesiredSnapshot> cur = store.current();
-            long g = cur.map(DesiredSnapshot::generation).orElse(0L);
-            if (g != expected) throw stale(expected, g);
-            if (cur.isEmpty() && !(edit instanceof StateEdit.ReplaceAll)) snapshot();
-            DesiredState next = apply(edit, cur.map(DesiredSnapshot::state).orElse(null));
-            List<Problem> problems = validate(edit, next);
-            if (problems.isEmpty())
-                problems = guard(edit, cur.map(DesiredSnapshot::state).orElse(null), next);
-            if (!problems.isEmpty()) throw ApiException.invalid(problems);
-            DesiredStore.Outcome out = store.publishIfGeneration(expected, next, "api:" + edit.action(), who.name());
-            if (out instanceof DesiredStore.Published p) {
-                LOG.info(
-                        "{} by {}: generation {} ({} records)",
-                        edit.summary(),
-                        who.name(),
-                        p.generation(),
-                        p.changes());
-                return new Reply(200, p.generation(), result(p.generation(), p.changes(), edit));
-            }
-            if (out instanceof DesiredStore.Unchanged u)
-                return new Reply(200, u.generation(), result(u.generation(), 0, edit));
-            if (out instanceof DesiredStore.Conflict c) throw stale(expected, c.current());
-            throw ApiException.invalid(((DesiredStore.Rejected) out).problems());
-        });
+        Optional<String> refusal = store.writeRefusal();
+        if (refusal.isPresent()) {
+            fail(ctx, unavailable(refusal.get()));
+            return;
+        }
+        offLoop(
+                ctx,
+                writer,
+                () -> {
+                    StateEdit edit = parse.call();
+                    Optional<DesiredSnapshot> cur = store.current();
+                    long g = cur.map(DesiredSnapshot::generation).orElse(0L);
+                    if (g != expected) throw stale(expected, g);
+                    if (cur.isEmpty() && !(edit instanceof StateEdit.ReplaceAll)) snapshot();
+                    DesiredState next =
+                            apply(edit, cur.map(DesiredSnapshot::state).orElse(null));
+                    List<Problem> problems = validate(edit, next);
+                    if (problems.isEmpty())
+                        problems = guard(edit, cur.map(DesiredSnapshot::state).orElse(null), next);
+                    if (!problems.isEmpty()) throw ApiException.invalid(problems);
+                    Optional<String> nowRefused = store.writeRefusal(); // the cluster may have gone while this waited
+                    if (nowRefused.isPresent()) throw unavailable(nowRefused.get());
+                    DesiredStore.Outcome out =
+                            store.publishIfGeneration(expected, next, "api:" + edit.action(), who.name());
+                    if (out instanceof DesiredStore.Published p) {
+                        LOG.info(
+                                "{} by {}: generation {} ({} records)",
+                                edit.summary(),
+                                who.name(),
+                                p.generation(),
+                                p.changes());
+                        return new Reply(200, p.generation(), result(p.generation(), p.changes(), edit));
+                    }
+                    if (out instanceof DesiredStore.Unchanged u)
+                        return new Reply(200, u.generation(), result(u.generation(), 0, edit));
+                    if (out instanceof DesiredStore.Conflict c) throw stale(expected, c.current());
+                    if (out instanceof DesiredStore.Failed f) {
+                        LOG.warn("{} by {}: not published: {}", edit.summary(), who.name(), f.reason());
+                        throw unavailable("Kafka did not commit the change, nothing was changed: " + f.reason());
+                    }
+                    if (out instanceof DesiredStore.Unknown u) {
+                        LOG.warn("{} by {}: outcome unknown: {}", edit.summary(), who.name(), u.reason());
+                        throw ApiException.of(
+                                504,
+                                "outcome_unknown",
+                                "the change was sent to Kafka but its commit was not confirmed; it may still become visible as"
+                                        + " generation " + u.checkGeneration() + ": read GET " + API
+                                        + "/generation (and the audit) before repeating it (" + u.reason() + ")");
+                    }
+                    throw ApiException.invalid(((DesiredStore.Rejected) out).problems());
+                },
+                true);
+    }
+
+    /** 503 with a reason; {@link #fail} adds Retry-After. Nothing was written. */
+    private static ApiException unavailable(String reason) {
+        return ApiException.of(503, "unavailable", "the Kafka cluster cannot take writes now: " + reason);
     }
 
     private static ApiException stale(long expected, long current) {

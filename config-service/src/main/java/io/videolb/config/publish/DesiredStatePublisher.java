@@ -9,6 +9,7 @@ import io.videolb.events.DesiredStateFolder;
 import io.videolb.events.GenerationMarker;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
+import io.videolb.kafka.CommitOutcomeUnknownException;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.PublishException;
 import io.videolb.kafka.StateTopicReader;
@@ -49,6 +50,17 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DesiredStatePublisher.class);
     /** Audit events carry before/after of at most this many records (a 100k import would not fit in one Kafka record). */
     public static final int AUDIT_DETAIL_LIMIT = 500;
+    /**
+     * The transactional producer's {@code max.block.ms}: how long one send, {@code initTransactions()} or one
+     * {@code commitTransaction()} attempt may block (the shared 30 s default kept every API write waiting 30 s).
+     */
+    public static final Duration MAX_BLOCK = Duration.ofSeconds(5);
+    /** How long a commit that timed out is retried before its outcome is reported as unknown. */
+    public static final Duration COMMIT_BUDGET = Duration.ofSeconds(20);
+    /** How long a publish waits for a re-init + re-read (after an unknown outcome or a failure) before giving up. */
+    static final Duration RESYNC_WAIT = Duration.ofSeconds(10);
+    /** How long such a re-read of the topic from 0 may take (a 100k-client topic folds in 1-3 s here). */
+    static final Duration RESYNC_READ = Duration.ofSeconds(30);
 
     private final KafkaSettings settings;
     private final Topics topics;
@@ -62,6 +74,8 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private volatile DesiredSnapshot committed;
     private volatile boolean caughtUp;
     private volatile String failure;
+    /** Set when a commit's outcome is unknown: the next publish (or {@link #resolve()}) re-inits and re-reads first. */
+    private volatile String unresolved;
 
     private TransactionalPublisher tx;
     private StateTopicReader reader;
@@ -87,7 +101,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         DesiredStatePublisher p = new DesiredStatePublisher(settings, topics, transactionalId, catchUpTimeout);
         try {
             synchronized (p) {
-                p.sync();
+                p.sync(catchUpTimeout, catchUpTimeout);
             }
             return p;
         } catch (RuntimeException e) {
@@ -102,12 +116,23 @@ public final class DesiredStatePublisher implements AutoCloseable {
     }
 
     /** (Re)starts the producer first, so any older writer is fenced and its open transaction aborted, then folds the topic from 0. */
-    private void sync() {
+    private void sync(Duration initWait, Duration readWait) {
         if (reader != null) reader.close();
         if (tx != null) tx.close();
         caughtUp = false;
-        tx = new TransactionalPublisher(settings, transactionalId);
-        tx.publish(List.of()); // initTransactions: fences older incarnations before we read their final state
+        tx = new TransactionalPublisher(settings, transactionalId, MAX_BLOCK, COMMIT_BUDGET);
+        // initTransactions: fences older incarnations before we read their final state, and completes or aborts a
+        // transaction whose commit outcome was unknown; retried while the cluster does not answer (MAX_BLOCK each)
+        long initDeadline = System.nanoTime() + initWait.toNanos();
+        while (true) {
+            try {
+                tx.publish(List.of());
+                break;
+            } catch (PublishException e) {
+                if (e.isFenced() || System.nanoTime() - initDeadline >= 0) throw e;
+                LOG.warn("initialising {} failed ({}); retrying", transactionalId, e.getMessage());
+            }
+        }
         DesiredStateFolder folder = new DesiredStateFolder();
         synchronized (stateLock) {
             committed = null;
@@ -149,15 +174,16 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 },
                 catchUpTimeout);
         try {
-            if (!reader.awaitCaughtUp(catchUpTimeout)) {
+            if (!reader.awaitCaughtUp(readWait)) {
                 throw new IllegalStateException(
-                        "desired topic " + topics.desired() + " not read to its end within " + catchUpTimeout);
+                        "desired topic " + topics.desired() + " not read to its end within " + readWait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading " + topics.desired(), e);
         }
         failure = null;
+        unresolved = null;
         DesiredSnapshot c = committed;
         LOG.info(
                 "desired state read from {}: generation {} ({} entities)",
@@ -190,12 +216,36 @@ public final class DesiredStatePublisher implements AutoCloseable {
 
     /** Ready: read to the end and able to publish. */
     public boolean ready() {
-        return caughtUp && failure == null && !closed && reader != null && reader.isRunning();
+        return caughtUp && failure == null && unresolved == null && !closed && reader != null && reader.isRunning();
     }
 
     /** Why the publisher is not ready, if it knows. */
     public Optional<String> failure() {
-        return Optional.ofNullable(failure);
+        String f = failure;
+        return Optional.ofNullable(f != null ? f : unresolved);
+    }
+
+    /** True while a commit's outcome is unknown (until {@link #resolve()} or the next publish re-reads the topic). */
+    public boolean unresolved() {
+        return unresolved != null;
+    }
+
+    /**
+     * If a commit's outcome is unknown, resolves it now: a new producer's {@code initTransactions()} completes or
+     * aborts that transaction, then the topic is read again from 0, so {@link #current()} is the truth. Blocking.
+     *
+     * @return true if nothing was unresolved or it is resolved now
+     */
+    public synchronized boolean resolve() {
+        if (unresolved == null || closed) return true;
+        try {
+            sync(RESYNC_WAIT, RESYNC_READ);
+            LOG.info("unknown commit outcome resolved: generation {} committed", generation());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("unknown commit outcome not resolved yet: {}", e.getMessage());
+            return false;
+        }
     }
 
     /**
@@ -256,16 +306,21 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private PublishResult publishOnce(long expected, DesiredState next, String source, String actor) {
         Objects.requireNonNull(next, "next");
         if (closed) throw new IllegalStateException("publisher is closed");
-        if (!caughtUp || failure != null) sync();
+        if (!caughtUp || failure != null || unresolved != null) sync(RESYNC_WAIT, RESYNC_READ);
         try {
             return attempt(expected, next, source, actor);
+        } catch (CommitOutcomeUnknownException e) {
+            // the generation may still become visible: never publish on top of a guess; re-read first
+            unresolved = "the commit of generation " + (generation() + 1) + " has an unknown outcome (" + e.getMessage()
+                    + "); it is resolved when Kafka answers again";
+            throw e;
         } catch (PublishException e) {
             if (!fenced(e)) throw e;
             LOG.warn(
                     "publisher {} was fenced by another writer; re-reading {} and retrying once",
                     transactionalId,
                     topics.desired());
-            sync();
+            sync(RESYNC_WAIT, RESYNC_READ);
             return attempt(expected, next, source, actor);
         }
     }

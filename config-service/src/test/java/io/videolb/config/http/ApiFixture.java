@@ -53,6 +53,8 @@ final class ApiFixture implements AutoCloseable {
     final AdminClient reader;
     final URI base;
     final Path dir;
+    /** When set, the store refuses writes with this reason, as config-service does while Kafka cannot take them. */
+    volatile String outage;
 
     ApiFixture(String hint) throws Exception {
         this(hint, AdminApiSettings.DEFAULT_BODY_LIMIT);
@@ -68,7 +70,7 @@ final class ApiFixture implements AutoCloseable {
         settings = SharedBroker.settings("api-" + hint);
         publisher = DesiredStatePublisher.start(
                 settings, topics, DesiredStatePublisher.defaultTransactionalId(topics), Duration.ofSeconds(60));
-        store = new PublisherDesiredStore(publisher);
+        store = new PublisherDesiredStore(publisher, () -> java.util.Optional.ofNullable(outage));
         view = KafkaClusterView.start(settings, topics, Duration.ofSeconds(60));
         view.awaitCaughtUp(Duration.ofSeconds(60));
         dir = Files.createTempDirectory("videolb-api-it");
