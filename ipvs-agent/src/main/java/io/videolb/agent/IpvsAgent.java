@@ -16,6 +16,7 @@ import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
 import io.videolb.agent.kafka.Records;
 import io.videolb.agent.kernel.KernelState;
+import io.videolb.agent.loop.ReconcileFreshness;
 import io.videolb.agent.loop.ReconcileLoop;
 import io.videolb.agent.loop.Reconciler;
 import io.videolb.agent.loop.RunResult;
@@ -79,6 +80,7 @@ public final class IpvsAgent extends VerticleBase {
     private KernelCapabilities caps;
     private Reconciler reconciler;
     private Metrics metrics;
+    private ReconcileFreshness freshness;
     private ReconcileLoop loop;
     private KafkaSettings kafka;
     private volatile StateTopicReader desiredReader;
@@ -153,7 +155,10 @@ public final class IpvsAgent extends VerticleBase {
                 config.sysctlRoot(),
                 config.sync(),
                 System::currentTimeMillis);
-        metrics = new Metrics(caps.mode().label()).bind(serviceMetrics.registry());
+        metrics = new Metrics(caps.mode().label())
+                .bind(serviceMetrics.registry())
+                .bindToolTimeouts(serviceMetrics.registry(), kernel::toolTimeouts);
+        freshness = new ReconcileFreshness(config.reconcileStaleBound(), System.currentTimeMillis());
         loop = new ReconcileLoop(
                 this::runIfReady,
                 this::afterRun,
@@ -340,11 +345,15 @@ public final class IpvsAgent extends VerticleBase {
     private HealthReport health() {
         RunResult r = last.get();
         boolean ready = desiredRead && healthRead;
-        boolean ok = ready && (r == null || r.ok());
+        long now = System.currentTimeMillis();
+        Optional<String> stale = freshness.stale(now, metrics.lastSuccessMs());
+        boolean ok = ready && (r == null || r.ok()) && stale.isEmpty();
         return new HealthReport(
                 ok,
                 new JsonObject()
                         .put("status", ok ? "UP" : "DOWN")
+                        .put("reconcileAgeMs", freshness.ageMs(now, metrics.lastSuccessMs()))
+                        .put("reconcileStale", stale.orElse(null))
                         .put("mode", caps.mode().label())
                         .put("reason", caps.reason())
                         .put("topicsRead", ready)

@@ -20,6 +20,7 @@ public final class Kernel {
     private final CommandRunner runner;
     private final Tools tools;
     private final Names names;
+    private final java.util.concurrent.atomic.AtomicLong toolTimeouts = new java.util.concurrent.atomic.AtomicLong();
 
     public Kernel(CommandRunner runner, Tools tools, Names names) {
         this.runner = runner;
@@ -96,12 +97,28 @@ public final class Kernel {
     }
 
     public CommandRunner.Result call(List<String> argv, String stdin) {
-        return runner.run(argv, stdin, tools.timeout());
+        CommandRunner.Result r = runner.run(argv, stdin, tools.timeout());
+        if (r.timedOut()) {
+            toolTimeouts.incrementAndGet();
+            LOG.warn(
+                    "{} timed out after {} ms and was killed",
+                    argv.get(0),
+                    tools.timeout().toMillis());
+        }
+        return r;
+    }
+
+    /** Kernel tool calls killed at their deadline since this kernel port was built (a metric). */
+    public long toolTimeouts() {
+        return toolTimeouts.get();
     }
 
     private String require(List<String> argv, String stdin) {
         CommandRunner.Result r = call(argv, stdin);
-        if (!r.ok()) throw new KernelException(String.join(" ", argv) + " failed: " + r.describe());
+        if (!r.ok())
+            throw new KernelException(
+                    (r.timedOut() ? "timeout: " : "") + String.join(" ", argv) + " failed: " + r.describe(),
+                    r.timedOut());
         return r.stdout();
     }
 
