@@ -94,9 +94,10 @@ public final class ProcessCommandRunner implements CommandRunner {
                 return new Result(
                         p.exitValue(), out.text(), err.text() + (err.truncated() ? " [stderr truncated]" : ""));
             }
+            boolean payloadPending = inT != null && inT.isAlive();
             killTree(p);
             return Result.timedOut(tool + " timed out after " + timeout.toMillis() + " ms"
-                    + (inT != null && inT.isAlive() ? " (its stdin payload was not fully read)" : "")
+                    + (payloadPending ? " (its stdin payload was not fully read)" : "")
                     + " and was killed"
                     + (err.text().isBlank() ? "" : "; stderr: " + err.text().strip()));
         } catch (InterruptedException e) {
