@@ -164,10 +164,10 @@ public final class Reconciler {
                 if (!caps.steering())
                     nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
                 lastApplied = nowApplied;
-                if (reboot != null && caps.steering() && caps.ipvs()) reboot.write(dk.state());
+                if (reboot != null && caps.steering() && caps.ipvs()) reboot.write(dk.state(), owned);
             } else {
                 lastApplied = null; // partly unknown: the next run diffs against the kernel only
-                if (reboot != null && caps.steering() && caps.ipvs()) writeRebootAfterRefusal(id, dk);
+                if (reboot != null && caps.steering() && caps.ipvs()) writeRebootAfterRefusal(id, dk, owned);
             }
         } catch (Exception e) {
             LOG.warn("reconcile {}: apply failed after {} change(s): {}", id, applied.size(), e.getMessage());
@@ -220,16 +220,17 @@ public final class Reconciler {
      * After a refusal the kernel is neither the old nor the desired state: the reboot files are written from what the
      * kernel holds now (read again), limited to the fwmark services videolb manages, so a reboot restores what ran.
      */
-    private void writeRebootAfterRefusal(long id, DesiredKernel dk) {
+    private void writeRebootAfterRefusal(long id, DesiredKernel dk, Set<Fwmark> ownedAtStart) {
         try {
             KernelState now = kernel.read(caps);
             java.util.TreeMap<Fwmark, io.videolb.agent.kernel.IpvsService> ours = new java.util.TreeMap<>();
             Set<Fwmark> managed = new HashSet<>(dk.state().services().keySet());
             managed.addAll(ownership.marks());
+            managed.addAll(ownedAtStart);
             now.services().forEach((m, svc) -> {
                 if (managed.contains(m) && svc.scheduler() != null) ours.put(m, svc);
             });
-            reboot.write(now.withServices(ours));
+            reboot.write(now.withServices(ours), managed);
         } catch (Exception e) {
             LOG.warn("reconcile {}: reboot files not written after the refusal: {}", id, e.getMessage());
         }
