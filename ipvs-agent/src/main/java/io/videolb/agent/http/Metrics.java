@@ -16,6 +16,7 @@ public final class Metrics {
     private final AtomicLong driftRepaired = new AtomicLong();
     private final AtomicLong unitsRefused = new AtomicLong();
     private volatile long refusedUnits;
+    private volatile long foreignRules;
     private volatile long appliedGeneration;
     private volatile long desiredGeneration;
     private volatile long lastSuccessMs;
@@ -37,6 +38,7 @@ public final class Metrics {
         lastOk = r.ok();
         pending = r.notApplied().size();
         refusedUnits = r.refused().size();
+        foreignRules = r.foreignRules().size();
         unitsRefused.addAndGet(r.refused().size());
         if (r.ok()) {
             driftRepaired.addAndGet(r.drift().size());
@@ -132,6 +134,11 @@ public final class Metrics {
                 "videolb.agent.refused.units",
                 "Units (a pool, the steering) the kernel refused in the last run",
                 m -> m.refusedUnits);
+        gauge(
+                registry,
+                "videolb.agent.foreign.mark.rules",
+                "Foreign mangle rules that can override the marks videolb's steering gives (see videolb migrate-marks)",
+                m -> m.foreignRules);
         Gauge.builder("videolb.agent.mode", () -> 1)
                 .description("Mode: apply, steering-only or plan-only")
                 .tag("mode", mode)

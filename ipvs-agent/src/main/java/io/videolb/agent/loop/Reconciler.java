@@ -12,6 +12,7 @@ import io.videolb.agent.desired.Drain;
 import io.videolb.agent.desired.HealthView;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.kernel.KernelState;
+import io.videolb.agent.observed.MangleRules;
 import io.videolb.agent.plan.Plan;
 import io.videolb.agent.plan.Planner;
 import io.videolb.agent.render.Renderer;
@@ -55,6 +56,7 @@ public final class Reconciler {
     private boolean ipvsSetUpOnce;
 
     private boolean holdDowns;
+    private List<String> lastForeign = List.of();
 
     public Reconciler(
             Kernel kernel,
@@ -175,7 +177,26 @@ public final class Reconciler {
             lastApplied = null; // unknown: the next run diffs against the kernel only
         }
         if (plan.isEmpty()) LOG.debug("reconcile {}: kernel matches generation {}", id, snapshot.generation());
-        return new RunResult(snapshot.generation(), plan, applied, notApplied, drift, errors, dk, now, refused);
+        List<String> foreign = foreignRules(id, snapshot);
+        return new RunResult(
+                snapshot.generation(), plan, applied, notApplied, drift, errors, dk, now, refused, foreign);
+    }
+
+    /** Foreign mangle rules that can override steering, from the table this run read (logged when they change). */
+    private List<String> foreignRules(long id, DesiredSnapshot snapshot) {
+        String mangle = kernel.lastMangle();
+        if (mangle == null || !caps.steering()) return List.of();
+        List<String> found = MangleRules.parse(mangle)
+                .overridingSteering(kernel.names(), snapshot.state().params().vip());
+        if (!found.equals(lastForeign) && !found.isEmpty())
+            LOG.warn(
+                    "reconcile {}: {} foreign mangle rule(s) can override the marks videolb's steering gives (see"
+                            + " `videolb migrate-marks`): {}",
+                    id,
+                    found.size(),
+                    found.size() > 5 ? found.subList(0, 5) + " ..." : found);
+        lastForeign = found;
+        return found;
     }
 
     /**

@@ -15,6 +15,8 @@ import java.util.List;
  * @param refused   the units (pools "fwmark N", "steering") the kernel refused in this run, each with its error (also
  *     in {@code errors}); the other units were applied. Non-empty with every error in it: a partial run, after which
  *     the loop does not hold back the next event's run (see {@link #partial()})
+ * @param foreignRules rules of others in the mangle table that can override the mark videolb's steering gives
+ *     (see {@link io.videolb.agent.observed.MangleRules#overridingSteering})
  */
 public record RunResult(
         long generation,
@@ -25,7 +27,8 @@ public record RunResult(
         List<String> errors,
         DesiredKernel desired,
         long atMs,
-        List<String> refused) {
+        List<String> refused,
+        List<String> foreignRules) {
     public RunResult(
             long generation,
             Plan plan,
@@ -35,11 +38,25 @@ public record RunResult(
             List<String> errors,
             DesiredKernel desired,
             long atMs) {
-        this(generation, plan, applied, notApplied, drift, errors, desired, atMs, List.of());
+        this(generation, plan, applied, notApplied, drift, errors, desired, atMs, List.of(), List.of());
+    }
+
+    public RunResult(
+            long generation,
+            Plan plan,
+            List<String> applied,
+            List<String> notApplied,
+            List<String> drift,
+            List<String> errors,
+            DesiredKernel desired,
+            long atMs,
+            List<String> refused) {
+        this(generation, plan, applied, notApplied, drift, errors, desired, atMs, refused, List.of());
     }
 
     public RunResult {
         refused = List.copyOf(refused);
+        foreignRules = List.copyOf(foreignRules);
         applied = List.copyOf(applied);
         notApplied = List.copyOf(notApplied);
         drift = List.copyOf(drift);
