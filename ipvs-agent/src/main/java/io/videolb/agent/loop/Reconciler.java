@@ -1,5 +1,6 @@
 package io.videolb.agent.loop;
 
+import io.videolb.agent.apply.ConnReuseMode;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelException;
@@ -299,12 +300,24 @@ public final class Reconciler {
                                 .map(c -> "sysctl " + c)
                                 .toList(),
                         drift);
+            if (sysctlRoot != null) connReuseMode(id, drift);
             setupChanged(id, sync.ensure(kernel), drift);
             ipvsSetUp = true;
             ipvsSetUpOnce = true;
         } catch (Exception e) {
             errors.add("IPVS setup (sysctls, sync daemon): " + e.getMessage());
         }
+    }
+
+    /** conn_reuse_mode by kernel version ({@link ConnReuseMode}); a "left ..." line is a warning, not a change. */
+    private void connReuseMode(long id, List<String> drift) throws java.io.IOException {
+        List<String> changed = new ArrayList<>();
+        for (String c : ConnReuseMode.ensure(sysctlRoot)) {
+            if (c.startsWith("left ")) {
+                if (!ipvsSetUpOnce) LOG.warn("reconcile {}: {}", id, c);
+            } else changed.add("sysctl " + c);
+        }
+        setupChanged(id, changed, drift);
     }
 
     private void setupChanged(long id, List<String> changed, List<String> drift) {
