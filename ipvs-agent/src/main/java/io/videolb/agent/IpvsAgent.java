@@ -498,7 +498,7 @@ public final class IpvsAgent extends VerticleBase {
         try {
             KernelCapabilities caps = kernel.detect(config.procRoot());
             io.videolb.agent.apply.MarkMigration.Outcome o =
-                    io.videolb.agent.apply.MarkMigration.run(kernel, caps, vip, apply, out);
+                    io.videolb.agent.apply.MarkMigration.run(kernel, caps, vip, apply, config.iptablesRules(), out);
             if (o.refusal() != null) return ExitCode.FAILED;
             return o.matched().isEmpty() || o.removed() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
         } catch (Exception e) {

@@ -7,6 +7,7 @@ import io.videolb.agent.observed.MangleRules.ClientMarkRule;
 import io.videolb.agent.render.Step;
 import io.videolb.model.Ipv4Address;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -26,6 +27,15 @@ public final class MarkMigration {
     private MarkMigration() {}
 
     public static Outcome run(Kernel kernel, KernelCapabilities caps, Ipv4Address vip, boolean apply, PrintStream out) {
+        return run(kernel, caps, vip, apply, null, out);
+    }
+
+    /**
+     * @param rulesV4 the iptables reboot file (null: none): the same rules are removed from its {@code *mangle} block
+     *     too, or the next boot would bring them back (the agent keeps foreign lines there)
+     */
+    public static Outcome run(
+            Kernel kernel, KernelCapabilities caps, Ipv4Address vip, boolean apply, Path rulesV4, PrintStream out) {
         Names names = kernel.names();
         KernelState state = kernel.read(caps);
         String save = kernel.lastMangle();
@@ -45,16 +55,52 @@ public final class MarkMigration {
             out.println("# other rules that can override videolb's steering, NOT touched (review them by hand):");
             for (String l : leftAlone) out.println(l);
         }
-        if (!apply || matched.isEmpty()) return new Outcome(matched, leftAlone, false, null);
+        String file = rulesV4 == null ? null : AtomicFiles.readOr(rulesV4, null);
+        String cleaned = file == null ? null : withoutOriginalRules(file, names);
+        int inFile = cleaned == null
+                ? 0
+                : (int) (file.lines().count() - cleaned.lines().count());
+        if (inFile > 0)
+            out.println(
+                    "# " + inFile + " such rule(s) in " + rulesV4 + (apply ? "" : " (--apply removes them there too)"));
+        if (!apply || (matched.isEmpty() && inFile == 0)) return new Outcome(matched, leftAlone, false, null);
         if (state.jumps() == 0 || !state.chainExists()) {
             String why = "videolb's steering is not in place (no jump to " + names.chain()
                     + " in mangle PREROUTING): start the agent first, the old rules are the only steering now";
             out.println("# refused: " + why);
             return new Outcome(matched, leftAlone, false, why);
         }
-        kernel.run(step(matched, names));
+        if (!matched.isEmpty()) kernel.run(step(matched, names));
         out.println("# removed " + matched.size() + " rule(s)");
+        if (inFile > 0) {
+            try {
+                AtomicFiles.write(rulesV4, cleaned);
+            } catch (java.io.IOException e) {
+                throw new KernelException("rules removed from the kernel, but " + rulesV4 + " not rewritten: " + e);
+            }
+            out.println("# removed " + inFile + " rule(s) from " + rulesV4);
+        }
         return new Outcome(matched, leftAlone, true, null);
+    }
+
+    /** The file without the original per-client rules in its *mangle block (same exact shape as in the kernel). */
+    static String withoutOriginalRules(String file, Names names) {
+        StringBuilder sb = new StringBuilder();
+        boolean inMangle = false;
+        for (String line : file.split("\n", -1)) {
+            String st = line.strip();
+            if (st.startsWith("*")) inMangle = st.equals("*mangle");
+            if (inMangle && st.startsWith("-A PREROUTING ")) {
+                List<String> t = MangleRules.tokens(st);
+                if (t != null
+                        && MangleRules.originalShape(
+                                        new MangleRules.Rule("PREROUTING", t.subList(2, t.size()), st), names)
+                                != null) continue;
+            }
+            sb.append(line).append('\n');
+        }
+        String out = sb.toString();
+        return out.endsWith("\n\n") || !file.endsWith("\n") ? out.substring(0, out.length() - 1) : out;
     }
 
     /** One {@code *mangle ... COMMIT} payload of delete lines, each checked against the original rule's shape. */

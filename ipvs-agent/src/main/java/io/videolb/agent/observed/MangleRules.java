@@ -84,7 +84,7 @@ public final class MangleRules {
     }
 
     /** iptables-save's quoting: words separated by blanks, "..." with \" and \\ inside; null when malformed. */
-    static List<String> tokens(String line) {
+    public static List<String> tokens(String line) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = null;
         boolean quoted = false;
@@ -232,7 +232,7 @@ public final class MangleRules {
         return out;
     }
 
-    static ClientMarkRule originalShape(Rule r, Names names) {
+    public static ClientMarkRule originalShape(Rule r, Names names) {
         List<String> t = r.tokens();
         if (t == null) return null;
         List<String> w = new ArrayList<>(t);
