@@ -26,6 +26,8 @@ import java.util.Optional;
  * @param httpPort  -1: no HTTP endpoint; 0: any free port
  * @param planOnly  force plan-only even where the kernel would allow applying
  * @param ipvsRules reboot file for ipvsadm -R; null disables it (likewise iptablesRules, ipsetRules)
+ * @param reconcileStale {@code /health} turns 503 when the last successful reconcile is older than this; zero: 4 x
+ *     {@code resync} (see {@link #reconcileStaleBound()})
  */
 public record AgentSettings(
         String director,
@@ -46,7 +48,8 @@ public record AgentSettings(
         Duration minInterval,
         Duration resync,
         Duration drainPoll,
-        boolean planOnly)
+        boolean planOnly,
+        Duration reconcileStale)
         implements ServiceSettings {
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
 
@@ -119,6 +122,11 @@ public record AgentSettings(
             DECLARED.add(Setting.duration("VIDEOLB_RESYNC_S", ChronoUnit.SECONDS, 1, 86_400)
                     .defaultValue(Duration.ofSeconds(30))
                     .describe("periodic full reconcile (drift repair)"));
+    public static final Setting<Duration> RECONCILE_STALE =
+            DECLARED.add(Setting.duration("VIDEOLB_RECONCILE_STALE_S", ChronoUnit.SECONDS, 0, 86_400)
+                    .defaultValue(Duration.ZERO, "0 (4 x VIDEOLB_RESYNC_S)")
+                    .describe("/health turns 503 when the last successful reconcile is older than this"
+                            + " (0: 4 periodic resyncs); must exceed VIDEOLB_RESYNC_S"));
     public static final Setting<Boolean> PLAN_ONLY = DECLARED.add(Setting.bool("VIDEOLB_PLAN_ONLY")
             .flag("--plan-only")
             .defaultValue(false)
@@ -149,6 +157,12 @@ public record AgentSettings(
                 || drainPoll.isZero()) {
             throw new IllegalArgumentException("intervals must be positive");
         }
+        if (reconcileStale == null || reconcileStale.isNegative())
+            throw new IllegalArgumentException("reconcileStale: 0 (4 x resync) or a positive duration");
+        if (!reconcileStale.isZero() && reconcileStale.compareTo(resync) <= 0)
+            throw new IllegalArgumentException("VIDEOLB_RECONCILE_STALE_S (" + reconcileStale.toSeconds()
+                    + " s) must be longer than VIDEOLB_RESYNC_S (" + resync.toSeconds()
+                    + " s): a healthy agent succeeds at least once per resync");
     }
 
     /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
@@ -172,6 +186,7 @@ public record AgentSettings(
                 .httpHost(r.get(HTTP_HOST))
                 .httpPort(r.get(HTTP_PORT))
                 .resync(r.get(RESYNC))
+                .reconcileStale(r.get(RECONCILE_STALE))
                 .planOnly(r.get(PLAN_ONLY))
                 .build();
     }
@@ -202,6 +217,11 @@ public record AgentSettings(
         return h.matches(ID) ? h : "director";
     }
 
+    /** How old the last successful reconcile may be before {@code /health} says 503: the setting, or 4 x resync. */
+    public Duration reconcileStaleBound() {
+        return reconcileStale.isZero() ? resync.multipliedBy(4) : reconcileStale;
+    }
+
     public Path ownershipFile() {
         return stateDir.resolve("owned-fwmarks");
     }
@@ -228,6 +248,7 @@ public record AgentSettings(
         b.resync = resync;
         b.drainPoll = drainPoll;
         b.planOnly = planOnly;
+        b.reconcileStale = reconcileStale;
         return b;
     }
 
@@ -248,6 +269,7 @@ public record AgentSettings(
         private Duration resync = Duration.ofSeconds(30);
         private Duration drainPoll = Duration.ofSeconds(2);
         private boolean planOnly;
+        private Duration reconcileStale = Duration.ZERO;
 
         private Builder() {
             super("0.0.0.0", 9102);
@@ -328,6 +350,12 @@ public record AgentSettings(
             return this;
         }
 
+        /** Zero: 4 x resync. */
+        public Builder reconcileStale(Duration v) {
+            reconcileStale = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(
                     director != null ? director : hostname(),
@@ -348,7 +376,8 @@ public record AgentSettings(
                     minInterval,
                     resync,
                     drainPoll,
-                    planOnly);
+                    planOnly,
+                    reconcileStale);
         }
     }
 }

@@ -16,6 +16,7 @@ import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
 import io.videolb.agent.kafka.Records;
 import io.videolb.agent.kernel.KernelState;
+import io.videolb.agent.loop.ReconcileFreshness;
 import io.videolb.agent.loop.ReconcileLoop;
 import io.videolb.agent.loop.Reconciler;
 import io.videolb.agent.loop.RunResult;
@@ -79,6 +80,7 @@ public final class IpvsAgent extends VerticleBase {
     private KernelCapabilities caps;
     private Reconciler reconciler;
     private Metrics metrics;
+    private ReconcileFreshness freshness;
     private ReconcileLoop loop;
     private KafkaSettings kafka;
     private volatile StateTopicReader desiredReader;
@@ -153,7 +155,10 @@ public final class IpvsAgent extends VerticleBase {
                 config.sysctlRoot(),
                 config.sync(),
                 System::currentTimeMillis);
-        metrics = new Metrics(caps.mode().label()).bind(serviceMetrics.registry());
+        metrics = new Metrics(caps.mode().label())
+                .bind(serviceMetrics.registry())
+                .bindToolTimeouts(serviceMetrics.registry(), kernel::toolTimeouts);
+        freshness = new ReconcileFreshness(config.reconcileStaleBound(), System.currentTimeMillis());
         loop = new ReconcileLoop(
                 this::runIfReady,
                 this::afterRun,
@@ -332,17 +337,24 @@ public final class IpvsAgent extends VerticleBase {
                 r.drift(),
                 errors,
                 dk == null ? List.of() : dk.pools(),
-                dk == null ? List.of() : dk.drainStatus());
+                dk == null ? List.of() : dk.drainStatus(),
+                null,
+                null,
+                r.foreignRules());
     }
 
     private HealthReport health() {
         RunResult r = last.get();
         boolean ready = desiredRead && healthRead;
-        boolean ok = ready && (r == null || r.ok());
+        long now = System.currentTimeMillis();
+        Optional<String> stale = freshness.stale(now, metrics.lastSuccessMs());
+        boolean ok = ready && (r == null || r.ok()) && stale.isEmpty();
         return new HealthReport(
                 ok,
                 new JsonObject()
                         .put("status", ok ? "UP" : "DOWN")
+                        .put("reconcileAgeMs", freshness.ageMs(now, metrics.lastSuccessMs()))
+                        .put("reconcileStale", stale.orElse(null))
                         .put("mode", caps.mode().label())
                         .put("reason", caps.reason())
                         .put("topicsRead", ready)
@@ -433,6 +445,7 @@ public final class IpvsAgent extends VerticleBase {
             out.println("# generation " + snap.generation() + ", kernel mode "
                     + caps.mode().label() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));
             print(plan, config, out);
+            printForeignRules(kernel, config, snap.state().params().vip(), out);
             return plan.isEmpty() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
         } catch (Exception e) {
             out.println("error: " + e.getMessage());
@@ -455,6 +468,37 @@ public final class IpvsAgent extends VerticleBase {
                             ? "nothing of videolb's was in the kernel"
                             : "removed " + plan.changes().size() + " object(s)");
             return ExitCode.OK;
+        } catch (Exception e) {
+            out.println("error: " + e.getMessage());
+            return ExitCode.FAILED;
+        }
+    }
+
+    private static void printForeignRules(
+            Kernel kernel, AgentSettings config, io.videolb.model.Ipv4Address vip, PrintStream out) {
+        if (kernel.lastMangle() == null) return;
+        List<String> foreign = io.videolb.agent.observed.MangleRules.parse(kernel.lastMangle())
+                .overridingSteering(config.names(), vip);
+        if (foreign.isEmpty()) return;
+        out.println("# WARNING: " + foreign.size() + " foreign mangle rule(s) can override the marks videolb's"
+                + " steering gives (`videolb migrate-marks` removes the original setup's per-client ones):");
+        for (String f : foreign) out.println("#   " + f);
+    }
+
+    /**
+     * {@code videolb migrate-marks}: shows (and with {@code apply} removes) exactly the original setup's per-client
+     * MARK rules, see {@link io.videolb.agent.apply.MarkMigration}. {@link ExitCode#OK}: nothing left to remove (or
+     * removed), {@link ExitCode#CHANGES_PENDING}: rules shown, not removed; {@link ExitCode#FAILED}: error or refused.
+     */
+    public static ExitCode migrateMarks(
+            AgentSettings config, io.videolb.model.Ipv4Address vip, boolean apply, PrintStream out) {
+        Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
+        try {
+            KernelCapabilities caps = kernel.detect(config.procRoot());
+            io.videolb.agent.apply.MarkMigration.Outcome o =
+                    io.videolb.agent.apply.MarkMigration.run(kernel, caps, vip, apply, config.iptablesRules(), out);
+            if (o.refusal() != null) return ExitCode.FAILED;
+            return o.matched().isEmpty() || o.removed() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
         } catch (Exception e) {
             out.println("error: " + e.getMessage());
             return ExitCode.FAILED;

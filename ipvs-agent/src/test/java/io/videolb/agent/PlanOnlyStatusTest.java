@@ -104,4 +104,22 @@ class PlanOnlyStatusTest {
                 .isEqualTo("plan-only (no IPVS in this kernel): 5 IPVS change(s) not applied");
         assertThat(metrics.pending()).isEqualTo(5);
     }
+
+    @Test
+    void foreignRulesThatOverrideSteeringReachTheStatusAndTheMetrics() {
+        KernelCapabilities full = KernelCapabilities.FULL;
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Metrics metrics = new Metrics(full.mode().label()).bind(registry);
+        assertThat(runOnce(full, 1, metrics).foreignRules()).isEmpty();
+        // the original setup's rule, appended after videolb's jump
+        fk.mangle
+                .get("PREROUTING")
+                .add("-s 203.0.113.10/32 -p tcp -m tcp --dport 1935 -j MARK --set-xmark 0x7/0xffffffff");
+        AgentStatus s = runOnce(full, 2, metrics);
+        assertThat(s.foreignRules())
+                .containsExactly(
+                        "-A PREROUTING -s 203.0.113.10/32 -p tcp -m tcp --dport 1935 -j MARK --set-xmark 0x7/0xffffffff");
+        assertThat(registry.get("videolb.agent.foreign.mark.rules").gauge().value())
+                .isEqualTo(1.0);
+    }
 }

@@ -94,10 +94,10 @@ class ReconcileTableTest {
         assertThat(fk.mangle.get("VIDEOLB-STEER"))
                 .containsExactly(
                         "-d 192.0.2.10/32 -p tcp -m multiport --dports 1935,8080 -m set --match-set videolb-clients src -j SET --map-set videolb-clients src --map-mark");
-        // order of the payloads: IPVS adds, then ipset, then iptables
+        // order of the payloads: IPVS adds (one payload per pool, the unit of failure), then ipset, then iptables
         List<String> tools =
                 fk.payloads.stream().map(p -> p.substring(0, p.indexOf('\n'))).collect(Collectors.toList());
-        assertThat(tools).containsExactly("ipvsadm -R", "ipset restore", "iptables-restore --noflush");
+        assertThat(tools).containsExactly("ipvsadm -R", "ipvsadm -R", "ipset restore", "iptables-restore --noflush");
         assertThat(first.applied()).isNotEmpty();
 
         int before = fk.payloads.size();

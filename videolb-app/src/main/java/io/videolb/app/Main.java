@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             AlertCommand.class,
             PlanCommand.class,
             CleanupCommand.class,
+            MigrateMarksCommand.class,
             ClientCommand.class,
             StatusCommand.class,
             ExplainCommand.class,

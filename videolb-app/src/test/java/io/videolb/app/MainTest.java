@@ -39,6 +39,7 @@ class MainTest {
             "alert",
             "plan",
             "cleanup",
+            "migrate-marks",
             "client",
             "status",
             "explain",

@@ -20,6 +20,10 @@ public final class Kernel {
     private final CommandRunner runner;
     private final Tools tools;
     private final Names names;
+    /** The mangle table as the last {@link #read} saw it (null before, or where steering is not readable). */
+    private volatile String lastMangle;
+
+    private final java.util.concurrent.atomic.AtomicLong toolTimeouts = new java.util.concurrent.atomic.AtomicLong();
 
     public Kernel(CommandRunner runner, Tools tools, Names names) {
         this.runner = runner;
@@ -69,7 +73,9 @@ public final class Kernel {
             if (sets.contains(names.set()))
                 set = Parsers.ipsetSave(require(List.of(tools.ipset(), "save", names.set()), null), names.set());
             temp = sets.contains(names.tempSet());
-            chain = Parsers.iptablesSave(require(List.of(tools.iptablesSave(), "-t", "mangle"), null), names.chain());
+            String mangle = require(List.of(tools.iptablesSave(), "-t", "mangle"), null);
+            lastMangle = mangle;
+            chain = Parsers.iptablesSave(mangle, names.chain());
         }
         TreeMap<Fwmark, IpvsService> services = new TreeMap<>();
         if (caps.ipvs()) {
@@ -96,12 +102,33 @@ public final class Kernel {
     }
 
     public CommandRunner.Result call(List<String> argv, String stdin) {
-        return runner.run(argv, stdin, tools.timeout());
+        CommandRunner.Result r = runner.run(argv, stdin, tools.timeout());
+        if (r.timedOut()) {
+            toolTimeouts.incrementAndGet();
+            LOG.warn(
+                    "{} timed out after {} ms and was killed",
+                    argv.get(0),
+                    tools.timeout().toMillis());
+        }
+        return r;
+    }
+
+    /** {@code iptables-save -t mangle} as the last {@link #read} printed it; null when it did not read it. */
+    public String lastMangle() {
+        return lastMangle;
+    }
+
+    /** Kernel tool calls killed at their deadline since this kernel port was built (a metric). */
+    public long toolTimeouts() {
+        return toolTimeouts.get();
     }
 
     private String require(List<String> argv, String stdin) {
         CommandRunner.Result r = call(argv, stdin);
-        if (!r.ok()) throw new KernelException(String.join(" ", argv) + " failed: " + r.describe());
+        if (!r.ok())
+            throw new KernelException(
+                    (r.timedOut() ? "timeout: " : "") + String.join(" ", argv) + " failed: " + r.describe(),
+                    r.timedOut());
         return r.stdout();
     }
 

@@ -1,5 +1,6 @@
 package io.videolb.agent.apply;
 
+import io.videolb.threads.NamedThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,58 +8,170 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs a tool with ProcessBuilder: argument list, stdin payload, stdout/stderr captured, killed at the timeout. */
+/**
+ * Runs a tool with ProcessBuilder: argument list (never a shell), stdin payload, stdout/stderr captured up to a
+ * cap, and one deadline that nothing bypasses. The payload is written to stdin on a thread of its own INSIDE the
+ * deadline (a stalled {@code ipset restore} that stops reading a multi-MB payload cannot block the caller), stdout
+ * and stderr are read by two pump threads, and at the deadline the process and every process it started (a wrapper
+ * script's {@code sleep} keeps the pipes open otherwise) are killed; the caller gets a {@link Result#timedOut()}
+ * result and carries on. Output beyond the caps is read and dropped (the tool never blocks on a full pipe); a
+ * truncated stdout makes the call fail, since a parser must not read half a table.
+ */
 public final class ProcessCommandRunner implements CommandRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessCommandRunner.class);
+    /** {@code ipset save} of 100k clients is ~5 MB; IPVS tables of a director are far smaller. */
+    public static final int DEFAULT_STDOUT_CAP = 64 * 1024 * 1024;
+
+    public static final int DEFAULT_STDERR_CAP = 64 * 1024;
+    /** How long the pumps may take to see end-of-file once the process is gone (a daemonised grandchild may hold the pipe). */
+    static final Duration PUMP_GRACE = Duration.ofSeconds(2);
+
+    private final int stdoutCap;
+    private final int stderrCap;
+
+    public ProcessCommandRunner() {
+        this(DEFAULT_STDOUT_CAP, DEFAULT_STDERR_CAP);
+    }
+
+    public ProcessCommandRunner(int stdoutCap, int stderrCap) {
+        if (stdoutCap < 1 || stderrCap < 1) throw new IllegalArgumentException("output caps must be positive");
+        this.stdoutCap = stdoutCap;
+        this.stderrCap = stderrCap;
+    }
 
     @Override
     public Result run(List<String> argv, String stdin, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String tool = argv.get(0);
         ProcessBuilder pb = new ProcessBuilder(List.copyOf(argv));
         pb.environment().put("LC_ALL", "C");
+        if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p;
         try {
             p = pb.start();
         } catch (IOException e) {
-            return new Result(-1, "", "cannot start " + argv.get(0) + ": " + e.getMessage());
+            return new Result(-1, "", "cannot start " + tool + ": " + e.getMessage());
         }
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
-        try (OutputStream in = p.getOutputStream()) {
-            if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            LOG.debug("stdin of {} closed early: {}", argv.get(0), e.getMessage());
+        String name = shortName(tool);
+        Pump out = new Pump(p.getInputStream(), stdoutCap);
+        Pump err = new Pump(p.getErrorStream(), stderrCap);
+        Thread outT = NamedThreads.thread("tool-stdout-" + name, out);
+        Thread errT = NamedThreads.thread("tool-stderr-" + name, err);
+        outT.start();
+        errT.start();
+        Thread inT = null;
+        if (stdin != null) {
+            byte[] payload = stdin.getBytes(StandardCharsets.UTF_8);
+            inT = NamedThreads.thread("tool-stdin-" + name, () -> {
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write(payload);
+                } catch (IOException e) {
+                    LOG.debug("stdin of {} closed early: {}", tool, e.getMessage());
+                }
+            });
+            inT.start();
         }
         try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(2, TimeUnit.SECONDS);
+            boolean exited = p.waitFor(remainingNanos(deadline), TimeUnit.NANOSECONDS);
+            if (exited) {
+                // the pumps see end-of-file at once unless a grandchild still holds the pipes: bounded either way
+                long grace = Math.max(remainingNanos(deadline), PUMP_GRACE.toNanos());
+                long joinUntil = System.nanoTime() + grace;
+                outT.join(Math.max(1, remainingNanos(joinUntil) / 1_000_000));
+                errT.join(Math.max(1, remainingNanos(joinUntil) / 1_000_000));
+                if (outT.isAlive() || errT.isAlive()) {
+                    killTree(p);
+                    return Result.timedOut(tool + " exited but its output did not end within the deadline ("
+                            + timeout.toMillis() + " ms); its processes were killed");
+                }
+                if (out.truncated())
+                    return new Result(
+                            -1, "", tool + " printed more than " + stdoutCap + " bytes: output refused as incomplete");
                 return new Result(
-                        -1, "", argv.get(0) + " timed out after " + timeout.toMillis() + " ms and was killed");
+                        p.exitValue(), out.text(), err.text() + (err.truncated() ? " [stderr truncated]" : ""));
             }
-            return new Result(p.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
+            boolean payloadPending = inT != null && inT.isAlive();
+            killTree(p);
+            return Result.timedOut(tool + " timed out after " + timeout.toMillis() + " ms"
+                    + (payloadPending ? " (its stdin payload was not fully read)" : "")
+                    + " and was killed"
+                    + (err.text().isBlank() ? "" : "; stderr: " + err.text().strip()));
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            killTree(p);
             Thread.currentThread().interrupt();
-            return new Result(-1, "", argv.get(0) + " interrupted");
-        } catch (ExecutionException | TimeoutException e) {
-            return new Result(-1, "", argv.get(0) + " output unreadable: " + e);
+            return new Result(-1, "", tool + " interrupted; killed");
         }
     }
 
-    private static String drain(InputStream s) {
-        try (s) {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            s.transferTo(b);
-            return b.toString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
+    /** Kills the process and everything it started, then closes our ends of the pipes so no pump or writer stays blocked. */
+    private static void killTree(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(PUMP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (AutoCloseable c : new AutoCloseable[] {p.getOutputStream(), p.getInputStream(), p.getErrorStream()}) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // already closed
+            }
+        }
+    }
+
+    private static long remainingNanos(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+
+    private static String shortName(String tool) {
+        int slash = tool.lastIndexOf('/');
+        String n = slash < 0 ? tool : tool.substring(slash + 1);
+        return n.isBlank() ? "tool" : n;
+    }
+
+    /** Reads a stream to its end, keeping at most {@code cap} bytes. */
+    private static final class Pump implements Runnable {
+        private final InputStream in;
+        private final int cap;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private volatile boolean truncated;
+
+        Pump(InputStream in, int cap) {
+            this.in = in;
+            this.cap = cap;
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    synchronized (kept) {
+                        int room = cap - kept.size();
+                        if (room > 0) kept.write(buf, 0, Math.min(room, n));
+                        if (n > room) truncated = true;
+                    }
+                }
+            } catch (IOException e) {
+                // closed after a kill: what was read so far stays
+            }
+        }
+
+        boolean truncated() {
+            return truncated;
+        }
+
+        String text() {
+            synchronized (kept) {
+                return kept.toString(StandardCharsets.UTF_8);
+            }
         }
     }
 }

@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * counters of draining servers and for failback hold-down).
  *
  * <pre>
- *   configured server ──down──▶ removed at once, its backup (if not down) added with its weight
+ *   configured server ──down──▶ removed at once, its backup (if not down; else down the backup chain A->B->C to the
+ *                               first one not down) added with its weight
  *        ▲                                  │
  *        └── up for holdDown ◀── backup drained: weight 0 until 0 connections or deadline
  * </pre>
@@ -91,13 +92,21 @@ public record DesiredKernel(
                     putMax(active, a, s.weight());
                     continue;
                 }
-                Ipv4Address b = desired.backups().get(a);
-                boolean backupUsable = usableBackup(desired, health, a);
+                Ipv4Address b = usableBackupOf(desired, health, a);
+                boolean backupUsable = b != null;
                 if (!health.down(a)) {
+                    // the stand-in may be further down the chain than the first usable backup now is (A->B->C: C
+                    // stood in while B was down too): the hold-down keeps whichever serves now
+                    Ipv4Address standIn = current == null
+                            ? null
+                            : backupChain(desired, a).stream()
+                                    .filter(x ->
+                                            !health.down(x) && current.servers().containsKey(x))
+                                    .findFirst()
+                                    .orElse(null);
+                    if (standIn != null) b = standIn;
                     boolean holdDown = health.recovering(a, nowMs, policy.holdDownMs())
-                            && backupUsable
-                            && current != null
-                            && current.servers().containsKey(b)
+                            && standIn != null
                             && !current.servers().containsKey(a);
                     if (holdDown) {
                         putMax(active, b, s.weight());
@@ -165,8 +174,33 @@ public record DesiredKernel(
     }
 
     private static boolean usableBackup(DesiredState desired, HealthView health, Ipv4Address server) {
+        return usableBackupOf(desired, health, server) != null;
+    }
+
+    /**
+     * The backup that stands in for {@code server}: backup chains are followed (A->B, B->C: C stands in for A while
+     * A and B are both down), the first one not down wins; null when none is usable.
+     */
+    static Ipv4Address usableBackupOf(DesiredState desired, HealthView health, Ipv4Address server) {
+        for (Ipv4Address b : backupChain(desired, server)) if (!health.down(b)) return b;
+        return null;
+    }
+
+    /**
+     * {@code server}'s backup, that one's backup, and so on, in order. The configuration is validated cycle-free
+     * (config-service refuses a cycle); the agent checks again: the walk stops at an address it has seen (a cycle
+     * never loops or brings a server in as its own backup) and after as many steps as there are backups.
+     */
+    public static List<Ipv4Address> backupChain(DesiredState desired, Ipv4Address server) {
+        List<Ipv4Address> chain = new ArrayList<>();
+        java.util.Set<Ipv4Address> seen = new java.util.HashSet<>();
+        seen.add(server);
         Ipv4Address b = desired.backups().get(server);
-        return b != null && !health.down(b);
+        while (b != null && seen.add(b) && chain.size() < desired.backups().size()) {
+            chain.add(b);
+            b = desired.backups().get(b);
+        }
+        return chain;
     }
 
     private static void putMax(Map<Ipv4Address, RealServerState> m, Ipv4Address a, int weight) {

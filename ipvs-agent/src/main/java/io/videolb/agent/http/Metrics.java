@@ -14,6 +14,9 @@ public final class Metrics {
     private final AtomicLong changesApplied = new AtomicLong();
     private final AtomicLong changesNotApplied = new AtomicLong();
     private final AtomicLong driftRepaired = new AtomicLong();
+    private final AtomicLong unitsRefused = new AtomicLong();
+    private volatile long refusedUnits;
+    private volatile long foreignRules;
     private volatile long appliedGeneration;
     private volatile long desiredGeneration;
     private volatile long lastSuccessMs;
@@ -34,6 +37,9 @@ public final class Metrics {
         desiredGeneration = r.generation();
         lastOk = r.ok();
         pending = r.notApplied().size();
+        refusedUnits = r.refused().size();
+        foreignRules = r.foreignRules().size();
+        unitsRefused.addAndGet(r.refused().size());
         if (r.ok()) {
             driftRepaired.addAndGet(r.drift().size());
             // plan-only applies nothing: the kernel matches a generation only if nothing was left to do
@@ -118,12 +124,39 @@ public final class Metrics {
                 "videolb.agent.panic.pools",
                 "Pools kept whole because too many servers looked down (fail open)",
                 m -> m.panicPools);
+        counter(
+                registry,
+                "videolb.agent.units.refused",
+                "Units (a pool, the steering) the kernel refused in a run, summed over runs; the other units were applied",
+                unitsRefused);
+        gauge(
+                registry,
+                "videolb.agent.refused.units",
+                "Units (a pool, the steering) the kernel refused in the last run",
+                m -> m.refusedUnits);
+        gauge(
+                registry,
+                "videolb.agent.foreign.mark.rules",
+                "Foreign mangle rules that can override the marks videolb's steering gives (see videolb migrate-marks)",
+                m -> m.foreignRules);
         Gauge.builder("videolb.agent.mode", () -> 1)
                 .description("Mode: apply, steering-only or plan-only")
                 .tag("mode", mode)
                 .strongReference(true)
                 .register(registry);
         return this;
+    }
+
+    /** Registers {@code videolb_agent_kernel_tool_timeouts_total}: kernel tool calls killed at their deadline. */
+    public Metrics bindToolTimeouts(MeterRegistry registry, java.util.function.LongSupplier timeouts) {
+        FunctionCounter.builder("videolb.agent.kernel.tool.timeouts", timeouts, t -> (double) t.getAsLong())
+                .description("Kernel tool calls (ipset, iptables, ipvsadm) killed at their deadline")
+                .register(registry);
+        return this;
+    }
+
+    public long refusedUnits() {
+        return refusedUnits;
     }
 
     private void counter(MeterRegistry registry, String name, String help, AtomicLong value) {

@@ -15,7 +15,10 @@ import org.slf4j.LoggerFactory;
  * the loop's thread just before, e.g. to have the IPVS setup checked again); while something changes
  * with time alone (a drain, a failback hold-down) runs repeat every {@code drainPoll}; after a failed
  * (or crashed) run, the next run waits {@code minInterval} x 2^n (n = failures in a row, max 30 s)
- * from the end of the failed one, whatever asks for it meanwhile; a successful run resets n.
+ * from the end of the failed one, whatever asks for it meanwhile; a successful run resets n. A PARTIAL run (the
+ * kernel refused some units - a pool, the steering - and everything else was applied, {@link RunResult#partial()})
+ * is retried after the same backoff, but does not hold back runs that events ask for meanwhile: one refused pool
+ * must not delay another pool's failover.
  */
 public final class ReconcileLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
@@ -117,16 +120,23 @@ public final class ReconcileLoop implements AutoCloseable {
         scheduled.set(false); // an event from now on asks for another run
         earliestRunNanos = scheduler.nanoTime() + minInterval.toNanos();
         boolean ok;
+        boolean partial = false;
         try {
             Optional<RunResult> r = work.runIfReady();
             if (r.isEmpty()) return; // not ready: the readers ask again once they are
             after.accept(r.get());
             ok = r.get().ok();
+            partial = r.get().partial();
         } catch (RuntimeException e) {
             LOG.error("reconcile run crashed: {}", e.toString(), e);
             ok = false;
         }
-        if (!ok) {
+        if (partial) {
+            failures++;
+            scheduler.schedule(this::markDirty, backoffNanos(failures)); // events meanwhile run at once
+            if (needsPolling.getAsBoolean() && scheduled.compareAndSet(false, true))
+                scheduler.schedule(this::runOnce, drainPoll.toNanos());
+        } else if (!ok) {
             failures++;
             long backoff = backoffNanos(failures);
             earliestRunNanos = scheduler.nanoTime() + backoff;

@@ -1,7 +1,9 @@
 package io.videolb.agent.loop;
 
+import io.videolb.agent.apply.ConnReuseMode;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
+import io.videolb.agent.apply.KernelException;
 import io.videolb.agent.apply.Ownership;
 import io.videolb.agent.apply.RebootFiles;
 import io.videolb.agent.apply.SyncDaemon;
@@ -11,6 +13,7 @@ import io.videolb.agent.desired.Drain;
 import io.videolb.agent.desired.HealthView;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.kernel.KernelState;
+import io.videolb.agent.observed.MangleRules;
 import io.videolb.agent.plan.Plan;
 import io.videolb.agent.plan.Planner;
 import io.videolb.agent.render.Renderer;
@@ -54,6 +57,7 @@ public final class Reconciler {
     private boolean ipvsSetUpOnce;
 
     private boolean holdDowns;
+    private List<String> lastForeign = List.of();
 
     public Reconciler(
             Kernel kernel,
@@ -132,38 +136,126 @@ public final class Reconciler {
             toApply = toApply.onlyIpvs();
         }
         if (!notApplied.isEmpty()) LOG.info("reconcile {}: plan-only ({}): would {}", id, caps.reason(), notApplied);
+        List<String> refused = new ArrayList<>();
         try {
             List<Step> steps = renderer.render(toApply);
             if (caps.ipvs()) {
                 ownership.addAll(dk.state().services().keySet()); // before creating: a crash leaves a harmless record
                 ensureIpvsSetup(id, errors, drift);
             }
-            for (Step s : steps) {
-                LOG.info(
-                        "reconcile {}: {} payload, {} lines: {}",
-                        id,
-                        s.tool(),
-                        s.lines().size(),
-                        s.changes());
-                kernel.run(s);
-                applied.addAll(s.changes());
+            Map<String, String> failedUnits = applySteps(id, steps, applied);
+            failedUnits.forEach((unit, why) -> refused.add(unit + ": " + why));
+            errors.addAll(refused);
+            Set<Fwmark> failedPools = failedPools(failedUnits.keySet(), observed, dk);
+            if (caps.ipvs()) {
+                Set<Fwmark> keep = new HashSet<>(dk.state().services().keySet());
+                keep.addAll(failedPools); // a refused delete is tried again at the next run
+                ownership.retainOnly(keep);
             }
-            if (caps.ipvs())
-                ownership.retainOnly(new HashSet<>(dk.state().services().keySet()));
             logEndedDrains(id, dk);
-            drains = new HashMap<>(dk.drains());
+            Map<Drain.Key, Drain> nextDrains = new HashMap<>(dk.drains());
+            if (!failedPools.isEmpty()) { // a refused pool keeps its drains as they were before this run
+                nextDrains.keySet().removeIf(k -> failedPools.contains(k.mark()));
+                drains.forEach((k, d) -> {
+                    if (failedPools.contains(k.mark())) nextDrains.put(k, d);
+                });
+            }
+            drains = nextDrains;
             holdDowns = dk.holdDownPending();
-            KernelState nowApplied = caps.ipvs() ? dk.state() : dk.state().withoutIpvs();
-            if (!caps.steering()) nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
-            lastApplied = nowApplied;
-            if (reboot != null && caps.steering() && caps.ipvs()) reboot.write(dk.state());
+            if (failedUnits.isEmpty()) {
+                KernelState nowApplied = caps.ipvs() ? dk.state() : dk.state().withoutIpvs();
+                if (!caps.steering())
+                    nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
+                lastApplied = nowApplied;
+                if (reboot != null && caps.steering() && caps.ipvs()) reboot.write(dk.state(), owned);
+            } else {
+                lastApplied = null; // partly unknown: the next run diffs against the kernel only
+                if (reboot != null && caps.steering() && caps.ipvs()) writeRebootAfterRefusal(id, dk, owned);
+            }
         } catch (Exception e) {
             LOG.warn("reconcile {}: apply failed after {} change(s): {}", id, applied.size(), e.getMessage());
             errors.add(e.getMessage());
             lastApplied = null; // unknown: the next run diffs against the kernel only
         }
         if (plan.isEmpty()) LOG.debug("reconcile {}: kernel matches generation {}", id, snapshot.generation());
-        return new RunResult(snapshot.generation(), plan, applied, notApplied, drift, errors, dk, now);
+        List<String> foreign = foreignRules(id, snapshot);
+        return new RunResult(
+                snapshot.generation(), plan, applied, notApplied, drift, errors, dk, now, refused, foreign);
+    }
+
+    /** Foreign mangle rules that can override steering, from the table this run read (logged when they change). */
+    private List<String> foreignRules(long id, DesiredSnapshot snapshot) {
+        String mangle = kernel.lastMangle();
+        if (mangle == null || !caps.steering()) return List.of();
+        List<String> found = MangleRules.parse(mangle)
+                .overridingSteering(kernel.names(), snapshot.state().params().vip());
+        if (!found.equals(lastForeign) && !found.isEmpty())
+            LOG.warn(
+                    "reconcile {}: {} foreign mangle rule(s) can override the marks videolb's steering gives (see"
+                            + " `videolb migrate-marks`): {}",
+                    id,
+                    found.size(),
+                    found.size() > 5 ? found.subList(0, 5) + " ..." : found);
+        lastForeign = found;
+        return found;
+    }
+
+    /**
+     * Runs the steps in order; a step the kernel refuses (or a tool that hangs past its deadline) fails its unit
+     * only: the unit's later steps are skipped, other units' steps still run (as kube-proxy goes on per service).
+     * Returns the failed units with their first error, in the order they failed.
+     */
+    private Map<String, String> applySteps(long id, List<Step> steps, List<String> applied) {
+        Map<String, String> failed = new java.util.LinkedHashMap<>();
+        for (Step s : steps) {
+            if (failed.containsKey(s.unit())) {
+                LOG.warn("reconcile {}: {} skipped after its unit failed: {}", id, s.unit(), s.changes());
+                continue;
+            }
+            LOG.info(
+                    "reconcile {}: {} {} payload, {} lines: {}",
+                    id,
+                    s.unit(),
+                    s.tool(),
+                    s.lines().size(),
+                    s.changes());
+            try {
+                kernel.run(s);
+                applied.addAll(s.changes());
+            } catch (KernelException e) {
+                LOG.warn("reconcile {}: {} refused, the other units go on: {}", id, s.unit(), e.getMessage());
+                failed.put(s.unit(), e.getMessage());
+            }
+        }
+        return failed;
+    }
+
+    /** The pools among the failed units ("fwmark N"). */
+    private static Set<Fwmark> failedPools(Set<String> units, KernelState observed, DesiredKernel dk) {
+        Set<Fwmark> out = new HashSet<>();
+        for (Fwmark m : dk.state().services().keySet()) if (units.contains(Step.poolUnit(m))) out.add(m);
+        for (Fwmark m : observed.services().keySet()) if (units.contains(Step.poolUnit(m))) out.add(m);
+        return out;
+    }
+
+    /**
+     * After a refusal the kernel is neither the old nor the desired state: the reboot files are written from what the
+     * kernel holds now (read again), limited to the fwmark services videolb manages, so a reboot restores what ran.
+     */
+    private void writeRebootAfterRefusal(long id, DesiredKernel dk, Set<Fwmark> ownedAtStart) {
+        try {
+            KernelState now = kernel.read(caps);
+            java.util.TreeMap<Fwmark, io.videolb.agent.kernel.IpvsService> ours = new java.util.TreeMap<>();
+            Set<Fwmark> managed = new HashSet<>(dk.state().services().keySet());
+            managed.addAll(ownership.marks());
+            managed.addAll(ownedAtStart);
+            now.services().forEach((m, svc) -> {
+                if (managed.contains(m) && svc.scheduler() != null) ours.put(m, svc);
+            });
+            reboot.write(now.withServices(ours), managed);
+        } catch (Exception e) {
+            LOG.warn("reconcile {}: reboot files not written after the refusal: {}", id, e.getMessage());
+        }
     }
 
     /** One line per drain this run ended (the server was deleted): by idleness or by its deadline. */
@@ -208,12 +300,24 @@ public final class Reconciler {
                                 .map(c -> "sysctl " + c)
                                 .toList(),
                         drift);
+            if (sysctlRoot != null) connReuseMode(id, drift);
             setupChanged(id, sync.ensure(kernel), drift);
             ipvsSetUp = true;
             ipvsSetUpOnce = true;
         } catch (Exception e) {
             errors.add("IPVS setup (sysctls, sync daemon): " + e.getMessage());
         }
+    }
+
+    /** conn_reuse_mode by kernel version ({@link ConnReuseMode}); a "left ..." line is a warning, not a change. */
+    private void connReuseMode(long id, List<String> drift) throws java.io.IOException {
+        List<String> changed = new ArrayList<>();
+        for (String c : ConnReuseMode.ensure(sysctlRoot)) {
+            if (c.startsWith("left ")) {
+                if (!ipvsSetUpOnce) LOG.warn("reconcile {}: {}", id, c);
+            } else changed.add("sysctl " + c);
+        }
+        setupChanged(id, changed, drift);
     }
 
     private void setupChanged(long id, List<String> changed, List<String> drift) {

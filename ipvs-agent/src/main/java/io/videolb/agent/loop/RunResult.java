@@ -12,6 +12,11 @@ import java.util.List;
  * @param notApplied changes skipped because that part of the kernel is plan-only here
  * @param drift     what had changed behind the agent's back since its last successful apply
  * @param errors    empty when the run succeeded
+ * @param refused   the units (pools "fwmark N", "steering") the kernel refused in this run, each with its error (also
+ *     in {@code errors}); the other units were applied. Non-empty with every error in it: a partial run, after which
+ *     the loop does not hold back the next event's run (see {@link #partial()})
+ * @param foreignRules rules of others in the mangle table that can override the mark videolb's steering gives
+ *     (see {@link io.videolb.agent.observed.MangleRules#overridingSteering})
  */
 public record RunResult(
         long generation,
@@ -21,8 +26,37 @@ public record RunResult(
         List<String> drift,
         List<String> errors,
         DesiredKernel desired,
-        long atMs) {
+        long atMs,
+        List<String> refused,
+        List<String> foreignRules) {
+    public RunResult(
+            long generation,
+            Plan plan,
+            List<String> applied,
+            List<String> notApplied,
+            List<String> drift,
+            List<String> errors,
+            DesiredKernel desired,
+            long atMs) {
+        this(generation, plan, applied, notApplied, drift, errors, desired, atMs, List.of(), List.of());
+    }
+
+    public RunResult(
+            long generation,
+            Plan plan,
+            List<String> applied,
+            List<String> notApplied,
+            List<String> drift,
+            List<String> errors,
+            DesiredKernel desired,
+            long atMs,
+            List<String> refused) {
+        this(generation, plan, applied, notApplied, drift, errors, desired, atMs, refused, List.of());
+    }
+
     public RunResult {
+        refused = List.copyOf(refused);
+        foreignRules = List.copyOf(foreignRules);
         applied = List.copyOf(applied);
         notApplied = List.copyOf(notApplied);
         drift = List.copyOf(drift);
@@ -31,5 +65,10 @@ public record RunResult(
 
     public boolean ok() {
         return errors.isEmpty();
+    }
+
+    /** Some units were refused, everything else was applied: the run failed only for those units. */
+    public boolean partial() {
+        return !refused.isEmpty() && refused.size() == errors.size();
     }
 }

@@ -46,22 +46,59 @@ public final class Renderer {
         return checker;
     }
 
+    /**
+     * The steps of a plan, in its order. A run of consecutive IPVS changes becomes one step per pool (fwmark), in the
+     * order the pools first appear (pools are independent, and one refused pool must not take the others down with
+     * it); a run of steering changes becomes one step per tool, as before.
+     */
     public List<Step> render(Plan plan) {
         List<Step> steps = new ArrayList<>();
+        List<Change> run = new ArrayList<>();
+        Boolean ipvsRun = null;
+        for (Change c : plan.changes()) {
+            if (ipvsRun != null && c.ipvs() != ipvsRun) {
+                flush(run, ipvsRun, steps);
+                run = new ArrayList<>();
+            }
+            ipvsRun = c.ipvs();
+            run.add(c);
+        }
+        if (!run.isEmpty()) flush(run, ipvsRun, steps);
+        for (Step s : steps) checker.require(s);
+        return steps;
+    }
+
+    private void flush(List<Change> run, boolean ipvsRun, List<Step> steps) {
+        if (ipvsRun) {
+            Map<Fwmark, List<Change>> byPool = new java.util.LinkedHashMap<>();
+            for (Change c : run)
+                byPool.computeIfAbsent(markOf(c), k -> new ArrayList<>()).add(c);
+            byPool.forEach((mark, changes) -> steps.add(step(Tool.IPVS, changes, Step.poolUnit(mark))));
+            return;
+        }
         Tool tool = null;
         List<Change> group = new ArrayList<>();
-        for (Change c : plan.changes()) {
+        for (Change c : run) {
             Tool t = toolOf(c);
             if (tool != null && t != tool) {
-                steps.add(step(tool, group));
+                steps.add(step(tool, group, Step.STEERING));
                 group = new ArrayList<>();
             }
             tool = t;
             group.add(c);
         }
-        if (!group.isEmpty()) steps.add(step(tool, group));
-        for (Step s : steps) checker.require(s);
-        return steps;
+        if (!group.isEmpty()) steps.add(step(tool, group, Step.STEERING));
+    }
+
+    /** The pool an IPVS change belongs to. */
+    static Fwmark markOf(Change c) {
+        if (c instanceof ServiceAdd a) return a.service().mark();
+        if (c instanceof ServiceEdit e) return e.service().mark();
+        if (c instanceof ServiceDelete d) return d.mark();
+        if (c instanceof ServerAdd a) return a.mark();
+        if (c instanceof ServerEdit e) return e.mark();
+        if (c instanceof ServerDelete d) return d.mark();
+        throw new IllegalArgumentException("not an IPVS change: " + c.getClass().getSimpleName());
     }
 
     private static Tool toolOf(Change c) {
@@ -71,7 +108,7 @@ public final class Renderer {
         return Tool.IPSET;
     }
 
-    private Step step(Tool tool, List<Change> changes) {
+    private Step step(Tool tool, List<Change> changes, String unit) {
         List<String> lines = new ArrayList<>();
         int expected = 0;
         if (tool == Tool.IPTABLES) {
@@ -84,7 +121,7 @@ public final class Renderer {
         }
         if (tool == Tool.IPTABLES) lines.add("COMMIT");
         return new Step(
-                tool, lines, expected, changes.stream().map(Change::describe).toList());
+                tool, lines, expected, changes.stream().map(Change::describe).toList(), unit);
     }
 
     /** Counted from the typed change alone, never from the text. */

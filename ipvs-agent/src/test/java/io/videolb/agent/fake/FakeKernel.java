@@ -36,6 +36,8 @@ public final class FakeKernel implements CommandRunner {
 
     public int failCallsMatching = 0;
     public String failWhenArgvContains = null;
+    /** A restore payload containing this text is refused as a whole (nothing of it applied), like a kernel error. */
+    public String refusePayloadContaining = null;
 
     public FakeKernel() {
         for (String c : List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"))
@@ -51,6 +53,8 @@ public final class FakeKernel implements CommandRunner {
             failCallsMatching--;
             return new Result(1, "", "injected failure");
         }
+        if (refusePayloadContaining != null && stdin != null && stdin.contains(refusePayloadContaining))
+            return new Result(2, "", "fake kernel: refused (" + refusePayloadContaining + ")");
         try {
             switch (cmd) {
                 case "ipset list -n":

@@ -53,6 +53,17 @@ class ReconcileLoopTest {
         return switch (outcome) {
             case "ok" -> Optional.of(result(List.of()));
             case "fail" -> Optional.of(result(List.of("injected failure")));
+            case "partial" ->
+                Optional.of(new RunResult(
+                        1,
+                        new Plan(List.of()),
+                        List.of(),
+                        List.of(),
+                        List.of(),
+                        List.of("fwmark 7: refused"),
+                        null,
+                        0,
+                        List.of("fwmark 7: refused")));
             case "crash" -> throw new IllegalStateException("injected crash");
             case "not-ready" -> Optional.empty();
             default -> throw new IllegalArgumentException(outcome);
@@ -242,5 +253,25 @@ class ReconcileLoopTest {
         scheduler.advance(Duration.ofMinutes(5));
         assertThat(runsAt).hasSize(1);
         assertThat(scheduler.closed()).isTrue();
+    }
+
+    @Test
+    void aPartialRunIsRetriedWithBackoffButDoesNotHoldBackTheRunAnEventAsksFor() {
+        for (int i = 0; i < 5; i++) outcomes.add("partial");
+        loop.markDirty();
+        scheduler.runDue(); // partial at 0: a retry is due at 400 ms (backoff 200 x 2)
+        scheduler.advance(Duration.ofMillis(250));
+        loop.markDirty(); // a health event (another pool's failover) at 250 ms
+        scheduler.advance(Duration.ZERO);
+        assertThat(runsAt)
+                .as("the event runs at once (the minimum interval has passed), not after the backoff")
+                .containsExactlyElementsOf(ms(0, 250));
+        scheduler.advance(Duration.ofSeconds(5));
+        assertThat(runsAt.size())
+                .as("the refused pool is still retried by itself")
+                .isGreaterThan(2);
+        assertThat(gaps(runsAt).subList(1, gaps(runsAt).size()))
+                .as("retries back off")
+                .allMatch(g -> g.compareTo(MIN_INTERVAL) >= 0);
     }
 }
