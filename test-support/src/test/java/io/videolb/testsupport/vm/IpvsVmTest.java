@@ -54,17 +54,21 @@ class IpvsVmTest {
     }
 
     @Test
-    void aBootFailureIsASkipOnlyWhenAskedFor() throws IOException {
-        Path s = fake("echo 'ipvs-vm: boot failed: no qemu' >&2; exit 125");
+    void skipMeansNoVmIsStartedAndTheTestIsReportedSkipped() throws IOException {
+        Path started = dir.resolve("started");
+        Path s = fake("touch '" + started + "'; exit 0");
         assertThatThrownBy(() -> vm(s, Map.of("VIDEOLB_VM_TESTS", "skip")).run("t3", "true"))
                 .isInstanceOf(TestAbortedException.class)
                 .hasMessageContaining("VM tier SKIPPED");
+        assertThat(started).as("the VM script was not run at all").doesNotExist();
+        vm(s, Map.of()).run("t3b", "true");
+        assertThat(started).as("without skip the same script runs").exists();
     }
 
     @Test
     void aFailedCommandIsNotABootFailure() throws IOException {
         Path s = fake("echo 'ipvs-vm: VM ended without a result (qemu exit 0)' >&2; exit 125");
-        IpvsVm.Result r = vm(s, Map.of("VIDEOLB_VM_TESTS", "skip")).run("t4", "true");
+        IpvsVm.Result r = vm(s, Map.of()).run("t4", "true");
         assertThat(r.exitCode()).isEqualTo(125);
         assertThatThrownBy(r::assertSuccess).isInstanceOf(AssertionError.class).hasMessageContaining("exited 125");
     }
