@@ -195,6 +195,7 @@ public final class HealthService extends VerticleBase {
         Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size())
                 .register(registry);
         vertx.setPeriodic(1000, id -> countVerdicts());
+        scheduler.run(sch -> sch.startHeartbeat(config.heartbeat().toMillis()));
     }
 
     /** Worker thread: the group member (work sharing) and the desired-state reader, each polling on its own named thread. */
@@ -208,6 +209,7 @@ public final class HealthService extends VerticleBase {
                         (parts, count) -> {
                             partitionCount = count;
                             owned.set(parts);
+                            scheduler.run(sch -> sch.setPartitions(parts, count));
                             retarget();
                         })
                 .start();

@@ -26,6 +26,8 @@ import java.util.Optional;
  * @param httpPort  -1: no HTTP endpoint; 0: any free port
  * @param planOnly  force plan-only even where the kernel would allow applying
  * @param ipvsRules reboot file for ipvsadm -R; null disables it (likewise iptablesRules, ipsetRules)
+ * @param healthStale past this age of the newest health record (or with a health partition without a live
+ *     checker) the health is stale: the agent holds its verdicts and reports it
  */
 public record AgentSettings(
         String director,
@@ -46,7 +48,8 @@ public record AgentSettings(
         Duration minInterval,
         Duration resync,
         Duration drainPoll,
-        boolean planOnly)
+        boolean planOnly,
+        Duration healthStale)
         implements ServiceSettings {
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
 
@@ -128,7 +131,17 @@ public record AgentSettings(
                     .defaultValue(Duration.ofSeconds(30))
                     .describe("`plan --kernel`: how long to wait for the topics to be read"));
 
+    public static final Setting<Duration> HEALTH_STALE =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_STALE_MS", ChronoUnit.MILLIS, 500, 3_600_000)
+                    .defaultValue(Duration.ofMillis(15_000))
+                    .describe("health stale past this age of the newest checker heartbeat or verdict:"
+                            + " the agent holds its verdicts and reports it (keep above the heartbeat and"
+                            + " the health session timeout)"));
+
     public AgentSettings {
+        if (healthStale == null) healthStale = Duration.ofMillis(15_000);
+        if (healthStale.toMillis() < 1)
+            throw new IllegalArgumentException("healthStale must be positive, got " + healthStale);
         if (director == null || !director.matches(ID))
             throw new IllegalArgumentException("director: a short id (A-Z a-z 0-9 . _ -), got " + director);
         Objects.requireNonNull(kafka, "kafka");
@@ -173,6 +186,7 @@ public record AgentSettings(
                 .httpPort(r.get(HTTP_PORT))
                 .resync(r.get(RESYNC))
                 .planOnly(r.get(PLAN_ONLY))
+                .healthStale(r.get(HEALTH_STALE))
                 .build();
     }
 
@@ -228,6 +242,7 @@ public record AgentSettings(
         b.resync = resync;
         b.drainPoll = drainPoll;
         b.planOnly = planOnly;
+        b.healthStale = healthStale;
         return b;
     }
 
@@ -248,6 +263,7 @@ public record AgentSettings(
         private Duration resync = Duration.ofSeconds(30);
         private Duration drainPoll = Duration.ofSeconds(2);
         private boolean planOnly;
+        private Duration healthStale = Duration.ofMillis(15_000);
 
         private Builder() {
             super("0.0.0.0", 9102);
@@ -328,6 +344,11 @@ public record AgentSettings(
             return this;
         }
 
+        public Builder healthStale(Duration v) {
+            healthStale = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(
                     director != null ? director : hostname(),
@@ -348,7 +369,8 @@ public record AgentSettings(
                     minInterval,
                     resync,
                     drainPoll,
-                    planOnly);
+                    planOnly,
+                    healthStale);
         }
     }
 }

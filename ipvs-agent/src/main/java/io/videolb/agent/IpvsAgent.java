@@ -12,6 +12,7 @@ import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.RebootFiles;
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
+import io.videolb.agent.health.HealthWatch;
 import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
 import io.videolb.agent.kafka.Records;
@@ -73,7 +74,8 @@ public final class IpvsAgent extends VerticleBase {
 
     static final Duration READER_RESTART = Duration.ofSeconds(5);
     private DesiredStateFolder folder = new DesiredStateFolder(); // guarded by lock
-    private HealthBook health = new HealthBook(); // guarded by lock
+    private HealthBook health; // guarded by lock
+    private HealthWatch healthWatch;
     private final Object lock = new Object();
     private final AtomicReference<RunResult> last = new AtomicReference<>();
     private KernelCapabilities caps;
@@ -105,6 +107,11 @@ public final class IpvsAgent extends VerticleBase {
         this.config = config;
         this.kernel = kernel;
         this.runtime = runtime;
+        this.health = newHealthBook();
+    }
+
+    private HealthBook newHealthBook() {
+        return new HealthBook(config.healthStale().toMillis(), System::currentTimeMillis);
     }
 
     /**
@@ -165,6 +172,13 @@ public final class IpvsAgent extends VerticleBase {
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
         loop.start();
+        healthWatch = new HealthWatch(
+                        this::checkHealth,
+                        () -> {
+                            if (healthRead) loop.markDirty();
+                        },
+                        serviceMetrics.registry())
+                .start(Duration.ofMillis(Math.min(1000, config.healthStale().toMillis() / 4)));
         startDesiredReader();
         startHealthReader();
     }
@@ -215,7 +229,7 @@ public final class IpvsAgent extends VerticleBase {
     private synchronized void startHealthReader() {
         if (closed) return;
         synchronized (lock) {
-            health = new HealthBook();
+            health = newHealthBook();
         }
         healthRead = false;
         healthReader = StateTopicReader.start(
@@ -272,6 +286,14 @@ public final class IpvsAgent extends VerticleBase {
         if (applied.changed() && healthRead) loop.markDirty();
     }
 
+    /** The health watch's periodic re-evaluation: time passing can expire a degraded checker and make the health stale. */
+    private HealthWatch.Check checkHealth() {
+        synchronized (lock) {
+            boolean changed = health.tick();
+            return new HealthWatch.Check(changed, health.freshness());
+        }
+    }
+
     private static void reportUnreadable(HealthTopicView.Applied applied) {
         HealthRecord.Unreadable u = applied.unreadable();
         if (u != null) LOG.warn("health record {} skipped: {}", u.key(), u.problem());
@@ -305,7 +327,11 @@ public final class IpvsAgent extends VerticleBase {
     }
 
     private AgentStatus toStatus(RunResult r) {
-        return statusOf(config.director(), caps, metrics, r);
+        AgentStatus.HealthFreshness f;
+        synchronized (lock) {
+            f = health.freshness();
+        }
+        return HealthWatch.withHealth(statusOf(config.director(), caps, metrics, r), f);
     }
 
     /**
@@ -350,7 +376,18 @@ public final class IpvsAgent extends VerticleBase {
                         .put("topicsRead", ready)
                         .put("appliedGeneration", metrics.appliedGeneration())
                         .put("pendingChanges", metrics.pending())
+                        .put("health", healthJson())
                         .put("lastErrors", r == null ? List.of() : r.errors()));
+    }
+
+    private JsonObject healthJson() {
+        AgentStatus.HealthFreshness f = healthWatch == null ? null : healthWatch.latest();
+        if (f == null) return null;
+        return new JsonObject()
+                .put("stale", f.stale())
+                .put("newestRefreshAgeMs", f.newestRefreshAgeMs())
+                .put("staleAfterMs", f.staleAfterMs())
+                .put("reason", f.reason());
     }
 
     /** Stops the loop (a running reconcile finishes), the readers and the status producer on a worker thread, then the HTTP endpoint. */
@@ -363,7 +400,7 @@ public final class IpvsAgent extends VerticleBase {
         if (closed) return;
         closed = true;
         restarts.shutdownNow();
-        for (AutoCloseable c : new AutoCloseable[] {loop, desiredReader, healthReader, status}) {
+        for (AutoCloseable c : new AutoCloseable[] {healthWatch, loop, desiredReader, healthReader, status}) {
             if (c == null) continue;
             try {
                 c.close();

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@link CheckerStatus} with {@code degraded=true} is published instead; the known-good target
  * is re-probed every interval until it answers again.
  *
+ * <p>Heartbeat ({@link #startHeartbeat}): the checker's own status ({@code checker/ID}, degraded or not,
+ * with the partitions it probes) is republished every heartbeat, so that readers know it is alive and
+ * which partitions have a live checker; {@link #close()} tombstones it (a clean stop).
+ *
  * <p>All methods must be called on the scheduler's context ({@link #run}).
  */
 public final class ProbeScheduler {
@@ -88,6 +92,9 @@ public final class ProbeScheduler {
     private long selfCheckAtMs;
     private boolean selfCheckRunning;
     private long degradedTimer = -1;
+    private long heartbeatTimer = -1;
+    private java.util.List<Integer> partitions = java.util.List.of();
+    private int partitionCount;
     private boolean closed;
 
     public ProbeScheduler(
@@ -152,6 +159,32 @@ public final class ProbeScheduler {
         return servers.size();
     }
 
+    /** The partitions of the health topic this checker probes now (of {@code count}), for its heartbeat. */
+    public void setPartitions(java.util.Set<Integer> owned, int count) {
+        partitions = owned.stream().sorted().toList();
+        partitionCount = count;
+        if (heartbeatTimer >= 0) heartbeat(); // readers learn the new coverage now, not a heartbeat later
+    }
+
+    /** Publishes this checker's status now and every {@code heartbeatMs} (on the scheduler's context). */
+    public void startHeartbeat(long heartbeatMs) {
+        if (closed || heartbeatTimer >= 0) return;
+        heartbeat();
+        heartbeatTimer = vertx.setPeriodic(heartbeatMs, id -> heartbeat());
+    }
+
+    private void heartbeat() {
+        if (closed) return;
+        sink.checker(new CheckerStatus(
+                checkerId,
+                degraded,
+                degraded ? degradedReason : "",
+                sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                System.currentTimeMillis(),
+                partitions,
+                partitionCount));
+    }
+
     public boolean degraded() {
         return degraded;
     }
@@ -169,6 +202,10 @@ public final class ProbeScheduler {
         servers.clear();
         if (refreshTimer >= 0) vertx.cancelTimer(refreshTimer);
         if (degradedTimer >= 0) vertx.cancelTimer(degradedTimer);
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+            sink.checkerGone(checkerId); // a clean stop: readers forget this checker (and any degraded status)
+        }
     }
 
     private void refreshAll() {
@@ -180,13 +217,13 @@ public final class ProbeScheduler {
                         s.lastResult == null ? s.published.reason() : s.lastResult.reason(),
                         s.lastResult);
         }
-        if (degraded)
-            sink.checker(new CheckerStatus(
-                    checkerId,
-                    true,
-                    degradedReason,
-                    sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
-                    System.currentTimeMillis()));
+        if (degraded && heartbeatTimer < 0) // with a heartbeat the status goes out every heartbeat anyway
+        sink.checker(new CheckerStatus(
+                checkerId,
+                true,
+                degradedReason,
+                sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                System.currentTimeMillis()));
     }
 
     private String degradedReason = "";
@@ -286,7 +323,9 @@ public final class ProbeScheduler {
                                 true,
                                 degradedReason,
                                 sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
-                                selfCheckAtMs));
+                                selfCheckAtMs,
+                                partitions,
+                                partitionCount));
                         long every = knownGood.settings().interval().toMillis();
                         degradedTimer = vertx.setPeriodic(every, id -> selfCheck());
                     } else if (ok && degraded) {
@@ -299,7 +338,9 @@ public final class ProbeScheduler {
                                 false,
                                 "known-good target answers",
                                 sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
-                                selfCheckAtMs));
+                                selfCheckAtMs,
+                                partitions,
+                                partitionCount));
                     }
                 });
     }
