@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * fresh again), keeps the latest {@link HealthFreshness} for the agent's status and serves it on
  * {@code /metrics} ({@code videolb_agent_health_stale}, {@code videolb_agent_health_refresh_age_seconds},
  * {@code videolb_agent_health_stale_after_seconds}). When the re-evaluation changed the view the agent
- * acts on (a degraded checker's status expired), {@code onChange} asks for a reconcile.
+ * acts on (a degraded checker's status expired), or the health turned stale or fresh, {@code onChange}
+ * asks for a reconcile run: it applies the change (none for a mere staleness: the view is held) and
+ * publishes the agent's status with the new freshness at once.
  */
 public final class HealthWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthWatch.class);
@@ -85,11 +87,11 @@ public final class HealthWatch implements AutoCloseable {
                         "health fresh again (newest refresh {} ms ago): verdicts take effect as they come",
                         f.newestRefreshAgeMs());
             }
+            boolean flipped = f.stale() != stale;
             stale = f.stale();
-            if (c.viewChanged()) {
+            if (c.viewChanged())
                 LOG.info("health view changed as time passed (a degraded checker's status expired): reconciling");
-                onChange.run();
-            }
+            if (c.viewChanged() || flipped) onChange.run(); // a run publishes the status with the new freshness
         } catch (RuntimeException e) {
             LOG.warn("health freshness check failed: {}", e.toString());
         }
