@@ -37,6 +37,7 @@ import java.util.TreeSet;
  * @param refreshInterval  every verdict is republished this often
  * @param sessionTimeout   how long a dead instance keeps its partitions before another takes over
  * @param heartbeat        how often {@code checker/ID} is republished (with the partitions probed)
+ * @param retryDelay       after a failed probe, the next one comes this soon instead of an interval later (0: off)
  */
 public record HealthServiceSettings(
         KafkaConnection kafka,
@@ -52,7 +53,8 @@ public record HealthServiceSettings(
         Endpoint knownGood,
         Duration refreshInterval,
         Duration sessionTimeout,
-        Duration heartbeat)
+        Duration heartbeat,
+        Duration retryDelay)
         implements ServiceSettings {
 
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -161,6 +163,11 @@ public record HealthServiceSettings(
                     .defaultValue(Duration.ofSeconds(2))
                     .describe("checker/ID is republished this often with the partitions probed (agents: health"
                             + " stale past VIDEOLB_HEALTH_STALE_MS without it)"));
+    public static final Setting<Duration> RETRY_DELAY =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_RETRY_DELAY_MS", ChronoUnit.MILLIS, 0, 60_000)
+                    .defaultValue(Duration.ofMillis(200))
+                    .describe("after a failed probe, probe again this soon (not an interval later) until fall is"
+                            + " reached, as keepalived's delay_before_retry; 0 off"));
     public static final Setting<Duration> SESSION_TIMEOUT =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
                     .defaultValue(Duration.ofSeconds(10))
@@ -189,6 +196,8 @@ public record HealthServiceSettings(
         if (sessionTimeout == null) sessionTimeout = Duration.ofSeconds(10);
         if (heartbeat == null) heartbeat = Duration.ofSeconds(2);
         if (heartbeat.toMillis() < 100) throw new IllegalArgumentException("heartbeat must be at least 100 ms");
+        if (retryDelay == null) retryDelay = Duration.ofMillis(200);
+        if (retryDelay.isNegative()) throw new IllegalArgumentException("retryDelay must be >= 0");
     }
 
     public ProbeSettings settingsFor(long mark) {
@@ -218,6 +227,7 @@ public record HealthServiceSettings(
                 .refreshInterval(r.get(REFRESH))
                 .sessionTimeout(r.get(SESSION_TIMEOUT))
                 .heartbeat(r.get(HEARTBEAT))
+                .retryDelay(r.get(RETRY_DELAY))
                 .build();
     }
 
@@ -340,6 +350,7 @@ public record HealthServiceSettings(
         b.refreshInterval = refreshInterval;
         b.sessionTimeout = sessionTimeout;
         b.heartbeat = heartbeat;
+        b.retryDelay = retryDelay;
         return b;
     }
 
@@ -355,6 +366,7 @@ public record HealthServiceSettings(
         private Duration refreshInterval = Duration.ofSeconds(30);
         private Duration sessionTimeout = Duration.ofSeconds(10);
         private Duration heartbeat = Duration.ofSeconds(2);
+        private Duration retryDelay = Duration.ofMillis(200);
 
         private Builder() {
             super("127.0.0.1", 9103);
@@ -417,6 +429,11 @@ public record HealthServiceSettings(
             return this;
         }
 
+        public Builder retryDelay(Duration v) {
+            retryDelay = v;
+            return this;
+        }
+
         public HealthServiceSettings build() {
             return new HealthServiceSettings(
                     kafka(),
@@ -432,7 +449,8 @@ public record HealthServiceSettings(
                     knownGood,
                     refreshInterval,
                     sessionTimeout,
-                    heartbeat);
+                    heartbeat,
+                    retryDelay);
         }
     }
 }

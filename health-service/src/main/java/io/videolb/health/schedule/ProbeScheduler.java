@@ -93,6 +93,10 @@ public final class ProbeScheduler {
     private boolean selfCheckRunning;
     private long degradedTimer = -1;
     private long heartbeatTimer = -1;
+    private long retryDelayMs;
+    private LagWatch lag;
+    private long lagTimer = -1;
+    private long lagTickNanos;
     private java.util.List<Integer> partitions = java.util.List.of();
     private int partitionCount;
     private boolean closed;
@@ -166,6 +170,63 @@ public final class ProbeScheduler {
         if (heartbeatTimer >= 0) heartbeat(); // readers learn the new coverage now, not a heartbeat later
     }
 
+    /** After a counted failure, probe again after {@code ms} instead of a whole interval ({@link FastRetry}); 0: off. */
+    public void setRetryDelay(long ms) {
+        if (ms < 0) throw new IllegalArgumentException("retry delay must be >= 0, got " + ms);
+        retryDelayMs = ms;
+    }
+
+    /**
+     * Samples this context's own lag every {@code sampleMs} (how late a timer fires) into {@code watch}; a
+     * sustained lag makes the checker report itself degraded ({@link LagWatch}).
+     */
+    public void startLagWatch(long sampleMs, LagWatch watch) {
+        if (closed || lagTimer >= 0) return;
+        lag = watch;
+        lagTickNanos = System.nanoTime();
+        lagTimer = vertx.setPeriodic(sampleMs, id -> {
+            long now = System.nanoTime();
+            long lateMs = Math.max(0, (now - lagTickNanos) / 1_000_000 - sampleMs);
+            lagTickNanos = now;
+            if (watch.observe(lateMs, System.currentTimeMillis())) {
+                if (watch.degraded())
+                    LOG.warn(
+                            "checker degraded: its own loop ran more than {} ms late for {} ms (worst {} ms):"
+                                    + " its failed probes are suspect",
+                            watch.thresholdMs(),
+                            watch.sustainMs(),
+                            watch.worstMs());
+                else LOG.info("checker no longer late: its loop ran on time for {} ms", watch.sustainMs());
+                publishStatus();
+            }
+        });
+    }
+
+    /** Degraded because its own loop has been running late for a sustained time. */
+    public boolean lagDegraded() {
+        return lag != null && lag.degraded();
+    }
+
+    private String statusReason() {
+        if (lagDegraded())
+            return "checker loop more than " + lag.thresholdMs() + " ms late for " + lag.sustainMs() + " ms (worst "
+                    + lag.worstMs() + " ms)" + (degraded ? "; " + degradedReason : "");
+        return degraded ? degradedReason : "";
+    }
+
+    private void publishStatus() {
+        if (heartbeatTimer >= 0) heartbeat();
+        else
+            sink.checker(new CheckerStatus(
+                    checkerId,
+                    degraded || lagDegraded(),
+                    statusReason(),
+                    sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                    System.currentTimeMillis(),
+                    partitions,
+                    partitionCount));
+    }
+
     /** Publishes this checker's status now and every {@code heartbeatMs} (on the scheduler's context). */
     public void startHeartbeat(long heartbeatMs) {
         if (closed || heartbeatTimer >= 0) return;
@@ -177,16 +238,17 @@ public final class ProbeScheduler {
         if (closed) return;
         sink.checker(new CheckerStatus(
                 checkerId,
-                degraded,
-                degraded ? degradedReason : "",
+                degraded || lagDegraded(),
+                statusReason(),
                 sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
                 System.currentTimeMillis(),
                 partitions,
                 partitionCount));
     }
 
+    /** Degraded: the self-check failed during a mass failure, or the checker's own loop is late ({@link #lagDegraded}). */
     public boolean degraded() {
-        return degraded;
+        return degraded || lagDegraded();
     }
 
     /** Committed verdicts by server (null while unknown). */
@@ -202,6 +264,7 @@ public final class ProbeScheduler {
         servers.clear();
         if (refreshTimer >= 0) vertx.cancelTimer(refreshTimer);
         if (degradedTimer >= 0) vertx.cancelTimer(degradedTimer);
+        if (lagTimer >= 0) vertx.cancelTimer(lagTimer);
         if (heartbeatTimer >= 0) {
             vertx.cancelTimer(heartbeatTimer);
             sink.checkerGone(checkerId); // a clean stop: readers forget this checker (and any degraded status)
@@ -253,6 +316,13 @@ public final class ProbeScheduler {
         s.lastResult = r;
         long now = System.currentTimeMillis();
         Verdict proposal = s.hysteresis.observe(r.ok(), now);
+        long retry = FastRetry.delayMs(
+                !r.ok(),
+                s.hysteresis.state(),
+                s.hysteresis.consecutiveFailures(),
+                s.target.settings().fall(),
+                retryDelayMs);
+        if (retry >= 0) s.retryIn(retry);
         if (proposal == null) return;
         if (proposal == Verdict.DOWN && massFailure()) {
             if (knownGood == null) {
@@ -335,8 +405,8 @@ public final class ProbeScheduler {
                         LOG.info("checker recovered: known-good {} answers", knownGood.endpoint());
                         sink.checker(new CheckerStatus(
                                 checkerId,
-                                false,
-                                "known-good target answers",
+                                lagDegraded(),
+                                lagDegraded() ? statusReason() : "known-good target answers",
                                 sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
                                 selfCheckAtMs,
                                 partitions,
@@ -350,6 +420,7 @@ public final class ProbeScheduler {
         final Hysteresis hysteresis;
         final HlsFreshness freshness = new HlsFreshness();
         long timer = -1;
+        long retryTimer = -1;
         boolean inFlight;
         boolean stopped;
         ProbeResult lastResult;
@@ -381,9 +452,19 @@ public final class ProbeScheduler {
             });
         }
 
+        /** One extra probe after {@code delayMs} (at most one pending; a probe in flight then is not doubled). */
+        void retryIn(long delayMs) {
+            if (stopped || retryTimer >= 0) return;
+            retryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+                retryTimer = -1;
+                tick();
+            });
+        }
+
         void stop() {
             stopped = true;
             if (timer >= 0) vertx.cancelTimer(timer);
+            if (retryTimer >= 0) vertx.cancelTimer(retryTimer);
         }
     }
 }
