@@ -183,11 +183,18 @@ public final class ProbeScheduler {
     public void startLagWatch(long sampleMs, LagWatch watch) {
         if (closed || lagTimer >= 0) return;
         lag = watch;
+        lagSample(sampleMs, watch);
+    }
+
+    /**
+     * One-shot timers chained, each measuring how late it fired: a periodic timer would fire its missed runs
+     * back to back after a stall, and those would look on time.
+     */
+    private void lagSample(long sampleMs, LagWatch watch) {
+        if (closed) return;
         lagTickNanos = System.nanoTime();
-        lagTimer = vertx.setPeriodic(sampleMs, id -> {
-            long now = System.nanoTime();
-            long lateMs = Math.max(0, (now - lagTickNanos) / 1_000_000 - sampleMs);
-            lagTickNanos = now;
+        lagTimer = vertx.setTimer(sampleMs, id -> {
+            long lateMs = Math.max(0, (System.nanoTime() - lagTickNanos) / 1_000_000 - sampleMs);
             if (watch.observe(lateMs, System.currentTimeMillis())) {
                 if (watch.degraded())
                     LOG.warn(
@@ -199,6 +206,7 @@ public final class ProbeScheduler {
                 else LOG.info("checker no longer late: its loop ran on time for {} ms", watch.sustainMs());
                 publishStatus();
             }
+            lagSample(sampleMs, watch);
         });
     }
 
