@@ -162,6 +162,26 @@ class HealthFreshnessIT {
                 + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
     }
 
+    /** The last value per key of {@code topic} (null: a tombstone), read from offset 0 to the end. */
+    static Map<String, String> lastValues(String topic) {
+        Map<String, String> last = new java.util.HashMap<>();
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(KafkaSettings.of(SharedBroker.bootstrapServers(), "it-health-read")
+                        .stateConsumer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) last.put(r.key(), r.value());
+            }
+        }
+        return last;
+    }
+
     static boolean substituted(AgentStatus s) {
         return s.pools().size() == 1 && s.pools().get(0).substitutions().contains(SUBSTITUTION);
     }
