@@ -19,6 +19,7 @@ import io.videolb.health.kafka.HealthTopicMember;
 import io.videolb.health.kafka.KafkaVerdictSink;
 import io.videolb.health.probe.ProbeResult;
 import io.videolb.health.probe.Prober;
+import io.videolb.health.schedule.LagWatch;
 import io.videolb.health.schedule.ProbeScheduler;
 import io.videolb.health.schedule.SequenceClock;
 import io.videolb.health.schedule.Target;
@@ -61,6 +62,13 @@ public final class HealthService extends VerticleBase {
 
     /** The name in logs, on {@code /metrics} ({@code service="health-service"}) and in the standalone ready line. */
     public static final String NAME = "health-service";
+
+    /** The checker samples its own loop's lag this often ... */
+    static final long LAG_SAMPLE_MS = 100;
+    /** ... and reports itself degraded when every sample is later than this ... */
+    static final long LAG_THRESHOLD_MS = 250;
+    /** ... for this long (and recovers after as long on time). */
+    static final long LAG_SUSTAIN_MS = 5_000;
 
     private final HealthServiceSettings config;
     private final ServiceRuntime runtime;
@@ -195,6 +203,11 @@ public final class HealthService extends VerticleBase {
         Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size())
                 .register(registry);
         vertx.setPeriodic(1000, id -> countVerdicts());
+        scheduler.run(sch -> {
+            sch.setRetryDelay(config.retryDelay().toMillis());
+            sch.startLagWatch(LAG_SAMPLE_MS, new LagWatch(LAG_THRESHOLD_MS, LAG_SUSTAIN_MS));
+            sch.startHeartbeat(config.heartbeat().toMillis());
+        });
     }
 
     /** Worker thread: the group member (work sharing) and the desired-state reader, each polling on its own named thread. */
@@ -208,6 +221,7 @@ public final class HealthService extends VerticleBase {
                         (parts, count) -> {
                             partitionCount = count;
                             owned.set(parts);
+                            scheduler.run(sch -> sch.setPartitions(parts, count));
                             retarget();
                         })
                 .start();

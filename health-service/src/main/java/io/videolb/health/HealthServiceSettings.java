@@ -12,7 +12,6 @@ import io.videolb.runtime.settings.ServiceSettingsBuilder;
 import io.videolb.runtime.settings.Setting;
 import io.videolb.runtime.settings.SettingFamily;
 import io.videolb.runtime.settings.SettingsReader;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
@@ -26,7 +25,7 @@ import java.util.TreeSet;
  *
  * @param kafka            the broker and client properties
  * @param topics           topic names (prefix)
- * @param checkerId        this instance's id in verdicts and {@code checker/ID}
+ * @param checkerId        this instance's id in verdicts and {@code checker/ID}; default: this host's name
  * @param groupId          consumer group shared by all health-service instances of one installation
  * @param httpHost         where {@code /metrics} and {@code /health} listen
  * @param httpPort         0 picks a free port
@@ -37,6 +36,8 @@ import java.util.TreeSet;
  * @param knownGood        known-good target for the self-check (null: none, mass "down" is published)
  * @param refreshInterval  every verdict is republished this often
  * @param sessionTimeout   how long a dead instance keeps its partitions before another takes over
+ * @param heartbeat        how often {@code checker/ID} is republished (with the partitions probed)
+ * @param retryDelay       after a failed probe, the next one comes this soon instead of an interval later (0: off)
  */
 public record HealthServiceSettings(
         KafkaConnection kafka,
@@ -51,7 +52,9 @@ public record HealthServiceSettings(
         double massFailureShare,
         Endpoint knownGood,
         Duration refreshInterval,
-        Duration sessionTimeout)
+        Duration sessionTimeout,
+        Duration heartbeat,
+        Duration retryDelay)
         implements ServiceSettings {
 
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -61,8 +64,9 @@ public record HealthServiceSettings(
     public static final Declarations DECLARED = new Declarations("health");
     public static final Setting<String> CHECKER_ID =
             DECLARED.add(Setting.text("VIDEOLB_HEALTH_CHECKER_ID", ID, "1..64 of A-Z a-z 0-9 . _ -")
-                    .defaultFrom(HealthServiceSettings::defaultCheckerId, "pid-host")
-                    .describe("this instance's id in verdicts and checker/ID"));
+                    .defaultFrom(HealthServiceSettings::defaultCheckerId, "host name")
+                    .describe("this instance's id in verdicts and checker/ID; stable across restarts (two instances"
+                            + " on one host need their own)"));
     public static final Setting<String> GROUP =
             DECLARED.add(Setting.text("VIDEOLB_HEALTH_GROUP", "[A-Za-z0-9._-]{1,200}", "1..200 of A-Z a-z 0-9 . _ -")
                     .documentedDefault("PREFIX.health-checkers")
@@ -154,6 +158,16 @@ public record HealthServiceSettings(
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_REFRESH_MS", ChronoUnit.MILLIS, 100, 86_400_000)
                     .defaultValue(Duration.ofSeconds(30))
                     .describe("every verdict is republished this often"));
+    public static final Setting<Duration> HEARTBEAT =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_HEARTBEAT_MS", ChronoUnit.MILLIS, 100, 600_000)
+                    .defaultValue(Duration.ofSeconds(2))
+                    .describe("checker/ID is republished this often with the partitions probed (agents: health"
+                            + " stale past VIDEOLB_HEALTH_STALE_MS without it)"));
+    public static final Setting<Duration> RETRY_DELAY =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_RETRY_DELAY_MS", ChronoUnit.MILLIS, 0, 60_000)
+                    .defaultValue(Duration.ofMillis(200))
+                    .describe("after a failed probe, probe again this soon (not an interval later) until fall is"
+                            + " reached, as keepalived's delay_before_retry; 0 off"));
     public static final Setting<Duration> SESSION_TIMEOUT =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
                     .defaultValue(Duration.ofSeconds(10))
@@ -180,6 +194,10 @@ public record HealthServiceSettings(
         if (refreshInterval.toMillis() < 100)
             throw new IllegalArgumentException("refreshInterval must be at least 100 ms");
         if (sessionTimeout == null) sessionTimeout = Duration.ofSeconds(10);
+        if (heartbeat == null) heartbeat = Duration.ofSeconds(2);
+        if (heartbeat.toMillis() < 100) throw new IllegalArgumentException("heartbeat must be at least 100 ms");
+        if (retryDelay == null) retryDelay = Duration.ofMillis(200);
+        if (retryDelay.isNegative()) throw new IllegalArgumentException("retryDelay must be >= 0");
     }
 
     public ProbeSettings settingsFor(long mark) {
@@ -208,6 +226,8 @@ public record HealthServiceSettings(
                 .knownGood(r.find(KNOWN_GOOD).orElse(null))
                 .refreshInterval(r.get(REFRESH))
                 .sessionTimeout(r.get(SESSION_TIMEOUT))
+                .heartbeat(r.get(HEARTBEAT))
+                .retryDelay(r.get(RETRY_DELAY))
                 .build();
     }
 
@@ -286,12 +306,31 @@ public record HealthServiceSettings(
         return eps;
     }
 
-    private static String defaultCheckerId() {
-        String n = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
-        String id = n.replaceAll("[^A-Za-z0-9._-]", "-");
-        return id.isEmpty()
-                ? "checker"
-                : id.substring(0, Math.min(64, id.length())).replaceFirst("^[^A-Za-z0-9]", "c");
+    /**
+     * This host's name as the checker id, so that a restarted health-service keeps its id (its
+     * {@code checker/ID} record is replaced, not left behind): the name the JVM resolves, or its first label
+     * when the whole name is not a valid id. A name that gives no valid id is an error naming the setting.
+     */
+    static String defaultCheckerId() {
+        String h;
+        try {
+            h = java.net.InetAddress.getLocalHost().getHostName(); // our own name, not operator input
+        } catch (Exception e) {
+            throw new IllegalArgumentException(
+                    "VIDEOLB_HEALTH_CHECKER_ID: not set, and this host's name cannot be read (" + e.getMessage()
+                            + "): set it to a stable id of 1..64 of A-Z a-z 0-9 . _ -");
+        }
+        return checkerIdFromHost(h);
+    }
+
+    /** {@code host} as a checker id (the whole name, else its first label); an error naming the setting when neither is valid. */
+    static String checkerIdFromHost(String host) {
+        if (host != null && host.matches(ID)) return host;
+        int dot = host == null ? -1 : host.indexOf('.');
+        if (dot > 0 && host.substring(0, dot).matches(ID)) return host.substring(0, dot);
+        throw new IllegalArgumentException("VIDEOLB_HEALTH_CHECKER_ID: not set, and this host's name '"
+                + (host == null ? "" : host.replaceAll("[^\\x20-\\x7e]", "?"))
+                + "' is not a usable checker id: set it to a stable id of 1..64 of A-Z a-z 0-9 . _ -");
     }
 
     public static Builder builder() {
@@ -310,6 +349,8 @@ public record HealthServiceSettings(
         b.knownGood = knownGood;
         b.refreshInterval = refreshInterval;
         b.sessionTimeout = sessionTimeout;
+        b.heartbeat = heartbeat;
+        b.retryDelay = retryDelay;
         return b;
     }
 
@@ -324,6 +365,8 @@ public record HealthServiceSettings(
         private Endpoint knownGood;
         private Duration refreshInterval = Duration.ofSeconds(30);
         private Duration sessionTimeout = Duration.ofSeconds(10);
+        private Duration heartbeat = Duration.ofSeconds(2);
+        private Duration retryDelay = Duration.ofMillis(200);
 
         private Builder() {
             super("127.0.0.1", 9103);
@@ -381,6 +424,16 @@ public record HealthServiceSettings(
             return this;
         }
 
+        public Builder heartbeat(Duration v) {
+            heartbeat = v;
+            return this;
+        }
+
+        public Builder retryDelay(Duration v) {
+            retryDelay = v;
+            return this;
+        }
+
         public HealthServiceSettings build() {
             return new HealthServiceSettings(
                     kafka(),
@@ -395,7 +448,9 @@ public record HealthServiceSettings(
                     massFailureShare,
                     knownGood,
                     refreshInterval,
-                    sessionTimeout);
+                    sessionTimeout,
+                    heartbeat,
+                    retryDelay);
         }
     }
 }

@@ -59,4 +59,46 @@ class HealthServiceSettingsTest {
                 .hasMessageStartingWith(
                         "VIDEOLB_HEALTH_ENDPOINTS='198.51.100.1': must be SERVER=IP:RTMPPORT:HTTPPORT[,...]");
     }
+
+    @Test
+    void theCheckerIdIsStableAcrossRestartsByDefaultTheHostName() {
+        HealthServiceSettings a = read(Map.of("VIDEOLB_BOOTSTRAP", "b:1"));
+        HealthServiceSettings b = read(Map.of("VIDEOLB_BOOTSTRAP", "b:1"));
+        assertThat(a.checkerId()).isEqualTo(b.checkerId()).isEqualTo(HealthServiceSettings.defaultCheckerId());
+        assertThat(a.checkerId()).doesNotContain("@").matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+        assertThat(HealthServiceSettings.checkerIdFromHost("director-1")).isEqualTo("director-1");
+        assertThat(HealthServiceSettings.checkerIdFromHost("lb1.example.org")).isEqualTo("lb1.example.org");
+        assertThat(HealthServiceSettings.checkerIdFromHost("a".repeat(60) + ".example.org"))
+                .as("too long whole: its first label")
+                .isEqualTo("a".repeat(60));
+        assertThatThrownBy(() -> HealthServiceSettings.checkerIdFromHost("x".repeat(70) + ".example.org"))
+                .hasMessageContaining("VIDEOLB_HEALTH_CHECKER_ID");
+    }
+
+    @Test
+    void aHostNameThatIsNoCheckerIdIsAnErrorNamingTheSetting() {
+        assertThatThrownBy(() -> HealthServiceSettings.checkerIdFromHost("-bad host"))
+                .hasMessageContaining("VIDEOLB_HEALTH_CHECKER_ID")
+                .hasMessageContaining("'-bad host'");
+        assertThat(HealthServiceSettings.checkerIdFromHost("a_b")).isEqualTo("a_b");
+    }
+
+    @Test
+    void anExplicitCheckerIdIsValidatedAndKept() {
+        assertThat(read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_CHECKER_ID", "hs-a"))
+                        .checkerId())
+                .isEqualTo("hs-a");
+        assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_CHECKER_ID", "a/b")))
+                .hasMessageContaining("VIDEOLB_HEALTH_CHECKER_ID");
+    }
+
+    @Test
+    void theHeartbeatHasADefaultAndABound() {
+        assertThat(read(Map.of("VIDEOLB_BOOTSTRAP", "b:1")).heartbeat()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_HEARTBEAT_MS", "500"))
+                        .heartbeat())
+                .isEqualTo(Duration.ofMillis(500));
+        assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_HEARTBEAT_MS", "50")))
+                .hasMessageContaining("VIDEOLB_HEALTH_HEARTBEAT_MS");
+    }
 }

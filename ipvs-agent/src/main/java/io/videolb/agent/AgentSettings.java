@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param ipvsRules reboot file for ipvsadm -R; null disables it (likewise iptablesRules, ipsetRules)
  * @param reconcileStale {@code /health} turns 503 when the last successful reconcile is older than this; zero: 4 x
  *     {@code resync} (see {@link #reconcileStaleBound()})
+ * @param healthStale past this age of the newest health record (or with a health partition without a live
+ *     checker) the health is stale: the agent holds its verdicts and reports it
  */
 public record AgentSettings(
         String director,
@@ -49,7 +51,8 @@ public record AgentSettings(
         Duration resync,
         Duration drainPoll,
         boolean planOnly,
-        Duration reconcileStale)
+        Duration reconcileStale,
+        Duration healthStale)
         implements ServiceSettings {
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
 
@@ -136,7 +139,17 @@ public record AgentSettings(
                     .defaultValue(Duration.ofSeconds(30))
                     .describe("`plan --kernel`: how long to wait for the topics to be read"));
 
+    public static final Setting<Duration> HEALTH_STALE =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_STALE_MS", ChronoUnit.MILLIS, 500, 3_600_000)
+                    .defaultValue(Duration.ofMillis(15_000))
+                    .describe("health stale past this age of the newest checker heartbeat or verdict:"
+                            + " the agent holds its verdicts and reports it (keep above the heartbeat and"
+                            + " the health session timeout)"));
+
     public AgentSettings {
+        if (healthStale == null) healthStale = Duration.ofMillis(15_000);
+        if (healthStale.toMillis() < 1)
+            throw new IllegalArgumentException("healthStale must be positive, got " + healthStale);
         if (director == null || !director.matches(ID))
             throw new IllegalArgumentException("director: a short id (A-Z a-z 0-9 . _ -), got " + director);
         Objects.requireNonNull(kafka, "kafka");
@@ -188,6 +201,7 @@ public record AgentSettings(
                 .resync(r.get(RESYNC))
                 .reconcileStale(r.get(RECONCILE_STALE))
                 .planOnly(r.get(PLAN_ONLY))
+                .healthStale(r.get(HEALTH_STALE))
                 .build();
     }
 
@@ -249,6 +263,7 @@ public record AgentSettings(
         b.drainPoll = drainPoll;
         b.planOnly = planOnly;
         b.reconcileStale = reconcileStale;
+        b.healthStale = healthStale;
         return b;
     }
 
@@ -270,6 +285,7 @@ public record AgentSettings(
         private Duration drainPoll = Duration.ofSeconds(2);
         private boolean planOnly;
         private Duration reconcileStale = Duration.ZERO;
+        private Duration healthStale = Duration.ofMillis(15_000);
 
         private Builder() {
             super("0.0.0.0", 9102);
@@ -356,6 +372,11 @@ public record AgentSettings(
             return this;
         }
 
+        public Builder healthStale(Duration v) {
+            healthStale = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(
                     director != null ? director : hostname(),
@@ -377,7 +398,8 @@ public record AgentSettings(
                     resync,
                     drainPoll,
                     planOnly,
-                    reconcileStale);
+                    reconcileStale,
+                    healthStale);
         }
     }
 }

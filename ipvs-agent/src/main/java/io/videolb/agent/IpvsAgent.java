@@ -12,6 +12,7 @@ import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.RebootFiles;
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
+import io.videolb.agent.health.HealthWatch;
 import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
 import io.videolb.agent.kafka.Records;
@@ -74,7 +75,8 @@ public final class IpvsAgent extends VerticleBase {
 
     static final Duration READER_RESTART = Duration.ofSeconds(5);
     private DesiredStateFolder folder = new DesiredStateFolder(); // guarded by lock
-    private HealthBook health = new HealthBook(); // guarded by lock
+    private HealthBook health; // guarded by lock
+    private HealthWatch healthWatch;
     private final Object lock = new Object();
     private final AtomicReference<RunResult> last = new AtomicReference<>();
     private KernelCapabilities caps;
@@ -107,6 +109,11 @@ public final class IpvsAgent extends VerticleBase {
         this.config = config;
         this.kernel = kernel;
         this.runtime = runtime;
+        this.health = newHealthBook();
+    }
+
+    private HealthBook newHealthBook() {
+        return new HealthBook(config.healthStale().toMillis(), System::currentTimeMillis);
     }
 
     /**
@@ -173,6 +180,13 @@ public final class IpvsAgent extends VerticleBase {
                 new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director())),
                 config.topics().agentStatus());
         loop.start();
+        healthWatch = new HealthWatch(
+                        this::checkHealth,
+                        () -> {
+                            if (healthRead) loop.markDirty();
+                        },
+                        serviceMetrics.registry())
+                .start(Duration.ofMillis(Math.min(1000, config.healthStale().toMillis() / 4)));
         startDesiredReader();
         startHealthReader();
     }
@@ -223,7 +237,7 @@ public final class IpvsAgent extends VerticleBase {
     private synchronized void startHealthReader() {
         if (closed) return;
         synchronized (lock) {
-            health = new HealthBook();
+            health = newHealthBook();
         }
         healthRead = false;
         healthReader = StateTopicReader.start(
@@ -280,6 +294,14 @@ public final class IpvsAgent extends VerticleBase {
         if (applied.changed() && healthRead) loop.markDirty();
     }
 
+    /** The health watch's periodic re-evaluation: time passing can expire a degraded checker and make the health stale. */
+    private HealthWatch.Check checkHealth() {
+        synchronized (lock) {
+            boolean changed = health.tick();
+            return new HealthWatch.Check(changed, health.freshness());
+        }
+    }
+
     private static void reportUnreadable(HealthTopicView.Applied applied) {
         HealthRecord.Unreadable u = applied.unreadable();
         if (u != null) LOG.warn("health record {} skipped: {}", u.key(), u.problem());
@@ -308,7 +330,11 @@ public final class IpvsAgent extends VerticleBase {
     }
 
     private AgentStatus toStatus(RunResult r) {
-        return statusOf(config.director(), caps, metrics, r);
+        AgentStatus.HealthFreshness f;
+        synchronized (lock) {
+            f = health.freshness();
+        }
+        return HealthWatch.withHealth(statusOf(config.director(), caps, metrics, r), f);
     }
 
     /**
@@ -360,7 +386,18 @@ public final class IpvsAgent extends VerticleBase {
                         .put("topicsRead", ready)
                         .put("appliedGeneration", metrics.appliedGeneration())
                         .put("pendingChanges", metrics.pending())
+                        .put("health", healthJson())
                         .put("lastErrors", r == null ? List.of() : r.errors()));
+    }
+
+    private JsonObject healthJson() {
+        AgentStatus.HealthFreshness f = healthWatch == null ? null : healthWatch.latest();
+        if (f == null) return null;
+        return new JsonObject()
+                .put("stale", f.stale())
+                .put("newestRefreshAgeMs", f.newestRefreshAgeMs())
+                .put("staleAfterMs", f.staleAfterMs())
+                .put("reason", f.reason());
     }
 
     /** Stops the loop (a running reconcile finishes), the readers and the status producer on a worker thread, then the HTTP endpoint. */
@@ -373,7 +410,7 @@ public final class IpvsAgent extends VerticleBase {
         if (closed) return;
         closed = true;
         restarts.shutdownNow();
-        for (AutoCloseable c : new AutoCloseable[] {loop, desiredReader, healthReader, status}) {
+        for (AutoCloseable c : new AutoCloseable[] {healthWatch, loop, desiredReader, healthReader, status}) {
             if (c == null) continue;
             try {
                 c.close();

@@ -100,13 +100,19 @@ public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
         queue(s.key(), Json.write(s));
     }
 
-    /** Never blocks on Kafka: takes this object's lock for a map operation only. */
+    @Override
+    public void checkerGone(String checkerId) {
+        queue(CheckerStatus.KEY_PREFIX + checkerId, null); // a tombstone; sent before close() returns (bounded)
+    }
+
+    /** Never blocks on Kafka: takes this object's lock for a map operation only. {@code value} null: a tombstone. */
     private synchronized void queue(String key, String value) {
         if (closing) {
             LOG.debug("health record {} after close: dropped", key);
             return;
         }
-        if (queued.put(key, value) != null) superseded.incrementAndGet();
+        if (queued.containsKey(key)) superseded.incrementAndGet();
+        queued.put(key, value);
         notifyAll();
     }
 

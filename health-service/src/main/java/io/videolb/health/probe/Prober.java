@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -42,6 +44,8 @@ public final class Prober implements AutoCloseable {
     private final HttpClientAgent http;
     private final StepRecorder recorder;
     private final java.util.Random random = new java.util.Random(new SplittableRandom().nextLong());
+    private final java.util.concurrent.atomic.LongAdder bodyBytesRead = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicLong largestBody = new java.util.concurrent.atomic.AtomicLong();
 
     public Prober(Vertx vertx, StepRecorder recorder) {
         this.vertx = vertx;
@@ -237,16 +241,37 @@ public final class Prober implements AutoCloseable {
         return record(ProbeLevel.RTMP, p.future());
     }
 
-    /** GET the playlist: 200, #EXTM3U, #EXT-X-TARGETDURATION, and a media sequence that advances. */
+    /**
+     * GET the playlist: 200, #EXTM3U, #EXT-X-TARGETDURATION, and a media sequence that advances. The body is
+     * streamed into a buffer capped at {@link #MAX_PLAYLIST_BYTES}: a Content-Length above it, or more bytes
+     * than it while reading (chunked, or a lying length), resets the request at once; so does the timeout
+     * (a server that trickles forever) and any status but 200 (its body is never read). So a probe never
+     * holds more than the cap plus one network buffer, and its connection never outlives the probe.
+     */
     public Future<ProbeResult> hls(String host, int port, String path, long timeoutMs, HlsFreshness freshness) {
         long start = System.nanoTime();
         Promise<ProbeResult> p = Promise.promise();
-        long timer = vertx.setTimer(
-                timeoutMs,
-                id -> p.tryComplete(ProbeResult.fail(
-                        ProbeLevel.HLS,
-                        "no HLS playlist from " + host + ":" + port + path + " within " + timeoutMs + " ms",
-                        micros(start))));
+        HttpClientRequest[] request = new HttpClientRequest[1];
+        long[] read = new long[1];
+        Runnable reset = () -> {
+            if (request[0] != null) request[0].reset();
+        };
+        long timer = vertx.setTimer(timeoutMs, id -> {
+            p.tryComplete(ProbeResult.fail(
+                    ProbeLevel.HLS,
+                    (read[0] == 0
+                                    ? "no HLS playlist from " + host + ":" + port + path
+                                    : "incomplete HLS playlist from " + host + ":" + port + path + " (" + read[0]
+                                            + " bytes read)")
+                            + " within " + timeoutMs + " ms",
+                    micros(start)));
+            reset.run(); // after the result: the reset's own error must not become the reason
+        });
+        java.util.function.Consumer<String> fail = why -> {
+            vertx.cancelTimer(timer);
+            p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, why, micros(start)));
+            reset.run(); // after the result: the reset's own error must not become the reason
+        };
         RequestOptions ro = new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setHost(host)
@@ -255,39 +280,84 @@ public final class Prober implements AutoCloseable {
                 .setConnectTimeout(timeoutMs)
                 .setIdleTimeout(timeoutMs);
         http.request(ro)
-                .compose(req -> req.send())
-                .compose(resp -> {
-                    if (resp.statusCode() != 200) {
-                        return resp.end().map(v -> "HLS playlist " + path + " answered HTTP " + resp.statusCode());
+                .compose(req -> {
+                    request[0] = req;
+                    if (p.future().isComplete()) { // timed out while connecting
+                        req.reset();
+                        return Future.failedFuture("timed out");
                     }
-                    String len = resp.getHeader("Content-Length");
-                    if (len != null && len.length() > 8) return Future.succeededFuture("HLS playlist too large");
-                    return resp.body().map(body -> {
-                        if (body.length() > MAX_PLAYLIST_BYTES)
-                            return "HLS playlist larger than " + MAX_PLAYLIST_BYTES + " bytes";
-                        HlsPlaylist pl;
-                        try {
-                            pl = HlsPlaylist.parse(body.toString(StandardCharsets.UTF_8));
-                        } catch (IllegalArgumentException e) {
-                            return "HLS " + path + ": " + e.getMessage();
-                        }
-                        return freshness.observe(pl, System.currentTimeMillis());
-                    });
+                    return req.send();
                 })
                 .onComplete(ar -> {
-                    vertx.cancelTimer(timer);
+                    if (p.future().isComplete()) return;
                     if (ar.failed()) {
-                        p.tryComplete(ProbeResult.fail(
-                                ProbeLevel.HLS,
-                                "HLS GET " + host + ":" + port + path + " failed: " + message(ar.cause()),
-                                micros(start)));
-                    } else if (ar.result() != null) {
-                        p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, ar.result(), micros(start)));
-                    } else {
-                        p.tryComplete(ProbeResult.ok(ProbeLevel.HLS, micros(start)));
+                        fail.accept("HLS GET " + host + ":" + port + path + " failed: " + message(ar.cause()));
+                        return;
                     }
+                    HttpClientResponse resp = ar.result();
+                    if (resp.statusCode() != 200) {
+                        fail.accept("HLS playlist " + path + " answered HTTP " + resp.statusCode());
+                        return;
+                    }
+                    String len = resp.getHeader("Content-Length");
+                    if (len != null
+                            && (!len.strip().matches("[0-9]{1,18}")
+                                    || Long.parseLong(len.strip()) > MAX_PLAYLIST_BYTES)) {
+                        fail.accept("HLS playlist too large: Content-Length "
+                                + (len.length() > 20 ? len.substring(0, 20) + "..." : len) + ", more than "
+                                + MAX_PLAYLIST_BYTES + " bytes (request reset)");
+                        return;
+                    }
+                    Buffer body = Buffer.buffer();
+                    resp.handler(chunk -> {
+                        if (p.future().isComplete()) return;
+                        read[0] += chunk.length();
+                        bodyBytesRead.add(chunk.length());
+                        if (read[0] > MAX_PLAYLIST_BYTES) {
+                            fail.accept("HLS playlist larger than " + MAX_PLAYLIST_BYTES
+                                    + " bytes (request reset after " + read[0] + " bytes read)");
+                            return;
+                        }
+                        body.appendBuffer(chunk);
+                        largestBody.accumulateAndGet(read[0], Math::max);
+                    });
+                    resp.exceptionHandler(e -> {
+                        if (!p.future().isComplete())
+                            fail.accept("HLS GET " + host + ":" + port + path + " failed: " + message(e));
+                    });
+                    resp.endHandler(v -> {
+                        if (p.future().isComplete()) return;
+                        vertx.cancelTimer(timer);
+                        String bad;
+                        try {
+                            bad = freshness.observe(
+                                    HlsPlaylist.parse(body.toString(StandardCharsets.UTF_8)),
+                                    System.currentTimeMillis());
+                        } catch (IllegalArgumentException e) {
+                            bad = "HLS " + path + ": " + e.getMessage();
+                        }
+                        p.tryComplete(
+                                bad == null
+                                        ? ProbeResult.ok(ProbeLevel.HLS, micros(start))
+                                        : ProbeResult.fail(ProbeLevel.HLS, bad, micros(start)));
+                    });
                 });
         return record(ProbeLevel.HLS, p.future());
+    }
+
+    /** Bytes of HLS bodies read so far, over all probes (tests: a reset stops the reading). */
+    public long hlsBodyBytesRead() {
+        return bodyBytesRead.sum();
+    }
+
+    /** The most bytes of one HLS body ever held by this prober: never more than {@link #MAX_PLAYLIST_BYTES}. */
+    public long largestHlsBodyHeld() {
+        return largestBody.get();
+    }
+
+    /** The cap on one HLS playlist body. */
+    public static int maxPlaylistBytes() {
+        return MAX_PLAYLIST_BYTES;
     }
 
     private Future<ProbeResult> record(ProbeLevel step, Future<ProbeResult> f) {

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@link CheckerStatus} with {@code degraded=true} is published instead; the known-good target
  * is re-probed every interval until it answers again.
  *
+ * <p>Heartbeat ({@link #startHeartbeat}): the checker's own status ({@code checker/ID}, degraded or not,
+ * with the partitions it probes) is republished every heartbeat, so that readers know it is alive and
+ * which partitions have a live checker; {@link #close()} tombstones it (a clean stop).
+ *
  * <p>All methods must be called on the scheduler's context ({@link #run}).
  */
 public final class ProbeScheduler {
@@ -88,6 +92,13 @@ public final class ProbeScheduler {
     private long selfCheckAtMs;
     private boolean selfCheckRunning;
     private long degradedTimer = -1;
+    private long heartbeatTimer = -1;
+    private long retryDelayMs;
+    private LagWatch lag;
+    private long lagTimer = -1;
+    private long lagTickNanos;
+    private java.util.List<Integer> partitions = java.util.List.of();
+    private int partitionCount;
     private boolean closed;
 
     public ProbeScheduler(
@@ -152,8 +163,100 @@ public final class ProbeScheduler {
         return servers.size();
     }
 
+    /** The partitions of the health topic this checker probes now (of {@code count}), for its heartbeat. */
+    public void setPartitions(java.util.Set<Integer> owned, int count) {
+        partitions = owned.stream().sorted().toList();
+        partitionCount = count;
+        if (heartbeatTimer >= 0) heartbeat(); // readers learn the new coverage now, not a heartbeat later
+    }
+
+    /** After a counted failure, probe again after {@code ms} instead of a whole interval ({@link FastRetry}); 0: off. */
+    public void setRetryDelay(long ms) {
+        if (ms < 0) throw new IllegalArgumentException("retry delay must be >= 0, got " + ms);
+        retryDelayMs = ms;
+    }
+
+    /**
+     * Samples this context's own lag every {@code sampleMs} (how late a timer fires) into {@code watch}; a
+     * sustained lag makes the checker report itself degraded ({@link LagWatch}).
+     */
+    public void startLagWatch(long sampleMs, LagWatch watch) {
+        if (closed || lagTimer >= 0) return;
+        lag = watch;
+        lagSample(sampleMs, watch);
+    }
+
+    /**
+     * One-shot timers chained, each measuring how late it fired: a periodic timer would fire its missed runs
+     * back to back after a stall, and those would look on time.
+     */
+    private void lagSample(long sampleMs, LagWatch watch) {
+        if (closed) return;
+        lagTickNanos = System.nanoTime();
+        lagTimer = vertx.setTimer(sampleMs, id -> {
+            long lateMs = Math.max(0, (System.nanoTime() - lagTickNanos) / 1_000_000 - sampleMs);
+            if (watch.observe(lateMs, System.currentTimeMillis())) {
+                if (watch.degraded())
+                    LOG.warn(
+                            "checker degraded: its own loop ran more than {} ms late for {} ms (worst {} ms):"
+                                    + " its failed probes are suspect",
+                            watch.thresholdMs(),
+                            watch.sustainMs(),
+                            watch.worstMs());
+                else LOG.info("checker no longer late: its loop ran on time for {} ms", watch.sustainMs());
+                publishStatus();
+            }
+            lagSample(sampleMs, watch);
+        });
+    }
+
+    /** Degraded because its own loop has been running late for a sustained time. */
+    public boolean lagDegraded() {
+        return lag != null && lag.degraded();
+    }
+
+    private String statusReason() {
+        if (lagDegraded())
+            return "checker loop more than " + lag.thresholdMs() + " ms late for " + lag.sustainMs() + " ms (worst "
+                    + lag.worstMs() + " ms)" + (degraded ? "; " + degradedReason : "");
+        return degraded ? degradedReason : "";
+    }
+
+    private void publishStatus() {
+        if (heartbeatTimer >= 0) heartbeat();
+        else
+            sink.checker(new CheckerStatus(
+                    checkerId,
+                    degraded || lagDegraded(),
+                    statusReason(),
+                    sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                    System.currentTimeMillis(),
+                    partitions,
+                    partitionCount));
+    }
+
+    /** Publishes this checker's status now and every {@code heartbeatMs} (on the scheduler's context). */
+    public void startHeartbeat(long heartbeatMs) {
+        if (closed || heartbeatTimer >= 0) return;
+        heartbeat();
+        heartbeatTimer = vertx.setPeriodic(heartbeatMs, id -> heartbeat());
+    }
+
+    private void heartbeat() {
+        if (closed) return;
+        sink.checker(new CheckerStatus(
+                checkerId,
+                degraded || lagDegraded(),
+                statusReason(),
+                sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                System.currentTimeMillis(),
+                partitions,
+                partitionCount));
+    }
+
+    /** Degraded: the self-check failed during a mass failure, or the checker's own loop is late ({@link #lagDegraded}). */
     public boolean degraded() {
-        return degraded;
+        return degraded || lagDegraded();
     }
 
     /** Committed verdicts by server (null while unknown). */
@@ -169,6 +272,11 @@ public final class ProbeScheduler {
         servers.clear();
         if (refreshTimer >= 0) vertx.cancelTimer(refreshTimer);
         if (degradedTimer >= 0) vertx.cancelTimer(degradedTimer);
+        if (lagTimer >= 0) vertx.cancelTimer(lagTimer);
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+            sink.checkerGone(checkerId); // a clean stop: readers forget this checker (and any degraded status)
+        }
     }
 
     private void refreshAll() {
@@ -180,13 +288,13 @@ public final class ProbeScheduler {
                         s.lastResult == null ? s.published.reason() : s.lastResult.reason(),
                         s.lastResult);
         }
-        if (degraded)
-            sink.checker(new CheckerStatus(
-                    checkerId,
-                    true,
-                    degradedReason,
-                    sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
-                    System.currentTimeMillis()));
+        if (degraded && heartbeatTimer < 0) // with a heartbeat the status goes out every heartbeat anyway
+        sink.checker(new CheckerStatus(
+                checkerId,
+                true,
+                degradedReason,
+                sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
+                System.currentTimeMillis()));
     }
 
     private String degradedReason = "";
@@ -216,6 +324,13 @@ public final class ProbeScheduler {
         s.lastResult = r;
         long now = System.currentTimeMillis();
         Verdict proposal = s.hysteresis.observe(r.ok(), now);
+        long retry = FastRetry.delayMs(
+                !r.ok(),
+                s.hysteresis.state(),
+                s.hysteresis.consecutiveFailures(),
+                s.target.settings().fall(),
+                retryDelayMs);
+        if (retry >= 0) s.retryIn(retry);
         if (proposal == null) return;
         if (proposal == Verdict.DOWN && massFailure()) {
             if (knownGood == null) {
@@ -286,7 +401,9 @@ public final class ProbeScheduler {
                                 true,
                                 degradedReason,
                                 sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
-                                selfCheckAtMs));
+                                selfCheckAtMs,
+                                partitions,
+                                partitionCount));
                         long every = knownGood.settings().interval().toMillis();
                         degradedTimer = vertx.setPeriodic(every, id -> selfCheck());
                     } else if (ok && degraded) {
@@ -296,10 +413,12 @@ public final class ProbeScheduler {
                         LOG.info("checker recovered: known-good {} answers", knownGood.endpoint());
                         sink.checker(new CheckerStatus(
                                 checkerId,
-                                false,
-                                "known-good target answers",
+                                lagDegraded(),
+                                lagDegraded() ? statusReason() : "known-good target answers",
                                 sequences.next(CheckerStatus.KEY_PREFIX + checkerId),
-                                selfCheckAtMs));
+                                selfCheckAtMs,
+                                partitions,
+                                partitionCount));
                     }
                 });
     }
@@ -309,6 +428,7 @@ public final class ProbeScheduler {
         final Hysteresis hysteresis;
         final HlsFreshness freshness = new HlsFreshness();
         long timer = -1;
+        long retryTimer = -1;
         boolean inFlight;
         boolean stopped;
         ProbeResult lastResult;
@@ -340,9 +460,19 @@ public final class ProbeScheduler {
             });
         }
 
+        /** One extra probe after {@code delayMs} (at most one pending; a probe in flight then is not doubled). */
+        void retryIn(long delayMs) {
+            if (stopped || retryTimer >= 0) return;
+            retryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+                retryTimer = -1;
+                tick();
+            });
+        }
+
         void stop() {
             stopped = true;
             if (timer >= 0) vertx.cancelTimer(timer);
+            if (retryTimer >= 0) vertx.cancelTimer(retryTimer);
         }
     }
 }

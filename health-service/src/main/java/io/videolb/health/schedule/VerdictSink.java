@@ -8,4 +8,7 @@ public interface VerdictSink {
     void verdict(HealthVerdict v);
 
     void checker(CheckerStatus s);
+
+    /** The checker stops cleanly: its {@code checker/ID} record is deleted (a tombstone), so readers forget it. */
+    void checkerGone(String checkerId);
 }

@@ -127,6 +127,9 @@ public final class ProbeBenchmark {
 
             @Override
             public void checker(CheckerStatus c) {}
+
+            @Override
+            public void checkerGone(String checkerId) {}
         };
         ProbeScheduler sch =
                 new ProbeScheduler(vertx, ctx, prober, sink, SequenceClock.system(), "bench", 1.0, null, 60_000, obs);

@@ -235,6 +235,39 @@ class MisbehavingServersIT {
         }
     }
 
+    /**
+     * Issues 11/12: a checker starved for a sustained time reports itself degraded (so agents hold DOWNs and
+     * the operator is told), and not degraded once its loop has run on time as long. Here the watch is
+     * sampled every 100 ms with a 250 ms threshold and a 2 s window (the service uses 5 s).
+     */
+    @Test
+    void aCheckerStarvedForLongReportsItselfDegradedAndRecovers() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean starving = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (SchedulerHarness h = new SchedulerHarness(vertx, null, 1.0)) {
+            h.scheduler.run(sch -> {
+                sch.startLagWatch(100, new io.videolb.health.schedule.LagWatch(250, 2_000));
+                sch.startHeartbeat(60_000); // statuses go out on each change, not by the clock
+            });
+            Thread.sleep(500);
+            assertThat(h.checkers).as("the first heartbeat").isNotEmpty().allMatch(c -> !c.degraded());
+            h.scheduler.run(sch -> starve(starving));
+            long end = System.currentTimeMillis() + 10_000;
+            while (h.checkers.stream().noneMatch(c -> c.degraded()) && System.currentTimeMillis() < end)
+                Thread.sleep(100);
+            io.videolb.events.CheckerStatus degraded =
+                    h.checkers.stream().filter(c -> c.degraded()).findFirst().orElseThrow();
+            assertThat(degraded.reason()).contains("checker loop more than 250 ms late for 2000 ms");
+
+            starving.set(false);
+            end = System.currentTimeMillis() + 10_000;
+            while (h.checkers.get(h.checkers.size() - 1).degraded() && System.currentTimeMillis() < end)
+                Thread.sleep(100);
+            assertThat(h.checkers.get(h.checkers.size() - 1).degraded())
+                    .as("on time for 2 s: not degraded any more")
+                    .isFalse();
+        }
+    }
+
     /** Keeps the current event loop busy for 1000 ms, free for ~5 ms, again, while {@code starving}. */
     void starve(java.util.concurrent.atomic.AtomicBoolean starving) {
         if (!starving.get()) return;

@@ -86,4 +86,22 @@ class KafkaVerdictSinkTest {
         assertThat(sink.failed.get()).isEqualTo(1);
         assertThat(sink.sent.get()).isEqualTo(1);
     }
+
+    @Test
+    void aCleanStopSendsTheCheckersTombstoneLastBeforeTheProducerCloses() throws Exception {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        AtomicBoolean producerClosed = new AtomicBoolean();
+        KafkaVerdictSink sink = new KafkaVerdictSink(
+                (key, value) -> {
+                    sent.add(key + "=" + (value == null ? "TOMBSTONE" : "status"));
+                    return CompletableFuture.completedFuture(null);
+                },
+                () -> producerClosed.set(true),
+                new SimpleMeterRegistry());
+        sink.checker(new io.videolb.events.CheckerStatus("hs-a", true, "degraded", 7, 1000));
+        sink.checkerGone("hs-a");
+        sink.close();
+        assertThat(sent).last().isEqualTo("checker/hs-a=TOMBSTONE");
+        assertThat(producerClosed).isTrue();
+    }
 }

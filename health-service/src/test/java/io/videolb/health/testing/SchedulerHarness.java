@@ -26,6 +26,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class SchedulerHarness implements AutoCloseable, VerdictSink {
     public final List<HealthVerdict> verdicts = new CopyOnWriteArrayList<>();
     public final List<CheckerStatus> checkers = new CopyOnWriteArrayList<>();
+    /** Checker ids whose status was tombstoned (a clean stop). */
+    public final List<String> gone = new CopyOnWriteArrayList<>();
+
     public final ProbeScheduler scheduler;
     private final Prober prober;
     private final Map<Ipv4Address, Target> targets = new HashMap<>();
@@ -110,6 +113,11 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
     @Override
     public void checker(CheckerStatus s) {
         checkers.add(s);
+    }
+
+    @Override
+    public void checkerGone(String checkerId) {
+        gone.add(checkerId);
     }
 
     @Override
