@@ -337,6 +337,7 @@ it)
     revive dirB
     no_preempt dirB dirA 3
     transitions
+    for d in dirA dirB; do tail -n 12 "$W/ka-$d.log" | sed "s/^/# ka-$d: /"; done
     ;;
 measure)
     ADVERT=0.2
