@@ -56,7 +56,7 @@ $1 == "@round" {
 }
 $1 == "@preempted" { pre++ }
 END {
-    print "| configuration | takeovers | vip ms p50 / p95 / p99 / max | existing ms p50 / p95 / p99 / max | new ms p50 / p95 / p99 / max | established kept | young (0.3 s, never synced) kept |"
+    print "| configuration | takeovers | vip ms p50 / p95 / p99 / max | existing ms p50 / p95 / p99 / max | new ms p50 / p95 / p99 / max | established kept | young (opened 0.3 s before the kill) kept |"
     print "|---|---|---|---|---|---|---|"
     for (i = 1; i <= nc; i++) {
         c = order[i]

@@ -3,7 +3,8 @@
 # VM (tools/ipvs-vm/run-in-ipvs-vm.sh). Used by DirectorHaVmIT and ipvs-agent/bench/director-ha-bench.sh.
 #
 #   director-ha.sh it                  one takeover A -> B and back (B killed), with assertions left to
-#                                      the Java test (facts "@key value")
+#                                      the Java test (facts "@key value"); the young connections of each
+#                                      takeover are never synced (the taker's backup daemon stopped first)
 #   director-ha.sh measure             the measurements behind the sync decisions (docs/director-ha-kernel.md)
 #   director-ha.sh bench N [ADVERTS]   N takeovers per configuration: videolb's (both sync roles at once,
 #                                      hot standby sysctls) at each advert interval in ADVERTS (default
@@ -14,7 +15,9 @@
 #   br0: [dirA] 198.51.100.2, [dirB] 198.51.100.3 (directors), [rs1] .11, [rs2] .12 (real servers, the
 #   VIP 198.51.100.10 on lo, arp_ignore=1/arp_announce=2, an echo server on VIP:80).
 # Each director has the IPVS service as videolb renders it (a fwmark service, DR, persistence) and
-# the mark rule in mangle PREROUTING. keepalived runs VRRP only (unicast peers, state BACKUP, nopreempt).
+# the mark rule in mangle PREROUTING. With HA_CP and HA_JAVA set (DirectorHaVmIT), the sync sysctls and
+# daemons are set by the agent's own code (io.videolb.agent.e2e.SyncSetupMain, test classpath HA_CP);
+# otherwise (bench, measure) the script sets the same values itself. keepalived runs VRRP only (unicast peers, state BACKUP, nopreempt).
 # A director is "killed" by SIGKILL of every keepalived process of it plus its link down; it is
 # "revived" like a reboot: VIP gone, link up, keepalived started (it must NOT preempt).
 set -uo pipefail
@@ -115,7 +118,15 @@ profile() {
     for d in dirA dirB; do
         ip netns exec "$d" ipvsadm --stop-daemon master 2>/dev/null
         ip netns exec "$d" ipvsadm --stop-daemon backup 2>/dev/null
-        if [ "$PROFILE" = videolb ]; then
+        if [ "$PROFILE" = videolb ] && [ -n "${HA_CP:-}" ]; then
+            # the agent's own setup code (SyncSetupMain: Sysctls + SyncDaemon, from agent settings)
+            ip netns exec "$d" sysctl -qw net.ipv4.vs.conntrack=0
+            ip netns exec "$d" "$HA_JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$HA_CP" \
+                io.videolb.agent.e2e.SyncSetupMain VIDEOLB_SYNC_ROLE=both VIDEOLB_SYNC_IFACE=eth0 \
+                "VIDEOLB_SYNC_ID=${SYNCID[$d]}" "VIDEOLB_SYNC_PEER_ID=${SYNCID[${PEER[$d]}]}" >"$W/setup-$d" 2>&1 \
+                || die "SyncSetupMain $d: $(cat "$W/setup-$d")"
+            while read -r l; do fact agent-setup "$d $l"; done <"$W/setup-$d"
+        elif [ "$PROFILE" = videolb ]; then
             ip netns exec "$d" sysctl -qw net.ipv4.vs.backup_only=0 net.ipv4.vs.sloppy_tcp=1 \
                 net.ipv4.vs.sync_persist_mode=0 net.ipv4.vs.sync_version=1 "net.ipv4.vs.sync_threshold=3 50" \
                 net.ipv4.vs.conntrack=0 net.ipv4.vs.expire_nodest_conn=1 net.ipv4.vs.expire_quiescent_template=1
@@ -237,6 +248,9 @@ takeover() {
     nap "$OLD_AGE"
     local synced
     synced=$(ip netns exec "$to" ipvsadm -Lnc | grep -c ESTABLISHED)
+    # HA_YOUNG_UNSYNCED=1: the taker's backup daemon is stopped first, so the young ones are never synced
+    # (only sloppy_tcp and the synced persistence template of their client can keep them)
+    [ "${HA_YOUNG_UNSYNCED:-0}" = 1 ] && ip netns exec "$to" ipvsadm --stop-daemon backup
     ((YOUNG_N > 0)) && tcmd open young "$YOUNG_N" 203.0.113.10
     nap 0.3
     local t_kill t_dead
@@ -258,6 +272,8 @@ takeover() {
             && grep -q '^newconn [0-9]' "$W/out" && break
     done
     cp "$W/out" "$W/report-$tag"
+    [ "${HA_YOUNG_UNSYNCED:-0}" = 1 ] && ip netns exec "$to" ipvsadm --start-daemon backup --mcast-interface eth0 \
+        --syncid "${SYNCID[$from]}"
     local vip_ms=-1
     [ "$t_vip" != -1 ] && vip_ms=$(((t_vip - t_kill) / 1000))
     awk -v tag="$tag" -v prof="$PROFILE" -v adv="$ADVERT" -v from="$from" -v to="$to" -v vip="$vip_ms" -v synced="$synced" '
@@ -318,6 +334,7 @@ traffic_start
 case $MODE in
 it)
     ADVERT=${HA_ADVERT:-0.2}
+    HA_YOUNG_UNSYNCED=1
     profile videolb
     daemons dirA
     daemons dirB

@@ -44,10 +44,18 @@ public final class Sysctls {
         return out;
     }
 
+    /**
+     * One read of up to 4 KiB: a /proc/sys file of several numbers answers only a read at offset 0
+     * ({@code proc_dointvec} returns EOF for a later offset), and {@code Files.readString} of a file that
+     * reports size 0 starts with a one-byte read (measured: {@code sync_threshold} "3\t50" came back as "3").
+     */
     private static String current(Path p) throws IOException {
-        return Files.exists(p)
-                ? Files.readString(p, StandardCharsets.US_ASCII).strip().replaceAll("\\s+", " ")
-                : null;
+        if (!Files.exists(p)) return null;
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            return new String(in.readNBytes(4096), StandardCharsets.US_ASCII)
+                    .strip()
+                    .replaceAll("\\s+", " ");
+        }
     }
 
     /** Sets each wanted value that differs; returns what it changed, in plain words. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.testsupport.vm.IpvsVm;
 import io.videolb.testsupport.vm.ScenarioFacts;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * keepalived VRRP only (unicast, nopreempt, advert 0.2 s), two real servers answering on the VIP, viewers
  * behind a router holding connections with data both ways. The scenario ({@code tools/ipvs-vm/director-ha.sh
  * it}): A dies (link down + SIGKILL of every keepalived process) -> B holds the VIP, every connection
- * established before the kill goes on, new connections are served; A comes back -> no preemption, and B's
+ * established before the kill goes on (and two never synced ones, by sloppy_tcp), new connections are
+ * served; A comes back -> no preemption, and B's
  * connections reach A's table through B's own master daemon; then B dies -> A takes over the same way.
  * Times are printed (figures: ipvs-agent/bench/director-ha-bench.sh), not asserted. See
  * docs/director-ha-kernel.md.
@@ -58,7 +60,14 @@ class DirectorHaVmIT {
 
     @Test
     void aDeadDirectorsConnectionsGoOnThroughThePeerAndTheReturningOneDoesNotPreempt() {
-        IpvsVm vm = IpvsVm.builder().timeout(Duration.ofMinutes(8)).build();
+        IpvsVm vm = IpvsVm.builder()
+                .timeout(Duration.ofMinutes(8))
+                .env("HA_CP", IpvsAgentVmIT.classpath())
+                .env(
+                        "HA_JAVA",
+                        Paths.get(System.getProperty("java.home"), "bin", "java")
+                                .toString())
+                .build();
         IpvsVm.Result r = vm.run(
                 "DirectorHaVmIT",
                 "bash",
@@ -68,6 +77,24 @@ class DirectorHaVmIT {
         ScenarioFacts f = new ScenarioFacts(r.lines());
         assertThat(f.one("done")).isEqualTo("it");
 
+        // the agent's own setup code (SyncSetupMain: Sysctls + SyncDaemon from VIDEOLB_SYNC_ROLE=both ...)
+        for (String d : List.of("dirA", "dirB")) {
+            String own = d.equals("dirA") ? "1" : "2";
+            String peer = d.equals("dirA") ? "2" : "1";
+            assertThat(f.all("agent-setup"))
+                    .contains(
+                            d + " sysctl net.ipv4.vs.sloppy_tcp 0 -> 1",
+                            d + " sysctl net.ipv4.vs.expire_nodest_conn 0 -> 1",
+                            d + " started master sync daemon on eth0 syncid " + own,
+                            d + " started backup sync daemon on eth0 syncid " + peer,
+                            d + " roles master+backup",
+                            d + " again 0",
+                            d + " again-sysctls []",
+                            d + " read net.ipv4.vs.sync_threshold 3 50",
+                            d + " read net.ipv4.vs.backup_only 0")
+                    .as("the kernel's default threshold is read as it is, not rewritten")
+                    .noneMatch(l -> l.startsWith(d + " sysctl net.ipv4.vs.sync_threshold"));
+        }
         // the sync daemons of role both: nothing has to switch at a takeover
         assertThat(f.all("daemon"))
                 .anyMatch(l -> l.startsWith("dirA master sync daemon (mcast=eth0, syncid=1,"))
@@ -82,8 +109,9 @@ class DirectorHaVmIT {
                         "dirB sync_version 1",
                         "dirB sync_threshold 3 50");
 
-        // A dies: B takes the VIP; every connection older than the sync flush (3 s) goes on, and the
-        // young ones (0.3 s, never synced) too, by sloppy_tcp + the synced persistence template
+        // A dies: B takes the VIP; every connection opened 3 s before the kill goes on, and the young ones
+        // (0.3 s, never synced: B's backup daemon was stopped before they opened) too, by sloppy_tcp + the
+        // synced persistence template of their client
         Round t1 = Round.parse("t1", f);
         assertThat(t1.to()).isEqualTo("dirB");
         assertThat(t1.syncedBefore())
@@ -112,6 +140,7 @@ class DirectorHaVmIT {
         Round t2 = Round.parse("t2", f);
         assertThat(t2.to()).isEqualTo("dirA");
         assertThat(t2.oldKept()).isEqualTo(t2.oldTotal()).isEqualTo(8);
+        assertThat(t2.youngKept()).isEqualTo(t2.youngTotal()).isEqualTo(2);
         assertThat(t2.newConnMs()).isPositive();
         assertThat(f.all("no-preempt")).contains("dirB 3");
         System.out.println("DirectorHaVmIT figures (ms, one run each): A->B vip " + t1.vipMs() + " existing "
