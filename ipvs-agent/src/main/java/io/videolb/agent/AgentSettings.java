@@ -115,18 +115,18 @@ public record AgentSettings(
                     + " not VIDEOLB_SYNC_ID)"));
     public static final Setting<Boolean> SYNC_SLOPPY_TCP = DECLARED.add(Setting.bool("VIDEOLB_SYNC_SLOPPY_TCP")
             .defaultValue(true)
-            .describe("with a sync role: net.ipv4.vs.sloppy_tcp, so a connection the sync never carried"
+            .describe("role both: net.ipv4.vs.sloppy_tcp, so a connection the sync never carried"
                     + " continues after a takeover where the scheduler picks its server again"));
     public static final Setting<int[]> SYNC_THRESHOLD = DECLARED.add(Setting.of(
                     "VIDEOLB_SYNC_THRESHOLD",
                     "two numbers 'T P', 0..9999, T < P or P 0",
                     SyncDaemon.Tuning::parseThreshold)
             .defaultValue(new int[] {3, 50}, "3 50")
-            .describe("with a sync role: net.ipv4.vs.sync_threshold (sync at T packets, then every P)"));
+            .describe("role both: net.ipv4.vs.sync_threshold (sync at T packets, then every P)"));
     public static final Setting<Integer> SYNC_PERSIST_MODE =
             DECLARED.add(Setting.integer("VIDEOLB_SYNC_PERSIST_MODE", 0, 1)
                     .defaultValue(0)
-                    .describe("with a sync role: net.ipv4.vs.sync_persist_mode (0: sync every connection)"));
+                    .describe("role both: net.ipv4.vs.sync_persist_mode (0: sync every connection)"));
     public static final Setting<String> HTTP_HOST = DECLARED.add(
             Setting.text("VIDEOLB_HTTP_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}", "a host name or address")
                     .defaultValue("0.0.0.0")

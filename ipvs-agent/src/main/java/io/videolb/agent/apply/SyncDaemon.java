@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * BACKUP}: one role only (a director whose peer is not videolb); {@code NONE}: leave the daemons alone.
  *
  * @param peerSyncId the backup daemon's id with {@code BOTH} (the peer's {@code syncId}); ignored otherwise
- * @param tuning     the sync sysctls, set whenever a role runs ({@link #sysctls()})
+ * @param tuning     the sync sysctls, set with {@code BOTH} ({@link #sysctls()})
  */
 public record SyncDaemon(Role role, String iface, int syncId, int peerSyncId, Tuning tuning) {
     public enum Role {
@@ -96,13 +96,14 @@ public record SyncDaemon(Role role, String iface, int syncId, int peerSyncId, Tu
     }
 
     /**
-     * The sysctls (path under /proc/sys -> value) that go with this configuration: none with {@code NONE};
-     * otherwise {@code backup_only=0} (hot standby: the director function is on before the VIP arrives),
-     * {@code sync_version=1} and the {@link Tuning}.
+     * The sysctls (path under /proc/sys -> value) that go with this configuration: with {@code BOTH} (two
+     * videolb directors) {@code backup_only=0} (hot standby: the director function is on before the VIP arrives),
+     * {@code sync_version=1} and the {@link Tuning}; none with the single roles or {@code NONE}
+     * (today's single director stays exactly as it was).
      */
     public Map<String, String> sysctls() {
         Map<String, String> m = new LinkedHashMap<>();
-        if (role == Role.NONE) return m;
+        if (role != Role.BOTH) return m;
         m.put("net/ipv4/vs/backup_only", "0");
         m.put("net/ipv4/vs/sloppy_tcp", tuning.sloppyTcp() ? "1" : "0");
         m.put("net/ipv4/vs/sync_version", "1");

@@ -13,7 +13,7 @@ import java.util.Map;
  * IPVS sysctls videolb sets explicitly: expire_nodest_conn=1 (connections to a deleted server are
  * dropped at once, so a reused client port is not stuck for up to 46 s) and
  * expire_quiescent_template=1 (persistence templates of a weight-0 server expire), plus the sync
- * sysctls of {@link SyncDaemon#sysctls()} where a sync role runs (two directors). Written
+ * sysctls of {@link SyncDaemon#sysctls()} with sync role both (two directors). Written
  * through {@code ROOT/net/ipv4/vs/...}; ROOT is /proc/sys on a real machine and a temp dir in tests.
  */
 public final class Sysctls {

@@ -86,13 +86,16 @@ class SyncDaemonTest {
     }
 
     @Test
-    void aSyncRoleBringsTheHotStandbySysctlsAndNoRoleLeavesThemAlone() throws IOException {
+    void roleBothBringsTheHotStandbySysctlsAndTheOtherRolesLeaveThemAlone() throws IOException {
         Path root = dir.resolve("sys");
         Files.createDirectories(root.resolve("net/ipv4/vs"));
         Files.writeString(root.resolve("net/ipv4/vs/backup_only"), "1\n");
         Files.writeString(root.resolve("net/ipv4/vs/sync_threshold"), "3\t50\n");
         assertThat(Sysctls.wanted(SyncDaemon.NONE).keySet())
                 .containsExactly("net/ipv4/vs/expire_nodest_conn", "net/ipv4/vs/expire_quiescent_template");
+        assertThat(Sysctls.wanted(new SyncDaemon(SyncDaemon.Role.MASTER, "eth0", 7)))
+                .as("a single role stays as it was before two directors")
+                .isEqualTo(Sysctls.wanted(SyncDaemon.NONE));
         Map<String, String> wanted = Sysctls.wanted(BOTH);
         List<String> changed = Sysctls.ensure(root, wanted);
         assertThat(changed)
