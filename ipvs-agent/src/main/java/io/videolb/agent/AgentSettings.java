@@ -103,16 +103,36 @@ public record AgentSettings(
             .defaultValue(Optional.of(Path.of("/etc/iptables/ipsets")))
             .describe("reboot file for ipset restore (off: none)"));
     public static final Setting<SyncDaemon.Role> SYNC_ROLE =
-            DECLARED.add(Setting.of("VIDEOLB_SYNC_ROLE", "master, backup or none", SyncDaemon::parseRole)
+            DECLARED.add(Setting.of("VIDEOLB_SYNC_ROLE", "master, backup, both or none", SyncDaemon::parseRole)
                     .defaultValue(SyncDaemon.Role.NONE, "none")
-                    .describe("IPVS connection-sync daemon role"));
+                    .describe("IPVS connection-sync daemon role; both: two directors (master with the sync id,"
+                            + " backup with the peer's), see docs/director-ha-kernel.md"));
     public static final Setting<String> SYNC_IFACE = DECLARED.add(
             Setting.text("VIDEOLB_SYNC_IFACE", "[A-Za-z0-9_.-]{1,15}", "an interface name (1..15 of A-Z a-z 0-9 _ . -)")
                     .defaultValue("eth0")
                     .describe("interface of the sync daemon"));
     public static final Setting<Integer> SYNC_ID = DECLARED.add(Setting.integer("VIDEOLB_SYNC_ID", 0, 255)
             .defaultValue(0)
-            .describe("sync daemon id (the same on both directors of a pair)"));
+            .describe("sync daemon id: master/backup: the same on both directors of a pair; both: this"
+                    + " director's own (1..255)"));
+    public static final Setting<Integer> SYNC_PEER_ID = DECLARED.add(Setting.integer("VIDEOLB_SYNC_PEER_ID", 0, 255)
+            .defaultValue(0)
+            .describe("role both: the peer director's sync id, taken by this director's backup daemon (1..255,"
+                    + " not VIDEOLB_SYNC_ID)"));
+    public static final Setting<Boolean> SYNC_SLOPPY_TCP = DECLARED.add(Setting.bool("VIDEOLB_SYNC_SLOPPY_TCP")
+            .defaultValue(true)
+            .describe("role both: net.ipv4.vs.sloppy_tcp, so a connection the sync never carried"
+                    + " continues after a takeover where the scheduler picks its server again"));
+    public static final Setting<int[]> SYNC_THRESHOLD = DECLARED.add(Setting.of(
+                    "VIDEOLB_SYNC_THRESHOLD",
+                    "two numbers 'T P', 0..9999, T < P or P 0",
+                    SyncDaemon.Tuning::parseThreshold)
+            .defaultValue(new int[] {3, 50}, "3 50")
+            .describe("role both: net.ipv4.vs.sync_threshold (sync at T packets, then every P)"));
+    public static final Setting<Integer> SYNC_PERSIST_MODE =
+            DECLARED.add(Setting.integer("VIDEOLB_SYNC_PERSIST_MODE", 0, 1)
+                    .defaultValue(0)
+                    .describe("role both: net.ipv4.vs.sync_persist_mode (0: sync every connection)"));
     public static final Setting<String> HTTP_HOST = DECLARED.add(
             Setting.text("VIDEOLB_HTTP_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}", "a host name or address")
                     .defaultValue("0.0.0.0")
@@ -195,7 +215,7 @@ public record AgentSettings(
                 .ipvsRules(r.get(IPVS_RULES).orElse(null))
                 .iptablesRules(r.get(IPTABLES_RULES).orElse(null))
                 .ipsetRules(r.get(IPSET_RULES).orElse(null))
-                .sync(new SyncDaemon(r.get(SYNC_ROLE), r.get(SYNC_IFACE), r.get(SYNC_ID)))
+                .sync(sync(r))
                 .httpHost(r.get(HTTP_HOST))
                 .httpPort(r.get(HTTP_PORT))
                 .resync(r.get(RESYNC))
@@ -203,6 +223,21 @@ public record AgentSettings(
                 .planOnly(r.get(PLAN_ONLY))
                 .healthStale(r.get(HEALTH_STALE))
                 .build();
+    }
+
+    private static SyncDaemon sync(SettingsReader r) {
+        SyncDaemon.Role role = r.get(SYNC_ROLE);
+        String iface = r.get(SYNC_IFACE);
+        int id = r.get(SYNC_ID);
+        int peer = r.get(SYNC_PEER_ID);
+        int[] t = r.get(SYNC_THRESHOLD);
+        SyncDaemon.Tuning tuning = new SyncDaemon.Tuning(r.get(SYNC_SLOPPY_TCP), t[0], t[1], r.get(SYNC_PERSIST_MODE));
+        try {
+            return new SyncDaemon(role, iface, id, peer, tuning);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "VIDEOLB_SYNC_ROLE / VIDEOLB_SYNC_ID / VIDEOLB_SYNC_PEER_ID: " + e.getMessage(), e);
+        }
     }
 
     private static List<Integer> ports(String text) {

@@ -75,8 +75,30 @@ class AgentSettingsTest {
         assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "k:1", "VIDEOLB_PLAN_ONLY", "yes")))
                 .hasMessage("VIDEOLB_PLAN_ONLY='yes': must be true or false");
         assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "k:1", "VIDEOLB_SYNC_ROLE", "primary")))
-                .hasMessageStartingWith("VIDEOLB_SYNC_ROLE='primary': must be master, backup or none");
+                .hasMessageStartingWith("VIDEOLB_SYNC_ROLE='primary': must be master, backup, both or none");
         assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "k:1", "VIDEOLB_PANIC_SHARE", "0")))
                 .hasMessage("VIDEOLB_PANIC_SHARE='0': must be a number in (0,1]");
+    }
+
+    @Test
+    void twoDirectorsSyncSettingsReachTheDaemonAndCrossChecksNameTheSettings() {
+        AgentSettings s = read(Map.of(
+                "VIDEOLB_BOOTSTRAP", "k:1",
+                "VIDEOLB_SYNC_ROLE", "both",
+                "VIDEOLB_SYNC_ID", "1",
+                "VIDEOLB_SYNC_PEER_ID", "2",
+                "VIDEOLB_SYNC_SLOPPY_TCP", "false",
+                "VIDEOLB_SYNC_THRESHOLD", "2 20",
+                "VIDEOLB_SYNC_PERSIST_MODE", "1"));
+        assertThat(s.sync())
+                .isEqualTo(new SyncDaemon(SyncDaemon.Role.BOTH, "eth0", 1, 2, new SyncDaemon.Tuning(false, 2, 20, 1)));
+        assertThat(read(Map.of("VIDEOLB_BOOTSTRAP", "k:1")).sync().tuning()).isEqualTo(SyncDaemon.Tuning.DEFAULT);
+        assertThatThrownBy(() ->
+                        read(Map.of("VIDEOLB_BOOTSTRAP", "k:1", "VIDEOLB_SYNC_ROLE", "both", "VIDEOLB_SYNC_ID", "3")))
+                .hasMessageStartingWith("VIDEOLB_SYNC_ROLE / VIDEOLB_SYNC_ID / VIDEOLB_SYNC_PEER_ID: peer sync id");
+        assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "k:1", "VIDEOLB_SYNC_THRESHOLD", "50 3")))
+                .hasMessageStartingWith("VIDEOLB_SYNC_THRESHOLD='50 3'");
+        assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "k:1", "VIDEOLB_SYNC_PERSIST_MODE", "2")))
+                .hasMessageStartingWith("VIDEOLB_SYNC_PERSIST_MODE='2'");
     }
 }

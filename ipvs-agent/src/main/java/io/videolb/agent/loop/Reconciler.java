@@ -296,7 +296,7 @@ public final class Reconciler {
             if (sysctlRoot != null)
                 setupChanged(
                         id,
-                        Sysctls.ensure(sysctlRoot).stream()
+                        Sysctls.ensure(sysctlRoot, Sysctls.wanted(sync)).stream()
                                 .map(c -> "sysctl " + c)
                                 .toList(),
                         drift);

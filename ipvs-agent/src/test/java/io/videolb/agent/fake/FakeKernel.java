@@ -31,7 +31,7 @@ public final class FakeKernel implements CommandRunner {
     public final Map<Long, FakeService> services = new TreeMap<>();
     public final List<String> calls = new ArrayList<>();
     public final List<String> payloads = new ArrayList<>();
-    /** What {@code ipvsadm -L --daemon} prints: one sync daemon line, or nothing. */
+    /** What {@code ipvsadm -L --daemon} prints: a line per sync daemon (master, backup), or nothing. */
     public String daemon = "";
 
     public int failCallsMatching = 0;
@@ -83,13 +83,18 @@ public final class FakeKernel implements CommandRunner {
                     if (argv.size() > 2 && argv.get(1).equals("--start-daemon")) {
                         if (daemon.contains(argv.get(2) + " sync daemon"))
                             return new Result(1, "", "fake kernel: the " + argv.get(2) + " daemon runs");
-                        daemon = argv.get(2) + " sync daemon (mcast=" + argv.get(4) + ", syncid=" + argv.get(6) + ")\n";
+                        daemon +=
+                                argv.get(2) + " sync daemon (mcast=" + argv.get(4) + ", syncid=" + argv.get(6) + ")\n";
                         return ok("");
                     }
                     if (argv.size() == 3 && argv.get(1).equals("--stop-daemon")) {
                         if (!daemon.contains(argv.get(2) + " sync daemon"))
                             return new Result(1, "", "fake kernel: no " + argv.get(2) + " daemon");
-                        daemon = "";
+                        String role = argv.get(2);
+                        daemon = daemon.lines()
+                                .filter(l -> !l.startsWith(role + " sync daemon"))
+                                .map(l -> l + "\n")
+                                .collect(java.util.stream.Collectors.joining());
                         return ok("");
                     }
                     return new Result(1, "", "fake kernel: unknown command " + cmd);

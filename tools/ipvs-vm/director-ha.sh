@@ -1,0 +1,443 @@
+#!/bin/bash
+# director-ha.sh — two LVS/DR directors with IPVS connection sync and keepalived VRRP, INSIDE the IPVS
+# VM (tools/ipvs-vm/run-in-ipvs-vm.sh). Used by DirectorHaVmIT and ipvs-agent/bench/director-ha-bench.sh.
+#
+#   director-ha.sh it                  one takeover A -> B and back (B killed), with assertions left to
+#                                      the Java test (facts "@key value"); the young connections of each
+#                                      takeover are never synced (the taker's backup daemon stopped first)
+#   director-ha.sh measure             the measurements behind the sync decisions (docs/director-ha-kernel.md)
+#   director-ha.sh bench N [ADVERTS]   N takeovers per configuration: videolb's (both sync roles at once,
+#                                      hot standby sysctls) at each advert interval in ADVERTS (default
+#                                      "0.2"), then keepalived's stock VRRP + lvs_sync_daemon at advert 1 s
+#
+# Topology (documentation ranges only; nothing leaves the VM):
+#   [cl] 203.0.113.10-12 -- [router] 203.0.113.1 | 198.51.100.1 -- bridge br0 (VM root netns)
+#   br0: [dirA] 198.51.100.2, [dirB] 198.51.100.3 (directors), [rs1] .11, [rs2] .12 (real servers, the
+#   VIP 198.51.100.10 on lo, arp_ignore=1/arp_announce=2, an echo server on VIP:80).
+# Each director has the IPVS service as videolb renders it (a fwmark service, DR, persistence) and
+# the mark rule in mangle PREROUTING. With HA_CP and HA_JAVA set (DirectorHaVmIT), the sync sysctls and
+# daemons are set by the agent's own code (io.videolb.agent.e2e.SyncSetupMain, test classpath HA_CP);
+# otherwise (bench, measure) the script sets the same values itself. keepalived runs VRRP only (unicast peers, state BACKUP, nopreempt).
+# A director is "killed" by SIGKILL of every keepalived process of it plus its link down; it is
+# "revived" like a reboot: VIP gone, link up, keepalived started (it must NOT preempt).
+set -uo pipefail
+MODE=${1:?mode: it, measure or bench}
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=$(mktemp -d /tmp/dha.XXXXXX)
+VIP=198.51.100.10
+MARK=1
+declare -A IP=([dirA]=198.51.100.2 [dirB]=198.51.100.3)
+declare -A PEER=([dirA]=dirB [dirB]=dirA)
+declare -A PRIO=([dirA]=150 [dirB]=100)
+# sync ids: each director is master with its own id and backup with its peer's id (decision: both roles)
+declare -A SYNCID=([dirA]=1 [dirB]=2)
+ADVERT=0.2
+PROFILE=videolb
+OLD_N=${HA_OLD:-8}
+YOUNG_N=${HA_YOUNG:-2}
+OLD_AGE=${HA_OLD_AGE:-3}
+
+fact() { echo "@$*"; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+NAP=$W/nap
+mkfifo "$NAP"
+exec 5<>"$NAP"
+nap() { read -r -t "$1" -u 5 _ || :; }
+log() { echo "# $(date +%T.%N | cut -c1-12) $*"; }
+die() { echo "setup failed: $*" >&2; cleanup; exit 3; }
+
+cleanup() {
+    [ -n "${TRAFFIC_PID:-}" ] && kill "$TRAFFIC_PID" 2>/dev/null
+    for d in dirA dirB; do ka_kill "$d" quiet; done
+    for p in "${SRV_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- topology
+topology() {
+    modprobe -a ip_vs ip_vs_wlc ip_vs_sh ip_vs_rr nf_conntrack >/dev/null 2>&1 || die "modprobe ip_vs"
+    {
+        echo "link add br0 type bridge"
+        echo "link set br0 up"
+        for ns in router dirA dirB rs1 rs2 cl; do echo "netns add $ns"; done
+        for ns in router dirA dirB rs1 rs2; do
+            echo "link add e-$ns type veth peer name eth0 netns $ns"
+            echo "link set e-$ns master br0 up"
+        done
+        echo "link add c0 netns cl type veth peer name c1 netns router"
+    } | ip -b - || die "ip batch (root)"
+    local ns a
+    for ns in router:1 dirA:2 dirB:3 rs1:11 rs2:12; do
+        a=${ns##*:}; ns=${ns%%:*}
+        printf '%s\n' "link set lo up" "addr add 198.51.100.$a/24 dev eth0" "link set eth0 up" | ip -n "$ns" -b - \
+            || die "ip batch $ns"
+    done
+    printf '%s\n' "addr add 203.0.113.1/24 dev c1" "link set c1 up" | ip -n router -b - || die "router"
+    printf '%s\n' "link set lo up" "addr add 203.0.113.10/24 dev c0" "addr add 203.0.113.11/24 dev c0" \
+        "addr add 203.0.113.12/24 dev c0" "link set c0 up" "route add default via 203.0.113.1" | ip -n cl -b - || die "cl"
+    ip netns exec router sysctl -qw net.ipv4.ip_forward=1
+    for ns in rs1 rs2; do
+        printf '%s\n' "addr add $VIP/32 dev lo" "route add default via 198.51.100.1" | ip -n "$ns" -b - || die "$ns"
+        ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+            net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 || die "$ns sysctl"
+    done
+    SRV_PIDS=()
+    for ns in rs1 rs2; do
+        ip netns exec "$ns" python3 "$HERE/ha-echo.py" "$VIP" 80 >"$W/srv-$ns.log" 2>&1 &
+        SRV_PIDS+=($!)
+    done
+    for d in dirA dirB; do services "$d" wlc 300; done
+    # the servers must listen before any client connects (python starts slowly under TCG)
+    local i
+    for i in $(seq 1 100); do
+        [[ $(ip netns exec rs1 ss -ltnH) == *":80 "* && $(ip netns exec rs2 ss -ltnH) == *":80 "* ]] && break
+        nap 0.2
+    done
+    ((i < 100)) || die "echo servers did not listen"
+}
+
+# IPVS service + mark rule as the agent renders them (render/Renderer: "-A -f MARK -s SCHED -p P",
+# "-a -f MARK -r RS -g -w W"; mangle PREROUTING marks VIP traffic). Replaces what was there.
+services() {
+    local d=$1 sched=$2 p=$3 pers=""
+    ((p > 0)) && pers=" -p $p"
+    ip netns exec "$d" ipvsadm -C
+    printf '%s\n' "-A -f $MARK -s $sched$pers" "-a -f $MARK -r 198.51.100.11 -g -w 1" \
+        "-a -f $MARK -r 198.51.100.12 -g -w 1" | ip netns exec "$d" ipvsadm -R || die "ipvsadm -R $d"
+    printf '%s\n' "*mangle" "-F PREROUTING" "-A PREROUTING -d $VIP/32 -p tcp --dport 80 -j MARK --set-xmark $MARK/0xffffffff" \
+        "COMMIT" | ip netns exec "$d" iptables-restore --noflush || die "iptables $d"
+}
+
+# ---------------------------------------------------------------- kernel profiles
+# videolb: hot standby (backup_only=0), sloppy_tcp=1 for never-synced connections, every connection
+# synced (sync_persist_mode=0), sync_version 1, default threshold "3 50"; both sync roles at once.
+# stock: kernel defaults; the sync daemon is started/stopped by keepalived's lvs_sync_daemon.
+profile() {
+    PROFILE=$1
+    local d
+    for d in dirA dirB; do
+        ip netns exec "$d" ipvsadm --stop-daemon master 2>/dev/null
+        ip netns exec "$d" ipvsadm --stop-daemon backup 2>/dev/null
+        if [ "$PROFILE" = videolb ] && [ -n "${HA_CP:-}" ]; then
+            # the agent's own setup code (SyncSetupMain: Sysctls + SyncDaemon, from agent settings)
+            ip netns exec "$d" sysctl -qw net.ipv4.vs.conntrack=0
+            ip netns exec "$d" "$HA_JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$HA_CP" \
+                io.videolb.agent.e2e.SyncSetupMain VIDEOLB_SYNC_ROLE=both VIDEOLB_SYNC_IFACE=eth0 \
+                "VIDEOLB_SYNC_ID=${SYNCID[$d]}" "VIDEOLB_SYNC_PEER_ID=${SYNCID[${PEER[$d]}]}" >"$W/setup-$d" 2>&1 \
+                || die "SyncSetupMain $d: $(cat "$W/setup-$d")"
+            while read -r l; do fact agent-setup "$d $l"; done <"$W/setup-$d"
+        elif [ "$PROFILE" = videolb ]; then
+            ip netns exec "$d" sysctl -qw net.ipv4.vs.backup_only=0 net.ipv4.vs.sloppy_tcp=1 \
+                net.ipv4.vs.sync_persist_mode=0 net.ipv4.vs.sync_version=1 "net.ipv4.vs.sync_threshold=3 50" \
+                net.ipv4.vs.conntrack=0 net.ipv4.vs.expire_nodest_conn=1 net.ipv4.vs.expire_quiescent_template=1
+            sync_both "$d"
+        else
+            ip netns exec "$d" sysctl -qw net.ipv4.vs.backup_only=0 net.ipv4.vs.sloppy_tcp=0 \
+                net.ipv4.vs.sync_persist_mode=0 net.ipv4.vs.sync_version=1 "net.ipv4.vs.sync_threshold=3 50" \
+                net.ipv4.vs.conntrack=0 net.ipv4.vs.expire_nodest_conn=0 net.ipv4.vs.expire_quiescent_template=0
+        fi
+    done
+}
+sync_both() {
+    local d=$1
+    ip netns exec "$d" ipvsadm --start-daemon master --mcast-interface eth0 --syncid "${SYNCID[$d]}" || die "master $d"
+    ip netns exec "$d" ipvsadm --start-daemon backup --mcast-interface eth0 --syncid "${SYNCID[${PEER[$d]}]}" \
+        || die "backup $d"
+}
+
+# ---------------------------------------------------------------- keepalived
+ka_conf() {
+    local d=$1 p=${PEER[$1]} ver="" sync=""
+    [ "$PROFILE" = videolb ] && ver="  version 3"
+    [ "$PROFILE" = stock ] && sync="  lvs_sync_daemon eth0 VI1 id 7"
+    cat >"$W/ka-$d.conf" <<KA
+global_defs {
+  router_id $d
+$sync
+}
+vrrp_instance VI1 {
+$ver
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority ${PRIO[$d]}
+  advert_int $ADVERT
+  nopreempt
+  unicast_src_ip ${IP[$d]}
+  unicast_peer { ${IP[$p]} }
+  virtual_ipaddress { $VIP/32 dev eth0 }
+}
+KA
+}
+ka_start() {
+    local d=$1
+    ka_conf "$d"
+    rm -f "/run/ka-$d.pid" "/run/vrrp-$d.pid" "/run/chk-$d.pid"
+    ip netns exec "$d" keepalived -n -l -D -f "$W/ka-$d.conf" -p "/run/ka-$d.pid" -r "/run/vrrp-$d.pid" \
+        -c "/run/chk-$d.pid" >>"$W/ka-$d.log" 2>&1 &
+    echo $! >"/run/ka-$d.bg"
+    disown
+}
+# SIGKILL of every keepalived process of $1 (parent and children, by their pid files), then its link down
+ka_kill() {
+    local d=$1 f pids=""
+    for f in "/run/vrrp-$d.pid" "/run/chk-$d.pid" "/run/ka-$d.pid" "/run/ka-$d.bg"; do
+        [ -s "$f" ] && pids+=" $(<"$f")"
+    done
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    [ "${2:-}" = quiet ] && return 0
+    ip -n "$d" link set eth0 down
+}
+# like a reboot of the director: no VIP, link up, keepalived started
+revive() {
+    local d=$1
+    ip -n "$d" addr del "$VIP/32" dev eth0 2>/dev/null
+    ip -n "$d" link set eth0 up
+    ka_start "$d"
+}
+has_vip() { [[ $(ip -n "$1" -br addr show eth0) == *"$VIP/32"* ]]; }
+# waits (bounded by $2 s) until $1 holds the VIP; prints the time of that moment (epoch us) or -1
+wait_vip() {
+    local end=$(($(now_us) + $2 * 1000000))
+    while (($(now_us) < end)); do
+        has_vip "$1" && { now_us; return 0; }
+        nap 0.02
+    done
+    echo -1
+    return 1
+}
+
+# ---------------------------------------------------------------- viewers
+traffic_start() {
+    mkfifo "$W/cmd"
+    : >"$W/out"
+    ip netns exec cl python3 "$HERE/ha-traffic.py" "$VIP" 80 "$W/cmd" "$W/out" >"$W/traffic.log" 2>&1 &
+    TRAFFIC_PID=$!
+    local i
+    for i in $(seq 1 150); do grep -q '^ready' "$W/out" && return 0; nap 0.2; done
+    die "traffic tool did not start: $(cat "$W/traffic.log")"
+}
+tcmd() { echo "$*" >"$W/cmd"; }
+# sends a command and waits (bounded, 20 s) for the answer line starting with $1
+tcall() {
+    local want=$1 i
+    shift
+    : >"$W/out"
+    tcmd "$@"
+    for i in $(seq 1 200); do
+        grep -q "^$want" "$W/out" && return 0
+        nap 0.1
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------- one takeover
+# takeover TAG FROM TO: OLD_N connections opened OLD_AGE s before the kill (3 source addresses),
+# YOUNG_N opened just before it; FROM killed; TO must take the VIP; prints one @round fact:
+#   TAG PROFILE ADVERT FROM TO vip_ms existing_ms newconn_ms old_kept old_total young_kept young_total synced_before
+# existing_ms = kill -> the LAST old connection answered again (every one resumed); -1 if one never did.
+# The kill time is taken just before the link-down command (conservative: it includes that command).
+takeover() {
+    local tag=$1 from=$2 to=$3 third=$((OLD_N / 3)) rest=$((OLD_N - 2 * (OLD_N / 3)))
+    has_vip "$from" || { fact round-error "$tag $from does not hold the VIP"; return 1; }
+    tcall closed closeall
+    tcmd open old "$third" 203.0.113.10
+    tcmd open old "$third" 203.0.113.11
+    tcmd open old "$rest" 203.0.113.12
+    nap "$OLD_AGE"
+    local synced
+    synced=$(ip netns exec "$to" ipvsadm -Lnc | grep -c ESTABLISHED)
+    # HA_YOUNG_UNSYNCED=1: the taker's backup daemon is stopped first, so the young ones are never synced
+    # (only sloppy_tcp and the synced persistence template of their client can keep them)
+    [ "${HA_YOUNG_UNSYNCED:-0}" = 1 ] && ip netns exec "$to" ipvsadm --stop-daemon backup
+    ((YOUNG_N > 0)) && tcmd open young "$YOUNG_N" 203.0.113.10
+    nap 0.3
+    local t_kill t_dead
+    t_kill=$(now_us)
+    tcmd kill "${t_kill:0:10}.${t_kill:10}"
+    # dead: its link down first (traffic and adverts stop), then every keepalived process SIGKILLed
+    ip -n "$from" link set eth0 down
+    t_dead=$(now_us)
+    tcmd dead "${t_dead:0:10}.${t_dead:10}"
+    ka_kill "$from" quiet
+    local t_vip
+    t_vip=$(wait_vip "$to" 20)
+    # give TCP's retransmission backoff time to bring every connection back, bounded
+    local i
+    for i in $(seq 1 40); do
+        nap 0.25
+        tcall end-report report || continue
+        awk '$1=="conn" && $4!="reset" && $4!="closed" && $5<0 {n++} END {exit n>0}' "$W/out" \
+            && grep -q '^newconn [0-9]' "$W/out" && break
+    done
+    cp "$W/out" "$W/report-$tag"
+    [ "${HA_YOUNG_UNSYNCED:-0}" = 1 ] && ip netns exec "$to" ipvsadm --start-daemon backup --mcast-interface eth0 \
+        --syncid "${SYNCID[$from]}"
+    local vip_ms=-1
+    [ "$t_vip" != -1 ] && vip_ms=$(((t_vip - t_kill) / 1000))
+    awk -v tag="$tag" -v prof="$PROFILE" -v adv="$ADVERT" -v from="$from" -v to="$to" -v vip="$vip_ms" -v synced="$synced" '
+        $1=="conn" && $2=="old" { ot++; if ($4=="alive" && $5>=0) { ok++; if ($5>mx) mx=$5 } else bad=1 }
+        $1=="conn" && $2=="young" { yt++; if ($4=="alive" && $5>=0) yk++ }
+        $1=="newconn" { nc=$2 }
+        END { if (bad || ot==0) mx=-1; printf "@round %s %s %s %s %s %d %d %d %d %d %d %d %d\n", tag, prof, adv, from, to, vip, mx, nc, ok, ot, yk, yt, synced }
+    ' "$W/out"
+    awk '$1=="conn" && ($4!="alive" || $5<0) {print "# lost: " $0}' "$W/out"
+    tcall closed closeall
+}
+# after revive: the returning director must stay BACKUP (no preemption), checked for $2 s
+no_preempt() {
+    local back=$1 holder=$2 secs=$3 end
+    end=$(($(now_us) + secs * 1000000))
+    while (($(now_us) < end)); do
+        if has_vip "$back" || ! has_vip "$holder"; then
+            fact preempted "$back"
+            return 1
+        fi
+        nap 0.2
+    done
+    fact no-preempt "$back $secs"
+}
+# entries the peer's sync brought into $1's table (ESTABLISHED, not templates)
+synced_count() { ip netns exec "$1" ipvsadm -Lnc | grep -c ESTABLISHED; }
+# parity HOLDER OTHER: "N M": the holder's ESTABLISHED connections, and how many of them OTHER's table has
+parity() {
+    ip netns exec "$1" ipvsadm -Lnc >"$W/p1"
+    ip netns exec "$2" ipvsadm -Lnc >"$W/p2"
+    awk '$3=="ESTABLISHED" {k=$4" "$5} FNR==NR && $3=="ESTABLISHED" {h[k]=1; n++; next} $3=="ESTABLISHED" && (k in h) {m++}
+         END {print n+0, m+0}' "$W/p1" "$W/p2"
+}
+daemons() { ip netns exec "$1" ipvsadm -L --daemon | while read -r l; do fact daemon "$1 $l"; done; }
+
+start_pair() {
+    local first=$1
+    ka_start "$first"
+    wait_vip "$first" 30 >/dev/null || die "$first did not take the VIP"
+    ka_start "${PEER[$first]}"
+    nap 2
+    has_vip "$first" || die "VIP moved to ${PEER[$first]} at start"
+}
+stop_pair() {
+    ka_kill dirA quiet
+    ka_kill dirB quiet
+    local d
+    for d in dirA dirB; do ip -n "$d" addr del "$VIP/32" dev eth0 2>/dev/null; ip -n "$d" link set eth0 up; done
+}
+transitions() {
+    local d
+    for d in dirA dirB; do fact transitions "$d $PROFILE $ADVERT $(grep -c 'Entering MASTER STATE' "$W/ka-$d.log")"; done
+}
+
+# ================================================================ modes
+topology
+traffic_start
+case $MODE in
+it)
+    ADVERT=${HA_ADVERT:-0.2}
+    HA_YOUNG_UNSYNCED=1
+    profile videolb
+    daemons dirA
+    daemons dirB
+    for k in backup_only sloppy_tcp sync_persist_mode sync_version sync_threshold; do
+        fact sysctl "dirB $k $(ip netns exec dirB cat /proc/sys/net/ipv4/vs/$k | tr '\t' ' ')"
+    done
+    start_pair dirA
+    takeover t1 dirA dirB
+    revive dirA
+    no_preempt dirA dirB 4
+    # B's own master (id 2) syncs what B now carries to A's backup (id 2): A catches up
+    tcmd open back 4 203.0.113.11
+    nap "$OLD_AGE"
+    fact parity "$(parity dirB dirA)"
+    tcall closed closeall
+    takeover t2 dirB dirA
+    revive dirB
+    no_preempt dirB dirA 3
+    transitions
+    for d in dirA dirB; do tail -n 12 "$W/ka-$d.log" | sed "s/^/# ka-$d: /"; done
+    ;;
+measure)
+    ADVERT=0.2
+    profile videolb
+    daemons dirA
+    daemons dirB
+    # (b) switching roles at a takeover: what it costs on the standby
+    t=$(now_us)
+    ip netns exec dirB ipvsadm --stop-daemon backup
+    ip netns exec dirB ipvsadm --stop-daemon master
+    ip netns exec dirB ipvsadm --start-daemon master --mcast-interface eth0 --syncid 1
+    fact switch-ms "$((($(now_us) - t) / 1000))"
+    ip netns exec dirB ipvsadm --stop-daemon master
+    sync_both dirB
+    start_pair dirA
+    # sync delay: time until B lists a fresh connection of A
+    tcmd open probe 1 203.0.113.10
+    t=$(now_us)
+    for i in $(seq 1 100); do (($(synced_count dirB) > 0)) && break; nap 0.1; done
+    fact sync-delay-ms "$((($(now_us) - t) / 1000)) after $i polls"
+    tcall closed closeall
+    takeover m1 dirA dirB
+    revive dirA
+    no_preempt dirA dirB 3
+    tcmd open back 4 203.0.113.11
+    nap "$OLD_AGE"
+    fact parity "$(parity dirB dirA)"
+    tcall closed closeall
+    # never-synced connections: A's backup stopped, then B killed -> A sees only mid-stream packets
+    for sched in wlc sh; do
+        for d in dirA dirB; do services "$d" "$sched" 300; done
+        holder=dirB; standby=dirA
+        has_vip dirA && { holder=dirA; standby=dirB; }
+        ip netns exec "$standby" ipvsadm --stop-daemon backup
+        for sl in 1; do
+            OLD_N=6 YOUNG_N=0 takeover "unsynced-$sched-sloppy$sl" "$holder" "$standby"
+        done
+        ip netns exec "$standby" ipvsadm --start-daemon backup --mcast-interface eth0 --syncid "${SYNCID[$holder]}"
+        revive "$holder"
+        nap 2
+    done
+    # sloppy_tcp=0 on the taker: the never-synced connection gets a RST (ha-vm.md); check once
+    holder=dirB; standby=dirA
+    has_vip dirA && { holder=dirA; standby=dirB; }
+    ip netns exec "$standby" sysctl -qw net.ipv4.vs.sloppy_tcp=0
+    ip netns exec "$standby" ipvsadm --stop-daemon backup
+    OLD_N=3 YOUNG_N=0 takeover unsynced-sh-sloppy0 "$holder" "$standby"
+    transitions
+    ;;
+bench)
+    N=${2:?bench N}
+    for adv in ${3:-0.2}; do
+        ADVERT=$adv
+        profile videolb
+        start_pair dirA
+        from=dirA
+        for r in $(seq 1 "$N"); do
+            to=${PEER[$from]}
+            takeover "r$r" "$from" "$to"
+            revive "$from"
+            no_preempt "$from" "$to" 2
+            from=$to
+        done
+        transitions
+        stop_pair
+    done
+    ADVERT=1
+    profile stock
+    start_pair dirA
+    nap 2
+    daemons dirA
+    daemons dirB
+    from=dirA
+    for r in $(seq 1 "$N"); do
+        to=${PEER[$from]}
+        takeover "r$r" "$from" "$to"
+        revive "$from"
+        no_preempt "$from" "$to" 4
+        from=$to
+    done
+    transitions
+    stop_pair
+    ;;
+*) die "unknown mode $MODE" ;;
+esac
+fact done "$MODE"
