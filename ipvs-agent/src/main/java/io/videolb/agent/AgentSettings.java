@@ -3,6 +3,7 @@ package io.videolb.agent;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
+import io.videolb.agent.director.DirectorSettings;
 import io.videolb.agent.kernel.Names;
 import io.videolb.events.Topics;
 import io.videolb.runtime.settings.Declarations;
@@ -127,6 +128,8 @@ public record AgentSettings(
             DECLARED.add(Setting.duration("VIDEOLB_PLAN_WAIT_S", ChronoUnit.SECONDS, 1, 99_999)
                     .defaultValue(Duration.ofSeconds(30))
                     .describe("`plan --kernel`: how long to wait for the topics to be read"));
+    /** The director-HA settings (issue 10), declared in {@link DirectorSettings} into {@link #DECLARED}. */
+    static final List<Setting<?>> HA_SETTINGS = DirectorSettings.ALL;
 
     public AgentSettings {
         if (director == null || !director.matches(ID))
