@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param httpPort  -1: no HTTP endpoint; 0: any free port
  * @param planOnly  force plan-only even where the kernel would allow applying
  * @param ipvsRules reboot file for ipvsadm -R; null disables it (likewise iptablesRules, ipsetRules)
+ * @param ha        director HA (VRRP via keepalived); {@link DirectorSettings#OFF}: a single director
  */
 public record AgentSettings(
         String director,
@@ -42,6 +43,7 @@ public record AgentSettings(
         Path iptablesRules,
         Path ipsetRules,
         SyncDaemon sync,
+        DirectorSettings ha,
         String httpHost,
         int httpPort,
         Duration minInterval,
@@ -142,6 +144,7 @@ public record AgentSettings(
         Objects.requireNonNull(procRoot, "procRoot");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(sync, "sync");
+        Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(httpHost, "httpHost");
         if (httpPort < -1 || httpPort > 65535)
             throw new IllegalArgumentException("httpPort: -1 (off), 0 (any) or 1..65535");
@@ -172,6 +175,7 @@ public record AgentSettings(
                 .iptablesRules(r.get(IPTABLES_RULES).orElse(null))
                 .ipsetRules(r.get(IPSET_RULES).orElse(null))
                 .sync(new SyncDaemon(r.get(SYNC_ROLE), r.get(SYNC_IFACE), r.get(SYNC_ID)))
+                .ha(DirectorSettings.read(r))
                 .httpHost(r.get(HTTP_HOST))
                 .httpPort(r.get(HTTP_PORT))
                 .resync(r.get(RESYNC))
@@ -227,6 +231,7 @@ public record AgentSettings(
         b.iptablesRules = iptablesRules;
         b.ipsetRules = ipsetRules;
         b.sync = sync;
+        b.ha = ha;
         b.minInterval = minInterval;
         b.resync = resync;
         b.drainPoll = drainPoll;
@@ -247,6 +252,7 @@ public record AgentSettings(
         private Path iptablesRules = Path.of("/etc/iptables/rules.v4");
         private Path ipsetRules = Path.of("/etc/iptables/ipsets");
         private SyncDaemon sync = SyncDaemon.NONE;
+        private DirectorSettings ha = DirectorSettings.OFF;
         private Duration minInterval = Duration.ofMillis(200);
         private Duration resync = Duration.ofSeconds(30);
         private Duration drainPoll = Duration.ofSeconds(2);
@@ -311,6 +317,11 @@ public record AgentSettings(
             return this;
         }
 
+        public Builder ha(DirectorSettings v) {
+            ha = v;
+            return this;
+        }
+
         public Builder minInterval(Duration v) {
             minInterval = v;
             return this;
@@ -346,6 +357,7 @@ public record AgentSettings(
                     iptablesRules,
                     ipsetRules,
                     sync,
+                    ha,
                     httpHost(),
                     httpPort(),
                     minInterval,

@@ -12,8 +12,11 @@ import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.RebootFiles;
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
+import io.videolb.agent.director.Director;
+import io.videolb.agent.director.DirectorMetrics;
 import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
+import io.videolb.agent.kafka.DirectorFollower;
 import io.videolb.agent.kafka.Records;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.loop.ReconcileLoop;
@@ -94,6 +97,10 @@ public final class IpvsAgent extends VerticleBase {
     private ServiceMetrics serviceMetrics;
     private HttpServer http;
     private boolean closed;
+    /** Director HA (issue 10); null where HA is off. */
+    private Director director;
+
+    private DirectorFollower directorFollower;
 
     /** Deploy with {@link ServiceRuntime#deploy}; kernel commands run on the reconcile thread, never on an event loop. */
     public IpvsAgent(AgentSettings config, ServiceRuntime runtime) {
@@ -164,9 +171,35 @@ public final class IpvsAgent extends VerticleBase {
                 config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
         status = new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director()));
+        if (config.ha().enabled()) startDirector();
         loop.start();
         startDesiredReader();
         startHealthReader();
+    }
+
+    private void startDirector() {
+        director = new Director(
+                config.director(),
+                config.ha(),
+                new ProcessCommandRunner(),
+                System::currentTimeMillis,
+                config.procRoot());
+        try {
+            director.start();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("director HA: " + e.getMessage(), e);
+        }
+        director.onNotice(n -> {
+            if (n.isInstanceState() && loop != null) loop.markDirty(); // publish the new VRRP state now
+        });
+        DirectorMetrics.bind(serviceMetrics.registry(), director);
+        directorFollower =
+                DirectorFollower.start(kafka, config.topics(), director, System::currentTimeMillis, TOPIC_WAIT);
+    }
+
+    /** This director's HA part (null where HA is off). */
+    public Director director() {
+        return director;
     }
 
     public KernelCapabilities capabilities() {
@@ -289,6 +322,7 @@ public final class IpvsAgent extends VerticleBase {
             LOG.info("no complete desired generation yet: nothing to apply");
             return Optional.empty();
         }
+        if (director != null) director.setVip(snap.state().params().vip()); // errors: in the status
         return Optional.of(reconciler.run(snap, view));
     }
 
@@ -305,7 +339,26 @@ public final class IpvsAgent extends VerticleBase {
     }
 
     private AgentStatus toStatus(RunResult r) {
-        return statusOf(config.director(), caps, metrics, r);
+        AgentStatus s = statusOf(config.director(), caps, metrics, r);
+        if (director == null) return s;
+        List<String> errors = new ArrayList<>(s.errors());
+        if (!director.lastError().isEmpty()) errors.add("director HA: " + director.lastError());
+        String syncRole = config.sync().role().name().toLowerCase(Locale.ROOT);
+        return new AgentStatus(
+                s.director(),
+                s.mode(),
+                s.appliedGeneration(),
+                s.desiredGeneration(),
+                s.lastRunAtMs(),
+                s.lastSuccessAtMs(),
+                s.driftRepairedTotal(),
+                s.lastDrift(),
+                errors,
+                s.pools(),
+                s.drains(),
+                director.status(syncRole.equals("none") ? "off" : syncRole),
+                s.health(),
+                s.foreignRules());
     }
 
     /**
@@ -363,7 +416,8 @@ public final class IpvsAgent extends VerticleBase {
         if (closed) return;
         closed = true;
         restarts.shutdownNow();
-        for (AutoCloseable c : new AutoCloseable[] {loop, desiredReader, healthReader, status}) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {loop, directorFollower, director, desiredReader, healthReader, status}) {
             if (c == null) continue;
             try {
                 c.close();
