@@ -129,7 +129,11 @@ public record DirectorSettings(
                 "0.1..40.95 s",
                 advertCentis / 100.0);
         if (authPass != null) {
-            check(PASS.matcher(authPass).matches(), AUTH_PASS, "1..8 printable characters", "(secret)");
+            check(
+                    PASS.matcher(authPass).matches(),
+                    AUTH_PASS,
+                    "1..8 printable characters without whitespace, quotes, braces, # ! or \\",
+                    "");
             if (advertCentis % 100 != 0)
                 throw new IllegalArgumentException(AUTH_PASS.key() + " needs VRRP version 2, whose advert interval is"
                         + " whole seconds: set " + ADVERT.key() + " to 1..255 (got " + advertText(advertCentis)
@@ -154,7 +158,8 @@ public record DirectorSettings(
         if (!ok) {
             String g = String.valueOf(got).replaceAll("[^\\x21-\\x7e]", "?");
             if (g.length() > 60) g = g.substring(0, 60) + "...";
-            throw new IllegalArgumentException(s.key() + ": must be " + rule + " (" + s.allowed() + "), got " + g);
+            throw new IllegalArgumentException(
+                    s.key() + ": must be " + rule + (s.secret() ? "" : " (" + s.allowed() + "), got " + g));
         }
     }
 
