@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             CleanupCommand.class,
             ClientCommand.class,
             StatusCommand.class,
+            DirectorCommand.class,
             ExplainCommand.class,
             RealServerSetupCommand.class,
             CommandLine.HelpCommand.class

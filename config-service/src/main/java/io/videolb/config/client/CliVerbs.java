@@ -199,6 +199,23 @@ public final class CliVerbs {
         return ExitCode.OK;
     }
 
+    /** {@code director promote NAME}: the VIP moves to NAME without preemption (its peer yields). */
+    public ExitCode promote(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            err.println("videolb: NAME: must be a director id (1..63 of A-Z a-z 0-9 . _ -)");
+            return ExitCode.USAGE;
+        }
+        AdminClient.Response r;
+        try {
+            r = api.send("POST", "/api/v1/directors/" + name + "/promote", null, null);
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+        if (!r.ok()) return refused(r);
+        out.println(tree(r.body()).path("message").asText());
+        return ExitCode.OK;
+    }
+
     /**
      * {@code explain IP}: the client's mark, pool and servers with health (admin API), then which server
      * holds its persistence (the director's agent, if one was given). The exit code is the API's: an

@@ -25,6 +25,11 @@ public interface DesiredStore {
     /** Publishes {@code next} as one generation if the committed generation is {@code expectedGeneration}. Blocking. */
     Outcome publishIfGeneration(long expectedGeneration, DesiredState next, String source, String actor);
 
+    /** Publishes an operator's director command (promote) with its audit event. Blocking. */
+    default void sendDirectorCommand(io.videolb.events.DirectorCommand command) {
+        throw new UnsupportedOperationException("this store cannot publish director commands");
+    }
+
     /** The result of one compare-and-publish. */
     sealed interface Outcome permits Published, Unchanged, Conflict, Rejected {}
 

@@ -37,4 +37,9 @@ public final class PublisherDesiredStore implements DesiredStore {
         if (r instanceof PublishResult.Unchanged u) return new Unchanged(u.generation());
         return new Rejected(((PublishResult.Rejected) r).problems());
     }
+
+    @Override
+    public void sendDirectorCommand(io.videolb.events.DirectorCommand command) {
+        publisher.publishDirectorCommand(command);
+    }
 }
