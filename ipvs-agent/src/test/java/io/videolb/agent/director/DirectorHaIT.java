@@ -304,4 +304,78 @@ class DirectorHaIT {
             assertThat(files.map(p -> p.getFileName().toString())).doesNotContain(".keepalived.conf.candidate");
         }
     }
+
+    /**
+     * Item 5 end to end over the real broker: each director's {@link io.videolb.agent.kafka.DirectorFollower}
+     * reads the peer's published status and the director-commands topic; a promote command published
+     * there moves the VIP, an old (stale) command does nothing.
+     */
+    @Test
+    void promoteTravelsOverKafka() throws Exception {
+        var topics = io.videolb.testsupport.kafka.SharedBroker.freshTopics("director-ha");
+        var kafka = io.videolb.kafka.KafkaSettings.of(
+                io.videolb.testsupport.kafka.SharedBroker.bootstrapServers(), "director-ha-it");
+        String a = "dir-a-" + id;
+        String b = "dir-b-" + id;
+        Director da = director(a, nsA, ifA, 150, "198.51.100.2", b);
+        assertThat(da.setVip(VIP)).as(da.lastError()).isTrue();
+        waitFor("A MASTER", Duration.ofSeconds(10), () -> da.vrrpState().equals("MASTER"));
+        Director db = director(b, nsB, ifB, 100, "198.51.100.1", a);
+        assertThat(db.setVip(VIP)).as(db.lastError()).isTrue();
+        waitFor("B BACKUP", Duration.ofSeconds(10), () -> db.vrrpState().equals("BACKUP"));
+        try (var pub = new io.videolb.kafka.EventPublisher(kafka.withClientId("director-ha-it-pub"));
+                var fa = io.videolb.agent.kafka.DirectorFollower.start(
+                        kafka.withClientId("fa"), topics, da, System::currentTimeMillis, Duration.ofSeconds(30));
+                var fb = io.videolb.agent.kafka.DirectorFollower.start(
+                        kafka.withClientId("fb"), topics, db, System::currentTimeMillis, Duration.ofSeconds(30))) {
+            // what IpvsAgent does on every state change: publish its status with ha
+            for (Director d : List.of(da, db)) {
+                String name = d == da ? a : b;
+                d.onNotice(n -> pub.publishAsync(
+                        topics.agentStatus(),
+                        name,
+                        io.videolb.json.Json.write(new io.videolb.events.AgentStatus(
+                                name,
+                                "steering-only",
+                                0,
+                                0,
+                                System.currentTimeMillis(),
+                                0,
+                                0,
+                                null,
+                                null,
+                                null,
+                                null,
+                                d.status("off"),
+                                null,
+                                null))));
+            }
+            long now = System.currentTimeMillis();
+            pub.publish(
+                    topics.directorCommands(),
+                    io.videolb.events.DirectorCommand.KEY,
+                    io.videolb.json.Json.write(
+                            new io.videolb.events.DirectorCommand("old-1", "promote", b, "ops", now - 120_000)));
+            Thread.sleep(1500);
+            assertThat(da.vrrpState()).as("a stale command is not acted on").isEqualTo("MASTER");
+            long p0 = System.nanoTime();
+            pub.publish(
+                    topics.directorCommands(),
+                    io.videolb.events.DirectorCommand.KEY,
+                    io.videolb.json.Json.write(new io.videolb.events.DirectorCommand(
+                            "new-1", "promote", b, "ops", System.currentTimeMillis())));
+            waitFor(
+                    "B MASTER after the promote command",
+                    Duration.ofSeconds(10),
+                    () -> db.vrrpState().equals("MASTER") && hasVip(nsB, ifB) && !hasVip(nsA, ifA));
+            System.out.printf(
+                    "director-ha: promote over Kafka -> VIP on B %d ms%n", (System.nanoTime() - p0) / 1_000_000);
+            waitFor(
+                    "A BACKUP again once B's status says MASTER",
+                    Duration.ofSeconds(10),
+                    () -> da.vrrpState().equals("BACKUP"));
+            assertThat(db.status("off").lastTakeoverReason()).contains("promoted");
+            assertThat(da.status("off").preemptBlockedBy()).contains("nopreempt");
+        }
+    }
 }
