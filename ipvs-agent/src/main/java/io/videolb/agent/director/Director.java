@@ -406,6 +406,12 @@ public final class Director implements AutoCloseable {
             return "promoted by an operator: " + peerName() + " yielded";
         if (prev.equals("UNKNOWN") || prev.equals("STOP"))
             return "keepalived started and heard no master for 3 advert intervals";
+        if (peerState.equals("MASTER"))
+            return peerName() + " (MASTER by its last status) stopped advertising for 3 advert intervals:"
+                    + " down, unreachable, or its keepalived stopped";
+        // BACKUP since keepalived started, and MASTER within its first master-down interval (3 adverts + skew)
+        boolean startup = stateSinceMs >= childStartedAtMs && now - childStartedAtMs <= 40L * s.advertCentis() + 500;
+        if (startup) return "keepalived started and heard no master for 3 advert intervals";
         return peerName() + " stopped advertising for 3 advert intervals (down, unreachable, or it yielded)";
     }
 

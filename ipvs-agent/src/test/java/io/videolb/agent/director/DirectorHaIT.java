@@ -157,6 +157,7 @@ class DirectorHaIT {
         Director db = director(b, nsB, ifB, 100, "198.51.100.1", a);
         assertThat(db.setVip(VIP)).as(db.lastError()).isTrue();
         waitFor("B BACKUP", Duration.ofSeconds(10), () -> db.vrrpState().equals("BACKUP"));
+        Thread.sleep(1500); // B settled: it has heard A's adverts past its first master-down interval
         assertThat(hasVip(nsA, ifA)).isTrue();
         assertThat(hasVip(nsB, ifB)).isFalse();
         assertThat(da.status("off").holdsVip()).isTrue();
