@@ -78,6 +78,8 @@ public final class Director implements AutoCloseable {
     private long reloadsTotal;
     private boolean started;
     private boolean closed;
+    private boolean restartPending;
+    private boolean configRefused;
     private String yieldingTo; // non-null while our track file says "yield"
     private ScheduledFuture<?> yieldTimeout;
     private long promoteForUsAtMs;
@@ -155,8 +157,8 @@ public final class Director implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return refuse("keepalived file not written: " + e.getMessage());
         }
-        if (text.equals(liveConfig) && child != null && child.alive()) {
-            vip = newVip;
+        if (text.equals(liveConfig) && (restartPending || (child != null && child.alive()))) {
+            vip = newVip; // running, or a restart with this file is already scheduled (its backoff holds)
             return true;
         }
         Path conf = s.configFile();
@@ -185,9 +187,10 @@ public final class Director implements AutoCloseable {
         liveConfig = text;
         vip = newVip;
         lastError = "";
+        configRefused = false;
         if (child != null && child.alive()) {
             if (changed) reload();
-        } else if (child == null) {
+        } else if (child == null && !restartPending) {
             startChild();
         }
         return true;
@@ -195,6 +198,7 @@ public final class Director implements AutoCloseable {
 
     private boolean refuse(String why) {
         lastError = why;
+        configRefused = true;
         LOG.error("director HA {}: {}", id, why);
         return false;
     }
@@ -264,10 +268,12 @@ public final class Director implements AutoCloseable {
         long delay = Math.min(
                 MAX_BACKOFF.toMillis(), MIN_BACKOFF.toMillis() << Math.min(16, Math.max(0, consecutiveCrashes - 1)));
         LOG.warn("director HA {}: restarting keepalived in {} ms (attempt {})", id, delay, consecutiveCrashes);
+        restartPending = true;
         try {
             exec.schedule(
                     () -> {
                         synchronized (this) {
+                            restartPending = false;
                             if (closed || child != null) return;
                             restartsTotal++;
                             startChild();
@@ -379,8 +385,10 @@ public final class Director implements AutoCloseable {
                 String prev = vrrpState;
                 String why = reasonFor(n.state(), prev);
                 setState(n.state(), why);
-                if (!n.state().equals("STOP"))
+                if (!n.state().equals("STOP")) {
                     consecutiveCrashes = 0; // it runs: the next crash backs off from the start
+                    if (!configRefused) lastError = ""; // a crash before this is history (counted in restarts)
+                }
             }
             LOG.info(
                     "director HA {}: keepalived reports {} {} {} priority {}",
