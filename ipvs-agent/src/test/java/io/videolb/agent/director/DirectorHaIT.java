@@ -278,7 +278,25 @@ class DirectorHaIT {
         Director good = director(a, nsA, ifA, 150, "198.51.100.2", "peer");
         assertThat(good.setVip(VIP)).as(good.lastError()).isTrue();
         Path conf = tmp.resolve(a).resolve("keepalived.conf");
+        waitFor(
+                "A MASTER (alone)",
+                Duration.ofSeconds(10),
+                () -> good.vrrpState().equals("MASTER"));
+        // a new VIP in the desired state: the file is replaced and keepalived reloaded (SIGHUP), same process
+        long pid = good.keepalivedPid();
+        Ipv4Address vip2 = Ipv4Address.parse("198.51.100.101");
+        assertThat(good.setVip(vip2)).as(good.lastError()).isTrue();
+        assertThat(good.reloadsTotal()).isEqualTo(1);
+        waitFor("the new VIP on A, the old one gone", Duration.ofSeconds(10), () -> {
+            CommandRunner.Result r =
+                    host.run(List.of("ip", "-n", nsA, "-o", "-4", "addr", "show", "dev", ifA), null, T);
+            return r.stdout().contains(" " + vip2 + "/32") && !r.stdout().contains(" " + VIP + "/32");
+        });
+        assertThat(good.keepalivedPid()).isEqualTo(pid);
+        assertThat(good.setVip(vip2)).isTrue();
+        assertThat(good.reloadsTotal()).as("an unchanged file is not reloaded").isEqualTo(1);
         String live = Files.readString(conf);
+        assertThat(live).contains(vip2 + "/32");
         good.close();
         // an interface that does not exist in A's namespace: valid to videolb, refused by keepalived -t
         DirectorSettings s = good.settings();
@@ -297,7 +315,7 @@ class DirectorHaIT {
         Director d = new Director(a, bad, host, System::currentTimeMillis, tmp);
         started.add(d);
         d.start();
-        assertThat(d.setVip(VIP)).isFalse();
+        assertThat(d.setVip(vip2)).isFalse();
         assertThat(d.lastError()).contains("config test refused", conf.toString(), "not replaced");
         assertThat(Files.readString(conf)).isEqualTo(live);
         assertThat(d.keepalivedPid()).isEqualTo(-1);
