@@ -46,6 +46,11 @@ public record Topics(String prefix) {
         return prefix + ".alert-state";
     }
 
+    /** Operators' commands to the director pair, e.g. promote (compacted, key "promote"; issue 10). */
+    public String directorCommands() {
+        return prefix + ".director-commands";
+    }
+
     /** A topic and whether it is compacted state or an event stream. */
     public record TopicSpec(String name, int partitions, boolean compacted) {}
 
@@ -56,6 +61,7 @@ public record Topics(String prefix) {
                 new TopicSpec(health(), 3, true),
                 new TopicSpec(agentStatus(), 1, true),
                 new TopicSpec(audit(), 1, false),
-                new TopicSpec(alertState(), 1, true));
+                new TopicSpec(alertState(), 1, true),
+                new TopicSpec(directorCommands(), 1, true));
     }
 }

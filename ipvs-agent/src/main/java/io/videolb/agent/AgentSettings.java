@@ -3,6 +3,7 @@ package io.videolb.agent;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
+import io.videolb.agent.director.DirectorSettings;
 import io.videolb.agent.kernel.Names;
 import io.videolb.events.Topics;
 import io.videolb.runtime.settings.Declarations;
@@ -30,6 +31,7 @@ import java.util.Optional;
  *     {@code resync} (see {@link #reconcileStaleBound()})
  * @param healthStale past this age of the newest health record (or with a health partition without a live
  *     checker) the health is stale: the agent holds its verdicts and reports it
+ * @param ha        director HA (VRRP via keepalived); {@link DirectorSettings#OFF}: a single director
  */
 public record AgentSettings(
         String director,
@@ -45,6 +47,7 @@ public record AgentSettings(
         Path iptablesRules,
         Path ipsetRules,
         SyncDaemon sync,
+        DirectorSettings ha,
         String httpHost,
         int httpPort,
         Duration minInterval,
@@ -158,6 +161,8 @@ public record AgentSettings(
             DECLARED.add(Setting.duration("VIDEOLB_PLAN_WAIT_S", ChronoUnit.SECONDS, 1, 99_999)
                     .defaultValue(Duration.ofSeconds(30))
                     .describe("`plan --kernel`: how long to wait for the topics to be read"));
+    /** The director-HA settings (issue 10), declared in {@link DirectorSettings} into {@link #DECLARED}. */
+    static final List<Setting<?>> HA_SETTINGS = DirectorSettings.ALL;
 
     public static final Setting<Duration> HEALTH_STALE =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_STALE_MS", ChronoUnit.MILLIS, 500, 3_600_000)
@@ -180,6 +185,7 @@ public record AgentSettings(
         Objects.requireNonNull(procRoot, "procRoot");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(sync, "sync");
+        Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(httpHost, "httpHost");
         if (httpPort < -1 || httpPort > 65535)
             throw new IllegalArgumentException("httpPort: -1 (off), 0 (any) or 1..65535");
@@ -216,6 +222,7 @@ public record AgentSettings(
                 .iptablesRules(r.get(IPTABLES_RULES).orElse(null))
                 .ipsetRules(r.get(IPSET_RULES).orElse(null))
                 .sync(sync(r))
+                .ha(DirectorSettings.read(r))
                 .httpHost(r.get(HTTP_HOST))
                 .httpPort(r.get(HTTP_PORT))
                 .resync(r.get(RESYNC))
@@ -293,6 +300,7 @@ public record AgentSettings(
         b.iptablesRules = iptablesRules;
         b.ipsetRules = ipsetRules;
         b.sync = sync;
+        b.ha = ha;
         b.minInterval = minInterval;
         b.resync = resync;
         b.drainPoll = drainPoll;
@@ -315,6 +323,7 @@ public record AgentSettings(
         private Path iptablesRules = Path.of("/etc/iptables/rules.v4");
         private Path ipsetRules = Path.of("/etc/iptables/ipsets");
         private SyncDaemon sync = SyncDaemon.NONE;
+        private DirectorSettings ha = DirectorSettings.OFF;
         private Duration minInterval = Duration.ofMillis(200);
         private Duration resync = Duration.ofSeconds(30);
         private Duration drainPoll = Duration.ofSeconds(2);
@@ -381,6 +390,11 @@ public record AgentSettings(
             return this;
         }
 
+        public Builder ha(DirectorSettings v) {
+            ha = v;
+            return this;
+        }
+
         public Builder minInterval(Duration v) {
             minInterval = v;
             return this;
@@ -427,6 +441,7 @@ public record AgentSettings(
                     iptablesRules,
                     ipsetRules,
                     sync,
+                    ha,
                     httpHost(),
                     httpPort(),
                     minInterval,

@@ -12,9 +12,12 @@ import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.RebootFiles;
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
+import io.videolb.agent.director.Director;
+import io.videolb.agent.director.DirectorMetrics;
 import io.videolb.agent.health.HealthWatch;
 import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
+import io.videolb.agent.kafka.DirectorFollower;
 import io.videolb.agent.kafka.Records;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.loop.ReconcileFreshness;
@@ -98,6 +101,10 @@ public final class IpvsAgent extends VerticleBase {
     private ServiceMetrics serviceMetrics;
     private HttpServer http;
     private boolean closed;
+    /** Director HA (issue 10); null where HA is off. */
+    private Director director;
+
+    private DirectorFollower directorFollower;
 
     /** Deploy with {@link ServiceRuntime#deploy}; kernel commands run on the reconcile thread, never on an event loop. */
     public IpvsAgent(AgentSettings config, ServiceRuntime runtime) {
@@ -179,6 +186,7 @@ public final class IpvsAgent extends VerticleBase {
                 "agent-status-publisher",
                 new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director())),
                 config.topics().agentStatus());
+        if (config.ha().enabled()) startDirector();
         loop.start();
         healthWatch = new HealthWatch(
                         this::checkHealth,
@@ -189,6 +197,31 @@ public final class IpvsAgent extends VerticleBase {
                 .start(Duration.ofMillis(Math.min(1000, config.healthStale().toMillis() / 4)));
         startDesiredReader();
         startHealthReader();
+    }
+
+    private void startDirector() {
+        director = new Director(
+                config.director(),
+                config.ha(),
+                new ProcessCommandRunner(),
+                System::currentTimeMillis,
+                config.procRoot());
+        try {
+            director.start();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("director HA: " + e.getMessage(), e);
+        }
+        director.onNotice(n -> {
+            if (n.isInstanceState() && loop != null) loop.markDirty(); // publish the new VRRP state now
+        });
+        DirectorMetrics.bind(serviceMetrics.registry(), director);
+        directorFollower =
+                DirectorFollower.start(kafka, config.topics(), director, System::currentTimeMillis, TOPIC_WAIT);
+    }
+
+    /** This director's HA part (null where HA is off). */
+    public Director director() {
+        return director;
     }
 
     public KernelCapabilities capabilities() {
@@ -319,6 +352,7 @@ public final class IpvsAgent extends VerticleBase {
             LOG.info("no complete desired generation yet: nothing to apply");
             return Optional.empty();
         }
+        if (director != null) director.setVip(snap.state().params().vip()); // errors: in the status
         return Optional.of(reconciler.run(snap, view));
     }
 
@@ -334,7 +368,31 @@ public final class IpvsAgent extends VerticleBase {
         synchronized (lock) {
             f = health.freshness();
         }
-        return HealthWatch.withHealth(statusOf(config.director(), caps, metrics, r), f);
+        AgentStatus s = HealthWatch.withHealth(statusOf(config.director(), caps, metrics, r), f);
+        if (director == null) return s;
+        List<String> errors = new ArrayList<>(s.errors());
+        if (!director.lastError().isEmpty()) errors.add("director HA: " + director.lastError());
+        String syncRole = switch (config.sync().role()) {
+            case NONE -> "off";
+            case MASTER -> "master";
+            case BACKUP -> "backup";
+            case BOTH -> "master+backup";
+        };
+        return new AgentStatus(
+                s.director(),
+                s.mode(),
+                s.appliedGeneration(),
+                s.desiredGeneration(),
+                s.lastRunAtMs(),
+                s.lastSuccessAtMs(),
+                s.driftRepairedTotal(),
+                s.lastDrift(),
+                errors,
+                s.pools(),
+                s.drains(),
+                director.status(syncRole),
+                s.health(),
+                s.foreignRules());
     }
 
     /**
@@ -410,7 +468,9 @@ public final class IpvsAgent extends VerticleBase {
         if (closed) return;
         closed = true;
         restarts.shutdownNow();
-        for (AutoCloseable c : new AutoCloseable[] {healthWatch, loop, desiredReader, healthReader, status}) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {healthWatch, loop, directorFollower, director, desiredReader, healthReader, status
+                }) {
             if (c == null) continue;
             try {
                 c.close();

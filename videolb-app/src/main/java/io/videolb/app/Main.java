@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             MigrateMarksCommand.class,
             ClientCommand.class,
             StatusCommand.class,
+            DirectorCommand.class,
             ExplainCommand.class,
             RealServerSetupCommand.class,
             CommandLine.HelpCommand.class

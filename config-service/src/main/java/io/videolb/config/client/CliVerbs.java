@@ -165,7 +165,29 @@ public final class CliVerbs {
                     + d.path("appliedGeneration").asLong()
                     + (d.path("inSync").asBoolean() ? ", in sync" : ", NOT in sync")
                     + ", drift repaired " + d.path("driftRepairedTotal").asLong());
+            JsonNode ha = d.path("ha");
+            if (ha.isObject()) {
+                out.println("  vrrp " + ha.path("vrrpState").asText()
+                        + (ha.path("holdsVip").asBoolean() ? " (holds the VIP)" : "")
+                        + ", peer " + ha.path("peer").asText()
+                        + ", sync " + ha.path("syncRole").asText()
+                        + ", connections " + ha.path("connections").asLong()
+                        + (ha.path("lastTakeoverAtMs").asLong() > 0
+                                ? ", last takeover at "
+                                        + java.time.Instant.ofEpochMilli(
+                                                ha.path("lastTakeoverAtMs").asLong())
+                                        + " (" + ha.path("lastTakeoverReason").asText() + ")"
+                                : ""));
+                String waits = ha.path("preemptBlockedBy").asText("");
+                if (!waits.isEmpty()) out.println("  waits: " + waits);
+            }
             for (JsonNode e : d.path("errors")) out.println("  error: " + e.asText());
+        }
+        JsonNode vip = s.path("vip");
+        if (vip.path("splitBrain").asBoolean()) {
+            List<String> who = new java.util.ArrayList<>();
+            vip.path("splitBrainDirectors").forEach(n -> who.add(n.asText()));
+            out.println("SPLIT BRAIN: " + String.join(" and ", who) + " both hold the VIP");
         }
         for (JsonNode sv : s.path("servers")) {
             out.println("server " + sv.path("server").asText() + " "
@@ -174,6 +196,23 @@ public final class CliVerbs {
                             ? " (" + sv.path("reason").asText() + ")"
                             : ""));
         }
+        return ExitCode.OK;
+    }
+
+    /** {@code director promote NAME}: the VIP moves to NAME without preemption (its peer yields). */
+    public ExitCode promote(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            err.println("videolb: NAME: must be a director id (1..63 of A-Z a-z 0-9 . _ -)");
+            return ExitCode.USAGE;
+        }
+        AdminClient.Response r;
+        try {
+            r = api.send("POST", "/api/v1/directors/" + name + "/promote", null, null);
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+        if (!r.ok()) return refused(r);
+        out.println(tree(r.body()).path("message").asText());
         return ExitCode.OK;
     }
 

@@ -33,6 +33,11 @@ public interface DesiredStore {
         return Optional.empty();
     }
 
+    /** Publishes an operator's director command (promote) with its audit event. Blocking. */
+    default void sendDirectorRequest(io.videolb.events.DirectorRequest command) {
+        throw new UnsupportedOperationException("this store cannot publish director commands");
+    }
+
     /** The result of one compare-and-publish. */
     sealed interface Outcome permits Published, Unchanged, Conflict, Rejected, Failed, Unknown {}
 

@@ -56,4 +56,9 @@ public final class PublisherDesiredStore implements DesiredStore {
         if (r instanceof PublishResult.Unchanged u) return new Unchanged(u.generation());
         return new Rejected(((PublishResult.Rejected) r).problems());
     }
+
+    @Override
+    public void sendDirectorRequest(io.videolb.events.DirectorRequest command) {
+        publisher.publishDirectorRequest(command);
+    }
 }

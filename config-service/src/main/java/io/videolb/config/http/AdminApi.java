@@ -18,6 +18,7 @@ import io.videolb.config.desired.DesiredStore;
 import io.videolb.config.desired.NotInStateException;
 import io.videolb.config.desired.StateEdit;
 import io.videolb.config.publish.MassRemovalGuard;
+import io.videolb.events.AgentStatus;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.json.Json;
 import io.videolb.model.DesiredState;
@@ -125,6 +126,7 @@ public final class AdminApi implements AutoCloseable {
         r.get(API + "/status").handler(this::status);
         r.get(API + "/explain").handler(this::explain);
         r.get(API + "/audit").handler(this::audit);
+        r.post(API + "/directors/:name/promote").handler(this::promote);
         r.route(API + "/*")
                 .handler(ctx -> fail(
                         ctx,
@@ -467,6 +469,68 @@ public final class AdminApi implements AutoCloseable {
 
     private void audit(RoutingContext ctx) {
         guarded(ctx, () -> json(ctx, 200, view.recentAudit(intParam(ctx, "limit", 50, 1, 1000))));
+    }
+
+    // ---- director HA (issue 10)
+
+    private static final java.util.regex.Pattern DIRECTOR_ID =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    /**
+     * {@code POST /directors/NAME/promote} (admin): asks the director pair to move the VIP to NAME
+     * without preemption (the holder yields). Refused unless NAME reports HA and is BACKUP; answered
+     * 202 once the command and its audit event are published.
+     */
+    private void promote(RoutingContext ctx) {
+        Principal who = principal(ctx);
+        if (!who.role().mayWrite()) {
+            fail(
+                    ctx,
+                    ApiException.of(
+                            403, "forbidden", "token '" + who.name() + "' is read-only; promote needs an admin token"));
+            return;
+        }
+        String name = ctx.pathParam("name");
+        if (name == null || !DIRECTOR_ID.matcher(name).matches()) {
+            fail(ctx, ApiException.badFieldStatus(400, "name", "must be a director id (1..63 of A-Z a-z 0-9 . _ -)"));
+            return;
+        }
+        AgentStatus target = view.agents().get(name);
+        if (target == null || target.ha() == null) {
+            fail(ctx, ApiException.of(404, "not_found", "no director '" + name + "' reports director HA"));
+            return;
+        }
+        String state = target.ha().vrrpState();
+        if (target.ha().holdsVip()) {
+            json(ctx, 200, Map.of("target", name, "published", false, "message", name + " already holds the VIP"));
+            return;
+        }
+        if (!"BACKUP".equals(state)) {
+            fail(
+                    ctx,
+                    ApiException.of(
+                            409,
+                            "not_ready",
+                            name + " is " + state + ", not BACKUP: it cannot take the VIP now (see videolb status)"));
+            return;
+        }
+        offLoop(ctx, writer, () -> {
+            io.videolb.events.DirectorRequest c = new io.videolb.events.DirectorRequest(
+                    java.util.UUID.randomUUID().toString(), "promote", name, who.name(), System.currentTimeMillis());
+            store.sendDirectorRequest(c);
+            return new Reply(
+                    202,
+                    -1,
+                    Map.of(
+                            "id",
+                            c.id(),
+                            "target",
+                            name,
+                            "published",
+                            true,
+                            "message",
+                            "promote " + name + " published: its peer yields the VIP"));
+        });
     }
 
     // ---- plan and writes

@@ -226,6 +226,11 @@ final class Views {
             d.put("behind", Math.max(0, generation - a.appliedGeneration()));
             ds.add(d);
         }
+        ObjectNode vip = o.putObject("vip");
+        vip.set("holders", tree(io.videolb.events.SplitBrain.holders(agents.values())));
+        List<String> split = io.videolb.events.SplitBrain.of(agents.values());
+        vip.put("splitBrain", !split.isEmpty());
+        vip.set("splitBrainDirectors", tree(split));
         TreeSet<Ipv4Address> servers = new TreeSet<>();
         if (s != null) {
             s.pools().values().forEach(p -> p.servers().forEach(rs -> servers.add(rs.address())));

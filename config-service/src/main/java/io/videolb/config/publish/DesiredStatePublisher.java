@@ -424,6 +424,27 @@ public final class DesiredStatePublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes an operator's director command (issue 10: promote) on the director-commands topic and
+     * its audit event, in one transaction. Blocking.
+     */
+    public synchronized void publishDirectorRequest(io.videolb.events.DirectorRequest c) {
+        if (tx == null) throw new IllegalStateException("the publisher is not started");
+        AuditEvent audit = new AuditEvent(
+                c.by(),
+                c.requestedAtMs(),
+                "api:director-" + c.action(),
+                c.action() + " " + c.target() + " (request " + c.id() + ")",
+                generation(),
+                null,
+                Json.MAPPER.valueToTree(c));
+        tx.publish(List.of(
+                new TransactionalPublisher.Entry(
+                        topics.directorCommands(), io.videolb.events.DirectorRequest.KEY, Json.write(c)),
+                new TransactionalPublisher.Entry(topics.audit(), "director/" + c.id(), Json.write(audit))));
+        LOG.info("director command by {}: {} {} ({})", c.by(), c.action(), c.target(), c.id());
+    }
+
     /** Stops the reader and the producer; idempotent. */
     @Override
     public synchronized void close() {

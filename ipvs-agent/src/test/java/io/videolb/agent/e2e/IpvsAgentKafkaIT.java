@@ -102,6 +102,9 @@ class IpvsAgentKafkaIT {
         host.run(List.of("ip", "netns", "del", ns), null, T);
     }
 
+    /** Director HA of the agent under test (off unless a test turns it on). */
+    io.videolb.agent.director.DirectorSettings ha = io.videolb.agent.director.DirectorSettings.OFF;
+
     AgentSettings config() {
         return AgentSettings.builder()
                 .director("it-director")
@@ -118,6 +121,7 @@ class IpvsAgentKafkaIT {
                 .minInterval(Duration.ofMillis(50))
                 .resync(Duration.ofSeconds(60))
                 .drainPoll(Duration.ofSeconds(1))
+                .ha(ha)
                 .build();
     }
 
@@ -302,5 +306,64 @@ class IpvsAgentKafkaIT {
                 .findFirst()
                 .map(AgentStatus.PoolStatus::substitutions)
                 .orElse(List.of());
+    }
+
+    /**
+     * Director HA in the real agent (issue 10): keepalived (real, in the test namespace, via a wrapper
+     * chosen by the keepalived-binary setting) gets the VIP of the desired state, the agent learns MASTER
+     * through the fifo and publishes it in AgentStatus.ha, /metrics has the VRRP series, and stopping the
+     * agent stops keepalived (the VIP leaves the interface).
+     */
+    @Test
+    void withDirectorHaTheAgentRunsKeepalivedForTheVipAndPublishesItsVrrpState() throws Exception {
+        sh("ip", "link", "add", "vrrp0", "type", "veth", "peer", "name", "vrrp1");
+        sh("ip", "addr", "add", "198.51.100.1/24", "dev", "vrrp0");
+        sh("ip", "link", "set", "vrrp0", "up");
+        sh("ip", "link", "set", "vrrp1", "up");
+        Path wrapper = tmp.resolve("keepalived-in-ns.sh");
+        java.nio.file.Files.writeString(
+                wrapper, "#!/bin/sh\nexec /usr/sbin/ip netns exec " + ns + " /usr/sbin/keepalived \"$@\"\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        ha = new io.videolb.agent.director.DirectorSettings(
+                true,
+                "vrrp0",
+                78,
+                120,
+                List.of(io.videolb.model.Ipv4Address.parse("198.51.100.2")),
+                20,
+                null,
+                "it-peer",
+                wrapper,
+                tmp.resolve("ka/videolb.conf"),
+                tmp.resolve("ka/run"));
+        pub.publish(cluster());
+        startAgent();
+        AgentStatus s = awaitStatus(
+                "ha MASTER", st -> st.ha() != null && st.ha().vrrpState().equals("MASTER"));
+        assertThat(s.ha().holdsVip()).isTrue();
+        assertThat(s.ha().peer()).isEqualTo("it-peer");
+        assertThat(s.ha().lastTakeoverReason()).contains("heard no master");
+        assertThat(s.ha().syncRole()).isEqualTo("off");
+        assertThat(sh("ip", "-o", "-4", "addr", "show", "dev", "vrrp0")).contains("192.0.2.10/32");
+        assertThat(java.nio.file.Files.readString(tmp.resolve("ka/videolb.conf")))
+                .contains("192.0.2.10/32 dev vrrp0", "nopreempt");
+        HttpResponse<String> metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("videolb_agent_vrrp_state{", "videolb_agent_vrrp_takeovers_total{");
+        List<Long> pids = agent.director().keepalivedPids();
+        assertThat(pids).hasSize(2);
+        runtime.close();
+        runtime = null;
+        for (long pid : pids)
+            assertThat(java.nio.file.Files.exists(Path.of("/proc/" + pid + "/cmdline"))
+                            && !java.nio.file.Files.readString(Path.of("/proc/" + pid + "/cmdline"))
+                                    .isEmpty())
+                    .as("keepalived " + pid + " stopped with the agent")
+                    .isFalse();
+        assertThat(sh("ip", "-o", "-4", "addr", "show", "dev", "vrrp0")).doesNotContain("192.0.2.10/32");
     }
 }
