@@ -103,6 +103,8 @@ public final class IpvsAgent extends VerticleBase {
     private boolean closed;
     /** Director HA (issue 10); null where HA is off. */
     private Director director;
+    /** A run has succeeded since the start: keepalived may run (the director function is in place). */
+    private volatile boolean directorArmed;
 
     private DirectorFollower directorFollower;
 
@@ -352,8 +354,16 @@ public final class IpvsAgent extends VerticleBase {
             LOG.info("no complete desired generation yet: nothing to apply");
             return Optional.empty();
         }
-        if (director != null) director.setVip(snap.state().params().vip()); // errors: in the status
-        return Optional.of(reconciler.run(snap, view));
+        RunResult r = reconciler.run(snap, view);
+        // The director function first, the VIP after it: keepalived (which may take the VIP at once, e.g. when the
+        // peer is dead) starts only once a run has put this director's IPVS services, sysctls and sync daemons in
+        // place; a VIP that arrives earlier sends viewers' packets to the local stack (RST). Later runs update the
+        // VIP after their apply too. Errors: in the status.
+        if (director != null && (directorArmed || r.ok())) {
+            directorArmed = true;
+            director.setVip(snap.state().params().vip());
+        }
+        return Optional.of(r);
     }
 
     private void afterRun(RunResult r) {
