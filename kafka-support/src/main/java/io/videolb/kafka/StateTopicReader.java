@@ -13,13 +13,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +46,25 @@ import org.slf4j.LoggerFactory;
  * {@link org.apache.kafka.common.errors.TimeoutException}: slow, restarting or not yet reachable) is
  * retried within the same {@code topicWait}. After that, or if the listener throws, the reader stops, {@link Listener#onError} runs and
  * {@code caughtUp()} completes exceptionally (if not already done). The number of partitions is
- * read once at start. {@link #close()} is prompt (wakeup) and joins the thread.
+ * read once at start (and again after a topic was recreated). {@link #close()} is prompt (wakeup) and joins the
+ * thread.
+ *
+ * <p><b>A topic deleted and recreated under the reader</b> is told apart from the old one by its topic id (checked
+ * with an admin client at start, every {@value #TOPIC_ID_CHECK_MS} ms without blocking the poll loop, and at once
+ * when a position falls outside the partition's log, which is what a recreated, shorter topic gives; the consumer
+ * never resets a position by itself: {@code auto.offset.reset=none}). A topic that is gone is reported and the
+ * state read so far kept. A new id is never folded together with the old topic: the reader logs it, calls
+ * {@link Listener#onTopicRecreated} (the listener drops everything it folded, from every topic of this reader),
+ * and reads all its topics again from offset 0. A listener that does not override it stops the reader instead
+ * ({@link Listener#onError}). Records the new topic already had past the old position may be delivered before the
+ * periodic check sees the new id; they are dropped with the rest.
  */
 public final class StateTopicReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateTopicReader.class);
     /** Default longest wait of one poll, i.e. the longest gap between two {@link Listener#afterPoll()} calls. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
+    /** How often the topic ids are compared with the ones read at start (ms). */
+    public static final long TOPIC_ID_CHECK_MS = 2_000;
 
     /** One record of a state topic; {@code value == null} is a tombstone (the key is deleted). */
     public record StateRecord(String topic, int partition, long offset, long timestamp, String key, String value) {
@@ -70,6 +90,18 @@ public final class StateTopicReader implements AutoCloseable {
          * reader like a throwing {@link #onRecord}.
          */
         default void afterPoll() {}
+
+        /**
+         * {@code topic} was deleted and recreated (its topic id changed from {@code oldTopicId} to {@code newTopicId}):
+         * drop everything folded so far, from every topic of this reader; they are all delivered again from offset 0
+         * right after this call ({@link #onCaughtUp()} is not called again). The default cannot drop anything, so it
+         * throws: the reader stops ({@link #onError}) rather than fold the new topic together with the old one.
+         */
+        default void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+            throw new IllegalStateException("state topic " + topic + " was deleted and recreated (topic id "
+                    + oldTopicId + " -> " + newTopicId + "): this reader cannot drop what it read from the old"
+                    + " topic, so it stops instead of folding the two together");
+        }
     }
 
     private final Consumer<String, String> consumer;
@@ -82,6 +114,16 @@ public final class StateTopicReader implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
     private volatile long recordsDelivered;
+    private volatile int topicRecreations;
+    private final Properties adminProperties;
+    private Admin admin;
+    /** Topic ids as read at start or after the last recreation (reader thread only). */
+    private final Map<String, Uuid> topicIds = new HashMap<>();
+    /** Topics seen gone (reported once each). */
+    private final java.util.Set<String> gone = new java.util.HashSet<>();
+
+    private Map<String, KafkaFuture<TopicDescription>> pendingCheck;
+    private long nextCheck;
 
     private StateTopicReader(
             KafkaSettings settings,
@@ -99,7 +141,11 @@ public final class StateTopicReader implements AutoCloseable {
         if (pollInterval.isNegative() || pollInterval.isZero() || pollInterval.compareTo(Duration.ofSeconds(10)) > 0) {
             throw new IllegalArgumentException("poll interval must be in (0, 10 s], got " + pollInterval);
         }
-        this.consumer = new KafkaConsumer<>(withClientId(settings.stateConsumer(), settings.uniqueClientId("state")));
+        Properties consumerProps = withClientId(settings.stateConsumer(), settings.uniqueClientId("state"));
+        // never reset a position by itself: a position outside the log is the sign of a recreated topic (see above)
+        consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        this.consumer = new KafkaConsumer<>(consumerProps);
+        this.adminProperties = withClientId(settings.admin(), settings.uniqueClientId("state-admin"));
         this.bootstrapServers = settings.bootstrapServers();
         this.thread = NamedThreads.thread("state-reader-" + String.join("+", this.topics), this::run);
     }
@@ -130,13 +176,24 @@ public final class StateTopicReader implements AutoCloseable {
         return r;
     }
 
-    /** A listener folding records into {@code map} (put, or remove for a tombstone). */
+    /**
+     * A listener folding records into {@code map} (put, or remove for a tombstone); a recreated topic clears the map
+     * (it is read again from offset 0).
+     */
     public static Listener folding(Map<String, String> map) {
-        return r -> {
-            if (r.isTombstone()) {
-                map.remove(r.key());
-            } else {
-                map.put(r.key(), r.value());
+        return new Listener() {
+            @Override
+            public void onRecord(StateRecord r) {
+                if (r.isTombstone()) {
+                    map.remove(r.key());
+                } else {
+                    map.put(r.key(), r.value());
+                }
+            }
+
+            @Override
+            public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                map.clear();
             }
         };
     }
@@ -162,6 +219,11 @@ public final class StateTopicReader implements AutoCloseable {
         return recordsDelivered;
     }
 
+    /** How often a topic of this reader was seen deleted and recreated (each time read again from offset 0). */
+    public int topicRecreations() {
+        return topicRecreations;
+    }
+
     public boolean isRunning() {
         return thread.isAlive();
     }
@@ -180,12 +242,15 @@ public final class StateTopicReader implements AutoCloseable {
             if (partitions == null) {
                 return; // closed while waiting
             }
+            admin = Admin.create(adminProperties);
+            readTopicIdsAtStart();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = awaitEndOffsets(partitions);
             if (end == null) {
                 return; // closed while waiting
             }
+            nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOPIC_ID_CHECK_MS);
             LOG.debug("state reader {} end offsets at start {}", topics, end);
             boolean done = false;
             while (!closed.get()) {
@@ -198,13 +263,32 @@ public final class StateTopicReader implements AutoCloseable {
                         LOG.debug("state reader {} caught up after {} records", topics, recordsDelivered);
                     }
                 }
-                ConsumerRecords<String, String> records = consumer.poll(pollInterval);
+                ConsumerRecords<String, String> records;
+                try {
+                    records = consumer.poll(pollInterval);
+                } catch (InvalidOffsetException e) {
+                    List<TopicPartition> again = outsideTheLog(e);
+                    if (again == null) {
+                        return; // closed while asking
+                    }
+                    if (!again.isEmpty() && !done && (end = awaitEndOffsets(again)) == null) {
+                        return;
+                    }
+                    listener.afterPoll();
+                    continue;
+                }
                 for (ConsumerRecord<String, String> r : records) {
                     listener.onRecord(
                             new StateRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
                     recordsDelivered++;
                 }
                 listener.afterPoll();
+                if (checkTopicIds()) {
+                    List<TopicPartition> again = restartAfterRecreation();
+                    if (again == null || (!done && (end = awaitEndOffsets(again)) == null)) {
+                        return; // closed while waiting
+                    }
+                }
             }
         } catch (WakeupException | InterruptException e) {
             if (!closed.get()) {
@@ -216,7 +300,150 @@ public final class StateTopicReader implements AutoCloseable {
             }
         } finally {
             ConsumerThreads.closeQuietly(consumer, LOG, "closing state reader consumer");
+            if (admin != null) {
+                try {
+                    admin.close(Duration.ofSeconds(2));
+                } catch (RuntimeException e) {
+                    LOG.debug("closing state reader admin client", e);
+                }
+            }
         }
+    }
+
+    /** The ids of the topics once at start (bounded; a topic not answered now gets its id at the first check). */
+    private void readTopicIdsAtStart() {
+        Map<String, KafkaFuture<TopicDescription>> d =
+                admin.describeTopics(topics).topicNameValues();
+        for (Map.Entry<String, KafkaFuture<TopicDescription>> e : d.entrySet()) {
+            try {
+                topicIds.put(
+                        e.getKey(),
+                        e.getValue()
+                                .get(requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                                .topicId());
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception ex) {
+                LOG.warn(
+                        "state reader {}: no topic id of {} yet ({}), checked again later",
+                        topics,
+                        e.getKey(),
+                        ex.toString());
+            }
+        }
+    }
+
+    /** Recreated topics found by the last completed check: topic -> {old id, new id}. */
+    private final Map<String, Uuid[]> recreated = new java.util.TreeMap<>();
+
+    /**
+     * The periodic check, never blocking: starts a describe when due, evaluates it once done. True when a topic was
+     * recreated ({@link #recreated} filled).
+     */
+    private boolean checkTopicIds() {
+        if (pendingCheck == null) {
+            if (System.nanoTime() - nextCheck < 0) {
+                return false;
+            }
+            pendingCheck = admin.describeTopics(topics).topicNameValues();
+            return false;
+        }
+        if (!pendingCheck.values().stream().allMatch(KafkaFuture::isDone)) {
+            return false;
+        }
+        Map<String, KafkaFuture<TopicDescription>> done = pendingCheck;
+        pendingCheck = null;
+        nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOPIC_ID_CHECK_MS);
+        return evaluate(done);
+    }
+
+    /** Compares the described ids with the known ones; true when a topic has a new id. */
+    private boolean evaluate(Map<String, KafkaFuture<TopicDescription>> described) {
+        recreated.clear();
+        for (Map.Entry<String, KafkaFuture<TopicDescription>> e : described.entrySet()) {
+            String topic = e.getKey();
+            Uuid id;
+            try {
+                id = e.getValue().getNow(null).topicId();
+            } catch (java.util.concurrent.ExecutionException ex) {
+                if (ex.getCause() instanceof UnknownTopicOrPartitionException && gone.add(topic)) {
+                    LOG.warn("state topic {} was deleted: keeping the state read so far until it exists again", topic);
+                }
+                continue; // no answer (broker away) or gone: nothing to compare
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            gone.remove(topic);
+            Uuid known = topicIds.putIfAbsent(topic, id);
+            if (known != null && !known.equals(id)) {
+                recreated.put(topic, new Uuid[] {known, id});
+            }
+        }
+        return !recreated.isEmpty();
+    }
+
+    /**
+     * A position outside the log: a recreated topic (then true after reading it again), or the log start moved past
+     * it on the same topic (then the partitions go to their beginning, what {@code earliest} did). Asks for the ids
+     * at once (bounded); without an answer nothing is moved and the next poll asks again.
+     */
+    private List<TopicPartition> outsideTheLog(InvalidOffsetException e) {
+        pendingCheck = null;
+        Map<String, KafkaFuture<TopicDescription>> d =
+                admin.describeTopics(topics).topicNameValues();
+        try {
+            KafkaFuture.allOf(d.values().toArray(new KafkaFuture<?>[0])).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception ignored) {
+            // evaluated one by one below
+        }
+        if (d.values().stream().allMatch(KafkaFuture::isDone) && evaluate(d)) {
+            return restartAfterRecreation();
+        }
+        if (d.values().stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
+            LOG.warn(
+                    "state reader {}: {} outside the log of the same topic, reading from its beginning",
+                    topics,
+                    e.partitions());
+            consumer.seekToBeginning(e.partitions());
+            return List.of();
+        }
+        try {
+            Thread.sleep(pollInterval.toMillis()); // gone or no answer: ask again after a poll interval, not in a spin
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        return List.of();
+    }
+
+    /** Reports the recreated topics, lets the listener drop its fold, and reads every topic again from offset 0. */
+    private List<TopicPartition> restartAfterRecreation() {
+        for (Map.Entry<String, Uuid[]> r : recreated.entrySet()) {
+            LOG.warn(
+                    "state topic {} was deleted and recreated (topic id {} -> {}): dropping what was read from the"
+                            + " old topic and reading {} again from offset 0",
+                    r.getKey(),
+                    r.getValue()[0],
+                    r.getValue()[1],
+                    topics);
+            listener.onTopicRecreated(r.getKey(), r.getValue()[0].toString(), r.getValue()[1].toString());
+            topicIds.put(r.getKey(), r.getValue()[1]);
+        }
+        topicRecreations++;
+        recreated.clear();
+        List<TopicPartition> partitions = awaitPartitions();
+        if (partitions == null) {
+            return null;
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOPIC_ID_CHECK_MS);
+        return partitions;
     }
 
     private void fail(Throwable e) {
