@@ -558,7 +558,7 @@ public final class AdminApi implements AutoCloseable {
         offLoop(ctx, writer, () -> {
             io.videolb.events.DirectorRequest c = new io.videolb.events.DirectorRequest(
                     java.util.UUID.randomUUID().toString(), "promote", name, who.name(), System.currentTimeMillis());
-            store.sendDirectorRequest(c);
+            store.sendDirectorRequest(c, (forced ? "FORCED without parity, " : "") + verdict.figure());
             if (forced) LOG.warn("promote {} forced by {} without parity: {}", name, who.name(), verdict.reason());
             return new Reply(
                     202,

@@ -223,6 +223,19 @@ class DirectorPromoteIT {
             AdminClient.Response allowed = f.admin.send("POST", "/api/v1/directors/p-b/promote", null, null);
             assertThat(allowed.status()).isEqualTo(202);
             assertThat(allowed.body()).doesNotContain("forced").contains("promote p-b published");
+
+            // the audit says which promotes were forced, with the figures
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            String audit = "";
+            while (System.nanoTime() < deadline) {
+                audit = f.admin.get("/api/v1/audit?limit=20").body();
+                if (audit.contains("parity 995 of 1000")) break;
+                Thread.sleep(100);
+            }
+            assertThat(audit)
+                    .contains("FORCED without parity, parity 500 of 1000 connections (needs 990 at coverage 0.99)")
+                    .contains("promote p-b (request ")
+                    .contains(": parity 995 of 1000 connections");
         }
     }
 
