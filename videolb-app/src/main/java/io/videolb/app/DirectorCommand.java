@@ -5,6 +5,7 @@ import io.videolb.runtime.ExitCode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code videolb director promote NAME}, through the admin API (issue 10). */
@@ -19,7 +20,7 @@ import picocli.CommandLine.Parameters;
 final class DirectorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        Io.err.println("usage: videolb director promote NAME");
+        Io.err.println("usage: videolb director promote NAME [--force]");
         return ExitCode.USAGE.code();
     }
 
@@ -29,11 +30,18 @@ final class DirectorCommand implements Callable<Integer> {
             description = {
                 "Move the VIP to director NAME: the holder yields (its keepalived goes FAULT and sends priority 0),",
                 "NAME becomes MASTER, the holder returns to BACKUP. NAME must report HA and be BACKUP. Audited.",
+                "Refused (409) unless NAME's connection table covers the holder's (VIDEOLB_PROMOTE_COVERAGE, statuses",
+                "younger than VIDEOLB_PROMOTE_STATUS_MAX_AGE_S); --force moves the VIP anyway (viewers may be cut).",
                 "Exit: 0 published, 1 refused, 2 usage, 3 unreachable."
             })
     static final class Promote implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
+
+        @Option(
+                names = "--force",
+                description = "promote even without connection parity (the holder's viewers the target lacks are cut)")
+        boolean force;
 
         @Mixin
         ApiOptions api;
@@ -41,7 +49,7 @@ final class DirectorCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             CliVerbs v = api.verbs();
-            return (v == null ? ExitCode.USAGE : v.promote(name)).code();
+            return (v == null ? ExitCode.USAGE : v.promote(name, force)).code();
         }
     }
 }

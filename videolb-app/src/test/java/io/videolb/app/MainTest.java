@@ -131,6 +131,21 @@ class MainTest {
         assertThat(run("status", "--api", "http://127.0.0.1:1", "--token-file", token.toString())
                         .code())
                 .isEqualTo(ExitCode.API_UNAVAILABLE.code());
+        // --force is an option of director promote (parsed, then the API is asked), not a usage error
+        assertThat(run(
+                                "director",
+                                "promote",
+                                "dir-a",
+                                "--force",
+                                "--api",
+                                "http://127.0.0.1:1",
+                                "--token-file",
+                                token.toString())
+                        .code())
+                .isEqualTo(ExitCode.API_UNAVAILABLE.code());
+        assertThat(run("director", "promote", "dir-a", "--forse", "--api", "http://127.0.0.1:1")
+                        .code())
+                .isEqualTo(ExitCode.USAGE.code());
     }
 
     @Test

@@ -180,6 +180,9 @@ public final class CliVerbs {
                                 : ""));
                 String waits = ha.path("preemptBlockedBy").asText("");
                 if (!waits.isEmpty()) out.println("  waits: " + waits);
+                JsonNode parity = d.path("promoteParity");
+                if (parity.isObject())
+                    out.println("  promote: " + parity.path("waitsFor").asText());
             }
             for (JsonNode e : d.path("errors")) out.println("  error: " + e.asText());
         }
@@ -201,13 +204,21 @@ public final class CliVerbs {
 
     /** {@code director promote NAME}: the VIP moves to NAME without preemption (its peer yields). */
     public ExitCode promote(String name) {
+        return promote(name, false);
+    }
+
+    /**
+     * {@code director promote NAME [--force]}: as {@link #promote(String)}; {@code force} moves the VIP even when
+     * NAME's connection table does not cover the holder's (the parity guard refuses otherwise).
+     */
+    public ExitCode promote(String name, boolean force) {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
             err.println("videolb: NAME: must be a director id (1..63 of A-Z a-z 0-9 . _ -)");
             return ExitCode.USAGE;
         }
         AdminClient.Response r;
         try {
-            r = api.send("POST", "/api/v1/directors/" + name + "/promote", null, null);
+            r = api.send("POST", "/api/v1/directors/" + name + "/promote", force ? "{\"force\":true}" : null, null);
         } catch (IOException | InterruptedException e) {
             return unreachable(e);
         }

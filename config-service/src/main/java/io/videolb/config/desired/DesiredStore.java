@@ -35,6 +35,11 @@ public interface DesiredStore {
 
     /** Publishes an operator's director command (promote) with its audit event. Blocking. */
     default void sendDirectorRequest(io.videolb.events.DirectorRequest command) {
+        sendDirectorRequest(command, "");
+    }
+
+    /** As {@link #sendDirectorRequest(io.videolb.events.DirectorRequest)}; {@code note} (may be empty) ends the audit summary. */
+    default void sendDirectorRequest(io.videolb.events.DirectorRequest command, String note) {
         throw new UnsupportedOperationException("this store cannot publish director commands");
     }
 

@@ -58,7 +58,7 @@ public final class PublisherDesiredStore implements DesiredStore {
     }
 
     @Override
-    public void sendDirectorRequest(io.videolb.events.DirectorRequest command) {
-        publisher.publishDirectorRequest(command);
+    public void sendDirectorRequest(io.videolb.events.DirectorRequest command, String note) {
+        publisher.publishDirectorRequest(command, note);
     }
 }

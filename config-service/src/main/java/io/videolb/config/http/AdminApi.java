@@ -70,12 +70,32 @@ public final class AdminApi implements AutoCloseable {
     private final TokenFile tokens;
     private final int bodyLimit;
     private final int importLimit;
+    private final PromoteParity parity;
     private final ExecutorService writer =
             Executors.newSingleThreadExecutor(NamedThreads.factory("videolb-api-writer"));
     private final ExecutorService readers = Executors.newFixedThreadPool(2, NamedThreads.factory("videolb-api-reader"));
 
     public AdminApi(
             DesiredStore store, CsvFiles csv, ClusterView view, TokenFile tokens, int bodyLimit, int importLimit) {
+        this(
+                store,
+                csv,
+                view,
+                tokens,
+                bodyLimit,
+                importLimit,
+                new PromoteParity(PromoteParity.DEFAULT_COVERAGE, PromoteParity.DEFAULT_MAX_STATUS_AGE));
+    }
+
+    public AdminApi(
+            DesiredStore store,
+            CsvFiles csv,
+            ClusterView view,
+            TokenFile tokens,
+            int bodyLimit,
+            int importLimit,
+            PromoteParity parity) {
+        this.parity = java.util.Objects.requireNonNull(parity, "parity");
         this.store = store;
         this.csv = csv;
         this.view = view;
@@ -449,6 +469,7 @@ public final class AdminApi implements AutoCloseable {
         long g = s.map(DesiredSnapshot::generation).orElse(0L);
         com.fasterxml.jackson.databind.node.ObjectNode o = Views.status(
                 g, s.map(DesiredSnapshot::state).orElse(null), view.health(), view.checkers(), view.agents());
+        Views.promoteParity(o, parity, view.agents(), System.currentTimeMillis());
         io.videolb.config.cluster.AlertOutbox mail = view.alertOutbox();
         o.putObject("alertMail")
                 .put("pending", mail.pending())
@@ -500,6 +521,13 @@ public final class AdminApi implements AutoCloseable {
             fail(ctx, ApiException.of(404, "not_found", "no director '" + name + "' reports director HA"));
             return;
         }
+        boolean force;
+        try {
+            force = promoteForce(body(ctx));
+        } catch (ApiException e) {
+            fail(ctx, e);
+            return;
+        }
         String state = target.ha().vrrpState();
         if (target.ha().holdsVip()) {
             json(ctx, 200, Map.of("target", name, "published", false, "message", name + " already holds the VIP"));
@@ -514,10 +542,24 @@ public final class AdminApi implements AutoCloseable {
                             name + " is " + state + ", not BACKUP: it cannot take the VIP now (see videolb status)"));
             return;
         }
+        Map<String, AgentStatus> agents = view.agents();
+        PromoteParity.Verdict verdict = parity.check(name, agents, System.currentTimeMillis());
+        if (!verdict.allowed() && !force) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = Views.problems(
+                    409,
+                    "no_parity",
+                    verdict.reason() + " (videolb director promote " + name + " --force moves it anyway)",
+                    List.of(Problem.at(Origin.REQUEST, "force", verdict.reason())));
+            o.set("parity", Views.tree(verdict));
+            json(ctx, 409, o);
+            return;
+        }
+        final boolean forced = force && !verdict.allowed();
         offLoop(ctx, writer, () -> {
             io.videolb.events.DirectorRequest c = new io.videolb.events.DirectorRequest(
                     java.util.UUID.randomUUID().toString(), "promote", name, who.name(), System.currentTimeMillis());
-            store.sendDirectorRequest(c);
+            store.sendDirectorRequest(c, (forced ? "FORCED without parity, " : "") + verdict.figure());
+            if (forced) LOG.warn("promote {} forced by {} without parity: {}", name, who.name(), verdict.reason());
             return new Reply(
                     202,
                     -1,
@@ -529,8 +571,21 @@ public final class AdminApi implements AutoCloseable {
                             "published",
                             true,
                             "message",
-                            "promote " + name + " published: its peer yields the VIP"));
+                            (forced ? "forced: " + verdict.figure() + "; " : "") + "promote " + name
+                                    + " published: its peer yields the VIP",
+                            "parity",
+                            Views.tree(verdict)));
         });
+    }
+
+    /** The promote body: empty, or {@code {"force": true|false}} (like the import's mass-removal guard). */
+    private static boolean promoteForce(String body) {
+        if (body == null || body.isBlank()) return false;
+        JsonNode b = RequestParser.object(body);
+        RequestParser.onlyFields(b, "", java.util.Set.of("force"));
+        JsonNode force = b.get("force");
+        if (force != null && !force.isBoolean()) throw ApiException.badField("force", "must be true or false");
+        return force != null && force.booleanValue();
     }
 
     // ---- plan and writes

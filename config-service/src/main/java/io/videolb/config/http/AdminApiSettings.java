@@ -4,6 +4,8 @@ import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.Setting;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,9 +20,17 @@ import java.util.Optional;
  * @param tlsKey           PEM private key (PKCS#8 or PKCS#1), with tlsCert
  * @param bodyLimitBytes   largest body of a JSON write (default 64 KiB)
  * @param importLimitBytes largest body of an import or plan with CSV files (default 64 MiB)
+ * @param promoteParity    the parity guard of {@code POST /directors/NAME/promote} (coverage, status age bound)
  */
 public record AdminApiSettings(
-        String host, int port, Path tokenFile, Path tlsCert, Path tlsKey, int bodyLimitBytes, int importLimitBytes) {
+        String host,
+        int port,
+        Path tokenFile,
+        Path tlsCert,
+        Path tlsKey,
+        int bodyLimitBytes,
+        int importLimitBytes,
+        PromoteParity promoteParity) {
     public static final int DEFAULT_BODY_LIMIT = 64 * 1024;
     public static final int DEFAULT_IMPORT_LIMIT = 64 * 1024 * 1024;
 
@@ -49,10 +59,21 @@ public record AdminApiSettings(
             DECLARED.add(Setting.integer("VIDEOLB_API_IMPORT_LIMIT", 1024, 1024 * 1024 * 1024)
                     .defaultValue(DEFAULT_IMPORT_LIMIT)
                     .describe("largest body of an import or plan with CSV files, bytes (at least the body limit)"));
+    public static final Setting<Double> PROMOTE_COVERAGE =
+            DECLARED.add(Setting.decimal("VIDEOLB_PROMOTE_COVERAGE", 0, true, 1)
+                    .defaultValue(PromoteParity.DEFAULT_COVERAGE)
+                    .describe("a promote without force needs the target's connection count to reach this share of"
+                            + " the VIP holder's (both as published in agent status)"));
+    public static final Setting<Duration> PROMOTE_STATUS_MAX_AGE =
+            DECLARED.add(Setting.duration("VIDEOLB_PROMOTE_STATUS_MAX_AGE_S", ChronoUnit.SECONDS, 1, 86_400)
+                    .defaultValue(PromoteParity.DEFAULT_MAX_STATUS_AGE)
+                    .describe("a promote without force is refused when either director's agent status is older"
+                            + " than this (its connection count is not trusted)"));
 
     public AdminApiSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tokenFile, "tokenFile (VIDEOLB_API_TOKENS)");
+        Objects.requireNonNull(promoteParity, "promoteParity");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535: " + port);
         if ((tlsCert == null) != (tlsKey == null))
             throw new IllegalArgumentException("TLS needs both a certificate and a key");
@@ -86,6 +107,7 @@ public record AdminApiSettings(
         String host = r.get(HOST);
         int body = r.get(BODY_LIMIT);
         int imports = r.get(IMPORT_LIMIT);
+        PromoteParity parity = new PromoteParity(r.get(PROMOTE_COVERAGE), r.get(PROMOTE_STATUS_MAX_AGE));
         if (tokens.isEmpty()) return Optional.empty();
         try {
             return Optional.of(builder(tokens.get())
@@ -93,6 +115,7 @@ public record AdminApiSettings(
                     .port(port.orElse(cert.isPresent() ? 8443 : 8088))
                     .tls(cert.orElse(null), key.orElse(null))
                     .limits(body, imports)
+                    .promoteParity(parity)
                     .build());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("VIDEOLB_API_*: " + e.getMessage(), e);
@@ -109,7 +132,8 @@ public record AdminApiSettings(
                 .host(host)
                 .port(port)
                 .tls(tlsCert, tlsKey)
-                .limits(bodyLimitBytes, importLimitBytes);
+                .limits(bodyLimitBytes, importLimitBytes)
+                .promoteParity(promoteParity);
     }
 
     /** Builds {@link AdminApiSettings}: 127.0.0.1:8088, no TLS, 64 KiB / 64 MiB bodies. */
@@ -121,6 +145,8 @@ public record AdminApiSettings(
         private Path tlsKey;
         private int bodyLimitBytes = DEFAULT_BODY_LIMIT;
         private int importLimitBytes = DEFAULT_IMPORT_LIMIT;
+        private PromoteParity promoteParity =
+                new PromoteParity(PromoteParity.DEFAULT_COVERAGE, PromoteParity.DEFAULT_MAX_STATUS_AGE);
 
         private Builder(Path tokenFile) {
             this.tokenFile = tokenFile;
@@ -148,8 +174,15 @@ public record AdminApiSettings(
             return this;
         }
 
+        /** The parity guard of promote (default: coverage 0.99, statuses up to 120 s old). */
+        public Builder promoteParity(PromoteParity v) {
+            promoteParity = v;
+            return this;
+        }
+
         public AdminApiSettings build() {
-            return new AdminApiSettings(host, port, tokenFile, tlsCert, tlsKey, bodyLimitBytes, importLimitBytes);
+            return new AdminApiSettings(
+                    host, port, tokenFile, tlsCert, tlsKey, bodyLimitBytes, importLimitBytes, promoteParity);
         }
     }
 }

@@ -58,7 +58,8 @@ public final class AdminHttpServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read token file " + config.tokenFile(), e);
         }
-        this.api = new AdminApi(store, csv, view, tokens, config.bodyLimitBytes(), config.importLimitBytes());
+        this.api = new AdminApi(
+                store, csv, view, tokens, config.bodyLimitBytes(), config.importLimitBytes(), config.promoteParity());
         this.extraRoutes = extraRoutes == null ? r -> {} : extraRoutes;
     }
 

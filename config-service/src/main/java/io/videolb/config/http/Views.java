@@ -210,6 +210,28 @@ final class Views {
         return o;
     }
 
+    /**
+     * Adds {@code promoteParity} to each director of a {@link #status} that reports HA and does not hold the
+     * VIP: the parity guard's figures and verdict for promoting it now, and a {@code waitsFor} line that says
+     * concretely what the no-preemption rule waits for.
+     */
+    public static void promoteParity(
+            ObjectNode status, PromoteParity rule, Map<String, AgentStatus> agents, long nowMs) {
+        for (JsonNode d : status.path("directors")) {
+            AgentStatus a = agents.get(d.path("director").asText());
+            if (a == null || a.ha() == null || a.ha().holdsVip() || !(d instanceof ObjectNode n)) continue;
+            PromoteParity.Verdict v = rule.check(a.director(), agents, nowMs);
+            ObjectNode p = (ObjectNode) tree(v);
+            p.put(
+                    "waitsFor",
+                    "no preemption (nopreempt): waiting for an operator's promote; " + v.figure()
+                            + (v.allowed()
+                                    ? ", a promote goes ahead"
+                                    : "; a promote is refused without force: " + v.reason()));
+            n.set("promoteParity", p);
+        }
+    }
+
     /** Per director: applied generation, drift, errors; per server of the desired state: health. */
     public static ObjectNode status(
             long generation,

@@ -429,12 +429,18 @@ public final class DesiredStatePublisher implements AutoCloseable {
      * its audit event, in one transaction. Blocking.
      */
     public synchronized void publishDirectorRequest(io.videolb.events.DirectorRequest c) {
+        publishDirectorRequest(c, "");
+    }
+
+    /** As {@link #publishDirectorRequest(io.videolb.events.DirectorRequest)}; {@code note} (may be empty) ends the audit summary. */
+    public synchronized void publishDirectorRequest(io.videolb.events.DirectorRequest c, String note) {
         if (tx == null) throw new IllegalStateException("the publisher is not started");
         AuditEvent audit = new AuditEvent(
                 c.by(),
                 c.requestedAtMs(),
                 "api:director-" + c.action(),
-                c.action() + " " + c.target() + " (request " + c.id() + ")",
+                c.action() + " " + c.target() + " (request " + c.id() + ")"
+                        + (note == null || note.isEmpty() ? "" : ": " + note),
                 generation(),
                 null,
                 Json.MAPPER.valueToTree(c));

@@ -38,7 +38,10 @@ class DirectorPromoteIT {
     }
 
     static AgentStatus ha(String dir, String state, String peer) {
-        long now = System.currentTimeMillis();
+        return ha(dir, state, peer, 0, System.currentTimeMillis());
+    }
+
+    static AgentStatus ha(String dir, String state, String peer, int connections, long now) {
         return new AgentStatus(
                 dir,
                 "apply",
@@ -51,7 +54,8 @@ class DirectorPromoteIT {
                 null,
                 null,
                 null,
-                new AgentStatus.DirectorHa(state, state.equals("MASTER"), now, "off", 0, peer, 0, "", ""),
+                new AgentStatus.DirectorHa(
+                        state, state.equals("MASTER"), now, "master+backup", connections, peer, 0, "", ""),
                 null,
                 null);
     }
@@ -127,5 +131,122 @@ class DirectorPromoteIT {
         AuditEvent a = Json.read(audit.get("director/" + c.id()), AuditEvent.class);
         assertThat(a.actor()).isEqualTo("ops");
         assertThat(a.summary()).contains("promote dir-b");
+    }
+
+    /** The parity guard: refused with both counts, forced, refused on a stale status, allowed once parity is published. */
+    @Test
+    void promoteNeedsConnectionParityUnlessForced() throws Exception {
+        try (ApiFixture f = new ApiFixture("parity");
+                KafkaProducer<String, String> p = new KafkaProducer<>(f.settings.producer())) {
+            long now = System.currentTimeMillis();
+            p.send(new ProducerRecord<>(
+                            f.topics.agentStatus(), "p-a", Json.write(ha("p-a", "MASTER", "p-b", 1000, now))))
+                    .get();
+            p.send(new ProducerRecord<>(
+                            f.topics.agentStatus(), "p-b", Json.write(ha("p-b", "BACKUP", "p-a", 500, now))))
+                    .get();
+            awaitConnections(f, "p-b", 500);
+            assertThat(f.view.agents()).containsKey("p-a");
+
+            AdminClient.Response refused = f.admin.send("POST", "/api/v1/directors/p-b/promote", null, null);
+            assertThat(refused.status()).isEqualTo(409);
+            com.fasterxml.jackson.databind.JsonNode body = Json.MAPPER.readTree(refused.body());
+            assertThat(body.path("error").asText()).isEqualTo("no_parity");
+            assertThat(body.path("message").asText()).contains("p-b has 500 of the 1000 connections of p-a", "990");
+            com.fasterxml.jackson.databind.JsonNode parity = body.path("parity");
+            assertThat(parity.path("holder").asText()).isEqualTo("p-a");
+            assertThat(parity.path("holderConnections").asInt()).isEqualTo(1000);
+            assertThat(parity.path("targetConnections").asInt()).isEqualTo(500);
+            assertThat(parity.path("required").asInt()).isEqualTo(990);
+            assertThat(parity.path("coverage").asDouble()).isEqualTo(0.99);
+            assertThat(parity.path("targetAgeMs").asLong()).isBetween(0L, 60_000L);
+            assertThat(parity.path("holderAgeMs").asLong()).isBetween(0L, 60_000L);
+            assertThat(parity.path("maxStatusAgeMs").asLong()).isEqualTo(120_000L);
+
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            CliVerbs cli = new CliVerbs(
+                    f.admin,
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(cli.promote("p-b")).isEqualTo(ExitCode.FAILED);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("500 of the 1000", "HTTP 409", "--force");
+
+            // the status view carries the parity figure for the waiting director, not for the holder
+            com.fasterxml.jackson.databind.JsonNode status =
+                    Json.MAPPER.readTree(f.admin.get("/api/v1/status").body());
+            for (com.fasterxml.jackson.databind.JsonNode d : status.path("directors")) {
+                if (d.path("director").asText().equals("p-b"))
+                    assertThat(d.path("promoteParity").path("waitsFor").asText())
+                            .contains("waiting for an operator's promote", "parity 500 of 1000 connections");
+                else assertThat(d.has("promoteParity")).isFalse();
+            }
+            assertThat(cli.status()).isEqualTo(ExitCode.OK);
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("  promote: no preemption (nopreempt): waiting for an operator's promote; parity 500 of"
+                            + " 1000 connections");
+
+            assertThat(f.admin
+                            .send("POST", "/api/v1/directors/p-b/promote", "{\"force\":\"yes\"}", null)
+                            .status())
+                    .isEqualTo(400);
+            assertThat(f.admin
+                            .send("POST", "/api/v1/directors/p-b/promote", "{\"forse\":true}", null)
+                            .status())
+                    .isEqualTo(400);
+            AdminClient.Response forced =
+                    f.admin.send("POST", "/api/v1/directors/p-b/promote", "{\"force\":true}", null);
+            assertThat(forced.status()).isEqualTo(202);
+            assertThat(forced.body()).contains("forced: parity 500 of 1000 connections", "promote p-b published");
+            out.reset();
+            assertThat(cli.promote("p-b", true)).isEqualTo(ExitCode.OK);
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("forced:");
+
+            // a status older than the bound is not trusted, whatever it says
+            p.send(new ProducerRecord<>(
+                            f.topics.agentStatus(),
+                            "p-b",
+                            Json.write(ha("p-b", "BACKUP", "p-a", 1000, System.currentTimeMillis() - 600_000))))
+                    .get();
+            awaitConnections(f, "p-b", 1000);
+            AdminClient.Response stale = f.admin.send("POST", "/api/v1/directors/p-b/promote", null, null);
+            assertThat(stale.status()).isEqualTo(409);
+            assertThat(stale.body()).contains("status of p-b is", "bound 120000 ms", "not trusted");
+
+            // parity published (995 of 1000 >= 990): allowed without force
+            p.send(new ProducerRecord<>(
+                            f.topics.agentStatus(),
+                            "p-b",
+                            Json.write(ha("p-b", "BACKUP", "p-a", 995, System.currentTimeMillis()))))
+                    .get();
+            awaitConnections(f, "p-b", 995);
+            AdminClient.Response allowed = f.admin.send("POST", "/api/v1/directors/p-b/promote", null, null);
+            assertThat(allowed.status()).isEqualTo(202);
+            assertThat(allowed.body()).doesNotContain("forced").contains("promote p-b published");
+
+            // the audit says which promotes were forced, with the figures
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            String audit = "";
+            while (System.nanoTime() < deadline) {
+                audit = f.admin.get("/api/v1/audit?limit=20").body();
+                if (audit.contains("parity 995 of 1000")) break;
+                Thread.sleep(100);
+            }
+            assertThat(audit)
+                    .contains("FORCED without parity, parity 500 of 1000 connections (needs 990 at coverage 0.99)")
+                    .contains("promote p-b (request ")
+                    .contains(": parity 995 of 1000 connections");
+        }
+    }
+
+    private static void awaitConnections(ApiFixture f, String dir, int connections) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            AgentStatus a = f.view.agents().get(dir);
+            if (a != null && a.ha() != null && a.ha().connections() == connections) return;
+            Thread.sleep(50);
+        }
+        org.assertj.core.api.Assertions.fail(dir + " never showed " + connections + " connections: "
+                + f.view.agents().get(dir));
     }
 }
