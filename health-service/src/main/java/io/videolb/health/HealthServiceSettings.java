@@ -6,6 +6,7 @@ import io.videolb.health.probe.RtmpConnect;
 import io.videolb.model.Ipv4Address;
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.Declarations;
+import io.videolb.runtime.settings.HostName;
 import io.videolb.runtime.settings.KafkaConnection;
 import io.videolb.runtime.settings.ServiceSettings;
 import io.videolb.runtime.settings.ServiceSettingsBuilder;
@@ -312,25 +313,19 @@ public record HealthServiceSettings(
      * when the whole name is not a valid id. A name that gives no valid id is an error naming the setting.
      */
     static String defaultCheckerId() {
-        String h;
-        try {
-            h = java.net.InetAddress.getLocalHost().getHostName(); // our own name, not operator input
-        } catch (Exception e) {
-            throw new IllegalArgumentException(
-                    "VIDEOLB_HEALTH_CHECKER_ID: not set, and this host's name cannot be read (" + e.getMessage()
-                            + "): set it to a stable id of 1..64 of A-Z a-z 0-9 . _ -");
-        }
+        String h = HostName.ofThisMachine()
+                .orElseThrow(() -> new IllegalArgumentException("VIDEOLB_HEALTH_CHECKER_ID: not set, and this host's"
+                        + " name cannot be read: set it to a stable id of 1..64 of A-Z a-z 0-9 . _ -"));
         return checkerIdFromHost(h);
     }
 
     /** {@code host} as a checker id (the whole name, else its first label); an error naming the setting when neither is valid. */
     static String checkerIdFromHost(String host) {
-        if (host != null && host.matches(ID)) return host;
-        int dot = host == null ? -1 : host.indexOf('.');
-        if (dot > 0 && host.substring(0, dot).matches(ID)) return host.substring(0, dot);
-        throw new IllegalArgumentException("VIDEOLB_HEALTH_CHECKER_ID: not set, and this host's name '"
-                + (host == null ? "" : host.replaceAll("[^\\x20-\\x7e]", "?"))
-                + "' is not a usable checker id: set it to a stable id of 1..64 of A-Z a-z 0-9 . _ -");
+        return HostName.asId(host, ID)
+                .orElseThrow(
+                        () -> new IllegalArgumentException("VIDEOLB_HEALTH_CHECKER_ID: not set, and this host's name '"
+                                + (host == null ? "" : host.replaceAll("[^\\x20-\\x7e]", "?"))
+                                + "' is not a usable checker id: set it to a stable id of 1..64 of A-Z a-z 0-9 . _ -"));
     }
 
     public static Builder builder() {

@@ -7,6 +7,7 @@ import io.videolb.agent.director.DirectorSettings;
 import io.videolb.agent.kernel.Names;
 import io.videolb.events.Topics;
 import io.videolb.runtime.settings.Declarations;
+import io.videolb.runtime.settings.HostName;
 import io.videolb.runtime.settings.KafkaConnection;
 import io.videolb.runtime.settings.ServiceSettings;
 import io.videolb.runtime.settings.ServiceSettingsBuilder;
@@ -260,17 +261,9 @@ public record AgentSettings(
         return List.copyOf(out);
     }
 
-    /** This machine's name if it is a valid director id, else {@code director}. */
+    /** This machine's name (or its first label) if it is a valid director id, else {@code director}. */
     private static String hostname() {
-        String h;
-        try {
-            h = java.net.InetAddress.getLocalHost().getHostName(); // our own name, not operator input
-        } catch (Exception e) {
-            h = "director";
-        }
-        int dot = h.indexOf('.');
-        if (dot > 0 && !h.matches(ID)) h = h.substring(0, dot);
-        return h.matches(ID) ? h : "director";
+        return HostName.ofThisMachine().flatMap(h -> HostName.asId(h, ID)).orElse("director");
     }
 
     /** How old the last successful reconcile may be before {@code /health} says 503: the setting, or 4 x resync. */
