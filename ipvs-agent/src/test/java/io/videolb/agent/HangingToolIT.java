@@ -8,7 +8,6 @@ import io.videolb.agent.apply.CommandRunner;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.Ownership;
-import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.HealthView;
@@ -24,8 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -43,9 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its own retry then applies with the real tool. Needs root, like NetnsSteeringIT (VIDEOLB_NETNS_TESTS=skip skips).
  */
 class HangingToolIT {
-    static final Duration T = Duration.ofSeconds(20);
     static final Duration TOOL_TIMEOUT = Duration.ofSeconds(2);
-    final ProcessCommandRunner host = new ProcessCommandRunner();
     final String ns = "vlb-hang-" + UUID.randomUUID().toString().substring(0, 8);
     final KernelCapabilities steeringOnly = new KernelCapabilities(true, false, "no IPVS in the test namespace");
 
@@ -53,33 +48,21 @@ class HangingToolIT {
     Path tmp;
 
     CommandRunner inNs() {
-        return (argv, stdin, timeout) -> {
-            List<String> a = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-            a.addAll(argv);
-            return host.run(a, stdin, timeout);
-        };
+        return TestNetns.in(ns);
     }
 
     String sh(String... argv) {
-        CommandRunner.Result r = inNs().run(List.of(argv), null, T);
-        assertThat(r.ok()).as(String.join(" ", argv) + " -> " + r.describe()).isTrue();
-        return r.stdout();
+        return TestNetns.sh(ns, argv);
     }
 
     @BeforeEach
     void namespace() {
-        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS")))
-            org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip");
-        CommandRunner.Result r = host.run(List.of("ip", "netns", "add", ns), null, T);
-        assertThat(r.ok())
-                .as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): " + r.describe())
-                .isTrue();
-        sh("ip", "link", "set", "lo", "up");
+        TestNetns.add(ns);
     }
 
     @AfterEach
     void deleteNamespace() {
-        host.run(List.of("ip", "netns", "del", ns), null, T);
+        TestNetns.delete(ns);
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.MarkMigration;
 import io.videolb.agent.apply.Ownership;
-import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.HealthView;
@@ -23,7 +22,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MarkMigrationNetnsIT {
     static final Duration T = Duration.ofSeconds(20);
-    final ProcessCommandRunner host = new ProcessCommandRunner();
     final String id = UUID.randomUUID().toString().substring(0, 8);
     final String dir = "vlb-md-" + id;
     final String cli = "vlb-mc-" + id;
@@ -49,36 +46,17 @@ class MarkMigrationNetnsIT {
     Path tmp;
 
     CommandRunner in(String ns) {
-        return (argv, stdin, timeout) -> {
-            List<String> a = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-            a.addAll(argv);
-            return host.run(a, stdin, timeout);
-        };
+        return TestNetns.in(ns);
     }
 
     String sh(String ns, String... argv) {
-        CommandRunner.Result r = in(ns).run(List.of(argv), null, T);
-        assertThat(r.ok()).as(String.join(" ", argv) + " -> " + r.describe()).isTrue();
-        return r.stdout();
+        return TestNetns.sh(ns, argv);
     }
 
     @BeforeEach
     void namespaces() {
-        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS")))
-            org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip");
-        for (String ns : List.of(dir, cli)) {
-            CommandRunner.Result r = host.run(List.of("ip", "netns", "add", ns), null, T);
-            assertThat(r.ok())
-                    .as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): "
-                            + r.describe())
-                    .isTrue();
-        }
-        host.run(
-                List.of(
-                        "ip", "link", "add", "mc" + id, "netns", cli, "type", "veth", "peer", "name", "md" + id,
-                        "netns", dir),
-                null,
-                T);
+        TestNetns.add(dir, cli);
+        TestNetns.veth(cli, "mc" + id, dir, "md" + id);
         sh(cli, "ip", "addr", "add", "203.0.113.10/24", "dev", "mc" + id);
         sh(cli, "ip", "link", "set", "mc" + id, "up");
         sh(cli, "ip", "link", "set", "lo", "up");
@@ -91,8 +69,7 @@ class MarkMigrationNetnsIT {
 
     @AfterEach
     void deleteNamespaces() {
-        host.run(List.of("ip", "netns", "del", dir), null, T);
-        host.run(List.of("ip", "netns", "del", cli), null, T);
+        TestNetns.delete(dir, cli);
     }
 
     long counter(String mark) {

@@ -8,7 +8,6 @@ import io.videolb.agent.apply.CommandRunner;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.Ownership;
-import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.HealthView;
@@ -23,7 +22,6 @@ import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NetnsSteeringIT {
     static final Duration T = Duration.ofSeconds(20);
-    final ProcessCommandRunner host = new ProcessCommandRunner();
     final String id = UUID.randomUUID().toString().substring(0, 8);
     final String dir = "vlb-d-" + id;
     final String cli = "vlb-c-" + id;
@@ -47,39 +44,20 @@ class NetnsSteeringIT {
     @TempDir
     Path tmp;
 
-    /** Runs each command inside the director namespace: ip netns exec NS argv... */
+    /** Runs each command inside the namespace NS. */
     CommandRunner in(String ns) {
-        return (argv, stdin, timeout) -> {
-            List<String> a = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-            a.addAll(argv);
-            return host.run(a, stdin, timeout);
-        };
+        return TestNetns.in(ns);
     }
 
     String sh(String ns, String... argv) {
-        CommandRunner.Result r = in(ns).run(List.of(argv), null, T);
-        assertThat(r.ok()).as(String.join(" ", argv) + " -> " + r.describe()).isTrue();
-        return r.stdout();
+        return TestNetns.sh(ns, argv);
     }
 
     @BeforeEach
     void namespaces() {
-        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS")))
-            org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip");
-        for (String ns : List.of(dir, cli)) {
-            CommandRunner.Result r = host.run(List.of("ip", "netns", "add", ns), null, T);
-            assertThat(r.ok())
-                    .as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): "
-                            + r.describe())
-                    .isTrue();
-        }
+        TestNetns.add(dir, cli);
         // client 203.0.113.10 <-veth-> director 203.0.113.1, VIP 192.0.2.10 on the director
-        host.run(
-                List.of(
-                        "ip", "link", "add", "vc" + id, "netns", cli, "type", "veth", "peer", "name", "vd" + id,
-                        "netns", dir),
-                null,
-                T);
+        TestNetns.veth(cli, "vc" + id, dir, "vd" + id);
         sh(cli, "ip", "addr", "add", "203.0.113.10/24", "dev", "vc" + id);
         sh(cli, "ip", "link", "set", "vc" + id, "up");
         sh(cli, "ip", "link", "set", "lo", "up");
@@ -92,8 +70,7 @@ class NetnsSteeringIT {
 
     @AfterEach
     void deleteNamespaces() {
-        host.run(List.of("ip", "netns", "del", dir), null, T);
-        host.run(List.of("ip", "netns", "del", cli), null, T);
+        TestNetns.delete(dir, cli);
     }
 
     Reconciler reconciler() {

@@ -2,8 +2,6 @@ package io.videolb.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.agent.apply.CommandRunner;
-import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.RebootFiles;
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthView;
@@ -12,8 +10,6 @@ import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,34 +24,23 @@ import org.junit.jupiter.api.io.TempDir;
  * namespace (a "boot"): the operator's set and rules come back beside ours and the jump is PREROUTING's first rule.
  */
 class RebootFilesNetnsIT {
-    static final Duration T = Duration.ofSeconds(20);
-    final ProcessCommandRunner host = new ProcessCommandRunner();
     final String ns = "vlb-boot-" + UUID.randomUUID().toString().substring(0, 8);
 
     @TempDir
     Path tmp;
 
     String sh(String stdin, String... argv) {
-        List<String> a = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        a.addAll(List.of(argv));
-        CommandRunner.Result r = host.run(a, stdin, T);
-        assertThat(r.ok()).as(String.join(" ", argv) + " -> " + r.describe()).isTrue();
-        return r.stdout();
+        return TestNetns.shWithInput(ns, stdin, argv);
     }
 
     @BeforeEach
     void namespace() {
-        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS")))
-            org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip");
-        CommandRunner.Result r = host.run(List.of("ip", "netns", "add", ns), null, T);
-        assertThat(r.ok())
-                .as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): " + r.describe())
-                .isTrue();
+        TestNetns.add(ns);
     }
 
     @AfterEach
     void delete() {
-        host.run(List.of("ip", "netns", "del", ns), null, T);
+        TestNetns.delete(ns);
     }
 
     @Test

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
+import io.videolb.agent.TestNetns;
 import io.videolb.agent.apply.CommandRunner;
 import io.videolb.agent.apply.Kernel;
-import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.kernel.Names;
@@ -47,9 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * published status. Needs root; VIDEOLB_NETNS_TESTS=skip skips loudly.
  */
 class IpvsAgentKafkaIT {
-    static final Duration T = Duration.ofSeconds(20);
     static final Duration WAIT = Duration.ofSeconds(60);
-    final ProcessCommandRunner host = new ProcessCommandRunner();
     final String ns = "vlb-k-" + UUID.randomUUID().toString().substring(0, 8);
 
     @TempDir
@@ -63,28 +61,16 @@ class IpvsAgentKafkaIT {
     ServiceRuntime runtime;
 
     CommandRunner inNs() {
-        return (argv, stdin, timeout) -> {
-            List<String> a = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-            a.addAll(argv);
-            return host.run(a, stdin, timeout);
-        };
+        return TestNetns.in(ns);
     }
 
     String sh(String... argv) {
-        CommandRunner.Result r = inNs().run(List.of(argv), null, T);
-        assertThat(r.ok()).as(String.join(" ", argv) + " -> " + r.describe()).isTrue();
-        return r.stdout();
+        return TestNetns.sh(ns, argv);
     }
 
     @BeforeEach
     void setUp() {
-        if ("skip".equals(System.getenv("VIDEOLB_NETNS_TESTS")))
-            org.junit.jupiter.api.Assumptions.abort("VIDEOLB_NETNS_TESTS=skip (skipped is not passed)");
-        CommandRunner.Result r = host.run(List.of("ip", "netns", "add", ns), null, T);
-        assertThat(r.ok())
-                .as("cannot create network namespace (run as root, or set VIDEOLB_NETNS_TESTS=skip): " + r.describe())
-                .isTrue();
-        sh("ip", "link", "set", "lo", "up");
+        TestNetns.add(ns);
         topics = SharedBroker.freshTopics("agent-kafka");
         pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
         statusConsumer = new KafkaConsumer<>(
@@ -99,7 +85,7 @@ class IpvsAgentKafkaIT {
         if (runtime != null) runtime.close();
         if (pub != null) pub.close();
         if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
-        host.run(List.of("ip", "netns", "del", ns), null, T);
+        TestNetns.delete(ns);
     }
 
     /** Director HA of the agent under test (off unless a test turns it on). */
