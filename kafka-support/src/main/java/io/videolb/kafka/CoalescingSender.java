@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * Sends keyed records of a compacted state topic from its own named thread, so that the caller never blocks on
  * Kafka ({@code KafkaProducer.send()} may block for {@code max.block.ms} while no broker answers). {@link #offer}
  * only queues; while a record for a key waits, a newer one for the same key replaces it (the topic is compacted by
- * key: only the newest counts), so the queue holds at most one record per key. The same shape as health-service's
- * {@code KafkaVerdictSink}, for any producer of latest-per-key state (an agent's status).
+ * key: only the newest counts), so the queue holds at most one record per key. Every producer of latest-per-key
+ * state uses it: an agent's status, health-service's verdicts and checker records ({@code KafkaVerdictSink}).
  */
 public final class CoalescingSender implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoalescingSender.class);
