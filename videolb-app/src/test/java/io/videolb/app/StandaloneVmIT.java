@@ -164,16 +164,22 @@ class StandaloneVmIT {
                 .matches("\\d+");
 
         // 6. alerts: each incident mailed once and resolved once, in the standalone mail folder; the stale reason in a
-        // body
+        // body. Besides the two servers' incidents the run may raise others that are true here: the emulated CPU
+        // starves the checker at start (checker degraded, health stale) and the failback drains a server with a
+        // viewer on it (drain near its deadline); each of those must be resolved by the end as well.
         List<String> mails = f.all("mail");
         assertThat(mails)
-                .anyMatch(s -> s.contains("192.0.2.11"))
-                .anyMatch(s -> s.contains("192.0.2.12"))
-                .filteredOn(s -> s.contains(", 0 open"))
-                .hasSize(2);
+                .as("both servers' incidents opened and resolved: " + mails)
+                .anyMatch(s -> s.contains("open: server 192.0.2.11 down"))
+                .anyMatch(s -> s.contains("resolved: server 192.0.2.11 down"))
+                .anyMatch(s -> s.contains("open: server 192.0.2.12 down"))
+                .anyMatch(s -> s.contains("resolved: server 192.0.2.12 down"));
+        assertThat(mails.get(mails.size() - 1))
+                .as("every incident is resolved by the end: " + mails)
+                .contains(", 0 open");
         assertThat(mails.size())
                 .as("one mail per incident change, not per probe: " + mails)
-                .isBetween(4, 8);
+                .isBetween(4, 12);
         assertThat(f.all("mail-stale"))
                 .as("a mail names the stale playlist; reasons mailed: " + f.all("mail-reason"))
                 .isNotEmpty();
