@@ -77,38 +77,12 @@ public record OutboxMail(
 
     /** Refused permanently by {@code relay} with {@code reply}: kept as a dead letter. */
     public OutboxMail deadLettered(String reply, String relay) {
-        return new OutboxMail(
-                seq,
-                messageId,
-                from,
-                to,
-                subject,
-                body,
-                createdAtMs,
-                attempts,
-                false,
-                possibleDuplicate,
-                reply,
-                true,
-                relay);
+        return withDelivery(attempts, false, possibleDuplicate, reply, true, relay);
     }
 
     /** Back in the queue (operator retry or a new relay); the last reply stays for /health until it is sent. */
     public OutboxMail revived() {
-        return new OutboxMail(
-                seq,
-                messageId,
-                from,
-                to,
-                subject,
-                body,
-                createdAtMs,
-                attempts,
-                false,
-                possibleDuplicate,
-                lastError,
-                false,
-                "");
+        return withDelivery(attempts, false, possibleDuplicate, lastError, false, "");
     }
 
     public String key() {
@@ -120,23 +94,21 @@ public record OutboxMail(
     }
 
     public OutboxMail attempt() {
-        return new OutboxMail(
-                seq,
-                messageId,
-                from,
-                to,
-                subject,
-                body,
-                createdAtMs,
-                attempts + 1,
-                true,
-                possibleDuplicate || inFlight,
-                lastError,
-                false,
-                "");
+        return withDelivery(attempts + 1, true, possibleDuplicate || inFlight, lastError, false, "");
     }
 
     public OutboxMail failed(String error, boolean maybeDelivered) {
+        return withDelivery(attempts, false, possibleDuplicate || maybeDelivered, error, false, "");
+    }
+
+    /** This mail with another delivery state (the composed message stays as it is). */
+    private OutboxMail withDelivery(
+            int attempts,
+            boolean inFlight,
+            boolean possibleDuplicate,
+            String lastError,
+            boolean deadLetter,
+            String refusedBy) {
         return new OutboxMail(
                 seq,
                 messageId,
@@ -146,11 +118,11 @@ public record OutboxMail(
                 body,
                 createdAtMs,
                 attempts,
-                false,
-                possibleDuplicate || maybeDelivered,
-                error,
-                false,
-                "");
+                inFlight,
+                possibleDuplicate,
+                lastError,
+                deadLetter,
+                refusedBy);
     }
 
     public OutboxMail withRecipients(List<MailAddress> recipients) {
