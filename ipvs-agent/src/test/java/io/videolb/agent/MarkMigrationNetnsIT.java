@@ -56,15 +56,7 @@ class MarkMigrationNetnsIT {
     @BeforeEach
     void namespaces() {
         TestNetns.add(dir, cli);
-        TestNetns.veth(cli, "mc" + id, dir, "md" + id);
-        sh(cli, "ip", "addr", "add", "203.0.113.10/24", "dev", "mc" + id);
-        sh(cli, "ip", "link", "set", "mc" + id, "up");
-        sh(cli, "ip", "link", "set", "lo", "up");
-        sh(cli, "ip", "route", "add", "192.0.2.0/24", "via", "203.0.113.1");
-        sh(dir, "ip", "addr", "add", "203.0.113.1/24", "dev", "md" + id);
-        sh(dir, "ip", "addr", "add", "192.0.2.10/32", "dev", "lo");
-        sh(dir, "ip", "link", "set", "md" + id, "up");
-        sh(dir, "ip", "link", "set", "lo", "up");
+        TestNetns.clientAndDirector(cli, "mc" + id, dir, "md" + id);
     }
 
     @AfterEach

@@ -57,15 +57,7 @@ class NetnsSteeringIT {
     void namespaces() {
         TestNetns.add(dir, cli);
         // client 203.0.113.10 <-veth-> director 203.0.113.1, VIP 192.0.2.10 on the director
-        TestNetns.veth(cli, "vc" + id, dir, "vd" + id);
-        sh(cli, "ip", "addr", "add", "203.0.113.10/24", "dev", "vc" + id);
-        sh(cli, "ip", "link", "set", "vc" + id, "up");
-        sh(cli, "ip", "link", "set", "lo", "up");
-        sh(cli, "ip", "route", "add", "192.0.2.0/24", "via", "203.0.113.1");
-        sh(dir, "ip", "addr", "add", "203.0.113.1/24", "dev", "vd" + id);
-        sh(dir, "ip", "addr", "add", "192.0.2.10/32", "dev", "lo");
-        sh(dir, "ip", "link", "set", "vd" + id, "up");
-        sh(dir, "ip", "link", "set", "lo", "up");
+        TestNetns.clientAndDirector(cli, "vc" + id, dir, "vd" + id);
     }
 
     @AfterEach

@@ -49,6 +49,21 @@ public final class TestNetns {
         assertThat(r.ok()).as("veth " + ifA + "/" + ifB + " -> " + r.describe()).isTrue();
     }
 
+    /**
+     * The director lab of the steering tests: client 203.0.113.10 ({@code cliIf} in {@code cli}) on a veth to director
+     * 203.0.113.1 ({@code dirIf} in {@code dir}), the VIP 192.0.2.10/32 on the director's loopback and the client's
+     * route to 192.0.2.0/24 through the director. Both namespaces must exist ({@link #add}).
+     */
+    public static void clientAndDirector(String cli, String cliIf, String dir, String dirIf) {
+        veth(cli, cliIf, dir, dirIf);
+        sh(cli, "ip", "addr", "add", "203.0.113.10/24", "dev", cliIf);
+        sh(cli, "ip", "link", "set", cliIf, "up");
+        sh(cli, "ip", "route", "add", "192.0.2.0/24", "via", "203.0.113.1");
+        sh(dir, "ip", "addr", "add", "203.0.113.1/24", "dev", dirIf);
+        sh(dir, "ip", "addr", "add", "192.0.2.10/32", "dev", "lo");
+        sh(dir, "ip", "link", "set", dirIf, "up");
+    }
+
     /** Runs each command inside {@code ns}. */
     public static CommandRunner in(String ns) {
         return (argv, stdin, timeout) -> {
