@@ -378,31 +378,16 @@ public final class IpvsAgent extends VerticleBase {
         synchronized (lock) {
             f = health.freshness();
         }
-        AgentStatus s = HealthWatch.withHealth(statusOf(config.director(), caps, metrics, r), f);
-        if (director == null) return s;
-        List<String> errors = new ArrayList<>(s.errors());
-        if (!director.lastError().isEmpty()) errors.add("director HA: " + director.lastError());
+        if (director == null) return statusOf(config.director(), caps, metrics, r, f, null, List.of());
         String syncRole = switch (config.sync().role()) {
             case NONE -> "off";
             case MASTER -> "master";
             case BACKUP -> "backup";
             case BOTH -> "master+backup";
         };
-        return new AgentStatus(
-                s.director(),
-                s.mode(),
-                s.appliedGeneration(),
-                s.desiredGeneration(),
-                s.lastRunAtMs(),
-                s.lastSuccessAtMs(),
-                s.driftRepairedTotal(),
-                s.lastDrift(),
-                errors,
-                s.pools(),
-                s.drains(),
-                director.status(syncRole),
-                s.health(),
-                s.foreignRules());
+        List<String> haErrors =
+                director.lastError().isEmpty() ? List.of() : List.of("director HA: " + director.lastError());
+        return statusOf(config.director(), caps, metrics, r, f, director.status(syncRole), haErrors);
     }
 
     /**
@@ -412,6 +397,18 @@ public final class IpvsAgent extends VerticleBase {
      * for one that applied a generation. steering-only: the IPVS changes it cannot make are listed.
      */
     static AgentStatus statusOf(String director, KernelCapabilities caps, Metrics metrics, RunResult r) {
+        return statusOf(director, caps, metrics, r, null, null, List.of());
+    }
+
+    /** {@link #statusOf(String, KernelCapabilities, Metrics, RunResult)} with health freshness and HA filled in. */
+    static AgentStatus statusOf(
+            String director,
+            KernelCapabilities caps,
+            Metrics metrics,
+            RunResult r,
+            AgentStatus.HealthFreshness health,
+            AgentStatus.DirectorHa ha,
+            List<String> haErrors) {
         List<String> errors = new ArrayList<>(r.errors());
         if (caps.mode() == KernelMode.PLAN_ONLY) {
             errors.add("plan-only (" + caps.reason() + "): nothing applied, "
@@ -419,6 +416,7 @@ public final class IpvsAgent extends VerticleBase {
         } else if (caps.mode() == KernelMode.STEERING_ONLY && !r.notApplied().isEmpty()) {
             errors.add("plan-only (" + caps.reason() + "): " + r.notApplied().size() + " IPVS change(s) not applied");
         }
+        errors.addAll(haErrors);
         DesiredKernel dk = r.desired();
         return new AgentStatus(
                 director,
@@ -432,8 +430,8 @@ public final class IpvsAgent extends VerticleBase {
                 errors,
                 dk == null ? List.of() : dk.pools(),
                 dk == null ? List.of() : dk.drainStatus(),
-                null,
-                null,
+                ha,
+                health,
                 r.foreignRules());
     }
 

@@ -2,7 +2,6 @@ package io.videolb.agent.health;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.videolb.events.AgentStatus;
 import io.videolb.events.AgentStatus.HealthFreshness;
 import io.videolb.threads.NamedThreads;
 import java.time.Duration;
@@ -95,25 +94,6 @@ public final class HealthWatch implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("health freshness check failed: {}", e.toString());
         }
-    }
-
-    /** {@code s} with {@code health} as its health freshness (every other component as it is). */
-    public static AgentStatus withHealth(AgentStatus s, HealthFreshness health) {
-        return new AgentStatus(
-                s.director(),
-                s.mode(),
-                s.appliedGeneration(),
-                s.desiredGeneration(),
-                s.lastRunAtMs(),
-                s.lastSuccessAtMs(),
-                s.driftRepairedTotal(),
-                s.lastDrift(),
-                s.errors(),
-                s.pools(),
-                s.drains(),
-                s.ha(),
-                health,
-                s.foreignRules());
     }
 
     /** The freshness at the last check, or null before the first. */
