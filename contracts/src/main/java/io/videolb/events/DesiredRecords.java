@@ -8,6 +8,7 @@ import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.Ipv4Network;
+import io.videolb.model.Maintenance;
 import io.videolb.model.Pool;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -21,8 +22,9 @@ import java.util.TreeMap;
 
 /**
  * How the desired state is laid out on the compacted desired topic: one record per entity,
- * keyed {@code params}, {@code client/NET}, {@code pool/MARK}, {@code backup/IP}, plus the
- * {@code generation} marker. Values are canonical JSON, so equal entities have equal bytes and
+ * keyed {@code params}, {@code client/NET}, {@code pool/MARK}, {@code backup/IP}, {@code maintenance/IP}
+ * (a server in maintenance, not from the CSV files; absent in generations written before it existed, which
+ * therefore read and digest exactly as before), plus the {@code generation} marker. Values are canonical JSON, so equal entities have equal bytes and
  * re-publishing the same state writes nothing.
  */
 public final class DesiredRecords {
@@ -30,6 +32,7 @@ public final class DesiredRecords {
     public static final String CLIENT = "client/";
     public static final String POOL = "pool/";
     public static final String BACKUP = "backup/";
+    public static final String MAINTENANCE = "maintenance/";
     public static final String GENERATION = "generation";
 
     private DesiredRecords() {}
@@ -46,6 +49,10 @@ public final class DesiredRecords {
         return BACKUP + a;
     }
 
+    public static String maintenanceKey(Ipv4Address a) {
+        return MAINTENANCE + a;
+    }
+
     /** Every entity of the state as key -> canonical JSON, ordered by key. */
     public static SortedMap<String, String> encode(DesiredState s) {
         TreeMap<String, String> out = new TreeMap<>();
@@ -53,6 +60,7 @@ public final class DesiredRecords {
         s.clients().forEach((net, mark) -> out.put(clientKey(net), Json.write(new ClientRoute(net, mark))));
         s.pools().forEach((mark, pool) -> out.put(poolKey(mark), Json.write(pool)));
         s.backups().forEach((server, backup) -> out.put(backupKey(server), Json.write(new Backup(server, backup))));
+        s.maintenance().forEach((server, m) -> out.put(maintenanceKey(server), Json.write(m)));
         return out;
     }
 
@@ -63,6 +71,7 @@ public final class DesiredRecords {
         TreeMap<Ipv4Network, Fwmark> clients = new TreeMap<>();
         TreeMap<Fwmark, Pool> pools = new TreeMap<>();
         TreeMap<Ipv4Address, Ipv4Address> backups = new TreeMap<>();
+        TreeMap<Ipv4Address, Maintenance> maintenance = new TreeMap<>();
         for (Map.Entry<String, String> e : records.entrySet()) {
             String k = e.getKey();
             if (k.startsWith(CLIENT)) {
@@ -74,11 +83,17 @@ public final class DesiredRecords {
             } else if (k.startsWith(BACKUP)) {
                 Backup b = Json.read(e.getValue(), Backup.class);
                 backups.put(b.server(), b.backup());
+            } else if (k.startsWith(MAINTENANCE)) {
+                Maintenance m = Json.read(e.getValue(), Maintenance.class);
+                if (!k.equals(maintenanceKey(m.server())))
+                    throw new IllegalArgumentException(
+                            "desired-state key " + k + " holds the maintenance of " + m.server());
+                maintenance.put(m.server(), m);
             } else if (!k.equals(PARAMS)) {
                 throw new IllegalArgumentException("unknown desired-state key " + k);
             }
         }
-        return new DesiredState(Json.read(params, ClusterParams.class), clients, pools, backups);
+        return new DesiredState(Json.read(params, ClusterParams.class), clients, pools, backups, maintenance);
     }
 
     /** The records to write to go from {@code before} to {@code after}: changed or new entities, and null (tombstone) for removed ones. */

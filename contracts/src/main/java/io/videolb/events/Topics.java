@@ -26,6 +26,14 @@ public record Topics(String prefix) {
         return prefix + ".desired";
     }
 
+    /**
+     * Every generation of the desired state, kept for a retention (not compacted; {@link HistoryRecord}): what
+     * {@code GET /api/v1/generations}, diffs and rollback read.
+     */
+    public String desiredHistory() {
+        return prefix + ".desired-history";
+    }
+
     /** Health verdicts keyed by server address (compacted). */
     public String health() {
         return prefix + ".health";
@@ -58,6 +66,7 @@ public record Topics(String prefix) {
     public List<TopicSpec> all() {
         return List.of(
                 new TopicSpec(desired(), 1, true),
+                new TopicSpec(desiredHistory(), 1, false),
                 new TopicSpec(health(), 3, true),
                 new TopicSpec(agentStatus(), 1, true),
                 new TopicSpec(audit(), 1, false),

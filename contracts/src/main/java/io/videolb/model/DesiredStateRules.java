@@ -14,7 +14,8 @@ import java.util.Set;
  *   <li>every mark used by a client or as the default has a pool;</li>
  *   <li>a pool has at least one server, no server twice, and no server is the VIP;</li>
  *   <li>a backup differs from its server, is not the VIP, backs a server that some pool uses, and
- *       backups form no cycle.</li>
+ *       backups form no cycle;</li>
+ *   <li>a server in maintenance is a real server of some pool or some server's backup.</li>
  * </ul>
  */
 public final class DesiredStateRules {
@@ -75,6 +76,14 @@ public final class DesiredStateRules {
             }
         }
         problems.addAll(cycles(s.backups(), at));
+        for (Ipv4Address m : s.maintenance().keySet()) {
+            if (!s.configures(m)) {
+                problems.add(Problem.at(
+                        at.param("maintenance"),
+                        "server",
+                        "server " + m + " is in maintenance but is in no pool and backs no server"));
+            }
+        }
         return problems;
     }
 

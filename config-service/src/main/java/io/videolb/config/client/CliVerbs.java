@@ -132,17 +132,7 @@ public final class CliVerbs {
             return unreachable(e);
         }
         if (!r.ok()) return refused(r);
-        JsonNode p = tree(r.body());
-        JsonNode c = p.path("count");
-        out.println("plan against generation " + p.path("generation").asLong() + ": "
-                + c.path("add").asInt() + " to add, " + c.path("change").asInt() + " to change, "
-                + c.path("remove").asInt() + " to remove");
-        for (JsonNode ch : p.path("changes")) {
-            String op = ch.path("op").asText();
-            String sign = op.equals("add") ? "+" : op.equals("remove") ? "-" : "~";
-            out.println(
-                    "  " + sign + " " + ch.path("key").asText() + (op.equals("remove") ? "" : " " + ch.path("after")));
-        }
+        printPlan(tree(r.body()));
         return ExitCode.OK;
     }
 
@@ -197,7 +187,8 @@ public final class CliVerbs {
                     + sv.path("health").asText()
                     + (sv.hasNonNull("reason") && !sv.path("reason").asText().isEmpty()
                             ? " (" + sv.path("reason").asText() + ")"
-                            : ""));
+                            : "")
+                    + maintenanceText(sv.path("maintenance")));
         }
         return ExitCode.OK;
     }
@@ -270,6 +261,214 @@ public final class CliVerbs {
         if (agent == null) out.println(x.path("persistence").asText());
         else PersistenceLines.of(agent, client).forEach(out::println);
         return ExitCode.OK;
+    }
+
+    // ---- maintenance, history, rollback, export (issue 15)
+
+    /**
+     * A drain deadline as the CLI takes it: whole seconds, or a number with {@code s}, {@code m} or {@code h}
+     * ("90", "90s", "10m", "1h"); 0..86400 s.
+     *
+     * @throws IllegalArgumentException naming the option and the accepted forms
+     */
+    public static long deadlineSeconds(String text) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("([0-9]{1,6})([smh]?)").matcher(text == null ? "" : text.strip());
+        if (!m.matches())
+            throw new IllegalArgumentException(
+                    "--deadline: must be a duration like 90s, 10m or 1h (0..24h), got '" + printable(text) + "'");
+        long n = Long.parseLong(m.group(1));
+        long sec = switch (m.group(2)) {
+            case "m" -> n * 60;
+            case "h" -> n * 3600;
+            default -> n;
+        };
+        if (sec > 86_400) throw new IllegalArgumentException("--deadline: at most 24h, got " + text);
+        return sec;
+    }
+
+    private static String printable(String s) {
+        if (s == null) return "";
+        StringBuilder b = new StringBuilder();
+        s.codePoints().limit(40).forEach(c -> b.append(Character.isISOControl(c) ? '?' : (char) c));
+        return b.toString();
+    }
+
+    /** {@code server drain IP [--deadline D]}: maintenance: weight 0, out of rotation when idle or at the deadline. */
+    public ExitCode serverDrain(String server, String deadline) {
+        Ipv4Address a;
+        long sec;
+        try {
+            a = Ipv4Address.parse(server);
+            sec = deadline == null ? 600 : deadlineSeconds(deadline);
+        } catch (IllegalArgumentException e) {
+            err.println("videolb: " + e.getMessage());
+            return ExitCode.FAILED;
+        }
+        return write(
+                "POST",
+                "/api/v1/servers/" + a + "/drain",
+                Json.MAPPER.createObjectNode().put("deadlineSeconds", sec).toString());
+    }
+
+    /** {@code server enable IP}: out of maintenance, back in rotation with its configured weight. */
+    public ExitCode serverEnable(String server) {
+        Ipv4Address a;
+        try {
+            a = Ipv4Address.parse(server);
+        } catch (IllegalArgumentException e) {
+            err.println("videolb: " + e.getMessage());
+            return ExitCode.FAILED;
+        }
+        return write("POST", "/api/v1/servers/" + a + "/enable", null);
+    }
+
+    /** {@code history [--limit N]}: the generations the history holds, newest first. */
+    public ExitCode history(int limit) {
+        AdminClient.Response r;
+        try {
+            r = api.get("/api/v1/generations?limit=" + Math.max(1, Math.min(1000, limit)));
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+        if (!r.ok()) return refused(r);
+        JsonNode h = tree(r.body());
+        out.println("current generation " + h.path("current").asLong() + "; "
+                + h.path("held").asInt() + " generation(s) in the history");
+        for (JsonNode g : h.path("generations")) {
+            out.println(String.format(
+                    java.util.Locale.ROOT,
+                    "%6d  %s  %-24s %-16s %d change(s), %d entities",
+                    g.path("generation").asLong(),
+                    java.time.Instant.ofEpochMilli(g.path("publishedAtMs").asLong()),
+                    g.path("source").asText(),
+                    g.path("actor").asText(),
+                    g.path("changes").asInt(),
+                    g.path("entities").asInt()));
+        }
+        return ExitCode.OK;
+    }
+
+    /**
+     * {@code rollback N [--yes]}: prints the plan (what would change from the current generation), asks (unless
+     * {@code yes}) and applies it with the plan's generation as If-Match, so nothing published since is overwritten.
+     *
+     * @param confirm the operator's answer source (stdin); null with {@code yes}
+     */
+    public ExitCode rollback(long generation, boolean yes, java.io.BufferedReader confirm) {
+        if (generation < 1) {
+            err.println("videolb: N: must be a generation number >= 1");
+            return ExitCode.USAGE;
+        }
+        try {
+            String req =
+                    Json.MAPPER.createObjectNode().put("generation", generation).toString();
+            AdminClient.Response p = api.send("POST", "/api/v1/rollback", req, null);
+            if (!p.ok()) return refused(p);
+            JsonNode plan = tree(p.body());
+            printPlan(plan);
+            JsonNode c = plan.path("count");
+            if (c.path("add").asInt()
+                            + c.path("change").asInt()
+                            + c.path("remove").asInt()
+                    == 0) {
+                out.println("nothing to roll back: generation "
+                        + plan.path("generation").asLong() + " already has the state of generation " + generation);
+                return ExitCode.OK;
+            }
+            if (!yes) {
+                out.print("apply the rollback to generation " + generation + "? [y/N] ");
+                out.flush();
+                String answer = confirm == null ? null : confirm.readLine();
+                if (answer == null || !answer.strip().equalsIgnoreCase("y")) {
+                    out.println("not applied");
+                    return ExitCode.FAILED;
+                }
+            }
+            String apply = Json.MAPPER
+                    .createObjectNode()
+                    .put("generation", generation)
+                    .put("apply", true)
+                    .toString();
+            AdminClient.Response r = api.send(
+                    "POST",
+                    "/api/v1/rollback",
+                    apply,
+                    plan.path("apply").path("ifMatch").asText());
+            if (r.status() == 412) {
+                err.println("videolb: the desired state changed since the plan (generation "
+                        + plan.path("generation").asLong() + "): nothing applied; run the rollback again");
+                return ExitCode.FAILED;
+            }
+            if (!r.ok()) return refused(r);
+            JsonNode res = tree(r.body());
+            out.println(res.path("summary").asText() + ": published generation "
+                    + res.path("generation").asLong());
+            return ExitCode.OK;
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+    }
+
+    /**
+     * {@code export DIR}: writes the four CSV files that reproduce the current desired state (maintenance is not
+     * in them: it is kept across imports) into DIR (created if missing; each file replaced whole).
+     */
+    public ExitCode export(Path dir) {
+        AdminClient.Response r;
+        try {
+            r = api.get("/api/v1/export");
+        } catch (IOException | InterruptedException e) {
+            return unreachable(e);
+        }
+        if (!r.ok()) return refused(r);
+        JsonNode x = tree(r.body());
+        try {
+            Files.createDirectories(dir);
+            for (String f : FILES) {
+                JsonNode text = x.path("files").path(f);
+                if (!text.isTextual()) {
+                    err.println("videolb: the export has no " + f);
+                    return ExitCode.FAILED;
+                }
+                Path tmp = dir.resolve(f + ".tmp");
+                Files.writeString(tmp, text.asText(), StandardCharsets.UTF_8);
+                Files.move(
+                        tmp,
+                        dir.resolve(f),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            err.println("videolb: cannot write " + dir + ": " + e.getMessage());
+            return ExitCode.FAILED;
+        }
+        out.println("generation " + x.path("generation").asLong() + " written to " + dir + " ("
+                + String.join(", ", FILES) + ")");
+        return ExitCode.OK;
+    }
+
+    private void printPlan(JsonNode p) {
+        JsonNode c = p.path("count");
+        out.println("plan against generation " + p.path("generation").asLong() + ": "
+                + c.path("add").asInt() + " to add, " + c.path("change").asInt() + " to change, "
+                + c.path("remove").asInt() + " to remove");
+        for (JsonNode ch : p.path("changes")) {
+            String op = ch.path("op").asText();
+            String sign = op.equals("add") ? "+" : op.equals("remove") ? "-" : "~";
+            out.println(
+                    "  " + sign + " " + ch.path("key").asText() + (op.equals("remove") ? "" : " " + ch.path("after")));
+        }
+    }
+
+    private static String maintenanceText(JsonNode m) {
+        if (!m.isObject()) return "";
+        return ", MAINTENANCE "
+                + ("draining".equals(m.path("phase").asText())
+                        ? "draining (" + m.path("activeConns").asLong() + " active connection(s), "
+                                + m.path("secondsLeft").asLong() + " s to the deadline)"
+                        : "out of rotation")
+                + " by " + m.path("by").asText();
     }
 
     // ---- helpers

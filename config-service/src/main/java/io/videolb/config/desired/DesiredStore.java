@@ -33,6 +33,11 @@ public interface DesiredStore {
         return Optional.empty();
     }
 
+    /** Every generation the history topic holds now (read on each call). Blocking. */
+    default io.videolb.events.GenerationHistory history() {
+        throw new UnsupportedOperationException("this store keeps no generation history");
+    }
+
     /** Publishes an operator's director command (promote) with its audit event. Blocking. */
     default void sendDirectorRequest(io.videolb.events.DirectorRequest command) {
         sendDirectorRequest(command, "");

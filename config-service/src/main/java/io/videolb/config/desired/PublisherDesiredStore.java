@@ -61,4 +61,9 @@ public final class PublisherDesiredStore implements DesiredStore {
     public void sendDirectorRequest(io.videolb.events.DirectorRequest command, String note) {
         publisher.publishDirectorRequest(command, note);
     }
+
+    @Override
+    public io.videolb.events.GenerationHistory history() {
+        return publisher.readHistory(java.time.Duration.ofSeconds(30));
+    }
 }

@@ -69,7 +69,8 @@ public sealed interface StateEdit {
     record SetPool(Pool pool) implements StateEdit {
         @Override
         public DesiredState applyTo(DesiredState s) {
-            return s.withPool(pool.mark(), pool);
+            // a server dropped from the pool takes its backup row and maintenance with it: one change
+            return s.withPool(pool.mark(), pool).withoutOrphans();
         }
 
         @Override
@@ -89,7 +90,8 @@ public sealed interface StateEdit {
         public DesiredState applyTo(DesiredState s) {
             if (!s.pools().containsKey(mark))
                 throw new NotInStateException("pool " + mark + " is not in the desired state");
-            return s.withPool(mark, null);
+            // its servers' backup rows and maintenance go with it; the directors drain the pool (docs/ipvs-agent.md)
+            return s.withPool(mark, null).withoutOrphans();
         }
 
         @Override
@@ -159,7 +161,7 @@ public sealed interface StateEdit {
     record ReplaceAll(DesiredState state, String from, boolean force) implements StateEdit {
         @Override
         public DesiredState applyTo(DesiredState s) {
-            return state;
+            return state.keepingMaintenanceOf(s); // maintenance is not in the files: an import keeps it
         }
 
         @Override
@@ -171,6 +173,78 @@ public sealed interface StateEdit {
         public String summary() {
             return "import of " + from + " (" + state.clients().size() + " clients, "
                     + state.pools().size() + " pools)";
+        }
+    }
+
+    /**
+     * Puts {@code server} into maintenance: weight 0 now, out of rotation when its connections end or at
+     * {@code nowMs + deadline}. Draining a server already in maintenance sets its new deadline (from now).
+     */
+    record DrainServer(Ipv4Address server, java.time.Duration deadline, long nowMs, String by) implements StateEdit {
+        public DrainServer {
+            Objects.requireNonNull(server);
+            Objects.requireNonNull(deadline);
+        }
+
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            if (!s.configures(server))
+                throw new NotInStateException("server " + server + " is in no pool and backs no server");
+            io.videolb.model.Maintenance was = s.maintenance().get(server);
+            long started = was == null ? nowMs : Math.min(was.startedAtMs(), nowMs);
+            return s.withMaintenance(
+                    server, new io.videolb.model.Maintenance(server, started, nowMs + deadline.toMillis(), by));
+        }
+
+        @Override
+        public String action() {
+            return "server.drain";
+        }
+
+        @Override
+        public String summary() {
+            return "drain " + server + " (deadline " + deadline.toSeconds() + " s)";
+        }
+    }
+
+    /** Takes {@code server} out of maintenance: back into rotation with its configured weight. */
+    record EnableServer(Ipv4Address server) implements StateEdit {
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            if (!s.maintenance().containsKey(server))
+                throw new NotInStateException("server " + server + " is not in maintenance");
+            return s.withMaintenance(server, null);
+        }
+
+        @Override
+        public String action() {
+            return "server.enable";
+        }
+
+        @Override
+        public String summary() {
+            return "enable " + server;
+        }
+    }
+
+    /**
+     * Back to what the four CSV files described at an earlier generation; the maintenance in force now is kept
+     * (like an import: maintenance is operational state, ended only by {@code server enable}).
+     */
+    record Rollback(long toGeneration, DesiredState state) implements StateEdit {
+        @Override
+        public DesiredState applyTo(DesiredState s) {
+            return state.csvPart().keepingMaintenanceOf(s);
+        }
+
+        @Override
+        public String action() {
+            return "rollback";
+        }
+
+        @Override
+        public String summary() {
+            return "rollback to generation " + toGeneration;
         }
     }
 }

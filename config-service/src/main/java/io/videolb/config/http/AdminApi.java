@@ -147,6 +147,12 @@ public final class AdminApi implements AutoCloseable {
         r.get(API + "/explain").handler(this::explain);
         r.get(API + "/audit").handler(this::audit);
         r.post(API + "/directors/:name/promote").handler(this::promote);
+        r.post(API + "/servers/:ip/drain").handler(ctx -> write(ctx, () -> drainEdit(ctx, principal(ctx))));
+        r.post(API + "/servers/:ip/enable")
+                .handler(ctx -> write(ctx, () -> new StateEdit.EnableServer(serverParam(ctx))));
+        r.get(API + "/generations").handler(this::generations);
+        r.get(API + "/generations/:n").handler(this::generationAt);
+        r.post(API + "/rollback").handler(this::rollback);
         r.route(API + "/*")
                 .handler(ctx -> fail(
                         ctx,
@@ -653,7 +659,7 @@ public final class AdminApi implements AutoCloseable {
         if (edit instanceof StateEdit.SetClient || edit instanceof StateEdit.RemoveClient) return List.of();
         CsvFiles.Result r = csv.read(CsvExport.files(next));
         if (r instanceof CsvFiles.Invalid inv) return inv.problems();
-        if (!((CsvFiles.Parsed) r).state().equals(next)) {
+        if (!((CsvFiles.Parsed) r).state().equals(next.csvPart())) {
             return List.of(Problem.at(Origin.REQUEST, "body", "the change cannot be written as CSV files unchanged"));
         }
         return List.of();
@@ -744,6 +750,145 @@ public final class AdminApi implements AutoCloseable {
                     throw ApiException.invalid(((DesiredStore.Rejected) out).problems());
                 },
                 true);
+    }
+
+    // ---- maintenance (issue 15)
+
+    /** Longest drain deadline the API takes: one day (as the agent's VIDEOLB_DRAIN_TIMEOUT_S). */
+    static final int MAX_DRAIN_DEADLINE_S = 86_400;
+    /** The deadline of a drain that names none. */
+    static final int DEFAULT_DRAIN_DEADLINE_S = 600;
+
+    /** {@code POST /servers/IP/drain} with an empty body or {@code {"deadlineSeconds": 0..86400}} (default 600). */
+    private static StateEdit drainEdit(RoutingContext ctx, Principal who) {
+        Ipv4Address server = serverParam(ctx);
+        String raw = body(ctx);
+        int seconds = DEFAULT_DRAIN_DEADLINE_S;
+        if (raw != null && !raw.isBlank()) {
+            JsonNode b = RequestParser.object(raw);
+            RequestParser.onlyFields(b, "", java.util.Set.of("deadlineSeconds"));
+            JsonNode d = b.get("deadlineSeconds");
+            if (d != null) {
+                if (!d.isIntegralNumber() || d.asLong() < 0 || d.asLong() > MAX_DRAIN_DEADLINE_S)
+                    throw ApiException.badField(
+                            "deadlineSeconds", "must be a whole number of seconds 0.." + MAX_DRAIN_DEADLINE_S);
+                seconds = d.intValue();
+            }
+        }
+        return new StateEdit.DrainServer(
+                server, java.time.Duration.ofSeconds(seconds), System.currentTimeMillis(), who.name());
+    }
+
+    // ---- history and rollback (issue 15)
+
+    /** {@code GET /generations?limit=N}: the generations the history holds, newest first. */
+    private void generations(RoutingContext ctx) {
+        int limit = intParam(ctx, "limit", 50, 1, 1000);
+        offLoop(ctx, readers, () -> {
+            io.videolb.events.GenerationHistory h = store.history();
+            List<io.videolb.events.GenerationMarker> all = h.available();
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("current", store.generation());
+            o.put("held", all.size());
+            com.fasterxml.jackson.databind.node.ArrayNode a = o.putArray("generations");
+            for (int i = all.size() - 1; i >= 0 && a.size() < limit; i--) a.add(Views.tree(all.get(i)));
+            return new Reply(200, -1, o);
+        });
+    }
+
+    /** {@code GET /generations/N[?diff=M]}: generation N's state (summary and the four CSV files), and its diff to M (default N-1). */
+    private void generationAt(RoutingContext ctx) {
+        long n = generationParam(ctx.pathParam("n"), "n");
+        String diffRaw = ctx.request().getParam("diff");
+        long against = diffRaw == null ? n - 1 : generationParam(diffRaw, "diff");
+        offLoop(ctx, readers, () -> {
+            io.videolb.events.GenerationHistory h = store.history();
+            DesiredSnapshot s = heldGeneration(h, n);
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("generation", n);
+            o.set("marker", Views.tree(s.marker()));
+            o.set("state", Views.summary(n, s.state()));
+            ObjectNode files = o.putObject("files");
+            CsvExport.files(s.state()).forEach(files::put);
+            com.fasterxml.jackson.databind.node.ArrayNode m = o.putArray("maintenance");
+            s.state().maintenance().values().forEach(x -> m.add(Views.tree(x)));
+            if (against >= 1) {
+                Optional<DesiredSnapshot> base = h.snapshot(against);
+                if (base.isPresent()) {
+                    ObjectNode d = Views.plan(against, base.get().state(), s.state());
+                    d.put("from", against);
+                    d.put("to", n);
+                    o.set("diff", d);
+                } else if (diffRaw != null) {
+                    throw ApiException.of(
+                            404,
+                            "not_found",
+                            "generation " + against + " is not in the history (older than its retention?)");
+                }
+            }
+            return new Reply(200, -1, o);
+        });
+    }
+
+    private static long generationParam(String raw, String field) {
+        if (raw == null || !raw.matches("[0-9]{1,18}") || Long.parseLong(raw) < 1)
+            throw ApiException.badField(field, "must be a generation number >= 1");
+        return Long.parseLong(raw);
+    }
+
+    private static DesiredSnapshot heldGeneration(io.videolb.events.GenerationHistory h, long n) {
+        return h.snapshot(n)
+                .orElseThrow(() -> ApiException.of(
+                        404,
+                        "not_found",
+                        "generation " + n + " is not in the history (never published, or older than its retention)"));
+    }
+
+    /**
+     * {@code POST /rollback {"generation": N}}: the plan (what would change from the current generation to N's CSV
+     * state; maintenance in force is kept), with the If-Match to apply it. {@code {"generation": N, "apply": true}}
+     * with {@code If-Match: "G"} (G: the plan's generation) publishes it, only if nothing was published since the plan.
+     */
+    private void rollback(RoutingContext ctx) {
+        JsonNode body;
+        try {
+            body = RequestParser.object(body(ctx));
+            RequestParser.onlyFields(body, "", java.util.Set.of("generation", "apply"));
+        } catch (ApiException e) {
+            fail(ctx, e);
+            return;
+        }
+        JsonNode apply = body.get("apply");
+        if (apply != null && !apply.isBoolean()) {
+            fail(ctx, ApiException.badField("apply", "must be true or false"));
+            return;
+        }
+        JsonNode gen = body.get("generation");
+        if (gen == null || !gen.isIntegralNumber() || gen.asLong() < 1) {
+            fail(ctx, ApiException.badField("generation", "is required: the generation number to go back to (>= 1)"));
+            return;
+        }
+        long to = gen.asLong();
+        if (apply != null && apply.booleanValue()) {
+            write(
+                    ctx,
+                    () -> new StateEdit.Rollback(
+                            to, heldGeneration(store.history(), to).state()));
+            return;
+        }
+        offLoop(ctx, readers, () -> {
+            DesiredSnapshot cur = snapshot();
+            StateEdit.Rollback edit = new StateEdit.Rollback(
+                    to, heldGeneration(store.history(), to).state());
+            DesiredState next = apply(edit, cur.state());
+            List<Problem> problems = validate(edit, next);
+            if (!problems.isEmpty()) throw ApiException.invalid(problems);
+            ObjectNode o = Views.plan(cur.generation(), cur.state(), next);
+            o.put("summary", edit.summary());
+            o.put("to", to);
+            o.putObject("apply").put("generation", to).put("apply", true).put("ifMatch", etag(cur.generation()));
+            return new Reply(200, cur.generation(), o);
+        });
     }
 
     /** 503 with a reason; {@link #fail} adds Retry-After. Nothing was written. */

@@ -59,6 +59,7 @@ final class Views {
         ArrayNode b = o.putArray("backups");
         s.backups().forEach((k, v) -> b.addObject().put("server", k.toString()).put("backup", v.toString()));
         o.put("clientCount", s.clients().size());
+        o.set("maintenance", tree(new ArrayList<>(s.maintenance().values())));
         return o;
     }
 
@@ -288,9 +289,36 @@ final class Views {
                 s.backups().forEach((k, v2) -> {
                     if (v2.equals(a)) backupOf.add(k.toString());
                 });
+                io.videolb.model.Maintenance m = s.maintenance().get(a);
+                if (m != null) n.set("maintenance", maintenance(m, agents, System.currentTimeMillis()));
             }
         }
         o.set("checkers", tree(new ArrayList<>(new TreeMap<>(checkers).values())));
+        return o;
+    }
+
+    /**
+     * A server in maintenance with its progress: {@code phase} "draining" while some director still holds it at
+     * weight 0 (with the live connections it reports), else "out" (deleted from every director that reported);
+     * {@code secondsLeft} to the deadline.
+     */
+    static ObjectNode maintenance(io.videolb.model.Maintenance m, Map<String, AgentStatus> agents, long nowMs) {
+        ObjectNode o = (ObjectNode) tree(m);
+        long active = 0, inactive = 0;
+        boolean draining = false;
+        for (AgentStatus a : agents.values()) {
+            for (AgentStatus.DrainStatus d : a.drains()) {
+                if (d.server().equals(m.server().toString()) && !d.pastDeadline()) {
+                    draining = true;
+                    active += d.activeConns();
+                    inactive += d.inactiveConns();
+                }
+            }
+        }
+        o.put("phase", draining ? "draining" : "out");
+        o.put("secondsLeft", Math.max(0, (m.deadlineAtMs() - nowMs + 999) / 1000));
+        o.put("activeConns", active);
+        o.put("inactiveConns", inactive);
         return o;
     }
 }

@@ -62,6 +62,9 @@ public final class DesiredStatePublisher implements AutoCloseable {
     /** How long such a re-read of the topic from 0 may take (a 100k-client topic folds in 1-3 s here). */
     static final Duration RESYNC_READ = Duration.ofSeconds(30);
 
+    /** The default of {@code VIDEOLB_HISTORY_RETENTION_DAYS}. */
+    public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofDays(30);
+
     private final KafkaSettings settings;
     private final Topics topics;
     private final String transactionalId;
@@ -76,6 +79,11 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private volatile String failure;
     /** Set when a commit's outcome is unknown: the next publish (or {@link #resolve()}) re-inits and re-reads first. */
     private volatile String unresolved;
+
+    /** How long every generation stays retrievable from the history topic (its retention.ms is twice this). */
+    private volatile Duration historyRetention = DEFAULT_HISTORY_RETENTION;
+    /** When this process last wrote a full generation to the history topic; -1: not yet (the next one is full). */
+    private long lastFullHistoryAtMs = -1;
 
     private TransactionalPublisher tx;
     private StateTopicReader reader;
@@ -110,6 +118,12 @@ public final class DesiredStatePublisher implements AutoCloseable {
         }
     }
 
+    /** Sets how long generations stay retrievable from the history topic (config-service's setting). */
+    public void historyRetention(Duration retention) {
+        if (retention.isNegative() || retention.isZero()) throw new IllegalArgumentException("retention must be > 0");
+        this.historyRetention = retention;
+    }
+
     /** The default transactional id of an installation's config-service: {@code PREFIX-config-service}. */
     public static String defaultTransactionalId(Topics topics) {
         return topics.prefix() + "-config-service";
@@ -120,6 +134,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         if (reader != null) reader.close();
         if (tx != null) tx.close();
         caughtUp = false;
+        lastFullHistoryAtMs = -1; // another writer may have published since: write a full generation next
         tx = new TransactionalPublisher(settings, transactionalId, MAX_BLOCK, COMMIT_BUDGET);
         // initTransactions: fences older incarnations before we read their final state, and completes or aborts a
         // transaction whose commit outcome was unknown; retried while the cluster does not answer (MAX_BLOCK each)
@@ -347,6 +362,10 @@ public final class DesiredStatePublisher implements AutoCloseable {
         long generation = before == null ? 0 : before.generation();
         if (expected >= 0 && expected != generation) throw new GenerationConflictException(expected, generation);
 
+        boolean fileImport = GenerationMarker.isFileImport(source);
+        // maintenance is not in the CSV files: a file import keeps the maintenance in force (decision "Maintenance is
+        // desired state"), and records the digest of what the files hold
+        if (fileImport && before != null) next = next.keepingMaintenanceOf(before.state());
         List<Problem> problems = DesiredStateRules.check(next, Origins.everywhere(new Origin(source, 0)));
         if (!problems.isEmpty())
             return new PublishResult.Rejected(
@@ -357,7 +376,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         String digest = DesiredRecords.digest(after);
         String importedBefore = before == null ? null : before.marker().importedDigest();
         // a file import records what the files held; every other change carries that record forward
-        String imported = GenerationMarker.isFileImport(source) ? digest : importedBefore;
+        String imported = fileImport ? DesiredRecords.digest(DesiredRecords.encode(next.csvPart())) : importedBefore;
         if (changes.isEmpty() && Objects.equals(imported, importedBefore)) {
             LOG.info("{} by {}: unchanged at generation {}", source, actor, generation);
             return new PublishResult.Unchanged(generation);
@@ -375,6 +394,13 @@ public final class DesiredStatePublisher implements AutoCloseable {
         List<TransactionalPublisher.Entry> batch = new ArrayList<>(changes.size() + 2);
         changes.forEach((k, v) -> batch.add(new TransactionalPublisher.Entry(topics.desired(), k, v)));
         batch.add(new TransactionalPublisher.Entry(topics.desired(), DesiredRecords.GENERATION, Json.write(marker)));
+        // the history topic gets the generation too, in the same transaction: the whole entity set when no full
+        // generation of this process is younger than the retention (so every generation younger than it has its base
+        // in the topic), else the changes
+        boolean full = lastFullHistoryAtMs < 0 || now - lastFullHistoryAtMs >= historyRetention.toMillis();
+        for (io.videolb.events.HistoryRecord h :
+                io.videolb.events.HistoryRecord.parts(marker, full, full ? after : changes))
+            batch.add(new TransactionalPublisher.Entry(topics.desiredHistory(), h.key(), Json.write(h)));
         batch.add(new TransactionalPublisher.Entry(
                 topics.audit(),
                 "generation/" + nextGeneration,
@@ -386,6 +412,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
             committed = snap;
             committedRecords = after;
         }
+        if (full) lastFullHistoryAtMs = now;
         LOG.info(
                 "{} by {}: generation {} committed ({} puts, {} deletes, {} entities) in {} ms",
                 source,
@@ -449,6 +476,45 @@ public final class DesiredStatePublisher implements AutoCloseable {
                         topics.directorCommands(), io.videolb.events.DirectorRequest.KEY, Json.write(c)),
                 new TransactionalPublisher.Entry(topics.audit(), "director/" + c.id(), Json.write(audit))));
         LOG.info("director command by {}: {} {} ({})", c.by(), c.action(), c.target(), c.id());
+    }
+
+    /**
+     * Reads the history topic from its start to its end now (read_committed: whole generations only) and folds it.
+     * Blocking, bounded by {@code timeout}; the topic holds at most the retention's generations.
+     *
+     * @throws IllegalStateException if the topic cannot be read to its end within {@code timeout}
+     */
+    public io.videolb.events.GenerationHistory readHistory(Duration timeout) {
+        io.videolb.events.GenerationHistory history = new io.videolb.events.GenerationHistory();
+        java.util.concurrent.atomic.AtomicReference<String> bad = new java.util.concurrent.atomic.AtomicReference<>();
+        StateTopicReader r = StateTopicReader.start(
+                settings.withClientId(settings.clientId() + "-history-reader"),
+                List.of(topics.desiredHistory()),
+                new StateTopicReader.Listener() {
+                    @Override
+                    public void onRecord(StateTopicReader.StateRecord rec) {
+                        if (rec.value() == null) return;
+                        try {
+                            history.add(Json.read(rec.value(), io.videolb.events.HistoryRecord.class));
+                        } catch (IllegalArgumentException e) {
+                            bad.compareAndSet(null, "offset " + rec.offset() + ": " + e.getMessage());
+                        }
+                    }
+                },
+                timeout);
+        try {
+            if (!r.awaitCaughtUp(timeout))
+                throw new IllegalStateException(
+                        "history topic " + topics.desiredHistory() + " not read to its end within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + topics.desiredHistory(), e);
+        } finally {
+            r.close();
+        }
+        if (bad.get() != null)
+            LOG.warn("history topic {}: skipped a record it cannot read ({})", topics.desiredHistory(), bad.get());
+        return history;
     }
 
     /** Stops the reader and the producer; idempotent. */

@@ -29,6 +29,11 @@ import java.util.TreeMap;
  *        ▲                                  │
  *        └── up for holdDown ◀── backup drained: weight 0 until 0 connections or deadline
  * </pre>
+ * A server in maintenance (desired state, {@code maintenance/IP}) is out of rotation like a down one (its backup, if
+ * usable, carries its weight) but leaves gracefully: weight 0 until no active connection or the record's absolute
+ * deadline, then deleted. The deadline comes from desired state, never from memory, so an agent restarted in the
+ * middle keeps it. A pool removed from desired state is drained the same way (weight 0 for all its servers, deleted
+ * when idle or at {@link Policy#drainTimeoutMs()}) instead of dropping its viewers' connections.
  * More than {@link Policy#panicShare()} of a pool down at once with no usable backup to replace them
  * (servers and backups failing together point at the checker, not the servers): keep every server
  * (fail open, "panic").
@@ -54,6 +59,7 @@ public record DesiredKernel(
         return substitutions.stream().anyMatch(Substitution::holdDown);
     }
 
+    /** As below, draining no removed pool (no fwmark service is known to be videolb's). */
     public static DesiredKernel compute(
             DesiredState desired,
             HealthView health,
@@ -62,6 +68,22 @@ public record DesiredKernel(
             long nowMs,
             Policy policy,
             Names names) {
+        return compute(desired, health, observed, drains, nowMs, policy, names, java.util.Set.of());
+    }
+
+    /**
+     * @param owned the fwmark services videolb created: one of them whose pool is no longer desired is drained (a
+     *              foreign service is never touched)
+     */
+    public static DesiredKernel compute(
+            DesiredState desired,
+            HealthView health,
+            KernelState observed,
+            Map<Drain.Key, Drain> drains,
+            long nowMs,
+            Policy policy,
+            Names names,
+            java.util.Set<Fwmark> owned) {
         TreeMap<Ipv4Network, Fwmark> members = new TreeMap<>(desired.clients());
         members.putIfAbsent(desired.params().clientNetwork(), desired.params().defaultMark());
         KernelState.SetState set = new KernelState.SetState(maxelemFor(members.size()), members, 0);
@@ -81,13 +103,24 @@ public record DesiredKernel(
             // checker sees up is a normal failover (a single-server pool must fail over too), while
             // servers AND their backups looking down at once point at the checker: keep them all.
             long unreplaceable = pool.servers().stream()
-                    .filter(s -> health.down(s.address()) && !usableBackup(desired, health, s.address()))
+                    .filter(s -> health.down(s.address())
+                            && !inMaintenance(desired, s.address())
+                            && !usableBackup(desired, health, s.address()))
                     .count();
             boolean panic = unreplaceable > 0
                     && unreplaceable > policy.panicShare() * pool.servers().size();
             for (RealServer s : pool.servers()) {
                 Ipv4Address a = s.address();
                 if (health.down(a)) down.add(a.toString());
+                if (inMaintenance(desired, a)) {
+                    // out of rotation (drained below); its usable backup carries its weight meanwhile
+                    Ipv4Address b = usableBackupOf(desired, health, a);
+                    if (b != null) {
+                        putMax(active, b, s.weight());
+                        subs.add(new Substitution(pool.mark(), a, b, Substitution.Cause.MAINTENANCE));
+                    }
+                    continue;
+                }
                 if (panic) {
                     putMax(active, a, s.weight());
                     continue;
@@ -100,8 +133,9 @@ public record DesiredKernel(
                     Ipv4Address standIn = current == null
                             ? null
                             : backupChain(desired, a).stream()
-                                    .filter(x ->
-                                            !health.down(x) && current.servers().containsKey(x))
+                                    .filter(x -> !health.down(x)
+                                            && !inMaintenance(desired, x)
+                                            && current.servers().containsKey(x))
                                     .findFirst()
                                     .orElse(null);
                     if (standIn != null) b = standIn;
@@ -126,7 +160,10 @@ public record DesiredKernel(
                     Ipv4Address a = e.getKey();
                     if (active.containsKey(a) || health.down(a)) continue; // kept, or dead: removed at once
                     Drain.Key key = new Drain.Key(pool.mark(), a);
-                    Drain d = drains.get(key);
+                    io.videolb.model.Maintenance m = desired.maintenance().get(a);
+                    Drain d = m != null
+                            ? new Drain(pool.mark(), a, "maintenance", m.startedAtMs(), m.deadlineAtMs())
+                            : drains.get(key);
                     if (d == null) {
                         String reason = pool.hasServer(a)
                                 ? "hold-down"
@@ -169,6 +206,42 @@ public record DesiredKernel(
                     new IpvsService(
                             pool.mark(), pool.scheduler(), desired.params().persistenceSeconds(), false, wanted));
         }
+        // pools no longer desired: every server at weight 0 until idle or the drain timeout, then the service goes
+        for (IpvsService current : observed.services().values()) {
+            if (desired.pools().containsKey(current.mark()) || !owned.contains(current.mark())) continue;
+            TreeMap<Ipv4Address, RealServerState> wanted = new TreeMap<>();
+            for (Map.Entry<Ipv4Address, RealServerState> e : current.servers().entrySet()) {
+                Ipv4Address a = e.getKey();
+                if (health.down(a)) continue; // dead: removed at once, as in a desired pool
+                Drain.Key key = new Drain.Key(current.mark(), a);
+                Drain d = drains.get(key);
+                if (d == null) d = new Drain(current.mark(), a, "pool removed", nowMs, nowMs + policy.drainTimeoutMs());
+                RealServerState obs = e.getValue();
+                boolean idle = obs.activeConns() == 0 && obs.weight() == 0;
+                boolean past = nowMs >= d.deadlineAtMs();
+                drainStatus.add(new DrainStatus(
+                        current.mark().value(),
+                        a.toString(),
+                        d.reason(),
+                        d.startedAtMs(),
+                        d.deadlineAtMs(),
+                        obs.activeConns(),
+                        obs.inactiveConns(),
+                        past));
+                if (idle || past) continue;
+                nextDrains.put(key, d);
+                wanted.put(a, RealServerState.dr(0));
+            }
+            if (!wanted.isEmpty())
+                services.put(
+                        current.mark(),
+                        new IpvsService(
+                                current.mark(),
+                                current.scheduler(),
+                                current.persistenceSeconds(),
+                                current.extraFlags(),
+                                wanted));
+        }
         KernelState state = new KernelState(set, false, true, List.of(rule), 1, services);
         return new DesiredKernel(state, nextDrains, substitutions, pools, drainStatus);
     }
@@ -182,8 +255,12 @@ public record DesiredKernel(
      * A and B are both down), the first one not down wins; null when none is usable.
      */
     static Ipv4Address usableBackupOf(DesiredState desired, HealthView health, Ipv4Address server) {
-        for (Ipv4Address b : backupChain(desired, server)) if (!health.down(b)) return b;
+        for (Ipv4Address b : backupChain(desired, server)) if (!health.down(b) && !inMaintenance(desired, b)) return b;
         return null;
+    }
+
+    private static boolean inMaintenance(DesiredState desired, Ipv4Address server) {
+        return desired.maintenance().containsKey(server);
     }
 
     /**

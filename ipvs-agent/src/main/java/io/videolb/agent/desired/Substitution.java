@@ -17,7 +17,9 @@ public record Substitution(Fwmark mark, Ipv4Address server, Ipv4Address backup, 
         /** The checker reports the server down. */
         SERVER_DOWN,
         /** The server is up again but its failback hold-down has not ended: the backup stays until it does. */
-        FAILBACK_HOLD_DOWN
+        FAILBACK_HOLD_DOWN,
+        /** An operator put the server into maintenance (desired state): its backup carries its weight meanwhile. */
+        MAINTENANCE
     }
 
     public Substitution {
@@ -36,6 +38,7 @@ public record Substitution(Fwmark mark, Ipv4Address server, Ipv4Address backup, 
      * the recovered server waits out its hold-down.
      */
     public String describe() {
-        return server + "->" + backup + (holdDown() ? " (hold-down)" : "");
+        return server + "->" + backup
+                + (holdDown() ? " (hold-down)" : cause == Cause.MAINTENANCE ? " (maintenance)" : "");
     }
 }

@@ -122,7 +122,7 @@ public final class Reconciler {
             if (!drift.isEmpty()) LOG.warn("reconcile {}: drift found, repairing: {}", id, drift);
         }
         DesiredKernel dk =
-                DesiredKernel.compute(snapshot.state(), health, observed, drains, now, policy, kernel.names());
+                DesiredKernel.compute(snapshot.state(), health, observed, drains, now, policy, kernel.names(), owned);
         Plan plan = Planner.plan(dk.state(), observed, owned);
         List<String> applied = new ArrayList<>();
         List<String> notApplied = new ArrayList<>();
