@@ -108,6 +108,13 @@ public final class ConfigService extends VerticleBase {
                 config.topics(),
                 DesiredStatePublisher.defaultTransactionalId(config.topics()),
                 config.startTimeout());
+        // every generation younger than the retention keeps its base in the history topic if the topic keeps twice it
+        TopicAdmin.setRetention(
+                settings.withClientId(config.instanceId() + "-topic-admin"),
+                config.topics().desiredHistory(),
+                config.historyRetention().multipliedBy(2),
+                Duration.ofSeconds(30));
+        publisher.historyRetention(config.historyRetention());
         configMetrics = new ConfigServiceMetrics(metrics.registry(), publisher);
         writable = WriteAvailability.start(
                 settings,

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param startTimeout bound for reading the desired topic at start
  * @param adminApi     the admin API (token file, TLS, limits; its host and port are replaced by
  *                     httpHost/httpPort), or empty for only /health and /ready
+ * @param historyRetention how long every generation stays retrievable from the history topic (its retention.ms is
+ *                     set to twice this at start; docs/decisions.md 101)
  */
 public record ConfigServiceSettings(
         KafkaConnection kafka,
@@ -37,7 +39,8 @@ public record ConfigServiceSettings(
         String instanceId,
         CsvLimits limits,
         Duration startTimeout,
-        Optional<AdminApiSettings> adminApi)
+        Optional<AdminApiSettings> adminApi,
+        Duration historyRetention)
         implements ServiceSettings {
     public static final int DEFAULT_HTTP_PORT = 8181;
 
@@ -62,6 +65,12 @@ public record ConfigServiceSettings(
                     .defaultValue(CsvLimits.DEFAULT.maxRows())
                     .describe("most rows of one CSV file"));
 
+    public static final Setting<Duration> HISTORY_RETENTION =
+            DECLARED.add(Setting.duration("VIDEOLB_HISTORY_RETENTION_DAYS", java.time.temporal.ChronoUnit.DAYS, 1, 3650)
+                    .defaultValue(Duration.ofDays(30))
+                    .describe("how long every desired-state generation stays retrievable (history, rollback); the"
+                            + " history topic keeps twice this"));
+
     public ConfigServiceSettings {
         adminApi = adminApi == null ? Optional.empty() : adminApi;
         if (adminApi.isPresent() && httpPort == -1) {
@@ -76,6 +85,9 @@ public record ConfigServiceSettings(
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(startTimeout, "startTimeout");
+        Objects.requireNonNull(historyRetention, "historyRetention");
+        if (historyRetention.isNegative() || historyRetention.isZero())
+            throw new IllegalArgumentException("history retention must be > 0, got " + historyRetention);
     }
 
     /**
@@ -98,6 +110,7 @@ public record ConfigServiceSettings(
                 .httpPort(port)
                 .limits(new CsvLimits(r.get(CSV_MAX_BYTES), r.get(CSV_MAX_ROWS)))
                 .adminApi(api.orElse(null))
+                .historyRetention(r.get(HISTORY_RETENTION))
                 .build();
     }
 
@@ -112,6 +125,7 @@ public record ConfigServiceSettings(
         b.limits = limits;
         b.startTimeout = startTimeout;
         b.adminApi = adminApi.orElse(null);
+        b.historyRetention = historyRetention;
         return b;
     }
 
@@ -122,6 +136,7 @@ public record ConfigServiceSettings(
         private CsvLimits limits = CsvLimits.DEFAULT;
         private Duration startTimeout = Duration.ofSeconds(120);
         private AdminApiSettings adminApi;
+        private Duration historyRetention = Duration.ofDays(30);
 
         private Builder() {
             super("127.0.0.1", DEFAULT_HTTP_PORT);
@@ -153,6 +168,11 @@ public record ConfigServiceSettings(
             return this;
         }
 
+        public Builder historyRetention(Duration v) {
+            historyRetention = v;
+            return this;
+        }
+
         public ConfigServiceSettings build() {
             return new ConfigServiceSettings(
                     kafka(),
@@ -163,7 +183,8 @@ public record ConfigServiceSettings(
                     instanceId,
                     limits,
                     startTimeout,
-                    Optional.ofNullable(adminApi));
+                    Optional.ofNullable(adminApi),
+                    historyRetention);
         }
     }
 }

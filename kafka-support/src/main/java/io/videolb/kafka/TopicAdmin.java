@@ -64,6 +64,40 @@ public final class TopicAdmin {
         return c;
     }
 
+    /**
+     * Sets {@code retention.ms} of an existing delete-policy topic (the history topic's retention is a
+     * config-service setting) when it differs; returns true if it was changed. Short-lived admin client.
+     */
+    public static boolean setRetention(KafkaSettings settings, String topic, Duration retention, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String want = Long.toString(retention.toMillis());
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = Admin.create(settings.admin())) {
+            Config c = get(admin.describeConfigs(List.of(r)).all(), deadline).get(r);
+            org.apache.kafka.clients.admin.ConfigEntry e = c == null ? null : c.get(TopicConfig.RETENTION_MS_CONFIG);
+            if (e != null && want.equals(e.value())) return false;
+            get(
+                    admin.incrementalAlterConfigs(Map.of(
+                                    r,
+                                    List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                                            new org.apache.kafka.clients.admin.ConfigEntry(
+                                                    TopicConfig.RETENTION_MS_CONFIG, want),
+                                            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+                            .all(),
+                    deadline);
+            LOG.info("topic {}: retention.ms set to {} ({})", topic, want, retention);
+            return true;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot set the retention of " + topic + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting the retention of " + topic, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(
+                    "the broker did not answer within " + timeout + " (retention of " + topic + ")", e);
+        }
+    }
+
     /** {@link #ensure(Admin, Topics, Duration)} with a short-lived admin client. */
     public static List<String> ensure(String bootstrapServers, Topics topics) {
         return ensure(bootstrapServers, topics, DEFAULT_TIMEOUT);
