@@ -58,12 +58,14 @@
     const s = await call('GET', '/state');
     if (s.status === 409) { $('generation').textContent = 'no desired state yet (import the CSV files)'; return; }
     if (s.status !== 200) return;
+    const changed = s.data.generation !== generation;
     generation = s.data.generation;
     $('generation').textContent = 'generation ' + generation;
     const st = await call('GET', '/status');
     renderPools(s.data, st.status === 200 ? st.data : { servers: [], directors: [] });
     renderMarks(s.data);
     if (all) await loadClients();
+    if (all || changed) await loadHistory();
     await refreshLive(st);
   }
 
@@ -87,7 +89,7 @@
       d.appendChild(el('h3', 'mark ' + p.mark + ' \u00b7 ' + p.scheduler + (p.mark === state.params.defaultMark ? ' \u00b7 default' : '')));
       const t = el('table');
       const hr = el('tr');
-      ['Server', 'Weight', 'Health', 'Backup', 'Backup health'].forEach((h) => hr.appendChild(el('th', h)));
+      ['Server', 'Weight', 'Health', 'Backup', 'Backup health', 'Maintenance'].forEach((h) => hr.appendChild(el('th', h)));
       t.appendChild(hr);
       p.servers.forEach((rs) => {
         const tr = el('tr');
@@ -99,11 +101,95 @@
         tr.appendChild(el('td', h, h));
         tr.appendChild(el('td', b || '-'));
         tr.appendChild(el('td', b ? bh : '', b ? bh : ''));
+        tr.appendChild(maintenanceCell(rs.address, health[rs.address]));
         t.appendChild(tr);
       });
       d.appendChild(t);
       box.appendChild(d);
     });
+  }
+
+  // maintenance (issue 15): the server's phase and time left, and one button: drain (10 min deadline) or enable
+  function maintenanceCell(address, st) {
+    const td = el('td');
+    const m = st && st.maintenance;
+    const text = !m ? 'in rotation'
+      : m.phase === 'draining' ? 'draining: ' + m.activeConns + ' active, ' + m.secondsLeft + ' s left'
+      : 'out of rotation';
+    const span = el('span', text, m ? 'maintenance ' + m.phase : '');
+    span.id = 'maint-' + address;
+    td.appendChild(span);
+    const btn = el('button', m ? 'Enable' : 'Drain');
+    btn.type = 'button';
+    btn.id = (m ? 'enable-' : 'drain-') + address;
+    btn.addEventListener('click', () => maintain(address, m ? 'enable' : 'drain'));
+    td.appendChild(btn);
+    return td;
+  }
+
+  async function maintain(address, action) {
+    const out = $('maintenance-result');
+    const g = await call('GET', '/generation');
+    const body = action === 'drain' ? { deadlineSeconds: 600 } : undefined;
+    const r = await call('POST', '/servers/' + encodeURIComponent(address) + '/' + action, body, g.etag);
+    out.textContent = r.status === 200 ? r.data.summary + ': generation ' + r.data.generation
+      : 'refused (' + r.status + '): ' + problemText(r.data);
+    await refresh(false);
+  }
+
+  // history and rollback (issue 15): the generations kept, a rollback preview (the plan), then apply with its If-Match
+  let rollbackPlan = null;
+  async function loadHistory() {
+    const r = await call('GET', '/generations?limit=20');
+    const body = $('history-table').tBodies[0];
+    body.replaceChildren();
+    if (r.status !== 200) return;
+    r.data.generations.forEach((g) => {
+      const tr = el('tr');
+      tr.appendChild(el('td', g.generation));
+      tr.appendChild(el('td', new Date(g.publishedAtMs).toISOString()));
+      tr.appendChild(el('td', g.actor));
+      tr.appendChild(el('td', g.source));
+      tr.appendChild(el('td', g.changes));
+      const td = el('td');
+      if (g.generation !== r.data.current) {
+        const b = el('button', 'Preview rollback');
+        b.type = 'button';
+        b.id = 'preview-' + g.generation;
+        b.addEventListener('click', () => previewRollback(g.generation));
+        td.appendChild(b);
+      }
+      tr.appendChild(td);
+      body.appendChild(tr);
+    });
+  }
+
+  async function previewRollback(n) {
+    const r = await call('POST', '/rollback', { generation: n });
+    const box = $('rollback-plan');
+    box.replaceChildren();
+    $('rollback-apply').hidden = true;
+    rollbackPlan = null;
+    if (r.status !== 200) { box.appendChild(el('p', 'refused (' + r.status + '): ' + problemText(r.data), 'error')); return; }
+    rollbackPlan = r.data;
+    box.appendChild(el('p', r.data.summary + ' from generation ' + r.data.generation + ': ' + r.data.count.add + ' to add, '
+      + r.data.count.change + ' to change, ' + r.data.count.remove + ' to remove'));
+    const ul = el('ul');
+    r.data.changes.forEach((c) => ul.appendChild(el('li', (c.op === 'add' ? '+ ' : c.op === 'remove' ? '- ' : '~ ') + c.key
+      + (c.op === 'remove' ? '' : ' ' + JSON.stringify(c.after)))));
+    box.appendChild(ul);
+    $('rollback-apply').hidden = r.data.changes.length === 0;
+  }
+
+  async function applyRollback() {
+    if (!rollbackPlan) return;
+    const a = rollbackPlan.apply;
+    const r = await call('POST', '/rollback', { generation: a.generation, apply: true }, a.ifMatch);
+    $('rollback-result').textContent = r.status === 200 ? r.data.summary + ': generation ' + r.data.generation
+      : 'refused (' + r.status + '): ' + problemText(r.data);
+    $('rollback-apply').hidden = true;
+    rollbackPlan = null;
+    await refresh(false);
   }
 
   function renderMarks(state) {
@@ -202,6 +288,7 @@
 
   $('login').addEventListener('submit', signIn);
   $('move').addEventListener('submit', move);
+  $('rollback-apply').addEventListener('click', applyRollback);
   $('clients-form').addEventListener('submit', loadClients);
   $('clients-prev').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); loadClients(); });
   $('clients-next').addEventListener('click', () => { if (offset + PAGE < total) { offset += PAGE; loadClients(); } });

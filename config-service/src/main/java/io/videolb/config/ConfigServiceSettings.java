@@ -67,7 +67,7 @@ public record ConfigServiceSettings(
 
     public static final Setting<Duration> HISTORY_RETENTION =
             DECLARED.add(Setting.duration("VIDEOLB_HISTORY_RETENTION_DAYS", java.time.temporal.ChronoUnit.DAYS, 1, 3650)
-                    .defaultValue(Duration.ofDays(30))
+                    .defaultValue(Duration.ofDays(30), "30")
                     .describe("how long every desired-state generation stays retrievable (history, rollback); the"
                             + " history topic keeps twice this"));
 

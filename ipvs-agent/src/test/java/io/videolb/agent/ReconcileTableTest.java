@@ -204,6 +204,60 @@ class ReconcileTableTest {
     }
 
     @Test
+    void anAgentRestartedInTheMiddleOfAMaintenanceDrainKeepsTheDeadlineFromDesiredState() {
+        run(cluster(), HealthView.ALL_UP);
+        fk.connections(1, "198.51.100.1", 4, 0);
+        long deadline = clock.get() + 600_000; // `videolb server drain 198.51.100.1 --deadline 10m`
+        DesiredState drained = cluster()
+                .withMaintenance(
+                        ip("198.51.100.1"),
+                        new io.videolb.model.Maintenance(ip("198.51.100.1"), clock.get(), deadline, "ops"));
+        RunResult first = run(drained, HealthView.ALL_UP);
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 0, "198.51.100.11", 1, "198.51.100.2", 1));
+        assertThat(first.desired().drainStatus().get(0).deadlineAtMs()).isEqualTo(deadline);
+
+        // the agent restarts 8 minutes later: a new Reconciler (no drain in memory) over the same kernel
+        clock.addAndGet(480_000);
+        reconciler = null;
+        RunResult restarted = run(drained, HealthView.ALL_UP);
+        assertThat(restarted.desired().drainStatus()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo("maintenance");
+            assertThat(d.deadlineAtMs()).as("the record's deadline, not now + drain timeout").isEqualTo(deadline);
+            assertThat(d.activeConns()).isEqualTo(4);
+        });
+        assertThat(fk.weights(1)).containsEntry("198.51.100.1", 0);
+        assertThat(reconciler.needsPolling()).isTrue();
+
+        // at the deadline the server goes, live connections or not, and stays out
+        clock.set(deadline);
+        run(drained, HealthView.ALL_UP);
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
+        clock.addAndGet(5_000);
+        run(drained, HealthView.ALL_UP);
+        assertThat(fk.weights(1)).doesNotContainKey("198.51.100.1");
+        // enabled: back with its weight, the backup drains
+        run(cluster(), HealthView.ALL_UP);
+        assertThat(fk.weights(1)).containsEntry("198.51.100.1", 1);
+    }
+
+    @Test
+    void aRemovedPoolDrainsUntilItsConnectionsEndInsteadOfBeingDeletedAtOnce() {
+        run(cluster(), HealthView.ALL_UP);
+        fk.connections(2, "198.51.100.3", 2, 0);
+        DesiredState without = cluster().withClient(Ipv4Network.parse("203.0.113.10"), null).withPool(new Fwmark(2), null);
+        without = without.withBackup(ip("198.51.100.3"), null);
+        RunResult r = run(without, HealthView.ALL_UP);
+        assertThat(fk.services).containsKey(2L);
+        assertThat(fk.weights(2)).isEqualTo(Map.of("198.51.100.3", 0));
+        assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> assertThat(d.reason())
+                .isEqualTo("pool removed"));
+        fk.connections(2, "198.51.100.3", 0, 1);
+        clock.addAndGet(2_000);
+        run(without, HealthView.ALL_UP);
+        assertThat(fk.services).doesNotContainKey(2L);
+    }
+
+    @Test
     void aDrainEndsWhenNoConnectionIsActiveEvenWhileClosedOnesLingerInInActConn() {
         // DR: the director never sees the server's FIN, so closed connections stay in InActConn
         // (FIN_WAIT/TIME_WAIT) for minutes; only ActiveConn says whether a stream is still open
