@@ -41,6 +41,10 @@ class MainTest {
             "cleanup",
             "migrate-marks",
             "client",
+            "server",
+            "history",
+            "rollback",
+            "export",
             "status",
             "explain",
             "realserver-setup");

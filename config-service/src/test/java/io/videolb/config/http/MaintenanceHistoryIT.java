@@ -190,7 +190,7 @@ class MaintenanceHistoryIT {
             JsonNode p = json(plan);
             assertThat(p.path("generation").asLong()).isEqualTo(g3);
             assertThat(p.path("count").path("change").asInt()).isEqualTo(1);
-            assertThat(p.path("changes").get(0).path("key").asText()).isEqualTo("client/203.0.113.21");
+            assertThat(p.path("changes").get(0).path("key").asText()).isEqualTo("client/203.0.113.21/32");
             assertThat(p.path("apply").path("ifMatch").asText()).isEqualTo("\"" + g3 + "\"");
             assertThat(fx.store.generation()).isEqualTo(g3);
             assertThat(fx.admin
