@@ -222,7 +222,9 @@ class ReconcileTableTest {
         RunResult restarted = run(drained, HealthView.ALL_UP);
         assertThat(restarted.desired().drainStatus()).singleElement().satisfies(d -> {
             assertThat(d.reason()).isEqualTo("maintenance");
-            assertThat(d.deadlineAtMs()).as("the record's deadline, not now + drain timeout").isEqualTo(deadline);
+            assertThat(d.deadlineAtMs())
+                    .as("the record's deadline, not now + drain timeout")
+                    .isEqualTo(deadline);
             assertThat(d.activeConns()).isEqualTo(4);
         });
         assertThat(fk.weights(1)).containsEntry("198.51.100.1", 0);
@@ -244,13 +246,15 @@ class ReconcileTableTest {
     void aRemovedPoolDrainsUntilItsConnectionsEndInsteadOfBeingDeletedAtOnce() {
         run(cluster(), HealthView.ALL_UP);
         fk.connections(2, "198.51.100.3", 2, 0);
-        DesiredState without = cluster().withClient(Ipv4Network.parse("203.0.113.10"), null).withPool(new Fwmark(2), null);
+        DesiredState without =
+                cluster().withClient(Ipv4Network.parse("203.0.113.10"), null).withPool(new Fwmark(2), null);
         without = without.withBackup(ip("198.51.100.3"), null);
         RunResult r = run(without, HealthView.ALL_UP);
         assertThat(fk.services).containsKey(2L);
         assertThat(fk.weights(2)).isEqualTo(Map.of("198.51.100.3", 0));
-        assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> assertThat(d.reason())
-                .isEqualTo("pool removed"));
+        assertThat(r.desired().drainStatus())
+                .singleElement()
+                .satisfies(d -> assertThat(d.reason()).isEqualTo("pool removed"));
         fk.connections(2, "198.51.100.3", 0, 1);
         clock.addAndGet(2_000);
         run(without, HealthView.ALL_UP);
@@ -358,7 +362,7 @@ class ReconcileTableTest {
     }
 
     @Test
-    void aForeignFwmarkServiceIsNeverTouchedButARemovedPoolOfOursIsDeleted() {
+    void aForeignFwmarkServiceIsNeverTouchedButARemovedPoolOfOursIsDrainedThenDeleted() {
         FakeKernel.FakeService foreign = new FakeKernel.FakeService();
         foreign.sched = "rr";
         foreign.servers.put("10.9.9.9", new int[] {1, 0, 0});
@@ -369,6 +373,8 @@ class ReconcileTableTest {
                 .withPool(new Fwmark(2), null)
                 .withBackup(ip("198.51.100.3"), null);
         run(noPool2, HealthView.ALL_UP);
+        assertThat(fk.weights(2)).as("drained first: weight 0").isEqualTo(Map.of("198.51.100.3", 0));
+        run(noPool2, HealthView.ALL_UP); // no active connection: the drain ends, the service goes
         assertThat(fk.services).containsOnlyKeys(1L, 77L);
         assertThat(fk.weights(77)).isEqualTo(Map.of("10.9.9.9", 1));
     }

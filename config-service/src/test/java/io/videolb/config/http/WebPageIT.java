@@ -105,25 +105,32 @@ class WebPageIT {
                 // maintenance (issue 15): the Drain button puts 192.0.2.12 into maintenance (no director reports a
                 // drain here: out of rotation), Enable takes it out again
                 driver.findElement(By.id("drain-192.0.2.12")).click();
-                wait.until(d -> d.findElement(By.id("maintenance-result")).getText().contains("generation " + (g + 2)));
-                wait.until(d -> d.findElement(By.id("maint-192.0.2.12")).getText().equals("out of rotation"));
+                wait.until(d ->
+                        d.findElement(By.id("maintenance-result")).getText().contains("generation " + (g + 2)));
+                wait.until(
+                        d -> d.findElement(By.id("maint-192.0.2.12")).getText().equals("out of rotation"));
                 assertThat(fx.store.current().orElseThrow().state().maintenance())
                         .containsKey(io.videolb.model.Ipv4Address.parse("192.0.2.12"));
                 Path drained = Path.of("target", "webpage-maintenance.png");
                 Files.write(drained, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
                 driver.findElement(By.id("enable-192.0.2.12")).click();
-                wait.until(d -> d.findElement(By.id("maint-192.0.2.12")).getText().equals("in rotation"));
-                assertThat(fx.store.current().orElseThrow().state().maintenance()).isEmpty();
+                wait.until(
+                        d -> d.findElement(By.id("maint-192.0.2.12")).getText().equals("in rotation"));
+                assertThat(fx.store.current().orElseThrow().state().maintenance())
+                        .isEmpty();
 
                 // history and rollback: preview the rollback to the import (the plan moves .23 back to 20), then apply
                 wait.until(d -> d.findElements(By.id("preview-" + g)).size() == 1);
                 driver.findElement(By.id("preview-" + g)).click();
                 wait.until(d -> d.findElement(By.id("rollback-plan")).getText().contains("client/203.0.113.23"));
-                assertThat(fx.store.generation()).as("a preview publishes nothing").isEqualTo(g + 3);
+                assertThat(fx.store.generation())
+                        .as("a preview publishes nothing")
+                        .isEqualTo(g + 3);
                 Path preview = Path.of("target", "webpage-rollback.png");
                 Files.write(preview, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
                 driver.findElement(By.id("rollback-apply")).click();
-                wait.until(d -> d.findElement(By.id("rollback-result")).getText().contains("generation " + (g + 4)));
+                wait.until(
+                        d -> d.findElement(By.id("rollback-result")).getText().contains("generation " + (g + 4)));
                 assertThat(fx.store
                                 .current()
                                 .orElseThrow()

@@ -124,6 +124,8 @@ class PoolRefusalTest {
         pools.remove(new Fwmark(2));
         var only1 = new io.videolb.model.DesiredState(
                 without.params(), without.clients(), pools, new java.util.TreeMap<>());
+        r.run(snapshot(2, only1), HealthView.ALL_UP); // a removed pool drains first (weight 0), then goes
+        assertThat(fk.weights(2)).containsOnlyKeys("198.51.100.3").containsValue(0);
         fk.refusePayloadContaining = "-D -f 2";
         RunResult res = r.run(snapshot(2, only1), HealthView.ALL_UP);
         assertThat(res.refused()).singleElement().asString().startsWith("fwmark 2: ");
