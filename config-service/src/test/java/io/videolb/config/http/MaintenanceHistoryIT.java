@@ -159,6 +159,14 @@ class MaintenanceHistoryIT {
             assertThat(fx.reader.get("/api/v1/generations/999").status()).isEqualTo(404);
             assertThat(fx.reader.get("/api/v1/generations/x").status()).isEqualTo(400);
 
+            // the history topic's retention is config-service's setting (set at start to twice it): changed once
+            assertThat(io.videolb.kafka.TopicAdmin.setRetention(
+                            fx.settings, fx.topics.desiredHistory(), Duration.ofDays(60), Duration.ofSeconds(30)))
+                    .isTrue();
+            assertThat(io.videolb.kafka.TopicAdmin.setRetention(
+                            fx.settings, fx.topics.desiredHistory(), Duration.ofDays(60), Duration.ofSeconds(30)))
+                    .isFalse();
+
             // ---- a restarted config-service (a new publisher fences the old one) keeps the history readable
             fx.publisher.close();
             try (DesiredStatePublisher second = DesiredStatePublisher.start(
@@ -169,6 +177,15 @@ class MaintenanceHistoryIT {
                 assertThat(second.generation()).isEqualTo(g4);
                 assertThat(second.readHistory(Duration.ofSeconds(30)).state(g1))
                         .contains(fx.store.history().state(g1).orElseThrow());
+                // its first publication is a full generation: the history stays whole across the restart
+                DesiredState next = s4.withMaintenance(S12, null)
+                        .withClient(
+                                io.videolb.model.Ipv4Network.parse("203.0.113.99"), new io.videolb.model.Fwmark(10));
+                second.publish(next, "api:client.set", "ops");
+                io.videolb.events.GenerationHistory h = second.readHistory(Duration.ofSeconds(30));
+                assertThat(h.available()).hasSize((int) g4 + 1);
+                assertThat(h.state(g4 + 1)).contains(next);
+                assertThat(h.state(g2)).isPresent();
             }
         }
     }
