@@ -33,9 +33,11 @@ public final class TestTls {
     public static TestTls generate(Path dir, List<String> mutualTlsClients) throws IOException {
         Files.createDirectories(dir);
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        keytool(
-                keytool,
-                dir,
+        // three rounds (make keys, export certificates, import them), the runs of one round in parallel
+        List<List<String>> make = new ArrayList<>();
+        List<List<String>> export = new ArrayList<>();
+        List<List<String>> trust = new ArrayList<>();
+        make.add(List.of(
                 "-genkeypair",
                 "-alias",
                 "broker",
@@ -56,10 +58,8 @@ public final class TestTls {
                 "-storepass",
                 PASSWORD,
                 "-keypass",
-                PASSWORD);
-        keytool(
-                keytool,
-                dir,
+                PASSWORD));
+        export.add(List.of(
                 "-exportcert",
                 "-rfc",
                 "-alias",
@@ -69,10 +69,8 @@ public final class TestTls {
                 "-storepass",
                 PASSWORD,
                 "-file",
-                "broker.crt");
-        keytool(
-                keytool,
-                dir,
+                "broker.crt"));
+        trust.add(List.of(
                 "-importcert",
                 "-noprompt",
                 "-alias",
@@ -84,14 +82,13 @@ public final class TestTls {
                 "-storetype",
                 "PKCS12",
                 "-storepass",
-                PASSWORD);
+                PASSWORD));
         Map<String, Path> clients = new LinkedHashMap<>();
+        List<String> brokerTrust = new ArrayList<>();
         for (String name : mutualTlsClients) {
             if (!name.matches("[A-Za-z0-9._-]{1,64}")) throw new IllegalArgumentException("client name " + name);
             String ks = "client-" + name + ".p12";
-            keytool(
-                    keytool,
-                    dir,
+            make.add(List.of(
                     "-genkeypair",
                     "-alias",
                     name,
@@ -110,10 +107,8 @@ public final class TestTls {
                     "-storepass",
                     PASSWORD,
                     "-keypass",
-                    PASSWORD);
-            keytool(
-                    keytool,
-                    dir,
+                    PASSWORD));
+            export.add(List.of(
                     "-exportcert",
                     "-rfc",
                     "-alias",
@@ -123,52 +118,68 @@ public final class TestTls {
                     "-storepass",
                     PASSWORD,
                     "-file",
-                    name + ".crt");
-            keytool(
-                    keytool,
-                    dir,
-                    "-importcert",
-                    "-noprompt",
-                    "-alias",
-                    name,
-                    "-file",
-                    name + ".crt",
-                    "-keystore",
-                    "broker-truststore.p12",
-                    "-storetype",
-                    "PKCS12",
-                    "-storepass",
-                    PASSWORD);
+                    name + ".crt"));
+            brokerTrust.add(name);
             clients.put(name, dir.resolve(ks));
         }
+        keytool(keytool, dir, make);
+        keytool(keytool, dir, export);
+        keytool(keytool, dir, trust);
+        for (String name : brokerTrust) // one truststore file: these run one after the other
+        keytool(
+                    keytool,
+                    dir,
+                    List.of(List.of(
+                            "-importcert",
+                            "-noprompt",
+                            "-alias",
+                            name,
+                            "-file",
+                            name + ".crt",
+                            "-keystore",
+                            "broker-truststore.p12",
+                            "-storetype",
+                            "PKCS12",
+                            "-storepass",
+                            PASSWORD)));
         if (mutualTlsClients.isEmpty()) // the broker needs a truststore file even when it trusts no client
         Files.copy(dir.resolve("client-truststore.p12"), dir.resolve("broker-truststore.p12"));
         return new TestTls(dir, clients);
     }
 
-    private static void keytool(Path keytool, Path dir, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(keytool.toString());
-        cmd.addAll(List.of(args));
-        Path log = dir.resolve("keytool.log");
-        Process p = new ProcessBuilder(cmd)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+    /** Runs the keytool commands {@code runs} at once and waits for all (each bounded to 60 s). */
+    private static void keytool(Path keytool, Path dir, List<List<String>> runs) throws IOException {
+        List<Process> started = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
         try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("keytool " + args[0] + " did not finish within 60 s");
+            for (List<String> args : runs) {
+                List<String> cmd = new ArrayList<>();
+                cmd.add(keytool.toString());
+                cmd.addAll(args);
+                Path log = dir.resolve("keytool-" + started.size() + ".log");
+                logs.add(log);
+                started.add(new ProcessBuilder(cmd)
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start());
+            }
+            for (int i = 0; i < started.size(); i++) {
+                Process p = started.get(i);
+                if (!p.waitFor(60, TimeUnit.SECONDS))
+                    throw new IOException("keytool " + runs.get(i).get(0) + " did not finish within 60 s");
+                if (p.exitValue() != 0)
+                    throw new IOException("keytool " + String.join(" ", runs.get(i)) + " failed (exit " + p.exitValue()
+                            + "): " + Files.readString(logs.get(i), StandardCharsets.UTF_8));
             }
         } catch (InterruptedException e) {
-            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        } finally {
+            started.forEach(p -> {
+                if (p.isAlive()) p.destroyForcibly();
+            });
         }
-        if (p.exitValue() != 0)
-            throw new IOException("keytool " + String.join(" ", args) + " failed (exit " + p.exitValue() + "): "
-                    + Files.readString(log, StandardCharsets.UTF_8));
     }
 
     /** The broker side, for {@link EmbeddedKafkaBroker.Builder#authentication}. */
