@@ -71,13 +71,11 @@ final class KafkaSecurityProperties {
                 throw new IllegalArgumentException(e.origin() + ": " + e.key() + " needs a TLS security.protocol"
                         + " (SSL or SASL_SSL), but " + protocolWhere + ": it would be ignored");
         }
-        if (sasl) {
-            String mech = mechanism == null ? "GSSAPI" : mechanism.value().toUpperCase(Locale.ROOT);
+        if (sasl && mechanism != null) { // no mechanism: Kafka's default GSSAPI (Kerberos may use a JAAS file)
+            String mech = mechanism.value().toUpperCase(Locale.ROOT);
             if ((mech.startsWith("SCRAM-") || mech.equals("PLAIN")) && !entries.containsKey(JAAS))
-                throw new IllegalArgumentException(protocolWhere + " with sasl.mechanism=" + mech
-                        + (mechanism == null ? " (not set)" : " (" + mechanism.origin() + ")")
-                        + ": sasl.jaas.config is required (the user name and password)"
-                        + (mechanism == null ? "; set sasl.mechanism=SCRAM-SHA-512 too" : ""));
+                throw new IllegalArgumentException(protocolWhere + " with sasl.mechanism=" + mech + " ("
+                        + mechanism.origin() + "): sasl.jaas.config is required (the user name and password)");
         }
         for (String store : STORE_FILES) {
             KafkaClientProperties.Entry e = entries.get(store);
