@@ -81,6 +81,7 @@ public final class KafkaClientProperties {
                 throw new IllegalArgumentException(
                         e.origin() + ": " + key + " is set twice (first at " + first.origin() + ")");
         }
+        KafkaSecurityProperties.check(m);
         this.entries = Map.copyOf(m);
     }
 
@@ -127,7 +128,7 @@ public final class KafkaClientProperties {
         }
     }
 
-    private static final Set<String> KNOWN_TO_SOME = union();
+    static final Set<String> KNOWN_TO_SOME = union();
 
     private static Set<String> union() {
         java.util.HashSet<String> s = new java.util.HashSet<>();

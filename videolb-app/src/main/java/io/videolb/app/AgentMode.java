@@ -57,7 +57,10 @@ public enum AgentMode {
      */
     static AgentSettings standaloneSettings(
             AgentMode mode, StandaloneContext ctx, Function<AgentSettings, KernelCapabilities> detector) {
-        AgentSettings base = AgentSettings.read(ctx.settings());
+        AgentSettings read = AgentSettings.read(ctx.settings());
+        AgentSettings base = read.toBuilder()
+                .kafka(ctx.kafka(io.videolb.kafka.KafkaAccessLayout.agent(read.director()), read.kafka()))
+                .build();
         AgentMode effective = mode;
         if (mode == AUTO) {
             KernelCapabilities caps = detector.apply(base);

@@ -11,7 +11,9 @@ import java.nio.file.Path;
  * Where the Kafka broker is, the same way for every subcommand and service: {@code --bootstrap},
  * else {@code VIDEOLB_BOOTSTRAP} (or its old name {@code VIDEOLB_KAFKA_BOOTSTRAP}, with a warning), else the
  * settings file, else the {@code kafka-bootstrap} file a running {@code videolb standalone} writes into its data
- * directory (the command's default for {@code VIDEOLB_BOOTSTRAP}).
+ * directory (the command's default for {@code VIDEOLB_BOOTSTRAP}); with that file, the client properties of the
+ * standalone's local operator ({@code DATA-DIR/kafka-auth/videolb-operator.properties}) are the default of
+ * {@code VIDEOLB_KAFKA_PROPERTIES}.
  */
 final class Bootstrap {
     private Bootstrap() {}
@@ -21,7 +23,16 @@ final class Bootstrap {
      * ({@code --data-dir}, VIDEOLB_DATA_DIR) as the default of VIDEOLB_BOOTSTRAP when that file exists.
      */
     static SettingsReader withStandaloneFallback(SettingsReader.Builder sources) {
-        Path file = sources.build().get(CliSettings.DATA_DIR).resolve(StandaloneRuntime.BOOTSTRAP_FILE);
+        SettingsReader given = sources.build();
+        Path dataDir = given.get(CliSettings.DATA_DIR);
+        Path file = dataDir.resolve(StandaloneRuntime.BOOTSTRAP_FILE);
+        Path operator = StandaloneKafkaAuth.operatorProperties(dataDir);
+        if (Files.isRegularFile(file)
+                && Files.isReadable(operator)
+                && CommonSettings.bootstrap(given).isEmpty()) {
+            // the standalone's broker takes only authenticated clients: its local operator's credentials
+            sources.defaultValue(CommonSettings.KAFKA_PROPERTIES, operator, operator + " (standalone's operator)");
+        }
         if (Files.isRegularFile(file)) {
             try {
                 sources.defaultValue(

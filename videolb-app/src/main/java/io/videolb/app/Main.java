@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             DirectorCommand.class,
             ExplainCommand.class,
             RealServerSetupCommand.class,
+            KafkaCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

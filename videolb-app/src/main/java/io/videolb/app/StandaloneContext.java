@@ -1,9 +1,12 @@
 package io.videolb.app;
 
 import io.videolb.events.Topics;
+import io.videolb.kafka.KafkaAccessLayout;
+import io.videolb.runtime.settings.KafkaConnection;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * What the standalone composition root hands to each service it creates.
@@ -18,6 +21,8 @@ import java.util.Objects;
  * @param agentMode        {@code --agent-mode}
  * @param settings         every service's settings: the process's sources with what standalone assigns
  *                         ({@link StandaloneRuntime#standaloneSettings})
+ * @param principals       the Kafka connection of each principal (SCRAM user name, {@link StandaloneKafkaAuth}) on
+ *                         the embedded broker; null: every service uses the connection of {@code settings}
  */
 public record StandaloneContext(
         String bootstrapServers,
@@ -26,11 +31,17 @@ public record StandaloneContext(
         Path dataDir,
         int httpPort,
         AgentMode agentMode,
-        SettingsReader settings) {
+        SettingsReader settings,
+        Function<String, KafkaConnection> principals) {
 
     public StandaloneContext {
         Objects.requireNonNull(agentMode, "agentMode");
         Objects.requireNonNull(settings, "settings");
+    }
+
+    /** The connection of the service whose principal is {@code user}, or {@code own} without authentication. */
+    public KafkaConnection kafka(KafkaAccessLayout.Principal user, KafkaConnection own) {
+        return principals == null ? own : principals.apply(user.user());
     }
 
     /** The HTTP port of the service {@code offset} above the admin port (0 stays 0: any free port). */

@@ -5,7 +5,6 @@ import io.videolb.alert.AlertSettings;
 import io.videolb.config.ConfigServiceSettings;
 import io.videolb.events.Topics;
 import io.videolb.health.HealthServiceSettings;
-import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
@@ -127,13 +126,31 @@ public final class StandaloneRuntime implements AutoCloseable {
         try {
             Path dataDir = options.dataDir().toAbsolutePath().normalize();
             Files.createDirectories(dataDir);
+            Path configDir = options.configDir().toAbsolutePath().normalize();
+            SettingsReader before = standaloneSettings(
+                    options.sources(),
+                    "127.0.0.1:9092",
+                    "the embedded broker",
+                    options.topicPrefix(),
+                    configDir,
+                    dataDir,
+                    options.httpPort());
+            if (before.isSet(CommonSettings.KAFKA_PROPERTIES))
+                throw new IllegalArgumentException(CommonSettings.KAFKA_PROPERTIES.key()
+                        + " is not used by standalone: each service connects to the embedded broker with its own"
+                        + " credentials, generated in " + dataDir.resolve(StandaloneKafkaAuth.DIR));
+            String director = before.get(AgentSettings.DIRECTOR);
+            StandaloneKafkaAuth auth = StandaloneKafkaAuth.loadOrCreate(dataDir, director);
+            if (auth.generated())
+                LOG.info("Kafka credentials generated in {} (directory 0700, files 0600)", auth.dir());
             broker = EmbeddedKafkaBroker.builder()
                     .dataDir(dataDir.resolve("kafka"))
                     .port(options.kafkaPort())
+                    .authentication(auth.brokerAuthentication())
+                    .brokerProperty("super.users", StandaloneKafkaAuth.superUsers())
                     .start();
             Topics topics = new Topics(options.topicPrefix());
-            TopicAdmin.ensure(broker.bootstrapServers(), topics, Duration.ofSeconds(60));
-            Path configDir = options.configDir().toAbsolutePath().normalize();
+            auth.apply(broker, StandaloneKafkaAuth.layout(topics, director), Duration.ofSeconds(60));
             SettingsReader settings = standaloneSettings(
                     options.sources(),
                     broker.bootstrapServers(),
@@ -142,6 +159,7 @@ public final class StandaloneRuntime implements AutoCloseable {
                     configDir,
                     dataDir,
                     options.httpPort());
+            EmbeddedKafkaBroker b = broker;
             context = new StandaloneContext(
                     broker.bootstrapServers(),
                     topics,
@@ -149,7 +167,8 @@ public final class StandaloneRuntime implements AutoCloseable {
                     dataDir,
                     options.httpPort(),
                     options.agentMode(),
-                    settings);
+                    settings,
+                    user -> auth.connection(b, user));
             Files.writeString(
                     dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
             runtime = ServiceRuntime.create(); // the one Vert.x and the one registry of every service below

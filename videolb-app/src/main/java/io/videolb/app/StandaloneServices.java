@@ -10,6 +10,7 @@ import io.videolb.config.ConfigServiceSettings;
 import io.videolb.config.http.AdminApiSettings;
 import io.videolb.health.HealthService;
 import io.videolb.health.HealthServiceSettings;
+import io.videolb.kafka.KafkaAccessLayout;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.charset.StandardCharsets;
@@ -108,7 +109,10 @@ final class StandaloneServices {
                         : "tokens=" + display(t.tokenFile());
                 api = AdminApiSettings.read(r, t.tokenFile());
             }
-            ConfigServiceSettings c = ConfigServiceSettings.read(r, Optional.of(api));
+            ConfigServiceSettings read = ConfigServiceSettings.read(r, Optional.of(api));
+            ConfigServiceSettings c = read.toBuilder()
+                    .kafka(ctx.kafka(KafkaAccessLayout.config(), read.kafka()))
+                    .build();
             ConfigService service = deploy(new ConfigService(c, runtime));
             String url = (api.tls() ? "https" : "http") + "://" + c.httpHost() + ":" + service.httpPort() + "/";
             try {
@@ -137,7 +141,10 @@ final class StandaloneServices {
 
         @Override
         public void start() throws Exception {
-            HealthServiceSettings c = HealthServiceSettings.read(ctx.settings());
+            HealthServiceSettings read = HealthServiceSettings.read(ctx.settings());
+            HealthServiceSettings c = read.toBuilder()
+                    .kafka(ctx.kafka(KafkaAccessLayout.health(), read.kafka()))
+                    .build();
             HealthService service = deploy(new HealthService(c, runtime));
             summary("health=http://" + c.httpHost() + ":" + service.httpPort() + "/health");
         }
@@ -165,7 +172,10 @@ final class StandaloneServices {
 
         @Override
         public void start() {
-            AlertSettings c = AlertSettings.read(ctx.settings());
+            AlertSettings read = AlertSettings.read(ctx.settings());
+            AlertSettings c = read.toBuilder()
+                    .kafka(ctx.kafka(KafkaAccessLayout.alert(), read.kafka()))
+                    .build();
             deploy(new AlertService(c, runtime));
             summary(c.smtp()
                     .map(s -> "alerts=smtp://" + s.host() + ":" + s.port())

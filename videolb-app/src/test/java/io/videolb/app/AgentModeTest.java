@@ -33,7 +33,8 @@ class AgentModeTest {
                 Path.of("/data"),
                 httpPort,
                 AgentMode.AUTO,
-                settings);
+                settings,
+                null);
     }
 
     @Test

@@ -25,7 +25,10 @@ class KafkaPropertiesReachEveryServiceTest {
     @Test
     void saslSettingsReachEveryServicesClients() throws Exception {
         Path props = Files.writeString(
-                dir.resolve("kafka.properties"), "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n");
+                dir.resolve("kafka.properties"),
+                "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n"
+                        + "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
+                        + " username=\"u\" password=\"p\";\n");
         SettingsReader r = SettingsReader.builder()
                 .environment(Map.of("VIDEOLB_BOOTSTRAP", "k1:9093", "VIDEOLB_KAFKA_PROPERTIES", props.toString()))
                 .known(CliSettings.ALL)

@@ -7,6 +7,7 @@ import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ExitCode;
+import io.videolb.runtime.settings.CommonSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -152,15 +153,43 @@ class StandaloneProcessIT {
             assertThat(get(httpPort, "/health", null).statusCode()).isEqualTo(200);
             assertThat(get(httpPort, "/ready", null).statusCode()).isEqualTo(200);
 
-            // and it is in the desired topic as a complete generation
+            // and it is in the desired topic as a complete generation, read with the local operator's credentials
+            // (the broker takes only authenticated clients: every service above ran as its own SCRAM principal)
+            Path auth = data.resolve(StandaloneKafkaAuth.DIR);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(auth)))
+                    .isEqualTo("rwx------");
+            for (String f : List.of(
+                    StandaloneKafkaAuth.PASSWORDS,
+                    "videolb-operator.properties",
+                    "videolb-config.properties",
+                    "videolb-health.properties",
+                    "videolb-alert.properties"))
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(auth.resolve(f))))
+                        .as(f)
+                        .isEqualTo("rw-------");
             Map<String, String> desired = new ConcurrentHashMap<>();
             try (StateTopicReader r = StateTopicReader.start(
-                    KafkaSettings.of(bootstrap, "it-reader"),
+                    KafkaSettings.of(
+                            bootstrap,
+                            "it-reader",
+                            CommonSettings.kafkaPropertiesFile(StandaloneKafkaAuth.operatorProperties(data))),
                     Topics.DEFAULT.desired(),
                     StateTopicReader.folding(desired))) {
                 assertThat(r.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             }
             assertThat(desired.keySet()).anyMatch(k -> k.startsWith("client/203.0.113.21"));
+            // another local user, without the files of DATA-DIR/kafka-auth, gets nothing from the broker
+            java.util.Properties plain = new java.util.Properties();
+            plain.put("bootstrap.servers", bootstrap);
+            plain.put("request.timeout.ms", "2000");
+            plain.put("default.api.timeout.ms", "4000");
+            try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(plain)) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(
+                                () -> a.listTopics().names().get(8, java.util.concurrent.TimeUnit.SECONDS))
+                        .isInstanceOfAny(
+                                java.util.concurrent.ExecutionException.class,
+                                java.util.concurrent.TimeoutException.class);
+            }
 
             first.stopAndExpectCleanExit();
             assertThat(first.stdout).hasSize(1); // exactly the ready line

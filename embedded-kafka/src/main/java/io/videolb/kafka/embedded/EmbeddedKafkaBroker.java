@@ -75,6 +75,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static final String LISTENER = "PLAINTEXT";
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
     public static final String EXTERNAL_LISTENER = "EXTERNAL";
+    /** With {@link Builder#authentication}: the inter-broker listener (SASL PLAIN, the broker's own super user). */
+    public static final String INTERNAL_LISTENER = "INTERNAL";
+    /** With {@link Authentication#mutualTlsPort()}: a listener that authenticates clients by their certificate. */
+    public static final String MTLS_LISTENER = "MTLS";
+    /** The broker's own super user (inter-broker, controller and tool connections on {@link #INTERNAL_LISTENER}). */
+    public static final String SUPER_USER = "broker";
     /** Exclusive lock file inside the data dir (Kafka ignores plain files there). */
     public static final String LOCK_FILE = ".videolb-broker.lock";
 
@@ -83,6 +89,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final OptionalInt externalPort;
+    private final Authentication auth;
+    private final int internalPort;
+    private final int mtlsPort;
     private String clusterId;
     private boolean formatted;
     private final KafkaRaftServer server;
@@ -110,6 +119,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } else {
             this.externalPort = OptionalInt.empty();
         }
+        this.auth = b.authentication;
+        this.internalPort = auth == null ? 0 : freeLoopbackPort();
+        this.mtlsPort = auth == null || auth.tls() == null || !auth.mutualTls() ? 0 : freeLoopbackPort();
 
         // Our own lock, taken before anything reads the directory: a second broker on the same
         // directory must fail before it loads (and rewrites index files of) the metadata log that
@@ -168,6 +180,34 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code 127.0.0.1:PORT} of the normal (host) listener. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** Whether clients must authenticate ({@link Builder#authentication}). */
+    public boolean authenticated() {
+        return auth != null;
+    }
+
+    /**
+     * Where and how the broker's super user connects (Admin clients that create SCRAM users and ACLs): with
+     * authentication, the internal listener and SASL PLAIN; without, the normal listener and no properties.
+     */
+    public Map<String, String> superUserClientProperties() {
+        Map<String, String> p = new LinkedHashMap<>();
+        if (auth == null) {
+            p.put("bootstrap.servers", bootstrapServers());
+            return p;
+        }
+        p.put("bootstrap.servers", "127.0.0.1:" + internalPort);
+        p.put("security.protocol", "SASL_PLAINTEXT");
+        p.put("sasl.mechanism", "PLAIN");
+        p.put("sasl.jaas.config", plainJaas(false));
+        return p;
+    }
+
+    /** {@code 127.0.0.1:PORT} of the listener that authenticates clients by their TLS certificate (principal: its CN). */
+    public String mutualTlsBootstrapServers() {
+        if (mtlsPort == 0) throw new IllegalStateException("no mutual TLS listener (Authentication.mutualTls)");
+        return "127.0.0.1:" + mtlsPort;
     }
 
     /** Port of the normal listener on 127.0.0.1. */
@@ -234,6 +274,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             advertised += "," + EXTERNAL_LISTENER + "://" + b.externalAdvertisedHost + ":" + b.externalAdvertisedPort;
             protocols += "," + EXTERNAL_LISTENER + ":PLAINTEXT";
         }
+        if (auth != null) {
+            String client = auth.tls() == null ? "SASL_PLAINTEXT" : "SASL_SSL";
+            protocols = LISTENER + ":" + client + "," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT," + INTERNAL_LISTENER
+                    + ":SASL_PLAINTEXT";
+            listeners += "," + INTERNAL_LISTENER + "://127.0.0.1:" + internalPort;
+            advertised += "," + INTERNAL_LISTENER + "://127.0.0.1:" + internalPort;
+            if (externalPort.isPresent()) protocols += "," + EXTERNAL_LISTENER + ":" + client;
+            if (mtlsPort != 0) {
+                listeners += "," + MTLS_LISTENER + "://127.0.0.1:" + mtlsPort;
+                advertised += "," + MTLS_LISTENER + "://127.0.0.1:" + mtlsPort;
+                protocols += "," + MTLS_LISTENER + ":SSL";
+            }
+            p.put("inter.broker.listener.name", INTERNAL_LISTENER);
+            authProperties(p);
+        }
         p.put("listeners", listeners);
         p.put("advertised.listeners", advertised);
         p.put("listener.security.protocol.map", protocols);
@@ -273,6 +328,50 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return props;
     }
 
+    /**
+     * SCRAM-SHA-512 for clients on the normal (and external) listener, SASL PLAIN with the broker's own super user on
+     * the controller and internal listeners (SCRAM credentials live in the metadata log, which the controller must
+     * read before it could check them), the standard authorizer with nothing allowed that no ACL allows.
+     */
+    private void authProperties(Map<String, String> p) {
+        String scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+        for (String l : java.util.List.of(LISTENER, EXTERNAL_LISTENER)) {
+            String n = l.toLowerCase(java.util.Locale.ROOT);
+            p.put("listener.name." + n + ".sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            p.put("listener.name." + n + ".scram-sha-512.sasl.jaas.config", scram);
+        }
+        for (String l : java.util.List.of(CONTROLLER_LISTENER, INTERNAL_LISTENER)) {
+            String n = l.toLowerCase(java.util.Locale.ROOT);
+            p.put("listener.name." + n + ".sasl.enabled.mechanisms", "PLAIN");
+            p.put("listener.name." + n + ".plain.sasl.jaas.config", plainJaas(true));
+        }
+        p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        p.put("sasl.mechanism.controller.protocol", "PLAIN");
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("super.users", "User:" + SUPER_USER);
+        p.put("allow.everyone.if.no.acl.found", "false");
+        Tls tls = auth.tls();
+        if (tls != null) {
+            p.put("ssl.keystore.type", "PKCS12");
+            p.put("ssl.keystore.location", tls.keystore().toString());
+            p.put("ssl.keystore.password", tls.keystorePassword());
+            p.put("ssl.truststore.type", "PKCS12");
+            p.put("ssl.truststore.location", tls.truststore().toString());
+            p.put("ssl.truststore.password", tls.truststorePassword());
+            // a certificate's subject CN=NAME is the principal User:NAME (as SCRAM user NAME)
+            p.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+).*$/$1/,DEFAULT");
+            if (mtlsPort != 0) p.put("listener.name.mtls.ssl.client.auth", "required");
+        }
+    }
+
+    /** The PLAIN login of the super user; {@code server} adds the user list the broker checks against. */
+    private String plainJaas(boolean server) {
+        String pw = auth.superUserPassword();
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + SUPER_USER
+                + "\" password=\"" + pw + "\"" + (server ? " user_" + SUPER_USER + "=\"" + pw + "\"" : "") + ";";
+    }
+
     private void format(KafkaConfig config, String newClusterId) throws IOException {
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         Formatter formatter = new Formatter()
@@ -296,15 +395,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Object> conf = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG,
-                "embedded-kafka-readiness",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                5000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                10000);
+        Map<String, Object> conf = new java.util.HashMap<>(superUserClientProperties());
+        conf.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-readiness");
+        conf.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         RuntimeException last = null;
         try (Admin admin = Admin.create(conf)) {
             while (System.nanoTime() < deadline) {
@@ -445,6 +539,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private int externalAdvertisedPort;
         private boolean quietLogging = true;
         private Duration startupTimeout = Duration.ofSeconds(120);
+        private Authentication authentication;
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
         private Builder() {}
@@ -507,6 +602,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Clients must authenticate (SCRAM-SHA-512 on the normal listener, over TLS when {@code auth} has
+         * {@link Tls}) and are authorised by ACLs; the broker's own super user ({@link #SUPER_USER}, SASL PLAIN)
+         * connects on an internal listener ({@link #superUserClientProperties()}) to create users and ACLs.
+         */
+        public Builder authentication(Authentication auth) {
+            this.authentication = Objects.requireNonNull(auth, "auth");
+            return this;
+        }
+
         /** Overrides or adds one broker property (applied last). */
         public Builder brokerProperty(String key, String value) {
             overrides.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
@@ -527,6 +632,37 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 throw new IllegalArgumentException("bad port: " + port);
             }
             return port;
+        }
+    }
+
+    /**
+     * How clients authenticate.
+     *
+     * @param superUserPassword the password of {@link #SUPER_USER} (kept by the caller, e.g. in a 0600 file)
+     * @param tls               TLS on the normal listener (SASL_SSL), or null for SASL_PLAINTEXT (loopback only)
+     * @param mutualTls         with {@code tls}: an extra listener ({@link #mutualTlsBootstrapServers()}) where a
+     *                          client authenticates by its certificate, trusted through the truststore
+     */
+    public record Authentication(String superUserPassword, Tls tls, boolean mutualTls) {
+        public Authentication {
+            if (superUserPassword == null || !superUserPassword.matches("[A-Za-z0-9_-]{16,200}"))
+                throw new IllegalArgumentException("super user password: 16..200 of A-Z a-z 0-9 _ -");
+            if (mutualTls && tls == null) throw new IllegalArgumentException("mutual TLS needs TLS");
+        }
+
+        /** SASL_PLAINTEXT with SCRAM-SHA-512 (standalone: loopback only). */
+        public static Authentication scram(String superUserPassword) {
+            return new Authentication(superUserPassword, null, false);
+        }
+    }
+
+    /** The broker's PKCS12 keystore (its certificate and key) and the truststore of client certificates it accepts. */
+    public record Tls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
+        public Tls {
+            Objects.requireNonNull(keystore, "keystore");
+            Objects.requireNonNull(keystorePassword, "keystorePassword");
+            Objects.requireNonNull(truststore, "truststore");
+            Objects.requireNonNull(truststorePassword, "truststorePassword");
         }
     }
 }

@@ -32,9 +32,12 @@ public final class CommonSettings {
             .defaultValue("videolb")
             .describe("prefix of every topic name (one installation per prefix)"));
     public static final Setting<Path> KAFKA_PROPERTIES = DECLARED.add(Setting.path("VIDEOLB_KAFKA_PROPERTIES")
+            .flag("--kafka-properties")
             .describe(
-                    "a file of Kafka client properties (SASL, TLS, tuning) for every producer, consumer and admin client;"
-                            + " cannot change acks, idempotence, isolation level, auto-commit, ids or serializers"));
+                    "a file of Kafka client properties (SASL_SSL with SCRAM-SHA-512 or mutual TLS, tuning) for every producer,"
+                            + " consumer and admin client; a misspelt security.*/sasl.*/ssl.* name, a missing keystore or"
+                            + " truststore file or SASL without sasl.jaas.config is an error; cannot change acks,"
+                            + " idempotence, isolation level, auto-commit, ids or serializers"));
     public static final Setting<Path> SETTINGS_FILE = DECLARED.add(
             Setting.path(SettingsReader.SETTINGS_FILE_VARIABLE)
                     .flag(SettingsReader.SETTINGS_FILE_FLAG)
@@ -85,11 +88,7 @@ public final class CommonSettings {
         Optional<Path> file = r.find(KAFKA_PROPERTIES);
         if (file.isEmpty()) return KafkaClientProperties.NONE;
         PropertiesFile parsed = PropertiesFile.read(KAFKA_PROPERTIES.key(), file.get());
-        List<KafkaClientProperties.Entry> entries = new ArrayList<>();
-        for (PropertiesFile.Entry e : parsed.entries()) {
-            entries.add(new KafkaClientProperties.Entry(e.key(), e.value(), parsed.where(e)));
-        }
-        KafkaClientProperties props = KafkaClientProperties.of(entries);
+        KafkaClientProperties props = clientProperties(parsed);
         for (PropertiesFile.Entry e : parsed.entries()) {
             r.recordDerived(
                     "kafka:" + e.key(),
@@ -99,6 +98,22 @@ public final class CommonSettings {
                     KafkaClientProperties.secret(e.key()));
         }
         return props;
+    }
+
+    /**
+     * The client properties of one file in the format of {@code VIDEOLB_KAFKA_PROPERTIES} (standalone's generated
+     * per-principal files); the same checks, errors name {@code file:line}.
+     */
+    public static KafkaClientProperties kafkaPropertiesFile(Path file) {
+        return clientProperties(PropertiesFile.read(KAFKA_PROPERTIES.key(), file));
+    }
+
+    private static KafkaClientProperties clientProperties(PropertiesFile parsed) {
+        List<KafkaClientProperties.Entry> entries = new ArrayList<>();
+        for (PropertiesFile.Entry e : parsed.entries()) {
+            entries.add(new KafkaClientProperties.Entry(e.key(), e.value(), parsed.where(e)));
+        }
+        return KafkaClientProperties.of(entries);
     }
 
     /** The bootstrap servers (required) and client properties of this process. */

@@ -24,19 +24,26 @@ class KafkaPropertiesTest {
             sasl.mechanism=SCRAM-SHA-512
             sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\
                 username="videolb" password="hunter2";
-            ssl.truststore.location=/etc/videolb/truststore.p12
+            ssl.truststore.location=TRUSTSTORE
             ssl.truststore.password=changeit
             linger.ms=20
             max.poll.records=50
             """;
 
     private KafkaConnection connection(String text) throws Exception {
-        Path f = Files.writeString(dir.resolve("kafka.properties"), text);
+        Path f = Files.writeString(dir.resolve("kafka.properties"), withTruststore(text));
         SettingsReader r = SettingsReader.builder()
                 .environment(Map.of("VIDEOLB_BOOTSTRAP", "b:9092", "VIDEOLB_KAFKA_PROPERTIES", f.toString()))
                 .known(List.of(CommonSettings.DECLARED))
                 .build();
         return CommonSettings.kafka(r);
+    }
+
+    /** TRUSTSTORE: a file that exists (a missing one is refused). */
+    private String withTruststore(String text) throws Exception {
+        Path t = dir.resolve("truststore.p12");
+        if (!Files.exists(t)) Files.writeString(t, "not really PKCS12");
+        return text.replace("TRUSTSTORE", t.toString());
     }
 
     @Test
@@ -47,7 +54,9 @@ class KafkaPropertiesTest {
             assertThat(p)
                     .containsEntry("security.protocol", "SASL_SSL")
                     .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
-                    .containsEntry("ssl.truststore.location", "/etc/videolb/truststore.p12")
+                    .containsEntry(
+                            "ssl.truststore.location",
+                            dir.resolve("truststore.p12").toString())
                     .containsEntry("ssl.truststore.password", "changeit")
                     .containsEntry("bootstrap.servers", "b:9092")
                     .containsEntry("client.id", "svc");
@@ -109,7 +118,7 @@ class KafkaPropertiesTest {
 
     @Test
     void printedSettingsMaskSecretProperties() throws Exception {
-        Path f = Files.writeString(dir.resolve("kafka.properties"), SASL);
+        Path f = Files.writeString(dir.resolve("kafka.properties"), withTruststore(SASL));
         SettingsReader r = SettingsReader.builder()
                 .environment(Map.of("VIDEOLB_BOOTSTRAP", "b:9092", "VIDEOLB_KAFKA_PROPERTIES", f.toString()))
                 .build();
@@ -123,5 +132,51 @@ class KafkaPropertiesTest {
                         "kafka:security.protocol=SASL_SSL  (file " + f + ":2)");
         assertThat(String.join("\n", lines)).doesNotContain("hunter2").doesNotContain("changeit");
         assertThat(KafkaClientProperties.secret("ssl.keystore.key")).isTrue();
+    }
+
+    @Test
+    void aMisspeltSecuritySettingIsAnErrorNamingFileLineAndTheNearestName() throws Exception {
+        Path f = dir.resolve("kafka.properties");
+        assertThatThrownBy(() -> connection("security.protocol=SSL\nssl.truststore.locaton=TRUSTSTORE\n"))
+                .hasMessage(f + ":2: ssl.truststore.locaton: not a Kafka client setting"
+                        + " (did you mean ssl.truststore.location?)");
+        assertThatThrownBy(() -> connection("security.protocl=SASL_SSL\n"))
+                .hasMessage(f + ":1: security.protocl: not a Kafka client setting (did you mean security.protocol?)");
+        assertThatThrownBy(() -> connection("sasl.mechansim=SCRAM-SHA-512\n"))
+                .hasMessageStartingWith(
+                        f + ":1: sasl.mechansim: not a Kafka client setting (did you mean sasl.mechanism?)");
+        assertThatThrownBy(() -> connection("security.protocol=SASL_TLS\n"))
+                .hasMessage(f + ":1: security.protocol='SASL_TLS': must be one of PLAINTEXT, SASL_PLAINTEXT,"
+                        + " SASL_SSL, SSL");
+        assertThatThrownBy(() -> connection("security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-384\n"))
+                .hasMessage(f + ":2: sasl.mechanism='SCRAM-SHA-384': must be one of GSSAPI, OAUTHBEARER, PLAIN,"
+                        + " SCRAM-SHA-256, SCRAM-SHA-512");
+    }
+
+    @Test
+    void aMissingKeystoreOrTruststoreFileIsAnErrorNamingTheSetting() throws Exception {
+        Path f = dir.resolve("kafka.properties");
+        Path missing = dir.resolve("no-such.p12");
+        assertThatThrownBy(() -> connection("security.protocol=SSL\nssl.keystore.location=" + missing + "\n"))
+                .hasMessage(f + ":2: ssl.keystore.location='" + missing + "': no such file");
+        assertThatThrownBy(() -> connection("security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
+                        + "sasl.jaas.config=x\nssl.truststore.location=" + dir + "\n"))
+                .hasMessage(f + ":4: ssl.truststore.location='" + dir + "': not a readable file");
+    }
+
+    @Test
+    void settingsThatWouldBeIgnoredOrAnIncompleteSaslSetupAreErrors() throws Exception {
+        Path f = dir.resolve("kafka.properties");
+        assertThatThrownBy(() -> connection("sasl.mechanism=SCRAM-SHA-512\n"))
+                .hasMessage(f + ":1: sasl.mechanism needs a SASL security.protocol (SASL_SSL or SASL_PLAINTEXT),"
+                        + " but security.protocol is not set (PLAINTEXT): it would be ignored");
+        assertThatThrownBy(() -> connection("security.protocol=SASL_PLAINTEXT\nssl.truststore.location=TRUSTSTORE\n"))
+                .hasMessage(f + ":2: ssl.truststore.location needs a TLS security.protocol (SSL or SASL_SSL), but " + f
+                        + ":1: security.protocol=SASL_PLAINTEXT: it would be ignored");
+        assertThatThrownBy(() -> connection("security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"))
+                .hasMessage(f + ":1: security.protocol=SASL_SSL with sasl.mechanism=SCRAM-SHA-512 (" + f
+                        + ":2): sasl.jaas.config is required (the user name and password)");
+        // a property of a client plugin (not security.*, sasl.*, ssl.*) still passes to every client
+        assertThat(connection("my.plugin.option=1\n").settings("svc").admin()).containsEntry("my.plugin.option", "1");
     }
 }
