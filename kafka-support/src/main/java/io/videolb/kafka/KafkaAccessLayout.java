@@ -23,9 +23,10 @@ import org.apache.kafka.common.resource.ResourceType;
  * <table>
  *   <caption>what each role may do</caption>
  *   <tr><th>role (principal)</th><th>writes</th><th>reads</th><th>other</th></tr>
- *   <tr><td>config ({@code User:videolb-config})</td><td>desired, audit, director-commands</td>
- *       <td>desired, audit, health, agent-status, alert-state</td>
- *       <td>transactional id {@code PREFIX-config-service}; describe the transaction-state topic (write check)</td></tr>
+ *   <tr><td>config ({@code User:videolb-config})</td><td>desired, desired-history, audit, director-commands</td>
+ *       <td>desired, desired-history, audit, health, agent-status, alert-state</td>
+ *       <td>transactional id {@code PREFIX-config-service}; describe the transaction-state topic (write check); alter the
+ *       history topic's configuration (its retention setting)</td></tr>
  *   <tr><td>health ({@code User:videolb-health})</td><td>health</td><td>health, desired</td>
  *       <td>consumer group {@code PREFIX.health-checkers} (or the configured one)</td></tr>
  *   <tr><td>agent ({@code User:videolb-agent-DIRECTOR}, one per director)</td><td>agent-status</td>
@@ -35,7 +36,7 @@ import org.apache.kafka.common.resource.ResourceType;
  *       <td>transactional ids starting {@code videolb-alert-PREFIX-}</td></tr>
  * </table>
  *
- * Every role may also describe (see the name and partitions of) the six topics of the installation and their
+ * Every role may also describe (see the name and partitions of) the seven topics of the installation and their
  * configurations: each service checks at start that they exist. Creating topics and changing ACLs is left to an
  * operator's super user ({@code videolb kafka setup-security}). Kafka ACLs are per topic, not per key: all agents
  * write the one agent-status topic (decision 100 says what that leaves open).
@@ -134,12 +135,22 @@ public final class KafkaAccessLayout {
         for (Principal p : principals()) describeAll(b, p);
 
         Principal c = config();
-        writes(b, c, topics.desired(), topics.audit(), topics.directorCommands());
-        reads(b, c, topics.desired(), topics.audit(), topics.health(), topics.agentStatus(), topics.alertState());
+        writes(b, c, topics.desired(), topics.desiredHistory(), topics.audit(), topics.directorCommands());
+        reads(
+                b,
+                c,
+                topics.desired(),
+                topics.desiredHistory(),
+                topics.audit(),
+                topics.health(),
+                topics.agentStatus(),
+                topics.alertState());
         allow(b, c, ResourceType.TRANSACTIONAL_ID, configTransactionalId(), PatternType.LITERAL, AclOperation.WRITE);
         allow(b, c, ResourceType.TRANSACTIONAL_ID, configTransactionalId(), PatternType.LITERAL, AclOperation.DESCRIBE);
         allow(b, c, ResourceType.TOPIC, TX_STATE, PatternType.LITERAL, AclOperation.DESCRIBE);
         allow(b, c, ResourceType.TOPIC, TX_STATE, PatternType.LITERAL, AclOperation.DESCRIBE_CONFIGS);
+        // the history topic's retention is config-service's own setting (VIDEOLB_HISTORY_RETENTION_DAYS)
+        allow(b, c, ResourceType.TOPIC, topics.desiredHistory(), PatternType.LITERAL, AclOperation.ALTER_CONFIGS);
 
         Principal h = health();
         writes(b, h, topics.health());
