@@ -116,6 +116,55 @@ conns_of() {
     r=$(ipvsadm -Ln | awk -v m="$1" -v ip="$2:0" '$1=="FWM"{cur=$2} $1=="->" && cur==m && $2==ip {print $5, $6}')
     echo "${r:-- -}"
 }
+# scrape_metrics FILE: the agent's /metrics body into FILE (bash /dev/tcp: no process start); 1 when not answering
+scrape_metrics() {
+    local line body=0
+    { exec 3<>/dev/tcp/127.0.0.1/"$VIDEOLB_HTTP_PORT"; } 2>/dev/null || return 1
+    printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    : >"$1"
+    while IFS= read -r -t 30 line <&3 || [ -n "$line" ]; do
+        line=${line%$'\r'}
+        if ((body)); then printf '%s\n' "$line" >>"$1"; elif [ -z "$line" ]; then body=1; fi
+        line=
+    done
+    exec 3<&-
+    ((body))
+}
+# metric FILE NAME POOL SERVER: the sample NAME{...,pool="POOL",remote_address="SERVER",...} as "VALUE LABELS" ("-" when absent)
+metric() {
+    local l v=-
+    while IFS= read -r l; do
+        [[ $l == "$2{"* && $l == *"remote_address=\"$4\""* && $l == *"pool=\"$3\""* ]] && v="${l##* } ${l%% *}"
+    done <"$1"
+    echo "$v"
+}
+# traffic_facts KEY FILE POOL SERVER...: per server the agent's series (value and labels) and the kernel's own ipvsadm -Ln at once
+traffic_facts() {
+    local key=$1 f=$2 pool=$3 s n
+    shift 3
+    for s in "$@"; do
+        for n in node_ipvs_backend_connections_total node_ipvs_backend_connections_active \
+            node_ipvs_backend_connections_inactive node_ipvs_backend_incoming_packets_total \
+            node_ipvs_backend_outgoing_packets_total node_ipvs_backend_weight; do
+            fact "$key" "$pool" "$s" "$n" "$(metric "$f" "$n" "$pool" "$s")"
+        done
+        fact "$key-kernel" "$pool" "$s" "$(conns_of "$pool" "$s")"
+    done
+}
+# wait_traffic FILE POOL SERVER CONNS LIMIT_S: scrapes until the server's connections_total is CONNS (the kernel
+# publishes Conns/InPkts in its ~2 s estimator), then once more after 2.5 s so that packets have settled too
+wait_traffic() {
+    local end=$(($(now_us) + $5 * 1000000)) v
+    while (($(now_us) < end)); do
+        if scrape_metrics "$1"; then
+            v=$(metric "$1" node_ipvs_backend_connections_total "$2" "$3")
+            [ "${v%% *}" = "$4.0" ] && break
+        fi
+        nap 1
+    done
+    nap 2.5
+    scrape_metrics "$1"
+}
 
 fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"
 lab up || setup_fail "lab.sh up"
@@ -136,6 +185,18 @@ conn conn1 203.0.113.22 1935 1
 conn conn1 203.0.113.99 1935 1
 conn conn1 203.0.113.99 8080 1
 while read -r c n; do fact counter "$c" "$n"; done < <(lab counters)
+# the kernel's traffic counters on the agent's /metrics: the connections just opened, for the servers they reached
+ts=$(now_us)
+wait_traffic "$RUN/metrics-1.txt" 10 192.0.2.11 3 30
+fact traffic-wait-ms "$(since_ms "$ts")"
+traffic_facts traffic1 "$RUN/metrics-1.txt" 10 192.0.2.11
+traffic_facts traffic1 "$RUN/metrics-1.txt" 20 192.0.2.12 192.0.2.13
+traffic_facts traffic1 "$RUN/metrics-1.txt" 50 192.0.2.14
+# the same moment as the kernel prints it (golden input of IpvsTrafficParserTest)
+ipvsadm -Ln --stats --exact >"$RUN/ipvsadm-Ln-stats-exact.txt"
+ipvsadm -Ln --rate --exact >"$RUN/ipvsadm-Ln-rate-exact.txt"
+cp /proc/net/ip_vs "$RUN/proc-ip_vs.txt"
+cp /proc/net/ip_vs_stats "$RUN/proc-ip_vs_stats.txt"
 fact timing scenario-i-ms "$(ms)"
 
 # ---- (iii) failure and recovery of rs11 (pool 10) on real traffic ------------------------------
@@ -147,6 +208,9 @@ until_ipvs "-a -f 10 -r 192.0.2.21:0" 1 60 && until_ipvs "-r 192.0.2.11:0" 0 30
 fact failover-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts down
 conn_http failover-conn 203.0.113.21 1935 2
+# the backup's two connections on /metrics, labelled role=backup in pool 10
+wait_traffic "$RUN/metrics-2.txt" 10 192.0.2.21 2 30
+traffic_facts traffic2 "$RUN/metrics-2.txt" 10 192.0.2.21
 # One stream that stays open on the backup: the client keeps its socket after the server's answer
 # (the server's FIN goes straight to the client in DR), so the director counts it in ActiveConn
 # until the client's process ends (SIGTERM below; bounded: 150 s) and its kernel closes the socket.
@@ -167,6 +231,7 @@ conn failback-conn 203.0.113.21 1935 2
 nap 5
 read -r act inact <<<"$(conns_of 10 192.0.2.21)"
 fact drain-held "$(ipvsadm -Sn | grep -c -- '-a -f 10 -r 192.0.2.21:0 -g -w 0')" "$act" "$inact"
+scrape_metrics "$RUN/metrics-3.txt" && traffic_facts traffic3 "$RUN/metrics-3.txt" 10 192.0.2.21 192.0.2.11
 while IFS= read -r l; do fact conn-table-held "$l"; done < <(ipvsadm -Lnc | grep -F '192.0.2.21:')
 kill -TERM "$HELD_PID" 2>/dev/null
 tr=$(now_us)
