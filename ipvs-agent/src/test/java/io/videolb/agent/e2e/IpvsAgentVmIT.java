@@ -176,6 +176,24 @@ class IpvsAgentVmIT {
                     .as("InActConn " + k)
                     .isEqualTo(Double.parseDouble(w[3]));
         }
+        // the dashboard's kernel series and docs/metrics.md's IPVS rows against this real scrape of the agent (the host
+        // check, DashboardMetricsIT, has no IPVS)
+        String scrape = Files.readString(run.resolve("metrics-1.txt"));
+        Path repo = IpvsVm.toolsDir().getParent().getParent().toAbsolutePath();
+        assertThat(io.videolb.testsupport.metrics.DashboardQueries.missing(
+                        Files.readString(repo.resolve("deploy/grafana/videolb.json")),
+                        io.videolb.testsupport.metrics.DashboardQueries.exposedNames(scrape),
+                        n -> n.startsWith("node_ipvs_")))
+                .as("dashboard queries naming a kernel series the agent does not expose")
+                .isEmpty();
+        var doc = io.videolb.testsupport.metrics.MetricsDoc.parse(Files.readString(repo.resolve("docs/metrics.md")));
+        var families = io.videolb.testsupport.metrics.MetricsDoc.families(scrape);
+        assertThat(families)
+                .as("docs/metrics.md lists every family of the agent on a real kernel")
+                .allSatisfy(n -> assertThat(doc.names("ipvs-agent")).contains(n));
+        assertThat(families)
+                .as("the families docs/metrics.md lists as IPVS-only")
+                .containsAll(doc.when("ipvs-agent", "IPVS"));
         // the backup standing in for rs11 carries its two connections, labelled as the backup ...
         Map<String, String> t2 = traffic(f.all("traffic2"));
         assertThat(value(t2, "10 192.0.2.21 node_ipvs_backend_connections_total"))
