@@ -36,6 +36,38 @@ class IpvsTrafficParserTest {
     }
 
     @Test
+    void theFourReadsOfARealKernelJoinToTheCountsTheLabsConnectionsMade() throws IOException {
+        // captured just after 2 x 1935 + 1 x 8080 from 203.0.113.21 (pool 10 -> rs11), 1 x 1935 from .22 (pool 20 ->
+        // rs13 here) and 1935 + 8080 from .99 (default mark 50 -> rs14), scraped by the agent at the same moment
+        IpvsTraffic t = IpvsTrafficParser.join(
+                IpvsTrafficParser.procIpVs(IpvsConnParserTest.golden("ip_vs-traffic.debian-6.1.txt")),
+                IpvsTrafficParser.ipvsadmListing(IpvsConnParserTest.golden("ipvsadm-Ln-stats-exact.debian-6.1.txt")),
+                IpvsTrafficParser.ipvsadmListing(IpvsConnParserTest.golden("ipvsadm-Ln-rate-exact.debian-6.1.txt")),
+                IpvsTrafficParser.procIpVsStats(IpvsConnParserTest.golden("ip_vs_stats.debian-6.1.txt")));
+        assertThat(t.backends())
+                .containsOnlyKeys(
+                        key(10, "192.0.2.11"), key(20, "192.0.2.12"), key(20, "192.0.2.13"), key(50, "192.0.2.14"));
+        assertThat(t.backends().get(key(10, "192.0.2.11")))
+                .isEqualTo(new IpvsTraffic.Backend(
+                        1, 1, 2, new Counters(3, 14, 0, 764, 0), new Counters(0, 0, 0, 10, 0)));
+        assertThat(t.backends().get(key(20, "192.0.2.12")))
+                .isEqualTo(new IpvsTraffic.Backend(
+                        1, 0, 0, new Counters(0, 0, 0, 0, 0), new Counters(0, 0, 0, 0, 0)));
+        assertThat(t.backends().get(key(20, "192.0.2.13")).stats()).isEqualTo(new Counters(1, 4, 0, 220, 0));
+        assertThat(t.backends().get(key(50, "192.0.2.14")))
+                .isEqualTo(new IpvsTraffic.Backend(
+                        1, 2, 0, new Counters(2, 8, 0, 440, 0), new Counters(0, 0, 0, 7, 0)));
+        assertThat(t.serviceStats())
+                .containsExactly(
+                        Map.entry(new Fwmark(10), new Counters(3, 14, 0, 764, 0)),
+                        Map.entry(new Fwmark(20), new Counters(1, 4, 0, 220, 0)),
+                        Map.entry(new Fwmark(50), new Counters(2, 8, 0, 440, 0)));
+        assertThat(t.serviceRates().get(new Fwmark(20))).isEqualTo(new Counters(0, 0, 0, 3, 0));
+        // /proc/net/ip_vs_stats in hex: 6 connections, 0x1A packets, 0x590 bytes
+        assertThat(t.kernelTotals()).isEqualTo(new Counters(6, 26, 0, 1424, 0));
+    }
+
+    @Test
     void foreignServicesIpv6AbbreviatedNumbersAndGarbageAreSkippedNeverThrown() {
         String stats = """
                 IP Virtual Server version 1.2.1 (size=4096)

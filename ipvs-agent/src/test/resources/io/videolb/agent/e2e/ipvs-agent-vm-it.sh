@@ -138,8 +138,8 @@ metric() {
     done <"$1"
     echo "$v"
 }
-# traffic_facts KEY FILE POOL SERVER...: per server the agent's series (value and labels) and the kernel's own ipvsadm -Ln at once
-traffic_facts() {
+# series_facts KEY FILE POOL SERVER...: per server the agent's series (value and labels), builtins only
+series_facts() {
     local key=$1 f=$2 pool=$3 s n
     shift 3
     for s in "$@"; do
@@ -148,8 +148,20 @@ traffic_facts() {
             node_ipvs_backend_outgoing_packets_total node_ipvs_backend_weight; do
             fact "$key" "$pool" "$s" "$n" "$(metric "$f" "$n" "$pool" "$s")"
         done
-        fact "$key-kernel" "$pool" "$s" "$(conns_of "$pool" "$s")"
     done
+}
+# kernel_facts KEY POOL:SERVER...: "POOL SERVER ACTIVE INACTIVE" of each, from ONE ipvsadm -Ln (one process under TCG)
+kernel_facts() {
+    local key=$1 l mark= t ps
+    local -A seen=()
+    shift
+    while IFS= read -r l; do
+        read -r -a t <<<"$l"
+        if [ "${t[0]:-}" = FWM ]; then mark=${t[1]}; elif [ "${t[0]:-}" = "->" ] && [ -n "$mark" ]; then
+            seen["$mark:${t[1]%:*}"]="${t[4]:-} ${t[5]:-}"
+        fi
+    done < <(ipvsadm -Ln)
+    for ps in "$@"; do fact "$key" "${ps%%:*}" "${ps#*:}" "${seen[$ps]:-- -}"; done
 }
 # wait_traffic FILE POOL SERVER CONNS LIMIT_S: scrapes until the server's connections_total is CONNS (the kernel
 # publishes Conns/InPkts in its ~2 s estimator), then once more after 2.5 s so that packets have settled too
@@ -189,9 +201,10 @@ while read -r c n; do fact counter "$c" "$n"; done < <(lab counters)
 ts=$(now_us)
 wait_traffic "$RUN/metrics-1.txt" 10 192.0.2.11 3 30
 fact traffic-wait-ms "$(since_ms "$ts")"
-traffic_facts traffic1 "$RUN/metrics-1.txt" 10 192.0.2.11
-traffic_facts traffic1 "$RUN/metrics-1.txt" 20 192.0.2.12 192.0.2.13
-traffic_facts traffic1 "$RUN/metrics-1.txt" 50 192.0.2.14
+kernel_facts traffic1-kernel 10:192.0.2.11 20:192.0.2.12 20:192.0.2.13 50:192.0.2.14
+series_facts traffic1 "$RUN/metrics-1.txt" 10 192.0.2.11
+series_facts traffic1 "$RUN/metrics-1.txt" 20 192.0.2.12 192.0.2.13
+series_facts traffic1 "$RUN/metrics-1.txt" 50 192.0.2.14
 # the same moment as the kernel prints it (golden input of IpvsTrafficParserTest)
 ipvsadm -Ln --stats --exact >"$RUN/ipvsadm-Ln-stats-exact.txt"
 ipvsadm -Ln --rate --exact >"$RUN/ipvsadm-Ln-rate-exact.txt"
@@ -210,7 +223,7 @@ ipvs_facts down
 conn_http failover-conn 203.0.113.21 1935 2
 # the backup's two connections on /metrics, labelled role=backup in pool 10
 wait_traffic "$RUN/metrics-2.txt" 10 192.0.2.21 2 30
-traffic_facts traffic2 "$RUN/metrics-2.txt" 10 192.0.2.21
+series_facts traffic2 "$RUN/metrics-2.txt" 10 192.0.2.21
 # One stream that stays open on the backup: the client keeps its socket after the server's answer
 # (the server's FIN goes straight to the client in DR), so the director counts it in ActiveConn
 # until the client's process ends (SIGTERM below; bounded: 150 s) and its kernel closes the socket.
@@ -227,11 +240,15 @@ until_ipvs "-a -f 10 -r 192.0.2.21:0 -g -w 0" 1 90 && until_ipvs "-a -f 10 -r 19
 fact failback-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts failback
 conn failback-conn 203.0.113.21 1935 2
-# the drain waits for the open stream: two drain polls (2 s each) later the backup is still there
-nap 5
+# the drain waits for the open stream: two drain polls (2 s each) later the backup is still there. Meanwhile (inside
+# those 5 s, so that the drain's 20 s deadline is not pushed closer) the agent's /metrics: the backup draining
+tn=$(now_us)
+scrape_metrics "$RUN/metrics-3.txt" && series_facts traffic3 "$RUN/metrics-3.txt" 10 192.0.2.21 192.0.2.11
+fact traffic3-ms "$(since_ms "$tn")"
+left=$((5000 - $(since_ms "$tn")))
+((left > 0)) && nap "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
 read -r act inact <<<"$(conns_of 10 192.0.2.21)"
 fact drain-held "$(ipvsadm -Sn | grep -c -- '-a -f 10 -r 192.0.2.21:0 -g -w 0')" "$act" "$inact"
-scrape_metrics "$RUN/metrics-3.txt" && traffic_facts traffic3 "$RUN/metrics-3.txt" 10 192.0.2.21 192.0.2.11
 while IFS= read -r l; do fact conn-table-held "$l"; done < <(ipvsadm -Lnc | grep -F '192.0.2.21:')
 kill -TERM "$HELD_PID" 2>/dev/null
 tr=$(now_us)
