@@ -34,9 +34,12 @@ class ServerSeriesTest {
         series.probed(a, ProbeLevel.values()[0], 2_500);
         String level = ProbeLevel.values()[0].name().toLowerCase(java.util.Locale.ROOT);
         assertThat(metrics.scrape())
-                .contains("videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"down\"} 1.0")
-                .contains("videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"up\"} 0.0")
-                .contains("videolb_health_server_verdict{server=\"192.0.2.21\",service=\"health-service\",verdict=\"unknown\"} 1.0")
+                .contains(
+                        "videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"down\"} 1.0")
+                .contains(
+                        "videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"up\"} 0.0")
+                .contains(
+                        "videolb_health_server_verdict{server=\"192.0.2.21\",service=\"health-service\",verdict=\"unknown\"} 1.0")
                 .contains("videolb_health_server_probe_seconds{level=\"" + level
                         + "\",server=\"192.0.2.11\",service=\"health-service\"} 0.0025");
 
@@ -44,7 +47,8 @@ class ServerSeriesTest {
         v.put(a, Verdict.UP);
         series.sync(v);
         assertThat(metrics.scrape())
-                .contains("videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"up\"} 1.0")
+                .contains(
+                        "videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"up\"} 1.0")
                 .doesNotContain("192.0.2.21");
         series.sync(Map.of());
         assertThat(metrics.scrape()).doesNotContain("videolb_health_server_");

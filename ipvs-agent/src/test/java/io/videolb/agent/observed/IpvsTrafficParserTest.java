@@ -48,15 +48,14 @@ class IpvsTrafficParserTest {
                 .containsOnlyKeys(
                         key(10, "192.0.2.11"), key(20, "192.0.2.12"), key(20, "192.0.2.13"), key(50, "192.0.2.14"));
         assertThat(t.backends().get(key(10, "192.0.2.11")))
-                .isEqualTo(new IpvsTraffic.Backend(
-                        1, 1, 2, new Counters(3, 14, 0, 764, 0), new Counters(0, 0, 0, 10, 0)));
+                .isEqualTo(
+                        new IpvsTraffic.Backend(1, 1, 2, new Counters(3, 14, 0, 764, 0), new Counters(0, 0, 0, 10, 0)));
         assertThat(t.backends().get(key(20, "192.0.2.12")))
-                .isEqualTo(new IpvsTraffic.Backend(
-                        1, 0, 0, new Counters(0, 0, 0, 0, 0), new Counters(0, 0, 0, 0, 0)));
+                .isEqualTo(new IpvsTraffic.Backend(1, 0, 0, new Counters(0, 0, 0, 0, 0), new Counters(0, 0, 0, 0, 0)));
         assertThat(t.backends().get(key(20, "192.0.2.13")).stats()).isEqualTo(new Counters(1, 4, 0, 220, 0));
         assertThat(t.backends().get(key(50, "192.0.2.14")))
-                .isEqualTo(new IpvsTraffic.Backend(
-                        1, 2, 0, new Counters(2, 8, 0, 440, 0), new Counters(0, 0, 0, 7, 0)));
+                .isEqualTo(
+                        new IpvsTraffic.Backend(1, 2, 0, new Counters(2, 8, 0, 440, 0), new Counters(0, 0, 0, 7, 0)));
         assertThat(t.serviceStats())
                 .containsExactly(
                         Map.entry(new Fwmark(10), new Counters(3, 14, 0, 764, 0)),
