@@ -16,12 +16,12 @@ import java.util.concurrent.TimeUnit;
  * config-service's own series on its {@code /metrics}:
  * <ul>
  *   <li>{@code videolb_config_generation}: the committed desired generation;</li>
- *   <li>{@code videolb_config_publish_seconds{source,outcome}}: every publish attempt and how long it took
+ *   <li>{@code videolb_config_publish_seconds{source,outcome}} (histogram): every publish attempt and how long it took
  *       (source {@code import} for a file import, {@code api:ACTION} for the admin API; outcome
  *       {@code published}, {@code unchanged}, {@code rejected}, {@code conflict}, {@code failed});</li>
  *   <li>{@code videolb_config_start_imports_total{result}}: the import of the configured folder at start
  *       ({@code published}, {@code unchanged}, {@code kept_api_changes}, {@code refused}, {@code invalid});</li>
- *   <li>{@code videolb_config_http_requests_seconds{method,route,status}}: every HTTP request, by route
+ *   <li>{@code videolb_config_http_requests_seconds{method,route,status}} (histogram): every HTTP request, by route
  *       template (e.g. {@code /api/v1/clients/:id}), never by raw path.</li>
  * </ul>
  */
@@ -55,6 +55,9 @@ final class ConfigServiceMetrics {
                 .description("Publish attempts and their duration")
                 .tag("source", sourceKind(source))
                 .tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS));
     }
@@ -77,6 +80,9 @@ final class ConfigServiceMetrics {
                     .tag("method", ctx.request().method().name())
                     .tag("route", route(ctx.normalizedPath(), ctx.response().getStatusCode()))
                     .tag("status", Integer.toString(ctx.response().getStatusCode()))
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(30))
                     .register(registry)
                     .record(Duration.ofNanos(System.nanoTime() - t0)));
             ctx.next();

@@ -84,6 +84,7 @@ public final class HealthService extends VerticleBase {
     private MeterRegistry registry;
     private Prober prober;
     private ProbeScheduler scheduler;
+    private ServerSeries serverSeries;
     private KafkaVerdictSink sink;
     private HealthTopicMember member;
     private DesiredReader reader;
@@ -145,6 +146,7 @@ public final class HealthService extends VerticleBase {
         prober = new Prober(
                 vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
         Map<String, Timer> probes = new HashMap<>();
+        serverSeries = new ServerSeries(registry);
         Map<String, Counter> transitions = new HashMap<>();
         Counter inconclusiveProbes = Counter.builder("videolb.health.probes.inconclusive")
                 .description("Failed probes not counted: they completed past their timeout, so the checker was late")
@@ -157,6 +159,7 @@ public final class HealthService extends VerticleBase {
                                 k,
                                 x -> timer("videolb.health.probe", t.settings().level(), r.ok() ? "ok" : "fail"))
                         .record(r.latencyMicros(), TimeUnit.MICROSECONDS);
+                serverSeries.probed(t.server(), t.settings().level(), r.latencyMicros());
             }
 
             @Override
@@ -260,7 +263,9 @@ public final class HealthService extends VerticleBase {
 
     private void countVerdicts() {
         int u = 0, d = 0, x = 0;
-        for (Verdict v : scheduler.verdicts().values()) {
+        Map<Ipv4Address, Verdict> verdicts = scheduler.verdicts();
+        serverSeries.sync(verdicts);
+        for (Verdict v : verdicts.values()) {
             if (v == Verdict.UP) u++;
             else if (v == Verdict.DOWN) d++;
             else x++;

@@ -85,6 +85,9 @@ public final class IpvsAgent extends VerticleBase {
     private KernelCapabilities caps;
     private Reconciler reconciler;
     private Metrics metrics;
+    /** The kernel's traffic counters on /metrics; null where IPVS is not readable. */
+    private io.videolb.agent.http.TrafficMetrics traffic;
+
     private ReconcileFreshness freshness;
     private ReconcileLoop loop;
     private KafkaSettings kafka;
@@ -174,6 +177,14 @@ public final class IpvsAgent extends VerticleBase {
         metrics = new Metrics(caps.mode().label())
                 .bind(serviceMetrics.registry())
                 .bindToolTimeouts(serviceMetrics.registry(), kernel::toolTimeouts);
+        if (caps.ipvs()) {
+            traffic = new io.videolb.agent.http.TrafficMetrics(
+                    () -> kernel.readTraffic(config.procRoot(), io.videolb.agent.http.TrafficMetrics.READ_DEADLINE),
+                    serviceMetrics.registry(),
+                    System::nanoTime,
+                    io.videolb.agent.http.TrafficMetrics.MIN_AGE);
+            serviceMetrics.beforeScrape(traffic::refresh);
+        }
         freshness = new ReconcileFreshness(config.reconcileStaleBound(), System.currentTimeMillis());
         loop = new ReconcileLoop(
                 this::runIfReady,
@@ -354,7 +365,10 @@ public final class IpvsAgent extends VerticleBase {
             LOG.info("no complete desired generation yet: nothing to apply");
             return Optional.empty();
         }
+        long t0 = System.nanoTime();
         RunResult r = reconciler.run(snap, view);
+        metrics.recordDuration(System.nanoTime() - t0);
+        if (traffic != null) traffic.labels(io.videolb.agent.http.TrafficLabels.of(snap.state(), r.desired()));
         // The director function first, the VIP after it: keepalived (which may take the VIP at once, e.g. when the
         // peer is dead) starts only once a run has put this director's IPVS services, sysctls and sync daemons in
         // place; a VIP that arrives earlier sends viewers' packets to the local stack (RST). Later runs update the

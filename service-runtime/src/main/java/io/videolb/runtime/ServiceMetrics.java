@@ -22,7 +22,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One service's part of the process's one {@link PrometheusMeterRegistry}. Meters registered on
@@ -33,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Obtained from {@link ServiceRuntime#metrics(String)}; {@link #close()} removes the service's meters.
  */
 public final class ServiceMetrics implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceMetrics.class);
     /** The label naming the service on every series of it. */
     public static final String SERVICE_LABEL = "service";
     /** {@code text/plain; version=0.0.4; charset=utf-8}: the Prometheus text exposition format. */
@@ -43,6 +47,7 @@ public final class ServiceMetrics implements AutoCloseable {
     private final CompositeMeterRegistry view;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
 
     ServiceMetrics(String service, String version, PrometheusMeterRegistry process, Runnable onClose) {
         this.service = Objects.requireNonNull(service, "service");
@@ -68,8 +73,25 @@ public final class ServiceMetrics implements AutoCloseable {
         return view;
     }
 
+    /**
+     * Runs {@code refresh} at the start of every {@link #scrape()} of this service, on the scraping thread (a worker
+     * thread for {@code /metrics}), before the registry is read: for series that are read from outside the process
+     * when asked for (the agent's IPVS counters, read from the kernel as node_exporter does). It must bound its own
+     * time; a refresh that throws is logged and the scrape goes on with the values it left.
+     */
+    public void beforeScrape(Runnable refresh) {
+        beforeScrape.add(java.util.Objects.requireNonNull(refresh, "refresh"));
+    }
+
     /** This service's series in the Prometheus text format ({@link #CONTENT_TYPE}). */
     public String scrape() {
+        for (Runnable r : beforeScrape) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("/metrics of {}: a refresh before the scrape failed: {}", service, e.toString());
+            }
+        }
         MetricSnapshots.Builder mine = MetricSnapshots.builder();
         for (MetricSnapshot s : process.getPrometheusRegistry().scrape()) {
             MetricSnapshot kept = onlyThisService(s);
@@ -111,6 +133,7 @@ public final class ServiceMetrics implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        beforeScrape.clear();
         view.clear();
         for (Meter m : process.getMeters()) {
             if (service.equals(m.getId().getTag(SERVICE_LABEL))) process.remove(m);

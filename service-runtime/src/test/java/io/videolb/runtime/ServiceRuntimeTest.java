@@ -53,6 +53,30 @@ class ServiceRuntimeTest {
     }
 
     @Test
+    void aRefreshRunsBeforeEachScrapeOfItsServiceOnlyAndAFailingOneDoesNotStopTheScrape() {
+        ServiceMetrics agent = runtime.metrics("ipvs-agent");
+        ServiceMetrics health = runtime.metrics("health-service");
+        java.util.concurrent.atomic.AtomicLong kernelCount = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+        io.micrometer.core.instrument.Gauge.builder(
+                        "videolb.test.read.at.scrape", seen, java.util.concurrent.atomic.AtomicLong::get)
+                .register(agent.registry());
+        agent.beforeScrape(() -> {
+            throw new IllegalStateException("the kernel said no");
+        });
+        agent.beforeScrape(() -> seen.set(kernelCount.incrementAndGet()));
+
+        assertThat(agent.scrape()).contains("videolb_test_read_at_scrape{service=\"ipvs-agent\"} 1.0");
+        assertThat(agent.scrape()).contains("videolb_test_read_at_scrape{service=\"ipvs-agent\"} 2.0");
+        health.scrape();
+        assertThat(kernelCount.get())
+                .as("another service's scrape does not refresh the agent's series")
+                .isEqualTo(2);
+        agent.close();
+        assertThat(kernelCount.get()).isEqualTo(2);
+    }
+
+    @Test
     void closingAServicesMetricsRemovesItsSeriesAndFreesTheName() {
         ServiceMetrics first = runtime.metrics("alert-service");
         Counter.builder("videolb.alert.mails.sent").register(first.registry()).increment();

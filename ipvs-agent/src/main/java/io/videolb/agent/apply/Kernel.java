@@ -3,11 +3,14 @@ package io.videolb.agent.apply;
 import io.videolb.agent.kernel.IpvsService;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
+import io.videolb.agent.observed.IpvsTraffic;
+import io.videolb.agent.observed.IpvsTrafficParser;
 import io.videolb.agent.observed.Parsers;
 import io.videolb.agent.render.Step;
 import io.videolb.model.Fwmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -86,6 +89,30 @@ public final class Kernel {
         return new KernelState(set, temp, chain.exists(), chain.rules(), chain.jumps(), services);
     }
 
+    /**
+     * The kernel's IPVS traffic counters (for {@code /metrics}, read when scraped): {@code /proc/net/ip_vs} (weights,
+     * ActiveConn, InActConn), {@code ipvsadm -Ln --stats --exact}, {@code ipvsadm -Ln --rate --exact} (each bounded by
+     * {@code deadline}, the same runner and timeout count as every kernel tool) and {@code /proc/net/ip_vs_stats}.
+     * Read-only; it may run beside a reconcile (each ipvsadm call is one netlink dump). Throws {@link KernelException}
+     * when a part cannot be read: a scrape shows no half-read table.
+     */
+    public IpvsTraffic readTraffic(Path procRoot, Duration deadline) {
+        String status;
+        String totals;
+        try {
+            status = Files.readString(procRoot.resolve("net/ip_vs"));
+            totals = Files.readString(procRoot.resolve("net/ip_vs_stats"));
+        } catch (java.io.IOException e) {
+            throw new KernelException("read " + procRoot.resolve("net/ip_vs*") + ": " + e, false);
+        }
+        IpvsTrafficParser.Listing stats = IpvsTrafficParser.ipvsadmListing(
+                requireWithin(List.of(tools.ipvsadm(), "-Ln", "--stats", "--exact"), deadline));
+        IpvsTrafficParser.Listing rates = IpvsTrafficParser.ipvsadmListing(
+                requireWithin(List.of(tools.ipvsadm(), "-Ln", "--rate", "--exact"), deadline));
+        return IpvsTrafficParser.join(
+                IpvsTrafficParser.procIpVs(status), stats, rates, IpvsTrafficParser.procIpVsStats(totals));
+    }
+
     /** Runs one payload that has passed the checker. */
     public void run(Step step) {
         List<String> argv = switch (step.tool()) {
@@ -102,13 +129,14 @@ public final class Kernel {
     }
 
     public CommandRunner.Result call(List<String> argv, String stdin) {
-        CommandRunner.Result r = runner.run(argv, stdin, tools.timeout());
+        return call(argv, stdin, tools.timeout());
+    }
+
+    private CommandRunner.Result call(List<String> argv, String stdin, Duration timeout) {
+        CommandRunner.Result r = runner.run(argv, stdin, timeout);
         if (r.timedOut()) {
             toolTimeouts.incrementAndGet();
-            LOG.warn(
-                    "{} timed out after {} ms and was killed",
-                    argv.get(0),
-                    tools.timeout().toMillis());
+            LOG.warn("{} timed out after {} ms and was killed", argv.get(0), timeout.toMillis());
         }
         return r;
     }
@@ -121,6 +149,16 @@ public final class Kernel {
     /** Kernel tool calls killed at their deadline since this kernel port was built (a metric). */
     public long toolTimeouts() {
         return toolTimeouts.get();
+    }
+
+    private String requireWithin(List<String> argv, Duration deadline) {
+        Duration d = deadline.compareTo(tools.timeout()) < 0 ? deadline : tools.timeout();
+        CommandRunner.Result r = call(argv, null, d);
+        if (!r.ok())
+            throw new KernelException(
+                    (r.timedOut() ? "timeout: " : "") + String.join(" ", argv) + " failed: " + r.describe(),
+                    r.timedOut());
+        return r.stdout();
     }
 
     private String require(List<String> argv, String stdin) {

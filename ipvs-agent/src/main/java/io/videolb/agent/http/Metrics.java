@@ -25,6 +25,12 @@ public final class Metrics {
     private volatile long pending;
     private volatile boolean lastOk = true;
     private final String mode;
+    private final AtomicLong failovers = new AtomicLong();
+    private volatile long backupsInService;
+    /** Substitutions (pool, server, backup) of the last successful run: a new one is a failover. */
+    private java.util.Set<String> lastSubstitutions = java.util.Set.of();
+
+    private io.micrometer.core.instrument.Timer reconcileDuration;
 
     public Metrics(String mode) {
         this.mode = mode;
@@ -53,7 +59,24 @@ public final class Metrics {
         if (r.desired() != null) {
             draining = r.desired().drains().size();
             panicPools = r.desired().pools().stream().filter(p -> p.panic()).count();
+            java.util.Set<String> now = new java.util.HashSet<>();
+            for (io.videolb.agent.desired.Substitution s : r.desired().substitutions())
+                if (!s.holdDown()) now.add(s.mark().value() + " " + s.server() + " " + s.backup());
+            backupsInService = r.desired().substitutions().size();
+            if (r.ok()) {
+                for (String s : now) if (!lastSubstitutions.contains(s)) failovers.incrementAndGet();
+                lastSubstitutions = now;
+            }
         }
+    }
+
+    /** How long one reconcile run took (read, diff, apply, reboot files), into the histogram. */
+    public void recordDuration(long nanos) {
+        if (reconcileDuration != null) reconcileDuration.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    public long failovers() {
+        return failovers.get();
     }
 
     public long driftRepaired() {
@@ -139,6 +162,23 @@ public final class Metrics {
                 "videolb.agent.foreign.mark.rules",
                 "Foreign mangle rules that can override the marks videolb's steering gives (see videolb migrate-marks)",
                 m -> m.foreignRules);
+        counter(
+                registry,
+                "videolb.agent.failovers",
+                "Backups put in for a server the checker reports down (one per pool, server and backup), applied",
+                failovers);
+        gauge(
+                registry,
+                "videolb.agent.backups.in.service",
+                "Backups standing in for a configured server in the last run (down, or in its failback hold-down)",
+                m -> m.backupsInService);
+        reconcileDuration = io.micrometer.core.instrument.Timer.builder("videolb.agent.reconcile.duration")
+                .description("Duration of reconcile runs: read the kernel, diff, apply, reboot files (as kube-proxy's"
+                        + " sync_proxy_rules_duration_seconds)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(java.time.Duration.ofMillis(1))
+                .maximumExpectedValue(java.time.Duration.ofSeconds(60))
+                .register(registry);
         Gauge.builder("videolb.agent.mode", () -> 1)
                 .description("Mode: apply, steering-only or plan-only")
                 .tag("mode", mode)

@@ -138,6 +138,79 @@ class IpvsAgentVmIT {
                 .asString()
                 .matches("203\\.0\\.113\\.22 1935 rs1[23] .*");
         assertThat(f.all("counter")).contains("from-director 0").anyMatch(c -> c.matches("from-rs11 [1-9][0-9]*"));
+        // (i b) the kernel's own counters on the agent's /metrics, per server, with the labels of node_exporter and
+        // videolb's: the connections the lab just opened (rs11: 2 x 1935 + 1 x 8080, pool 20: one, rs14: two)
+        Map<String, String> t1 = traffic(f.all("traffic1"));
+        assertThat(value(t1, "10 192.0.2.11 node_ipvs_backend_connections_total"))
+                .isEqualTo(3.0);
+        assertThat(value(t1, "20 192.0.2.12 node_ipvs_backend_connections_total")
+                        + value(t1, "20 192.0.2.13 node_ipvs_backend_connections_total"))
+                .isEqualTo(1.0);
+        assertThat(value(t1, "50 192.0.2.14 node_ipvs_backend_connections_total"))
+                .isEqualTo(2.0);
+        assertThat(value(t1, "10 192.0.2.11 node_ipvs_backend_incoming_packets_total"))
+                .isPositive();
+        assertThat(value(t1, "10 192.0.2.11 node_ipvs_backend_outgoing_packets_total"))
+                .as("DR: the replies bypass the director")
+                .isZero();
+        assertThat(value(t1, "10 192.0.2.11 node_ipvs_backend_weight")).isEqualTo(1.0);
+        assertThat(t1.get("10 192.0.2.11 node_ipvs_backend_connections_total"))
+                .contains(
+                        "local_address=\"\"",
+                        "local_port=\"0\"",
+                        "remote_address=\"192.0.2.11\"",
+                        "remote_port=\"0\"",
+                        "proto=\"FWM\"",
+                        "local_mark=\"0000000A\"",
+                        "pool=\"10\"",
+                        "role=\"primary\"",
+                        "draining=\"false\"",
+                        "service=\"ipvs-agent\"");
+        for (String k :
+                f.all("traffic1-kernel")) { // "POOL SERVER ACTIVE INACTIVE" by ipvsadm -Ln just after the scrape
+            String[] w = k.split(" ");
+            assertThat(value(t1, w[0] + " " + w[1] + " node_ipvs_backend_connections_active"))
+                    .as("ActiveConn " + k)
+                    .isEqualTo(Double.parseDouble(w[2]));
+            assertThat(value(t1, w[0] + " " + w[1] + " node_ipvs_backend_connections_inactive"))
+                    .as("InActConn " + k)
+                    .isEqualTo(Double.parseDouble(w[3]));
+        }
+        // the dashboard's kernel series and docs/metrics.md's IPVS rows against this real scrape of the agent (the host
+        // check, DashboardMetricsIT, has no IPVS)
+        String scrape = Files.readString(run.resolve("metrics-1.txt"));
+        Path repo = IpvsVm.toolsDir().getParent().getParent().toAbsolutePath();
+        assertThat(io.videolb.testsupport.metrics.DashboardQueries.missing(
+                        Files.readString(repo.resolve("deploy/grafana/videolb.json")),
+                        io.videolb.testsupport.metrics.DashboardQueries.exposedNames(scrape),
+                        n -> n.startsWith("node_ipvs_")))
+                .as("dashboard queries naming a kernel series the agent does not expose")
+                .isEmpty();
+        var doc = io.videolb.testsupport.metrics.MetricsDoc.parse(Files.readString(repo.resolve("docs/metrics.md")));
+        var families = io.videolb.testsupport.metrics.MetricsDoc.families(scrape);
+        assertThat(families)
+                .as("docs/metrics.md lists every family of the agent on a real kernel")
+                .allSatisfy(n -> assertThat(doc.names("ipvs-agent")).contains(n));
+        assertThat(families)
+                .as("the families docs/metrics.md lists as IPVS-only")
+                .containsAll(doc.when("ipvs-agent", "IPVS"));
+        // the backup standing in for rs11 carries its two connections, labelled as the backup ...
+        Map<String, String> t2 = traffic(f.all("traffic2"));
+        assertThat(value(t2, "10 192.0.2.21 node_ipvs_backend_connections_total"))
+                .isEqualTo(2.0);
+        assertThat(t2.get("10 192.0.2.21 node_ipvs_backend_connections_total"))
+                .contains("role=\"backup\"", "draining=\"false\"");
+        // ... and as draining (weight 0, its held stream active) after the failback
+        Map<String, String> t3 = traffic(f.all("traffic3"));
+        assertThat(t3.get("10 192.0.2.21 node_ipvs_backend_weight"))
+                .startsWith("0.0 ")
+                .contains("role=\"backup\"", "draining=\"true\"");
+        assertThat(value(t3, "10 192.0.2.21 node_ipvs_backend_connections_active"))
+                .isGreaterThanOrEqualTo(1.0);
+        assertThat(t3.get("10 192.0.2.11 node_ipvs_backend_weight"))
+                .startsWith("1.0 ")
+                .contains("role=\"primary\"", "draining=\"false\"");
+
         // (iv) sysctls and the sync daemon, set by the agent
         assertThat(f.all("sysctl")).containsExactlyInAnyOrder("expire_nodest_conn 1", "expire_quiescent_template 1");
         assertThat(f.all("daemon"))
@@ -222,6 +295,23 @@ class IpvsAgentVmIT {
                 + f.one("plan-exit")
                 + ", stop " + f.one("stop") + " ms, VM run " + r.elapsed().toMillis() + " ms, whole test "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** "POOL SERVER NAME" -> "VALUE NAME{LABELS}" from the traffic facts ("POOL SERVER NAME VALUE NAME{LABELS}"). */
+    static Map<String, String> traffic(List<String> facts) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String l : facts) {
+            String[] w = l.split(" ", 4);
+            assertThat(w).as(l).hasSize(4);
+            out.put(w[0] + " " + w[1] + " " + w[2], w[3]);
+        }
+        return out;
+    }
+
+    static double value(Map<String, String> traffic, String key) {
+        String v = traffic.get(key);
+        assertThat(v).as(key + " on the agent's /metrics").isNotNull().isNotEqualTo("-");
+        return Double.parseDouble(v.split(" ")[0]);
     }
 
     /** Host side of the cue channel: RUN/cue/NAME -> publish -> RUN/ack/NAME (bounded by the VM run). */

@@ -116,6 +116,67 @@ conns_of() {
     r=$(ipvsadm -Ln | awk -v m="$1" -v ip="$2:0" '$1=="FWM"{cur=$2} $1=="->" && cur==m && $2==ip {print $5, $6}')
     echo "${r:-- -}"
 }
+# scrape_metrics FILE: the agent's /metrics body into FILE (bash /dev/tcp: no process start); 1 when not answering
+scrape_metrics() {
+    local line body=0
+    { exec 3<>/dev/tcp/127.0.0.1/"$VIDEOLB_HTTP_PORT"; } 2>/dev/null || return 1
+    printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    : >"$1"
+    while IFS= read -r -t 30 line <&3 || [ -n "$line" ]; do
+        line=${line%$'\r'}
+        if ((body)); then printf '%s\n' "$line" >>"$1"; elif [ -z "$line" ]; then body=1; fi
+        line=
+    done
+    exec 3<&-
+    ((body))
+}
+# metric FILE NAME POOL SERVER: the sample NAME{...,pool="POOL",remote_address="SERVER",...} as "VALUE LABELS" ("-" when absent)
+metric() {
+    local l v=-
+    while IFS= read -r l; do
+        [[ $l == "$2{"* && $l == *"remote_address=\"$4\""* && $l == *"pool=\"$3\""* ]] && v="${l##* } ${l%% *}"
+    done <"$1"
+    echo "$v"
+}
+# series_facts KEY FILE POOL SERVER...: per server the agent's series (value and labels), builtins only
+series_facts() {
+    local key=$1 f=$2 pool=$3 s n
+    shift 3
+    for s in "$@"; do
+        for n in node_ipvs_backend_connections_total node_ipvs_backend_connections_active \
+            node_ipvs_backend_connections_inactive node_ipvs_backend_incoming_packets_total \
+            node_ipvs_backend_outgoing_packets_total node_ipvs_backend_weight; do
+            fact "$key" "$pool" "$s" "$n" "$(metric "$f" "$n" "$pool" "$s")"
+        done
+    done
+}
+# kernel_facts KEY POOL:SERVER...: "POOL SERVER ACTIVE INACTIVE" of each, from ONE ipvsadm -Ln (one process under TCG)
+kernel_facts() {
+    local key=$1 l mark= t ps
+    local -A seen=()
+    shift
+    while IFS= read -r l; do
+        read -r -a t <<<"$l"
+        if [ "${t[0]:-}" = FWM ]; then mark=${t[1]}; elif [ "${t[0]:-}" = "->" ] && [ -n "$mark" ]; then
+            seen["$mark:${t[1]%:*}"]="${t[4]:-} ${t[5]:-}"
+        fi
+    done < <(ipvsadm -Ln)
+    for ps in "$@"; do fact "$key" "${ps%%:*}" "${ps#*:}" "${seen[$ps]:-- -}"; done
+}
+# wait_traffic FILE POOL SERVER CONNS LIMIT_S: scrapes until the server's connections_total is CONNS (the kernel
+# publishes Conns/InPkts in its ~2 s estimator), then once more after 2.5 s so that packets have settled too
+wait_traffic() {
+    local end=$(($(now_us) + $5 * 1000000)) v
+    while (($(now_us) < end)); do
+        if scrape_metrics "$1"; then
+            v=$(metric "$1" node_ipvs_backend_connections_total "$2" "$3")
+            [ "${v%% *}" = "$4.0" ] && break
+        fi
+        nap 1
+    done
+    nap 2.5
+    scrape_metrics "$1"
+}
 
 fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"
 lab up || setup_fail "lab.sh up"
@@ -136,6 +197,19 @@ conn conn1 203.0.113.22 1935 1
 conn conn1 203.0.113.99 1935 1
 conn conn1 203.0.113.99 8080 1
 while read -r c n; do fact counter "$c" "$n"; done < <(lab counters)
+# the kernel's traffic counters on the agent's /metrics: the connections just opened, for the servers they reached
+ts=$(now_us)
+wait_traffic "$RUN/metrics-1.txt" 10 192.0.2.11 3 30
+fact traffic-wait-ms "$(since_ms "$ts")"
+kernel_facts traffic1-kernel 10:192.0.2.11 20:192.0.2.12 20:192.0.2.13 50:192.0.2.14
+series_facts traffic1 "$RUN/metrics-1.txt" 10 192.0.2.11
+series_facts traffic1 "$RUN/metrics-1.txt" 20 192.0.2.12 192.0.2.13
+series_facts traffic1 "$RUN/metrics-1.txt" 50 192.0.2.14
+# the same moment as the kernel prints it (golden input of IpvsTrafficParserTest)
+ipvsadm -Ln --stats --exact >"$RUN/ipvsadm-Ln-stats-exact.txt"
+ipvsadm -Ln --rate --exact >"$RUN/ipvsadm-Ln-rate-exact.txt"
+cp /proc/net/ip_vs "$RUN/proc-ip_vs.txt"
+cp /proc/net/ip_vs_stats "$RUN/proc-ip_vs_stats.txt"
 fact timing scenario-i-ms "$(ms)"
 
 # ---- (iii) failure and recovery of rs11 (pool 10) on real traffic ------------------------------
@@ -147,6 +221,9 @@ until_ipvs "-a -f 10 -r 192.0.2.21:0" 1 60 && until_ipvs "-r 192.0.2.11:0" 0 30
 fact failover-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts down
 conn_http failover-conn 203.0.113.21 1935 2
+# the backup's two connections on /metrics, labelled role=backup in pool 10
+wait_traffic "$RUN/metrics-2.txt" 10 192.0.2.21 2 30
+series_facts traffic2 "$RUN/metrics-2.txt" 10 192.0.2.21
 # One stream that stays open on the backup: the client keeps its socket after the server's answer
 # (the server's FIN goes straight to the client in DR), so the director counts it in ActiveConn
 # until the client's process ends (SIGTERM below; bounded: 150 s) and its kernel closes the socket.
@@ -163,8 +240,13 @@ until_ipvs "-a -f 10 -r 192.0.2.21:0 -g -w 0" 1 90 && until_ipvs "-a -f 10 -r 19
 fact failback-ms "$((($(now_us) - ts) / 1000))"
 ipvs_facts failback
 conn failback-conn 203.0.113.21 1935 2
-# the drain waits for the open stream: two drain polls (2 s each) later the backup is still there
-nap 5
+# the drain waits for the open stream: two drain polls (2 s each) later the backup is still there. Meanwhile (inside
+# those 5 s, so that the drain's 20 s deadline is not pushed closer) the agent's /metrics: the backup draining
+tn=$(now_us)
+scrape_metrics "$RUN/metrics-3.txt" && series_facts traffic3 "$RUN/metrics-3.txt" 10 192.0.2.21 192.0.2.11
+fact traffic3-ms "$(since_ms "$tn")"
+left=$((5000 - $(since_ms "$tn")))
+((left > 0)) && nap "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
 read -r act inact <<<"$(conns_of 10 192.0.2.21)"
 fact drain-held "$(ipvsadm -Sn | grep -c -- '-a -f 10 -r 192.0.2.21:0 -g -w 0')" "$act" "$inact"
 while IFS= read -r l; do fact conn-table-held "$l"; done < <(ipvsadm -Lnc | grep -F '192.0.2.21:')
