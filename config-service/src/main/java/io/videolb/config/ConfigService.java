@@ -107,7 +107,8 @@ public final class ConfigService extends VerticleBase {
                 settings,
                 config.topics(),
                 DesiredStatePublisher.defaultTransactionalId(config.topics()),
-                config.startTimeout());
+                config.startTimeout(),
+                config.kafka().trust().generations());
         configMetrics = new ConfigServiceMetrics(metrics.registry(), publisher);
         writable = WriteAvailability.start(
                 settings,

@@ -15,6 +15,8 @@ public final class Metrics {
     private final AtomicLong changesNotApplied = new AtomicLong();
     private final AtomicLong driftRepaired = new AtomicLong();
     private final AtomicLong unitsRefused = new AtomicLong();
+    private final AtomicLong desiredRefused = new AtomicLong();
+    private final AtomicLong desiredSkipped = new AtomicLong();
     private volatile long refusedUnits;
     private volatile long foreignRules;
     private volatile long appliedGeneration;
@@ -54,6 +56,20 @@ public final class Metrics {
             draining = r.desired().drains().size();
             panicPools = r.desired().pools().stream().filter(p -> p.panic()).count();
         }
+    }
+
+    /** Desired generations refused (issue 13: unsigned, wrongly signed, breaking a rule, ...). */
+    public void desiredRefused(long n) {
+        desiredRefused.addAndGet(n);
+    }
+
+    /** Desired-topic records skipped (stray keys, oversized values). */
+    public void desiredSkipped(long n) {
+        desiredSkipped.addAndGet(n);
+    }
+
+    public long desiredRefusedTotal() {
+        return desiredRefused.get();
     }
 
     public long driftRepaired() {
@@ -129,6 +145,16 @@ public final class Metrics {
                 "videolb.agent.units.refused",
                 "Units (a pool, the steering) the kernel refused in a run, summed over runs; the other units were applied",
                 unitsRefused);
+        counter(
+                registry,
+                "videolb.agent.desired.generations.refused",
+                "Desired generations refused whole (unsigned, wrong signature or key id, digest mismatch, a broken rule)",
+                desiredRefused);
+        counter(
+                registry,
+                "videolb.agent.desired.records.skipped",
+                "Desired-topic records reported and skipped (not a desired-state key, oversized)",
+                desiredSkipped);
         gauge(
                 registry,
                 "videolb.agent.refused.units",
