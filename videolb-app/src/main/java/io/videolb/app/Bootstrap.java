@@ -21,7 +21,14 @@ final class Bootstrap {
      * ({@code --data-dir}, VIDEOLB_DATA_DIR) as the default of VIDEOLB_BOOTSTRAP when that file exists.
      */
     static SettingsReader withStandaloneFallback(SettingsReader.Builder sources) {
-        Path file = sources.build().get(CliSettings.DATA_DIR).resolve(StandaloneRuntime.BOOTSTRAP_FILE);
+        Path dataDir = sources.build().get(CliSettings.DATA_DIR);
+        Path key = dataDir.resolve(StandaloneRuntime.GENERATION_KEY_FILE);
+        if (Files.isRegularFile(key, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // the standalone's generation key: its commands sign (import) and verify (plan) as its services do
+            sources.defaultValue(CommonSettings.GENERATION_KEY_FILE, key, key.toString());
+            sources.defaultValue(CommonSettings.GENERATION_SIGNATURES_REQUIRED, true, key.toString());
+        }
+        Path file = dataDir.resolve(StandaloneRuntime.BOOTSTRAP_FILE);
         if (Files.isRegularFile(file)) {
             try {
                 sources.defaultValue(

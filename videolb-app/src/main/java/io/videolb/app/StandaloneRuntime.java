@@ -9,6 +9,7 @@ import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.GenerationKeyFiles;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,9 @@ public final class StandaloneRuntime implements AutoCloseable {
 
     /** Where the broker's address is written while the process runs (for CLI commands). */
     public static final String BOOTSTRAP_FILE = "kafka-bootstrap";
+
+    /** The key that signs and verifies desired-state generations, created at first start with mode 0600 (issue 13). */
+    public static final String GENERATION_KEY_FILE = "generation.key";
 
     /**
      * @param configDir   operator CSV directory
@@ -88,6 +92,25 @@ public final class StandaloneRuntime implements AutoCloseable {
             Path configDir,
             Path dataDir,
             int httpPort) {
+        return standaloneSettings(
+                sources, bootstrap, bootstrapOrigin, topicPrefix, configDir, dataDir, httpPort, false);
+    }
+
+    /** As above; {@code migrating}: the first run with a generation key on existing data accepts unsigned generations. */
+    static SettingsReader standaloneSettings(
+            SettingsReader.Builder sources,
+            String bootstrap,
+            String bootstrapOrigin,
+            String topicPrefix,
+            Path configDir,
+            Path dataDir,
+            int httpPort,
+            boolean migrating) {
+        if (migrating)
+            sources.assign(
+                    CommonSettings.GENERATION_SIGNATURES_REQUIRED,
+                    false,
+                    "standalone: first run with a generation key on existing data (re-signs it)");
         return sources.assign(CommonSettings.BOOTSTRAP, bootstrap, bootstrapOrigin)
                 .assign(CommonSettings.TOPIC_PREFIX, topicPrefix, "standalone --topic-prefix")
                 .assign(ConfigServiceSettings.CONFIG_DIR, configDir, "standalone --config")
@@ -100,6 +123,11 @@ public final class StandaloneRuntime implements AutoCloseable {
                 .assign(AlertSettings.HTTP_PORT, StandaloneContext.port(httpPort, 3), "standalone --http-port + 3")
                 .defaultValue(AgentSettings.HTTP_HOST, "127.0.0.1", "standalone")
                 .defaultValue(AlertSettings.SINK_DIR, dataDir.resolve("alert-mail"), "standalone: DATA-DIR/alert-mail")
+                .defaultValue(
+                        CommonSettings.GENERATION_KEY_FILE,
+                        dataDir.resolve(GENERATION_KEY_FILE),
+                        "standalone: DATA-DIR/" + GENERATION_KEY_FILE)
+                .defaultValue(CommonSettings.GENERATION_SIGNATURES_REQUIRED, true, "standalone")
                 .build();
     }
 
@@ -127,6 +155,26 @@ public final class StandaloneRuntime implements AutoCloseable {
         try {
             Path dataDir = options.dataDir().toAbsolutePath().normalize();
             Files.createDirectories(dataDir);
+            boolean existingData = Files.isDirectory(dataDir.resolve("kafka"));
+            boolean migrating = false;
+            if (options.sources()
+                    .build()
+                    .find(CommonSettings.GENERATION_KEY_FILE)
+                    .isEmpty()) {
+                Path key = dataDir.resolve(GENERATION_KEY_FILE);
+                if (GenerationKeyFiles.createIfMissing(key)) {
+                    LOG.info("generation key created: {} (mode 0600; it signs every desired generation)", key);
+                    // a data dir from before signed generations: this one run accepts its unsigned generation, and
+                    // config-service publishes it again signed; from the next start on signatures are required
+                    migrating = existingData;
+                    if (migrating)
+                        LOG.warn(
+                                "existing data in {}: signatures are not required during this first run with a"
+                                        + " generation key (the current generation is re-signed); they are from the next"
+                                        + " start on",
+                                dataDir);
+                }
+            }
             broker = EmbeddedKafkaBroker.builder()
                     .dataDir(dataDir.resolve("kafka"))
                     .port(options.kafkaPort())
@@ -141,7 +189,8 @@ public final class StandaloneRuntime implements AutoCloseable {
                     options.topicPrefix(),
                     configDir,
                     dataDir,
-                    options.httpPort());
+                    options.httpPort(),
+                    migrating);
             context = new StandaloneContext(
                     broker.bootstrapServers(),
                     topics,

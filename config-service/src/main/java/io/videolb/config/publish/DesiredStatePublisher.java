@@ -129,6 +129,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         try {
             synchronized (p) {
                 p.sync(catchUpTimeout, catchUpTimeout);
+                p.resignIfUnsigned();
             }
             return p;
         } catch (RuntimeException e) {
@@ -239,6 +240,25 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 topics.desired(),
                 c == null ? 0 : c.generation(),
                 committedRecords.size());
+    }
+
+    /** Source of the generation that re-signs an unsigned one (the migration to signed generations, issue 13). */
+    public static final String RESIGN_SOURCE = "resign";
+
+    /**
+     * The migration to signed generations (docs/decisions.md): when the topic's current generation is unsigned and
+     * was accepted (signatures not required yet) and this publisher has a signing key, the same state is published
+     * again as the next generation, signed, so that readers can then require signatures without losing it.
+     */
+    private void resignIfUnsigned() {
+        DesiredSnapshot c = committed;
+        if (c == null || !keys.signs() || c.marker().isSigned()) return;
+        LOG.warn(
+                "generation {} on {} is unsigned: publishing it again signed with key {}",
+                c.generation(),
+                topics.desired(),
+                keys.signingId().orElse("?"));
+        attempt(-1, c.state(), RESIGN_SOURCE, c.marker().actor(), true);
     }
 
     /** Reader thread: a complete generation arrived; keep it if it is newer than what we hold (e.g. written by another instance). */
@@ -378,7 +398,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         if (closed) throw new IllegalStateException("publisher is closed");
         if (!caughtUp || failure != null || unresolved != null) sync(RESYNC_WAIT, RESYNC_READ);
         try {
-            return attempt(expected, next, source, actor);
+            return attempt(expected, next, source, actor, false);
         } catch (CommitOutcomeUnknownException e) {
             // the generation may still become visible: never publish on top of a guess; re-read first
             unresolved = "the commit of generation " + (generation() + 1) + " has an unknown outcome (" + e.getMessage()
@@ -391,7 +411,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
                     transactionalId,
                     topics.desired());
             sync(RESYNC_WAIT, RESYNC_READ);
-            return attempt(expected, next, source, actor);
+            return attempt(expected, next, source, actor, false);
         }
     }
 
@@ -407,7 +427,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         return false;
     }
 
-    private PublishResult attempt(long expected, DesiredState next, String source, String actor) {
+    private PublishResult attempt(long expected, DesiredState next, String source, String actor, boolean force) {
         DesiredSnapshot before;
         SortedMap<String, String> beforeRecords;
         Map<String, String> straysIncluded;
@@ -444,7 +464,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         String importedBefore = before == null ? null : before.marker().importedDigest();
         // a file import records what the files held; every other change carries that record forward
         String imported = GenerationMarker.isFileImport(source) ? digest : importedBefore;
-        if (changes.isEmpty() && Objects.equals(imported, importedBefore)) {
+        if (changes.isEmpty() && Objects.equals(imported, importedBefore) && !force) {
             LOG.info("{} by {}: unchanged at generation {}", source, actor, generation);
             return new PublishResult.Unchanged(generation);
         }
