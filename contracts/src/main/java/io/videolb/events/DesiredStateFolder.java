@@ -169,6 +169,8 @@ public final class DesiredStateFolder {
     private void skip(String what) {
         skippedTotal++;
         lastSkipped = what;
+        // reported like a refusal until a generation is accepted (which replaces or removes the record)
+        refusal = new Refusal(latest == null ? 0 : latest.generation(), what + " skipped");
     }
 
     /** The last complete, accepted generation, if any. */
@@ -176,7 +178,10 @@ public final class DesiredStateFolder {
         return Optional.ofNullable(latest);
     }
 
-    /** Why the newest generation marker read was refused; empty once a later generation is accepted. */
+    /**
+     * Why the newest generation marker read was refused, or the last record skipped since the last accepted
+     * generation; empty once a later generation is accepted.
+     */
     public Optional<Refusal> refusal() {
         return Optional.ofNullable(refusal);
     }

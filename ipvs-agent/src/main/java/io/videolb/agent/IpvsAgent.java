@@ -341,7 +341,8 @@ public final class IpvsAgent extends VerticleBase {
             metrics.desiredSkipped(skippedAfter - skippedBefore);
             LOG.warn("desired topic: {} skipped", skipped);
         }
-        if (desiredRead && (s.isPresent() || refusedAfter != refusedBefore)) loop.markDirty(); // status says it
+        if (desiredRead && (s.isPresent() || refusedAfter != refusedBefore || skippedAfter != skippedBefore))
+            loop.markDirty(); // a run publishes the status that reports it
     }
 
     private void onHealth(String key, String value) {
@@ -349,6 +350,7 @@ public final class IpvsAgent extends VerticleBase {
         synchronized (lock) {
             applied = health.apply(key, value);
         }
+        if (applied.unreadable() != null) metrics.healthRefused();
         reportUnreadable(applied);
         if (applied.changed() && healthRead) loop.markDirty();
     }

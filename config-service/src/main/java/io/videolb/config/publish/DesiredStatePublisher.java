@@ -287,6 +287,13 @@ public final class DesiredStatePublisher implements AutoCloseable {
         }
     }
 
+    /** Entity records written by something else since the catch-up, not yet replaced by a publish (issue 13). */
+    public int pendingStrays() {
+        synchronized (stateLock) {
+            return strays.size();
+        }
+    }
+
     /** Why the newest generation marker on the topic was refused by this publisher's reader (issue 13). */
     public Optional<DesiredStateFolder.Refusal> refusal() {
         DesiredStateFolder f = folder;

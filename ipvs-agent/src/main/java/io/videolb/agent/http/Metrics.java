@@ -17,6 +17,7 @@ public final class Metrics {
     private final AtomicLong unitsRefused = new AtomicLong();
     private final AtomicLong desiredRefused = new AtomicLong();
     private final AtomicLong desiredSkipped = new AtomicLong();
+    private final AtomicLong healthRefused = new AtomicLong();
     private volatile long refusedUnits;
     private volatile long foreignRules;
     private volatile long appliedGeneration;
@@ -66,6 +67,15 @@ public final class Metrics {
     /** Desired-topic records skipped (stray keys, oversized values). */
     public void desiredSkipped(long n) {
         desiredSkipped.addAndGet(n);
+    }
+
+    /** A health record refused (undecodable, or a sequence beyond the clock skew). */
+    public void healthRefused() {
+        healthRefused.incrementAndGet();
+    }
+
+    public long healthRefusedTotal() {
+        return healthRefused.get();
     }
 
     public long desiredRefusedTotal() {
@@ -155,6 +165,11 @@ public final class Metrics {
                 "videolb.agent.desired.records.skipped",
                 "Desired-topic records reported and skipped (not a desired-state key, oversized)",
                 desiredSkipped);
+        counter(
+                registry,
+                "videolb.agent.health.records.refused",
+                "Health records refused (undecodable, or a sequence further ahead than VIDEOLB_HEALTH_MAX_CLOCK_SKEW_S)",
+                healthRefused);
         gauge(
                 registry,
                 "videolb.agent.refused.units",
