@@ -111,6 +111,14 @@ public final class StandaloneRuntime implements AutoCloseable {
                     CommonSettings.GENERATION_SIGNATURES_REQUIRED,
                     false,
                     "standalone: first run with a generation key on existing data (re-signs it)");
+        Path key = dataDir.resolve(GENERATION_KEY_FILE);
+        if (java.nio.file.Files.isRegularFile(key, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // start() creates it before it reads the settings; where it does not exist (--print-settings on a new
+            // data directory) the standalone has no key yet
+            sources.defaultValue(
+                    CommonSettings.GENERATION_KEY_FILE, key, "standalone: DATA-DIR/" + GENERATION_KEY_FILE);
+            sources.defaultValue(CommonSettings.GENERATION_SIGNATURES_REQUIRED, true, "standalone");
+        }
         return sources.assign(CommonSettings.BOOTSTRAP, bootstrap, bootstrapOrigin)
                 .assign(CommonSettings.TOPIC_PREFIX, topicPrefix, "standalone --topic-prefix")
                 .assign(ConfigServiceSettings.CONFIG_DIR, configDir, "standalone --config")
@@ -123,11 +131,6 @@ public final class StandaloneRuntime implements AutoCloseable {
                 .assign(AlertSettings.HTTP_PORT, StandaloneContext.port(httpPort, 3), "standalone --http-port + 3")
                 .defaultValue(AgentSettings.HTTP_HOST, "127.0.0.1", "standalone")
                 .defaultValue(AlertSettings.SINK_DIR, dataDir.resolve("alert-mail"), "standalone: DATA-DIR/alert-mail")
-                .defaultValue(
-                        CommonSettings.GENERATION_KEY_FILE,
-                        dataDir.resolve(GENERATION_KEY_FILE),
-                        "standalone: DATA-DIR/" + GENERATION_KEY_FILE)
-                .defaultValue(CommonSettings.GENERATION_SIGNATURES_REQUIRED, true, "standalone")
                 .build();
     }
 
