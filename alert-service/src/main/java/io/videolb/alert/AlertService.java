@@ -252,7 +252,8 @@ public final class AlertService extends VerticleBase {
      */
     private StateTopicReader startEngine(KafkaSettings kafka) {
         Topics t = config.topics();
-        DesiredStateFolder folder = new DesiredStateFolder();
+        DesiredStateFolder folder =
+                new DesiredStateFolder(config.kafka().trust().generations());
         StateTopicReader.Listener listener = new StateTopicReader.Listener() {
             @Override
             public void onRecord(StateRecord r) {
@@ -365,11 +366,15 @@ public final class AlertService extends VerticleBase {
         String key = r.key();
         if (key == null) throw new IllegalArgumentException("record without key");
         if (r.topic().equals(t.desired())) {
-            try {
-                folder.apply(key, r.value()).ifPresent(facts::desired);
-            } catch (IllegalStateException e) {
-                throw new IllegalArgumentException("desired generation not usable: " + e.getMessage(), e);
-            }
+            long refused = folder.refusedTotal();
+            long skipped = folder.skippedTotal();
+            folder.apply(key, r.value()).ifPresent(facts::desired); // never throws (issue 13)
+            if (folder.refusedTotal() != refused)
+                rejected(
+                        r,
+                        folder.refusal().map(DesiredStateFolder.Refusal::reason).orElse("refused"));
+            if (folder.skippedTotal() != skipped)
+                rejected(r, folder.lastSkipped().orElse("skipped"));
         } else if (r.topic().equals(t.health())) {
             HealthRecord.Unreadable u = facts.health(key, r.value()).unreadable();
             if (u != null) rejected(r, u.problem());

@@ -134,7 +134,8 @@ public final class ConfigCli {
                     kafka.settings("videolb-import"),
                     topics,
                     DesiredStatePublisher.defaultTransactionalId(topics),
-                    timeout)) {
+                    timeout,
+                    kafka.trust().generations())) {
                 Optional<String> refused = force
                         ? Optional.empty()
                         : MassRemovalGuard.DEFAULT.refusal(

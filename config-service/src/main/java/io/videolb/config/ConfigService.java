@@ -107,7 +107,8 @@ public final class ConfigService extends VerticleBase {
                 settings,
                 config.topics(),
                 DesiredStatePublisher.defaultTransactionalId(config.topics()),
-                config.startTimeout());
+                config.startTimeout(),
+                config.kafka().trust().generations());
         // every generation younger than the retention keeps its base in the history topic if the topic keeps twice it
         TopicAdmin.setRetention(
                 settings.withClientId(config.instanceId() + "-topic-admin"),

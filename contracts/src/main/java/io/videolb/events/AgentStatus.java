@@ -19,6 +19,9 @@ import java.util.List;
  * @param health           how fresh the health verdicts are that this agent acts on (null before the first run)
  * @param foreignRules     rules of others that can override steering (for example per-client MARK rules after
  *                         videolb's jump), one line each as the kernel lists them
+ * @param desiredRefused   why the newest desired generation was refused (unsigned, wrongly signed, unknown key id,
+ *                         a broken validation rule, a digest mismatch; issue 13): the agent keeps serving
+ *                         appliedGeneration; null when the newest generation read was accepted
  */
 public record AgentStatus(
         String director,
@@ -34,7 +37,8 @@ public record AgentStatus(
         List<DrainStatus> drains,
         DirectorHa ha,
         HealthFreshness health,
-        List<String> foreignRules) {
+        List<String> foreignRules,
+        String desiredRefused) {
 
     public AgentStatus {
         foreignRules = foreignRules == null ? List.of() : List.copyOf(foreignRules);
@@ -42,6 +46,40 @@ public record AgentStatus(
         errors = errors == null ? List.of() : List.copyOf(errors);
         pools = pools == null ? List.of() : List.copyOf(pools);
         drains = drains == null ? List.of() : List.copyOf(drains);
+    }
+
+    /** A status whose newest desired generation was accepted. */
+    public AgentStatus(
+            String director,
+            String mode,
+            long appliedGeneration,
+            long desiredGeneration,
+            long lastRunAtMs,
+            long lastSuccessAtMs,
+            long driftRepairedTotal,
+            List<String> lastDrift,
+            List<String> errors,
+            List<PoolStatus> pools,
+            List<DrainStatus> drains,
+            DirectorHa ha,
+            HealthFreshness health,
+            List<String> foreignRules) {
+        this(
+                director,
+                mode,
+                appliedGeneration,
+                desiredGeneration,
+                lastRunAtMs,
+                lastSuccessAtMs,
+                driftRepairedTotal,
+                lastDrift,
+                errors,
+                pools,
+                drains,
+                ha,
+                health,
+                foreignRules,
+                null);
     }
 
     /** A status without HA, freshness or foreign-rule facts (single directors, tests). */

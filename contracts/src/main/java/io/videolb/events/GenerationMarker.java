@@ -27,12 +27,27 @@ public record GenerationMarker(
         String source,
         String actor,
         long publishedAtMs,
-        String importedDigest) {
+        String importedDigest,
+        String keyId,
+        String signature) {
 
     /** Source of a generation made by importing a CSV folder: {@code import:DIR}. */
     public static final String FILE_IMPORT_PREFIX = "import:";
     /** Source of a generation made by the admin API's import of the four CSV files. */
     public static final String API_IMPORT = "api:import";
+
+    /** An unsigned marker ({@link GenerationKeys#sign} adds the signature). */
+    public GenerationMarker(
+            long generation,
+            String digest,
+            int entities,
+            int changes,
+            String source,
+            String actor,
+            long publishedAtMs,
+            String importedDigest) {
+        this(generation, digest, entities, changes, source, actor, publishedAtMs, importedDigest, null, null);
+    }
 
     /** A marker without a file import behind it (tests, tools). */
     public GenerationMarker(
@@ -44,6 +59,17 @@ public record GenerationMarker(
             String actor,
             long publishedAtMs) {
         this(generation, digest, entities, changes, source, actor, publishedAtMs, null);
+    }
+
+    /** This marker signed by {@code keyId} with {@code signature} (hex). */
+    public GenerationMarker signed(String keyId, String signature) {
+        return new GenerationMarker(
+                generation, digest, entities, changes, source, actor, publishedAtMs, importedDigest, keyId, signature);
+    }
+
+    /** Whether the marker carries a signature at all. */
+    public boolean isSigned() {
+        return keyId != null || signature != null;
     }
 
     /** Whether {@code source} names a whole-set import of CSV files. */

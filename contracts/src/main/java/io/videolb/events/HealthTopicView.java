@@ -45,17 +45,65 @@ public final class HealthTopicView {
         }
     }
 
+    /**
+     * How far ahead of this reader's clock a sequence may be (sequences are wall-clock microseconds, see
+     * health-service's SequenceClock) before the record is refused: 5 minutes. A record from the far future (a
+     * sequence of Long.MAX_VALUE) would otherwise pin its server's verdict for good, since no later verdict could
+     * have a higher sequence (issue 13).
+     */
+    public static final long DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60_000L;
+
     private final TreeMap<Ipv4Address, HealthVerdict> verdicts = new TreeMap<>();
     private final TreeMap<String, CheckerStatus> checkers = new TreeMap<>();
+    private final java.util.function.LongSupplier nowMs;
+    private final long maxFutureSkewMs;
     private long unreadable;
+
+    /** A view on the system clock with {@link #DEFAULT_MAX_FUTURE_SKEW_MS}. */
+    public HealthTopicView() {
+        this(System::currentTimeMillis, DEFAULT_MAX_FUTURE_SKEW_MS);
+    }
+
+    /** A view that refuses sequences more than {@code maxFutureSkewMs} ahead of {@code nowMs}. */
+    public HealthTopicView(java.util.function.LongSupplier nowMs, long maxFutureSkewMs) {
+        if (maxFutureSkewMs < 0) throw new IllegalArgumentException("maxFutureSkewMs must be >= 0");
+        this.nowMs = java.util.Objects.requireNonNull(nowMs, "nowMs");
+        this.maxFutureSkewMs = maxFutureSkewMs;
+    }
 
     /** Decodes ({@link HealthRecord#decode}) and applies one record; {@code changed} means this view changed. */
     public Applied apply(String key, String value) {
-        HealthRecord r = HealthRecord.decode(key, value);
+        HealthRecord r = futureRefused(HealthRecord.decode(key, value));
         return new Applied(r, apply(r) == Effect.CHANGED);
     }
 
+    /** {@code r}, or an {@link HealthRecord.Unreadable} when its sequence is beyond the bounded clock skew. */
+    public HealthRecord futureRefused(HealthRecord r) {
+        long sequence;
+        String key;
+        if (r instanceof HealthRecord.ServerVerdict sv) {
+            sequence = sv.verdict().sequence();
+            key = sv.verdict().server().toString();
+        } else if (r instanceof HealthRecord.CheckerReport cr) {
+            sequence = cr.status().sequence();
+            key = CheckerStatus.KEY_PREFIX + cr.status().checkerId();
+        } else {
+            return r;
+        }
+        long limitMicros = saturatedMicros(nowMs.getAsLong() + maxFutureSkewMs);
+        if (sequence <= limitMicros) return r;
+        return new HealthRecord.Unreadable(
+                key,
+                "sequence " + sequence + " is more than " + maxFutureSkewMs / 1000
+                        + " s ahead of this reader's clock (sequences are wall-clock microseconds): refused");
+    }
+
+    private static long saturatedMicros(long ms) {
+        return ms > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : ms * 1000;
+    }
+
     public Effect apply(HealthRecord record) {
+        record = futureRefused(record);
         if (record instanceof HealthRecord.ServerVerdict sv) {
             HealthVerdict v = sv.verdict();
             if (!v.isNewerThan(verdicts.get(v.server()))) return Effect.UNCHANGED;

@@ -35,6 +35,33 @@ class HealthTopicViewTest {
     }
 
     @Test
+    void aSequenceFarInTheFutureIsRefusedInsteadOfPinningTheVerdictForever() {
+        long nowMs = 1_700_000_000_000L;
+        HealthTopicView view = new HealthTopicView(() -> nowMs, 60_000);
+        long nowMicros = nowMs * 1000;
+        assertThat(view.apply(v(A, Verdict.UP, nowMicros))).isEqualTo(Effect.CHANGED);
+        assertThat(view.apply(v(A, Verdict.DOWN, Long.MAX_VALUE))).isEqualTo(Effect.UNREADABLE);
+        assertThat(view.apply(checker("hc-1", true, Long.MAX_VALUE))).isEqualTo(Effect.UNREADABLE);
+        assertThat(view.apply(v(A, Verdict.DOWN, nowMicros + 61_000_000L)))
+                .as("beyond the skew")
+                .isEqualTo(Effect.UNREADABLE);
+        assertThat(view.apply(v(A, Verdict.DOWN, nowMicros + 59_000_000L)))
+                .as("within the skew")
+                .isEqualTo(Effect.CHANGED);
+        assertThat(view.apply(v(A, Verdict.UP, nowMicros + 59_000_001L)))
+                .as("the next real verdict still wins")
+                .isEqualTo(Effect.CHANGED);
+        assertThat(view.unreadableCount()).isEqualTo(3);
+        HealthTopicView.Applied applied = view.apply(
+                A.toString(),
+                Json.write(
+                        new HealthVerdict(A, Verdict.DOWN, ProbeLevel.RTMP, "pinned", 1, "evil", Long.MAX_VALUE, 0)));
+        assertThat(applied.unreadable()).isNotNull();
+        assertThat(applied.unreadable().problem()).contains("ahead of this reader's clock");
+        assertThat(view.verdict(A).verdict()).isEqualTo(Verdict.UP);
+    }
+
+    @Test
     void checkerReportsFollowTheSameSequenceRule() {
         HealthTopicView view = new HealthTopicView();
         assertThat(view.apply(checker("hc-1", true, 3))).isEqualTo(Effect.CHANGED);

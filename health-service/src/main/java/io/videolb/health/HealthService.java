@@ -231,6 +231,7 @@ public final class HealthService extends VerticleBase {
         reader = new DesiredReader(
                         kafka.withClientId("health-desired-" + config.checkerId()),
                         config.topics().desired(),
+                        config.kafka().trust().generations(),
                         s -> {
                             desired.set(s);
                             LOG.info("desired generation {}", s.generation());

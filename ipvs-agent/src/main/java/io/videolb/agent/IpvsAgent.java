@@ -77,7 +77,7 @@ public final class IpvsAgent extends VerticleBase {
     static final Duration TOPIC_WAIT = Duration.ofSeconds(60);
 
     static final Duration READER_RESTART = Duration.ofSeconds(5);
-    private DesiredStateFolder folder = new DesiredStateFolder(); // guarded by lock
+    private DesiredStateFolder folder; // guarded by lock
     private HealthBook health; // guarded by lock
     private HealthWatch healthWatch;
     private final Object lock = new Object();
@@ -122,10 +122,14 @@ public final class IpvsAgent extends VerticleBase {
         this.kernel = kernel;
         this.runtime = runtime;
         this.health = newHealthBook();
+        this.folder = new DesiredStateFolder(config.kafka().trust().generations());
     }
 
     private HealthBook newHealthBook() {
-        return new HealthBook(config.healthStale().toMillis(), System::currentTimeMillis);
+        return new HealthBook(
+                config.healthStale().toMillis(),
+                System::currentTimeMillis,
+                config.kafka().trust().healthMaxFutureSkewMs());
     }
 
     /**
@@ -263,7 +267,7 @@ public final class IpvsAgent extends VerticleBase {
     private synchronized void startDesiredReader() {
         if (closed) return;
         synchronized (lock) {
-            folder = new DesiredStateFolder(); // a (re)start folds the topic from offset 0 again
+            folder = new DesiredStateFolder(config.kafka().trust().generations()); // a (re)start folds from 0 again
         }
         desiredRead = false;
         desiredReader = StateTopicReader.start(
@@ -325,10 +329,31 @@ public final class IpvsAgent extends VerticleBase {
 
     private void onDesired(String key, String value) {
         Optional<DesiredSnapshot> s;
+        long refusedBefore;
+        long refusedAfter;
+        long skippedBefore;
+        long skippedAfter;
+        String refusal;
+        String skipped;
         synchronized (lock) {
-            s = folder.apply(key, value);
+            refusedBefore = folder.refusedTotal();
+            skippedBefore = folder.skippedTotal();
+            s = folder.apply(key, value); // never throws: a refused generation leaves the last good one in force
+            refusedAfter = folder.refusedTotal();
+            skippedAfter = folder.skippedTotal();
+            refusal = folder.refusal().map(DesiredStateFolder.Refusal::reason).orElse(null);
+            skipped = folder.lastSkipped().orElse(null);
         }
-        if (s.isPresent() && desiredRead) loop.markDirty();
+        if (refusedAfter != refusedBefore) {
+            metrics.desiredRefused(refusedAfter - refusedBefore);
+            LOG.error("desired generation refused: {}; the last good generation stays applied", refusal);
+        }
+        if (skippedAfter != skippedBefore) {
+            metrics.desiredSkipped(skippedAfter - skippedBefore);
+            LOG.warn("desired topic: {} skipped", skipped);
+        }
+        if (desiredRead && (s.isPresent() || refusedAfter != refusedBefore || skippedAfter != skippedBefore))
+            loop.markDirty(); // a run publishes the status that reports it
     }
 
     private void onHealth(String key, String value) {
@@ -336,6 +361,7 @@ public final class IpvsAgent extends VerticleBase {
         synchronized (lock) {
             applied = health.apply(key, value);
         }
+        if (applied.unreadable() != null) metrics.healthRefused();
         reportUnreadable(applied);
         if (applied.changed() && healthRead) loop.markDirty();
     }
@@ -389,10 +415,12 @@ public final class IpvsAgent extends VerticleBase {
 
     private AgentStatus toStatus(RunResult r) {
         AgentStatus.HealthFreshness f;
+        String refused;
         synchronized (lock) {
             f = health.freshness();
+            refused = folder.refusal().map(DesiredStateFolder.Refusal::reason).orElse(null);
         }
-        if (director == null) return statusOf(config.director(), caps, metrics, r, f, null, List.of());
+        if (director == null) return statusOf(config.director(), caps, metrics, r, f, null, List.of(), refused);
         String syncRole = switch (config.sync().role()) {
             case NONE -> "off";
             case MASTER -> "master";
@@ -401,7 +429,7 @@ public final class IpvsAgent extends VerticleBase {
         };
         List<String> haErrors =
                 director.lastError().isEmpty() ? List.of() : List.of("director HA: " + director.lastError());
-        return statusOf(config.director(), caps, metrics, r, f, director.status(syncRole), haErrors);
+        return statusOf(config.director(), caps, metrics, r, f, director.status(syncRole), haErrors, refused);
     }
 
     /**
@@ -411,7 +439,7 @@ public final class IpvsAgent extends VerticleBase {
      * for one that applied a generation. steering-only: the IPVS changes it cannot make are listed.
      */
     static AgentStatus statusOf(String director, KernelCapabilities caps, Metrics metrics, RunResult r) {
-        return statusOf(director, caps, metrics, r, null, null, List.of());
+        return statusOf(director, caps, metrics, r, null, null, List.of(), null);
     }
 
     /** {@link #statusOf(String, KernelCapabilities, Metrics, RunResult)} with health freshness and HA filled in. */
@@ -422,7 +450,8 @@ public final class IpvsAgent extends VerticleBase {
             RunResult r,
             AgentStatus.HealthFreshness health,
             AgentStatus.DirectorHa ha,
-            List<String> haErrors) {
+            List<String> haErrors,
+            String desiredRefused) {
         List<String> errors = new ArrayList<>(r.errors());
         if (caps.mode() == KernelMode.PLAN_ONLY) {
             errors.add("plan-only (" + caps.reason() + "): nothing applied, "
@@ -446,7 +475,8 @@ public final class IpvsAgent extends VerticleBase {
                 dk == null ? List.of() : dk.drainStatus(),
                 ha,
                 health,
-                r.foreignRules());
+                r.foreignRules(),
+                desiredRefused);
     }
 
     private HealthReport health() {
@@ -467,7 +497,15 @@ public final class IpvsAgent extends VerticleBase {
                         .put("appliedGeneration", metrics.appliedGeneration())
                         .put("pendingChanges", metrics.pending())
                         .put("health", healthJson())
+                        .put("desiredRefused", desiredRefused())
                         .put("lastErrors", r == null ? List.of() : r.errors()));
+    }
+
+    /** Why the newest desired generation was refused (issue 13), or null. */
+    public String desiredRefused() {
+        synchronized (lock) {
+            return folder.refusal().map(DesiredStateFolder.Refusal::reason).orElse(null);
+        }
     }
 
     private JsonObject healthJson() {
@@ -515,8 +553,12 @@ public final class IpvsAgent extends VerticleBase {
     /** {@link #plan(AgentSettings, PrintStream)} waiting up to {@code wait} for the topics to be read (slow machines, big topics). */
     public static ExitCode plan(AgentSettings config, PrintStream out, Duration wait) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
-        DesiredStateFolder folder = new DesiredStateFolder();
-        HealthBook health = new HealthBook();
+        DesiredStateFolder folder =
+                new DesiredStateFolder(config.kafka().trust().generations());
+        HealthBook health = new HealthBook(
+                HealthBook.DEFAULT_STALE_AFTER_MS,
+                System::currentTimeMillis,
+                config.kafka().trust().healthMaxFutureSkewMs());
         KafkaSettings kafka = config.kafka().settings("videolb-plan-" + config.director());
         BiConsumer<String, String> onHealth = (k, v) -> reportUnreadable(health.apply(k, v));
         try (StateTopicReader d = StateTopicReader.start(
@@ -544,6 +586,9 @@ public final class IpvsAgent extends VerticleBase {
                         + config.kafka().bootstrapServers() + " within " + wait.toSeconds() + " s" + why);
                 return ExitCode.KAFKA_FAILED;
             }
+            folder.refusal()
+                    .ifPresent(f -> out.println("# WARNING: the newest desired generation was refused (" + f.reason()
+                            + "); showing the last good one"));
             DesiredSnapshot snap = folder.latest().orElse(null);
             if (snap == null) {
                 out.println("no desired state has been published yet");

@@ -25,6 +25,12 @@ final class Bootstrap {
     static SettingsReader withStandaloneFallback(SettingsReader.Builder sources) {
         SettingsReader given = sources.build();
         Path dataDir = given.get(CliSettings.DATA_DIR);
+        Path key = dataDir.resolve(StandaloneRuntime.GENERATION_KEY_FILE);
+        if (Files.isRegularFile(key, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // the standalone's generation key: its commands sign (import) and verify (plan) as its services do
+            sources.defaultValue(CommonSettings.GENERATION_KEY_FILE, key, key.toString());
+            sources.defaultValue(CommonSettings.GENERATION_SIGNATURES_REQUIRED, true, key.toString());
+        }
         Path file = dataDir.resolve(StandaloneRuntime.BOOTSTRAP_FILE);
         Path operator = StandaloneKafkaAuth.operatorProperties(dataDir);
         if (Files.isRegularFile(file)

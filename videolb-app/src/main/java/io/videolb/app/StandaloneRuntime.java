@@ -8,6 +8,7 @@ import io.videolb.health.HealthServiceSettings;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
+import io.videolb.runtime.settings.GenerationKeyFiles;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +32,9 @@ public final class StandaloneRuntime implements AutoCloseable {
 
     /** Where the broker's address is written while the process runs (for CLI commands). */
     public static final String BOOTSTRAP_FILE = "kafka-bootstrap";
+
+    /** The key that signs and verifies desired-state generations, created at first start with mode 0600 (issue 13). */
+    public static final String GENERATION_KEY_FILE = "generation.key";
 
     /**
      * @param configDir   operator CSV directory
@@ -87,6 +91,33 @@ public final class StandaloneRuntime implements AutoCloseable {
             Path configDir,
             Path dataDir,
             int httpPort) {
+        return standaloneSettings(
+                sources, bootstrap, bootstrapOrigin, topicPrefix, configDir, dataDir, httpPort, false);
+    }
+
+    /** As above; {@code migrating}: the first run with a generation key on existing data accepts unsigned generations. */
+    static SettingsReader standaloneSettings(
+            SettingsReader.Builder sources,
+            String bootstrap,
+            String bootstrapOrigin,
+            String topicPrefix,
+            Path configDir,
+            Path dataDir,
+            int httpPort,
+            boolean migrating) {
+        if (migrating)
+            sources.assign(
+                    CommonSettings.GENERATION_SIGNATURES_REQUIRED,
+                    false,
+                    "standalone: first run with a generation key on existing data (re-signs it)");
+        Path key = dataDir.resolve(GENERATION_KEY_FILE);
+        if (java.nio.file.Files.isRegularFile(key, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // start() creates it before it reads the settings; where it does not exist (--print-settings on a new
+            // data directory) the standalone has no key yet
+            sources.defaultValue(
+                    CommonSettings.GENERATION_KEY_FILE, key, "standalone: DATA-DIR/" + GENERATION_KEY_FILE);
+            sources.defaultValue(CommonSettings.GENERATION_SIGNATURES_REQUIRED, true, "standalone");
+        }
         return sources.assign(CommonSettings.BOOTSTRAP, bootstrap, bootstrapOrigin)
                 .assign(CommonSettings.TOPIC_PREFIX, topicPrefix, "standalone --topic-prefix")
                 .assign(ConfigServiceSettings.CONFIG_DIR, configDir, "standalone --config")
@@ -126,6 +157,26 @@ public final class StandaloneRuntime implements AutoCloseable {
         try {
             Path dataDir = options.dataDir().toAbsolutePath().normalize();
             Files.createDirectories(dataDir);
+            boolean existingData = Files.isDirectory(dataDir.resolve("kafka"));
+            boolean migrating = false;
+            if (options.sources()
+                    .build()
+                    .find(CommonSettings.GENERATION_KEY_FILE)
+                    .isEmpty()) {
+                Path key = dataDir.resolve(GENERATION_KEY_FILE);
+                if (GenerationKeyFiles.createIfMissing(key)) {
+                    LOG.info("generation key created: {} (mode 0600; it signs every desired generation)", key);
+                    // a data dir from before signed generations: this one run accepts its unsigned generation, and
+                    // config-service publishes it again signed; from the next start on signatures are required
+                    migrating = existingData;
+                    if (migrating)
+                        LOG.warn(
+                                "existing data in {}: signatures are not required during this first run with a"
+                                        + " generation key (the current generation is re-signed); they are from the next"
+                                        + " start on",
+                                dataDir);
+                }
+            }
             Path configDir = options.configDir().toAbsolutePath().normalize();
             SettingsReader before = standaloneSettings(
                     options.sources(),
@@ -158,7 +209,8 @@ public final class StandaloneRuntime implements AutoCloseable {
                     options.topicPrefix(),
                     configDir,
                     dataDir,
-                    options.httpPort());
+                    options.httpPort(),
+                    migrating);
             EmbeddedKafkaBroker b = broker;
             context = new StandaloneContext(
                     broker.bootstrapServers(),

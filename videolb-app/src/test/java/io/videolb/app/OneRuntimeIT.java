@@ -130,6 +130,26 @@ class OneRuntimeIT {
                             .getString("value")))
                     .as("the example was imported")
                     .isGreaterThanOrEqualTo(1.0);
+            // issue 13: standalone created its generation key (0600), signs, and its agent accepts what it signs
+            java.nio.file.Path key = tmp.resolve("data").resolve(StandaloneRuntime.GENERATION_KEY_FILE);
+            assertThat(java.nio.file.Files.getPosixFilePermissions(key))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            double agentGeneration = 0;
+            while (agentGeneration < 1 && System.nanoTime() < end) {
+                agentGeneration =
+                        Double.parseDouble(samples(parse(scrape(httpPort + 1)), "videolb_agent_desired_generation")
+                                .get(0)
+                                .getString("value"));
+                if (agentGeneration < 1) Thread.sleep(200);
+            }
+            assertThat(agentGeneration)
+                    .as("the agent accepted the signed generation")
+                    .isGreaterThanOrEqualTo(1.0);
+            String agentMetrics = scrape(httpPort + 1);
+            assertThat(agentMetrics.lines())
+                    .as("no generation refused")
+                    .anyMatch(l -> l.matches("videolb_agent_desired_generations_refused_total\\{.*\\} 0(\\.0)?"));
         } finally {
             standalone.close();
         }

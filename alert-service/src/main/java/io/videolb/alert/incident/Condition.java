@@ -26,6 +26,7 @@ public record Condition(String id, Kind kind, String title, List<String> details
         APPLY_FAILING("apply failing"),
         AGENT_BEHIND("director behind the desired generation"),
         FOREIGN_RULES("foreign rules override steering"),
+        DESIRED_REFUSED("desired generation refused"),
         DRAIN_DEADLINE_NEAR("drain deadline near with viewers on it"),
         DRAIN_STUCK("drain past its deadline"),
         DIRECTOR_TAKEOVER("director takeover", Mail.ONCE),

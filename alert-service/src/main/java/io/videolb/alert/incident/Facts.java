@@ -225,6 +225,18 @@ public final class Facts {
                                     + " in place of " + failed)));
                 }
             }
+            if (a.desiredRefused() != null) {
+                out.add(new Condition(
+                        "desired-refused/" + dir,
+                        Condition.Kind.DESIRED_REFUSED,
+                        "director " + dir + " refused a desired generation",
+                        List.of(
+                                "director " + dirText + " refused the newest desired generation and keeps serving"
+                                        + " generation " + a.appliedGeneration() + ":",
+                                "reason: " + BodyText.line(a.desiredRefused()),
+                                "something other than config-service may be writing the desired topic (check its"
+                                        + " ACLs and the generation keys, docs/security.md)")));
+            }
             for (AgentStatus.DrainStatus dr : a.drains()) {
                 if (!dr.pastDeadline() || dr.mark() < 1 || dr.mark() > Fwmark.MAX) continue;
                 Optional<Ipv4Address> server = ip(dr.server());

@@ -37,6 +37,8 @@ final class Subjects {
                 return "director " + key;
             case FOREIGN_RULES:
                 return "steering on director " + key;
+            case DESIRED_REFUSED:
+                return "desired state on director " + key;
             case DRAIN_DEADLINE_NEAR:
                 return "drain of " + second + " in pool " + first;
             case DIRECTOR_TAKEOVER:
@@ -74,6 +76,8 @@ final class Subjects {
                 return bad ? "behind" : "caught up";
             case FOREIGN_RULES:
                 return bad ? "overridden" : "clean";
+            case DESIRED_REFUSED:
+                return bad ? "refused" : "accepted";
             case DRAIN_DEADLINE_NEAR:
                 return bad ? "viewers left near the deadline" : "done";
             case DIRECTOR_TAKEOVER:

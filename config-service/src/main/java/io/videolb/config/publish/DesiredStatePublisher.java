@@ -69,10 +69,15 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private final Topics topics;
     private final String transactionalId;
     private final Duration catchUpTimeout;
+    private final io.videolb.events.GenerationKeys keys;
+    /** The reader's fold (reader thread); its refusal and skip counts are read by {@link #refusal()}. */
+    private volatile DesiredStateFolder folder;
 
     private final Object stateLock = new Object();
     /** Guarded by stateLock: the entity records of the topic as of {@link #committed}, and the committed snapshot. */
     private SortedMap<String, String> committedRecords = new TreeMap<>();
+    /** Guarded by stateLock: entity records read after the catch-up that differ from committedRecords (value null: removed). */
+    private final Map<String, String> strays = new java.util.HashMap<>();
 
     private volatile DesiredSnapshot committed;
     private volatile boolean caughtUp;
@@ -90,7 +95,12 @@ public final class DesiredStatePublisher implements AutoCloseable {
     private boolean closed;
 
     private DesiredStatePublisher(
-            KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
+            KafkaSettings settings,
+            Topics topics,
+            String transactionalId,
+            Duration catchUpTimeout,
+            io.videolb.events.GenerationKeys keys) {
+        this.keys = Objects.requireNonNull(keys, "keys");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.transactionalId = Objects.requireNonNull(transactionalId, "transactionalId");
@@ -106,10 +116,28 @@ public final class DesiredStatePublisher implements AutoCloseable {
      */
     public static DesiredStatePublisher start(
             KafkaSettings settings, Topics topics, String transactionalId, Duration catchUpTimeout) {
-        DesiredStatePublisher p = new DesiredStatePublisher(settings, topics, transactionalId, catchUpTimeout);
+        return start(settings, topics, transactionalId, catchUpTimeout, io.videolb.events.GenerationKeys.NONE);
+    }
+
+    /**
+     * As {@link #start(KafkaSettings, Topics, String, Duration)}, signing every generation with {@code keys}' signing
+     * key and adopting only generations that {@code keys} verify (issue 13).
+     *
+     * @throws IllegalArgumentException signatures are required but {@code keys} has no signing key
+     */
+    public static DesiredStatePublisher start(
+            KafkaSettings settings,
+            Topics topics,
+            String transactionalId,
+            Duration catchUpTimeout,
+            io.videolb.events.GenerationKeys keys) {
+        if (keys.required() && !keys.signs())
+            throw new IllegalArgumentException("signatures are required but config-service has no signing key");
+        DesiredStatePublisher p = new DesiredStatePublisher(settings, topics, transactionalId, catchUpTimeout, keys);
         try {
             synchronized (p) {
                 p.sync(catchUpTimeout, catchUpTimeout);
+                p.resignIfUnsigned();
             }
             return p;
         } catch (RuntimeException e) {
@@ -148,10 +176,12 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 LOG.warn("initialising {} failed ({}); retrying", transactionalId, e.getMessage());
             }
         }
-        DesiredStateFolder folder = new DesiredStateFolder();
+        DesiredStateFolder folder = new DesiredStateFolder(keys);
+        this.folder = folder;
         synchronized (stateLock) {
             committed = null;
             committedRecords = new TreeMap<>();
+            strays.clear();
         }
         reader = StateTopicReader.start(
                 settings.withClientId(settings.clientId() + "-desired-reader"),
@@ -159,8 +189,28 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 new StateTopicReader.Listener() {
                     @Override
                     public void onRecord(StateTopicReader.StateRecord r) {
+                        long refused = folder.refusedTotal();
+                        long skipped = folder.skippedTotal();
                         Optional<DesiredSnapshot> snap = folder.apply(r.key(), r.value());
                         if (snap.isPresent()) adopt(snap.get(), folder);
+                        else if (r.key() != null && !DesiredRecords.GENERATION.equals(r.key())) track(r.key(), folder);
+                        if (folder.refusedTotal() != refused)
+                            LOG.warn(
+                                    "{}: {} (at {}-{}); the last good generation stays in force, the next publish"
+                                            + " replaces what is wrong",
+                                    topics.desired(),
+                                    folder.refusal()
+                                            .map(DesiredStateFolder.Refusal::reason)
+                                            .orElse("refused"),
+                                    r.partition(),
+                                    r.offset());
+                        if (folder.skippedTotal() != skipped)
+                            LOG.warn(
+                                    "{}: {} skipped at {}-{}",
+                                    topics.desired(),
+                                    folder.lastSkipped().orElse("a record"),
+                                    r.partition(),
+                                    r.offset());
                     }
 
                     @Override
@@ -207,15 +257,62 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 committedRecords.size());
     }
 
+    /** Source of the generation that re-signs an unsigned one (the migration to signed generations, issue 13). */
+    public static final String RESIGN_SOURCE = "resign";
+
+    /**
+     * The migration to signed generations (docs/decisions.md): when the topic's current generation is unsigned and
+     * was accepted (signatures not required yet) and this publisher has a signing key, the same state is published
+     * again as the next generation, signed, so that readers can then require signatures without losing it.
+     */
+    private void resignIfUnsigned() {
+        DesiredSnapshot c = committed;
+        if (c == null || !keys.signs() || c.marker().isSigned()) return;
+        LOG.warn(
+                "generation {} on {} is unsigned: publishing it again signed with key {}",
+                c.generation(),
+                topics.desired(),
+                keys.signingId().orElse("?"));
+        attempt(-1, c.state(), RESIGN_SOURCE, c.marker().actor(), true);
+    }
+
     /** Reader thread: a complete generation arrived; keep it if it is newer than what we hold (e.g. written by another instance). */
     private void adopt(DesiredSnapshot snap, DesiredStateFolder folder) {
         synchronized (stateLock) {
             if (committed == null || snap.generation() > committed.generation()) {
                 committed = snap;
-                if (caughtUp)
+                if (caughtUp) {
                     committedRecords = new TreeMap<>(folder.entities()); // before catch-up, copied once at the end
+                    strays.clear();
+                }
             }
         }
+    }
+
+    /**
+     * Reader thread, after the catch-up: an entity record arrived (ours, or one written by something else). The base
+     * of the next diff follows the topic, so the next publish replaces or removes a stray record (issue 13).
+     */
+    private void track(String key, DesiredStateFolder folder) {
+        synchronized (stateLock) {
+            if (!caughtUp) return;
+            String v = folder.entities().get(key);
+            if (Objects.equals(committedRecords.get(key), v)) strays.remove(key);
+            else strays.put(key, v);
+        }
+    }
+
+    /** Entity records written by something else since the catch-up, not yet replaced by a publish (issue 13). */
+    public int pendingStrays() {
+        synchronized (stateLock) {
+            return strays.size();
+        }
+    }
+
+    /** Why the newest generation marker on the topic was refused by this publisher's reader (issue 13). */
+    public Optional<DesiredStateFolder.Refusal> refusal() {
+        DesiredStateFolder f = folder;
+        return f == null ? Optional.empty() : f.refusal();
     }
 
     /** The last committed generation; empty before the first publication. */
@@ -323,7 +420,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         if (closed) throw new IllegalStateException("publisher is closed");
         if (!caughtUp || failure != null || unresolved != null) sync(RESYNC_WAIT, RESYNC_READ);
         try {
-            return attempt(expected, next, source, actor);
+            return attempt(expected, next, source, actor, false);
         } catch (CommitOutcomeUnknownException e) {
             // the generation may still become visible: never publish on top of a guess; re-read first
             unresolved = "the commit of generation " + (generation() + 1) + " has an unknown outcome (" + e.getMessage()
@@ -336,7 +433,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
                     transactionalId,
                     topics.desired());
             sync(RESYNC_WAIT, RESYNC_READ);
-            return attempt(expected, next, source, actor);
+            return attempt(expected, next, source, actor, false);
         }
     }
 
@@ -352,12 +449,28 @@ public final class DesiredStatePublisher implements AutoCloseable {
         return false;
     }
 
-    private PublishResult attempt(long expected, DesiredState next, String source, String actor) {
+    private PublishResult attempt(long expected, DesiredState next, String source, String actor, boolean force) {
         DesiredSnapshot before;
         SortedMap<String, String> beforeRecords;
+        Map<String, String> straysIncluded;
         synchronized (stateLock) {
             before = committed;
             beforeRecords = committedRecords;
+            straysIncluded = new java.util.HashMap<>(strays);
+        }
+        if (!straysIncluded.isEmpty()) {
+            // records something else wrote since the catch-up: the diff replaces or removes them
+            TreeMap<String, String> withStrays = new TreeMap<>(beforeRecords);
+            straysIncluded.forEach((k, v) -> {
+                if (v == null) withStrays.remove(k);
+                else withStrays.put(k, v);
+            });
+            beforeRecords = withStrays;
+            LOG.warn(
+                    "{} record(s) written to {} by something else are replaced or removed by this publish: {}",
+                    straysIncluded.size(),
+                    topics.desired(),
+                    straysIncluded.keySet().stream().limit(5).toList());
         }
         long generation = before == null ? 0 : before.generation();
         if (expected >= 0 && expected != generation) throw new GenerationConflictException(expected, generation);
@@ -377,7 +490,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         String importedBefore = before == null ? null : before.marker().importedDigest();
         // a file import records what the files held; every other change carries that record forward
         String imported = fileImport ? DesiredRecords.digest(DesiredRecords.encode(next.csvPart())) : importedBefore;
-        if (changes.isEmpty() && Objects.equals(imported, importedBefore)) {
+        if (changes.isEmpty() && Objects.equals(imported, importedBefore) && !force) {
             LOG.info("{} by {}: unchanged at generation {}", source, actor, generation);
             return new PublishResult.Unchanged(generation);
         }
@@ -386,8 +499,10 @@ public final class DesiredStatePublisher implements AutoCloseable {
         // with them keeps later API changes instead of re-importing over them
         long nextGeneration = generation + 1;
         long now = System.currentTimeMillis();
-        GenerationMarker marker = new GenerationMarker(
-                nextGeneration, digest, after.size(), changes.size(), source, actor, now, imported);
+        GenerationMarker marker = keys.sign(
+                new GenerationMarker(
+                        nextGeneration, digest, after.size(), changes.size(), source, actor, now, imported),
+                after);
         int puts = (int) changes.values().stream().filter(Objects::nonNull).count();
         int deletes = changes.size() - puts;
 
@@ -411,6 +526,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
         synchronized (stateLock) {
             committed = snap;
             committedRecords = after;
+            straysIncluded.forEach((k, v) -> strays.remove(k, v));
         }
         if (full) lastFullHistoryAtMs = now;
         LOG.info(

@@ -151,8 +151,14 @@ class ThreeBrokerChaosIT {
                     new StateTopicReader.Listener() {
                         @Override
                         public void onRecord(StateTopicReader.StateRecord r) {
-                            // throws on a generation whose entities do not match its marker's digest and count
+                            // refuses a generation whose entities do not match its marker's digest and count
+                            long refused = folder.refusedTotal();
                             folder.apply(r.key(), r.value()).ifPresent(snap -> seen.set(snap.generation()));
+                            if (folder.refusedTotal() != refused)
+                                half.compareAndSet(
+                                        null,
+                                        new IllegalStateException(
+                                                folder.refusal().orElseThrow().reason()));
                         }
 
                         @Override

@@ -23,12 +23,22 @@ public final class DesiredReader implements AutoCloseable {
     private final KafkaSettings settings;
     private final String topic;
     private final Consumer<DesiredSnapshot> onSnapshot;
-    private final DesiredStateFolder folder = new DesiredStateFolder(); // reader thread only
+    private final DesiredStateFolder folder; // reader thread only
     private DesiredSnapshot handed; // reader thread only
     private volatile boolean caughtUp;
     private StateTopicReader reader;
 
     public DesiredReader(KafkaSettings settings, String topic, Consumer<DesiredSnapshot> onSnapshot) {
+        this(settings, topic, io.videolb.events.GenerationKeys.NONE, onSnapshot);
+    }
+
+    /** A reader that adopts only generations {@code keys} verify (issue 13). */
+    public DesiredReader(
+            KafkaSettings settings,
+            String topic,
+            io.videolb.events.GenerationKeys keys,
+            Consumer<DesiredSnapshot> onSnapshot) {
+        this.folder = new DesiredStateFolder(keys);
         this.settings = settings;
         this.topic = topic;
         this.onSnapshot = onSnapshot;
@@ -71,15 +81,24 @@ public final class DesiredReader implements AutoCloseable {
     }
 
     private void fold(StateRecord r) {
-        try {
-            folder.apply(r.key(), r.value());
-        } catch (RuntimeException e) {
+        long refused = folder.refusedTotal();
+        long skipped = folder.skippedTotal();
+        folder.apply(r.key(), r.value()); // never throws: a refused generation or skipped record is reported here
+        if (folder.refusedTotal() != refused)
             LOG.error(
-                    "desired topic record {} at offset {} rejected, keeping the last good generation: {}",
-                    r.key(),
-                    r.offset(),
-                    e.getMessage());
-        }
+                    "desired topic: {} (offset {}); keeping the last good generation",
+                    folder.refusal().map(DesiredStateFolder.Refusal::reason).orElse("refused"),
+                    r.offset());
+        if (folder.skippedTotal() != skipped)
+            LOG.warn(
+                    "desired topic: {} skipped at offset {}",
+                    folder.lastSkipped().orElse("a record"),
+                    r.offset());
+    }
+
+    /** Why the newest generation marker was refused, if it was (issue 13). */
+    public Optional<DesiredStateFolder.Refusal> refusal() {
+        return folder.refusal();
     }
 
     private void handOver() {

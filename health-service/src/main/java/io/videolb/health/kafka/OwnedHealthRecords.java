@@ -28,7 +28,10 @@ public final class OwnedHealthRecords {
      * over; an undecodable one changes nothing and comes back as {@link HealthTopicView.Applied#unreadable()}.
      */
     public HealthTopicView.Applied apply(String key, String value) {
-        HealthRecord r = HealthRecord.decode(key, value);
+        HealthRecord r;
+        synchronized (view) {
+            r = view.futureRefused(HealthRecord.decode(key, value)); // a far-future sequence never reaches the clock
+        }
         if (r instanceof HealthRecord.ServerVerdict v)
             sequences.seen(r.key(), v.verdict().sequence());
         else if (r instanceof HealthRecord.CheckerReport c)

@@ -40,7 +40,7 @@ public final class HealthBook {
     /** The default freshness bound: above the default heartbeat (2 s) plus the health session timeout (10 s) plus a rebalance, so that one checker dying while another takes over its partitions is no staleness. */
     public static final long DEFAULT_STALE_AFTER_MS = 15_000;
 
-    private final HealthTopicView topic = new HealthTopicView();
+    private final HealthTopicView topic;
     private final Map<Ipv4Address, ServerHealth> effective = new HashMap<>();
     private final Map<String, Long> checkerRefreshedAt = new TreeMap<>();
     private long verdictRefreshedAt = Long.MIN_VALUE;
@@ -54,6 +54,15 @@ public final class HealthBook {
     }
 
     public HealthBook(long staleAfterMs, LongSupplier clock) {
+        this(staleAfterMs, clock, HealthTopicView.DEFAULT_MAX_FUTURE_SKEW_MS);
+    }
+
+    /**
+     * @param maxFutureSkewMs a record whose sequence is further ahead of the system clock than this is refused and
+     *                        reported as unreadable (issue 13: a sequence of Long.MAX_VALUE would pin its verdict)
+     */
+    public HealthBook(long staleAfterMs, LongSupplier clock, long maxFutureSkewMs) {
+        this.topic = new HealthTopicView(System::currentTimeMillis, maxFutureSkewMs);
         if (staleAfterMs <= 0) throw new IllegalArgumentException("staleAfterMs must be positive, got " + staleAfterMs);
         this.staleAfterMs = staleAfterMs;
         this.clock = clock;
@@ -65,7 +74,7 @@ public final class HealthBook {
      * record changes nothing and comes back as {@link HealthTopicView.Applied#unreadable()} for the caller to report.
      */
     public HealthTopicView.Applied apply(String key, String value) {
-        HealthRecord r = HealthRecord.decode(key, value);
+        HealthRecord r = topic.futureRefused(HealthRecord.decode(key, value));
         return new HealthTopicView.Applied(r, accept(r));
     }
 

@@ -15,6 +15,9 @@ public final class Metrics {
     private final AtomicLong changesNotApplied = new AtomicLong();
     private final AtomicLong driftRepaired = new AtomicLong();
     private final AtomicLong unitsRefused = new AtomicLong();
+    private final AtomicLong desiredRefused = new AtomicLong();
+    private final AtomicLong desiredSkipped = new AtomicLong();
+    private final AtomicLong healthRefused = new AtomicLong();
     private volatile long refusedUnits;
     private volatile long foreignRules;
     private volatile long appliedGeneration;
@@ -77,6 +80,29 @@ public final class Metrics {
 
     public long failovers() {
         return failovers.get();
+    }
+
+    /** Desired generations refused (issue 13: unsigned, wrongly signed, breaking a rule, ...). */
+    public void desiredRefused(long n) {
+        desiredRefused.addAndGet(n);
+    }
+
+    /** Desired-topic records skipped (stray keys, oversized values). */
+    public void desiredSkipped(long n) {
+        desiredSkipped.addAndGet(n);
+    }
+
+    /** A health record refused (undecodable, or a sequence beyond the clock skew). */
+    public void healthRefused() {
+        healthRefused.incrementAndGet();
+    }
+
+    public long healthRefusedTotal() {
+        return healthRefused.get();
+    }
+
+    public long desiredRefusedTotal() {
+        return desiredRefused.get();
     }
 
     public long driftRepaired() {
@@ -152,6 +178,21 @@ public final class Metrics {
                 "videolb.agent.units.refused",
                 "Units (a pool, the steering) the kernel refused in a run, summed over runs; the other units were applied",
                 unitsRefused);
+        counter(
+                registry,
+                "videolb.agent.desired.generations.refused",
+                "Desired generations refused whole (unsigned, wrong signature or key id, digest mismatch, a broken rule)",
+                desiredRefused);
+        counter(
+                registry,
+                "videolb.agent.desired.records.skipped",
+                "Desired-topic records reported and skipped (not a desired-state key, oversized)",
+                desiredSkipped);
+        counter(
+                registry,
+                "videolb.agent.health.records.refused",
+                "Health records refused (undecodable, or a sequence further ahead than VIDEOLB_HEALTH_MAX_CLOCK_SKEW_S)",
+                healthRefused);
         gauge(
                 registry,
                 "videolb.agent.refused.units",

@@ -1,8 +1,13 @@
 package io.videolb.runtime.settings;
 
+import io.videolb.events.GenerationKeys;
+import io.videolb.events.HealthTopicView;
+import io.videolb.events.ReaderTrust;
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaClientProperties;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -44,7 +49,60 @@ public final class CommonSettings {
                     .describe(
                             "a KEY=VALUE file of VIDEOLB_* settings, below flags and environment; a duplicate or unknown key is an error"));
 
+    public static final Setting<Path> GENERATION_KEY_FILE = DECLARED.add(Setting.path("VIDEOLB_GENERATION_KEY_FILE")
+            .describe("the key that signs desired-state generations (config-service) and verifies them (every reader):"
+                    + " one line, base64 of >= 32 random bytes, mode 0600 (standalone: DATA-DIR/generation.key,"
+                    + " created at first start)"));
+    public static final Setting<Path> GENERATION_PREVIOUS_KEY_FILE = DECLARED.add(Setting.path(
+                    "VIDEOLB_GENERATION_PREVIOUS_KEY_FILE")
+            .describe("during a key rotation: the previous key, still accepted by readers, never used to sign"));
+    public static final Setting<Boolean> GENERATION_SIGNATURES_REQUIRED =
+            DECLARED.add(Setting.bool("VIDEOLB_GENERATION_SIGNATURES_REQUIRED")
+                    .defaultValue(false, "false (standalone: true)")
+                    .describe("refuse unsigned generations, and refuse to start without VIDEOLB_GENERATION_KEY_FILE;"
+                            + " false only while an installation migrates to signed generations (docs/security.md)"));
+    public static final Setting<Duration> HEALTH_MAX_CLOCK_SKEW = DECLARED.add(Setting.duration(
+                    "VIDEOLB_HEALTH_MAX_CLOCK_SKEW_S", ChronoUnit.SECONDS, 1, 86_400)
+            .defaultValue(Duration.ofMillis(HealthTopicView.DEFAULT_MAX_FUTURE_SKEW_MS))
+            .describe("a health record whose sequence (wall-clock microseconds) is further ahead of the reader's"
+                    + " clock than this is refused and reported"));
+
     private CommonSettings() {}
+
+    /**
+     * What this process's readers trust: the generation keys ({@code VIDEOLB_GENERATION_*}; key files checked for
+     * their mode) and the health clock skew.
+     *
+     * @throws IllegalArgumentException a key file missing or readable by others, or signatures required without one
+     */
+    public static ReaderTrust trust(SettingsReader r) {
+        boolean required = r.get(GENERATION_SIGNATURES_REQUIRED);
+        Optional<Path> current = r.find(GENERATION_KEY_FILE);
+        Optional<Path> previous = r.find(GENERATION_PREVIOUS_KEY_FILE);
+        if (required && current.isEmpty()) {
+            throw new IllegalArgumentException(GENERATION_KEY_FILE.key() + ": required while "
+                    + GENERATION_SIGNATURES_REQUIRED.key() + "=true (a file with the generation key, mode 0600)");
+        }
+        GenerationKeys.Key signing = current.map(p -> GenerationKeyFiles.read(GENERATION_KEY_FILE.key(), p))
+                .orElse(null);
+        List<GenerationKeys.Key> also = previous.map(
+                        p -> List.of(GenerationKeyFiles.read(GENERATION_PREVIOUS_KEY_FILE.key(), p)))
+                .orElse(List.of());
+        if (signing == null && !also.isEmpty()) {
+            throw new IllegalArgumentException(GENERATION_PREVIOUS_KEY_FILE.key() + ": set without "
+                    + GENERATION_KEY_FILE.key() + " (the previous key is only accepted beside a current one)");
+        }
+        GenerationKeys keys = GenerationKeys.of(signing, also, required);
+        if (signing != null) {
+            r.recordDerived(
+                    "generation-keys",
+                    String.join(",", keys.acceptedIds()),
+                    SettingSource.FILE,
+                    GENERATION_KEY_FILE.key(),
+                    false);
+        }
+        return new ReaderTrust(keys, r.get(HEALTH_MAX_CLOCK_SKEW).toMillis());
+    }
 
     /**
      * The bootstrap servers: {@code --bootstrap}, else {@code VIDEOLB_BOOTSTRAP}, else the old
@@ -116,8 +174,8 @@ public final class CommonSettings {
         return KafkaClientProperties.of(entries);
     }
 
-    /** The bootstrap servers (required) and client properties of this process. */
+    /** The bootstrap servers (required), client properties and reader trust of this process. */
     public static KafkaConnection kafka(SettingsReader r) {
-        return new KafkaConnection(requireBootstrap(r), kafkaProperties(r));
+        return new KafkaConnection(requireBootstrap(r), kafkaProperties(r), trust(r));
     }
 }

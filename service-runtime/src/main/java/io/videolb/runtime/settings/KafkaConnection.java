@@ -1,18 +1,31 @@
 package io.videolb.runtime.settings;
 
+import io.videolb.events.ReaderTrust;
 import io.videolb.kafka.KafkaClientProperties;
 import io.videolb.kafka.KafkaSettings;
 import java.util.Objects;
 
 /**
  * Where the broker is and how to talk to it: the bootstrap servers and the operator's client
- * properties (SASL, TLS), shared by every Kafka client of one service.
+ * properties (SASL, TLS), shared by every Kafka client of one service, and what its readers trust on that channel
+ * (the keys of signed generations, the health clock skew; issue 13).
  */
-public record KafkaConnection(String bootstrapServers, KafkaClientProperties clientProperties) {
+public record KafkaConnection(String bootstrapServers, KafkaClientProperties clientProperties, ReaderTrust trust) {
     public KafkaConnection {
         if (bootstrapServers == null || bootstrapServers.isBlank())
             throw new IllegalArgumentException("bootstrap servers must be set");
         Objects.requireNonNull(clientProperties, "clientProperties");
+        Objects.requireNonNull(trust, "trust");
+    }
+
+    /** A connection whose readers accept unsigned generations only ({@link ReaderTrust#UNSIGNED}). */
+    public KafkaConnection(String bootstrapServers, KafkaClientProperties clientProperties) {
+        this(bootstrapServers, clientProperties, ReaderTrust.UNSIGNED);
+    }
+
+    /** This connection with {@code trust}. */
+    public KafkaConnection withTrust(ReaderTrust trust) {
+        return new KafkaConnection(bootstrapServers, clientProperties, trust);
     }
 
     /** A plain connection (no client properties): tests, the embedded broker. */
