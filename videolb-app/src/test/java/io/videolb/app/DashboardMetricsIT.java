@@ -44,8 +44,8 @@ class DashboardMetricsIT {
 
     @Test
     void everyDashboardQueryAndEveryDocumentedMetricIsInARealScrapeOfStandalone() throws Exception {
-        Path config =
-                Path.of(DashboardMetricsIT.class.getResource("/standalone-config").toURI());
+        Path config = Path.of(
+                DashboardMetricsIT.class.getResource("/standalone-config").toURI());
         int httpPort = StandaloneProcessIT.freePortBlock(4);
         int closed = EmbeddedKafkaBroker.freeLoopbackPort();
         StringBuilder endpoints = new StringBuilder();
@@ -81,7 +81,8 @@ class DashboardMetricsIT {
             while (System.nanoTime() < end) {
                 String h = get(httpPort + 2, "/metrics");
                 String a = get(httpPort + 1, "/metrics");
-                if (h.contains("videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"down\"} 1")
+                if (h.contains(
+                                "videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"down\"} 1")
                         && h.contains("videolb_health_transitions_total")
                         && a.contains("videolb_agent_reconcile_duration_seconds_count{service=\"ipvs-agent\"} ")
                         && !a.contains("videolb_agent_reconcile_duration_seconds_count{service=\"ipvs-agent\"} 0"))
