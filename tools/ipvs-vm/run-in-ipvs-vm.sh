@@ -277,6 +277,11 @@ for d in "${extra[@]}"; do
     d=$(cd "$d" && pwd -P) || { log "boot failed: IPVS_VM_RW entry is not a folder"; exit 125; }
     rw+=("$d")
 done
+# systemd mode: the guest's root is not the host's, so this folder (lab.sh,
+# IPVS_VM_TOOLS) is shared too, at the same path
+if [ -n "${IPVS_VM_DISK:-}" ]; then
+    case "$HERE/" in "$cwd"/*) ;; *) rw+=("$HERE") ;; esac
+fi
 for d in "${rw[@]}"; do
     case $d in *[[:cntrl:]]*) log "boot failed: control character in shared path $(q "$d")"; exit 125 ;; esac
 done
