@@ -75,7 +75,8 @@ first)
         fact unit-verify "$u" "$(systemd-analyze verify "/lib/systemd/system/$u.service" 2>&1 | grep -v 'is not executable\|/run/systemd/system' | tr '\n' ' ' | cut -c1-300)"
     done
     fact agent-caps "$(systemctl show -p CapabilityBoundingSet --value videolb-agent)"
-    fact agent-user "$(systemctl show -p User --value videolb-agent)" "$(systemctl show -p User --value videolb-health)"
+    a=$(systemctl show -p User --value videolb-agent)
+    fact agent-user "agent=${a:-root}" "health=$(systemctl show -p User --value videolb-health)"
     # the operator's settings (a conffile: kept on upgrade, asserted below by the host)
     cat "$RUN/videolb.properties" >>/etc/videolb/videolb.properties
     # the test's own units: the lab's network at boot (before the agent, as a director's interfaces)
