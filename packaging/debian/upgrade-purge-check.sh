@@ -6,8 +6,8 @@
 #   mkdir -p /tmp/deb-check && cp videolb-app/target/videolb_*_all.deb /tmp/deb-check/videolb.deb
 #   cd /tmp/deb-check && IPVS_VM_DISK=/tmp/deb-check/disk.qcow2 \
 #       /path/to/repo/tools/ipvs-vm/run-in-ipvs-vm.sh bash /path/to/repo/packaging/debian/upgrade-purge-check.sh
-dpkg -i videolb.deb >/dev/null 2>&1; echo "install rc=$?"
 set -u
+dpkg -i videolb.deb >/dev/null 2>&1; echo "install rc=$?"
 echo "VIDEOLB_DIRECTOR=edited-by-operator" >>/etc/videolb/videolb.properties
 echo "-A -t 198.51.100.99:80 -s rr" >>/etc/ipvsadm.rules
 systemctl enable videolb-restore videolb-agent >/dev/null 2>&1
