@@ -6,7 +6,9 @@
 #                                       ffmpeg (health probes against real video servers), keepalived (VRRP
 #                                       between two directors, in namespaces and in the VM), chromium +
 #                                       chromedriver (admin page in a real browser), python3-prometheus-client
-#                                       (every service's /metrics parsed by the reference Prometheus parser)
+#                                       (every service's /metrics parsed by the reference Prometheus parser),
+#                                       mmdebstrap + qemu-utils + e2fsprogs (the Debian image of the package's
+#                                       boot test), lintian (the .deb is checked)
 set -euo pipefail
 want=()
 command -v java >/dev/null 2>&1 || want+=(openjdk-17-jdk-headless)
@@ -14,7 +16,8 @@ command -v mvn >/dev/null 2>&1 || want+=(maven)
 if [ "${1:-}" = --test ]; then
     want+=(iptables ipset iproute2 procps ipvsadm kmod socat cpio xz-utils zstd python3 python3-prometheus-client
         qemu-system-x86 qemu-system-data seabios busybox-static
-        nginx libnginx-mod-rtmp ffmpeg keepalived chromium chromium-driver docker-compose)
+        nginx libnginx-mod-rtmp ffmpeg keepalived chromium chromium-driver docker-compose
+        dpkg-dev mmdebstrap qemu-utils e2fsprogs lintian)
 fi
 missing=()
 for p in "${want[@]}"; do

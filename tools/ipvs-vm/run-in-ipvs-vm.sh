@@ -45,6 +45,19 @@
 #                       cmd:). Nothing else leaves the VM; only host loopback is used.
 #                       Unset: no NIC at all (as in the original recipe).
 #   IPVS_VM_FWD_LOG     file for socat's debug log (default: none)
+#   IPVS_VM_DISK        systemd mode: boot a clean Debian 12 root filesystem (made
+#                       by debian-rootfs.sh with mmdebstrap, cached) with systemd as
+#                       PID 1, from this qcow2 disk: created as an overlay of the
+#                       cached image when missing, kept afterwards, so the next run
+#                       with the same disk is a reboot of the same machine. The
+#                       command runs as the unit ipvs-vm-cmd.service after
+#                       multi-user.target; the VM then powers off cleanly
+#                       (systemctl poweroff), or reboots (systemctl reboot, which
+#                       ends QEMU too) when the command created /run/ipvs-vm-reboot.
+#                       With IPVS_VM_FWD, eth0 is configured at boot by the unit
+#                       ipvs-vm-net.service (before network.target). The host's
+#                       root is not the guest's here (only the kernel modules and
+#                       the read-write shares come from the host).
 #   IPVS_VM_BOOT_TIMEOUT seconds the guest may take to reach the command
 #                       (default 300; then the VM is killed: "boot failed", 125)
 #   IPVS_VM_APT_LOCK_WAIT seconds apt-get waits for the dpkg lock (default 600)
@@ -191,19 +204,22 @@ PY
     # initramfs: static busybox + guest-init.sh + virtio/9p/overlay modules.
     # Rebuilt when guest-init.sh changes.
     local sum
-    sum=$(cat "$HERE/guest-init.sh" | md5sum | cut -c1-12)
+    # virtio_blk + ext4 for the systemd mode's disk (crc32c-intel is left out: TCG's
+    # CPU has no SSE4.2, its insmod fails; crc32c_generic serves ext4's checksums)
+    local mods="virtio_pci 9pnet_virtio 9p overlay virtio_console virtio_blk ext4 crc32c_generic"
+    sum=$({ cat "$HERE/guest-init.sh"; echo "$mods"; } | md5sum | cut -c1-12)
     INITRD=$KDIR/initrd-$sum.gz
     if [ ! -f "$INITRD" ]; then
         local ird f
         ird=$(mktemp -d "$CACHE/.ird.XXXXXX")
         mkdir -p "$ird"/{bin,modules,proc,sys,dev}
         cp "$KDIR/bb/bin/busybox" "$ird/bin/"
-        for f in sh mount insmod mkdir switch_root cat sleep sync cp grep; do ln -s busybox "$ird/bin/$f"; done
+        for f in sh mount umount insmod mkdir switch_root cat sleep sync cp grep ln; do ln -s busybox "$ird/bin/$f"; done
         cp "$HERE/guest-init.sh" "$ird/init"
         chmod 755 "$ird/init"
-        for f in virtio_pci 9pnet_virtio 9p overlay virtio_console; do
+        for f in $mods; do
             modprobe -d "$KDIR/root" -S "$KVER" --show-depends "$f" | awk '$1=="insmod"{print $2}'
-        done | awk '!seen[$0]++' | while read -r f; do
+        done | awk '!seen[$0]++ && !/crc32c-intel/' | while read -r f; do
             b=$(basename "$f")
             case $b in # busybox insmod wants plain .ko (6.12 ships .ko.xz)
                 *.ko.xz) b=${b%.xz}; xz -dc "$f" >"$ird/modules/$b" ;;
@@ -225,6 +241,10 @@ PY
 trap 'log "boot failed: preparing the VM failed (line $LINENO of $0)"; exit 125' ERR
 need_pkgs
 prepare_kernel
+BASE_IMG=
+if [ -n "${IPVS_VM_DISK:-}" ]; then
+    BASE_IMG=$(bash "$HERE/debian-rootfs.sh") || { log "boot failed: no Debian root filesystem (debian-rootfs.sh failed)"; exit 125; }
+fi
 trap - ERR
 [ "$mode" = prepare ] && { log "ready: $KDIR ($(cat "$KDIR/version")) in $(ms_since "$T0") ms"; exit 0; }
 
@@ -257,6 +277,11 @@ for d in "${extra[@]}"; do
     d=$(cd "$d" && pwd -P) || { log "boot failed: IPVS_VM_RW entry is not a folder"; exit 125; }
     rw+=("$d")
 done
+# systemd mode: the guest's root is not the host's, so this folder (lab.sh,
+# IPVS_VM_TOOLS) is shared too, at the same path
+if [ -n "${IPVS_VM_DISK:-}" ]; then
+    case "$HERE/" in "$cwd"/*) ;; *) rw+=("$HERE") ;; esac
+fi
 for d in "${rw[@]}"; do
     case $d in *[[:cntrl:]]*) log "boot failed: control character in shared path $(q "$d")"; exit 125 ;; esac
 done
@@ -267,14 +292,34 @@ done
     echo "IPVSVM_NRW=${#rw[@]}"
     for i in "${!rw[@]}"; do echo "IPVSVM_RW$i=$(sq "${rw[$i]}")"; done
     [ "$mode" = shell ] && echo "IPVSVM_TTY=/dev/ttyS0"
+    [ -n "${IPVS_VM_DISK:-}" ] && echo "IPVSVM_DISK=1"
+    [ -n "${IPVS_VM_FWD:-}" ] && echo "IPVSVM_NET=1"
 } >"$X/env"
+drive=()
+if [ -n "${IPVS_VM_DISK:-}" ]; then
+    case $IPVS_VM_DISK in *[[:cntrl:]]*) log "boot failed: control character in IPVS_VM_DISK"; exit 125 ;; esac
+    if [ ! -f "$IPVS_VM_DISK" ]; then
+        mkdir -p "$(dirname "$IPVS_VM_DISK")"
+        qemu-img create -q -f qcow2 -F raw -b "$BASE_IMG" "$IPVS_VM_DISK" >&2 ||
+            { log "boot failed: cannot create $IPVS_VM_DISK over $BASE_IMG"; exit 125; }
+    fi
+    ln -s "$(cd "$(dirname "$IPVS_VM_DISK")" && pwd -P)/$(basename "$IPVS_VM_DISK")" "$X/disk"
+    drive=(-drive "file=$X/disk,if=virtio,format=qcow2,cache=writeback")
+fi
+# the guest's NIC setup (IPVS_VM_FWD): in the command's prelude, or in systemd
+# mode as the unit ipvs-vm-net.service (the services started at boot need it)
+{
+    echo 'modprobe virtio_net &&'
+    echo 'i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done'
+    echo 'ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0'
+} >"$X/net"
 # QEMU option values: symlinks with plain names stand for the real paths.
 ln -s "$KDIR" "$X/kdir"
 for i in "${!rw[@]}"; do ln -s "${rw[$i]}" "$X/rw$i"; done
 {
-    if [ -n "${IPVS_VM_FWD:-}" ]; then
+    if [ -n "${IPVS_VM_FWD:-}" ] && [ -z "${IPVS_VM_DISK:-}" ]; then
         # virtio_net is a module in Debian's kernel; no udev, so the NIC is eth0.
-        echo 'modprobe virtio_net && ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 ||'
+        echo '. /ipvs-vm/net ||'
         echo '    { echo "ipvs-vm: boot failed: guest network setup failed" >&2; exit 125; }'
         # the host resolv.conf (seen through the read-only root) is useless here
         echo 'echo "nameserver 127.0.0.1" >/etc/resolv.conf'
@@ -324,6 +369,7 @@ KIMG=$X/kdir/vmlinuz
 [ -f "$KDIR/vmlinux" ] && KIMG=$X/kdir/vmlinux
 dbg=
 [ "${IPVS_VM_DEBUG:-0}" = 1 ] && dbg=" ipvsvm.debug"
+[ -n "${IPVS_VM_DISK:-}" ] && dbg+=" net.ifnames=0"
 nic=(-nic none)
 if [ -n "${IPVS_VM_FWD:-}" ]; then
     # QEMU user networking (slirp), restricted: the guest reaches only the guestfwd
@@ -349,7 +395,7 @@ qemu=(qemu-system-x86_64 "${acc[@]}" "${bios[@]}" -smp "$CPUS" -m "$MEM"
     -nodefaults -display none -vga none -monitor none -no-reboot "${nic[@]}"
     -kernel "$KIMG" -initrd "$X/kdir/${INITRD##*/}"
     -append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off$dbg"
-    "${console[@]}" "${shares[@]}"
+    "${console[@]}" "${shares[@]}" "${drive[@]}"
     -device virtio-serial-pci "${cons_out[@]}" -device "virtserialport,chardev=out,name=ipvsvm.out")
 TL=$(date +%s%N)
 if [ "${IPVS_VM_SERIAL:-1}" = 1 ] && [ "$mode" = run ]; then
