@@ -18,6 +18,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Chaos tests 1 and 2 of issue 12 on a real three-broker KRaft cluster (three broker processes, replication
@@ -56,8 +57,13 @@ class ThreeBrokerChaosIT {
         return List.of(rig.topics.desired(), rig.topics.audit(), "__transaction_state");
     }
 
+    /**
+     * The long run only ({@code -Dvideolb.chaos.kills=N}): in CI the same kills and the same checks run in
+     * videolb-app's {@code ServicesUnderBrokerKillsIT}, with config-service and every other service as processes.
+     */
     @Test
     @Order(1)
+    @EnabledIfSystemProperty(named = "videolb.chaos.kills", matches = "\\d+")
     void aBrokerKilledAndRestartedRepeatedlyLosesNoAcknowledgedEditAndAnswersNo503ThatLaterAppears() throws Exception {
         try (ChaosRig rig = new ChaosRig(cluster, "kill")) {
             String txId = DesiredStatePublisher.defaultTransactionalId(rig.topics);
@@ -85,7 +91,7 @@ class ThreeBrokerChaosIT {
             long recovery = rig.awaitRecovered(WAIT);
             String figures = rig.verify("one broker kill -9 x" + KILLS + " (down " + DOWN_MS + " ms each; victims "
                     + victims + "), ready and writing again " + recovery + " ms after the last broker was back");
-            long acked = rig.attempts.stream().filter(a -> a.status() == 200).count();
+            long acked = rig.writer.acknowledged().size();
             assertThat(acked).as(figures).isGreaterThan(KILLS);
         }
     }
@@ -114,22 +120,9 @@ class ThreeBrokerChaosIT {
             rig.stopWriter();
             long recovery = rig.awaitRecovered(WAIT);
             // writes sent once the check had seen the outage (2 s after the kills) until the restart: refused at once
-            List<ChaosRig.Attempt> during = rig.attempts.stream()
-                    .filter(x -> x.startNanos() > killedAt + 2_000_000_000L && x.endNanos() < restartAt)
-                    .toList();
-            assertThat(during).as("writes during the outage").isNotEmpty();
-            for (ChaosRig.Attempt x : during) {
-                assertThat(x.status()).as("%s", x).isEqualTo(503);
-                assertThat(x.body()).as("%s", x).contains("cannot take writes");
-                assertThat(x.millis()).as("%s answered within the 2 s bound", x).isLessThan(2000);
-            }
-            long p99 = during.stream()
-                    .mapToLong(ChaosRig.Attempt::millis)
-                    .sorted()
-                    .skip(Math.max(0, (long) Math.ceil(during.size() * 0.99) - 1))
-                    .findFirst()
-                    .orElse(0);
-            rig.verify("two of three brokers down " + OUTAGE_MS + " ms: " + during.size()
+            long during = rig.writer.countBetween(killedAt + 2_000_000_000L, restartAt);
+            long p99 = rig.writer.assertRefusedCleanly(killedAt + 2_000_000_000L, restartAt);
+            rig.verify("two of three brokers down " + OUTAGE_MS + " ms: " + during
                     + " writes during the outage all 503, p99 " + p99 + " ms; ready and writing again " + recovery
                     + " ms after the brokers were back");
         }
