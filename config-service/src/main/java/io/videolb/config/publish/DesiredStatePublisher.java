@@ -133,7 +133,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 LOG.warn("initialising {} failed ({}); retrying", transactionalId, e.getMessage());
             }
         }
-        DesiredStateFolder folder = new DesiredStateFolder();
+        DesiredStateFolder[] folder = {new DesiredStateFolder()}; // reader thread
         synchronized (stateLock) {
             committed = null;
             committedRecords = new TreeMap<>();
@@ -144,27 +144,34 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 new StateTopicReader.Listener() {
                     @Override
                     public void onRecord(StateTopicReader.StateRecord r) {
-                        Optional<DesiredSnapshot> snap = folder.apply(r.key(), r.value());
-                        if (snap.isPresent()) adopt(snap.get(), folder);
+                        Optional<DesiredSnapshot> snap = folder[0].apply(r.key(), r.value());
+                        if (snap.isPresent()) adopt(snap.get(), folder[0]);
                     }
 
                     @Override
                     public void onCaughtUp() {
+                        readTo(folder[0]);
+                    }
+
+                    @Override
+                    public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                        // the new topic is the state from now on (not folded together with the old one): not ready,
+                        // so that no write is diffed against the old state, until it is read to its end
                         synchronized (stateLock) {
-                            // the topic's folded records are the base of the next diff, even if some were never closed
-                            // by a marker
-                            committedRecords = new TreeMap<>(folder.entities());
-                            SortedMap<String, String> expected =
-                                    committed == null ? new TreeMap<>() : DesiredRecords.encode(committed.state());
-                            if (!committedRecords.equals(expected)) {
-                                LOG.warn(
-                                        "desired topic {} holds {} entity records that no generation marker closes; the next publish replaces them",
-                                        topics.desired(),
-                                        DesiredRecords.diff(expected, committedRecords)
-                                                .size());
-                            }
-                            caughtUp = true;
+                            caughtUp = false;
+                            folder[0] = new DesiredStateFolder();
+                            committed = null;
+                            committedRecords = new TreeMap<>();
                         }
+                    }
+
+                    @Override
+                    public void onReadAgain() {
+                        readTo(folder[0]);
+                        LOG.info(
+                                "desired topic {} read again after its recreation: generation {}",
+                                topics.desired(),
+                                generation());
                     }
 
                     @Override
@@ -190,6 +197,23 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 topics.desired(),
                 c == null ? 0 : c.generation(),
                 committedRecords.size());
+    }
+
+    /** Reader thread: the topic was read to its end (at start, or again after a recreation); ready from here on. */
+    private void readTo(DesiredStateFolder folder) {
+        synchronized (stateLock) {
+            // the topic's folded records are the base of the next diff, even if some were never closed by a marker
+            committedRecords = new TreeMap<>(folder.entities());
+            SortedMap<String, String> expected =
+                    committed == null ? new TreeMap<>() : DesiredRecords.encode(committed.state());
+            if (!committedRecords.equals(expected)) {
+                LOG.warn(
+                        "desired topic {} holds {} entity records that no generation marker closes; the next publish replaces them",
+                        topics.desired(),
+                        DesiredRecords.diff(expected, committedRecords).size());
+            }
+            caughtUp = true;
+        }
     }
 
     /** Reader thread: a complete generation arrived; keep it if it is newer than what we hold (e.g. written by another instance). */
