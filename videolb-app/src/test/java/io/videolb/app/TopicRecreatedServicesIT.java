@@ -73,9 +73,10 @@ import org.junit.jupiter.api.io.TempDir;
  * offset 0 in place (no restart of its reader, no stop), holds what it had while the new topic is being read, and
  * then acts on the new topic alone. The agent (plan-only) and health-service on the desired topic, the agent on the
  * health topic; alert-service on its desired and health inputs; config-service's publisher on the desired topic.
- * Before the change the agent's reader stopped and was started again 5 s later, health-service's desired reader
- * stopped for good (it kept probing the old servers forever), alert-service's engine stopped ({@code /health} DOWN,
- * no mail any more) and config-service kept answering the old generation until the next write.
+ * Before this change (as the code read; only the agent's health case was run against it, where it dropped the
+ * substitution): the agent's reader stopped and was started again 5 s later, health-service's desired reader stopped
+ * for good (it kept probing the old servers), alert-service's engine stopped ({@code /health} DOWN, no mail any
+ * more) and config-service kept answering the old generation until the next write.
  */
 class TopicRecreatedServicesIT {
     static final Duration WAIT = Duration.ofSeconds(60);
