@@ -327,14 +327,20 @@ class ServicesUnderBrokerKillsIT {
                 .as("%s: opened once and resolved once, in this order", FAILING_INCIDENT)
                 .containsExactly("NEW", "RESOLVED");
         Map<String, List<String>> all = incidentHistory();
-        all.forEach((incident, states) -> {
+        all.forEach((incident, reported) -> {
+            // opened and resolved alternate, opened first (a blip "came and went" within the grouping window is
+            // reported as such and is neither)
+            List<String> states = reported.stream()
+                    .filter(x -> x.equals("NEW") || x.equals("RESOLVED"))
+                    .toList();
             for (int i = 1; i < states.size(); i++)
                 assertThat(states.get(i))
-                        .as("%s mailed twice in a row as %s: %s", incident, states.get(i), states)
+                        .as("%s mailed twice in a row as %s: %s", incident, states.get(i), reported)
                         .isNotEqualTo(states.get(i - 1));
-            assertThat(states.get(0))
-                    .as("%s first mailed as %s", incident, states)
-                    .isEqualTo("NEW");
+            if (!states.isEmpty())
+                assertThat(states.get(0))
+                        .as("%s first mailed as %s", incident, reported)
+                        .isEqualTo("NEW");
         });
 
         // no service crashed: the processes started at the beginning are the ones running, and they answer
