@@ -6,6 +6,7 @@ import io.videolb.events.GenerationMarker;
 import io.videolb.json.Json;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
+import io.videolb.threads.NamedThreads;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -118,12 +119,9 @@ public final class EditWriter implements AutoCloseable {
      */
     public void start() {
         for (int i = 0; i < 2; i++) {
-            Thread t = new Thread(
-                    () -> {
-                        while (!stop) writeOnce();
-                    },
-                    "chaos-writer-" + i);
-            t.setDaemon(true);
+            Thread t = NamedThreads.thread("chaos-writer-" + i, () -> {
+                while (!stop) writeOnce();
+            });
             writers.add(t);
             t.start();
         }
