@@ -72,7 +72,7 @@ public final class AlertService extends VerticleBase {
     private final AlertSettings config;
     private final Function<Vertx, MailSender> senderFactory;
     private final Counters counters = new Counters();
-    private final Facts facts;
+    private Facts facts; // engine (reader) thread, after the constructor
     private final java.util.function.LongSupplier clock;
     private volatile boolean outboxFull;
     private final AlertBook book;
@@ -252,9 +252,12 @@ public final class AlertService extends VerticleBase {
      */
     private StateTopicReader startEngine(KafkaSettings kafka) {
         Topics t = config.topics();
-        DesiredStateFolder folder =
-                new DesiredStateFolder(config.kafka().trust().generations());
+        io.videolb.events.GenerationKeys keys = config.kafka().trust().generations();
         StateTopicReader.Listener listener = new StateTopicReader.Listener() {
+            private DesiredStateFolder folder = new DesiredStateFolder(keys);
+            /** After a recreation, until the inputs are read again: no decision on half-read facts. */
+            private boolean readingAgain;
+
             @Override
             public void onRecord(StateRecord r) {
                 counters.inputRecords.incrementAndGet();
@@ -266,7 +269,24 @@ public final class AlertService extends VerticleBase {
             }
 
             @Override
+            public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                // every input comes again from offset 0: the facts are rebuilt from them; the incidents (stored on
+                // the alert-state topic) stay, and are decided on again once the inputs are read
+                folder = new DesiredStateFolder(keys);
+                facts = new Facts(config.bounds());
+                readingAgain = true;
+            }
+
+            @Override
+            public void onReadAgain() {
+                readingAgain = false;
+                LOG.info("alert inputs read again after a recreated topic; deciding again");
+                if (caughtUp) tick();
+            }
+
+            @Override
             public void onCaughtUp() {
+                readingAgain = false; // a recreation before the first catch-up: this is the read of the new topic
                 caughtUp = true;
                 LOG.info(
                         "alert inputs read to their end ({} records); deciding from now on",
@@ -276,7 +296,7 @@ public final class AlertService extends VerticleBase {
 
             @Override
             public void afterPoll() {
-                if (caughtUp) tick();
+                if (caughtUp && !readingAgain) tick();
             }
 
             @Override

@@ -79,6 +79,19 @@ public final class IpvsAgent extends VerticleBase {
     static final Duration READER_RESTART = Duration.ofSeconds(5);
     private DesiredStateFolder folder; // guarded by lock
     private HealthBook health; // guarded by lock
+    /**
+     * The verdicts in force when the health topic was recreated (null: none held): the agent acts on them until the
+     * new topic has a fresh verdict for every server of the desired state, so an empty or half-refreshed new topic
+     * (every verdict is republished only each refresh interval) never turns its DOWN servers into "no verdict = up".
+     * Guarded by lock.
+     */
+    private io.videolb.agent.desired.HealthView heldHealth;
+
+    private long heldHealthSinceMs; // guarded by lock
+
+    /** The longest the verdicts of a recreated health topic's predecessor are held. */
+    static final Duration HELD_HEALTH_MAX = Duration.ofMinutes(5);
+
     private HealthWatch healthWatch;
     private final Object lock = new Object();
     private final AtomicReference<RunResult> last = new AtomicReference<>();
@@ -280,7 +293,21 @@ public final class IpvsAgent extends VerticleBase {
                             desiredRead = true;
                             loop.markDirty();
                         },
-                        e -> restartLater("desired", this::startDesiredReader, e)),
+                        e -> restartLater("desired", this::startDesiredReader, e),
+                        () -> {
+                            // the kernel keeps what the last good generation put there until the new topic is read
+                            desiredRead = false;
+                            synchronized (lock) {
+                                folder = new DesiredStateFolder();
+                            }
+                        },
+                        () -> {
+                            LOG.info(
+                                    "{} read again after its recreation",
+                                    config.topics().desired());
+                            desiredRead = true;
+                            loop.markDirty();
+                        }),
                 TOPIC_WAIT);
     }
 
@@ -300,7 +327,24 @@ public final class IpvsAgent extends VerticleBase {
                             healthRead = true;
                             loop.markDirty();
                         },
-                        e -> restartLater("health", this::startHealthReader, e)),
+                        e -> restartLater("health", this::startHealthReader, e),
+                        () -> {
+                            healthRead = false; // nothing is decided on a half-read health topic
+                            synchronized (lock) {
+                                if (heldHealth == null) {
+                                    heldHealth = health.view();
+                                    heldHealthSinceMs = System.currentTimeMillis();
+                                }
+                                health = newHealthBook();
+                            }
+                        },
+                        () -> {
+                            LOG.info(
+                                    "{} read again after its recreation",
+                                    config.topics().health());
+                            healthRead = true;
+                            loop.markDirty();
+                        }),
                 TOPIC_WAIT);
     }
 
@@ -374,6 +418,31 @@ public final class IpvsAgent extends VerticleBase {
         }
     }
 
+    /** The verdicts a run acts on: the held ones after a health topic's recreation, until the new topic covers. */
+    private io.videolb.agent.desired.HealthView healthViewFor(DesiredSnapshot snap) {
+        io.videolb.agent.desired.HealthView now = health.view();
+        if (heldHealth == null) return now;
+        List<io.videolb.model.Ipv4Address> missing = new java.util.ArrayList<>();
+        if (snap != null) {
+            java.util.Set<io.videolb.model.Ipv4Address> servers = new java.util.TreeSet<>();
+            snap.state().pools().values().forEach(p -> p.servers().forEach(r -> servers.add(r.address())));
+            servers.addAll(snap.state().backups().values());
+            for (io.videolb.model.Ipv4Address a : servers) if (!now.servers().containsKey(a)) missing.add(a);
+        }
+        boolean covered =
+                snap != null && missing.isEmpty() && !health.freshness().stale();
+        boolean tooLong = System.currentTimeMillis() - heldHealthSinceMs > HELD_HEALTH_MAX.toMillis();
+        if (!covered && !tooLong) return heldHealth;
+        if (covered) LOG.info("the recreated health topic has a fresh verdict for every server: acting on it");
+        else
+            LOG.warn(
+                    "the recreated health topic still has no verdict for {} after {}: acting on it anyway",
+                    missing,
+                    HELD_HEALTH_MAX);
+        heldHealth = null;
+        return now;
+    }
+
     private static void reportUnreadable(HealthTopicView.Applied applied) {
         HealthRecord.Unreadable u = applied.unreadable();
         if (u != null) LOG.warn("health record {} skipped: {}", u.key(), u.problem());
@@ -385,7 +454,7 @@ public final class IpvsAgent extends VerticleBase {
         io.videolb.agent.desired.HealthView view;
         synchronized (lock) {
             snap = folder.latest().orElse(null);
-            view = health.view();
+            view = healthViewFor(snap);
         }
         if (snap == null) {
             LOG.info("no complete desired generation yet: nothing to apply");

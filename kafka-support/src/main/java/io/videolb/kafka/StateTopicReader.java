@@ -94,14 +94,24 @@ public final class StateTopicReader implements AutoCloseable {
         /**
          * {@code topic} was deleted and recreated (its topic id changed from {@code oldTopicId} to {@code newTopicId}):
          * drop everything folded so far, from every topic of this reader; they are all delivered again from offset 0
-         * right after this call ({@link #onCaughtUp()} is not called again). The default cannot drop anything, so it
-         * throws: the reader stops ({@link #onError}) rather than fold the new topic together with the old one.
+         * right after this call ({@link #onCaughtUp()} is not called again: {@link #onReadAgain()} says when they are
+         * read to the end offsets of the moment of the recreation). The default cannot drop anything, so it throws:
+         * the reader stops ({@link #onError}) rather than fold the new topic together with the old one.
          */
         default void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
             throw new IllegalStateException("state topic " + topic + " was deleted and recreated (topic id "
                     + oldTopicId + " -> " + newTopicId + "): this reader cannot drop what it read from the old"
                     + " topic, so it stops instead of folding the two together");
         }
+
+        /**
+         * After {@link #onTopicRecreated}: every topic of this reader was read again from offset 0 up to the end
+         * offsets it had right after the recreation (on the reader thread, after those records were delivered). What
+         * {@link #onCaughtUp()} is for the first read: a listener that dropped its fold acts on the new one from here
+         * on (never on a half-read one). Not called when the recreation came before the first catch-up (then
+         * {@link #onCaughtUp()} comes once, after the new topic was read).
+         */
+        default void onReadAgain() {}
     }
 
     private final Consumer<String, String> consumer;
@@ -253,14 +263,21 @@ public final class StateTopicReader implements AutoCloseable {
             nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOPIC_ID_CHECK_MS);
             LOG.debug("state reader {} end offsets at start {}", topics, end);
             boolean done = false;
+            boolean readingAgain = false; // after a recreation: until the ends captured then are reached
             while (!closed.get()) {
-                if (!done) {
+                if (!done || readingAgain) {
                     end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
                     if (end.isEmpty()) {
-                        done = true;
-                        listener.onCaughtUp();
-                        caughtUp.complete(null);
-                        LOG.debug("state reader {} caught up after {} records", topics, recordsDelivered);
+                        readingAgain = false;
+                        if (!done) {
+                            done = true;
+                            listener.onCaughtUp();
+                            caughtUp.complete(null);
+                            LOG.debug("state reader {} caught up after {} records", topics, recordsDelivered);
+                        } else {
+                            LOG.info("state reader {} read its topics again to their end after a recreation", topics);
+                            listener.onReadAgain();
+                        }
                     }
                 }
                 ConsumerRecords<String, String> records;
@@ -271,8 +288,11 @@ public final class StateTopicReader implements AutoCloseable {
                     if (again == null) {
                         return; // closed while asking
                     }
-                    if (!again.isEmpty() && !done && (end = awaitEndOffsets(again)) == null) {
-                        return;
+                    if (!again.isEmpty()) { // recreated: read again up to the ends of now
+                        if ((end = awaitEndOffsets(again)) == null) {
+                            return;
+                        }
+                        readingAgain = true;
                     }
                     listener.afterPoll();
                     continue;
@@ -285,9 +305,10 @@ public final class StateTopicReader implements AutoCloseable {
                 listener.afterPoll();
                 if (checkTopicIds()) {
                     List<TopicPartition> again = restartAfterRecreation();
-                    if (again == null || (!done && (end = awaitEndOffsets(again)) == null)) {
+                    if (again == null || (end = awaitEndOffsets(again)) == null) {
                         return; // closed while waiting
                     }
+                    readingAgain = true;
                 }
             }
         } catch (WakeupException | InterruptException e) {

@@ -84,11 +84,17 @@ class TopicRecreatedIT {
             Map<String, String> state = new ConcurrentHashMap<>();
             StateTopicReader.Listener fold = StateTopicReader.folding(state);
             List<String> reports = new CopyOnWriteArrayList<>();
+            List<Map<String, String>> readAgain = new CopyOnWriteArrayList<>();
             try (StateTopicReader reader =
                     StateTopicReader.start(TestBroker.settings("reader"), topic, new StateTopicReader.Listener() {
                         @Override
                         public void onRecord(StateTopicReader.StateRecord r) {
                             fold.onRecord(r);
+                        }
+
+                        @Override
+                        public void onReadAgain() {
+                            readAgain.add(Map.copyOf(state));
                         }
 
                         @Override
@@ -126,12 +132,20 @@ class TopicRecreatedIT {
                 assertThat(reports).containsExactly(topic + " " + oldId + " " + newId);
                 assertThat(reader.topicRecreations()).isEqualTo(1);
                 assertThat(reader.isRunning()).isTrue();
+                await("read again to the end", () -> !readAgain.isEmpty());
+                assertThat(readAgain)
+                        .as("onReadAgain once, with the new topic only (up to its end at the recreation)")
+                        .hasSize(1);
+                assertThat(fresh.entrySet()).containsAll(readAgain.get(0).entrySet());
 
                 // and it follows the new topic as before
                 publish(topic, Map.of("new-3", "c", "shared", "newer"));
                 await("follows the new topic", () -> "newer".equals(state.get("shared")) && state.containsKey("new-3"));
                 assertThat(state.keySet()).isEqualTo(Set.of("shared", "new-1", "new-2", "new-3"));
                 assertThat(reader.topicRecreations()).isEqualTo(1);
+                assertThat(readAgain)
+                        .as("not again for records after the re-read")
+                        .hasSize(1);
                 System.out.printf(
                         "FIGURE topic %s deleted and recreated: old fold dropped, new topic read from 0, %d ms after"
                                 + " the delete (includes the delete, the wait for it and the re-create)%n",

@@ -125,25 +125,36 @@ class HealthFreshnessIT {
     }
 
     HealthService startHealth(Topics topics, int open, int closed) {
+        return startHealth(runtime, topics, "hs-freshness-it", open, closed);
+    }
+
+    /**
+     * The real health-service on {@code runtime}, TCP probes every 300 ms: {@link #FAILED} at the {@code closed}
+     * loopback port, the other servers of {@link #cluster()} and {@code alsoUp} at the {@code open} one.
+     */
+    static HealthService startHealth(
+            ServiceRuntime runtime, Topics topics, String checkerId, int open, int closed, Ipv4Address... alsoUp) {
         Endpoint up = new Endpoint(Ipv4Address.parse("127.0.0.1"), open, open);
         Endpoint down = new Endpoint(Ipv4Address.parse("127.0.0.1"), closed, closed);
+        Map<Ipv4Address, Endpoint> endpoints = new java.util.HashMap<>(Map.of(
+                FAILED,
+                down,
+                Ipv4Address.parse("198.51.100.2"),
+                up,
+                Ipv4Address.parse("198.51.100.3"),
+                up,
+                BACKUP,
+                up));
+        for (Ipv4Address a : alsoUp) endpoints.put(a, up);
         HealthServiceSettings s = HealthServiceSettings.builder()
                 .bootstrap(SharedBroker.bootstrapServers())
                 .topics(topics)
-                .checkerId("hs-freshness-it")
+                .checkerId(checkerId)
                 .httpPort(0)
                 .defaults(ProbeSettings.DEFAULT
                         .withLevel(ProbeLevel.TCP)
                         .withTiming(Duration.ofMillis(300), Duration.ofMillis(200), 1, 2, Duration.ZERO))
-                .endpoints(Map.of(
-                        FAILED,
-                        down,
-                        Ipv4Address.parse("198.51.100.2"),
-                        up,
-                        Ipv4Address.parse("198.51.100.3"),
-                        up,
-                        BACKUP,
-                        up))
+                .endpoints(endpoints)
                 .refreshInterval(Duration.ofMillis(500))
                 .heartbeat(Duration.ofMillis(200))
                 .build();

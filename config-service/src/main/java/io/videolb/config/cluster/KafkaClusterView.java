@@ -35,7 +35,8 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
     static final int AUDIT_KEEP = 1000;
 
     private final Topics topics;
-    private final HealthTopicView health = new HealthTopicView(); // guarded by itself
+    private final Object healthLock = new Object();
+    private HealthTopicView health = new HealthTopicView(); // guarded by healthLock
     private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
     /** alert-service's outbox: key outbox/SEQ -> the SMTP reply when dead-lettered, else null (pending). */
     private final java.util.TreeMap<Long, String> outbox = new java.util.TreeMap<>(); // guarded by itself
@@ -55,12 +56,34 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         this.stateReader = StateTopicReader.start(
                 settings.withClientId(settings.clientId() + "-api-state"),
                 List.of(topics.health(), topics.agentStatus(), topics.alertState()),
-                this::onState,
+                new StateTopicReader.Listener() {
+                    @Override
+                    public void onRecord(StateTopicReader.StateRecord r) {
+                        onState(r);
+                    }
+
+                    @Override
+                    public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                        dropState(); // all three are read again from offset 0
+                    }
+                },
                 topicWait);
         this.auditReader = StateTopicReader.start(
                 settings.withClientId(settings.clientId() + "-api-audit"),
                 List.of(topics.audit()),
-                this::onAudit,
+                new StateTopicReader.Listener() {
+                    @Override
+                    public void onRecord(StateTopicReader.StateRecord r) {
+                        onAudit(r);
+                    }
+
+                    @Override
+                    public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                        synchronized (audit) {
+                            audit.clear();
+                        }
+                    }
+                },
                 topicWait);
     }
 
@@ -79,6 +102,17 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (!stateReader.awaitCaughtUp(timeout)) return false;
         return auditReader.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    /** A topic of the state reader was recreated: what was read from the old ones is dropped (read again from 0). */
+    private void dropState() {
+        synchronized (healthLock) {
+            health = new HealthTopicView();
+        }
+        agents.clear();
+        synchronized (outbox) {
+            outbox.clear();
+        }
     }
 
     private void onState(StateTopicReader.StateRecord r) {
@@ -109,14 +143,14 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
      * {@link HealthTopicView}, as every reader of the topic does; the state reader calls this for each.
      */
     public HealthTopicView.Applied applyHealth(String key, String value) {
-        synchronized (health) {
+        synchronized (healthLock) {
             return health.apply(key, value);
         }
     }
 
     /** Health records skipped as undecodable. */
     public long unreadableHealthRecords() {
-        synchronized (health) {
+        synchronized (healthLock) {
             return health.unreadableCount();
         }
     }
@@ -182,7 +216,7 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
     @Override
     public Map<String, HealthVerdict> health() {
         Map<String, HealthVerdict> out = new LinkedHashMap<>();
-        synchronized (health) {
+        synchronized (healthLock) {
             health.verdicts().forEach((a, v) -> out.put(a.toString(), v));
         }
         return Collections.unmodifiableMap(out);
@@ -191,7 +225,7 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
     /** A copy in checker id order. */
     @Override
     public Map<String, CheckerStatus> checkers() {
-        synchronized (health) {
+        synchronized (healthLock) {
             return Collections.unmodifiableMap(new LinkedHashMap<>(health.checkers()));
         }
     }

@@ -176,8 +176,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 LOG.warn("initialising {} failed ({}); retrying", transactionalId, e.getMessage());
             }
         }
-        DesiredStateFolder folder = new DesiredStateFolder(keys);
-        this.folder = folder;
+        folder = new DesiredStateFolder(keys); // replaced by the reader thread when the topic is recreated
         synchronized (stateLock) {
             committed = null;
             committedRecords = new TreeMap<>();
@@ -189,6 +188,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 new StateTopicReader.Listener() {
                     @Override
                     public void onRecord(StateTopicReader.StateRecord r) {
+                        DesiredStateFolder folder = DesiredStatePublisher.this.folder;
                         long refused = folder.refusedTotal();
                         long skipped = folder.skippedTotal();
                         Optional<DesiredSnapshot> snap = folder.apply(r.key(), r.value());
@@ -215,21 +215,29 @@ public final class DesiredStatePublisher implements AutoCloseable {
 
                     @Override
                     public void onCaughtUp() {
+                        readTo(folder);
+                    }
+
+                    @Override
+                    public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                        // the new topic is the state from now on (not folded together with the old one): not ready,
+                        // so that no write is diffed against the old state, until it is read to its end
                         synchronized (stateLock) {
-                            // the topic's folded records are the base of the next diff, even if some were never closed
-                            // by a marker
-                            committedRecords = new TreeMap<>(folder.entities());
-                            SortedMap<String, String> expected =
-                                    committed == null ? new TreeMap<>() : DesiredRecords.encode(committed.state());
-                            if (!committedRecords.equals(expected)) {
-                                LOG.warn(
-                                        "desired topic {} holds {} entity records that no generation marker closes; the next publish replaces them",
-                                        topics.desired(),
-                                        DesiredRecords.diff(expected, committedRecords)
-                                                .size());
-                            }
-                            caughtUp = true;
+                            caughtUp = false;
+                            folder = new DesiredStateFolder(keys);
+                            strays.clear();
+                            committed = null;
+                            committedRecords = new TreeMap<>();
                         }
+                    }
+
+                    @Override
+                    public void onReadAgain() {
+                        readTo(folder);
+                        LOG.info(
+                                "desired topic {} read again after its recreation: generation {}",
+                                topics.desired(),
+                                generation());
                     }
 
                     @Override
@@ -274,6 +282,23 @@ public final class DesiredStatePublisher implements AutoCloseable {
                 topics.desired(),
                 keys.signingId().orElse("?"));
         attempt(-1, c.state(), RESIGN_SOURCE, c.marker().actor(), true);
+    }
+
+    /** Reader thread: the topic was read to its end (at start, or again after a recreation); ready from here on. */
+    private void readTo(DesiredStateFolder folder) {
+        synchronized (stateLock) {
+            // the topic's folded records are the base of the next diff, even if some were never closed by a marker
+            committedRecords = new TreeMap<>(folder.entities());
+            SortedMap<String, String> expected =
+                    committed == null ? new TreeMap<>() : DesiredRecords.encode(committed.state());
+            if (!committedRecords.equals(expected)) {
+                LOG.warn(
+                        "desired topic {} holds {} entity records that no generation marker closes; the next publish replaces them",
+                        topics.desired(),
+                        DesiredRecords.diff(expected, committedRecords).size());
+            }
+            caughtUp = true;
+        }
     }
 
     /** Reader thread: a complete generation arrived; keep it if it is newer than what we hold (e.g. written by another instance). */

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ThreeBrokerChaosIT {
-    static final int KILLS = Integer.getInteger("videolb.chaos.kills", 3);
+    static final int KILLS = Integer.getInteger("videolb.chaos.kills", 1);
     static final long DOWN_MS = Long.getLong("videolb.chaos.downMs", 3000);
     static final long OUTAGE_MS = 1000L * Integer.getInteger("videolb.chaos.outageSeconds", 10);
     static final Duration WAIT = Duration.ofSeconds(90);
@@ -56,6 +56,11 @@ class ThreeBrokerChaosIT {
         return List.of(rig.topics.desired(), rig.topics.audit(), "__transaction_state");
     }
 
+    /**
+     * One kill in CI ({@code -Dvideolb.chaos.kills=N} for the long run): the three kinds of victim in turn run in CI in
+     * videolb-app's {@code ServicesUnderBrokerKillsIT}, with the same checks and config-service and every other
+     * service as processes.
+     */
     @Test
     @Order(1)
     void aBrokerKilledAndRestartedRepeatedlyLosesNoAcknowledgedEditAndAnswersNo503ThatLaterAppears() throws Exception {
@@ -85,7 +90,7 @@ class ThreeBrokerChaosIT {
             long recovery = rig.awaitRecovered(WAIT);
             String figures = rig.verify("one broker kill -9 x" + KILLS + " (down " + DOWN_MS + " ms each; victims "
                     + victims + "), ready and writing again " + recovery + " ms after the last broker was back");
-            long acked = rig.attempts.stream().filter(a -> a.status() == 200).count();
+            long acked = rig.writer.acknowledged().size();
             assertThat(acked).as(figures).isGreaterThan(KILLS);
         }
     }
@@ -114,22 +119,9 @@ class ThreeBrokerChaosIT {
             rig.stopWriter();
             long recovery = rig.awaitRecovered(WAIT);
             // writes sent once the check had seen the outage (2 s after the kills) until the restart: refused at once
-            List<ChaosRig.Attempt> during = rig.attempts.stream()
-                    .filter(x -> x.startNanos() > killedAt + 2_000_000_000L && x.endNanos() < restartAt)
-                    .toList();
-            assertThat(during).as("writes during the outage").isNotEmpty();
-            for (ChaosRig.Attempt x : during) {
-                assertThat(x.status()).as("%s", x).isEqualTo(503);
-                assertThat(x.body()).as("%s", x).contains("cannot take writes");
-                assertThat(x.millis()).as("%s answered within the 2 s bound", x).isLessThan(2000);
-            }
-            long p99 = during.stream()
-                    .mapToLong(ChaosRig.Attempt::millis)
-                    .sorted()
-                    .skip(Math.max(0, (long) Math.ceil(during.size() * 0.99) - 1))
-                    .findFirst()
-                    .orElse(0);
-            rig.verify("two of three brokers down " + OUTAGE_MS + " ms: " + during.size()
+            long during = rig.writer.countBetween(killedAt + 2_000_000_000L, restartAt);
+            long p99 = rig.writer.assertRefusedCleanly(killedAt + 2_000_000_000L, restartAt);
+            rig.verify("two of three brokers down " + OUTAGE_MS + " ms: " + during
                     + " writes during the outage all 503, p99 " + p99 + " ms; ready and writing again " + recovery
                     + " ms after the brokers were back");
         }

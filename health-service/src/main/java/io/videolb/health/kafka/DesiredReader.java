@@ -16,16 +16,22 @@ import org.slf4j.LoggerFactory;
  * Follows the desired topic from offset 0 (kafka-support's {@link StateTopicReader}: assign + seek
  * to beginning, no group, no committed offsets), folds it into complete generations, and hands
  * over the newest complete one: first once it has read to the end (never a half-read state), then
- * after every poll that completed a new generation.
+ * after every poll that completed a new generation. A desired topic deleted and recreated is read again from
+ * offset 0 into a new fold; the last generation handed over stays in force (its servers are probed) until the new
+ * topic has been read to its end and holds a complete generation, which is then handed over whatever its number.
  */
 public final class DesiredReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DesiredReader.class);
     private final KafkaSettings settings;
     private final String topic;
     private final Consumer<DesiredSnapshot> onSnapshot;
-    private final DesiredStateFolder folder; // reader thread only
+    private final io.videolb.events.GenerationKeys keys;
+    private DesiredStateFolder folder; // reader thread only
     private DesiredSnapshot handed; // reader thread only
     private volatile boolean caughtUp;
+    /** The topic was recreated and is being read again: the last handed generation stays until then. */
+    private volatile boolean readingAgain;
+
     private StateTopicReader reader;
 
     public DesiredReader(KafkaSettings settings, String topic, Consumer<DesiredSnapshot> onSnapshot) {
@@ -38,6 +44,7 @@ public final class DesiredReader implements AutoCloseable {
             String topic,
             io.videolb.events.GenerationKeys keys,
             Consumer<DesiredSnapshot> onSnapshot) {
+        this.keys = keys;
         this.folder = new DesiredStateFolder(keys);
         this.settings = settings;
         this.topic = topic;
@@ -57,6 +64,7 @@ public final class DesiredReader implements AutoCloseable {
 
                         @Override
                         public void onCaughtUp() {
+                            readingAgain = false; // a recreation before the first catch-up: this read is the new one
                             caughtUp = true;
                             LOG.info(
                                     "desired state read to the end: generation {}",
@@ -68,7 +76,31 @@ public final class DesiredReader implements AutoCloseable {
 
                         @Override
                         public void afterPoll() {
-                            if (caughtUp) handOver();
+                            if (caughtUp && !readingAgain) handOver();
+                        }
+
+                        @Override
+                        public void onTopicRecreated(String t, String oldTopicId, String newTopicId) {
+                            // probing goes on with the servers of the last generation handed over until the new
+                            // topic holds a complete one
+                            folder = new DesiredStateFolder(keys);
+                            readingAgain = true;
+                        }
+
+                        @Override
+                        public void onReadAgain() {
+                            readingAgain = false;
+                            LOG.info(
+                                    "desired state read again after the topic was recreated: generation {}",
+                                    folder.latest()
+                                            .map(DesiredSnapshot::generation)
+                                            .orElse(0L));
+                            handOver();
+                        }
+
+                        @Override
+                        public void onError(Throwable e) {
+                            LOG.error("desired topic reader stopped: {}", e.toString());
                         }
                     },
                     Duration.ofSeconds(30));

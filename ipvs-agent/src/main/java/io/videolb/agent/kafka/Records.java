@@ -23,7 +23,34 @@ public final class Records {
      */
     public static StateTopicReader.Listener listener(
             BiConsumer<String, String> handler, Runnable onCaughtUp, Consumer<Throwable> onError) {
+        return listener(handler, onCaughtUp, onError, null, null);
+    }
+
+    /**
+     * As {@link #listener(BiConsumer, Runnable, Consumer)}, for an owner that can drop its fold: {@code onRecreated}
+     * runs when the topic was deleted and recreated (drop what was folded; the records come again from offset 0),
+     * {@code onReadAgain} once they were read again to the end of the moment (act on the new fold from then on).
+     * Null {@code onRecreated}: the reader stops on a recreation ({@code onError}).
+     */
+    public static StateTopicReader.Listener listener(
+            BiConsumer<String, String> handler,
+            Runnable onCaughtUp,
+            Consumer<Throwable> onError,
+            Runnable onRecreated,
+            Runnable onReadAgain) {
         return new StateTopicReader.Listener() {
+            @Override
+            public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                if (onRecreated == null)
+                    StateTopicReader.Listener.super.onTopicRecreated(topic, oldTopicId, newTopicId);
+                else onRecreated.run();
+            }
+
+            @Override
+            public void onReadAgain() {
+                if (onReadAgain != null) onReadAgain.run();
+            }
+
             @Override
             public void onRecord(StateTopicReader.StateRecord r) {
                 if (r.key() == null) {
