@@ -298,7 +298,8 @@ public final class IpvsAgent extends VerticleBase {
                             // the kernel keeps what the last good generation put there until the new topic is read
                             desiredRead = false;
                             synchronized (lock) {
-                                folder = new DesiredStateFolder();
+                                folder = new DesiredStateFolder(
+                                        config.kafka().trust().generations());
                             }
                         },
                         () -> {
