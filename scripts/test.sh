@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 scripts/install-prereqs.sh --test
 # The VM tier downloads and caches Debian's kernel once (about 70 MB, ~20 s).
 tools/ipvs-vm/run-in-ipvs-vm.sh --prepare
-# docker-compose.yml must stay valid (no Docker engine needed to check it).
+# docker-compose.yml must stay valid against the compose schema in both layouts (no Docker engine needed);
+# duplicate keys, which docker-compose accepts, fail videolb-app's ComposeFileTest; ComposeProcessIT runs the stack.
 docker-compose -f docker-compose.yml config -q
+docker-compose -f docker-compose.yml --env-file deploy/cluster.env config -q
 exec mvn -B -ntp -fae verify "$@"

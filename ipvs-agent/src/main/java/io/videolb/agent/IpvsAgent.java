@@ -378,15 +378,16 @@ public final class IpvsAgent extends VerticleBase {
         synchronized (lock) {
             f = health.freshness();
         }
-        if (director == null) return statusOf(config.director(), caps, metrics, r, f, null, List.of());
+        List<String> unmet = reconciler.unmetSetup(); // e.g. a container's read-only /proc/sys: said at every publish
+        if (director == null) return statusOf(config.director(), caps, metrics, r, f, null, unmet);
         String syncRole = switch (config.sync().role()) {
             case NONE -> "off";
             case MASTER -> "master";
             case BACKUP -> "backup";
             case BOTH -> "master+backup";
         };
-        List<String> haErrors =
-                director.lastError().isEmpty() ? List.of() : List.of("director HA: " + director.lastError());
+        List<String> haErrors = new ArrayList<>(unmet);
+        if (!director.lastError().isEmpty()) haErrors.add("director HA: " + director.lastError());
         return statusOf(config.director(), caps, metrics, r, f, director.status(syncRole), haErrors);
     }
 

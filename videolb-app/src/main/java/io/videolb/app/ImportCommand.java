@@ -85,7 +85,10 @@ final class ImportCommand implements Callable<Integer> {
         }
         KafkaConnection connection;
         try {
-            connection = new KafkaConnection(Bootstrap.resolve(settings), CommonSettings.kafkaProperties(settings));
+            connection = new KafkaConnection(
+                    Bootstrap.resolve(settings),
+                    CommonSettings.kafkaProperties(settings),
+                    CommonSettings.topicReplication(settings));
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb import: " + e.getMessage());
             return ExitCode.USAGE.code();

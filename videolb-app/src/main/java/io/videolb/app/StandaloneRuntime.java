@@ -6,6 +6,7 @@ import io.videolb.config.ConfigServiceSettings;
 import io.videolb.events.Topics;
 import io.videolb.health.HealthServiceSettings;
 import io.videolb.kafka.TopicAdmin;
+import io.videolb.kafka.TopicReplication;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
@@ -90,6 +91,10 @@ public final class StandaloneRuntime implements AutoCloseable {
             int httpPort) {
         return sources.assign(CommonSettings.BOOTSTRAP, bootstrap, bootstrapOrigin)
                 .assign(CommonSettings.TOPIC_PREFIX, topicPrefix, "standalone --topic-prefix")
+                // one embedded broker: every topic has one replica (decision: standalone keeps 1)
+                .assign(CommonSettings.TOPIC_REPLICATION_FACTOR, 1, "standalone: one embedded broker")
+                .assign(CommonSettings.TOPIC_MIN_INSYNC_REPLICAS, 1, "standalone: one embedded broker")
+                .assign(CommonSettings.TOPIC_SINGLE_REPLICA_ALLOWED, true, "standalone: one embedded broker")
                 .assign(ConfigServiceSettings.CONFIG_DIR, configDir, "standalone --config")
                 .assign(ConfigServiceSettings.HTTP_PORT, httpPort, "standalone --http-port")
                 .assign(AgentSettings.HTTP_PORT, StandaloneContext.port(httpPort, 1), "standalone --http-port + 1")
@@ -132,7 +137,7 @@ public final class StandaloneRuntime implements AutoCloseable {
                     .port(options.kafkaPort())
                     .start();
             Topics topics = new Topics(options.topicPrefix());
-            TopicAdmin.ensure(broker.bootstrapServers(), topics, Duration.ofSeconds(60));
+            TopicAdmin.ensure(broker.bootstrapServers(), topics, TopicReplication.SINGLE, Duration.ofSeconds(60));
             Path configDir = options.configDir().toAbsolutePath().normalize();
             SettingsReader settings = standaloneSettings(
                     options.sources(),
