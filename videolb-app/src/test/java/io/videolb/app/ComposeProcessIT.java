@@ -66,7 +66,10 @@ class ComposeProcessIT {
 
     @Test
     void theClusterProfileStartsEveryServiceToReadyWithEveryTopicReplicatedThreeTimes() throws Exception {
+        long t0 = System.nanoTime();
         try (KafkaCluster cluster = KafkaCluster.start(3)) {
+            System.out.printf(
+                    "compose cluster: 3 broker processes up in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
             Map<String, Object> resolved = resolve(
                     List.of("--env-file", REPO.resolve("deploy/cluster.env").toString()));
             runAndAwaitReady(resolved, cluster.bootstrapServers(), 3, 2);
@@ -146,7 +149,11 @@ class ComposeProcessIT {
             assertThat(running)
                     .extracting(r -> r.name)
                     .containsExactlyInAnyOrder("config-service", "health-service", "alert-service", "ipvs-agent");
+            long t0 = System.nanoTime();
             awaitReady(running);
+            System.out.printf(
+                    "compose %s: %d services ready %d ms after their start%n",
+                    profile, running.size(), (System.nanoTime() - t0) / 1_000_000);
             assertReplication(realBootstrap, factor, minIsr);
         } finally {
             for (Running r : running) r.stop();
@@ -187,7 +194,9 @@ class ComposeProcessIT {
             String[] parts = String.valueOf(v).split(":");
             Path src = Path.of(parts[0]);
             boolean ro = parts.length > 2 && parts[2].contains("ro");
-            if (!src.isAbsolute()) src = Files.createDirectories(box.resolve("volume-" + parts[0])); // named volume
+            if (src.equals(REPO.resolve("deploy/api-tokens"))) src = apiTokensWithALine(); // the operator's step
+            else if (!src.isAbsolute())
+                src = Files.createDirectories(box.resolve("volume-" + parts[0])); // named volume
             else if (!ro && src.startsWith(REPO)) { // a writable bind mount of the repo: a copy, the repo stays clean
                 Path copy = box.resolve("bind" + parts[1].replace('/', '_'));
                 copyTree(src, copy);
@@ -237,6 +246,22 @@ class ComposeProcessIT {
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Files.writeString(box.resolve("command.txt"), String.join(" ", cmd) + "\n" + env + "\n");
         return new Running(name, pb.start(), log, URI.create("http://127.0.0.1:" + port + path));
+    }
+
+    /**
+     * deploy/api-tokens as committed holds only a comment, and config-service refuses a token file without a token
+     * (exit 2): deploy/README.md has the operator add a line before the first start. This does that step, on a copy.
+     */
+    private Path apiTokensWithALine() throws Exception {
+        Path copy = tmp.resolve("api-tokens");
+        if (Files.exists(copy)) return copy;
+        String committed = Files.readString(REPO.resolve("deploy/api-tokens"));
+        String token = java.util.UUID.randomUUID().toString().replace("-", "");
+        byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.writeString(
+                copy, committed + "ops:admin:" + java.util.HexFormat.of().formatHex(h) + "\n");
+        return copy;
     }
 
     /** Every HOST:PORT must be one the profile's brokers advertise; the whole list then stands for the real broker. */
