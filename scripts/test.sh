@@ -15,8 +15,10 @@ tools/ipvs-vm/run-in-ipvs-vm.sh --prepare
 # The package's boot test (DebianPackageBootVmIT) boots a clean Debian 12 image made with mmdebstrap once
 # and cached next to the kernel (145 s here, 433 s while a Maven build ran; nothing when cached).
 time tools/ipvs-vm/debian-rootfs.sh >/dev/null
-# docker-compose.yml must stay valid (no Docker engine needed to check it).
+# docker-compose.yml must stay valid against the compose schema in both layouts (no Docker engine needed);
+# duplicate keys, which docker-compose accepts, fail videolb-app's ComposeFileTest; ComposeProcessIT runs the stack.
 docker-compose -f docker-compose.yml config -q
+docker-compose -f docker-compose.yml --env-file deploy/cluster.env config -q
 mvn -B -ntp -fae verify "$@"
 # the Debian package built by videolb-app's package phase: lintian clean (overrides justified in
 # docs/deployment.md#lintian)

@@ -26,6 +26,7 @@ import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.StateTopicReader.StateRecord;
 import io.videolb.kafka.TopicAdmin;
+import io.videolb.kafka.TopicReplication;
 import io.videolb.model.MailAddress;
 import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
@@ -155,7 +156,10 @@ public final class AlertService extends VerticleBase {
     }
 
     private void startParts() {
-        ensureTopics(config.kafka().settings("alert-topic-admin-" + config.instanceId()), config.topics());
+        ensureTopics(
+                config.kafka().settings("alert-topic-admin-" + config.instanceId()),
+                config.topics(),
+                config.kafka().topicReplication());
         sender = senderFactory.apply(vertx);
         KafkaSettings kafka = config.kafka().settings("alert-" + config.instanceId());
         store = new AlertStateStore(
@@ -540,8 +544,8 @@ public final class AlertService extends VerticleBase {
     // ---------------------------------------------------------------- lifecycle
 
     /** Creates the missing topics (kafka-support's TopicAdmin: compacted state topics, waits for leaders). */
-    static void ensureTopics(KafkaSettings admin, Topics topics) {
-        TopicAdmin.ensure(admin, topics);
+    static void ensureTopics(KafkaSettings admin, Topics topics, TopicReplication replication) {
+        TopicAdmin.ensure(admin, topics, replication);
     }
 
     /** Stops promptly (on a worker thread: it joins the delivery thread): the engine and delivery threads end, the outbox stays in Kafka. */

@@ -76,7 +76,8 @@ class AlertMailFailureIT {
     @BeforeEach
     void setUp() {
         topics = SharedBroker.uniqueTopics("alertfail");
-        AlertService.ensureTopics(SharedBroker.settings("alertfail-it-admin"), topics);
+        AlertService.ensureTopics(
+                SharedBroker.settings("alertfail-it-admin"), topics, io.videolb.kafka.TopicReplication.SINGLE);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

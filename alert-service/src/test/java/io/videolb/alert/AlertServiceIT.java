@@ -85,7 +85,8 @@ class AlertServiceIT {
     @BeforeEach
     void setUp() throws Exception {
         topics = SharedBroker.uniqueTopics("alert");
-        AlertService.ensureTopics(SharedBroker.settings("alert-it-admin"), topics);
+        AlertService.ensureTopics(
+                SharedBroker.settings("alert-it-admin"), topics, io.videolb.kafka.TopicReplication.SINGLE);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -65,7 +65,8 @@ class DirectorAlertsIT {
     @BeforeEach
     void setUp() throws Exception {
         topics = SharedBroker.uniqueTopics("alertdir");
-        AlertService.ensureTopics(SharedBroker.settings("alertdir-it-admin"), topics);
+        AlertService.ensureTopics(
+                SharedBroker.settings("alertdir-it-admin"), topics, io.videolb.kafka.TopicReplication.SINGLE);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedBroker.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

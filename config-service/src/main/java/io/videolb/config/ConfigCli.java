@@ -129,7 +129,7 @@ public final class ConfigCli {
         CsvReadResult.Valid valid = (CsvReadResult.Valid) r;
         valid.notes().forEach(n -> err.println("note: " + n));
         try {
-            TopicAdmin.ensure(kafka.settings("videolb-import-topic-admin"), topics);
+            TopicAdmin.ensure(kafka.settings("videolb-import-topic-admin"), topics, kafka.topicReplication());
             try (DesiredStatePublisher publisher = DesiredStatePublisher.start(
                     kafka.settings("videolb-import"),
                     topics,

@@ -102,7 +102,10 @@ public final class ConfigService extends VerticleBase {
 
     private void startParts() {
         KafkaSettings settings = config.kafka().settings(config.instanceId());
-        TopicAdmin.ensure(settings.withClientId(config.instanceId() + "-topic-admin"), config.topics());
+        TopicAdmin.ensure(
+                settings.withClientId(config.instanceId() + "-topic-admin"),
+                config.topics(),
+                config.kafka().topicReplication());
         publisher = DesiredStatePublisher.start(
                 settings,
                 config.topics(),

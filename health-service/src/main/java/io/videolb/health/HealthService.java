@@ -109,7 +109,9 @@ public final class HealthService extends VerticleBase {
         KafkaSettings kafka = config.kafka().settings("health-" + config.checkerId());
         return vertx.executeBlocking(() -> {
                     TopicAdmin.ensure(
-                            config.kafka().settings("health-topic-admin-" + config.checkerId()), config.topics());
+                            config.kafka().settings("health-topic-admin-" + config.checkerId()),
+                            config.topics(),
+                            config.kafka().topicReplication());
                     return new KafkaVerdictSink(kafka, config.topics().health(), registry);
                 })
                 .compose(s -> {

@@ -490,15 +490,16 @@ public final class IpvsAgent extends VerticleBase {
             f = health.freshness();
             refused = folder.refusal().map(DesiredStateFolder.Refusal::reason).orElse(null);
         }
-        if (director == null) return statusOf(config.director(), caps, metrics, r, f, null, List.of(), refused);
+        List<String> unmet = reconciler.unmetSetup(); // e.g. a container's read-only /proc/sys: said at every publish
+        if (director == null) return statusOf(config.director(), caps, metrics, r, f, null, unmet, refused);
         String syncRole = switch (config.sync().role()) {
             case NONE -> "off";
             case MASTER -> "master";
             case BACKUP -> "backup";
             case BOTH -> "master+backup";
         };
-        List<String> haErrors =
-                director.lastError().isEmpty() ? List.of() : List.of("director HA: " + director.lastError());
+        List<String> haErrors = new ArrayList<>(unmet);
+        if (!director.lastError().isEmpty()) haErrors.add("director HA: " + director.lastError());
         return statusOf(config.director(), caps, metrics, r, f, director.status(syncRole), haErrors, refused);
     }
 

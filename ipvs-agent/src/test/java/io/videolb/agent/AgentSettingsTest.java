@@ -25,7 +25,11 @@ class AgentSettingsTest {
         AgentSettings s = read(Map.of("VIDEOLB_BOOTSTRAP", "k:9092"));
         assertThat(s)
                 .isEqualTo(AgentSettings.builder()
-                        .bootstrap("k:9092")
+                        // read from settings: the topic replication's defaults are three brokers' (decision 100)
+                        .kafka(new io.videolb.runtime.settings.KafkaConnection(
+                                "k:9092",
+                                io.videolb.kafka.KafkaClientProperties.NONE,
+                                io.videolb.kafka.TopicReplication.CLUSTER))
                         .director(s.director())
                         .build());
         assertThat(s.ipvsRules()).isEqualTo(Path.of("/etc/ipvsadm.rules"));

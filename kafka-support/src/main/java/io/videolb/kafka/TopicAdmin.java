@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * meantime ({@link TopicExistsException}) counts as present. Existing topics are never altered; a
  * state topic found without {@code cleanup.policy=compact} is reported with a WARN.
  *
- * <p>Replication factor: the broker default ({@code default.replication.factor}), so the same
- * call fits the 1-node embedded broker and a real cluster.
+ * <p>Replication: every topic is created with the replication factor and {@code min.insync.replicas} of the
+ * {@link TopicReplication} the caller passes (from the settings: 3 and 2 outside standalone, 1 and 1 in standalone and
+ * tests), never the broker's defaults. A broker set too small for the factor is an error naming the setting. An
+ * existing topic with fewer replicas or another {@code min.insync.replicas} than asked is reported with a WARN
+ * (never altered: moving replicas is {@code kafka-reassign-partitions}, see docs/deployment.md).
  */
 public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
@@ -98,34 +102,44 @@ public final class TopicAdmin {
         }
     }
 
-    /** {@link #ensure(Admin, Topics, Duration)} with a short-lived admin client. */
-    public static List<String> ensure(String bootstrapServers, Topics topics) {
-        return ensure(bootstrapServers, topics, DEFAULT_TIMEOUT);
+    /** {@link #ensure(Admin, Topics, TopicReplication, Duration)} with a short-lived admin client. */
+    public static List<String> ensure(String bootstrapServers, Topics topics, TopicReplication replication) {
+        return ensure(bootstrapServers, topics, replication, DEFAULT_TIMEOUT);
     }
 
-    public static List<String> ensure(String bootstrapServers, Topics topics, Duration timeout) {
-        return ensure(KafkaSettings.of(bootstrapServers, "videolb-topic-admin"), topics, timeout);
+    public static List<String> ensure(
+            String bootstrapServers, Topics topics, TopicReplication replication, Duration timeout) {
+        return ensure(KafkaSettings.of(bootstrapServers, "videolb-topic-admin"), topics, replication, timeout);
     }
 
     /** With a short-lived admin client of {@code settings} (its client properties: SASL, TLS). */
-    public static List<String> ensure(KafkaSettings settings, Topics topics) {
-        return ensure(settings, topics, DEFAULT_TIMEOUT);
+    public static List<String> ensure(KafkaSettings settings, Topics topics, TopicReplication replication) {
+        return ensure(settings, topics, replication, DEFAULT_TIMEOUT);
     }
 
-    public static List<String> ensure(KafkaSettings settings, Topics topics, Duration timeout) {
+    public static List<String> ensure(
+            KafkaSettings settings, Topics topics, TopicReplication replication, Duration timeout) {
         try (Admin admin = Admin.create(settings.admin())) {
-            return ensure(admin, topics, timeout);
+            return ensure(admin, topics, replication, timeout);
         }
     }
 
+    /** The settings of a topic created with {@code replication}: its kind's settings and min.insync.replicas. */
+    static Map<String, String> creationConfig(Topics.TopicSpec spec, TopicReplication replication) {
+        Map<String, String> c = spec.compacted() ? compactedTopicConfig() : eventTopicConfig();
+        c.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(replication.minInsyncReplicas()));
+        return c;
+    }
+
     /**
-     * Creates the missing topics of {@code topics.all()} and waits until every topic of the set
-     * has a leader for each partition.
+     * Creates the missing topics of {@code topics.all()} with {@code replication} and waits until every topic of the
+     * set has a leader for each partition.
      *
      * @return the names this call created (empty if all existed)
-     * @throws IllegalStateException if the broker does not answer within {@code timeout}
+     * @throws IllegalStateException if the broker does not answer within {@code timeout}, or has fewer brokers than
+     *     the replication factor
      */
-    public static List<String> ensure(Admin admin, Topics topics, Duration timeout) {
+    public static List<String> ensure(Admin admin, Topics topics, TopicReplication replication, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Topics.TopicSpec> specs = topics.all();
         try {
@@ -136,8 +150,9 @@ public final class TopicAdmin {
             List<NewTopic> missing = new ArrayList<>();
             for (Topics.TopicSpec spec : specs) {
                 if (!existing.contains(spec.name())) {
-                    missing.add(new NewTopic(spec.name(), Optional.of(spec.partitions()), Optional.empty())
-                            .configs(spec.compacted() ? compactedTopicConfig() : eventTopicConfig()));
+                    missing.add(new NewTopic(spec.name(), Optional.of(spec.partitions()), Optional.of((short)
+                                    replication.factor()))
+                            .configs(creationConfig(spec, replication)));
                 }
             }
             List<String> created = new ArrayList<>();
@@ -149,6 +164,14 @@ public final class TopicAdmin {
                         get(e.getValue(), deadline);
                         created.add(e.getKey());
                     } catch (ExecutionException ex) {
+                        if (ex.getCause() instanceof InvalidReplicationFactorException irf) {
+                            throw new IllegalStateException(
+                                    "cannot create topic " + e.getKey() + " with " + replication + ": "
+                                            + irf.getMessage()
+                                            + " (VIDEOLB_TOPIC_REPLICATION_FACTOR must not exceed the brokers in the"
+                                            + " cluster; docs/deployment.md)",
+                                    irf);
+                        }
                         if (!(ex.getCause() instanceof TopicExistsException)) {
                             throw ex;
                         }
@@ -158,8 +181,9 @@ public final class TopicAdmin {
                     LOG.info("created topics {}", created);
                 }
             }
-            awaitLeaders(admin, specs.stream().map(Topics.TopicSpec::name).toList(), deadline);
-            checkCompaction(admin, specs, created, deadline);
+            Map<String, TopicDescription> described = awaitLeaders(
+                    admin, specs.stream().map(Topics.TopicSpec::name).toList(), deadline);
+            checkExisting(admin, specs, created, described, replication, deadline);
             return created;
         } catch (ExecutionException e) {
             throw new IllegalStateException("ensuring topics " + topics + " failed: " + e.getCause(), e.getCause());
@@ -171,7 +195,7 @@ public final class TopicAdmin {
         }
     }
 
-    private static void awaitLeaders(Admin admin, List<String> names, long deadline)
+    private static Map<String, TopicDescription> awaitLeaders(Admin admin, List<String> names, long deadline)
             throws InterruptedException, TimeoutException, ExecutionException {
         while (true) {
             try {
@@ -181,7 +205,7 @@ public final class TopicAdmin {
                         .allMatch(t -> !t.partitions().isEmpty()
                                 && t.partitions().stream().allMatch(p -> p.leader() != null));
                 if (ready) {
-                    return;
+                    return d;
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
@@ -195,20 +219,58 @@ public final class TopicAdmin {
         }
     }
 
-    private static void checkCompaction(Admin admin, List<Topics.TopicSpec> specs, List<String> created, long deadline)
+    /**
+     * Topics found (not created by this call): a state topic without compaction, fewer replicas than the factor, or
+     * another min.insync.replicas than asked is reported with a WARN (never altered).
+     */
+    private static void checkExisting(
+            Admin admin,
+            List<Topics.TopicSpec> specs,
+            List<String> created,
+            Map<String, TopicDescription> described,
+            TopicReplication replication,
+            long deadline)
             throws InterruptedException, TimeoutException, ExecutionException {
-        List<ConfigResource> resources = specs.stream()
-                .filter(s -> s.compacted() && !created.contains(s.name()))
-                .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name()))
-                .toList();
-        if (resources.isEmpty()) {
+        List<Topics.TopicSpec> found =
+                specs.stream().filter(s -> !created.contains(s.name())).toList();
+        if (found.isEmpty()) {
             return;
         }
+        for (Topics.TopicSpec s : found) {
+            TopicDescription d = described.get(s.name());
+            if (d == null) continue;
+            int fewest = d.partitions().stream()
+                    .mapToInt(p -> p.replicas().size())
+                    .min()
+                    .orElse(0);
+            if (fewest < replication.factor()) {
+                LOG.warn(
+                        "topic {} exists with {} replica(s), fewer than the replication factor {} asked (it is not"
+                                + " changed: add replicas with kafka-reassign-partitions, docs/deployment.md)",
+                        s.name(),
+                        fewest,
+                        replication.factor());
+            }
+        }
+        List<ConfigResource> resources = found.stream()
+                .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name()))
+                .toList();
         Map<ConfigResource, Config> configs =
                 get(admin.describeConfigs(resources).all(), deadline);
         configs.forEach((r, c) -> {
+            var minIsr = c.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            String want = Integer.toString(replication.minInsyncReplicas());
+            if (minIsr == null || !want.equals(minIsr.value())) {
+                LOG.warn(
+                        "topic {} exists with min.insync.replicas={}, not {} as asked (it is not changed:"
+                                + " kafka-configs --alter --entity-type topics, docs/deployment.md)",
+                        r.name(),
+                        minIsr == null ? "unset" : minIsr.value(),
+                        want);
+            }
+            boolean compacted = found.stream().anyMatch(s -> s.name().equals(r.name()) && s.compacted());
             var policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
-            if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+            if (compacted && (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT))) {
                 LOG.warn(
                         "state topic {} exists without cleanup.policy=compact (is {}): it will lose old keys",
                         r.name(),

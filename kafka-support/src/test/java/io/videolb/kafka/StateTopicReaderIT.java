@@ -134,7 +134,7 @@ class StateTopicReaderIT {
                 Duration.ofSeconds(60))) {
             Thread.sleep(1000);
             assertThat(reader.caughtUp()).isNotDone();
-            TopicAdmin.ensure(TestBroker.bootstrap(), topics);
+            TopicAdmin.ensure(TestBroker.bootstrap(), topics, TopicReplication.SINGLE);
             try (EventPublisher pub = new EventPublisher(TestBroker.settings("pub"))) {
                 pub.publish(topics.desired(), "k", "v");
             }

@@ -31,7 +31,7 @@ final class TestBroker {
 
     static Topics ensuredTopics() {
         Topics t = uniqueTopics();
-        TopicAdmin.ensure(bootstrap(), t);
+        TopicAdmin.ensure(bootstrap(), t, TopicReplication.SINGLE);
         return t;
     }
 }

@@ -20,7 +20,8 @@ final class Bootstrap {
 
     /**
      * Builds the reader of {@code sources}, with the {@code kafka-bootstrap} file of the data directory
-     * ({@code --data-dir}, VIDEOLB_DATA_DIR) as the default of VIDEOLB_BOOTSTRAP when that file exists.
+     * ({@code --data-dir}, VIDEOLB_DATA_DIR) as the default of VIDEOLB_BOOTSTRAP when that file exists, and then
+     * a standalone's topic replication (1) as the default of the VIDEOLB_TOPIC_* settings.
      */
     static SettingsReader withStandaloneFallback(SettingsReader.Builder sources) {
         SettingsReader given = sources.build();
@@ -41,10 +42,19 @@ final class Bootstrap {
         }
         if (Files.isRegularFile(file)) {
             try {
+                boolean standalonesBroker =
+                        CommonSettings.bootstrap(sources.build()).isEmpty();
                 sources.defaultValue(
                         CommonSettings.BOOTSTRAP,
                         Files.readString(file, StandardCharsets.UTF_8).strip(),
                         file.toString());
+                if (standalonesBroker) {
+                    // the broker is the standalone's, one broker: its topics have one replica (decision 100)
+                    String origin = file + " (a standalone: one broker)";
+                    sources.defaultValue(CommonSettings.TOPIC_REPLICATION_FACTOR, 1, origin)
+                            .defaultValue(CommonSettings.TOPIC_MIN_INSYNC_REPLICAS, 1, origin)
+                            .defaultValue(CommonSettings.TOPIC_SINGLE_REPLICA_ALLOWED, true, origin);
+                }
             } catch (IOException e) {
                 throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
             }

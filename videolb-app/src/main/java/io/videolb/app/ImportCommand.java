@@ -88,6 +88,7 @@ final class ImportCommand implements Callable<Integer> {
             connection = new KafkaConnection(
                     Bootstrap.resolve(settings),
                     CommonSettings.kafkaProperties(settings),
+                    CommonSettings.topicReplication(settings),
                     CommonSettings.trust(settings));
         } catch (IllegalArgumentException e) {
             Io.err.println("videolb import: " + e.getMessage());

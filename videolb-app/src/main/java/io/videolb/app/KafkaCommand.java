@@ -157,7 +157,8 @@ final class KafkaCommand implements Runnable {
             try {
                 r = kafka.reader(b -> b.flag("--kafka-properties", kafkaProperties));
                 l = layout.layout(CommonSettings.topics(r));
-                connection = new KafkaConnection(Bootstrap.resolve(r), CommonSettings.kafkaProperties(r));
+                connection = new KafkaConnection(
+                        Bootstrap.resolve(r), CommonSettings.kafkaProperties(r), CommonSettings.topicReplication(r));
                 if (!clientProtocol.equals("SASL_SSL") && !clientProtocol.equals("SASL_PLAINTEXT"))
                     throw new IllegalArgumentException(
                             "--client-protocol '" + clientProtocol + "': SASL_SSL or SASL_PLAINTEXT");
@@ -178,7 +179,7 @@ final class KafkaCommand implements Runnable {
             try (Admin admin =
                     Admin.create(connection.settings("videolb-setup-security").admin())) {
                 List<String> created = List.of();
-                if (!dryRun) created = TopicAdmin.ensure(admin, l.topics(), timeout);
+                if (!dryRun) created = TopicAdmin.ensure(admin, l.topics(), connection.topicReplication(), timeout);
                 created.forEach(t -> Io.out.println("created topic " + t));
                 report = KafkaSecuritySetup.apply(admin, l, !mtls, Map.of(), dryRun, timeout);
             } catch (RuntimeException e) {

@@ -41,7 +41,10 @@ public record StandaloneContext(
 
     /** The connection of the service whose principal is {@code user}, or {@code own} without authentication. */
     public KafkaConnection kafka(KafkaAccessLayout.Principal user, KafkaConnection own) {
-        return principals == null ? own : principals.apply(user.user());
+        // the principal's identity (SASL), with this process's topic replication and reader trust (generation keys)
+        return principals == null
+                ? own
+                : own.withClientProperties(principals.apply(user.user()).clientProperties());
     }
 
     /** The HTTP port of the service {@code offset} above the admin port (0 stays 0: any free port). */

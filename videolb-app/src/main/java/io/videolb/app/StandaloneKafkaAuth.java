@@ -4,6 +4,7 @@ import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaAccessLayout;
 import io.videolb.kafka.KafkaSecuritySetup;
 import io.videolb.kafka.TopicAdmin;
+import io.videolb.kafka.TopicReplication;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.KafkaConnection;
@@ -143,7 +144,7 @@ final class StandaloneKafkaAuth {
             KafkaSecuritySetup.Report r = KafkaSecuritySetup.apply(admin, layout, false, Map.of(), false, timeout);
             if (!r.aclsCreated().isEmpty())
                 LOG.info("created {} Kafka ACLs ({})", r.aclsCreated().size(), layout.topics());
-            TopicAdmin.ensure(admin, layout.topics(), timeout);
+            TopicAdmin.ensure(admin, layout.topics(), TopicReplication.SINGLE, timeout);
             for (String u : users)
                 writePrivate(
                         propertiesFile(u),
@@ -164,7 +165,10 @@ final class StandaloneKafkaAuth {
 
     /** The connection of one principal to the broker's normal listener. */
     KafkaConnection connection(EmbeddedKafkaBroker broker, String user) {
-        return new KafkaConnection(broker.bootstrapServers(), CommonSettings.kafkaPropertiesFile(propertiesFile(user)));
+        return new KafkaConnection(
+                broker.bootstrapServers(),
+                CommonSettings.kafkaPropertiesFile(propertiesFile(user)),
+                TopicReplication.SINGLE);
     }
 
     /** Writes {@code text} to {@code file} through a temporary file created 0600, moved over it atomically. */

@@ -120,6 +120,10 @@ public final class StandaloneRuntime implements AutoCloseable {
         }
         return sources.assign(CommonSettings.BOOTSTRAP, bootstrap, bootstrapOrigin)
                 .assign(CommonSettings.TOPIC_PREFIX, topicPrefix, "standalone --topic-prefix")
+                // one embedded broker: every topic has one replica (decision: standalone keeps 1)
+                .assign(CommonSettings.TOPIC_REPLICATION_FACTOR, 1, "standalone: one embedded broker")
+                .assign(CommonSettings.TOPIC_MIN_INSYNC_REPLICAS, 1, "standalone: one embedded broker")
+                .assign(CommonSettings.TOPIC_SINGLE_REPLICA_ALLOWED, true, "standalone: one embedded broker")
                 .assign(ConfigServiceSettings.CONFIG_DIR, configDir, "standalone --config")
                 .assign(ConfigServiceSettings.HTTP_PORT, httpPort, "standalone --http-port")
                 .assign(AgentSettings.HTTP_PORT, StandaloneContext.port(httpPort, 1), "standalone --http-port + 1")

@@ -36,7 +36,7 @@ class AlertRetryCliIT {
     @Test
     void alertRetrySendsTheDeadLetterOnce() throws Exception {
         Topics topics = SharedBroker.uniqueTopics("alertcli");
-        TopicAdmin.ensure(SharedBroker.settings("alertcli-admin"), topics);
+        TopicAdmin.ensure(SharedBroker.settings("alertcli-admin"), topics, io.videolb.kafka.TopicReplication.SINGLE);
         Path sink = tmp.resolve("mail");
         String relay = new FolderMailSink(sink).describe();
         OutboxMail dead = new OutboxMail(

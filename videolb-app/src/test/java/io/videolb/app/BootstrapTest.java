@@ -58,6 +58,25 @@ class BootstrapTest {
     }
 
     @Test
+    void aStandalonesBrokerHasOneReplicaAnyOtherTheSettingsReplication() throws Exception {
+        Files.writeString(data.resolve(StandaloneRuntime.BOOTSTRAP_FILE), "127.0.0.1:40125\n");
+        SettingsReader standalone = Bootstrap.withStandaloneFallback(SettingsReader.builder()
+                .environment(Map.of())
+                .known(CliSettings.ALL)
+                .flag("--data-dir", data));
+        assertThat(io.videolb.runtime.settings.CommonSettings.topicReplication(standalone))
+                .isEqualTo(io.videolb.kafka.TopicReplication.SINGLE);
+        SettingsReader cluster = Bootstrap.withStandaloneFallback(SettingsReader.builder()
+                .environment(Map.of())
+                .known(CliSettings.ALL)
+                .flag("--bootstrap", "kafka1:9092,kafka2:9092")
+                .flag("--data-dir", data));
+        assertThat(io.videolb.runtime.settings.CommonSettings.topicReplication(cluster))
+                .as("a broker given, even beside a standalone's data dir")
+                .isEqualTo(io.videolb.kafka.TopicReplication.CLUSTER);
+    }
+
+    @Test
     void theDataDirComesFromTheEnvironmentToo() throws Exception {
         Files.writeString(data.resolve(StandaloneRuntime.BOOTSTRAP_FILE), "127.0.0.1:40124\n");
         SettingsReader.Builder b = SettingsReader.builder()

@@ -348,7 +348,7 @@ class TopicRecreatedServicesIT {
             });
             awaitTrue("topic " + topic + " created again", () -> {
                 try {
-                    TopicAdmin.ensure(admin, owner, Duration.ofSeconds(10));
+                    TopicAdmin.ensure(admin, owner, io.videolb.kafka.TopicReplication.SINGLE, Duration.ofSeconds(10));
                     admin.describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS);
                     return true;
                 } catch (Exception e) {

@@ -85,7 +85,10 @@ final class ChaosRig implements AutoCloseable {
             startService();
         } else {
             ConfigServiceSettings config = ConfigServiceSettings.builder()
-                    .bootstrap(cluster.bootstrapServers())
+                    .kafka(new io.videolb.runtime.settings.KafkaConnection(
+                            cluster.bootstrapServers(),
+                            io.videolb.kafka.KafkaClientProperties.NONE,
+                            cluster.replication()))
                     .topics(topics)
                     .httpHost("127.0.0.1")
                     .httpPort(0)
@@ -118,7 +121,8 @@ final class ChaosRig implements AutoCloseable {
                 cluster.bootstrapServers(),
                 topics.prefix(),
                 tokens.toString(),
-                Integer.toString(port));
+                Integer.toString(port),
+                Integer.toString(cluster.size()));
         proc = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(

@@ -9,14 +9,18 @@ import java.nio.file.Path;
 
 /**
  * config-service as its own process for the chaos tests (the same verticle {@code videolb config-service} deploys;
- * this module cannot depend on videolb-app): {@code BOOTSTRAP TOPIC_PREFIX TOKEN_FILE PORT}. Runs until killed.
+ * this module cannot depend on videolb-app): {@code BOOTSTRAP TOPIC_PREFIX TOKEN_FILE PORT BROKERS}. Runs until killed.
  */
 public final class ConfigServiceProcess {
     private ConfigServiceProcess() {}
 
     public static void main(String[] args) throws Exception {
+        int brokers = Integer.parseInt(args[4]); // the topics' replication: N replicas, min ISR min(2, N)
         ConfigServiceSettings config = ConfigServiceSettings.builder()
-                .bootstrap(args[0])
+                .kafka(new io.videolb.runtime.settings.KafkaConnection(
+                        args[0],
+                        io.videolb.kafka.KafkaClientProperties.NONE,
+                        new io.videolb.kafka.TopicReplication(brokers, Math.min(2, brokers))))
                 .topics(new Topics(args[1]))
                 .httpHost("127.0.0.1")
                 .httpPort(Integer.parseInt(args[3]))

@@ -100,7 +100,10 @@ class BrokerAwayIT {
         int controller = EmbeddedKafkaBroker.freeLoopbackPort();
         broker = startBroker(data, port, controller);
         Topics topics = SharedBroker.uniqueTopics("broker-away");
-        TopicAdmin.ensure(KafkaSettings.of(broker.bootstrapServers(), "it-admin"), topics);
+        TopicAdmin.ensure(
+                KafkaSettings.of(broker.bootstrapServers(), "it-admin"),
+                topics,
+                io.videolb.kafka.TopicReplication.SINGLE);
         Ipv4Address server = Ipv4Address.parse("198.51.100.1");
         HealthTopic.publishDesired(
                 broker.bootstrapServers(),

@@ -58,6 +58,92 @@ public final class Sysctls {
         }
     }
 
+    /**
+     * What {@link #apply} did: the values it changed and, in plain words, each value it could not set with what that
+     * means for viewers and how to set it on the host.
+     */
+    public record Outcome(List<String> changed, List<String> unmet) {
+        public Outcome {
+            changed = List.copyOf(changed);
+            unmet = List.copyOf(unmet);
+        }
+    }
+
+    /** What a sysctl left at another value means for viewers (the reason videolb sets it). */
+    static String meaning(String key) {
+        return switch (key) {
+            case "net/ipv4/vs/expire_nodest_conn" ->
+                "connections to a removed server are not dropped at once: after"
+                        + " a failover a viewer whose client port is reused can stay stuck on the dead server (measured: up"
+                        + " to 46 s)";
+            case "net/ipv4/vs/expire_quiescent_template" ->
+                "persistence templates of a drained (weight 0) server do"
+                        + " not expire: returning viewers keep reaching a server being drained until persistence ends";
+            case "net/ipv4/vs/conn_reuse_mode" ->
+                "a new connection on a reused client port may stick to a removed" + " server (kubernetes #81775)";
+            default ->
+                "the connection sync between two directors runs with the kernel's value instead"
+                        + " (docs/director-ha-kernel.md): viewers' connections may not survive a takeover as measured";
+        };
+    }
+
+    /**
+     * "cannot set ..." for a value this process could not write (a container's read-only /proc/sys, no
+     * CAP_NET_ADMIN in the network namespace): the current and wanted values, why, what it means, how to fix it.
+     */
+    public static String unmet(String key, String current, String wanted, IOException e) {
+        String why = e.getMessage() != null && e.getMessage().contains("Read-only file system")
+                ? "/proc/sys is read-only here (a container: Docker mounts it read-only)"
+                : e instanceof java.nio.file.AccessDeniedException
+                        ? "permission denied (not root / no CAP_NET_ADMIN)"
+                        : e.getMessage() != null && e.getMessage().contains("Operation not permitted")
+                                ? "the kernel refused the write (" + e.getMessage() + ")"
+                                : e.toString();
+        String name = key.replace('/', '.');
+        return "cannot set sysctl " + name + " (is " + current + ", videolb needs " + wanted + "): " + why + "; "
+                + meaning(key) + "; set it on the host: sysctl -w " + name + "=" + wanted
+                + " and in /etc/sysctl.d (docs/deployment.md)";
+    }
+
+    /**
+     * Sets each wanted value that differs, going on past a value it cannot write: what could not be set is in
+     * {@link Outcome#unmet()}, never thrown (the agent still applies IPVS and starts the sync daemon).
+     */
+    public static Outcome apply(Path root, Map<String, String> wanted) throws IOException {
+        return apply(root, wanted, (p, v) -> Files.writeString(p, v, StandardCharsets.US_ASCII));
+    }
+
+    /** How a value is written (tests: a refusal as the kernel gives it). */
+    interface Writer {
+        void write(Path file, String value) throws IOException;
+    }
+
+    static Outcome apply(Path root, Map<String, String> wanted, Writer writer) throws IOException {
+        List<String> changed = new ArrayList<>();
+        List<String> unmet = new ArrayList<>();
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            Path p = root.resolve(e.getKey());
+            String cur = current(p);
+            if (e.getValue().equals(cur)) continue;
+            try {
+                writer.write(p, e.getValue() + "\n");
+                changed.add(e.getKey().replace('/', '.') + " " + cur + " -> " + e.getValue());
+            } catch (IOException | UnsupportedOperationException ex) {
+                // a read-only mount answers EROFS (FileSystemException "Read-only file system"); a read-only file
+                // system provider throws ReadOnlyFileSystemException: the same for the operator
+                IOException io = ex instanceof IOException i
+                        ? i
+                        : new IOException(
+                                ex instanceof java.nio.file.ReadOnlyFileSystemException
+                                        ? "Read-only file system"
+                                        : String.valueOf(ex.getMessage()),
+                                ex);
+                unmet.add(unmet(e.getKey(), cur, e.getValue(), io));
+            }
+        }
+        return new Outcome(changed, unmet);
+    }
+
     /** Sets each wanted value that differs; returns what it changed, in plain words. */
     public static List<String> ensure(Path root, Map<String, String> wanted) throws IOException {
         List<String> changed = new ArrayList<>();

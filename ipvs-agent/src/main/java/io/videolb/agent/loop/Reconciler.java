@@ -58,6 +58,8 @@ public final class Reconciler {
 
     private boolean holdDowns;
     private List<String> lastForeign = List.of();
+    /** IPVS sysctls this process could not set (a container's read-only /proc/sys), as of the last setup check. */
+    private volatile List<String> unmetSetup = List.of();
 
     public Reconciler(
             Kernel kernel,
@@ -293,20 +295,39 @@ public final class Reconciler {
     private void ensureIpvsSetup(long id, List<String> errors, List<String> drift) {
         if (ipvsSetUp) return;
         try {
-            if (sysctlRoot != null)
-                setupChanged(
-                        id,
-                        Sysctls.ensure(sysctlRoot, Sysctls.wanted(sync)).stream()
-                                .map(c -> "sysctl " + c)
-                                .toList(),
-                        drift);
-            if (sysctlRoot != null) connReuseMode(id, drift);
+            List<String> unmet = new ArrayList<>();
+            if (sysctlRoot != null) {
+                Sysctls.Outcome o = Sysctls.apply(sysctlRoot, Sysctls.wanted(sync));
+                setupChanged(id, o.changed().stream().map(c -> "sysctl " + c).toList(), drift);
+                unmet.addAll(o.unmet());
+                try {
+                    connReuseMode(id, drift);
+                } catch (java.io.IOException e) {
+                    unmet.add(Sysctls.unmet("net/ipv4/vs/conn_reuse_mode", "unchanged", "1", e));
+                }
+            }
+            if (!unmet.equals(unmetSetup)) {
+                // said once per change, not at every run; the status carries it at every publish
+                for (String u : unmet) LOG.warn("reconcile {}: {}", id, u);
+                if (unmet.isEmpty() && !unmetSetup.isEmpty())
+                    LOG.info("reconcile {}: every IPVS sysctl is now as videolb needs it", id);
+            }
+            unmetSetup = List.copyOf(unmet);
+            // the sync daemon does not need /proc/sys: it starts even where the sysctls could not be set
             setupChanged(id, sync.ensure(kernel), drift);
             ipvsSetUp = true;
             ipvsSetUpOnce = true;
         } catch (Exception e) {
             errors.add("IPVS setup (sysctls, sync daemon): " + e.getMessage());
         }
+    }
+
+    /**
+     * The IPVS sysctls this process could not set at its last setup check, each with what it means and how to set it
+     * on the host (empty when all are as needed). Published in the agent status's errors; the runs still succeed.
+     */
+    public List<String> unmetSetup() {
+        return unmetSetup;
     }
 
     /** conn_reuse_mode by kernel version ({@link ConnReuseMode}); a "left ..." line is a warning, not a change. */

@@ -5,6 +5,7 @@ import io.videolb.events.HealthTopicView;
 import io.videolb.events.ReaderTrust;
 import io.videolb.events.Topics;
 import io.videolb.kafka.KafkaClientProperties;
+import io.videolb.kafka.TopicReplication;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -66,6 +67,21 @@ public final class CommonSettings {
             .defaultValue(Duration.ofMillis(HealthTopicView.DEFAULT_MAX_FUTURE_SKEW_MS))
             .describe("a health record whose sequence (wall-clock microseconds) is further ahead of the reader's"
                     + " clock than this is refused and reported"));
+    public static final Setting<Integer> TOPIC_REPLICATION_FACTOR =
+            DECLARED.add(Setting.integer("VIDEOLB_TOPIC_REPLICATION_FACTOR", 1, 32)
+                    .defaultValue(TopicReplication.CLUSTER.factor())
+                    .describe("replication factor of every topic videolb creates (three brokers, docs/deployment.md);"
+                            + " 1 needs VIDEOLB_TOPIC_SINGLE_REPLICA_ALLOWED (standalone: 1)"));
+    public static final Setting<Integer> TOPIC_MIN_INSYNC_REPLICAS = DECLARED.add(Setting.integer(
+                    "VIDEOLB_TOPIC_MIN_INSYNC_REPLICAS", 1, 32)
+            .documentedDefault("2, 1 with a factor below 3")
+            .describe("min.insync.replicas of every topic videolb creates: replicas that must hold a write before it"
+                    + " is acknowledged (acks=all); at most the factor (standalone: 1)"));
+    public static final Setting<Boolean> TOPIC_SINGLE_REPLICA_ALLOWED = DECLARED.add(Setting.bool(
+                    "VIDEOLB_TOPIC_SINGLE_REPLICA_ALLOWED")
+            .defaultValue(false)
+            .describe("true: a replication factor of 1 is accepted (one broker: a lab; the desired state is then lost"
+                    + " with that broker's disk); standalone: true"));
 
     private CommonSettings() {}
 
@@ -102,6 +118,27 @@ public final class CommonSettings {
                     false);
         }
         return new ReaderTrust(keys, r.get(HEALTH_MAX_CLOCK_SKEW).toMillis());
+    }
+
+    /**
+     * The replication of the topics this process creates: {@code VIDEOLB_TOPIC_REPLICATION_FACTOR} (3) and
+     * {@code VIDEOLB_TOPIC_MIN_INSYNC_REPLICAS} (2; 1 with a factor below 3). A factor of 1 is refused unless
+     * {@code VIDEOLB_TOPIC_SINGLE_REPLICA_ALLOWED=true} (standalone assigns it); a min ISR above the factor is refused.
+     */
+    public static TopicReplication topicReplication(SettingsReader r) {
+        int factor = r.get(TOPIC_REPLICATION_FACTOR);
+        int minIsr = r.find(TOPIC_MIN_INSYNC_REPLICAS).orElse(TopicReplication.defaultMinInsync(factor));
+        if (factor == 1 && !r.get(TOPIC_SINGLE_REPLICA_ALLOWED)) {
+            throw new IllegalArgumentException("VIDEOLB_TOPIC_REPLICATION_FACTOR='1': one replica loses every topic"
+                    + " (the desired state too) with one broker's disk; use three brokers (docs/deployment.md), or"
+                    + " set VIDEOLB_TOPIC_SINGLE_REPLICA_ALLOWED=true for a one-broker lab");
+        }
+        if (minIsr > factor) {
+            throw new IllegalArgumentException("VIDEOLB_TOPIC_MIN_INSYNC_REPLICAS='" + minIsr
+                    + "': must be at most VIDEOLB_TOPIC_REPLICATION_FACTOR (" + factor
+                    + "): no write could ever be acknowledged");
+        }
+        return new TopicReplication(factor, minIsr);
     }
 
     /**
@@ -174,8 +211,8 @@ public final class CommonSettings {
         return KafkaClientProperties.of(entries);
     }
 
-    /** The bootstrap servers (required), client properties and reader trust of this process. */
+    /** The bootstrap servers (required), client properties, topic replication and reader trust of this process. */
     public static KafkaConnection kafka(SettingsReader r) {
-        return new KafkaConnection(requireBootstrap(r), kafkaProperties(r), trust(r));
+        return new KafkaConnection(requireBootstrap(r), kafkaProperties(r), topicReplication(r), trust(r));
     }
 }

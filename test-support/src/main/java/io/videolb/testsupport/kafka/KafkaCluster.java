@@ -225,6 +225,11 @@ public final class KafkaCluster implements AutoCloseable {
         return j.toString();
     }
 
+    /** The replication videolb's topics get on this cluster: factor N, {@code min.insync.replicas} min(2, N). */
+    public io.videolb.kafka.TopicReplication replication() {
+        return new io.videolb.kafka.TopicReplication(size, Math.min(2, size));
+    }
+
     /** Client settings for this cluster. */
     public KafkaSettings settings(String clientId) {
         return KafkaSettings.of(bootstrapServers(), clientId);

@@ -80,7 +80,7 @@ public final class SharedBroker {
     /** {@link #uniqueTopics(String)} with every topic created ({@link TopicAdmin#ensure}). */
     public static Topics freshTopics(String hint) {
         Topics topics = uniqueTopics(hint);
-        TopicAdmin.ensure(bootstrapServers(), topics);
+        TopicAdmin.ensure(bootstrapServers(), topics, io.videolb.kafka.TopicReplication.SINGLE);
         return topics;
     }
 
