@@ -108,7 +108,8 @@ public record AdminApiSettings(
         if (authFailures < 1) throw new IllegalArgumentException("auth failures must be at least 1");
         if (tlsCert == null && !insecureHttp && !loopback(host))
             throw new IllegalArgumentException("VIDEOLB_API_HOST=" + host
-                    + " is not a loopback address and the admin API has no TLS: bearer tokens would cross the"
+                    + " is not a loopback address (config-service binds VIDEOLB_CONFIG_HTTP_HOST instead when set)"
+                    + " and the admin API has no TLS: bearer tokens would cross the"
                     + " network in clear. Set VIDEOLB_API_TLS_CERT and VIDEOLB_API_TLS_KEY, or bind 127.0.0.1,"
                     + " or set VIDEOLB_API_INSECURE_HTTP=true (e.g. behind a TLS proxy on the same host)");
     }
