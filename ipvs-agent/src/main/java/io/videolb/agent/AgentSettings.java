@@ -326,7 +326,7 @@ public record AgentSettings(
         private Duration healthStale = Duration.ofMillis(15_000);
 
         private Builder() {
-            super("0.0.0.0", 9102);
+            super("127.0.0.1", 9102); // loopback unless told (decision 101)
         }
 
         public Builder director(String v) {
