@@ -69,12 +69,16 @@ public final class FailureLimiter {
         return byAddress.size();
     }
 
+    /**
+     * Entries are in the order their windows started (a new window is a new entry at the end), so the expired ones
+     * and the oldest are at the head: removing from there costs only what it removes.
+     */
     private void makeRoom(long nowMs) {
         if (byAddress.size() < maxAddresses) return;
-        byAddress.values().removeIf(w -> nowMs >= w.startMs + windowMs);
         Iterator<Map.Entry<String, Window>> it = byAddress.entrySet().iterator();
-        while (byAddress.size() >= maxAddresses && it.hasNext()) {
-            it.next();
+        while (it.hasNext()) {
+            Window w = it.next().getValue();
+            if (byAddress.size() < maxAddresses && nowMs < w.startMs + windowMs) break;
             it.remove();
         }
     }

@@ -33,11 +33,11 @@ class FailureLimiterTest {
     @Test
     void aFloodFromManyAddressesCostsBoundedMemoryOldestDroppedFirst() {
         FailureLimiter l = new FailureLimiter(1, Duration.ofSeconds(60), 1_000);
-        for (int i = 0; i < 100_000; i++) l.failed("10.0." + (i / 256 % 256) + "." + (i % 256) + "/" + i, i);
+        for (int i = 0; i < 20_000; i++) l.failed("10.0." + (i / 256 % 256) + "." + (i % 256) + "/" + i, i);
         assertThat(l.tracked()).isLessThanOrEqualTo(1_000);
-        assertThat(l.retryAfterMs("10.0.0.0/0", 100_000))
+        assertThat(l.retryAfterMs("10.0.0.0/0", 20_000))
                 .as("the oldest was dropped")
                 .isEmpty();
-        assertThat(l.retryAfterMs("10.0.134.159/99999", 100_000)).isPresent();
+        assertThat(l.retryAfterMs("10.0.78.31/19999", 20_000)).isPresent();
     }
 }
