@@ -7,6 +7,7 @@
   let generation = -1;
   let offset = 0;
   let total = 0;
+  let pollTimer = null;
   const $ = (id) => document.getElementById(id);
 
   function el(tag, text, cls) {
@@ -17,13 +18,31 @@
   }
 
   async function call(method, path, body, ifMatch) {
+    // signed out meanwhile (a 401 earlier in this refresh): send nothing more with the old token
+    if (!token && path !== '/whoami') return { status: 401, etag: null, data: null };
     const headers = { 'Authorization': 'Bearer ' + token, 'Accept': 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (ifMatch) headers['If-Match'] = ifMatch;
     const r = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     let data = null;
     try { data = await r.json(); } catch (e) { data = null; }
+    // a token revoked (or a file broken) while the page is open: stop polling, forget it, ask again
+    if (r.status === 401 && path !== '/whoami') signOut('signed out: the token is no longer accepted');
     return { status: r.status, etag: r.headers.get('ETag'), data };
+  }
+
+  function signOut(reason) {
+    if (pollTimer !== null) { clearInterval(pollTimer); pollTimer = null; }
+    token = '';
+    generation = -1;
+    sessionStorage.removeItem('videolb.token');
+    $('token').value = '';
+    $('whoami').textContent = '';
+    $('generation').textContent = 'not signed in';
+    $('sign-out').hidden = true;
+    $('app').hidden = true;
+    $('login-box').hidden = false;
+    $('login-error').textContent = typeof reason === 'string' ? reason : '';
   }
 
   function problemText(d) {
@@ -37,18 +56,23 @@
     if ($('token').value) token = $('token').value.trim();
     const r = await call('GET', '/whoami');
     if (r.status !== 200) {
-      $('login-error').textContent = r.status === 401 ? 'token not accepted' : 'API error ' + r.status;
+      $('login-error').textContent = r.status === 401 ? 'token not accepted'
+        : r.status === 429 ? 'too many failed sign-ins from here: try again later' : 'API error ' + r.status;
       return;
     }
     sessionStorage.setItem('videolb.token', token);
     $('whoami').textContent = r.data.name + ' (' + r.data.role + ')';
     $('login-box').hidden = true;
     $('app').hidden = false;
+    $('sign-out').hidden = false;
+    $('login-error').textContent = '';
     await refresh(true);
-    setInterval(poll, 2000);
+    if (pollTimer !== null) clearInterval(pollTimer);
+    if (token) pollTimer = setInterval(poll, 2000);
   }
 
   async function poll() {
+    if (!token) return;
     const r = await call('GET', '/generation');
     if (r.status === 200 && r.data.generation !== generation) await refresh(true);
     else await refreshLive();
@@ -287,6 +311,7 @@
   }
 
   $('login').addEventListener('submit', signIn);
+  $('sign-out').addEventListener('click', () => signOut(''));
   $('move').addEventListener('submit', move);
   $('rollback-apply').addEventListener('click', applyRollback);
   $('clients-form').addEventListener('submit', loadClients);

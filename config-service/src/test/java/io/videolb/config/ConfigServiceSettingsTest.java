@@ -36,6 +36,8 @@ class ConfigServiceSettingsTest {
                 "/etc/videolb/api-tokens",
                 "VIDEOLB_API_HOST",
                 "0.0.0.0",
+                "VIDEOLB_API_INSECURE_HTTP", // plain HTTP beyond loopback must be asked for (decision 102)
+                "true",
                 "VIDEOLB_CONFIG_DIR",
                 "/etc/videolb/csv");
         ConfigServiceSettings s = read(env, null);

@@ -139,8 +139,9 @@ public record AgentSettings(
                     .describe("role both: net.ipv4.vs.sync_persist_mode (0: sync every connection)"));
     public static final Setting<String> HTTP_HOST = DECLARED.add(
             Setting.text("VIDEOLB_HTTP_HOST", "[A-Za-z0-9][A-Za-z0-9._:-]{0,252}", "a host name or address")
-                    .defaultValue("0.0.0.0")
-                    .describe("where /metrics and /health listen (standalone: 127.0.0.1)"));
+                    .defaultValue("127.0.0.1")
+                    .describe("where /metrics, /health and /persistence listen; set the address Prometheus scrapes"
+                            + " (a non-loopback peer's /health says only UP or DOWN)"));
     public static final Setting<Integer> HTTP_PORT = DECLARED.add(Setting.integer("VIDEOLB_HTTP_PORT", -1, 65535)
             .flag("--http-port")
             .defaultValue(9102)
@@ -325,7 +326,7 @@ public record AgentSettings(
         private Duration healthStale = Duration.ofMillis(15_000);
 
         private Builder() {
-            super("0.0.0.0", 9102);
+            super("127.0.0.1", 9102); // loopback unless told (decision 101)
         }
 
         public Builder director(String v) {

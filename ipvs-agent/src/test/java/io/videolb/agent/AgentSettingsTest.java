@@ -34,6 +34,9 @@ class AgentSettingsTest {
                         .build());
         assertThat(s.ipvsRules()).isEqualTo(Path.of("/etc/ipvsadm.rules"));
         assertThat(s.httpPort()).isEqualTo(9102);
+        assertThat(s.httpHost())
+                .as("loopback unless told: /health and /metrics stay on the director")
+                .isEqualTo("127.0.0.1");
     }
 
     @Test

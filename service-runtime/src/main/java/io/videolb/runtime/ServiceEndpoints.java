@@ -36,6 +36,46 @@ public final class ServiceEndpoints {
         return router;
     }
 
+    /**
+     * As {@link #mount}, but {@code /health} tells a peer that is not on loopback only {@code {"status":"UP"}} or
+     * {@code {"status":"DOWN"}} (with the same 200/503): the full report (a tool's error output, a refused payload
+     * line) stays for local readers (the agent: it may name clients and kernel state).
+     */
+    public static Router mountDetailsForLoopback(Router router, Supplier<HealthReport> health, ServiceMetrics metrics) {
+        Handler<RoutingContext> full = health(health);
+        router.get("/health").handler(ctx -> {
+            if (fromLoopback(ctx)) full.handle(ctx);
+            else upOrDown(ctx, health);
+        });
+        router.get("/metrics").handler(metrics(metrics));
+        return router;
+    }
+
+    /** Whether the peer of this request is on a loopback address (its socket's, no forwarded-for header). */
+    public static boolean fromLoopback(RoutingContext ctx) {
+        io.vertx.core.net.SocketAddress a = ctx.request().remoteAddress();
+        if (a == null || a.hostAddress() == null) return false;
+        try {
+            return java.net.InetAddress.getByName(a.hostAddress()).isLoopbackAddress(); // a literal: no lookup
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static void upOrDown(RoutingContext ctx, Supplier<HealthReport> health) {
+        boolean up;
+        try {
+            up = health.get().healthy();
+        } catch (RuntimeException e) {
+            up = false;
+        }
+        ctx.response()
+                .setStatusCode(up ? 200 : 503)
+                .putHeader("content-type", "application/json")
+                .putHeader("cache-control", "no-store")
+                .end(new JsonObject().put("status", up ? "UP" : "DOWN").encode());
+    }
+
     /** The {@code /health} handler alone. */
     public static Handler<RoutingContext> health(Supplier<HealthReport> health) {
         Objects.requireNonNull(health, "health");

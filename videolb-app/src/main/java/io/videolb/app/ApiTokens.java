@@ -2,14 +2,11 @@ package io.videolb.app;
 
 import io.videolb.config.auth.Role;
 import io.videolb.config.auth.TokenFile;
+import io.videolb.runtime.files.SafeFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -76,23 +73,8 @@ final class ApiTokens {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Writes a file created 0600 from the start (temp file in the same directory, then rename). */
+    /** Writes a secret: 0600 from the start, never through a link (service-runtime's {@link SafeFiles}). */
     private static void writeOwnerOnly(Path target, String text) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(tmp);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("temporary file appeared concurrently: " + tmp, e);
-        }
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        SafeFiles.write(target, text, SafeFiles.Mode.SECRET);
     }
 }

@@ -10,7 +10,6 @@ import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
 import io.videolb.runtime.settings.GenerationKeyFiles;
 import io.videolb.runtime.settings.SettingsReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -225,8 +224,10 @@ public final class StandaloneRuntime implements AutoCloseable {
                     options.agentMode(),
                     settings,
                     user -> auth.connection(b, user));
-            Files.writeString(
-                    dataDir.resolve(BOOTSTRAP_FILE), broker.bootstrapServers() + "\n", StandardCharsets.UTF_8);
+            io.videolb.runtime.files.SafeFiles.write(
+                    dataDir.resolve(BOOTSTRAP_FILE),
+                    broker.bootstrapServers() + "\n",
+                    io.videolb.runtime.files.SafeFiles.Mode.PUBLIC);
             runtime = ServiceRuntime.create(); // the one Vert.x and the one registry of every service below
             for (Service s : createServices(context, runtime)) {
                 long t0 = System.nanoTime();

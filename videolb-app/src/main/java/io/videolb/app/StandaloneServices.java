@@ -13,7 +13,6 @@ import io.videolb.health.HealthServiceSettings;
 import io.videolb.kafka.KafkaAccessLayout;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.SettingsReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -116,7 +115,10 @@ final class StandaloneServices {
             ConfigService service = deploy(new ConfigService(c, runtime));
             String url = (api.tls() ? "https" : "http") + "://" + c.httpHost() + ":" + service.httpPort() + "/";
             try {
-                Files.writeString(ctx.dataDir().resolve(ADMIN_URL_FILE), url + "\n", StandardCharsets.UTF_8);
+                io.videolb.runtime.files.SafeFiles.write(
+                        ctx.dataDir().resolve(ADMIN_URL_FILE),
+                        url + "\n",
+                        io.videolb.runtime.files.SafeFiles.Mode.PUBLIC);
             } catch (java.io.IOException e) {
                 LOG.warn("cannot write {}: {}", ctx.dataDir().resolve(ADMIN_URL_FILE), e.toString());
             }

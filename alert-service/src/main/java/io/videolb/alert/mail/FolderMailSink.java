@@ -1,19 +1,17 @@
 package io.videolb.alert.mail;
 
+import io.videolb.runtime.files.SafeFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The standalone fallback when no SMTP server is configured: each message becomes
- * {@code SEQ.eml} in a folder (written to a temp file, fsynced, renamed) and is logged. A
+ * {@code SEQ.eml} in a folder (service-runtime's {@link SafeFiles}: mode 0640, never through a link) and is logged. A
  * message written twice (a re-send after a crash) overwrites the same file.
  */
 public final class FolderMailSink implements MailSender {
@@ -29,14 +27,8 @@ public final class FolderMailSink implements MailSender {
         try {
             Files.createDirectories(dir);
             Path target = dir.resolve(String.format("%010d.eml", mail.seq()));
-            Path tmp = dir.resolve(target.getFileName() + ".tmp");
             byte[] bytes = MimeText.render(mail, System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8);
-            try (FileChannel ch = FileChannel.open(
-                    tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            SafeFiles.write(target, bytes, SafeFiles.Mode.PRIVATE); // operators' addresses: not world-readable
             LOG.info("alert mail {} to {} written to {}: {}", mail.messageId(), mail.to(), target, mail.subject());
             return new DeliveryResult.Accepted("written " + target);
         } catch (IOException | RuntimeException e) {

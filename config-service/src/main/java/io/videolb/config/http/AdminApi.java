@@ -9,8 +9,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.videolb.config.auth.AccessAudit;
+import io.videolb.config.auth.FailureLimiter;
 import io.videolb.config.auth.Principal;
-import io.videolb.config.auth.TokenFile;
+import io.videolb.config.auth.Role;
+import io.videolb.config.auth.TokenStore;
 import io.videolb.config.cluster.ClusterView;
 import io.videolb.config.csv.CsvExport;
 import io.videolb.config.csv.CsvFiles;
@@ -58,6 +61,7 @@ public final class AdminApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     private static final Pattern ETAG = Pattern.compile("(?:W/)?\"(0|[1-9][0-9]{0,18})\"");
     private static final String PRINCIPAL = "videolb.principal";
+    private static final String REFUSAL = "videolb.refusal";
     public static final String API = "/api/v1";
     /** Retry-After of a 503: about the time the cluster needs to elect a new leader. */
     static final String RETRY_AFTER_SECONDS = "2";
@@ -67,7 +71,9 @@ public final class AdminApi implements AutoCloseable {
     private final DesiredStore store;
     private final CsvFiles csv;
     private final ClusterView view;
-    private final TokenFile tokens;
+    private final TokenStore tokens;
+    private final FailureLimiter failures;
+    private final AccessAudit access;
     private final int bodyLimit;
     private final int importLimit;
     private final PromoteParity parity;
@@ -75,27 +81,23 @@ public final class AdminApi implements AutoCloseable {
             Executors.newSingleThreadExecutor(NamedThreads.factory("videolb-api-writer"));
     private final ExecutorService readers = Executors.newFixedThreadPool(2, NamedThreads.factory("videolb-api-reader"));
 
-    public AdminApi(
-            DesiredStore store, CsvFiles csv, ClusterView view, TokenFile tokens, int bodyLimit, int importLimit) {
-        this(
-                store,
-                csv,
-                view,
-                tokens,
-                bodyLimit,
-                importLimit,
-                new PromoteParity(PromoteParity.DEFAULT_COVERAGE, PromoteParity.DEFAULT_MAX_STATUS_AGE));
-    }
-
+    /**
+     * @param failures failed authentications per source address (429 past its limit)
+     * @param access   where refused requests (401, 403, 429) are recorded
+     */
     public AdminApi(
             DesiredStore store,
             CsvFiles csv,
             ClusterView view,
-            TokenFile tokens,
+            TokenStore tokens,
             int bodyLimit,
             int importLimit,
-            PromoteParity parity) {
+            PromoteParity parity,
+            FailureLimiter failures,
+            AccessAudit access) {
         this.parity = java.util.Objects.requireNonNull(parity, "parity");
+        this.failures = java.util.Objects.requireNonNull(failures, "failures");
+        this.access = java.util.Objects.requireNonNull(access, "access");
         this.store = store;
         this.csv = csv;
         this.view = view;
@@ -108,10 +110,14 @@ public final class AdminApi implements AutoCloseable {
     public Router router(Vertx vertx) {
         Router r = Router.router(vertx);
         r.route().handler(this::securityHeaders);
+        r.route(API + "/*").handler(this::auditRefusals);
         r.route(API + "/*").handler(this::authenticate);
-        r.post(API + "/import").handler(BodyHandler.create(false).setBodyLimit(importLimit));
-        r.post(API + "/plan").handler(BodyHandler.create(false).setBodyLimit(importLimit));
-        r.route(API + "/*").handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
+        // CSV files only for admin tokens: a read token's plan (or refused import) gets the small JSON limit
+        BodyHandler files = BodyHandler.create(false).setBodyLimit(importLimit);
+        BodyHandler small = BodyHandler.create(false).setBodyLimit(bodyLimit);
+        for (String path : List.of(API + "/import", API + "/plan"))
+            r.post(path).handler(ctx -> (principal(ctx).role().mayWrite() ? files : small).handle(ctx));
+        r.route(API + "/*").handler(small);
 
         r.get(API + "/whoami").handler(this::whoami);
         r.get(API + "/generation").handler(this::generation);
@@ -146,6 +152,7 @@ public final class AdminApi implements AutoCloseable {
         r.get(API + "/status").handler(this::status);
         r.get(API + "/explain").handler(this::explain);
         r.get(API + "/audit").handler(this::audit);
+        r.get(API + "/audit/access").handler(this::accessAudit);
         r.post(API + "/directors/:name/promote").handler(this::promote);
         r.post(API + "/servers/:ip/drain").handler(ctx -> write(ctx, () -> drainEdit(ctx, principal(ctx))));
         r.post(API + "/servers/:ip/enable")
@@ -183,9 +190,53 @@ public final class AdminApi implements AutoCloseable {
         ctx.next();
     }
 
+    /** Every 401, 403 and 429 of the API goes to the access audit (source, request, token name for a 403; never a token). */
+    private void auditRefusals(RoutingContext ctx) {
+        ctx.addHeadersEndHandler(v -> {
+            int status = ctx.response().getStatusCode();
+            if (status != 401 && status != 403 && status != 429) return;
+            Principal p = ctx.get(PRINCIPAL);
+            String reason = ctx.get(REFUSAL);
+            access.record(new AccessAudit.Entry(
+                    System.currentTimeMillis(),
+                    status,
+                    reason != null ? reason : status == 403 ? "forbidden" : "refused",
+                    source(ctx),
+                    ctx.request().method().name(),
+                    RequestParser.printable(truncated(ctx.request().path())),
+                    p == null ? null : p.name()));
+        });
+        ctx.next();
+    }
+
+    private static String truncated(String path) {
+        return path == null ? "" : path.length() <= 200 ? path : path.substring(0, 200) + "...";
+    }
+
+    /** The peer's address as the socket sees it (no forwarded-for header is trusted). */
+    private static String source(RoutingContext ctx) {
+        io.vertx.core.net.SocketAddress a = ctx.request().remoteAddress();
+        return a == null ? "unknown" : a.hostAddress() != null ? a.hostAddress() : a.host();
+    }
+
     private void authenticate(RoutingContext ctx) {
+        String from = source(ctx);
+        java.util.OptionalLong wait = failures.retryAfterMs(from, System.currentTimeMillis());
+        if (wait.isPresent()) {
+            long seconds = Math.max(1, (wait.getAsLong() + 999) / 1000);
+            ctx.put(REFUSAL, "too_many_failures");
+            ctx.response().putHeader("Retry-After", Long.toString(seconds));
+            fail(
+                    ctx,
+                    ApiException.of(
+                            429,
+                            "too_many_failures",
+                            "too many failed authentications from " + from + ": try again in " + seconds + " s"));
+            return;
+        }
         String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (h == null || h.isEmpty()) {
+            ctx.put(REFUSAL, "no_token");
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"videolb\"");
             fail(ctx, ApiException.of(401, "unauthenticated", "an Authorization: Bearer TOKEN header is required"));
             return;
@@ -194,10 +245,13 @@ public final class AdminApi implements AutoCloseable {
                 ? tokens.authenticate(h.substring(7).strip())
                 : Optional.empty();
         if (p.isEmpty()) {
+            failures.failed(from, System.currentTimeMillis());
+            ctx.put(REFUSAL, tokens.problem().isPresent() ? "token_file_invalid" : "invalid_token");
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"videolb\", error=\"invalid_token\"");
             fail(ctx, ApiException.of(401, "unauthenticated", "the bearer token is not valid"));
             return;
         }
+        failures.succeeded(from);
         ctx.put(PRINCIPAL, p.get());
         ctx.next();
     }
@@ -225,7 +279,9 @@ public final class AdminApi implements AutoCloseable {
 
     private int bodyLimitFor(RoutingContext ctx) {
         String p = ctx.normalizedPath();
-        return p.endsWith("/import") || p.endsWith("/plan") ? importLimit : bodyLimit;
+        Principal who = ctx.get(PRINCIPAL);
+        boolean files = who != null && who.role().mayWrite();
+        return files && (p.endsWith("/import") || p.endsWith("/plan")) ? importLimit : bodyLimit;
     }
 
     private static void fail(RoutingContext ctx, ApiException e) {
@@ -496,6 +552,21 @@ public final class AdminApi implements AutoCloseable {
 
     private void audit(RoutingContext ctx) {
         guarded(ctx, () -> json(ctx, 200, view.recentAudit(intParam(ctx, "limit", 50, 1, 1000))));
+    }
+
+    /** {@code GET /audit/access} (admin): the newest refused requests (401, 403, 429) of this process. */
+    private void accessAudit(RoutingContext ctx) {
+        Principal who = principal(ctx);
+        if (who.role() != Role.ADMIN) {
+            fail(
+                    ctx,
+                    ApiException.of(
+                            403,
+                            "forbidden",
+                            "token '" + who.name() + "' is read-only; the access audit needs an admin token"));
+            return;
+        }
+        guarded(ctx, () -> json(ctx, 200, access.recent(intParam(ctx, "limit", 50, 1, 500))));
     }
 
     // ---- director HA (issue 10)

@@ -21,6 +21,11 @@ import java.util.Optional;
  * @param bodyLimitBytes   largest body of a JSON write (default 64 KiB)
  * @param importLimitBytes largest body of an import or plan with CSV files (default 64 MiB)
  * @param promoteParity    the parity guard of {@code POST /directors/NAME/promote} (coverage, status age bound)
+ * @param insecureHttp     plain HTTP on a non-loopback address is allowed (warned at every start); without it, and
+ *                         without TLS, such an address is refused
+ * @param authFailures     failed authentications from one source address within {@code authWindow} before it is
+ *                         answered 429 for the rest of the window
+ * @param authWindow       the window of {@code authFailures}
  */
 public record AdminApiSettings(
         String host,
@@ -30,9 +35,14 @@ public record AdminApiSettings(
         Path tlsKey,
         int bodyLimitBytes,
         int importLimitBytes,
-        PromoteParity promoteParity) {
+        PromoteParity promoteParity,
+        boolean insecureHttp,
+        int authFailures,
+        Duration authWindow) {
     public static final int DEFAULT_BODY_LIMIT = 64 * 1024;
     public static final int DEFAULT_IMPORT_LIMIT = 64 * 1024 * 1024;
+    public static final int DEFAULT_AUTH_FAILURES = 10;
+    public static final Duration DEFAULT_AUTH_WINDOW = Duration.ofSeconds(60);
 
     public static final Declarations DECLARED = new Declarations("config-service");
     public static final Setting<Path> TOKENS = DECLARED.add(Setting.path("VIDEOLB_API_TOKENS")
@@ -70,6 +80,20 @@ public record AdminApiSettings(
                     .describe("a promote without force is refused when either director's agent status is older"
                             + " than this (its connection count is not trusted)"));
 
+    public static final Setting<Boolean> INSECURE_HTTP = DECLARED.add(Setting.bool("VIDEOLB_API_INSECURE_HTTP")
+            .defaultValue(false)
+            .describe("allow the admin API on a non-loopback VIDEOLB_API_HOST without TLS (tokens then cross the"
+                    + " network in clear; warned at every start); unset, such an address is refused"));
+    public static final Setting<Integer> AUTH_FAILURES =
+            DECLARED.add(Setting.integer("VIDEOLB_API_AUTH_FAILURES", 1, 100_000)
+                    .defaultValue(DEFAULT_AUTH_FAILURES)
+                    .describe("failed authentications from one source address within VIDEOLB_API_AUTH_WINDOW_S"
+                            + " before it is answered 429 (with Retry-After) until the window ends"));
+    public static final Setting<Duration> AUTH_WINDOW =
+            DECLARED.add(Setting.duration("VIDEOLB_API_AUTH_WINDOW_S", ChronoUnit.SECONDS, 1, 86_400)
+                    .defaultValue(DEFAULT_AUTH_WINDOW)
+                    .describe("the window of VIDEOLB_API_AUTH_FAILURES"));
+
     public AdminApiSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tokenFile, "tokenFile (VIDEOLB_API_TOKENS)");
@@ -80,6 +104,30 @@ public record AdminApiSettings(
         if (bodyLimitBytes < 1024) throw new IllegalArgumentException("body limit must be at least 1024 bytes");
         if (importLimitBytes < bodyLimitBytes)
             throw new IllegalArgumentException("import limit must be at least the body limit");
+        Objects.requireNonNull(authWindow, "authWindow");
+        if (authFailures < 1) throw new IllegalArgumentException("auth failures must be at least 1");
+        if (tlsCert == null && !insecureHttp && !loopback(host))
+            throw new IllegalArgumentException("VIDEOLB_API_HOST=" + host
+                    + " is not a loopback address (config-service binds VIDEOLB_CONFIG_HTTP_HOST instead when set)"
+                    + " and the admin API has no TLS: bearer tokens would cross the"
+                    + " network in clear. Set VIDEOLB_API_TLS_CERT and VIDEOLB_API_TLS_KEY, or bind 127.0.0.1,"
+                    + " or set VIDEOLB_API_INSECURE_HTTP=true (e.g. behind a TLS proxy on the same host)");
+    }
+
+    /** Whether every address {@code host} names is a loopback address (a name that does not resolve is not). */
+    public static boolean loopback(String host) {
+        try {
+            java.net.InetAddress[] all = java.net.InetAddress.getAllByName(host);
+            for (java.net.InetAddress a : all) if (!a.isLoopbackAddress()) return false;
+            return all.length > 0;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** Plain HTTP on a non-loopback address, allowed by {@link #insecureHttp}: warned at every start. */
+    public boolean exposedWithoutTls() {
+        return tlsCert == null && !loopback(host);
     }
 
     public boolean tls() {
@@ -108,6 +156,9 @@ public record AdminApiSettings(
         int body = r.get(BODY_LIMIT);
         int imports = r.get(IMPORT_LIMIT);
         PromoteParity parity = new PromoteParity(r.get(PROMOTE_COVERAGE), r.get(PROMOTE_STATUS_MAX_AGE));
+        boolean insecure = r.get(INSECURE_HTTP);
+        int failures = r.get(AUTH_FAILURES);
+        Duration window = r.get(AUTH_WINDOW);
         if (tokens.isEmpty()) return Optional.empty();
         try {
             return Optional.of(builder(tokens.get())
@@ -116,6 +167,8 @@ public record AdminApiSettings(
                     .tls(cert.orElse(null), key.orElse(null))
                     .limits(body, imports)
                     .promoteParity(parity)
+                    .insecureHttp(insecure)
+                    .authFailures(failures, window)
                     .build());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("VIDEOLB_API_*: " + e.getMessage(), e);
@@ -133,7 +186,9 @@ public record AdminApiSettings(
                 .port(port)
                 .tls(tlsCert, tlsKey)
                 .limits(bodyLimitBytes, importLimitBytes)
-                .promoteParity(promoteParity);
+                .promoteParity(promoteParity)
+                .insecureHttp(insecureHttp)
+                .authFailures(authFailures, authWindow);
     }
 
     /** Builds {@link AdminApiSettings}: 127.0.0.1:8088, no TLS, 64 KiB / 64 MiB bodies. */
@@ -147,6 +202,9 @@ public record AdminApiSettings(
         private int importLimitBytes = DEFAULT_IMPORT_LIMIT;
         private PromoteParity promoteParity =
                 new PromoteParity(PromoteParity.DEFAULT_COVERAGE, PromoteParity.DEFAULT_MAX_STATUS_AGE);
+        private boolean insecureHttp;
+        private int authFailures = DEFAULT_AUTH_FAILURES;
+        private Duration authWindow = DEFAULT_AUTH_WINDOW;
 
         private Builder(Path tokenFile) {
             this.tokenFile = tokenFile;
@@ -180,9 +238,32 @@ public record AdminApiSettings(
             return this;
         }
 
+        /** Allow plain HTTP on a non-loopback address (warned at every start). */
+        public Builder insecureHttp(boolean v) {
+            insecureHttp = v;
+            return this;
+        }
+
+        /** {@code failures} failed authentications from one address within {@code window}, then 429 until it ends. */
+        public Builder authFailures(int failures, Duration window) {
+            authFailures = failures;
+            authWindow = window;
+            return this;
+        }
+
         public AdminApiSettings build() {
             return new AdminApiSettings(
-                    host, port, tokenFile, tlsCert, tlsKey, bodyLimitBytes, importLimitBytes, promoteParity);
+                    host,
+                    port,
+                    tokenFile,
+                    tlsCert,
+                    tlsKey,
+                    bodyLimitBytes,
+                    importLimitBytes,
+                    promoteParity,
+                    insecureHttp,
+                    authFailures,
+                    authWindow);
         }
     }
 }

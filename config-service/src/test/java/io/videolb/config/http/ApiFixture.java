@@ -66,6 +66,17 @@ final class ApiFixture implements AutoCloseable {
 
     /** With {@code tlsCert}/{@code tlsKey} (PEM) the API listens with TLS and the clients trust {@code tlsCert} as their CA. */
     ApiFixture(String hint, int bodyLimit, Path tlsCert, Path tlsKey) throws Exception {
+        this(hint, bodyLimit, tlsCert, tlsKey, b -> {});
+    }
+
+    /** As above; {@code more} changes further settings (e.g. the authentication failure limit). */
+    ApiFixture(
+            String hint,
+            int bodyLimit,
+            Path tlsCert,
+            Path tlsKey,
+            java.util.function.Consumer<AdminApiSettings.Builder> more)
+            throws Exception {
         topics = SharedBroker.freshTopics(hint);
         settings = SharedBroker.settings("api-" + hint);
         publisher = DesiredStatePublisher.start(
@@ -80,11 +91,12 @@ final class ApiFixture implements AutoCloseable {
                 "# test tokens\n" + TokenFile.line("ops", Role.ADMIN, adminToken) + "\n"
                         + TokenFile.line("viewer", Role.READ, readToken) + "\n");
         vertx = Vertx.vertx();
-        AdminApiSettings config = AdminApiSettings.builder(tokens)
+        AdminApiSettings.Builder b = AdminApiSettings.builder(tokens)
                 .port(0)
                 .limits(bodyLimit, 8 * 1024 * 1024)
-                .tls(tlsCert, tlsKey)
-                .build();
+                .tls(tlsCert, tlsKey);
+        more.accept(b);
+        AdminApiSettings config = b.build();
         server = new AdminHttpServer(
                         vertx,
                         config,

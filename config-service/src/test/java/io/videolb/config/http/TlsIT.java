@@ -307,4 +307,81 @@ class TlsIT {
         assertThatThrownBy(missing::start).hasMessageContaining("absent-cert.pem");
         missing.close();
     }
+
+    @Test
+    void everyAnswerOverTlsCarriesHstsAndPlainHttpDoesNot() throws Exception {
+        HttpClient c = HttpClient.newBuilder()
+                .sslContext(AdminClient.trusting(cert))
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+        for (String path : new String[] {"/api/v1/whoami", "/", "/health", "/api/v1/no-such"}) {
+            HttpResponse<String> r = c.send(
+                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + fx.server.port() + path))
+                            .header("Authorization", "Bearer " + fx.adminToken)
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.headers().firstValue("Strict-Transport-Security"))
+                    .as(path)
+                    .hasValue("max-age=31536000");
+        }
+        try (ApiFixture plain = new ApiFixture("tls-plain")) {
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(plain.base + "/api/v1/whoami"))
+                                    .header("Authorization", "Bearer " + plain.adminToken)
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Strict-Transport-Security")).isEmpty();
+        }
+    }
+
+    @Test
+    void aNonLoopbackAddressNeedsTlsOrTheExplicitInsecureFlag() {
+        Path tokens = fx.dir.resolve("tokens");
+        for (String host : new String[] {"0.0.0.0", "198.51.100.10", "::"}) {
+            assertThatThrownBy(() -> AdminApiSettings.builder(tokens).host(host).build())
+                    .as(host)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("VIDEOLB_API_HOST=" + host)
+                    .hasMessageContaining("VIDEOLB_API_INSECURE_HTTP=true");
+            assertThat(AdminApiSettings.builder(tokens)
+                            .host(host)
+                            .tls(cert, key)
+                            .build()
+                            .exposedWithoutTls())
+                    .isFalse();
+            assertThat(AdminApiSettings.builder(tokens)
+                            .host(host)
+                            .insecureHttp(true)
+                            .build()
+                            .exposedWithoutTls())
+                    .as("allowed, and then warned at every start")
+                    .isTrue();
+        }
+        for (String host : new String[] {"127.0.0.1", "127.0.0.53", "::1", "localhost"}) {
+            assertThat(AdminApiSettings.builder(tokens).host(host).build().exposedWithoutTls())
+                    .as(host)
+                    .isFalse();
+        }
+        // the same through the settings reader, as config-service reads them
+        assertThatThrownBy(() -> AdminApiSettings.read(SettingsReader.builder()
+                        .environment(Map.of("VIDEOLB_API_TOKENS", tokens.toString(), "VIDEOLB_API_HOST", "0.0.0.0"))
+                        .build()))
+                .hasMessageContaining("VIDEOLB_API_HOST=0.0.0.0 is not a loopback address");
+        assertThat(AdminApiSettings.read(SettingsReader.builder()
+                                .environment(Map.of(
+                                        "VIDEOLB_API_TOKENS",
+                                        tokens.toString(),
+                                        "VIDEOLB_API_HOST",
+                                        "0.0.0.0",
+                                        "VIDEOLB_API_INSECURE_HTTP",
+                                        "true"))
+                                .build())
+                        .orElseThrow()
+                        .insecureHttp())
+                .isTrue();
+    }
 }

@@ -20,7 +20,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page in headless Chromium (Debian's chromium + chromium-driver): it loads, shows the
- * example cluster, moves a client, and the change is in the desired state the API serves.
+ * example cluster, moves a client, and the change is in the desired state the API serves; signs out; and, when
+ * its token is revoked in the token file, signs itself out and stops polling (no request after the first 401).
  * Fails loudly (no skip) when /usr/bin/chromium or /usr/bin/chromedriver is missing.
  */
 class WebPageIT {
@@ -139,6 +140,33 @@ class WebPageIT {
                                 .get(Ipv4Network.parse("203.0.113.23"))
                                 .value())
                         .isEqualTo(20);
+                // sign-out: back to the token box, the token gone from the tab
+                driver.findElement(By.id("sign-out")).click();
+                wait.until(d -> d.findElement(By.id("login-box")).isDisplayed());
+                assertThat(driver.findElement(By.id("app")).isDisplayed()).isFalse();
+                assertThat(((org.openqa.selenium.JavascriptExecutor) driver)
+                                .executeScript("return sessionStorage.getItem('videolb.token')"))
+                        .isNull();
+
+                // signed in again, then the token is revoked in the file: the page signs out and stops polling
+                driver.findElement(By.id("token")).sendKeys(fx.adminToken);
+                driver.findElement(By.id("login-submit")).click();
+                wait.until(d -> d.findElement(By.id("app")).isDisplayed());
+                Files.writeString(
+                        fx.dir.resolve("tokens"),
+                        io.videolb.config.auth.TokenFile.line("viewer", io.videolb.config.auth.Role.READ, fx.readToken)
+                                + "\n");
+                wait.until(d -> d.findElement(By.id("login-error")).getText().contains("no longer accepted"));
+                assertThat(driver.findElement(By.id("app")).isDisplayed()).isFalse();
+                long refused = fx.server.accessAudit().recent(500).stream()
+                        .filter(e -> e.status() == 401)
+                        .count();
+                Thread.sleep(5_000); // more than two poll periods of the page (2 s)
+                assertThat(fx.server.accessAudit().recent(500).stream()
+                                .filter(e -> e.status() == 401)
+                                .count())
+                        .as("no request after the 401: polling stopped")
+                        .isEqualTo(refused);
 
                 Path shot = Path.of("target", "webpage.png");
                 Files.createDirectories(shot.getParent());

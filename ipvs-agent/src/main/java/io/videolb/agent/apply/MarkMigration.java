@@ -6,6 +6,7 @@ import io.videolb.agent.observed.MangleRules;
 import io.videolb.agent.observed.MangleRules.ClientMarkRule;
 import io.videolb.agent.render.Step;
 import io.videolb.model.Ipv4Address;
+import io.videolb.runtime.files.SafeFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ public final class MarkMigration {
             out.println("# other rules that can override videolb's steering, NOT touched (review them by hand):");
             for (String l : leftAlone) out.println(l);
         }
-        String file = rulesV4 == null ? null : AtomicFiles.readOr(rulesV4, null);
+        String file = rulesV4 == null ? null : SafeFiles.readOr(rulesV4, null);
         String cleaned = file == null ? null : withoutOriginalRules(file, names);
         int inFile = cleaned == null
                 ? 0
@@ -74,7 +75,7 @@ public final class MarkMigration {
         out.println("# removed " + matched.size() + " rule(s)");
         if (inFile > 0) {
             try {
-                AtomicFiles.write(rulesV4, cleaned);
+                SafeFiles.write(rulesV4, cleaned, SafeFiles.Mode.PRIVATE);
             } catch (java.io.IOException e) {
                 throw new KernelException("rules removed from the kernel, but " + rulesV4 + " not rewritten: " + e);
             }

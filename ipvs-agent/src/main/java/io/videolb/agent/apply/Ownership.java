@@ -1,6 +1,7 @@
 package io.videolb.agent.apply;
 
 import io.videolb.model.Fwmark;
+import io.videolb.runtime.files.SafeFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ public final class Ownership {
     public Ownership(Path file) {
         this.file = file;
         if (file == null) return;
-        for (String line : AtomicFiles.readOr(file, "").split("\n")) {
+        for (String line : SafeFiles.readOr(file, "").split("\n")) {
             String s = line.strip();
             if (s.isEmpty() || s.startsWith("#")) continue;
             try {
@@ -50,7 +51,7 @@ public final class Ownership {
                 new StringBuilder("# fwmark services created by videolb (ipvs-agent); cleanup removes exactly these\n");
         for (Fwmark m : marks) sb.append(m).append('\n');
         try {
-            AtomicFiles.write(file, sb.toString());
+            SafeFiles.write(file, sb.toString(), SafeFiles.Mode.PRIVATE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write ownership file " + file, e);
         }

@@ -5,6 +5,7 @@ import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
+import io.videolb.runtime.files.SafeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,12 +61,13 @@ public final class RebootFiles {
      */
     public void write(KernelState applied, Set<Fwmark> ourMarks) throws IOException {
         if (ipsetRules != null && applied.set() != null)
-            AtomicFiles.write(ipsetRules, mergeIpset(existing(ipsetRules), applied));
-        if (iptablesRules != null) AtomicFiles.write(iptablesRules, mergeRulesV4(existing(iptablesRules), applied));
+            SafeFiles.write(ipsetRules, mergeIpset(existing(ipsetRules), applied), SafeFiles.Mode.PRIVATE);
+        if (iptablesRules != null)
+            SafeFiles.write(iptablesRules, mergeRulesV4(existing(iptablesRules), applied), SafeFiles.Mode.PRIVATE);
         if (ipvsRules != null) {
             Set<Fwmark> ours = new HashSet<>(ourMarks);
             ours.addAll(applied.services().keySet());
-            AtomicFiles.write(ipvsRules, mergeIpvs(existing(ipvsRules), applied, ours));
+            SafeFiles.write(ipvsRules, mergeIpvs(existing(ipvsRules), applied, ours), SafeFiles.Mode.PRIVATE);
         }
     }
 

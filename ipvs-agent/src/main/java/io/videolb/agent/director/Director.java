@@ -1,12 +1,12 @@
 package io.videolb.agent.director;
 
-import io.videolb.agent.apply.AtomicFiles;
 import io.videolb.agent.apply.ChildProcess;
 import io.videolb.agent.apply.CommandRunner;
 import io.videolb.agent.observed.IpvsConnParser;
 import io.videolb.agent.observed.IpvsConnection;
 import io.videolb.events.AgentStatus.DirectorHa;
 import io.videolb.model.Ipv4Address;
+import io.videolb.runtime.files.SafeFiles;
 import io.videolb.threads.NamedThreads;
 import java.io.BufferedReader;
 import java.io.FileInputStream;
@@ -164,7 +164,7 @@ public final class Director implements AutoCloseable {
         Path conf = s.configFile();
         Path candidate = conf.resolveSibling("." + conf.getFileName() + ".candidate");
         try {
-            AtomicFiles.write(candidate, text);
+            SafeFiles.write(candidate, text, SafeFiles.Mode.SECRET);
             CommandRunner.Result t = runner.run(
                     List.of(s.keepalived().toString(), "--config-test", "--use-file", candidate.toString()),
                     null,
@@ -173,7 +173,7 @@ public final class Director implements AutoCloseable {
                 return refuse("keepalived config test refused the new file ("
                         + t.describe().replace('\n', ' ') + "): " + conf + " not replaced");
             }
-            AtomicFiles.write(conf, text);
+            SafeFiles.write(conf, text, SafeFiles.Mode.SECRET);
         } catch (IOException e) {
             return refuse("keepalived file " + conf + " not written: " + e.getMessage());
         } finally {
@@ -306,7 +306,7 @@ public final class Director implements AutoCloseable {
     }
 
     static long readPid(Path pf) {
-        String t = AtomicFiles.readOr(pf, "").strip();
+        String t = SafeFiles.readOr(pf, "").strip();
         return t.matches("[1-9][0-9]{0,9}") ? Long.parseLong(t) : -1;
     }
 
@@ -498,9 +498,9 @@ public final class Director implements AutoCloseable {
         }
     }
 
-    /** Written in place (keepalived watches the file with inotify for a closed write). */
+    /** Written in place (keepalived watches the file with inotify for a closed write), never through a link. */
     private void writeYield(boolean yield) throws IOException {
-        Files.writeString(s.yieldFile(), yield ? "1\n" : "0\n", StandardCharsets.US_ASCII);
+        SafeFiles.writeInPlace(s.yieldFile(), yield ? "1\n" : "0\n", SafeFiles.Mode.PRIVATE);
     }
 
     // ---- status -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 /**
  * The agent's HTTP endpoint on the process's Vert.x: {@code GET /metrics} and {@code GET /health}
  * (service-runtime's {@link ServiceEndpoints}; 503 when the last run failed or the topics are not
- * read yet) and, given a proc root, {@code GET /persistence?client=IPv4} (the client's IPVS
+ * read yet; a peer not on loopback gets only UP or DOWN, never a tool's error output or a payload line) and, given a proc root, {@code GET /persistence?client=IPv4} (the client's IPVS
  * persistence templates and connections, read on a worker thread, see {@link PersistenceEndpoint}). All read-only.
  */
 public final class AgentHttp {
@@ -27,7 +27,7 @@ public final class AgentHttp {
      */
     public static Future<HttpServer> listen(
             Vertx vertx, String host, int port, ServiceMetrics metrics, Supplier<HealthReport> health, Path procRoot) {
-        Router router = ServiceEndpoints.mount(Router.router(vertx), health, metrics);
+        Router router = ServiceEndpoints.mountDetailsForLoopback(Router.router(vertx), health, metrics);
         if (procRoot != null)
             router.get("/persistence")
                     .handler(new PersistenceEndpoint(vertx, procRoot, ClientPersistence.Limits.DEFAULT));
