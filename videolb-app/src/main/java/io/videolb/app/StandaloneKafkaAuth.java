@@ -13,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -171,18 +170,8 @@ final class StandaloneKafkaAuth {
                 TopicReplication.SINGLE);
     }
 
-    /** Writes {@code text} to {@code file} through a temporary file created 0600, moved over it atomically. */
+    /** Writes {@code text} to {@code file} with mode 0600 through service-runtime's one safe writer. */
     static void writePrivate(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(
-                file.getParent(),
-                ".tmp-",
-                "",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.videolb.runtime.files.SafeFiles.write(file, text, io.videolb.runtime.files.SafeFiles.Mode.SECRET);
     }
 }

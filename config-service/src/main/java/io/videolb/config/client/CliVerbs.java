@@ -431,13 +431,9 @@ public final class CliVerbs {
                     err.println("videolb: the export has no " + f);
                     return ExitCode.FAILED;
                 }
-                Path tmp = dir.resolve(f + ".tmp");
-                Files.writeString(tmp, text.asText(), StandardCharsets.UTF_8);
-                Files.move(
-                        tmp,
-                        dir.resolve(f),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                // the client list is personal data: not world-readable; no link followed (one safe writer)
+                io.videolb.runtime.files.SafeFiles.write(
+                        dir.resolve(f), text.asText(), io.videolb.runtime.files.SafeFiles.Mode.PRIVATE);
             }
         } catch (IOException e) {
             err.println("videolb: cannot write " + dir + ": " + e.getMessage());
