@@ -28,7 +28,7 @@ import java.util.Optional;
  * @param adminApi     the admin API (token file, TLS, limits; its host and port are replaced by
  *                     httpHost/httpPort), or empty for only /health and /ready
  * @param historyRetention how long every generation stays retrievable from the history topic (its retention.ms is
- *                     set to twice this at start; docs/decisions.md 101)
+ *                     set to twice this at start; docs/decisions.md 69)
  */
 public record ConfigServiceSettings(
         KafkaConnection kafka,

@@ -36,7 +36,7 @@ class ConfigServiceSettingsTest {
                 "/etc/videolb/api-tokens",
                 "VIDEOLB_API_HOST",
                 "0.0.0.0",
-                "VIDEOLB_API_INSECURE_HTTP", // plain HTTP beyond loopback must be asked for (decision 102)
+                "VIDEOLB_API_INSECURE_HTTP", // plain HTTP beyond loopback must be asked for (decision 89)
                 "true",
                 "VIDEOLB_CONFIG_DIR",
                 "/etc/videolb/csv");

@@ -326,7 +326,7 @@ public record AgentSettings(
         private Duration healthStale = Duration.ofMillis(15_000);
 
         private Builder() {
-            super("127.0.0.1", 9102); // loopback unless told (decision 101)
+            super("127.0.0.1", 9102); // loopback unless told (decision 88)
         }
 
         public Builder director(String v) {

@@ -25,7 +25,7 @@ class AgentSettingsTest {
         AgentSettings s = read(Map.of("VIDEOLB_BOOTSTRAP", "k:9092"));
         assertThat(s)
                 .isEqualTo(AgentSettings.builder()
-                        // read from settings: the topic replication's defaults are three brokers' (decision 100)
+                        // read from settings: the topic replication's defaults are three brokers' (decision 82)
                         .kafka(new io.videolb.runtime.settings.KafkaConnection(
                                 "k:9092",
                                 io.videolb.kafka.KafkaClientProperties.NONE,

@@ -39,7 +39,7 @@ import org.apache.kafka.common.resource.ResourceType;
  * Every role may also describe (see the name and partitions of) the seven topics of the installation and their
  * configurations: each service checks at start that they exist. Creating topics and changing ACLs is left to an
  * operator's super user ({@code videolb kafka setup-security}). Kafka ACLs are per topic, not per key: all agents
- * write the one agent-status topic (decision 100 says what that leaves open).
+ * write the one agent-status topic (decision 70 says what that leaves open).
  */
 public final class KafkaAccessLayout {
     /** Principal names: {@code videolb-ROLE}, {@code videolb-agent-DIRECTOR}. */

@@ -49,7 +49,7 @@ final class Bootstrap {
                         Files.readString(file, StandardCharsets.UTF_8).strip(),
                         file.toString());
                 if (standalonesBroker) {
-                    // the broker is the standalone's, one broker: its topics have one replica (decision 100)
+                    // the broker is the standalone's, one broker: its topics have one replica (decision 82)
                     String origin = file + " (a standalone: one broker)";
                     sources.defaultValue(CommonSettings.TOPIC_REPLICATION_FACTOR, 1, origin)
                             .defaultValue(CommonSettings.TOPIC_MIN_INSYNC_REPLICAS, 1, origin)
