@@ -134,15 +134,16 @@ public final class IpvsVm {
      * @throws AssertionError when the VM cannot boot
      */
     public Result run(String name, List<String> command) {
-        if (SKIP_VALUE.equals(getenv.apply(SKIP_ENV))) {
-            Assumptions.abort("VM tier SKIPPED because " + SKIP_ENV + "=" + SKIP_VALUE
-                    + " (skipped is not passed): no VM was started for '" + name + "'");
-        }
         if (!RUN_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("run name must match " + RUN_NAME + ": " + name);
         }
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
+        }
+        // a bad run is an error whether or not the tier runs; only then may the tier be skipped
+        if (SKIP_VALUE.equals(getenv.apply(SKIP_ENV))) {
+            Assumptions.abort("VM tier SKIPPED because " + SKIP_ENV + "=" + SKIP_VALUE
+                    + " (skipped is not passed): no VM was started for '" + name + "'");
         }
         for (String arg : command) {
             Objects.requireNonNull(arg, "command argument");
