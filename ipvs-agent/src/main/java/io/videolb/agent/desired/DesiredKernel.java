@@ -170,26 +170,9 @@ public record DesiredKernel(
                                 : desired.backups().containsValue(a) ? "failback" : "removed from configuration";
                         d = new Drain(pool.mark(), a, reason, nowMs, nowMs + policy.drainTimeoutMs());
                     }
-                    RealServerState obs = e.getValue();
-                    // Idle = no ESTABLISHED connection. In DR the director sees only the client half of
-                    // each connection: a closed one lingers in InActConn (FIN_WAIT/TIME_WAIT) for up to
-                    // 2 min, so waiting for InActConn == 0 would end most drains at the deadline. Those
-                    // entries are closed connections; with expire_nodest_conn=1 a late packet of one is
-                    // dropped once the server is deleted. Weight 0 first: no new connection meanwhile.
-                    boolean idle = obs.activeConns() == 0 && obs.weight() == 0;
-                    boolean past = nowMs >= d.deadlineAtMs();
-                    drainStatus.add(new DrainStatus(
-                            pool.mark().value(),
-                            a.toString(),
-                            d.reason(),
-                            d.startedAtMs(),
-                            d.deadlineAtMs(),
-                            obs.activeConns(),
-                            obs.inactiveConns(),
-                            past));
-                    if (idle || past) continue; // done: not wanted, the planner deletes it
-                    nextDrains.put(key, d);
-                    wanted.put(a, RealServerState.dr(0));
+                    // done (idle or past the deadline): not wanted, the planner deletes it
+                    if (stillDraining(d, e.getValue(), nowMs, drainStatus, nextDrains))
+                        wanted.put(a, RealServerState.dr(0));
                 }
             }
             List<String> inService = new ArrayList<>();
@@ -216,21 +199,8 @@ public record DesiredKernel(
                 Drain.Key key = new Drain.Key(current.mark(), a);
                 Drain d = drains.get(key);
                 if (d == null) d = new Drain(current.mark(), a, "pool removed", nowMs, nowMs + policy.drainTimeoutMs());
-                RealServerState obs = e.getValue();
-                boolean idle = obs.activeConns() == 0 && obs.weight() == 0;
-                boolean past = nowMs >= d.deadlineAtMs();
-                drainStatus.add(new DrainStatus(
-                        current.mark().value(),
-                        a.toString(),
-                        d.reason(),
-                        d.startedAtMs(),
-                        d.deadlineAtMs(),
-                        obs.activeConns(),
-                        obs.inactiveConns(),
-                        past));
-                if (idle || past) continue;
-                nextDrains.put(key, d);
-                wanted.put(a, RealServerState.dr(0));
+                if (stillDraining(d, e.getValue(), nowMs, drainStatus, nextDrains))
+                    wanted.put(a, RealServerState.dr(0));
             }
             if (!wanted.isEmpty())
                 services.put(
@@ -295,5 +265,30 @@ public record DesiredKernel(
     public static int maxelemFor(int members) {
         long want = Math.max(MIN_MAXELEM, Long.highestOneBit(Math.max(1, (long) members) * 2 - 1) * 2);
         return (int) Math.min(want, 1 << 30);
+    }
+
+    /**
+     * One step of a drain: its status line, and whether the server stays at weight 0 (kept in {@code nextDrains}).
+     * Idle = no ESTABLISHED connection. In DR the director sees only the client half of each connection: a closed
+     * one lingers in InActConn (FIN_WAIT/TIME_WAIT) for up to 2 min, so waiting for InActConn == 0 would end most
+     * drains at the deadline. Those entries are closed connections; with expire_nodest_conn=1 a late packet of one is
+     * dropped once the server is deleted. Weight 0 first: no new connection meanwhile.
+     */
+    private static boolean stillDraining(
+            Drain d, RealServerState obs, long nowMs, List<DrainStatus> drainStatus, Map<Drain.Key, Drain> nextDrains) {
+        boolean idle = obs.activeConns() == 0 && obs.weight() == 0;
+        boolean past = nowMs >= d.deadlineAtMs();
+        drainStatus.add(new DrainStatus(
+                d.mark().value(),
+                d.server().toString(),
+                d.reason(),
+                d.startedAtMs(),
+                d.deadlineAtMs(),
+                obs.activeConns(),
+                obs.inactiveConns(),
+                past));
+        if (idle || past) return false;
+        nextDrains.put(d.key(), d);
+        return true;
     }
 }
