@@ -102,27 +102,10 @@ final class KafkaSecurityProperties {
     static Optional<String> nearest(String key) {
         return KafkaClientProperties.KNOWN_TO_SOME.stream()
                 .filter(k -> FAMILIES.stream().anyMatch(k::startsWith))
-                .map(k -> Map.entry(k, distance(k, key)))
+                .map(k -> Map.entry(k, io.videolb.text.EditDistance.between(k, key)))
                 .filter(e -> e.getValue() <= 3)
                 .min(Comparator.comparing((Map.Entry<String, Integer> e) -> e.getValue())
                         .thenComparing(Map.Entry::getKey))
                 .map(Map.Entry::getKey);
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -262,7 +262,7 @@ public final class SettingsReader {
         for (Declarations d : known) {
             for (Setting<?> s : d.settings()) {
                 if (s.name() == null) continue;
-                int dist = distance(key, s.name());
+                int dist = io.videolb.text.EditDistance.between(key, s.name());
                 if (dist < bestDistance) {
                     bestDistance = dist;
                     best = s.name();
@@ -270,24 +270,6 @@ public final class SettingsReader {
             }
         }
         return best == null ? "" : " (did you mean " + best + "?)";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(
-                        Math.min(cur[j - 1] + 1, prev[j] + 1),
-                        prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     /** The sources of a reader. */
