@@ -55,6 +55,8 @@ class WebPageIT {
             WebDriver driver = new ChromeDriver(service, o);
             try {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+                // the page re-renders its tables at every poll: an element read just before that is found again
+                wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
                 driver.get(fx.base + "/");
                 driver.findElement(By.id("token")).sendKeys(fx.adminToken);
                 driver.findElement(By.id("login-submit")).click();
@@ -105,7 +107,7 @@ class WebPageIT {
 
                 // maintenance (issue 15): the Drain button puts 192.0.2.12 into maintenance (no director reports a
                 // drain here: out of rotation), Enable takes it out again
-                driver.findElement(By.id("drain-192.0.2.12")).click();
+                clickRendered(wait, By.id("drain-192.0.2.12"));
                 wait.until(d ->
                         d.findElement(By.id("maintenance-result")).getText().contains("generation " + (g + 2)));
                 wait.until(
@@ -114,7 +116,7 @@ class WebPageIT {
                         .containsKey(io.videolb.model.Ipv4Address.parse("192.0.2.12"));
                 Path drained = Path.of("target", "webpage-maintenance.png");
                 Files.write(drained, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-                driver.findElement(By.id("enable-192.0.2.12")).click();
+                clickRendered(wait, By.id("enable-192.0.2.12"));
                 wait.until(
                         d -> d.findElement(By.id("maint-192.0.2.12")).getText().equals("in rotation"));
                 assertThat(fx.store.current().orElseThrow().state().maintenance())
@@ -122,14 +124,14 @@ class WebPageIT {
 
                 // history and rollback: preview the rollback to the import (the plan moves .23 back to 20), then apply
                 wait.until(d -> d.findElements(By.id("preview-" + g)).size() == 1);
-                driver.findElement(By.id("preview-" + g)).click();
+                clickRendered(wait, By.id("preview-" + g));
                 wait.until(d -> d.findElement(By.id("rollback-plan")).getText().contains("client/203.0.113.23"));
                 assertThat(fx.store.generation())
                         .as("a preview publishes nothing")
                         .isEqualTo(g + 3);
                 Path preview = Path.of("target", "webpage-rollback.png");
                 Files.write(preview, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-                driver.findElement(By.id("rollback-apply")).click();
+                clickRendered(wait, By.id("rollback-apply"));
                 wait.until(
                         d -> d.findElement(By.id("rollback-result")).getText().contains("generation " + (g + 4)));
                 assertThat(fx.store
@@ -176,5 +178,21 @@ class WebPageIT {
                 driver.quit();
             }
         }
+    }
+
+    /**
+     * Clicks the element that {@code by} finds once it is there and stays attached: the page re-renders its tables
+     * at every poll (2 s), so an element found just before a re-render is stale when clicked; found again then.
+     */
+    private static void clickRendered(WebDriverWait wait, By by) {
+        wait.until(d -> {
+            try {
+                d.findElement(by).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException
+                    | org.openqa.selenium.NoSuchElementException e) {
+                return false;
+            }
+        });
     }
 }
