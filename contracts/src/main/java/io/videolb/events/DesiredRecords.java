@@ -35,6 +35,18 @@ public final class DesiredRecords {
     public static final String MAINTENANCE = "maintenance/";
     public static final String GENERATION = "generation";
 
+    /**
+     * Whether {@code key} names an entity record of the desired topic (params, client, pool, backup, maintenance):
+     * the one list every reader's fold and this codec agree on (the marker {@link #GENERATION} is not an entity).
+     */
+    public static boolean isEntityKey(String key) {
+        return key.equals(PARAMS)
+                || key.startsWith(CLIENT)
+                || key.startsWith(POOL)
+                || key.startsWith(BACKUP)
+                || key.startsWith(MAINTENANCE);
+    }
+
     private DesiredRecords() {}
 
     public static String clientKey(Ipv4Network n) {

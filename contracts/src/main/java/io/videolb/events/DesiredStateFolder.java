@@ -86,10 +86,7 @@ public final class DesiredStateFolder {
     }
 
     private static boolean knownKey(String key) {
-        return key.equals(DesiredRecords.PARAMS)
-                || key.startsWith(DesiredRecords.CLIENT)
-                || key.startsWith(DesiredRecords.POOL)
-                || key.startsWith(DesiredRecords.BACKUP);
+        return DesiredRecords.isEntityKey(key);
     }
 
     private Optional<DesiredSnapshot> marker(String value) {

@@ -281,6 +281,24 @@ class GenerationSigningTest {
     }
 
     @Test
+    void aSignedGenerationWithAServerInMaintenanceIsAccepted() {
+        // found at the merge of signed generations (issue 13) with maintenance records (issue 15): the folder's list
+        // of entity keys did not know maintenance/, so every reader refused any generation with a drain in it
+        GenerationKeys keys = GenerationKeys.of(NEW, List.of(), true);
+        DesiredStateFolder f = new DesiredStateFolder(keys);
+        publish(f, keys, 1, state("192.0.2.11"));
+        DesiredState drained = state("192.0.2.11")
+                .withMaintenance(
+                        ip("192.0.2.11"),
+                        new io.videolb.model.Maintenance(ip("192.0.2.11"), 1_000L, 601_000L, "api:admin"));
+        publish(f, keys, 2, drained);
+        assertThat(f.refusal()).isEmpty();
+        assertThat(f.skippedTotal()).isZero();
+        assertThat(f.latest().orElseThrow().generation()).isEqualTo(2);
+        assertThat(f.latest().orElseThrow().state().maintenance()).containsKey(ip("192.0.2.11"));
+    }
+
+    @Test
     void theFolderNeverThrowsAndRefusesRuleBreakersReplaysStraysAndGarbage() {
         GenerationKeys keys = GenerationKeys.of(NEW, List.of(), true);
         DesiredStateFolder f = new DesiredStateFolder(keys);
