@@ -266,10 +266,39 @@ final class Views {
                 // not an address key
             }
         }
+        Map<String, long[]> conns = new TreeMap<>();
+        Map<String, TreeSet<String>> standsInFor = new TreeMap<>();
+        for (AgentStatus ag : agents.values()) {
+            for (AgentStatus.PoolStatus p : ag.pools()) {
+                for (AgentStatus.ServerConnections c : p.connections()) {
+                    long[] sum = conns.computeIfAbsent(c.server(), k -> new long[2]);
+                    sum[0] += c.activeConns();
+                    sum[1] += c.inactiveConns();
+                }
+                for (String sub : p.substitutions()) {
+                    // "FAILED->BACKUP" with an optional " (hold-down)" / " (maintenance)" after it
+                    int arrow = sub.indexOf("->");
+                    if (arrow < 0) continue;
+                    String failed = sub.substring(0, arrow).trim();
+                    String rest = sub.substring(arrow + 2).trim();
+                    int sp = rest.indexOf(' ');
+                    String backup = sp < 0 ? rest : rest.substring(0, sp);
+                    standsInFor.computeIfAbsent(backup, k -> new TreeSet<>()).add(failed);
+                }
+            }
+        }
         ArrayNode sv = o.putArray("servers");
         for (Ipv4Address a : servers) {
             ObjectNode n = sv.addObject();
             n.put("server", a.toString());
+            long[] c = conns.get(a.toString());
+            if (c != null) {
+                // summed over the directors that report this server in a pool's service (issue 15)
+                n.put("activeConns", c[0]);
+                n.put("inactiveConns", c[1]);
+            }
+            TreeSet<String> stands = standsInFor.get(a.toString());
+            if (stands != null) n.set("standingInFor", tree(new ArrayList<>(stands)));
             HealthVerdict v = health.get(a.toString());
             n.put("health", v == null ? "unknown" : v.verdict().name());
             if (v != null) {
