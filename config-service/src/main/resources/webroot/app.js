@@ -20,6 +20,14 @@
   let generationEvents = [];
   const $ = (id) => document.getElementById(id);
 
+  // true when {@code node} already shows {@code data}: a poll then leaves its elements (and their buttons) alone
+  function unchanged(node, data) {
+    const k = JSON.stringify(data);
+    if (node.dataset.key === k) return true;
+    node.dataset.key = k;
+    return false;
+  }
+
   function el(tag, text, cls) {
     const e = document.createElement(tag);
     if (text !== undefined && text !== null) e.textContent = String(text);
@@ -124,9 +132,7 @@
     const health = {};
     (status.servers || []).forEach((s) => { health[s.server] = s; });
     const box = $('pools');
-    const key = JSON.stringify([state.generation, state.pools, state.backups, status.servers]);
-    if (box.dataset.key === key) return;
-    box.dataset.key = key;
+    if (unchanged(box, [state.generation, state.pools, state.backups, status.servers])) return;
     box.replaceChildren();
     const backups = {};
     (state.backups || []).forEach((b) => { backups[b.server] = b.backup; });
@@ -276,6 +282,7 @@
   function renderTimeline() {
     const all = healthEvents.concat(generationEvents).sort((a, b) => b.atMs - a.atMs).slice(0, 100);
     const ul = $('timeline');
+    if (unchanged(ul, all)) return;
     ul.replaceChildren();
     all.forEach((e) => {
       const li = el('li', null, e.cls);
@@ -319,6 +326,7 @@
   async function loadHistory() {
     const r = await call('GET', '/generations?limit=20');
     const body = $('history-table').tBodies[0];
+    if (unchanged(body, [r.status, r.data])) return;
     body.replaceChildren();
     if (r.status !== 200) return;
     generationEvents = r.data.generations.map((g) => ({
@@ -409,6 +417,7 @@
 
   function renderDirectors(st) {
     const body = $('directors').tBodies[0];
+    if (unchanged(body, [st.directors, st.servers, st.checkers, st.alertMail])) return;
     body.replaceChildren();
     const alerts = $('alerts');
     alerts.replaceChildren();
@@ -440,6 +449,7 @@
 
   function renderAudit(events) {
     const body = $('audit').tBodies[0];
+    if (unchanged(body, events)) return;
     body.replaceChildren();
     events.forEach((e) => {
       const tr = el('tr');

@@ -110,6 +110,7 @@ class LivePageIT {
                 assertThat(left).isBetween(400L, 600L);
                 assertThat(driver.findElement(By.id("standin-192.0.2.12")).getText())
                         .isEqualTo("standing in for 192.0.2.12");
+                wait.until(d -> d.findElements(By.id("role-dir-a")).size() == 1);
                 assertThat(driver.findElement(By.id("role-dir-a")).getText()).isEqualTo("MASTER \u00b7 holds the VIP");
 
                 // later counts: the page samples each poll; the chart of pool 20 gets both numbers
@@ -143,10 +144,10 @@ class LivePageIT {
                 assertThat(series).as("pool 20's chart data").hasSize(3);
                 List<Long> standIn = ((List<?>) series.get(1))
                         .stream()
-                        .filter(java.util.Objects::nonNull)
-                        .map(v -> ((Number) v).longValue())
-                        .distinct()
-                        .toList();
+                                .filter(java.util.Objects::nonNull)
+                                .map(v -> ((Number) v).longValue())
+                                .distinct()
+                                .toList();
                 assertThat(standIn).containsExactly(7L, 11L);
                 assertThat(((List<?>) series.get(0)).size()).isEqualTo(((List<?>) series.get(1)).size());
                 assertThat(driver.findElements(By.id("chart-10")))
