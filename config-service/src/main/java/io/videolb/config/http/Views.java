@@ -254,24 +254,14 @@ final class Views {
         List<String> split = io.videolb.events.SplitBrain.of(agents.values());
         vip.put("splitBrain", !split.isEmpty());
         vip.set("splitBrainDirectors", tree(split));
-        TreeSet<Ipv4Address> servers = new TreeSet<>();
-        if (s != null) {
-            s.pools().values().forEach(p -> p.servers().forEach(rs -> servers.add(rs.address())));
-            servers.addAll(s.backups().values());
-        }
-        for (String h : health.keySet()) {
-            try {
-                servers.add(Ipv4Address.parse(h));
-            } catch (IllegalArgumentException ignored) {
-                // not an address key
-            }
-        }
         Map<String, long[]> conns = new TreeMap<>();
         Map<String, TreeSet<String>> standsInFor = new TreeMap<>();
         for (AgentStatus ag : agents.values()) {
             for (AgentStatus.PoolStatus p : ag.pools()) {
                 for (AgentStatus.ServerConnections c : p.connections()) {
-                    long[] sum = conns.computeIfAbsent(c.server(), k -> new long[2]);
+                    String key = canonicalAddress(c.server());
+                    if (key == null) continue; // not an address: an agent's bad record, seen under directors only
+                    long[] sum = conns.computeIfAbsent(key, k -> new long[2]);
                     sum[0] += c.activeConns();
                     sum[1] += c.inactiveConns();
                 }
@@ -285,6 +275,20 @@ final class Views {
                     String backup = sp < 0 ? rest : rest.substring(0, sp);
                     standsInFor.computeIfAbsent(backup, k -> new TreeSet<>()).add(failed);
                 }
+            }
+        }
+        TreeSet<Ipv4Address> servers = new TreeSet<>();
+        if (s != null) {
+            s.pools().values().forEach(p -> p.servers().forEach(rs -> servers.add(rs.address())));
+            servers.addAll(s.backups().values());
+        }
+        // a server still in some director's kernel (a removed pool draining) is listed too
+        conns.keySet().forEach(h -> servers.add(Ipv4Address.parse(h)));
+        for (String h : health.keySet()) {
+            try {
+                servers.add(Ipv4Address.parse(h));
+            } catch (IllegalArgumentException ignored) {
+                // not an address key
             }
         }
         ArrayNode sv = o.putArray("servers");
@@ -324,6 +328,15 @@ final class Views {
         }
         o.set("checkers", tree(new ArrayList<>(new TreeMap<>(checkers).values())));
         return o;
+    }
+
+    /** {@code text} as {@link Ipv4Address} prints it, or null when it is not an IPv4 address. */
+    private static String canonicalAddress(String text) {
+        try {
+            return text == null ? null : Ipv4Address.parse(text).toString();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**
