@@ -8,7 +8,25 @@
   let offset = 0;
   let total = 0;
   let pollTimer = null;
+  let lastState = null;
+  // live view (issue 15): the page samples /status at each poll into a ring buffer (decision in docs/decisions.md);
+  // nothing is kept on the server, a reload starts empty
+  const SAMPLES = 300; // 10 minutes at one sample every 2 s
+  const sampleTimes = []; // unix seconds
+  const samples = {}; // server -> active connections per sample (null: not reported then)
+  const charts = {}; // pool mark -> { key, plot }
+  const lastHealth = {}; // server -> verdict last seen, for the timeline
+  const healthEvents = []; // { atMs, text, cls }
+  let generationEvents = [];
   const $ = (id) => document.getElementById(id);
+
+  // true when {@code node} already shows {@code data}: a poll then leaves its elements (and their buttons) alone
+  function unchanged(node, data) {
+    const k = JSON.stringify(data);
+    if (node.dataset.key === k) return true;
+    node.dataset.key = k;
+    return false;
+  }
 
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -35,6 +53,7 @@
     if (pollTimer !== null) { clearInterval(pollTimer); pollTimer = null; }
     token = '';
     generation = -1;
+    lastState = null;
     sessionStorage.removeItem('videolb.token');
     $('token').value = '';
     $('whoami').textContent = '';
@@ -85,6 +104,7 @@
     const changed = s.data.generation !== generation;
     generation = s.data.generation;
     $('generation').textContent = 'generation ' + generation;
+    lastState = s.data;
     const st = await call('GET', '/status');
     renderPools(s.data, st.status === 200 ? st.data : { servers: [], directors: [] });
     renderMarks(s.data);
@@ -94,8 +114,16 @@
   }
 
   async function refreshLive(st) {
+    const fresh = !st;
     if (!st) st = await call('GET', '/status');
-    if (st.status === 200) renderDirectors(st.data);
+    if (st.status === 200) {
+      renderDirectors(st.data);
+      if (fresh && lastState) renderPools(lastState, st.data);
+      sample(st.data);
+      if (lastState) renderCharts(lastState);
+      noteHealth(st.data);
+      renderTimeline();
+    }
     const a = await call('GET', '/audit?limit=20');
     if (a.status === 200) renderAudit(a.data);
   }
@@ -104,6 +132,7 @@
     const health = {};
     (status.servers || []).forEach((s) => { health[s.server] = s; });
     const box = $('pools');
+    if (unchanged(box, [state.generation, state.pools, state.backups, status.servers])) return;
     box.replaceChildren();
     const backups = {};
     (state.backups || []).forEach((b) => { backups[b.server] = b.backup; });
@@ -113,7 +142,7 @@
       d.appendChild(el('h3', 'mark ' + p.mark + ' \u00b7 ' + p.scheduler + (p.mark === state.params.defaultMark ? ' \u00b7 default' : '')));
       const t = el('table');
       const hr = el('tr');
-      ['Server', 'Weight', 'Health', 'Backup', 'Backup health', 'Maintenance'].forEach((h) => hr.appendChild(el('th', h)));
+      ['Server', 'Weight', 'Health', 'Active', 'Backup', 'Backup health', 'Standing in for', 'Maintenance'].forEach((h) => hr.appendChild(el('th', h)));
       t.appendChild(hr);
       p.servers.forEach((rs) => {
         const tr = el('tr');
@@ -122,15 +151,146 @@
         const bh = b && health[b] ? health[b].health : 'unknown';
         tr.appendChild(el('td', rs.address));
         tr.appendChild(el('td', rs.weight));
-        tr.appendChild(el('td', h, h));
+        tr.appendChild(healthCell(rs.address, health[rs.address]));
+        tr.appendChild(connsCell(rs.address, health[rs.address]));
         tr.appendChild(el('td', b || '-'));
         tr.appendChild(el('td', b ? bh : '', b ? bh : ''));
+        tr.appendChild(el('td', ((health[rs.address] || {}).standingInFor || []).join(', '), 'standin'));
         tr.appendChild(maintenanceCell(rs.address, health[rs.address]));
         t.appendChild(tr);
+        // a backup standing in for this server: its own row, so its connections and health are in sight
+        if (b && health[b] && (health[b].standingInFor || []).indexOf(rs.address) >= 0) {
+          const br = el('tr', null, 'standin-row');
+          br.appendChild(el('td', '\u21b3 ' + b));
+          br.appendChild(el('td', rs.weight));
+          br.appendChild(healthCell(b, health[b]));
+          br.appendChild(connsCell(b, health[b]));
+          br.appendChild(el('td', '-'));
+          br.appendChild(el('td', ''));
+          const si = el('td', 'standing in for ' + rs.address, 'standin');
+          si.id = 'standin-' + rs.address;
+          br.appendChild(si);
+          br.appendChild(el('td', ''));
+          t.appendChild(br);
+        }
       });
       d.appendChild(t);
       box.appendChild(d);
     });
+  }
+
+  // health with its reason (issue 15): the verdict, then why, and which checker said so
+  function healthCell(address, st) {
+    const td = el('td');
+    const h = st ? st.health : 'unknown';
+    td.appendChild(el('span', h, h));
+    if (st && st.reason) {
+      const r = el('span', st.reason + (st.checker ? ' (' + st.checker + ')' : ''), 'reason');
+      r.id = 'reason-' + address;
+      td.appendChild(r);
+    }
+    return td;
+  }
+
+  function connsCell(address, st) {
+    const td = el('td', st && st.activeConns !== undefined ? st.activeConns : '-');
+    td.id = 'conns-' + address;
+    if (st && st.inactiveConns !== undefined) td.title = st.inactiveConns + ' inactive';
+    return td;
+  }
+
+  // ---- live charts: one per pool, a series per server (and per backup standing in); uPlot, vendored in vendor/uplot
+  function sample(status) {
+    const now = Date.now() / 1000;
+    sampleTimes.push(now);
+    const seen = {};
+    (status.servers || []).forEach((s) => {
+      if (s.activeConns === undefined) return;
+      seen[s.server] = true;
+      if (!samples[s.server]) samples[s.server] = new Array(sampleTimes.length - 1).fill(null);
+      samples[s.server].push(s.activeConns);
+    });
+    Object.keys(samples).forEach((a) => { if (!seen[a]) samples[a].push(null); });
+    if (sampleTimes.length > SAMPLES) {
+      sampleTimes.shift();
+      Object.keys(samples).forEach((a) => samples[a].shift());
+    }
+  }
+
+  const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+
+  function renderCharts(state) {
+    if (typeof uPlot === 'undefined') return;
+    const box = $('charts');
+    const marks = {};
+    state.pools.forEach((p) => {
+      marks[p.mark] = true;
+      const servers = [];
+      p.servers.forEach((rs) => {
+        if (servers.indexOf(rs.address) < 0) servers.push(rs.address);
+        const b = (state.backups || []).find((x) => x.server === rs.address);
+        if (b && samples[b.backup] && servers.indexOf(b.backup) < 0) servers.push(b.backup);
+      });
+      const shown = servers.filter((a) => samples[a]);
+      const key = shown.join(',');
+      let c = charts[p.mark];
+      if (!shown.length) {
+        // no director reports this pool's connections (yet): no empty chart
+        if (c) { c.plot.destroy(); c.div.remove(); delete charts[p.mark]; }
+        return;
+      }
+      if (c && c.key !== key) { c.plot.destroy(); c.div.remove(); c = null; }
+      if (!c) {
+        const div = el('div', null, 'chart');
+        div.id = 'chart-' + p.mark;
+        div.appendChild(el('h3', 'mark ' + p.mark));
+        box.appendChild(div);
+        const series = [{}].concat(shown.map((a, i) => ({ label: a, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false })));
+        const plot = new uPlot({ width: 400, height: 160, series: series, scales: { x: { time: true } },
+          axes: [{}, { size: 40 }], legend: { show: true } }, [[]].concat(shown.map(() => [])), div);
+        c = { key, plot, div };
+        charts[p.mark] = c;
+      }
+      c.plot.setData([sampleTimes.slice()].concat(shown.map((a) => samples[a].slice())));
+      c.div.dataset.samples = String(sampleTimes.length);
+      c.div.dataset.series = key;
+    });
+    Object.keys(charts).forEach((m) => {
+      if (!marks[m]) { charts[m].plot.destroy(); charts[m].div.remove(); delete charts[m]; }
+    });
+  }
+
+  // the data a pool's chart draws ([times, series...]), for a look from the browser console and the Chromium test
+  window.videolbChartData = (mark) => (charts[mark] ? charts[mark].plot.data : null);
+
+  // ---- timeline: health transitions this page saw (from the verdicts' own times) and the generations published
+  function noteHealth(status) {
+    (status.servers || []).forEach((s) => {
+      const prev = lastHealth[s.server];
+      if (prev === s.health) return;
+      lastHealth[s.server] = s.health;
+      if (prev === undefined && s.health === 'unknown') return;
+      healthEvents.push({
+        atMs: s.observedAtMs || Date.now(),
+        text: s.server + ' ' + (prev === undefined ? '' : prev + ' \u2192 ') + s.health + (s.reason ? ': ' + s.reason : ''),
+        cls: s.health,
+      });
+    });
+    while (healthEvents.length > 200) healthEvents.shift();
+  }
+
+  function renderTimeline() {
+    const all = healthEvents.concat(generationEvents).sort((a, b) => b.atMs - a.atMs).slice(0, 100);
+    const ul = $('timeline');
+    if (unchanged(ul, all)) return;
+    ul.replaceChildren();
+    all.forEach((e) => {
+      const li = el('li', null, e.cls);
+      li.appendChild(el('span', new Date(e.atMs).toLocaleString(), 'when'));
+      li.appendChild(el('span', e.text));
+      ul.appendChild(li);
+    });
+    if (!all.length) ul.appendChild(el('li', 'nothing yet', 'muted'));
   }
 
   // maintenance (issue 15): the server's phase and time left, and one button: drain (10 min deadline) or enable
@@ -166,8 +326,14 @@
   async function loadHistory() {
     const r = await call('GET', '/generations?limit=20');
     const body = $('history-table').tBodies[0];
+    if (unchanged(body, [r.status, r.data])) return;
     body.replaceChildren();
     if (r.status !== 200) return;
+    generationEvents = r.data.generations.map((g) => ({
+      atMs: g.publishedAtMs,
+      text: 'generation ' + g.generation + ' by ' + g.actor + ' (' + g.source + '): ' + g.changes,
+      cls: 'generation',
+    }));
     r.data.generations.forEach((g) => {
       const tr = el('tr');
       tr.appendChild(el('td', g.generation));
@@ -251,6 +417,7 @@
 
   function renderDirectors(st) {
     const body = $('directors').tBodies[0];
+    if (unchanged(body, [st.directors, st.servers, st.checkers, st.alertMail])) return;
     body.replaceChildren();
     const alerts = $('alerts');
     alerts.replaceChildren();
@@ -258,6 +425,10 @@
       const tr = el('tr');
       tr.appendChild(el('td', d.director));
       tr.appendChild(el('td', d.mode));
+      // director HA (issue 10): VRRP role and whether it holds the VIP
+      const role = el('td', d.ha ? d.ha.vrrpState + (d.ha.holdsVip ? ' \u00b7 holds the VIP' : '') : '-');
+      role.id = 'role-' + d.director;
+      tr.appendChild(role);
       tr.appendChild(el('td', d.appliedGeneration));
       tr.appendChild(el('td', d.inSync ? 'yes' : 'no', d.inSync ? 'ok' : 'error'));
       tr.appendChild(el('td', (d.errors || []).join('; ')));
@@ -278,6 +449,7 @@
 
   function renderAudit(events) {
     const body = $('audit').tBodies[0];
+    if (unchanged(body, events)) return;
     body.replaceChildren();
     events.forEach((e) => {
       const tr = el('tr');

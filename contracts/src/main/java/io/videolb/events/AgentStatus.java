@@ -121,15 +121,39 @@ public record AgentStatus(
      * @param substitutions "FAILED->BACKUP" pairs in force
      * @param panic         too many servers looked down at once: all kept (fail open)
      * @param down          servers the checker reports down
+     * @param connections   per real server of this pool's IPVS service, the connections the kernel counted in the
+     *                      run (issue 15; empty from agents before it, or where the kernel has no such service)
      */
     public record PoolStatus(
-            long mark, List<String> inService, List<String> substitutions, boolean panic, List<String> down) {
+            long mark,
+            List<String> inService,
+            List<String> substitutions,
+            boolean panic,
+            List<String> down,
+            List<ServerConnections> connections) {
         public PoolStatus {
             inService = inService == null ? List.of() : List.copyOf(inService);
             substitutions = substitutions == null ? List.of() : List.copyOf(substitutions);
             down = down == null ? List.of() : List.copyOf(down);
+            connections = connections == null ? List.of() : List.copyOf(connections);
+        }
+
+        /** A pool status without per-server connection counts (agents before issue 15, tests). */
+        public PoolStatus(
+                long mark, List<String> inService, List<String> substitutions, boolean panic, List<String> down) {
+            this(mark, inService, substitutions, panic, down, List.of());
         }
     }
+
+    /**
+     * One real server's connections in one IPVS service, as the kernel counted them (ActiveConn, InActConn).
+     *
+     * @param server        the real server's address
+     * @param weight        its kernel weight now (0 while draining)
+     * @param activeConns   ESTABLISHED connections
+     * @param inactiveConns connections in other states (in DR mostly closed ones lingering in FIN_WAIT/TIME_WAIT)
+     */
+    public record ServerConnections(String server, int weight, int activeConns, int inactiveConns) {}
 
     /** A server at weight 0 waiting for its connections to end, or its deadline. */
     public record DrainStatus(

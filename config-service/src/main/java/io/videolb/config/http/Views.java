@@ -254,11 +254,36 @@ final class Views {
         List<String> split = io.videolb.events.SplitBrain.of(agents.values());
         vip.put("splitBrain", !split.isEmpty());
         vip.set("splitBrainDirectors", tree(split));
+        Map<String, long[]> conns = new TreeMap<>();
+        Map<String, TreeSet<String>> standsInFor = new TreeMap<>();
+        for (AgentStatus ag : agents.values()) {
+            for (AgentStatus.PoolStatus p : ag.pools()) {
+                for (AgentStatus.ServerConnections c : p.connections()) {
+                    String key = canonicalAddress(c.server());
+                    if (key == null) continue; // not an address: an agent's bad record, seen under directors only
+                    long[] sum = conns.computeIfAbsent(key, k -> new long[2]);
+                    sum[0] += c.activeConns();
+                    sum[1] += c.inactiveConns();
+                }
+                for (String sub : p.substitutions()) {
+                    // "FAILED->BACKUP" with an optional " (hold-down)" / " (maintenance)" after it
+                    int arrow = sub.indexOf("->");
+                    if (arrow < 0) continue;
+                    String failed = sub.substring(0, arrow).trim();
+                    String rest = sub.substring(arrow + 2).trim();
+                    int sp = rest.indexOf(' ');
+                    String backup = sp < 0 ? rest : rest.substring(0, sp);
+                    standsInFor.computeIfAbsent(backup, k -> new TreeSet<>()).add(failed);
+                }
+            }
+        }
         TreeSet<Ipv4Address> servers = new TreeSet<>();
         if (s != null) {
             s.pools().values().forEach(p -> p.servers().forEach(rs -> servers.add(rs.address())));
             servers.addAll(s.backups().values());
         }
+        // a server still in some director's kernel (a removed pool draining) is listed too
+        conns.keySet().forEach(h -> servers.add(Ipv4Address.parse(h)));
         for (String h : health.keySet()) {
             try {
                 servers.add(Ipv4Address.parse(h));
@@ -270,6 +295,14 @@ final class Views {
         for (Ipv4Address a : servers) {
             ObjectNode n = sv.addObject();
             n.put("server", a.toString());
+            long[] c = conns.get(a.toString());
+            if (c != null) {
+                // summed over the directors that report this server in a pool's service (issue 15)
+                n.put("activeConns", c[0]);
+                n.put("inactiveConns", c[1]);
+            }
+            TreeSet<String> stands = standsInFor.get(a.toString());
+            if (stands != null) n.set("standingInFor", tree(new ArrayList<>(stands)));
             HealthVerdict v = health.get(a.toString());
             n.put("health", v == null ? "unknown" : v.verdict().name());
             if (v != null) {
@@ -295,6 +328,15 @@ final class Views {
         }
         o.set("checkers", tree(new ArrayList<>(new TreeMap<>(checkers).values())));
         return o;
+    }
+
+    /** {@code text} as {@link Ipv4Address} prints it, or null when it is not an IPv4 address. */
+    private static String canonicalAddress(String text) {
+        try {
+            return text == null ? null : Ipv4Address.parse(text).toString();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**

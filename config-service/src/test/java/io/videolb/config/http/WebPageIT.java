@@ -123,6 +123,10 @@ class WebPageIT {
                         .isEmpty();
 
                 // history and rollback: preview the rollback to the import (the plan moves .23 back to 20), then apply
+                // the history table re-renders once it holds the enable's generation: click after that, not before
+                wait.until(d -> d.findElement(By.cssSelector("#history-table tbody tr td"))
+                        .getText()
+                        .equals(String.valueOf(g + 3)));
                 wait.until(d -> d.findElements(By.id("preview-" + g)).size() == 1);
                 clickRendered(wait, By.id("preview-" + g));
                 wait.until(d -> d.findElement(By.id("rollback-plan")).getText().contains("client/203.0.113.23"));

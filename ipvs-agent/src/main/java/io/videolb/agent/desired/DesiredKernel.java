@@ -4,6 +4,7 @@ import io.videolb.agent.kernel.IpvsService;
 import io.videolb.agent.kernel.IpvsService.RealServerState;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
+import io.videolb.events.AgentStatus;
 import io.videolb.events.AgentStatus.DrainStatus;
 import io.videolb.events.AgentStatus.PoolStatus;
 import io.videolb.model.DesiredState;
@@ -183,7 +184,8 @@ public record DesiredKernel(
                     inService,
                     subs.stream().map(Substitution::describe).toList(),
                     panic,
-                    down));
+                    down,
+                    connections(current)));
             services.put(
                     pool.mark(),
                     new IpvsService(
@@ -214,6 +216,16 @@ public record DesiredKernel(
         }
         KernelState state = new KernelState(set, false, true, List.of(rule), 1, services);
         return new DesiredKernel(state, nextDrains, substitutions, pools, drainStatus);
+    }
+
+    /** What the kernel counted per real server of {@code observed} this run (none: the service is not there). */
+    private static List<AgentStatus.ServerConnections> connections(IpvsService observed) {
+        if (observed == null) return List.of();
+        List<AgentStatus.ServerConnections> out = new ArrayList<>();
+        observed.servers()
+                .forEach((a, st) -> out.add(new AgentStatus.ServerConnections(
+                        a.toString(), st.weight(), st.activeConns(), st.inactiveConns())));
+        return out;
     }
 
     private static boolean usableBackup(DesiredState desired, HealthView health, Ipv4Address server) {
