@@ -386,12 +386,12 @@ public final class Prober implements AutoCloseable {
     }
 
     /** Bytes of HTTP bodies (HLS playlists, rtmp_stat pages) read so far, over all probes (tests: a reset stops the reading). */
-    public long hlsBodyBytesRead() {
+    public long httpBodyBytesRead() {
         return bodyBytesRead.sum();
     }
 
     /** The most bytes of one HTTP body ever held by this prober: never more than the largest cap. */
-    public long largestHlsBodyHeld() {
+    public long largestHttpBodyHeld() {
         return largestBody.get();
     }
 
