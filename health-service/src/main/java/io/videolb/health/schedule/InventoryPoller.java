@@ -8,8 +8,10 @@ import io.videolb.model.Ipv4Address;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * Reads each server's stats endpoint (nginx-rtmp {@code rtmp_stat}) every interval on one Vert.x context: one
@@ -42,6 +44,7 @@ public final class InventoryPoller implements AutoCloseable {
     private final long intervalMs;
     private final long timeoutMs;
     private final Listener listener;
+    private final Consumer<Set<Ipv4Address>> targetsSet;
     private final Map<Ipv4Address, Poll> polls = new HashMap<>();
     private final Map<Ipv4Address, InventoryResult> latest = new ConcurrentHashMap<>();
     private boolean closed;
@@ -58,6 +61,18 @@ public final class InventoryPoller implements AutoCloseable {
 
     public InventoryPoller(
             Vertx vertx, Context context, Prober prober, long intervalMs, long timeoutMs, Listener listener) {
+        this(vertx, context, prober, intervalMs, timeoutMs, listener, servers -> {});
+    }
+
+    /** {@code targetsSet} is told, on the poller's context, the servers read after each {@link #setTargets}. */
+    public InventoryPoller(
+            Vertx vertx,
+            Context context,
+            Prober prober,
+            long intervalMs,
+            long timeoutMs,
+            Listener listener,
+            Consumer<Set<Ipv4Address>> targetsSet) {
         if (intervalMs < 1) throw new IllegalArgumentException("interval must be positive, got " + intervalMs);
         if (timeoutMs < 1 || timeoutMs >= intervalMs)
             throw new IllegalArgumentException(
@@ -68,6 +83,7 @@ public final class InventoryPoller implements AutoCloseable {
         this.intervalMs = intervalMs;
         this.timeoutMs = timeoutMs;
         this.listener = listener;
+        this.targetsSet = targetsSet;
     }
 
     /** Makes {@code targets} the set of read servers: new ones start, removed ones stop and are forgotten. */
@@ -87,6 +103,7 @@ public final class InventoryPoller implements AutoCloseable {
                 p.timer = vertx.setPeriodic(first, intervalMs, id -> read(server, p));
                 return p;
             }));
+            targetsSet.accept(Set.copyOf(polls.keySet()));
         });
     }
 

@@ -143,6 +143,56 @@ class StreamInventoryIT {
         }
     }
 
+    @Test
+    void healthServicePublishesTheInventoryOfARealNginxRtmpOnTheHealthTopic() throws Exception {
+        String bootstrap = io.videolb.testsupport.kafka.SharedBroker.bootstrapServers();
+        io.videolb.events.Topics topics = io.videolb.testsupport.kafka.SharedBroker.freshTopics("inventory");
+        io.videolb.health.testing.HealthTopic.publishDesired(
+                bootstrap,
+                topics,
+                io.videolb.health.testing.HealthTopic.state(Map.of(1L, java.util.List.of(SERVER.toString())), Map.of()),
+                1);
+        io.videolb.health.HealthServiceSettings settings = io.videolb.health.HealthServiceSettings.builder()
+                .bootstrap(bootstrap)
+                .topics(topics)
+                .checkerId("inventory-it")
+                .httpPort(0)
+                .defaults(io.videolb.health.ProbeSettings.DEFAULT
+                        .withLevel(io.videolb.events.ProbeLevel.RTMP)
+                        .withTiming(
+                                java.time.Duration.ofMillis(INTERVAL_MS),
+                                java.time.Duration.ofMillis(TIMEOUT_MS),
+                                1,
+                                1,
+                                java.time.Duration.ZERO))
+                .endpoints(Map.of(
+                        SERVER,
+                        new io.videolb.health.Endpoint(Ipv4Address.parse("127.0.0.1"), nginx.rtmpPort, nginx.httpPort)))
+                .statsUrl(io.videolb.health.StatsUrl.parse("http://{ip}:" + nginx.httpPort + nginx.statPath()))
+                .build();
+        try (io.videolb.runtime.ServiceRuntime runtime = io.videolb.runtime.ServiceRuntime.create()) {
+            runtime.deploy(new io.videolb.health.HealthService(settings, runtime));
+            long deadline = System.currentTimeMillis() + 30_000;
+            io.videolb.events.ServerStreams found = null;
+            while (found == null && System.currentTimeMillis() < deadline) {
+                for (io.videolb.events.ServerStreams s :
+                        io.videolb.health.testing.HealthTopic.readInventories(bootstrap, topics))
+                    if (s.server().equals(SERVER) && s.publishingPaths().contains("live/test")) found = s;
+                if (found == null) Thread.sleep(300);
+            }
+            assertThat(found)
+                    .as("inventory/198.51.100.10 with live/test publishing within 30 s")
+                    .isNotNull();
+            System.out.printf("FIGURE inventory record on the health topic: %s%n", found);
+            assertThat(found.known()).isTrue();
+            assertThat(found.checkerId()).isEqualTo("inventory-it");
+            assertThat(found.key()).isEqualTo("inventory/198.51.100.10");
+            assertThat(io.videolb.health.testing.HealthTopic.unreadable(bootstrap, topics))
+                    .as("every reader's fold reads every record of the topic")
+                    .isZero();
+        }
+    }
+
     interface Answer {
         void write(OutputStream out) throws IOException, InterruptedException;
     }
