@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * What one record of the compacted health topic holds, decoded once from its key and value by
  * {@link #decode}: a server's verdict (key: the server's address), a checker's report about
- * itself (key: {@code checker/ID}), or the tombstone of either (null value). A record that is
+ * itself (key: {@code checker/ID}), a server's stream inventory (key: {@code inventory/IP}), or the
+ * tombstone of any (null value). A record that is
  * none of these (no key, a key of neither form, malformed or oversized JSON, a verdict for
  * another server than its key, a checker report under another checker's key) decodes to
  * {@link Unreadable}: a value, never an exception, so a reader reports and counts it and goes on.
@@ -96,6 +97,40 @@ public sealed interface HealthRecord {
         }
     }
 
+    /** A server's stream inventory; the key is {@code inventory/IP}. */
+    record ServerInventory(ServerStreams streams) implements HealthRecord {
+        public ServerInventory {
+            Objects.requireNonNull(streams, "streams");
+        }
+
+        @Override
+        public String key() {
+            return streams.key();
+        }
+
+        @Override
+        public String value() {
+            return Json.write(streams);
+        }
+    }
+
+    /** The server's inventory is deleted (the server left the cluster): readers forget it. */
+    record InventoryTombstone(Ipv4Address server) implements HealthRecord {
+        public InventoryTombstone {
+            Objects.requireNonNull(server, "server");
+        }
+
+        @Override
+        public String key() {
+            return ServerStreams.KEY_PREFIX + server;
+        }
+
+        @Override
+        public String value() {
+            return null;
+        }
+    }
+
     /** A record that could not be decoded, and why; readers skip it (after reporting and counting it). */
     record Unreadable(String key, String problem) implements HealthRecord {
         public Unreadable {
@@ -132,12 +167,34 @@ public sealed interface HealthRecord {
                 return new Unreadable(key, "status of checker '" + s.checkerId() + "' under the key of '" + id + "'");
             return new CheckerReport(s);
         }
+        if (key.startsWith(ServerStreams.KEY_PREFIX)) {
+            Ipv4Address server;
+            try {
+                server = Ipv4Address.parse(key.substring(ServerStreams.KEY_PREFIX.length()));
+            } catch (RuntimeException e) {
+                return new Unreadable(
+                        key, "an inventory key needs a server address after '" + ServerStreams.KEY_PREFIX + "'");
+            }
+            if (value == null) return new InventoryTombstone(server);
+            ServerStreams s;
+            try {
+                s = Json.read(value, ServerStreams.class);
+            } catch (RuntimeException e) {
+                return new Unreadable(key, "not a stream inventory: " + e.getMessage());
+            }
+            if (s == null) return new Unreadable(key, "not a stream inventory: JSON null");
+            if (!s.server().equals(server))
+                return new Unreadable(key, "inventory of " + s.server() + " under the key of " + server);
+            return new ServerInventory(s);
+        }
         Ipv4Address server;
         try {
             server = Ipv4Address.parse(key);
         } catch (RuntimeException e) {
             return new Unreadable(
-                    key, "key is neither a server address nor " + CheckerStatus.KEY_PREFIX + "ID: " + e.getMessage());
+                    key,
+                    "key is neither a server address nor " + CheckerStatus.KEY_PREFIX + "ID nor "
+                            + ServerStreams.KEY_PREFIX + "IP: " + e.getMessage());
         }
         if (value == null) return new VerdictTombstone(server);
         HealthVerdict v;

@@ -55,6 +55,7 @@ public final class HealthTopicView {
 
     private final TreeMap<Ipv4Address, HealthVerdict> verdicts = new TreeMap<>();
     private final TreeMap<String, CheckerStatus> checkers = new TreeMap<>();
+    private final TreeMap<Ipv4Address, ServerStreams> inventories = new TreeMap<>();
     private final java.util.function.LongSupplier nowMs;
     private final long maxFutureSkewMs;
     private long unreadable;
@@ -87,6 +88,9 @@ public final class HealthTopicView {
         } else if (r instanceof HealthRecord.CheckerReport cr) {
             sequence = cr.status().sequence();
             key = CheckerStatus.KEY_PREFIX + cr.status().checkerId();
+        } else if (r instanceof HealthRecord.ServerInventory si) {
+            sequence = si.streams().sequence();
+            key = si.key();
         } else {
             return r;
         }
@@ -123,6 +127,16 @@ public final class HealthTopicView {
         if (record instanceof HealthRecord.CheckerTombstone t) {
             return checkers.remove(t.checkerId()) != null ? Effect.CHANGED : Effect.UNCHANGED;
         }
+        if (record instanceof HealthRecord.ServerInventory si) {
+            ServerStreams s = si.streams();
+            ServerStreams prev = inventories.get(s.server());
+            if (prev != null && s.sequence() <= prev.sequence()) return Effect.UNCHANGED;
+            inventories.put(s.server(), s);
+            return Effect.CHANGED;
+        }
+        if (record instanceof HealthRecord.InventoryTombstone t) {
+            return inventories.remove(t.server()) != null ? Effect.CHANGED : Effect.UNCHANGED;
+        }
         unreadable++;
         return Effect.UNREADABLE;
     }
@@ -142,6 +156,16 @@ public final class HealthTopicView {
         return Collections.unmodifiableSortedMap(checkers);
     }
 
+    /** The server's stream inventory, or null when none is known. */
+    public ServerStreams inventory(Ipv4Address server) {
+        return inventories.get(server);
+    }
+
+    /** A read-only live view of the stream inventories in address order (for iteration on the owning thread). */
+    public SortedMap<Ipv4Address, ServerStreams> inventories() {
+        return Collections.unmodifiableSortedMap(inventories);
+    }
+
     /** Whether any checker's latest report says it is degraded (its DOWN verdicts are suspect). */
     public boolean anyCheckerDegraded() {
         for (CheckerStatus c : checkers.values()) if (c.degraded()) return true;
@@ -152,6 +176,7 @@ public final class HealthTopicView {
     public void removeKeysIf(Predicate<String> topicKey) {
         verdicts.keySet().removeIf(a -> topicKey.test(a.toString()));
         checkers.keySet().removeIf(id -> topicKey.test(CheckerStatus.KEY_PREFIX + id));
+        inventories.keySet().removeIf(a -> topicKey.test(ServerStreams.KEY_PREFIX + a));
     }
 
     /** How many records could not be decoded since this view was created. */

@@ -14,11 +14,13 @@ import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
+import io.videolb.health.inventory.InventoryPublisher;
 import io.videolb.health.kafka.DesiredReader;
 import io.videolb.health.kafka.HealthTopicMember;
 import io.videolb.health.kafka.KafkaVerdictSink;
 import io.videolb.health.probe.ProbeResult;
 import io.videolb.health.probe.Prober;
+import io.videolb.health.schedule.InventoryPoller;
 import io.videolb.health.schedule.LagWatch;
 import io.videolb.health.schedule.ProbeScheduler;
 import io.videolb.health.schedule.SequenceClock;
@@ -84,6 +86,9 @@ public final class HealthService extends VerticleBase {
     private MeterRegistry registry;
     private Prober prober;
     private ProbeScheduler scheduler;
+    /** Reads each server's stats page when VIDEOLB_HEALTH_STATS_URL is set; null otherwise. */
+    private InventoryPoller inventory;
+
     private ServerSeries serverSeries;
     private KafkaVerdictSink sink;
     private HealthTopicMember member;
@@ -208,6 +213,25 @@ public final class HealthService extends VerticleBase {
         Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size())
                 .register(registry);
         vertx.setPeriodic(1000, id -> countVerdicts());
+        if (config.statsUrl() != null) {
+            InventoryPublisher publisher = new InventoryPublisher(
+                    config.checkerId(),
+                    sequences,
+                    System::currentTimeMillis,
+                    config.refreshInterval().toMillis(),
+                    sink::inventory,
+                    sink::inventoryGone);
+            inventory = new InventoryPoller(
+                    vertx,
+                    context,
+                    prober,
+                    config.defaults().interval().toMillis(),
+                    Math.min(
+                            config.defaults().timeout().toMillis(),
+                            config.defaults().interval().toMillis() - 1),
+                    publisher::read,
+                    publisher::retain);
+        }
         scheduler.run(sch -> {
             sch.setRetryDelay(config.retryDelay().toMillis());
             sch.startLagWatch(LAG_SAMPLE_MS, new LagWatch(LAG_THRESHOLD_MS, LAG_SUSTAIN_MS));
@@ -262,6 +286,11 @@ public final class HealthService extends VerticleBase {
                 Targets.of(s.state(), config, a -> mine.contains(HealthTopicMember.partitionOf(a.toString(), n)));
         Map<Ipv4Address, HealthVerdict> last = member.latest();
         scheduler.run(sch -> sch.setTargets(targets, last));
+        if (inventory != null) {
+            Map<Ipv4Address, InventoryPoller.StatsEndpoint> stats = new LinkedHashMap<>();
+            targets.forEach((server, t) -> stats.put(server, config.statsUrl().of(t.endpoint())));
+            inventory.setTargets(stats);
+        }
     }
 
     private void countVerdicts() {
@@ -328,6 +357,7 @@ public final class HealthService extends VerticleBase {
     @Override
     public Future<?> stop() {
         closed = true;
+        if (inventory != null) inventory.close();
         if (scheduler != null) {
             scheduler.close();
             prober.close();

@@ -39,6 +39,7 @@ import java.util.TreeSet;
  * @param sessionTimeout   how long a dead instance keeps its partitions before another takes over
  * @param heartbeat        how often {@code checker/ID} is republished (with the partitions probed)
  * @param retryDelay       after a failed probe, the next one comes this soon instead of an interval later (0: off)
+ * @param statsUrl         where each server's nginx-rtmp stats page is, for the stream inventory (null: not read)
  */
 public record HealthServiceSettings(
         KafkaConnection kafka,
@@ -55,7 +56,8 @@ public record HealthServiceSettings(
         Duration refreshInterval,
         Duration sessionTimeout,
         Duration heartbeat,
-        Duration retryDelay)
+        Duration retryDelay,
+        StatsUrl statsUrl)
         implements ServiceSettings {
 
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -169,6 +171,11 @@ public record HealthServiceSettings(
                     .defaultValue(Duration.ofMillis(200))
                     .describe("after a failed probe, probe again this soon (not an interval later) until fall is"
                             + " reached, as keepalived's delay_before_retry; 0 off"));
+    public static final Setting<StatsUrl> STATS_URL =
+            DECLARED.add(Setting.of("VIDEOLB_HEALTH_STATS_URL", StatsUrl.FORM, StatsUrl::parse)
+                    .describe("each server's nginx-rtmp rtmp_stat page, read every interval for the stream inventory"
+                            + " (inventory/IP on the health topic); unset: not read. Set it only after every reader is"
+                            + " upgraded (decision 95)"));
     public static final Setting<Duration> SESSION_TIMEOUT =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
                     .defaultValue(Duration.ofSeconds(10))
@@ -229,6 +236,7 @@ public record HealthServiceSettings(
                 .sessionTimeout(r.get(SESSION_TIMEOUT))
                 .heartbeat(r.get(HEARTBEAT))
                 .retryDelay(r.get(RETRY_DELAY))
+                .statsUrl(r.find(STATS_URL).orElse(null))
                 .build();
     }
 
@@ -346,6 +354,7 @@ public record HealthServiceSettings(
         b.sessionTimeout = sessionTimeout;
         b.heartbeat = heartbeat;
         b.retryDelay = retryDelay;
+        b.statsUrl = statsUrl;
         return b;
     }
 
@@ -362,6 +371,7 @@ public record HealthServiceSettings(
         private Duration sessionTimeout = Duration.ofSeconds(10);
         private Duration heartbeat = Duration.ofSeconds(2);
         private Duration retryDelay = Duration.ofMillis(200);
+        private StatsUrl statsUrl;
 
         private Builder() {
             super("127.0.0.1", 9103);
@@ -429,6 +439,12 @@ public record HealthServiceSettings(
             return this;
         }
 
+        /** null: the stream inventory is not read. */
+        public Builder statsUrl(StatsUrl v) {
+            statsUrl = v;
+            return this;
+        }
+
         public HealthServiceSettings build() {
             return new HealthServiceSettings(
                     kafka(),
@@ -445,7 +461,8 @@ public record HealthServiceSettings(
                     refreshInterval,
                     sessionTimeout,
                     heartbeat,
-                    retryDelay);
+                    retryDelay,
+                    statsUrl);
         }
     }
 }

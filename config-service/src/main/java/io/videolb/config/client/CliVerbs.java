@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -256,11 +257,25 @@ public final class CliVerbs {
                             ? ", backup " + sv.path("backup").asText() + " "
                                     + sv.path("backupHealth").asText()
                             : ""));
+            if (sv.has("streams")) out.println("    carries " + carries(sv.path("streams")));
+            if (sv.has("backupStreams")) out.println("    backup carries " + carries(sv.path("backupStreams")));
         }
         // the API can only say where the holder is known; the director's agent says which server it is
         if (agent == null) out.println(x.path("persistence").asText());
         else PersistenceLines.of(agent, client).forEach(out::println);
         return ExitCode.OK;
+    }
+
+    /** A server's streams as one line: "live/cam1 (publishing, 3 viewers), ..." or "unknown streams: REASON". */
+    static String carries(JsonNode inv) {
+        if (!inv.path("known").asBoolean())
+            return "unknown streams: " + printableReason(inv.path("reason").asText());
+        List<String> parts = new ArrayList<>();
+        for (JsonNode st : inv.path("streams"))
+            parts.add(printable(st.path("stream").asText()) + " ("
+                    + (st.path("publishing").asBoolean() ? "publishing, " : "not publishing, ")
+                    + st.path("viewers").asInt() + (st.path("viewers").asInt() == 1 ? " viewer)" : " viewers)"));
+        return parts.isEmpty() ? "no streams" : String.join(", ", parts);
     }
 
     // ---- maintenance, history, rollback, export (issue 15)
@@ -285,6 +300,11 @@ public final class CliVerbs {
         };
         if (sec > 86_400) throw new IllegalArgumentException("--deadline: at most 24h, got " + text);
         return sec;
+    }
+
+    private static String printableReason(String s) {
+        String p = s.replaceAll("\\p{Cntrl}", "?");
+        return p.length() > 200 ? p.substring(0, 200) + "..." : p;
     }
 
     private static String printable(String s) {

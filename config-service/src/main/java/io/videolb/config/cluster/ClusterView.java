@@ -20,6 +20,11 @@ public interface ClusterView {
     /** The newest audit events first, at most {@code limit}. */
     List<AuditEvent> recentAudit(int limit);
 
+    /** Latest stream inventory per server address (text form), from the health topic's {@code inventory/IP} records. */
+    default Map<String, io.videolb.events.ServerStreams> inventories() {
+        return Map.of();
+    }
+
     /** alert-service's outbox as read from the alert-state topic (none known: {@link AlertOutbox#NONE}). */
     default AlertOutbox alertOutbox() {
         return AlertOutbox.NONE;

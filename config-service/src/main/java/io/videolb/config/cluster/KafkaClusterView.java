@@ -222,6 +222,16 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
         return Collections.unmodifiableMap(out);
     }
 
+    /** A copy in address order, keyed by the address text. */
+    @Override
+    public Map<String, io.videolb.events.ServerStreams> inventories() {
+        Map<String, io.videolb.events.ServerStreams> out = new LinkedHashMap<>();
+        synchronized (healthLock) {
+            health.inventories().forEach((a, v) -> out.put(a.toString(), v));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
     /** A copy in checker id order. */
     @Override
     public Map<String, CheckerStatus> checkers() {

@@ -151,6 +151,8 @@ public final class AdminApi implements AutoCloseable {
         r.post(API + "/plan").handler(this::plan);
         r.get(API + "/status").handler(this::status);
         r.get(API + "/explain").handler(this::explain);
+        r.get(API + "/inventory")
+                .handler(ctx -> guarded(ctx, () -> json(ctx, 200, Views.inventory(view.inventories()))));
         r.get(API + "/audit").handler(this::audit);
         r.get(API + "/audit/access").handler(this::accessAudit);
         r.post(API + "/directors/:name/promote").handler(this::promote);
@@ -546,7 +548,10 @@ public final class AdminApi implements AutoCloseable {
             if (raw == null) throw ApiException.badField("client", "is required (?client=IP)");
             Ipv4Address a = RequestParser.address(raw, "client");
             DesiredSnapshot s = snapshot();
-            readReply(ctx, s.generation(), Views.explain(s.generation(), s.state(), a, view.health(), view.agents()));
+            readReply(
+                    ctx,
+                    s.generation(),
+                    Views.explain(s.generation(), s.state(), a, view.health(), view.agents(), view.inventories()));
         });
     }
 

@@ -138,13 +138,58 @@ final class Views {
         return v == null ? "unknown" : v.verdict().name();
     }
 
-    /** Where a client address goes: its mark (longest prefix, else the network's default), the pool and its servers with health. */
+    /** {@link #explain(long, DesiredState, Ipv4Address, Map, Map, Map)} without stream inventories. */
     public static ObjectNode explain(
             long generation,
             DesiredState s,
             Ipv4Address client,
             Map<String, HealthVerdict> health,
             Map<String, AgentStatus> agents) {
+        return explain(generation, s, client, health, agents, Map.of());
+    }
+
+    /**
+     * One server's stream inventory as the API shows it: {@code known}, and either {@code reason} or the
+     * streams ({@code app/name}, publishing, viewers, outbound bit/s) with the server's total outbound bit/s and
+     * when health-service read it.
+     */
+    public static ObjectNode streams(io.videolb.events.ServerStreams inv) {
+        ObjectNode o = F.objectNode();
+        o.put("known", inv.known());
+        if (!inv.known()) o.put("reason", inv.reason());
+        ArrayNode streams = o.putArray("streams");
+        for (io.videolb.events.ServerStreams.Stream st : inv.streams()) {
+            ObjectNode n = streams.addObject();
+            n.put("stream", st.path());
+            n.put("publishing", st.publishing());
+            n.put("viewers", st.viewers());
+            n.put("bwOutBitsPerSecond", st.bwOutBitsPerSecond());
+        }
+        o.put("bwOutBitsPerSecond", inv.bwOutBitsPerSecond());
+        o.put("checkerId", inv.checkerId());
+        o.put("observedAtMs", inv.observedAtMs());
+        return o;
+    }
+
+    /** {@code GET /api/v1/inventory}: every server's stream inventory, keyed by address. */
+    public static ObjectNode inventory(Map<String, io.videolb.events.ServerStreams> inventories) {
+        ObjectNode o = F.objectNode();
+        ObjectNode servers = o.putObject("servers");
+        inventories.forEach((a, inv) -> servers.set(a, streams(inv)));
+        return o;
+    }
+
+    /**
+     * Where a client address goes: its mark (longest prefix, else the network's default), the pool and its servers
+     * with health and, where health-service reads it, the streams each server carries.
+     */
+    public static ObjectNode explain(
+            long generation,
+            DesiredState s,
+            Ipv4Address client,
+            Map<String, HealthVerdict> health,
+            Map<String, AgentStatus> agents,
+            Map<String, io.videolb.events.ServerStreams> inventories) {
         ObjectNode o = F.objectNode();
         o.put("generation", generation);
         o.put("client", client.toString());
@@ -185,10 +230,14 @@ final class Views {
             n.put("address", rs.address().toString());
             n.put("weight", rs.weight());
             n.put("health", health(health, rs.address()));
+            io.videolb.events.ServerStreams inv = inventories.get(rs.address().toString());
+            if (inv != null) n.set("streams", streams(inv));
             Ipv4Address backup = s.backups().get(rs.address());
             if (backup != null) {
                 n.put("backup", backup.toString());
                 n.put("backupHealth", health(health, backup));
+                io.videolb.events.ServerStreams binv = inventories.get(backup.toString());
+                if (binv != null) n.set("backupStreams", streams(binv));
             }
         }
         ArrayNode directors = o.putArray("directors");

@@ -273,6 +273,27 @@ class AdminApiIT {
     @Test
     void shouldShowAgentStatusAndHealthInStatusAndExplain() throws Exception {
         try (KafkaProducer<String, String> p = new KafkaProducer<>(fx.settings.producer())) {
+            // issue 16: health-service's stream inventories of the server and its backup
+            io.videolb.events.ServerStreams carries = new io.videolb.events.ServerStreams(
+                    Ipv4Address.parse("192.0.2.12"),
+                    true,
+                    "",
+                    List.of(new io.videolb.events.ServerStreams.Stream("live", "cam7", true, 3, 240_000)),
+                    240_000,
+                    "hc-1",
+                    8,
+                    System.currentTimeMillis());
+            io.videolb.events.ServerStreams unknown = new io.videolb.events.ServerStreams(
+                    Ipv4Address.parse("192.0.2.22"),
+                    false,
+                    "no rtmp_stat from 192.0.2.22:8080/stat within 500 ms",
+                    List.of(),
+                    0,
+                    "hc-1",
+                    9,
+                    System.currentTimeMillis());
+            p.send(new ProducerRecord<>(fx.topics.health(), carries.key(), Json.write(carries)));
+            p.send(new ProducerRecord<>(fx.topics.health(), unknown.key(), Json.write(unknown)));
             p.send(new ProducerRecord<>(
                             fx.topics.health(),
                             "192.0.2.12",
@@ -318,7 +339,8 @@ class AdminApiIT {
             status = json(fx.reader.get("/api/v1/status"));
             if (status.path("directors").size() == 1
                     && status.toString().contains("handshake timeout")
-                    && status.path("alertMail").path("deadLetters").asInt() == 1) break;
+                    && status.path("alertMail").path("deadLetters").asInt() == 1
+                    && json(fx.reader.get("/api/v1/inventory")).path("servers").size() == 2) break;
             Thread.sleep(100);
         }
         assertThat(status.path("alertMail").path("pending").asInt()).isEqualTo(1);
@@ -334,6 +356,37 @@ class AdminApiIT {
                 .isEqualTo("DOWN");
         assertThat(x.path("pool").path("servers").get(0).path("backup").asText())
                 .isEqualTo("192.0.2.22");
+        JsonNode streams = x.path("pool").path("servers").get(0).path("streams");
+        assertThat(streams.path("known").asBoolean()).isTrue();
+        assertThat(streams.path("streams").get(0).path("stream").asText()).isEqualTo("live/cam7");
+        assertThat(streams.path("streams").get(0).path("publishing").asBoolean())
+                .isTrue();
+        assertThat(streams.path("streams").get(0).path("viewers").asInt()).isEqualTo(3);
+        assertThat(x.path("pool")
+                        .path("servers")
+                        .get(0)
+                        .path("backupStreams")
+                        .path("reason")
+                        .asText())
+                .isEqualTo("no rtmp_stat from 192.0.2.22:8080/stat within 500 ms");
+        JsonNode inventory = json(fx.reader.get("/api/v1/inventory"));
+        assertThat(inventory
+                        .path("servers")
+                        .path("192.0.2.12")
+                        .path("bwOutBitsPerSecond")
+                        .asLong())
+                .isEqualTo(240_000);
+        assertThat(inventory.path("servers").path("192.0.2.22").path("known").asBoolean())
+                .isFalse();
+        ByteArrayOutputStream cliOut = new ByteArrayOutputStream();
+        CliVerbs cli = new CliVerbs(
+                fx.reader,
+                new PrintStream(cliOut, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertThat(cli.explain("203.0.113.22")).isEqualTo(ExitCode.OK);
+        assertThat(cliOut.toString(StandardCharsets.UTF_8))
+                .contains("    carries live/cam7 (publishing, 3 viewers)")
+                .contains("    backup carries unknown streams: no rtmp_stat from 192.0.2.22:8080/stat within 500 ms");
         JsonNode outside = json(fx.reader.get("/api/v1/explain?client=192.0.2.200"));
         assertThat(outside.path("steered").asBoolean()).isFalse();
         JsonNode dflt = json(fx.reader.get("/api/v1/explain?client=203.0.113.200"));

@@ -86,6 +86,16 @@ public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
         sender.offer(CheckerStatus.KEY_PREFIX + checkerId, null);
     }
 
+    /** A server's stream inventory ({@code inventory/IP}); queued like a verdict, a newer one replaces it. */
+    public void inventory(io.videolb.events.ServerStreams s) {
+        sender.offer(s.key(), Json.write(s));
+    }
+
+    /** The server left: its inventory is tombstoned. */
+    public void inventoryGone(io.videolb.model.Ipv4Address server) {
+        sender.offer(io.videolb.events.ServerStreams.KEY_PREFIX + server, null);
+    }
+
     int queuedCount() {
         return sender.queuedCount();
     }

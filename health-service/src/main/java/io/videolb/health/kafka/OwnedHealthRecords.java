@@ -36,6 +36,8 @@ public final class OwnedHealthRecords {
             sequences.seen(r.key(), v.verdict().sequence());
         else if (r instanceof HealthRecord.CheckerReport c)
             sequences.seen(r.key(), c.status().sequence());
+        else if (r instanceof HealthRecord.ServerInventory i)
+            sequences.seen(r.key(), i.streams().sequence());
         synchronized (view) {
             return new HealthTopicView.Applied(r, view.apply(r) == HealthTopicView.Effect.CHANGED);
         }

@@ -37,6 +37,7 @@ public final class Prober implements AutoCloseable {
     }
 
     private static final int MAX_PLAYLIST_BYTES = 1 << 20;
+    private static final int MAX_STATS_BYTES = 2 << 20;
     private static final int HANDSHAKE_REPLY = 1 + 2 * RtmpHandshake.SIZE;
 
     private final Vertx vertx;
@@ -243,35 +244,81 @@ public final class Prober implements AutoCloseable {
 
     /**
      * GET the playlist: 200, #EXTM3U, #EXT-X-TARGETDURATION, and a media sequence that advances. The body is
-     * streamed into a buffer capped at {@link #MAX_PLAYLIST_BYTES}: a Content-Length above it, or more bytes
-     * than it while reading (chunked, or a lying length), resets the request at once; so does the timeout
-     * (a server that trickles forever) and any status but 200 (its body is never read). So a probe never
-     * holds more than the cap plus one network buffer, and its connection never outlives the probe.
+     * read by {@link #boundedGet}, capped at {@link #MAX_PLAYLIST_BYTES}.
      */
     public Future<ProbeResult> hls(String host, int port, String path, long timeoutMs, HlsFreshness freshness) {
         long start = System.nanoTime();
-        Promise<ProbeResult> p = Promise.promise();
+        Future<ProbeResult> f = boundedGet(host, port, path, timeoutMs, MAX_PLAYLIST_BYTES, "HLS playlist")
+                .map(body -> {
+                    if (body.failure() != null) return ProbeResult.fail(ProbeLevel.HLS, body.failure(), micros(start));
+                    String bad;
+                    try {
+                        bad = freshness.observe(
+                                HlsPlaylist.parse(new String(body.bytes(), StandardCharsets.UTF_8)),
+                                System.currentTimeMillis());
+                    } catch (IllegalArgumentException e) {
+                        bad = "HLS " + path + ": " + e.getMessage();
+                    }
+                    return bad == null
+                            ? ProbeResult.ok(ProbeLevel.HLS, micros(start))
+                            : ProbeResult.fail(ProbeLevel.HLS, bad, micros(start));
+                });
+        return record(ProbeLevel.HLS, f);
+    }
+
+    /**
+     * GET a server's nginx-rtmp {@code rtmp_stat} page and parse it ({@link RtmpStatXml}); the body is read by
+     * {@link #boundedGet}, capped at {@link #MAX_STATS_BYTES}. Never fails: a failure is an unknown inventory
+     * with its reason.
+     */
+    public Future<InventoryResult> streamInventory(String host, int port, String path, long timeoutMs) {
+        long start = System.nanoTime();
+        return boundedGet(host, port, path, timeoutMs, MAX_STATS_BYTES, "rtmp_stat")
+                .map(body -> {
+                    if (body.failure() != null) return InventoryResult.unknown(body.failure(), micros(start));
+                    try {
+                        return InventoryResult.known(RtmpStatXml.parse(body.bytes()), micros(start));
+                    } catch (IllegalArgumentException e) {
+                        return InventoryResult.unknown(
+                                "rtmp_stat from " + host + ":" + port + path + ": " + e.getMessage(), micros(start));
+                    }
+                });
+    }
+
+    /** A bounded GET's outcome: the whole body, or why there is none. */
+    record Body(byte[] bytes, String failure) {}
+
+    /**
+     * The one bounded HTTP GET of every probe that reads a body. Status 200 only (any other status: its body is
+     * never read). The body is streamed into a buffer capped at {@code maxBytes}: a Content-Length above it, or
+     * more bytes than it while reading (chunked, or a lying length), resets the request at once; so does the
+     * timeout (a server that trickles forever). So a read never holds more than the cap plus one network
+     * buffer, and its connection never outlives the probe. Never fails: a failure is a {@link Body} with its
+     * reason, which names {@code what}.
+     */
+    Future<Body> boundedGet(String host, int port, String path, long timeoutMs, int maxBytes, String what) {
+        Promise<Body> p = Promise.promise();
         HttpClientRequest[] request = new HttpClientRequest[1];
         long[] read = new long[1];
         Runnable reset = () -> {
             if (request[0] != null) request[0].reset();
         };
         long timer = vertx.setTimer(timeoutMs, id -> {
-            p.tryComplete(ProbeResult.fail(
-                    ProbeLevel.HLS,
+            p.tryComplete(new Body(
+                    null,
                     (read[0] == 0
-                                    ? "no HLS playlist from " + host + ":" + port + path
-                                    : "incomplete HLS playlist from " + host + ":" + port + path + " (" + read[0]
+                                    ? "no " + what + " from " + host + ":" + port + path
+                                    : "incomplete " + what + " from " + host + ":" + port + path + " (" + read[0]
                                             + " bytes read)")
-                            + " within " + timeoutMs + " ms",
-                    micros(start)));
+                            + " within " + timeoutMs + " ms"));
             reset.run(); // after the result: the reset's own error must not become the reason
         });
         java.util.function.Consumer<String> fail = why -> {
             vertx.cancelTimer(timer);
-            p.tryComplete(ProbeResult.fail(ProbeLevel.HLS, why, micros(start)));
+            p.tryComplete(new Body(null, why));
             reset.run(); // after the result: the reset's own error must not become the reason
         };
+        String get = what.startsWith("HLS") ? "HLS" : what;
         RequestOptions ro = new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setHost(host)
@@ -291,21 +338,20 @@ public final class Prober implements AutoCloseable {
                 .onComplete(ar -> {
                     if (p.future().isComplete()) return;
                     if (ar.failed()) {
-                        fail.accept("HLS GET " + host + ":" + port + path + " failed: " + message(ar.cause()));
+                        fail.accept(get + " GET " + host + ":" + port + path + " failed: " + message(ar.cause()));
                         return;
                     }
                     HttpClientResponse resp = ar.result();
                     if (resp.statusCode() != 200) {
-                        fail.accept("HLS playlist " + path + " answered HTTP " + resp.statusCode());
+                        fail.accept(what + " " + path + " answered HTTP " + resp.statusCode());
                         return;
                     }
                     String len = resp.getHeader("Content-Length");
                     if (len != null
-                            && (!len.strip().matches("[0-9]{1,18}")
-                                    || Long.parseLong(len.strip()) > MAX_PLAYLIST_BYTES)) {
-                        fail.accept("HLS playlist too large: Content-Length "
+                            && (!len.strip().matches("[0-9]{1,18}") || Long.parseLong(len.strip()) > maxBytes)) {
+                        fail.accept(what + " too large: Content-Length "
                                 + (len.length() > 20 ? len.substring(0, 20) + "..." : len) + ", more than "
-                                + MAX_PLAYLIST_BYTES + " bytes (request reset)");
+                                + maxBytes + " bytes (request reset)");
                         return;
                     }
                     Buffer body = Buffer.buffer();
@@ -313,9 +359,9 @@ public final class Prober implements AutoCloseable {
                         if (p.future().isComplete()) return;
                         read[0] += chunk.length();
                         bodyBytesRead.add(chunk.length());
-                        if (read[0] > MAX_PLAYLIST_BYTES) {
-                            fail.accept("HLS playlist larger than " + MAX_PLAYLIST_BYTES
-                                    + " bytes (request reset after " + read[0] + " bytes read)");
+                        if (read[0] > maxBytes) {
+                            fail.accept(what + " larger than " + maxBytes + " bytes (request reset after " + read[0]
+                                    + " bytes read)");
                             return;
                         }
                         body.appendBuffer(chunk);
@@ -323,35 +369,29 @@ public final class Prober implements AutoCloseable {
                     });
                     resp.exceptionHandler(e -> {
                         if (!p.future().isComplete())
-                            fail.accept("HLS GET " + host + ":" + port + path + " failed: " + message(e));
+                            fail.accept(get + " GET " + host + ":" + port + path + " failed: " + message(e));
                     });
                     resp.endHandler(v -> {
                         if (p.future().isComplete()) return;
                         vertx.cancelTimer(timer);
-                        String bad;
-                        try {
-                            bad = freshness.observe(
-                                    HlsPlaylist.parse(body.toString(StandardCharsets.UTF_8)),
-                                    System.currentTimeMillis());
-                        } catch (IllegalArgumentException e) {
-                            bad = "HLS " + path + ": " + e.getMessage();
-                        }
-                        p.tryComplete(
-                                bad == null
-                                        ? ProbeResult.ok(ProbeLevel.HLS, micros(start))
-                                        : ProbeResult.fail(ProbeLevel.HLS, bad, micros(start)));
+                        p.tryComplete(new Body(body.getBytes(), null));
                     });
                 });
-        return record(ProbeLevel.HLS, p.future());
+        return p.future();
     }
 
-    /** Bytes of HLS bodies read so far, over all probes (tests: a reset stops the reading). */
-    public long hlsBodyBytesRead() {
+    /** The cap on one rtmp_stat body. */
+    public static int maxStatsBytes() {
+        return MAX_STATS_BYTES;
+    }
+
+    /** Bytes of HTTP bodies (HLS playlists, rtmp_stat pages) read so far, over all probes (tests: a reset stops the reading). */
+    public long httpBodyBytesRead() {
         return bodyBytesRead.sum();
     }
 
-    /** The most bytes of one HLS body ever held by this prober: never more than {@link #MAX_PLAYLIST_BYTES}. */
-    public long largestHlsBodyHeld() {
+    /** The most bytes of one HTTP body ever held by this prober: never more than the largest cap. */
+    public long largestHttpBodyHeld() {
         return largestBody.get();
     }
 

@@ -128,10 +128,10 @@ class HlsBodyCapIT {
         assertThat(r.reason()).contains("larger than " + CAP + " bytes (request reset after");
         assertThat(r.reason().length()).as("a bounded reason").isLessThan(200);
         assertThat(ms).as("ends at the cap, well before the timeout").isLessThan(4_000);
-        assertThat(prober.hlsBodyBytesRead())
+        assertThat(prober.httpBodyBytesRead())
                 .as("read no more than the cap plus one buffer")
                 .isLessThanOrEqualTo(CAP + ONE_BUFFER);
-        assertThat(prober.largestHlsBodyHeld()).isLessThanOrEqualTo(CAP);
+        assertThat(prober.largestHttpBodyHeld()).isLessThanOrEqualTo(CAP);
         assertThat(closedByPeer.await(5, TimeUnit.SECONDS))
                 .as("the server's writing fails: the request was reset, not drained")
                 .isTrue();
@@ -151,7 +151,7 @@ class HlsBodyCapIT {
         assertThat(r.reason())
                 .contains("too large: Content-Length " + HUNDRED_MB)
                 .contains("request reset");
-        assertThat(prober.hlsBodyBytesRead()).as("no body byte read").isZero();
+        assertThat(prober.httpBodyBytesRead()).as("no body byte read").isZero();
         assertThat(closedByPeer.await(5, TimeUnit.SECONDS)).isTrue();
     }
 
@@ -185,9 +185,9 @@ class HlsBodyCapIT {
         long after = usedAfterGc();
         System.out.printf(
                 "FIGURE 20 probes of a 100 MB playlist: heap after GC %d -> %d KiB; bytes read %d (cap %d per probe)%n",
-                before >> 10, after >> 10, prober.hlsBodyBytesRead(), CAP);
+                before >> 10, after >> 10, prober.httpBodyBytesRead(), CAP);
         assertThat(after - before).as("heap growth after GC").isLessThan(8L << 20);
-        assertThat(prober.hlsBodyBytesRead()).isLessThanOrEqualTo(21L * (CAP + ONE_BUFFER));
+        assertThat(prober.httpBodyBytesRead()).isLessThanOrEqualTo(21L * (CAP + ONE_BUFFER));
     }
 
     static long usedAfterGc() throws InterruptedException {

@@ -91,10 +91,27 @@ public final class HealthTopic {
     public static List<HealthVerdict> readVerdicts(String bootstrap, Topics topics) {
         List<HealthVerdict> out = new ArrayList<>();
         for (ConsumerRecord<String, String> r : readAll(bootstrap, topics.health())) {
-            if (r.value() != null && !r.key().startsWith(CheckerStatus.KEY_PREFIX))
-                out.add(Json.read(r.value(), HealthVerdict.class));
+            if (io.videolb.events.HealthRecord.decode(r.key(), r.value())
+                    instanceof io.videolb.events.HealthRecord.ServerVerdict v) out.add(v.verdict());
         }
         return out;
+    }
+
+    /** Every stream inventory record ({@code inventory/IP}) on the health topic, in partition order. */
+    public static List<io.videolb.events.ServerStreams> readInventories(String bootstrap, Topics topics) {
+        List<io.videolb.events.ServerStreams> out = new ArrayList<>();
+        for (ConsumerRecord<String, String> r : readAll(bootstrap, topics.health())) {
+            if (io.videolb.events.HealthRecord.decode(r.key(), r.value())
+                    instanceof io.videolb.events.HealthRecord.ServerInventory i) out.add(i.streams());
+        }
+        return out;
+    }
+
+    /** How many records of the health topic {@link io.videolb.events.HealthTopicView} finds unreadable. */
+    public static long unreadable(String bootstrap, Topics topics) {
+        io.videolb.events.HealthTopicView view = new io.videolb.events.HealthTopicView();
+        for (ConsumerRecord<String, String> r : readAll(bootstrap, topics.health())) view.apply(r.key(), r.value());
+        return view.unreadableCount();
     }
 
     public static List<CheckerStatus> readCheckers(String bootstrap, Topics topics) {

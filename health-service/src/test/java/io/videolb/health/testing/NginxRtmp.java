@@ -27,6 +27,7 @@ public final class NginxRtmp implements AutoCloseable {
     public final int httpPort;
     private Process nginx;
     private Process ffmpeg;
+    private final List<Process> extra = new java.util.ArrayList<>();
 
     public static boolean available() {
         return Files.isExecutable(NGINX) && Files.isExecutable(FFMPEG) && Files.isReadable(RTMP_MODULE);
@@ -77,6 +78,7 @@ public final class NginxRtmp implements AutoCloseable {
                 "  server {",
                 "    listen 127.0.0.1:" + httpPort + ";",
                 "    location /hls/ { alias " + dir.resolve("hls") + "/; add_header Cache-Control no-cache; }",
+                "    location /stat { rtmp_stat all; }",
                 "  }",
                 "}",
                 "");
@@ -101,7 +103,48 @@ public final class NginxRtmp implements AutoCloseable {
     }
 
     public void startFfmpeg() throws IOException {
-        ffmpeg = new ProcessBuilder(List.of(
+        ffmpeg = publisher("test");
+    }
+
+    /** Starts another ffmpeg publishing the test source as live/{@code stream}; stopped by {@link #stop} or close. */
+    public Process startPublisher(String stream) throws IOException {
+        Process p = publisher(stream);
+        extra.add(p);
+        return p;
+    }
+
+    /**
+     * Starts an ffmpeg that plays live/{@code stream} over RTMP and throws the packets away (a viewer, as
+     * nginx-rtmp counts one); stopped by {@link #stop} or close.
+     */
+    public Process startViewer(String stream) throws IOException {
+        Process p = new ProcessBuilder(List.of(
+                        FFMPEG.toString(),
+                        "-nostdin",
+                        "-hide_banner",
+                        "-loglevel",
+                        "error",
+                        "-i",
+                        "rtmp://127.0.0.1:" + rtmpPort + "/live/" + stream,
+                        "-c",
+                        "copy",
+                        "-f",
+                        "null",
+                        "-"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("logs/viewer-" + stream + ".out").toFile())
+                .start();
+        extra.add(p);
+        return p;
+    }
+
+    /** The rtmp_stat page ({@code rtmp_stat all}) on the HTTP port. */
+    public String statPath() {
+        return "/stat";
+    }
+
+    private Process publisher(String stream) throws IOException {
+        return new ProcessBuilder(List.of(
                         FFMPEG.toString(),
                         "-nostdin",
                         "-hide_banner",
@@ -126,9 +169,11 @@ public final class NginxRtmp implements AutoCloseable {
                         "100k",
                         "-f",
                         "flv",
-                        "rtmp://127.0.0.1:" + rtmpPort + "/live/test"))
+                        "rtmp://127.0.0.1:" + rtmpPort + "/live/" + stream))
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("logs/ffmpeg.out").toFile())
+                .redirectOutput(
+                        dir.resolve(stream.equals("test") ? "logs/ffmpeg.out" : "logs/ffmpeg-" + stream + ".out")
+                                .toFile())
                 .start();
     }
 
@@ -179,6 +224,7 @@ public final class NginxRtmp implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        for (Process p : extra) stop(p);
         stop(ffmpeg);
         if (nginx != null && !nginx.isAlive()) {
             /* already gone */
@@ -200,7 +246,8 @@ public final class NginxRtmp implements AutoCloseable {
         }
     }
 
-    private static void stop(Process p) throws InterruptedException {
+    /** Stops one process this server started (by its handle: TERM, then KILL after 5 s). */
+    public static void stop(Process p) throws InterruptedException {
         if (p == null || !p.isAlive()) return;
         p.destroy();
         if (!p.waitFor(5, TimeUnit.SECONDS)) {

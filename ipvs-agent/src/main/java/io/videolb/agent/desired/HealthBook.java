@@ -103,7 +103,7 @@ public final class HealthBook {
             checkerRefreshedAt.remove(t.checkerId());
             return reevaluate(now);
         }
-        topic.apply(r); // unreadable: counted, nothing else
+        topic.apply(r); // an inventory (kept in the view, no IPVS decision uses it yet) or unreadable (counted)
         return false;
     }
 

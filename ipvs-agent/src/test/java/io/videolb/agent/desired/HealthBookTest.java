@@ -55,6 +55,26 @@ class HealthBookTest {
     }
 
     @Test
+    void aStreamInventoryRecordIsReadableAndChangesNoIpvsDecision() {
+        accept(verdict(RS1, Verdict.DOWN, "hc-1", 5, 5_000));
+        HealthView before = book.view();
+        io.videolb.events.ServerStreams inv = new io.videolb.events.ServerStreams(
+                RS1,
+                true,
+                "",
+                java.util.List.of(new io.videolb.events.ServerStreams.Stream("live", "cam7", true, 3, 0)),
+                0,
+                "hc-1",
+                6,
+                6_000);
+        var applied = book.apply(inv.key(), io.videolb.json.Json.write(inv));
+        assertThat(applied.unreadable()).isNull();
+        assertThat(applied.changed()).isFalse();
+        assertThat(book.view()).isEqualTo(before);
+        assertThat(book.apply(inv.key(), null).unreadable()).isNull();
+    }
+
+    @Test
     void aServerWithoutAVerdictCountsAsUp() {
         assertThat(book.view().down(RS1)).isFalse();
         assertThat(book.view().checkerDegraded()).isFalse();
