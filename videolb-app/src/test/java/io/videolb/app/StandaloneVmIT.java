@@ -44,7 +44,8 @@ class StandaloneVmIT {
         Files.writeString(run.resolve("config.txt"), examples.toString(), StandardCharsets.UTF_8);
 
         IpvsVm vm = IpvsVm.builder()
-                .timeout(Duration.ofMinutes(20))
+                .timeout(Duration.ofMinutes(
+                        30)) // a bound: ~11 min before this round, slower since (docs/videolb-app.md)
                 .env("IPVS_VM_MEM", "2048")
                 .build();
         IpvsVm.Result r = vm.run(

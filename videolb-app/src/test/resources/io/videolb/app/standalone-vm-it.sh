@@ -174,11 +174,13 @@ fact timing lab-up-ms "$(since_ms "$T0")"
 
 # ---------------------------------------------------------------- 1. first start on a fresh data dir
 start_standalone 1
-await_ready 1 300 || setup_fail "no ready line within 300 s"
+# bounds, not speed goals: this round's standalone (SCRAM users, ACLs, signed generations) was ready after
+# 233 s under emulation (62-75 s before), and its checker counts no late probe while the start-up starves the CPU
+await_ready 1 600 || setup_fail "no ready line within 600 s"
 fact timing ready-ms "$(since_ms "$VLB_START")"
 TOKEN=$(<"$DATA/admin-token")
 # every server UP (rise x interval after the desired state reached health-service) and the kernel applied
-until_up 7 120 || setup_fail "servers not UP"
+until_up 7 360 || setup_fail "servers not UP"
 ALL_UP_MS=$(now_ms)
 fact timing all-up-ms "$(since_ms "$VLB_START")"
 until_ipvs "-a -f 10 -r 192.0.2.11:0 -g -w 1" 1 60 || setup_fail "pool 10 not in IPVS"
@@ -291,9 +293,9 @@ conn after-stop 203.0.113.22 1935
 ipvs_before=$(ipvsadm -Sn | LC_ALL=C sort | md5sum | cut -c1-32)
 
 start_standalone 2
-await_ready 2 300 || setup_fail "no ready line on the second start"
+await_ready 2 600 || setup_fail "no ready line on the second start"
 fact timing ready2-ms "$(since_ms "$VLB_START")"
-until_up 7 120 || setup_fail "servers not UP after the restart"
+until_up 7 360 || setup_fail "servers not UP after the restart"
 api GET /api/v1/clients/203.0.113.22 && fact client22-after-restart "$HTTP_BODY"
 api GET /api/v1/generation && fact generation-after-restart "$HTTP_BODY"
 grep -h "import of" "$RUN/standalone-2.err" | sed 's/^.* - //' | while IFS= read -r l; do fact import2 "$l"; done
