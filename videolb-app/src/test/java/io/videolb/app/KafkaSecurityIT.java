@@ -110,6 +110,18 @@ class KafkaSecurityIT {
         return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
+    /** This test's broker is one broker: the topics setup-security creates get one replica, asked for explicitly. */
+    private static Path oneBrokerSettings() {
+        Path f = tmp.resolve("one-broker.settings");
+        try {
+            if (!Files.exists(f))
+                Files.writeString(f, "VIDEOLB_TOPIC_REPLICATION_FACTOR=1\nVIDEOLB_TOPIC_SINGLE_REPLICA_ALLOWED=true\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return f;
+    }
+
     private static String[] setup(String... more) {
         List<String> a = new ArrayList<>(List.of(
                 "kafka",
@@ -125,7 +137,9 @@ class KafkaSecurityIT {
                 "--director",
                 "lb2",
                 "--data-dir",
-                tmp.resolve("no-standalone").toString()));
+                tmp.resolve("no-standalone").toString(),
+                "--settings",
+                oneBrokerSettings().toString()));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }
