@@ -68,8 +68,9 @@ api() {
 # server_health IP: UP|DOWN|unknown from /api/v1/status (in $STATUS_JSON, read by status_now)
 status_now() { api GET /api/v1/status && STATUS_JSON=$HTTP_BODY; }
 server_health() {
-    local re="\"server\":\"${1//./\\.}\",\"health\":\"([A-Za-z]+)\""
-    [[ $STATUS_JSON =~ $re ]] && echo "${BASH_REMATCH[1]}" || echo unknown
+    # numeric fields may stand between the address and its health (activeConns, inactiveConns since the live page)
+    local re="\"server\":\"${1//./\\.}\",(\"[A-Za-z]+\":[0-9]+,)*\"health\":\"([A-Za-z]+)\""
+    [[ $STATUS_JSON =~ $re ]] && echo "${BASH_REMATCH[2]}" || echo unknown
 }
 up_count() {
     local n=0 s
