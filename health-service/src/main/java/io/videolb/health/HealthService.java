@@ -14,6 +14,7 @@ import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
+import io.videolb.health.inventory.DrainHandover;
 import io.videolb.health.inventory.InventoryPublisher;
 import io.videolb.health.kafka.DesiredReader;
 import io.videolb.health.kafka.HealthTopicMember;
@@ -88,6 +89,8 @@ public final class HealthService extends VerticleBase {
     private ProbeScheduler scheduler;
     /** Reads each server's stats page when VIDEOLB_HEALTH_STATS_URL is set; null otherwise. */
     private InventoryPoller inventory;
+    /** Drops a drained server's subscribers at its deadline when VIDEOLB_HEALTH_CONTROL_URL is set; null otherwise. */
+    private DrainHandover handover;
 
     private ServerSeries serverSeries;
     private KafkaVerdictSink sink;
@@ -231,6 +234,15 @@ public final class HealthService extends VerticleBase {
                             config.defaults().interval().toMillis() - 1),
                     publisher::read,
                     publisher::retain);
+            if (config.controlUrl() != null) {
+                InventoryPoller polled = inventory;
+                handover = new DrainHandover(
+                        vertx,
+                        prober::dropSubscribers,
+                        config.defaults().timeout().toMillis(),
+                        System::currentTimeMillis,
+                        polled::latest);
+            }
         }
         scheduler.run(sch -> {
             sch.setRetryDelay(config.retryDelay().toMillis());
@@ -291,6 +303,14 @@ public final class HealthService extends VerticleBase {
             targets.forEach((server, t) -> stats.put(server, config.statsUrl().of(t.endpoint())));
             inventory.setTargets(stats);
         }
+        if (handover != null) {
+            Map<Ipv4Address, InventoryPoller.StatsEndpoint> control = new LinkedHashMap<>();
+            targets.forEach(
+                    (server, t) -> control.put(server, config.controlUrl().of(t.endpoint())));
+            context.runOnContext(v -> {
+                if (!closed) handover.update(s.state().maintenance(), control);
+            });
+        }
     }
 
     private void countVerdicts() {
@@ -326,6 +346,20 @@ public final class HealthService extends VerticleBase {
                 .put("degraded", degraded.get() == 1)
                 .put("published", sink.sent.get())
                 .put("publishFailures", sink.failed.get());
+        if (handover != null) {
+            io.vertx.core.json.JsonArray done = new io.vertx.core.json.JsonArray();
+            for (DrainHandover.Outcome o : handover.outcomes())
+                done.add(new JsonObject()
+                        .put("server", o.server().toString())
+                        .put("deadlineAtMs", o.deadlineAtMs())
+                        .put("startedAtMs", o.startedAtMs())
+                        .put("tookMs", o.tookMs())
+                        .put("streams", o.streams())
+                        .put("dropped", o.dropped())
+                        .put("ok", o.ok())
+                        .put("failures", o.failures()));
+            body.put("drainHandovers", done);
+        }
         return new HealthReport(ready, body);
     }
 
@@ -358,6 +392,7 @@ public final class HealthService extends VerticleBase {
     public Future<?> stop() {
         closed = true;
         if (inventory != null) inventory.close();
+        if (handover != null) context.runOnContext(v -> handover.close());
         if (scheduler != null) {
             scheduler.close();
             prober.close();

@@ -40,6 +40,8 @@ import java.util.TreeSet;
  * @param heartbeat        how often {@code checker/ID} is republished (with the partitions probed)
  * @param retryDelay       after a failed probe, the next one comes this soon instead of an interval later (0: off)
  * @param statsUrl         where each server's nginx-rtmp stats page is, for the stream inventory (null: not read)
+ * @param controlUrl       where each server's nginx-rtmp control endpoint is, to drop the subscribers left at a
+ *                         maintenance drain's deadline (null: off; needs {@code statsUrl}: the names come from it)
  */
 public record HealthServiceSettings(
         KafkaConnection kafka,
@@ -57,7 +59,8 @@ public record HealthServiceSettings(
         Duration sessionTimeout,
         Duration heartbeat,
         Duration retryDelay,
-        StatsUrl statsUrl)
+        StatsUrl statsUrl,
+        StatsUrl controlUrl)
         implements ServiceSettings {
 
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -176,6 +179,12 @@ public record HealthServiceSettings(
                     .describe("each server's nginx-rtmp rtmp_stat page, read every interval for the stream inventory"
                             + " (inventory/IP on the health topic); unset: not read. Set it only after every reader is"
                             + " upgraded (decision 95)"));
+    public static final Setting<StatsUrl> CONTROL_URL =
+            DECLARED.add(Setting.of("VIDEOLB_HEALTH_CONTROL_URL", StatsUrl.FORM_CONTROL, StatsUrl::parseControl)
+                    .describe("each server's nginx-rtmp rtmp_control location; at a maintenance drain's deadline"
+                            + " the checker probing the server drops its remaining subscribers there"
+                            + " (PATH/drop/subscriber?app=A&name=S per stream of its inventory), so players reconnect"
+                            + " elsewhere at once; needs VIDEOLB_HEALTH_STATS_URL; unset: off (decision 150)"));
     public static final Setting<Duration> SESSION_TIMEOUT =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
                     .defaultValue(Duration.ofSeconds(10))
@@ -206,6 +215,9 @@ public record HealthServiceSettings(
         if (heartbeat.toMillis() < 100) throw new IllegalArgumentException("heartbeat must be at least 100 ms");
         if (retryDelay == null) retryDelay = Duration.ofMillis(200);
         if (retryDelay.isNegative()) throw new IllegalArgumentException("retryDelay must be >= 0");
+        if (controlUrl != null && statsUrl == null)
+            throw new IllegalArgumentException("VIDEOLB_HEALTH_CONTROL_URL needs VIDEOLB_HEALTH_STATS_URL: the"
+                    + " stream names dropped come from the stream inventory");
     }
 
     public ProbeSettings settingsFor(long mark) {
@@ -237,6 +249,7 @@ public record HealthServiceSettings(
                 .heartbeat(r.get(HEARTBEAT))
                 .retryDelay(r.get(RETRY_DELAY))
                 .statsUrl(r.find(STATS_URL).orElse(null))
+                .controlUrl(r.find(CONTROL_URL).orElse(null))
                 .build();
     }
 
@@ -355,6 +368,7 @@ public record HealthServiceSettings(
         b.heartbeat = heartbeat;
         b.retryDelay = retryDelay;
         b.statsUrl = statsUrl;
+        b.controlUrl = controlUrl;
         return b;
     }
 
@@ -372,6 +386,7 @@ public record HealthServiceSettings(
         private Duration heartbeat = Duration.ofSeconds(2);
         private Duration retryDelay = Duration.ofMillis(200);
         private StatsUrl statsUrl;
+        private StatsUrl controlUrl;
 
         private Builder() {
             super("127.0.0.1", 9103);
@@ -440,6 +455,11 @@ public record HealthServiceSettings(
         }
 
         /** null: the stream inventory is not read. */
+        public Builder controlUrl(StatsUrl v) {
+            controlUrl = v;
+            return this;
+        }
+
         public Builder statsUrl(StatsUrl v) {
             statsUrl = v;
             return this;
@@ -462,7 +482,8 @@ public record HealthServiceSettings(
                     sessionTimeout,
                     heartbeat,
                     retryDelay,
-                    statsUrl);
+                    statsUrl,
+                    controlUrl);
         }
     }
 }

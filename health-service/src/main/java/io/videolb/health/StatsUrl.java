@@ -9,6 +9,9 @@ import io.videolb.health.schedule.InventoryPoller;
  */
 public record StatsUrl(int port, String path) {
     public static final String FORM = "http://{ip}:PORT/PATH (e.g. http://{ip}:8080/stat)";
+    /** The form of {@code VIDEOLB_HEALTH_CONTROL_URL}: an nginx-rtmp {@code rtmp_control} location. */
+    public static final String FORM_CONTROL = "http://{ip}:PORT/PATH (e.g. http://{ip}:8080/control)";
+
     private static final String PREFIX = "http://{ip}:";
 
     public StatsUrl {
@@ -29,6 +32,18 @@ public record StatsUrl(int port, String path) {
         if (!port.matches("[0-9]{1,5}"))
             throw new IllegalArgumentException("port '" + shorten(port) + "' is not 1..65535 in " + FORM);
         return new StatsUrl(Integer.parseInt(port), slash < 0 ? "/" : rest.substring(slash));
+    }
+
+    /**
+     * A control location template: as {@link #parse}, and the path carries no query or fragment (the drop's
+     * {@code /drop/subscriber?app=...&name=...} is appended to it).
+     */
+    public static StatsUrl parseControl(String template) {
+        StatsUrl u = parse(template);
+        if (u.path.contains("?") || u.path.contains("#") || u.path.contains("%"))
+            throw new IllegalArgumentException(
+                    "path '" + shorten(u.path) + "' must have no query, fragment or escape in " + FORM_CONTROL);
+        return u;
     }
 
     /** The stats page of the server probed at {@code ep}. */

@@ -285,6 +285,56 @@ public final class Prober implements AutoCloseable {
                 });
     }
 
+    /** The cap on a control answer: nginx-rtmp answers a decimal count. */
+    private static final int MAX_CONTROL_BYTES = 64;
+
+    /** What one drop call did: subscribers dropped, or why it failed. */
+    public record Drop(int dropped, String failure) {
+        public boolean ok() {
+            return failure == null;
+        }
+    }
+
+    /**
+     * Drops the subscribers of {@code app/name} through an nginx-rtmp {@code rtmp_control} location: GET
+     * {@code controlPath/drop/subscriber?app=APP&name=NAME}, read by {@link #boundedGet} (cap
+     * {@value #MAX_CONTROL_BYTES} bytes, {@code timeoutMs}); the answer is the count dropped. Both names must be
+     * {@link #urlSafeName URL-safe}: nginx-rtmp compares the query's raw bytes (no unescaping), and an empty or
+     * missing {@code app}/{@code name} would widen the drop to every application/stream. Never fails: a failure is
+     * a {@link Drop} with its reason.
+     */
+    public Future<Drop> dropSubscribers(
+            String host, int port, String controlPath, String app, String name, long timeoutMs) {
+        if (!urlSafeName(app) || !urlSafeName(name))
+            return Future.succeededFuture(new Drop(
+                    0,
+                    "stream '" + shorten(app) + "/" + shorten(name)
+                            + "' not dropped: names in a control URL must be 1..256 of [A-Za-z0-9._~-]"));
+        String path = controlPath + "/drop/subscriber?app=" + app + "&name=" + name;
+        return boundedGet(host, port, path, timeoutMs, MAX_CONTROL_BYTES, "control")
+                .map(body -> {
+                    if (body.failure() != null) return new Drop(0, body.failure());
+                    String count = new String(body.bytes(), StandardCharsets.US_ASCII).strip();
+                    if (!count.matches("[0-9]{1,9}"))
+                        return new Drop(
+                                0,
+                                "control " + host + ":" + port + path + " answered '" + shorten(count)
+                                        + "', not a count");
+                    return new Drop(Integer.parseInt(count), null);
+                });
+    }
+
+    /** A name that may go into a control URL's query as it is: 1..256 of {@code [A-Za-z0-9._~-]}. */
+    public static boolean urlSafeName(String n) {
+        return n != null && n.matches("[A-Za-z0-9._~-]{1,256}");
+    }
+
+    private static String shorten(String s) {
+        if (s == null) return "";
+        String v = s.chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? s : s.replaceAll("[^\\x20-\\x7e]", "?");
+        return v.length() > 40 ? v.substring(0, 40) + "..." : v;
+    }
+
     /** A bounded GET's outcome: the whole body, or why there is none. */
     record Body(byte[] bytes, String failure) {}
 

@@ -79,6 +79,7 @@ public final class NginxRtmp implements AutoCloseable {
                 "    listen 127.0.0.1:" + httpPort + ";",
                 "    location /hls/ { alias " + dir.resolve("hls") + "/; add_header Cache-Control no-cache; }",
                 "    location /stat { rtmp_stat all; }",
+                "    location /control { rtmp_control all; }",
                 "  }",
                 "}",
                 "");
@@ -136,6 +137,11 @@ public final class NginxRtmp implements AutoCloseable {
                 .start();
         extra.add(p);
         return p;
+    }
+
+    /** The rtmp_control location ({@code rtmp_control all}) on the HTTP port. */
+    public String controlPath() {
+        return "/control";
     }
 
     /** The rtmp_stat page ({@code rtmp_stat all}) on the HTTP port. */
