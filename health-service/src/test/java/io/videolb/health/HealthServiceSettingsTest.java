@@ -101,4 +101,40 @@ class HealthServiceSettingsTest {
         assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_HEARTBEAT_MS", "50")))
                 .hasMessageContaining("VIDEOLB_HEALTH_HEARTBEAT_MS");
     }
+
+    @Test
+    void theControlUrlIsOffByDefaultStrictAndNeedsTheStatsUrl() {
+        assertThat(read(Map.of("VIDEOLB_BOOTSTRAP", "b:1")).controlUrl()).isNull();
+        HealthServiceSettings s = read(Map.of(
+                "VIDEOLB_BOOTSTRAP", "b:1",
+                "VIDEOLB_HEALTH_STATS_URL", "http://{ip}:8080/stat",
+                "VIDEOLB_HEALTH_CONTROL_URL", "http://{ip}:8080/control"));
+        assertThat(s.controlUrl().port()).isEqualTo(8080);
+        assertThat(s.controlUrl().path()).isEqualTo("/control");
+        assertThatThrownBy(() -> read(
+                        Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_CONTROL_URL", "http://{ip}:8080/control")))
+                .hasMessageContaining("VIDEOLB_HEALTH_CONTROL_URL needs VIDEOLB_HEALTH_STATS_URL");
+        for (String bad : List.of(
+                "https://{ip}:8080/control",
+                "http://198.51.100.1:8080/control",
+                "http://{ip}:8080/control?app=live",
+                "http://{ip}:8080/control#x",
+                "http://{ip}:8080/c%6Fntrol",
+                "http://{ip}:0/control"))
+            assertThatThrownBy(() -> read(Map.of(
+                            "VIDEOLB_BOOTSTRAP", "b:1",
+                            "VIDEOLB_HEALTH_STATS_URL", "http://{ip}:8080/stat",
+                            "VIDEOLB_HEALTH_CONTROL_URL", bad)))
+                    .as(bad)
+                    .hasMessageContaining("VIDEOLB_HEALTH_CONTROL_URL");
+    }
+
+    @Test
+    void onlyUrlSafeNamesMayGoIntoAControlUrl() {
+        assertThat(io.videolb.health.probe.Prober.urlSafeName("cam-7_a.b~c")).isTrue();
+        for (String bad : new String[] {null, "", "a&name=", "a=b", "a%26", "a b", "a/b", "a#", "x".repeat(257)})
+            assertThat(io.videolb.health.probe.Prober.urlSafeName(bad))
+                    .as(String.valueOf(bad))
+                    .isFalse();
+    }
 }
