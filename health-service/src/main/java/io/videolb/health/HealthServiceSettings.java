@@ -119,6 +119,11 @@ public record HealthServiceSettings(
     public static final Setting<Optional<String>> RTMP_APP = DECLARED.add(rtmpApp("VIDEOLB_HEALTH_RTMP_APP")
             .defaultValue(Optional.empty())
             .describe("opt-in AMF0 connect check to this application (e.g. live) at the RTMP and HLS levels"));
+    public static final Setting<Optional<String>> RTMP_PLAY_STREAM =
+            DECLARED.add(rtmpStream("VIDEOLB_HEALTH_RTMP_PLAY_STREAM")
+                    .defaultValue(Optional.empty())
+                    .describe("opt-in canary play: after the connect check, createStream + play of this stream of"
+                            + " VIDEOLB_HEALTH_RTMP_APP; up only when audio/video of it arrives within the timeout"));
 
     public static final SettingFamily<ProbeLevel> POOL_LEVEL = DECLARED.family(
             POOL, "<MARK>", MARK, "_LEVEL", n -> level(n).describe("VIDEOLB_HEALTH_LEVEL for the pool of fwmark MARK"));
@@ -148,6 +153,12 @@ public record HealthServiceSettings(
             MARK,
             "_RTMP_APP",
             n -> rtmpApp(n).describe("VIDEOLB_HEALTH_RTMP_APP for one pool (off: no connect check in this pool)"));
+    public static final SettingFamily<Optional<String>> POOL_RTMP_PLAY_STREAM = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_RTMP_PLAY_STREAM",
+            n -> rtmpStream(n).describe("VIDEOLB_HEALTH_RTMP_PLAY_STREAM for one pool (off: no play check)"));
 
     public static final Setting<Map<Ipv4Address, Endpoint>> ENDPOINTS = DECLARED.add(Setting.of(
                     "VIDEOLB_HEALTH_ENDPOINTS", "SERVER=IP:RTMPPORT:HTTPPORT[,...]", HealthServiceSettings::endpoints)
@@ -265,9 +276,20 @@ public record HealthServiceSettings(
         Duration dwell = pick(r, DWELL, POOL_DWELL, mark);
         String hlsPath = pick(r, HLS_PATH, POOL_HLS_PATH, mark);
         Optional<String> rtmpApp = pick(r, RTMP_APP, POOL_RTMP_APP, mark);
+        Optional<String> playStream = pick(r, RTMP_PLAY_STREAM, POOL_RTMP_PLAY_STREAM, mark);
         try {
             return new ProbeSettings(
-                    level, rtmpPort, httpPort, interval, timeout, rise, fall, dwell, hlsPath, rtmpApp.orElse(null));
+                    level,
+                    rtmpPort,
+                    httpPort,
+                    interval,
+                    timeout,
+                    rise,
+                    fall,
+                    dwell,
+                    hlsPath,
+                    rtmpApp.orElse(null),
+                    playStream.orElse(null));
         } catch (IllegalArgumentException e) {
             // each value is valid alone; together they are not (e.g. a timeout above the interval)
             throw new IllegalArgumentException(
@@ -308,6 +330,13 @@ public record HealthServiceSettings(
     private static Setting.Builder<String> hlsPath(String n) {
         return Setting.of(
                 n, "a URL path starting with / (at most 1024 characters, no blanks)", ProbeSettings::checkPath);
+    }
+
+    private static Setting.Builder<Optional<String>> rtmpStream(String n) {
+        return Setting.of(
+                n,
+                "an RTMP stream name (1..64 of A-Z a-z 0-9 . _ -), or off",
+                s -> s.equals("off") ? Optional.empty() : Optional.of(RtmpConnect.checkApp(s, "rtmpPlayStream")));
     }
 
     private static Setting.Builder<Optional<String>> rtmpApp(String n) {

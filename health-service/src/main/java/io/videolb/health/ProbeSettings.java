@@ -16,6 +16,9 @@ import java.util.Objects;
  * {@code connect} to that application after the handshake and need {@code _result}.
  * Validated here: {@code hlsPath} goes into an HTTP request line, {@code rtmpApp} into the
  * connect command ({@code [A-Za-z0-9._-]}, at most 64).
+ * With {@code rtmpPlayStream} set too (opt-in canary, issue 16), the connect is followed by {@code createStream}
+ * and {@code play} of that stream, and the step is up only when an audio or video message of it arrives within
+ * the timeout (same name rule as the application).
  */
 public record ProbeSettings(
         ProbeLevel level,
@@ -27,7 +30,8 @@ public record ProbeSettings(
         int fall,
         Duration minDwell,
         String hlsPath,
-        String rtmpApp) {
+        String rtmpApp,
+        String rtmpPlayStream) {
 
     public static final ProbeSettings DEFAULT = new ProbeSettings(
             ProbeLevel.RTMP,
@@ -39,6 +43,7 @@ public record ProbeSettings(
             3,
             Duration.ofSeconds(10),
             "/hls/live.m3u8",
+            null,
             null);
 
     public ProbeSettings {
@@ -59,6 +64,26 @@ public record ProbeSettings(
         if (minDwell.isNegative()) throw new IllegalArgumentException("minDwell must not be negative");
         hlsPath = checkPath(hlsPath);
         rtmpApp = RtmpConnect.checkApp(rtmpApp == null || rtmpApp.isEmpty() ? null : rtmpApp, "rtmpApp");
+        rtmpPlayStream = RtmpConnect.checkApp(
+                rtmpPlayStream == null || rtmpPlayStream.isEmpty() ? null : rtmpPlayStream, "rtmpPlayStream");
+        if (rtmpPlayStream != null && rtmpApp == null)
+            throw new IllegalArgumentException(
+                    "rtmpPlayStream '" + rtmpPlayStream + "' needs rtmpApp (the application it is played from)");
+    }
+
+    /** Without the play check. */
+    public ProbeSettings(
+            ProbeLevel level,
+            int rtmpPort,
+            int httpPort,
+            Duration interval,
+            Duration timeout,
+            int rise,
+            int fall,
+            Duration minDwell,
+            String hlsPath,
+            String rtmpApp) {
+        this(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp, null);
     }
 
     /** Without the connect check. */
@@ -72,7 +97,7 @@ public record ProbeSettings(
             int fall,
             Duration minDwell,
             String hlsPath) {
-        this(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, null);
+        this(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, null, null);
     }
 
     static String checkPath(String p) {
@@ -96,23 +121,44 @@ public record ProbeSettings(
     }
 
     public ProbeSettings withLevel(ProbeLevel l) {
-        return new ProbeSettings(l, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp);
+        return new ProbeSettings(
+                l, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp, rtmpPlayStream);
     }
 
     public ProbeSettings withTiming(Duration interval, Duration timeout, int rise, int fall, Duration minDwell) {
-        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp);
+        return new ProbeSettings(
+                level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp, rtmpPlayStream);
     }
 
     public ProbeSettings withPorts(int rtmp, int http) {
-        return new ProbeSettings(level, rtmp, http, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp);
+        return new ProbeSettings(
+                level, rtmp, http, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp, rtmpPlayStream);
     }
 
     public ProbeSettings withHlsPath(String path) {
-        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, path, rtmpApp);
+        return new ProbeSettings(
+                level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, path, rtmpApp, rtmpPlayStream);
     }
 
     /** Opt-in AMF0 connect check to application {@code app} after the handshake; null switches it off. */
     public ProbeSettings withRtmpApp(String app) {
-        return new ProbeSettings(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, app);
+        return new ProbeSettings(
+                level,
+                rtmpPort,
+                httpPort,
+                interval,
+                timeout,
+                rise,
+                fall,
+                minDwell,
+                hlsPath,
+                app,
+                app == null ? null : rtmpPlayStream);
+    }
+
+    /** Opt-in canary: {@code createStream} + {@code play} of {@code stream} after the connect; null switches it off. */
+    public ProbeSettings withRtmpPlayStream(String stream) {
+        return new ProbeSettings(
+                level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp, stream);
     }
 }

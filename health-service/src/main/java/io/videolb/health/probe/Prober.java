@@ -68,10 +68,11 @@ public final class Prober implements AutoCloseable {
                     tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
         } else if (s.level() == ProbeLevel.RTMP) {
             steps = List.of(
-                    rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()), tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
+                    rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp(), s.rtmpPlayStream()),
+                    tcp(host, ep.httpPort(), timeout, ProbeLevel.TCP));
         } else {
             steps = List.of(
-                    rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp()),
+                    rtmp(host, ep.rtmpPort(), timeout, s.rtmpApp(), s.rtmpPlayStream()),
                     hls(host, ep.httpPort(), s.hlsPath(), timeout, freshness));
         }
         return Future.join(steps).transform(ignored -> {
@@ -121,6 +122,17 @@ public final class Prober implements AutoCloseable {
      * back. One timer bounds the whole step.
      */
     public Future<ProbeResult> rtmp(String host, int port, long timeoutMs, String app) {
+        return rtmp(host, port, timeoutMs, app, null);
+    }
+
+    /**
+     * As {@link #rtmp(String, int, long, String)}; with {@code playStream} (validated; needs {@code app}) the
+     * connect is followed by createStream and play of it, and the step is up only when an audio or video message
+     * of it arrives, all under the same one timer (the canary, see {@link RtmpConnect}).
+     */
+    public Future<ProbeResult> rtmp(String host, int port, long timeoutMs, String app, String playStream) {
+        if (playStream != null && app == null) throw new IllegalArgumentException("a play stream needs an app");
+        RtmpConnect.Session fresh = new RtmpConnect.Session(playStream); // validates the stream before any I/O
         long start = System.nanoTime();
         Promise<ProbeResult> p = Promise.promise();
         byte[] connect =
@@ -137,7 +149,7 @@ public final class Prober implements AutoCloseable {
             String why = socket[0] == null
                     ? "no TCP connect to " + host + ":" + port + " within " + timeoutMs + " ms"
                     : session[0] != null
-                            ? "rtmp connect: no answer to connect (app '" + app + "') within " + timeoutMs + " ms"
+                            ? session[0].timeoutReason(app, timeoutMs)
                             : reply.length() == 0
                                     ? "no RTMP handshake reply within " + timeoutMs + " ms"
                                     : "incomplete RTMP handshake reply: " + Math.min(reply.length(), HANDSHAKE_REPLY)
@@ -169,6 +181,8 @@ public final class Prober implements AutoCloseable {
                         if (finished[0]) return;
                         if (session[0] != null) {
                             RtmpConnect.Outcome o = session[0].feed(buf.getBytes());
+                            byte[] next = session[0].takeOutgoing();
+                            if (o == null && next != null) s.write(Buffer.buffer(next));
                             if (o != null) {
                                 done.run();
                                 p.tryComplete(
@@ -202,10 +216,12 @@ public final class Prober implements AutoCloseable {
                             });
                             return;
                         }
-                        session[0] = new RtmpConnect.Session();
+                        session[0] = fresh;
                         s.write(Buffer.buffer(RtmpHandshake.c2(s0s1s2)).appendBytes(connect));
                         if (reply.length() > HANDSHAKE_REPLY) { // the server may already have sent more after S2
                             RtmpConnect.Outcome o = session[0].feed(reply.getBytes(HANDSHAKE_REPLY, reply.length()));
+                            byte[] next = session[0].takeOutgoing();
+                            if (o == null && next != null) s.write(Buffer.buffer(next));
                             if (o != null) {
                                 done.run();
                                 p.tryComplete(
@@ -222,8 +238,7 @@ public final class Prober implements AutoCloseable {
                         p.tryComplete(ProbeResult.fail(
                                 ProbeLevel.RTMP,
                                 session[0] != null
-                                        ? "rtmp connect: server closed the connection before answering connect (app '"
-                                                + app + "')"
+                                        ? session[0].closedReason(app)
                                         : "server closed the connection after " + reply.length()
                                                 + " RTMP handshake bytes",
                                 micros(start)));

@@ -18,6 +18,16 @@ import java.util.regex.Pattern;
  *                                            _error  (txn 1)  -> down, "rtmp connect: _error CODE DESCRIPTION"
  * </pre>
  *
+ * <p>With a stream to play (the canary, issue 16) the {@code _result} is not the end:
+ *
+ * <pre>
+ *   createStream (csid 3, txn 2)          -->
+ *                                       <--  _result (txn 2, null, STREAM-ID)   (_error -> down)
+ *   play NAME (csid 8, message stream STREAM-ID, txn 0) -->
+ *                                       <--  onStatus NetStream.Play.Reset/Start ... (level error -> down)
+ *                                       <--  audio (8) / video (9) message on STREAM-ID  -> up
+ * </pre>
+ *
  * <p>The application name is validated (a short {@code [A-Za-z0-9._-]} name) before it reaches
  * the wire; text from the server is reduced to printable ASCII of bounded length before it
  * reaches a reason.
@@ -30,6 +40,8 @@ public final class RtmpConnect {
     static final int MAX_MESSAGE = 64 * 1024;
     /** Most bytes read from the server while waiting for the answer. */
     static final int MAX_BYTES = 1 << 20;
+    /** With a stream to play: the largest message (a keyframe) and the most bytes read before the outcome. */
+    static final int MAX_PLAY_MESSAGE = 2 << 20, MAX_PLAY_BYTES = 8 << 20;
 
     static final String FLASH_VER = "FMLE/3.0 (compatible; videolb-health)";
     private static final Pattern APP = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_APP + "}");
@@ -62,6 +74,18 @@ public final class RtmpConnect {
         return Amf0.encode("connect", 1, cmd);
     }
 
+    /** The createStream command's AMF0 body: "createStream", 2, null. */
+    public static byte[] createStreamBody() {
+        return Amf0.encode("createStream", 2, null);
+    }
+
+    /** The play command's AMF0 body: "play", 0, null, {@code stream} (validated as an application name is). */
+    public static byte[] playBody(String stream) {
+        checkApp(stream, "rtmpPlayStream");
+        if (stream == null) throw new IllegalArgumentException("rtmpPlayStream is required for play");
+        return Amf0.encode("play", 0, null, stream);
+    }
+
     /** The connect command as chunks of the default size 128 on chunk stream 3, message stream 0. */
     public static byte[] connectMessage(String app, String host, int port) {
         return RtmpChunks.chunk(
@@ -72,13 +96,39 @@ public final class RtmpConnect {
     public record Outcome(boolean ok, String reason) {}
 
     /**
-     * Reads what the server sends after the handshake until the answer to our connect.
-     * {@link #feed} returns null while no answer has arrived.
+     * Reads what the server sends after the handshake until the answer to our connect, and, with a stream to
+     * play, drives createStream and play until media of it arrives. {@link #feed} returns null while there is no
+     * outcome; {@link #takeOutgoing} gives what to send next (createStream, play), null if nothing.
      */
     public static final class Session {
-        private final RtmpChunks.Reader reader = new RtmpChunks.Reader(MAX_MESSAGE);
+        static final int AUDIO = 8, VIDEO = 9;
+        private final RtmpChunks.Reader reader;
+        private final String playStream;
+        private final long maxBytes;
         private long bytes;
         private Outcome outcome;
+        private Phase phase = Phase.CONNECT;
+        private long streamId = -1;
+        private String lastStatus;
+        private byte[] outgoing;
+
+        enum Phase {
+            CONNECT,
+            CREATE_STREAM,
+            PLAY
+        }
+
+        /** Connect only. */
+        public Session() {
+            this(null);
+        }
+
+        /** Connect, then (when {@code playStream} is not null, validated) createStream and play of it. */
+        public Session(String playStream) {
+            this.playStream = playStream == null ? null : checkApp(playStream, "rtmpPlayStream");
+            this.reader = new RtmpChunks.Reader(playStream == null ? MAX_MESSAGE : MAX_PLAY_MESSAGE);
+            this.maxBytes = playStream == null ? MAX_BYTES : MAX_PLAY_BYTES;
+        }
 
         public Outcome feed(byte[] data) {
             if (outcome != null) return outcome;
@@ -90,12 +140,18 @@ public final class RtmpConnect {
                 }
             } catch (IllegalArgumentException e) {
                 return outcome =
-                        new Outcome(false, "rtmp connect: bad answer: " + printable(e.getMessage(), MAX_SERVER_TEXT));
+                        new Outcome(false, prefix() + ": bad answer: " + printable(e.getMessage(), MAX_SERVER_TEXT));
             }
-            if (bytes > MAX_BYTES)
-                return outcome =
-                        new Outcome(false, "rtmp connect: more than " + MAX_BYTES + " bytes without an answer");
+            if (bytes > maxBytes)
+                return outcome = new Outcome(false, prefix() + ": more than " + maxBytes + " bytes without an answer");
             return null;
+        }
+
+        /** The bytes to send now (a createStream or play command), once; null if none. */
+        public byte[] takeOutgoing() {
+            byte[] o = outgoing;
+            outgoing = null;
+            return o;
         }
 
         /** The chunk size the server announced (128 until it sends Set Chunk Size). */
@@ -103,7 +159,42 @@ public final class RtmpConnect {
             return reader.chunkSize();
         }
 
-        private static Outcome answer(RtmpChunks.Message m) {
+        /** Why the step is down when the timeout fires now. */
+        public String timeoutReason(String app, long timeoutMs) {
+            return switch (phase) {
+                case CONNECT -> "rtmp connect: no answer to connect (app '" + app + "') within " + timeoutMs + " ms";
+                case CREATE_STREAM ->
+                    "rtmp play: no answer to createStream (app '" + app + "') within " + timeoutMs + " ms";
+                case PLAY ->
+                    "rtmp play: no audio/video of stream '" + app + "/" + playStream + "' within "
+                            + timeoutMs + " ms (last status: "
+                            + (lastStatus == null ? "none" : printable(lastStatus, MAX_SERVER_TEXT)) + ")";
+            };
+        }
+
+        /** Why the step is down when the server closes now. */
+        public String closedReason(String app) {
+            return switch (phase) {
+                case CONNECT ->
+                    "rtmp connect: server closed the connection before answering connect (app '" + app + "')";
+                case CREATE_STREAM ->
+                    "rtmp play: server closed the connection before answering createStream (app '" + app + "')";
+                case PLAY ->
+                    "rtmp play: server closed the connection before audio/video of stream '" + app + "/"
+                            + playStream + "' (last status: "
+                            + (lastStatus == null ? "none" : printable(lastStatus, MAX_SERVER_TEXT)) + ")";
+            };
+        }
+
+        private String prefix() {
+            return phase == Phase.CONNECT ? "rtmp connect" : "rtmp play";
+        }
+
+        private Outcome answer(RtmpChunks.Message m) {
+            if (phase == Phase.PLAY
+                    && (m.type() == AUDIO || m.type() == VIDEO)
+                    && m.streamId() == streamId
+                    && m.body().length > 0) return new Outcome(true, "ok");
             byte[] body = m.body();
             if (m.type() == RtmpChunks.AMF3_COMMAND && body.length > 0 && body[0] == 0) {
                 body = java.util.Arrays.copyOfRange(
@@ -112,10 +203,49 @@ public final class RtmpConnect {
                 return null; // protocol control, user control, data: not the answer
             }
             List<Object> v = Amf0.decodeAll(body);
-            if (v.size() < 2 || !(v.get(0) instanceof String name) || !(v.get(1) instanceof Double txn) || txn != 1.0) {
-                return null; // onBWDone and other commands
+            if (v.size() < 2 || !(v.get(0) instanceof String name) || !(v.get(1) instanceof Double txn)) return null;
+            if (phase == Phase.PLAY) {
+                if (!name.equals("onStatus")) return null;
+                Map<?, ?> info = v.size() > 3 && v.get(3) instanceof Map<?, ?> map ? map : Map.of();
+                String code = info.get("code") instanceof String c ? c : "(no code)";
+                String description = info.get("description") instanceof String d ? d : "";
+                lastStatus = code;
+                if ("error".equals(info.get("level")))
+                    return new Outcome(
+                            false,
+                            "rtmp play: onStatus "
+                                    + printable(
+                                            code + (description.isEmpty() ? "" : " " + description), MAX_SERVER_TEXT)
+                                    + " (stream '" + printable(playStream, MAX_APP) + "')");
+                return null;
             }
-            if (name.equals("_result")) return new Outcome(true, "ok");
+            double expected = phase == Phase.CONNECT ? 1.0 : 2.0;
+            if (txn != expected) return null; // onBWDone and other commands
+            if (name.equals("_result")) {
+                if (phase == Phase.CONNECT) {
+                    if (playStream == null) return new Outcome(true, "ok");
+                    phase = Phase.CREATE_STREAM;
+                    outgoing = RtmpChunks.chunk(
+                            3, RtmpChunks.AMF0_COMMAND, 0, 0, createStreamBody(), RtmpChunks.DEFAULT_CHUNK_SIZE);
+                    return null;
+                }
+                if (v.size() < 4
+                        || !(v.get(3) instanceof Double id)
+                        || id < 0
+                        || id > 0x7fffffff
+                        || id != Math.floor(id))
+                    return new Outcome(false, "rtmp play: createStream _result without a stream id");
+                streamId = id.longValue();
+                phase = Phase.PLAY;
+                outgoing = RtmpChunks.chunk(
+                        8,
+                        RtmpChunks.AMF0_COMMAND,
+                        (int) streamId,
+                        0,
+                        playBody(playStream),
+                        RtmpChunks.DEFAULT_CHUNK_SIZE);
+                return null;
+            }
             if (name.equals("_error")) {
                 Object info = v.size() > 3 ? v.get(3) : null;
                 String code = null, description = null;
@@ -125,7 +255,10 @@ public final class RtmpConnect {
                 }
                 String text = (code == null ? "(no code)" : code)
                         + (description == null || description.isEmpty() ? "" : " " + description);
-                return new Outcome(false, "rtmp connect: _error " + printable(text, MAX_SERVER_TEXT));
+                return new Outcome(
+                        false,
+                        (phase == Phase.CONNECT ? "rtmp connect: _error " : "rtmp play: createStream _error ")
+                                + printable(text, MAX_SERVER_TEXT));
             }
             return null;
         }
