@@ -137,4 +137,22 @@ class HealthServiceSettingsTest {
                     .as(String.valueOf(bad))
                     .isFalse();
     }
+
+    @Test
+    void thePlayStreamIsSetPerPoolValidatedAndNeedsAnApp() {
+        HealthServiceSettings s = read(Map.of(
+                "VIDEOLB_BOOTSTRAP", "b:1",
+                "VIDEOLB_HEALTH_RTMP_APP", "live",
+                "VIDEOLB_HEALTH_POOL_2_RTMP_PLAY_STREAM", "cam7"));
+        assertThat(s.defaults().rtmpPlayStream()).isNull();
+        assertThat(s.settingsFor(2).rtmpPlayStream()).isEqualTo("cam7");
+        assertThat(s.settingsFor(2).rtmpApp()).isEqualTo("live");
+        assertThatThrownBy(() -> read(Map.of(
+                        "VIDEOLB_BOOTSTRAP", "b:1",
+                        "VIDEOLB_HEALTH_RTMP_APP", "live",
+                        "VIDEOLB_HEALTH_POOL_2_RTMP_PLAY_STREAM", "cam 7")))
+                .hasMessageContaining("VIDEOLB_HEALTH_POOL_2_RTMP_PLAY_STREAM");
+        assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_RTMP_PLAY_STREAM", "cam7")))
+                .hasMessageContaining("needs rtmpApp");
+    }
 }
