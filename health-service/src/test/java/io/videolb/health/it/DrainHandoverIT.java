@@ -181,12 +181,17 @@ class DrainHandoverIT {
                         SERVER, new InventoryPoller.StatsEndpoint("127.0.0.1", nginx.httpPort, nginx.statPath())));
                 long until = System.currentTimeMillis() + 20_000;
                 InventoryResult r = null;
-                while ((r == null || !r.known()) && System.currentTimeMillis() < until) {
+                // the inventory lists live/test (nginx's own ffmpeg) once that publishes
+                while ((r == null
+                                || !r.known()
+                                || !r.inventory().publishingPaths().contains("live/test"))
+                        && System.currentTimeMillis() < until) {
                     Thread.sleep(50);
                     r = poller.latest(SERVER);
                 }
                 assertThat(r).isNotNull();
                 assertThat(r.known()).isTrue();
+                assertThat(r.inventory().publishingPaths()).contains("live/test");
                 for (int port : new int[] {hang, fails}) {
                     DrainHandover h = new DrainHandover(
                             vertx, prober[0]::dropSubscribers, TIMEOUT_MS, System::currentTimeMillis, poller::latest);
