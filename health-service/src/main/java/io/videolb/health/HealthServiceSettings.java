@@ -195,7 +195,7 @@ public record HealthServiceSettings(
                     .describe("each server's nginx-rtmp rtmp_control location; at a maintenance drain's deadline"
                             + " the checker probing the server drops its remaining subscribers there"
                             + " (PATH/drop/subscriber?app=A&name=S per stream of its inventory), so players reconnect"
-                            + " elsewhere at once; needs VIDEOLB_HEALTH_STATS_URL; unset: off (decision 150)"));
+                            + " elsewhere at once; needs VIDEOLB_HEALTH_STATS_URL; unset: off (decision 96)"));
     public static final Setting<Duration> SESSION_TIMEOUT =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
                     .defaultValue(Duration.ofSeconds(10))

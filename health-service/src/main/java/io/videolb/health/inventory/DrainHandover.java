@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands a drained server's viewers over at the drain's deadline (issue 16, decision 150): for each server in
+ * Hands a drained server's viewers over at the drain's deadline (issue 16, decision 96): for each server in
  * maintenance that this checker probes, a timer fires at the record's absolute {@code deadlineAtMs} (the same
  * instant at which the agents delete the server) and drops, through the server's nginx-rtmp control location,
  * the subscribers of every stream its latest stream inventory lists, so players see a close and reconnect at

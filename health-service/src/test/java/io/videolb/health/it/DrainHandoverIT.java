@@ -47,7 +47,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 16, drains that hand viewers over (decision 150): a real nginx-rtmp (with {@code rtmp_control}) fed by
+ * Issue 16, drains that hand viewers over (decision 96): a real nginx-rtmp (with {@code rtmp_control}) fed by
  * ffmpeg on loopback, real ffmpeg players. A server put in maintenance through desired state has its
  * subscribers dropped by the health service at the record's deadline: the players (ffmpeg) see the disconnect
  * and exit, measured from the deadline; the publisher stays; the outcome is in {@code /health}. A control
