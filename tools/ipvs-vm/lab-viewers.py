@@ -6,7 +6,7 @@
 COUNT_FILE holds the wanted number of viewers (0..16; re-read every second, so `videolb lab viewers N`
 changes it while they run). Viewer k (1-based) lives in a client netns: the lab's clients first
 (LAB_CLIENTS: 203.0.113.21 .22 .23 .99), then 203.0.113.101.. (made with `lab.sh add-client`).
-Odd k: an RTMP player, ffmpeg reading rtmp://VIP/live/live (copy to null: no decoding), restarted
+Odd k: an RTMP player, ffmpeg reading rtmp://VIP/live/live (copied, no decoding; we count the bytes), restarted
 0.5 s after it ends (a reconnect). Even k: an HLS fetcher (playlist, then its newest segment, every
 second) over sockets opened in the client's netns.
 
@@ -83,7 +83,7 @@ class Rtmp:
     def __init__(self, k, ip, ns):
         self.k, self.ip, self.ns = k, ip, ns
         self.frames = self.bytes = self.stalls = self.reconnects = 0
-        self.base_frames = self.base_bytes = 0  # totals of the ended ffmpeg runs
+        self.base_frames = 0  # frames of the ended ffmpeg runs
         self.last = (0, 0)
         self.proc = None
         self.lock = threading.Lock()
@@ -96,10 +96,10 @@ class Rtmp:
         while not stopping.is_set() and not self.gone.is_set():
             cmd = ['ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'quiet', '-rw_timeout', '4000000',
                    '-probesize', '65536', '-analyzeduration', '1000000',
-                   '-i', 'rtmp://%s:1935/live/live' % VIP, '-c', 'copy', '-f', 'null', '-',
-                   '-progress', 'pipe:1', '-stats_period', '0.5']
+                   '-i', 'rtmp://%s:1935/live/live' % VIP, '-c', 'copy', '-f', 'flv', 'pipe:1',
+                   '-progress', 'pipe:2', '-stats_period', '0.5']
             try:
-                self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                              stdin=subprocess.DEVNULL, preexec_fn=lambda: setns(self.ns))
             except OSError:
                 time.sleep(1)
@@ -107,29 +107,26 @@ class Rtmp:
             starts += 1
             if starts > 1:
                 self.reconnects += 1
-            run_frames = 0
-            for line in self.proc.stdout:
+            counter = threading.Thread(target=self.count, args=(self.proc,), daemon=True)
+            counter.start()
+            for line in self.proc.stderr:  # -progress: frame=N every 0.5 s
                 m = re.match(rb'frame=(\d+)', line)
                 if m:
-                    run_frames = int(m.group(1))
                     with self.lock:
-                        self.frames = self.base_frames + run_frames
-                        self.bytes = self.base_bytes + self.rchar()
+                        self.frames = self.base_frames + int(m.group(1))
             self.proc.wait()
+            counter.join(5)
             with self.lock:
                 self.base_frames = self.frames
-                self.base_bytes = self.bytes
             stopping.wait(0.5)
 
-    def rchar(self):
-        try:
-            with open('/proc/%d/io' % self.proc.pid) as f:
-                for line in f:
-                    if line.startswith('rchar:'):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
+    def count(self, proc):  # the media the player received, remuxed to FLV on its stdout
+        while True:
+            b = proc.stdout.read1(65536)
+            if not b:
+                return
+            with self.lock:
+                self.bytes += len(b)
 
     def line(self, conn):
         with self.lock:
