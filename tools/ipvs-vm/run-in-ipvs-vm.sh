@@ -387,7 +387,7 @@ if [ -n "${IPVS_VM_FWD:-}${IPVS_VM_HOSTFWD:-}" ]; then
         fwdlog=$X/fwd.log
     fi
     n="user,model=virtio-net-pci,restrict=on,ipv6=off,net=10.0.2.0/24,host=10.0.2.2"
-    for f in $IPVS_VM_FWD; do
+    for f in ${IPVS_VM_FWD:-}; do
         [[ $f =~ ^10\.0\.2\.[0-9]{1,3}:[0-9]{1,5}=[0-9]{1,5}$ ]] ||
             { log "boot failed: bad IPVS_VM_FWD entry: $f (want 10.0.2.X:PORT=HOST_PORT)"; exit 125; }
         # socat's stderr is the guest's connection too: log to a file (or nowhere)
