@@ -62,7 +62,12 @@ for ((i = 0; i < 1800; i++)); do # up to 15 min
     [ -e "$RUN/inbox/down" ] && break
     nap 0.5
 done
-[ -n "$ready" ] || { say "standalone did not become ready; its last lines:"; tail -n 20 "$RUN/standalone.err"; exit 3; }
+if [ -z "$ready" ]; then
+    [ -e "$RUN/inbox/down" ] && { say "down asked while standalone was starting"; exit 0; }
+    say "standalone did not become ready; its last lines:"
+    tail -n 20 "$RUN/standalone.err"
+    exit 3
+fi
 say "$ready"
 [ -f /tmp/vlb/data/admin-token ] && cp /tmp/vlb/data/admin-token "$RUN/admin-token"
 socat TCP-LISTEN:$PORT,bind=10.0.2.15,fork,reuseaddr TCP:127.0.0.1:$PORT </dev/null >/dev/null 2>&1 &
