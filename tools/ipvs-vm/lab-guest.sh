@@ -41,8 +41,8 @@ finish() {
 }
 trap finish EXIT
 
-say "VM booted; starting nginx-rtmp + an ffmpeg publisher on each server"
-LAB_MEDIA=nginx LAB_SAMPLE=$SAMPLE lab up || { say "lab.sh up failed"; exit 3; }
+say "VM booted; starting nginx-rtmp on each server (the publishers once standalone is ready)"
+LAB_MEDIA=nginx LAB_PUBLISH=later LAB_SAMPLE=$SAMPLE lab up || { say "lab.sh up failed"; exit 3; }
 lab status | sed -n 's/^server /  server /p'
 eval "$(lab env | grep '^LAB_SERVERS=')"
 echo "$LAB_SERVERS" >"$RUN/servers"
@@ -69,6 +69,8 @@ if [ -z "$ready" ]; then
     exit 3
 fi
 say "$ready"
+say "starting an ffmpeg publisher on each server"
+lab publish
 [ -f /tmp/vlb/data/admin-token ] && cp /tmp/vlb/data/admin-token "$RUN/admin-token"
 socat TCP-LISTEN:$PORT,bind=10.0.2.15,fork,reuseaddr TCP:127.0.0.1:$PORT </dev/null >/dev/null 2>&1 &
 RELAY_PID=$!

@@ -72,6 +72,9 @@
 # (port open, app dead), freeze = SIGSTOP the publisher (playlist stuck behind
 # HTTP 200), revive = SIGCONT / start again. `connect` needs the responder.
 #
+# LAB_PUBLISH=later (with LAB_MEDIA=nginx): `up` starts nginx only; `lab.sh publish`
+# starts the publishers later.
+#
 # Environment (for `up`): LAB_SERVERS (server addresses, default the seed
 # CSV's 192.0.2.11 .12 .13 .14 .21 .22 .24), LAB_CLIENTS (default 203.0.113.21
 # .22 .23 .99), LAB_DIR (state, default /run/videolb-lab), LAB_LOG (responder
@@ -363,7 +366,12 @@ http {
 EOF
     ip netns exec "$name" nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" </dev/null >>"$d/error.log" 2>&1 &
     echo $! >"$d/nginx.pid.lab"
-    # the publisher waits for nginx's port (bounded), then loops the sample in real time, copying
+    if [ "${2:-}" != nopub ]; then media_publish "$name" || return 1; fi
+    media_state "$name" up
+}
+# media_publish NAME: the publisher waits for nginx's port (bounded), then loops the sample in real time, copying
+media_publish() {
+    local name=$1 d=$LAB_DIR/media-$1 i
     for ((i = 0; i < 100; i++)); do
         ip netns exec "$name" bash -c 'exec 3<>/dev/tcp/127.0.0.1/1935' 2>/dev/null && break
         kill -0 "$(cat "$d/nginx.pid.lab")" 2>/dev/null || return 1
@@ -372,7 +380,6 @@ EOF
     ip netns exec "$name" ffmpeg -nostdin -hide_banner -loglevel error -re -stream_loop -1 -i "$LAB_SAMPLE" \
         -c copy -f flv rtmp://127.0.0.1/live/live </dev/null >>"$d/ffmpeg.log" 2>&1 &
     echo $! >"$d/ffmpeg.pid.lab"
-    media_state "$name" up
 }
 media_state() { echo "$2" >"$LAB_DIR/state/$1.tmp" && mv "$LAB_DIR/state/$1.tmp" "$LAB_DIR/state/$1"; }
 media_pid() { cat "$LAB_DIR/media-$1/$2.pid.lab" 2>/dev/null; }
@@ -513,8 +520,14 @@ EOF
     fi
     if [ "$MEDIA" = nginx ]; then
         echo nginx >"$LAB_DIR/media"
-        for n in "${rsn[@]}"; do media_start "rs$n" || { cmd_down_quiet; die "nginx-rtmp on rs$n did not start"; }; done
-        for n in "${rsn[@]}"; do media_wait_live "rs$n" || say "rs$n: no live HLS playlist yet (see $LAB_DIR/media-rs$n/error.log)"; done
+        # LAB_PUBLISH=later: nginx only; `lab.sh publish` starts the publishers (under emulation they
+        # starve a JVM that starts meanwhile: docs/lab.md)
+        local pub=''
+        [ "${LAB_PUBLISH:-now}" = later ] && pub=nopub
+        for n in "${rsn[@]}"; do media_start "rs$n" $pub || { cmd_down_quiet; die "nginx-rtmp on rs$n did not start"; }; done
+        if [ -z "$pub" ]; then
+            for n in "${rsn[@]}"; do media_wait_live "rs$n" || say "rs$n: no live HLS playlist yet (see $LAB_DIR/media-rs$n/error.log)"; done
+        fi
     fi
     echo "$servers" >"$LAB_DIR/servers"
     echo "$clients" >"$LAB_DIR/clients"
@@ -656,6 +669,19 @@ case $sub in
             freeze-server) ctl freeze "$ns" frozen ;;
             revive-server) ctl revive "$ns" up ;;
         esac ;;
+    publish) # LAB_MEDIA=nginx, up with LAB_PUBLISH=later: start the publishers nobody started yet
+        is_up && is_media || die "publish: needs a lab up with LAB_MEDIA=nginx"
+        for d in "$LAB_DIR"/media-rs*; do
+            ns=${d##*/media-}
+            p=$(media_pid "$ns" ffmpeg)
+            [ -n "$p" ] && kill -0 "$p" 2>/dev/null && continue
+            [ "$(cat "$LAB_DIR/state/$ns" 2>/dev/null)" = up ] || continue
+            media_publish "$ns" || say "$ns: publisher not started"
+        done
+        for d in "$LAB_DIR"/media-rs*; do
+            media_wait_live "${d##*/media-}" || say "${d##*/media-}: no live HLS playlist yet"
+        done
+        echo "published" ;;
     link-down | link-up)
         [ $# = 1 ] || die "usage: lab.sh $sub NAME|IP"
         ns=$(server_ns "$1") || exit 2
