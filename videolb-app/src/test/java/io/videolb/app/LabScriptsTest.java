@@ -130,6 +130,9 @@ class LabScriptsTest {
                 Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "kill-server", "rs1;id");
         assertThat(server.rc()).isEqualTo(2);
         assertThat(server.out()).contains("not a server name or 192.0.2.0/24 address: rs1;id");
+        Run publish = run(Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "publish");
+        assertThat(publish.rc()).isEqualTo(2);
+        assertThat(publish.out()).contains("publish: needs a lab up with LAB_MEDIA=nginx");
     }
 
     @Test
