@@ -63,6 +63,18 @@
 # Clients' tcp_syn_retries is 1 (LAB_SYN_RETRIES): a connection to a silent
 # server fails after about 3 s instead of 2 minutes.
 #
+# LAB_MEDIA=nginx (for `up`; the other commands follow the mode the lab was built
+# with): the servers are real nginx + libnginx-mod-rtmp, each fed by an ffmpeg
+# copy-publisher looping LAB_SAMPLE (an FLV, H.264 + AAC: no encoding in the VM),
+# RTMP on 1935 (rtmp://VIP/live/live), HLS on 8080 (/hls/live.m3u8, 2 s fragments,
+# header X-Served-By: NAME). The python responder then only sets the sysctls.
+# kill = SIGKILL nginx (RST; its publisher dies with it), hang = SIGSTOP nginx
+# (port open, app dead), freeze = SIGSTOP the publisher (playlist stuck behind
+# HTTP 200), revive = SIGCONT / start again. `connect` needs the responder.
+#
+# LAB_PUBLISH=later (with LAB_MEDIA=nginx): `up` starts nginx only; `lab.sh publish`
+# starts the publishers later.
+#
 # Environment (for `up`): LAB_SERVERS (server addresses, default the seed
 # CSV's 192.0.2.11 .12 .13 .14 .21 .22 .24), LAB_CLIENTS (default 203.0.113.21
 # .22 .23 .99), LAB_DIR (state, default /run/videolb-lab), LAB_LOG (responder
@@ -108,6 +120,8 @@ client_ns() { # IP -> netns name (clN)
     [ -e "/run/netns/cl$n" ] || die "no client netns for $1 (lab.sh add-client $1)"
     echo "cl$n"
 }
+is_media() { [ "$(cat "$LAB_DIR/media" 2>/dev/null)" = nginx ]; }
+RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 mac_of() { printf '02:00:00:00:02:%02x' "$1"; }
 is_up() { [ -f "$LAB_DIR/servers" ]; }
 
@@ -121,7 +135,8 @@ import ctypes, os, selectors, socket, struct, sys, threading, time
 
 lab_dir, servers, clients = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 syn_retries = sys.argv[4]
-PORTS = (1935, 8080)
+# LAB_MEDIA=nginx: nginx-rtmp serves the ports; this process only sets the sysctls
+PORTS = () if os.environ.get('LAB_MEDIA') == 'nginx' else (1935, 8080)
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)
 root_ns = os.open('/proc/self/ns/net', os.O_RDONLY)
@@ -303,6 +318,103 @@ while True:
 PY
 }
 
+# ---------------------------------------------------------------- nginx-rtmp media (LAB_MEDIA=nginx)
+# media_start NAME: nginx (master_process off: one process, its PID is the server) and an ffmpeg
+# copy-publisher, both in the server's netns; pid, temp and HLS files in $LAB_DIR/media-NAME.
+media_start() {
+    local name=$1 d=$LAB_DIR/media-$1 i
+    mkdir -p "$d/hls" "$d/tmp"
+    cat >"$d/nginx.conf" <<EOF
+load_module $RTMP_MODULE;
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 512; }
+rtmp {
+    server {
+        listen 1935;
+        application live {
+            live on;
+            allow publish 127.0.0.1;
+            deny publish all;
+            hls on;
+            hls_path $d/hls;
+            hls_fragment 2s;
+            hls_playlist_length 10s;
+            hls_continuous on;
+        }
+    }
+}
+http {
+    access_log off;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+    server {
+        listen 8080;
+        add_header X-Served-By $name always;
+        add_header Cache-Control no-cache always;
+        location /hls/ { alias $d/hls/; }
+        location / { default_type text/plain; return 200 "$name\n"; }
+    }
+}
+EOF
+    ip netns exec "$name" nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" </dev/null >>"$d/error.log" 2>&1 &
+    echo $! >"$d/nginx.pid.lab"
+    if [ "${2:-}" != nopub ]; then media_publish "$name" || return 1; fi
+    media_state "$name" up
+}
+# media_publish NAME: the publisher waits for nginx's port (bounded), then loops the sample in real time, copying
+media_publish() {
+    local name=$1 d=$LAB_DIR/media-$1 i
+    for ((i = 0; i < 100; i++)); do
+        ip netns exec "$name" bash -c 'exec 3<>/dev/tcp/127.0.0.1/1935' 2>/dev/null && break
+        kill -0 "$(cat "$d/nginx.pid.lab")" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    ip netns exec "$name" ffmpeg -nostdin -hide_banner -loglevel error -re -stream_loop -1 -i "$LAB_SAMPLE" \
+        -c copy -f flv rtmp://127.0.0.1/live/live </dev/null >>"$d/ffmpeg.log" 2>&1 &
+    echo $! >"$d/ffmpeg.pid.lab"
+}
+media_state() { echo "$2" >"$LAB_DIR/state/$1.tmp" && mv "$LAB_DIR/state/$1.tmp" "$LAB_DIR/state/$1"; }
+media_pid() { cat "$LAB_DIR/media-$1/$2.pid.lab" 2>/dev/null; }
+media_wait_live() { # NAME: up to 20 s for its first playlist
+    local i
+    for ((i = 0; i < 200; i++)); do [ -s "$LAB_DIR/media-$1/hls/live.m3u8" ] && return 0; sleep 0.1; done
+    return 1
+}
+media_stop() { # NAME: SIGKILL nginx and its publisher
+    local p
+    for p in ffmpeg nginx; do
+        p=$(media_pid "$1" "$p")
+        [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+    done
+    return 0
+}
+media_ctl() { # CMD NAME EXPECTED_STATE
+    local cmd=$1 name=$2 st ng ff
+    st=$(cat "$LAB_DIR/state/$name" 2>/dev/null)
+    ng=$(media_pid "$name" nginx) ff=$(media_pid "$name" ffmpeg)
+    case $cmd in
+        kill) media_stop "$name" ;;
+        hang) [ "$st" = up ] || die "$name is $st: revive it first"; kill -STOP "$ng" ;;
+        freeze) [ "$st" = up ] || die "$name is $st: revive it first"; kill -STOP "$ff" ;;
+        revive)
+            case $st in
+                down) media_start "$name" || die "nginx-rtmp on $name did not start" ;;
+                hung) kill -CONT "$ng" ;;
+                frozen) kill -CONT "$ff" ;;
+            esac ;;
+    esac
+    media_state "$name" "$3"
+    echo "$name $3"
+}
+
 # ---------------------------------------------------------------- commands
 cmd_up() {
     [ "$(id -u)" = 0 ] || die "run as root (inside the IPVS VM)"
@@ -313,6 +425,15 @@ cmd_up() {
     for a in $clients; do n=$(octet 203.0.113 "$a") || die "client address not in 203.0.113.3-254: $a"; cln+=("$n"); done
     [ ${#rsn[@]} -ge 1 ] && [ ${#rsn[@]} -le 64 ] || die "1..64 servers"
     [ ${#cln[@]} -ge 1 ] && [ ${#cln[@]} -le 64 ] || die "1..64 clients"
+    MEDIA=${LAB_MEDIA:-responder}
+    case $MEDIA in
+        responder) ;;
+        nginx)
+            [ -n "${LAB_SAMPLE:-}" ] && [ -f "$LAB_SAMPLE" ] || die "LAB_MEDIA=nginx needs LAB_SAMPLE (an FLV file): ${LAB_SAMPLE:-unset}"
+            [ -f "$RTMP_MODULE" ] || die "no $RTMP_MODULE (apt-get install libnginx-mod-rtmp)"
+            command -v nginx >/dev/null && command -v ffmpeg >/dev/null || die "LAB_MEDIA=nginx needs nginx and ffmpeg" ;;
+        *) die "LAB_MEDIA must be responder or nginx: $MEDIA" ;;
+    esac
     mkdir -p "$LAB_DIR/state"
     {
         echo "netns add router"
@@ -342,7 +463,7 @@ cmd_up() {
     write_responder
     rm -f "$LAB_DIR/ctl" "$LAB_DIR/ready"
     mkfifo "$LAB_DIR/ctl"
-    setsid "$PY" -u "$LAB_DIR/responder.py" "$LAB_DIR" "$rsnames" "$clnames" "${LAB_SYN_RETRIES:-1}" \
+    LAB_MEDIA=$MEDIA setsid "$PY" -u "$LAB_DIR/responder.py" "$LAB_DIR" "$rsnames" "$clnames" "${LAB_SYN_RETRIES:-1}" \
         >>"$LAB_LOG" 2>&1 </dev/null &
     echo $! >"$LAB_DIR/responder.pid"
     {
@@ -397,6 +518,17 @@ EOF
         cmd_down_quiet
         exit 1
     fi
+    if [ "$MEDIA" = nginx ]; then
+        echo nginx >"$LAB_DIR/media"
+        # LAB_PUBLISH=later: nginx only; `lab.sh publish` starts the publishers (under emulation they
+        # starve a JVM that starts meanwhile: docs/lab.md)
+        local pub=''
+        [ "${LAB_PUBLISH:-now}" = later ] && pub=nopub
+        for n in "${rsn[@]}"; do media_start "rs$n" $pub || { cmd_down_quiet; die "nginx-rtmp on rs$n did not start"; }; done
+        if [ -z "$pub" ]; then
+            for n in "${rsn[@]}"; do media_wait_live "rs$n" || say "rs$n: no live HLS playlist yet (see $LAB_DIR/media-rs$n/error.log)"; done
+        fi
+    fi
     echo "$servers" >"$LAB_DIR/servers"
     echo "$clients" >"$LAB_DIR/clients"
     echo "lab up: VIP $VIP, servers ${rsnames% }, clients ${clnames% } ($(ms_since "$t0") ms)"
@@ -409,7 +541,8 @@ ms_since() { # ms_since EPOCHREALTIME_VALUE
 
 cmd_down_quiet() { cmd_down >/dev/null 2>&1; }
 cmd_down() {
-    local pid i ns
+    local pid i ns d
+    for d in "$LAB_DIR"/media-rs*; do [ -d "$d" ] && media_stop "${d##*/media-}"; done
     if [ -s "$LAB_DIR/responder.pid" ]; then
         pid=$(cat "$LAB_DIR/responder.pid")
         if kill -0 "$pid" 2>/dev/null; then
@@ -432,6 +565,7 @@ cmd_down() {
 ctl() { # ctl CMD NAME EXPECTED_STATE
     local i
     is_up || die "the lab is not up"
+    if is_media; then media_ctl "$@"; return; fi
     kill -0 "$(cat "$LAB_DIR/responder.pid")" 2>/dev/null || die "the responder is not running (see $LAB_LOG)"
     echo "$1 $2" >"$LAB_DIR/ctl"
     for ((i = 0; i < 100; i++)); do # up to 10 s
@@ -442,6 +576,7 @@ ctl() { # ctl CMD NAME EXPECTED_STATE
 }
 
 cmd_connect() {
+    is_media && die "connect talks to the python responder; this lab runs nginx-rtmp (use ffprobe/curl in the client netns)"
     local client=$1 port=$2 count=${3:-1} dest=${4:-$VIP} ns
     ns=$(client_ns "$client") || exit 2
     [[ $port =~ ^[0-9]{1,5}$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "bad port: $port"
@@ -534,6 +669,19 @@ case $sub in
             freeze-server) ctl freeze "$ns" frozen ;;
             revive-server) ctl revive "$ns" up ;;
         esac ;;
+    publish) # LAB_MEDIA=nginx, up with LAB_PUBLISH=later: start the publishers nobody started yet
+        is_up && is_media || die "publish: needs a lab up with LAB_MEDIA=nginx"
+        for d in "$LAB_DIR"/media-rs*; do
+            ns=${d##*/media-}
+            p=$(media_pid "$ns" ffmpeg)
+            [ -n "$p" ] && kill -0 "$p" 2>/dev/null && continue
+            [ "$(cat "$LAB_DIR/state/$ns" 2>/dev/null)" = up ] || continue
+            media_publish "$ns" || say "$ns: publisher not started"
+        done
+        for d in "$LAB_DIR"/media-rs*; do
+            media_wait_live "${d##*/media-}" || say "${d##*/media-}: no live HLS playlist yet"
+        done
+        echo "published" ;;
     link-down | link-up)
         [ $# = 1 ] || die "usage: lab.sh $sub NAME|IP"
         ns=$(server_ns "$1") || exit 2

@@ -45,6 +45,10 @@
 #                       cmd:). Nothing else leaves the VM; only host loopback is used.
 #                       Unset: no NIC at all (as in the original recipe).
 #   IPVS_VM_FWD_LOG     file for socat's debug log (default: none)
+#   IPVS_VM_HOSTFWD     space-separated HOST_PORT=GUEST_PORT forwards the other way:
+#                       QEMU listens on the host's 127.0.0.1:HOST_PORT and hands each
+#                       connection to the guest's 10.0.2.15:GUEST_PORT (hostfwd). Gives
+#                       the VM the same restricted NIC as IPVS_VM_FWD (either or both).
 #   IPVS_VM_DISK        systemd mode: boot a clean Debian 12 root filesystem (made
 #                       by debian-rootfs.sh with mmdebstrap, cached) with systemd as
 #                       PID 1, from this qcow2 disk: created as an overlay of the
@@ -293,7 +297,7 @@ done
     for i in "${!rw[@]}"; do echo "IPVSVM_RW$i=$(sq "${rw[$i]}")"; done
     [ "$mode" = shell ] && echo "IPVSVM_TTY=/dev/ttyS0"
     [ -n "${IPVS_VM_DISK:-}" ] && echo "IPVSVM_DISK=1"
-    [ -n "${IPVS_VM_FWD:-}" ] && echo "IPVSVM_NET=1"
+    [ -n "${IPVS_VM_FWD:-}${IPVS_VM_HOSTFWD:-}" ] && echo "IPVSVM_NET=1"
 } >"$X/env"
 drive=()
 if [ -n "${IPVS_VM_DISK:-}" ]; then
@@ -317,7 +321,7 @@ fi
 ln -s "$KDIR" "$X/kdir"
 for i in "${!rw[@]}"; do ln -s "${rw[$i]}" "$X/rw$i"; done
 {
-    if [ -n "${IPVS_VM_FWD:-}" ] && [ -z "${IPVS_VM_DISK:-}" ]; then
+    if [ -n "${IPVS_VM_FWD:-}${IPVS_VM_HOSTFWD:-}" ] && [ -z "${IPVS_VM_DISK:-}" ]; then
         # virtio_net is a module in Debian's kernel; no udev, so the NIC is eth0.
         echo '. /ipvs-vm/net ||'
         echo '    { echo "ipvs-vm: boot failed: guest network setup failed" >&2; exit 125; }'
@@ -371,11 +375,11 @@ dbg=
 [ "${IPVS_VM_DEBUG:-0}" = 1 ] && dbg=" ipvsvm.debug"
 [ -n "${IPVS_VM_DISK:-}" ] && dbg+=" net.ifnames=0"
 nic=(-nic none)
-if [ -n "${IPVS_VM_FWD:-}" ]; then
+if [ -n "${IPVS_VM_FWD:-}${IPVS_VM_HOSTFWD:-}" ]; then
     # QEMU user networking (slirp), restricted: the guest reaches only the guestfwd
     # targets. cmd: (not a tcp: chardev) so that every guest connection gets its
     # own host-side connection, made when the guest connects.
-    command -v socat >/dev/null || { log "boot failed: IPVS_VM_FWD needs socat on the host"; exit 125; }
+    [ -z "${IPVS_VM_FWD:-}" ] || command -v socat >/dev/null || { log "boot failed: IPVS_VM_FWD needs socat on the host"; exit 125; }
     fwdlog=/dev/null
     if [ -n "${IPVS_VM_FWD_LOG:-}" ]; then
         : >>"$IPVS_VM_FWD_LOG"
@@ -383,11 +387,18 @@ if [ -n "${IPVS_VM_FWD:-}" ]; then
         fwdlog=$X/fwd.log
     fi
     n="user,model=virtio-net-pci,restrict=on,ipv6=off,net=10.0.2.0/24,host=10.0.2.2"
-    for f in $IPVS_VM_FWD; do
+    for f in ${IPVS_VM_FWD:-}; do
         [[ $f =~ ^10\.0\.2\.[0-9]{1,3}:[0-9]{1,5}=[0-9]{1,5}$ ]] ||
             { log "boot failed: bad IPVS_VM_FWD entry: $f (want 10.0.2.X:PORT=HOST_PORT)"; exit 125; }
         # socat's stderr is the guest's connection too: log to a file (or nowhere)
         n+=",guestfwd=tcp:${f%%=*}-cmd:socat ${IPVS_VM_FWD_LOG:+-d -d }-lf $fwdlog STDIO TCP:127.0.0.1:${f#*=}"
+    done
+    for f in ${IPVS_VM_HOSTFWD:-}; do
+        [[ $f =~ ^[0-9]{1,5}=[0-9]{1,5}$ ]] && [ "${f%%=*}" -ge 1 ] && [ "${f%%=*}" -le 65535 ] &&
+            [ "${f#*=}" -ge 1 ] && [ "${f#*=}" -le 65535 ] ||
+            { log "boot failed: bad IPVS_VM_HOSTFWD entry: $f (want HOST_PORT=GUEST_PORT)"; exit 125; }
+        # restrict=on does not affect explicit forwarding rules (QEMU's documentation)
+        n+=",hostfwd=tcp:127.0.0.1:${f%%=*}-10.0.2.15:${f#*=}"
     done
     nic=(-nic "$n")
 fi

@@ -1,0 +1,129 @@
+#!/bin/bash
+# lab-guest.sh — the inside of `videolb lab up` (tools/ipvs-vm/videolb-lab.sh): runs INSIDE the IPVS VM.
+#
+#   lab-guest.sh RUN_DIR JAR CONFIG_DIR SAMPLE_FLV HOST_PORT VIEWERS
+#
+# Builds the lab with real nginx-rtmp servers (LAB_MEDIA=nginx lab.sh up), starts
+# `videolb standalone --config CONFIG_DIR --agent-mode apply` on the director (the VM's root
+# namespace), relays the admin page from the VM's NIC (10.0.2.15:8480, reached from the host's
+# 127.0.0.1:HOST_PORT through QEMU's hostfwd) to standalone's 127.0.0.1:8480, starts VIEWERS viewers
+# (lab-viewers.py: one line per viewer per second on our stdout, which the host prints), then serves
+# the control channel until `down`.
+#
+# Control channel: RUN_DIR is a 9p share with the host. The host drops ID.cmd files (one line:
+# "kill|hang|freeze|revive NAME", "viewers N", "status" or "down") into RUN_DIR/inbox; this loop
+# takes them in name order, checks them again (lab.sh checks NAME once more), runs them and answers
+# in RUN_DIR/inbox/ID.out (+ ID.rc). No command line reaches a shell: every word is matched first.
+set -uo pipefail
+RUN=$1 JAR=$2 CONFIG=$3 SAMPLE=$4 HOST_PORT=$5 VIEWERS=$6
+. "$IPVS_VM_TOOLS/scenario-lib.sh" # lab, nap, now_us, since_ms
+T0=$(now_us)
+PORT=8480
+say() { # progress on the host's terminal and in RUN_DIR/stage
+    printf 'videolb lab: [%4d s in the VM] %s\n' $((($(now_us) - T0) / 1000000)) "$*"
+    echo "$*" >"$RUN/stage.tmp" && mv "$RUN/stage.tmp" "$RUN/stage"
+}
+VLB_PID='' VIEW_PID='' RELAY_PID=''
+finish() {
+    local i
+    trap - EXIT
+    [ -n "$VIEW_PID" ] && kill "$VIEW_PID" 2>/dev/null
+    if [ -n "$VLB_PID" ] && kill -0 "$VLB_PID" 2>/dev/null; then
+        say "stopping standalone (pid $VLB_PID)"
+        kill -TERM "$VLB_PID"
+        for ((i = 0; i < 300; i++)); do kill -0 "$VLB_PID" 2>/dev/null || break; nap 0.1; done
+        kill -9 "$VLB_PID" 2>/dev/null
+    fi
+    [ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null
+    lab down >/dev/null 2>&1
+    rm -f "$RUN/ready"
+    say "lab down: the VM powers off"
+}
+trap finish EXIT
+
+say "VM booted; starting nginx-rtmp on each server (the publishers once standalone is ready)"
+LAB_MEDIA=nginx LAB_PUBLISH=later LAB_SAMPLE=$SAMPLE lab up || { say "lab.sh up failed"; exit 3; }
+lab status | sed -n 's/^server /  server /p'
+eval "$(lab env | grep '^LAB_SERVERS=')"
+echo "$LAB_SERVERS" >"$RUN/servers"
+
+mkdir -p /tmp/vlb/state /tmp/vlb/etc/iptables
+export VIDEOLB_STATE_DIR=/tmp/vlb/state VIDEOLB_IPVS_RULES=/tmp/vlb/etc/ipvsadm.rules \
+    VIDEOLB_IPTABLES_RULES=/tmp/vlb/etc/iptables/rules.v4 VIDEOLB_IPSET_RULES=/tmp/vlb/etc/iptables/ipsets \
+    VIDEOLB_HEALTH_LEVEL=${VIDEOLB_HEALTH_LEVEL:-HLS}
+say "starting videolb standalone --config ${CONFIG##*/}/ --agent-mode apply (the JVM takes minutes under emulation)"
+java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -jar "$JAR" standalone --config "$CONFIG" \
+    --data-dir /tmp/vlb/data --http-port "$PORT" --agent-mode apply >"$RUN/standalone.out" 2>"$RUN/standalone.err" </dev/null &
+VLB_PID=$!
+ready=''
+for ((i = 0; i < 1800; i++)); do # up to 15 min
+    kill -0 "$VLB_PID" 2>/dev/null || break
+    if IFS= read -r l <"$RUN/standalone.out" && [[ $l == "videolb standalone ready ("* ]]; then ready=$l; break; fi
+    [ -e "$RUN/inbox/down" ] && break
+    nap 0.5
+done
+if [ -z "$ready" ]; then
+    [ -e "$RUN/inbox/down" ] && { say "down asked while standalone was starting"; exit 0; }
+    say "standalone did not become ready; its last lines:"
+    tail -n 20 "$RUN/standalone.err"
+    exit 3
+fi
+say "$ready"
+say "starting an ffmpeg publisher on each server"
+lab publish
+[ -f /tmp/vlb/data/admin-token ] && cp /tmp/vlb/data/admin-token "$RUN/admin-token"
+socat TCP-LISTEN:$PORT,bind=10.0.2.15,fork,reuseaddr TCP:127.0.0.1:$PORT </dev/null >/dev/null 2>&1 &
+RELAY_PID=$!
+for ((i = 0; i < 120; i++)); do [[ $(ipvsadm -Sn) == *"-a -f "* ]] && break; nap 0.5; done
+say "IPVS as the agent applied it:"
+ipvsadm -Ln | sed 's/^/  /'
+echo "$VIEWERS" >"$RUN/viewers.n"
+python3 -u "$IPVS_VM_TOOLS/lab-viewers.py" "$RUN/viewers.n" "$RUN/viewers.log" &
+VIEW_PID=$!
+touch "$RUN/ready"
+say "ready: admin page http://127.0.0.1:$HOST_PORT/ on the host; $VIEWERS viewers (videolb lab viewers N); videolb lab kill|hang|freeze|revive SERVER; videolb lab down"
+
+# ---------------------------------------------------------------- the control loop
+answer() { # ID RC TEXT
+    printf '%s\n' "$3" >"$RUN/inbox/$1.out.tmp"
+    mv "$RUN/inbox/$1.out.tmp" "$RUN/inbox/$1.out"
+    echo "$2" >"$RUN/inbox/$1.rc.tmp" && mv "$RUN/inbox/$1.rc.tmp" "$RUN/inbox/$1.rc"
+}
+while :; do
+    for f in "$RUN"/inbox/*.cmd; do
+        [ -f "$f" ] || continue
+        id=${f##*/}
+        id=${id%.cmd}
+        IFS= read -r -n 200 line <"$f" || [ -n "$line" ]
+        rm -f "$f"
+        [[ $id =~ ^[0-9]{1,25}$ ]] || continue
+        read -r -a w <<<"$line"
+        case "${w[0]:-}:${#w[@]}" in
+            kill:2 | hang:2 | freeze:2 | revive:2)
+                if [[ ${w[1]} =~ ^(rs[0-9]{1,3}|192\.0\.2\.[0-9]{1,3})$ ]]; then
+                    out=$(lab "${w[0]}-server" "${w[1]}" 2>&1)
+                    rc=$?
+                    say "${w[0]} ${w[1]}: $out"
+                    answer "$id" "$rc" "$out"
+                else
+                    answer "$id" 2 "not a lab server: ${w[1]}"
+                fi ;;
+            viewers:2)
+                if [[ ${w[1]} =~ ^[0-9]{1,2}$ ]] && ((10#${w[1]} <= 16)); then
+                    echo "$((10#${w[1]}))" >"$RUN/viewers.n"
+                    say "viewers: $((10#${w[1]}))"
+                    answer "$id" 0 "viewers $((10#${w[1]}))"
+                else
+                    answer "$id" 2 "viewers: a number 0..16: ${w[1]}"
+                fi ;;
+            status:1)
+                answer "$id" 0 "$(lab status 2>&1; echo; ipvsadm -Ln 2>&1; echo; tail -n "$(cat "$RUN/viewers.n")" "$RUN/viewers.log" 2>/dev/null)" ;;
+            down:1)
+                answer "$id" 0 "going down"
+                exit 0 ;;
+            *) answer "$id" 2 "unknown command: ${line:0:60}" ;;
+        esac
+    done
+    kill -0 "$VLB_PID" 2>/dev/null || { say "standalone exited; its last lines:"; tail -n 20 "$RUN/standalone.err"; exit 1; }
+    nap 0.3
+done

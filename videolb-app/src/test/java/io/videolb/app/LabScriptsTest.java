@@ -1,0 +1,152 @@
+package io.videolb.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.videolb.testsupport.vm.IpvsVm;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code videolb lab} without a VM: the host side's input checks (tools/ipvs-vm/videolb-lab.sh) and lab.sh's, run as
+ * the real scripts with bad input. Each must stop with exit 2 and a message naming the bad value, before anything
+ * reaches the VM's control channel (the inbox stays empty) or the kernel. The VM side (lab-guest.sh) checks every
+ * command word again; `videolb lab up` itself is tried as a user would in docs/lab.md.
+ */
+class LabScriptsTest {
+    @TempDir
+    Path labDir;
+
+    private record Run(int rc, String out) {}
+
+    private Run run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("VIDEOLB_LAB_DIR", labDir.toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS))
+                .as(String.join(" ", cmd) + " ends")
+                .isTrue();
+        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private Run lab(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(
+                List.of("bash", tools().resolve("videolb-lab.sh").toString()));
+        cmd.addAll(List.of(args));
+        return run(Map.of(), cmd.toArray(String[]::new));
+    }
+
+    private static Path tools() {
+        Path t = IpvsVm.toolsDir();
+        assertThat(t).as("tools/ipvs-vm").isNotNull();
+        return t;
+    }
+
+    private void assertNothingSent() throws IOException {
+        if (Files.isDirectory(labDir.resolve("inbox"))) {
+            try (Stream<Path> s = Files.list(labDir.resolve("inbox"))) {
+                assertThat(s).as("no command reached the VM's inbox").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aServerThatIsNotOneOfTheLabsIsRefusedBeforeAnythingIsSent() throws Exception {
+        Files.createDirectories(labDir.resolve("inbox"));
+        for (String bad : List.of("rs11;id", "rs15", "192.0.2.99", "10.0.0.1", "$(id)", "", "rs11 rs12")) {
+            Run r = lab("kill", bad);
+            assertThat(r.rc()).as("kill '" + bad + "': " + r.out()).isEqualTo(2);
+            assertThat(r.out()).as(bad).contains("not a lab server: '" + bad + "'");
+        }
+        Run twoArgs = lab("revive", "rs11", "rs12");
+        assertThat(twoArgs.rc()).isEqualTo(2);
+        assertThat(twoArgs.out()).contains("usage: videolb lab revive SERVER");
+        assertNothingSent();
+    }
+
+    @Test
+    void aKnownServerPassesTheCheckAndIsToldTheLabIsNotUp() throws Exception {
+        for (String ok : List.of("rs11", "192.0.2.24", "rs21")) {
+            Run r = lab("hang", ok);
+            assertThat(r.rc()).as(ok + ": " + r.out()).isEqualTo(2);
+            assertThat(r.out()).contains("the lab is not up");
+        }
+        // the VM writes the servers of the lab it built: only those are accepted then
+        Files.writeString(labDir.resolve("servers"), "192.0.2.11 192.0.2.12\n");
+        assertThat(lab("freeze", "rs12").out()).contains("the lab is not up");
+        assertThat(lab("freeze", "rs13").out()).contains("not a lab server: 'rs13'");
+        assertNothingSent();
+    }
+
+    @Test
+    void viewerCountsOutside0To16AndBadUpArgumentsAreRefused() throws Exception {
+        for (String bad : List.of("17", "-1", "x", "1e3", "100", "")) {
+            Run r = lab("viewers", bad);
+            assertThat(r.rc()).as("viewers '" + bad + "'").isEqualTo(2);
+            assertThat(r.out()).contains("viewers: a number 0..16: '" + bad + "'");
+        }
+        Run up = lab("up", "99");
+        assertThat(up.rc()).isEqualTo(2);
+        assertThat(up.out()).contains("up [VIEWERS]: a number 0..16: 99").doesNotContain("booting");
+        Run port = run(
+                Map.of("VIDEOLB_LAB_PORT", "80"),
+                "bash",
+                tools().resolve("videolb-lab.sh").toString(),
+                "up");
+        assertThat(port.rc()).isEqualTo(2);
+        assertThat(port.out()).contains("VIDEOLB_LAB_PORT must be 1024..65535: 80");
+        Run unknown = lab("reboot");
+        assertThat(unknown.rc()).isEqualTo(2);
+        assertThat(unknown.out()).contains("unknown command: reboot").contains("videolb lab up [VIEWERS]");
+        Run down = lab("down");
+        assertThat(down.rc()).as("down with no lab up is not an error").isZero();
+        assertThat(down.out()).contains("the lab is not up");
+        assertNothingSent();
+    }
+
+    @Test
+    void labShRefusesABadMediaModeAndABadServerBeforeTouchingTheKernel() throws Exception {
+        Path labSh = tools().resolve("lab.sh");
+        Run media = run(
+                Map.of("LAB_MEDIA", "vlc", "LAB_DIR", labDir.resolve("lab").toString()),
+                "bash",
+                labSh.toString(),
+                "up");
+        assertThat(media.rc()).isEqualTo(2);
+        // as root the mode is checked; otherwise the root check comes first: both before any namespace exists
+        assertThat(media.out()).containsAnyOf("LAB_MEDIA must be responder or nginx: vlc", "run as root");
+        assertThat(labDir.resolve("lab")).doesNotExist();
+        Run server = run(
+                Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "kill-server", "rs1;id");
+        assertThat(server.rc()).isEqualTo(2);
+        assertThat(server.out()).contains("not a server name or 192.0.2.0/24 address: rs1;id");
+        Run publish = run(Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "publish");
+        assertThat(publish.rc()).isEqualTo(2);
+        assertThat(publish.out()).contains("publish: needs a lab up with LAB_MEDIA=nginx");
+    }
+
+    @Test
+    void theLabScriptsParse() throws Exception {
+        for (String s : List.of("videolb-lab.sh", "lab-guest.sh", "lab.sh", "run-in-ipvs-vm.sh")) {
+            Run r = run(Map.of(), "bash", "-n", tools().resolve(s).toString());
+            assertThat(r.rc()).as(s + ": " + r.out()).isZero();
+        }
+        Run py = run(
+                Map.of(),
+                "python3",
+                "-c",
+                "import ast,sys; ast.parse(open(sys.argv[1]).read())",
+                tools().resolve("lab-viewers.py").toString());
+        assertThat(py.rc()).as("lab-viewers.py: " + py.out()).isZero();
+    }
+}
