@@ -16,6 +16,7 @@ import io.videolb.runtime.settings.SettingsReader;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +41,8 @@ import java.util.TreeSet;
  * @param heartbeat        how often {@code checker/ID} is republished (with the partitions probed)
  * @param retryDelay       after a failed probe, the next one comes this soon instead of an interval later (0: off)
  * @param statsUrl         where each server's nginx-rtmp stats page is, for the stream inventory (null: not read)
+ * @param requiredStreams  streams ({@code app/name}) every server must publish (empty: none); needs {@code statsUrl}
+ * @param poolStreams      stats page and required streams by fwmark, for pools with their own (issue 16)
  */
 public record HealthServiceSettings(
         KafkaConnection kafka,
@@ -57,7 +60,9 @@ public record HealthServiceSettings(
         Duration sessionTimeout,
         Duration heartbeat,
         Duration retryDelay,
-        StatsUrl statsUrl)
+        StatsUrl statsUrl,
+        List<String> requiredStreams,
+        Map<Long, StreamSettings> poolStreams)
         implements ServiceSettings {
 
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -176,6 +181,28 @@ public record HealthServiceSettings(
                     .describe("each server's nginx-rtmp rtmp_stat page, read every interval for the stream inventory"
                             + " (inventory/IP on the health topic); unset: not read. Set it only after every reader is"
                             + " upgraded (decision 95)"));
+    public static final Setting<List<String>> REQUIRED_STREAMS = DECLARED.add(requiredStreams(
+                    "VIDEOLB_HEALTH_REQUIRED_STREAMS")
+            .defaultValue(List.of())
+            .describe("streams every server (and every backup) must publish, e.g. live/cam7: a server whose stats page"
+                    + " lacks one fails its probe as a frozen encoder (stale); needs VIDEOLB_HEALTH_STATS_URL"));
+    public static final SettingFamily<Optional<StatsUrl>> POOL_STATS_URL = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_STATS_URL",
+            n -> Setting.<Optional<StatsUrl>>of(
+                            n,
+                            StatsUrl.FORM + ", or off",
+                            v -> v.equals("off") ? Optional.empty() : Optional.of(StatsUrl.parse(v)))
+                    .describe("VIDEOLB_HEALTH_STATS_URL for one pool (off: its servers' inventory is not read)"));
+    public static final SettingFamily<List<String>> POOL_REQUIRED_STREAMS = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_REQUIRED_STREAMS",
+            n -> requiredStreams(n)
+                    .describe("VIDEOLB_HEALTH_REQUIRED_STREAMS for one pool (none: no stream required)"));
     public static final Setting<Duration> SESSION_TIMEOUT =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
                     .defaultValue(Duration.ofSeconds(10))
@@ -206,10 +233,32 @@ public record HealthServiceSettings(
         if (heartbeat.toMillis() < 100) throw new IllegalArgumentException("heartbeat must be at least 100 ms");
         if (retryDelay == null) retryDelay = Duration.ofMillis(200);
         if (retryDelay.isNegative()) throw new IllegalArgumentException("retryDelay must be >= 0");
+        requiredStreams = List.copyOf(requiredStreams == null ? List.of() : requiredStreams);
+        try {
+            new StreamSettings(statsUrl, requiredStreams); // required streams need a stats page
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("VIDEOLB_HEALTH_REQUIRED_STREAMS: " + e.getMessage(), e);
+        }
+        poolStreams = Map.copyOf(poolStreams == null ? Map.of() : poolStreams);
     }
 
     public ProbeSettings settingsFor(long mark) {
         return pools.getOrDefault(mark, defaults);
+    }
+
+    /** The stats page and required streams of the pool {@code mark}: its own, else the defaults. */
+    public StreamSettings streamsFor(long mark) {
+        return poolStreams.getOrDefault(mark, defaultStreams());
+    }
+
+    /** The stats page and required streams of pools without their own. */
+    public StreamSettings defaultStreams() {
+        return new StreamSettings(statsUrl, requiredStreams);
+    }
+
+    /** Whether any pool's stats page is read (the stream inventory is on somewhere). */
+    public boolean inventoryOn() {
+        return statsUrl != null || poolStreams.values().stream().anyMatch(p -> p.statsUrl() != null);
     }
 
     /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
@@ -219,7 +268,11 @@ public record HealthServiceSettings(
         TreeSet<String> marks = new TreeSet<>();
         for (SettingFamily<?> f : DECLARED.families()) marks.addAll(r.keysOf(f));
         Map<Long, ProbeSettings> pools = new HashMap<>();
-        for (String mark : marks) pools.put(Long.parseLong(mark), probe(r, mark));
+        Map<Long, StreamSettings> poolStreams = new HashMap<>();
+        for (String mark : marks) {
+            pools.put(Long.parseLong(mark), probe(r, mark));
+            poolStreams.put(Long.parseLong(mark), streams(r, mark));
+        }
         return builder()
                 .kafka(CommonSettings.kafka(r))
                 .topics(topics)
@@ -237,7 +290,26 @@ public record HealthServiceSettings(
                 .heartbeat(r.get(HEARTBEAT))
                 .retryDelay(r.get(RETRY_DELAY))
                 .statsUrl(r.find(STATS_URL).orElse(null))
+                .requiredStreams(r.get(REQUIRED_STREAMS))
+                .poolStreams(poolStreams)
                 .build();
+    }
+
+    /** The stream settings of the pool {@code mark}; its unset ones are the defaults. An error names the settings. */
+    private static StreamSettings streams(SettingsReader r, String mark) {
+        Optional<StatsUrl> own = r.find(POOL_STATS_URL.member(mark));
+        StatsUrl url =
+                own.isPresent() ? own.get().orElse(null) : r.find(STATS_URL).orElse(null);
+        List<String> required = pick(r, REQUIRED_STREAMS, POOL_REQUIRED_STREAMS, mark);
+        try {
+            return new StreamSettings(url, required);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(POOL + mark + "_REQUIRED_STREAMS: " + e.getMessage(), e);
+        }
+    }
+
+    private static Setting.Builder<List<String>> requiredStreams(String n) {
+        return Setting.of(n, StreamSettings.FORM, StreamSettings::parseRequired);
     }
 
     /** The probe settings of the pool {@code mark}, or the defaults when {@code mark} is null; a pool's unset ones are the defaults. */
@@ -355,6 +427,8 @@ public record HealthServiceSettings(
         b.heartbeat = heartbeat;
         b.retryDelay = retryDelay;
         b.statsUrl = statsUrl;
+        b.requiredStreams = requiredStreams;
+        b.poolStreams = poolStreams;
         return b;
     }
 
@@ -372,6 +446,8 @@ public record HealthServiceSettings(
         private Duration heartbeat = Duration.ofSeconds(2);
         private Duration retryDelay = Duration.ofMillis(200);
         private StatsUrl statsUrl;
+        private List<String> requiredStreams = List.of();
+        private Map<Long, StreamSettings> poolStreams = Map.of();
 
         private Builder() {
             super("127.0.0.1", 9103);
@@ -445,6 +521,18 @@ public record HealthServiceSettings(
             return this;
         }
 
+        /** Streams every server must publish (empty: none); needs a stats URL. */
+        public Builder requiredStreams(List<String> v) {
+            requiredStreams = v;
+            return this;
+        }
+
+        /** Stats page and required streams by fwmark, for pools with their own. */
+        public Builder poolStreams(Map<Long, StreamSettings> v) {
+            poolStreams = v;
+            return this;
+        }
+
         public HealthServiceSettings build() {
             return new HealthServiceSettings(
                     kafka(),
@@ -462,7 +550,9 @@ public record HealthServiceSettings(
                     sessionTimeout,
                     heartbeat,
                     retryDelay,
-                    statsUrl);
+                    statsUrl,
+                    requiredStreams,
+                    poolStreams);
         }
     }
 }

@@ -122,6 +122,11 @@ public final class InventoryPoller implements AutoCloseable {
                 });
     }
 
+    /** The latest result of {@code server}, null when none yet (safe from any thread). */
+    public InventoryResult latest(Ipv4Address server) {
+        return latest.get(server);
+    }
+
     /** The latest result per server (safe from any thread). */
     public Map<Ipv4Address, InventoryResult> latest() {
         return Map.copyOf(latest);
