@@ -297,7 +297,7 @@ public record HealthServiceSettings(
 
     /** The stream settings of the pool {@code mark}; its unset ones are the defaults. An error names the settings. */
     private static StreamSettings streams(SettingsReader r, String mark) {
-        Optional<StatsUrl> own = r.find(POOL_STATS_URL.member(mark));
+        Optional<Optional<StatsUrl>> own = r.find(POOL_STATS_URL.member(mark));
         StatsUrl url =
                 own.isPresent() ? own.get().orElse(null) : r.find(STATS_URL).orElse(null);
         List<String> required = pick(r, REQUIRED_STREAMS, POOL_REQUIRED_STREAMS, mark);
