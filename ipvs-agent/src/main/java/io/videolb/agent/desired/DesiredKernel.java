@@ -124,6 +124,7 @@ public record DesiredKernel(
                     continue;
                 }
                 if (panic) {
+                    if (health.down(a)) backupFor(desired, health, a, refused); // why none stands in, reported
                     putMax(active, a, s.weight());
                     continue;
                 }

@@ -168,4 +168,18 @@ class FailoverGatingTest {
         HealthView allUp = new HealthView(Map.of(), false, Map.of(A, carried("live/cam7"), B, publishing()));
         assertThat(pool1(compute(chained, allUp)).refusedBackups()).isEmpty();
     }
+
+    @Test
+    void aSingleServerPoolWhoseOnlyBackupLacksTheStreamsPanicsAsWithoutABackupAndSaysWhy() {
+        Ipv4Address s3 = ip("198.51.100.3"); // pool 2's only server, backup .13
+        Ipv4Address b13 = ip("198.51.100.13");
+        HealthView h = new HealthView(
+                Map.of(s3, new ServerHealth(false, 1)), false, Map.of(s3, carried("live/cam7"), b13, publishing()));
+        PoolStatus p2 = compute(cluster(), h).pools().stream()
+                .filter(p -> p.mark() == 2)
+                .findFirst()
+                .orElseThrow();
+        assertThat(p2.panic()).isTrue();
+        assertThat(p2.refusedBackups()).containsExactly("198.51.100.3: backup 198.51.100.13 lacks stream live/cam7");
+    }
 }

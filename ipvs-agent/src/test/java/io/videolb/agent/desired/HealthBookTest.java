@@ -104,10 +104,23 @@ class HealthBookTest {
         // a known inventory read while DOWN does not overwrite what it carried while up
         applyInventory(inventory(RS1, 9));
         assertThat(book.view().streams().get(RS1).carriedWhenUp()).containsExactlyInAnyOrder("live/cam7", "live/cam8");
-        // up again: its inventory counts again
+        // up again: its inventory counts again; a stream seen within the freshness bound stays carried
         accept(verdict(RS1, Verdict.UP, "hc-1", 10, 10_000));
         applyInventory(inventory(RS1, 11, "live/cam9"));
+        assertThat(book.view().streams().get(RS1).carriedWhenUp())
+                .containsExactlyInAnyOrder("live/cam7", "live/cam8", "live/cam9");
+        // absent for longer than the bound (observed 6 s -> 40 s): no longer carried
+        applyInventory(inventory(RS1, 40, "live/cam9"));
         assertThat(book.view().streams().get(RS1).carriedWhenUp()).containsExactly("live/cam9");
+    }
+
+    @Test
+    void aStreamVanishingJustBeforeTheServerFailsStaysCarried() {
+        accept(verdict(RS1, Verdict.UP, "hc-1", 5, 5_000));
+        applyInventory(inventory(RS1, 6, "live/cam7"));
+        applyInventory(inventory(RS1, 7)); // the publisher died with the server, a probe before the DOWN
+        accept(verdict(RS1, Verdict.DOWN, "hc-1", 8, 8_000));
+        assertThat(book.view().streams().get(RS1).carriedWhenUp()).containsExactly("live/cam7");
     }
 
     @Test
