@@ -183,7 +183,7 @@ public record HealthServiceSettings(
                             + " upgraded (decision 95)"));
     public static final Setting<List<String>> REQUIRED_STREAMS = DECLARED.add(requiredStreams(
                     "VIDEOLB_HEALTH_REQUIRED_STREAMS")
-            .defaultValue(List.of())
+            .defaultValue(List.of(), "none")
             .describe("streams every server (and every backup) must publish, e.g. live/cam7: a server whose stats page"
                     + " lacks one fails its probe as a frozen encoder (stale); needs VIDEOLB_HEALTH_STATS_URL"));
     public static final SettingFamily<Optional<StatsUrl>> POOL_STATS_URL = DECLARED.family(
