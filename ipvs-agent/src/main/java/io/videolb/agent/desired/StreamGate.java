@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Failover gating (issue 16, decision 130): may {@code backup} stand in for {@code server}? Only if it publishes every
+ * Failover gating (issue 16, decision 99): may {@code backup} stand in for {@code server}? Only if it publishes every
  * stream {@code server} was publishing when last known UP. Pure.
  *
  * <ul>

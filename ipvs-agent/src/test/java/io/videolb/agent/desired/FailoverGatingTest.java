@@ -16,7 +16,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Failover gating (issue 16, decision 130): a backup stands in only if it publishes the streams its server was
+ * Failover gating (issue 16, decision 99): a backup stands in only if it publishes the streams its server was
  * publishing when last known UP; otherwise the next usable backup of the chain, and the refusal is reported. The gate
  * alone ({@link StreamGate}) and through {@link DesiredKernel#compute}.
  */
