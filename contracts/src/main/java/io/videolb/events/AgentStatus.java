@@ -123,6 +123,10 @@ public record AgentStatus(
      * @param down          servers the checker reports down
      * @param connections   per real server of this pool's IPVS service, the connections the kernel counted in the
      *                      run (issue 15; empty from agents before it, or where the kernel has no such service)
+     * @param refusedBackups per server that needed a backup, why a backup of its chain was passed over or why the
+     *                      stream check could not decide (failover gating, issue 16), e.g.
+     *                      {@code "192.0.2.11: backup 192.0.2.21 lacks stream live/cam7"}; empty when nothing was
+     *                      refused or the stream inventory is off
      */
     public record PoolStatus(
             long mark,
@@ -130,12 +134,25 @@ public record AgentStatus(
             List<String> substitutions,
             boolean panic,
             List<String> down,
-            List<ServerConnections> connections) {
+            List<ServerConnections> connections,
+            List<String> refusedBackups) {
         public PoolStatus {
             inService = inService == null ? List.of() : List.copyOf(inService);
             substitutions = substitutions == null ? List.of() : List.copyOf(substitutions);
             down = down == null ? List.of() : List.copyOf(down);
             connections = connections == null ? List.of() : List.copyOf(connections);
+            refusedBackups = refusedBackups == null ? List.of() : List.copyOf(refusedBackups);
+        }
+
+        /** A pool status without failover-gating notes (agents before issue 16's gating, tests). */
+        public PoolStatus(
+                long mark,
+                List<String> inService,
+                List<String> substitutions,
+                boolean panic,
+                List<String> down,
+                List<ServerConnections> connections) {
+            this(mark, inService, substitutions, panic, down, connections, List.of());
         }
 
         /** A pool status without per-server connection counts (agents before issue 15, tests). */

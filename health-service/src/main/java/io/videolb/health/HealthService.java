@@ -16,6 +16,7 @@ import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
 import io.videolb.health.inventory.DrainHandover;
 import io.videolb.health.inventory.InventoryPublisher;
+import io.videolb.health.inventory.RequiredStreams;
 import io.videolb.health.kafka.DesiredReader;
 import io.videolb.health.kafka.HealthTopicMember;
 import io.videolb.health.kafka.KafkaVerdictSink;
@@ -37,6 +38,7 @@ import io.videolb.runtime.ServiceStop;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -87,10 +89,12 @@ public final class HealthService extends VerticleBase {
     private MeterRegistry registry;
     private Prober prober;
     private ProbeScheduler scheduler;
-    /** Reads each server's stats page when VIDEOLB_HEALTH_STATS_URL is set; null otherwise. */
+    /** Reads each server's stats page when a stats URL is set (VIDEOLB_HEALTH_STATS_URL or a pool's); null otherwise. */
     private InventoryPoller inventory;
     /** Drops a drained server's subscribers at its deadline when VIDEOLB_HEALTH_CONTROL_URL is set; null otherwise. */
     private DrainHandover handover;
+    /** Each probed server's required streams (issue 16), read by the scheduler's stream check. */
+    private volatile Map<Ipv4Address, List<String>> requiredStreams = Map.of();
 
     private ServerSeries serverSeries;
     private KafkaVerdictSink sink;
@@ -216,7 +220,7 @@ public final class HealthService extends VerticleBase {
         Gauge.builder("videolb.health.partitions.owned", owned, o -> o.get().size())
                 .register(registry);
         vertx.setPeriodic(1000, id -> countVerdicts());
-        if (config.statsUrl() != null) {
+        if (config.inventoryOn()) {
             InventoryPublisher publisher = new InventoryPublisher(
                     config.checkerId(),
                     sequences,
@@ -243,6 +247,10 @@ public final class HealthService extends VerticleBase {
                         System::currentTimeMillis,
                         polled::latest);
             }
+            InventoryPoller poller = inventory;
+            // a server whose known inventory lacks a required stream fails its probe as a frozen encoder does
+            scheduler.run(sch -> sch.setStreamCheck((server, r) ->
+                    RequiredStreams.apply(r, requiredStreams.getOrDefault(server, List.of()), poller.latest(server))));
         }
         scheduler.run(sch -> {
             sch.setRetryDelay(config.retryDelay().toMillis());
@@ -299,8 +307,16 @@ public final class HealthService extends VerticleBase {
         Map<Ipv4Address, HealthVerdict> last = member.latest();
         scheduler.run(sch -> sch.setTargets(targets, last));
         if (inventory != null) {
+            Map<Ipv4Address, StreamSettings> streams = Targets.streams(s.state(), config);
             Map<Ipv4Address, InventoryPoller.StatsEndpoint> stats = new LinkedHashMap<>();
-            targets.forEach((server, t) -> stats.put(server, config.statsUrl().of(t.endpoint())));
+            Map<Ipv4Address, List<String>> required = new HashMap<>();
+            targets.forEach((server, t) -> {
+                StreamSettings st = streams.getOrDefault(server, config.defaultStreams());
+                if (st.statsUrl() == null) return; // off for this server's pool
+                stats.put(server, st.statsUrl().of(t.endpoint()));
+                if (!st.required().isEmpty()) required.put(server, st.required());
+            });
+            requiredStreams = Map.copyOf(required);
             inventory.setTargets(stats);
         }
         if (handover != null) {

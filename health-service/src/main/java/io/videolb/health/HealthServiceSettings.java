@@ -16,6 +16,7 @@ import io.videolb.runtime.settings.SettingsReader;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,6 +43,8 @@ import java.util.TreeSet;
  * @param statsUrl         where each server's nginx-rtmp stats page is, for the stream inventory (null: not read)
  * @param controlUrl       where each server's nginx-rtmp control endpoint is, to drop the subscribers left at a
  *                         maintenance drain's deadline (null: off; needs {@code statsUrl}: the names come from it)
+ * @param requiredStreams  streams ({@code app/name}) every server must publish (empty: none); needs {@code statsUrl}
+ * @param poolStreams      stats page and required streams by fwmark, for pools with their own (issue 16)
  */
 public record HealthServiceSettings(
         KafkaConnection kafka,
@@ -60,7 +63,9 @@ public record HealthServiceSettings(
         Duration heartbeat,
         Duration retryDelay,
         StatsUrl statsUrl,
-        StatsUrl controlUrl)
+        StatsUrl controlUrl,
+        List<String> requiredStreams,
+        Map<Long, StreamSettings> poolStreams)
         implements ServiceSettings {
 
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -196,6 +201,28 @@ public record HealthServiceSettings(
                             + " the checker probing the server drops its remaining subscribers there"
                             + " (PATH/drop/subscriber?app=A&name=S per stream of its inventory), so players reconnect"
                             + " elsewhere at once; needs VIDEOLB_HEALTH_STATS_URL; unset: off (decision 96)"));
+    public static final Setting<List<String>> REQUIRED_STREAMS = DECLARED.add(requiredStreams(
+                    "VIDEOLB_HEALTH_REQUIRED_STREAMS")
+            .defaultValue(List.of(), "none")
+            .describe("streams every server (and every backup) must publish, e.g. live/cam7: a server whose stats page"
+                    + " lacks one fails its probe as a frozen encoder (stale); needs VIDEOLB_HEALTH_STATS_URL"));
+    public static final SettingFamily<Optional<StatsUrl>> POOL_STATS_URL = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_STATS_URL",
+            n -> Setting.<Optional<StatsUrl>>of(
+                            n,
+                            StatsUrl.FORM + ", or off",
+                            v -> v.equals("off") ? Optional.empty() : Optional.of(StatsUrl.parse(v)))
+                    .describe("VIDEOLB_HEALTH_STATS_URL for one pool (off: its servers' inventory is not read)"));
+    public static final SettingFamily<List<String>> POOL_REQUIRED_STREAMS = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_REQUIRED_STREAMS",
+            n -> requiredStreams(n)
+                    .describe("VIDEOLB_HEALTH_REQUIRED_STREAMS for one pool (none: no stream required)"));
     public static final Setting<Duration> SESSION_TIMEOUT =
             DECLARED.add(Setting.duration("VIDEOLB_HEALTH_SESSION_TIMEOUT_MS", ChronoUnit.MILLIS, 1000, 1_800_000)
                     .defaultValue(Duration.ofSeconds(10))
@@ -229,10 +256,32 @@ public record HealthServiceSettings(
         if (controlUrl != null && statsUrl == null)
             throw new IllegalArgumentException("VIDEOLB_HEALTH_CONTROL_URL needs VIDEOLB_HEALTH_STATS_URL: the"
                     + " stream names dropped come from the stream inventory");
+        requiredStreams = List.copyOf(requiredStreams == null ? List.of() : requiredStreams);
+        try {
+            new StreamSettings(statsUrl, requiredStreams); // required streams need a stats page
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("VIDEOLB_HEALTH_REQUIRED_STREAMS: " + e.getMessage(), e);
+        }
+        poolStreams = Map.copyOf(poolStreams == null ? Map.of() : poolStreams);
     }
 
     public ProbeSettings settingsFor(long mark) {
         return pools.getOrDefault(mark, defaults);
+    }
+
+    /** The stats page and required streams of the pool {@code mark}: its own, else the defaults. */
+    public StreamSettings streamsFor(long mark) {
+        return poolStreams.getOrDefault(mark, defaultStreams());
+    }
+
+    /** The stats page and required streams of pools without their own. */
+    public StreamSettings defaultStreams() {
+        return new StreamSettings(statsUrl, requiredStreams);
+    }
+
+    /** Whether any pool's stats page is read (the stream inventory is on somewhere). */
+    public boolean inventoryOn() {
+        return statsUrl != null || poolStreams.values().stream().anyMatch(p -> p.statsUrl() != null);
     }
 
     /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
@@ -242,7 +291,11 @@ public record HealthServiceSettings(
         TreeSet<String> marks = new TreeSet<>();
         for (SettingFamily<?> f : DECLARED.families()) marks.addAll(r.keysOf(f));
         Map<Long, ProbeSettings> pools = new HashMap<>();
-        for (String mark : marks) pools.put(Long.parseLong(mark), probe(r, mark));
+        Map<Long, StreamSettings> poolStreams = new HashMap<>();
+        for (String mark : marks) {
+            pools.put(Long.parseLong(mark), probe(r, mark));
+            poolStreams.put(Long.parseLong(mark), streams(r, mark));
+        }
         return builder()
                 .kafka(CommonSettings.kafka(r))
                 .topics(topics)
@@ -261,7 +314,26 @@ public record HealthServiceSettings(
                 .retryDelay(r.get(RETRY_DELAY))
                 .statsUrl(r.find(STATS_URL).orElse(null))
                 .controlUrl(r.find(CONTROL_URL).orElse(null))
+                .requiredStreams(r.get(REQUIRED_STREAMS))
+                .poolStreams(poolStreams)
                 .build();
+    }
+
+    /** The stream settings of the pool {@code mark}; its unset ones are the defaults. An error names the settings. */
+    private static StreamSettings streams(SettingsReader r, String mark) {
+        Optional<Optional<StatsUrl>> own = r.find(POOL_STATS_URL.member(mark));
+        StatsUrl url =
+                own.isPresent() ? own.get().orElse(null) : r.find(STATS_URL).orElse(null);
+        List<String> required = pick(r, REQUIRED_STREAMS, POOL_REQUIRED_STREAMS, mark);
+        try {
+            return new StreamSettings(url, required);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(POOL + mark + "_REQUIRED_STREAMS: " + e.getMessage(), e);
+        }
+    }
+
+    private static Setting.Builder<List<String>> requiredStreams(String n) {
+        return Setting.of(n, StreamSettings.FORM, StreamSettings::parseRequired);
     }
 
     /** The probe settings of the pool {@code mark}, or the defaults when {@code mark} is null; a pool's unset ones are the defaults. */
@@ -398,6 +470,8 @@ public record HealthServiceSettings(
         b.retryDelay = retryDelay;
         b.statsUrl = statsUrl;
         b.controlUrl = controlUrl;
+        b.requiredStreams = requiredStreams;
+        b.poolStreams = poolStreams;
         return b;
     }
 
@@ -416,6 +490,8 @@ public record HealthServiceSettings(
         private Duration retryDelay = Duration.ofMillis(200);
         private StatsUrl statsUrl;
         private StatsUrl controlUrl;
+        private List<String> requiredStreams = List.of();
+        private Map<Long, StreamSettings> poolStreams = Map.of();
 
         private Builder() {
             super("127.0.0.1", 9103);
@@ -494,6 +570,18 @@ public record HealthServiceSettings(
             return this;
         }
 
+        /** Streams every server must publish (empty: none); needs a stats URL. */
+        public Builder requiredStreams(List<String> v) {
+            requiredStreams = v;
+            return this;
+        }
+
+        /** Stats page and required streams by fwmark, for pools with their own. */
+        public Builder poolStreams(Map<Long, StreamSettings> v) {
+            poolStreams = v;
+            return this;
+        }
+
         public HealthServiceSettings build() {
             return new HealthServiceSettings(
                     kafka(),
@@ -512,7 +600,9 @@ public record HealthServiceSettings(
                     heartbeat,
                     retryDelay,
                     statsUrl,
-                    controlUrl);
+                    controlUrl,
+                    requiredStreams,
+                    poolStreams);
         }
     }
 }

@@ -20,14 +20,7 @@ public final class Targets {
 
     public static Map<Ipv4Address, Target> of(
             DesiredState state, HealthServiceSettings config, Predicate<Ipv4Address> owned) {
-        Map<Ipv4Address, ProbeSettings> settings = new LinkedHashMap<>();
-        for (Pool pool : state.pools().values()) {
-            ProbeSettings s = config.settingsFor(pool.mark().value());
-            for (RealServer rs : pool.servers()) settings.putIfAbsent(rs.address(), s);
-        }
-        state.backups()
-                .forEach((server, backup) ->
-                        settings.putIfAbsent(backup, settings.getOrDefault(server, config.defaults())));
+        Map<Ipv4Address, ProbeSettings> settings = perServer(state, config::settingsFor, config.defaults());
         Map<Ipv4Address, Target> out = new LinkedHashMap<>();
         settings.forEach((addr, s) -> {
             if (!owned.test(addr)) return;
@@ -35,5 +28,25 @@ public final class Targets {
             out.put(addr, new Target(addr, ep, s));
         });
         return out;
+    }
+
+    /**
+     * Each server's stream settings (stats page, required streams) by the same rule as its probe settings: the pool
+     * with the lowest mark; a backup those of the pool of the server it backs up.
+     */
+    public static Map<Ipv4Address, StreamSettings> streams(DesiredState state, HealthServiceSettings config) {
+        return perServer(state, config::streamsFor, config.defaultStreams());
+    }
+
+    private static <T> Map<Ipv4Address, T> perServer(
+            DesiredState state, java.util.function.LongFunction<T> ofPool, T defaults) {
+        Map<Ipv4Address, T> settings = new LinkedHashMap<>();
+        for (Pool pool : state.pools().values()) {
+            T s = ofPool.apply(pool.mark().value());
+            for (RealServer rs : pool.servers()) settings.putIfAbsent(rs.address(), s);
+        }
+        state.backups()
+                .forEach((server, backup) -> settings.putIfAbsent(backup, settings.getOrDefault(server, defaults)));
+        return settings;
     }
 }

@@ -679,6 +679,8 @@ public final class IpvsAgent extends VerticleBase {
             Plan plan = Planner.plan(dk.state(), observed, own.marks());
             out.println("# generation " + snap.generation() + ", kernel mode "
                     + caps.mode().label() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));
+            for (AgentStatus.PoolStatus p : dk.pools()) // failover gating: why a backup was passed over
+            for (String r : p.refusedBackups()) out.println("# pool " + p.mark() + ": " + r);
             print(plan, config, out);
             printForeignRules(kernel, config, snap.state().params().vip(), out);
             return plan.isEmpty() ? ExitCode.OK : ExitCode.CHANGES_PENDING;

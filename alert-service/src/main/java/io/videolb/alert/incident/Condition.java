@@ -19,6 +19,7 @@ public record Condition(String id, Kind kind, String title, List<String> details
         SPLIT_BRAIN("split brain", Mail.URGENT),
         BACKUP_ALSO_DOWN("backup also down"),
         PANIC("pool in panic (fail-open)"),
+        BACKUP_REFUSED("backup lacks streams, not used"),
         HEALTH_STALE("health stale"),
         SERVER_DOWN("server down"),
         AGENT_SILENT("director silent"),

@@ -224,6 +224,25 @@ public final class Facts {
                             List.of("director " + dirText + ": " + backup + " serves pool (fwmark) " + p.mark()
                                     + " in place of " + failed)));
                 }
+                for (String line : p.refusedBackups()) {
+                    Optional<Refusal> r = refusal(line);
+                    if (r.isEmpty()) continue; // an undecided check ("unknown"): reported in status, not mailed
+                    Refusal f = r.get();
+                    out.add(new Condition(
+                            "backup-refused/" + p.mark() + "/" + f.server() + "/" + f.backup(),
+                            Condition.Kind.BACKUP_REFUSED,
+                            "backup " + f.backup() + " lacks stream " + f.firstStreamToken()
+                                    + (f.streams().size() > 1
+                                            ? " (+" + (f.streams().size() - 1) + " more)"
+                                            : ""),
+                            List.of(
+                                    "director " + dirText + ": backup " + f.backup() + " lacks stream "
+                                            + BodyText.line(String.join(", ", f.streams())) + ",",
+                                    "so it does not stand in for " + f.server() + " in pool (fwmark) " + p.mark()
+                                            + " (failover gating: a backup must carry the streams its server"
+                                            + " carried while up); the next usable backup of the chain, if any,"
+                                            + " is used instead")));
+                }
             }
             if (a.desiredRefused() != null) {
                 out.add(new Condition(
@@ -437,6 +456,32 @@ public final class Facts {
         List<Fwmark> marks = new ArrayList<>();
         for (Pool p : desired.state().pools().values()) if (p.hasServer(server)) marks.add(p.mark());
         return marks;
+    }
+
+    /** A backup refused by failover gating: "SERVER: backup BACKUP lacks stream S1, S2" as the agent reports it. */
+    record Refusal(Ipv4Address server, Ipv4Address backup, List<String> streams) {
+        /** The first stream as typed tokens for a subject: {@code app/name}, each part a safe token. */
+        String firstStreamToken() {
+            String s = streams.get(0);
+            int slash = s.indexOf('/');
+            return slash < 0
+                    ? Condition.token(s)
+                    : Condition.token(s.substring(0, slash)) + "/" + Condition.token(s.substring(slash + 1));
+        }
+    }
+
+    private static final java.util.regex.Pattern REFUSAL =
+            java.util.regex.Pattern.compile("([0-9.]{7,15}): backup ([0-9.]{7,15}) lacks stream (\\S.{0,8000})");
+
+    static Optional<Refusal> refusal(String text) {
+        if (text == null) return Optional.empty();
+        java.util.regex.Matcher m = REFUSAL.matcher(text);
+        if (!m.matches()) return Optional.empty();
+        Optional<Ipv4Address> a = ip(m.group(1));
+        Optional<Ipv4Address> b = ip(m.group(2));
+        if (a.isEmpty() || b.isEmpty()) return Optional.empty();
+        List<String> streams = List.of(m.group(3).split(", "));
+        return Optional.of(new Refusal(a.get(), b.get(), streams));
     }
 
     private static Optional<Ipv4Address[]> substitution(String text) {

@@ -28,6 +28,9 @@ final class Subjects {
                 return "drain of " + second + " in pool " + first;
             case BACKUP_TOOK_OVER:
                 return "takeover of " + second + " in pool " + first;
+            case BACKUP_REFUSED: // second: SERVER/BACKUP
+                return "backup " + second.substring(second.indexOf('/') + 1) + " for "
+                        + second.substring(0, Math.max(0, second.indexOf('/'))) + " in pool " + first;
             case SPLIT_BRAIN:
                 return "VIP " + key;
             case HEALTH_STALE:
@@ -66,6 +69,8 @@ final class Subjects {
                 return bad ? "past deadline" : "done";
             case BACKUP_TOOK_OVER:
                 return bad ? "backup serving" : "server back";
+            case BACKUP_REFUSED:
+                return bad ? "refused, lacks streams" : "no longer refused";
             case SPLIT_BRAIN:
                 return bad ? "split brain" : "one holder";
             case HEALTH_STALE:

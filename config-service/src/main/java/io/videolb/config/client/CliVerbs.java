@@ -176,6 +176,9 @@ public final class CliVerbs {
                     out.println("  promote: " + parity.path("waitsFor").asText());
             }
             for (JsonNode e : d.path("errors")) out.println("  error: " + e.asText());
+            for (JsonNode p : d.path("pools")) // failover gating: a backup passed over, and why
+            for (JsonNode why : p.path("refusedBackups"))
+                    out.println("  pool " + p.path("mark").asLong() + ": " + why.asText());
         }
         JsonNode vip = s.path("vip");
         if (vip.path("splitBrain").asBoolean()) {
@@ -260,6 +263,9 @@ public final class CliVerbs {
             if (sv.has("streams")) out.println("    carries " + carries(sv.path("streams")));
             if (sv.has("backupStreams")) out.println("    backup carries " + carries(sv.path("backupStreams")));
         }
+        for (JsonNode d : x.path("directors")) // failover gating: a backup passed over, and why
+        for (JsonNode why : d.path("refusedBackups"))
+                out.println("  director " + d.path("director").asText() + ": " + why.asText());
         // the API can only say where the holder is known; the director's agent says which server it is
         if (agent == null) out.println(x.path("persistence").asText());
         else PersistenceLines.of(agent, client).forEach(out::println);

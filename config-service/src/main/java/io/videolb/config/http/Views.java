@@ -248,6 +248,7 @@ final class Views {
                 d.put("director", a.director());
                 d.set("inService", tree(ps.inService()));
                 d.set("substitutions", tree(ps.substitutions()));
+                d.set("refusedBackups", tree(ps.refusedBackups())); // failover gating: "A: backup B lacks stream S"
                 d.put("panic", ps.panic());
             }
         }

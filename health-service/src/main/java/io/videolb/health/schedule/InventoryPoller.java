@@ -122,7 +122,7 @@ public final class InventoryPoller implements AutoCloseable {
                 });
     }
 
-    /** The latest result of {@code server}, null if none (safe from any thread). */
+    /** The latest result of {@code server}, null when none yet (safe from any thread). */
     public InventoryResult latest(Ipv4Address server) {
         return latest.get(server);
     }

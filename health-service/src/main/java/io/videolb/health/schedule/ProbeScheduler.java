@@ -305,8 +305,23 @@ public final class ProbeScheduler {
         return inconclusive;
     }
 
-    private void onResult(Server s, ProbeResult r) {
+    /** Passes each probe result through a check of the server's streams before it counts (issue 16). */
+    public interface StreamCheck {
+        ProbeResult apply(Ipv4Address server, ProbeResult r);
+
+        StreamCheck NONE = (server, r) -> r;
+    }
+
+    private StreamCheck streamCheck = StreamCheck.NONE;
+
+    /** Sets the stream check (on the scheduler's context): a required stream not publishing fails the probe. */
+    public void setStreamCheck(StreamCheck check) {
+        streamCheck = check == null ? StreamCheck.NONE : check;
+    }
+
+    private void onResult(Server s, ProbeResult probed) {
         if (closed || servers.get(s.target.server()) != s) return;
+        ProbeResult r = streamCheck.apply(s.target.server(), probed);
         observer.probed(s.target, r);
         long late = lateBy(r, s.target.settings().timeout());
         if (late > 0) {

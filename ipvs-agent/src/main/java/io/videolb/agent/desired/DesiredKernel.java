@@ -100,6 +100,7 @@ public record DesiredKernel(
             TreeMap<Ipv4Address, RealServerState> active = new TreeMap<>();
             List<Substitution> subs = new ArrayList<>();
             List<String> down = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
             // Panic counts only the down servers nothing can replace: a down server whose backup the
             // checker sees up is a normal failover (a single-server pool must fail over too), while
             // servers AND their backups looking down at once point at the checker: keep them all.
@@ -115,7 +116,7 @@ public record DesiredKernel(
                 if (health.down(a)) down.add(a.toString());
                 if (inMaintenance(desired, a)) {
                     // out of rotation (drained below); its usable backup carries its weight meanwhile
-                    Ipv4Address b = usableBackupOf(desired, health, a);
+                    Ipv4Address b = backupFor(desired, health, a, refused);
                     if (b != null) {
                         putMax(active, b, s.weight());
                         subs.add(new Substitution(pool.mark(), a, b, Substitution.Cause.MAINTENANCE));
@@ -123,10 +124,13 @@ public record DesiredKernel(
                     continue;
                 }
                 if (panic) {
+                    if (health.down(a)) backupFor(desired, health, a, refused); // why none stands in, reported
                     putMax(active, a, s.weight());
                     continue;
                 }
-                Ipv4Address b = usableBackupOf(desired, health, a);
+                // the gate's notes are reported only for a server that needs its backup now (down)
+                Ipv4Address b =
+                        health.down(a) ? backupFor(desired, health, a, refused) : usableBackupOf(desired, health, a);
                 boolean backupUsable = b != null;
                 if (!health.down(a)) {
                     // the stand-in may be further down the chain than the first usable backup now is (A->B->C: C
@@ -185,7 +189,8 @@ public record DesiredKernel(
                     subs.stream().map(Substitution::describe).toList(),
                     panic,
                     down,
-                    connections(current)));
+                    connections(current),
+                    refused));
             services.put(
                     pool.mark(),
                     new IpvsService(
@@ -234,10 +239,22 @@ public record DesiredKernel(
 
     /**
      * The backup that stands in for {@code server}: backup chains are followed (A->B, B->C: C stands in for A while
-     * A and B are both down), the first one not down wins; null when none is usable.
+     * A and B are both down), the first one not down, not in maintenance and carrying the streams {@code server} was
+     * carrying ({@link StreamGate}; inventory off: no check) wins; null when none is usable.
      */
     static Ipv4Address usableBackupOf(DesiredState desired, HealthView health, Ipv4Address server) {
-        for (Ipv4Address b : backupChain(desired, server)) if (!health.down(b) && !inMaintenance(desired, b)) return b;
+        return backupFor(desired, health, server, new ArrayList<>());
+    }
+
+    /** As {@link #usableBackupOf}, adding to {@code notes} why a backup was passed over ("SERVER: backup B lacks stream S"). */
+    static Ipv4Address backupFor(DesiredState desired, HealthView health, Ipv4Address server, List<String> notes) {
+        for (Ipv4Address b : backupChain(desired, server)) {
+            if (health.down(b) || inMaintenance(desired, b)) continue;
+            StreamGate.Result g = StreamGate.check(server, b, health.streams());
+            String line = g.describe(b);
+            if (!line.isEmpty()) notes.add(server + ": " + line);
+            if (g.accepted()) return b;
+        }
         return null;
     }
 

@@ -5,6 +5,7 @@ import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthRecord;
 import io.videolb.events.HealthTopicView;
 import io.videolb.events.HealthVerdict;
+import io.videolb.events.ServerStreams;
 import io.videolb.model.Ipv4Address;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +43,10 @@ public final class HealthBook {
 
     private final HealthTopicView topic;
     private final Map<Ipv4Address, ServerHealth> effective = new HashMap<>();
+    private final Map<Ipv4Address, ServerStreamFacts> streams = new HashMap<>();
+    /** Per server, when each stream was last seen publishing in a known inventory read while it was UP. */
+    private final Map<Ipv4Address, Map<String, Long>> seenWhileUp = new HashMap<>();
+
     private final Map<String, Long> checkerRefreshedAt = new TreeMap<>();
     private long verdictRefreshedAt = Long.MIN_VALUE;
     private final long staleAfterMs;
@@ -103,8 +108,45 @@ public final class HealthBook {
             checkerRefreshedAt.remove(t.checkerId());
             return reevaluate(now);
         }
-        topic.apply(r); // an inventory (kept in the view, no IPVS decision uses it yet) or unreadable (counted)
+        if (r instanceof HealthRecord.ServerInventory si) {
+            if (topic.apply(r) != HealthTopicView.Effect.CHANGED) return false;
+            return foldInventory(si.streams());
+        }
+        if (r instanceof HealthRecord.InventoryTombstone t) {
+            topic.apply(r);
+            seenWhileUp.remove(t.server());
+            return streams.remove(t.server()) != null; // the server left: nothing to remember of it
+        }
+        topic.apply(r); // unreadable (counted)
         return false;
+    }
+
+    /**
+     * Failover gating's facts of one server (issue 16): its publishing streams now, and the ones it carried while
+     * UP: every stream publishing in a known inventory read while its newest verdict was UP (or it had none), until
+     * such an inventory observed more than the freshness bound ({@code staleAfterMs}, 15 s) later lacks it. An
+     * unknown inventory keeps what was carried while UP and is never read as "no streams". True when a gating fact changed (viewer counts and bandwidth change
+     * nothing: no reconcile for them).
+     */
+    private boolean foldInventory(ServerStreams s) {
+        ServerStreamFacts prev = streams.get(s.server());
+        java.util.Set<String> carried = prev == null ? null : prev.carriedWhenUp();
+        HealthVerdict v = topic.verdicts().get(s.server());
+        java.util.Set<String> publishing = new java.util.TreeSet<>(s.publishingPaths());
+        if (s.known() && (v == null || v.up())) {
+            // a stream leaves the carried set only when absent for the freshness bound: a dying server's streams
+            // often vanish from its stats page a moment before its probe fails, and that must not empty the set
+            Map<String, Long> seen = seenWhileUp.computeIfAbsent(s.server(), k -> new HashMap<>());
+            for (String p : publishing) seen.put(p, s.observedAtMs());
+            seen.values().removeIf(at -> at < s.observedAtMs() - staleAfterMs);
+            carried = new java.util.TreeSet<>(seen.keySet());
+        }
+        ServerStreamFacts next = new ServerStreamFacts(carried, s.known(), publishing, s.known() ? "" : s.reason());
+        streams.put(s.server(), next);
+        if (prev == null) return true;
+        return !java.util.Objects.equals(prev.carriedWhenUp(), next.carriedWhenUp())
+                || prev.known() != next.known()
+                || !prev.publishing().equals(next.publishing());
     }
 
     /** Returns true when the effective view changed. */
@@ -224,7 +266,7 @@ public final class HealthBook {
     }
 
     public HealthView view() {
-        return new HealthView(effective, degraded);
+        return new HealthView(effective, degraded, streams);
     }
 
     /** The health topic as folded (before the hold-back): the same view every other reader of the topic holds. */

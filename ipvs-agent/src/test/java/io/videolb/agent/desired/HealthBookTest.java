@@ -3,6 +3,7 @@ package io.videolb.agent.desired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.events.CheckerStatus;
+import io.videolb.events.HealthTopicView;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
 import io.videolb.events.Verdict;
@@ -54,24 +55,80 @@ class HealthBookTest {
         return changed;
     }
 
-    @Test
-    void aStreamInventoryRecordIsReadableAndChangesNoIpvsDecision() {
-        accept(verdict(RS1, Verdict.DOWN, "hc-1", 5, 5_000));
-        HealthView before = book.view();
-        io.videolb.events.ServerStreams inv = new io.videolb.events.ServerStreams(
-                RS1,
-                true,
-                "",
-                java.util.List.of(new io.videolb.events.ServerStreams.Stream("live", "cam7", true, 3, 0)),
-                0,
-                "hc-1",
-                6,
-                6_000);
+    private static io.videolb.events.ServerStreams inventory(Ipv4Address server, long seq, String... publishing) {
+        java.util.List<io.videolb.events.ServerStreams.Stream> streams = new java.util.ArrayList<>();
+        for (String p : publishing) {
+            String[] an = p.split("/");
+            streams.add(new io.videolb.events.ServerStreams.Stream(an[0], an[1], true, 3, 0));
+        }
+        return new io.videolb.events.ServerStreams(server, true, "", streams, 0, "hc-1", seq, seq * 1000);
+    }
+
+    private static io.videolb.events.ServerStreams unknownInventory(Ipv4Address server, long seq) {
+        return new io.videolb.events.ServerStreams(
+                server, false, "stats read error: connection refused", null, 0, "hc-1", seq, seq * 1000);
+    }
+
+    private HealthTopicView.Applied applyInventory(io.videolb.events.ServerStreams inv) {
         var applied = book.apply(inv.key(), io.videolb.json.Json.write(inv));
         assertThat(applied.unreadable()).isNull();
-        assertThat(applied.changed()).isFalse();
-        assertThat(book.view()).isEqualTo(before);
-        assertThat(book.apply(inv.key(), null).unreadable()).isNull();
+        return applied;
+    }
+
+    @Test
+    void aStreamInventoryIsFoldedBesideTheVerdictAndChangesNoVerdict() {
+        accept(verdict(RS1, Verdict.DOWN, "hc-1", 5, 5_000));
+        HealthView before = book.view();
+        assertThat(applyInventory(inventory(RS1, 6, "live/cam7")).changed()).isTrue();
+        assertThat(book.view().servers()).isEqualTo(before.servers());
+        assertThat(book.view().down(RS1)).isTrue();
+        // seen only while DOWN: what it carries now is known, what it carried while up is not
+        assertThat(book.view().streams().get(RS1).carriedWhenUp()).isNull();
+        assertThat(book.view().streams().get(RS1).publishing()).containsExactly("live/cam7");
+        assertThat(book.apply("inventory/" + RS1, null).changed()).isTrue(); // tombstone: forgotten
+        assertThat(book.view().streams()).isEmpty();
+    }
+
+    @Test
+    void whatAServerCarriedWhileUpOutlivesItsFailureAndAnUnknownInventory() {
+        accept(verdict(RS1, Verdict.UP, "hc-1", 5, 5_000));
+        assertThat(applyInventory(inventory(RS1, 6, "live/cam7", "live/cam8")).changed())
+                .isTrue();
+        accept(verdict(RS1, Verdict.DOWN, "hc-1", 7, 7_000));
+        assertThat(applyInventory(unknownInventory(RS1, 8)).changed()).isTrue();
+        ServerStreamFacts f = book.view().streams().get(RS1);
+        assertThat(f.carriedWhenUp()).containsExactlyInAnyOrder("live/cam7", "live/cam8");
+        assertThat(f.known()).isFalse();
+        assertThat(f.publishing()).isEmpty();
+        assertThat(f.reason()).contains("connection refused");
+        // a known inventory read while DOWN does not overwrite what it carried while up
+        applyInventory(inventory(RS1, 9));
+        assertThat(book.view().streams().get(RS1).carriedWhenUp()).containsExactlyInAnyOrder("live/cam7", "live/cam8");
+        // up again: its inventory counts again; a stream seen within the freshness bound stays carried
+        accept(verdict(RS1, Verdict.UP, "hc-1", 10, 10_000));
+        applyInventory(inventory(RS1, 11, "live/cam9"));
+        assertThat(book.view().streams().get(RS1).carriedWhenUp())
+                .containsExactlyInAnyOrder("live/cam7", "live/cam8", "live/cam9");
+        // absent for longer than the bound (observed 6 s -> 40 s): no longer carried
+        applyInventory(inventory(RS1, 40, "live/cam9"));
+        assertThat(book.view().streams().get(RS1).carriedWhenUp()).containsExactly("live/cam9");
+    }
+
+    @Test
+    void aStreamVanishingJustBeforeTheServerFailsStaysCarried() {
+        accept(verdict(RS1, Verdict.UP, "hc-1", 5, 5_000));
+        applyInventory(inventory(RS1, 6, "live/cam7"));
+        applyInventory(inventory(RS1, 7)); // the publisher died with the server, a probe before the DOWN
+        accept(verdict(RS1, Verdict.DOWN, "hc-1", 8, 8_000));
+        assertThat(book.view().streams().get(RS1).carriedWhenUp()).containsExactly("live/cam7");
+    }
+
+    @Test
+    void viewerCountsAloneChangeNothingAndAnOlderInventoryIsDropped() {
+        applyInventory(inventory(RS1, 6, "live/cam7"));
+        assertThat(applyInventory(inventory(RS1, 7, "live/cam7")).changed()).isFalse(); // same streams
+        assertThat(applyInventory(inventory(RS1, 5, "live/cam8")).changed()).isFalse(); // older sequence
+        assertThat(book.view().streams().get(RS1).carriedWhenUp()).containsExactly("live/cam7");
     }
 
     @Test
