@@ -123,6 +123,8 @@ public record AgentStatus(
      * @param down          servers the checker reports down
      * @param connections   per real server of this pool's IPVS service, the connections the kernel counted in the
      *                      run (issue 15; empty from agents before it, or where the kernel has no such service)
+     * @param loadWeights   per server in rotation of a pool with load-fed weights, its load and weight (issue 16,
+     *                      decision 140; empty where the pool keeps its configured weights, and from older agents)
      */
     public record PoolStatus(
             long mark,
@@ -130,12 +132,25 @@ public record AgentStatus(
             List<String> substitutions,
             boolean panic,
             List<String> down,
-            List<ServerConnections> connections) {
+            List<ServerConnections> connections,
+            List<LoadWeight> loadWeights) {
         public PoolStatus {
             inService = inService == null ? List.of() : List.copyOf(inService);
             substitutions = substitutions == null ? List.of() : List.copyOf(substitutions);
             down = down == null ? List.of() : List.copyOf(down);
             connections = connections == null ? List.of() : List.copyOf(connections);
+            loadWeights = loadWeights == null ? List.of() : List.copyOf(loadWeights);
+        }
+
+        /** A pool status without load-fed weights (agents before issue 16's weights, pools that keep theirs). */
+        public PoolStatus(
+                long mark,
+                List<String> inService,
+                List<String> substitutions,
+                boolean panic,
+                List<String> down,
+                List<ServerConnections> connections) {
+            this(mark, inService, substitutions, panic, down, connections, List.of());
         }
 
         /** A pool status without per-server connection counts (agents before issue 15, tests). */
@@ -144,6 +159,21 @@ public record AgentStatus(
             this(mark, inService, substitutions, panic, down, List.of());
         }
     }
+
+    /**
+     * One server's load-fed weight in one pool (issue 16, decision 140).
+     *
+     * @param server   the real server's address
+     * @param basis    {@code viewers} or {@code bandwidth}
+     * @param load     viewers, or outbound bit/s, from the server's newest inventory (-1: unknown)
+     * @param capacity the server's declared capacity in the same unit
+     * @param weight   the weight the agent wants in the kernel now (1..65535)
+     * @param target   what the load alone would give (equal to {@code weight} unless held back)
+     * @param note     {@code set}, {@code changed from N}, {@code held: ...} (hysteresis, rate limit) or
+     *                 {@code kept: inventory unknown (...)}
+     */
+    public record LoadWeight(
+            String server, String basis, long load, long capacity, int weight, int target, String note) {}
 
     /**
      * One real server's connections in one IPVS service, as the kernel counted them (ActiveConn, InActConn).
