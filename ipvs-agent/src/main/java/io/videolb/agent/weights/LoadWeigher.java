@@ -37,7 +37,8 @@ public final class LoadWeigher {
     private record Held(int weight, long changedAtMs) {}
 
     /** What the reader thread needs to judge a new inventory: per opted-in pool of the server. */
-    private record Probe(LoadWeightSettings.Basis basis, int full, long capacity, int weight, long notBeforeMs) {}
+    private record Probe(
+            LoadWeightSettings.Basis basis, int full, long capacity, int weight, boolean waiting, long notBeforeMs) {}
 
     private final LoadWeightSettings settings;
     private final long staleAfterMs;
@@ -129,15 +130,16 @@ public final class LoadWeigher {
                 } else {
                     target = LoadWeightRule.target(full, load, capacity);
                     if (current == null) {
-                        weight = target;
-                        changedAt = nowMs;
+                        weight = target; // a first weight is no change: the least interval starts at the first change
                         note = "set";
                     } else if (!LoadWeightRule.beyondHysteresis(current, target, settings.hysteresisPercent())) {
                         weight = current;
                         note = current == target
                                 ? "set"
                                 : "held: within " + settings.hysteresisPercent() + " % of " + current;
-                    } else if (h != null && nowMs - h.changedAtMs() < settings.minIntervalMs()) {
+                    } else if (h != null
+                            && h.changedAtMs() != Long.MIN_VALUE // never changed: nowMs - MIN_VALUE would overflow
+                            && nowMs - h.changedAtMs() < settings.minIntervalMs()) {
                         weight = current;
                         pending = true;
                         note = "held: next change in " + (h.changedAtMs() + settings.minIntervalMs() - nowMs) + " ms";
@@ -153,9 +155,10 @@ public final class LoadWeigher {
                 weightOf.put(a, weight);
                 nextHeld.put(key, new Held(weight, changedAt));
                 long notBefore = changedAt == Long.MIN_VALUE ? Long.MIN_VALUE : changedAt + settings.minIntervalMs();
+                boolean waiting = note.startsWith("held: next change");
                 nextProbes
                         .computeIfAbsent(a, x -> new ArrayList<>())
-                        .add(new Probe(pl.basis(), full, capacity, weight, notBefore));
+                        .add(new Probe(pl.basis(), full, capacity, weight, waiting, notBefore));
                 rows.add(new AgentStatus.LoadWeight(
                         a.toString(), pl.basis().label(), load, capacity, weight, target, note));
             }
@@ -179,12 +182,13 @@ public final class LoadWeigher {
 
     /**
      * Whether {@code inv} would move a weight of its server past the hysteresis now (any thread): the agent asks for
-     * a run only then, not at every inventory record. A change held by the least interval is left to the loop's poll.
+     * a run only then, not at every inventory record. A change the last run already held back for the least interval is
+     * left to the loop's poll ({@link #pending()}).
      */
     public boolean wouldChange(ServerStreams inv, long nowMs) {
         if (inv == null || unknownWhy(inv, nowMs) != null) return false;
         for (Probe p : probes.getOrDefault(inv.server(), List.of())) {
-            if (nowMs < p.notBeforeMs()) continue;
+            if (p.waiting() && nowMs < p.notBeforeMs()) continue;
             int t = LoadWeightRule.target(p.full(), load(p.basis(), inv), p.capacity());
             if (LoadWeightRule.beyondHysteresis(p.weight(), t, settings.hysteresisPercent())) return true;
         }

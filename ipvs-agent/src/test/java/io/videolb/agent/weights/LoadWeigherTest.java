@@ -250,9 +250,18 @@ class LoadWeigherTest {
         inv.put(A, viewers(A, T0, 500));
         inv.put(B, viewers(B, T0, 0));
         run(T0);
-        long t = T0 + 31_000;
+        long t = T0 + 1_000; // within the least interval of the first weight: a first weight is no change
         assertThat(weigher.wouldChange(viewers(A, t, 520), t)).isFalse();
         assertThat(weigher.wouldChange(viewers(A, t, 600), t)).isTrue();
+        inv.put(A, viewers(A, t, 600));
+        assertThat(weights(run(t), POOL)).containsEntry(A, 40);
+        // a change within the least interval of that one: the run holds it and polls; the reader need not ask again
+        long u = t + 1_000;
+        assertThat(weigher.wouldChange(viewers(A, u, 100), u)).isTrue();
+        inv.put(A, viewers(A, u, 100));
+        run(u);
+        assertThat(weigher.pending()).isTrue();
+        assertThat(weigher.wouldChange(viewers(A, u + 500, 100), u + 500)).isFalse();
         assertThat(weigher.wouldChange(viewers(ip("198.51.100.99"), t, 600), t)).isFalse();
     }
 }
