@@ -249,6 +249,8 @@ final class Views {
                 d.set("inService", tree(ps.inService()));
                 d.set("substitutions", tree(ps.substitutions()));
                 d.put("panic", ps.panic());
+                // load-fed weights (issue 16): per server its load, capacity, weight and why it is held
+                if (!ps.loadWeights().isEmpty()) d.set("loadWeights", tree(ps.loadWeights()));
             }
         }
         o.put(
