@@ -124,7 +124,7 @@ public record AgentStatus(
      * @param connections   per real server of this pool's IPVS service, the connections the kernel counted in the
      *                      run (issue 15; empty from agents before it, or where the kernel has no such service)
      * @param loadWeights   per server in rotation of a pool with load-fed weights, its load and weight (issue 16,
-     *                      decision 140; empty where the pool keeps its configured weights, and from older agents)
+     *                      decision 100; empty where the pool keeps its configured weights, and from older agents)
      */
     public record PoolStatus(
             long mark,
@@ -161,7 +161,7 @@ public record AgentStatus(
     }
 
     /**
-     * One server's load-fed weight in one pool (issue 16, decision 140).
+     * One server's load-fed weight in one pool (issue 16, decision 100).
      *
      * @param server   the real server's address
      * @param basis    {@code viewers} or {@code bandwidth}

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Load-fed weights in a pool's status (issue 16, decision 140) are an optional field: a status from an agent before
+ * Load-fed weights in a pool's status (issue 16, decision 100) are an optional field: a status from an agent before
  * them reads with none, and a new one round-trips.
  */
 class AgentStatusLoadWeightsTest {

@@ -182,7 +182,7 @@ public record AgentSettings(
     private static final String POOL = "VIDEOLB_AGENT_POOL_";
     private static final String MARK = "[1-9][0-9]{0,9}";
 
-    /** Load-fed weights (issue 16, decision 140): opt-in per pool, the CSV formats stay as they are. */
+    /** Load-fed weights (issue 16, decision 100): opt-in per pool, the CSV formats stay as they are. */
     public static final SettingFamily<Optional<LoadWeightSettings.Basis>> POOL_LOAD_WEIGHTS = DECLARED.family(
             POOL,
             "<MARK>",

@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Load-fed weights (issue 16, decision 140): after {@link DesiredKernel#compute} has chosen who is in rotation and
+ * Load-fed weights (issue 16, decision 100): after {@link DesiredKernel#compute} has chosen who is in rotation and
  * with which configured weight, the servers in rotation of an opted-in pool get {@link LoadWeightRule#target} of
  * their newest stream inventory, unless the change is within the hysteresis or comes sooner than the least interval
  * after the previous change of that server (then the current weight stays, and {@link #pending()} says a held change

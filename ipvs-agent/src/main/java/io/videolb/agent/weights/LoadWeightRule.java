@@ -1,7 +1,7 @@
 package io.videolb.agent.weights;
 
 /**
- * The arithmetic of load-fed weights (issue 16, decision 140), pure and overflow-safe. A server's weight is its full
+ * The arithmetic of load-fed weights (issue 16, decision 100), pure and overflow-safe. A server's weight is its full
  * weight scaled by its spare capacity: {@code round(full * (capacity - load) / capacity)}, bounded to
  * {@link #MIN}..{@link #MAX}. Full weight = the configured (CSV) weight times the pool's {@link #factor}, so a pool of
  * weight-1 servers gets a resolution of 100 steps and the ratio between servers of different configured weights

@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Which pools take load-fed weights and how (issue 16, decision 140): per opted-in pool the basis (viewers or outbound
+ * Which pools take load-fed weights and how (issue 16, decision 100): per opted-in pool the basis (viewers or outbound
  * bandwidth) and each server's declared capacity; for all of them the hysteresis and the least time between two
  * changes of one server's weight. Read from the agent's settings ({@code VIDEOLB_AGENT_POOL_<MARK>_LOAD_WEIGHTS} and
  * friends); the operator's CSV files are untouched.
