@@ -127,6 +127,8 @@ public record AgentStatus(
      *                      stream check could not decide (failover gating, issue 16), e.g.
      *                      {@code "192.0.2.11: backup 192.0.2.21 lacks stream live/cam7"}; empty when nothing was
      *                      refused or the stream inventory is off
+     * @param loadWeights   per server in rotation of a pool with load-fed weights, its load and weight (issue 16,
+     *                      decision 100; empty where the pool keeps its configured weights, and from older agents)
      */
     public record PoolStatus(
             long mark,
@@ -135,16 +137,26 @@ public record AgentStatus(
             boolean panic,
             List<String> down,
             List<ServerConnections> connections,
-            List<String> refusedBackups) {
+            List<String> refusedBackups,
+            List<LoadWeight> loadWeights) {
         public PoolStatus {
             inService = inService == null ? List.of() : List.copyOf(inService);
             substitutions = substitutions == null ? List.of() : List.copyOf(substitutions);
             down = down == null ? List.of() : List.copyOf(down);
             connections = connections == null ? List.of() : List.copyOf(connections);
             refusedBackups = refusedBackups == null ? List.of() : List.copyOf(refusedBackups);
+            loadWeights = loadWeights == null ? List.of() : List.copyOf(loadWeights);
         }
 
-        /** A pool status without failover-gating notes (agents before issue 16's gating, tests). */
+        /** This pool status with the load-fed weights the agent chose (issue 16, decision 100). */
+        public PoolStatus withLoadWeights(List<LoadWeight> weights) {
+            return new PoolStatus(mark, inService, substitutions, panic, down, connections, refusedBackups, weights);
+        }
+
+        /**
+         * A pool status without failover-gating notes and load-fed weights (agents before issue 16, pools that keep
+         * their configured weights, tests).
+         */
         public PoolStatus(
                 long mark,
                 List<String> inService,
@@ -152,7 +164,7 @@ public record AgentStatus(
                 boolean panic,
                 List<String> down,
                 List<ServerConnections> connections) {
-            this(mark, inService, substitutions, panic, down, connections, List.of());
+            this(mark, inService, substitutions, panic, down, connections, List.of(), List.of());
         }
 
         /** A pool status without per-server connection counts (agents before issue 15, tests). */
@@ -161,6 +173,21 @@ public record AgentStatus(
             this(mark, inService, substitutions, panic, down, List.of());
         }
     }
+
+    /**
+     * One server's load-fed weight in one pool (issue 16, decision 100).
+     *
+     * @param server   the real server's address
+     * @param basis    {@code viewers} or {@code bandwidth}
+     * @param load     viewers, or outbound bit/s, from the server's newest inventory (-1: unknown)
+     * @param capacity the server's declared capacity in the same unit
+     * @param weight   the weight the agent wants in the kernel now (1..65535)
+     * @param target   what the load alone would give (equal to {@code weight} unless held back)
+     * @param note     {@code set}, {@code changed from N}, {@code held: ...} (hysteresis, rate limit) or
+     *                 {@code kept: inventory unknown (...)}
+     */
+    public record LoadWeight(
+            String server, String basis, long load, long capacity, int weight, int target, String note) {}
 
     /**
      * One real server's connections in one IPVS service, as the kernel counted them (ActiveConn, InActConn).

@@ -5,19 +5,24 @@ import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.director.DirectorSettings;
 import io.videolb.agent.kernel.Names;
+import io.videolb.agent.weights.LoadWeightSettings;
 import io.videolb.events.Topics;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
 import io.videolb.runtime.settings.Declarations;
 import io.videolb.runtime.settings.HostName;
 import io.videolb.runtime.settings.KafkaConnection;
 import io.videolb.runtime.settings.ServiceSettings;
 import io.videolb.runtime.settings.ServiceSettingsBuilder;
 import io.videolb.runtime.settings.Setting;
+import io.videolb.runtime.settings.SettingFamily;
 import io.videolb.runtime.settings.SettingsReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -56,7 +61,8 @@ public record AgentSettings(
         Duration drainPoll,
         boolean planOnly,
         Duration reconcileStale,
-        Duration healthStale)
+        Duration healthStale,
+        LoadWeightSettings loadWeights)
         implements ServiceSettings {
     private static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
 
@@ -173,7 +179,47 @@ public record AgentSettings(
                             + " the agent holds its verdicts and reports it (keep above the heartbeat and"
                             + " the health session timeout)"));
 
+    private static final String POOL = "VIDEOLB_AGENT_POOL_";
+    private static final String MARK = "[1-9][0-9]{0,9}";
+
+    /** Load-fed weights (issue 16, decision 100): opt-in per pool, the CSV formats stay as they are. */
+    public static final SettingFamily<Optional<LoadWeightSettings.Basis>> POOL_LOAD_WEIGHTS = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_LOAD_WEIGHTS",
+            n -> Setting.of(n, "viewers, bandwidth or off", AgentSettings::basis)
+                    .describe("load-fed IPVS weights for the pool of fwmark MARK: from its servers' viewers or outbound"
+                            + " bandwidth (the stream inventory, VIDEOLB_HEALTH_STATS_URL) against their capacity;"
+                            + " off or unset: the configured weights"));
+
+    public static final SettingFamily<Long> POOL_CAPACITY = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_CAPACITY",
+            n -> Setting.longInteger(n, 1, LoadWeightSettings.MAX_CAPACITY)
+                    .describe("with _LOAD_WEIGHTS: each server's capacity in viewers, or in outbound bit/s (bandwidth);"
+                            + " required there"));
+    public static final SettingFamily<Map<Ipv4Address, Long>> POOL_SERVER_CAPACITY = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_SERVER_CAPACITY",
+            n -> Setting.of(n, "IP=N[,IP=N...], N 1.." + LoadWeightSettings.MAX_CAPACITY, AgentSettings::capacities)
+                    .describe("with _LOAD_WEIGHTS: per-server capacities overriding _CAPACITY"));
+    public static final Setting<Integer> LOAD_WEIGHT_HYSTERESIS =
+            DECLARED.add(Setting.integer("VIDEOLB_LOAD_WEIGHT_HYSTERESIS_PCT", 0, 100)
+                    .defaultValue(LoadWeightSettings.DEFAULT_HYSTERESIS_PERCENT)
+                    .describe("a load-fed weight changes only when the new one differs from the current one by more"
+                            + " than this percentage"));
+    public static final Setting<Duration> LOAD_WEIGHT_MIN_INTERVAL =
+            DECLARED.add(Setting.duration("VIDEOLB_LOAD_WEIGHT_MIN_INTERVAL_S", ChronoUnit.SECONDS, 0, 86_400)
+                    .defaultValue(Duration.ofMillis(LoadWeightSettings.DEFAULT_MIN_INTERVAL_MS))
+                    .describe("least time between two changes of one server's load-fed weight"));
+
     public AgentSettings {
+        if (loadWeights == null) loadWeights = LoadWeightSettings.OFF;
         if (healthStale == null) healthStale = Duration.ofMillis(15_000);
         if (healthStale.toMillis() < 1)
             throw new IllegalArgumentException("healthStale must be positive, got " + healthStale);
@@ -231,7 +277,76 @@ public record AgentSettings(
                 .reconcileStale(r.get(RECONCILE_STALE))
                 .planOnly(r.get(PLAN_ONLY))
                 .healthStale(r.get(HEALTH_STALE))
+                .loadWeights(loadWeights(r))
                 .build();
+    }
+
+    /** The opted-in pools, each checked whole: a basis needs a capacity, a capacity needs a basis. */
+    static LoadWeightSettings loadWeights(SettingsReader r) {
+        java.util.TreeSet<String> marks = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Long::parseLong));
+        marks.addAll(r.keysOf(POOL_LOAD_WEIGHTS));
+        marks.addAll(r.keysOf(POOL_CAPACITY));
+        marks.addAll(r.keysOf(POOL_SERVER_CAPACITY));
+        Map<Fwmark, LoadWeightSettings.PoolLoad> pools = new java.util.HashMap<>();
+        for (String m : marks) {
+            String name = POOL + m;
+            Optional<LoadWeightSettings.Basis> basis =
+                    r.find(POOL_LOAD_WEIGHTS.member(m)).orElse(Optional.empty());
+            Optional<Long> capacity = r.find(POOL_CAPACITY.member(m));
+            Map<Ipv4Address, Long> servers =
+                    r.find(POOL_SERVER_CAPACITY.member(m)).orElse(Map.of());
+            if (basis.isEmpty()) {
+                if (capacity.isPresent() || !servers.isEmpty())
+                    throw new IllegalArgumentException(name + "_CAPACITY / " + name + "_SERVER_CAPACITY: set while "
+                            + name + "_LOAD_WEIGHTS is off or unset (they would do nothing); set " + name
+                            + "_LOAD_WEIGHTS=viewers or bandwidth, or remove them");
+                continue;
+            }
+            if (capacity.isEmpty())
+                throw new IllegalArgumentException(name + "_LOAD_WEIGHTS="
+                        + basis.get().label() + " needs " + name
+                        + "_CAPACITY (each server's capacity in "
+                        + (basis.get() == LoadWeightSettings.Basis.VIEWERS ? "viewers" : "outbound bit/s") + ")");
+            Fwmark mark;
+            try {
+                mark = new Fwmark(Long.parseLong(m));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(name + "_LOAD_WEIGHTS: " + m + " is not a fwmark (1..4294967295)");
+            }
+            pools.put(mark, new LoadWeightSettings.PoolLoad(basis.get(), capacity.get(), servers));
+        }
+        return new LoadWeightSettings(
+                pools,
+                r.get(LOAD_WEIGHT_HYSTERESIS),
+                r.get(LOAD_WEIGHT_MIN_INTERVAL).toMillis());
+    }
+
+    private static Optional<LoadWeightSettings.Basis> basis(String text) {
+        return switch (text) {
+            case "viewers" -> Optional.of(LoadWeightSettings.Basis.VIEWERS);
+            case "bandwidth" -> Optional.of(LoadWeightSettings.Basis.BANDWIDTH);
+            case "off" -> Optional.empty();
+            default -> throw new IllegalArgumentException();
+        };
+    }
+
+    /** {@code IP=N[,IP=N...]}: each address once, N 1..MAX_CAPACITY, at most 4096 entries. */
+    private static Map<Ipv4Address, Long> capacities(String text) {
+        String[] parts = text.split(",", -1);
+        if (parts.length > 4096) throw new IllegalArgumentException("more than 4096 servers");
+        Map<Ipv4Address, Long> out = new java.util.HashMap<>();
+        for (String p : parts) {
+            String e = p.strip();
+            int eq = e.indexOf('=');
+            if (eq < 0) throw new IllegalArgumentException("'" + e + "' is not IP=N");
+            Ipv4Address a = Ipv4Address.parse(e.substring(0, eq).strip());
+            String n = e.substring(eq + 1).strip();
+            if (!n.matches("[1-9][0-9]{0,15}")) throw new IllegalArgumentException("'" + n + "' is not a capacity");
+            long c = Long.parseLong(n);
+            if (c > LoadWeightSettings.MAX_CAPACITY) throw new IllegalArgumentException(n + " is above the bound");
+            if (out.put(a, c) != null) throw new IllegalArgumentException(a + " twice");
+        }
+        return Map.copyOf(out);
     }
 
     private static SyncDaemon sync(SettingsReader r) {
@@ -301,6 +416,7 @@ public record AgentSettings(
         b.planOnly = planOnly;
         b.reconcileStale = reconcileStale;
         b.healthStale = healthStale;
+        b.loadWeights = loadWeights;
         return b;
     }
 
@@ -324,6 +440,7 @@ public record AgentSettings(
         private boolean planOnly;
         private Duration reconcileStale = Duration.ZERO;
         private Duration healthStale = Duration.ofMillis(15_000);
+        private LoadWeightSettings loadWeights = LoadWeightSettings.OFF;
 
         private Builder() {
             super("127.0.0.1", 9102); // loopback unless told (decision 88)
@@ -420,6 +537,11 @@ public record AgentSettings(
             return this;
         }
 
+        public Builder loadWeights(LoadWeightSettings v) {
+            loadWeights = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(
                     director != null ? director : hostname(),
@@ -443,7 +565,8 @@ public record AgentSettings(
                     drainPoll,
                     planOnly,
                     reconcileStale,
-                    healthStale);
+                    healthStale,
+                    loadWeights);
         }
     }
 }

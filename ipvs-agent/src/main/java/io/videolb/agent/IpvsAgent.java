@@ -183,14 +183,21 @@ public final class IpvsAgent extends VerticleBase {
                     caps.reason(),
                     caps.steering() ? "only ipset/iptables are" : "nothing is");
         reconciler = new Reconciler(
-                kernel,
-                caps,
-                config.policy(),
-                new Ownership(config.ownershipFile()),
-                new RebootFiles(config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),
-                config.sysctlRoot(),
-                config.sync(),
-                System::currentTimeMillis);
+                        kernel,
+                        caps,
+                        config.policy(),
+                        new Ownership(config.ownershipFile()),
+                        new RebootFiles(
+                                config.ipvsRules(), config.iptablesRules(), config.ipsetRules(), config.names()),
+                        config.sysctlRoot(),
+                        config.sync(),
+                        System::currentTimeMillis)
+                .loadWeights(new io.videolb.agent.weights.LoadWeigher(
+                        config.loadWeights(), config.healthStale().toMillis()));
+        if (config.loadWeights().on())
+            LOG.info(
+                    "load-fed weights for fwmark(s) {}",
+                    config.loadWeights().sorted().keySet());
         metrics = new Metrics(caps.mode().label())
                 .bind(serviceMetrics.registry())
                 .bindToolTimeouts(serviceMetrics.registry(), kernel::toolTimeouts);
@@ -409,6 +416,11 @@ public final class IpvsAgent extends VerticleBase {
         if (applied.unreadable() != null) metrics.healthRefused();
         reportUnreadable(applied);
         if (applied.changed() && healthRead) loop.markDirty();
+        else if (healthRead
+                && applied.record() instanceof HealthRecord.ServerInventory si
+                && reconciler != null
+                && reconciler.loadWeigher().wouldChange(si.streams(), System.currentTimeMillis()))
+            loop.markDirty(); // a load-fed weight would move past the hysteresis (issue 16)
     }
 
     /** The health watch's periodic re-evaluation: time passing can expire a degraded checker and make the health stale. */
@@ -453,16 +465,18 @@ public final class IpvsAgent extends VerticleBase {
         if (!desiredRead || !healthRead) return Optional.empty();
         DesiredSnapshot snap;
         io.videolb.agent.desired.HealthView view;
+        Map<io.videolb.model.Ipv4Address, io.videolb.events.ServerStreams> inventories;
         synchronized (lock) {
             snap = folder.latest().orElse(null);
             view = healthViewFor(snap);
+            inventories = config.loadWeights().on() ? health.inventories() : Map.of();
         }
         if (snap == null) {
             LOG.info("no complete desired generation yet: nothing to apply");
             return Optional.empty();
         }
         long t0 = System.nanoTime();
-        RunResult r = reconciler.run(snap, view);
+        RunResult r = reconciler.run(snap, view, inventories);
         metrics.recordDuration(System.nanoTime() - t0);
         if (traffic != null) traffic.labels(io.videolb.agent.http.TrafficLabels.of(snap.state(), r.desired()));
         // The director function first, the VIP after it: keepalived (which may take the VIP at once, e.g. when the
@@ -676,6 +690,10 @@ public final class IpvsAgent extends VerticleBase {
                     System.currentTimeMillis(),
                     config.policy(),
                     config.names());
+            // load-fed weights as the running agent would set them from the kernel's current ones (no memory here)
+            dk = new io.videolb.agent.weights.LoadWeigher(
+                            config.loadWeights(), config.healthStale().toMillis())
+                    .apply(dk, snap.state(), observed, health.inventories(), System.currentTimeMillis());
             Plan plan = Planner.plan(dk.state(), observed, own.marks());
             out.println("# generation " + snap.generation() + ", kernel mode "
                     + caps.mode().label() + (caps.reason().isEmpty() ? "" : " (" + caps.reason() + ")"));

@@ -80,7 +80,8 @@ class FactsTest {
                         "192.0.2.11: backup 192.0.2.21 lacks stream live/cam7",
                         "192.0.2.11: backup 192.0.2.22 lacks stream live/c<a>m, live/cam8",
                         "192.0.2.11: inventory of backup 192.0.2.23 unknown (timeout): used unchecked",
-                        "192.0.2.11: backup 192.0.2.24 lacks stream " + INJECT));
+                        "192.0.2.11: backup 192.0.2.24 lacks stream " + INJECT),
+                List.of());
         AgentStatus status =
                 new AgentStatus("d1", "plan-only", 1, 1, 0, 0, 0, List.of(), List.of(), List.of(pool), List.of());
         f.agent("d1", status);

@@ -250,6 +250,8 @@ final class Views {
                 d.set("substitutions", tree(ps.substitutions()));
                 d.set("refusedBackups", tree(ps.refusedBackups())); // failover gating: "A: backup B lacks stream S"
                 d.put("panic", ps.panic());
+                // load-fed weights (issue 16): per server its load, capacity, weight and why it is held
+                if (!ps.loadWeights().isEmpty()) d.set("loadWeights", tree(ps.loadWeights()));
             }
         }
         o.put(

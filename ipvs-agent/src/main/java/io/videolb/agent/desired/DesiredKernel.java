@@ -190,7 +190,8 @@ public record DesiredKernel(
                     panic,
                     down,
                     connections(current),
-                    refused));
+                    refused,
+                    List.of()));
             services.put(
                     pool.mark(),
                     new IpvsService(

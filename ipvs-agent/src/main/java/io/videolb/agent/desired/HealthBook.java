@@ -274,6 +274,11 @@ public final class HealthBook {
         return topic.snapshot();
     }
 
+    /** The newest stream inventory per server (a copy; load-fed weights read it, issue 16). */
+    public Map<Ipv4Address, io.videolb.events.ServerStreams> inventories() {
+        return Map.copyOf(topic.inventories());
+    }
+
     /** Records of the health topic that could not be decoded and were skipped. */
     public long unreadableCount() {
         return topic.unreadableCount();

@@ -34,6 +34,9 @@ public final class Metrics {
     private java.util.Set<String> lastSubstitutions = java.util.Set.of();
 
     private io.micrometer.core.instrument.Timer reconcileDuration;
+    private final AtomicLong loadWeightChanges = new AtomicLong();
+    /** {@code videolb_agent_load_weight{pool,server}}: one row per server of an opted-in pool (issue 16). */
+    private io.micrometer.core.instrument.MultiGauge loadWeights;
 
     public Metrics(String mode) {
         this.mode = mode;
@@ -60,6 +63,7 @@ public final class Metrics {
             runErrors.incrementAndGet();
         }
         if (r.desired() != null) {
+            recordLoadWeights(r.desired().pools());
             draining = r.desired().drains().size();
             panicPools = r.desired().pools().stream().filter(p -> p.panic()).count();
             java.util.Set<String> now = new java.util.HashSet<>();
@@ -71,6 +75,24 @@ public final class Metrics {
                 lastSubstitutions = now;
             }
         }
+    }
+
+    /** The load-fed weights of the run: a row per server, changes counted (they reach the kernel with the run). */
+    private void recordLoadWeights(java.util.List<io.videolb.events.AgentStatus.PoolStatus> pools) {
+        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        for (io.videolb.events.AgentStatus.PoolStatus p : pools) {
+            for (io.videolb.events.AgentStatus.LoadWeight w : p.loadWeights()) {
+                if (w.note().startsWith("changed")) loadWeightChanges.incrementAndGet();
+                rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+                        io.micrometer.core.instrument.Tags.of("pool", Long.toString(p.mark()), "server", w.server()),
+                        w.weight()));
+            }
+        }
+        if (loadWeights != null) loadWeights.register(rows, true);
+    }
+
+    public long loadWeightChanges() {
+        return loadWeightChanges.get();
     }
 
     /** How long one reconcile run took (read, diff, apply, reboot files), into the histogram. */
@@ -213,6 +235,15 @@ public final class Metrics {
                 "videolb.agent.backups.in.service",
                 "Backups standing in for a configured server in the last run (down, or in its failback hold-down)",
                 m -> m.backupsInService);
+        counter(
+                registry,
+                "videolb.agent.load.weight.changes",
+                "Load-fed weight changes the runs chose (past the hysteresis and the least interval; issue 16)",
+                loadWeightChanges);
+        loadWeights = io.micrometer.core.instrument.MultiGauge.builder("videolb.agent.load.weight")
+                .description("Load-fed IPVS weight of a server in rotation in a pool with VIDEOLB_AGENT_POOL_<MARK>"
+                        + "_LOAD_WEIGHTS (1..65535), as the last run wants it")
+                .register(registry);
         reconcileDuration = io.micrometer.core.instrument.Timer.builder("videolb.agent.reconcile.duration")
                 .description("Duration of reconcile runs: read the kernel, diff, apply, reboot files (as kube-proxy's"
                         + " sync_proxy_rules_duration_seconds)")

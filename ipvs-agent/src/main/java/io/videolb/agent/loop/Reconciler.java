@@ -57,6 +57,10 @@ public final class Reconciler {
     private boolean ipvsSetUpOnce;
 
     private boolean holdDowns;
+    /** Load-fed weights (issue 16); off unless {@link #loadWeights} sets one. */
+    private io.videolb.agent.weights.LoadWeigher weigher =
+            new io.videolb.agent.weights.LoadWeigher(io.videolb.agent.weights.LoadWeightSettings.OFF, 1);
+
     private List<String> lastForeign = List.of();
     /** IPVS sysctls this process could not set (a container's read-only /proc/sys), as of the last setup check. */
     private volatile List<String> unmetSetup = List.of();
@@ -95,10 +99,28 @@ public final class Reconciler {
      * interval meanwhile, instead of waiting for the next periodic resync (up to 30 s late).
      */
     public boolean needsPolling() {
-        return !drains.isEmpty() || holdDowns;
+        return !drains.isEmpty() || holdDowns || weigher.pending();
+    }
+
+    /** Turns load-fed weights on for the pools {@code w} names (before the first run). */
+    public Reconciler loadWeights(io.videolb.agent.weights.LoadWeigher w) {
+        this.weigher = java.util.Objects.requireNonNull(w, "w");
+        return this;
+    }
+
+    public io.videolb.agent.weights.LoadWeigher loadWeigher() {
+        return weigher;
     }
 
     public RunResult run(DesiredSnapshot snapshot, HealthView health) {
+        return run(snapshot, health, Map.of());
+    }
+
+    /** @param inventories the newest stream inventory per server (for load-fed weights) */
+    public RunResult run(
+            DesiredSnapshot snapshot,
+            HealthView health,
+            Map<io.videolb.model.Ipv4Address, io.videolb.events.ServerStreams> inventories) {
         long id = ++runs;
         long now = clock.getAsLong();
         List<String> errors = new ArrayList<>();
@@ -125,6 +147,7 @@ public final class Reconciler {
         }
         DesiredKernel dk =
                 DesiredKernel.compute(snapshot.state(), health, observed, drains, now, policy, kernel.names(), owned);
+        dk = weigher.apply(dk, snapshot.state(), observed, inventories, now);
         Plan plan = Planner.plan(dk.state(), observed, owned);
         List<String> applied = new ArrayList<>();
         List<String> notApplied = new ArrayList<>();
