@@ -204,7 +204,17 @@ public final class IpvsAgent extends VerticleBase {
         }
         freshness = new ReconcileFreshness(config.reconcileStaleBound(), System.currentTimeMillis());
         loop = new ReconcileLoop(
-                this::runIfReady,
+                new ReconcileLoop.Work() {
+                    @Override
+                    public Optional<RunResult> runIfReady() {
+                        return IpvsAgent.this.runIfReady();
+                    }
+
+                    @Override
+                    public Optional<RunResult> fastIfReady() {
+                        return IpvsAgent.this.fastIfReady();
+                    }
+                },
                 this::afterRun,
                 reconciler::needsPolling,
                 reconciler::recheckSetup,
@@ -408,7 +418,7 @@ public final class IpvsAgent extends VerticleBase {
         }
         if (applied.unreadable() != null) metrics.healthRefused();
         reportUnreadable(applied);
-        if (applied.changed() && healthRead) loop.markDirty();
+        if (applied.changed() && healthRead) loop.markUrgent(); // the fast path, else a full run
     }
 
     /** The health watch's periodic re-evaluation: time passing can expire a degraded checker and make the health stale. */
@@ -474,6 +484,23 @@ public final class IpvsAgent extends VerticleBase {
             director.setVip(snap.state().params().vip());
         }
         return Optional.of(r);
+    }
+
+    /** The fast path of a verdict change ({@code Reconciler.fastRun}); empty: a full run decides. */
+    private Optional<RunResult> fastIfReady() {
+        if (!desiredRead || !healthRead) return Optional.empty();
+        DesiredSnapshot snap;
+        io.videolb.agent.desired.HealthView view;
+        synchronized (lock) {
+            if (heldHealth != null) return Optional.empty(); // a recreated health topic: the full run decides
+            snap = folder.latest().orElse(null);
+            view = health.view();
+        }
+        if (snap == null) return Optional.empty();
+        long t0 = System.nanoTime();
+        Optional<RunResult> r = reconciler.fastRun(snap, view);
+        if (r.isPresent()) metrics.recordDuration(System.nanoTime() - t0);
+        return r;
     }
 
     private void afterRun(RunResult r) {
