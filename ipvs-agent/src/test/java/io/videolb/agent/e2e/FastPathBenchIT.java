@@ -40,12 +40,19 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code videolb.bench.clients} clients, default 10,000) run for real in a private network namespace, its
  * {@code ipvsadm} calls go to the state-based fake (the host kernel has no IPVS). "Issued" = the moment the agent
  * hands the {@code ipvsadm -R} payload to its command runner. A flip waits for its edit, then a random 200-700 ms
- * (so that some verdicts arrive while the full run that follows an edit is in flight, as in life). Needs root
+ * (default; {@code -Dvideolb.bench.gap=MIN,MAX}): at that pace some verdicts arrive while the full run that follows
+ * an edit 1 s later is in flight. Needs root
  * (VIDEOLB_NETNS_TESTS=skip skips). Figures and command: docs/ipvs-agent.md "Fast path".
  */
 class FastPathBenchIT {
     static final int FLIPS = Integer.getInteger("videolb.bench.flips", 60);
     static final int CLIENTS = Integer.getInteger("videolb.bench.clients", 10_000);
+    /** The pause after each flip's edit, random in [min, max) ms ({@code videolb.bench.gap}, "min,max"). */
+    static final long[] GAP = java.util.Arrays.stream(
+                    System.getProperty("videolb.bench.gap", "200,700").split(","))
+            .mapToLong(Long::parseLong)
+            .toArray();
+
     static final Duration EDIT_WAIT = Duration.ofSeconds(20);
 
     final String ns = "vlb-fp-" + UUID.randomUUID().toString().substring(0, 8);
@@ -131,7 +138,34 @@ class FastPathBenchIT {
                 .isEqualTo(1);
         Thread.sleep(1500); // past the first run's follow-ups
 
+        // an independent reader of the health topic with the agent's own consumer settings: when a verdict was
+        // readable, so that the figure splits into Kafka (published -> read) and the agent (read -> edit issued)
+        java.util.Map<Long, Long> readAt = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(
+                    io.videolb.kafka.KafkaSettings.of(SharedBroker.bootstrapServers(), "it-fastpath-reader")
+                            .stateConsumer())) {
+                var parts = c.partitionsFor(topics.health()).stream()
+                        .map(pi -> new org.apache.kafka.common.TopicPartition(pi.topic(), pi.partition()))
+                        .toList();
+                c.assign(parts);
+                c.seekToEnd(parts);
+                parts.forEach(c::position);
+                while (!stop.get())
+                    for (var r : c.poll(Duration.ofMillis(200))) {
+                        long t = System.nanoTime();
+                        var v = io.videolb.json.Json.read(r.value(), io.videolb.events.HealthVerdict.class);
+                        readAt.putIfAbsent(v.sequence(), t);
+                    }
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        Thread.sleep(2000); // the reader is at the end
+
         long[] ms = new long[FLIPS];
+        long[] kafkaMs = new long[FLIPS];
         long[] commitMs = new long[FLIPS];
         int afterARead = 0;
         for (int i = 0; i < FLIPS; i++) {
@@ -147,6 +181,8 @@ class FastPathBenchIT {
             long issued = awaitEdit(seen, verb);
             ms[i] = (issued - t0) / 1_000_000;
             commitMs[i] = (committed - t0) / 1_000_000;
+            Long read = readAt.get((long) i + 1);
+            kafkaMs[i] = read == null ? -1 : (read - t0) / 1_000_000;
             synchronized (readTimes) {
                 for (long r : readTimes)
                     if (r >= t0 && r <= issued) {
@@ -154,18 +190,25 @@ class FastPathBenchIT {
                         break;
                     }
             }
-            Thread.sleep(ThreadLocalRandom.current().nextLong(200, 700));
+            Thread.sleep(ThreadLocalRandom.current().nextLong(GAP[0], GAP[1]));
         }
         long[] sorted = ms.clone();
         java.util.Arrays.sort(sorted);
+        stop.set(true);
+        reader.join(5000);
+        long[] kafka = kafkaMs.clone();
+        java.util.Arrays.sort(kafka);
         long[] commits = commitMs.clone();
         java.util.Arrays.sort(commits);
         String figure = String.format(
                 Locale.ROOT,
-                "FAST PATH BENCH: verdict published -> ipvsadm edit issued, %d flips, %d clients: p50 %d ms, p99 %d ms,"
+                "FAST PATH BENCH: verdict published -> ipvsadm edit issued, %d flips %d-%d ms apart, %d clients: p50 %d ms, p99 %d ms,"
                         + " max %d ms, min %d ms; %d of %d edits came after a kernel read (a full run); of it, the"
-                        + " publisher's transaction commit p50 %d ms, max %d ms",
+                        + " publisher's transaction commit p50 %d ms, max %d ms; published -> readable by a consumer with"
+                        + " the agent's settings p50 %d ms, p99 %d ms, max %d ms (-1: not seen)",
                 FLIPS,
+                GAP[0],
+                GAP[1],
                 CLIENTS,
                 sorted[(int) Math.ceil(0.50 * FLIPS) - 1],
                 sorted[(int) Math.ceil(0.99 * FLIPS) - 1],
@@ -174,7 +217,10 @@ class FastPathBenchIT {
                 afterARead,
                 FLIPS,
                 commits[(int) Math.ceil(0.50 * FLIPS) - 1],
-                commits[FLIPS - 1]);
+                commits[FLIPS - 1],
+                kafka[(int) Math.ceil(0.50 * FLIPS) - 1],
+                kafka[(int) Math.ceil(0.99 * FLIPS) - 1],
+                kafka[FLIPS - 1]);
         System.out.println(figure);
         assertThat(fake.weights(1)).as("the last flip (UP) is in the kernel").containsEntry("198.51.100.2", 1);
         assertThat(sorted[FLIPS - 1]).as("sanity bound, not a goal: " + figure).isLessThan(10_000);
