@@ -499,7 +499,13 @@ public final class IpvsAgent extends VerticleBase {
         if (snap == null) return Optional.empty();
         long t0 = System.nanoTime();
         Optional<RunResult> r = reconciler.fastRun(snap, view);
-        if (r.isPresent()) metrics.recordDuration(System.nanoTime() - t0);
+        if (r.isPresent()) {
+            metrics.recordDuration(System.nanoTime() - t0);
+            // /metrics' role labels follow the edit (the backup now in service), not the follow-up full run
+            if (traffic != null && r.get().ok())
+                traffic.labels(io.videolb.agent.http.TrafficLabels.of(
+                        snap.state(), r.get().desired()));
+        }
         return r;
     }
 
