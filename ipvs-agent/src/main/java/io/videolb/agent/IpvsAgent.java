@@ -211,7 +211,17 @@ public final class IpvsAgent extends VerticleBase {
         }
         freshness = new ReconcileFreshness(config.reconcileStaleBound(), System.currentTimeMillis());
         loop = new ReconcileLoop(
-                this::runIfReady,
+                new ReconcileLoop.Work() {
+                    @Override
+                    public Optional<RunResult> runIfReady() {
+                        return IpvsAgent.this.runIfReady();
+                    }
+
+                    @Override
+                    public Optional<RunResult> fastIfReady() {
+                        return IpvsAgent.this.fastIfReady();
+                    }
+                },
                 this::afterRun,
                 reconciler::needsPolling,
                 reconciler::recheckSetup,
@@ -415,7 +425,7 @@ public final class IpvsAgent extends VerticleBase {
         }
         if (applied.unreadable() != null) metrics.healthRefused();
         reportUnreadable(applied);
-        if (applied.changed() && healthRead) loop.markDirty();
+        if (applied.changed() && healthRead) loop.markUrgent(); // the fast path, else a full run
         else if (healthRead
                 && applied.record() instanceof HealthRecord.ServerInventory si
                 && reconciler != null
@@ -488,6 +498,32 @@ public final class IpvsAgent extends VerticleBase {
             director.setVip(snap.state().params().vip());
         }
         return Optional.of(r);
+    }
+
+    /** The fast path of a verdict change ({@code Reconciler.fastRun}); empty: a full run decides. */
+    private Optional<RunResult> fastIfReady() {
+        if (!desiredRead || !healthRead) return Optional.empty();
+        // load-fed weights are chosen by the full run's weigher: a fast edit computed without it would put the
+        // configured weights back until the follow-up run (issue 16); such agents take the full run
+        if (config.loadWeights().on()) return Optional.empty();
+        DesiredSnapshot snap;
+        io.videolb.agent.desired.HealthView view;
+        synchronized (lock) {
+            if (heldHealth != null) return Optional.empty(); // a recreated health topic: the full run decides
+            snap = folder.latest().orElse(null);
+            view = health.view();
+        }
+        if (snap == null) return Optional.empty();
+        long t0 = System.nanoTime();
+        Optional<RunResult> r = reconciler.fastRun(snap, view);
+        if (r.isPresent()) {
+            metrics.recordDuration(System.nanoTime() - t0);
+            // /metrics' role labels follow the edit (the backup now in service), not the follow-up full run
+            if (traffic != null && r.get().ok())
+                traffic.labels(io.videolb.agent.http.TrafficLabels.of(
+                        snap.state(), r.get().desired()));
+        }
+        return r;
     }
 
     private void afterRun(RunResult r) {

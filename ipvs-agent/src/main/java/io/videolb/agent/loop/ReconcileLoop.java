@@ -27,7 +27,24 @@ public final class ReconcileLoop implements AutoCloseable {
     /** What a run needs: empty while the topics are not yet read to the end. */
     public interface Work {
         Optional<RunResult> runIfReady();
+
+        /**
+         * The event-driven fast path ({@link FastPath}): the result of the edits it applied (or tried), empty when the
+         * change is for a full run.
+         */
+        default Optional<RunResult> fastIfReady() {
+            return Optional.empty();
+        }
     }
+
+    /**
+     * How long after a fast-path edit the full run follows (kernel read, drift check, reboot files): long enough for
+     * a burst of verdicts (a rack failing) to go through the fast path first, since a full run holds the loop's thread.
+     */
+    static final Duration FOLLOW_UP = Duration.ofSeconds(1);
+
+    /** A fast-path attempt is queued. */
+    private final AtomicBoolean fastScheduled = new AtomicBoolean();
 
     private final Work work;
     private final Consumer<RunResult> after;
@@ -97,6 +114,38 @@ public final class ReconcileLoop implements AutoCloseable {
     public void markDirty() {
         if (closed || !scheduled.compareAndSet(false, true)) return;
         scheduler.schedule(this::runOnce, Math.max(0, earliestRunNanos - scheduler.nanoTime()));
+    }
+
+    /**
+     * A health verdict changed: try the fast path at once (no minimum interval: it is one edit, not a kernel read);
+     * what it does not take becomes a {@link #markDirty()}. While runs fail, the backoff applies as for any run.
+     */
+    public void markUrgent() {
+        if (closed || !fastScheduled.compareAndSet(false, true)) return;
+        scheduler.schedule(this::fastOnce, 0);
+    }
+
+    private void fastOnce() {
+        if (closed) return;
+        fastScheduled.set(false); // a verdict from now on asks again
+        if (failures > 0) { // the kernel refused the last run: no edit before its backoff
+            markDirty();
+            return;
+        }
+        Optional<RunResult> r;
+        try {
+            r = work.fastIfReady();
+        } catch (RuntimeException e) {
+            LOG.error("fast path crashed, a full run follows: {}", e.toString(), e);
+            r = Optional.empty();
+        }
+        if (r.isEmpty()) {
+            markDirty();
+            return;
+        }
+        after.accept(r.get());
+        if (r.get().ok()) scheduler.schedule(this::markDirty, FOLLOW_UP.toNanos());
+        else markDirty(); // the state is unknown now: the full run reads the kernel
     }
 
     private void resync() {

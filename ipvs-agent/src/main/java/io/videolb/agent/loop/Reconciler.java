@@ -50,6 +50,9 @@ public final class Reconciler {
     private final Renderer renderer;
     private Map<Drain.Key, Drain> drains = new HashMap<>();
     private KernelState lastApplied;
+    /** The desired generation {@link #lastApplied} belongs to. */
+    private long lastAppliedGeneration = -1;
+
     private long runs;
     /** Sysctls and sync daemon ensured since the last {@link #recheckSetup()}. */
     private boolean ipvsSetUp;
@@ -192,6 +195,7 @@ public final class Reconciler {
                 if (!caps.steering())
                     nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
                 lastApplied = nowApplied;
+                lastAppliedGeneration = snapshot.generation();
                 if (reboot != null && caps.steering() && caps.ipvs()) reboot.write(dk.state(), owned);
             } else {
                 lastApplied = null; // partly unknown: the next run diffs against the kernel only
@@ -206,6 +210,65 @@ public final class Reconciler {
         List<String> foreign = foreignRules(id, snapshot);
         return new RunResult(
                 snapshot.generation(), plan, applied, notApplied, drift, errors, dk, now, refused, foreign);
+    }
+
+    /**
+     * The event-driven fast path ({@link FastPath}): when a health change only moves real servers of existing
+     * videolb services, applies those edits at once (one {@code ipvsadm -R} per pool touched) against the state the
+     * last run applied, without reading the kernel, computing the steering or writing the reboot files. Empty when
+     * the change is for the full run ({@link FastPath.Full}; also where IPVS is not applied, or its setup is not
+     * ensured yet). An edit the kernel refuses makes the state unknown: the result carries the error, and the next
+     * run (which the loop asks for) is a full one.
+     */
+    public java.util.Optional<RunResult> fastRun(DesiredSnapshot snapshot, HealthView health) {
+        if (!caps.ipvs() || !ipvsSetUp) return java.util.Optional.empty();
+        long now = clock.getAsLong();
+        Set<Fwmark> owned = ownership.marks();
+        FastPath.Decision d = FastPath.decide(
+                lastApplied,
+                lastAppliedGeneration,
+                snapshot,
+                health,
+                drains,
+                holdDowns,
+                now,
+                policy,
+                kernel.names(),
+                owned);
+        if (d instanceof FastPath.Full full) {
+            LOG.debug("fast path: not taken ({})", full.reason());
+            return java.util.Optional.empty();
+        }
+        FastPath.Edits edits = (FastPath.Edits) d;
+        long id = ++runs;
+        List<String> applied = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        try {
+            Map<String, String> failed = applySteps(id, renderer.render(edits.ipvs()), applied);
+            failed.forEach((unit, why) -> refused.add(unit + ": " + why));
+            errors.addAll(refused);
+        } catch (RuntimeException e) { // a payload the checker refused: nothing of it ran
+            errors.add(e.getMessage());
+        }
+        if (errors.isEmpty()) {
+            lastApplied = edits.applied();
+            LOG.info("reconcile {}: fast path applied {}", id, applied);
+        } else {
+            lastApplied = null; // unknown: the next (full) run diffs against the kernel only
+            LOG.warn("reconcile {}: fast path failed, a full reconcile follows: {}", id, errors);
+        }
+        return java.util.Optional.of(new RunResult(
+                snapshot.generation(),
+                edits.ipvs(),
+                applied,
+                List.of(),
+                List.of(),
+                errors,
+                edits.desired(),
+                now,
+                refused,
+                lastForeign));
     }
 
     /** Foreign mangle rules that can override steering, from the table this run read (logged when they change). */

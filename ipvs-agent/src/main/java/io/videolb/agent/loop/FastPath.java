@@ -1,0 +1,95 @@
+package io.videolb.agent.loop;
+
+import io.videolb.agent.desired.DesiredKernel;
+import io.videolb.agent.desired.Drain;
+import io.videolb.agent.desired.HealthView;
+import io.videolb.agent.desired.Policy;
+import io.videolb.agent.kernel.IpvsService;
+import io.videolb.agent.kernel.KernelState;
+import io.videolb.agent.kernel.Names;
+import io.videolb.agent.plan.Change;
+import io.videolb.agent.plan.Plan;
+import io.videolb.agent.plan.Planner;
+import io.videolb.events.DesiredSnapshot;
+import io.videolb.model.Fwmark;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The rule of the event-driven fast path (pure): which health-verdict changes become IPVS edits at once, without
+ * reading the kernel, and which wait for a full reconcile. The edits are computed from the whole health view (never
+ * from the one record that arrived), against the state the last successful run applied: a stale or out-of-order
+ * verdict, which {@code HealthBook} does not let into the view, can therefore never be applied, and two verdicts
+ * that cancel out cost no edit.
+ *
+ * <p>Fast: the same desired generation as the last applied run, no drain or hold-down before or after, and the
+ * difference is only real servers of existing videolb services (add / weight edit / delete): a DOWN server leaving
+ * for its backup, a server coming back where nothing stood in for it, a backup taking over from a down backup.
+ * Everything else (a new generation, a failback that starts a hold-down or a drain, a service to create or delete,
+ * the steering, an unknown kernel after a failure, nothing to change) is {@link Full}: the full run decides, as
+ * before.
+ */
+public final class FastPath {
+    private FastPath() {}
+
+    /** What to do with a verdict change. */
+    public sealed interface Decision {}
+
+    /**
+     * Apply {@code ipvs} (server-level IPVS changes only, in the planner's order) at once.
+     *
+     * @param desired the whole desired kernel of this moment (pools, substitutions: the status publishes it)
+     * @param applied what the kernel holds once the edits are applied (the next fast path diffs against it)
+     */
+    public record Edits(Plan ipvs, DesiredKernel desired, KernelState applied) implements Decision {}
+
+    /** Leave it to the full reconcile, for this reason (logged at debug). */
+    public record Full(String reason) implements Decision {}
+
+    /**
+     * @param lastApplied     what the last successful run applied (null: unknown, e.g. after a refused edit)
+     * @param lastGeneration  the desired generation of that run
+     * @param drains          the drains in progress
+     * @param holdDownPending a failback hold-down is pending (it ends with time, the full run's polling handles it)
+     */
+    public static Decision decide(
+            KernelState lastApplied,
+            long lastGeneration,
+            DesiredSnapshot snapshot,
+            HealthView health,
+            Map<Drain.Key, Drain> drains,
+            boolean holdDownPending,
+            long nowMs,
+            Policy policy,
+            Names names,
+            Set<Fwmark> owned) {
+        if (lastApplied == null) return new Full("the kernel's state is not known since the last run");
+        if (snapshot == null) return new Full("no desired generation");
+        if (snapshot.generation() != lastGeneration)
+            return new Full(
+                    "desired generation " + snapshot.generation() + " not applied yet (last " + lastGeneration + ")");
+        if (!drains.isEmpty()) return new Full("a drain is in progress");
+        if (holdDownPending) return new Full("a failback hold-down is pending");
+        DesiredKernel dk =
+                DesiredKernel.compute(snapshot.state(), health, lastApplied, drains, nowMs, policy, names, owned);
+        if (!dk.drains().isEmpty()) return new Full("the change starts a drain");
+        if (dk.holdDownPending()) return new Full("the change starts a failback hold-down");
+        // IPVS only: the steering is the same generation's, so it is not diffed (100,000s of members)
+        Plan plan = Planner.plan(ipvsOnly(dk.state().services()), ipvsOnly(lastApplied.services()), owned);
+        if (plan.isEmpty()) return new Full("no IPVS change");
+        for (Change c : plan.changes()) {
+            boolean serverLevel =
+                    c instanceof Change.ServerAdd || c instanceof Change.ServerEdit || c instanceof Change.ServerDelete;
+            if (!serverLevel) return new Full("not a real-server change: " + c.describe());
+        }
+        TreeMap<Fwmark, IpvsService> services = new TreeMap<>(dk.state().services());
+        return new Edits(plan, dk, lastApplied.withServices(services));
+    }
+
+    private static KernelState ipvsOnly(SortedMap<Fwmark, IpvsService> services) {
+        return new KernelState(null, false, false, List.of(), 0, services);
+    }
+}

@@ -1,0 +1,226 @@
+package io.videolb.agent.loop;
+
+import static io.videolb.agent.Fixtures.cluster;
+import static io.videolb.agent.Fixtures.ip;
+import static io.videolb.agent.Fixtures.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.videolb.agent.apply.Kernel;
+import io.videolb.agent.apply.KernelCapabilities;
+import io.videolb.agent.apply.Ownership;
+import io.videolb.agent.apply.SyncDaemon;
+import io.videolb.agent.apply.Tools;
+import io.videolb.agent.desired.HealthBook;
+import io.videolb.agent.desired.HealthView;
+import io.videolb.agent.desired.Policy;
+import io.videolb.agent.desired.ServerHealth;
+import io.videolb.agent.fake.FakeKernel;
+import io.videolb.agent.kernel.Names;
+import io.videolb.agent.plan.Change;
+import io.videolb.events.DesiredSnapshot;
+import io.videolb.events.HealthVerdict;
+import io.videolb.events.ProbeLevel;
+import io.videolb.events.Verdict;
+import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fast path's rule ({@link FastPath}: which verdict changes become which IPVS edits, which go to the full run)
+ * and {@link Reconciler#fastRun} on the state-based fake kernel (one restore, no kernel read, a refused edit makes
+ * the next run a full one).
+ */
+class FastPathTest {
+    static final Fwmark M1 = new Fwmark(1);
+    static final Fwmark M2 = new Fwmark(2);
+    static final Policy HOLD_5S = new Policy(0.5, 60_000, 5_000);
+    static final Policy NO_HOLD = new Policy(0.5, 60_000, 0);
+
+    @TempDir
+    Path dir;
+
+    final FakeKernel fk = new FakeKernel();
+    final AtomicLong clock = new AtomicLong(1_000_000);
+
+    Reconciler reconciler(Policy policy) {
+        return new Reconciler(
+                new Kernel(fk, Tools.DEFAULT, Names.DEFAULT),
+                KernelCapabilities.FULL,
+                policy,
+                new Ownership(dir.resolve("owned")),
+                null,
+                null,
+                SyncDaemon.NONE,
+                clock::get);
+    }
+
+    static HealthView health(Object... pairs) {
+        Map<Ipv4Address, ServerHealth> m = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) m.put(ip((String) pairs[i]), (ServerHealth) pairs[i + 1]);
+        return new HealthView(m, false);
+    }
+
+    static final ServerHealth DOWN = new ServerHealth(false, 1);
+
+    static ServerHealth upSince(long t) {
+        return new ServerHealth(true, t);
+    }
+
+    /** The kernel as a full run of generation 1 with {@code h} leaves it (the fast path's starting point). */
+    Reconciler appliedWith(Policy policy, HealthView h) {
+        Reconciler r = reconciler(policy);
+        assertThat(r.run(snapshot(1, cluster()), h).errors()).isEmpty();
+        fk.calls.clear();
+        return r;
+    }
+
+    static List<Change> edits(Optional<RunResult> r) {
+        assertThat(r).as("the fast path is taken").isPresent();
+        assertThat(r.get().errors()).isEmpty();
+        return r.get().plan().changes();
+    }
+
+    @Test
+    void aDownServerWithAnUpBackupBecomesOneRestoreThatAddsTheBackupAndDeletesTheServerWithoutReadingTheKernel() {
+        Reconciler r = appliedWith(HOLD_5S, HealthView.ALL_UP);
+
+        List<Change> e = edits(r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN)));
+
+        assertThat(e)
+                .containsExactly(
+                        new Change.ServerAdd(M1, ip("198.51.100.11"), 1),
+                        new Change.ServerDelete(M1, ip("198.51.100.1")));
+        assertThat(fk.calls).as("one process, no read").containsExactly("ipvsadm -R");
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
+        assertThat(fk.weights(2)).as("the other pool untouched").isEqualTo(Map.of("198.51.100.3", 2));
+    }
+
+    @Test
+    void aServerWithoutBackupLeavesAndComesBackByTheFastPathWhenNothingStoodInForIt() {
+        Reconciler r = appliedWith(HOLD_5S, HealthView.ALL_UP);
+
+        assertThat(edits(r.fastRun(snapshot(1, cluster()), health("198.51.100.2", DOWN))))
+                .containsExactly(new Change.ServerDelete(M1, ip("198.51.100.2")));
+        assertThat(edits(r.fastRun(snapshot(1, cluster()), health("198.51.100.2", upSince(clock.get())))))
+                .as("no stand-in, so no hold-down: back at once")
+                .containsExactly(new Change.ServerAdd(M1, ip("198.51.100.2"), 1));
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1));
+        assertThat(fk.calls).containsExactly("ipvsadm -R", "ipvsadm -R");
+    }
+
+    @Test
+    void aBackupInServiceThatGoesDownLeavesByTheFastPath() {
+        Reconciler r = appliedWith(HOLD_5S, health("198.51.100.1", DOWN));
+        // the backup .11 goes down too: pool 1 keeps .2, .1 and .11 are both down with no usable backup left; one
+        // unreplaceable server of two is not more than half: .1 stays out, .11 leaves
+        assertThat(edits(r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN, "198.51.100.11", DOWN))))
+                .containsExactly(new Change.ServerDelete(M1, ip("198.51.100.11")));
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.2", 1));
+    }
+
+    @Test
+    void aFailbackThatStartsAHoldDownOrADrainGoesToTheFullRun() {
+        Reconciler held = appliedWith(HOLD_5S, health("198.51.100.1", DOWN));
+        assertThat(held.fastRun(snapshot(1, cluster()), health("198.51.100.1", upSince(clock.get()))))
+                .as("hold-down pending")
+                .isEmpty();
+
+        Reconciler drained = appliedWith(NO_HOLD, health("198.51.100.1", DOWN));
+        assertThat(drained.fastRun(snapshot(1, cluster()), health("198.51.100.1", upSince(1))))
+                .as("the backup would drain (weight 0 until idle): connection counters come from the kernel")
+                .isEmpty();
+        assertThat(fk.calls).as("nothing ran").isEmpty();
+    }
+
+    @Test
+    void aNewGenerationAnUnknownKernelOrNoChangeGoToTheFullRun() {
+        Reconciler r = appliedWith(HOLD_5S, HealthView.ALL_UP);
+        assertThat(r.fastRun(snapshot(2, cluster()), health("198.51.100.1", DOWN)))
+                .as("a generation the last run did not apply")
+                .isEmpty();
+        assertThat(r.fastRun(snapshot(1, cluster()), HealthView.ALL_UP))
+                .as("no IPVS change")
+                .isEmpty();
+        assertThat(r.fastRun(snapshot(1, cluster()), health("198.51.100.77", DOWN)))
+                .as("a server no pool uses")
+                .isEmpty();
+        assertThat(reconciler(HOLD_5S).fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN)))
+                .as("no run yet: the kernel's state is unknown")
+                .isEmpty();
+        assertThat(fk.calls).isEmpty();
+    }
+
+    @Test
+    void aStaleOrOutOfOrderVerdictNeverApplies() {
+        Reconciler r = appliedWith(HOLD_5S, HealthView.ALL_UP);
+        HealthBook book = new HealthBook();
+        book.accept(verdict("198.51.100.2", false, 5));
+        assertThat(edits(r.fastRun(snapshot(1, cluster()), book.view())))
+                .containsExactly(new Change.ServerDelete(M1, ip("198.51.100.2")));
+
+        // an UP with an older sequence arrives late: the book keeps the DOWN, so nothing is edited
+        assertThat(book.accept(verdict("198.51.100.2", true, 4))).isFalse();
+        assertThat(r.fastRun(snapshot(1, cluster()), book.view())).isEmpty();
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1));
+
+        // a DOWN then its newer UP read together: the view says up, the kernel already has it: no edit at all
+        Reconciler r2 = appliedWith(HOLD_5S, HealthView.ALL_UP);
+        HealthBook both = new HealthBook();
+        both.accept(verdict("198.51.100.1", false, 7));
+        both.accept(verdict("198.51.100.1", true, 8));
+        assertThat(r2.fastRun(snapshot(1, cluster()), both.view())).isEmpty();
+        assertThat(fk.calls).isEmpty();
+    }
+
+    @Test
+    void aRefusedEditIsReportedAndTheNextRunIsAFullOneThatRepairs() {
+        Reconciler r = appliedWith(HOLD_5S, HealthView.ALL_UP);
+        fk.refusePayloadContaining = "198.51.100.11";
+        Optional<RunResult> failed = r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN));
+        assertThat(failed).isPresent();
+        assertThat(failed.get().ok()).isFalse();
+        assertThat(failed.get().errors()).singleElement().asString().contains("fwmark 1");
+
+        fk.refusePayloadContaining = null;
+        assertThat(r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN)))
+                .as("the state is unknown: no fast path until a full run read the kernel")
+                .isEmpty();
+        RunResult full = r.run(snapshot(1, cluster()), health("198.51.100.1", DOWN));
+        assertThat(full.errors()).isEmpty();
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 1, "198.51.100.2", 1));
+        fk.calls.clear();
+        assertThat(edits(r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN, "198.51.100.3", DOWN))))
+                .as("after the full run the fast path is back: pool 2's server fails over to its backup")
+                .containsExactly(
+                        new Change.ServerAdd(M2, ip("198.51.100.13"), 2),
+                        new Change.ServerDelete(M2, ip("198.51.100.3")));
+    }
+
+    @Test
+    void thePureRuleSaysWhyItLeavesAChangeToTheFullRun() {
+        DesiredSnapshot snap = snapshot(1, cluster());
+        FastPath.Decision d = FastPath.decide(
+                null, 1, snap, HealthView.ALL_UP, Map.of(), false, 0, HOLD_5S, Names.DEFAULT, java.util.Set.of());
+        assertThat(d).isInstanceOf(FastPath.Full.class);
+        assertThat(((FastPath.Full) d).reason()).contains("not known");
+    }
+
+    static HealthVerdict verdict(String server, boolean up, long sequence) {
+        return new HealthVerdict(
+                Ipv4Address.parse(server),
+                up ? Verdict.UP : Verdict.DOWN,
+                ProbeLevel.RTMP,
+                up ? "ok" : "failed",
+                1000,
+                "unit-checker",
+                sequence,
+                System.currentTimeMillis());
+    }
+}
