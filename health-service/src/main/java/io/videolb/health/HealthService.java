@@ -247,11 +247,19 @@ public final class HealthService extends VerticleBase {
                         config.groupId(),
                         (int) config.sessionTimeout().toMillis(),
                         sequences,
-                        (parts, count) -> {
-                            partitionCount = count;
-                            owned.set(parts);
-                            scheduler.run(sch -> sch.setPartitions(parts, count));
-                            retarget();
+                        new HealthTopicMember.Ownership() {
+                            @Override
+                            public void owned(Set<Integer> parts, int count) {
+                                partitionCount = count;
+                                owned.set(parts);
+                                scheduler.run(sch -> sch.setPartitions(parts, count));
+                                retarget();
+                            }
+
+                            @Override
+                            public void logRestarted(Set<Integer> parts) {
+                                scheduler.run(ProbeScheduler::republish); // the recreated topic gets them at once
+                            }
                         })
                 .start();
         reader = new DesiredReader(
