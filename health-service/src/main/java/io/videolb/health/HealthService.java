@@ -247,19 +247,11 @@ public final class HealthService extends VerticleBase {
                         config.groupId(),
                         (int) config.sessionTimeout().toMillis(),
                         sequences,
-                        new HealthTopicMember.Ownership() {
-                            @Override
-                            public void owned(Set<Integer> parts, int count) {
-                                partitionCount = count;
-                                owned.set(parts);
-                                scheduler.run(sch -> sch.setPartitions(parts, count));
-                                retarget();
-                            }
-
-                            @Override
-                            public void logRestarted(Set<Integer> parts) {
-                                scheduler.run(ProbeScheduler::republish); // the recreated topic gets them at once
-                            }
+                        (parts, count) -> {
+                            partitionCount = count;
+                            owned.set(parts);
+                            scheduler.run(sch -> sch.setPartitions(parts, count));
+                            retarget();
                         })
                 .start();
         reader = new DesiredReader(

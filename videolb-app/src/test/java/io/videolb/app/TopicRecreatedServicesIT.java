@@ -199,8 +199,10 @@ class TopicRecreatedServicesIT {
      * The health topic recreated under a running health-service (a member of its consumer group, owning every
      * partition): its verdicts are republished into the new topic at once, not a refresh interval later (60 s here,
      * so the periodic refresh cannot be what brings them), each with a higher sequence than before and the same
-     * verdict. Before this change the new topic got only the checker's heartbeats until the next refresh (30 s by
-     * default): readers had no verdict for any server meanwhile (agents: health stale past 15 s).
+     * verdict. What brings them: the group revokes the deleted topic's partitions and assigns the new topic's, and
+     * health-service starts those servers again, publishing their first verdicts (the code already did this: the test
+     * passed on main before this round as well; it guards the behaviour, 30 s of refresh interval would otherwise be
+     * a gap without verdicts, and agents report health stale past 15 s).
      */
     @Test
     void healthServiceRepublishesItsVerdictsIntoARecreatedHealthTopicAtOnce() throws Exception {

@@ -43,13 +43,6 @@ public final class HealthTopicMember implements AutoCloseable {
     /** Called on the member's thread with the partitions now owned (read to the end). */
     public interface Ownership {
         void owned(Set<Integer> partitions, int partitionCount);
-
-        /**
-         * An owned partition's log starts over below what this member had read of it: the topic was deleted and
-         * recreated (Kafka reset the position to the new log's beginning). What this member published before is
-         * not in the new log: the owner publishes its verdicts again (on the member's thread).
-         */
-        default void logRestarted(Set<Integer> partitions) {}
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(HealthTopicMember.class);
@@ -60,9 +53,6 @@ public final class HealthTopicMember implements AutoCloseable {
     private final Thread thread;
     private final Map<TopicPartition, Long> catchingUp = new HashMap<>();
     private final Set<Integer> owned = new HashSet<>();
-    /** The furthest position read per partition, kept across revocations (member thread only). */
-    private final Map<Integer, Long> furthest = new HashMap<>();
-
     private volatile int partitionCount = 1;
     private volatile boolean running = true;
 
@@ -138,7 +128,6 @@ public final class HealthTopicMember implements AutoCloseable {
                             .entrySet()
                             .removeIf(e -> consumer.position(e.getKey()) >= e.getValue() && announce(e.getKey()));
                 }
-                watchPositions();
             }
         } catch (WakeupException e) {
             if (running) LOG.error("health topic member woken unexpectedly", e);
@@ -147,39 +136,6 @@ public final class HealthTopicMember implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
-    }
-
-    /**
-     * A position below the furthest one read of the same partition: the log started over (a recreated topic; the
-     * consumer's {@code auto.offset.reset=earliest} moved it to the new beginning). Checked for the partitions read
-     * to their end; a partition assigned again (read from 0) counts when its end is below what was read before.
-     */
-    private void watchPositions() {
-        Set<Integer> restarted = new HashSet<>();
-        for (TopicPartition tp : consumer.assignment()) {
-            if (catchingUp.containsKey(tp)) continue; // being read from 0 on assignment
-            long position;
-            try {
-                position = consumer.position(tp, Duration.ofMillis(500));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                continue; // no answer now: next poll
-            }
-            Long before = furthest.put(tp.partition(), position);
-            if (before != null && position < before) restarted.add(tp.partition());
-        }
-        if (restarted.isEmpty()) return;
-        Set<Integer> mine;
-        synchronized (this) {
-            restarted.retainAll(owned);
-            mine = Set.copyOf(restarted);
-        }
-        if (mine.isEmpty()) return;
-        LOG.warn(
-                "health topic {} partitions {} start over below what was read (the topic was recreated):"
-                        + " publishing the verdicts again",
-                topic,
-                mine);
-        ownership.logRestarted(mine);
     }
 
     private boolean announce(TopicPartition tp) {

@@ -279,16 +279,6 @@ public final class ProbeScheduler {
         }
     }
 
-    /**
-     * Publishes every verdict and the checker status again now, not a refresh interval later (the health topic was
-     * recreated: what was published before is gone with the old topic). On this scheduler's context ({@link #run}).
-     */
-    public void republish() {
-        if (closed) return;
-        refreshAll();
-        if (heartbeatTimer >= 0) heartbeat();
-    }
-
     private void refreshAll() {
         for (Server s : servers.values()) {
             if (s.published != null)
