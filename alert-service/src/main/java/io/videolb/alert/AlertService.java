@@ -92,6 +92,9 @@ public final class AlertService extends VerticleBase {
     private Delivery delivery;
     private StateTopicReader engine;
     private PendingWrite unwritten; // engine (reader) thread only
+    /** The alert-state topic was recreated: the whole state is written into it before the next decision (engine thread). */
+    private boolean restatePending;
+
     private Thread deliveryThread;
     private HttpServer http;
 
@@ -252,7 +255,9 @@ public final class AlertService extends VerticleBase {
     /**
      * Reads desired, health and agent-status from offset 0 (kafka-support's StateTopicReader, one
      * thread) into {@link Facts}; once read to their end, decides after every poll (at least every
-     * 100 ms): conditions -> AlertBook -> one transaction with the incident changes and the mail.
+     * 100 ms): conditions -> AlertBook -> one transaction with the incident changes and the mail. The same reader
+     * watches the alert-state topic (its records are skipped) only to see it recreated: then the incidents and
+     * the outbox are written into the new topic whole before the next decision.
      */
     private StateTopicReader startEngine(KafkaSettings kafka) {
         Topics t = config.topics();
@@ -264,6 +269,7 @@ public final class AlertService extends VerticleBase {
 
             @Override
             public void onRecord(StateRecord r) {
+                if (r.topic().equals(t.alertState())) return; // read only to see it recreated (below)
                 counters.inputRecords.incrementAndGet();
                 try {
                     apply(folder, r);
@@ -276,6 +282,13 @@ public final class AlertService extends VerticleBase {
             public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
                 // every input comes again from offset 0: the facts are rebuilt from them; the incidents (stored on
                 // the alert-state topic) stay, and are decided on again once the inputs are read
+                if (topic.equals(t.alertState())) {
+                    // our own state topic: the new one lacks what was stored before; written again whole (tick)
+                    LOG.warn(
+                            "the alert-state topic {} was recreated: writing the incidents and the outbox into it again",
+                            topic);
+                    restatePending = true;
+                }
                 folder = new DesiredStateFolder(keys);
                 facts = new Facts(config.bounds());
                 readingAgain = true;
@@ -311,7 +324,7 @@ public final class AlertService extends VerticleBase {
         };
         return StateTopicReader.start(
                 kafka.withClientId("alert-engine-" + config.instanceId()),
-                List.of(t.desired(), t.health(), t.agentStatus()),
+                List.of(t.desired(), t.health(), t.agentStatus(), t.alertState()),
                 listener,
                 Duration.ofSeconds(30),
                 Duration.ofMillis(100));
@@ -325,6 +338,22 @@ public final class AlertService extends VerticleBase {
     /** One decision step; a fencing error (IllegalStateException) stops the engine, other store errors are retried. */
     private void tick() {
         if (!running) return;
+        if (restatePending) {
+            try {
+                store.rewrite(List.copyOf(book.incidents().values()), delivery::heldMails);
+                restatePending = false;
+                LOG.info(
+                        "alert state written again into the recreated topic: {} incidents, {} mails held",
+                        book.incidents().size(),
+                        delivery.held());
+            } catch (RuntimeException e) {
+                engineError = "cannot write the alert state into the recreated topic: " + e.getMessage();
+                LOG.warn("{}; retrying", engineError);
+                if (e instanceof IllegalStateException) throw e;
+                sleep(1000);
+                return;
+            }
+        }
         if (unwritten == null) unwritten = decide(clock.getAsLong());
         if (unwritten == null) return;
         try {

@@ -121,6 +121,16 @@ final class AlertStateStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The topic was deleted and recreated under the running service: writes the whole state again into the new
+     * topic in one transaction (every incident, every mail still held, the meta), so a restart reads what the
+     * running service knows instead of only what changed since. {@code held} is read under the store's lock, the one
+     * {@link Delivery} holds from its write to its outbox update, so a mail sent and deleted meanwhile is not put back.
+     */
+    synchronized void rewrite(List<Incident> incidents, Supplier<List<OutboxMail>> held) {
+        write(incidents, List.of(), held.get(), List.of());
+    }
+
     @Override
     public void close() {
         publisher.close();

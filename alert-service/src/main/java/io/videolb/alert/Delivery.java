@@ -112,6 +112,11 @@ final class Delivery implements Runnable {
         return n;
     }
 
+    /** Every mail held (pending, in flight, dead-lettered), oldest first, as stored. */
+    List<OutboxMail> heldMails() {
+        return List.copyOf(outbox.values());
+    }
+
     String lastError() {
         return lastError;
     }
@@ -170,14 +175,18 @@ final class Delivery implements Runnable {
             return;
         }
         OutboxMail attempt = m.withRecipients(to).attempt();
-        store.write(List.of(), List.of(), List.of(attempt), List.of()); // durable "in flight" before the send
-        outbox.put(m.seq(), attempt);
+        synchronized (store) { // the write and the outbox update together (AlertStateStore#rewrite)
+            store.write(List.of(), List.of(), List.of(attempt), List.of()); // durable "in flight" before the send
+            outbox.put(m.seq(), attempt);
+        }
         DeliveryResult r = sender.send(attempt, sendTimeout);
         if (r instanceof DeliveryResult.Accepted a) {
             counters.sent.incrementAndGet();
             if (attempt.possibleDuplicate()) counters.duplicates.incrementAndGet();
-            store.write(List.of(), List.of(), List.of(), List.of(m.seq()));
-            outbox.remove(m.seq());
+            synchronized (store) {
+                store.write(List.of(), List.of(), List.of(), List.of(m.seq()));
+                outbox.remove(m.seq());
+            }
             notBefore.remove(m.seq());
             lastError = "";
             LOG.info(
@@ -190,7 +199,6 @@ final class Delivery implements Runnable {
         } else if (r instanceof DeliveryResult.Transient t) {
             counters.transientFailures.incrementAndGet();
             OutboxMail failed = attempt.failed(t.reason(), t.maybeDelivered());
-            outbox.put(m.seq(), failed);
             long backoff = Math.min(
                     retryMax.toMillis(), retryBase.toMillis() << Math.min(20, Math.max(0, attempt.attempts() - 1)));
             notBefore.put(m.seq(), now + backoff);
@@ -201,12 +209,17 @@ final class Delivery implements Runnable {
                     attempt.attempts(),
                     backoff,
                     t.reason());
-            store.write(List.of(), List.of(), List.of(failed), List.of());
+            synchronized (store) {
+                outbox.put(m.seq(), failed);
+                store.write(List.of(), List.of(), List.of(failed), List.of());
+            }
         } else if (r instanceof DeliveryResult.Permanent p) {
             OutboxMail dead = attempt.deadLettered(p.reason(), sender.describe());
             counters.permanentFailure(attempt.messageId() + " " + attempt.subject() + ": " + p.reason());
-            store.write(List.of(), List.of(), List.of(dead), List.of()); // kept: never lost
-            outbox.put(m.seq(), dead);
+            synchronized (store) {
+                store.write(List.of(), List.of(), List.of(dead), List.of()); // kept: never lost
+                outbox.put(m.seq(), dead);
+            }
             notBefore.remove(m.seq());
             lastError = "";
             LOG.error(

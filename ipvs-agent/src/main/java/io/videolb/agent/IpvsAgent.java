@@ -48,7 +48,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -718,14 +717,15 @@ public final class IpvsAgent extends VerticleBase {
             KernelCapabilities caps = kernel.detect(config.procRoot());
             KernelState observed = kernel.read(caps);
             Ownership own = new Ownership(config.ownershipFile());
-            DesiredKernel dk = DesiredKernel.compute(
+            DesiredKernel dk = DesiredKernel.compute( // the running agent's drains and services, as it sees them
                     snap.state(),
                     health.view(),
                     observed,
-                    Map.of(),
+                    own.drains(),
                     System.currentTimeMillis(),
                     config.policy(),
-                    config.names());
+                    config.names(),
+                    own.marks());
             // load-fed weights as the running agent would set them from the kernel's current ones (no memory here)
             dk = new io.videolb.agent.weights.LoadWeigher(
                             config.loadWeights(), config.healthStale().toMillis())

@@ -23,6 +23,7 @@ import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.Ipv4Network;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -259,6 +260,44 @@ class ReconcileTableTest {
         clock.addAndGet(2_000);
         run(without, HealthView.ALL_UP);
         assertThat(fk.services).doesNotContainKey(2L);
+    }
+
+    @Test
+    void aRemovedPoolsDrainKeepsItsDeadlineAcrossAnAgentRestart() throws Exception {
+        run(cluster(), HealthView.ALL_UP);
+        fk.connections(2, "198.51.100.3", 2, 0);
+        DesiredState without = cluster()
+                .withClient(Ipv4Network.parse("203.0.113.10"), null)
+                .withPool(new Fwmark(2), null)
+                .withBackup(ip("198.51.100.3"), null);
+        long startedAt = clock.get();
+        RunResult r = run(without, HealthView.ALL_UP);
+        assertThat(r.desired().drainStatus()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo("pool removed");
+            assertThat(d.deadlineAtMs()).isEqualTo(startedAt + 60_000);
+        });
+        assertThat(Files.readString(dir.resolve("drains")))
+                .as("the drain in the state directory, beside the owned fwmarks")
+                .contains("2 198.51.100.3 " + startedAt + " " + (startedAt + 60_000) + " pool removed");
+
+        clock.addAndGet(40_000);
+        reconciler = reconciler(new Policy(0.5, 60_000, 10_000)); // the agent restarted; the kernel kept its state
+        r = run(without, HealthView.ALL_UP);
+        assertThat(r.desired().drainStatus())
+                .as("the restarted agent goes on with the same drain")
+                .singleElement()
+                .satisfies(d -> {
+                    assertThat(d.startedAtMs()).isEqualTo(startedAt);
+                    assertThat(d.deadlineAtMs()).isEqualTo(startedAt + 60_000);
+                });
+        assertThat(fk.weights(2)).isEqualTo(Map.of("198.51.100.3", 0));
+
+        clock.addAndGet(25_000); // 65 s after the drain began, 25 s after the restart; viewers still on it
+        run(without, HealthView.ALL_UP);
+        assertThat(fk.services)
+                .as("deleted at the first deadline, not 60 s after the restart")
+                .doesNotContainKey(2L);
+        assertThat(Files.readString(dir.resolve("drains"))).doesNotContain("198.51.100.3");
     }
 
     @Test

@@ -134,6 +134,18 @@ class HealthFreshnessIT {
      */
     static HealthService startHealth(
             ServiceRuntime runtime, Topics topics, String checkerId, int open, int closed, Ipv4Address... alsoUp) {
+        return startHealth(runtime, topics, checkerId, open, closed, Duration.ofMillis(500), alsoUp);
+    }
+
+    /** With {@code refresh} the interval at which every verdict is published again. */
+    static HealthService startHealth(
+            ServiceRuntime runtime,
+            Topics topics,
+            String checkerId,
+            int open,
+            int closed,
+            Duration refresh,
+            Ipv4Address... alsoUp) {
         Endpoint up = new Endpoint(Ipv4Address.parse("127.0.0.1"), open, open);
         Endpoint down = new Endpoint(Ipv4Address.parse("127.0.0.1"), closed, closed);
         Map<Ipv4Address, Endpoint> endpoints = new java.util.HashMap<>(Map.of(
@@ -155,7 +167,7 @@ class HealthFreshnessIT {
                         .withLevel(ProbeLevel.TCP)
                         .withTiming(Duration.ofMillis(300), Duration.ofMillis(200), 1, 2, Duration.ZERO))
                 .endpoints(endpoints)
-                .refreshInterval(Duration.ofMillis(500))
+                .refreshInterval(refresh)
                 .heartbeat(Duration.ofMillis(200))
                 .build();
         return runtime.deploy(new HealthService(s, runtime));

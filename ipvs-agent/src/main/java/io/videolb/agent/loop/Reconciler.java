@@ -86,6 +86,8 @@ public final class Reconciler {
         this.sync = sync;
         this.clock = clock;
         this.renderer = new Renderer(kernel.names());
+        this.drains = new HashMap<>(ownership.drains()); // the previous run's drains keep their deadlines
+        if (!drains.isEmpty()) LOG.info("drains from before the restart, deadlines kept: {}", drains.values());
     }
 
     public KernelCapabilities capabilities() {
@@ -189,6 +191,7 @@ public final class Reconciler {
                 });
             }
             drains = nextDrains;
+            if (caps.ipvs()) ownership.saveDrains(drains);
             holdDowns = dk.holdDownPending();
             if (failedUnits.isEmpty()) {
                 KernelState nowApplied = caps.ipvs() ? dk.state() : dk.state().withoutIpvs();

@@ -66,6 +66,12 @@ class ServicesUnderBrokerKillsIT {
     static final long DOWN_MS = Long.getLong("videolb.chaos.downMs", 3000);
     static final int AGENTS = Integer.getInteger("videolb.chaos.agents", 1);
     static final Duration WAIT = Duration.ofSeconds(90);
+    /**
+     * How long each service process may take to print its running line (90 s; on a machine shared with other builds the
+     * long run's JVM start-ups took longer: {@code -Dvideolb.chaos.startWaitS=300}).
+     */
+    static final Duration START_WAIT = Duration.ofSeconds(Long.getLong("videolb.chaos.startWaitS", 90));
+
     static final String FAILING = "192.0.2.11";
     static final List<String> SERVERS = List.of("192.0.2.11", "192.0.2.12", "192.0.2.14", "192.0.2.21");
     static final String FAILING_INCIDENT = "server-down/" + FAILING;
@@ -144,7 +150,7 @@ class ServicesUnderBrokerKillsIT {
                 "config-service",
                 List.of("config-service", "--http-port", "0"),
                 with(common, "VIDEOLB_API_TOKENS", tokens.toString()));
-        config.awaitRunning(WAIT);
+        config.awaitRunning(START_WAIT);
         writer = new EditWriter(URI.create("http://127.0.0.1:" + config.httpPort), token);
         EditWriter.Answer imported = writer.importFiles(EXAMPLE, 0);
         assertThat(imported.status()).as(imported.body()).isEqualTo(200);
@@ -203,7 +209,7 @@ class ServicesUnderBrokerKillsIT {
                 "VIDEOLB_ALERT_GROUP_SECONDS", "1",
                 "VIDEOLB_ALERT_SINK_DIR", tmp.resolve("sink").toString()));
         ServiceProcess alerts = start(jar, "alert-service", List.of("alert"), alert);
-        for (ServiceProcess s : services) s.awaitRunning(WAIT);
+        for (ServiceProcess s : services) s.awaitRunning(START_WAIT);
         long startedMs = ms(testStart);
 
         observe(topics);
