@@ -44,6 +44,16 @@ final class StandaloneKafkaAuth {
     static final String OPERATOR = "videolb-operator";
     private static final String SUPER = "super-user";
 
+    /**
+     * SCRAM iterations of the embedded broker's users: 4096, the least Kafka accepts for SCRAM-SHA-512 (not
+     * {@link KafkaSecuritySetup#ITERATIONS}, 8192, for brokers reached over a network). Every client connection
+     * computes the salted password with this many HMAC-SHA-512 rounds; about 30 connections at start made it a third
+     * of the start's CPU. The count only slows an offline guess of a password from its stored key; these passwords
+     * are 32 random bytes each ({@link KafkaSecuritySetup#newPassword()}), beyond any guessing at either count, and they are
+     * kept in plain text next to the broker's log anyway (DATA-DIR/kafka-auth, 0600). Decision 100.
+     */
+    static final int ITERATIONS = 4096;
+
     private final Path dir;
     private final Map<String, String> passwords;
     private final boolean generated;
@@ -136,9 +146,7 @@ final class StandaloneKafkaAuth {
             List<UserScramCredentialAlteration> upserts = new ArrayList<>();
             for (String u : users)
                 upserts.add(new UserScramCredentialUpsertion(
-                        u,
-                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, KafkaSecuritySetup.ITERATIONS),
-                        passwords.get(u)));
+                        u, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS), passwords.get(u)));
             admin.alterUserScramCredentials(upserts).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             KafkaSecuritySetup.Report r = KafkaSecuritySetup.apply(admin, layout, false, Map.of(), false, timeout);
             if (!r.aclsCreated().isEmpty())

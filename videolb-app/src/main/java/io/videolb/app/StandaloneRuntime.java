@@ -5,6 +5,8 @@ import io.videolb.alert.AlertSettings;
 import io.videolb.config.ConfigServiceSettings;
 import io.videolb.events.Topics;
 import io.videolb.health.HealthServiceSettings;
+import io.videolb.kafka.KafkaAccessLayout;
+import io.videolb.kafka.SharedAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
@@ -229,12 +231,24 @@ public final class StandaloneRuntime implements AutoCloseable {
                     broker.bootstrapServers() + "\n",
                     io.videolb.runtime.files.SafeFiles.Mode.PUBLIC);
             runtime = ServiceRuntime.create(); // the one Vert.x and the one registry of every service below
-            for (Service s : createServices(context, runtime)) {
-                long t0 = System.nanoTime();
-                LOG.info("starting {}", s.name());
-                started.add(s); // closed on failure even if start() throws half-way
-                s.start();
-                LOG.info("{} started in {} ms", s.name(), (System.nanoTime() - t0) / 1_000_000);
+            // one Admin client per principal for the whole start: each service's topic check and its state readers
+            // share it instead of opening (and authenticating) their own, one after the other (SharedAdmin)
+            List<SharedAdmin.Lease> admins = new ArrayList<>();
+            try {
+                for (KafkaAccessLayout.Principal p :
+                        StandaloneKafkaAuth.layout(topics, director).principals())
+                    admins.add(SharedAdmin.acquire(auth.connection(b, p.user())
+                            .settings("videolb-" + p.user())
+                            .admin()));
+                for (Service s : createServices(context, runtime)) {
+                    long t0 = System.nanoTime();
+                    LOG.info("starting {}", s.name());
+                    started.add(s); // closed on failure even if start() throws half-way
+                    s.start();
+                    LOG.info("{} started in {} ms", s.name(), (System.nanoTime() - t0) / 1_000_000);
+                }
+            } finally {
+                admins.forEach(SharedAdmin.Lease::close); // the readers keep theirs
             }
         } catch (Exception | Error e) {
             close();
