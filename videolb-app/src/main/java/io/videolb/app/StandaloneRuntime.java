@@ -240,13 +240,14 @@ public final class StandaloneRuntime implements AutoCloseable {
                     admins.add(SharedAdmin.acquire(auth.connection(b, p.user())
                             .settings("videolb-" + p.user())
                             .admin()));
-                for (Service s : createServices(context, runtime)) {
-                    long t0 = System.nanoTime();
-                    LOG.info("starting {}", s.name());
-                    started.add(s); // closed on failure even if start() throws half-way
-                    s.start();
-                    LOG.info("{} started in {} ms", s.name(), (System.nanoTime() - t0) / 1_000_000);
-                }
+                List<Service> services = createServices(context, runtime);
+                // config first (it publishes --config as one generation before anyone reads desired state); the
+                // others only read topics and never wait for one another: started side by side
+                started.add(services.get(0)); // closed on failure even if start() throws half-way
+                startOne(services.get(0));
+                List<Service> rest = services.subList(1, services.size());
+                started.addAll(rest);
+                startTogether(rest);
             } finally {
                 admins.forEach(SharedAdmin.Lease::close); // the readers keep theirs
             }
@@ -254,6 +255,38 @@ public final class StandaloneRuntime implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    private static void startOne(Service s) throws Exception {
+        long t0 = System.nanoTime();
+        LOG.info("starting {}", s.name());
+        s.start();
+        LOG.info("{} started in {} ms", s.name(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Starts {@code services} on one thread each and waits for all of them; throws the first failure. */
+    private static void startTogether(List<Service> services) throws Exception {
+        List<java.util.concurrent.FutureTask<Void>> tasks = new ArrayList<>();
+        for (Service s : services) {
+            java.util.concurrent.FutureTask<Void> t = new java.util.concurrent.FutureTask<>(() -> {
+                startOne(s);
+                return null;
+            });
+            tasks.add(t);
+            Thread th = new Thread(t, "start-" + s.name());
+            th.setDaemon(true);
+            th.start();
+        }
+        Exception first = null;
+        for (java.util.concurrent.FutureTask<Void> t : tasks) {
+            try {
+                t.get(); // each start is bounded by the runtime's deploy timeout
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (first == null)
+                    first = e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+            }
+        }
+        if (first != null) throw first;
     }
 
     public synchronized StandaloneContext context() {
