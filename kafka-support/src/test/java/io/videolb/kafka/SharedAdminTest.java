@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Test;
 class SharedAdminTest {
 
     private static Properties props(String bootstrap, String clientId) {
-        Properties p = KafkaSettings.of(bootstrap, clientId).admin();
-        return p;
+        return KafkaSettings.of(bootstrap, clientId).admin();
     }
 
     @Test
@@ -21,7 +20,8 @@ class SharedAdminTest {
         SharedAdmin.Lease a = SharedAdmin.acquire(props("127.0.0.1:9", "topic-admin"));
         SharedAdmin.Lease b = SharedAdmin.acquire(props("127.0.0.1:9", "state-admin-1"));
         SharedAdmin.Lease other = SharedAdmin.acquire(props("127.0.0.1:10", "state-admin-2"));
-        assertThat(b.admin()).isSameAs(a.admin());
+        org.apache.kafka.clients.admin.Admin shared = a.admin();
+        assertThat(b.admin()).isSameAs(shared);
         assertThat(other.admin()).isNotSameAs(a.admin());
         assertThat(SharedAdmin.open()).isEqualTo(before + 2);
 
@@ -38,7 +38,7 @@ class SharedAdminTest {
         assertThat(SharedAdmin.open()).isEqualTo(before);
         SharedAdmin.Lease fresh = SharedAdmin.acquire(props("127.0.0.1:9", "topic-admin"));
         try {
-            assertThat(fresh.admin()).isNotSameAs(b.admin()); // the closed one is never handed out again
+            assertThat(fresh.admin()).isNotSameAs(shared); // the closed one is never handed out again
         } finally {
             fresh.close(Duration.ofSeconds(1));
         }
