@@ -273,9 +273,7 @@ public final class StandaloneRuntime implements AutoCloseable {
                 return null;
             });
             tasks.add(t);
-            Thread th = new Thread(t, "start-" + s.name());
-            th.setDaemon(true);
-            th.start();
+            io.videolb.threads.NamedThreads.thread("start-" + s.name(), t).start();
         }
         Exception first = null;
         for (java.util.concurrent.FutureTask<Void> t : tasks) {
