@@ -50,7 +50,7 @@ final class StandaloneKafkaAuth {
     /**
      * SCRAM iterations of the embedded broker's users: 4096, the least Kafka accepts for SCRAM-SHA-512 (not
      * {@link KafkaSecuritySetup#ITERATIONS}, 8192, for brokers reached over a network). Every client connection
-     * computes the salted password with this many HMAC-SHA-512 rounds; about 30 connections at start made it a third
+     * computes the salted password with this many HMAC-SHA-512 rounds; 62 authentications at start made it a third
      * of the start's CPU. The count only slows an offline guess of a password from its stored key; these passwords
      * are 32 random bytes each ({@link KafkaSecuritySetup#newPassword()}), beyond any guessing at either count, and they are
      * kept in plain text next to the broker's log anyway (DATA-DIR/kafka-auth, 0600). Decision 100.
