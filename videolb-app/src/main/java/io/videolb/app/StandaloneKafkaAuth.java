@@ -53,7 +53,7 @@ final class StandaloneKafkaAuth {
      * computes the salted password with this many HMAC-SHA-512 rounds; 62 authentications at start made it a third
      * of the start's CPU. The count only slows an offline guess of a password from its stored key; these passwords
      * are 32 random bytes each ({@link KafkaSecuritySetup#newPassword()}), beyond any guessing at either count, and they are
-     * kept in plain text next to the broker's log anyway (DATA-DIR/kafka-auth, 0600). Decision 100.
+     * kept in plain text next to the broker's log anyway (DATA-DIR/kafka-auth, 0600). Decision 105.
      */
     static final int ITERATIONS = 4096;
 
