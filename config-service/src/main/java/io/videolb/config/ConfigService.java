@@ -20,6 +20,7 @@ import io.videolb.events.DesiredRecords;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.GenerationMarker;
 import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.SharedAdmin;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.WriteAvailability;
 import io.videolb.runtime.HealthReport;
@@ -102,6 +103,13 @@ public final class ConfigService extends VerticleBase {
 
     private void startParts() {
         KafkaSettings settings = config.kafka().settings(config.instanceId());
+        // one Admin client for the topics, the retention and the readers' topic checks of the start (SharedAdmin)
+        try (SharedAdmin.Lease startAdmin = SharedAdmin.acquire(settings.admin())) {
+            startParts(settings);
+        }
+    }
+
+    private void startParts(KafkaSettings settings) {
         TopicAdmin.ensure(
                 settings.withClientId(config.instanceId() + "-topic-admin"),
                 config.topics(),

@@ -126,6 +126,7 @@ public final class StateTopicReader implements AutoCloseable {
     private volatile long recordsDelivered;
     private volatile int topicRecreations;
     private final Properties adminProperties;
+    private SharedAdmin.Lease adminLease;
     private Admin admin;
     /** Topic ids as read at start or after the last recreation (reader thread only). */
     private final Map<String, Uuid> topicIds = new HashMap<>();
@@ -252,7 +253,8 @@ public final class StateTopicReader implements AutoCloseable {
             if (partitions == null) {
                 return; // closed while waiting
             }
-            admin = Admin.create(adminProperties);
+            adminLease = SharedAdmin.acquire(adminProperties); // the process's one Admin of this identity
+            admin = adminLease.admin();
             readTopicIdsAtStart();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -321,9 +323,9 @@ public final class StateTopicReader implements AutoCloseable {
             }
         } finally {
             ConsumerThreads.closeQuietly(consumer, LOG, "closing state reader consumer");
-            if (admin != null) {
+            if (adminLease != null) {
                 try {
-                    admin.close(Duration.ofSeconds(2));
+                    adminLease.close(Duration.ofSeconds(2));
                 } catch (RuntimeException e) {
                     LOG.debug("closing state reader admin client", e);
                 }

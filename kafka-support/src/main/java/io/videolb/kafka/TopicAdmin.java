@@ -70,13 +70,15 @@ public final class TopicAdmin {
 
     /**
      * Sets {@code retention.ms} of an existing delete-policy topic (the history topic's retention is a
-     * config-service setting) when it differs; returns true if it was changed. Short-lived admin client.
+     * config-service setting) when it differs; returns true if it was changed. With the process's shared admin client
+     * of {@code settings} ({@link SharedAdmin}).
      */
     public static boolean setRetention(KafkaSettings settings, String topic, Duration retention, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String want = Long.toString(retention.toMillis());
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        try (Admin admin = Admin.create(settings.admin())) {
+        try (SharedAdmin.Lease lease = SharedAdmin.acquire(settings.admin())) {
+            Admin admin = lease.admin();
             Config c = get(admin.describeConfigs(List.of(r)).all(), deadline).get(r);
             org.apache.kafka.clients.admin.ConfigEntry e = c == null ? null : c.get(TopicConfig.RETENTION_MS_CONFIG);
             if (e != null && want.equals(e.value())) return false;
@@ -112,15 +114,15 @@ public final class TopicAdmin {
         return ensure(KafkaSettings.of(bootstrapServers, "videolb-topic-admin"), topics, replication, timeout);
     }
 
-    /** With a short-lived admin client of {@code settings} (its client properties: SASL, TLS). */
+    /** With the process's shared admin client of {@code settings} (its client properties: SASL, TLS; {@link SharedAdmin}). */
     public static List<String> ensure(KafkaSettings settings, Topics topics, TopicReplication replication) {
         return ensure(settings, topics, replication, DEFAULT_TIMEOUT);
     }
 
     public static List<String> ensure(
             KafkaSettings settings, Topics topics, TopicReplication replication, Duration timeout) {
-        try (Admin admin = Admin.create(settings.admin())) {
-            return ensure(admin, topics, replication, timeout);
+        try (SharedAdmin.Lease lease = SharedAdmin.acquire(settings.admin())) {
+            return ensure(lease.admin(), topics, replication, timeout);
         }
     }
 

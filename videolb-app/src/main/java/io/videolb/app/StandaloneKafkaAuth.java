@@ -41,8 +41,21 @@ final class StandaloneKafkaAuth {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneKafkaAuth.class);
     static final String DIR = "kafka-auth";
     static final String PASSWORDS = "passwords";
+    /** SHA-256 of the passwords last set on the broker (with the iteration count): unchanged, they are not set again. */
+    static final String APPLIED = "applied";
+
     static final String OPERATOR = "videolb-operator";
     private static final String SUPER = "super-user";
+
+    /**
+     * SCRAM iterations of the embedded broker's users: 4096, the least Kafka accepts for SCRAM-SHA-512 (not
+     * {@link KafkaSecuritySetup#ITERATIONS}, 8192, for brokers reached over a network). Every client connection
+     * computes the salted password with this many HMAC-SHA-512 rounds; 62 authentications at start made it a third
+     * of the start's CPU. The count only slows an offline guess of a password from its stored key; these passwords
+     * are 32 random bytes each ({@link KafkaSecuritySetup#newPassword()}), beyond any guessing at either count, and they are
+     * kept in plain text next to the broker's log anyway (DATA-DIR/kafka-auth, 0600). Decision 105.
+     */
+    static final int ITERATIONS = 4096;
 
     private final Path dir;
     private final Map<String, String> passwords;
@@ -124,7 +137,8 @@ final class StandaloneKafkaAuth {
     }
 
     /**
-     * As the broker's super user: sets every principal's SCRAM password (so the files and the broker always agree),
+     * As the broker's super user: sets every principal's SCRAM password (so the files and the broker always agree;
+     * skipped when the passwords file is what was last set, {@value #APPLIED}, and the broker holds every user),
      * creates the layout's missing ACLs and the missing topics, and writes each principal's client properties file.
      */
     void apply(EmbeddedKafkaBroker broker, KafkaAccessLayout layout, Duration timeout) {
@@ -136,10 +150,18 @@ final class StandaloneKafkaAuth {
             List<UserScramCredentialAlteration> upserts = new ArrayList<>();
             for (String u : users)
                 upserts.add(new UserScramCredentialUpsertion(
-                        u,
-                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, KafkaSecuritySetup.ITERATIONS),
-                        passwords.get(u)));
-            admin.alterUserScramCredentials(upserts).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                        u, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS), passwords.get(u)));
+            // the salted passwords cost ITERATIONS HMAC rounds each: set them when the file changed since the last
+            // start that set them, or the broker lacks one (new data, a crash before the marker was written)
+            Path marker = dir.resolve(APPLIED);
+            String digest = digest(users);
+            if (!(Files.isRegularFile(marker)
+                    && digest.equals(
+                            Files.readString(marker, StandardCharsets.UTF_8).trim())
+                    && credentialsPresent(admin, users, timeout))) {
+                admin.alterUserScramCredentials(upserts).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                writePrivate(marker, digest + "\n");
+            }
             KafkaSecuritySetup.Report r = KafkaSecuritySetup.apply(admin, layout, false, Map.of(), false, timeout);
             if (!r.aclsCreated().isEmpty())
                 LOG.info("created {} Kafka ACLs ({})", r.aclsCreated().size(), layout.topics());
@@ -155,6 +177,33 @@ final class StandaloneKafkaAuth {
             throw new IllegalStateException("interrupted", e);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("setting the embedded broker's users up failed: " + e, e);
+        }
+    }
+
+    /** SHA-256 of the users' passwords and the iteration count: what the broker was last given. */
+    private String digest(List<String> users) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(("iterations=" + ITERATIONS + "\n").getBytes(StandardCharsets.UTF_8));
+            for (String u : users) md.update((u + "=" + passwords.get(u) + "\n").getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether the broker holds a SCRAM-SHA-512 credential with {@link #ITERATIONS} for every one of {@code users}. */
+    private static boolean credentialsPresent(Admin admin, List<String> users, Duration timeout)
+            throws InterruptedException, java.util.concurrent.TimeoutException {
+        try {
+            var d = admin.describeUserScramCredentials(users).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return users.stream()
+                    .allMatch(u -> d.containsKey(u)
+                            && d.get(u).credentialInfos().stream()
+                                    .anyMatch(i -> i.mechanism() == ScramMechanism.SCRAM_SHA_512
+                                            && i.iterations() == ITERATIONS));
+        } catch (java.util.concurrent.ExecutionException e) {
+            return false; // a user without credentials (ResourceNotFoundException): set them all
         }
     }
 

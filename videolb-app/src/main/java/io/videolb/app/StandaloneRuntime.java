@@ -5,6 +5,8 @@ import io.videolb.alert.AlertSettings;
 import io.videolb.config.ConfigServiceSettings;
 import io.videolb.events.Topics;
 import io.videolb.health.HealthServiceSettings;
+import io.videolb.kafka.KafkaAccessLayout;
+import io.videolb.kafka.SharedAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.CommonSettings;
@@ -229,17 +231,60 @@ public final class StandaloneRuntime implements AutoCloseable {
                     broker.bootstrapServers() + "\n",
                     io.videolb.runtime.files.SafeFiles.Mode.PUBLIC);
             runtime = ServiceRuntime.create(); // the one Vert.x and the one registry of every service below
-            for (Service s : createServices(context, runtime)) {
-                long t0 = System.nanoTime();
-                LOG.info("starting {}", s.name());
-                started.add(s); // closed on failure even if start() throws half-way
-                s.start();
-                LOG.info("{} started in {} ms", s.name(), (System.nanoTime() - t0) / 1_000_000);
+            // one Admin client per principal for the whole start: each service's topic check and its state readers
+            // share it instead of opening (and authenticating) their own, one after the other (SharedAdmin)
+            List<SharedAdmin.Lease> admins = new ArrayList<>();
+            try {
+                for (KafkaAccessLayout.Principal p :
+                        StandaloneKafkaAuth.layout(topics, director).principals())
+                    admins.add(SharedAdmin.acquire(auth.connection(b, p.user())
+                            .settings("videolb-" + p.user())
+                            .admin()));
+                List<Service> services = createServices(context, runtime);
+                // config first (it publishes --config as one generation before anyone reads desired state); the
+                // others only read topics and never wait for one another: started side by side
+                started.add(services.get(0)); // closed on failure even if start() throws half-way
+                startOne(services.get(0));
+                List<Service> rest = services.subList(1, services.size());
+                started.addAll(rest);
+                startTogether(rest);
+            } finally {
+                admins.forEach(SharedAdmin.Lease::close); // the readers keep theirs
             }
         } catch (Exception | Error e) {
             close();
             throw e;
         }
+    }
+
+    private static void startOne(Service s) throws Exception {
+        long t0 = System.nanoTime();
+        LOG.info("starting {}", s.name());
+        s.start();
+        LOG.info("{} started in {} ms", s.name(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Starts {@code services} on one thread each and waits for all of them; throws the first failure. */
+    private static void startTogether(List<Service> services) throws Exception {
+        List<java.util.concurrent.FutureTask<Void>> tasks = new ArrayList<>();
+        for (Service s : services) {
+            java.util.concurrent.FutureTask<Void> t = new java.util.concurrent.FutureTask<>(() -> {
+                startOne(s);
+                return null;
+            });
+            tasks.add(t);
+            io.videolb.threads.NamedThreads.thread("start-" + s.name(), t).start();
+        }
+        Exception first = null;
+        for (java.util.concurrent.FutureTask<Void> t : tasks) {
+            try {
+                t.get(); // each start is bounded by the runtime's deploy timeout
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (first == null)
+                    first = e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+            }
+        }
+        if (first != null) throw first;
     }
 
     public synchronized StandaloneContext context() {

@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.runtime.settings.SettingsReader;
+import io.videolb.testsupport.metrics.DashboardQueries;
+import io.videolb.testsupport.metrics.MetricsDoc;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,39 +15,51 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link StandaloneRuntime} in this JVM (its own embedded broker, the agent plan-only): all four
- * services run on exactly one Vert.x instance, and each one's {@code /metrics} is valid Prometheus
- * text by the reference parser (python3-prometheus-client), with {@code videolb_build_info} and the
- * service's own series, and only those.
+ * {@link StandaloneRuntime} in this JVM (its own embedded broker, the agent plan-only, health-service probing closed
+ * ports), started once for both tests of the class (one start less for CI than a class each):
+ *
+ * <ul>
+ *   <li>all four services run on exactly one Vert.x instance, and each one's {@code /metrics} is valid Prometheus text
+ *       by the reference parser (python3-prometheus-client), with {@code videolb_build_info} and the service's own
+ *       series, and only those;
+ *   <li>the Grafana dashboard (deploy/grafana/videolb.json) and docs/metrics.md against a real scrape: every metric a
+ *       dashboard query names is exposed by one of the four services, every family a service exposes is listed in
+ *       docs/metrics.md under that service, and every listed family is exposed unless the doc says when it is not.
+ *       The kernel's series ({@code node_ipvs_*}) need IPVS: IpvsAgentVmIT checks the dashboard's and the doc's
+ *       against the real agent's scrape on a real kernel. Writes each scrape to {@code target/metrics-scrape-SERVICE.txt}.
+ * </ul>
  */
 class OneRuntimeIT {
     /** One per Vert.x instance: its blocked-thread checker's timer thread lives exactly as long as the instance. */
     static final String VERTX_CHECKER_THREAD = "vertx-blocked-thread-checker";
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
-    static long vertxInstances() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().equals(VERTX_CHECKER_THREAD))
-                .count();
-    }
+    private static long before;
+    private static int httpPort;
+    private static StandaloneRuntime standalone;
 
-    @Test
-    void standaloneRunsOneVertxAndEveryServiceServesItsOwnParseableMetrics() throws Exception {
+    @BeforeAll
+    static void startStandalone() throws Exception {
         Path config =
                 Path.of(OneRuntimeIT.class.getResource("/standalone-config").toURI());
-        int httpPort = StandaloneProcessIT.freePortBlock(4);
+        httpPort = StandaloneProcessIT.freePortBlock(4);
         int closed = EmbeddedKafkaBroker.freeLoopbackPort();
         StringBuilder endpoints = new StringBuilder();
         for (String s : List.of(
@@ -58,8 +72,8 @@ class OneRuntimeIT {
                     .append(':')
                     .append(closed);
         }
-        long before = vertxInstances();
-        StandaloneRuntime standalone = new StandaloneRuntime(new StandaloneRuntime.Options(
+        before = vertxInstances();
+        standalone = new StandaloneRuntime(new StandaloneRuntime.Options(
                 config,
                 tmp.resolve("data"),
                 httpPort,
@@ -69,6 +83,34 @@ class OneRuntimeIT {
                 SettingsReader.builder().environment(Map.of("VIDEOLB_HEALTH_ENDPOINTS", endpoints.toString()))));
         try {
             standalone.start();
+        } catch (Exception | Error e) {
+            standalone.close();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    static void stopStandalone() {
+        if (standalone != null) standalone.close();
+        assertThat(vertxInstances()).as("closed with the runtime").isEqualTo(before);
+    }
+
+    static Path repo() {
+        Path dir = Paths.get("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("deploy/grafana/videolb.json"))) dir = dir.getParent();
+        assertThat(dir).as("the repository root (deploy/grafana/videolb.json)").isNotNull();
+        return dir;
+    }
+
+    static long vertxInstances() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals(VERTX_CHECKER_THREAD))
+                .count();
+    }
+
+    @Test
+    void standaloneRunsOneVertxAndEveryServiceServesItsOwnParseableMetrics() throws Exception {
+        {
             assertThat(standalone.serviceNames())
                     .containsExactly("config-service", "health-service", "ipvs-agent", "alert-service");
             assertThat(vertxInstances())
@@ -150,10 +192,57 @@ class OneRuntimeIT {
             assertThat(agentMetrics.lines())
                     .as("no generation refused")
                     .anyMatch(l -> l.matches("videolb_agent_desired_generations_refused_total\\{.*\\} 0(\\.0)?"));
-        } finally {
-            standalone.close();
         }
-        assertThat(vertxInstances()).as("closed with the runtime").isEqualTo(before);
+    }
+
+    @Test
+    void everyDashboardQueryAndEveryDocumentedMetricIsInARealScrapeOfStandalone() throws Exception {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("config-service", httpPort);
+        ports.put("ipvs-agent", httpPort + 1);
+        ports.put("health-service", httpPort + 2);
+        ports.put("alert-service", httpPort + 3);
+        Map<String, String> scrapes = new LinkedHashMap<>();
+        get(httpPort, "/api/v1/generation"); // an API request (401 without a token): the request histogram
+        // the servers' verdicts (fall x interval on closed ports) and the agent's first reconcile runs
+        long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < end) {
+            String h = get(httpPort + 2, "/metrics");
+            String a = get(httpPort + 1, "/metrics");
+            if (h.contains(
+                            "videolb_health_server_verdict{server=\"192.0.2.11\",service=\"health-service\",verdict=\"down\"} 1")
+                    && h.contains("videolb_health_transitions_total")
+                    && a.contains("videolb_agent_reconcile_duration_seconds_count{service=\"ipvs-agent\"} ")
+                    && !a.contains("videolb_agent_reconcile_duration_seconds_count{service=\"ipvs-agent\"} 0")) break;
+            Thread.sleep(500);
+        }
+        for (var e : ports.entrySet()) scrapes.put(e.getKey(), get(e.getValue(), "/metrics"));
+
+        Path target = Paths.get("target");
+        Files.createDirectories(target);
+        Set<String> exposed = new TreeSet<>();
+        for (var e : scrapes.entrySet()) {
+            Files.writeString(target.resolve("metrics-scrape-" + e.getKey() + ".txt"), e.getValue());
+            exposed.addAll(DashboardQueries.exposedNames(e.getValue()));
+        }
+
+        String dashboard = Files.readString(repo().resolve("deploy/grafana/videolb.json"));
+        assertThat(DashboardQueries.missing(dashboard, exposed, n -> !n.startsWith("node_ipvs_")))
+                .as("dashboard queries naming a metric no service of standalone exposes (exposed: " + exposed + ")")
+                .isEmpty();
+
+        MetricsDoc doc = MetricsDoc.parse(Files.readString(repo().resolve("docs/metrics.md")));
+        for (var e : scrapes.entrySet()) {
+            String service = e.getKey();
+            Set<String> families = MetricsDoc.families(e.getValue());
+            assertThat(families).as(service + " exposes its series").isNotEmpty();
+            assertThat(doc.names(service))
+                    .as("docs/metrics.md lists every family " + service + " exposes")
+                    .containsAll(families);
+            assertThat(families)
+                    .as("every family docs/metrics.md lists for " + service + " without a condition is exposed")
+                    .containsAll(doc.unconditional(service));
+        }
     }
 
     private static String scrape(int port) throws Exception {
@@ -197,5 +286,15 @@ class OneRuntimeIT {
                 .as("prometheus_client's parser (apt: python3-prometheus-client) on:\n" + exposition + "\n" + err)
                 .isZero();
         return new JsonArray(out);
+    }
+
+    private static String get(int port, String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        return r.body();
     }
 }

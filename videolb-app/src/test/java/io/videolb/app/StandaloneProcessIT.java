@@ -160,6 +160,7 @@ class StandaloneProcessIT {
                     .isEqualTo("rwx------");
             for (String f : List.of(
                     StandaloneKafkaAuth.PASSWORDS,
+                    StandaloneKafkaAuth.APPLIED,
                     "videolb-operator.properties",
                     "videolb-config.properties",
                     "videolb-health.properties",

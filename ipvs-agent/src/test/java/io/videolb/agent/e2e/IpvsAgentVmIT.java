@@ -179,7 +179,7 @@ class IpvsAgentVmIT {
                     .isEqualTo(Double.parseDouble(w[3]));
         }
         // the dashboard's kernel series and docs/metrics.md's IPVS rows against this real scrape of the agent (the host
-        // check, DashboardMetricsIT, has no IPVS)
+        // check, OneRuntimeIT, has no IPVS)
         String scrape = Files.readString(run.resolve("metrics-1.txt"));
         Path repo = IpvsVm.toolsDir().getParent().getParent().toAbsolutePath();
         assertThat(io.videolb.testsupport.metrics.DashboardQueries.missing(
