@@ -296,8 +296,17 @@ public final class HealthService extends VerticleBase {
                 .register(registry);
     }
 
-    /** Recomputes the probed set from the newest desired state and the owned partitions. */
+    /**
+     * Recomputes the probed set from the newest desired state and the owned partitions, on this verticle's context.
+     * Both Kafka readers call it from their own threads; computed there, a slow thread's older result (desired state
+     * read before the partitions were owned: no targets) could be handed to the scheduler after a newer one and stop
+     * all probing for good. On the one context, each run reads the newest of both and the last run wins.
+     */
     private void retarget() {
+        context.runOnContext(v -> retargetOnContext());
+    }
+
+    private void retargetOnContext() {
         DesiredSnapshot s = desired.get();
         if (s == null || closed || member == null) return;
         Set<Integer> mine = owned.get();
@@ -305,7 +314,7 @@ public final class HealthService extends VerticleBase {
         Map<Ipv4Address, Target> targets =
                 Targets.of(s.state(), config, a -> mine.contains(HealthTopicMember.partitionOf(a.toString(), n)));
         Map<Ipv4Address, HealthVerdict> last = member.latest();
-        scheduler.run(sch -> sch.setTargets(targets, last));
+        scheduler.setTargets(targets, last);
         if (inventory != null) {
             Map<Ipv4Address, StreamSettings> streams = Targets.streams(s.state(), config);
             Map<Ipv4Address, InventoryPoller.StatsEndpoint> stats = new LinkedHashMap<>();
@@ -323,9 +332,7 @@ public final class HealthService extends VerticleBase {
             Map<Ipv4Address, InventoryPoller.StatsEndpoint> control = new LinkedHashMap<>();
             targets.forEach(
                     (server, t) -> control.put(server, config.controlUrl().of(t.endpoint())));
-            context.runOnContext(v -> {
-                if (!closed) handover.update(s.state().maintenance(), control);
-            });
+            handover.update(s.state().maintenance(), control);
         }
     }
 

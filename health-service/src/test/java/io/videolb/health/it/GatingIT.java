@@ -75,6 +75,7 @@ class GatingIT {
             List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(i -> new TopicPartition(topic, i.partition()))
                     .toList();
+            assertThat(parts).as("partitions of " + topic).isNotEmpty();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             thread = new Thread(this::run, "gating-it-fold");
@@ -82,22 +83,26 @@ class GatingIT {
         }
 
         private void run() {
-            while (!closed) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
-                    synchronized (book) {
-                        // kept, not thrown: an assertion here would end this thread silently and freeze the view
-                        HealthRecord.Unreadable u =
-                                book.apply(r.key(), r.value()).unreadable();
-                        if (u != null && unreadable.size() < 10)
-                            unreadable.add(r.key() + " = " + r.value() + ": " + u.problem());
+            try {
+                while (!closed) {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+                        synchronized (book) {
+                            // kept, not thrown: an assertion here would end this thread silently and freeze the view
+                            HealthRecord.Unreadable u =
+                                    book.apply(r.key(), r.value()).unreadable();
+                            if (u != null && unreadable.size() < 10)
+                                unreadable.add(r.key() + " = " + r.value() + ": " + u.problem());
+                        }
                     }
                 }
+            } catch (RuntimeException | Error e) {
+                if (!closed) unreadable.add("the fold stopped: " + e);
             }
         }
 
         HealthView view() {
             assertThat(unreadable)
-                    .as("health records the agent's fold could not read")
+                    .as("health records the agent's fold could not read, or its failure")
                     .isEmpty();
             synchronized (book) {
                 return book.view();
