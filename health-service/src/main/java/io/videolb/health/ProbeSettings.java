@@ -71,35 +71,6 @@ public record ProbeSettings(
                     "rtmpPlayStream '" + rtmpPlayStream + "' needs rtmpApp (the application it is played from)");
     }
 
-    /** Without the play check. */
-    public ProbeSettings(
-            ProbeLevel level,
-            int rtmpPort,
-            int httpPort,
-            Duration interval,
-            Duration timeout,
-            int rise,
-            int fall,
-            Duration minDwell,
-            String hlsPath,
-            String rtmpApp) {
-        this(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, rtmpApp, null);
-    }
-
-    /** Without the connect check. */
-    public ProbeSettings(
-            ProbeLevel level,
-            int rtmpPort,
-            int httpPort,
-            Duration interval,
-            Duration timeout,
-            int rise,
-            int fall,
-            Duration minDwell,
-            String hlsPath) {
-        this(level, rtmpPort, httpPort, interval, timeout, rise, fall, minDwell, hlsPath, null, null);
-    }
-
     static String checkPath(String p) {
         if (p == null || p.isEmpty() || p.charAt(0) != '/' || p.length() > 1024) {
             throw new IllegalArgumentException(

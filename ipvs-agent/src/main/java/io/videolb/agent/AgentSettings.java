@@ -21,10 +21,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Settings of the ipvs-agent, built with {@link #builder()} (every field has a default) or read from the
@@ -283,11 +286,11 @@ public record AgentSettings(
 
     /** The opted-in pools, each checked whole: a basis needs a capacity, a capacity needs a basis. */
     static LoadWeightSettings loadWeights(SettingsReader r) {
-        java.util.TreeSet<String> marks = new java.util.TreeSet<>(java.util.Comparator.comparingLong(Long::parseLong));
+        TreeSet<String> marks = new TreeSet<>(Comparator.comparingLong(Long::parseLong));
         marks.addAll(r.keysOf(POOL_LOAD_WEIGHTS));
         marks.addAll(r.keysOf(POOL_CAPACITY));
         marks.addAll(r.keysOf(POOL_SERVER_CAPACITY));
-        Map<Fwmark, LoadWeightSettings.PoolLoad> pools = new java.util.HashMap<>();
+        Map<Fwmark, LoadWeightSettings.PoolLoad> pools = new HashMap<>();
         for (String m : marks) {
             String name = POOL + m;
             Optional<LoadWeightSettings.Basis> basis =
@@ -334,7 +337,7 @@ public record AgentSettings(
     private static Map<Ipv4Address, Long> capacities(String text) {
         String[] parts = text.split(",", -1);
         if (parts.length > 4096) throw new IllegalArgumentException("more than 4096 servers");
-        Map<Ipv4Address, Long> out = new java.util.HashMap<>();
+        Map<Ipv4Address, Long> out = new HashMap<>();
         for (String p : parts) {
             String e = p.strip();
             int eq = e.indexOf('=');

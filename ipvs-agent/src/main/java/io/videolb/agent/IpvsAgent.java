@@ -7,16 +7,20 @@ import io.vertx.core.json.JsonObject;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelMode;
+import io.videolb.agent.apply.MarkMigration;
 import io.videolb.agent.apply.Ownership;
 import io.videolb.agent.apply.ProcessCommandRunner;
 import io.videolb.agent.apply.RebootFiles;
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
+import io.videolb.agent.desired.HealthView;
 import io.videolb.agent.director.Director;
 import io.videolb.agent.director.DirectorMetrics;
 import io.videolb.agent.health.HealthWatch;
 import io.videolb.agent.http.AgentHttp;
 import io.videolb.agent.http.Metrics;
+import io.videolb.agent.http.TrafficLabels;
+import io.videolb.agent.http.TrafficMetrics;
 import io.videolb.agent.kafka.DirectorFollower;
 import io.videolb.agent.kafka.Records;
 import io.videolb.agent.kernel.KernelState;
@@ -24,25 +28,31 @@ import io.videolb.agent.loop.ReconcileFreshness;
 import io.videolb.agent.loop.ReconcileLoop;
 import io.videolb.agent.loop.Reconciler;
 import io.videolb.agent.loop.RunResult;
+import io.videolb.agent.observed.MangleRules;
 import io.videolb.agent.plan.Plan;
 import io.videolb.agent.plan.Planner;
 import io.videolb.agent.render.Renderer;
 import io.videolb.agent.render.Step;
+import io.videolb.agent.weights.LoadWeigher;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.DesiredStateFolder;
 import io.videolb.events.HealthRecord;
 import io.videolb.events.HealthTopicView;
+import io.videolb.events.ServerStreams;
 import io.videolb.json.Json;
+import io.videolb.kafka.CoalescingSender;
 import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
+import io.videolb.model.Ipv4Address;
 import io.videolb.runtime.ExitCode;
 import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceMetrics;
 import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.ServiceStop;
 import io.videolb.threads.NamedThreads;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +60,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -85,7 +98,7 @@ public final class IpvsAgent extends VerticleBase {
      * (every verdict is republished only each refresh interval) never turns its DOWN servers into "no verdict = up".
      * Guarded by lock.
      */
-    private io.videolb.agent.desired.HealthView heldHealth;
+    private HealthView heldHealth;
 
     private long heldHealthSinceMs; // guarded by lock
 
@@ -99,7 +112,7 @@ public final class IpvsAgent extends VerticleBase {
     private Reconciler reconciler;
     private Metrics metrics;
     /** The kernel's traffic counters on /metrics; null where IPVS is not readable. */
-    private io.videolb.agent.http.TrafficMetrics traffic;
+    private TrafficMetrics traffic;
 
     private ReconcileFreshness freshness;
     private ReconcileLoop loop;
@@ -112,7 +125,7 @@ public final class IpvsAgent extends VerticleBase {
     private volatile boolean healthRead;
     private final ScheduledExecutorService restarts =
             Executors.newSingleThreadScheduledExecutor(NamedThreads.factory("agent-reader-restart"));
-    private io.videolb.kafka.CoalescingSender status; // off the reconcile thread: send() may block max.block.ms
+    private CoalescingSender status; // off the reconcile thread: send() may block max.block.ms
     private final ServiceRuntime runtime;
     private ServiceMetrics serviceMetrics;
     private HttpServer http;
@@ -192,7 +205,7 @@ public final class IpvsAgent extends VerticleBase {
                         config.sysctlRoot(),
                         config.sync(),
                         System::currentTimeMillis)
-                .loadWeights(new io.videolb.agent.weights.LoadWeigher(
+                .loadWeights(new LoadWeigher(
                         config.loadWeights(), config.healthStale().toMillis()));
         if (config.loadWeights().on())
             LOG.info(
@@ -202,11 +215,11 @@ public final class IpvsAgent extends VerticleBase {
                 .bind(serviceMetrics.registry())
                 .bindToolTimeouts(serviceMetrics.registry(), kernel::toolTimeouts);
         if (caps.ipvs()) {
-            traffic = new io.videolb.agent.http.TrafficMetrics(
-                    () -> kernel.readTraffic(config.procRoot(), io.videolb.agent.http.TrafficMetrics.READ_DEADLINE),
+            traffic = new TrafficMetrics(
+                    () -> kernel.readTraffic(config.procRoot(), TrafficMetrics.READ_DEADLINE),
                     serviceMetrics.registry(),
                     System::nanoTime,
-                    io.videolb.agent.http.TrafficMetrics.MIN_AGE);
+                    TrafficMetrics.MIN_AGE);
             serviceMetrics.beforeScrape(traffic::refresh);
         }
         freshness = new ReconcileFreshness(config.reconcileStaleBound(), System.currentTimeMillis());
@@ -229,7 +242,7 @@ public final class IpvsAgent extends VerticleBase {
                 config.resync(),
                 config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
-        status = io.videolb.kafka.CoalescingSender.to(
+        status = CoalescingSender.to(
                 "agent-status-publisher",
                 new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director())),
                 config.topics().agentStatus());
@@ -255,7 +268,7 @@ public final class IpvsAgent extends VerticleBase {
                 config.procRoot());
         try {
             director.start();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("director HA: " + e.getMessage(), e);
         }
         director.onNotice(n -> {
@@ -384,7 +397,7 @@ public final class IpvsAgent extends VerticleBase {
                     },
                     READER_RESTART.toMillis(),
                     TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // closed
         }
     }
@@ -442,15 +455,15 @@ public final class IpvsAgent extends VerticleBase {
     }
 
     /** The verdicts a run acts on: the held ones after a health topic's recreation, until the new topic covers. */
-    private io.videolb.agent.desired.HealthView healthViewFor(DesiredSnapshot snap) {
-        io.videolb.agent.desired.HealthView now = health.view();
+    private HealthView healthViewFor(DesiredSnapshot snap) {
+        HealthView now = health.view();
         if (heldHealth == null) return now;
-        List<io.videolb.model.Ipv4Address> missing = new java.util.ArrayList<>();
+        List<Ipv4Address> missing = new ArrayList<>();
         if (snap != null) {
-            java.util.Set<io.videolb.model.Ipv4Address> servers = new java.util.TreeSet<>();
+            Set<Ipv4Address> servers = new TreeSet<>();
             snap.state().pools().values().forEach(p -> p.servers().forEach(r -> servers.add(r.address())));
             servers.addAll(snap.state().backups().values());
-            for (io.videolb.model.Ipv4Address a : servers) if (!now.servers().containsKey(a)) missing.add(a);
+            for (Ipv4Address a : servers) if (!now.servers().containsKey(a)) missing.add(a);
         }
         boolean covered =
                 snap != null && missing.isEmpty() && !health.freshness().stale();
@@ -474,8 +487,8 @@ public final class IpvsAgent extends VerticleBase {
     private Optional<RunResult> runIfReady() {
         if (!desiredRead || !healthRead) return Optional.empty();
         DesiredSnapshot snap;
-        io.videolb.agent.desired.HealthView view;
-        Map<io.videolb.model.Ipv4Address, io.videolb.events.ServerStreams> inventories;
+        HealthView view;
+        Map<Ipv4Address, ServerStreams> inventories;
         synchronized (lock) {
             snap = folder.latest().orElse(null);
             view = healthViewFor(snap);
@@ -488,7 +501,7 @@ public final class IpvsAgent extends VerticleBase {
         long t0 = System.nanoTime();
         RunResult r = reconciler.run(snap, view, inventories);
         metrics.recordDuration(System.nanoTime() - t0);
-        if (traffic != null) traffic.labels(io.videolb.agent.http.TrafficLabels.of(snap.state(), r.desired()));
+        if (traffic != null) traffic.labels(TrafficLabels.of(snap.state(), r.desired()));
         // The director function first, the VIP after it: keepalived (which may take the VIP at once, e.g. when the
         // peer is dead) starts only once a run has put this director's IPVS services, sysctls and sync daemons in
         // place; a VIP that arrives earlier sends viewers' packets to the local stack (RST). Later runs update the
@@ -503,25 +516,24 @@ public final class IpvsAgent extends VerticleBase {
     /** The fast path of a verdict change ({@code Reconciler.fastRun}); empty: a full run decides. */
     private Optional<RunResult> fastIfReady() {
         if (!desiredRead || !healthRead) return Optional.empty();
-        // load-fed weights are chosen by the full run's weigher: a fast edit computed without it would put the
-        // configured weights back until the follow-up run (issue 16); such agents take the full run
-        if (config.loadWeights().on()) return Optional.empty();
         DesiredSnapshot snap;
-        io.videolb.agent.desired.HealthView view;
+        HealthView view;
+        Map<Ipv4Address, ServerStreams> inventories;
         synchronized (lock) {
             if (heldHealth != null) return Optional.empty(); // a recreated health topic: the full run decides
             snap = folder.latest().orElse(null);
             view = health.view();
+            // the same inventories as a full run: the fast edit carries the weigher's weights (decision 100)
+            inventories = config.loadWeights().on() ? health.inventories() : Map.of();
         }
         if (snap == null) return Optional.empty();
         long t0 = System.nanoTime();
-        Optional<RunResult> r = reconciler.fastRun(snap, view);
+        Optional<RunResult> r = reconciler.fastRun(snap, view, inventories);
         if (r.isPresent()) {
             metrics.recordDuration(System.nanoTime() - t0);
             // /metrics' role labels follow the edit (the backup now in service), not the follow-up full run
             if (traffic != null && r.get().ok())
-                traffic.labels(io.videolb.agent.http.TrafficLabels.of(
-                        snap.state(), r.get().desired()));
+                traffic.labels(TrafficLabels.of(snap.state(), r.get().desired()));
         }
         return r;
     }
@@ -728,8 +740,7 @@ public final class IpvsAgent extends VerticleBase {
                     config.names(),
                     own.marks());
             // load-fed weights as the running agent would set them from the kernel's current ones (no memory here)
-            dk = new io.videolb.agent.weights.LoadWeigher(
-                            config.loadWeights(), config.healthStale().toMillis())
+            dk = new LoadWeigher(config.loadWeights(), config.healthStale().toMillis())
                     .apply(dk, snap.state(), observed, health.inventories(), System.currentTimeMillis());
             Plan plan = Planner.plan(dk.state(), observed, own.marks());
             out.println("# generation " + snap.generation() + ", kernel mode "
@@ -754,7 +765,7 @@ public final class IpvsAgent extends VerticleBase {
             Plan plan = Planner.cleanup(kernel.read(caps), own.marks());
             print(plan, config, out);
             for (Step s : new Renderer(config.names()).render(plan)) kernel.run(s);
-            if (caps.ipvs()) own.retainOnly(java.util.Set.of());
+            if (caps.ipvs()) own.retainOnly(Set.of());
             out.println(
                     plan.isEmpty()
                             ? "nothing of videolb's was in the kernel"
@@ -766,11 +777,9 @@ public final class IpvsAgent extends VerticleBase {
         }
     }
 
-    private static void printForeignRules(
-            Kernel kernel, AgentSettings config, io.videolb.model.Ipv4Address vip, PrintStream out) {
+    private static void printForeignRules(Kernel kernel, AgentSettings config, Ipv4Address vip, PrintStream out) {
         if (kernel.lastMangle() == null) return;
-        List<String> foreign = io.videolb.agent.observed.MangleRules.parse(kernel.lastMangle())
-                .overridingSteering(config.names(), vip);
+        List<String> foreign = MangleRules.parse(kernel.lastMangle()).overridingSteering(config.names(), vip);
         if (foreign.isEmpty()) return;
         out.println("# WARNING: " + foreign.size() + " foreign mangle rule(s) can override the marks videolb's"
                 + " steering gives (`videolb migrate-marks` removes the original setup's per-client ones):");
@@ -779,16 +788,14 @@ public final class IpvsAgent extends VerticleBase {
 
     /**
      * {@code videolb migrate-marks}: shows (and with {@code apply} removes) exactly the original setup's per-client
-     * MARK rules, see {@link io.videolb.agent.apply.MarkMigration}. {@link ExitCode#OK}: nothing left to remove (or
+     * MARK rules, see {@link MarkMigration}. {@link ExitCode#OK}: nothing left to remove (or
      * removed), {@link ExitCode#CHANGES_PENDING}: rules shown, not removed; {@link ExitCode#FAILED}: error or refused.
      */
-    public static ExitCode migrateMarks(
-            AgentSettings config, io.videolb.model.Ipv4Address vip, boolean apply, PrintStream out) {
+    public static ExitCode migrateMarks(AgentSettings config, Ipv4Address vip, boolean apply, PrintStream out) {
         Kernel kernel = new Kernel(new ProcessCommandRunner(), config.tools(), config.names());
         try {
             KernelCapabilities caps = kernel.detect(config.procRoot());
-            io.videolb.agent.apply.MarkMigration.Outcome o =
-                    io.videolb.agent.apply.MarkMigration.run(kernel, caps, vip, apply, config.iptablesRules(), out);
+            MarkMigration.Outcome o = MarkMigration.run(kernel, caps, vip, apply, config.iptablesRules(), out);
             if (o.refusal() != null) return ExitCode.FAILED;
             return o.matched().isEmpty() || o.removed() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
         } catch (Exception e) {

@@ -2,6 +2,7 @@ package io.videolb.agent.apply;
 
 import io.videolb.threads.NamedThreads;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ public final class ChildProcess {
         List<String> a = List.copyOf(argv);
         ProcessBuilder pb = new ProcessBuilder(a).redirectErrorStream(true);
         pb.environment().put("LC_ALL", "C");
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = pb.start();
         NamedThreads.thread(name + "-" + p.pid(), () -> {
                     try (BufferedReader r =

@@ -8,11 +8,13 @@ import io.videolb.agent.observed.IpvsTrafficParser;
 import io.videolb.agent.observed.Parsers;
 import io.videolb.agent.render.Step;
 import io.videolb.model.Fwmark;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,7 @@ public final class Kernel {
     /** The mangle table as the last {@link #read} saw it (null before, or where steering is not readable). */
     private volatile String lastMangle;
 
-    private final java.util.concurrent.atomic.AtomicLong toolTimeouts = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong toolTimeouts = new AtomicLong();
 
     public Kernel(CommandRunner runner, Tools tools, Names names) {
         this.runner = runner;
@@ -102,7 +104,7 @@ public final class Kernel {
         try {
             status = Files.readString(procRoot.resolve("net/ip_vs"));
             totals = Files.readString(procRoot.resolve("net/ip_vs_stats"));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new KernelException("read " + procRoot.resolve("net/ip_vs*") + ": " + e, false);
         }
         IpvsTrafficParser.Listing stats = IpvsTrafficParser.ipvsadmListing(

@@ -7,6 +7,7 @@ import io.videolb.agent.observed.MangleRules.ClientMarkRule;
 import io.videolb.agent.render.Step;
 import io.videolb.model.Ipv4Address;
 import io.videolb.runtime.files.SafeFiles;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class MarkMigration {
         if (inFile > 0) {
             try {
                 SafeFiles.write(rulesV4, cleaned, SafeFiles.Mode.PRIVATE);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new KernelException("rules removed from the kernel, but " + rulesV4 + " not rewritten: " + e);
             }
             out.println("# removed " + inFile + " rule(s) from " + rulesV4);

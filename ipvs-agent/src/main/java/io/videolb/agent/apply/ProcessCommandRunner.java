@@ -2,6 +2,7 @@ package io.videolb.agent.apply;
 
 import io.videolb.threads.NamedThreads;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,7 +50,7 @@ public final class ProcessCommandRunner implements CommandRunner {
         String tool = argv.get(0);
         ProcessBuilder pb = new ProcessBuilder(List.copyOf(argv));
         pb.environment().put("LC_ALL", "C");
-        if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p;
         try {
             p = pb.start();

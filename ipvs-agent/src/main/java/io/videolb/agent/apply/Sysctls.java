@@ -1,9 +1,12 @@
 package io.videolb.agent.apply;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.ReadOnlyFileSystemException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +54,7 @@ public final class Sysctls {
      */
     private static String current(Path p) throws IOException {
         if (!Files.exists(p)) return null;
-        try (java.io.InputStream in = Files.newInputStream(p)) {
+        try (InputStream in = Files.newInputStream(p)) {
             return new String(in.readNBytes(4096), StandardCharsets.US_ASCII)
                     .strip()
                     .replaceAll("\\s+", " ");
@@ -94,7 +97,7 @@ public final class Sysctls {
     public static String unmet(String key, String current, String wanted, IOException e) {
         String why = e.getMessage() != null && e.getMessage().contains("Read-only file system")
                 ? "/proc/sys is read-only here (a container: Docker mounts it read-only)"
-                : e instanceof java.nio.file.AccessDeniedException
+                : e instanceof AccessDeniedException
                         ? "permission denied (not root / no CAP_NET_ADMIN)"
                         : e.getMessage() != null && e.getMessage().contains("Operation not permitted")
                                 ? "the kernel refused the write (" + e.getMessage() + ")"
@@ -134,7 +137,7 @@ public final class Sysctls {
                 IOException io = ex instanceof IOException i
                         ? i
                         : new IOException(
-                                ex instanceof java.nio.file.ReadOnlyFileSystemException
+                                ex instanceof ReadOnlyFileSystemException
                                         ? "Read-only file system"
                                         : String.valueOf(ex.getMessage()),
                                 ex);

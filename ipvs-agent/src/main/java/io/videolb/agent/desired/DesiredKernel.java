@@ -11,12 +11,15 @@ import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.Ipv4Network;
+import io.videolb.model.Maintenance;
 import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -69,7 +72,7 @@ public record DesiredKernel(
             long nowMs,
             Policy policy,
             Names names) {
-        return compute(desired, health, observed, drains, nowMs, policy, names, java.util.Set.of());
+        return compute(desired, health, observed, drains, nowMs, policy, names, Set.of());
     }
 
     /**
@@ -84,7 +87,7 @@ public record DesiredKernel(
             long nowMs,
             Policy policy,
             Names names,
-            java.util.Set<Fwmark> owned) {
+            Set<Fwmark> owned) {
         TreeMap<Ipv4Network, Fwmark> members = new TreeMap<>(desired.clients());
         members.putIfAbsent(desired.params().clientNetwork(), desired.params().defaultMark());
         KernelState.SetState set = new KernelState.SetState(maxelemFor(members.size()), members, 0);
@@ -165,7 +168,7 @@ public record DesiredKernel(
                     Ipv4Address a = e.getKey();
                     if (active.containsKey(a) || health.down(a)) continue; // kept, or dead: removed at once
                     Drain.Key key = new Drain.Key(pool.mark(), a);
-                    io.videolb.model.Maintenance m = desired.maintenance().get(a);
+                    Maintenance m = desired.maintenance().get(a);
                     Drain d = m != null
                             ? new Drain(pool.mark(), a, "maintenance", m.startedAtMs(), m.deadlineAtMs())
                             : drains.get(key);
@@ -270,7 +273,7 @@ public record DesiredKernel(
      */
     public static List<Ipv4Address> backupChain(DesiredState desired, Ipv4Address server) {
         List<Ipv4Address> chain = new ArrayList<>();
-        java.util.Set<Ipv4Address> seen = new java.util.HashSet<>();
+        Set<Ipv4Address> seen = new HashSet<>();
         seen.add(server);
         Ipv4Address b = desired.backups().get(server);
         while (b != null && seen.add(b) && chain.size() < desired.backups().size()) {

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
@@ -130,21 +132,21 @@ public final class HealthBook {
      */
     private boolean foldInventory(ServerStreams s) {
         ServerStreamFacts prev = streams.get(s.server());
-        java.util.Set<String> carried = prev == null ? null : prev.carriedWhenUp();
+        Set<String> carried = prev == null ? null : prev.carriedWhenUp();
         HealthVerdict v = topic.verdicts().get(s.server());
-        java.util.Set<String> publishing = new java.util.TreeSet<>(s.publishingPaths());
+        Set<String> publishing = new TreeSet<>(s.publishingPaths());
         if (s.known() && (v == null || v.up())) {
             // a stream leaves the carried set only when absent for the freshness bound: a dying server's streams
             // often vanish from its stats page a moment before its probe fails, and that must not empty the set
             Map<String, Long> seen = seenWhileUp.computeIfAbsent(s.server(), k -> new HashMap<>());
             for (String p : publishing) seen.put(p, s.observedAtMs());
             seen.values().removeIf(at -> at < s.observedAtMs() - staleAfterMs);
-            carried = new java.util.TreeSet<>(seen.keySet());
+            carried = new TreeSet<>(seen.keySet());
         }
         ServerStreamFacts next = new ServerStreamFacts(carried, s.known(), publishing, s.known() ? "" : s.reason());
         streams.put(s.server(), next);
         if (prev == null) return true;
-        return !java.util.Objects.equals(prev.carriedWhenUp(), next.carriedWhenUp())
+        return !Objects.equals(prev.carriedWhenUp(), next.carriedWhenUp())
                 || prev.known() != next.known()
                 || !prev.publishing().equals(next.publishing());
     }
@@ -275,7 +277,7 @@ public final class HealthBook {
     }
 
     /** The newest stream inventory per server (a copy; load-fed weights read it, issue 16). */
-    public Map<Ipv4Address, io.videolb.events.ServerStreams> inventories() {
+    public Map<Ipv4Address, ServerStreams> inventories() {
         return Map.copyOf(topic.inventories());
     }
 

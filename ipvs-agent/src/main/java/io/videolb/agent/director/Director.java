@@ -13,8 +13,10 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -117,8 +119,8 @@ public final class Director implements AutoCloseable {
         Path run = s.runDir();
         Files.createDirectories(run);
         Path f = s.fifo();
-        if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isFifo(f)) Files.delete(f);
-        if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) && !isFifo(f)) Files.delete(f);
+        if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
             CommandRunner.Result r =
                     runner.run(List.of("mkfifo", "-m", "0600", f.toString()), null, Duration.ofSeconds(5));
             if (!r.ok()) throw new IOException("mkfifo " + f + ": " + r.describe());
@@ -134,7 +136,7 @@ public final class Director implements AutoCloseable {
 
     private static boolean isFifo(Path p) {
         try {
-            Object t = Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Object t = Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             return t instanceof Integer m && (m & 0170000) == 0010000;
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return false;
@@ -572,7 +574,7 @@ public final class Director implements AutoCloseable {
             return (int) lines.map(IpvsConnParser::parse)
                     .filter(l -> l instanceof IpvsConnection)
                     .count();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return 0;
         }
     }

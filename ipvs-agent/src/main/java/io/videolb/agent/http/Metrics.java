@@ -3,8 +3,17 @@ package io.videolb.agent.http;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.videolb.agent.desired.Substitution;
 import io.videolb.agent.loop.RunResult;
+import io.videolb.events.AgentStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /** Counters and gauges of the agent, served on {@code /metrics} through the service's Micrometer registry ({@link #bind}). */
@@ -31,7 +40,7 @@ public final class Metrics {
     private final AtomicLong failovers = new AtomicLong();
     private volatile long backupsInService;
     /** Substitutions (pool, server, backup) of the last successful run: a new one is a failover. */
-    private java.util.Set<String> lastSubstitutions = java.util.Set.of();
+    private Set<String> lastSubstitutions = Set.of();
 
     private io.micrometer.core.instrument.Timer reconcileDuration;
     private final AtomicLong loadWeightChanges = new AtomicLong();
@@ -66,8 +75,8 @@ public final class Metrics {
             recordLoadWeights(r.desired().pools());
             draining = r.desired().drains().size();
             panicPools = r.desired().pools().stream().filter(p -> p.panic()).count();
-            java.util.Set<String> now = new java.util.HashSet<>();
-            for (io.videolb.agent.desired.Substitution s : r.desired().substitutions())
+            Set<String> now = new HashSet<>();
+            for (Substitution s : r.desired().substitutions())
                 if (!s.holdDown()) now.add(s.mark().value() + " " + s.server() + " " + s.backup());
             backupsInService = r.desired().substitutions().size();
             if (r.ok()) {
@@ -78,10 +87,10 @@ public final class Metrics {
     }
 
     /** The load-fed weights of the run: a row per server, changes counted (they reach the kernel with the run). */
-    private void recordLoadWeights(java.util.List<io.videolb.events.AgentStatus.PoolStatus> pools) {
-        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
-        for (io.videolb.events.AgentStatus.PoolStatus p : pools) {
-            for (io.videolb.events.AgentStatus.LoadWeight w : p.loadWeights()) {
+    private void recordLoadWeights(List<AgentStatus.PoolStatus> pools) {
+        List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (AgentStatus.PoolStatus p : pools) {
+            for (AgentStatus.LoadWeight w : p.loadWeights()) {
                 if (w.note().startsWith("changed")) loadWeightChanges.incrementAndGet();
                 rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
                         io.micrometer.core.instrument.Tags.of("pool", Long.toString(p.mark()), "server", w.server()),
@@ -97,7 +106,7 @@ public final class Metrics {
 
     /** How long one reconcile run took (read, diff, apply, reboot files), into the histogram. */
     public void recordDuration(long nanos) {
-        if (reconcileDuration != null) reconcileDuration.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (reconcileDuration != null) reconcileDuration.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public long failovers() {
@@ -248,8 +257,8 @@ public final class Metrics {
                 .description("Duration of reconcile runs: read the kernel, diff, apply, reboot files (as kube-proxy's"
                         + " sync_proxy_rules_duration_seconds)")
                 .publishPercentileHistogram()
-                .minimumExpectedValue(java.time.Duration.ofMillis(1))
-                .maximumExpectedValue(java.time.Duration.ofSeconds(60))
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry);
         Gauge.builder("videolb.agent.mode", () -> 1)
                 .description("Mode: apply, steering-only or plan-only")
@@ -260,7 +269,7 @@ public final class Metrics {
     }
 
     /** Registers {@code videolb_agent_kernel_tool_timeouts_total}: kernel tool calls killed at their deadline. */
-    public Metrics bindToolTimeouts(MeterRegistry registry, java.util.function.LongSupplier timeouts) {
+    public Metrics bindToolTimeouts(MeterRegistry registry, LongSupplier timeouts) {
         FunctionCounter.builder("videolb.agent.kernel.tool.timeouts", timeouts, t -> (double) t.getAsLong())
                 .description("Kernel tool calls (ipset, iptables, ipvsadm) killed at their deadline")
                 .register(registry);

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.observed.IpvsTraffic;
 import io.videolb.agent.observed.IpvsTraffic.Backend;
 import io.videolb.agent.observed.IpvsTraffic.BackendKey;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kernel's per-server traffic on the agent's {@code /metrics}, read when scraped (as node_exporter's ipvs collector
- * does) through {@link io.videolb.agent.apply.Kernel#readTraffic}, at most once per {@code minAge}. Names and labels
+ * does) through {@link Kernel#readTraffic}, at most once per {@code minAge}. Names and labels
  * are node_exporter's ({@code node_ipvs_backend_connections_active{local_address,local_port,remote_address,
  * remote_port,proto,local_mark}}, {@code local_mark} in the kernel's 8-digit hex as node_exporter prints it) with
  * videolb's {@code pool} (the decimal mark), {@code role} and {@code draining} added; the per-server totals, rates

@@ -10,8 +10,11 @@ import io.videolb.agent.kernel.Names;
 import io.videolb.agent.plan.Change;
 import io.videolb.agent.plan.Plan;
 import io.videolb.agent.plan.Planner;
+import io.videolb.agent.weights.LoadWeigher;
 import io.videolb.events.DesiredSnapshot;
+import io.videolb.events.ServerStreams;
 import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +34,13 @@ import java.util.TreeMap;
  * Everything else (a new generation, a failback that starts a hold-down or a drain, a service to create or delete,
  * the steering, an unknown kernel after a failure, nothing to change) is {@link Full}: the full run decides, as
  * before.
+ *
+ * <p>Load-fed weights (decision 100): the desired kernel is weighed by the agent's own {@link LoadWeigher} with
+ * {@link LoadWeigher#weigh}, the computation behind the full run's {@link LoadWeigher#apply}, against the state the
+ * last run applied (what the full run reads back when nothing drifted) and with the same inventories, so a fast edit
+ * puts in the weights the full run would choose: the follow-up full run has nothing to change, and the hysteresis and
+ * the least interval are the weigher's one memory. The decision only weighs; the caller commits the weigher's memory
+ * ({@link LoadWeigher#commit}) once the edits are applied, so a change left to the full run changes no memory.
  */
 public final class FastPath {
     private FastPath() {}
@@ -41,10 +51,13 @@ public final class FastPath {
     /**
      * Apply {@code ipvs} (server-level IPVS changes only, in the planner's order) at once.
      *
-     * @param desired the whole desired kernel of this moment (pools, substitutions: the status publishes it)
+     * @param desired the whole desired kernel of this moment, weighed (pools, substitutions, load weights: the status
+     *     publishes it)
      * @param applied what the kernel holds once the edits are applied (the next fast path diffs against it)
+     * @param weights the weigher's result behind {@code desired}: to {@link LoadWeigher#commit} once applied
      */
-    public record Edits(Plan ipvs, DesiredKernel desired, KernelState applied) implements Decision {}
+    public record Edits(Plan ipvs, DesiredKernel desired, KernelState applied, LoadWeigher.Weighed weights)
+            implements Decision {}
 
     /** Leave it to the full reconcile, for this reason (logged at debug). */
     public record Full(String reason) implements Decision {}
@@ -54,6 +67,8 @@ public final class FastPath {
      * @param lastGeneration  the desired generation of that run
      * @param drains          the drains in progress
      * @param holdDownPending a failback hold-down is pending (it ends with time, the full run's polling handles it)
+     * @param weigher         the agent's load weigher (only {@link LoadWeigher#weigh} is called: no memory changes)
+     * @param inventories     the newest stream inventory per server, as the full run gets them
      */
     public static Decision decide(
             KernelState lastApplied,
@@ -65,7 +80,9 @@ public final class FastPath {
             long nowMs,
             Policy policy,
             Names names,
-            Set<Fwmark> owned) {
+            Set<Fwmark> owned,
+            LoadWeigher weigher,
+            Map<Ipv4Address, ServerStreams> inventories) {
         if (lastApplied == null) return new Full("the kernel's state is not known since the last run");
         if (snapshot == null) return new Full("no desired generation");
         if (snapshot.generation() != lastGeneration)
@@ -77,6 +94,8 @@ public final class FastPath {
                 DesiredKernel.compute(snapshot.state(), health, lastApplied, drains, nowMs, policy, names, owned);
         if (!dk.drains().isEmpty()) return new Full("the change starts a drain");
         if (dk.holdDownPending()) return new Full("the change starts a failback hold-down");
+        LoadWeigher.Weighed weighed = weigher.weigh(dk, snapshot.state(), lastApplied, inventories, nowMs);
+        dk = weighed.kernel();
         // IPVS only: the steering is the same generation's, so it is not diffed (100,000s of members)
         Plan plan = Planner.plan(ipvsOnly(dk.state().services()), ipvsOnly(lastApplied.services()), owned);
         if (plan.isEmpty()) return new Full("no IPVS change");
@@ -86,7 +105,7 @@ public final class FastPath {
             if (!serverLevel) return new Full("not a real-server change: " + c.describe());
         }
         TreeMap<Fwmark, IpvsService> services = new TreeMap<>(dk.state().services());
-        return new Edits(plan, dk, lastApplied.withServices(services));
+        return new Edits(plan, dk, lastApplied.withServices(services), weighed);
     }
 
     private static KernelState ipvsOnly(SortedMap<Fwmark, IpvsService> services) {

@@ -12,21 +12,32 @@ import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.Drain;
 import io.videolb.agent.desired.HealthView;
 import io.videolb.agent.desired.Policy;
+import io.videolb.agent.kernel.IpvsService;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.observed.MangleRules;
 import io.videolb.agent.plan.Plan;
 import io.videolb.agent.plan.Planner;
 import io.videolb.agent.render.Renderer;
 import io.videolb.agent.render.Step;
+import io.videolb.agent.weights.LoadWeigher;
+import io.videolb.agent.weights.LoadWeightSettings;
+import io.videolb.events.AgentStatus;
 import io.videolb.events.DesiredSnapshot;
+import io.videolb.events.ServerStreams;
 import io.videolb.model.Fwmark;
+import io.videolb.model.Ipv4Address;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +72,7 @@ public final class Reconciler {
 
     private boolean holdDowns;
     /** Load-fed weights (issue 16); off unless {@link #loadWeights} sets one. */
-    private io.videolb.agent.weights.LoadWeigher weigher =
-            new io.videolb.agent.weights.LoadWeigher(io.videolb.agent.weights.LoadWeightSettings.OFF, 1);
+    private LoadWeigher weigher = new LoadWeigher(LoadWeightSettings.OFF, 1);
 
     private List<String> lastForeign = List.of();
     /** IPVS sysctls this process could not set (a container's read-only /proc/sys), as of the last setup check. */
@@ -108,12 +118,12 @@ public final class Reconciler {
     }
 
     /** Turns load-fed weights on for the pools {@code w} names (before the first run). */
-    public Reconciler loadWeights(io.videolb.agent.weights.LoadWeigher w) {
-        this.weigher = java.util.Objects.requireNonNull(w, "w");
+    public Reconciler loadWeights(LoadWeigher w) {
+        this.weigher = Objects.requireNonNull(w, "w");
         return this;
     }
 
-    public io.videolb.agent.weights.LoadWeigher loadWeigher() {
+    public LoadWeigher loadWeigher() {
         return weigher;
     }
 
@@ -122,10 +132,7 @@ public final class Reconciler {
     }
 
     /** @param inventories the newest stream inventory per server (for load-fed weights) */
-    public RunResult run(
-            DesiredSnapshot snapshot,
-            HealthView health,
-            Map<io.videolb.model.Ipv4Address, io.videolb.events.ServerStreams> inventories) {
+    public RunResult run(DesiredSnapshot snapshot, HealthView health, Map<Ipv4Address, ServerStreams> inventories) {
         long id = ++runs;
         long now = clock.getAsLong();
         List<String> errors = new ArrayList<>();
@@ -223,8 +230,18 @@ public final class Reconciler {
      * ensured yet). An edit the kernel refuses makes the state unknown: the result carries the error, and the next
      * run (which the loop asks for) is a full one.
      */
-    public java.util.Optional<RunResult> fastRun(DesiredSnapshot snapshot, HealthView health) {
-        if (!caps.ipvs() || !ipvsSetUp) return java.util.Optional.empty();
+    public Optional<RunResult> fastRun(DesiredSnapshot snapshot, HealthView health) {
+        return fastRun(snapshot, health, Map.of());
+    }
+
+    /**
+     * @param inventories the newest stream inventory per server (for load-fed weights): the fast edit carries the
+     *     weights the full run would choose from them ({@link FastPath}), and the weigher's memory (hysteresis, least
+     *     interval) moves only when the edit is applied
+     */
+    public Optional<RunResult> fastRun(
+            DesiredSnapshot snapshot, HealthView health, Map<Ipv4Address, ServerStreams> inventories) {
+        if (!caps.ipvs() || !ipvsSetUp) return Optional.empty();
         long now = clock.getAsLong();
         Set<Fwmark> owned = ownership.marks();
         FastPath.Decision d = FastPath.decide(
@@ -237,10 +254,12 @@ public final class Reconciler {
                 now,
                 policy,
                 kernel.names(),
-                owned);
+                owned,
+                weigher,
+                inventories);
         if (d instanceof FastPath.Full full) {
             LOG.debug("fast path: not taken ({})", full.reason());
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         FastPath.Edits edits = (FastPath.Edits) d;
         long id = ++runs;
@@ -256,12 +275,13 @@ public final class Reconciler {
         }
         if (errors.isEmpty()) {
             lastApplied = edits.applied();
+            weigher.commit(edits.weights()); // the weights in the kernel are the current ones now
             LOG.info("reconcile {}: fast path applied {}", id, applied);
         } else {
             lastApplied = null; // unknown: the next (full) run diffs against the kernel only
             LOG.warn("reconcile {}: fast path failed, a full reconcile follows: {}", id, errors);
         }
-        return java.util.Optional.of(new RunResult(
+        return Optional.of(new RunResult(
                 snapshot.generation(),
                 edits.ipvs(),
                 applied,
@@ -297,7 +317,7 @@ public final class Reconciler {
      * Returns the failed units with their first error, in the order they failed.
      */
     private Map<String, String> applySteps(long id, List<Step> steps, List<String> applied) {
-        Map<String, String> failed = new java.util.LinkedHashMap<>();
+        Map<String, String> failed = new LinkedHashMap<>();
         for (Step s : steps) {
             if (failed.containsKey(s.unit())) {
                 LOG.warn("reconcile {}: {} skipped after its unit failed: {}", id, s.unit(), s.changes());
@@ -336,7 +356,7 @@ public final class Reconciler {
     private void writeRebootAfterRefusal(long id, DesiredKernel dk, Set<Fwmark> ownedAtStart) {
         try {
             KernelState now = kernel.read(caps);
-            java.util.TreeMap<Fwmark, io.videolb.agent.kernel.IpvsService> ours = new java.util.TreeMap<>();
+            TreeMap<Fwmark, IpvsService> ours = new TreeMap<>();
             Set<Fwmark> managed = new HashSet<>(dk.state().services().keySet());
             managed.addAll(ownership.marks());
             managed.addAll(ownedAtStart);
@@ -351,8 +371,8 @@ public final class Reconciler {
 
     /** One line per drain this run ended (the server was deleted): by idleness or by its deadline. */
     private void logEndedDrains(long id, DesiredKernel dk) {
-        for (io.videolb.events.AgentStatus.DrainStatus d : dk.drainStatus()) {
-            Drain.Key key = new Drain.Key(new Fwmark(d.mark()), io.videolb.model.Ipv4Address.parse(d.server()));
+        for (AgentStatus.DrainStatus d : dk.drainStatus()) {
+            Drain.Key key = new Drain.Key(new Fwmark(d.mark()), Ipv4Address.parse(d.server()));
             if (dk.drains().containsKey(key)) continue; // still draining
             if (d.pastDeadline()) {
                 LOG.info(
@@ -391,7 +411,7 @@ public final class Reconciler {
                 unmet.addAll(o.unmet());
                 try {
                     connReuseMode(id, drift);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     unmet.add(Sysctls.unmet("net/ipv4/vs/conn_reuse_mode", "unchanged", "1", e));
                 }
             }
@@ -420,7 +440,7 @@ public final class Reconciler {
     }
 
     /** conn_reuse_mode by kernel version ({@link ConnReuseMode}); a "left ..." line is a warning, not a change. */
-    private void connReuseMode(long id, List<String> drift) throws java.io.IOException {
+    private void connReuseMode(long id, List<String> drift) throws IOException {
         List<String> changed = new ArrayList<>();
         for (String c : ConnReuseMode.ensure(sysctlRoot)) {
             if (c.startsWith("left ")) {

@@ -1,6 +1,7 @@
 package io.videolb.agent.loop;
 
 import io.videolb.agent.desired.DesiredKernel;
+import io.videolb.agent.observed.MangleRules;
 import io.videolb.agent.plan.Plan;
 import java.util.List;
 
@@ -16,7 +17,7 @@ import java.util.List;
  *     in {@code errors}); the other units were applied. Non-empty with every error in it: a partial run, after which
  *     the loop does not hold back the next event's run (see {@link #partial()})
  * @param foreignRules rules of others in the mangle table that can override the mark videolb's steering gives
- *     (see {@link io.videolb.agent.observed.MangleRules#overridingSteering})
+ *     (see {@link MangleRules#overridingSteering})
  */
 public record RunResult(
         long generation,

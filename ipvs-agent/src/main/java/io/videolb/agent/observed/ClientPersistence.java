@@ -4,6 +4,7 @@ import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -74,7 +75,7 @@ public final class ClientPersistence {
     public static PersistenceReport read(
             String ipVsConn, Ipv4Address client, Map<Fwmark, Set<Integer>> netmasks, Limits limits) {
         try {
-            return read(new java.io.StringReader(ipVsConn), client, netmasks, limits, System::nanoTime);
+            return read(new StringReader(ipVsConn), client, netmasks, limits, System::nanoTime);
         } catch (IOException e) {
             throw new IllegalStateException("a StringReader does not fail", e);
         }

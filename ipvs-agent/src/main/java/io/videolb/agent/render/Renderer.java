@@ -23,6 +23,7 @@ import io.videolb.agent.render.Step.Tool;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -70,7 +71,7 @@ public final class Renderer {
 
     private void flush(List<Change> run, boolean ipvsRun, List<Step> steps) {
         if (ipvsRun) {
-            Map<Fwmark, List<Change>> byPool = new java.util.LinkedHashMap<>();
+            Map<Fwmark, List<Change>> byPool = new LinkedHashMap<>();
             for (Change c : run)
                 byPool.computeIfAbsent(markOf(c), k -> new ArrayList<>()).add(c);
             byPool.forEach((mark, changes) -> steps.add(step(Tool.IPVS, changes, Step.poolUnit(mark))));

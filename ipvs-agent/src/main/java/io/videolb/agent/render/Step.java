@@ -1,5 +1,6 @@
 package io.videolb.agent.render;
 
+import io.videolb.model.Fwmark;
 import java.util.List;
 
 /**
@@ -31,7 +32,7 @@ public record Step(Tool tool, List<String> lines, int expectedLines, List<String
     }
 
     /** The unit for an IPVS pool. */
-    public static String poolUnit(io.videolb.model.Fwmark mark) {
+    public static String poolUnit(Fwmark mark) {
         return "fwmark " + mark;
     }
 

@@ -81,12 +81,27 @@ public final class LoadWeigher {
             KernelState observed,
             Map<Ipv4Address, ServerStreams> inventories,
             long nowMs) {
-        pending = false;
-        if (!settings.on()) {
-            held = new HashMap<>();
-            probes = Map.of();
-            return dk;
-        }
+        Weighed w = weigh(dk, desired, observed, inventories, nowMs);
+        commit(w);
+        return w.kernel();
+    }
+
+    /**
+     * What {@link #apply} computes, without changing this weigher: the weighed kernel and the memory (hysteresis,
+     * least interval, pending, changes) it leaves once {@link #commit committed}. The fast path weighs first and
+     * commits only the edits it applied, so a decision it leaves to the full run, or an edit the kernel refuses,
+     * changes no memory; {@link #apply} is weigh + commit, so both paths choose the same weights from the same
+     * inputs.
+     */
+    public Weighed weigh(
+            DesiredKernel dk,
+            DesiredState desired,
+            KernelState observed,
+            Map<Ipv4Address, ServerStreams> inventories,
+            long nowMs) {
+        if (!settings.on()) return new Weighed(this, held, dk, Map.of(), false, 0, Map.of());
+        boolean anyWaiting = false;
+        long chosen = 0;
         Map<Key, Held> nextHeld = new HashMap<>();
         Map<Ipv4Address, List<Probe>> nextProbes = new HashMap<>();
         TreeMap<Fwmark, IpvsService> services = new TreeMap<>(dk.state().services());
@@ -141,13 +156,13 @@ public final class LoadWeigher {
                             && h.changedAtMs() != Long.MIN_VALUE // never changed: nowMs - MIN_VALUE would overflow
                             && nowMs - h.changedAtMs() < settings.minIntervalMs()) {
                         weight = current;
-                        pending = true;
+                        anyWaiting = true;
                         note = "held: next change in " + (h.changedAtMs() + settings.minIntervalMs() - nowMs) + " ms";
                     } else {
                         weight = target;
                         changedAt = nowMs;
                         note = "changed from " + current;
-                        changes++;
+                        chosen++;
                     }
                 }
                 weight = Math.max(LoadWeightRule.MIN, Math.min(LoadWeightRule.MAX, weight));
@@ -179,12 +194,74 @@ public final class LoadWeigher {
                     ps.refusedBackups(),
                     rows));
         }
-        held = nextHeld;
         Map<Ipv4Address, List<Probe>> frozen = new HashMap<>();
         nextProbes.forEach((a, l) -> frozen.put(a, List.copyOf(l)));
-        probes = Map.copyOf(frozen);
-        return new DesiredKernel(
-                dk.state().withServices(services), dk.drains(), dk.substitutions(), pools, dk.drainStatus());
+        return new Weighed(
+                this,
+                held,
+                new DesiredKernel(
+                        dk.state().withServices(services), dk.drains(), dk.substitutions(), pools, dk.drainStatus()),
+                Map.copyOf(nextHeld),
+                anyWaiting,
+                chosen,
+                Map.copyOf(frozen));
+    }
+
+    /**
+     * Makes {@code w}'s memory this weigher's: the weights it chose become the current ones, their change times start
+     * the least interval. Only for a result of {@link #weigh} on this weigher, with no commit since it.
+     */
+    public void commit(Weighed w) {
+        if (w.owner != this) throw new IllegalArgumentException("weighed by another weigher");
+        if (w.base != held) throw new IllegalStateException("weighed against a memory committed over since");
+        held = new HashMap<>(w.held);
+        pending = w.pending;
+        changes += w.changes;
+        probes = w.probes;
+    }
+
+    /**
+     * The result of {@link #weigh}: the weighed desired kernel and the memory {@link #commit} would keep.
+     *
+     * @see #commit(Weighed)
+     */
+    public static final class Weighed {
+        private final LoadWeigher owner;
+        /** The memory it was weighed against: a commit over a newer one would lose that one's changes. */
+        private final Map<Key, Held> base;
+
+        private final DesiredKernel kernel;
+        private final Map<Key, Held> held;
+        private final boolean pending;
+        private final long changes;
+        private final Map<Ipv4Address, List<Probe>> probes;
+
+        private Weighed(
+                LoadWeigher owner,
+                Map<Key, Held> base,
+                DesiredKernel kernel,
+                Map<Key, Held> held,
+                boolean pending,
+                long changes,
+                Map<Ipv4Address, List<Probe>> probes) {
+            this.owner = owner;
+            this.base = base;
+            this.kernel = kernel;
+            this.held = held;
+            this.pending = pending;
+            this.changes = changes;
+            this.probes = probes;
+        }
+
+        /** The desired kernel with the load-fed weights (the input itself when no pool is opted in). */
+        public DesiredKernel kernel() {
+            return kernel;
+        }
+
+        /** Weight changes this result chose (past the hysteresis and the least interval). */
+        public long changes() {
+            return changes;
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.videolb.agent.weights;
 
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -33,7 +34,7 @@ public record LoadWeightSettings(Map<Fwmark, PoolLoad> pools, int hysteresisPerc
         BANDWIDTH;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

@@ -10,16 +10,22 @@ import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.Ownership;
 import io.videolb.agent.apply.SyncDaemon;
 import io.videolb.agent.apply.Tools;
+import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
 import io.videolb.agent.desired.HealthView;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.desired.ServerHealth;
 import io.videolb.agent.fake.FakeKernel;
+import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
 import io.videolb.agent.plan.Change;
+import io.videolb.agent.weights.LoadWeigher;
+import io.videolb.agent.weights.LoadWeightSettings;
+import io.videolb.events.AgentStatus;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
+import io.videolb.events.ServerStreams;
 import io.videolb.events.Verdict;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
@@ -28,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -207,9 +214,247 @@ class FastPathTest {
     void thePureRuleSaysWhyItLeavesAChangeToTheFullRun() {
         DesiredSnapshot snap = snapshot(1, cluster());
         FastPath.Decision d = FastPath.decide(
-                null, 1, snap, HealthView.ALL_UP, Map.of(), false, 0, HOLD_5S, Names.DEFAULT, java.util.Set.of());
+                null,
+                1,
+                snap,
+                HealthView.ALL_UP,
+                Map.of(),
+                false,
+                0,
+                HOLD_5S,
+                Names.DEFAULT,
+                Set.of(),
+                new LoadWeigher(LoadWeightSettings.OFF, 1),
+                Map.of());
         assertThat(d).isInstanceOf(FastPath.Full.class);
         assertThat(((FastPath.Full) d).reason()).contains("not known");
+    }
+
+    // load-fed weights (decision 100) on the fast path: pool 1 weighed by viewers, capacity 1000 per server, 10 %
+    // hysteresis, 30 s least interval; the weight-1 servers get full weight 100 (factor 100)
+    static final long LEAST_INTERVAL_MS = 30_000;
+    static final LoadWeightSettings WEIGHTS = new LoadWeightSettings(
+            Map.of(M1, new LoadWeightSettings.PoolLoad(LoadWeightSettings.Basis.VIEWERS, 1000, Map.of())),
+            10,
+            LEAST_INTERVAL_MS);
+
+    final Map<Ipv4Address, ServerStreams> inv = new HashMap<>();
+
+    void viewers(String server, int n) {
+        Ipv4Address a = ip(server);
+        long now = clock.get();
+        inv.put(
+                a,
+                new ServerStreams(
+                        a,
+                        true,
+                        "",
+                        List.of(new ServerStreams.Stream("live", "cam1", true, n, 0)),
+                        0,
+                        "unit-checker",
+                        now,
+                        now));
+    }
+
+    Reconciler weighted(Policy policy) {
+        return reconciler(policy).loadWeights(new LoadWeigher(WEIGHTS, 15_000));
+    }
+
+    static int loadWeight(RunResult r, String server) {
+        return r.desired().pools().stream()
+                .filter(p -> p.mark() == 1)
+                .flatMap(p -> p.loadWeights().stream())
+                .filter(w -> w.server().equals(server))
+                .mapToInt(AgentStatus.LoadWeight::weight)
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void aWeightedPoolFailsOverByTheFastPathWithTheWeighersWeightsAndTheFollowUpFullRunChangesNothing() {
+        Reconciler r = weighted(HOLD_5S);
+        viewers("198.51.100.1", 500); // -> 50
+        viewers("198.51.100.2", 200); // -> 80
+        viewers("198.51.100.11", 750); // the backup, weighed by its own load -> 25
+        assertThat(r.run(snapshot(1, cluster()), HealthView.ALL_UP, inv).errors())
+                .isEmpty();
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 50, "198.51.100.2", 80));
+        fk.calls.clear();
+        clock.addAndGet(2_000);
+
+        Optional<RunResult> fast = r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN), inv);
+
+        assertThat(edits(fast))
+                .as("the backup goes in at the weigher's weight, not its configured 1 x 100")
+                .containsExactly(
+                        new Change.ServerAdd(M1, ip("198.51.100.11"), 25),
+                        new Change.ServerDelete(M1, ip("198.51.100.1")));
+        assertThat(fk.calls).as("one process, no read").containsExactly("ipvsadm -R");
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 25, "198.51.100.2", 80));
+        assertThat(loadWeight(fast.get(), "198.51.100.11"))
+                .as("the status shows the weighed backup")
+                .isEqualTo(25);
+
+        clock.addAndGet(1_000); // the follow-up full run (ReconcileLoop.FOLLOW_UP)
+        fk.calls.clear();
+        RunResult full = r.run(snapshot(1, cluster()), health("198.51.100.1", DOWN), inv);
+        assertThat(full.errors()).isEmpty();
+        assertThat(full.drift()).as("the fast edit is what the kernel holds").isEmpty();
+        assertThat(full.plan().changes())
+                .as("the full run chooses the same weights: nothing to change")
+                .isEmpty();
+        assertThat(fk.calls).noneMatch(c -> c.startsWith("ipvsadm -R"));
+        assertThat(r.loadWeigher().changes()).as("first weights are no changes").isZero();
+    }
+
+    @Test
+    void theFastPathKeepsTheWeighersLeastIntervalAndHysteresisAndTheFullRunsAfterItAgree() {
+        Reconciler r = weighted(HOLD_5S);
+        viewers("198.51.100.1", 500);
+        viewers("198.51.100.2", 200);
+        viewers("198.51.100.11", 750);
+        assertThat(r.run(snapshot(1, cluster()), HealthView.ALL_UP, inv).errors())
+                .isEmpty();
+        clock.addAndGet(1_000);
+        viewers("198.51.100.2", 700); // -> 30: a change, its least interval starts now
+        assertThat(r.run(snapshot(1, cluster()), HealthView.ALL_UP, inv).plan().changes())
+                .containsExactly(new Change.ServerEdit(M1, ip("198.51.100.2"), 30));
+        long changedAt = clock.get();
+        clock.addAndGet(4_000);
+        viewers("198.51.100.2", 100); // -> 90, past the hysteresis but 4 s after the last change: held
+        viewers("198.51.100.11", 760); // -> 24: within 10 % of nothing yet (a first weight) -> set as is
+        fk.calls.clear();
+
+        Optional<RunResult> fast = r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN), inv);
+
+        assertThat(edits(fast))
+                .as("the failover only: .2's held change does not ride along")
+                .containsExactly(
+                        new Change.ServerAdd(M1, ip("198.51.100.11"), 24),
+                        new Change.ServerDelete(M1, ip("198.51.100.1")));
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 24, "198.51.100.2", 30));
+        assertThat(r.needsPolling()).as("a held change: the loop polls").isTrue();
+
+        clock.addAndGet(1_000);
+        viewers("198.51.100.11", 740); // -> 26: within 10 % of 24, held by the hysteresis the fast edit set
+        RunResult followUp = r.run(snapshot(1, cluster()), health("198.51.100.1", DOWN), inv);
+        assertThat(followUp.errors()).isEmpty();
+        assertThat(followUp.plan().changes()).isEmpty();
+
+        clock.set(changedAt + LEAST_INTERVAL_MS);
+        viewers("198.51.100.11", 740);
+        viewers("198.51.100.2", 100);
+        RunResult later = r.run(snapshot(1, cluster()), health("198.51.100.1", DOWN), inv);
+        assertThat(later.plan().changes())
+                .as("the held change goes through at the end of its least interval, once")
+                .containsExactly(new Change.ServerEdit(M1, ip("198.51.100.2"), 90));
+        assertThat(r.loadWeigher().changes()).isEqualTo(2);
+        assertThat(r.needsPolling()).isFalse();
+    }
+
+    @Test
+    void aWeightedFastPathLeftToTheFullRunOrRefusedByTheKernelChangesNoWeigherMemory() {
+        Reconciler r = weighted(HOLD_5S);
+        viewers("198.51.100.1", 500);
+        viewers("198.51.100.2", 200);
+        viewers("198.51.100.11", 750);
+        assertThat(r.run(snapshot(1, cluster()), HealthView.ALL_UP, inv).errors())
+                .isEmpty();
+        clock.addAndGet(1_000);
+        viewers("198.51.100.2", 700); // -> 30: a change the weigher would count
+
+        assertThat(r.fastRun(snapshot(2, cluster()), health("198.51.100.1", DOWN), inv))
+                .as("a generation the last run did not apply")
+                .isEmpty();
+        assertThat(r.loadWeigher().changes())
+                .as("nothing applied, nothing counted")
+                .isZero();
+
+        fk.refusePayloadContaining = "198.51.100.11";
+        Optional<RunResult> refused = r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN), inv);
+        assertThat(refused).isPresent();
+        assertThat(refused.get().ok()).isFalse();
+        assertThat(r.loadWeigher().changes())
+                .as("a refused edit moves no memory either")
+                .isZero();
+
+        fk.refusePayloadContaining = null;
+        clock.addAndGet(1_000);
+        RunResult full = r.run(snapshot(1, cluster()), health("198.51.100.1", DOWN), inv);
+        assertThat(full.errors()).isEmpty();
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.11", 25, "198.51.100.2", 30));
+        assertThat(r.loadWeigher().changes())
+                .as("counted once, by the run that applied it")
+                .isEqualTo(1);
+        assertThat(r.needsPolling()).isFalse();
+    }
+
+    @Test
+    void thePureRuleWeighsAsTheFullRunsApplyWouldOnTheSameInputsAndCommitsNothing() {
+        // the state a full run of generation 1 applied, all up, with these inventories
+        Reconciler r = weighted(HOLD_5S);
+        viewers("198.51.100.1", 500);
+        viewers("198.51.100.2", 200);
+        viewers("198.51.100.11", 300);
+        r.run(snapshot(1, cluster()), HealthView.ALL_UP, inv);
+        KernelState applied = new Kernel(fk, Tools.DEFAULT, Names.DEFAULT).read(KernelCapabilities.FULL);
+        LoadWeigher twin = new LoadWeigher(WEIGHTS, 15_000); // the same past, through the full run's apply
+        DesiredSnapshot snap = snapshot(1, cluster());
+        twin.apply(
+                DesiredKernel.compute(
+                        snap.state(),
+                        HealthView.ALL_UP,
+                        applied,
+                        Map.of(),
+                        clock.get(),
+                        HOLD_5S,
+                        Names.DEFAULT,
+                        Set.of(M1, M2)),
+                snap.state(),
+                applied,
+                inv,
+                clock.get());
+        LoadWeigher mine = new LoadWeigher(WEIGHTS, 15_000);
+        mine.apply(
+                DesiredKernel.compute(
+                        snap.state(),
+                        HealthView.ALL_UP,
+                        applied,
+                        Map.of(),
+                        clock.get(),
+                        HOLD_5S,
+                        Names.DEFAULT,
+                        Set.of(M1, M2)),
+                snap.state(),
+                applied,
+                inv,
+                clock.get());
+        long now = clock.addAndGet(3_000);
+        viewers("198.51.100.2", 600); // -> 40: a change rides along with the failover
+        HealthView down = health("198.51.100.1", DOWN);
+
+        FastPath.Decision d = FastPath.decide(
+                applied, 1, snap, down, Map.of(), false, now, HOLD_5S, Names.DEFAULT, Set.of(M1, M2), mine, inv);
+
+        assertThat(d).isInstanceOf(FastPath.Edits.class);
+        FastPath.Edits e = (FastPath.Edits) d;
+        DesiredKernel full = twin.apply(
+                DesiredKernel.compute(
+                        snap.state(), down, applied, Map.of(), now, HOLD_5S, Names.DEFAULT, Set.of(M1, M2)),
+                snap.state(),
+                applied,
+                inv,
+                now);
+        assertThat(e.desired()).as("what the full run would choose").isEqualTo(full);
+        assertThat(e.applied().services()).isEqualTo(full.state().services());
+        assertThat(e.ipvs().changes())
+                .containsExactly(
+                        new Change.ServerEdit(M1, ip("198.51.100.2"), 40),
+                        new Change.ServerAdd(M1, ip("198.51.100.11"), 70),
+                        new Change.ServerDelete(M1, ip("198.51.100.1")));
+        assertThat(mine.changes()).as("deciding commits nothing").isZero();
+        mine.commit(e.weights());
+        assertThat(mine.changes()).isEqualTo(twin.changes()).isEqualTo(1);
     }
 
     static HealthVerdict verdict(String server, boolean up, long sequence) {

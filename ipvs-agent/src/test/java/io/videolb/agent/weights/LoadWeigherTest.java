@@ -3,6 +3,7 @@ package io.videolb.agent.weights;
 import static io.videolb.agent.Fixtures.cluster;
 import static io.videolb.agent.Fixtures.ip;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthView;
@@ -263,5 +264,51 @@ class LoadWeigherTest {
         assertThat(weigher.pending()).isTrue();
         assertThat(weigher.wouldChange(viewers(A, u + 500, 100), u + 500)).isFalse();
         assertThat(weigher.wouldChange(viewers(ip("198.51.100.99"), t, 600), t)).isFalse();
+    }
+
+    @Test
+    void weighChangesNoMemoryUntilCommittedAndApplyIsWeighThenCommit() {
+        inv.put(A, viewers(A, T0, 500));
+        inv.put(B, viewers(B, T0, 0));
+        run(T0); // A 50, B 100
+        inv.put(A, viewers(A, T0 + 1000, 800)); // -> 20: a change
+        DesiredKernel base = DesiredKernel.compute(
+                desired, HealthView.ALL_UP, KernelState.EMPTY, Map.of(), T0 + 1000, Policy.DEFAULT, Names.DEFAULT);
+
+        LoadWeigher.Weighed first = weigher.weigh(base, desired, KernelState.EMPTY, inv, T0 + 1000);
+        LoadWeigher.Weighed again = weigher.weigh(base, desired, KernelState.EMPTY, inv, T0 + 1000);
+        assertThat(weights(first.kernel(), POOL)).containsEntry(A, 20);
+        assertThat(again.kernel()).as("weighing twice: the same answer").isEqualTo(first.kernel());
+        assertThat(first.changes()).isEqualTo(1);
+        assertThat(weigher.changes()).as("not committed").isZero();
+        assertThat(weigher.wouldChange(viewers(A, T0 + 1000, 800), T0 + 1000))
+                .as("the reader still judges against the committed 50")
+                .isTrue();
+
+        // a twin weigher with the same past, through apply: the same weights and the same memory afterwards
+        LoadWeigher twin = new LoadWeigher(settings, STALE);
+        twin.apply(
+                DesiredKernel.compute(
+                        desired, HealthView.ALL_UP, KernelState.EMPTY, Map.of(), T0, Policy.DEFAULT, Names.DEFAULT),
+                desired,
+                KernelState.EMPTY,
+                Map.of(A, viewers(A, T0, 500), B, viewers(B, T0, 0)),
+                T0);
+        DesiredKernel applied = twin.apply(base, desired, KernelState.EMPTY, inv, T0 + 1000);
+        assertThat(applied).isEqualTo(first.kernel());
+
+        weigher.commit(first);
+        assertThat(weigher.changes()).isEqualTo(1).isEqualTo(twin.changes());
+        inv.put(A, viewers(A, T0 + 2000, 100)); // -> 90, within the least interval of the change at T0 + 1000
+        assertThat(weights(run(T0 + 2000), POOL)).containsEntry(A, 20);
+        assertThat(weigher.pending()).isTrue();
+        assertThat(weights(twin.apply(base, desired, KernelState.EMPTY, inv, T0 + 2000), POOL))
+                .containsEntry(A, 20);
+        assertThat(twin.pending()).isTrue();
+
+        assertThatThrownBy(() -> weigher.commit(again))
+                .as("weighed against a memory committed over since: it would undo that commit")
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> twin.commit(first)).isInstanceOf(IllegalArgumentException.class);
     }
 }
