@@ -213,7 +213,7 @@ public final class Reconciler {
             }
         } catch (Exception e) {
             LOG.warn("reconcile {}: apply failed after {} change(s): {}", id, applied.size(), e.getMessage());
-            errors.add(e.getMessage());
+            errors.add(problem(e));
             lastApplied = null; // unknown: the next run diffs against the kernel only
         }
         if (plan.isEmpty()) LOG.debug("reconcile {}: kernel matches generation {}", id, snapshot.generation());
@@ -271,7 +271,7 @@ public final class Reconciler {
             failed.forEach((unit, why) -> refused.add(unit + ": " + why));
             errors.addAll(refused);
         } catch (RuntimeException e) { // a payload the checker refused: nothing of it ran
-            errors.add(e.getMessage());
+            errors.add(problem(e));
         }
         if (errors.isEmpty()) {
             lastApplied = edits.applied();
@@ -335,7 +335,7 @@ public final class Reconciler {
                 applied.addAll(s.changes());
             } catch (KernelException e) {
                 LOG.warn("reconcile {}: {} refused, the other units go on: {}", id, s.unit(), e.getMessage());
-                failed.put(s.unit(), e.getMessage());
+                failed.put(s.unit(), problem(e));
             }
         }
         return failed;
@@ -466,5 +466,14 @@ public final class Reconciler {
      */
     public void recheckSetup() {
         ipvsSetUp = false;
+    }
+
+    /**
+     * The words for a failure in a run's errors: its message, or its type where it has none (an interrupted run at
+     * close throws ones without a message, and a null in the errors made {@link RunResult} throw).
+     */
+    static String problem(Exception e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 }
