@@ -18,6 +18,9 @@
   const lastHealth = {}; // server -> verdict last seen, for the timeline
   const healthEvents = []; // { atMs, text, cls }
   let generationEvents = [];
+  // stream inventory (issue 16): server -> what health-service last read from its stats page (GET /inventory),
+  // fetched with each /status
+  let inventory = {};
   const $ = (id) => document.getElementById(id);
 
   // true when {@code node} already shows {@code data}: a poll then leaves its elements (and their buttons) alone
@@ -106,6 +109,7 @@
     $('generation').textContent = 'generation ' + generation;
     lastState = s.data;
     const st = await call('GET', '/status');
+    await loadInventory();
     renderPools(s.data, st.status === 200 ? st.data : { servers: [], directors: [] });
     renderMarks(s.data);
     if (all) await loadClients();
@@ -118,6 +122,7 @@
     if (!st) st = await call('GET', '/status');
     if (st.status === 200) {
       renderDirectors(st.data);
+      if (fresh) await loadInventory();
       if (fresh && lastState) renderPools(lastState, st.data);
       sample(st.data);
       if (lastState) renderCharts(lastState);
@@ -128,11 +133,45 @@
     if (a.status === 200) renderAudit(a.data);
   }
 
+  async function loadInventory() {
+    const r = await call('GET', '/inventory');
+    if (r.status === 200 && r.data) inventory = r.data.servers || {};
+  }
+
+  // per pool mark, what each director's agent reports beyond health: failover gating's refused backups and the
+  // load-fed weights (issue 16), from /status directors[].pools[]
+  function poolNotes(status) {
+    const notes = {};
+    (status.directors || []).forEach((d) => {
+      (d.pools || []).forEach((p) => {
+        const n = notes[p.mark] || (notes[p.mark] = { refused: [], weights: [] });
+        (p.refusedBackups || []).forEach((text) => {
+          let r = n.refused.find((x) => x.text === text);
+          if (!r) { r = { text, directors: [] }; n.refused.push(r); }
+          r.directors.push(d.director);
+        });
+        (p.loadWeights || []).forEach((w) => n.weights.push(Object.assign({ director: d.director }, w)));
+      });
+    });
+    return notes;
+  }
+
+  // the inventory without its read times: a poll re-renders the pools only when what they show changed
+  function inventoryKey() {
+    const k = {};
+    Object.keys(inventory).sort().forEach((a) => {
+      const i = inventory[a];
+      k[a] = [i.known, i.reason, i.streams];
+    });
+    return k;
+  }
+
   function renderPools(state, status) {
     const health = {};
     (status.servers || []).forEach((s) => { health[s.server] = s; });
     const box = $('pools');
-    if (unchanged(box, [state.generation, state.pools, state.backups, status.servers])) return;
+    const notes = poolNotes(status);
+    if (unchanged(box, [state.generation, state.pools, state.backups, status.servers, notes, inventoryKey()])) return;
     box.replaceChildren();
     const backups = {};
     (state.backups || []).forEach((b) => { backups[b.server] = b.backup; });
@@ -142,7 +181,7 @@
       d.appendChild(el('h3', 'mark ' + p.mark + ' \u00b7 ' + p.scheduler + (p.mark === state.params.defaultMark ? ' \u00b7 default' : '')));
       const t = el('table');
       const hr = el('tr');
-      ['Server', 'Weight', 'Health', 'Active', 'Backup', 'Backup health', 'Standing in for', 'Maintenance'].forEach((h) => hr.appendChild(el('th', h)));
+      ['Server', 'Weight', 'Health', 'Active', 'Streams', 'Backup', 'Backup health', 'Standing in for', 'Maintenance'].forEach((h) => hr.appendChild(el('th', h)));
       t.appendChild(hr);
       p.servers.forEach((rs) => {
         const tr = el('tr');
@@ -153,6 +192,7 @@
         tr.appendChild(el('td', rs.weight));
         tr.appendChild(healthCell(rs.address, health[rs.address]));
         tr.appendChild(connsCell(rs.address, health[rs.address]));
+        tr.appendChild(streamsCell(rs.address));
         tr.appendChild(el('td', b || '-'));
         tr.appendChild(el('td', b ? bh : '', b ? bh : ''));
         tr.appendChild(el('td', ((health[rs.address] || {}).standingInFor || []).join(', '), 'standin'));
@@ -165,6 +205,7 @@
           br.appendChild(el('td', rs.weight));
           br.appendChild(healthCell(b, health[b]));
           br.appendChild(connsCell(b, health[b]));
+          br.appendChild(streamsCell(b));
           br.appendChild(el('td', '-'));
           br.appendChild(el('td', ''));
           const si = el('td', 'standing in for ' + rs.address, 'standin');
@@ -175,8 +216,72 @@
         }
       });
       d.appendChild(t);
+      renderPoolNotes(d, p.mark, notes[p.mark]);
       box.appendChild(d);
     });
+  }
+
+  // failover gating (a backup passed over, e.g. "192.0.2.11: backup 192.0.2.21 lacks stream live/cam7") and the
+  // load-fed weights (which server got which weight from what load), as each director's agent reported them
+  function renderPoolNotes(d, mark, n) {
+    if (!n) return;
+    if (n.refused.length) {
+      const ul = el('ul', null, 'refused');
+      ul.id = 'refused-' + mark;
+      n.refused.forEach((r) => ul.appendChild(el('li', 'backup refused: ' + r.text + ' (' + r.directors.join(', ') + ')')));
+      d.appendChild(ul);
+    }
+    if (n.weights.length) {
+      const t = el('table', null, 'loadweights');
+      t.id = 'loadweights-' + mark;
+      const hr = el('tr');
+      ['Load-fed weight', 'Director', 'Load', 'Weight', 'Why'].forEach((h) => hr.appendChild(el('th', h)));
+      t.appendChild(hr);
+      n.weights.forEach((w) => {
+        const tr = el('tr');
+        tr.id = 'loadweight-' + mark + '-' + w.director + '-' + w.server;
+        tr.appendChild(el('td', w.server));
+        tr.appendChild(el('td', w.director));
+        tr.appendChild(el('td', loadText(w)));
+        tr.appendChild(el('td', w.weight + (w.target !== w.weight ? ' (load alone: ' + w.target + ')' : '')));
+        tr.appendChild(el('td', w.note));
+        t.appendChild(tr);
+      });
+      d.appendChild(t);
+    }
+  }
+
+  function loadText(w) {
+    if (w.load < 0) return w.basis + ' unknown (capacity ' + amount(w.basis, w.capacity) + ')';
+    const pct = w.capacity > 0 ? ' (' + Math.round((100 * w.load) / w.capacity) + ' %)' : '';
+    return (w.basis === 'bandwidth' ? bits(w.load) : w.load) + ' of ' + amount(w.basis, w.capacity) + pct;
+  }
+
+  function amount(basis, v) {
+    return basis === 'bandwidth' ? bits(v) : v + ' viewers';
+  }
+
+  function bits(v) {
+    return v >= 1e9 ? (v / 1e9).toFixed(1) + ' Gbit/s' : v >= 1e6 ? (v / 1e6).toFixed(1) + ' Mbit/s'
+      : v >= 1e3 ? (v / 1e3).toFixed(0) + ' kbit/s' : v + ' bit/s';
+  }
+
+  // the streams a server carries (its stream inventory, issue 16): each with publishing, viewers and outbound bit/s
+  function streamsCell(address) {
+    const td = el('td', null, 'streams');
+    td.id = 'streams-' + address;
+    const inv = inventory[address];
+    if (!inv) { td.appendChild(el('span', '-', 'muted')); return td; }
+    if (!inv.known) { td.appendChild(el('span', 'unknown: ' + inv.reason, 'unknown')); return td; }
+    if (!inv.streams.length) { td.appendChild(el('span', 'no streams', 'muted')); return td; }
+    inv.streams.forEach((s) => {
+      td.appendChild(el('div', s.stream + ' ' + (s.publishing ? 'publishing' : 'not publishing') + ', '
+        + s.viewers + (s.viewers === 1 ? ' viewer, ' : ' viewers, ') + bits(s.bwOutBitsPerSecond),
+        s.publishing ? 'stream' : 'stream idle'));
+    });
+    td.title = 'out ' + bits(inv.bwOutBitsPerSecond) + ', read by ' + inv.checkerId + ' at '
+      + new Date(inv.observedAtMs).toLocaleString();
+    return td;
   }
 
   // health with its reason (issue 15): the verdict, then why, and which checker said so

@@ -161,6 +161,7 @@ public final class HealthService extends VerticleBase {
                 vertx, (step, ok, micros) -> steps.get(step)[ok ? 0 : 1].record(micros, TimeUnit.MICROSECONDS));
         Map<String, Timer> probes = new HashMap<>();
         serverSeries = new ServerSeries(registry);
+        HandoverCounters handovers = new HandoverCounters(registry);
         Map<String, Counter> transitions = new HashMap<>();
         Counter inconclusiveProbes = Counter.builder("videolb.health.probes.inconclusive")
                 .description("Failed probes not counted: they completed past their timeout, so the checker was late")
@@ -238,14 +239,15 @@ public final class HealthService extends VerticleBase {
                             config.defaults().interval().toMillis() - 1),
                     publisher::read,
                     publisher::retain);
-            if (config.controlUrl() != null) {
+            if (config.handoverOn()) {
                 InventoryPoller polled = inventory;
                 handover = new DrainHandover(
                         vertx,
                         prober::dropSubscribers,
                         config.defaults().timeout().toMillis(),
                         System::currentTimeMillis,
-                        polled::latest);
+                        polled::latest,
+                        handovers);
             }
             InventoryPoller poller = inventory;
             // a server whose known inventory lacks a required stream fails its probe as a frozen encoder does
@@ -329,9 +331,14 @@ public final class HealthService extends VerticleBase {
             inventory.setTargets(stats);
         }
         if (handover != null) {
+            // each server's control location: its pool's (VIDEOLB_HEALTH_POOL_<MARK>_CONTROL_URL), else the global one
+            Map<Ipv4Address, StreamSettings> streams = Targets.streams(s.state(), config);
             Map<Ipv4Address, InventoryPoller.StatsEndpoint> control = new LinkedHashMap<>();
-            targets.forEach(
-                    (server, t) -> control.put(server, config.controlUrl().of(t.endpoint())));
+            targets.forEach((server, t) -> {
+                StatsUrl url =
+                        streams.getOrDefault(server, config.defaultStreams()).controlUrl();
+                if (url != null) control.put(server, url.of(t.endpoint()));
+            });
             handover.update(s.state().maintenance(), control);
         }
     }

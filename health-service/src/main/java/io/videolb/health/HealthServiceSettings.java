@@ -216,6 +216,17 @@ public record HealthServiceSettings(
                             StatsUrl.FORM + ", or off",
                             v -> v.equals("off") ? Optional.empty() : Optional.of(StatsUrl.parse(v)))
                     .describe("VIDEOLB_HEALTH_STATS_URL for one pool (off: its servers' inventory is not read)"));
+    public static final SettingFamily<Optional<StatsUrl>> POOL_CONTROL_URL = DECLARED.family(
+            POOL,
+            "<MARK>",
+            MARK,
+            "_CONTROL_URL",
+            n -> Setting.<Optional<StatsUrl>>of(
+                            n,
+                            StatsUrl.FORM_CONTROL + ", or off",
+                            v -> v.equals("off") ? Optional.empty() : Optional.of(StatsUrl.parseControl(v)))
+                    .describe("VIDEOLB_HEALTH_CONTROL_URL for one pool (off: no drain handover for its servers);"
+                            + " needs the pool's stats page (VIDEOLB_HEALTH_STATS_URL or its _STATS_URL)"));
     public static final SettingFamily<List<String>> POOL_REQUIRED_STREAMS = DECLARED.family(
             POOL,
             "<MARK>",
@@ -276,12 +287,17 @@ public record HealthServiceSettings(
 
     /** The stats page and required streams of pools without their own. */
     public StreamSettings defaultStreams() {
-        return new StreamSettings(statsUrl, requiredStreams);
+        return new StreamSettings(statsUrl, requiredStreams, controlUrl);
     }
 
     /** Whether any pool's stats page is read (the stream inventory is on somewhere). */
     public boolean inventoryOn() {
         return statsUrl != null || poolStreams.values().stream().anyMatch(p -> p.statsUrl() != null);
+    }
+
+    /** Whether any pool's servers get their viewers handed over at a drain's deadline (a control URL somewhere). */
+    public boolean handoverOn() {
+        return controlUrl != null || poolStreams.values().stream().anyMatch(p -> p.controlUrl() != null);
     }
 
     /** The settings of this process: every {@link #DECLARED} setting and the common ones (bootstrap required). */
@@ -319,14 +335,28 @@ public record HealthServiceSettings(
                 .build();
     }
 
-    /** The stream settings of the pool {@code mark}; its unset ones are the defaults. An error names the settings. */
+    /**
+     * The stream settings of the pool {@code mark}; its unset ones are the defaults. An error names the settings. The
+     * global control URL is not inherited by a pool whose stats page is off (the drop needs the stream names the
+     * inventory gives); a pool's own control URL without a stats page for the pool is an error.
+     */
     private static StreamSettings streams(SettingsReader r, String mark) {
         Optional<Optional<StatsUrl>> own = r.find(POOL_STATS_URL.member(mark));
         StatsUrl url =
                 own.isPresent() ? own.get().orElse(null) : r.find(STATS_URL).orElse(null);
+        Optional<Optional<StatsUrl>> ownControl = r.find(POOL_CONTROL_URL.member(mark));
+        StatsUrl control = ownControl.isPresent()
+                ? ownControl.get().orElse(null)
+                : url == null ? null : r.find(CONTROL_URL).orElse(null);
+        if (control != null && url == null)
+            throw new IllegalArgumentException(POOL + mark + "_CONTROL_URL needs the pool's stats page ("
+                    + (own.isPresent()
+                            ? POOL + mark + "_STATS_URL is off"
+                            : "VIDEOLB_HEALTH_STATS_URL or " + POOL + mark + "_STATS_URL")
+                    + "): the stream names dropped come from the stream inventory");
         List<String> required = pick(r, REQUIRED_STREAMS, POOL_REQUIRED_STREAMS, mark);
         try {
-            return new StreamSettings(url, required);
+            return new StreamSettings(url, required, control);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(POOL + mark + "_REQUIRED_STREAMS: " + e.getMessage(), e);
         }

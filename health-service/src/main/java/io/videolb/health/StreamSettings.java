@@ -10,9 +10,11 @@ import java.util.List;
  * {@code VIDEOLB_HEALTH_POOL_<MARK>_STATS_URL}; null: the inventory is not read) and the streams every server of the
  * pool (and every backup probed with its settings) must publish ({@code VIDEOLB_HEALTH_REQUIRED_STREAMS}, per pool
  * {@code VIDEOLB_HEALTH_POOL_<MARK>_REQUIRED_STREAMS}): a server whose known inventory lacks one of them fails its
- * probe as a frozen encoder does ({@code stale: ...}).
+ * probe as a frozen encoder does ({@code stale: ...}); and where the servers' nginx-rtmp control location is, to hand
+ * viewers over at a maintenance drain's deadline ({@code VIDEOLB_HEALTH_CONTROL_URL}, per pool
+ * {@code VIDEOLB_HEALTH_POOL_<MARK>_CONTROL_URL}; null: no handover for the pool's servers).
  */
-public record StreamSettings(StatsUrl statsUrl, List<String> required) {
+public record StreamSettings(StatsUrl statsUrl, List<String> required, StatsUrl controlUrl) {
     public static final StreamSettings OFF = new StreamSettings(null, List.of());
     /** Most required streams of one pool. */
     public static final int MAX_REQUIRED = ServerStreams.MAX_STREAMS;
@@ -25,6 +27,14 @@ public record StreamSettings(StatsUrl statsUrl, List<String> required) {
         if (!required.isEmpty() && statsUrl == null)
             throw new IllegalArgumentException("required streams " + required
                     + " need the stats page (VIDEOLB_HEALTH_STATS_URL or the pool's _STATS_URL) to be read");
+        if (controlUrl != null && statsUrl == null)
+            throw new IllegalArgumentException("the control URL needs the stats page (VIDEOLB_HEALTH_STATS_URL or the"
+                    + " pool's _STATS_URL) to be read: the stream names dropped come from the stream inventory");
+    }
+
+    /** Stream settings without a control location (no drain handover). */
+    public StreamSettings(StatsUrl statsUrl, List<String> required) {
+        this(statsUrl, required, null);
     }
 
     /**

@@ -97,4 +97,73 @@ class StreamSettingsTest {
                         "VIDEOLB_HEALTH_POOL_2_REQUIRED_STREAMS", "live/cam7"))
                 .hasMessageContaining("VIDEOLB_HEALTH_POOL_2_REQUIRED_STREAMS");
     }
+
+    @Test
+    void aPoolOverridesTheControlUrlTurnsItOffAndInheritsItOnlyWithAStatsPage() {
+        HealthServiceSettings s = read(
+                "VIDEOLB_HEALTH_STATS_URL", "http://{ip}:8080/stat",
+                "VIDEOLB_HEALTH_CONTROL_URL", "http://{ip}:8080/control",
+                "VIDEOLB_HEALTH_POOL_2_CONTROL_URL", "http://{ip}:9090/rtmp_control",
+                "VIDEOLB_HEALTH_POOL_3_CONTROL_URL", "off",
+                "VIDEOLB_HEALTH_POOL_4_STATS_URL", "off",
+                "VIDEOLB_HEALTH_POOL_5_STATS_URL", "http://{ip}:9090/stat");
+        assertThat(s.handoverOn()).isTrue();
+        assertThat(s.streamsFor(1).controlUrl()).hasToString("http://{ip}:8080/control");
+        assertThat(s.streamsFor(2).controlUrl()).hasToString("http://{ip}:9090/rtmp_control");
+        assertThat(s.streamsFor(2).statsUrl()).hasToString("http://{ip}:8080/stat");
+        assertThat(s.streamsFor(3).controlUrl()).isNull();
+        assertThat(s.streamsFor(3).statsUrl()).hasToString("http://{ip}:8080/stat");
+        // a pool whose stats page is off does not inherit the global control URL: no stream names to drop
+        assertThat(s.streamsFor(4)).isEqualTo(StreamSettings.OFF);
+        assertThat(s.streamsFor(5).controlUrl()).hasToString("http://{ip}:8080/control");
+        // a pool with its own stats page but no control URL anywhere: no handover
+        HealthServiceSettings none = read("VIDEOLB_HEALTH_POOL_5_STATS_URL", "http://{ip}:9090/stat");
+        assertThat(none.handoverOn()).isFalse();
+        assertThat(none.streamsFor(5).controlUrl()).isNull();
+    }
+
+    @Test
+    void onlyAPoolsControlUrlTurnsTheHandoverOn() {
+        HealthServiceSettings s = read(
+                "VIDEOLB_HEALTH_POOL_7_STATS_URL", "http://{ip}:8080/stat",
+                "VIDEOLB_HEALTH_POOL_7_CONTROL_URL", "http://{ip}:8080/control");
+        assertThat(s.handoverOn()).isTrue();
+        assertThat(s.controlUrl()).isNull();
+        assertThat(s.defaultStreams().controlUrl()).isNull();
+        assertThat(s.streamsFor(7).controlUrl().port()).isEqualTo(8080);
+        assertThat(s.streamsFor(7).controlUrl().path()).isEqualTo("/control");
+        assertThat(s.streamsFor(1).controlUrl()).isNull();
+    }
+
+    @Test
+    void aPoolsControlUrlIsStrictAndNeedsThePoolsStatsPage() {
+        for (String bad : List.of(
+                "https://{ip}:8080/control",
+                "http://198.51.100.1:8080/control",
+                "http://{ip}:8080/control?app=live",
+                "http://{ip}:8080/control#x",
+                "http://{ip}:8080/c%6Fntrol",
+                "http://{ip}:0/control",
+                "http://{ip}:8080/con trol",
+                "on"))
+            assertThatThrownBy(() -> read(
+                            "VIDEOLB_HEALTH_STATS_URL",
+                            "http://{ip}:8080/stat",
+                            "VIDEOLB_HEALTH_POOL_2_CONTROL_URL",
+                            bad))
+                    .as(bad)
+                    .hasMessageContaining("VIDEOLB_HEALTH_POOL_2_CONTROL_URL");
+        assertThatThrownBy(() -> read("VIDEOLB_HEALTH_POOL_2_CONTROL_URL", "http://{ip}:8080/control"))
+                .hasMessageContaining("VIDEOLB_HEALTH_POOL_2_CONTROL_URL needs the pool's stats page")
+                .hasMessageContaining("VIDEOLB_HEALTH_STATS_URL or VIDEOLB_HEALTH_POOL_2_STATS_URL");
+        assertThatThrownBy(() -> read(
+                        "VIDEOLB_HEALTH_STATS_URL", "http://{ip}:8080/stat",
+                        "VIDEOLB_HEALTH_POOL_2_STATS_URL", "off",
+                        "VIDEOLB_HEALTH_POOL_2_CONTROL_URL", "http://{ip}:8080/control"))
+                .hasMessageContaining("VIDEOLB_HEALTH_POOL_2_CONTROL_URL needs the pool's stats page")
+                .hasMessageContaining("VIDEOLB_HEALTH_POOL_2_STATS_URL is off");
+        // off needs no stats page
+        assertThat(read("VIDEOLB_HEALTH_POOL_2_CONTROL_URL", "off").handoverOn())
+                .isFalse();
+    }
 }

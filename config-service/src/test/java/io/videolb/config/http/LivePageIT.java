@@ -6,6 +6,7 @@ import io.videolb.config.client.AdminClient;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
+import io.videolb.events.ServerStreams;
 import io.videolb.events.Verdict;
 import io.videolb.json.Json;
 import io.videolb.model.Ipv4Address;
@@ -31,7 +32,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * with per-server connection counts, a backup standing in, a drain with time left and the director's VRRP role go to
  * the real topics; the page shows them, its uPlot charts draw the connection counts it sampled (pixels on the
  * canvas, a series per server with the numbers published), and the timeline lists the health transition and the
- * generations. Screenshot: target/webpage-live.png (copied to docs/webpage-live.png). Fails loudly (no skip) when
+ * generations. Issue 16's facts too: a refused backup (failover gating) and load-fed weights in the director's pool
+ * status, and two stream inventories on the health topic (one known with a publishing and an idle stream, one
+ * unknown with its reason), each shown at its pool or server. Screenshot: target/webpage-live.png (copied to docs/webpage-live.png). Fails loudly (no skip) when
  * /usr/bin/chromium or /usr/bin/chromedriver is missing.
  */
 class LivePageIT {
@@ -70,6 +73,32 @@ class LivePageIT {
                                     System.currentTimeMillis()))))
                     .get();
             publishAgent(fx, p, g + 1, deadline, 7, 3);
+            // stream inventories (issue 16): .22 carries live/cam7 (publishing, 7 viewers) and live/cam8 (idle); .13's
+            // stats page could not be read
+            long now = System.currentTimeMillis();
+            ServerStreams carries = new ServerStreams(
+                    Ipv4Address.parse("192.0.2.22"),
+                    true,
+                    "",
+                    List.of(
+                            new ServerStreams.Stream("live", "cam7", true, 7, 2_400_000),
+                            new ServerStreams.Stream("live", "cam8", false, 0, 0)),
+                    2_400_000,
+                    "hc-1",
+                    now * 1000,
+                    now);
+            ServerStreams unknown = new ServerStreams(
+                    Ipv4Address.parse("192.0.2.13"),
+                    false,
+                    "stats page: connection refused",
+                    List.of(),
+                    0,
+                    "hc-1",
+                    now * 1000,
+                    now);
+            for (ServerStreams inv : List.of(carries, unknown))
+                p.send(new ProducerRecord<>(fx.topics.health(), inv.key(), Json.write(inv)))
+                        .get();
 
             Path profile = Files.createTempDirectory(fx.dir, "chromium-profile");
             ChromeOptions o = new ChromeOptions();
@@ -102,19 +131,40 @@ class LivePageIT {
 
                 // health with its reason, connections, the backup standing in, the drain with its time left, the role
                 wait.until(d -> d.findElements(By.id("reason-192.0.2.12")).size() == 1);
-                assertThat(driver.findElement(By.id("reason-192.0.2.12")).getText())
-                        .isEqualTo("handshake timeout (hc-1)");
+                assertThat(text(wait, "reason-192.0.2.12")).isEqualTo("handshake timeout (hc-1)");
                 wait.until(
                         d -> d.findElement(By.id("conns-192.0.2.22")).getText().equals("7"));
                 wait.until(
                         d -> d.findElement(By.id("maint-192.0.2.13")).getText().startsWith("draining: 3 active, "));
-                String maint = driver.findElement(By.id("maint-192.0.2.13")).getText();
+                String maint = text(wait, "maint-192.0.2.13");
                 long left = Long.parseLong(maint.replaceAll(".* active, (\\d+) s left$", "$1"));
                 assertThat(left).isBetween(400L, 600L);
-                assertThat(driver.findElement(By.id("standin-192.0.2.12")).getText())
-                        .isEqualTo("standing in for 192.0.2.12");
+                assertThat(text(wait, "standin-192.0.2.12")).isEqualTo("standing in for 192.0.2.12");
                 wait.until(d -> d.findElements(By.id("role-dir-a")).size() == 1);
-                assertThat(driver.findElement(By.id("role-dir-a")).getText()).isEqualTo("MASTER \u00b7 holds the VIP");
+                assertThat(text(wait, "role-dir-a")).isEqualTo("MASTER \u00b7 holds the VIP");
+
+                // issue 16: the backup refused at pool 10, the load-fed weight at pool 20, the streams per server
+                wait.until(d -> d.findElements(By.id("refused-10")).size() == 1);
+                assertThat(text(wait, "refused-10"))
+                        .isEqualTo("backup refused: 192.0.2.11: backup 192.0.2.21 lacks stream live/cam7 (dir-a)");
+                assertThat(driver.findElements(By.id("refused-20"))).isEmpty();
+                wait.until(d ->
+                        d.findElements(By.id("loadweight-20-dir-a-192.0.2.22")).size() == 1);
+                assertThat(text(wait, "loadweight-20-dir-a-192.0.2.22"))
+                        .isEqualTo("192.0.2.22 dir-a 7 of 100 viewers (7 %) 93 changed from 100");
+                assertThat(text(wait, "loadweight-50-dir-a-192.0.2.14"))
+                        .isEqualTo("192.0.2.14 dir-a 60.0 Mbit/s of 100.0 Mbit/s (60 %) 50 (load alone: 40)"
+                                + " held: next change in 4000 ms");
+                assertThat(driver.findElements(By.id("loadweights-10"))).isEmpty();
+                wait.until(d ->
+                        d.findElement(By.id("streams-192.0.2.22")).getText().contains("live/cam7"));
+                assertThat(text(wait, "streams-192.0.2.22"))
+                        .isEqualTo("live/cam7 publishing, 7 viewers, 2.4 Mbit/s\nlive/cam8 not publishing, 0 viewers,"
+                                + " 0 bit/s");
+                assertThat(text(wait, "streams-192.0.2.13")).isEqualTo("unknown: stats page: connection refused");
+                assertThat(text(wait, "streams-192.0.2.11"))
+                        .as("no inventory read of .11")
+                        .isEqualTo("-");
 
                 // later counts: the page samples each poll; the chart of pool 20 gets both numbers
                 publishAgent(fx, p, g + 1, deadline, 11, 2);
@@ -174,6 +224,14 @@ class LivePageIT {
         }
     }
 
+    /**
+     * The text of the element {@code id}, read again when a poll replaced the element between finding and reading it
+     * (the tables are re-built when their data changed: the drain's seconds left change every second).
+     */
+    private static String text(WebDriverWait wait, String id) {
+        return wait.until(d -> d.findElement(By.id(id)).getText());
+    }
+
     /** dir-a's status: pool 20 with .12 down and .22 standing in ({@code standIn} active), .13 draining. */
     private static void publishAgent(
             ApiFixture fx, KafkaProducer<String, String> p, long g, long deadline, int standIn, int draining)
@@ -181,13 +239,36 @@ class LivePageIT {
         long now = System.currentTimeMillis();
         AgentStatus.PoolStatus pool = new AgentStatus.PoolStatus(
                 20,
-                List.of("192.0.2.22:1"),
+                List.of("192.0.2.22:93"),
                 List.of("192.0.2.12->192.0.2.22", "192.0.2.13->192.0.2.22 (maintenance)"),
                 false,
                 List.of("192.0.2.12"),
                 List.of(
                         new AgentStatus.ServerConnections("192.0.2.13", 0, draining, 1),
-                        new AgentStatus.ServerConnections("192.0.2.22", 1, standIn, 4)));
+                        new AgentStatus.ServerConnections("192.0.2.22", 93, standIn, 4)),
+                List.of(),
+                List.of(new AgentStatus.LoadWeight("192.0.2.22", "viewers", 7, 100, 93, 93, "changed from 100")));
+        // pool 50: load-fed by bandwidth, .14's change held back by the least interval
+        AgentStatus.PoolStatus pool50 = new AgentStatus.PoolStatus(
+                50,
+                List.of("192.0.2.14:50"),
+                List.of(),
+                false,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(new AgentStatus.LoadWeight(
+                        "192.0.2.14", "bandwidth", 60_000_000, 100_000_000, 50, 40, "held: next change in 4000 ms")));
+        // pool 10: .11 down, its backup .21 passed over by failover gating (no connections: no chart)
+        AgentStatus.PoolStatus pool10 = new AgentStatus.PoolStatus(
+                10,
+                List.of(),
+                List.of(),
+                false,
+                List.of("192.0.2.11"),
+                List.of(),
+                List.of("192.0.2.11: backup 192.0.2.21 lacks stream live/cam7"),
+                List.of());
         AgentStatus a = new AgentStatus(
                 "dir-a",
                 "apply",
@@ -198,7 +279,7 @@ class LivePageIT {
                 0,
                 List.of(),
                 List.of(),
-                List.of(pool),
+                List.of(pool10, pool, pool50),
                 List.of(new AgentStatus.DrainStatus(
                         20, "192.0.2.13", "maintenance", now - 1000, deadline, draining, 1, false)),
                 new AgentStatus.DirectorHa("MASTER", true, now - 60_000, "master+backup", 20, "dir-b", 0, "", ""),

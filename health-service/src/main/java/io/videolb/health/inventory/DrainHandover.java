@@ -41,6 +41,23 @@ public final class DrainHandover {
     /** Outcomes kept for the status. */
     public static final int KEPT = 16;
 
+    /** Told of each handover's outcome, and of each record not acted on (the service's counters). */
+    public interface Listener {
+        Listener NONE = new Listener() {
+            @Override
+            public void finished(Outcome o) {}
+
+            @Override
+            public void late(Ipv4Address server, long deadlineAtMs) {}
+        };
+
+        /** A handover done (all drops answered, or failed with the reasons). */
+        void finished(Outcome o);
+
+        /** A record whose deadline was more than {@link #LATE_GRACE_MS} past when first seen: not acted on. */
+        void late(Ipv4Address server, long deadlineAtMs);
+    }
+
     /** How one drop is made (the prober in service; the same signature in tests). */
     public interface Dropper {
         Future<Prober.Drop> drop(String host, int port, String path, String app, String name, long timeoutMs);
@@ -75,6 +92,7 @@ public final class DrainHandover {
     private final long timeoutMs;
     private final LongSupplier clock;
     private final Function<Ipv4Address, InventoryResult> inventory;
+    private final Listener listener;
     private final Map<Key, Long> timers = new HashMap<>();
     private final Map<Key, Boolean> done = new HashMap<>();
     private final Deque<Outcome> outcomes = new ArrayDeque<>();
@@ -91,12 +109,24 @@ public final class DrainHandover {
             long timeoutMs,
             LongSupplier clock,
             Function<Ipv4Address, InventoryResult> inventory) {
+        this(vertx, dropper, timeoutMs, clock, inventory, Listener.NONE);
+    }
+
+    /** As above, with a listener told of every outcome (on the Vert.x context). */
+    public DrainHandover(
+            Vertx vertx,
+            Dropper dropper,
+            long timeoutMs,
+            LongSupplier clock,
+            Function<Ipv4Address, InventoryResult> inventory,
+            Listener listener) {
         if (timeoutMs < 1) throw new IllegalArgumentException("timeout must be positive, got " + timeoutMs);
         this.vertx = vertx;
         this.dropper = dropper;
         this.timeoutMs = timeoutMs;
         this.clock = clock;
         this.inventory = inventory;
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -125,6 +155,7 @@ public final class DrainHandover {
                         "drain handover of {}: its deadline passed {} ms before this checker saw it; not acted on",
                         key.server(),
                         -delay);
+                listener.late(key.server(), key.deadlineAtMs());
                 return;
             }
             timers.put(key, vertx.setTimer(Math.max(1, delay), id -> fire(key)));
@@ -193,6 +224,7 @@ public final class DrainHandover {
                     o.streams(),
                     o.tookMs(),
                     String.join("; ", o.failures()));
+        listener.finished(o); // counted before it shows in the status: a reader of both never sees it uncounted
         outcomes.addFirst(o);
         while (outcomes.size() > KEPT) outcomes.removeLast();
         published = List.copyOf(outcomes);

@@ -50,8 +50,9 @@ import org.junit.jupiter.api.Test;
  * Issue 16, drains that hand viewers over (decision 96): a real nginx-rtmp (with {@code rtmp_control}) fed by
  * ffmpeg on loopback, real ffmpeg players. A server put in maintenance through desired state has its
  * subscribers dropped by the health service at the record's deadline: the players (ffmpeg) see the disconnect
- * and exit, measured from the deadline; the publisher stays; the outcome is in {@code /health}. A control
- * endpoint that hangs or answers 500 gives a bounded, reported failure.
+ * and exit, measured from the deadline; the publisher stays; the outcome is in {@code /health} and on
+ * the service's {@code /metrics} ({@code videolb_health_drain_handover_total{result="ok"}} 1, 3 subscribers dropped).
+ * A control endpoint that hangs or answers 500 gives a bounded, reported failure, told to the listener.
  */
 class DrainHandoverIT {
     static final long INTERVAL_MS = 1_000;
@@ -150,9 +151,38 @@ class DrainHandoverIT {
             assertThat(o.getInteger("dropped")).isEqualTo(3);
             assertThat(o.getBoolean("ok")).isTrue();
             assertThat(o.getLong("startedAtMs")).isBetween(deadline, deadline + 1_000);
+
+            // the same handover on /metrics (decision 113): one ok, none failed or late, the 3 subscribers dropped
+            String metrics = client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hs.httpPort() + "/metrics"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            assertThat(sample(metrics, "videolb_health_drain_handover_total", "result=\"ok\""))
+                    .isEqualTo(1.0);
+            assertThat(sample(metrics, "videolb_health_drain_handover_total", "result=\"failed\""))
+                    .isEqualTo(0.0);
+            assertThat(sample(metrics, "videolb_health_drain_handover_total", "result=\"late\""))
+                    .isEqualTo(0.0);
+            assertThat(sample(metrics, "videolb_health_drain_handover_subscribers_dropped_total", "service="))
+                    .isEqualTo(3.0);
         } finally {
             NginxRtmp.stop(cam1);
         }
+    }
+
+    /** The value of the one sample of {@code family} whose labels contain {@code label}; fails when not exactly one. */
+    static double sample(String scrape, String family, String label) {
+        List<Double> found = new ArrayList<>();
+        for (String line : scrape.split("\n")) {
+            if (!line.startsWith(family + "{")) continue;
+            int close = line.indexOf('}');
+            if (!line.substring(0, close).contains(label)) continue;
+            found.add(Double.parseDouble(line.substring(close + 1).trim()));
+        }
+        assertThat(found).as(family + " with " + label + " in\n" + scrape).hasSize(1);
+        return found.get(0);
     }
 
     static int viewers(ServerStreams s) {
@@ -193,8 +223,24 @@ class DrainHandoverIT {
                 assertThat(r.known()).isTrue();
                 assertThat(r.inventory().publishingPaths()).contains("live/test");
                 for (int port : new int[] {hang, fails}) {
+                    List<DrainHandover.Outcome> told = new java.util.concurrent.CopyOnWriteArrayList<>();
                     DrainHandover h = new DrainHandover(
-                            vertx, prober[0]::dropSubscribers, TIMEOUT_MS, System::currentTimeMillis, poller::latest);
+                            vertx,
+                            prober[0]::dropSubscribers,
+                            TIMEOUT_MS,
+                            System::currentTimeMillis,
+                            poller::latest,
+                            new DrainHandover.Listener() {
+                                @Override
+                                public void finished(DrainHandover.Outcome o) {
+                                    told.add(o);
+                                }
+
+                                @Override
+                                public void late(Ipv4Address server, long deadlineAtMs) {
+                                    throw new AssertionError("not late: " + server);
+                                }
+                            });
                     long deadline = System.currentTimeMillis() + 200;
                     ctx.runOnContext(v -> h.update(
                             Map.of(SERVER, new Maintenance(SERVER, deadline - 1_000, deadline, "it")),
@@ -216,6 +262,9 @@ class DrainHandoverIT {
                     assertThat(o.dropped()).isZero();
                     assertThat(o.streams()).isEqualTo(o.failures().size()).isPositive();
                     assertThat(o.tookMs()).isLessThan(TIMEOUT_MS + 500);
+                    assertThat(told)
+                            .as("the listener (the service's counters) is told")
+                            .containsExactly(o);
                     if (port == hang)
                         assertThat(o.failures())
                                 .allSatisfy(f -> assertThat(f).contains("within " + TIMEOUT_MS + " ms"));
