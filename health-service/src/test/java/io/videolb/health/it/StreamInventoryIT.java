@@ -1,7 +1,6 @@
 package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -46,8 +45,7 @@ class StreamInventoryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(NginxRtmp.available(), "NOT SKIPPED, FAILED: " + NginxRtmp.missing());
-        nginx = new NginxRtmp().start();
+        nginx = NginxRtmp.startOrFail();
         vertx = Vertx.vertx();
     }
 
