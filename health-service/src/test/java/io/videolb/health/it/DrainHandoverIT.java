@@ -3,7 +3,6 @@ package io.videolb.health.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Context;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +20,7 @@ import io.videolb.health.probe.Prober;
 import io.videolb.health.schedule.InventoryPoller;
 import io.videolb.health.testing.HealthTopic;
 import io.videolb.health.testing.NginxRtmp;
+import io.videolb.health.testing.SchedulerHarness;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.Maintenance;
@@ -166,15 +166,9 @@ class DrainHandoverIT {
             int fails = serve(
                     sockets, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             Context ctx = vertx.getOrCreateContext();
-            Prober[] prober = new Prober[1];
-            Promise<Void> made = Promise.promise();
-            ctx.runOnContext(v -> {
-                prober[0] = new Prober(vertx, Prober.StepRecorder.NONE);
-                made.complete();
-            });
-            made.future().await();
-            try (InventoryPoller poller = new InventoryPoller(
-                    vertx, ctx, prober[0], INTERVAL_MS, TIMEOUT_MS, InventoryPoller.Listener.NONE)) {
+            Prober prober = SchedulerHarness.proberOn(vertx, ctx);
+            try (InventoryPoller poller =
+                    new InventoryPoller(vertx, ctx, prober, INTERVAL_MS, TIMEOUT_MS, InventoryPoller.Listener.NONE)) {
                 poller.setTargets(Map.of(
                         SERVER, new InventoryPoller.StatsEndpoint("127.0.0.1", nginx.httpPort, nginx.statPath())));
                 long until = System.currentTimeMillis() + 20_000;
@@ -192,7 +186,7 @@ class DrainHandoverIT {
                 assertThat(r.inventory().publishingPaths()).contains("live/test");
                 for (int port : new int[] {hang, fails}) {
                     DrainHandover h = new DrainHandover(
-                            vertx, prober[0]::dropSubscribers, TIMEOUT_MS, System::currentTimeMillis, poller::latest);
+                            vertx, prober::dropSubscribers, TIMEOUT_MS, System::currentTimeMillis, poller::latest);
                     long deadline = System.currentTimeMillis() + 200;
                     ctx.runOnContext(v -> h.update(
                             Map.of(SERVER, new Maintenance(SERVER, deadline - 1_000, deadline, "it")),
@@ -220,7 +214,7 @@ class DrainHandoverIT {
                     else assertThat(o.failures()).allSatisfy(f -> assertThat(f).contains("answered HTTP 500"));
                 }
             } finally {
-                ctx.runOnContext(v -> prober[0].close());
+                ctx.runOnContext(v -> prober.close());
             }
         } finally {
             for (ServerSocket s : sockets) s.close();
