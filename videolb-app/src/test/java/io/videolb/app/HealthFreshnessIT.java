@@ -2,9 +2,9 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.agent.desired.Policy;
+import io.videolb.app.testing.LoopbackAcceptor;
+import io.videolb.app.testing.PlanOnlyAgent;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.DesiredRecords;
 import io.videolb.events.GenerationMarker;
@@ -26,13 +26,11 @@ import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
 import io.videolb.model.Scheduler;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.testsupport.Await;
+import io.videolb.testsupport.kafka.AgentStatusWatch;
 import io.videolb.testsupport.kafka.SharedBroker;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -57,7 +55,6 @@ import org.junit.jupiter.api.io.TempDir;
  * start -> fresh).
  */
 class HealthFreshnessIT {
-    static final Duration WAIT = Duration.ofSeconds(60);
     static final long STALE_MS = 2_000;
     static final Ipv4Address FAILED = Ipv4Address.parse("198.51.100.1");
     static final Ipv4Address BACKUP = Ipv4Address.parse("198.51.100.11");
@@ -66,15 +63,14 @@ class HealthFreshnessIT {
     @TempDir
     Path tmp;
 
-    final List<AgentStatus> statuses = new ArrayList<>();
     ServiceRuntime runtime;
-    KafkaConsumer<String, String> statusConsumer;
-    ServerSocket listening;
+    AgentStatusWatch status;
+    LoopbackAcceptor listening;
 
     @AfterEach
     void tearDown() throws Exception {
         if (runtime != null) runtime.close();
-        if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
+        if (status != null) status.close();
         if (listening != null) listening.close();
     }
 
@@ -174,15 +170,7 @@ class HealthFreshnessIT {
     }
 
     AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(100)))
-                statuses.add(Json.read(r.value(), AgentStatus.class));
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
-                return statuses.get(statuses.size() - 1);
-        }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
-                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
+        return status.await(what, p);
     }
 
     /** The last value per key of {@code topic} (null: a tombstone), read from offset 0 to the end. */
@@ -197,7 +185,7 @@ class HealthFreshnessIT {
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(10));
-            long deadline = System.nanoTime() + WAIT.toNanos();
+            long deadline = System.nanoTime() + Await.WAIT.toNanos();
             while (parts.stream().anyMatch(p -> c.position(p) < end.get(p)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) last.put(r.key(), r.value());
             }
@@ -212,56 +200,25 @@ class HealthFreshnessIT {
     @Test
     void aStoppedHealthServiceMakesTheAgentReportStaleAndHoldAndARestartedOneResumesWithoutAFlap() throws Exception {
         Topics topics = SharedBroker.freshTopics("freshness");
-        listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(
-                () -> {
-                    while (!listening.isClosed()) {
-                        try (Socket s = listening.accept()) {
-                            // accepted and closed: the TCP probe's connect succeeds
-                        } catch (Exception e) {
-                            return;
-                        }
-                    }
-                },
-                "it-acceptor");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        listening = new LoopbackAcceptor();
         int closed = EmbeddedKafkaBroker.freeLoopbackPort();
 
-        statusConsumer = new KafkaConsumer<>(
-                KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
         runtime = ServiceRuntime.create();
         publish(topics, cluster());
-        HealthService health = startHealth(topics, listening.getLocalPort(), closed);
+        HealthService health = startHealth(topics, listening.port(), closed);
         java.nio.file.Files.createDirectories(tmp.resolve("state"));
         runtime.deploy(new IpvsAgent(
-                AgentSettings.builder()
-                        .director("it-freshness")
-                        .bootstrap(SharedBroker.bootstrapServers())
-                        .topics(topics)
-                        .policy(new Policy(0.5, 5_000, 0))
-                        .sysctlRoot(tmp.resolve("sys"))
-                        .stateDir(tmp.resolve("state"))
-                        .ipvsRules(null)
-                        .iptablesRules(null)
-                        .ipsetRules(null)
-                        .httpPort(-1)
-                        .minInterval(Duration.ofMillis(50))
-                        .resync(Duration.ofSeconds(60))
-                        .planOnly(true)
-                        .healthStale(Duration.ofMillis(STALE_MS))
+                PlanOnlyAgent.settings("it-freshness", topics, tmp, Duration.ofMillis(STALE_MS))
                         .build(),
                 runtime));
-        statusConsumer.assign(List.of(tp));
-        statusConsumer.seekToBeginning(List.of(tp));
+        status = AgentStatusWatch.of(topics);
 
         AgentStatus before = awaitStatus(
                 "with " + SUBSTITUTION + " and fresh health",
                 s -> substituted(s) && s.health() != null && !s.health().stale());
         assertThat(before.health().staleAfterMs()).isEqualTo(STALE_MS);
         assertThat(before.health().newestRefreshAgeMs()).isBetween(0L, STALE_MS);
-        int fromSubstitution = statuses.indexOf(before);
+        int fromSubstitution = status.statuses().indexOf(before);
 
         long stopAt = System.nanoTime();
         runtime.undeploy(health);
@@ -287,7 +244,7 @@ class HealthFreshnessIT {
 
         Thread.sleep(2 * STALE_MS); // stale for a while: nothing changes
         long restartAt = System.nanoTime();
-        startHealth(topics, listening.getLocalPort(), closed);
+        startHealth(topics, listening.port(), closed);
         AgentStatus fresh = awaitStatus(
                 "fresh again", s -> s.health() != null && !s.health().stale());
         System.out.printf(
@@ -296,7 +253,7 @@ class HealthFreshnessIT {
         Thread.sleep(2 * STALE_MS); // the restarted checker republishes its verdicts: no flap
         awaitStatus("still fresh", s -> s.health() != null && !s.health().stale());
         assertThat(substituted(fresh)).isTrue();
-        assertThat(statuses.subList(fromSubstitution, statuses.size()))
+        assertThat(status.statuses().subList(fromSubstitution, status.statuses().size()))
                 .as("from the first substitution on, through the stop and the restart, every status keeps it")
                 .allSatisfy(s -> {
                     assertThat(substituted(s)).as("%s", s).isTrue();

@@ -2,40 +2,26 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
-import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.agent.desired.Policy;
 import io.videolb.alert.AlertService;
-import io.videolb.alert.AlertSettings;
-import io.videolb.alert.incident.AlertBook;
-import io.videolb.alert.incident.Facts;
-import io.videolb.alert.mail.SmtpSettings;
+import io.videolb.app.testing.LoopbackAcceptor;
+import io.videolb.app.testing.MailCatcher;
+import io.videolb.app.testing.PlanOnlyAgent;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.Topics;
-import io.videolb.json.Json;
-import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
-import io.videolb.model.MailAddress;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.testsupport.Await;
+import io.videolb.testsupport.kafka.AgentStatusWatch;
 import io.videolb.testsupport.kafka.SharedBroker;
-import jakarta.mail.internet.MimeMessage;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import io.videolb.testsupport.process.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * agent is fresh again, the stale incident is mailed resolved once, and nothing flaps. Prints the figures.
  */
 class HealthServiceKilledIT {
-    static final Duration WAIT = Duration.ofSeconds(60);
     static final long STALE_MS = HealthFreshnessIT.STALE_MS;
     static final String DIRECTOR = "it-hs-killed";
     static final String CHECKER = "hs-killed-it";
@@ -58,111 +43,43 @@ class HealthServiceKilledIT {
     @TempDir
     Path tmp;
 
-    final List<AgentStatus> statuses = new ArrayList<>();
     ServiceRuntime runtime;
-    KafkaConsumer<String, String> statusConsumer;
-    ServerSocket listening;
-    GreenMail greenMail;
-    Process health;
+    AgentStatusWatch status;
+    LoopbackAcceptor listening;
+    MailCatcher mail;
+    ChildJvm health;
     int starts;
 
     @AfterEach
     void tearDown() throws Exception {
-        if (health != null && health.isAlive()) {
-            health.destroyForcibly();
-            health.waitFor(30, TimeUnit.SECONDS);
-        }
+        if (health != null) health.close();
         if (runtime != null) runtime.close();
-        if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
+        if (status != null) status.close();
         if (listening != null) listening.close();
-        if (greenMail != null) greenMail.stop();
+        if (mail != null) mail.close();
     }
 
     /** Starts {@link HealthServiceProcess} on the test's class path and waits (bounded) for its ready line. */
     void startHealthProcess(Topics topics, int open, int closed) throws Exception {
-        String cp = System.getProperty("surefire.test.class.path");
-        if (cp == null || cp.isBlank()) cp = System.getProperty("java.class.path");
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-Xmx192m",
-                "-cp",
-                cp,
-                HealthServiceProcess.class.getName(),
-                SharedBroker.bootstrapServers(),
-                topics.prefix(),
-                CHECKER));
-        cmd.add(HealthFreshnessIT.FAILED + "=" + closed);
+        List<String> args = new ArrayList<>(List.of(SharedBroker.bootstrapServers(), topics.prefix(), CHECKER));
+        args.add(HealthFreshnessIT.FAILED + "=" + closed);
         for (String up : List.of("198.51.100.2", "198.51.100.3", HealthFreshnessIT.BACKUP.toString()))
-            cmd.add(up + "=" + open);
-        Path log = tmp.resolve("health-service-" + (++starts) + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("VIDEOLB_"));
-        health = pb.start();
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.readString(log).contains(HealthServiceProcess.READY)) return;
-            if (!health.isAlive()) throw new AssertionError("health-service process exited: " + Files.readString(log));
-            Thread.sleep(100);
-        }
-        throw new AssertionError("health-service process not ready within " + WAIT + ": " + Files.readString(log));
+            args.add(up + "=" + open);
+        health = ChildJvm.start(
+                        "health-service",
+                        HealthServiceProcess.class,
+                        List.of("-XX:TieredStopAtLevel=1", "-Xmx192m"),
+                        args,
+                        tmp.resolve("health-service-" + (++starts) + ".log"))
+                .awaitLine(HealthServiceProcess.READY, Await.WAIT);
     }
 
     AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(100)))
-                statuses.add(Json.read(r.value(), AgentStatus.class));
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
-                return statuses.get(statuses.size() - 1);
-        }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
-                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
-    }
-
-    /** Keeps reading statuses for {@code ms} (the agent goes on publishing meanwhile). */
-    void collectStatuses(long ms) {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        while (System.nanoTime() < end)
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(100)))
-                statuses.add(Json.read(r.value(), AgentStatus.class));
-    }
-
-    static void awaitTrue(String what, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(50);
-        }
-    }
-
-    List<String> bodies() {
-        List<String> out = new ArrayList<>();
-        for (MimeMessage m : greenMail.getReceivedMessages()) {
-            try {
-                Object c = m.getContent();
-                out.add(c instanceof String s ? s.replace("\r\n", "\n") : String.valueOf(c));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        return out;
-    }
-
-    /** The text of the mail body's section {@code name} ("NEW", "RESOLVED", ...), empty if it has none. */
-    static String section(String body, String name) {
-        int at = body.indexOf("\n== " + name + " (");
-        if (at < 0) return "";
-        int next = body.indexOf("\n== ", at + 1);
-        int end = body.indexOf("incident(s) open.", at);
-        int stop = next < 0 ? end : (end < 0 ? next : Math.min(next, end));
-        return body.substring(at, stop < 0 ? body.length() : stop);
+        return status.await(what, p);
     }
 
     long mailsWith(String sectionName, String text) {
-        return bodies().stream()
-                .filter(b -> section(b, sectionName).contains(text))
-                .count();
+        return mail.count(sectionName, text);
     }
 
     static boolean heldAsBefore(AgentStatus s) {
@@ -176,88 +93,36 @@ class HealthServiceKilledIT {
             throws Exception {
         long testStart = System.nanoTime();
         Topics topics = SharedBroker.freshTopics("hskilled");
-        listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(
-                () -> {
-                    while (!listening.isClosed()) {
-                        try (Socket s = listening.accept()) {
-                            // accepted and closed: the TCP probe's connect succeeds
-                        } catch (Exception e) {
-                            return;
-                        }
-                    }
-                },
-                "it-acceptor");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        listening = new LoopbackAcceptor();
         int closed = EmbeddedKafkaBroker.freeLoopbackPort();
-        int smtpPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            smtpPort = s.getLocalPort();
-        }
-        ServerSetup setup = new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP);
-        setup.setServerStartupTimeout(15_000);
-        greenMail = new GreenMail(setup);
-        greenMail.start();
+        mail = MailCatcher.start();
 
         HealthFreshnessIT.publish(topics, HealthFreshnessIT.cluster());
-        startHealthProcess(topics, listening.getLocalPort(), closed);
+        startHealthProcess(topics, listening.port(), closed);
 
         runtime = ServiceRuntime.create();
-        AlertService alerts = runtime.deploy(new AlertService(
-                AlertSettings.builder()
-                        .bootstrap(SharedBroker.bootstrapServers())
-                        .topics(topics)
-                        .httpHost("127.0.0.1")
-                        .httpPort(0)
-                        .alerting(new AlertBook.Settings(
-                                Duration.ofMillis(500), Duration.ofHours(1), Duration.ofMinutes(10), 4))
-                        .bounds(Facts.Bounds.defaults())
-                        .from(MailAddress.parse("videolb@videolb.example.org"))
-                        .extraTo(List.of(MailAddress.parse("ops@videolb.example.org")))
-                        .sinkDir(tmp.resolve("sink"))
-                        .smtp(new SmtpSettings("127.0.0.1", smtpPort, SmtpSettings.Tls.NONE, null, null))
-                        .build(),
-                runtime));
+        AlertService alerts =
+                runtime.deploy(new AlertService(mail.alertSettings(topics, tmp.resolve("sink")), runtime));
         Files.createDirectories(tmp.resolve("state"));
         runtime.deploy(new IpvsAgent(
-                AgentSettings.builder()
-                        .director(DIRECTOR)
-                        .bootstrap(SharedBroker.bootstrapServers())
-                        .topics(topics)
-                        .policy(new Policy(0.5, 5_000, 0))
-                        .sysctlRoot(tmp.resolve("sys"))
-                        .stateDir(tmp.resolve("state"))
-                        .ipvsRules(null)
-                        .iptablesRules(null)
-                        .ipsetRules(null)
-                        .httpPort(-1)
-                        .minInterval(Duration.ofMillis(50))
-                        .resync(Duration.ofSeconds(60))
-                        .planOnly(true)
-                        .healthStale(Duration.ofMillis(STALE_MS))
+                PlanOnlyAgent.settings(DIRECTOR, topics, tmp, Duration.ofMillis(STALE_MS))
                         .build(),
                 runtime));
-        statusConsumer = new KafkaConsumer<>(
-                KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
-        statusConsumer.assign(List.of(tp));
-        statusConsumer.seekToBeginning(List.of(tp));
+        status = AgentStatusWatch.of(topics);
 
         AgentStatus before = awaitStatus(
                 "with " + HealthFreshnessIT.SUBSTITUTION + " and fresh health",
                 s -> heldAsBefore(s) && s.health() != null && !s.health().stale());
-        int fromSubstitution = statuses.indexOf(before);
-        awaitTrue("alert-service caught up", alerts::caughtUp);
-        collectStatuses(1_000); // a few verdict refreshes while fresh
+        int fromSubstitution = status.statuses().indexOf(before);
+        Await.until("alert-service caught up", alerts::caughtUp);
+        status.collect(1_000); // a few verdict refreshes while fresh
         assertThat(mailsWith("NEW", STALE_INCIDENT))
                 .as("not stale while the checker runs")
                 .isZero();
 
         // SIGKILL: no clean stop, so no tombstone of checker/ID
         long killAt = System.nanoTime();
-        health.destroyForcibly();
-        assertThat(health.waitFor(30, TimeUnit.SECONDS)).as("process gone").isTrue();
+        assertThat(health.kill(Duration.ofSeconds(30))).as("process gone").isTrue();
         long killedMs = (System.nanoTime() - killAt) / 1_000_000;
         AgentStatus stale =
                 awaitStatus("stale", s -> s.health() != null && s.health().stale());
@@ -272,19 +137,19 @@ class HealthServiceKilledIT {
                 .containsKey("checker/" + CHECKER);
         assertThat(healthTopic.get("checker/" + CHECKER)).isNotNull();
 
-        awaitTrue("a mail with " + STALE_INCIDENT + " as new", () -> mailsWith("NEW", STALE_INCIDENT) > 0);
+        Await.until("a mail with " + STALE_INCIDENT + " as new", () -> mailsWith("NEW", STALE_INCIDENT) > 0);
         long mailedMs = (System.nanoTime() - killAt) / 1_000_000;
-        collectStatuses(2 * STALE_MS); // stale for a while: nothing changes, no second mail
+        status.collect(2 * STALE_MS); // stale for a while: nothing changes, no second mail
 
         long restartAt = System.nanoTime();
-        startHealthProcess(topics, listening.getLocalPort(), closed);
+        startHealthProcess(topics, listening.port(), closed);
         long readyMs = (System.nanoTime() - restartAt) / 1_000_000;
         AgentStatus fresh = awaitStatus(
                 "fresh again", s -> s.health() != null && !s.health().stale());
         long freshMs = (System.nanoTime() - restartAt) / 1_000_000;
-        awaitTrue("a mail with " + STALE_INCIDENT + " as resolved", () -> mailsWith("RESOLVED", STALE_INCIDENT) > 0);
+        Await.until("a mail with " + STALE_INCIDENT + " as resolved", () -> mailsWith("RESOLVED", STALE_INCIDENT) > 0);
         long resolvedMs = (System.nanoTime() - restartAt) / 1_000_000;
-        collectStatuses(2 * STALE_MS); // the restarted checker republishes its verdicts: no flap
+        status.collect(2 * STALE_MS); // the restarted checker republishes its verdicts: no flap
         AgentStatus last = awaitStatus(
                 "still fresh", s -> s.health() != null && !s.health().stale());
 
@@ -299,12 +164,12 @@ class HealthServiceKilledIT {
                 readyMs,
                 freshMs,
                 resolvedMs,
-                statuses.size() - fromSubstitution,
-                bodies().size(),
+                status.statuses().size() - fromSubstitution,
+                mail.bodies().size(),
                 (System.nanoTime() - testStart) / 1_000_000);
 
         assertThat(heldAsBefore(fresh) && heldAsBefore(last)).isTrue();
-        assertThat(statuses.subList(fromSubstitution, statuses.size()))
+        assertThat(status.statuses().subList(fromSubstitution, status.statuses().size()))
                 .as("from the first substitution on, through the kill and the restart, every status is the same"
                         + " substitution and the same DOWN server: nothing dropped, nothing added")
                 .allSatisfy(s -> assertThat(heldAsBefore(s)).as("%s", s).isTrue());
@@ -322,12 +187,12 @@ class HealthServiceKilledIT {
                     .as("%s never resolved", incident)
                     .isZero();
         }
-        List<String> bodies = bodies();
+        List<String> bodies = mail.bodies();
         assertThat(bodies)
                 .as("nothing flaps, nothing came and went, the DOWN server never resolved")
                 .allSatisfy(b -> {
                     assertThat(b).doesNotContain("== FLAPPING", "== CAME AND WENT");
-                    assertThat(section(b, "RESOLVED")).doesNotContainPattern("198\\.51\\.100\\.1\\b");
+                    assertThat(MailCatcher.section(b, "RESOLVED")).doesNotContainPattern("198\\.51\\.100\\.1\\b");
                 });
         System.out.println("mails: " + bodies);
     }

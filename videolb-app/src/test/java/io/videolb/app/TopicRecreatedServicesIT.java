@@ -2,16 +2,11 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
-import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.agent.desired.Policy;
 import io.videolb.alert.AlertService;
-import io.videolb.alert.AlertSettings;
-import io.videolb.alert.incident.AlertBook;
-import io.videolb.alert.incident.Facts;
-import io.videolb.alert.mail.SmtpSettings;
+import io.videolb.app.testing.LoopbackAcceptor;
+import io.videolb.app.testing.MailCatcher;
+import io.videolb.app.testing.PlanOnlyAgent;
 import io.videolb.config.ConfigService;
 import io.videolb.config.ConfigServiceSettings;
 import io.videolb.config.auth.Role;
@@ -23,25 +18,20 @@ import io.videolb.events.HealthVerdict;
 import io.videolb.events.ProbeLevel;
 import io.videolb.events.Topics;
 import io.videolb.events.Verdict;
-import io.videolb.json.Json;
-import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.embedded.EmbeddedKafkaBroker;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
-import io.videolb.model.MailAddress;
 import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
 import io.videolb.model.Scheduler;
 import io.videolb.runtime.ServiceRuntime;
+import io.videolb.testsupport.Await;
 import io.videolb.testsupport.chaos.EditWriter;
+import io.videolb.testsupport.kafka.AgentStatusWatch;
 import io.videolb.testsupport.kafka.SharedBroker;
-import jakarta.mail.internet.MimeMessage;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,11 +47,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -86,17 +73,16 @@ class TopicRecreatedServicesIT {
     Path tmp;
 
     ServiceRuntime runtime;
-    ServerSocket listening;
-    GreenMail greenMail;
-    KafkaConsumer<String, String> statusConsumer;
-    final List<AgentStatus> statuses = new ArrayList<>();
+    LoopbackAcceptor listening;
+    MailCatcher mail;
+    AgentStatusWatch status;
 
     @AfterEach
     void tearDown() throws Exception {
         if (runtime != null) runtime.close();
-        if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
+        if (status != null) status.close();
         if (listening != null) listening.close();
-        if (greenMail != null) greenMail.stop();
+        if (mail != null) mail.close();
     }
 
     // ------------------------------------------------------------------------------------------------- the agent
@@ -111,28 +97,11 @@ class TopicRecreatedServicesIT {
         HealthFreshnessIT.startHealth(runtime, topics, "hs-recreated-it", open, closed, ADDED);
         Files.createDirectories(tmp.resolve("state"));
         IpvsAgent agent = runtime.deploy(new IpvsAgent(
-                AgentSettings.builder()
-                        .director("it-recreated")
-                        .bootstrap(SharedBroker.bootstrapServers())
-                        .topics(topics)
-                        .policy(new Policy(0.5, 5_000, 0))
-                        .sysctlRoot(tmp.resolve("sys"))
-                        .stateDir(tmp.resolve("state"))
-                        .ipvsRules(null)
-                        .iptablesRules(null)
-                        .ipsetRules(null)
-                        .httpPort(-1)
-                        .minInterval(Duration.ofMillis(50))
+                PlanOnlyAgent.settings("it-recreated", topics, tmp, Duration.ofMillis(HealthFreshnessIT.STALE_MS))
                         .resync(Duration.ofSeconds(1))
-                        .planOnly(true)
-                        .healthStale(Duration.ofMillis(HealthFreshnessIT.STALE_MS))
                         .build(),
                 runtime));
-        statusConsumer = new KafkaConsumer<>(
-                KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
-        statusConsumer.assign(List.of(tp));
-        statusConsumer.seekToBeginning(List.of(tp));
+        status = AgentStatusWatch.of(topics);
         List<String> oldServers = List.of(HealthFreshnessIT.BACKUP.toString(), "198.51.100.2", "198.51.100.3");
         AgentStatus before = awaitStatus(
                 "the first generation applied, " + HealthFreshnessIT.SUBSTITUTION + ", fresh health",
@@ -140,7 +109,7 @@ class TopicRecreatedServicesIT {
                         && inService(s).equals(oldServers)
                         && s.health() != null
                         && !s.health().stale());
-        int from = statuses.indexOf(before);
+        int from = status.statuses().indexOf(before);
 
         // the desired topic recreated: the new topic's generation 1 has .4 instead of .3
         long t0 = System.nanoTime();
@@ -152,7 +121,7 @@ class TopicRecreatedServicesIT {
                 "the new topic's generation applied", s -> inService(s).equals(newServers));
         long desiredMs = ms(t0);
         assertThat(moved.desiredGeneration()).isEqualTo(1); // plan-only: planned, nothing applied
-        assertThat(statuses.subList(from, statuses.indexOf(moved)))
+        assertThat(status.statuses().subList(from, status.statuses().indexOf(moved)))
                 .as("until then the agent holds the last good generation (nothing half-read, nothing dropped)")
                 .allSatisfy(s -> assertThat(inService(s)).as("%s", s).isEqualTo(oldServers));
         // health-service follows the new topic too: it probes .4 (only in the new topic) and publishes its verdict
@@ -166,7 +135,7 @@ class TopicRecreatedServicesIT {
                         && HealthFreshnessIT.substituted(s)
                         && s.health() != null
                         && !s.health().stale());
-        int fromNew = statuses.indexOf(up);
+        int fromNew = status.statuses().indexOf(up);
 
         // the health topic recreated: health-service goes on publishing into the new one; the agent holds meanwhile
         long t1 = System.nanoTime();
@@ -178,7 +147,7 @@ class TopicRecreatedServicesIT {
         long healthMs = ms(t1);
         Thread.sleep(2_000);
         awaitStatus("still fresh", s -> s.health() != null && !s.health().stale());
-        assertThat(statuses.subList(fromNew, statuses.size()))
+        assertThat(status.statuses().subList(fromNew, status.statuses().size()))
                 .as("through the health topic's recreation every status keeps the substitution and the new servers:"
                         + " nothing flaps")
                 .allSatisfy(s -> {
@@ -192,7 +161,7 @@ class TopicRecreatedServicesIT {
                 "FIGURE desired topic recreated under the agent and health-service -> agent on the new generation %d"
                         + " ms, health-service's verdict on the new server %d ms; health topic recreated -> agent"
                         + " fresh from the new topic %d ms; %d statuses, none changed before the new topic was read%n",
-                desiredMs, healthServiceMs, healthMs, statuses.size() - from);
+                desiredMs, healthServiceMs, healthMs, status.statuses().size() - from);
     }
 
     /**
@@ -274,32 +243,12 @@ class TopicRecreatedServicesIT {
     @Test
     void alertServiceRereadsItsRecreatedInputsWithoutAFalseMailAndMailsTheResolutionOnce() throws Exception {
         Topics topics = SharedBroker.freshTopics("recreated-alert");
-        int smtpPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            smtpPort = s.getLocalPort();
-        }
-        ServerSetup setup = new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP);
-        setup.setServerStartupTimeout(15_000);
-        greenMail = new GreenMail(setup);
-        greenMail.start();
+        mail = MailCatcher.start();
         HealthFreshnessIT.publish(topics, HealthFreshnessIT.cluster());
         verdict(topics, HealthFreshnessIT.FAILED, Verdict.DOWN, 5);
         runtime = ServiceRuntime.create();
-        AlertService alerts = runtime.deploy(new AlertService(
-                AlertSettings.builder()
-                        .bootstrap(SharedBroker.bootstrapServers())
-                        .topics(topics)
-                        .httpHost("127.0.0.1")
-                        .httpPort(0)
-                        .alerting(new AlertBook.Settings(
-                                Duration.ofMillis(500), Duration.ofHours(1), Duration.ofMinutes(10), 4))
-                        .bounds(Facts.Bounds.defaults())
-                        .from(MailAddress.parse("videolb@videolb.example.org"))
-                        .extraTo(List.of(MailAddress.parse("ops@videolb.example.org")))
-                        .sinkDir(tmp.resolve("sink"))
-                        .smtp(new SmtpSettings("127.0.0.1", smtpPort, SmtpSettings.Tls.NONE, null, null))
-                        .build(),
-                runtime));
+        AlertService alerts =
+                runtime.deploy(new AlertService(mail.alertSettings(topics, tmp.resolve("sink")), runtime));
         String incident = "[server-down/" + HealthFreshnessIT.FAILED + "]";
         awaitTrue("the server-down mail", () -> mails("NEW", incident) == 1);
 
@@ -336,11 +285,11 @@ class TopicRecreatedServicesIT {
     @Test
     void alertServiceWritesItsStateIntoARecreatedAlertStateTopicSoARestartMailsNothingTwice() throws Exception {
         Topics topics = SharedBroker.freshTopics("recreated-alertstate");
-        int smtpPort = startGreenMail();
+        mail = MailCatcher.start();
         HealthFreshnessIT.publish(topics, HealthFreshnessIT.cluster());
         verdict(topics, HealthFreshnessIT.FAILED, Verdict.DOWN, 5);
         runtime = ServiceRuntime.create();
-        runtime.deploy(new AlertService(alertSettings(topics, smtpPort), runtime));
+        runtime.deploy(new AlertService(mail.alertSettings(topics, tmp.resolve("sink")), runtime));
         String incident = "[server-down/" + HealthFreshnessIT.FAILED + "]";
         awaitTrue("the server-down mail", () -> mails("NEW", incident) == 1);
 
@@ -356,7 +305,7 @@ class TopicRecreatedServicesIT {
         // a restart (another instance id would not be fenced: the same settings, as an operator restarts it)
         runtime.close();
         runtime = ServiceRuntime.create();
-        AlertService again = runtime.deploy(new AlertService(alertSettings(topics, smtpPort), runtime));
+        AlertService again = runtime.deploy(new AlertService(mail.alertSettings(topics, tmp.resolve("sink")), runtime));
         awaitTrue("the restarted service caught up", again::caughtUp);
         Thread.sleep(3_000); // a second NEW would come now
         assertThat(mails("NEW", incident))
@@ -367,8 +316,7 @@ class TopicRecreatedServicesIT {
         Thread.sleep(2_000);
         assertThat(mails("NEW", incident)).as("opened once").isEqualTo(1);
         assertThat(mails("RESOLVED", incident)).as("resolved once").isEqualTo(1);
-        List<String> ids = new ArrayList<>();
-        for (MimeMessage m : greenMail.getReceivedMessages()) ids.add(m.getMessageID());
+        List<String> ids = mail.messageIds();
         assertThat(ids)
                 .as("no Message-ID twice (mail numbers go on from the meta)")
                 .doesNotHaveDuplicates();
@@ -376,34 +324,6 @@ class TopicRecreatedServicesIT {
                 "FIGURE alert-service: alert-state topic recreated -> incident and meta in the new topic %d ms after"
                         + " the delete; restarted: no NEW again, resolved once; %d mails%n",
                 restatedMs, ids.size());
-    }
-
-    int startGreenMail() throws Exception {
-        int smtpPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            smtpPort = s.getLocalPort();
-        }
-        ServerSetup setup = new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP);
-        setup.setServerStartupTimeout(15_000);
-        greenMail = new GreenMail(setup);
-        greenMail.start();
-        return smtpPort;
-    }
-
-    AlertSettings alertSettings(Topics topics, int smtpPort) {
-        return AlertSettings.builder()
-                .bootstrap(SharedBroker.bootstrapServers())
-                .topics(topics)
-                .httpHost("127.0.0.1")
-                .httpPort(0)
-                .alerting(
-                        new AlertBook.Settings(Duration.ofMillis(500), Duration.ofHours(1), Duration.ofMinutes(10), 4))
-                .bounds(Facts.Bounds.defaults())
-                .from(MailAddress.parse("videolb@videolb.example.org"))
-                .extraTo(List.of(MailAddress.parse("ops@videolb.example.org")))
-                .sinkDir(tmp.resolve("sink"))
-                .smtp(new SmtpSettings("127.0.0.1", smtpPort, SmtpSettings.Tls.NONE, null, null))
-                .build();
     }
 
     // ----------------------------------------------------------------------------------------- config-service
@@ -530,21 +450,8 @@ class TopicRecreatedServicesIT {
     }
 
     int acceptor() throws Exception {
-        listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(
-                () -> {
-                    while (!listening.isClosed()) {
-                        try (Socket s = listening.accept()) {
-                            // accepted and closed: the TCP probe's connect succeeds
-                        } catch (Exception e) {
-                            return;
-                        }
-                    }
-                },
-                "it-acceptor");
-        t.setDaemon(true);
-        t.start();
-        return listening.getLocalPort();
+        listening = new LoopbackAcceptor();
+        return listening.port();
     }
 
     static List<String> inService(AgentStatus s) {
@@ -557,15 +464,7 @@ class TopicRecreatedServicesIT {
     }
 
     AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(100)))
-                if (r.value() != null) statuses.add(Json.read(r.value(), AgentStatus.class));
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
-                return statuses.get(statuses.size() - 1);
-        }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
-                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
+        return status.await(what, p);
     }
 
     String alertHealth(AlertService alerts) throws Exception {
@@ -580,21 +479,11 @@ class TopicRecreatedServicesIT {
     }
 
     List<String> bodies() {
-        List<String> out = new ArrayList<>();
-        for (MimeMessage m : greenMail.getReceivedMessages()) {
-            try {
-                out.add(String.valueOf(m.getContent()).replace("\r\n", "\n"));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        return out;
+        return mail.bodies();
     }
 
     long mails(String section, String incident) {
-        return bodies().stream()
-                .filter(b -> HealthServiceKilledIT.section(b, section).contains(incident))
-                .count();
+        return mail.count(section, incident);
     }
 
     static long ms(long fromNanos) {
@@ -602,10 +491,6 @@ class TopicRecreatedServicesIT {
     }
 
     static void awaitTrue(String what, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(100);
-        }
+        Await.until(what, WAIT, Duration.ofMillis(100), cond);
     }
 }

@@ -1,7 +1,6 @@
 package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
 import io.videolb.events.ProbeLevel;
@@ -29,8 +28,7 @@ class CanaryPlayIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(NginxRtmp.available(), "NOT SKIPPED, FAILED: " + NginxRtmp.missing());
-        nginx = new NginxRtmp().start();
+        nginx = NginxRtmp.startOrFail();
         vertx = Vertx.vertx();
     }
 

@@ -1,10 +1,8 @@
 package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Context;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +20,7 @@ import io.videolb.health.probe.Prober;
 import io.videolb.health.schedule.InventoryPoller;
 import io.videolb.health.testing.HealthTopic;
 import io.videolb.health.testing.NginxRtmp;
+import io.videolb.health.testing.SchedulerHarness;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Ipv4Address;
 import io.videolb.model.Maintenance;
@@ -63,8 +62,7 @@ class DrainHandoverIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(NginxRtmp.available(), "NOT SKIPPED, FAILED: " + NginxRtmp.missing());
-        nginx = new NginxRtmp().start();
+        nginx = NginxRtmp.startOrFail();
     }
 
     @AfterAll
@@ -198,15 +196,9 @@ class DrainHandoverIT {
             int fails = serve(
                     sockets, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             Context ctx = vertx.getOrCreateContext();
-            Prober[] prober = new Prober[1];
-            Promise<Void> made = Promise.promise();
-            ctx.runOnContext(v -> {
-                prober[0] = new Prober(vertx, Prober.StepRecorder.NONE);
-                made.complete();
-            });
-            made.future().await();
-            try (InventoryPoller poller = new InventoryPoller(
-                    vertx, ctx, prober[0], INTERVAL_MS, TIMEOUT_MS, InventoryPoller.Listener.NONE)) {
+            Prober prober = SchedulerHarness.proberOn(vertx, ctx);
+            try (InventoryPoller poller =
+                    new InventoryPoller(vertx, ctx, prober, INTERVAL_MS, TIMEOUT_MS, InventoryPoller.Listener.NONE)) {
                 poller.setTargets(Map.of(
                         SERVER, new InventoryPoller.StatsEndpoint("127.0.0.1", nginx.httpPort, nginx.statPath())));
                 long until = System.currentTimeMillis() + 20_000;
@@ -226,7 +218,7 @@ class DrainHandoverIT {
                     List<DrainHandover.Outcome> told = new java.util.concurrent.CopyOnWriteArrayList<>();
                     DrainHandover h = new DrainHandover(
                             vertx,
-                            prober[0]::dropSubscribers,
+                            prober::dropSubscribers,
                             TIMEOUT_MS,
                             System::currentTimeMillis,
                             poller::latest,
@@ -271,7 +263,7 @@ class DrainHandoverIT {
                     else assertThat(o.failures()).allSatisfy(f -> assertThat(f).contains("answered HTTP 500"));
                 }
             } finally {
-                ctx.runOnContext(v -> prober[0].close());
+                ctx.runOnContext(v -> prober.close());
             }
         } finally {
             for (ServerSocket s : sockets) s.close();

@@ -1,7 +1,6 @@
 package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.videolb.agent.desired.DesiredKernel;
 import io.videolb.agent.desired.HealthBook;
@@ -156,16 +155,15 @@ class GatingIT {
 
     @Test
     void aBackupWithoutTheStreamIsRefusedAndAlertedAndUsedOnceItCarriesIt() throws Exception {
-        assertTrue(NginxRtmp.available(), "NOT SKIPPED, FAILED: " + NginxRtmp.missing());
         String bootstrap = SharedBroker.bootstrapServers();
         Topics topics = SharedBroker.freshTopics("gating");
         DesiredState desired = HealthTopic.state(
                 Map.of(1L, List.of(A.toString(), A2.toString()), 2L, List.of(B.toString())),
                 Map.of(A.toString(), B.toString()));
         HealthTopic.publishDesired(bootstrap, topics, desired, 1);
-        NginxRtmp primary = new NginxRtmp().start();
+        NginxRtmp primary = NginxRtmp.startOrFail();
         boolean primaryStopped = false;
-        try (NginxRtmp backup = new NginxRtmp().start()) {
+        try (NginxRtmp backup = NginxRtmp.startOrFail()) {
             primary.startPublisher("cam7");
             HealthServiceSettings settings = HealthServiceSettings.builder()
                     .bootstrap(bootstrap)

@@ -1,7 +1,6 @@
 package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
 import io.videolb.events.HealthVerdict;
@@ -25,8 +24,7 @@ class NginxRtmpProbeIT {
 
     @BeforeAll
     static void startServer() throws Exception {
-        assertTrue(NginxRtmp.available(), "NOT SKIPPED, FAILED: " + NginxRtmp.missing());
-        nginx = new NginxRtmp().start();
+        nginx = NginxRtmp.startOrFail();
         nginx.awaitPlaylist(2, 30_000);
         vertx = Vertx.vertx();
     }

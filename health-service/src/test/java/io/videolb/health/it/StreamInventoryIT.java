@@ -1,7 +1,6 @@
 package io.videolb.health.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -11,6 +10,7 @@ import io.videolb.health.probe.InventoryResult;
 import io.videolb.health.probe.Prober;
 import io.videolb.health.schedule.InventoryPoller;
 import io.videolb.health.testing.NginxRtmp;
+import io.videolb.health.testing.SchedulerHarness;
 import io.videolb.model.Ipv4Address;
 import io.videolb.threads.NamedThreads;
 import java.io.IOException;
@@ -46,8 +46,7 @@ class StreamInventoryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(NginxRtmp.available(), "NOT SKIPPED, FAILED: " + NginxRtmp.missing());
-        nginx = new NginxRtmp().start();
+        nginx = NginxRtmp.startOrFail();
         vertx = Vertx.vertx();
     }
 
@@ -91,15 +90,9 @@ class StreamInventoryIT {
         Process cam1 = nginx.startPublisher("cam1");
         Process cam2 = nginx.startPublisher("cam2");
         Context ctx = vertx.getOrCreateContext();
-        Prober[] prober = new Prober[1];
-        Promise<Void> made = Promise.promise();
-        ctx.runOnContext(v -> {
-            prober[0] = new Prober(vertx, Prober.StepRecorder.NONE);
-            made.complete();
-        });
-        made.future().await();
+        Prober prober = SchedulerHarness.proberOn(vertx, ctx);
         try (InventoryPoller poller =
-                new InventoryPoller(vertx, ctx, prober[0], INTERVAL_MS, TIMEOUT_MS, InventoryPoller.Listener.NONE)) {
+                new InventoryPoller(vertx, ctx, prober, INTERVAL_MS, TIMEOUT_MS, InventoryPoller.Listener.NONE)) {
             poller.setTargets(
                     Map.of(SERVER, new InventoryPoller.StatsEndpoint("127.0.0.1", nginx.httpPort, nginx.statPath())));
             Set<String> all = Set.of("live/test", "live/cam1", "live/cam2");
@@ -139,7 +132,7 @@ class StreamInventoryIT {
             NginxRtmp.stop(viewer);
             NginxRtmp.stop(cam1);
         } finally {
-            ctx.runOnContext(v -> prober[0].close());
+            ctx.runOnContext(v -> prober.close());
         }
     }
 

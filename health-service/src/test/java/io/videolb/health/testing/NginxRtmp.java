@@ -86,6 +86,15 @@ public final class NginxRtmp implements AutoCloseable {
         Files.writeString(dir.resolve("nginx.conf"), conf, StandardCharsets.UTF_8);
     }
 
+    /**
+     * A started one for an IT ({@link #start}), or an AssertionError "NOT SKIPPED, FAILED: ..." when the packages are
+     * missing: an IT that needs nginx-rtmp fails where it cannot run, it is never skipped.
+     */
+    public static NginxRtmp startOrFail() throws IOException, InterruptedException {
+        if (!available()) throw new AssertionError("NOT SKIPPED, FAILED: " + missing());
+        return new NginxRtmp().start();
+    }
+
     /** Starts nginx, waits until it listens, then starts ffmpeg pushing to rtmp://127.0.0.1:PORT/live/test. */
     public NginxRtmp start() throws IOException, InterruptedException {
         nginx = new ProcessBuilder(

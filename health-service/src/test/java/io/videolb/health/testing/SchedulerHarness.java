@@ -53,6 +53,16 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
                 ProbeScheduler.Observer.NONE);
     }
 
+    /**
+     * A {@link Prober} made on {@code ctx} (its clients belong to that context, as in the service), waited for at most
+     * 10 s; the caller closes it on that context.
+     */
+    public static Prober proberOn(Vertx vertx, Context ctx) throws java.util.concurrent.TimeoutException {
+        Promise<Prober> made = Promise.promise();
+        ctx.runOnContext(v -> made.complete(new Prober(vertx, Prober.StepRecorder.NONE)));
+        return made.future().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     public static ProbeResult probeOnce(Vertx vertx, Endpoint ep, ProbeSettings s) {
         Promise<ProbeResult> p = Promise.promise();
         Context ctx = vertx.getOrCreateContext();

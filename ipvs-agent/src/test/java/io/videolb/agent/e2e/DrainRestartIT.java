@@ -11,25 +11,19 @@ import io.videolb.agent.apply.Tools;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.fake.FakeKernel;
 import io.videolb.agent.kernel.Names;
+import io.videolb.agent.testing.AgentOnBroker;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.AgentStatus.DrainStatus;
 import io.videolb.events.Topics;
-import io.videolb.json.Json;
-import io.videolb.kafka.KafkaSettings;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
-import io.videolb.runtime.ServiceRuntime;
+import io.videolb.testsupport.Await;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,61 +36,42 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code IpvsAgentVmIT}'s). Before the change the restarted agent began a new drain with a new deadline.
  */
 class DrainRestartIT {
-    static final Duration WAIT = Duration.ofSeconds(60);
     static final long DRAIN_MS = 6_000;
 
     @TempDir
     Path tmp;
 
     final FakeKernel fk = new FakeKernel();
-    final List<AgentStatus> statuses = new ArrayList<>();
-    Topics topics;
-    KafkaConsumer<String, String> statusConsumer;
-    ServiceRuntime runtime;
+    AgentOnBroker fx;
 
     @AfterEach
     void tearDown() {
-        if (runtime != null) runtime.close();
-        if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
+        if (fx != null) fx.close();
     }
 
     AgentSettings config() {
-        return AgentSettings.builder()
-                .director("it-drain-restart")
-                .bootstrap(SharedBroker.bootstrapServers())
-                .topics(topics)
+        return fx.settings("it-drain-restart")
                 .policy(new Policy(0.5, DRAIN_MS, 0))
                 .procRoot(tmp.resolve("proc"))
-                .sysctlRoot(tmp.resolve("sys"))
-                .stateDir(tmp.resolve("state"))
-                .ipvsRules(null)
-                .iptablesRules(null)
-                .ipsetRules(null)
                 .httpPort(-1)
-                .minInterval(Duration.ofMillis(50))
-                .resync(Duration.ofSeconds(60))
                 .drainPoll(Duration.ofMillis(200))
                 .build();
     }
 
     void startAgent() throws Exception {
-        runtime = ServiceRuntime.create();
-        runtime.deploy(new IpvsAgent(config(), new Kernel(fk, Tools.DEFAULT, Names.DEFAULT), runtime));
+        fx.start(config(), new Kernel(fk, Tools.DEFAULT, Names.DEFAULT));
     }
 
     @Test
     void aRemovedPoolsDrainKeepsItsDeadlineWhenTheAgentRestartsMidDrain() throws Exception {
-        topics = SharedBroker.freshTopics("drain-restart");
+        fx = AgentOnBroker.withoutNamespace("drain-restart", tmp);
+        Topics topics = fx.topics;
         Files.createDirectories(tmp.resolve("proc/net"));
         Files.writeString(tmp.resolve("proc/net/ip_vs"), ""); // IPVS present: the fake kernel answers ipvsadm
-        Files.createDirectories(tmp.resolve("state"));
-        statusConsumer = new KafkaConsumer<>(KafkaSettings.of(SharedBroker.bootstrapServers(), "it-drain-status")
-                .stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
         try (TestPublisher pub = new TestPublisher(SharedBroker.bootstrapServers(), topics)) {
             pub.publish(cluster());
             startAgent();
-            awaitStatus("generation 1 applied", s -> s.appliedGeneration() == 1, tp);
+            awaitStatus("generation 1 applied", s -> s.appliedGeneration() == 1);
             assertThat(fk.services).containsKey(2L);
 
             fk.connections(2, "198.51.100.3", 3, 0); // viewers on the pool about to be removed
@@ -107,22 +82,19 @@ class DrainRestartIT {
             long g2 = pub.publish(without);
             AgentStatus draining = awaitStatus(
                     "pool 2 draining",
-                    s -> s.appliedGeneration() == g2 && !s.drains().isEmpty(),
-                    tp);
+                    s -> s.appliedGeneration() == g2 && !s.drains().isEmpty());
             DrainStatus before = draining.drains().get(0);
             assertThat(before.reason()).isEqualTo("pool removed");
             assertThat(before.deadlineAtMs() - before.startedAtMs()).isEqualTo(DRAIN_MS);
 
             // the agent restarts in the middle of the drain; the kernel (fake) keeps its services and connections
             Thread.sleep(DRAIN_MS / 3);
-            runtime.close();
-            runtime = null;
+            fx.stopAgent();
             long restartedAt = System.currentTimeMillis();
             startAgent();
             AgentStatus after = awaitStatus(
                     "the restarted agent's first run",
-                    s -> s.lastRunAtMs() > restartedAt && !s.drains().isEmpty(),
-                    tp);
+                    s -> s.lastRunAtMs() > restartedAt && !s.drains().isEmpty());
             assertThat(after.drains())
                     .as("the same drain, its deadline kept")
                     .singleElement()
@@ -132,7 +104,7 @@ class DrainRestartIT {
                     });
 
             // deleted at the first deadline although 3 viewers are still on it, not DRAIN_MS after the restart
-            long end = System.nanoTime() + WAIT.toNanos();
+            long end = System.nanoTime() + Await.WAIT.toNanos();
             while (fk.services.containsKey(2L) && System.nanoTime() < end) Thread.sleep(50);
             long deletedAt = System.currentTimeMillis();
             assertThat(fk.services).doesNotContainKey(2L);
@@ -146,19 +118,7 @@ class DrainRestartIT {
         }
     }
 
-    AgentStatus awaitStatus(String what, Predicate<AgentStatus> p, TopicPartition tp) {
-        if (statusConsumer.assignment().isEmpty()) {
-            statusConsumer.assign(List.of(tp));
-            statusConsumer.seekToBeginning(List.of(tp));
-        }
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(100)))
-                if (r.value() != null) statuses.add(Json.read(r.value(), AgentStatus.class));
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
-                return statuses.get(statuses.size() - 1);
-        }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
-                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
+    AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
+        return fx.status.await(what, p);
     }
 }

@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.agent.TestNetns;
-import io.videolb.agent.apply.Kernel;
-import io.videolb.agent.apply.Tools;
-import io.videolb.agent.desired.Policy;
-import io.videolb.agent.kernel.Names;
+import io.videolb.agent.testing.AgentOnBroker;
 import io.videolb.config.publish.DesiredStatePublisher;
 import io.videolb.config.publish.PublishResult;
 import io.videolb.events.AgentStatus;
@@ -29,10 +25,9 @@ import io.videolb.model.Ipv4Network;
 import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
 import io.videolb.model.Scheduler;
-import io.videolb.runtime.ServiceRuntime;
 import io.videolb.runtime.settings.KafkaConnection;
+import io.videolb.testsupport.Await;
 import io.videolb.testsupport.kafka.SharedBroker;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,14 +36,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,22 +55,18 @@ import org.junit.jupiter.api.io.TempDir;
  * loudly.
  */
 class HostileRecordsIT {
-    static final Duration WAIT = Duration.ofSeconds(60);
     static final GenerationKeys.Key KEY = key(7);
     static final GenerationKeys.Key ATTACKER = key(9);
-    final String ns = "vlb-h-" + UUID.randomUUID().toString().substring(0, 8);
 
     @TempDir
     Path tmp;
 
+    AgentOnBroker fx;
     Topics topics;
     DesiredStatePublisher config;
     KafkaProducer<String, String> hostile;
     TestPublisher health;
-    KafkaConsumer<String, String> statusConsumer;
-    final List<AgentStatus> statuses = new ArrayList<>();
     IpvsAgent agent;
-    ServiceRuntime runtime;
     DesiredState good = cluster();
     int nextClient = 100;
 
@@ -92,80 +78,43 @@ class HostileRecordsIT {
 
     @BeforeEach
     void setUp() {
-        TestNetns.add(ns);
-        topics = SharedBroker.freshTopics("hostile");
+        fx = AgentOnBroker.inNamespace("vlb-h", "hostile", tmp);
+        topics = fx.topics;
         String bootstrap = SharedBroker.bootstrapServers();
         GenerationKeys keys = GenerationKeys.of(KEY, List.of(), true);
         config = DesiredStatePublisher.start(
                 KafkaSettings.of(bootstrap, "it-config-service"),
                 topics,
                 DesiredStatePublisher.defaultTransactionalId(topics),
-                WAIT,
+                Await.WAIT,
                 keys);
         hostile = new KafkaProducer<>(KafkaSettings.of(bootstrap, "it-hostile").producer());
         health = new TestPublisher(bootstrap, topics);
-        statusConsumer =
-                new KafkaConsumer<>(KafkaSettings.of(bootstrap, "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
-        statusConsumer.assign(List.of(tp));
-        statusConsumer.seekToBeginning(List.of(tp));
     }
 
     @AfterEach
     void tearDown() {
-        if (runtime != null) runtime.close();
+        if (fx != null) fx.stopAgent();
         if (config != null) config.close();
         if (hostile != null) hostile.close(Duration.ofSeconds(5));
         if (health != null) health.close();
-        if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
-        TestNetns.delete(ns);
+        if (fx != null) fx.close();
     }
 
     AgentSettings agentSettings() {
         ReaderTrust trust = new ReaderTrust(GenerationKeys.of(KEY, List.of(), true), 60_000);
-        return AgentSettings.builder()
-                .director("it-director")
+        return fx.settings("it-director")
                 .kafka(KafkaConnection.plain(SharedBroker.bootstrapServers()).withTrust(trust))
-                .topics(topics)
-                .policy(new Policy(0.5, 5_000, 0))
-                .sysctlRoot(tmp.resolve("sys"))
-                .stateDir(tmp.resolve("state"))
-                .ipvsRules(tmp.resolve("ipvsadm.rules"))
-                .iptablesRules(tmp.resolve("rules.v4"))
-                .ipsetRules(tmp.resolve("ipsets"))
-                .httpHost("127.0.0.1")
-                .httpPort(0)
-                .minInterval(Duration.ofMillis(50))
-                .resync(Duration.ofSeconds(60))
-                .drainPoll(Duration.ofSeconds(1))
                 .build();
     }
 
     AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(200)))
-                statuses.add(Json.read(r.value(), AgentStatus.class));
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
-                return statuses.get(statuses.size() - 1);
-        }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
-                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
-    }
-
-    static void await(String what, BooleanSupplier c) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            if (c.getAsBoolean()) return;
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what);
+        return fx.status.await(what, p);
     }
 
     /** The steering in the namespace's kernel: set members and mangle rules (without iptables-save's dated comments). */
     String kernel() {
-        String all = TestNetns.sh(ns, "ipset", "save", "videolb-clients")
-                + TestNetns.sh(ns, "iptables-save", "-t", "mangle");
+        String all = fx.sh("ipset", "save", "videolb-clients") + fx.sh("iptables-save", "-t", "mangle");
         return all.lines().filter(l -> !l.startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
     }
 
@@ -216,10 +165,7 @@ class HostileRecordsIT {
                         verdict("198.51.100.2", true, now),
                         verdict("198.51.100.3", true, now)));
         long g1 = config.publish(good, "import:/it", "it") instanceof PublishResult.Published p ? p.generation() : -1;
-        Files.createDirectories(tmp.resolve("state"));
-        runtime = ServiceRuntime.create();
-        agent = runtime.deploy(
-                new IpvsAgent(agentSettings(), new Kernel(TestNetns.in(ns), Tools.DEFAULT, Names.DEFAULT), runtime));
+        agent = fx.start(agentSettings());
         awaitStatus("generation " + g1, st -> st.appliedGeneration() == g1);
         assertThat(kernel()).contains("add videolb-clients 203.0.113.10 skbmark 0x2");
 
@@ -300,7 +246,7 @@ class HostileRecordsIT {
                         st -> st.desiredRefused() != null && st.desiredRefused().contains(expected));
                 assertThat(reported.appliedGeneration()).as(name).isEqualTo(appliedBefore);
                 // every case writes entity records: config-service's reader must have them before its next publish
-                await("config-service's reader saw " + name, () -> config.pendingStrays() > 0);
+                Await.until("config-service's reader saw " + name, () -> config.pendingStrays() > 0);
                 Thread.sleep(300); // a run that would apply something has had its chance
                 assertThat(kernel()).as("%s: nothing applied", name).isEqualTo(kernelBefore);
                 assertThat(kernel()).doesNotContain("0x1092").doesNotContain("198.51.100.66");
@@ -327,7 +273,7 @@ class HostileRecordsIT {
         try {
             long refusedBefore = agent.metrics().healthRefusedTotal();
             health.verdicts(null, List.of(verdict("198.51.100.3", false, Long.MAX_VALUE)));
-            await("health record refused", () -> agent.metrics().healthRefusedTotal() > refusedBefore);
+            Await.until("health record refused", () -> agent.metrics().healthRefusedTotal() > refusedBefore);
             long t0 = System.currentTimeMillis();
             agent.resyncNow();
             AgentStatus st = awaitStatus("a run after the pinned verdict", s -> s.lastRunAtMs() >= t0);

@@ -4,22 +4,13 @@ import static io.videolb.agent.Fixtures.cluster;
 import static io.videolb.agent.e2e.TestPublisher.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.agent.TestNetns;
-import io.videolb.agent.apply.CommandRunner;
-import io.videolb.agent.apply.Kernel;
-import io.videolb.agent.apply.Tools;
-import io.videolb.agent.desired.Policy;
-import io.videolb.agent.kernel.Names;
+import io.videolb.agent.testing.AgentOnBroker;
 import io.videolb.events.AgentStatus;
-import io.videolb.events.Topics;
-import io.videolb.json.Json;
-import io.videolb.kafka.KafkaSettings;
 import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
-import io.videolb.runtime.ServiceRuntime;
+import io.videolb.testsupport.Await;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,14 +18,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,103 +32,44 @@ import org.junit.jupiter.api.io.TempDir;
  * published status. Needs root; VIDEOLB_NETNS_TESTS=skip skips loudly.
  */
 class IpvsAgentKafkaIT {
-    static final Duration WAIT = Duration.ofSeconds(60);
-    final String ns = "vlb-k-" + UUID.randomUUID().toString().substring(0, 8);
-
     @TempDir
     Path tmp;
 
-    Topics topics;
+    AgentOnBroker fx;
     TestPublisher pub;
-    KafkaConsumer<String, String> statusConsumer;
-    final List<AgentStatus> statuses = new ArrayList<>();
     IpvsAgent agent;
-    ServiceRuntime runtime;
-
-    CommandRunner inNs() {
-        return TestNetns.in(ns);
-    }
 
     String sh(String... argv) {
-        return TestNetns.sh(ns, argv);
+        return fx.sh(argv);
     }
 
     @BeforeEach
     void setUp() {
-        TestNetns.add(ns);
-        topics = SharedBroker.freshTopics("agent-kafka");
-        pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
-        statusConsumer = new KafkaConsumer<>(
-                KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
-        statusConsumer.assign(List.of(tp));
-        statusConsumer.seekToBeginning(List.of(tp));
+        fx = AgentOnBroker.inNamespace("vlb-k", "agent-kafka", tmp);
+        pub = new TestPublisher(SharedBroker.bootstrapServers(), fx.topics);
     }
 
     @AfterEach
     void tearDown() {
-        if (runtime != null) runtime.close();
         if (pub != null) pub.close();
-        if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
-        TestNetns.delete(ns);
+        if (fx != null) fx.close();
     }
 
     /** Director HA of the agent under test (off unless a test turns it on). */
     io.videolb.agent.director.DirectorSettings ha = io.videolb.agent.director.DirectorSettings.OFF;
 
-    AgentSettings config() {
-        return AgentSettings.builder()
-                .director("it-director")
-                .bootstrap(SharedBroker.bootstrapServers())
-                .topics(topics)
-                .policy(new Policy(0.5, 5_000, 0))
-                .sysctlRoot(tmp.resolve("sys"))
-                .stateDir(tmp.resolve("state"))
-                .ipvsRules(tmp.resolve("ipvsadm.rules"))
-                .iptablesRules(tmp.resolve("rules.v4"))
-                .ipsetRules(tmp.resolve("ipsets"))
-                .httpHost("127.0.0.1")
-                .httpPort(0)
-                .minInterval(Duration.ofMillis(50))
-                .resync(Duration.ofSeconds(60))
-                .drainPoll(Duration.ofSeconds(1))
-                .ha(ha)
-                .build();
-    }
-
     IpvsAgent startAgent() throws Exception {
-        java.nio.file.Files.createDirectories(tmp.resolve("state"));
-        runtime = ServiceRuntime.create();
-        agent = runtime.deploy(new IpvsAgent(config(), new Kernel(inNs(), Tools.DEFAULT, Names.DEFAULT), runtime));
+        agent = fx.start(fx.settings("it-director").ha(ha).build());
         return agent;
     }
 
-    /** Polls the agent-status topic until the director's latest status matches (bounded). */
     AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(200))) {
-                statuses.add(Json.read(r.value(), AgentStatus.class));
-            }
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
-                return statuses.get(statuses.size() - 1);
-        }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
-                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
-    }
-
-    static void await(String what, BooleanSupplier c) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            if (c.getAsBoolean()) return;
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what);
+        return fx.status.await(what, p);
     }
 
     /** Waits for one more reconcile run than now (a run the test caused). */
     void awaitNextRun(long before) throws InterruptedException {
-        await("a reconcile run after " + before, () -> agent.metrics().runs() > before);
+        Await.until("a reconcile run after " + before, () -> agent.metrics().runs() > before);
     }
 
     String members() {
@@ -163,7 +89,7 @@ class IpvsAgentKafkaIT {
         long last = pub.generation();
         startAgent();
         AgentStatus s = awaitStatus("applied generation " + last, st -> st.appliedGeneration() == last);
-        assertThat(statuses)
+        assertThat(fx.status.statuses())
                 .as("no run on a generation read before the end of the topic")
                 .allSatisfy(st -> assertThat(st.desiredGeneration()).isEqualTo(last));
         assertThat(s.mode()).isEqualTo("steering-only");
@@ -177,13 +103,13 @@ class IpvsAgentKafkaIT {
         assertThat(sh("iptables-save", "-t", "mangle")).contains("-A PREROUTING -j VIDEOLB-STEER");
 
         // a restart reads from offset 0 again (no committed offsets): it repairs what was changed by hand meanwhile
-        runtime.close();
+        fx.stopAgent();
         sh("ipset", "del", "videolb-clients", "203.0.113.140");
-        int before = statuses.size();
+        int before = fx.status.statuses().size();
         startAgent();
         AgentStatus again = awaitStatus(
                 "after restart", st -> st.appliedGeneration() == last && st.lastRunAtMs() > s.lastRunAtMs());
-        assertThat(statuses.subList(before, statuses.size()))
+        assertThat(fx.status.statuses().subList(before, fx.status.statuses().size()))
                 .allSatisfy(st -> assertThat(st.desiredGeneration()).isEqualTo(last));
         assertThat(again.errors()).noneMatch(e -> !e.startsWith("plan-only"));
         assertThat(members()).contains("add videolb-clients 203.0.113.140 skbmark 0x2");
@@ -308,7 +234,7 @@ class IpvsAgentKafkaIT {
         sh("ip", "link", "set", "vrrp1", "up");
         Path wrapper = tmp.resolve("keepalived-in-ns.sh");
         java.nio.file.Files.writeString(
-                wrapper, "#!/bin/sh\nexec /usr/sbin/ip netns exec " + ns + " /usr/sbin/keepalived \"$@\"\n");
+                wrapper, "#!/bin/sh\nexec /usr/sbin/ip netns exec " + fx.ns + " /usr/sbin/keepalived \"$@\"\n");
         java.nio.file.Files.setPosixFilePermissions(
                 wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         ha = new io.videolb.agent.director.DirectorSettings(
@@ -342,8 +268,7 @@ class IpvsAgentKafkaIT {
         assertThat(metrics.body()).contains("videolb_agent_vrrp_state{", "videolb_agent_vrrp_takeovers_total{");
         List<Long> pids = agent.director().keepalivedPids();
         assertThat(pids).hasSize(2);
-        runtime.close();
-        runtime = null;
+        fx.stopAgent();
         for (long pid : pids)
             assertThat(java.nio.file.Files.exists(Path.of("/proc/" + pid + "/cmdline"))
                             && !java.nio.file.Files.readString(Path.of("/proc/" + pid + "/cmdline"))

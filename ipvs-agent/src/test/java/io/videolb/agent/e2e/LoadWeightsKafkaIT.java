@@ -5,31 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.videolb.agent.AgentSettings;
 import io.videolb.agent.IpvsAgent;
-import io.videolb.agent.desired.Policy;
+import io.videolb.agent.testing.AgentOnBroker;
 import io.videolb.agent.weights.LoadWeightSettings;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.ServerStreams;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
-import io.videolb.kafka.KafkaSettings;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
-import io.videolb.runtime.ServiceRuntime;
+import io.videolb.testsupport.Await;
 import io.videolb.testsupport.kafka.SharedBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * itself is checked against a kernel holding the service in {@code LoadWeigherTest} (no IPVS here).
  */
 class LoadWeightsKafkaIT {
-    static final Duration WAIT = Duration.ofSeconds(60);
     static final String A = "198.51.100.1";
     static final String B = "198.51.100.2";
     static final long MIN_INTERVAL_MS = 4000;
@@ -52,49 +45,29 @@ class LoadWeightsKafkaIT {
     @TempDir
     Path tmp;
 
+    AgentOnBroker fx;
     Topics topics;
     TestPublisher pub;
-    KafkaConsumer<String, String> statusConsumer;
-    final List<AgentStatus> statuses = new ArrayList<>();
     IpvsAgent agent;
-    ServiceRuntime runtime;
     long sequence = System.currentTimeMillis() * 1000;
 
     @BeforeEach
     void setUp() {
-        topics = SharedBroker.freshTopics("agent-weights");
+        fx = AgentOnBroker.withoutNamespace("agent-weights", tmp);
+        topics = fx.topics;
         pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
-        statusConsumer = new KafkaConsumer<>(
-                KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
-        statusConsumer.assign(List.of(tp));
-        statusConsumer.seekToBeginning(List.of(tp));
     }
 
     @AfterEach
     void tearDown() {
-        if (runtime != null) runtime.close();
+        if (fx != null) fx.stopAgent();
         if (pub != null) pub.close();
-        if (statusConsumer != null) statusConsumer.close(Duration.ofSeconds(2));
+        if (fx != null) fx.close();
     }
 
     IpvsAgent startAgent() throws Exception {
-        Files.createDirectories(tmp.resolve("state"));
-        AgentSettings config = AgentSettings.builder()
-                .director("it-weights")
-                .bootstrap(SharedBroker.bootstrapServers())
-                .topics(topics)
-                .policy(new Policy(0.5, 5_000, 0))
-                .sysctlRoot(tmp.resolve("sys"))
-                .stateDir(tmp.resolve("state"))
-                .ipvsRules(null)
-                .iptablesRules(null)
-                .ipsetRules(null)
-                .httpHost("127.0.0.1")
-                .httpPort(0)
+        AgentSettings config = fx.settings("it-weights")
                 .planOnly(true)
-                .minInterval(Duration.ofMillis(50))
-                .resync(Duration.ofSeconds(60))
                 .drainPoll(Duration.ofMillis(500))
                 .loadWeights(new LoadWeightSettings(
                         Map.of(
@@ -103,8 +76,7 @@ class LoadWeightsKafkaIT {
                         10,
                         MIN_INTERVAL_MS))
                 .build();
-        runtime = ServiceRuntime.create();
-        agent = runtime.deploy(new IpvsAgent(config, runtime));
+        agent = fx.start(config);
         return agent;
     }
 
@@ -125,15 +97,7 @@ class LoadWeightsKafkaIT {
     }
 
     AgentStatus awaitStatus(String what, Predicate<AgentStatus> p) {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ConsumerRecord<String, String> r : statusConsumer.poll(Duration.ofMillis(100)))
-                statuses.add(Json.read(r.value(), AgentStatus.class));
-            if (!statuses.isEmpty() && p.test(statuses.get(statuses.size() - 1)))
-                return statuses.get(statuses.size() - 1);
-        }
-        throw new AssertionError("no agent status " + what + " within " + WAIT + "; last: "
-                + (statuses.isEmpty() ? "none" : statuses.get(statuses.size() - 1)));
+        return fx.status.await(what, p);
     }
 
     static AgentStatus.LoadWeight row(AgentStatus s, String server) {
@@ -180,7 +144,7 @@ class LoadWeightsKafkaIT {
                 .contains("add real server " + A + " to fwmark 1 (DR, weight 50)");
 
         // the load oscillates within +-8 % for 3 s: the weight never moves (each status of that time says 50)
-        int before = statuses.size();
+        int before = fx.status.statuses().size();
         for (int i = 0; i < 6; i++) {
             viewers(A, i % 2 == 0 ? 540 : 460);
             Thread.sleep(500);
@@ -188,12 +152,11 @@ class LoadWeightsKafkaIT {
         viewers(B, 0); // a record for B after A's last: once its run is seen, every A record before it was read
         long runs = agent.metrics().runs();
         agent.resyncNow();
-        IpvsAgentKafkaIT.await(
-                "a run after the oscillation", () -> agent.metrics().runs() > runs);
+        Await.until("a run after the oscillation", () -> agent.metrics().runs() > runs);
         AgentStatus held = awaitStatus(
                 "a status after the oscillation",
                 st -> row(st, A) != null && row(st, A).load() != 500);
-        assertThat(statuses.subList(before, statuses.size()))
+        assertThat(fx.status.statuses().subList(before, fx.status.statuses().size()))
                 .allSatisfy(st -> assertThat(row(st, A).weight()).isEqualTo(50));
         assertThat(row(held, A).note()).isEqualTo("held: within 10 % of 50");
 
