@@ -11,11 +11,15 @@
 #                               lab.sh connect, one fact per connection
 #   until_ipvs TEXT PRESENT(1|0) LIMIT_S
 #                               polls ipvsadm -Sn until a line with TEXT is there (1) or gone (0)
+#   step NAME                   prints "# step NAME +MS ms (uptime S s)": MS since the script sourced this file
+#                               (not a fact: where a run's time goes, in the log; docs/testing-ipvs-vm.md)
 
 lab() { bash "$IPVS_VM_TOOLS/lab.sh" "$@"; }
 fact() { echo "@$*"; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 since_ms() { echo $((($(now_us) - $1) / 1000)); }
+STEP_T0=${EPOCHREALTIME/./}
+step() { local u; read -r u _ </proc/uptime; echo "# step $1 +$(since_ms "$STEP_T0") ms (uptime $u s)"; }
 
 NAP_FIFO=/tmp/ipvs-vm-scenario.nap
 [ -p "$NAP_FIFO" ] || mkfifo "$NAP_FIFO"

@@ -81,12 +81,20 @@ up_count() {
 }
 
 # ---------------------------------------------------------------- standalone
+# JVM flags for the emulated CPU (test-only, docs/testing-ipvs-vm.md "Where the VM tests' time goes"): C1 only, the
+# serial GC, and the class-data archive StandaloneVmIT dumped on the host from this jar (videolb.jsa: the classes
+# come mapped and verified instead of read, parsed and verified from the jar by the emulated CPU); without the file
+# (the host's dump failed) the JVM runs without it. The GC log says what the collector cost.
+JOPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
+[ -s "$RUN/videolb.jsa" ] && JOPTS+=("-XX:SharedArchiveFile=$RUN/videolb.jsa")
 start_standalone() { # N: the Nth start
-    "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -jar "$JAR" standalone --config "$CONFIG" \
+    "$JAVA" "${JOPTS[@]}" -Xss512k "-Xlog:gc:file=$RUN/gc-$1.log" -jar "$JAR" standalone --config "$CONFIG" \
         --data-dir "$DATA" --http-port "$PORT" >"$RUN/standalone-$1.out" 2>"$RUN/standalone-$1.err" </dev/null &
     VLB_PID=$!
     VLB_START=$(now_us)
 }
+# cds_fact N: whether the running JVM mapped the archive (a figure, not a claim)
+cds_fact() { fact cds "$1" "$(grep -c -F videolb.jsa "/proc/$VLB_PID/maps" 2>/dev/null || echo 0)"; }
 await_ready() { # N LIMIT_S
     local end=$(($(now_us) + $2 * 1000000)) l
     while (($(now_us) < end)); do
@@ -157,7 +165,9 @@ watch_until() {
 # after_ms REF_US "EPOCH_US ANSWER" -> "MS ANSWER" (MS since REF_US), or "none"
 after_ms() { [[ $2 =~ ^([0-9]+)\ (.*)$ ]] && echo "$(((BASH_REMATCH[1] - $1) / 1000)) ${BASH_REMATCH[2]}" || echo none; }
 # log_ms FILE TEXT REF_US: ms from REF_US to the first log line at or after REF_US containing TEXT (log lines
-# start with the time, e.g. 2026-11-26T19:04:46.154+0000: the guest runs in UTC); -1 when there is none
+# start with the time, e.g. 2026-11-26T19:04:46.154+0000: the guest runs in UTC); -1 when there is none.
+# grep -F picks the lines containing TEXT first: a bash loop over the whole log (3,300 lines in a starved run) cost
+# up to 100 s of emulated CPU per call (docs/testing-ipvs-vm.md)
 log_ms() {
     local ref_day=$((($3 / 1000) % 86400000)) l d
     while IFS= read -r l; do
@@ -165,31 +175,37 @@ log_ms() {
         d=$((10#${BASH_REMATCH[1]} * 3600000 + 10#${BASH_REMATCH[2]} * 60000 + 10#${BASH_REMATCH[3]} * 1000 + 10#${BASH_REMATCH[4]}))
         ((d < ref_day - 43200000)) && d=$((d + 86400000)) # past midnight
         ((d >= ref_day)) && [[ $l == *"$2"* ]] && { echo $((d - ref_day)); return; }
-    done <"$1"
+    done < <(grep -a -F -- "$2" "$1")
     echo -1
 }
 
 fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"
+step lab-up
 lab up >/dev/null || setup_fail "lab.sh up"
 fact timing lab-up-ms "$(since_ms "$T0")"
 
 # ---------------------------------------------------------------- 1. first start on a fresh data dir
+step start-1
 start_standalone 1
 # bounds, not speed goals: this round's standalone (SCRAM users, ACLs, signed generations) was ready after
 # 233 s under emulation (62-75 s before), and its checker counts no late probe while the start-up starves the CPU
 await_ready 1 600 || setup_fail "no ready line within 600 s"
 fact timing ready-ms "$(since_ms "$VLB_START")"
+step ready-1
+cds_fact 1
 TOKEN=$(<"$DATA/admin-token")
 # every server UP (rise x interval after the desired state reached health-service) and the kernel applied
 until_up 7 360 || setup_fail "servers not UP"
 ALL_UP_MS=$(now_ms)
 fact timing all-up-ms "$(since_ms "$VLB_START")"
+step all-up-1
 until_ipvs "-a -f 10 -r 192.0.2.11:0 -g -w 1" 1 60 || setup_fail "pool 10 not in IPVS"
 fact timing applied-ms "$(since_ms "$VLB_START")"
 while IFS= read -r l; do fact ipvs1 "$l"; done < <(ipvsadm -Sn)
 fact sysctl "$(cat /proc/sys/net/ipv4/vs/expire_nodest_conn) $(cat /proc/sys/net/ipv4/vs/expire_quiescent_template)"
 fact steer-rules "$(iptables -t mangle -S VIDEOLB-STEER | grep -c '^-A')" "$(iptables -t mangle -S PREROUTING | grep -c VIDEOLB-STEER)"
 fact steer-members "$(ipset list -t videolb-clients | awk -F': ' '/^Number of entries/{print $2}')"
+step conns-1
 conn conn1 203.0.113.21 1935
 conn conn1 203.0.113.21 8080
 conn conn1 203.0.113.22 1935
@@ -197,7 +213,8 @@ conn conn1 203.0.113.99 1935
 while read -r l; do fact counter "$l"; done < <(lab counters)
 # the operator's `videolb explain` on the director: the admin API's answer + the agent's reading of the kernel's
 # persistence templates (GET /persistence on the agent's port, --http-port + 1)
-VIDEOLB_API=http://127.0.0.1:$PORT VIDEOLB_TOKEN_FILE=$DATA/admin-token "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+step explain
+VIDEOLB_API=http://127.0.0.1:$PORT VIDEOLB_TOKEN_FILE=$DATA/admin-token "$JAVA" "${JOPTS[@]}" \
     -jar "$JAR" explain 203.0.113.21 --agent "http://127.0.0.1:$((PORT + 1))" >"$RUN/explain.out" 2>&1
 fact explain-rc $?
 while IFS= read -r l; do fact explain "$l"; done <"$RUN/explain.out"
@@ -209,7 +226,9 @@ done
 
 # ---------------------------------------------------------------- 2. a server dies: failover end to end
 # health-service's hysteresis holds a verdict for min-dwell (10 s) after a change: start from a settled state
+step settle
 while (($(now_ms) < ALL_UP_MS + 11000)); do nap 0.5; done
+step failover
 conn before-kill 203.0.113.21 1935
 KILL_US=$(now_us)
 lab kill-server rs11 >/dev/null || setup_fail "kill-server"
@@ -226,6 +245,7 @@ while IFS= read -r l; do fact ipvs2 "$l"; done < <(ipvsadm -Sn)
 
 # ---------------------------------------------------------------- 3. a client moved through the admin API
 # (the CLI's `videolb client set 203.0.113.22 50`: PUT with If-Match) -> its new connections reach pool 50
+step moves
 for round in 1 2 3; do
     if ((round % 2)); then mark=50 want=rs14; else mark=20 want='rs1[23]'; fi
     api GET /api/v1/generation || setup_fail "GET generation"
@@ -240,6 +260,7 @@ done
 api GET /api/v1/clients/203.0.113.22 && fact client22 "$HTTP_BODY"
 
 # ---------------------------------------------------------------- 4. the server comes back: failback
+step failback
 REVIVE_US=$(now_us)
 lab revive-server rs11 >/dev/null || setup_fail "revive-server"
 mapfile -t W < <(watch_until 203.0.113.21 1935 rs11 120)
@@ -247,11 +268,13 @@ fact failback "$(after_ms "$REVIVE_US" "${W[0]:-}")"
 fact failback-up-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.11 is UP" "$REVIVE_US")"
 status_now
 fact rs11-after-revive "$(server_health 192.0.2.11)"
+step backup-drain
 until_ipvs "192.0.2.21:0" 0 60 && fact backup-removed yes || fact backup-removed no
 
 # ---------------------------------------------------------------- 5. a frozen encoder: HTTP 200, playlist stuck
 # rs12 (pool 20) keeps completing RTMP handshakes and answering HTTP 200, but its live playlist's media
 # sequence stops: at the HLS level health-service calls it stale, the agent puts its backup rs22 in
+step frozen
 FREEZE_US=$(now_us)
 lab freeze-server rs12 >/dev/null || setup_fail "freeze-server"
 fact_when frozen-failover "$FREEZE_US" swapped "-a -f 20 -r 192.0.2.22:0 -g -w 1" "-a -f 20 -r 192.0.2.12:0" 60
@@ -263,6 +286,7 @@ while IFS= read -r l; do fact ipvs3 "$l"; done < <(ipvsadm -Sn)
 mapfile -t W < <(watch_until 203.0.113.23 1935 'rs(13|22)' 15)
 fact frozen-conn "${W[0]#* }"
 fact frozen-conn-tries "${W[1]:-none}"
+step frozen-revive
 REVIVE2_US=$(now_us)
 lab revive-server rs12 >/dev/null || setup_fail "revive-server rs12"
 fact_when frozen-failback "$REVIVE2_US" swapped "-a -f 20 -r 192.0.2.12:0 -g -w 1" "192.0.2.22:0" 120
@@ -270,6 +294,7 @@ fact_when frozen-failback "$REVIVE2_US" swapped "-a -f 20 -r 192.0.2.12:0 -g -w 
 # ---------------------------------------------------------------- 6. alerts: the incidents' mails in the folder
 # a mail's decoded body (base64: MimeText, so no body line can ever pass for a header)
 mail_body() { tr -d '\r' <"$1" | sed '1,/^$/d' | base64 -d -i 2>/dev/null; }
+step mails
 mail_end=$(($(now_ms) + 90000))
 while (($(now_ms) < mail_end)); do
     n=0
@@ -293,24 +318,34 @@ for m in "$DATA"/alert-mail/*.eml; do
 done
 
 # ---------------------------------------------------------------- 7. memory, stop, the kernel keeps serving, restart
+step stop-1
 fact rss-kb "$(awk '/^VmRSS/{print $2}' "/proc/$VLB_PID/status")"
 fact hwm-kb "$(awk '/^VmHWM/{print $2}' "/proc/$VLB_PID/status")"
 stop_standalone 1
+step after-stop
 conn after-stop 203.0.113.21 1935
 conn after-stop 203.0.113.22 1935
 ipvs_before=$(ipvsadm -Sn | LC_ALL=C sort | md5sum | cut -c1-32)
 
+step start-2
 start_standalone 2
 await_ready 2 600 || setup_fail "no ready line on the second start"
 fact timing ready2-ms "$(since_ms "$VLB_START")"
+step ready-2
+cds_fact 2
 until_up 7 360 || setup_fail "servers not UP after the restart"
+fact timing all-up2-ms "$(since_ms "$VLB_START")"
+step all-up-2
 api GET /api/v1/clients/203.0.113.22 && fact client22-after-restart "$HTTP_BODY"
 api GET /api/v1/generation && fact generation-after-restart "$HTTP_BODY"
 grep -h "import of" "$RUN/standalone-2.err" | sed 's/^.* - //' | while IFS= read -r l; do fact import2 "$l"; done
 nap 3
 fact ipvs-unchanged-by-restart "$([ "$(ipvsadm -Sn | LC_ALL=C sort | md5sum | cut -c1-32)" = "$ipvs_before" ] && echo yes || echo no)"
+step after-restart
 conn after-restart 203.0.113.22 1935
+step stop-2
 stop_standalone 2
 lab down >/dev/null
+step end
 fact timing scenario-ms "$(since_ms "$T0")"
 exit 0
