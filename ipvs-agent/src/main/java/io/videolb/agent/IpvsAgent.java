@@ -34,7 +34,6 @@ import io.videolb.events.DesiredStateFolder;
 import io.videolb.events.HealthRecord;
 import io.videolb.events.HealthTopicView;
 import io.videolb.json.Json;
-import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.runtime.ExitCode;
@@ -229,10 +228,14 @@ public final class IpvsAgent extends VerticleBase {
                 config.resync(),
                 config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
-        status = io.videolb.kafka.CoalescingSender.to(
-                "agent-status-publisher",
-                new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director())),
-                config.topics().agentStatus());
+        // its own agent-status topic, the only one its principal may write; created by the sender if missing (decision
+        // 119)
+        status = io.videolb.kafka.AgentStatusTopics.sender(
+                kafka.withClientId("ipvs-agent-status-" + config.director()),
+                config.topics(),
+                config.director(),
+                config.kafka().topicReplication(),
+                Duration.ofSeconds(15));
         if (config.ha().enabled()) startDirector();
         loop.start();
         healthWatch = new HealthWatch(

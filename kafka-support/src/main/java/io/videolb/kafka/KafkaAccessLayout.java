@@ -191,6 +191,17 @@ public final class KafkaAccessLayout {
         }
     }
 
+    /**
+     * ACLs an earlier version of this layout granted and this one withdraws, which {@link KafkaSecuritySetup} deletes
+     * where it finds them: each agent's WRITE on the shared agent-status topic (decision 119; with it any agent could
+     * still write any director's status there).
+     */
+    public List<AclBinding> withdrawn() {
+        List<AclBinding> b = new ArrayList<>();
+        for (String d : directors) writes(b, agent(d), topics.agentStatus());
+        return List.copyOf(b);
+    }
+
     /** READ and DESCRIBE of every director's agent-status topic, present and future (prefixed). */
     private void readsAgentStatus(List<AclBinding> b, Principal p) {
         allow(b, p, ResourceType.TOPIC, topics.agentStatusPrefix(), PatternType.PREFIXED, AclOperation.READ);

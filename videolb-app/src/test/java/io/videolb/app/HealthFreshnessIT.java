@@ -230,7 +230,7 @@ class HealthFreshnessIT {
 
         statusConsumer = new KafkaConsumer<>(
                 KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus("it-freshness"), 0); // the agent's own topic
         runtime = ServiceRuntime.create();
         publish(topics, cluster());
         HealthService health = startHealth(topics, listening.getLocalPort(), closed);

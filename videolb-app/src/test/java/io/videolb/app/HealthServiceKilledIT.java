@@ -240,7 +240,7 @@ class HealthServiceKilledIT {
                 runtime));
         statusConsumer = new KafkaConsumer<>(
                 KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus(DIRECTOR), 0); // the agent's own topic
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
 

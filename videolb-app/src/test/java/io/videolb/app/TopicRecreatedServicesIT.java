@@ -130,7 +130,7 @@ class TopicRecreatedServicesIT {
                 runtime));
         statusConsumer = new KafkaConsumer<>(
                 KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus("it-recreated"), 0); // the agent's own topic
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
         List<String> oldServers = List.of(HealthFreshnessIT.BACKUP.toString(), "198.51.100.2", "198.51.100.3");

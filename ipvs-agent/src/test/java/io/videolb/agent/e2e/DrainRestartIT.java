@@ -92,7 +92,7 @@ class DrainRestartIT {
         Files.createDirectories(tmp.resolve("state"));
         statusConsumer = new KafkaConsumer<>(KafkaSettings.of(SharedBroker.bootstrapServers(), "it-drain-status")
                 .stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus("it-drain-restart"), 0); // the agent's own topic
         try (TestPublisher pub = new TestPublisher(SharedBroker.bootstrapServers(), topics)) {
             pub.publish(cluster());
             startAgent();

@@ -106,7 +106,7 @@ class HostileRecordsIT {
         health = new TestPublisher(bootstrap, topics);
         statusConsumer =
                 new KafkaConsumer<>(KafkaSettings.of(bootstrap, "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus("it-director"), 0); // the agent's own topic
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
     }

@@ -75,7 +75,7 @@ class IpvsAgentKafkaIT {
         pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
         statusConsumer = new KafkaConsumer<>(
                 KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus("it-director"), 0); // the agent's own topic
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
     }

@@ -66,7 +66,7 @@ class LoadWeightsKafkaIT {
         pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
         statusConsumer = new KafkaConsumer<>(
                 KafkaSettings.of(SharedBroker.bootstrapServers(), "it-status").stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus("it-weights"), 0); // the agent's own topic
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
     }
