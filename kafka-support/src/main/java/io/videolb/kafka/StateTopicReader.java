@@ -458,8 +458,11 @@ public final class StateTopicReader implements AutoCloseable {
      */
     private List<TopicPartition> outsideTheLog(InvalidOffsetException e) {
         pendingCheck = null;
-        Map<String, KafkaFuture<TopicDescription>> d =
-                admin.describeTopics(topics).topicNameValues();
+        // the fixed topics and the followed ones concerned (a followed topic deleted since must not block the answer)
+        List<String> ask = new ArrayList<>(topics);
+        ask.removeIf(t -> followed.contains(t)
+                && e.partitions().stream().noneMatch(tp -> tp.topic().equals(t)));
+        Map<String, KafkaFuture<TopicDescription>> d = admin.describeTopics(ask).topicNameValues();
         try {
             KafkaFuture.allOf(d.values().toArray(new KafkaFuture<?>[0])).get(5, TimeUnit.SECONDS);
         } catch (InterruptedException ie) {
