@@ -228,8 +228,7 @@ public final class IpvsAgent extends VerticleBase {
                 config.resync(),
                 config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
-        // its own agent-status topic, the only one its principal may write; created by the sender if missing (decision
-        // 119)
+        // its own status topic, the only one its principal may write; the sender creates it if missing (decision 119)
         status = io.videolb.kafka.AgentStatusTopics.sender(
                 kafka.withClientId("ipvs-agent-status-" + config.director()),
                 config.topics(),
