@@ -322,8 +322,10 @@ public final class AlertService extends VerticleBase {
                 engineStopped.countDown();
             }
         };
-        return StateTopicReader.start(
+        // every director's own agent-status topic too, one added later included (decision 119)
+        return io.videolb.kafka.AgentStatusTopics.read(
                 kafka.withClientId("alert-engine-" + config.instanceId()),
+                t,
                 List.of(t.desired(), t.health(), t.agentStatus(), t.alertState()),
                 listener,
                 Duration.ofSeconds(30),
@@ -431,7 +433,7 @@ public final class AlertService extends VerticleBase {
         } else if (r.topic().equals(t.health())) {
             HealthRecord.Unreadable u = facts.health(key, r.value()).unreadable();
             if (u != null) rejected(r, u.problem());
-        } else if (r.topic().equals(t.agentStatus())) {
+        } else if (t.isAgentStatus(r.topic())) {
             facts.agent(key, r.value() == null ? null : Json.read(r.value(), AgentStatus.class));
         }
     }

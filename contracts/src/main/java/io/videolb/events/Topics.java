@@ -39,9 +39,59 @@ public record Topics(String prefix) {
         return prefix + ".health";
     }
 
-    /** Agent status keyed by director id (compacted). */
+    /**
+     * The shared agent-status topic of earlier versions, where every agent wrote its status under its director id.
+     * No agent writes it any more and no agent principal may (decision 119): each writes its own
+     * {@link #agentStatus(String)}. It is still created and read during the upgrade, so that a director not yet
+     * upgraded stays visible; a record on a director's own topic supersedes its record here.
+     */
     public String agentStatus() {
         return prefix + ".agent-status";
+    }
+
+    /** What a director id must look like to name its status topic (the agent's {@code VIDEOLB_DIRECTOR}). */
+    public static final Pattern DIRECTOR_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    /**
+     * The agent-status topic of one director, {@code PREFIX.agent-status.DIRECTOR} (compacted, keyed by the director
+     * id, 1 partition): only that director's agent principal may write it (decision 119).
+     *
+     * @throws IllegalArgumentException if {@code director} is not a topic-name-safe director id (naming
+     *     {@code VIDEOLB_DIRECTOR})
+     */
+    public String agentStatus(String director) {
+        if (director == null || !DIRECTOR_ID.matcher(director).matches()) {
+            throw new IllegalArgumentException("director id (VIDEOLB_DIRECTOR) '" + director + "' must match "
+                    + DIRECTOR_ID + " to name its agent-status topic");
+        }
+        return agentStatusPrefix() + director;
+    }
+
+    /** The prefix of every per-director agent-status topic: {@code PREFIX.agent-status.} */
+    public String agentStatusPrefix() {
+        return prefix + ".agent-status.";
+    }
+
+    /** The director whose own agent-status topic {@code topic} is, or null if it is not one. */
+    public String agentStatusDirector(String topic) {
+        if (topic == null || !topic.startsWith(agentStatusPrefix())) return null;
+        String d = topic.substring(agentStatusPrefix().length());
+        return DIRECTOR_ID.matcher(d).matches() ? d : null;
+    }
+
+    /** True for the shared agent-status topic and for every director's own one. */
+    public boolean isAgentStatus(String topic) {
+        return agentStatus().equals(topic) || agentStatusDirector(topic) != null;
+    }
+
+    /** The per-director agent-status topics, as a pattern matching the whole name (readers follow it). */
+    public Pattern agentStatusTopics() {
+        return Pattern.compile(Pattern.quote(agentStatusPrefix()) + DIRECTOR_ID.pattern());
+    }
+
+    /** How a director's own agent-status topic is created (by its agent, or by {@code videolb kafka setup-security}). */
+    public TopicSpec agentStatusSpec(String director) {
+        return new TopicSpec(agentStatus(director), 1, true);
     }
 
     /** Who changed what, before/after (append-only). */
@@ -62,7 +112,10 @@ public record Topics(String prefix) {
     /** A topic and whether it is compacted state or an event stream. */
     public record TopicSpec(String name, int partitions, boolean compacted) {}
 
-    /** Every topic videolb uses, with the settings the admin helper creates it with. */
+    /**
+     * Every fixed topic videolb uses, with the settings the admin helper creates it with; the per-director
+     * agent-status topics ({@link #agentStatusSpec}) come on top, one per director.
+     */
     public List<TopicSpec> all() {
         return List.of(
                 new TopicSpec(desired(), 1, true),

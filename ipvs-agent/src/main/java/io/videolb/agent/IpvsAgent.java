@@ -41,8 +41,8 @@ import io.videolb.events.HealthRecord;
 import io.videolb.events.HealthTopicView;
 import io.videolb.events.ServerStreams;
 import io.videolb.json.Json;
+import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.kafka.CoalescingSender;
-import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.model.Ipv4Address;
@@ -242,10 +242,13 @@ public final class IpvsAgent extends VerticleBase {
                 config.resync(),
                 config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
-        status = CoalescingSender.to(
-                "agent-status-publisher",
-                new EventPublisher(kafka.withClientId("ipvs-agent-status-" + config.director())),
-                config.topics().agentStatus());
+        // its own status topic, the only one its principal may write; the sender creates it if missing (decision 119)
+        status = AgentStatusTopics.sender(
+                kafka.withClientId("ipvs-agent-status-" + config.director()),
+                config.topics(),
+                config.director(),
+                config.kafka().topicReplication(),
+                Duration.ofSeconds(15));
         if (config.ha().enabled()) startDirector();
         loop.start();
         healthWatch = new HealthWatch(

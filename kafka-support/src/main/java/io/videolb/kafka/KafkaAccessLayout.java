@@ -24,28 +24,34 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <caption>what each role may do</caption>
  *   <tr><th>role (principal)</th><th>writes</th><th>reads</th><th>other</th></tr>
  *   <tr><td>config ({@code User:videolb-config})</td><td>desired, desired-history, audit, director-commands</td>
- *       <td>desired, desired-history, audit, health, agent-status, alert-state</td>
+ *       <td>desired, desired-history, audit, health, agent-status (shared and every director's), alert-state</td>
  *       <td>transactional id {@code PREFIX-config-service}; describe the transaction-state topic (write check); alter the
  *       history topic's configuration (its retention setting)</td></tr>
  *   <tr><td>health ({@code User:videolb-health})</td><td>health</td><td>health, desired</td>
  *       <td>consumer group {@code PREFIX.health-checkers} (or the configured one)</td></tr>
- *   <tr><td>agent ({@code User:videolb-agent-DIRECTOR}, one per director)</td><td>agent-status</td>
- *       <td>desired, health, agent-status, director-commands</td><td></td></tr>
+ *   <tr><td>agent ({@code User:videolb-agent-DIRECTOR}, one per director)</td>
+ *       <td>its own {@code agent-status.DIRECTOR} only</td>
+ *       <td>desired, health, agent-status (shared and every director's), director-commands</td>
+ *       <td>create and describe the configuration of its own agent-status topic</td></tr>
  *   <tr><td>alert ({@code User:videolb-alert})</td><td>alert-state</td>
- *       <td>alert-state, desired, health, agent-status</td>
+ *       <td>alert-state, desired, health, agent-status (shared and every director's)</td>
  *       <td>transactional ids starting {@code videolb-alert-PREFIX-}</td></tr>
  * </table>
  *
  * Every role may also describe (see the name and partitions of) the seven topics of the installation and their
  * configurations: each service checks at start that they exist. Creating topics and changing ACLs is left to an
- * operator's super user ({@code videolb kafka setup-security}). Kafka ACLs are per topic, not per key: all agents
- * write the one agent-status topic (decision 70 says what that leaves open).
+ * operator's super user ({@code videolb kafka setup-security}), but an agent may create its own agent-status topic.
+ * Kafka ACLs are per topic, not per key, so each director has its own agent-status topic ({@code
+ * PREFIX.agent-status.DIRECTOR}, decision 119) with a literal WRITE for its agent alone; every role that reads agent
+ * status may read and describe all of them (a prefixed ACL on {@code PREFIX.agent-status.}: readers list and follow
+ * them, also a director added later) and the shared {@code PREFIX.agent-status} of earlier versions, which no
+ * principal may write any more.
  */
 public final class KafkaAccessLayout {
     /** Principal names: {@code videolb-ROLE}, {@code videolb-agent-DIRECTOR}. */
     public static final String USER_PREFIX = "videolb-";
 
-    private static final Pattern DIRECTOR = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Pattern DIRECTOR = Topics.DIRECTOR_ID;
     private static final String TX_STATE = "__transaction_state";
 
     /** A role and its principal's user name (SCRAM user, or the name a TLS certificate is mapped to). */
@@ -145,6 +151,7 @@ public final class KafkaAccessLayout {
                 topics.health(),
                 topics.agentStatus(),
                 topics.alertState());
+        readsAgentStatus(b, c);
         allow(b, c, ResourceType.TRANSACTIONAL_ID, configTransactionalId(), PatternType.LITERAL, AclOperation.WRITE);
         allow(b, c, ResourceType.TRANSACTIONAL_ID, configTransactionalId(), PatternType.LITERAL, AclOperation.DESCRIBE);
         allow(b, c, ResourceType.TOPIC, TX_STATE, PatternType.LITERAL, AclOperation.DESCRIBE);
@@ -160,14 +167,19 @@ public final class KafkaAccessLayout {
         Principal a = alert();
         writes(b, a, topics.alertState());
         reads(b, a, topics.alertState(), topics.desired(), topics.health(), topics.agentStatus());
+        readsAgentStatus(b, a);
         String alertTx = alertTransactionalIdPrefix();
         allow(b, a, ResourceType.TRANSACTIONAL_ID, alertTx, PatternType.PREFIXED, AclOperation.WRITE);
         allow(b, a, ResourceType.TRANSACTIONAL_ID, alertTx, PatternType.PREFIXED, AclOperation.DESCRIBE);
 
         for (String d : directors) {
             Principal g = agent(d);
-            writes(b, g, topics.agentStatus());
+            String own = topics.agentStatus(d);
+            writes(b, g, own); // its own status topic, and no other (decision 119)
+            allow(b, g, ResourceType.TOPIC, own, PatternType.LITERAL, AclOperation.CREATE);
+            allow(b, g, ResourceType.TOPIC, own, PatternType.LITERAL, AclOperation.DESCRIBE_CONFIGS);
             reads(b, g, topics.desired(), topics.health(), topics.agentStatus(), topics.directorCommands());
+            readsAgentStatus(b, g);
         }
         return List.copyOf(b);
     }
@@ -177,6 +189,30 @@ public final class KafkaAccessLayout {
             allow(b, p, ResourceType.TOPIC, t.name(), PatternType.LITERAL, AclOperation.DESCRIBE);
             allow(b, p, ResourceType.TOPIC, t.name(), PatternType.LITERAL, AclOperation.DESCRIBE_CONFIGS);
         }
+    }
+
+    /**
+     * ACLs an earlier version of this layout granted and this one withdraws, which {@link KafkaSecuritySetup} deletes
+     * where it finds them: each agent's WRITE on the shared agent-status topic (decision 119; with it any agent could
+     * still write any director's status there).
+     */
+    public List<AclBinding> withdrawn() {
+        List<AclBinding> b = new ArrayList<>();
+        for (String d : directors) writes(b, agent(d), topics.agentStatus());
+        return List.copyOf(b);
+    }
+
+    /** READ and DESCRIBE of every director's agent-status topic, present and future (prefixed). */
+    private void readsAgentStatus(List<AclBinding> b, Principal p) {
+        allow(b, p, ResourceType.TOPIC, topics.agentStatusPrefix(), PatternType.PREFIXED, AclOperation.READ);
+        allow(b, p, ResourceType.TOPIC, topics.agentStatusPrefix(), PatternType.PREFIXED, AclOperation.DESCRIBE);
+    }
+
+    /** The topics {@code videolb kafka setup-security} creates: the fixed ones and each director's agent-status. */
+    public List<Topics.TopicSpec> topicSpecs() {
+        List<Topics.TopicSpec> all = new ArrayList<>(topics.all());
+        directors.forEach(d -> all.add(topics.agentStatusSpec(d)));
+        return List.copyOf(all);
     }
 
     private static void writes(List<AclBinding> b, Principal p, String... names) {

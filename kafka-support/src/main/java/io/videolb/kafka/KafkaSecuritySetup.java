@@ -27,8 +27,10 @@ import org.apache.kafka.common.errors.ResourceNotFoundException;
  * Brings a cluster to a {@link KafkaAccessLayout}: creates the SCRAM-SHA-512 users that are missing (with the
  * passwords given, or new random ones) and the ACLs that are missing, through the Admin API. Idempotent: a user or
  * ACL that exists is left as it is (a user's password is never changed by a second run), and ACLs the layout does
- * not contain are never removed (they are listed as "extra" so that an operator sees them). With {@code dryRun}
- * nothing is changed and the same report is made.
+ * not contain are never removed (they are listed as "extra" so that an operator sees them), except those an earlier
+ * version of this layout granted and this one withdraws ({@link KafkaAccessLayout#withdrawn()}: the agents' WRITE on
+ * the shared agent-status topic, decision 119), which are deleted. With {@code dryRun} nothing is changed and the
+ * same report is made.
  */
 public final class KafkaSecuritySetup {
     /** SCRAM iterations for new users (Kafka's minimum is 4096). */
@@ -45,6 +47,7 @@ public final class KafkaSecuritySetup {
      * @param aclsKept     ACLs that existed
      * @param aclsExtra    ACLs found on the installation's resources for the layout's principals that the layout does
      *                     not contain (left alone)
+     * @param aclsDeleted  ACLs of an earlier layout that this one withdraws, found and deleted
      */
     public record Report(
             Map<String, String> usersCreated,
@@ -52,6 +55,7 @@ public final class KafkaSecuritySetup {
             List<AclBinding> aclsCreated,
             List<AclBinding> aclsKept,
             List<AclBinding> aclsExtra,
+            List<AclBinding> aclsDeleted,
             boolean dryRun) {
         /** The report as lines for an operator (no password). */
         public List<String> lines() {
@@ -61,6 +65,8 @@ public final class KafkaSecuritySetup {
             usersKept.forEach(u -> l.add("kept user " + u + " (exists; password unchanged)"));
             aclsCreated.forEach(a -> l.add(would + "ACL " + KafkaAccessLayout.describe(a)));
             aclsKept.forEach(a -> l.add("kept ACL " + KafkaAccessLayout.describe(a)));
+            aclsDeleted.forEach(a -> l.add((dryRun ? "would delete " : "deleted ") + "ACL of an earlier layout "
+                    + KafkaAccessLayout.describe(a)));
             aclsExtra.forEach(
                     a -> l.add("extra ACL, not in the layout (left alone): " + KafkaAccessLayout.describe(a)));
             return l;
@@ -120,13 +126,23 @@ public final class KafkaSecuritySetup {
             Set<String> ours = new HashSet<>();
             layout.principals().forEach(p -> ours.add(p.kafkaPrincipal()));
             Set<AclBinding> wantedSet = new HashSet<>(wanted);
+            Set<AclBinding> withdrawn = new HashSet<>(layout.withdrawn());
+            List<AclBinding> deleted = present.stream()
+                    .filter(withdrawn::contains)
+                    .sorted(java.util.Comparator.comparing(KafkaAccessLayout::describe))
+                    .toList();
             List<AclBinding> extra = present.stream()
-                    .filter(a -> ours.contains(a.entry().principal()) && !wantedSet.contains(a))
+                    .filter(a ->
+                            ours.contains(a.entry().principal()) && !wantedSet.contains(a) && !withdrawn.contains(a))
                     .sorted(java.util.Comparator.comparing(KafkaAccessLayout::describe))
                     .toList();
             if (!dryRun && !toCreate.isEmpty())
                 admin.createAcls(toCreate).all().get(left(deadline), TimeUnit.MILLISECONDS);
-            return new Report(created, kept, toCreate, aclsKept, extra, dryRun);
+            if (!dryRun && !deleted.isEmpty())
+                admin.deleteAcls(deleted.stream().map(AclBinding::toFilter).toList())
+                        .all()
+                        .get(left(deadline), TimeUnit.MILLISECONDS);
+            return new Report(created, kept, toCreate, aclsKept, extra, deleted, dryRun);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -58,6 +58,14 @@ import org.slf4j.LoggerFactory;
  * and reads all its topics again from offset 0. A listener that does not override it stops the reader instead
  * ({@link Listener#onError}). Records the new topic already had past the old position may be delivered before the
  * periodic check sees the new id; they are dropped with the rest.
+ *
+ * <p><b>Followed topics</b> (the optional {@code follow} pattern, e.g. the per-director agent-status topics, decision
+ * 119): besides its fixed topics the reader reads every topic whose whole name matches the pattern, those found at
+ * start (read up to their end before {@code caughtUp}) and those created later: every {@value #FOLLOW_CHECK_MS} ms the
+ * topic names are listed (without blocking the poll loop) and a new match is assigned and folded from offset 0,
+ * without a restart of the reader. At most {@value #MAX_FOLLOWED} topics are followed (more are reported, not read).
+ * A followed topic that does not exist (deleted) is skipped, never waited for; one recreated is handled like a fixed
+ * one. Listing needs DESCRIBE on the topics (Kafka lists only those).
  */
 public final class StateTopicReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateTopicReader.class);
@@ -65,6 +73,10 @@ public final class StateTopicReader implements AutoCloseable {
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
     /** How often the topic ids are compared with the ones read at start (ms). */
     public static final long TOPIC_ID_CHECK_MS = 2_000;
+    /** How often the topic names are listed for new topics matching the follow pattern (ms). */
+    public static final long FOLLOW_CHECK_MS = 2_000;
+    /** The most topics one reader follows by its pattern. */
+    public static final int MAX_FOLLOWED = 1_000;
 
     /** One record of a state topic; {@code value == null} is a tombstone (the key is deleted). */
     public record StateRecord(String topic, int partition, long offset, long timestamp, String key, String value) {
@@ -115,7 +127,16 @@ public final class StateTopicReader implements AutoCloseable {
     }
 
     private final Consumer<String, String> consumer;
-    private final List<String> topics;
+    /** The fixed topics and then the followed ones (replaced, never mutated: reader thread writes). */
+    private volatile List<String> topics;
+    /** Topics of {@link #topics} found by the follow pattern (reader thread only). */
+    private final java.util.Set<String> followed = new java.util.TreeSet<>();
+
+    private final java.util.regex.Pattern follow;
+    private KafkaFuture<java.util.Set<String>> pendingList;
+    private Map<String, KafkaFuture<TopicDescription>> pendingNew;
+    private long nextList;
+    private boolean overFollowLimitReported;
     private final Listener listener;
     private final Duration topicWait;
     private final Duration pollInterval;
@@ -139,6 +160,7 @@ public final class StateTopicReader implements AutoCloseable {
     private StateTopicReader(
             KafkaSettings settings,
             Collection<String> topics,
+            java.util.regex.Pattern follow,
             Listener listener,
             Duration topicWait,
             Duration pollInterval) {
@@ -146,6 +168,7 @@ public final class StateTopicReader implements AutoCloseable {
             throw new IllegalArgumentException("no topic");
         }
         this.topics = List.copyOf(topics);
+        this.follow = follow;
         this.listener = Objects.requireNonNull(listener, "listener");
         this.topicWait = Objects.requireNonNull(topicWait, "topicWait");
         this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
@@ -182,9 +205,28 @@ public final class StateTopicReader implements AutoCloseable {
             Listener listener,
             Duration topicWait,
             Duration pollInterval) {
-        StateTopicReader r = new StateTopicReader(settings, topics, listener, topicWait, pollInterval);
+        return start(settings, topics, null, listener, topicWait, pollInterval);
+    }
+
+    /**
+     * As {@link #start(KafkaSettings, Collection, Listener, Duration, Duration)}, also following every topic whose whole
+     * name matches {@code follow} (null: none), found at start or created later (see the class comment).
+     */
+    public static StateTopicReader start(
+            KafkaSettings settings,
+            Collection<String> topics,
+            java.util.regex.Pattern follow,
+            Listener listener,
+            Duration topicWait,
+            Duration pollInterval) {
+        StateTopicReader r = new StateTopicReader(settings, topics, follow, listener, topicWait, pollInterval);
         r.thread.start();
         return r;
+    }
+
+    /** The topics read now: the fixed ones, then those followed by the pattern so far. */
+    public List<String> topics() {
+        return topics;
     }
 
     /**
@@ -255,6 +297,7 @@ public final class StateTopicReader implements AutoCloseable {
             }
             adminLease = SharedAdmin.acquire(adminProperties); // the process's one Admin of this identity
             admin = adminLease.admin();
+            partitions.addAll(followedAtStart());
             readTopicIdsAtStart();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -305,6 +348,7 @@ public final class StateTopicReader implements AutoCloseable {
                     recordsDelivered++;
                 }
                 listener.afterPoll();
+                checkFollowed();
                 if (checkTopicIds()) {
                     List<TopicPartition> again = restartAfterRecreation();
                     if (again == null || (end = awaitEndOffsets(again)) == null) {
@@ -414,8 +458,11 @@ public final class StateTopicReader implements AutoCloseable {
      */
     private List<TopicPartition> outsideTheLog(InvalidOffsetException e) {
         pendingCheck = null;
-        Map<String, KafkaFuture<TopicDescription>> d =
-                admin.describeTopics(topics).topicNameValues();
+        // the fixed topics and the followed ones concerned (a followed topic deleted since must not block the answer)
+        List<String> ask = new ArrayList<>(topics);
+        ask.removeIf(t -> followed.contains(t)
+                && e.partitions().stream().noneMatch(tp -> tp.topic().equals(t)));
+        Map<String, KafkaFuture<TopicDescription>> d = admin.describeTopics(ask).topicNameValues();
         try {
             KafkaFuture.allOf(d.values().toArray(new KafkaFuture<?>[0])).get(5, TimeUnit.SECONDS);
         } catch (InterruptedException ie) {
@@ -467,6 +514,122 @@ public final class StateTopicReader implements AutoCloseable {
         consumer.seekToBeginning(partitions);
         nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TOPIC_ID_CHECK_MS);
         return partitions;
+    }
+
+    /**
+     * The topics matching the follow pattern at start, bounded by one request timeout (none found now: the periodic
+     * check finds them); returns their partitions, to be read up to their end before the catch-up.
+     */
+    private List<TopicPartition> followedAtStart() {
+        if (follow == null) return List.of();
+        nextList = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FOLLOW_CHECK_MS);
+        try {
+            java.util.Set<String> names =
+                    admin.listTopics().names().get(requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            List<String> fresh = newMatches(names);
+            if (fresh.isEmpty()) return List.of();
+            Map<String, KafkaFuture<TopicDescription>> d =
+                    admin.describeTopics(fresh).topicNameValues();
+            KafkaFuture.allOf(d.values().toArray(new KafkaFuture<?>[0]))
+                    .get(requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return adopt(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (Exception e) {
+            LOG.warn(
+                    "state reader {}: topics matching {} not listed at start ({}), looked for again later",
+                    topics,
+                    follow,
+                    e.toString());
+            return List.of();
+        }
+    }
+
+    /** Names matching the pattern that are not read yet, sorted, within {@link #MAX_FOLLOWED}. */
+    private List<String> newMatches(java.util.Set<String> names) {
+        List<String> fresh = new ArrayList<>(new java.util.TreeSet<>(names));
+        fresh.removeIf(n -> !follow.matcher(n).matches() || topics.contains(n));
+        int room = MAX_FOLLOWED - followed.size();
+        if (fresh.size() > room) {
+            if (!overFollowLimitReported) {
+                overFollowLimitReported = true;
+                LOG.error(
+                        "state reader {}: {} topics match {}, more than the {} one reader follows: not reading {}",
+                        topics,
+                        followed.size() + fresh.size(),
+                        follow,
+                        MAX_FOLLOWED,
+                        fresh.subList(Math.max(0, room), fresh.size()));
+            }
+            fresh = fresh.subList(0, Math.max(0, room));
+        }
+        return fresh;
+    }
+
+    /**
+     * Takes the described new topics into {@link #topics} (with their ids) and returns their partitions; a topic
+     * without an answer or without partitions yet is left for the next check.
+     */
+    private List<TopicPartition> adopt(Map<String, KafkaFuture<TopicDescription>> described) {
+        List<TopicPartition> parts = new ArrayList<>();
+        List<String> now = new ArrayList<>(topics);
+        for (Map.Entry<String, KafkaFuture<TopicDescription>> e : described.entrySet()) {
+            TopicDescription d;
+            try {
+                d = e.getValue().getNow(null);
+            } catch (Exception ex) {
+                LOG.debug("state reader {}: new topic {} not described yet ({})", topics, e.getKey(), ex.toString());
+                continue;
+            }
+            if (d == null || d.partitions().isEmpty()) continue;
+            followed.add(e.getKey());
+            now.add(e.getKey());
+            topicIds.put(e.getKey(), d.topicId());
+            d.partitions().forEach(p -> parts.add(new TopicPartition(e.getKey(), p.partition())));
+            LOG.info("state reader: following topic {} (matches {}), reading it from offset 0", e.getKey(), follow);
+        }
+        topics = List.copyOf(now);
+        return parts;
+    }
+
+    /**
+     * The periodic look for new topics matching the pattern, never blocking: lists the names when due, describes the
+     * new ones once listed, and assigns them from offset 0 once described.
+     */
+    private void checkFollowed() {
+        if (follow == null) return;
+        if (pendingNew != null) {
+            if (!pendingNew.values().stream().allMatch(KafkaFuture::isDone)) return;
+            Map<String, KafkaFuture<TopicDescription>> d = pendingNew;
+            pendingNew = null;
+            List<TopicPartition> fresh = adopt(d);
+            if (!fresh.isEmpty()) {
+                List<TopicPartition> all = new ArrayList<>(consumer.assignment());
+                all.addAll(fresh);
+                consumer.assign(all); // the partitions assigned before keep their positions
+                consumer.seekToBeginning(fresh);
+            }
+            return;
+        }
+        if (pendingList == null) {
+            if (System.nanoTime() - nextList < 0) return;
+            pendingList = admin.listTopics().names();
+            return;
+        }
+        if (!pendingList.isDone()) return;
+        KafkaFuture<java.util.Set<String>> listed = pendingList;
+        pendingList = null;
+        nextList = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FOLLOW_CHECK_MS);
+        java.util.Set<String> names;
+        try {
+            names = listed.getNow(null);
+        } catch (Exception e) {
+            LOG.debug("state reader {}: topics not listed ({}), asking again later", topics, e.toString());
+            return;
+        }
+        List<String> fresh = newMatches(names);
+        if (!fresh.isEmpty()) pendingNew = admin.describeTopics(fresh).topicNameValues();
     }
 
     private void fail(Throwable e) {
@@ -523,6 +686,7 @@ public final class StateTopicReader implements AutoCloseable {
                     continue;
                 }
                 if (infos == null || infos.isEmpty()) {
+                    if (followed.contains(t)) continue; // a followed topic is never waited for (deleted: skipped)
                     missing.add(t);
                 } else {
                     infos.forEach(i -> all.add(new TopicPartition(i.topic(), i.partition())));

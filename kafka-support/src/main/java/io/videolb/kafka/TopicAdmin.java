@@ -142,8 +142,25 @@ public final class TopicAdmin {
      *     the replication factor
      */
     public static List<String> ensure(Admin admin, Topics topics, TopicReplication replication, Duration timeout) {
+        return ensure(admin, topics.all(), replication, timeout);
+    }
+
+    /**
+     * As {@link #ensure(Admin, Topics, TopicReplication, Duration)} for the given topics (e.g. one director's own
+     * agent-status topic, {@link Topics#agentStatusSpec}).
+     */
+    public static List<String> ensure(
+            KafkaSettings settings, List<Topics.TopicSpec> specs, TopicReplication replication, Duration timeout) {
+        try (SharedAdmin.Lease lease = SharedAdmin.acquire(settings.admin())) {
+            return ensure(lease.admin(), specs, replication, timeout);
+        }
+    }
+
+    /** As {@link #ensure(Admin, Topics, TopicReplication, Duration)} for the given topics. */
+    public static List<String> ensure(
+            Admin admin, List<Topics.TopicSpec> specs, TopicReplication replication, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<Topics.TopicSpec> specs = topics.all();
+        List<String> topics = specs.stream().map(Topics.TopicSpec::name).toList();
         try {
             Set<String> existing = get(
                     admin.listTopics(new ListTopicsOptions().listInternal(false))

@@ -179,7 +179,7 @@ final class KafkaCommand implements Runnable {
             try (Admin admin =
                     Admin.create(connection.settings("videolb-setup-security").admin())) {
                 List<String> created = List.of();
-                if (!dryRun) created = TopicAdmin.ensure(admin, l.topics(), connection.topicReplication(), timeout);
+                if (!dryRun) created = TopicAdmin.ensure(admin, l.topicSpecs(), connection.topicReplication(), timeout);
                 created.forEach(t -> Io.out.println("created topic " + t));
                 report = KafkaSecuritySetup.apply(admin, l, !mtls, Map.of(), dryRun, timeout);
             } catch (RuntimeException e) {

@@ -163,9 +163,15 @@ final class StandaloneKafkaAuth {
                 writePrivate(marker, digest + "\n");
             }
             KafkaSecuritySetup.Report r = KafkaSecuritySetup.apply(admin, layout, false, Map.of(), false, timeout);
+            if (!r.aclsDeleted().isEmpty())
+                LOG.info(
+                        "deleted {} Kafka ACLs of an earlier layout ({})",
+                        r.aclsDeleted().size(),
+                        layout.topics());
             if (!r.aclsCreated().isEmpty())
                 LOG.info("created {} Kafka ACLs ({})", r.aclsCreated().size(), layout.topics());
-            TopicAdmin.ensure(admin, layout.topics(), TopicReplication.SINGLE, timeout);
+            // the fixed topics and the director's own agent-status topic (decision 119)
+            TopicAdmin.ensure(admin, layout.topicSpecs(), TopicReplication.SINGLE, timeout);
             for (String u : users)
                 writePrivate(
                         propertiesFile(u),

@@ -275,17 +275,23 @@ class KafkaSecurityIT {
             p.commitTransaction();
         }
         refusedWrite("videolb-alert", TOPICS.desired());
-        // an agent: its status; never desired or health
+        // an agent: its own status topic (decision 119); never another director's, the shared one, desired or health
         try (KafkaProducer<String, String> p =
                 new KafkaProducer<>(as("videolb-agent-lb1").producer())) {
-            p.send(new ProducerRecord<>(TOPICS.agentStatus(), "lb1", "{}")).get(30, TimeUnit.SECONDS);
+            p.send(new ProducerRecord<>(TOPICS.agentStatus("lb1"), "lb1", "{}")).get(30, TimeUnit.SECONDS);
         }
+        refusedWrite("videolb-agent-lb1", TOPICS.agentStatus("lb2"));
+        refusedWrite("videolb-agent-lb1", TOPICS.agentStatus());
         refusedWrite("videolb-agent-lb1", TOPICS.desired());
         refusedWrite("videolb-agent-lb1", TOPICS.health());
         refusedWrite("videolb-health", TOPICS.agentStatus());
+        refusedWrite("videolb-health", TOPICS.agentStatus("lb1"));
         // readers read what they need
         assertThat(readAll("videolb-agent-lb1", TOPICS.desired())).isEqualTo(1);
-        assertThat(readAll("videolb-alert", TOPICS.agentStatus())).isEqualTo(1);
+        assertThat(readAll("videolb-alert", TOPICS.agentStatus("lb1"))).isEqualTo(1);
+        assertThat(readAll("videolb-config", TOPICS.agentStatus("lb1"))).isEqualTo(1);
+        assertThat(readAll("videolb-agent-lb2", TOPICS.agentStatus("lb1"))).isEqualTo(1); // its HA peer's state
+        assertThat(readAll("videolb-alert", TOPICS.agentStatus())).isZero();
         assertThat(readAll("videolb-config", TOPICS.alertState())).isEqualTo(1);
         assertThat(readAll("videolb-health", TOPICS.desired())).isEqualTo(1);
         // ... and not what they do not
@@ -308,6 +314,84 @@ class KafkaSecurityIT {
 
     @Test
     @Order(6)
+    void anAgentCreatesOnlyItsOwnStatusTopicAndReadersFollowIt() throws Exception {
+        // a director whose topic is gone (or was never created by setup-security): its agent's sender creates it
+        try (Admin a = Admin.create(new java.util.HashMap<>(broker.superUserClientProperties()))) {
+            a.deleteTopics(List.of(TOPICS.agentStatus("lb2"))).all().get(30, TimeUnit.SECONDS);
+            long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (a.listTopics().names().get(30, TimeUnit.SECONDS).contains(TOPICS.agentStatus("lb2"))
+                    && System.nanoTime() < gone) Thread.sleep(100);
+        }
+        java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        try (io.videolb.kafka.StateTopicReader reader = io.videolb.kafka.AgentStatusTopics.read(
+                        as("videolb-alert"),
+                        TOPICS,
+                        List.of(TOPICS.agentStatus()),
+                        io.videolb.kafka.StateTopicReader.folding(seen),
+                        Duration.ofSeconds(30));
+                io.videolb.kafka.CoalescingSender lb2 = io.videolb.kafka.AgentStatusTopics.sender(
+                        as("videolb-agent-lb2"),
+                        TOPICS,
+                        "lb2",
+                        io.videolb.kafka.TopicReplication.SINGLE,
+                        Duration.ofSeconds(30))) {
+            assertThat(reader.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+            assertThat(seen).containsOnlyKeys("lb1");
+            lb2.offer("lb2", "{\"lb2\":1}");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!seen.containsKey("lb2") && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(seen).containsEntry("lb2", "{\"lb2\":1}"); // created by lb2, found by alert's reader
+            assertThat(lb2.failed.get()).isZero();
+        }
+        // lb1 may not create another director's topic, nor one for a director not in the layout
+        try (Admin a = Admin.create(as("videolb-agent-lb1").admin())) {
+            for (String t : List.of(TOPICS.agentStatus("lb3"), TOPICS.agentStatus("lb1") + "x")) {
+                assertThatThrownBy(() -> a.createTopics(
+                                        List.of(new org.apache.kafka.clients.admin.NewTopic(t, 1, (short) 1)))
+                                .all()
+                                .get(30, TimeUnit.SECONDS))
+                        .as("lb1 creates " + t)
+                        .hasCauseInstanceOf(TopicAuthorizationException.class);
+            }
+        }
+    }
+
+    @Test
+    @Order(7)
+    void setupDeletesTheAgentsWriteOnTheSharedStatusTopicLeftByAnEarlierVersion() throws Exception {
+        org.apache.kafka.common.acl.AclBinding old = new KafkaAccessLayout(TOPICS, List.of("lb1", "lb2"), null)
+                .withdrawn()
+                .get(0); // User:videolb-agent-lb1 ALLOW WRITE TOPIC sec.agent-status, as the earlier layout had it
+        try (Admin a = Admin.create(new java.util.HashMap<>(broker.superUserClientProperties()))) {
+            a.createAcls(List.of(old)).all().get(30, TimeUnit.SECONDS);
+        }
+        // the hole the earlier layout left: lb1 writes lb2's key on the shared topic (once the broker applied the ACL)
+        long applied = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try (KafkaProducer<String, String> p =
+                    new KafkaProducer<>(as("videolb-agent-lb1").producer())) {
+                p.send(new ProducerRecord<>(TOPICS.agentStatus(), "lb2", "{}")).get(30, TimeUnit.SECONDS);
+                break;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicAuthorizationException) || System.nanoTime() > applied) throw e;
+                Thread.sleep(200);
+            }
+        }
+        Run dry = cli(setup("--dry-run"));
+        assertThat(dry.out)
+                .contains("would delete ACL of an earlier layout User:videolb-agent-lb1 ALLOW WRITE TOPIC "
+                        + TOPICS.agentStatus());
+        Run r = cli(setup("--out", out.toString()));
+        assertThat(r.exit).as(r.err + r.out).isEqualTo(ExitCode.OK.code());
+        assertThat(r.out)
+                .contains("deleted ACL of an earlier layout User:videolb-agent-lb1 ALLOW WRITE TOPIC "
+                        + TOPICS.agentStatus())
+                .doesNotContain("extra ACL");
+        refusedWrite("videolb-agent-lb1", TOPICS.agentStatus());
+    }
+
+    @Test
+    @Order(8)
     void aClientCertificateIsAPrincipalToo() throws Exception {
         Path mtls = tmp.resolve("mtls.properties");
         List<String> lines = new ArrayList<>(List.of(

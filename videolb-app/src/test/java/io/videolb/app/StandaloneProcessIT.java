@@ -152,6 +152,15 @@ class StandaloneProcessIT {
                     .isEqualTo(401);
             assertThat(get(httpPort, "/health", null).statusCode()).isEqualTo(200);
             assertThat(get(httpPort, "/ready", null).statusCode()).isEqualTo(200);
+            // the agent's status reaches the admin API through its own status topic, written as its own principal
+            // (the only status topic it may write; decision 119)
+            String status = "";
+            long statusBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!status.contains("\"directors\":[{") && System.nanoTime() < statusBy) {
+                status = get(httpPort, "/api/v1/status", token).body();
+                if (!status.contains("\"directors\":[{")) Thread.sleep(250);
+            }
+            assertThat(status).contains("\"directors\":[{");
 
             // and it is in the desired topic as a complete generation, read with the local operator's credentials
             // (the broker takes only authenticated clients: every service above ran as its own SCRAM principal)

@@ -53,8 +53,10 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
 
     private KafkaClusterView(KafkaSettings settings, Topics topics, Duration topicWait) {
         this.topics = topics;
-        this.stateReader = StateTopicReader.start(
+        // every director's own agent-status topic too, one added later included (decision 119)
+        this.stateReader = io.videolb.kafka.AgentStatusTopics.read(
                 settings.withClientId(settings.clientId() + "-api-state"),
+                topics,
                 List.of(topics.health(), topics.agentStatus(), topics.alertState()),
                 new StateTopicReader.Listener() {
                     @Override
@@ -127,7 +129,7 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
                             r.partition(),
                             r.offset(),
                             u.problem());
-            } else if (r.topic().equals(topics.agentStatus())) {
+            } else if (topics.isAgentStatus(r.topic())) {
                 if (r.isTombstone()) agents.remove(r.key());
                 else agents.put(r.key(), Json.read(r.value(), AgentStatus.class));
             } else if (r.topic().equals(topics.alertState()) && r.key().startsWith("outbox/")) {

@@ -36,17 +36,63 @@ public final class DirectorFollower implements AutoCloseable {
         this.director = director;
         this.peer = director.settings().peer();
         this.clock = clock;
-        this.reader = StateTopicReader.start(
+        // the peer's own agent-status topic (followed: it may be created after this agent started) and, during the
+        // upgrade, the shared one (decision 119); a command is read from director-commands only
+        this.reader = io.videolb.kafka.AgentStatusTopics.read(
                 kafka.withClientId(kafka.clientId() + "-director"),
+                topics,
                 List.of(topics.agentStatus(), topics.directorCommands()),
-                Records.listener(
-                        (k, v) -> {
-                            if (k.equals(DirectorRequest.KEY)) onCommand(v);
-                            else if (k.equals(peer)) onPeerStatus(v);
-                        },
-                        () -> LOG.info("director HA: peer status and director commands read"),
-                        e -> LOG.error("director HA: the status/command reader stopped: {}", e.toString())),
+                byTopic(
+                        topics,
+                        Records.listener(
+                                (k, v) -> {
+                                    if (k.equals(DirectorRequest.KEY)) onCommand(v);
+                                },
+                                () -> LOG.info("director HA: peer status and director commands read"),
+                                e -> LOG.error("director HA: the status/command reader stopped: {}", e.toString())),
+                        Records.listener(
+                                (k, v) -> {
+                                    if (k.equals(peer)) onPeerStatus(v);
+                                },
+                                () -> {},
+                                e -> {})),
                 topicWait);
+    }
+
+    /**
+     * Commands only from the director-commands topic, peer status only from the agent-status topics (a director id
+     * that happens to be the command key cannot promote by publishing its status); the life-cycle calls go to
+     * {@code commands}.
+     */
+    private static StateTopicReader.Listener byTopic(
+            Topics topics, StateTopicReader.Listener commands, StateTopicReader.Listener status) {
+        return new StateTopicReader.Listener() {
+            @Override
+            public void onRecord(StateTopicReader.StateRecord r) {
+                if (r.topic().equals(topics.directorCommands())) commands.onRecord(r);
+                else if (topics.isAgentStatus(r.topic())) status.onRecord(r);
+            }
+
+            @Override
+            public void onCaughtUp() {
+                commands.onCaughtUp();
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                commands.onError(error);
+            }
+
+            @Override
+            public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+                commands.onTopicRecreated(topic, oldTopicId, newTopicId);
+            }
+
+            @Override
+            public void onReadAgain() {
+                commands.onReadAgain();
+            }
+        };
     }
 
     public static DirectorFollower start(

@@ -79,7 +79,7 @@ class AgentSetupRecheckIT {
         pub = new TestPublisher(SharedBroker.bootstrapServers(), topics);
         statusConsumer = new KafkaConsumer<>(KafkaSettings.of(SharedBroker.bootstrapServers(), "it-recheck-status")
                 .stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
+        TopicPartition tp = new TopicPartition(topics.agentStatus("it-recheck"), 0); // the agent's own topic
         statusConsumer.assign(List.of(tp));
         statusConsumer.seekToBeginning(List.of(tp));
         AgentSettings config = AgentSettings.builder()

@@ -7,21 +7,30 @@ import io.videolb.kafka.KafkaSettings;
 import io.videolb.testsupport.Await;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The agent-status topic of {@code topics} read from offset 0 as the ITs check an agent: every status read is kept in
- * {@link #statuses()} in the order published (tombstones passed over), {@link #await} polls until the latest one
+ * The agents' status topics of {@code topics} (each director's own, {@code PREFIX.agent-status.ID}, followed as they
+ * are created: an agent creates its own before its first status) read from offset 0 as the ITs check an agent: every
+ * status read is kept in
+ * {@link #statuses()} in the order read (tombstones passed over), {@link #await} polls until the latest one
  * matches, bounded by {@link Await#WAIT}. One consumer, closed by {@link #close}.
  */
 public final class AgentStatusWatch implements AutoCloseable {
     private final KafkaConsumer<String, String> consumer;
     private final List<AgentStatus> statuses = new ArrayList<>();
+    private final Pattern follow;
+    private final Set<TopicPartition> assigned = new HashSet<>();
+    private long nextLookNs = System.nanoTime();
 
     /** On the shared embedded broker ({@link SharedBroker}), client id {@code it-status}. */
     public static AgentStatusWatch of(Topics topics) {
@@ -30,9 +39,7 @@ public final class AgentStatusWatch implements AutoCloseable {
 
     public AgentStatusWatch(String bootstrap, Topics topics, String clientId) {
         consumer = new KafkaConsumer<>(KafkaSettings.of(bootstrap, clientId).stateConsumer());
-        TopicPartition tp = new TopicPartition(topics.agentStatus(), 0);
-        consumer.assign(List.of(tp));
-        consumer.seekToBeginning(List.of(tp));
+        follow = topics.agentStatusTopics();
     }
 
     /** Every status read so far, oldest first (the live list: it grows as the watch reads on). */
@@ -58,8 +65,39 @@ public final class AgentStatusWatch implements AutoCloseable {
     }
 
     private void poll() {
+        followNewTopics();
+        if (assigned.isEmpty()) {
+            sleep(100); // no director's topic yet
+            return;
+        }
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100)))
             if (r.value() != null) statuses.add(Json.read(r.value(), AgentStatus.class));
+    }
+
+    /** Every 200 ms: the status topics created since, read from offset 0. */
+    private void followNewTopics() {
+        if (System.nanoTime() - nextLookNs < 0) return;
+        nextLookNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        List<TopicPartition> fresh = new ArrayList<>();
+        consumer.listTopics(Duration.ofSeconds(2)).forEach((topic, parts) -> {
+            if (!follow.matcher(topic).matches()) return;
+            for (PartitionInfo p : parts) {
+                TopicPartition tp = new TopicPartition(topic, p.partition());
+                if (assigned.add(tp)) fresh.add(tp);
+            }
+        });
+        if (fresh.isEmpty()) return;
+        consumer.assign(assigned);
+        consumer.seekToBeginning(fresh);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     private AgentStatus last() {

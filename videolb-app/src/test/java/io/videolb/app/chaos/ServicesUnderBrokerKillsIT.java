@@ -212,7 +212,7 @@ class ServicesUnderBrokerKillsIT {
         for (ServiceProcess s : services) s.awaitRunning(START_WAIT);
         long startedMs = ms(testStart);
 
-        observe(topics);
+        observe(topics, directors);
         long generation = writer.generation();
         // plan-only agents apply nothing (appliedGeneration stays 0): desiredGeneration is the generation they read
         // in full and planned their run for
@@ -436,15 +436,24 @@ class ServicesUnderBrokerKillsIT {
     }
 
     /** Reads the health and agent-status topics from offset 0 on a thread of its own until the test ends. */
-    private void observe(Topics topics) {
+    private void observe(Topics topics, List<String> directors) {
         observer = new Thread(
                 () -> {
                     try (KafkaConsumer<String, String> c = new KafkaConsumer<>(
                             cluster.settings("chaos-observer").stateConsumer())) {
                         List<TopicPartition> parts = new ArrayList<>();
-                        for (String t : List.of(topics.health(), topics.agentStatus()))
-                            for (PartitionInfo p : c.partitionsFor(t, Duration.ofSeconds(60)))
-                                parts.add(new TopicPartition(t, p.partition()));
+                        List<String> read = new ArrayList<>(List.of(topics.health()));
+                        directors.forEach(d -> read.add(topics.agentStatus(d))); // each agent's own (decision 119)
+                        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                        for (String t : read) {
+                            List<PartitionInfo> infos = c.partitionsFor(t, Duration.ofSeconds(60));
+                            // an agent creates its own topic with its first status: wait for it (bounded)
+                            while (infos.isEmpty() && System.nanoTime() < until) {
+                                Thread.sleep(200);
+                                infos = c.partitionsFor(t, Duration.ofSeconds(60));
+                            }
+                            for (PartitionInfo p : infos) parts.add(new TopicPartition(t, p.partition()));
+                        }
                         c.assign(parts);
                         c.seekToBeginning(parts);
                         while (!stopObserving) {
@@ -462,6 +471,8 @@ class ServicesUnderBrokerKillsIT {
                                 }
                             }
                         }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     } catch (RuntimeException e) {
                         if (!stopObserving) throw e;
                     }
