@@ -322,7 +322,7 @@ public final class AlertService extends VerticleBase {
                 engineStopped.countDown();
             }
         };
-        // every director's own agent-status topic too, one added later included (decision 119)
+        // every director's own agent-status topic too, one added later included (decision 113)
         return io.videolb.kafka.AgentStatusTopics.read(
                 kafka.withClientId("alert-engine-" + config.instanceId()),
                 t,

@@ -41,7 +41,7 @@ public record Topics(String prefix) {
 
     /**
      * The shared agent-status topic of earlier versions, where every agent wrote its status under its director id.
-     * No agent writes it any more and no agent principal may (decision 119): each writes its own
+     * No agent writes it any more and no agent principal may (decision 113): each writes its own
      * {@link #agentStatus(String)}. It is still created and read during the upgrade, so that a director not yet
      * upgraded stays visible; a record on a director's own topic supersedes its record here.
      */
@@ -54,7 +54,7 @@ public record Topics(String prefix) {
 
     /**
      * The agent-status topic of one director, {@code PREFIX.agent-status.DIRECTOR} (compacted, keyed by the director
-     * id, 1 partition): only that director's agent principal may write it (decision 119).
+     * id, 1 partition): only that director's agent principal may write it (decision 113).
      *
      * @throws IllegalArgumentException if {@code director} is not a topic-name-safe director id (naming
      *     {@code VIDEOLB_DIRECTOR})

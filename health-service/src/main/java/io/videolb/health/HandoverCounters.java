@@ -6,7 +6,7 @@ import io.videolb.health.inventory.DrainHandover;
 import io.videolb.model.Ipv4Address;
 
 /**
- * The drain handover's series (issue 16, decision 113): {@code videolb_health_drain_handover_total{result}} (one per
+ * The drain handover's series (issue 16, decision 109): {@code videolb_health_drain_handover_total{result}} (one per
  * drain record acted on: {@code ok} every drop went through, {@code failed} some drop failed or no inventory was
  * known; or not acted on: {@code late}, its deadline long past when first seen) and
  * {@code videolb_health_drain_handover_subscribers_dropped_total}. Registered at start, at 0 while no handover has

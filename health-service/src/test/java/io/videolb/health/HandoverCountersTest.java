@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The drain handover's counters (decision 113): present at 0 from the start, counted by result, dropped summed. */
+/** The drain handover's counters (decision 109): present at 0 from the start, counted by result, dropped summed. */
 class HandoverCountersTest {
     static final Ipv4Address A = Ipv4Address.parse("192.0.2.11");
 

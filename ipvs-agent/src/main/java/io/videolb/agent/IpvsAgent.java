@@ -242,7 +242,7 @@ public final class IpvsAgent extends VerticleBase {
                 config.resync(),
                 config.drainPoll());
         kafka = config.kafka().settings("ipvs-agent-" + config.director());
-        // its own status topic, the only one its principal may write; the sender creates it if missing (decision 119)
+        // its own status topic, the only one its principal may write; the sender creates it if missing (decision 113)
         status = AgentStatusTopics.sender(
                 kafka.withClientId("ipvs-agent-status-" + config.director()),
                 config.topics(),

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-director agent-status topics (decision 119): each agent writes {@code PREFIX.agent-status.DIRECTOR}, the
+ * The per-director agent-status topics (decision 113): each agent writes {@code PREFIX.agent-status.DIRECTOR}, the
  * only status topic its principal may write ({@link KafkaAccessLayout}); readers follow every such topic, those
  * created after they started too ({@link StateTopicReader}'s follow pattern), and the shared {@code
  * PREFIX.agent-status} of earlier versions during the upgrade.

@@ -42,7 +42,7 @@ import org.apache.kafka.common.resource.ResourceType;
  * configurations: each service checks at start that they exist. Creating topics and changing ACLs is left to an
  * operator's super user ({@code videolb kafka setup-security}), but an agent may create its own agent-status topic.
  * Kafka ACLs are per topic, not per key, so each director has its own agent-status topic ({@code
- * PREFIX.agent-status.DIRECTOR}, decision 119) with a literal WRITE for its agent alone; every role that reads agent
+ * PREFIX.agent-status.DIRECTOR}, decision 113) with a literal WRITE for its agent alone; every role that reads agent
  * status may read and describe all of them (a prefixed ACL on {@code PREFIX.agent-status.}: readers list and follow
  * them, also a director added later) and the shared {@code PREFIX.agent-status} of earlier versions, which no
  * principal may write any more.
@@ -175,7 +175,7 @@ public final class KafkaAccessLayout {
         for (String d : directors) {
             Principal g = agent(d);
             String own = topics.agentStatus(d);
-            writes(b, g, own); // its own status topic, and no other (decision 119)
+            writes(b, g, own); // its own status topic, and no other (decision 113)
             allow(b, g, ResourceType.TOPIC, own, PatternType.LITERAL, AclOperation.CREATE);
             allow(b, g, ResourceType.TOPIC, own, PatternType.LITERAL, AclOperation.DESCRIBE_CONFIGS);
             reads(b, g, topics.desired(), topics.health(), topics.agentStatus(), topics.directorCommands());
@@ -193,7 +193,7 @@ public final class KafkaAccessLayout {
 
     /**
      * ACLs an earlier version of this layout granted and this one withdraws, which {@link KafkaSecuritySetup} deletes
-     * where it finds them: each agent's WRITE on the shared agent-status topic (decision 119; with it any agent could
+     * where it finds them: each agent's WRITE on the shared agent-status topic (decision 113; with it any agent could
      * still write any director's status there).
      */
     public List<AclBinding> withdrawn() {

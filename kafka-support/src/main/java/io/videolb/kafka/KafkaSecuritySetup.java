@@ -29,7 +29,7 @@ import org.apache.kafka.common.errors.ResourceNotFoundException;
  * ACL that exists is left as it is (a user's password is never changed by a second run), and ACLs the layout does
  * not contain are never removed (they are listed as "extra" so that an operator sees them), except those an earlier
  * version of this layout granted and this one withdraws ({@link KafkaAccessLayout#withdrawn()}: the agents' WRITE on
- * the shared agent-status topic, decision 119), which are deleted. With {@code dryRun} nothing is changed and the
+ * the shared agent-status topic, decision 113), which are deleted. With {@code dryRun} nothing is changed and the
  * same report is made.
  */
 public final class KafkaSecuritySetup {

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Per-director agent-status topics against a real broker (decision 119): a reader follows the directors' topics, one
+ * Per-director agent-status topics against a real broker (decision 113): a reader follows the directors' topics, one
  * created after it started too, folding it from offset 0 without a restart; the agent's sender creates its own topic.
  */
 class AgentStatusTopicsIT {

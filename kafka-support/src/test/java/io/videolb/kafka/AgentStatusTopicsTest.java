@@ -8,7 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** What a reader of agent status believes (decision 119), without a broker. */
+/** What a reader of agent status believes (decision 113), without a broker. */
 class AgentStatusTopicsTest {
     private static final Topics T = new Topics("lab");
 

@@ -170,7 +170,7 @@ final class StandaloneKafkaAuth {
                         layout.topics());
             if (!r.aclsCreated().isEmpty())
                 LOG.info("created {} Kafka ACLs ({})", r.aclsCreated().size(), layout.topics());
-            // the fixed topics and the director's own agent-status topic (decision 119)
+            // the fixed topics and the director's own agent-status topic (decision 113)
             TopicAdmin.ensure(admin, layout.topicSpecs(), TopicReplication.SINGLE, timeout);
             for (String u : users)
                 writePrivate(

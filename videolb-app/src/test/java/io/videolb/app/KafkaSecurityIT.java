@@ -275,7 +275,7 @@ class KafkaSecurityIT {
             p.commitTransaction();
         }
         refusedWrite("videolb-alert", TOPICS.desired());
-        // an agent: its own status topic (decision 119); never another director's, the shared one, desired or health
+        // an agent: its own status topic (decision 113); never another director's, the shared one, desired or health
         try (KafkaProducer<String, String> p =
                 new KafkaProducer<>(as("videolb-agent-lb1").producer())) {
             p.send(new ProducerRecord<>(TOPICS.agentStatus("lb1"), "lb1", "{}")).get(30, TimeUnit.SECONDS);

@@ -153,7 +153,7 @@ class StandaloneProcessIT {
             assertThat(get(httpPort, "/health", null).statusCode()).isEqualTo(200);
             assertThat(get(httpPort, "/ready", null).statusCode()).isEqualTo(200);
             // the agent's status reaches the admin API through its own status topic, written as its own principal
-            // (the only status topic it may write; decision 119)
+            // (the only status topic it may write; decision 113)
             String status = "";
             long statusBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!status.contains("\"directors\":[{") && System.nanoTime() < statusBy) {

@@ -53,7 +53,7 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
 
     private KafkaClusterView(KafkaSettings settings, Topics topics, Duration topicWait) {
         this.topics = topics;
-        // every director's own agent-status topic too, one added later included (decision 119)
+        // every director's own agent-status topic too, one added later included (decision 113)
         this.stateReader = io.videolb.kafka.AgentStatusTopics.read(
                 settings.withClientId(settings.clientId() + "-api-state"),
                 topics,

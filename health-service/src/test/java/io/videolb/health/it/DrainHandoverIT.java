@@ -150,7 +150,7 @@ class DrainHandoverIT {
             assertThat(o.getBoolean("ok")).isTrue();
             assertThat(o.getLong("startedAtMs")).isBetween(deadline, deadline + 1_000);
 
-            // the same handover on /metrics (decision 113): one ok, none failed or late, the 3 subscribers dropped
+            // the same handover on /metrics (decision 109): one ok, none failed or late, the 3 subscribers dropped
             String metrics = client.send(
                             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hs.httpPort() + "/metrics"))
                                     .timeout(Duration.ofSeconds(5))

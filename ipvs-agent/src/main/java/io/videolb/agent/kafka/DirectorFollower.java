@@ -37,7 +37,7 @@ public final class DirectorFollower implements AutoCloseable {
         this.peer = director.settings().peer();
         this.clock = clock;
         // the peer's own agent-status topic (followed: it may be created after this agent started) and, during the
-        // upgrade, the shared one (decision 119); a command is read from director-commands only
+        // upgrade, the shared one (decision 113); a command is read from director-commands only
         this.reader = io.videolb.kafka.AgentStatusTopics.read(
                 kafka.withClientId(kafka.clientId() + "-director"),
                 topics,

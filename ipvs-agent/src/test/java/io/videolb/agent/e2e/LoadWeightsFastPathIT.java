@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Decision 110 end to end: the real {@link IpvsAgent} with load-fed weights on pool 1 (viewers, capacity 1000) takes
+ * Decision 108 end to end: the real {@link IpvsAgent} with load-fed weights on pool 1 (viewers, capacity 1000) takes
  * the fast path for a DOWN verdict, and its one {@code ipvsadm -R} puts the backup in at the weigher's weight (its
  * own load), not its configured one; the follow-up full run reads the kernel and has nothing to edit. Steering runs
  * for real in a private network namespace, {@code ipvsadm} goes to the state-based fake (as {@code FastPathBenchIT}).

@@ -443,7 +443,7 @@ class ServicesUnderBrokerKillsIT {
                             cluster.settings("chaos-observer").stateConsumer())) {
                         List<TopicPartition> parts = new ArrayList<>();
                         List<String> read = new ArrayList<>(List.of(topics.health()));
-                        directors.forEach(d -> read.add(topics.agentStatus(d))); // each agent's own (decision 119)
+                        directors.forEach(d -> read.add(topics.agentStatus(d))); // each agent's own (decision 113)
                         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                         for (String t : read) {
                             List<PartitionInfo> infos = c.partitionsFor(t, Duration.ofSeconds(60));
