@@ -20,9 +20,11 @@ import io.videolb.events.DesiredRecords;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.GenerationMarker;
 import io.videolb.kafka.KafkaSettings;
+import io.videolb.kafka.PublishException;
 import io.videolb.kafka.SharedAdmin;
 import io.videolb.kafka.TopicAdmin;
 import io.videolb.kafka.WriteAvailability;
+import io.videolb.model.DesiredState;
 import io.videolb.runtime.HealthReport;
 import io.videolb.runtime.ServiceEndpoints;
 import io.videolb.runtime.ServiceMetrics;
@@ -236,13 +238,51 @@ public final class ConfigService extends VerticleBase {
                     dir,
                     current.get().generation());
         }
-        PublishResult result =
-                publisher.publish(valid.state(), GenerationMarker.FILE_IMPORT_PREFIX + dir, "config-service");
+        PublishResult result = publishAtStart(valid.state(), dir);
         LOG.info("import of {}: {}", dir, ConfigCli.describe(result));
         configMetrics.startImport(
                 result instanceof PublishResult.Published
                         ? "published"
                         : result instanceof PublishResult.Unchanged ? "unchanged" : "rejected");
+    }
+
+    /** How long the import at start retries while Kafka is slow or away before the start fails. */
+    static final Duration START_IMPORT_BUDGET = Duration.ofSeconds(120);
+
+    /**
+     * The import's publish, tried again while the failure is transient ({@link PublishException#isTransient()}: a
+     * broker too slow to answer within the producer's bound, as a starved director's embedded broker is), with
+     * backoff 0.5 s doubling to 8 s, bounded by {@link #START_IMPORT_BUDGET}; a refusal (authorisation, fencing)
+     * fails at once. Each attempt re-reads the topic first when the last one left its state unknown, so a commit that
+     * did become visible is found, not published twice.
+     */
+    private PublishResult publishAtStart(DesiredState state, Path dir) {
+        long deadline = System.nanoTime() + START_IMPORT_BUDGET.toNanos();
+        long backoffMs = 500;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                PublishResult r = publisher.publish(state, GenerationMarker.FILE_IMPORT_PREFIX + dir, "config-service");
+                if (attempt > 1) LOG.info("import of {} at start: published at attempt {}", dir, attempt);
+                return r;
+            } catch (PublishException e) {
+                if (!e.isTransient() || System.nanoTime() + backoffMs * 1_000_000L - deadline > 0) throw e;
+                LOG.warn(
+                        "import of {} at start: attempt {} failed, Kafka slow or away ({}); trying again in {} ms"
+                                + " (for at most {} s in all)",
+                        dir,
+                        attempt,
+                        e.getMessage(),
+                        backoffMs,
+                        START_IMPORT_BUDGET.toSeconds());
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoffMs = Math.min(backoffMs * 2, 8_000);
+            }
+        }
     }
 
     private void ready(RoutingContext ctx) {

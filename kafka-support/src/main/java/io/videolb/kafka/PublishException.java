@@ -17,4 +17,25 @@ public class PublishException extends RuntimeException {
     public boolean isFenced() {
         return fenced;
     }
+
+    /**
+     * Whether trying again later may succeed: the broker was slow or away (a timeout, a retriable Kafka error, a
+     * transaction aborted after its retries ran out, a commit whose outcome is unknown), not fenced, not refused
+     * (authorisation, an unsupported version, a record too large).
+     */
+    public boolean isTransient() {
+        if (fenced) return false;
+        if (this instanceof CommitOutcomeUnknownException) return true;
+        for (Throwable t = getCause(); t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthorizationException
+                    || t instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || t instanceof org.apache.kafka.common.errors.UnsupportedVersionException
+                    || t instanceof org.apache.kafka.common.errors.RecordTooLargeException) return false;
+        }
+        for (Throwable t = getCause(); t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.RetriableException
+                    || t instanceof org.apache.kafka.common.errors.TransactionAbortableException) return true;
+        }
+        return false;
+    }
 }
