@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.videolb.events.DesiredSnapshot;
@@ -377,7 +378,7 @@ public final class HealthService extends VerticleBase {
                 .put("published", sink.sent.get())
                 .put("publishFailures", sink.failed.get());
         if (handover != null) {
-            io.vertx.core.json.JsonArray done = new io.vertx.core.json.JsonArray();
+            JsonArray done = new JsonArray();
             for (DrainHandover.Outcome o : handover.outcomes())
                 done.add(new JsonObject()
                         .put("server", o.server().toString())

@@ -7,6 +7,7 @@ import io.videolb.model.Pool;
 import io.videolb.model.RealServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
 /**
@@ -38,8 +39,7 @@ public final class Targets {
         return perServer(state, config::streamsFor, config.defaultStreams());
     }
 
-    private static <T> Map<Ipv4Address, T> perServer(
-            DesiredState state, java.util.function.LongFunction<T> ofPool, T defaults) {
+    private static <T> Map<Ipv4Address, T> perServer(DesiredState state, LongFunction<T> ofPool, T defaults) {
         Map<Ipv4Address, T> settings = new LinkedHashMap<>();
         for (Pool pool : state.pools().values()) {
             T s = ofPool.apply(pool.mark().value());

@@ -2,6 +2,7 @@ package io.videolb.health.kafka;
 
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.DesiredStateFolder;
+import io.videolb.events.GenerationKeys;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.StateTopicReader.StateRecord;
@@ -25,7 +26,7 @@ public final class DesiredReader implements AutoCloseable {
     private final KafkaSettings settings;
     private final String topic;
     private final Consumer<DesiredSnapshot> onSnapshot;
-    private final io.videolb.events.GenerationKeys keys;
+    private final GenerationKeys keys;
     private DesiredStateFolder folder; // reader thread only
     private DesiredSnapshot handed; // reader thread only
     private volatile boolean caughtUp;
@@ -35,15 +36,12 @@ public final class DesiredReader implements AutoCloseable {
     private StateTopicReader reader;
 
     public DesiredReader(KafkaSettings settings, String topic, Consumer<DesiredSnapshot> onSnapshot) {
-        this(settings, topic, io.videolb.events.GenerationKeys.NONE, onSnapshot);
+        this(settings, topic, GenerationKeys.NONE, onSnapshot);
     }
 
     /** A reader that adopts only generations {@code keys} verify (issue 13). */
     public DesiredReader(
-            KafkaSettings settings,
-            String topic,
-            io.videolb.events.GenerationKeys keys,
-            Consumer<DesiredSnapshot> onSnapshot) {
+            KafkaSettings settings, String topic, GenerationKeys keys, Consumer<DesiredSnapshot> onSnapshot) {
         this.keys = keys;
         this.folder = new DesiredStateFolder(keys);
         this.settings = settings;

@@ -5,11 +5,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.videolb.events.CheckerStatus;
 import io.videolb.events.HealthVerdict;
+import io.videolb.events.ServerStreams;
 import io.videolb.health.schedule.VerdictSink;
 import io.videolb.json.Json;
 import io.videolb.kafka.CoalescingSender;
 import io.videolb.kafka.EventPublisher;
 import io.videolb.kafka.KafkaSettings;
+import io.videolb.model.Ipv4Address;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -87,13 +89,13 @@ public final class KafkaVerdictSink implements VerdictSink, AutoCloseable {
     }
 
     /** A server's stream inventory ({@code inventory/IP}); queued like a verdict, a newer one replaces it. */
-    public void inventory(io.videolb.events.ServerStreams s) {
+    public void inventory(ServerStreams s) {
         sender.offer(s.key(), Json.write(s));
     }
 
     /** The server left: its inventory is tombstoned. */
-    public void inventoryGone(io.videolb.model.Ipv4Address server) {
-        sender.offer(io.videolb.events.ServerStreams.KEY_PREFIX + server, null);
+    public void inventoryGone(Ipv4Address server) {
+        sender.offer(ServerStreams.KEY_PREFIX + server, null);
     }
 
     int queuedCount() {

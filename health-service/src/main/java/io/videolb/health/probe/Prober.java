@@ -20,8 +20,12 @@ import io.videolb.health.Endpoint;
 import io.videolb.health.ProbeSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Runs probes with non-blocking I/O (Vert.x/Netty): no thread per server, every step bounded by
@@ -44,9 +48,9 @@ public final class Prober implements AutoCloseable {
     private final NetClient net;
     private final HttpClientAgent http;
     private final StepRecorder recorder;
-    private final java.util.Random random = new java.util.Random(new SplittableRandom().nextLong());
-    private final java.util.concurrent.atomic.LongAdder bodyBytesRead = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.AtomicLong largestBody = new java.util.concurrent.atomic.AtomicLong();
+    private final Random random = new Random(new SplittableRandom().nextLong());
+    private final LongAdder bodyBytesRead = new LongAdder();
+    private final AtomicLong largestBody = new AtomicLong();
 
     public Prober(Vertx vertx, StepRecorder recorder) {
         this.vertx = vertx;
@@ -378,7 +382,7 @@ public final class Prober implements AutoCloseable {
                             + " within " + timeoutMs + " ms"));
             reset.run(); // after the result: the reset's own error must not become the reason
         });
-        java.util.function.Consumer<String> fail = why -> {
+        Consumer<String> fail = why -> {
             vertx.cancelTimer(timer);
             p.tryComplete(new Body(null, why));
             reset.run(); // after the result: the reset's own error must not become the reason

@@ -2,6 +2,7 @@ package io.videolb.health.probe;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +104,7 @@ public final class RtmpChunks {
                 if (used == 0) break;
                 pos += used;
             }
-            pending = java.util.Arrays.copyOfRange(all, pos, all.length);
+            pending = Arrays.copyOfRange(all, pos, all.length);
             return out;
         }
 

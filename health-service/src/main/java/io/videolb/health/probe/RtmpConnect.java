@@ -1,5 +1,6 @@
 package io.videolb.health.probe;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -197,8 +198,7 @@ public final class RtmpConnect {
                     && m.body().length > 0) return new Outcome(true, "ok");
             byte[] body = m.body();
             if (m.type() == RtmpChunks.AMF3_COMMAND && body.length > 0 && body[0] == 0) {
-                body = java.util.Arrays.copyOfRange(
-                        body, 1, body.length); // AMF3 command messages start with a 0 byte, then AMF0
+                body = Arrays.copyOfRange(body, 1, body.length); // AMF3 command messages start with a 0 byte, then AMF0
             } else if (m.type() != RtmpChunks.AMF0_COMMAND) {
                 return null; // protocol control, user control, data: not the answer
             }

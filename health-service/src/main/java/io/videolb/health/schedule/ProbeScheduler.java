@@ -12,8 +12,11 @@ import io.videolb.health.probe.ProbeResult;
 import io.videolb.health.probe.Prober;
 import io.videolb.health.verdict.Hysteresis;
 import io.videolb.model.Ipv4Address;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -71,7 +74,7 @@ public final class ProbeScheduler {
     }
 
     /** Milliseconds by which failed result {@code r} of a probe with {@code timeout} is late; 0 when it counts. */
-    static long lateBy(ProbeResult r, java.time.Duration timeout) {
+    static long lateBy(ProbeResult r, Duration timeout) {
         if (r.ok()) return 0; // an answer is an answer, however late the checker read it
         long lateMs = r.latencyMicros() / 1000 - timeout.toMillis();
         return lateMs > lateMarginMs(timeout.toMillis()) ? lateMs : 0;
@@ -97,7 +100,7 @@ public final class ProbeScheduler {
     private LagWatch lag;
     private long lagTimer = -1;
     private long lagTickNanos;
-    private java.util.List<Integer> partitions = java.util.List.of();
+    private List<Integer> partitions = List.of();
     private int partitionCount;
     private boolean closed;
 
@@ -164,7 +167,7 @@ public final class ProbeScheduler {
     }
 
     /** The partitions of the health topic this checker probes now (of {@code count}), for its heartbeat. */
-    public void setPartitions(java.util.Set<Integer> owned, int count) {
+    public void setPartitions(Set<Integer> owned, int count) {
         partitions = owned.stream().sorted().toList();
         partitionCount = count;
         if (heartbeatTimer >= 0) heartbeat(); // readers learn the new coverage now, not a heartbeat later
