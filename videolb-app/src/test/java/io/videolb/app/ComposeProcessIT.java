@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * deploy/README.md tells operators). The agent ({@code network_mode: host}) runs in a private network namespace the
  * test creates, standing in for the director's: it reaches the broker and the test reaches its HTTP through socat
  * relays on loopback (over a Unix socket between the namespaces), and it applies its steering (ipset, iptables) there
- * for real, with NET_ADMIN only; IPVS is absent on the build machines' kernel, so that part runs plan-only
+ * for real, with only the compose file's capabilities; IPVS is absent on the build machines' kernel, so that part runs plan-only
  * (steering-only mode). While they run, each process's {@code /proc/PID/status} (uid, gid, CapEff, CapBnd) and network
  * namespace are checked, and the agent's set and mangle rule are read back in its namespace.
  *
@@ -332,6 +332,7 @@ class ComposeProcessIT {
             Map<String, Integer> groups = new LinkedHashMap<>();
             String user = null;
             for (String line : text.split("\n")) {
+                if (line.startsWith("#")) continue;
                 if (line.startsWith("USER ")) user = line.substring(5).strip();
                 for (String cmd : line.split("&&")) {
                     List<String> t = List.of(cmd.strip().split("\\s+"));
