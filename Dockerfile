@@ -1,8 +1,9 @@
 # Runtime image for every videolb service; build the jar first:
 #   mvn -B -DskipTests package -pl videolb-app -am
 # config-service, health-service and alert-service run as the unprivileged user videolb (uid/gid 10001, the
-# image's default USER). Only ipvs-agent runs as uid 0, and then with every capability dropped but NET_ADMIN
-# (docker-compose.yml: user "0:0", cap_drop ALL, cap_add NET_ADMIN; docs/security.md, "Containers").
+# image's default USER). Only ipvs-agent runs as uid 0, and then with every capability dropped but NET_ADMIN and
+# NET_RAW (docker-compose.yml: user "0:0", cap_drop ALL, cap_add NET_ADMIN, NET_RAW; docs/security.md, "Containers").
+# ComposeProcessIT reads USER and the useradd/groupadd lines below for the uid and gid it runs those services as.
 FROM eclipse-temurin:17-jre
 RUN apt-get update && apt-get install -y --no-install-recommends ipvsadm ipset iptables kmod \
     && rm -rf /var/lib/apt/lists/* \
