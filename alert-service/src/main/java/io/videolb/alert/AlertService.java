@@ -1,5 +1,6 @@
 package io.videolb.alert;
 
+import io.videolb.kafka.AgentStatusTopics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -323,7 +324,7 @@ public final class AlertService extends VerticleBase {
             }
         };
         // every director's own agent-status topic too, one added later included (decision 113)
-        return io.videolb.kafka.AgentStatusTopics.read(
+        return AgentStatusTopics.read(
                 kafka.withClientId("alert-engine-" + config.instanceId()),
                 t,
                 List.of(t.desired(), t.health(), t.agentStatus(), t.alertState()),

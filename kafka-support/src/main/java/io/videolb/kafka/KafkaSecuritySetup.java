@@ -1,5 +1,6 @@
 package io.videolb.kafka;
 
+import java.util.Comparator;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,12 +130,12 @@ public final class KafkaSecuritySetup {
             Set<AclBinding> withdrawn = new HashSet<>(layout.withdrawn());
             List<AclBinding> deleted = present.stream()
                     .filter(withdrawn::contains)
-                    .sorted(java.util.Comparator.comparing(KafkaAccessLayout::describe))
+                    .sorted(Comparator.comparing(KafkaAccessLayout::describe))
                     .toList();
             List<AclBinding> extra = present.stream()
                     .filter(a ->
                             ours.contains(a.entry().principal()) && !wantedSet.contains(a) && !withdrawn.contains(a))
-                    .sorted(java.util.Comparator.comparing(KafkaAccessLayout::describe))
+                    .sorted(Comparator.comparing(KafkaAccessLayout::describe))
                     .toList();
             if (!dryRun && !toCreate.isEmpty())
                 admin.createAcls(toCreate).all().get(left(deadline), TimeUnit.MILLISECONDS);

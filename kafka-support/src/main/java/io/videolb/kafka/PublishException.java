@@ -1,5 +1,12 @@
 package io.videolb.kafka;
 
+import org.apache.kafka.common.errors.TransactionAbortableException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+
 /**
  * A publish did not complete: for a transactional batch, nothing of it is visible to
  * {@code read_committed} readers. {@link #isFenced()} means another publisher with the same
@@ -27,14 +34,14 @@ public class PublishException extends RuntimeException {
         if (fenced) return false;
         if (this instanceof CommitOutcomeUnknownException) return true;
         for (Throwable t = getCause(); t != null; t = t.getCause()) {
-            if (t instanceof org.apache.kafka.common.errors.AuthorizationException
-                    || t instanceof org.apache.kafka.common.errors.AuthenticationException
-                    || t instanceof org.apache.kafka.common.errors.UnsupportedVersionException
-                    || t instanceof org.apache.kafka.common.errors.RecordTooLargeException) return false;
+            if (t instanceof AuthorizationException
+                    || t instanceof AuthenticationException
+                    || t instanceof UnsupportedVersionException
+                    || t instanceof RecordTooLargeException) return false;
         }
         for (Throwable t = getCause(); t != null; t = t.getCause()) {
-            if (t instanceof org.apache.kafka.common.errors.RetriableException
-                    || t instanceof org.apache.kafka.common.errors.TransactionAbortableException) return true;
+            if (t instanceof RetriableException
+                    || t instanceof TransactionAbortableException) return true;
         }
         return false;
     }

@@ -1,5 +1,9 @@
 package io.videolb.kafka;
 
+import java.util.regex.Pattern;
+import java.util.HashSet;
+import java.util.TreeSet;
+import java.util.Set;
 import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,10 +134,10 @@ public final class StateTopicReader implements AutoCloseable {
     /** The fixed topics and then the followed ones (replaced, never mutated: reader thread writes). */
     private volatile List<String> topics;
     /** Topics of {@link #topics} found by the follow pattern (reader thread only). */
-    private final java.util.Set<String> followed = new java.util.TreeSet<>();
+    private final Set<String> followed = new TreeSet<>();
 
-    private final java.util.regex.Pattern follow;
-    private KafkaFuture<java.util.Set<String>> pendingList;
+    private final Pattern follow;
+    private KafkaFuture<Set<String>> pendingList;
     private Map<String, KafkaFuture<TopicDescription>> pendingNew;
     private long nextList;
     private boolean overFollowLimitReported;
@@ -152,7 +156,7 @@ public final class StateTopicReader implements AutoCloseable {
     /** Topic ids as read at start or after the last recreation (reader thread only). */
     private final Map<String, Uuid> topicIds = new HashMap<>();
     /** Topics seen gone (reported once each). */
-    private final java.util.Set<String> gone = new java.util.HashSet<>();
+    private final Set<String> gone = new HashSet<>();
 
     private Map<String, KafkaFuture<TopicDescription>> pendingCheck;
     private long nextCheck;
@@ -160,7 +164,7 @@ public final class StateTopicReader implements AutoCloseable {
     private StateTopicReader(
             KafkaSettings settings,
             Collection<String> topics,
-            java.util.regex.Pattern follow,
+            Pattern follow,
             Listener listener,
             Duration topicWait,
             Duration pollInterval) {
@@ -215,7 +219,7 @@ public final class StateTopicReader implements AutoCloseable {
     public static StateTopicReader start(
             KafkaSettings settings,
             Collection<String> topics,
-            java.util.regex.Pattern follow,
+            Pattern follow,
             Listener listener,
             Duration topicWait,
             Duration pollInterval) {
@@ -524,7 +528,7 @@ public final class StateTopicReader implements AutoCloseable {
         if (follow == null) return List.of();
         nextList = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FOLLOW_CHECK_MS);
         try {
-            java.util.Set<String> names =
+            Set<String> names =
                     admin.listTopics().names().get(requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             List<String> fresh = newMatches(names);
             if (fresh.isEmpty()) return List.of();
@@ -547,8 +551,8 @@ public final class StateTopicReader implements AutoCloseable {
     }
 
     /** Names matching the pattern that are not read yet, sorted, within {@link #MAX_FOLLOWED}. */
-    private List<String> newMatches(java.util.Set<String> names) {
-        List<String> fresh = new ArrayList<>(new java.util.TreeSet<>(names));
+    private List<String> newMatches(Set<String> names) {
+        List<String> fresh = new ArrayList<>(new TreeSet<>(names));
         fresh.removeIf(n -> !follow.matcher(n).matches() || topics.contains(n));
         int room = MAX_FOLLOWED - followed.size();
         if (fresh.size() > room) {
@@ -618,10 +622,10 @@ public final class StateTopicReader implements AutoCloseable {
             return;
         }
         if (!pendingList.isDone()) return;
-        KafkaFuture<java.util.Set<String>> listed = pendingList;
+        KafkaFuture<Set<String>> listed = pendingList;
         pendingList = null;
         nextList = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FOLLOW_CHECK_MS);
-        java.util.Set<String> names;
+        Set<String> names;
         try {
             names = listed.getNow(null);
         } catch (Exception e) {

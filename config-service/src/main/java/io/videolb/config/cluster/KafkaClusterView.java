@@ -1,5 +1,6 @@
 package io.videolb.config.cluster;
 
+import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.AuditEvent;
 import io.videolb.events.CheckerStatus;
@@ -54,7 +55,7 @@ public final class KafkaClusterView implements ClusterView, AutoCloseable {
     private KafkaClusterView(KafkaSettings settings, Topics topics, Duration topicWait) {
         this.topics = topics;
         // every director's own agent-status topic too, one added later included (decision 113)
-        this.stateReader = io.videolb.kafka.AgentStatusTopics.read(
+        this.stateReader = AgentStatusTopics.read(
                 settings.withClientId(settings.clientId() + "-api-state"),
                 topics,
                 List.of(topics.health(), topics.agentStatus(), topics.alertState()),

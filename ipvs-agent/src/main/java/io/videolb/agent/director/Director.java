@@ -409,9 +409,6 @@ public final class Director implements AutoCloseable {
         }
     }
 
-    /** How late a MASTER notice after keepalived's start may come and still count as "heard no master". */
-    static final long STARTUP_SLACK_MS = 3_000;
-
     private String reasonFor(String state, String prev) {
         if (!state.equals("MASTER")) return "";
         long now = clock.getAsLong();
@@ -422,10 +419,8 @@ public final class Director implements AutoCloseable {
         if (peerState.equals("MASTER"))
             return peerName() + " (MASTER by its last status) stopped advertising for 3 advert intervals:"
                     + " down, unreachable, or its keepalived stopped";
-        // BACKUP since keepalived started, and MASTER within its first master-down interval (3 adverts + skew), with
-        // slack for the notice's way through the fifo on a loaded machine (seen 1.3 s late under a load of 14)
-        boolean startup =
-                stateSinceMs >= childStartedAtMs && now - childStartedAtMs <= 40L * s.advertCentis() + STARTUP_SLACK_MS;
+        // BACKUP since keepalived started, and MASTER within its first master-down interval (3 adverts + skew)
+        boolean startup = stateSinceMs >= childStartedAtMs && now - childStartedAtMs <= 40L * s.advertCentis() + 500;
         if (startup) return "keepalived started and heard no master for 3 advert intervals";
         return peerName() + " stopped advertising for 3 advert intervals (down, unreachable, or it yielded)";
     }

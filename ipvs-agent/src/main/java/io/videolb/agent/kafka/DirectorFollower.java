@@ -1,5 +1,6 @@
 package io.videolb.agent.kafka;
 
+import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.agent.director.Director;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.DirectorRequest;
@@ -38,7 +39,7 @@ public final class DirectorFollower implements AutoCloseable {
         this.clock = clock;
         // the peer's own agent-status topic (followed: it may be created after this agent started) and, during the
         // upgrade, the shared one (decision 113); a command is read from director-commands only
-        this.reader = io.videolb.kafka.AgentStatusTopics.read(
+        this.reader = AgentStatusTopics.read(
                 kafka.withClientId(kafka.clientId() + "-director"),
                 topics,
                 List.of(topics.agentStatus(), topics.directorCommands()),
