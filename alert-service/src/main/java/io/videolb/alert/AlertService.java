@@ -1,6 +1,5 @@
 package io.videolb.alert;
 
-import io.videolb.kafka.AgentStatusTopics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +22,7 @@ import io.videolb.events.DesiredStateFolder;
 import io.videolb.events.HealthRecord;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
+import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import io.videolb.kafka.StateTopicReader.StateRecord;

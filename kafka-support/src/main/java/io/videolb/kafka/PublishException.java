@@ -1,11 +1,11 @@
 package io.videolb.kafka;
 
-import org.apache.kafka.common.errors.TransactionAbortableException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
  * A publish did not complete: for a transactional batch, nothing of it is visible to
@@ -40,8 +40,7 @@ public class PublishException extends RuntimeException {
                     || t instanceof RecordTooLargeException) return false;
         }
         for (Throwable t = getCause(); t != null; t = t.getCause()) {
-            if (t instanceof RetriableException
-                    || t instanceof TransactionAbortableException) return true;
+            if (t instanceof RetriableException || t instanceof TransactionAbortableException) return true;
         }
         return false;
     }

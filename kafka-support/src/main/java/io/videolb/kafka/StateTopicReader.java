@@ -1,21 +1,21 @@
 package io.videolb.kafka;
 
-import java.util.regex.Pattern;
-import java.util.HashSet;
-import java.util.TreeSet;
-import java.util.Set;
 import io.videolb.threads.NamedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -528,8 +528,7 @@ public final class StateTopicReader implements AutoCloseable {
         if (follow == null) return List.of();
         nextList = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FOLLOW_CHECK_MS);
         try {
-            Set<String> names =
-                    admin.listTopics().names().get(requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            Set<String> names = admin.listTopics().names().get(requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             List<String> fresh = newMatches(names);
             if (fresh.isEmpty()) return List.of();
             Map<String, KafkaFuture<TopicDescription>> d =

@@ -1,6 +1,5 @@
 package io.videolb.config.cluster;
 
-import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.AuditEvent;
 import io.videolb.events.CheckerStatus;
@@ -9,6 +8,7 @@ import io.videolb.events.HealthTopicView;
 import io.videolb.events.HealthVerdict;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
+import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.videolb.agent.kafka;
 
-import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.agent.director.Director;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.DirectorRequest;
 import io.videolb.events.Topics;
 import io.videolb.json.Json;
+import io.videolb.kafka.AgentStatusTopics;
 import io.videolb.kafka.KafkaSettings;
 import io.videolb.kafka.StateTopicReader;
 import java.time.Duration;
