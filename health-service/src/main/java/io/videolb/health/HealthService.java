@@ -318,8 +318,8 @@ public final class HealthService extends VerticleBase {
                 Targets.of(s.state(), config, a -> mine.contains(HealthTopicMember.partitionOf(a.toString(), n)));
         Map<Ipv4Address, HealthVerdict> last = member.latest();
         scheduler.setTargets(targets, last);
+        Map<Ipv4Address, StreamSettings> streams = Targets.streams(s.state(), config);
         if (inventory != null) {
-            Map<Ipv4Address, StreamSettings> streams = Targets.streams(s.state(), config);
             Map<Ipv4Address, InventoryPoller.StatsEndpoint> stats = new LinkedHashMap<>();
             Map<Ipv4Address, List<String>> required = new HashMap<>();
             targets.forEach((server, t) -> {
@@ -333,7 +333,6 @@ public final class HealthService extends VerticleBase {
         }
         if (handover != null) {
             // each server's control location: its pool's (VIDEOLB_HEALTH_POOL_<MARK>_CONTROL_URL), else the global one
-            Map<Ipv4Address, StreamSettings> streams = Targets.streams(s.state(), config);
             Map<Ipv4Address, InventoryPoller.StatsEndpoint> control = new LinkedHashMap<>();
             targets.forEach((server, t) -> {
                 StatsUrl url =
