@@ -71,10 +71,7 @@ public final class HealthService extends VerticleBase {
 
     /** The checker samples its own loop's lag this often ... */
     static final long LAG_SAMPLE_MS = 100;
-    /** ... and reports itself degraded when every sample is later than this ... */
-    static final long LAG_THRESHOLD_MS = 250;
-    /** ... for this long (and recovers after as long on time). */
-    static final long LAG_SUSTAIN_MS = 5_000;
+    // ... and reports itself degraded when every sample is later than the settings' lagThreshold for lagSustain
 
     private final HealthServiceSettings config;
     private final ServiceRuntime runtime;
@@ -257,7 +254,11 @@ public final class HealthService extends VerticleBase {
         }
         scheduler.run(sch -> {
             sch.setRetryDelay(config.retryDelay().toMillis());
-            sch.startLagWatch(LAG_SAMPLE_MS, new LagWatch(LAG_THRESHOLD_MS, LAG_SUSTAIN_MS));
+            sch.startLagWatch(
+                    LAG_SAMPLE_MS,
+                    new LagWatch(
+                            config.lagThreshold().toMillis(),
+                            config.lagSustain().toMillis()));
             sch.startHeartbeat(config.heartbeat().toMillis());
         });
     }

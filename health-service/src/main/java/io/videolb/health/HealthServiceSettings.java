@@ -40,6 +40,8 @@ import java.util.TreeSet;
  * @param sessionTimeout   how long a dead instance keeps its partitions before another takes over
  * @param heartbeat        how often {@code checker/ID} is republished (with the partitions probed)
  * @param retryDelay       after a failed probe, the next one comes this soon instead of an interval later (0: off)
+ * @param lagThreshold     the checker's own loop running later than this ...
+ * @param lagSustain       ... in every sample for this long makes the checker report itself degraded ({@code LagWatch})
  * @param statsUrl         where each server's nginx-rtmp stats page is, for the stream inventory (null: not read)
  * @param controlUrl       where each server's nginx-rtmp control endpoint is, to drop the subscribers left at a
  *                         maintenance drain's deadline (null: off; needs {@code statsUrl}: the names come from it)
@@ -62,6 +64,8 @@ public record HealthServiceSettings(
         Duration sessionTimeout,
         Duration heartbeat,
         Duration retryDelay,
+        Duration lagThreshold,
+        Duration lagSustain,
         StatsUrl statsUrl,
         StatsUrl controlUrl,
         List<String> requiredStreams,
@@ -190,6 +194,17 @@ public record HealthServiceSettings(
                     .defaultValue(Duration.ofMillis(200))
                     .describe("after a failed probe, probe again this soon (not an interval later) until fall is"
                             + " reached, as keepalived's delay_before_retry; 0 off"));
+    public static final Setting<Duration> LAG_THRESHOLD =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_LAG_THRESHOLD_MS", ChronoUnit.MILLIS, 10, 60_000)
+                    .defaultValue(Duration.ofMillis(250))
+                    .describe("the checker samples how late its own loop runs (every 100 ms); later than this in every"
+                            + " sample for VIDEOLB_HEALTH_LAG_SUSTAIN_MS, it reports itself degraded (agents hold its"
+                            + " DOWNs, the operator is mailed). Raise it only on a slow or emulated CPU"));
+    public static final Setting<Duration> LAG_SUSTAIN =
+            DECLARED.add(Setting.duration("VIDEOLB_HEALTH_LAG_SUSTAIN_MS", ChronoUnit.MILLIS, 500, 600_000)
+                    .defaultValue(Duration.ofSeconds(5))
+                    .describe("how long the loop must run late before the checker is degraded, and on time before it"
+                            + " recovers"));
     public static final Setting<StatsUrl> STATS_URL =
             DECLARED.add(Setting.of("VIDEOLB_HEALTH_STATS_URL", StatsUrl.FORM, StatsUrl::parse)
                     .describe("each server's nginx-rtmp rtmp_stat page, read every interval for the stream inventory"
@@ -264,6 +279,10 @@ public record HealthServiceSettings(
         if (heartbeat.toMillis() < 100) throw new IllegalArgumentException("heartbeat must be at least 100 ms");
         if (retryDelay == null) retryDelay = Duration.ofMillis(200);
         if (retryDelay.isNegative()) throw new IllegalArgumentException("retryDelay must be >= 0");
+        if (lagThreshold == null) lagThreshold = Duration.ofMillis(250);
+        if (lagSustain == null) lagSustain = Duration.ofSeconds(5);
+        if (lagThreshold.toMillis() < 1 || lagSustain.toMillis() < 1)
+            throw new IllegalArgumentException("lagThreshold and lagSustain must be at least 1 ms");
         if (controlUrl != null && statsUrl == null)
             throw new IllegalArgumentException("VIDEOLB_HEALTH_CONTROL_URL needs VIDEOLB_HEALTH_STATS_URL: the"
                     + " stream names dropped come from the stream inventory");
@@ -328,6 +347,8 @@ public record HealthServiceSettings(
                 .sessionTimeout(r.get(SESSION_TIMEOUT))
                 .heartbeat(r.get(HEARTBEAT))
                 .retryDelay(r.get(RETRY_DELAY))
+                .lagThreshold(r.get(LAG_THRESHOLD))
+                .lagSustain(r.get(LAG_SUSTAIN))
                 .statsUrl(r.find(STATS_URL).orElse(null))
                 .controlUrl(r.find(CONTROL_URL).orElse(null))
                 .requiredStreams(r.get(REQUIRED_STREAMS))
@@ -498,6 +519,8 @@ public record HealthServiceSettings(
         b.sessionTimeout = sessionTimeout;
         b.heartbeat = heartbeat;
         b.retryDelay = retryDelay;
+        b.lagThreshold = lagThreshold;
+        b.lagSustain = lagSustain;
         b.statsUrl = statsUrl;
         b.controlUrl = controlUrl;
         b.requiredStreams = requiredStreams;
@@ -518,6 +541,8 @@ public record HealthServiceSettings(
         private Duration sessionTimeout = Duration.ofSeconds(10);
         private Duration heartbeat = Duration.ofSeconds(2);
         private Duration retryDelay = Duration.ofMillis(200);
+        private Duration lagThreshold = Duration.ofMillis(250);
+        private Duration lagSustain = Duration.ofSeconds(5);
         private StatsUrl statsUrl;
         private StatsUrl controlUrl;
         private List<String> requiredStreams = List.of();
@@ -589,6 +614,18 @@ public record HealthServiceSettings(
             return this;
         }
 
+        /** The checker is degraded when its own loop runs later than this ... */
+        public Builder lagThreshold(Duration v) {
+            lagThreshold = v;
+            return this;
+        }
+
+        /** ... for this long. */
+        public Builder lagSustain(Duration v) {
+            lagSustain = v;
+            return this;
+        }
+
         /** null: the stream inventory is not read. */
         public Builder controlUrl(StatsUrl v) {
             controlUrl = v;
@@ -629,6 +666,8 @@ public record HealthServiceSettings(
                     sessionTimeout,
                     heartbeat,
                     retryDelay,
+                    lagThreshold,
+                    lagSustain,
                     statsUrl,
                     controlUrl,
                     requiredStreams,

@@ -139,6 +139,24 @@ class HealthServiceSettingsTest {
     }
 
     @Test
+    void theLagWatchIsSetByTwoSettingsCheckedWithTheirNames() {
+        HealthServiceSettings d = read(Map.of("VIDEOLB_BOOTSTRAP", "b:1"));
+        assertThat(d.lagThreshold()).isEqualTo(Duration.ofMillis(250));
+        assertThat(d.lagSustain()).isEqualTo(Duration.ofSeconds(5));
+        HealthServiceSettings s = read(Map.of(
+                "VIDEOLB_BOOTSTRAP", "b:1",
+                "VIDEOLB_HEALTH_LAG_THRESHOLD_MS", "1000",
+                "VIDEOLB_HEALTH_LAG_SUSTAIN_MS", "8000"));
+        assertThat(s.lagThreshold()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.lagSustain()).isEqualTo(Duration.ofSeconds(8));
+        assertThat(s.toBuilder().build()).isEqualTo(s);
+        assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_LAG_THRESHOLD_MS", "5")))
+                .hasMessage("VIDEOLB_HEALTH_LAG_THRESHOLD_MS='5': must be an integer 10..60000");
+        assertThatThrownBy(() -> read(Map.of("VIDEOLB_BOOTSTRAP", "b:1", "VIDEOLB_HEALTH_LAG_SUSTAIN_MS", "5s")))
+                .hasMessage("VIDEOLB_HEALTH_LAG_SUSTAIN_MS='5s': must be an integer 500..600000");
+    }
+
+    @Test
     void thePlayStreamIsSetPerPoolValidatedAndNeedsAnApp() {
         HealthServiceSettings s = read(Map.of(
                 "VIDEOLB_BOOTSTRAP", "b:1",

@@ -216,7 +216,7 @@ class StandaloneVmIT {
                 "StandaloneVmIT figures (TCG VM, 1 vCPU): ready %s ms, all UP %s ms, applied %s ms; failover kill->backup %d ms"
                         + " (DOWN verdict at %d ms, IPVS apply at %d ms, %s); client move PUT->traffic %d / %d / %d ms;"
                         + " failback revive->primary %d ms (UP verdict at %d ms); frozen playlist -> backup in IPVS %d ms (stale DOWN at %d ms);"
-                        + " RSS %d MB (peak %d MB); restart ready %s ms, all UP %s ms; class archive %s (mapped: %s); VM run %d s%n",
+                        + " RSS %d MB (peak %d MB); restart ready %s ms, all UP %s ms; class archive %s (mapped: %s); checker degraded %s times; VM run %d s%n",
                 timing(f, "ready-ms"),
                 timing(f, "all-up-ms"),
                 timing(f, "applied-ms"),
@@ -237,6 +237,7 @@ class StandaloneVmIT {
                 timing(f, "all-up2-ms"),
                 cds,
                 f.all("cds"),
+                f.one("checker-degraded-logged"),
                 r.elapsed().toSeconds());
     }
 

@@ -37,6 +37,11 @@ export VIDEOLB_STATE_DIR=/tmp/vlb/state VIDEOLB_IPVS_RULES=/tmp/vlb/etc/ipvsadm.
     VIDEOLB_HOLD_DOWN_S=${VIDEOLB_HOLD_DOWN_S:-5} VIDEOLB_DRAIN_TIMEOUT_S=${VIDEOLB_DRAIN_TIMEOUT_S:-60}
 # probe what viewers need: RTMP handshake + a live HLS playlist that advances (lab.sh serves one)
 export VIDEOLB_HEALTH_LEVEL=HLS
+# the checker's own-loop lag watch scaled to the emulated CPU (10-20 times slower than the host): at the default
+# 250 ms the checker of this one JVM (broker, four services, encoders and the scenario's clients beside it) flapped
+# degraded for the whole run in the stop-21 CI run and its incident was still open at the end; 1 s late for 5 s is
+# still a starved checker here (decision 118)
+export VIDEOLB_HEALTH_LAG_THRESHOLD_MS=1000
 
 # ---------------------------------------------------------------- the admin API, with builtins only
 TOKEN=
@@ -300,10 +305,14 @@ while (($(now_ms) < mail_end)); do
     n=0
     # both incidents resolved: two mails whose bodies end with nothing open any more (the subject may lead with a
     # flapping incident instead of the counts, e.g. a checker starved by the emulated CPU)
-    for m in "$DATA"/alert-mail/*.eml; do [ -f "$m" ] && mail_body "$m" | grep '^0 incident(s) open\.' >/dev/null && n=$((n + 1)); done
-    ((n >= 2)) && break
+    last=
+    for m in "$DATA"/alert-mail/*.eml; do [ -f "$m" ] && last=$m && mail_body "$m" | grep '^0 incident(s) open\.' >/dev/null && n=$((n + 1)); done
+    # ... and the newest mail says nothing is open (the assertion reads the newest one)
+    ((n >= 2)) && mail_body "$last" | grep '^0 incident(s) open\.' >/dev/null && break
     nap 1
 done
+# how often the checker said it was starved, and how late its loop ran at worst (figures, not claims)
+fact checker-degraded-logged "$(cat "$RUN"/standalone-1.out "$RUN"/standalone-1.err 2>/dev/null | grep -c -F 'checker degraded: its own loop')"
 for m in "$DATA"/alert-mail/*.eml; do
     [ -f "$m" ] || continue
     fact mail "$(grep -m1 -i '^Subject:' "$m" | tr -d '\r')"
