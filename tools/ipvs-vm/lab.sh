@@ -56,6 +56,9 @@
 #     X-Served-By: NAME; for *.m3u8 a live HLS playlist instead (target duration
 #     2 s, media sequence = seconds since the epoch / 2, which stops advancing
 #     while the server is frozen);
+#   - "h" (a line "hold"): a viewer that stays: each line it sends (the first one
+#     included) is answered with "NAME PORT CLIENT_IP\n" until it closes, 900 s
+#     idle or 1000 lines, or the server is killed;
 #   - anything else, or nothing within 2 s: the line "NAME PORT CLIENT_IP\n".
 #
 # MACs: director lan0 02:00:00:00:00:02, router rl 02:00:00:00:01:01, server
@@ -247,6 +250,14 @@ def handle(c, name, port, peer):
                     'X-Served-By: %s\r\nConnection: close\r\n\r\n' % (len(body), name)).encode()
             c.sendall(head if req.startswith(b'HEAD') else head + body)
             log('http', name, port, peer, path.decode('latin-1'))
+        elif first == b'h':                        # "hold": a viewer that stays connected; each line it sends
+            c.settimeout(900.0)                    # is answered, until it closes, 900 s idle, 1000 lines or the
+            n = 0                                  # server is killed (its connections are shut down)
+            for _ in c.makefile('rb'):
+                if servers_state.get(name) not in ('up', 'frozen') or n >= 1000: break
+                c.sendall(line)
+                n += 1
+            log('hold', name, port, peer, n)
         else:
             c.sendall(line)
             log('line', name, port, peer)
