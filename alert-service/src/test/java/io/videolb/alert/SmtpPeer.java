@@ -34,13 +34,15 @@ final class SmtpPeer implements AutoCloseable {
     final AtomicInteger rcptRefused = new AtomicInteger();
     final AtomicInteger maxOpen = new AtomicInteger();
     private volatile boolean running = true;
+    private final Thread acceptor;
 
     SmtpPeer(int port, Mode mode) throws IOException {
         this.mode = mode;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-        NamedThreads.thread("smtp-peer-accept", this::accept).start();
+        acceptor = NamedThreads.thread("smtp-peer-accept", this::accept);
+        acceptor.start();
     }
 
     int port() {
@@ -126,5 +128,13 @@ final class SmtpPeer implements AutoCloseable {
                 // closing
             }
         }
+        // the listening socket is released only when the thread blocked in accept() has left it: a relay started on
+        // the same port right after close() failed to bind ("Address already in use") in a CI run
+        try {
+            acceptor.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (acceptor.isAlive()) throw new IllegalStateException("smtp-peer-accept still running 5 s after close");
     }
 }

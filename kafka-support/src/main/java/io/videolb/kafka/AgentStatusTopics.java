@@ -56,9 +56,8 @@ public final class AgentStatusTopics {
     }
 
     /** See {@link AgentStatusTopics#guard}; records of other topics pass unchanged. */
-    public static final class Guard implements StateTopicReader.Listener {
+    public static final class Guard extends StateTopicReader.ForwardingListener {
         private final Topics topics;
-        private final StateTopicReader.Listener next;
         /** Directors whose own topic delivered a record (reader thread only). */
         private final Set<String> ownTopicSeen = new HashSet<>();
         /** Records refused: keyed by another director than their topic's. */
@@ -67,8 +66,8 @@ public final class AgentStatusTopics {
         public final AtomicLong sharedSuperseded = new AtomicLong();
 
         private Guard(Topics topics, StateTopicReader.Listener next) {
+            super(next);
             this.topics = Objects.requireNonNull(topics, "topics");
-            this.next = Objects.requireNonNull(next, "listener");
         }
 
         @Override
@@ -94,29 +93,9 @@ public final class AgentStatusTopics {
         }
 
         @Override
-        public void onCaughtUp() {
-            next.onCaughtUp();
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            next.onError(error);
-        }
-
-        @Override
-        public void afterPoll() {
-            next.afterPoll();
-        }
-
-        @Override
         public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
-            next.onTopicRecreated(topic, oldTopicId, newTopicId);
+            super.onTopicRecreated(topic, oldTopicId, newTopicId);
             ownTopicSeen.clear(); // everything is read again from offset 0
-        }
-
-        @Override
-        public void onReadAgain() {
-            next.onReadAgain();
         }
     }
 

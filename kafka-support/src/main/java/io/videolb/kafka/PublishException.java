@@ -33,15 +33,12 @@ public class PublishException extends RuntimeException {
     public boolean isTransient() {
         if (fenced) return false;
         if (this instanceof CommitOutcomeUnknownException) return true;
-        for (Throwable t = getCause(); t != null; t = t.getCause()) {
-            if (t instanceof AuthorizationException
-                    || t instanceof AuthenticationException
-                    || t instanceof UnsupportedVersionException
-                    || t instanceof RecordTooLargeException) return false;
-        }
-        for (Throwable t = getCause(); t != null; t = t.getCause()) {
-            if (t instanceof RetriableException || t instanceof TransactionAbortableException) return true;
-        }
-        return false;
+        if (Causes.any(
+                getCause(),
+                AuthorizationException.class,
+                AuthenticationException.class,
+                UnsupportedVersionException.class,
+                RecordTooLargeException.class)) return false;
+        return Causes.any(getCause(), RetriableException.class, TransactionAbortableException.class);
     }
 }

@@ -130,6 +130,45 @@ public final class StateTopicReader implements AutoCloseable {
         default void onReadAgain() {}
     }
 
+    /**
+     * A listener that decides what becomes of the records and hands every life-cycle call ({@link
+     * Listener#onCaughtUp}, {@link Listener#onError}, {@link Listener#afterPoll}, {@link Listener#onTopicRecreated},
+     * {@link Listener#onReadAgain}) on to {@code next}: the one way to put a filter or a router in front of a
+     * listener.
+     */
+    public abstract static class ForwardingListener implements Listener {
+        protected final Listener next;
+
+        protected ForwardingListener(Listener next) {
+            this.next = java.util.Objects.requireNonNull(next, "listener");
+        }
+
+        @Override
+        public void onCaughtUp() {
+            next.onCaughtUp();
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            next.onError(error);
+        }
+
+        @Override
+        public void afterPoll() {
+            next.afterPoll();
+        }
+
+        @Override
+        public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
+            next.onTopicRecreated(topic, oldTopicId, newTopicId);
+        }
+
+        @Override
+        public void onReadAgain() {
+            next.onReadAgain();
+        }
+    }
+
     private final Consumer<String, String> consumer;
     /** The fixed topics and then the followed ones (replaced, never mutated: reader thread writes). */
     private volatile List<String> topics;

@@ -267,14 +267,8 @@ public final class TransactionalPublisher implements AutoCloseable {
      * took over: {@link ProducerFencedException}, or {@link InvalidProducerEpochException}, which is
      * how Kafka 4.x reports it on a send or commit of the old producer.
      */
-    static boolean isFencing(Throwable e) {
-        int depth = 0;
-        for (Throwable t = e; t != null && depth < 16; t = t.getCause(), depth++) {
-            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
-                return true;
-            }
-        }
-        return false;
+    public static boolean isFencing(Throwable e) {
+        return Causes.any(e, ProducerFencedException.class, InvalidProducerEpochException.class);
     }
 
     /** True once another publisher with the same transactional id fenced this one. */

@@ -79,6 +79,11 @@ first)
     fact agent-user "agent=${a:-root}" "health=$(systemctl show -p User --value videolb-health)"
     # the operator's settings (a conffile: kept on upgrade, asserted below by the host)
     cat "$RUN/videolb.properties" >>/etc/videolb/videolb.properties
+    # config-service's CSV folder (the examples, already imported by the host: its start finds them unchanged)
+    # readable by the service's group only, and a read token appended to the package's token file
+    install -d -o root -g videolb -m 0750 /etc/videolb/csv || setup_fail "csv folder"
+    install -o root -g videolb -m 0640 "$RUN"/csv/*.csv /etc/videolb/csv/ || setup_fail "csv files"
+    cat "$RUN/api-tokens.line" >>/etc/videolb/api-tokens
     # the test's own units: the lab's network at boot (before the agent, as a director's interfaces)
     # and a VIP client that runs during the agent's start
     cat >/etc/systemd/system/videolb-vmit-lab.service <<UNIT
@@ -195,6 +200,78 @@ second)
     kernel_facts after-agent
     # what the agent did at its start: a payload line for every kernel change it made
     fact agent-payloads "$(journalctl -b -u videolb-agent -o cat --no-pager | grep -c ' payload, ')"
+    # the rest of the control plane on this director, as deployment.md's step 5 has the operator do it:
+    # `systemctl enable --now` of each unit in turn (one JVM start at a time: the emulated CPU), each waited for
+    # on its HTTP port; then the verdicts of health-service and the agent's status through config-service's API
+    t=$(now_us)
+    python3 -u - "$(<"$RUN/api-token")" <<'PY'
+import json, subprocess, sys, time, urllib.request, urllib.error
+token = sys.argv[1]
+def get(url, auth=False):
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token} if auth else {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return 0, b""
+def servers(node, out):
+    if isinstance(node, dict):
+        if isinstance(node.get("server"), str) and isinstance(node.get("health"), str):
+            out[node["server"]] = node["health"]
+        for v in node.values():
+            servers(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            servers(v, out)
+    return out
+# health-service last: once it runs it probes every server every interval, and the emulated CPU it takes slows
+# the next JVM start several times over (alert-service after it: more than 180 s; before it: as config-service)
+for unit, key, url in (("videolb-config-service", "ready-http", "http://127.0.0.1:8088/ready"),
+                       ("videolb-alert", "alert-http", "http://127.0.0.1:8093/health"),
+                       ("videolb-health", "health-http", "http://127.0.0.1:9103/health")):
+    start = time.monotonic()
+    rc = subprocess.run(["systemctl", "enable", "--now", unit + ".service"], capture_output=True).returncode
+    code = 0
+    while time.monotonic() - start < 180 and code != 200:  # bounded: one JVM start under emulation
+        time.sleep(2)
+        code = get(url)[0]
+    print("@enable-now %s %d" % (unit, rc))
+    print("@%s %d" % (key, code))
+    print("@timing %s-ms %d" % (unit, (time.monotonic() - start) * 1000))
+start = time.monotonic()
+status, health, directors = {}, {}, []
+while time.monotonic() - start < 120:  # bounded: rise x interval per server, a few agent status periods
+    code, body = get("http://127.0.0.1:8088/api/v1/status", auth=True)
+    if code == 200:
+        status = json.loads(body)
+        health = servers(status, {})
+        directors = [(d.get("director"), d.get("appliedGeneration")) for d in status.get("directors", [])]
+        if len(health) == 7 and all(h == "UP" for h in health.values()) and directors:
+            break
+    time.sleep(2)
+print("@timing api-all-up-ms %d" % ((time.monotonic() - start) * 1000))
+print("@api-generation %s" % status.get("generation", "none"))
+for d, g in directors:
+    print("@api-director %s %s" % (d, g))
+print("@api-servers %d %d" % (len(health), sum(1 for h in health.values() if h == "UP")))
+for s, h in sorted(health.items()):
+    print("@api-server %s %s" % (s, h))
+PY
+    # each under its unit's identity
+    fact videolb-uid "$(id -u videolb)"
+    for u in videolb-config-service videolb-health videolb-alert; do
+        pid=$(systemctl show -p MainPID --value "$u")
+        fact service "$u" "$(systemctl show -p ActiveState --value "$u")" "$(systemctl show -p NRestarts --value "$u")" \
+            "$(awk '$1=="Uid:"{print $2} $1=="CapEff:"{print $2} $1=="NoNewPrivs:"{print $2}' "/proc/$pid/status" 2>/dev/null | tr '\n' ' ')"
+    done
+    fact timing control-plane-ms "$((($(now_us) - t) / 1000))"
+    fact config-import "$(journalctl -b -u videolb-config-service -o cat --no-pager | grep -o 'import of /etc/videolb/csv: .*' | head -n 1)"
+    fact alert-mails "$(find /var/lib/videolb-alert -name '*.eml' 2>/dev/null | wc -l)"
+    for u in videolb-config-service videolb-health videolb-alert; do
+        journalctl -b -u "$u" -o short-monotonic --no-pager | tail -n 60 >"$RUN/boot2-$u.log"
+    done
     journalctl -b -u videolb-agent -o short-monotonic --no-pager | tail -n 40 >"$RUN/boot2-agent.log"
     journalctl -b -o short-monotonic --no-pager >"$RUN/boot2-journal.log"
     systemd-analyze critical-chain videolb-agent.service >"$RUN/boot2-critical-chain.txt" 2>&1

@@ -464,14 +464,7 @@ public final class DesiredStatePublisher implements AutoCloseable {
 
     /** Fenced by a newer writer with our transactional id; Kafka 4 reports it as ProducerFenced or InvalidProducerEpoch. */
     private static boolean fenced(PublishException e) {
-        if (e.isFenced()) return true;
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof org.apache.kafka.common.errors.ProducerFencedException
-                    || t instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
-                return true;
-            }
-        }
-        return false;
+        return e.isFenced() || TransactionalPublisher.isFencing(e);
     }
 
     private PublishResult attempt(long expected, DesiredState next, String source, String actor, boolean force) {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -51,6 +52,14 @@ public final class Kernel {
                     .append(ipt.ok() ? "" : tools.iptablesSave() + " " + ipt.describe() + " ")
                     .append(ips.ok() ? "" : tools.ipset() + " " + ips.describe())
                     .append(". ");
+        } else if (effectiveCapability(procRoot, CAP_NET_RAW).orElse(true) == false) {
+            // both tools answer with CAP_NET_ADMIN alone, but the steering rule cannot be applied: iptables' set
+            // match finds the set through a raw socket (decision 117)
+            steering = false;
+            why.append("ipset/iptables not usable: this process has CAP_NET_ADMIN but not CAP_NET_RAW, which"
+                    + " iptables' set match needs (iptables-restore: \"Can't open socket to ipset\"); give the agent"
+                    + " both (systemd: CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW; compose: cap_add NET_ADMIN,"
+                    + " NET_RAW). ");
         }
         Path ipvsProc = procRoot.resolve("net/ip_vs");
         if (!Files.exists(ipvsProc)) {
@@ -66,6 +75,34 @@ public final class Kernel {
             if (!ipvs) why.append("ipvsadm -Sn fails (no CAP_NET_ADMIN?): ").append(s.describe());
         }
         return new KernelCapabilities(steering, ipvs, why.toString().strip());
+    }
+
+    /** Bit of CAP_NET_RAW in {@code /proc/PID/status}'s capability masks (linux/capability.h). */
+    static final int CAP_NET_RAW = 13;
+
+    /**
+     * Whether this process holds capability {@code bit} in its effective set, from {@code procRoot/self/status}'s
+     * {@code CapEff} line; empty when that cannot be read (a fake /proc in tests, a kernel without the line).
+     */
+    static Optional<Boolean> effectiveCapability(Path procRoot, int bit) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(procRoot.resolve("self/status"));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        for (String l : lines) {
+            if (!l.startsWith("CapEff:")) continue;
+            try {
+                long mask =
+                        Long.parseUnsignedLong(l.substring("CapEff:".length()).strip(), 16);
+                return Optional.of((mask & (1L << bit)) != 0);
+            } catch (NumberFormatException e) {
+                LOG.debug("{}: unreadable CapEff line '{}'", procRoot.resolve("self/status"), l);
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
     }
 
     /** The observed state; parts the capabilities exclude are read as empty. */

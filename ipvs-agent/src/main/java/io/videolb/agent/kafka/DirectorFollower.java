@@ -67,31 +67,11 @@ public final class DirectorFollower implements AutoCloseable {
      */
     private static StateTopicReader.Listener byTopic(
             Topics topics, StateTopicReader.Listener commands, StateTopicReader.Listener status) {
-        return new StateTopicReader.Listener() {
+        return new StateTopicReader.ForwardingListener(commands) {
             @Override
             public void onRecord(StateTopicReader.StateRecord r) {
                 if (r.topic().equals(topics.directorCommands())) commands.onRecord(r);
                 else if (topics.isAgentStatus(r.topic())) status.onRecord(r);
-            }
-
-            @Override
-            public void onCaughtUp() {
-                commands.onCaughtUp();
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                commands.onError(error);
-            }
-
-            @Override
-            public void onTopicRecreated(String topic, String oldTopicId, String newTopicId) {
-                commands.onTopicRecreated(topic, oldTopicId, newTopicId);
-            }
-
-            @Override
-            public void onReadAgain() {
-                commands.onReadAgain();
             }
         };
     }
