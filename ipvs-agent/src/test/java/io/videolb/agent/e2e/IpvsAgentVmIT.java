@@ -107,6 +107,8 @@ class IpvsAgentVmIT {
                             SharedBroker.VM_ADVERTISED_PORT,
                             SharedBroker.vmListenerPort())
                     .env("IPVS_VM_MEM", "1536")
+                    // two emulated vCPUs, as StandaloneVmIT (decision 119): five agent JVM starts are most of its time
+                    .env("IPVS_VM_CPUS", "2")
                     .build();
             r = vm.run(
                     "IpvsAgentVmIT",
