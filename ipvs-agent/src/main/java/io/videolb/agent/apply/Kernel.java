@@ -52,7 +52,7 @@ public final class Kernel {
                     .append(ipt.ok() ? "" : tools.iptablesSave() + " " + ipt.describe() + " ")
                     .append(ips.ok() ? "" : tools.ipset() + " " + ips.describe())
                     .append(". ");
-        } else if (effectiveCapability(procRoot, CAP_NET_RAW).orElse(true) == false) {
+        } else if (!effectiveCapability(procRoot, CAP_NET_RAW).orElse(true)) {
             // both tools answer with CAP_NET_ADMIN alone, but the steering rule cannot be applied: iptables' set
             // match finds the set through a raw socket (decision 117)
             steering = false;
