@@ -155,6 +155,7 @@ public final class ProbeScheduler {
             if (last != null) {
                 s.hysteresis.seed(last.verdict(), now);
                 s.published = last;
+                s.verdictReason = causeOf(last.reason());
             }
             servers.put(addr, s);
             s.start();
@@ -288,7 +289,7 @@ public final class ProbeScheduler {
                 publish(
                         s,
                         s.published.verdict(),
-                        s.lastResult == null ? s.published.reason() : s.lastResult.reason(),
+                        republishedReason(s.published.verdict(), s.verdictReason, s.lastResult),
                         s.lastResult);
         }
         if (degraded && heartbeatTimer < 0) // with a heartbeat the status goes out every heartbeat anyway
@@ -340,6 +341,7 @@ public final class ProbeScheduler {
             return;
         }
         s.lastResult = r;
+        if (s.published != null && r.ok() == (s.published.verdict() == Verdict.UP)) s.verdictReason = r.reason();
         long now = System.currentTimeMillis();
         Verdict proposal = s.hysteresis.observe(r.ok(), now);
         long retry = FastRetry.delayMs(
@@ -364,6 +366,7 @@ public final class ProbeScheduler {
             }
         }
         s.hysteresis.commit(proposal, now);
+        s.verdictReason = r.reason();
         HealthVerdict v = publish(s, proposal, r.reason(), r);
         observer.transition(s.target, v);
         LOG.info(
@@ -373,6 +376,31 @@ public final class ProbeScheduler {
                 r.level(),
                 r.reason(),
                 r.latencyMicros());
+    }
+
+    private static final String HELD = "[held ";
+
+    /**
+     * The reason a republished verdict carries. While the probes agree with the verdict it is the latest probe's; while
+     * rise, fall or the minimum dwell still hold a verdict the probes no longer support (a DOWN server answering again,
+     * an UP one failing), it stays the reason the verdict stands for and names the latest probe after it: a DOWN verdict
+     * never reads "ok" alone (an alert mail composed then showed "reason: ok" for a stale server).
+     *
+     * @param verdictReason the latest reason that agreed with the verdict (its cause, without a held note)
+     */
+    static String republishedReason(Verdict verdict, String verdictReason, ProbeResult latest) {
+        String cause = causeOf(verdictReason);
+        if (latest == null) return cause;
+        if (latest.ok() == (verdict == Verdict.UP)) return latest.reason();
+        return (cause.isEmpty() ? "" : cause + " ") + HELD + verdict
+                + " until rise/fall and the minimum dwell allow a change; latest probe: " + latest.reason() + "]";
+    }
+
+    /** A reason without the held note {@link #republishedReason} adds (a seeded verdict may carry one). */
+    static String causeOf(String reason) {
+        if (reason == null) return "";
+        int held = reason.indexOf(HELD);
+        return held < 0 ? reason : reason.substring(0, held).strip();
     }
 
     private HealthVerdict publish(Server s, Verdict verdict, String reason, ProbeResult r) {
@@ -451,6 +479,8 @@ public final class ProbeScheduler {
         boolean stopped;
         ProbeResult lastResult;
         HealthVerdict published;
+        /** The latest probe reason that agreed with the published verdict: what a held verdict stands for. */
+        String verdictReason = "";
 
         Server(Target t) {
             this.target = t;
