@@ -38,6 +38,11 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
     }
 
     public SchedulerHarness(Vertx vertx, Target knownGood, double massShare) {
+        this(vertx, knownGood, massShare, 600_000);
+    }
+
+    /** With every verdict republished each {@code refreshMs} (the service's VIDEOLB_HEALTH_REFRESH_MS). */
+    public SchedulerHarness(Vertx vertx, Target knownGood, double massShare, long refreshMs) {
         Context ctx = vertx.getOrCreateContext();
         prober = new Prober(vertx, Prober.StepRecorder.NONE);
         scheduler = new ProbeScheduler(
@@ -49,7 +54,7 @@ public final class SchedulerHarness implements AutoCloseable, VerdictSink {
                 "test-checker",
                 massShare,
                 knownGood,
-                600_000,
+                refreshMs,
                 ProbeScheduler.Observer.NONE);
     }
 
