@@ -9,6 +9,10 @@
 #   director-ha.sh bench N [ADVERTS]   N takeovers per configuration: videolb's (both sync roles at once,
 #                                      hot standby sysctls) at each advert interval in ADVERTS (default
 #                                      "0.2"), then keepalived's stock VRRP + lvs_sync_daemon at advert 1 s
+#   director-ha.sh agents RUN          the REAL agents (io.videolb.agent.AgentMain, HA_CP/HA_JAVA) in both
+#                                      director namespaces, each with its env file RUN/agent-DIR.env, driving
+#                                      IPVS, sync and keepalived themselves; the host test (DirectorPairVmIT)
+#                                      answers cues in RUN/cue with RUN/ack (desired changes, promote, statuses)
 #
 # Topology (documentation ranges only; nothing leaves the VM):
 #   [cl] 203.0.113.10-12 -- [router] 203.0.113.1 | 198.51.100.1 -- bridge br0 (VM root netns)
@@ -36,6 +40,9 @@ PROFILE=videolb
 OLD_N=${HA_OLD:-8}
 YOUNG_N=${HA_YOUNG:-2}
 OLD_AGE=${HA_OLD_AGE:-3}
+# the viewers' port: the agents steer RTMP (1935) and HLS (8080) only; the kernel-side modes keep 80
+PORT=80
+[ "$MODE" = agents ] && PORT=1935
 
 fact() { echo "@$*"; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -48,6 +55,7 @@ die() { echo "setup failed: $*" >&2; cleanup; exit 3; }
 
 cleanup() {
     [ -n "${TRAFFIC_PID:-}" ] && kill "$TRAFFIC_PID" 2>/dev/null
+    [ "$MODE" = agents ] && for d in dirA dirB; do agent_kill "$d"; done
     for d in dirA dirB; do ka_kill "$d" quiet; done
     for p in "${SRV_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
 }
@@ -83,14 +91,15 @@ topology() {
     done
     SRV_PIDS=()
     for ns in rs1 rs2; do
-        ip netns exec "$ns" python3 "$HERE/ha-echo.py" "$VIP" 80 >"$W/srv-$ns.log" 2>&1 &
+        ip netns exec "$ns" python3 "$HERE/ha-echo.py" "$VIP" "$PORT" >"$W/srv-$ns.log" 2>&1 &
         SRV_PIDS+=($!)
     done
-    for d in dirA dirB; do services "$d" wlc 300; done
+    # the agents render the services themselves
+    [ "$MODE" = agents ] || for d in dirA dirB; do services "$d" wlc 300; done
     # the servers must listen before any client connects (python starts slowly under TCG)
     local i
     for i in $(seq 1 100); do
-        [[ $(ip netns exec rs1 ss -ltnH) == *":80 "* && $(ip netns exec rs2 ss -ltnH) == *":80 "* ]] && break
+        [[ $(ip netns exec rs1 ss -ltnH) == *":$PORT "* && $(ip netns exec rs2 ss -ltnH) == *":$PORT "* ]] && break
         nap 0.2
     done
     ((i < 100)) || die "echo servers did not listen"
@@ -181,6 +190,11 @@ ka_start() {
 # SIGKILL of every keepalived process of $1 (parent and children, by their pid files), then its link down
 ka_kill() {
     local d=$1 f pids=""
+    if [ "$MODE" = agents ]; then
+        agent_kill "$d"
+        [ "${2:-}" = quiet ] || ip -n "$d" link set eth0 down
+        return 0
+    fi
     for f in "/run/vrrp-$d.pid" "/run/chk-$d.pid" "/run/ka-$d.pid" "/run/ka-$d.bg"; do
         [ -s "$f" ] && pids+=" $(<"$f")"
     done
@@ -194,7 +208,7 @@ revive() {
     local d=$1
     ip -n "$d" addr del "$VIP/32" dev eth0 2>/dev/null
     ip -n "$d" link set eth0 up
-    ka_start "$d"
+    if [ "$MODE" = agents ]; then agent_start "$d"; else ka_start "$d"; fi
 }
 has_vip() { [[ $(ip -n "$1" -br addr show eth0) == *"$VIP/32"* ]]; }
 # waits (bounded by $2 s) until $1 holds the VIP; prints the time of that moment (epoch us) or -1
@@ -212,7 +226,7 @@ wait_vip() {
 traffic_start() {
     mkfifo "$W/cmd"
     : >"$W/out"
-    ip netns exec cl python3 "$HERE/ha-traffic.py" "$VIP" 80 "$W/cmd" "$W/out" >"$W/traffic.log" 2>&1 &
+    ip netns exec cl python3 "$HERE/ha-traffic.py" "$VIP" "$PORT" "$W/cmd" "$W/out" >"$W/traffic.log" 2>&1 &
     TRAFFIC_PID=$!
     local i
     for i in $(seq 1 150); do grep -q '^ready' "$W/out" && return 0; nap 0.2; done
@@ -233,13 +247,13 @@ tcall() {
 }
 
 # ---------------------------------------------------------------- one takeover
-# takeover TAG FROM TO: OLD_N connections opened OLD_AGE s before the kill (3 source addresses),
+# takeover TAG FROM TO [nolinkdown]: OLD_N connections opened OLD_AGE s before the kill (3 source addresses),
 # YOUNG_N opened just before it; FROM killed; TO must take the VIP; prints one @round fact:
 #   TAG PROFILE ADVERT FROM TO vip_ms existing_ms newconn_ms old_kept old_total young_kept young_total synced_before
 # existing_ms = kill -> the LAST old connection answered again (every one resumed); -1 if one never did.
 # The kill time is taken just before the link-down command (conservative: it includes that command).
 takeover() {
-    local tag=$1 from=$2 to=$3 third=$((OLD_N / 3)) rest=$((OLD_N - 2 * (OLD_N / 3)))
+    local tag=$1 from=$2 to=$3 nolink=${4:-} third=$((OLD_N / 3)) rest=$((OLD_N - 2 * (OLD_N / 3)))
     has_vip "$from" || { fact round-error "$tag $from does not hold the VIP"; return 1; }
     tcall closed closeall
     tcmd open old "$third" 203.0.113.10
@@ -256,11 +270,18 @@ takeover() {
     local t_kill t_dead
     t_kill=$(now_us)
     tcmd kill "${t_kill:0:10}.${t_kill:10}"
-    # dead: its link down first (traffic and adverts stop), then every keepalived process SIGKILLed
-    ip -n "$from" link set eth0 down
-    t_dead=$(now_us)
-    tcmd dead "${t_dead:0:10}.${t_dead:10}"
-    ka_kill "$from" quiet
+    # dead: its link down first (traffic and adverts stop), then every keepalived process SIGKILLed; nolinkdown: the
+    # processes only (a crash: the link, the VIP and the kernel's tables stay)
+    if [ -z "$nolink" ]; then
+        ip -n "$from" link set eth0 down
+        t_dead=$(now_us)
+        tcmd dead "${t_dead:0:10}.${t_dead:10}"
+        ka_kill "$from" quiet
+    else
+        ka_kill "$from" quiet
+        t_dead=$(now_us)
+        tcmd dead "${t_dead:0:10}.${t_dead:10}"
+    fi
     local t_vip
     t_vip=$(wait_vip "$to" 20)
     # give TCP's retransmission backoff time to bring every connection back, bounded
@@ -325,7 +346,153 @@ stop_pair() {
 }
 transitions() {
     local d
-    for d in dirA dirB; do fact transitions "$d $PROFILE $ADVERT $(grep -c 'Entering MASTER STATE' "$W/ka-$d.log")"; done
+    local log
+    for d in dirA dirB; do
+        log=$W/ka-$d.log
+        [ "$MODE" = agents ] && log=$RUN/agent-$d.log # keepalived's lines are in its agent's log
+        fact transitions "$d $PROFILE $ADVERT $(grep -c 'Entering MASTER STATE' "$log")"
+    done
+}
+
+# ---------------------------------------------------------------- the real agents (mode agents)
+# Each director runs the agent (io.videolb.agent.AgentMain) in its namespace with RUN/agent-DIR.env. It reaches the
+# host's broker (IPVS_VM_FWD: BROKER_IP:port -> the host) through a veth of its own to the root namespace, which
+# masquerades that traffic onto the VM's restricted NIC; eth0 (VRRP, sync, viewers) is untouched, so a partition
+# between the directors leaves Kafka up.
+declare -A KIP=([dirA]=192.0.2.2 [dirB]=192.0.2.6)
+declare -A KGW=([dirA]=192.0.2.1 [dirB]=192.0.2.5)
+AGENT_PORT=9102
+JOPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Dorg.slf4j.simpleLogger.showDateTime=true
+       -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS)
+kafka_path() {
+    local d broker
+    broker=$(<"$RUN/broker-ip.txt")
+    for d in dirA dirB; do
+        ip link add "k-$d" type veth peer name k0 netns "$d" || die "veth k-$d"
+        printf '%s\n' "addr add ${KGW[$d]}/30 dev k-$d" "link set k-$d up" | ip -b - || die "k-$d"
+        printf '%s\n' "addr add ${KIP[$d]}/30 dev k0" "link set k0 up" "route add $broker/32 via ${KGW[$d]}" \
+            | ip -n "$d" -b - || die "k0 $d"
+    done
+    sysctl -qw net.ipv4.ip_forward=1 || die "ip_forward"
+    iptables -t nat -A POSTROUTING -s 192.0.2.0/24 -d "$broker/32" -j MASQUERADE || die "masquerade"
+}
+agent_start() {
+    local d=$1
+    mkdir -p "/tmp/videolb-$d"
+    (
+        set -a
+        # shellcheck disable=SC1090
+        . "$RUN/agent-$d.env"
+        set +a
+        exec ip netns exec "$d" "$HA_JAVA" "${JOPTS[@]}" -cp "$HA_CP" io.videolb.agent.AgentMain
+    ) >>"$RUN/agent-$d.log" 2>&1 &
+    echo $! >"/tmp/videolb-$d/agent.pid"
+    AGENT_STARTS[$d]=$((${AGENT_STARTS[$d]:-0} + 1))
+    log "agent $d started (pid $!)"
+}
+declare -A AGENT_STARTS=()
+# SIGKILL of every process of director $1 (the agent and the keepalived processes it started: all that runs in its
+# namespace); the sync daemons are kernel threads and die with nothing
+agent_kill() {
+    local pids
+    pids=$(ip netns pids "$1" 2>/dev/null | tr '\n' ' ')
+    # shellcheck disable=SC2086
+    [ -n "${pids// /}" ] && kill -9 $pids 2>/dev/null
+    return 0
+}
+# SIGTERM to the agent (a clean stop: it stops keepalived, which removes the VIP); waits (bounded) for its end
+agent_stop() {
+    local d=$1 pid i
+    pid=$(<"/tmp/videolb-$d/agent.pid")
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; nap 0.2; done
+    wait "$pid" 2>/dev/null
+    echo $?
+}
+# applied generation from the agent's /health, asked on the director's own loopback (the agent tells a non-loopback
+# peer only UP or DOWN); -1 when not answering, -2 when DOWN
+agent_gen() {
+    # shellcheck disable=SC2016
+    ip netns exec "$1" bash -c '
+        g=-1
+        { exec 3<>"/dev/tcp/127.0.0.1/$0"; } 2>/dev/null || { echo -1; exit 0; }
+        printf "GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3
+        while IFS= read -r -t 3 line <&3 || [ -n "$line" ]; do
+            [[ $line =~ \"appliedGeneration\":([0-9]+) ]] && g=${BASH_REMATCH[1]}
+            [[ $line =~ \"status\":\"DOWN\" ]] && g=-2
+            line=
+        done
+        echo "$g"' "$AGENT_PORT"
+}
+# wait_gen DIR G LIMIT_S: until DIR's agent reports generation G applied
+wait_gen() {
+    local d=$1 g=$2 end=$(($(now_us) + $3 * 1000000)) a=-1
+    while (($(now_us) < end)); do
+        a=$(agent_gen "$d")
+        [ "$a" = "$g" ] && return 0
+        nap 0.5
+    done
+    echo "$d: generation $g not applied within $3 s (last answer $a)" >&2
+    tail -n 25 "$RUN/agent-$d.log" >&2
+    return 1
+}
+# cue NAME [LIMIT_S]: asks the host test to act (RUN/cue/NAME) and waits for its answer (RUN/ack/NAME, in $ACK)
+cue() {
+    local end=$(($(now_us) + ${2:-60} * 1000000))
+    echo "$1" >"$RUN/cue/$1"
+    while (($(now_us) < end)); do
+        if [ -f "$RUN/ack/$1" ]; then ACK=$(<"$RUN/ack/$1"); return 0; fi
+        nap 0.1
+    done
+    ACK="no answer"
+    echo "no answer from the host to cue $1" >&2
+    return 1
+}
+holder() { if has_vip dirA; then echo dirA; elif has_vip dirB; then echo dirB; else echo none; fi; }
+kernel_facts() { # TAG: each director's IPVS table as ipvsadm -Sn prints it, the mark rule and the sync daemons
+    local d
+    for d in dirA dirB; do
+        while read -r l; do fact "$1-ipvs" "$d $l"; done < <(ip netns exec "$d" ipvsadm -Sn)
+        fact "$1-rules" "$d $(ip netns exec "$d" iptables-save -t mangle | grep -c -- '--match-set videolb-clients')"
+    done
+}
+# promote_round TAG FROM TO: OLD_N connections through FROM (the holder), then an operator's promote of TO (the host
+# publishes the command on Kafka): FROM yields, TO takes the VIP; every connection must go on (no kill here: FROM's
+# kernel still forwards what reaches it until the router learns the VIP's new address)
+promote_round() {
+    local tag=$1 from=$2 to=$3 third=$((OLD_N / 3)) rest=$((OLD_N - 2 * (OLD_N / 3)))
+    tcall closed closeall
+    tcmd open old "$third" 203.0.113.10
+    tcmd open old "$third" 203.0.113.11
+    tcmd open old "$rest" 203.0.113.12
+    nap "$OLD_AGE"
+    cue "parity-$to" 90
+    fact parity-before-promote "$ACK"
+    local t_kill t_vip
+    t_kill=$(now_us)
+    tcmd kill "${t_kill:0:10}.${t_kill:10}"
+    tcmd dead "${t_kill:0:10}.${t_kill:10}"
+    cue "promote-$to" 30 || fact round-error "$tag promote not published"
+    t_vip=$(wait_vip "$to" 30)
+    local i
+    for i in $(seq 1 40); do
+        nap 0.25
+        tcall end-report report || continue
+        awk '$1=="conn" && $4!="reset" && $4!="closed" && $5<0 {n++} END {exit n>0}' "$W/out" \
+            && grep -q '^newconn [0-9]' "$W/out" && break
+    done
+    cp "$W/out" "$W/report-$tag"
+    local vip_ms=-1
+    [ "$t_vip" != -1 ] && vip_ms=$(((t_vip - t_kill) / 1000))
+    # the old connections were never interrupted: "resume" is their first echo after the promote, and their longest
+    # gap between two echoes (MAXGAP_MS) is what a viewer saw
+    awk -v tag="$tag" -v from="$from" -v to="$to" -v vip="$vip_ms" '
+        $1=="conn" && $2=="old" { ot++; if ($4=="alive") ok++; if ($6>mg) mg=$6 }
+        $1=="newconn" { nc=$2 }
+        END { printf "@promote %s %s %s %d %d %d %d %d\n", tag, from, to, vip, ok, ot, mg, nc }
+    ' "$W/out"
+    awk '$1=="conn" && $4!="alive" {print "# lost: " $0}' "$W/out"
+    tcall closed closeall
 }
 
 # ================================================================ modes
@@ -437,6 +604,86 @@ bench)
     done
     transitions
     stop_pair
+    ;;
+agents)
+    # DirectorPairVmIT: the real agents. Both start together (nopreempt, both BACKUP: who hears no master first
+    # takes the VIP); the scenario follows whoever holds it.
+    RUN=${2:?agents RUN}
+    ADVERT=$(sed -n "s/^export VIDEOLB_VRRP_ADVERT_S='\(.*\)'$/\1/p" "$RUN/agent-dirA.env")
+    PROFILE=agents
+    kafka_path
+    t=$(now_us)
+    agent_start dirA
+    agent_start dirB
+    wait_gen dirA 1 240 || die "dirA did not apply generation 1"
+    wait_gen dirB 1 240 || die "dirB did not apply generation 1"
+    fact both-applied-ms "$((($(now_us) - t) / 1000))"
+    # keepalived starts after the first apply; give VRRP its master-down time
+    for i in $(seq 1 150); do [ "$(holder)" != none ] && break; nap 0.2; done
+    nap 2
+    H=$(holder)
+    [ "$H" = none ] && die "nobody took the VIP"
+    S=${PEER[$H]}
+    has_vip "$S" && die "both hold the VIP at start"
+    fact start-holder "$H"
+    cue "roles-$H-$S" 90
+    fact roles "$ACK"
+    kernel_facts gen1
+    daemons dirA
+    daemons dirB
+    for k in backup_only sloppy_tcp sync_persist_mode; do
+        fact sysctl "$S $k $(ip netns exec "$S" cat /proc/sys/net/ipv4/vs/$k | tr '\t' ' ')"
+    done
+    fact ka-conf "$S $(grep -c -E 'nopreempt|state BACKUP|198\.51\.100\.10/32 dev eth0' /tmp/videolb-$S/keepalived/videolb.conf)"
+
+    # 1. the holder dies (link down, then SIGKILL of its agent and keepalived): the standby takes over with the
+    # connections; the young ones were never synced (the taker's backup daemon stopped first)
+    HA_YOUNG_UNSYNCED=1
+    takeover t1 "$H" "$S"
+    HA_YOUNG_UNSYNCED=0
+    cue "took-over-$S" 60
+    fact took-over "$ACK"
+    # 4. a desired change while the survivor holds the VIP, then the dead one comes back and applies it too
+    cue gen2 30
+    fact gen2 "$ACK"
+    wait_gen "$S" 2 60 && fact gen2-applied "$S"
+    kernel_facts gen2
+    # 2. the dead one comes back (as after a reboot): it applies the newest generation and does NOT preempt
+    revive "$H"
+    wait_gen "$H" 2 240 && fact gen2-applied "$H"
+    no_preempt "$H" "$S" 6
+    cue "blocked-$H" 60
+    fact blocked "$ACK"
+    # ... an operator promotes it back once its table has caught up: no connection is cut
+    promote_round p1 "$S" "$H"
+    no_preempt "$S" "$H" 3
+    # 1b. the holder's agent and keepalived SIGKILLed, its link up (a crash, not a dead machine): the peer takes over
+    # with the connections; the VIP the killed keepalived left behind must be gone once its agent is back
+    takeover t2 "$H" "$S" nolinkdown
+    fact vip-left-on-killed "$(has_vip "$H" && echo yes || echo no)"
+    agent_start "$H"
+    wait_gen "$H" 2 240 && fact restarted-applied "$H"
+    for i in $(seq 1 50); do has_vip "$H" || break; nap 0.2; done
+    fact vip-after-restart "$H $(has_vip "$H" && echo yes || echo no) $S $(has_vip "$S" && echo yes || echo no)"
+    no_preempt "$H" "$S" 3
+    # 3. a partition between the directors only (VRRP dropped both ways, Kafka up): both MASTER, detected from the
+    # agents' statuses; VRRP decides when it heals (nopreempt: the higher priority, then the higher address)
+    for d in dirA dirB; do ip netns exec "$d" iptables -I INPUT -p vrrp -j DROP || die "partition $d"; done
+    t=$(now_us)
+    for i in $(seq 1 100); do has_vip dirA && has_vip dirB && break; nap 0.1; done
+    fact split-both-ms "$((($(now_us) - t) / 1000))"
+    cue split 60
+    fact split "$ACK"
+    for d in dirA dirB; do ip netns exec "$d" iptables -D INPUT -p vrrp -j DROP; done
+    t=$(now_us)
+    for i in $(seq 1 100); do { has_vip dirA && has_vip dirB; } || break; nap 0.1; done
+    fact split-healed-ms "$((($(now_us) - t) / 1000)) $(holder)"
+    cue split-over 60
+    fact split-over "$ACK"
+    # a clean stop of both: each agent stops its keepalived, which removes the VIP
+    for d in dirA dirB; do fact stop "$d $(agent_stop "$d") $(has_vip "$d" && echo vip || echo novip)"; done
+    transitions
+    for d in dirA dirB; do grep -E 'WARN|ERROR' "$RUN/agent-$d.log" | tail -n 15 | sed "s/^/# agent-$d: /"; done
     ;;
 *) die "unknown mode $MODE" ;;
 esac
