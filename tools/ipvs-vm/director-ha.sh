@@ -379,18 +379,21 @@ kafka_path() {
 agent_start() {
     local d=$1
     mkdir -p "/tmp/videolb-$d"
+    rm -f "/tmp/videolb-$d/agent.rc" "/tmp/videolb-$d/agent.pid"
+    # a subshell that waits for the agent and writes its exit status (ip netns exec execs the JVM: $! is the JVM)
     (
         set -a
         # shellcheck disable=SC1090
         . "$RUN/agent-$d.env"
         set +a
-        exec ip netns exec "$d" "$HA_JAVA" "${JOPTS[@]}" -cp "$HA_CP" io.videolb.agent.AgentMain
+        ip netns exec "$d" "$HA_JAVA" "${JOPTS[@]}" -cp "$HA_CP" io.videolb.agent.AgentMain &
+        echo $! >"/tmp/videolb-$d/agent.pid"
+        wait $!
+        echo $? >"/tmp/videolb-$d/agent.rc"
     ) >>"$RUN/agent-$d.log" 2>&1 &
-    echo $! >"/tmp/videolb-$d/agent.pid"
-    AGENT_STARTS[$d]=$((${AGENT_STARTS[$d]:-0} + 1))
-    log "agent $d started (pid $!)"
+    disown
+    log "agent $d started"
 }
-declare -A AGENT_STARTS=()
 # SIGKILL of every process of director $1 (the agent and the keepalived processes it started: all that runs in its
 # namespace); the sync daemons are kernel threads and die with nothing
 agent_kill() {
@@ -400,14 +403,13 @@ agent_kill() {
     [ -n "${pids// /}" ] && kill -9 $pids 2>/dev/null
     return 0
 }
-# SIGTERM to the agent (a clean stop: it stops keepalived, which removes the VIP); waits (bounded) for its end
+# SIGTERM to the agent (a clean stop: it stops keepalived, which removes the VIP); waits (bounded, 30 s) for its exit
+# status; "none" if it did not end
 agent_stop() {
-    local d=$1 pid i
-    pid=$(<"/tmp/videolb-$d/agent.pid")
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; nap 0.2; done
-    wait "$pid" 2>/dev/null
-    echo $?
+    local d=$1 i
+    kill -TERM "$(<"/tmp/videolb-$d/agent.pid")" 2>/dev/null
+    for i in $(seq 1 150); do [ -s "/tmp/videolb-$d/agent.rc" ] && break; nap 0.2; done
+    if [ -s "/tmp/videolb-$d/agent.rc" ]; then cat "/tmp/videolb-$d/agent.rc"; else echo none; fi
 }
 # applied generation from the agent's /health, asked on the director's own loopback (the agent tells a non-loopback
 # peer only UP or DOWN); -1 when not answering, -2 when DOWN

@@ -233,6 +233,9 @@ class DirectorPairVmIT {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("VIDEOLB_BOOTSTRAP", SharedBroker.VM_ADVERTISED_HOST + ":" + SharedBroker.VM_ADVERTISED_PORT);
         env.put("VIDEOLB_TOPIC_PREFIX", topics.prefix());
+        // the test's broker is one process: each agent creates its own status topic with one replica
+        env.put("VIDEOLB_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("VIDEOLB_TOPIC_SINGLE_REPLICA_ALLOWED", "true");
         env.put("VIDEOLB_DIRECTOR", d);
         env.put("VIDEOLB_STATE_DIR", "/tmp/videolb-" + d + "/state");
         env.put("VIDEOLB_IPVS_RULES", "/tmp/videolb-" + d + "/etc/ipvsadm.rules");
