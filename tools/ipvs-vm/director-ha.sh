@@ -683,7 +683,11 @@ agents)
     cue split-over 60
     fact split-over "$ACK"
     # a clean stop of both: each agent stops its keepalived, which removes the VIP
-    for d in dirA dirB; do fact stop "$d $(agent_stop "$d") $(has_vip "$d" && echo vip || echo novip)"; done
+    # (exit status, VIP left or not, processes left in the director's namespace: keepalived must be gone too)
+    for d in dirA dirB; do
+        rc=$(agent_stop "$d")
+        fact stop "$d $rc $(has_vip "$d" && echo vip || echo novip) $(ip netns pids "$d" | wc -l)"
+    done
     transitions
     for d in dirA dirB; do grep -E 'WARN|ERROR' "$RUN/agent-$d.log" | tail -n 15 | sed "s/^/# agent-$d: /"; done
     ;;
