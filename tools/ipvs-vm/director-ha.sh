@@ -1,6 +1,6 @@
 #!/bin/bash
 # director-ha.sh — two LVS/DR directors with IPVS connection sync and keepalived VRRP, INSIDE the IPVS
-# VM (tools/ipvs-vm/run-in-ipvs-vm.sh). Used by DirectorHaVmIT and ipvs-agent/bench/director-ha-bench.sh.
+# VM (tools/ipvs-vm/run-in-ipvs-vm.sh). Used by DirectorPairVmIT (mode agents) and ipvs-agent/bench/director-ha-bench.sh.
 #
 #   director-ha.sh it                  one takeover A -> B and back (B killed), with assertions left to
 #                                      the Java test (facts "@key value"); the young connections of each
@@ -19,7 +19,7 @@
 #   br0: [dirA] 198.51.100.2, [dirB] 198.51.100.3 (directors), [rs1] .11, [rs2] .12 (real servers, the
 #   VIP 198.51.100.10 on lo, arp_ignore=1/arp_announce=2, an echo server on VIP:80).
 # Each director has the IPVS service as videolb renders it (a fwmark service, DR, persistence) and
-# the mark rule in mangle PREROUTING. With HA_CP and HA_JAVA set (DirectorHaVmIT), the sync sysctls and
+# the mark rule in mangle PREROUTING. With HA_CP and HA_JAVA set (mode it), the sync sysctls and
 # daemons are set by the agent's own code (io.videolb.agent.e2e.SyncSetupMain, test classpath HA_CP);
 # otherwise (bench, measure) the script sets the same values itself. keepalived runs VRRP only (unicast peers, state BACKUP, nopreempt).
 # A director is "killed" by SIGKILL of every keepalived process of it plus its link down; it is

@@ -277,6 +277,9 @@ public final class IpvsAgent extends VerticleBase {
         director.onNotice(n -> {
             if (n.isInstanceState() && loop != null) loop.markDirty(); // publish the new VRRP state now
         });
+        director.onBothClaim(() -> {
+            if (loop != null) loop.markDirty(); // our claim, newer than the peer's takeover: a split brain is seen now
+        });
         DirectorMetrics.bind(serviceMetrics.registry(), director);
         directorFollower =
                 DirectorFollower.start(kafka, config.topics(), director, System::currentTimeMillis, TOPIC_WAIT);

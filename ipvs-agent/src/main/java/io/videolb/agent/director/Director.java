@@ -62,6 +62,7 @@ public final class Director implements AutoCloseable {
     private final Path procRoot;
     private final ScheduledExecutorService exec;
     private final List<Consumer<VrrpNotice>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> bothClaimListeners = new CopyOnWriteArrayList<>();
     private final Deque<String> keepalivedLog = new ArrayDeque<>();
 
     // guarded by this
@@ -108,6 +109,16 @@ public final class Director implements AutoCloseable {
     /** Called with every notice keepalived writes to the fifo (on the fifo thread; keep it short). */
     public void onNotice(Consumer<VrrpNotice> l) {
         listeners.add(l);
+    }
+
+    /**
+     * Called when the peer's published state turns MASTER while this director is MASTER too and is not yielding to
+     * it: both claim the VIP. Nothing changed here, so without this the holder would publish its claim only at its
+     * next periodic run, and a split brain (which needs each claim to be newer than the other's takeover, {@code
+     * SplitBrain}) would be seen up to {@code VIDEOLB_RESYNC_S} late; the agent republishes its status at once.
+     */
+    public void onBothClaim(Runnable l) {
+        bothClaimListeners.add(l);
     }
 
     /**
@@ -480,11 +491,29 @@ public final class Director implements AutoCloseable {
 
     /** The peer's VRRP state as its agent published it; clears our yield once it is MASTER. */
     public void onPeerState(String state) {
+        boolean handedOver;
+        boolean bothClaim;
         synchronized (this) {
+            String before = peerState;
             peerState = state == null ? "UNKNOWN" : state;
-            if (yieldingTo == null || !"MASTER".equals(state)) return;
+            handedOver = yieldingTo != null && "MASTER".equals(state);
+            bothClaim = !handedOver && "MASTER".equals(state) && !"MASTER".equals(before) && vrrpState.equals("MASTER");
         }
-        clearYield(peerName() + " is MASTER");
+        if (handedOver) clearYield(peerName() + " is MASTER");
+        if (!bothClaim) return;
+        LOG.warn(
+                "director HA {}: {} reports MASTER while {} is MASTER too: both claim the VIP (split brain unless"
+                        + " VRRP settles it within an advert interval); publishing this director's claim now",
+                id,
+                peerName(),
+                id);
+        for (Runnable l : bothClaimListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.warn("director HA listener: {}", e.toString());
+            }
+        }
     }
 
     private synchronized void clearYield(String why) {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs INSIDE the IPVS VM, in one director namespace (DirectorHaVmIT, tools/ipvs-vm/director-ha.sh with
+ * Runs INSIDE the IPVS VM, in one director namespace (tools/ipvs-vm/director-ha.sh it, a manual command, with
  * HA_CP set): the agent's own IPVS sync setup, exactly what its reconciler does before the first IPVS
  * apply ({@link Sysctls#ensure} with {@link Sysctls#wanted}, then {@link SyncDaemon#ensure}), from agent
  * settings given as {@code VIDEOLB_X=value} arguments and read by the agent's settings reader. Prints what
