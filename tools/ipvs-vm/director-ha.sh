@@ -44,12 +44,10 @@ OLD_AGE=${HA_OLD_AGE:-3}
 PORT=80
 [ "$MODE" = agents ] && PORT=1935
 
-fact() { echo "@$*"; }
-now_us() { echo "${EPOCHREALTIME/./}"; }
-NAP=$W/nap
-mkfifo "$NAP"
-exec 5<>"$NAP"
-nap() { read -r -t "$1" -u 5 _ || :; }
+# fact, now_us, nap (a sleep without a process), cue (mode agents)
+# shellcheck source=tools/ipvs-vm/scenario-lib.sh
+. "$HERE/scenario-lib.sh"
+export -f agent_applied_gen
 log() { echo "# $(date +%T.%N | cut -c1-12) $*"; }
 die() { echo "setup failed: $*" >&2; cleanup; exit 3; }
 
@@ -246,6 +244,20 @@ tcall() {
     return 1
 }
 
+# await_report TAG: the viewers' report once every live connection has answered again and a new one was served (TCP's
+# retransmission backoff brings a connection back up to seconds after the VIP moved), bounded (40 reports, ~10 s+);
+# kept as $W/report-TAG
+await_report() {
+    local i
+    for i in $(seq 1 40); do
+        nap 0.25
+        tcall end-report report || continue
+        awk '$1=="conn" && $4!="reset" && $4!="closed" && $5<0 {n++} END {exit n>0}' "$W/out" \
+            && grep -q '^newconn [0-9]' "$W/out" && break
+    done
+    cp "$W/out" "$W/report-$1"
+}
+
 # ---------------------------------------------------------------- one takeover
 # takeover TAG FROM TO [nolinkdown]: OLD_N connections opened OLD_AGE s before the kill (3 source addresses),
 # YOUNG_N opened just before it; FROM killed; TO must take the VIP; prints one @round fact:
@@ -284,15 +296,7 @@ takeover() {
     fi
     local t_vip
     t_vip=$(wait_vip "$to" 20)
-    # give TCP's retransmission backoff time to bring every connection back, bounded
-    local i
-    for i in $(seq 1 40); do
-        nap 0.25
-        tcall end-report report || continue
-        awk '$1=="conn" && $4!="reset" && $4!="closed" && $5<0 {n++} END {exit n>0}' "$W/out" \
-            && grep -q '^newconn [0-9]' "$W/out" && break
-    done
-    cp "$W/out" "$W/report-$tag"
+    await_report "$tag"
     [ "${HA_YOUNG_UNSYNCED:-0}" = 1 ] && ip netns exec "$to" ipvsadm --start-daemon backup --mcast-interface eth0 \
         --syncid "${SYNCID[$from]}"
     local vip_ms=-1
@@ -412,20 +416,8 @@ agent_stop() {
     if [ -s "/tmp/videolb-$d/agent.rc" ]; then cat "/tmp/videolb-$d/agent.rc"; else echo none; fi
 }
 # applied generation from the agent's /health, asked on the director's own loopback (the agent tells a non-loopback
-# peer only UP or DOWN); -1 when not answering, -2 when DOWN
-agent_gen() {
-    # shellcheck disable=SC2016
-    ip netns exec "$1" bash -c '
-        g=-1
-        { exec 3<>"/dev/tcp/127.0.0.1/$0"; } 2>/dev/null || { echo -1; exit 0; }
-        printf "GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3
-        while IFS= read -r -t 3 line <&3 || [ -n "$line" ]; do
-            [[ $line =~ \"appliedGeneration\":([0-9]+) ]] && g=${BASH_REMATCH[1]}
-            [[ $line =~ \"status\":\"DOWN\" ]] && g=-2
-            line=
-        done
-        echo "$g"' "$AGENT_PORT"
-}
+# peer only UP or DOWN): scenario-lib's agent_applied_gen in a bash in the director's namespace
+agent_gen() { ip netns exec "$1" bash -c 'agent_applied_gen "$0"' "$AGENT_PORT"; }
 # wait_gen DIR G LIMIT_S: until DIR's agent reports generation G applied
 wait_gen() {
     local d=$1 g=$2 end=$(($(now_us) + $3 * 1000000)) a=-1
@@ -436,18 +428,6 @@ wait_gen() {
     done
     echo "$d: generation $g not applied within $3 s (last answer $a)" >&2
     tail -n 25 "$RUN/agent-$d.log" >&2
-    return 1
-}
-# cue NAME [LIMIT_S]: asks the host test to act (RUN/cue/NAME) and waits for its answer (RUN/ack/NAME, in $ACK)
-cue() {
-    local end=$(($(now_us) + ${2:-60} * 1000000))
-    echo "$1" >"$RUN/cue/$1"
-    while (($(now_us) < end)); do
-        if [ -f "$RUN/ack/$1" ]; then ACK=$(<"$RUN/ack/$1"); return 0; fi
-        nap 0.1
-    done
-    ACK="no answer"
-    echo "no answer from the host to cue $1" >&2
     return 1
 }
 holder() { if has_vip dirA; then echo dirA; elif has_vip dirB; then echo dirB; else echo none; fi; }
@@ -476,14 +456,7 @@ promote_round() {
     tcmd dead "${t_kill:0:10}.${t_kill:10}"
     cue "promote-$to" 30 || fact round-error "$tag promote not published"
     t_vip=$(wait_vip "$to" 30)
-    local i
-    for i in $(seq 1 40); do
-        nap 0.25
-        tcall end-report report || continue
-        awk '$1=="conn" && $4!="reset" && $4!="closed" && $5<0 {n++} END {exit n>0}' "$W/out" \
-            && grep -q '^newconn [0-9]' "$W/out" && break
-    done
-    cp "$W/out" "$W/report-$tag"
+    await_report "$tag"
     local vip_ms=-1
     [ "$t_vip" != -1 ] && vip_ms=$(((t_vip - t_kill) / 1000))
     # the old connections were never interrupted: "resume" is their first echo after the promote, and their longest

@@ -13,8 +13,6 @@ import io.videolb.health.testing.SchedulerHarness;
 import io.videolb.model.Ipv4Address;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,30 +22,27 @@ import org.junit.jupiter.api.Test;
  * when a refresh fell into that window).
  */
 class HeldVerdictReasonIT {
-    static final ProbeSettings S = ProbeSettings.DEFAULT
-            .withLevel(ProbeLevel.TCP)
-            .withTiming(Duration.ofMillis(200), Duration.ofMillis(200), 1, 1, Duration.ofSeconds(3));
-
-    Vertx vertx;
-
-    @BeforeEach
-    void setUp() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void tearDown() {
-        vertx.close().await();
-    }
-
     @Test
     void aDownVerdictHeldByTheDwellKeepsItsCauseWhileTheServerAnswersAgain() throws Exception {
+        // TCP probes every 200 ms, rise and fall 1, a minimum dwell of 3 s: every change is held 3 s
+        ProbeSettings settings = ProbeSettings.DEFAULT
+                .withLevel(ProbeLevel.TCP)
+                .withTiming(Duration.ofMillis(200), Duration.ofMillis(200), 1, 1, Duration.ofSeconds(3));
+        Vertx vertx = Vertx.vertx();
+        try {
+            heldDownKeepsItsCause(vertx, settings);
+        } finally {
+            vertx.close().await();
+        }
+    }
+
+    private static void heldDownKeepsItsCause(Vertx vertx, ProbeSettings settings) throws Exception {
         Ipv4Address server = Ipv4Address.parse("198.51.100.40");
         FakeVideoServer f = FakeVideoServer.start(vertx, "127.0.0.1", 0, 0);
         int port = f.rtmpPort();
         int httpPort = f.httpPort();
         try (SchedulerHarness h = new SchedulerHarness(vertx, null, 1.0, 250)) {
-            h.probe(server, new Endpoint(Ipv4Address.parse("127.0.0.1"), port, httpPort), S);
+            h.probe(server, new Endpoint(Ipv4Address.parse("127.0.0.1"), port, httpPort), settings);
             h.awaitVerdict(server, Verdict.UP, 10_000);
             Thread.sleep(3_200); // past the dwell of the UP verdict
             f.close();

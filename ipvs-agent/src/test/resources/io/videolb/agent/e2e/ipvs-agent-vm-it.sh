@@ -8,7 +8,7 @@
 # Exits non-zero only when the setup itself failed (facts tell the rest).
 set -uo pipefail
 RUN=$1
-. "$IPVS_VM_TOOLS/scenario-lib.sh" # lab, fact, now_us, since_ms, nap, conn, until_ipvs
+. "$IPVS_VM_TOOLS/scenario-lib.sh" # lab, fact, now_us, since_ms, nap, conn, until_ipvs, cue
 t0=$(now_us)
 ms() { echo $((($(now_us) - t0) / 1000)); }
 setup_fail() { echo "setup failed: $*" >&2; [ -n "${AGENT_PID:-}" ] && kill -9 "$AGENT_PID" 2>/dev/null; lab down >/dev/null 2>&1; exit 3; }
@@ -30,41 +30,17 @@ start_agent() {
     AGENT_PID=$!
     AGENT_START=$(now_us)
 }
-# applied generation from the agent's /health (bash /dev/tcp: no process start); -1 when not answering
-applied_gen() {
-    local line g=-1
-    { exec 3<>/dev/tcp/127.0.0.1/"$VIDEOLB_HTTP_PORT"; } 2>/dev/null || { echo -1; return; }
-    printf 'GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
-    while IFS= read -r -t 3 line <&3 || [ -n "$line" ]; do
-        [[ $line =~ \"appliedGeneration\":([0-9]+) ]] && g=${BASH_REMATCH[1]}
-        [[ $line =~ \"status\":\"DOWN\" ]] && g=-2
-        line=
-    done
-    exec 3<&-
-    echo "$g"
-}
 # wait_gen G LIMIT_S: until the running agent reports generation G applied (its last run OK)
 wait_gen() {
     local g=$1 end=$(($(now_us) + $2 * 1000000)) a
     while (($(now_us) < end)); do
         kill -0 "$AGENT_PID" 2>/dev/null || { echo "agent $AGENT_N exited" >&2; tail -n 30 "$AGENT_LOG" >&2; return 1; }
-        a=$(applied_gen)
+        a=$(agent_applied_gen "$VIDEOLB_HTTP_PORT")
         [ "$a" = "$g" ] && return 0
         nap 0.3
     done
     echo "generation $g not applied within $2 s (last answer $a)" >&2
     tail -n 20 "$AGENT_LOG" >&2
-    return 1
-}
-# cue NAME [LIMIT_S]: asks the host to act, waits for its answer (in $ACK)
-cue() {
-    local end=$(($(now_us) + ${2:-60} * 1000000))
-    echo "$1" >"$RUN/cue/$1"
-    while (($(now_us) < end)); do
-        if [ -f "$RUN/ack/$1" ]; then ACK=$(<"$RUN/ack/$1"); return 0; fi
-        nap 0.1
-    done
-    echo "no answer from the host to cue $1" >&2
     return 1
 }
 # wait_line FILE TEXT SKIP LIMIT_S: until the (SKIP+1)-th line containing TEXT is in FILE
