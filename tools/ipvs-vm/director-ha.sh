@@ -53,8 +53,7 @@ die() { echo "setup failed: $*" >&2; cleanup; exit 3; }
 
 cleanup() {
     [ -n "${TRAFFIC_PID:-}" ] && kill "$TRAFFIC_PID" 2>/dev/null
-    [ "$MODE" = agents ] && for d in dirA dirB; do agent_kill "$d"; done
-    for d in dirA dirB; do ka_kill "$d" quiet; done
+    for d in dirA dirB; do ka_kill "$d" quiet; done # in mode agents: the agent and its keepalived
     for p in "${SRV_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
 }
 trap cleanup EXIT
@@ -258,6 +257,16 @@ await_report() {
     cp "$W/out" "$W/report-$1"
 }
 
+# open_old: a clean slate, then OLD_N connections "old" from the three client addresses, aged OLD_AGE s (synced)
+open_old() {
+    local third=$((OLD_N / 3))
+    tcall closed closeall
+    tcmd open old "$third" 203.0.113.10
+    tcmd open old "$third" 203.0.113.11
+    tcmd open old "$((OLD_N - 2 * third))" 203.0.113.12
+    nap "$OLD_AGE"
+}
+
 # ---------------------------------------------------------------- one takeover
 # takeover TAG FROM TO [nolinkdown]: OLD_N connections opened OLD_AGE s before the kill (3 source addresses),
 # YOUNG_N opened just before it; FROM killed; TO must take the VIP; prints one @round fact:
@@ -265,13 +274,9 @@ await_report() {
 # existing_ms = kill -> the LAST old connection answered again (every one resumed); -1 if one never did.
 # The kill time is taken just before the link-down command (conservative: it includes that command).
 takeover() {
-    local tag=$1 from=$2 to=$3 nolink=${4:-} third=$((OLD_N / 3)) rest=$((OLD_N - 2 * (OLD_N / 3)))
+    local tag=$1 from=$2 to=$3 nolink=${4:-}
     has_vip "$from" || { fact round-error "$tag $from does not hold the VIP"; return 1; }
-    tcall closed closeall
-    tcmd open old "$third" 203.0.113.10
-    tcmd open old "$third" 203.0.113.11
-    tcmd open old "$rest" 203.0.113.12
-    nap "$OLD_AGE"
+    open_old
     local synced
     synced=$(ip netns exec "$to" ipvsadm -Lnc | grep -c ESTABLISHED)
     # HA_YOUNG_UNSYNCED=1: the taker's backup daemon is stopped first, so the young ones are never synced
@@ -442,12 +447,8 @@ kernel_facts() { # TAG: each director's IPVS table as ipvsadm -Sn prints it, the
 # publishes the command on Kafka): FROM yields, TO takes the VIP; every connection must go on (no kill here: FROM's
 # kernel still forwards what reaches it until the router learns the VIP's new address)
 promote_round() {
-    local tag=$1 from=$2 to=$3 third=$((OLD_N / 3)) rest=$((OLD_N - 2 * (OLD_N / 3)))
-    tcall closed closeall
-    tcmd open old "$third" 203.0.113.10
-    tcmd open old "$third" 203.0.113.11
-    tcmd open old "$rest" 203.0.113.12
-    nap "$OLD_AGE"
+    local tag=$1 from=$2 to=$3
+    open_old
     cue "parity-$to" 90
     fact parity-before-promote "$ACK"
     local t_kill t_vip

@@ -155,7 +155,7 @@ public final class ProbeScheduler {
             if (last != null) {
                 s.hysteresis.seed(last.verdict(), now);
                 s.published = last;
-                s.verdictReason = causeOf(last.reason());
+                s.verdictReason = last.reason(); // a held note in it is dropped where it is used
             }
             servers.put(addr, s);
             s.start();
@@ -341,7 +341,7 @@ public final class ProbeScheduler {
             return;
         }
         s.lastResult = r;
-        if (s.published != null && r.ok() == (s.published.verdict() == Verdict.UP)) s.verdictReason = r.reason();
+        if (s.published != null && agrees(s.published.verdict(), r)) s.verdictReason = r.reason();
         long now = System.currentTimeMillis();
         Verdict proposal = s.hysteresis.observe(r.ok(), now);
         long retry = FastRetry.delayMs(
@@ -386,14 +386,19 @@ public final class ProbeScheduler {
      * an UP one failing), it stays the reason the verdict stands for and names the latest probe after it: a DOWN verdict
      * never reads "ok" alone (an alert mail composed then showed "reason: ok" for a stale server).
      *
-     * @param verdictReason the latest reason that agreed with the verdict (its cause, without a held note)
+     * @param verdictReason the latest reason that agreed with the verdict (a held note in it is dropped)
      */
     static String republishedReason(Verdict verdict, String verdictReason, ProbeResult latest) {
         String cause = causeOf(verdictReason);
         if (latest == null) return cause;
-        if (latest.ok() == (verdict == Verdict.UP)) return latest.reason();
+        if (agrees(verdict, latest)) return latest.reason();
         return (cause.isEmpty() ? "" : cause + " ") + HELD + verdict
                 + " until rise/fall and the minimum dwell allow a change; latest probe: " + latest.reason() + "]";
+    }
+
+    /** Whether a probe result supports the verdict (an answer an UP one, a failure a DOWN one). */
+    private static boolean agrees(Verdict verdict, ProbeResult r) {
+        return r.ok() == (verdict == Verdict.UP);
     }
 
     /** A reason without the held note {@link #republishedReason} adds (a seeded verdict may carry one). */

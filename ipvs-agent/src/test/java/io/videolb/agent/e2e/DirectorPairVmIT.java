@@ -18,15 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,9 +87,6 @@ class DirectorPairVmIT {
         }
     }
 
-    final Map<String, String> acks = new ConcurrentHashMap<>();
-    final Map<String, Long> cueMs = new ConcurrentHashMap<>();
-
     @Test
     void theRealAgentsOfTwoDirectorsTakeOverKeepConnectionsWaitForAPromoteAndSeeASplitBrain() throws Exception {
         Topics topics = SharedBroker.freshTopics("director-pair");
@@ -108,7 +102,10 @@ class DirectorPairVmIT {
                 AgentStatusWatch watch =
                         new AgentStatusWatch(SharedBroker.bootstrapServers(), topics, "director-pair-status")) {
             assertThat(pub.publish(g1)).isEqualTo(1);
-            Thread cues = new Thread(() -> serveCues(run, pub, g2, watch, topics), "vm-cues");
+            // the pause between looks keeps the statuses read on while the scenario runs
+            Thread cues = new Thread(
+                    () -> VmCues.serve(run, name -> act(name, pub, g2, watch, topics), () -> watch.collect(100)),
+                    "vm-cues");
             cues.setDaemon(true);
             cues.start();
             IpvsVm.Result r;
@@ -296,36 +293,7 @@ class DirectorPairVmIT {
         env.put("VIDEOLB_VRRP_ADVERT_S", "0.2");
         env.put("VIDEOLB_KEEPALIVED_CONF", "/tmp/videolb-" + d + "/keepalived/videolb.conf");
         env.put("VIDEOLB_KEEPALIVED_RUN", "/tmp/videolb-" + d + "/run");
-        StringBuilder text = new StringBuilder();
-        env.forEach((k, v) -> {
-            assertThat(v).matches("[A-Za-z0-9_.:/ -]+");
-            text.append("export ").append(k).append("='").append(v).append("'\n");
-        });
-        Files.writeString(run.resolve("agent-" + d + ".env"), text, StandardCharsets.US_ASCII);
-    }
-
-    private void serveCues(Path run, TestPublisher pub, DesiredState g2, AgentStatusWatch watch, Topics topics) {
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                watch.collect(100); // keeps the statuses read on while the scenario runs
-                try (Stream<Path> s = Files.list(run.resolve("cue"))) {
-                    for (Path c : s.toList()) {
-                        String name = c.getFileName().toString();
-                        if (acks.containsKey(name)) continue;
-                        long t0 = System.nanoTime();
-                        String ack = ascii(act(name, pub, g2, watch, topics));
-                        cueMs.put(name, (System.nanoTime() - t0) / 1_000_000);
-                        acks.put(name, ack);
-                        Path tmp = run.resolve("ack").resolve(name + ".tmp");
-                        Files.writeString(tmp, ack + "\n", StandardCharsets.US_ASCII);
-                        Files.move(tmp, run.resolve("ack").resolve(name), StandardCopyOption.ATOMIC_MOVE);
-                        System.out.println("[cue] " + name + " -> " + ack);
-                    }
-                }
-            }
-        } catch (Exception e) {
-            if (!(e instanceof InterruptedException)) System.out.println("[cue] failed: " + e);
-        }
+        IpvsAgentVmIT.writeAgentEnv(run.resolve("agent-" + d + ".env"), env);
     }
 
     private String act(String name, TestPublisher pub, DesiredState g2, AgentStatusWatch watch, Topics topics) {
@@ -359,8 +327,7 @@ class DirectorPairVmIT {
                         ? "no blocked BACKUP status of " + d + ": " + latest(watch)
                         : d + " BACKUP " + st.get(d).ha().preemptBlockedBy();
             }
-            case "parity" -> { // parity-TARGET: the target's table against the holder's, as the promote guard reads
-                // them
+            case "parity" -> { // parity-TARGET: the target's table against the holder's (the promote guard's)
                 String target = w[1];
                 String holder = target.equals("dirA") ? "dirB" : "dirA";
                 Map<String, AgentStatus> st = until(
@@ -442,9 +409,5 @@ class DirectorPairVmIT {
             watch.collect(100);
         }
         return null;
-    }
-
-    private static String ascii(String s) {
-        return s.replaceAll("[^ -~]", "?");
     }
 }

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +45,6 @@ class IpvsAgentVmIT {
     /** round:log text before the payload it kills:delay after that line (seconds). */
     static final String KILL_POINTS = System.getProperty("videolb.vmit.killpoints", "1:IPVS:0 2:IPSET:0 3:IPSET:0.5");
 
-    final Map<String, String> acks = new ConcurrentHashMap<>();
     final Map<Integer, String> expectedMembers = new ConcurrentHashMap<>();
     final Map<Integer, List<String>> expectedIpvs = new ConcurrentHashMap<>();
     final Map<Integer, Long> generations = new ConcurrentHashMap<>();
@@ -76,12 +74,7 @@ class IpvsAgentVmIT {
         env.put("VIDEOLB_HOLD_DOWN_S", "5");
         env.put("VIDEOLB_DRAIN_TIMEOUT_S", "20");
         env.put("KILL_POINTS", KILL_POINTS);
-        StringBuilder envFile = new StringBuilder();
-        env.forEach((k, v) -> {
-            assertThat(v).matches("[A-Za-z0-9_.:/ -]+");
-            envFile.append("export ").append(k).append("='").append(v).append("'\n");
-        });
-        Files.writeString(run.resolve("agent.env"), envFile, StandardCharsets.US_ASCII);
+        writeAgentEnv(run.resolve("agent.env"), env);
         Files.writeString(run.resolve("classpath.txt"), classpath(), StandardCharsets.UTF_8);
         Files.writeString(
                 run.resolve("java.txt"),
@@ -93,7 +86,8 @@ class IpvsAgentVmIT {
         expectedMembers.put(0, membersDigest(example));
         long setup = (System.nanoTime() - t0) / 1_000_000;
 
-        Thread cues = new Thread(() -> serveCues(run, pub, example), "vm-cues");
+        Thread cues = new Thread(
+                () -> VmCues.serve(run, name -> act(name, pub, example), () -> Thread.sleep(100)), "vm-cues");
         cues.setDaemon(true);
         cues.start();
         IpvsVm.Result r;
@@ -318,31 +312,6 @@ class IpvsAgentVmIT {
         return Double.parseDouble(v.split(" ")[0]);
     }
 
-    /** Host side of the cue channel: RUN/cue/NAME -> publish -> RUN/ack/NAME (bounded by the VM run). */
-    private void serveCues(Path run, TestPublisher pub, DesiredState example) {
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                try (Stream<Path> s = Files.list(run.resolve("cue"))) {
-                    for (Path c : s.toList()) {
-                        String name = c.getFileName().toString();
-                        if (acks.containsKey(name)) continue;
-                        String ack = act(name, pub, example);
-                        acks.put(name, ack);
-                        Path tmp = run.resolve("ack").resolve(name + ".tmp");
-                        Files.writeString(tmp, ack + "\n", StandardCharsets.US_ASCII);
-                        Files.move(tmp, run.resolve("ack").resolve(name), StandardCopyOption.ATOMIC_MOVE);
-                        System.out.println("[cue] " + name + " -> " + ack);
-                    }
-                }
-                Thread.sleep(100);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            System.out.println("[cue] failed: " + e);
-        }
-    }
-
     private String act(String name, TestPublisher pub, DesiredState example) throws Exception {
         if (name.equals("down-11")) {
             pub.verdicts(null, List.of(verdict("192.0.2.11", false, 1)));
@@ -410,6 +379,16 @@ class IpvsAgentVmIT {
         for (String l : lines) b.append(l).append('\n');
         return HexFormat.of()
                 .formatHex(MessageDigest.getInstance("MD5").digest(b.toString().getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** An agent's settings as a file the scenario sources ({@code export K='V'}); every value checked quotable. */
+    static void writeAgentEnv(Path file, Map<String, String> env) throws java.io.IOException {
+        StringBuilder text = new StringBuilder();
+        env.forEach((k, v) -> {
+            assertThat(v).matches("[A-Za-z0-9_.:/ -]+");
+            text.append("export ").append(k).append("='").append(v).append("'\n");
+        });
+        Files.writeString(file, text, StandardCharsets.US_ASCII);
     }
 
     static DesiredState readExamples() {
