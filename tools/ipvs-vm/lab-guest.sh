@@ -11,7 +11,7 @@
 # the control channel until `down`.
 #
 # Control channel: RUN_DIR is a 9p share with the host. The host drops ID.cmd files (one line:
-# "kill|hang|freeze|revive NAME", "viewers N", "status" or "down") into RUN_DIR/inbox; this loop
+# "kill|hang|freeze|revive NAME", "cam NAME on|off", "viewers N", "status" or "down") into RUN_DIR/inbox; this loop
 # takes them in name order, checks them again (lab.sh checks NAME once more), runs them and answers
 # in RUN_DIR/inbox/ID.out (+ ID.rc). No command line reaches a shell: every word is matched first.
 set -uo pipefail
@@ -51,6 +51,22 @@ mkdir -p /tmp/vlb/state /tmp/vlb/etc/iptables
 export VIDEOLB_STATE_DIR=/tmp/vlb/state VIDEOLB_IPVS_RULES=/tmp/vlb/etc/ipvsadm.rules \
     VIDEOLB_IPTABLES_RULES=/tmp/vlb/etc/iptables/rules.v4 VIDEOLB_IPSET_RULES=/tmp/vlb/etc/iptables/ipsets \
     VIDEOLB_HEALTH_LEVEL=${VIDEOLB_HEALTH_LEVEL:-HLS}
+# what nginx-rtmp tells (issue 16): the stream inventory from each server's rtmp_stat page (failover gating: a backup
+# stands in only with the streams its server carried), drains that hand viewers over through rtmp_control at their
+# deadline, and pool 20's IPVS weights fed by its servers' viewers against a capacity of 6 each (the lab's scale),
+# changed at most every 5 s
+# (a literal, not ${X-default}: bash would end the expansion at the "}" of {ip})
+[ -n "${VIDEOLB_HEALTH_STATS_URL+set}" ] || VIDEOLB_HEALTH_STATS_URL='http://{ip}:8080/stat'
+[ -n "${VIDEOLB_HEALTH_CONTROL_URL+set}" ] || VIDEOLB_HEALTH_CONTROL_URL='http://{ip}:8080/control'
+export VIDEOLB_HEALTH_STATS_URL VIDEOLB_HEALTH_CONTROL_URL \
+    VIDEOLB_AGENT_POOL_20_LOAD_WEIGHTS=${VIDEOLB_AGENT_POOL_20_LOAD_WEIGHTS-viewers} \
+    VIDEOLB_AGENT_POOL_20_CAPACITY=${VIDEOLB_AGENT_POOL_20_CAPACITY-6} \
+    VIDEOLB_LOAD_WEIGHT_MIN_INTERVAL_S=${VIDEOLB_LOAD_WEIGHT_MIN_INTERVAL_S-5}
+# the lab's scale: a recovered server takes its viewers back after 10 s (hold-down) and its backup drains for at
+# most 60 s (the defaults are 30 s and 300 s)
+export VIDEOLB_HOLD_DOWN_S=${VIDEOLB_HOLD_DOWN_S-10} VIDEOLB_DRAIN_TIMEOUT_S=${VIDEOLB_DRAIN_TIMEOUT_S-60}
+# the checker's own-loop lag watch scaled to the emulated CPU, as in StandaloneVmIT (decision 118)
+export VIDEOLB_HEALTH_LAG_THRESHOLD_MS=${VIDEOLB_HEALTH_LAG_THRESHOLD_MS-1000}
 say "starting videolb standalone --config ${CONFIG##*/}/ --agent-mode apply (the JVM takes minutes under emulation)"
 java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -jar "$JAR" standalone --config "$CONFIG" \
     --data-dir /tmp/vlb/data --http-port "$PORT" --agent-mode apply >"$RUN/standalone.out" 2>"$RUN/standalone.err" </dev/null &
@@ -81,7 +97,16 @@ echo "$VIEWERS" >"$RUN/viewers.n"
 python3 -u "$IPVS_VM_TOOLS/lab-viewers.py" "$RUN/viewers.n" "$RUN/viewers.log" &
 VIEW_PID=$!
 touch "$RUN/ready"
-say "ready: admin page http://127.0.0.1:$HOST_PORT/ on the host; $VIEWERS viewers (videolb lab viewers N); videolb lab kill|hang|freeze|revive SERVER; videolb lab down"
+say "ready: admin page http://127.0.0.1:$HOST_PORT/ on the host; $VIEWERS viewers (videolb lab viewers N); videolb lab kill|hang|freeze|revive SERVER; videolb lab cam SERVER on|off; videolb lab down"
+
+# mails: the newest alert mails standalone wrote (its mail folder is in the VM): file and subject
+mails() {
+    local m
+    echo "alert mails (newest last):"
+    for m in $(ls /tmp/vlb/data/alert-mail/*.eml 2>/dev/null | tail -n 5); do
+        echo "  ${m##*/}: $(grep -m1 -i '^Subject:' "$m" | tr -d '\r')"
+    done
+}
 
 # ---------------------------------------------------------------- the control loop
 answer() { # ID RC TEXT
@@ -108,6 +133,15 @@ while :; do
                 else
                     answer "$id" 2 "not a lab server: ${w[1]}"
                 fi ;;
+            cam:3)
+                if [[ ${w[1]} =~ ^(rs[0-9]{1,3}|192\.0\.2\.[0-9]{1,3})$ && ${w[2]} =~ ^(on|off)$ ]]; then
+                    out=$(lab cam "${w[1]}" "${w[2]}" 2>&1)
+                    rc=$?
+                    say "cam ${w[1]} ${w[2]}: $out"
+                    answer "$id" "$rc" "$out"
+                else
+                    answer "$id" 2 "cam: a lab server and on|off: ${w[1]} ${w[2]}"
+                fi ;;
             viewers:2)
                 if [[ ${w[1]} =~ ^[0-9]{1,2}$ ]] && ((10#${w[1]} <= 16)); then
                     echo "$((10#${w[1]}))" >"$RUN/viewers.n"
@@ -117,7 +151,7 @@ while :; do
                     answer "$id" 2 "viewers: a number 0..16: ${w[1]}"
                 fi ;;
             status:1)
-                answer "$id" 0 "$(lab status 2>&1; echo; ipvsadm -Ln 2>&1; echo; tail -n "$(cat "$RUN/viewers.n")" "$RUN/viewers.log" 2>/dev/null)" ;;
+                answer "$id" 0 "$(lab status 2>&1; echo; ipvsadm -Ln 2>&1; echo; tail -n "$(cat "$RUN/viewers.n")" "$RUN/viewers.log" 2>/dev/null; echo; mails)" ;;
             down:1)
                 answer "$id" 0 "going down"
                 exit 0 ;;

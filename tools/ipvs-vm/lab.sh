@@ -20,6 +20,9 @@
 #                                      playlist stops advancing (a frozen encoder
 #                                      behind a healthy HTTP 200)
 #   lab.sh revive-server NAME|IP       back to normal after kill/hang/freeze
+#   lab.sh cam NAME|IP on|off          (LAB_MEDIA=nginx) a second camera: a
+#                                      publisher of live/cam on that server, on or
+#                                      off (kept across kill + revive)
 #   lab.sh link-down NAME|IP           the server's NIC down (a dead host)
 #   lab.sh link-up NAME|IP           (and puts its default route back)
 #   lab.sh add-client IP               one more client netns (203.0.113.0/24)
@@ -371,26 +374,54 @@ http {
         add_header X-Served-By $name always;
         add_header Cache-Control no-cache always;
         location /hls/ { alias $d/hls/; }
+        # the stream inventory and the drain handover (issue 16): the director's address on this LAN only
+        location /stat { allow $DIRECTOR_RS_IP; allow 127.0.0.1; deny all; rtmp_stat all; }
+        location /control { allow $DIRECTOR_RS_IP; allow 127.0.0.1; deny all; rtmp_control all; }
         location / { default_type text/plain; return 200 "$name\n"; }
     }
 }
 EOF
     ip netns exec "$name" nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" </dev/null >>"$d/error.log" 2>&1 &
     echo $! >"$d/nginx.pid.lab"
-    if [ "${2:-}" != nopub ]; then media_publish "$name" || return 1; fi
+    if [ "${2:-}" != nopub ]; then
+        media_publish "$name" || return 1
+        # a camera switched on with `cam NAME on` pushes again once the server is back
+        if [ -e "$d/cam.on" ]; then media_publish "$name" cam || return 1; fi
+    fi
     media_state "$name" up
 }
-# media_publish NAME: the publisher waits for nginx's port (bounded), then loops the sample in real time, copying
+# media_publish NAME [cam]: the publisher waits for nginx's port (bounded), then loops the sample in real time,
+# copying, to live/live (the stream the viewers play and the HLS probe reads) or, with `cam`, to live/cam (a second
+# camera: what failover gating looks for, issue 16)
 media_publish() {
-    local name=$1 d=$LAB_DIR/media-$1 i
+    local name=$1 d=$LAB_DIR/media-$1 i stream=${2:-live} who=ffmpeg
+    [ "$stream" = cam ] && who=cam
     for ((i = 0; i < 100; i++)); do
         ip netns exec "$name" bash -c 'exec 3<>/dev/tcp/127.0.0.1/1935' 2>/dev/null && break
         kill -0 "$(cat "$d/nginx.pid.lab")" 2>/dev/null || return 1
         sleep 0.1
     done
     ip netns exec "$name" ffmpeg -nostdin -hide_banner -loglevel error -re -stream_loop -1 -i "$LAB_SAMPLE" \
-        -c copy -f flv rtmp://127.0.0.1/live/live </dev/null >>"$d/ffmpeg.log" 2>&1 &
-    echo $! >"$d/ffmpeg.pid.lab"
+        -c copy -f flv "rtmp://127.0.0.1/live/$stream" </dev/null >>"$d/$who.log" 2>&1 &
+    echo $! >"$d/$who.pid.lab"
+}
+# media_cam NAME on|off: the second camera (live/cam) on a server; remembered across kill + revive
+media_cam() {
+    local name=$1 d=$LAB_DIR/media-$1 p st
+    st=$(cat "$LAB_DIR/state/$name" 2>/dev/null)
+    p=$(media_pid "$name" cam)
+    case $2 in
+        on)
+            touch "$d/cam.on"
+            if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$name cam already on"; return 0; fi
+            [ "$st" = up ] || { echo "$name cam on (it starts when $name is revived)"; return 0; }
+            media_publish "$name" cam || die "$name: the cam publisher did not start"
+            echo "$name cam on (live/cam)" ;;
+        off)
+            rm -f "$d/cam.on"
+            [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+            echo "$name cam off" ;;
+    esac
 }
 media_state() { echo "$2" >"$LAB_DIR/state/$1.tmp" && mv "$LAB_DIR/state/$1.tmp" "$LAB_DIR/state/$1"; }
 media_pid() { cat "$LAB_DIR/media-$1/$2.pid.lab" 2>/dev/null; }
@@ -399,9 +430,9 @@ media_wait_live() { # NAME: up to 20 s for its first playlist
     for ((i = 0; i < 200; i++)); do [ -s "$LAB_DIR/media-$1/hls/live.m3u8" ] && return 0; sleep 0.1; done
     return 1
 }
-media_stop() { # NAME: SIGKILL nginx and its publisher
+media_stop() { # NAME: SIGKILL nginx and its publishers
     local p
-    for p in ffmpeg nginx; do
+    for p in ffmpeg cam nginx; do
         p=$(media_pid "$1" "$p")
         [ -n "$p" ] && kill -9 "$p" 2>/dev/null
     done
@@ -693,6 +724,11 @@ case $sub in
             media_wait_live "${d##*/media-}" || say "${d##*/media-}: no live HLS playlist yet"
         done
         echo "published" ;;
+    cam) # LAB_MEDIA=nginx: a second camera (live/cam) on a server, on or off
+        [ $# = 2 ] && [[ $2 =~ ^(on|off)$ ]] || die "usage: lab.sh cam NAME|IP on|off"
+        is_up && is_media || die "cam: needs a lab up with LAB_MEDIA=nginx"
+        ns=$(server_ns "$1") || exit 2
+        media_cam "$ns" "$2" ;;
     link-down | link-up)
         [ $# = 1 ] || die "usage: lab.sh $sub NAME|IP"
         ns=$(server_ns "$1") || exit 2

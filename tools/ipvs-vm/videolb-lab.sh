@@ -14,7 +14,12 @@
 #   videolb lab hang SERVER       nginx SIGSTOPped (port open, app dead)
 #   videolb lab freeze SERVER     its publisher SIGSTOPped (playlist stuck behind HTTP 200)
 #   videolb lab revive SERVER     back to normal
+#   videolb lab cam SERVER on|off a second camera (live/cam) published on SERVER, or stopped: a backup
+#                                 without it is refused for a server that carried it (failover gating)
 #   videolb lab viewers N         0..16 viewers (odd: RTMP players, even: HLS fetchers)
+#
+# The admin API is the operator's as usual, through the forward: VIDEOLB_API=http://127.0.0.1:$VIDEOLB_LAB_PORT
+# VIDEOLB_TOKEN_FILE=$VIDEOLB_LAB_DIR/admin-token ./videolb client set|server drain|explain ... (docs/lab.md).
 #
 # Environment: VIDEOLB_LAB_DIR (state shared with the VM, default ${XDG_RUNTIME_DIR:-~/.cache}/videolb-lab),
 # VIDEOLB_LAB_PORT (host port of the admin page, default 8480), VIDEOLB_LAB_HOURS (the VM is stopped
@@ -170,6 +175,11 @@ case $sub in
         [ $# = 1 ] || die "usage: videolb lab $sub SERVER (rs11 or 192.0.2.11)"
         name=$(server_name "$1") || die "not a lab server: '$1' (one of: $(cat "$RUN/servers" 2>/dev/null || echo "$SERVERS_DEFAULT"), or rs11..)"
         send "$sub $name" ;;
+    cam)
+        [ $# = 2 ] || die "usage: videolb lab cam SERVER on|off"
+        name=$(server_name "$1") || die "not a lab server: '$1' (one of: $(cat "$RUN/servers" 2>/dev/null || echo "$SERVERS_DEFAULT"), or rs11..)"
+        [[ $2 =~ ^(on|off)$ ]] || die "cam: on or off: '$2'"
+        send "cam $name $2" ;;
     viewers)
         [ $# = 1 ] || die "usage: videolb lab viewers N (0..16)"
         [[ $1 =~ ^[0-9]{1,2}$ ]] && ((10#$1 <= 16)) || die "viewers: a number 0..16: '$1'"

@@ -89,6 +89,35 @@ class LabScriptsTest {
     }
 
     @Test
+    void aCamCommandNeedsALabServerAndOnOrOff() throws Exception {
+        Files.createDirectories(labDir.resolve("inbox"));
+        for (String bad : List.of("rs15", "rs11;id", "$(id)")) {
+            Run r = lab("cam", bad, "on");
+            assertThat(r.rc()).as("cam '" + bad + "': " + r.out()).isEqualTo(2);
+            assertThat(r.out()).contains("not a lab server: '" + bad + "'");
+        }
+        for (String bad : List.of("yes", "ON", "on;id", "")) {
+            Run r = lab("cam", "rs11", bad);
+            assertThat(r.rc()).as("cam rs11 '" + bad + "': " + r.out()).isEqualTo(2);
+            assertThat(r.out()).contains("cam: on or off: '" + bad + "'");
+        }
+        Run one = lab("cam", "rs11");
+        assertThat(one.rc()).isEqualTo(2);
+        assertThat(one.out()).contains("usage: videolb lab cam SERVER on|off");
+        assertThat(lab("cam", "192.0.2.21", "off").out()).contains("the lab is not up");
+        assertNothingSent();
+        Path labSh = tools().resolve("lab.sh");
+        Run guest = run(
+                Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "cam", "rs11", "maybe");
+        assertThat(guest.rc()).isEqualTo(2);
+        assertThat(guest.out()).contains("usage: lab.sh cam NAME|IP on|off");
+        Run notUp =
+                run(Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "cam", "rs11", "on");
+        assertThat(notUp.rc()).isEqualTo(2);
+        assertThat(notUp.out()).contains("cam: needs a lab up with LAB_MEDIA=nginx");
+    }
+
+    @Test
     void viewerCountsOutside0To16AndBadUpArgumentsAreRefused() throws Exception {
         for (String bad : List.of("17", "-1", "x", "1e3", "100", "")) {
             Run r = lab("viewers", bad);

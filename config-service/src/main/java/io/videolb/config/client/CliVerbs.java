@@ -176,9 +176,14 @@ public final class CliVerbs {
                     out.println("  promote: " + parity.path("waitsFor").asText());
             }
             for (JsonNode e : d.path("errors")) out.println("  error: " + e.asText());
-            for (JsonNode p : d.path("pools")) // failover gating: a backup passed over, and why
-            for (JsonNode why : p.path("refusedBackups"))
+            for (JsonNode p : d.path("pools")) {
+                // failover gating: a backup passed over, and why
+                for (JsonNode why : p.path("refusedBackups"))
                     out.println("  pool " + p.path("mark").asLong() + ": " + why.asText());
+                // load-fed weights (issue 16): what each server carries and the weight the agent gave it
+                for (JsonNode w : p.path("loadWeights"))
+                    out.println(loadWeightLine(p.path("mark").asLong(), w));
+            }
         }
         JsonNode vip = s.path("vip");
         if (vip.path("splitBrain").asBoolean()) {
@@ -195,6 +200,19 @@ public final class CliVerbs {
                     + maintenanceText(sv.path("maintenance")));
         }
         return ExitCode.OK;
+    }
+
+    /**
+     * One load-fed weight of {@code videolb status}, e.g. {@code   pool 20: 192.0.2.12 weight 50 from viewers 3 of
+     * capacity 6 (target 50; changed from 100)}.
+     */
+    static String loadWeightLine(long mark, JsonNode w) {
+        String note = w.path("note").asText("");
+        int weight = w.path("weight").asInt();
+        int target = w.path("target").asInt();
+        return "  pool " + mark + ": " + w.path("server").asText() + " weight " + weight + " from "
+                + w.path("basis").asText() + " " + w.path("load").asLong() + " of capacity "
+                + w.path("capacity").asLong() + " (target " + target + (note.isEmpty() ? "" : "; " + note) + ")";
     }
 
     /** {@code director promote NAME}: the VIP moves to NAME without preemption (its peer yields). */
