@@ -74,7 +74,7 @@ VLB_PID=$!
 ready=''
 for ((i = 0; i < 1800; i++)); do # up to 15 min
     kill -0 "$VLB_PID" 2>/dev/null || break
-    if IFS= read -r l <"$RUN/standalone.out" && [[ $l == "videolb standalone ready ("* ]]; then ready=$l; break; fi
+    if IFS= read -r l 2>/dev/null <"$RUN/standalone.out" && [[ $l == "videolb standalone ready ("* ]]; then ready=$l; break; fi
     [ -e "$RUN/inbox/down" ] && break
     nap 0.5
 done
@@ -86,11 +86,11 @@ if [ -z "$ready" ]; then
 fi
 say "$ready"
 say "starting an ffmpeg publisher on each server"
-lab publish
+LAB_SAMPLE=$SAMPLE lab publish || say "lab.sh publish failed: the servers without a publisher stay DOWN (no live playlist)"
 [ -f /tmp/vlb/data/admin-token ] && cp /tmp/vlb/data/admin-token "$RUN/admin-token"
 socat TCP-LISTEN:$PORT,bind=10.0.2.15,fork,reuseaddr TCP:127.0.0.1:$PORT </dev/null >/dev/null 2>&1 &
 RELAY_PID=$!
-for ((i = 0; i < 120; i++)); do [[ $(ipvsadm -Sn) == *"-a -f "* ]] && break; nap 0.5; done
+for ((i = 0; i < 120; i++)); do [[ $(ipvsadm -Sn) == *"-a -f "* ]] && break; [ -e "$RUN/inbox/down" ] && exit 0; nap 0.5; done
 say "IPVS as the agent applied it:"
 ipvsadm -Ln | sed 's/^/  /'
 echo "$VIEWERS" >"$RUN/viewers.n"
@@ -159,5 +159,7 @@ while :; do
         esac
     done
     kill -0 "$VLB_PID" 2>/dev/null || { say "standalone exited; its last lines:"; tail -n 20 "$RUN/standalone.err"; exit 1; }
+    # `videolb lab down` typed while the lab was still starting (no channel yet): it left this file
+    [ -e "$RUN/inbox/down" ] && { say "down asked"; exit 0; }
     nap 0.3
 done

@@ -394,14 +394,16 @@ EOF
 # copying, to live/live (the stream the viewers play and the HLS probe reads) or, with `cam`, to live/cam (a second
 # camera: what failover gating looks for, issue 16)
 media_publish() {
-    local name=$1 d=$LAB_DIR/media-$1 i stream=${2:-live} who=ffmpeg
+    local name=$1 d=$LAB_DIR/media-$1 i stream=${2:-live} who=ffmpeg sample=${LAB_SAMPLE:-}
     [ "$stream" = cam ] && who=cam
+    [ -n "$sample" ] || sample=$(cat "$LAB_DIR/sample" 2>/dev/null)
+    [ -f "$sample" ] || { say "$name: no sample to publish (LAB_SAMPLE, or the one \`up\` was given): ${sample:-unset}"; return 1; }
     for ((i = 0; i < 100; i++)); do
         ip netns exec "$name" bash -c 'exec 3<>/dev/tcp/127.0.0.1/1935' 2>/dev/null && break
         kill -0 "$(cat "$d/nginx.pid.lab")" 2>/dev/null || return 1
         sleep 0.1
     done
-    ip netns exec "$name" ffmpeg -nostdin -hide_banner -loglevel error -re -stream_loop -1 -i "$LAB_SAMPLE" \
+    ip netns exec "$name" ffmpeg -nostdin -hide_banner -loglevel error -re -stream_loop -1 -i "$sample" \
         -c copy -f flv "rtmp://127.0.0.1/live/$stream" </dev/null >>"$d/$who.log" 2>&1 &
     echo $! >"$d/$who.pid.lab"
 }
@@ -477,6 +479,8 @@ cmd_up() {
         *) die "LAB_MEDIA must be responder or nginx: $MEDIA" ;;
     esac
     mkdir -p "$LAB_DIR/state"
+    # later commands (publish, revive, cam) start publishers too: they find the sample here
+    [ "$MEDIA" = nginx ] && echo "$LAB_SAMPLE" >"$LAB_DIR/sample"
     {
         echo "netns add router"
         echo "link add lan0 address $DIRECTOR_MAC type bridge"
