@@ -151,7 +151,7 @@ while :; do
                     answer "$id" 2 "viewers: a number 0..16: ${w[1]}"
                 fi ;;
             status:1)
-                answer "$id" 0 "$(lab status 2>&1; echo; ipvsadm -Ln 2>&1; echo; tail -n "$(cat "$RUN/viewers.n")" "$RUN/viewers.log" 2>/dev/null; echo; mails)" ;;
+                answer "$id" 0 "$(lab status 2>&1; echo; ipvsadm -Ln 2>&1; echo; tail -n "$(cat "$RUN/viewers.n")" "$RUN/viewers.log" 2>/dev/null; echo; mails; echo; echo "the VM's CPU (emulated: slow):"; top -b -n 1 -w 120 2>/dev/null | head -n 16)" ;;
             down:1)
                 answer "$id" 0 "going down"
                 exit 0 ;;

@@ -36,7 +36,7 @@ cli() { # NAME ARGS...: the operator's CLI, answer kept in cli-NAME.txt
     timeout 120 "${VLB[@]}" "$@" >"$OUT/cli-$n.txt" 2>&1
     echo "  rc $? -> cli-$n.txt" | tee -a "$OUT/events.log"
 }
-snap() { ev "status snapshot $1"; timeout 90 "${LAB[@]}" status >"$OUT/status-$1.txt" 2>&1; }
+snap() { ev "status snapshot $1"; timeout 150 "${LAB[@]}" status >"$OUT/status-$1.txt" 2>&1; }
 shot() { ev "page screenshot $1"; timeout 120 python3 "$HERE/page-shot.py" "$VIDEOLB_API/" "$VIDEOLB_TOKEN_FILE" "$OUT/page-$1.png" 8 2>&1 | tee -a "$OUT/events.log"; }
 # viewer_on V SERVER LIMIT_S: until the newest line of viewer V in up.log says "on SERVER" with frames/segments
 # growing (+N with N > 0); prints the line
@@ -65,6 +65,7 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 
 : >"$OUT/events.log"
+echo $$ >"$OUT/tour.pid"
 ev "videolb lab up 3"
 "${LAB[@]}" up 3 >"$OUT/up.log" 2>&1 &
 UP_PID=$!
@@ -75,6 +76,7 @@ for ((i = 0; i < 2400; i++)); do # 40 min: a VM boot and standalone's start unde
 done
 [ -e "$VIDEOLB_LAB_DIR/ready" ] || { ev "not ready after 40 min"; exit 1; }
 ev "ready"
+ev "admin page through the forward: $(curl -s -m 60 -o /dev/null -w "%{http_code} in %{time_total} s" "$VIDEOLB_API/health")"
 viewer_on v1 rs11 120 | tee -a "$OUT/events.log"
 sleep 20
 snap 1-ready

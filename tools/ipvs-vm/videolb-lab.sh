@@ -64,7 +64,7 @@ send() {
     id=$(date +%s%N)
     tmp=$RUN/inbox/.$id.tmp
     printf '%s\n' "$1" >"$tmp" && mv "$tmp" "$RUN/inbox/$id.cmd" || die "cannot write to $RUN/inbox"
-    local end=$((SECONDS + 60)) # a revive restarts nginx under emulation
+    local end=$((SECONDS + 120)) # a revive restarts nginx under emulation; a starved VM answers late
     while ((SECONDS < end)); do
         if [ -f "$RUN/inbox/$id.rc" ]; then
             cat "$RUN/inbox/$id.out"
@@ -76,7 +76,7 @@ send() {
         sleep 0.1
     done
     rm -f "$RUN/inbox/$id.cmd"
-    die "no answer from the VM in 60 s"
+    die "no answer from the VM in 120 s"
 }
 
 cmd_up() {
@@ -93,13 +93,13 @@ cmd_up() {
     [ -f "$jar" ] || die "no $jar (the videolb launcher builds it)"
     # the publishers copy a sample (no encoding in the VM): made once, on the host
     cache=${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/videolb-lab
-    sample=$cache/sample-320x240-10fps-video.flv
+    sample=$cache/sample-320x240-5fps-video.flv
     if [ ! -s "$sample" ]; then
-        say "making the test stream once: $sample (20 s, 320x240 10 fps H.264, no audio: each packet costs the emulated CPU)"
+        say "making the test stream once: $sample (20 s, 320x240 5 fps H.264, no audio: each packet costs the emulated CPU, seven publishers and their nginx share it with standalone)"
         mkdir -p "$cache"
-        ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=10 \
+        ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=5 \
             -t 20 -an -c:v libx264 -preset ultrafast \
-            -g 20 -keyint_min 20 -sc_threshold 0 -b:v 150k -pix_fmt yuv420p \
+            -g 10 -keyint_min 10 -sc_threshold 0 -b:v 100k -pix_fmt yuv420p \
             -f flv "$sample.tmp" && mv "$sample.tmp" "$sample" || die "ffmpeg could not make $sample"
     fi
     rm -rf "$RUN"
