@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -54,8 +55,10 @@ def main():
             raise SystemExit('page-shot.py: needs %s (apt-get install chromium chromium-driver)' % b)
     port = free_port()
     profile = tempfile.mkdtemp(prefix='videolb-shot-')
+    # its own process group: chromium is chromedriver's child, and a session that failed half-way (a page that
+    # never loads) leaves the browser behind unless the whole group is ended
     driver = subprocess.Popen(['/usr/bin/chromedriver', '--port=%d' % port, '--allowed-ips=127.0.0.1'],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = 'http://127.0.0.1:%d' % port
     sid = None
     try:
@@ -89,11 +92,16 @@ def main():
                 call(base, 'DELETE', '/session/' + sid, timeout=20)
             except (SystemExit, OSError):
                 pass
-        driver.terminate()
-        try:
-            driver.wait(10)
-        except subprocess.TimeoutExpired:
-            driver.kill()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(driver.pid, sig)  # the group this script made: chromedriver and its browser
+            except ProcessLookupError:
+                break
+            try:
+                driver.wait(5)
+                time.sleep(0.5)  # the browser's own processes end after their parent
+            except subprocess.TimeoutExpired:
+                pass
         shutil.rmtree(profile, ignore_errors=True)
 
 
