@@ -63,4 +63,16 @@ class ParsersIpsetSaveTest {
                 .isNull();
         assertThat(Parsers.ipsetSave("", SET)).isNull();
     }
+
+    @Test
+    void ofTwoLinesForOneMemberTheLaterWins() {
+        SetState s = Parsers.ipsetSave(
+                "create videolb-clients hash:net family inet hashsize 1024 maxelem 65536 skbinfo\n"
+                        + "add videolb-clients 10.0.0.2 skbmark 0x2\n"
+                        + "add videolb-clients 10.0.0.1 skbmark 0x1\n"
+                        + "add videolb-clients 10.0.0.2 skbmark 0x3\n",
+                SET);
+        assertThat(s.members().get(Ipv4Network.parse("10.0.0.2/32"))).isEqualTo(new Fwmark(3));
+        assertThat(s.members().firstKey()).isEqualTo(Ipv4Network.parse("10.0.0.1/32"));
+    }
 }
