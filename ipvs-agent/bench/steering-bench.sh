@@ -5,15 +5,19 @@
 # are never touched). Prints ONE table. Run as root from the repository root, after building the agent:
 #
 #   mvn -B -q -pl ipvs-agent -am install -DskipTests
-#   ipvs-agent/bench/steering-bench.sh [--reps 3] [--secs 2] [--raw FILE] [--no-legacy] [--full-max 1000] [SIZES...]
-#       default sizes 1000 10000 100000; --full-max: largest N whose per-rule install is run end to end
-#       (above it: estimated from the measured per-call cost); results and method: docs/benchmarks-steering.md
-#   env: INSTALL_LIMIT (s, default 180) stops a longer per-rule install; PIN (CPU, default 1); SAMPLE_K (10)
+#   ipvs-agent/bench/steering-bench.sh [--reps 3] [--secs 2] [--raw FILE] [--no-legacy] [--full-max 1000]
+#                                      [--rule-max 131000] [SIZES...]
+#       default sizes 1000 10000 100000 (up to 2000000: `... 1000000` is issue 11's run); --full-max: largest N
+#       whose per-rule install is run end to end (above it: estimated from the measured per-call cost);
+#       --rule-max: largest N with per-rule cells at all (above it they would take hours: skipped, labelled);
+#       results and method: docs/benchmarks-steering.md
+#   env: INSTALL_LIMIT (s, default 180) stops a longer per-rule install; PIN (CPU, default 1); SAMPLE_K (10);
+#        AGENT_XMX (heap of the agent's Java read/plan bench in the ipset cell, default 1g)
 #
 # Per cell (one design at one size, one repetition) a fresh director namespace and client namespace joined
 # by a veth; designs rotated between repetitions; median (min-max) over the repetitions.
-# Traffic only 203.0.113.10 (client) -> 192.0.2.10:1935 (VIP on the director's lo); 198.18.0.0/15 is
-# rule content only. Every loop is bounded in count and time; only processes started here are stopped.
+# Traffic only 203.0.113.10 (client) -> 192.0.2.10:1935 (VIP on the director's lo); the fillers
+# (198.18.0.0/15, then 100.64.0.0/10 above 131,070 clients) are rule content only. Every loop is bounded in count and time; only processes started here are stopped.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -21,6 +25,8 @@ REPS=3; SECS=2; RAWOUT=""; LEGACY=1; SIZES=()
 FULL_MAX=${FULL_MAX:-1000}        # per-rule install measured end to end up to this N; above: estimated
 INSTALL_LIMIT=${INSTALL_LIMIT:-180} # seconds: a per-rule install running longer is stopped and reported as FAIL
 SAMPLE_K=${SAMPLE_K:-10}          # single -A calls per marginal-cost sample
+RULE_MAX=${RULE_MAX:-131000}      # per-rule cells only up to this N (at 1M they would take hours)
+AGENT_XMX=${AGENT_XMX:-1g}        # heap of the agent's Java read/plan bench (AgentReadBench) in the ipset cell
 PIN=${PIN:-1}                     # client, server and their softirq work on one CPU (cross-CPU wakeups are costly in VMs)
 while [ $# -gt 0 ]; do
   case $1 in
@@ -29,7 +35,8 @@ while [ $# -gt 0 ]; do
     --raw) RAWOUT=$2; shift 2 ;;
     --no-legacy) LEGACY=0; shift ;;
     --full-max) FULL_MAX=$2; shift 2 ;;
-    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+    --rule-max) RULE_MAX=$2; shift 2 ;;
+    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
     *) [[ $1 =~ ^[0-9]+$ ]] || { echo "size must be a number, got '$1'" >&2; exit 2; }; SIZES+=("$1"); shift ;;
   esac
 done
@@ -37,14 +44,20 @@ done
 [[ $REPS =~ ^[1-9]$ ]] || { echo "--reps must be 1..9" >&2; exit 2; }
 [[ $SECS =~ ^[1-9]$|^10$ ]] || { echo "--secs must be 1..10" >&2; exit 2; }
 [[ $FULL_MAX =~ ^[0-9]{1,6}$ ]] || { echo "--full-max must be a number of clients" >&2; exit 2; }
+[[ $RULE_MAX =~ ^[0-9]{1,7}$ ]] || { echo "--rule-max must be a number of clients" >&2; exit 2; }
+[[ $AGENT_XMX =~ ^[0-9]{1,5}[mg]$ ]] || { echo "AGENT_XMX must be like 768m or 1g" >&2; exit 2; }
+for N in "${SIZES[@]}"; do [ "$N" -ge 2 ] && [ "$N" -le 2000000 ] || { echo "sizes must be 2..2000000, got $N" >&2; exit 2; }; done
 [[ $INSTALL_LIMIT =~ ^[0-9]{1,4}$ ]] || { echo "INSTALL_LIMIT must be 0..9999 seconds" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces, ipset, iptables)" >&2; exit 2; }
 for t in ip ipset iptables-restore iptables-nft iptables-nft-restore iptables-legacy iptables-legacy-restore gcc javac java python3 bc taskset timeout; do
   command -v $t >/dev/null || { echo "missing tool: $t" >&2; exit 2; }
 done
-CP="$ROOT/contracts/target/classes:$ROOT/ipvs-agent/target/classes"
+SLF4J_V=$(sed -n 's:.*<slf4j.version>\(.*\)</slf4j.version>.*:\1:p' "$ROOT/pom.xml")
+SLF4J=$HOME/.m2/repository/org/slf4j/slf4j-api/$SLF4J_V/slf4j-api-$SLF4J_V.jar
+CP="$ROOT/contracts/target/classes:$ROOT/ipvs-agent/target/classes:$ROOT/service-runtime/target/classes:$SLF4J"
 [ -f "$ROOT/ipvs-agent/target/classes/io/videolb/agent/render/Renderer.class" ] && [ -d "$ROOT/contracts/target/classes/io/videolb/model" ] \
-  || { echo "build first: mvn -B -q -pl ipvs-agent -am install -DskipTests" >&2; exit 2; }
+  && [ -d "$ROOT/service-runtime/target/classes/io/videolb/runtime" ] && [ -f "$SLF4J" ] \
+  || { echo "build first: mvn -B -q -pl ipvs-agent -am install -DskipTests (needs $SLF4J too)" >&2; exit 2; }
 
 ID=$$; D=vsd$ID; C=vsc$ID; VD=vxd$ID; VC=vxc$ID
 W=$(mktemp -d /tmp/vlb-steer.XXXXXX); RAW=$W/raw.csv; G=$W/gen
@@ -69,10 +82,11 @@ inner() { # never aborts the run: a failed step is logged and its value recorded
 # --- payloads (agent's renderer) and the load generator -------------------------------------------
 log "generating payloads with the agent's Planner/Renderer for ${SIZES[*]} (+50000 for the cost curve)"
 mkdir -p "$W/cls" "$G"
-javac -nowarn -d "$W/cls" -cp "$CP" "$ROOT/ipvs-agent/src/test/java/io/videolb/agent/bench/SteeringBenchPayloads.java" 2> "$W/javac.log" \
+javac -nowarn -d "$W/cls" -cp "$CP" "$ROOT/ipvs-agent/src/test/java/io/videolb/agent/bench/SteeringBenchPayloads.java" \
+  "$ROOT/ipvs-agent/src/test/java/io/videolb/agent/bench/AgentReadBench.java" 2> "$W/javac.log" \
   || { cat "$W/javac.log" >&2; exit 1; }
 CURVE=50000
-java -cp "$W/cls:$CP" io.videolb.agent.bench.SteeringBenchPayloads "$G" "${SIZES[@]}" $CURVE
+java -cp "$W/cls:$CP" io.videolb.agent.bench.SteeringBenchPayloads --perrule-max "$RULE_MAX" "$G" "${SIZES[@]}" $CURVE
 gcc -O2 -Wall -o "$W/crr" "$HERE/crr.c"
 CRR=$W/crr
 
@@ -112,7 +126,19 @@ cell_base() { topo_up; conn_rate base $1 $2; topo_down; }
 cell_ipset() { # N rep
   local N=$1 r=$2 o; topo_up
   o=$(inner ipset-install $G/$N); emit ipset $N $r install "$(kv time "$o")"; emit ipset $N $r entries "$(kv entries "$o")"
+  emit ipset $N $r install_ipset "$(kv ipset_time "$o")"; emit ipset $N $r install_ipt "$(kv ipt_time "$o")"
   conn_rate ipset $N $r
+  # the agent's own Java work at N (read through its runner + parse, plan of the one-client change, reboot file
+  # write), before the change below so that the kernel holds exactly the N clients
+  mkdir -p "$W/reboot"; rm -f "$W/reboot"/*
+  o=$(timeout 600 ip netns exec $D java -Xmx$AGENT_XMX -cp "$W/cls:$CP" io.videolb.agent.bench.AgentReadBench $N 1 "$W/reboot" 2> "$W/agentjava.log") \
+    || log "FAILED: AgentReadBench $N (exit $?): $(grep -v SLF4J "$W/agentjava.log" | head -3)"
+  for k in read parse parse_before plan reboot heap_mb; do emit ipset $N $r java_$k "$(kv $k "$o")"; done
+  o=$(inner ipset-variants $G/$N)
+  for v in sized h1024; do
+    for t in $(awk -v k=restore_$v '$1==k{print $2}' <<< "$o"); do emit ipset $N $r restore_$v "$t"; done
+    emit ipset $N $r hashsize_$v "$(awk -v k=hashsize_$v '$1==k{print $2}' <<< "$o" | tail -1)"
+  done
   o=$(inner ipset-change $G/$N); emit ipset $N $r change "$(kv time "$o")"; emit ipset $N $r change_check "$(kv check "$o")"
   o=$(inner agent-read); emit ipset $N $r agent_read "$(kv time "$o")"
   topo_down
@@ -149,6 +175,7 @@ for ((r = 1; r <= REPS; r++)); do
   for N in "${SIZES[@]}"; do
     for ((j = 0; j < nd; j++)); do
       d=${DESIGNS[$(( (j + r - 1 + si) % nd ))]}
+      if [ $N -gt $RULE_MAX ] && [[ $d != base && $d != ipset ]]; then log "rep $r/$REPS N=$N $d: skipped (N > --rule-max $RULE_MAX)"; continue; fi
       log "rep $r/$REPS N=$N $d"
       case $d in
         base) cell_base $N $r ;;
@@ -162,11 +189,12 @@ done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg); T1=$EPOCHREALTIME
 
 python3 - "$RAW" "$LOAD0" "$LOAD1" "$(echo "$T1 - $T0" | bc)" "$REPS" "$SECS" "$SAMPLE_K" "$FULL_MAX" "$(uname -r)" \
-  "$(iptables --version)" "$(ipset --version | head -1)" "$(nproc)" "${SIZES[@]}" <<'PY'
+  "$(iptables --version)" "$(ipset --version | head -1)" "$(nproc)" "$RULE_MAX" "${SIZES[@]}" <<'PY'
 import csv, sys, statistics, datetime
-raw, load0, load1, wall, reps, secs, K, fullmax, kern, iptv, ipsv, ncpu = sys.argv[1:13]
-sizes = [int(s) for s in sys.argv[13:]]
-K = int(K); fullmax = int(fullmax)
+raw, load0, load1, wall, reps, secs, K, fullmax, kern, iptv, ipsv, ncpu, rulemax = sys.argv[1:14]
+sizes = [int(s) for s in sys.argv[14:]]
+K = int(K); fullmax = int(fullmax); rulemax = int(rulemax)
+SKIP = "skipped (N > --rule-max: hours)"
 cells = {}
 for d, n, r, m, v in csv.reader(open(raw)):
     cells.setdefault((d, int(n), m), []).append(v)
@@ -228,7 +256,9 @@ for d in rule:
     vals = []
     for n in sizes:
         meas = nums(d, n, "install")
-        if n <= fullmax:
+        if n > rulemax:
+            vals.append(SKIP)
+        elif n <= fullmax:
             vals.append(cell(meas, fmt_t, fails(d, n, "install")) + " measured")
         elif pts:
             e, lo, hi = estimate(pts, n, 1), estimate(pts, n, 2), estimate(pts, n, 3)
@@ -239,10 +269,10 @@ for d in rule:
 print("change one client's mark (N clients present)")
 row("  videolb ipset (agent's add -exist)", [cell(nums("ipset", n, "change"), fmt_t) for n in sizes])
 for d in rule:
-    row("  " + names[d].replace("per-rule, ", "per-rule 4 procs, ").replace(" (default)", ""), [cell(nums(d, n, "change"), fmt_t, fails(d, n, "change")) for n in sizes])
+    row("  " + names[d].replace("per-rule, ", "per-rule 4 procs, ").replace(" (default)", ""), [SKIP if n > rulemax else cell(nums(d, n, "change"), fmt_t, fails(d, n, "change")) for n in sizes])
 print("new TCP connections/s through the mangle table (203.0.113.10 -> VIP:1935, last client of the per-rule list)")
 for d in ["base", "ipset"] + rule:
-    if d in designs: row("  " + names[d], [cell(nums(d, n, "conn"), fmt_n, fails(d, n, "conn")) for n in sizes])
+    if d in designs: row("  " + names[d], [SKIP if n > rulemax and d in rule else cell(nums(d, n, "conn"), fmt_n, fails(d, n, "conn")) for n in sizes])
 print("packets to VIP:1935 carrying the client's mark 0x42 at INPUT, summed over reps (expected: all; baseline: none)")
 for d in ["base", "ipset"] + rule:
     if d in designs:
@@ -256,7 +286,7 @@ def med(d, n, m):
     v = nums(d, n, m); return statistics.median(v) if v else None
 def ratio(a, b): return f"{a/b:,.0f}x" if a and b else "-"
 for d in rule:
-    row(f"  install, {d}", [ratio(med(d, n, "install") if n <= fullmax else ests.get((d, n)), med("ipset", n, "install")) + ("" if n <= fullmax else " (est.)") for n in sizes])
+    row(f"  install, {d}", ["-" if n > rulemax else ratio(med(d, n, "install") if n <= fullmax else ests.get((d, n)), med("ipset", n, "install")) + ("" if n <= fullmax else " (est.)") for n in sizes])
     row(f"  one-client change, {d}", [ratio(med(d, n, "change"), med("ipset", n, "change")) for n in sizes])
     row(f"  conn/s, {d}", [f"{med('ipset', n, 'conn')/med(d, n, 'conn'):,.1f}x" if med(d, n, "conn") and med("ipset", n, "conn") else "-" for n in sizes])
 row("  conn/s, ipset / baseline", [f"{med('ipset', n, 'conn')/med('base', n, 'conn'):.2f}" if med("base", n, "conn") and med("ipset", n, "conn") else "-" for n in sizes])
@@ -265,8 +295,20 @@ row("  ipset entries after install (N+1)", [" ".join(sorted(set(cells.get(("ipse
 row("  per-rule rules present (2N+1)", [" ".join(sorted(set(sum((cells.get((d, n, "rules"), []) for d in rule), [])))) for n in sizes])
 row("  new mark verified (ipset 1 / rules 2)", [" ".join(sorted(set(sum((cells.get((d, n, "change_check"), []) for d in ["ipset"] + rule), [])))) for n in sizes])
 row("  agent's kernel read (ipset/iptables-save)", [cell(nums("ipset", n, "agent_read"), fmt_t) for n in sizes])
+row("  install: ipset restore part", [cell(nums("ipset", n, "install_ipset"), fmt_t) for n in sizes])
+row("  install: iptables-restore part", [cell(nums("ipset", n, "install_ipt"), fmt_t) for n in sizes])
+row("  ipset restore, hashsize as rendered", [cell(nums("ipset", n, "restore_sized"), fmt_t) for n in sizes])
+row("  ipset restore, hashsize 1024 (before)", [cell(nums("ipset", n, "restore_h1024"), fmt_t) for n in sizes])
+row("  hashsize rendered / kernel grew 1024 to", [" / ".join(" ".join(sorted(set(cells.get(("ipset", n, "hashsize_" + v), [])))) for v in ("sized", "h1024")) for n in sizes])
+print("the agent's Java work at N (its classes, in the director namespace; heap in use after GC, both states held)")
+row("  Kernel.read (runner + parse)", [cell(nums("ipset", n, "java_read"), fmt_t) for n in sizes])
+row("  ipset save parse", [cell(nums("ipset", n, "java_parse"), fmt_t) for n in sizes])
+row("  ipset save parse, parser before", [cell(nums("ipset", n, "java_parse_before"), fmt_t) for n in sizes])
+row("  plan one-client change (compute+2 plans)", [cell(nums("ipset", n, "java_plan"), fmt_t) for n in sizes])
+row("  reboot files written (merge, fsync)", [cell(nums("ipset", n, "java_reboot"), fmt_t) for n in sizes])
+row("  heap in use, MB", [cell(nums("ipset", n, "java_heap_mb"), fmt_n) for n in sizes])
 for d in rule:
-    row(f"  {d} layout by 1 restore (rate setup)", [cell(nums(d, n, "preload"), fmt_t) if n > fullmax else "-" for n in sizes])
+    row(f"  {d} layout by 1 restore (rate setup)", [cell(nums(d, n, "preload"), fmt_t) if fullmax < n <= rulemax else "-" for n in sizes])
 print()
 print("* estimated from measured per-call cost: sum over the 2N+1 calls of a piecewise-linear curve through the")
 print("  median cost of one `iptables -A` process measured in this run at these rule counts (range: min/max curves):")

@@ -3,6 +3,9 @@
 # that timed commands are plain processes, as on a director (no `ip netns exec` per call).
 # Prints "key value" lines; times in seconds, taken with $EPOCHREALTIME around the commands only.
 #   ipset-install DIR          videolb: ipset restore < install.ipset; iptables-restore --noflush < install.iptables
+#                              (time = both; ipset_time, ipt_time = each)
+#   ipset-variants DIR         the same set restored under two scratch names, as rendered (hashsize sized for N) and
+#                              with hashsize 1024 (the rendering before issue 11), alternately; each destroyed after
 #   ipset-change DIR           videolb: ipset restore < change.ipset (the agent's in-place add -exist), verified
 #   agent-read                 what the agent runs to observe the kernel before planning (not part of the change above)
 #   rule-install IPT DIR LIM   original: 2 `IPT -A` processes per client + the default rule; stops (FAIL) after LIM s
@@ -20,10 +23,27 @@ case $OP in
     D=$1
     t0=$EPOCHREALTIME
     ipset restore < "$D/install.ipset" || fail "ipset restore"
+    tm=$EPOCHREALTIME
     iptables-restore --noflush < "$D/install.iptables" || fail "iptables-restore"
     t1=$EPOCHREALTIME
     echo "time $(el $t0 $t1)"
+    echo "ipset_time $(el $t0 $tm)"
+    echo "ipt_time $(el $tm $t1)"
     echo "entries $(ipset list -t videolb-clients | awk -F': ' '/Number of entries/{print $2}')"
+    ;;
+  ipset-variants)
+    D=$1
+    sed '1,/^create /s/^create videolb-clients /create vlbbench-sized /; s/^add videolb-clients /add vlbbench-sized /' "$D/install.ipset" > "$D/v-sized.ipset"
+    sed 's/^create vlbbench-sized \(.*\) hashsize [0-9]* /create vlbbench-h1024 \1 hashsize 1024 /; s/^add vlbbench-sized /add vlbbench-h1024 /' "$D/v-sized.ipset" > "$D/v-h1024.ipset"
+    for v in sized h1024 sized h1024; do
+      t0=$EPOCHREALTIME
+      ipset restore < "$D/v-$v.ipset" || fail "ipset restore ($v)"
+      t1=$EPOCHREALTIME
+      echo "restore_$v $(el $t0 $t1)"
+      echo "hashsize_$v $(ipset list -t vlbbench-$v | awk '/^Header/{for(i=1;i<NF;i++) if($i=="hashsize") print $(i+1)}')"
+      ipset destroy vlbbench-$v || fail "ipset destroy ($v)"
+    done
+    rm -f "$D/v-sized.ipset" "$D/v-h1024.ipset"
     ;;
   ipset-change)
     D=$1; read -r ip old new < "$D/change.meta"

@@ -24,8 +24,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProcessCommandRunner implements CommandRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessCommandRunner.class);
-    /** {@code ipset save} of 100k clients is ~5 MB; IPVS tables of a director are far smaller. */
-    public static final int DEFAULT_STDOUT_CAP = 64 * 1024 * 1024;
+    /**
+     * 160 MiB: {@code ipset save} of the steering set at config-service's default CSV row cap (2,000,000 clients)
+     * with the longest lines (a 31-character set name, ipset's longest; a /NN network; mark 0xffffffff: 74 bytes)
+     * is 148 MB; 1,000,000 typical clients print 47 MB. It was 64 MiB, which refused the agent's kernel read from
+     * about 0.95 million clients (longest lines, a 28-character {@code VIDEOLB_SET}) to 1.4 million (typical lines,
+     * the default set name) on (issue 11). IPVS tables of a director are far smaller. A read this large is held in memory about
+     * three times over while it is parsed (bytes, text, members).
+     */
+    public static final int DEFAULT_STDOUT_CAP = 160 * 1024 * 1024;
 
     public static final int DEFAULT_STDERR_CAP = 64 * 1024;
     /** How long the pumps may take to see end-of-file once the process is gone (a daemonised grandchild may hold the pipe). */

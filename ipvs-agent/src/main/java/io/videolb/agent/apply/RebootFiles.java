@@ -80,12 +80,26 @@ public final class RebootFiles {
     String mergeIpset(String existing, KernelState s) {
         List<String> out = new ArrayList<>();
         for (String line : lines(existing)) {
-            String[] t = line.strip().split("\\s+");
+            String[] t = firstWords(line, 3); // no regex per line: the file holds a line per client (1M: 47 MB)
             boolean ours = t.length >= 2 && (isOurSet(t[1]) || (t.length >= 3 && isOurSet(t[2])));
             if (!ours) out.add(line);
         }
         trimTrailingBlank(out);
         return String.join("\n", out) + (out.isEmpty() ? "" : "\n") + ipset(s);
+    }
+
+    /** At most {@code max} leading whitespace-separated words of {@code line} (as {@code strip().split("\\s+")}). */
+    static String[] firstWords(String line, int max) {
+        List<String> out = new ArrayList<>(max);
+        int i = 0;
+        int n = line.length();
+        while (i < n && out.size() < max) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) i++;
+            int w = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i))) i++;
+            if (i > w) out.add(line.substring(w, i));
+        }
+        return out.toArray(new String[0]);
     }
 
     private boolean isOurSet(String name) {
@@ -127,7 +141,9 @@ public final class RebootFiles {
         StringBuilder sb = new StringBuilder();
         sb.append("create ")
                 .append(names.set())
-                .append(" hash:net family inet hashsize 1024 maxelem ")
+                .append(" hash:net family inet hashsize ")
+                .append(KernelState.SetState.hashsizeFor(s.set().members().size()))
+                .append(" maxelem ")
                 .append(s.set().maxelem())
                 .append(" skbinfo -exist\n");
         sb.append("flush ").append(names.set()).append('\n');

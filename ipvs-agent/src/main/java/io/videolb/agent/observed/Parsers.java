@@ -139,36 +139,88 @@ public final class Parsers {
         return new ChainView(exists, rules, jumps);
     }
 
-    /** {@code ipset save SET}: the members and their skbmarks; members with anything else count as unreadable. */
+    /**
+     * {@code ipset save SET}: the members and their skbmarks; members with anything else count as unreadable. Read
+     * without a regular expression per line: at 1,000,000 members the per-line {@code split("\\s+")} and
+     * {@code matches} took 4.6-19 s of the agent's kernel read (docs/benchmarks-steering.md, issue 11).
+     */
     public static SetState ipsetSave(String text, String set) {
         int maxelem = 65536;
-        TreeMap<Ipv4Network, Fwmark> members = new TreeMap<>();
+        // collected, sorted, then put in order: ipset prints in hash order, and 1M random TreeMap inserts cost
+        // about twice a sort plus in-order inserts (each insert walks ~20 nodes scattered in memory)
+        List<Map.Entry<Ipv4Network, Fwmark>> read = new ArrayList<>();
         int unreadable = 0;
         boolean created = false;
-        for (String raw : text.split("\n")) {
-            String[] t = raw.trim().split("\\s+");
-            if (t.length < 2 || !t[1].equals(set)) continue;
-            if (t[0].equals("create")) {
+        List<String> t = new ArrayList<>(8);
+        int len = text.length();
+        for (int start = 0; start < len; ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) end = len;
+            tokens(text, start, end, t);
+            start = end + 1;
+            if (t.size() < 2 || !t.get(1).equals(set)) continue;
+            if (t.get(0).equals("create")) {
                 created = true;
-                boolean ok = t.length > 2 && t[2].equals("hash:net");
+                boolean ok = t.size() > 2 && t.get(2).equals("hash:net");
                 boolean skb = false;
-                for (int i = 3; i < t.length; i++) {
-                    if (t[i].equals("maxelem") && i + 1 < t.length && t[i + 1].matches("[0-9]{1,10}"))
-                        maxelem = (int) Math.min(Integer.MAX_VALUE, Long.parseLong(t[++i]));
-                    if (t[i].equals("skbinfo")) skb = true;
+                for (int i = 3; i < t.size(); i++) {
+                    if (t.get(i).equals("maxelem") && i + 1 < t.size() && digits(t.get(i + 1), 10))
+                        maxelem = (int) Math.min(Integer.MAX_VALUE, Long.parseLong(t.get(++i)));
+                    if (t.get(i).equals("skbinfo")) skb = true;
                 }
                 if (!ok || !skb) unreadable++;
-            } else if (t[0].equals("add")) {
+            } else if (t.get(0).equals("add")) {
                 try {
-                    if (t.length != 5 || !t[3].equals("skbmark") || !t[4].matches("0x[0-9a-f]{1,8}"))
+                    String mark = t.size() == 5 ? t.get(4) : "";
+                    if (!t.get(3).equals("skbmark") || !mark.startsWith("0x") || !lowerHex(mark, 2, 8))
                         throw new IllegalArgumentException();
-                    members.put(Ipv4Network.parse(t[2]), new Fwmark(Long.parseLong(t[4].substring(2), 16)));
+                    read.add(Map.entry(
+                            Ipv4Network.parse(t.get(2)), new Fwmark(Long.parseLong(mark, 2, mark.length(), 16))));
                 } catch (RuntimeException e) {
                     unreadable++;
                 }
             }
         }
-        return created ? new SetState(maxelem, members, unreadable) : null;
+        if (!created) return null;
+        read.sort(Map.Entry.comparingByKey()); // stable: of two lines for one member the later one wins, as before
+        TreeMap<Ipv4Network, Fwmark> members = new TreeMap<>();
+        for (Map.Entry<Ipv4Network, Fwmark> e : read) members.put(e.getKey(), e.getValue());
+        return new SetState(maxelem, members, unreadable);
+    }
+
+    /** The whitespace-separated words of {@code text[from, to)} into {@code out} (as {@code trim().split("\\s+")}). */
+    private static void tokens(String text, int from, int to, List<String> out) {
+        out.clear();
+        int i = from;
+        while (i < to) {
+            while (i < to && space(text.charAt(i))) i++;
+            int w = i;
+            while (i < to && !space(text.charAt(i))) i++;
+            if (i > w) out.add(text.substring(w, i));
+        }
+    }
+
+    /** The characters of the regex class {@code \\s}. */
+    private static boolean space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+    }
+
+    /** 1..max decimal digits. */
+    private static boolean digits(String s, int max) {
+        if (s.isEmpty() || s.length() > max) return false;
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+        return true;
+    }
+
+    /** {@code s} from {@code from} on is 1..max lower-case hex digits. */
+    private static boolean lowerHex(String s, int from, int max) {
+        int n = s.length() - from;
+        if (n < 1 || n > max) return false;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
     }
 
     /** {@code ipset list -n}: set names. */

@@ -1,6 +1,7 @@
 package io.videolb.agent.render;
 
 import io.videolb.agent.kernel.IpvsService;
+import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
 import io.videolb.agent.plan.Change;
 import io.videolb.agent.plan.Change.ChainDelete;
@@ -155,11 +156,11 @@ public final class Renderer {
         } else if (c instanceof ServerDelete d) {
             out.add("-d -f " + mark(d.mark()) + " -r " + d.server());
         } else if (c instanceof SetCreate sc) {
-            out.add(create(set, sc.maxelem()));
+            out.add(create(set, sc.maxelem(), sc.members().size()));
             members(out, set, sc.members(), false);
         } else if (c instanceof SetReplace sr) {
             if (sr.staleTempExists()) out.add("destroy " + tmp);
-            out.add(create(tmp, sr.maxelem()));
+            out.add(create(tmp, sr.maxelem(), sr.members().size()));
             members(out, tmp, sr.members(), false);
             out.add("swap " + tmp + " " + set);
             out.add("destroy " + tmp);
@@ -193,8 +194,9 @@ public final class Renderer {
                 + (s.persistenceSeconds() > 0 ? " -p " + s.persistenceSeconds() : "");
     }
 
-    private static String create(String set, int maxelem) {
-        return "create " + set + " hash:net family inet hashsize 1024 maxelem " + maxelem + " skbinfo";
+    private static String create(String set, int maxelem, int members) {
+        return "create " + set + " hash:net family inet hashsize " + KernelState.SetState.hashsizeFor(members)
+                + " maxelem " + maxelem + " skbinfo";
     }
 
     private static void members(List<String> out, String set, SortedMap<Ipv4Network, Fwmark> members, boolean exist) {

@@ -121,4 +121,20 @@ class ProcessCommandRunnerTest {
         assertThat(missing.ok()).isFalse();
         assertThat(missing.stderr()).startsWith("cannot start");
     }
+
+    /**
+     * The agent reads the whole steering set with {@code ipset save}: the default cap must hold it at the largest
+     * client count config-service accepts (its default CSV row cap) with the longest lines ipset prints for it. At
+     * 64 MiB it did not: the read of about 0.95-1.4 million clients was refused as incomplete (issue 11).
+     */
+    @Test
+    void theDefaultCapHoldsIpsetSaveOfTheLargestSteeringSetConfigServiceAccepts() {
+        String longestSetName = "x".repeat(31); // ipset's IPSET_MAXNAMELEN - 1 (VIDEOLB_SET allows 28)
+        int longestLine = ("add " + longestSetName + " 255.255.255.255/32 skbmark 0xffffffff\n").length();
+        long clients = io.videolb.config.csv.CsvLimits.DEFAULT.maxRows() + 1L; // + the clients' network
+        long header = 200; // the create line
+        assertThat(longestLine).isEqualTo(74);
+        assertThat((long) ProcessCommandRunner.DEFAULT_STDOUT_CAP)
+                .isGreaterThanOrEqualTo(clients * longestLine + header);
+    }
 }

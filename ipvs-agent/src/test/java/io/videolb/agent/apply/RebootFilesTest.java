@@ -166,4 +166,30 @@ class RebootFilesTest {
                 .isInstanceOf(java.io.IOException.class);
         assertThat(Files.isDirectory(ipvs())).isTrue();
     }
+
+    @Test
+    void firstWordsSplitsOnWhitespaceLikeTheRegexItReplaced() {
+        assertThat(RebootFiles.firstWords("  add\tvideolb-clients  10.0.0.1 skbmark 0x1 ", 3))
+                .containsExactly("add", "videolb-clients", "10.0.0.1");
+        assertThat(RebootFiles.firstWords("create x", 3)).containsExactly("create", "x");
+        assertThat(RebootFiles.firstWords("   ", 3)).isEmpty();
+    }
+
+    @Test
+    void aLargeSetIsCreatedAtBootWithTheHashSizeItNeeds() throws Exception {
+        java.util.TreeMap<io.videolb.model.Ipv4Network, Fwmark> members = new java.util.TreeMap<>();
+        for (int i = 0; i < 5000; i++)
+            members.put(
+                    io.videolb.model.Ipv4Network.host(new io.videolb.model.Ipv4Address(0x0a000000 + i)), new Fwmark(2));
+        KernelState big = new KernelState(
+                new KernelState.SetState(65536, members, 0),
+                false,
+                applied.chainExists(),
+                applied.chainRules(),
+                1,
+                applied.services());
+        files().write(big, Set.of());
+        assertThat(Files.readString(ipsets()))
+                .startsWith("create videolb-clients hash:net family inet hashsize 4096 maxelem 65536 skbinfo -exist\n");
+    }
 }

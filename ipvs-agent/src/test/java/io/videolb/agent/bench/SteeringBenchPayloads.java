@@ -44,12 +44,14 @@ import java.util.TreeMap;
  *       only to preload it quickly (per-packet cost does not depend on how rules were installed);</li>
  *   <li>{@code change.meta}: the middle client, its old mark and the new one.</li>
  * </ul>
- * Client i &lt; N-1 is a filler from 198.18.0.0/15 (RFC 2544: rule content only, never sent to);
- * the last client is 203.0.113.10 with mark 0x42, the only address the traffic test sends from,
+ * Client i &lt; N-1 is a filler: the first 131,070 from 198.18.0.0/15 (RFC 2544: 198.18.0.1 upwards), the
+ * next ones from 100.64.0.0/10 (RFC 6598 shared address space: 100.64.0.1 upwards), so that N reaches
+ * {@value #MAX_CLIENTS}. Fillers are rule content only: no packet is ever sent to or from one. The last client is 203.0.113.10 with mark 0x42, the only address the traffic test sends from,
  * so it is matched at the END of the original linear chain. The clients' network 203.0.113.0/24
  * carries the default mark 0x1. VIP 192.0.2.10.
  *
- * <p>Usage: {@code SteeringBenchPayloads OUTDIR N [N...]} writes OUTDIR/N/*.
+ * <p>Usage: {@code SteeringBenchPayloads [--perrule-max M] OUTDIR N [N...]} writes OUTDIR/N/*; the {@code perrule.*}
+ * files only for N &lt;= M (default: every N).
  */
 public final class SteeringBenchPayloads {
     public static final Ipv4Address VIP = Ipv4Address.parse("192.0.2.10");
@@ -59,12 +61,25 @@ public final class SteeringBenchPayloads {
     public static final Fwmark DEFAULT_MARK = new Fwmark(0x1);
     public static final Fwmark NEW_MARK = new Fwmark(0x7f);
     static final int FILLER_BASE = Ipv4Address.parse("198.18.0.1").bits();
-    static final int MAX_CLIENTS = 131_000; // fillers stay inside 198.18.0.0/15
+    /** 198.18.0.1 .. 198.19.255.254: the whole of 198.18.0.0/15 but its first and last address. */
+    static final int FILLERS_198 = 131_070;
+    /** 100.64.0.1 upwards (100.64.0.0/10 holds 4,194,304 addresses): the fillers after the first 131,070. */
+    static final int FILLER_BASE_2 = Ipv4Address.parse("100.64.0.1").bits();
+    /** Fillers stay inside 198.18.0.0/15 + 100.64.0.0/10; 2,000,000 is also config-service's default CSV row cap. */
+    static final int MAX_CLIENTS = 2_000_000;
 
     private SteeringBenchPayloads() {}
 
     /** The files for one size, as text (name -> content). */
     public static Map<String, String> payloads(int n) {
+        return payloads(n, true);
+    }
+
+    /**
+     * @param perRule whether to write the original design's files too ({@code perrule.*}: 2N+1 rules, about 150 MB
+     *     of text at 1M clients, for cells the benchmark skips there)
+     */
+    public static Map<String, String> payloads(int n, boolean perRule) {
         if (n < 2 || n > MAX_CLIENTS) throw new IllegalArgumentException("N must be 2.." + MAX_CLIENTS + ", got " + n);
         LinkedHashMap<Ipv4Address, Fwmark> clients = clients(n);
         DesiredState desired = desired(clients);
@@ -88,6 +103,8 @@ public final class SteeringBenchPayloads {
         out.put("install.ipset", only(install, Step.Tool.IPSET).payload());
         out.put("install.iptables", only(install, Step.Tool.IPTABLES).payload());
         out.put("change.ipset", only(change, Step.Tool.IPSET).payload());
+        out.put("change.meta", mid + " " + oldMark.hex() + " " + NEW_MARK.hex() + "\n");
+        if (!perRule) return out;
         StringBuilder args = new StringBuilder();
         StringBuilder rules = new StringBuilder("*mangle\n:PREROUTING ACCEPT [0:0]\n");
         clients.forEach((ip, m) -> {
@@ -111,15 +128,19 @@ public final class SteeringBenchPayloads {
                 .append("/0xffffffff\nCOMMIT\n");
         out.put("perrule.args", args.toString());
         out.put("perrule.rules", rules.toString());
-        out.put("change.meta", mid + " " + oldMark.hex() + " " + NEW_MARK.hex() + "\n");
         return out;
     }
 
     static LinkedHashMap<Ipv4Address, Fwmark> clients(int n) {
         LinkedHashMap<Ipv4Address, Fwmark> clients = new LinkedHashMap<>();
-        for (int i = 0; i < n - 1; i++) clients.put(new Ipv4Address(FILLER_BASE + i), new Fwmark(0x10 + (i % 32)));
+        for (int i = 0; i < n - 1; i++) clients.put(filler(i), new Fwmark(0x10 + (i % 32)));
         clients.put(TRAFFIC_CLIENT, TRAFFIC_MARK);
         return clients;
+    }
+
+    /** Filler i: 198.18.0.1 + i for the first {@value #FILLERS_198}, then 100.64.0.1 upwards. */
+    static Ipv4Address filler(int i) {
+        return new Ipv4Address(i < FILLERS_198 ? FILLER_BASE + i : FILLER_BASE_2 + (i - FILLERS_198));
     }
 
     static DesiredState desired(Map<Ipv4Address, Fwmark> clients) {
@@ -153,16 +174,22 @@ public final class SteeringBenchPayloads {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 2) {
-            System.err.println("usage: SteeringBenchPayloads OUTDIR N [N...]");
+        int first = 0;
+        int perRuleMax = Integer.MAX_VALUE;
+        if (args.length > 1 && args[0].equals("--perrule-max")) {
+            perRuleMax = Integer.parseInt(args[1]);
+            first = 2;
+        }
+        if (args.length < first + 2) {
+            System.err.println("usage: SteeringBenchPayloads [--perrule-max M] OUTDIR N [N...]");
             System.exit(2);
         }
-        Path dir = Path.of(args[0]);
-        for (int i = 1; i < args.length; i++) {
+        Path dir = Path.of(args[first]);
+        for (int i = first + 1; i < args.length; i++) {
             int n = Integer.parseInt(args[i]);
             Path d = dir.resolve(Integer.toString(n));
             Files.createDirectories(d);
-            for (Map.Entry<String, String> e : payloads(n).entrySet()) {
+            for (Map.Entry<String, String> e : payloads(n, n <= perRuleMax).entrySet()) {
                 Files.writeString(d.resolve(e.getKey()), e.getValue(), StandardCharsets.US_ASCII);
             }
         }

@@ -3,6 +3,8 @@ package io.videolb.agent.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.videolb.model.Ipv4Address;
+import io.videolb.model.Ipv4Network;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,35 @@ class SteeringBenchPayloadsTest {
     void aSetAbove65536ClientsIsSizedForThem() {
         String first = lines(SteeringBenchPayloads.payloads(100_000).get("install.ipset"))
                 .get(0);
-        assertThat(first).contains("maxelem 262144");
+        assertThat(first).contains("hashsize 65536 maxelem 262144");
+    }
+
+    @Test
+    void fillersRunFrom198_18IntoTheSharedAddressSpaceAndStayInsideBoth() {
+        assertThat(SteeringBenchPayloads.filler(0)).hasToString("198.18.0.1");
+        assertThat(SteeringBenchPayloads.filler(SteeringBenchPayloads.FILLERS_198 - 1))
+                .hasToString("198.19.255.254");
+        assertThat(SteeringBenchPayloads.filler(SteeringBenchPayloads.FILLERS_198))
+                .hasToString("100.64.0.1");
+        Ipv4Network shared = Ipv4Network.parse("100.64.0.0/10");
+        assertThat(shared.contains(SteeringBenchPayloads.filler(SteeringBenchPayloads.MAX_CLIENTS - 2)))
+                .isTrue();
+        assertThat(SteeringBenchPayloads.filler(SteeringBenchPayloads.MAX_CLIENTS - 2))
+                .isNotEqualTo(Ipv4Address.parse("100.127.255.255"));
+    }
+
+    @Test
+    void aSizePastTheFirstRangeTakesTheSharedAddressSpaceAndThePerRuleFilesCanBeLeftOut() {
+        var clients = SteeringBenchPayloads.clients(140_000);
+        assertThat(clients)
+                .hasSize(140_000)
+                .containsKeys(Ipv4Address.parse("100.64.0.1"), Ipv4Address.parse("198.19.255.254"));
+        assertThat(clients.keySet().stream().map(Ipv4Address::toString).filter(a -> a.startsWith("100.64.")))
+                .hasSize(140_000 - 1 - SteeringBenchPayloads.FILLERS_198);
+        assertThat(SteeringBenchPayloads.payloads(3000, false))
+                .containsOnlyKeys("install.ipset", "install.iptables", "change.ipset", "change.meta");
+        assertThat(SteeringBenchPayloads.payloads(3000, false).get("install.ipset"))
+                .startsWith("create videolb-clients hash:net family inet hashsize 2048 maxelem 65536 skbinfo\n");
     }
 
     @Test
@@ -77,7 +107,7 @@ class SteeringBenchPayloadsTest {
 
     @Test
     void sizesOutsideTheFillerRangeAreRefused() {
-        assertThatThrownBy(() -> SteeringBenchPayloads.payloads(200_000)).hasMessageContaining("N must be");
+        assertThatThrownBy(() -> SteeringBenchPayloads.payloads(2_000_001)).hasMessageContaining("N must be");
         assertThatThrownBy(() -> SteeringBenchPayloads.payloads(1)).hasMessageContaining("N must be");
     }
 }
