@@ -224,7 +224,9 @@ public final class HealthService extends VerticleBase {
                     config.checkerId(),
                     sequences,
                     System::currentTimeMillis,
-                    config.refreshInterval().toMillis(),
+                    InventoryPublisher.refreshMs(
+                            config.refreshInterval().toMillis(),
+                            config.heartbeat().toMillis()),
                     sink::inventory,
                     sink::inventoryGone);
             inventory = new InventoryPoller(

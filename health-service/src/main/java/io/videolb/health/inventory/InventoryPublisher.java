@@ -15,8 +15,8 @@ import java.util.function.LongSupplier;
 /**
  * Turns each read of a server's stats page into its {@code inventory/IP} record ({@link ServerStreams}) and
  * decides when to publish: when what the server carries changed (streams, publishing, viewers, bandwidth, known or
- * the reason), else again every refresh interval, so that the compacted topic is not rewritten every probe interval
- * for nothing. An inventory that does not fit one record (more than {@link ServerStreams#MAX_STREAMS} streams, a
+ * the reason), else again every refresh interval ({@link #refreshMs}), so that the compacted topic is not rewritten
+ * every probe interval for nothing. An inventory that does not fit one record (more than {@link ServerStreams#MAX_STREAMS} streams, a
  * name longer than {@link ServerStreams#MAX_NAME}) is published as unknown with that reason. A server no longer
  * read is tombstoned. Not thread-safe: one context calls it.
  */
@@ -42,6 +42,19 @@ public final class InventoryPublisher {
         this.refreshMs = refreshMs;
         this.publish = publish;
         this.tombstone = tombstone;
+    }
+
+    /**
+     * How often an unchanged inventory is published again: the verdicts' refresh interval, but at most three checker
+     * heartbeats. Agents weigh a server by its inventory only while the record is younger than their staleness bound
+     * ({@code VIDEOLB_HEALTH_STALE_MS}, 15 s, kept above the heartbeat); refreshed every 30 s like a verdict, a
+     * steady server's inventory (no viewer joining or leaving) went stale for half of every refresh interval and its
+     * load-fed weight was held as "inventory unknown" (seen in the VM lab). At the defaults: every 6 s.
+     */
+    public static long refreshMs(long verdictRefreshMs, long heartbeatMs) {
+        if (verdictRefreshMs <= 0 || heartbeatMs <= 0)
+            throw new IllegalArgumentException("refresh and heartbeat must be positive");
+        return Math.min(verdictRefreshMs, 3 * heartbeatMs);
     }
 
     /** One read's result for {@code server}; publishes its record when it changed or is due for a refresh. */

@@ -49,6 +49,26 @@ class InventoryPublisherTest {
     }
 
     @Test
+    void anUnchangedInventoryIsRefreshedWellWithinTheAgentsStalenessBound() {
+        // the defaults: verdicts refreshed every 30 s, a heartbeat every 2 s, agents' bound 15 s
+        long every = InventoryPublisher.refreshMs(30_000, 2_000);
+        assertThat(every).isEqualTo(6_000).isLessThan(15_000 / 2);
+        assertThat(InventoryPublisher.refreshMs(1_000, 2_000)).isEqualTo(1_000);
+        assertThatThrownBy(() -> InventoryPublisher.refreshMs(30_000, 0)).isInstanceOf(IllegalArgumentException.class);
+        InventoryPublisher q = new InventoryPublisher(
+                "hc-1", new SequenceClock(() -> now * 1000), () -> now, every, published::add, tombstoned::add);
+        q.read(A, carrying(0));
+        for (int i = 0; i < 10; i++) { // a steady server read every 2 s for 20 s
+            now += 2_000;
+            q.read(A, carrying(0));
+        }
+        assertThat(published).hasSize(4); // at 0, 6, 12 and 18 s: never older than 6 s
+        for (int i = 1; i < published.size(); i++)
+            assertThat(published.get(i).observedAtMs() - published.get(i - 1).observedAtMs())
+                    .isEqualTo(6_000);
+    }
+
+    @Test
     void anUnknownReadIsPublishedWithItsReasonAndAServerNoLongerReadIsTombstoned() {
         p.read(A, carrying(1));
         p.read(A, InventoryResult.unknown("no rtmp_stat from 192.0.2.21:8080/stat within 500 ms", 500_000));
