@@ -274,9 +274,9 @@ class ComposeProcessIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(box.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("VIDEOLB_"));
         pb.environment().putAll(env);
-        // test speed only (the C1 compiler starts a JVM about twice as fast on this 2-core machine); no setting of
-        // the service's own
-        pb.environment().put("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+        // the compose file's JVM options (C1, serial collector, the service's heap: decision 122); where a service
+        // has none, C1 for test speed only (it starts a JVM about twice as fast on this 2-core machine)
+        pb.environment().putIfAbsent("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
         Path log = box.resolve("out.log");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Files.writeString(box.resolve("command.txt"), String.join(" ", cmd) + "\n" + env + "\n");
