@@ -351,7 +351,10 @@
         div.appendChild(el('h3', 'mark ' + p.mark));
         box.appendChild(div);
         const series = [{}].concat(shown.map((a, i) => ({ label: a, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false })));
-        const plot = new uPlot({ width: 400, height: 160, series: series, scales: { x: { time: true } },
+        // at least the last minute on the time axis: with one sample (a page just signed in, a slow API) uPlot's own
+        // range for a single instant spanned years
+        const xRange = (u, min, max) => (max - min < 60 ? [max - 60, max] : [min, max]);
+        const plot = new uPlot({ width: 400, height: 160, series: series, scales: { x: { time: true, range: xRange } },
           axes: [{}, { size: 40 }], legend: { show: true } }, [[]].concat(shown.map(() => [])), div);
         c = { key, plot, div };
         charts[p.mark] = c;
