@@ -38,13 +38,13 @@ cli() { # NAME ARGS...: the operator's CLI, answer kept in cli-NAME.txt
 }
 snap() { ev "status snapshot $1"; timeout 150 "${LAB[@]}" status >"$OUT/status-$1.txt" 2>&1; }
 shot() { ev "page screenshot $1"; timeout 120 python3 "$HERE/page-shot.py" "$VIDEOLB_API/" "$VIDEOLB_TOKEN_FILE" "$OUT/page-$1.png" 8 2>&1 | tee -a "$OUT/events.log"; }
-# viewer_on V SERVER LIMIT_S: until the newest line of viewer V in up.log says "on SERVER" with frames/segments
-# growing (+N with N > 0); prints the line
+# viewer_on V SERVERS LIMIT_S: until the newest line of viewer V in up.log says "on S" (S matching the regex SERVERS,
+# e.g. rs21 or 'rs13|rs22') with frames/segments growing (+N with N > 0); prints the line
 viewer_on() {
     local end=$((SECONDS + $3)) l
     while ((SECONDS < end)); do
         l=$(grep -a -E "^[0-9:]{8} $1 " "$OUT/up.log" | tail -n 1)
-        [[ $l == *" on $2 "* && $l =~ \(\+([1-9][0-9]*)\) ]] && { echo "$l"; return 0; }
+        [[ $l =~ \ on\ ($2)\  && $l =~ \(\+([1-9][0-9]*)\) ]] && { echo "$l"; return 0; }
         sleep 0.5
     done
     echo "timeout: $l"
@@ -145,7 +145,8 @@ if [[ $v3 =~ \ on\ rs(1[23])\  ]]; then
     drained=${BASH_REMATCH[1]} other=$((BASH_REMATCH[1] == 12 ? 13 : 12))
     cli drain server drain "192.0.2.$drained" --deadline 40s
     snap 6-draining
-    viewer_on v3 "rs$other" 120 | sed 's/^/  v3 on the other server: /' | tee -a "$OUT/events.log"
+    # the other server of the pool, or the drained server's backup standing in for it (rs22)
+    viewer_on v3 "rs$other|rs22" 120 | sed 's/^/  v3 elsewhere: /' | tee -a "$OUT/events.log"
     snap 7-handed-over
     cli enable server enable "192.0.2.$drained"
 else
