@@ -97,23 +97,23 @@ snap 3-failback
 # ---------------------------------------------------------------- 2. load-fed weights in pool 20
 ev "scene 2: RTMP viewers 5, 7, 9, 11 (203.0.113.101, .103, .105, .107) into pool 20, then 12 viewers"
 for c in 101 103 105 107; do cli "move-$c" client set "203.0.113.$c" 20; done
+# samples FIRST LAST: the kernel's weights and the viewers (videolb lab status) and the agent's load-fed weights
+# (videolb status) into weights.txt, one block per sample, about 5 s apart
+samples() {
+    local k
+    for ((k = $1; k <= $2; k++)); do
+        ev "weights sample $k"
+        timeout 60 "${LAB[@]}" status 2>&1 | grep -E 'FWM|->|rtmp' >>"$OUT/weights.txt"
+        timeout 60 "${VLB[@]}" status 2>&1 | grep -i -E 'weight|load' >>"$OUT/weights.txt"
+        echo "-- sample $k $(date -u +%T)" >>"$OUT/weights.txt"
+        sleep 5
+    done
+}
 lab viewers 12
-for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
-    ev "weights sample $k"
-    timeout 60 "${LAB[@]}" status 2>&1 | grep -E 'FWM|->|rtmp' >>"$OUT/weights.txt"
-    timeout 60 "${VLB[@]}" status 2>&1 | grep -i -E 'weight|load' >>"$OUT/weights.txt"
-    echo "-- sample $k $(date -u +%T)" >>"$OUT/weights.txt"
-    sleep 5
-done
+samples 1 12
 ev "down to 3 viewers"
 lab viewers 3
-for k in 13 14 15 16 17 18; do
-    ev "weights sample $k"
-    timeout 60 "${LAB[@]}" status 2>&1 | grep -E 'FWM|->|rtmp' >>"$OUT/weights.txt"
-    timeout 60 "${VLB[@]}" status 2>&1 | grep -i -E 'weight|load' >>"$OUT/weights.txt"
-    echo "-- sample $k $(date -u +%T)" >>"$OUT/weights.txt"
-    sleep 5
-done
+samples 13 18
 
 # ---------------------------------------------------------------- 3. failover gating
 ev "scene 3: a second camera on rs11 only"
