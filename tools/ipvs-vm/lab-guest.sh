@@ -109,13 +109,16 @@ VIEW_PID=$!
 touch "$RUN/ready"
 say "ready: admin page http://127.0.0.1:$HOST_PORT/ on the host; $VIEWERS viewers (videolb lab viewers N); videolb lab kill|hang|freeze|revive SERVER; videolb lab cam SERVER on|off; videolb lab down"
 
-# mails: the newest alert mails standalone wrote (its mail folder is in the VM): file and subject
+# mails: the newest alert mails standalone wrote (its mail folder is in the VM): file and subject, and the incidents
+# of the newest one (its body is base64: MimeText, so no body line can ever pass for a header)
 mails() {
-    local m
+    local m last=''
     echo "alert mails (newest last):"
     for m in $(ls /tmp/vlb/data/alert-mail/*.eml 2>/dev/null | tail -n 5); do
         echo "  ${m##*/}: $(grep -m1 -i '^Subject:' "$m" | tr -d '\r')"
+        last=$m
     done
+    [ -n "$last" ] && tr -d '\r' <"$last" | sed '1,/^$/d' | base64 -d -i 2>/dev/null | grep -E '^(== |\* )' | head -n 12 | sed 's/^/    /'
 }
 
 # ---------------------------------------------------------------- the control loop

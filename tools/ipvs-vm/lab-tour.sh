@@ -17,6 +17,8 @@
 # Every wait is bounded; the lab is taken down at the end and on any exit (Ctrl-C included).
 set -uo pipefail
 OUT=${1:?usage: lab-tour.sh OUT_DIR}
+SCENES=${LAB_TOUR_SCENES:-1 2 3 4} # a subset, e.g. LAB_TOUR_SCENES=3
+scene() { [[ " $SCENES " == *" $1 "* ]]; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$HERE/../.." && pwd -P)
 mkdir -p "$OUT" || exit 2
@@ -84,74 +86,83 @@ shot 1-ready
 cli status-1 status
 
 # ---------------------------------------------------------------- 1. failover and failback with drain
-ev "scene 1: kill rs11"
-lab kill rs11
-viewer_on v1 rs21 90 | sed 's/^/  v1 on the backup: /' | tee -a "$OUT/events.log"
-snap 2-failover
-sleep 5
-ev "revive rs11"
-lab revive rs11
-viewer_on v1 rs11 180 | sed 's/^/  v1 back on rs11: /' | tee -a "$OUT/events.log"
-snap 3-failback
+if scene 1; then
+    ev "scene 1: kill rs11"
+    lab kill rs11
+    viewer_on v1 rs21 90 | sed 's/^/  v1 on the backup: /' | tee -a "$OUT/events.log"
+    snap 2-failover
+    sleep 5
+    ev "revive rs11"
+    lab revive rs11
+    viewer_on v1 rs11 180 | sed 's/^/  v1 back on rs11: /' | tee -a "$OUT/events.log"
+    snap 3-failback
+fi
 
 # ---------------------------------------------------------------- 2. load-fed weights in pool 20
-ev "scene 2: RTMP viewers 5, 7, 9, 11 (203.0.113.101, .103, .105, .107) into pool 20, then 12 viewers"
-for c in 101 103 105 107; do cli "move-$c" client set "203.0.113.$c" 20; done
-# samples FIRST LAST: the kernel's weights and the viewers (videolb lab status) and the agent's load-fed weights
-# (videolb status) into weights.txt, one block per sample, about 5 s apart
-samples() {
-    local k
-    for ((k = $1; k <= $2; k++)); do
-        ev "weights sample $k"
-        timeout 60 "${LAB[@]}" status 2>&1 | grep -E 'FWM|->|rtmp' >>"$OUT/weights.txt"
-        timeout 60 "${VLB[@]}" status 2>&1 | grep -i -E 'weight|load' >>"$OUT/weights.txt"
-        echo "-- sample $k $(date -u +%T)" >>"$OUT/weights.txt"
-        sleep 5
-    done
-}
-lab viewers 12
-samples 1 12
-ev "down to 3 viewers"
-lab viewers 3
-samples 13 18
+if scene 2; then
+    ev "scene 2: RTMP viewers 5, 7, 9, 11 (203.0.113.101, .103, .105, .107) into pool 20, then 12 viewers"
+    for c in 101 103 105 107; do cli "move-$c" client set "203.0.113.$c" 20; done
+    # samples FIRST LAST: the kernel's weights and the viewers (videolb lab status) and the agent's load-fed weights
+    # (videolb status) into weights.txt, one block per sample, about 5 s apart
+    samples() {
+        local k
+        for ((k = $1; k <= $2; k++)); do
+            ev "weights sample $k"
+            timeout 60 "${LAB[@]}" status 2>&1 | grep -E 'FWM|->|rtmp' >>"$OUT/weights.txt"
+            timeout 60 "${VLB[@]}" status 2>&1 | grep -i -E 'weight|load' >>"$OUT/weights.txt"
+            echo "-- sample $k $(date -u +%T)" >>"$OUT/weights.txt"
+            sleep 5
+        done
+    }
+    lab viewers 12
+    samples 1 12
+    ev "down to 3 viewers"
+    lab viewers 3
+    samples 13 18
+fi
 
 # ---------------------------------------------------------------- 3. failover gating
-ev "scene 3: a second camera on rs11 only"
-lab cam rs11 on
-sleep 20
-ev "kill rs11 (its backup rs21 lacks live/cam)"
-lab kill rs11
-sleep 20
-snap 4-refused
-cli status-refused status
-cli explain-refused explain 203.0.113.21
-ev "rs21 gets the camera"
-lab cam rs21 on
-viewer_on v1 rs21 90 | sed 's/^/  v1 on the backup: /' | tee -a "$OUT/events.log"
-snap 5-gated-in
-ev "revive rs11; cameras off"
-lab revive rs11
-lab cam rs11 off
-lab cam rs21 off
-viewer_on v1 rs11 180 | sed 's/^/  v1 back on rs11: /' | tee -a "$OUT/events.log"
+if scene 3; then
+    ev "scene 3: a second camera on rs11 only"
+    lab cam rs11 on
+    sleep 20
+    ev "kill rs11 (its backup rs21 lacks live/cam)"
+    lab kill rs11
+    sleep 20
+    snap 4-refused
+    cli status-refused status
+    cli explain-refused explain 203.0.113.21
+    ev "rs21 gets the camera"
+    lab cam rs21 on
+    viewer_on v1 rs21 90 | sed 's/^/  v1 on the backup: /' | tee -a "$OUT/events.log"
+    snap 5-gated-in
+    ev "revive rs11; cameras off"
+    lab revive rs11
+    lab cam rs11 off
+    lab cam rs21 off
+    viewer_on v1 rs11 180 | sed 's/^/  v1 back on rs11: /' | tee -a "$OUT/events.log"
+fi
 
 # ---------------------------------------------------------------- 4. a drain that hands viewers over
-ev "scene 4: 6 viewers; drain the pool-20 server v3 (203.0.113.23, RTMP) is on, deadline 40 s"
-lab viewers 6
-sleep 15
-v3=$(grep -a -E '^[0-9:]{8} v3 ' "$OUT/up.log" | tail -n 1)
-ev "v3 before: $v3"
-if [[ $v3 =~ \ on\ rs(1[23])\  ]]; then
-    drained=${BASH_REMATCH[1]} other=$((BASH_REMATCH[1] == 12 ? 13 : 12))
-    cli drain server drain "192.0.2.$drained" --deadline 40s
-    snap 6-draining
-    # the other server of the pool, or the drained server's backup standing in for it (rs22)
-    viewer_on v3 "rs$other|rs22" 120 | sed 's/^/  v3 elsewhere: /' | tee -a "$OUT/events.log"
-    snap 7-handed-over
-    cli enable server enable "192.0.2.$drained"
-else
-    ev "v3 is not on rs12/rs13: scene 4 skipped"
+if scene 4; then
+    ev "scene 4: 6 viewers; drain the pool-20 server v3 (203.0.113.23, RTMP) is on, deadline 40 s"
+    lab viewers 6
+    sleep 15
+    v3=$(grep -a -E '^[0-9:]{8} v3 ' "$OUT/up.log" | tail -n 1)
+    ev "v3 before: $v3"
+    if [[ $v3 =~ \ on\ rs(1[23])\  ]]; then
+        drained=${BASH_REMATCH[1]} other=$((BASH_REMATCH[1] == 12 ? 13 : 12))
+        cli drain server drain "192.0.2.$drained" --deadline 40s
+        snap 6-draining
+        # the other server of the pool, or the drained server's backup standing in for it (rs22)
+        viewer_on v3 "rs$other|rs22" 120 | sed 's/^/  v3 elsewhere: /' | tee -a "$OUT/events.log"
+        snap 7-handed-over
+        cli enable server enable "192.0.2.$drained"
+    else
+        ev "v3 is not on rs12/rs13: scene 4 skipped"
+    fi
 fi
+
 sleep 10
 shot 2-end
 snap 8-end
