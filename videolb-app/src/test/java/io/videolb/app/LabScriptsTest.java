@@ -166,16 +166,29 @@ class LabScriptsTest {
 
     @Test
     void theLabScriptsParse() throws Exception {
-        for (String s : List.of("videolb-lab.sh", "lab-guest.sh", "lab.sh", "run-in-ipvs-vm.sh")) {
+        for (String s : List.of("videolb-lab.sh", "lab-guest.sh", "lab.sh", "run-in-ipvs-vm.sh", "lab-tour.sh")) {
             Run r = run(Map.of(), "bash", "-n", tools().resolve(s).toString());
             assertThat(r.rc()).as(s + ": " + r.out()).isZero();
         }
-        Run py = run(
+        for (String s : List.of("lab-viewers.py", "page-shot.py")) {
+            Run py = run(
+                    Map.of(),
+                    "python3",
+                    "-c",
+                    "import ast,sys; ast.parse(open(sys.argv[1]).read())",
+                    tools().resolve(s).toString());
+            assertThat(py.rc()).as(s + ": " + py.out()).isZero();
+        }
+        // page-shot.py takes loopback URLs only (it types the admin token into the page)
+        Path token = Files.writeString(labDir.resolve("token"), "t\n");
+        Run remote = run(
                 Map.of(),
                 "python3",
-                "-c",
-                "import ast,sys; ast.parse(open(sys.argv[1]).read())",
-                tools().resolve("lab-viewers.py").toString());
-        assertThat(py.rc()).as("lab-viewers.py: " + py.out()).isZero();
+                tools().resolve("page-shot.py").toString(),
+                "http://192.0.2.10:8480/",
+                token.toString(),
+                labDir.resolve("x.png").toString());
+        assertThat(remote.rc()).isNotZero();
+        assertThat(remote.out()).contains("a loopback URL only: http://192.0.2.10:8480/");
     }
 }
