@@ -3,6 +3,7 @@ package io.videolb.agent.apply;
 import io.videolb.agent.kernel.IpvsService;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
+import io.videolb.agent.observed.Parsers;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Network;
 import io.videolb.runtime.files.SafeFiles;
@@ -88,17 +89,10 @@ public final class RebootFiles {
         return String.join("\n", out) + (out.isEmpty() ? "" : "\n") + ipset(s);
     }
 
-    /** At most {@code max} leading whitespace-separated words of {@code line} (as {@code strip().split("\\s+")}). */
+    /** At most {@code max} leading whitespace-separated words of {@code line}: {@link Parsers#words}. */
     static String[] firstWords(String line, int max) {
         List<String> out = new ArrayList<>(max);
-        int i = 0;
-        int n = line.length();
-        while (i < n && out.size() < max) {
-            while (i < n && Character.isWhitespace(line.charAt(i))) i++;
-            int w = i;
-            while (i < n && !Character.isWhitespace(line.charAt(i))) i++;
-            if (i > w) out.add(line.substring(w, i));
-        }
+        Parsers.words(line, 0, line.length(), max, out);
         return out.toArray(new String[0]);
     }
 

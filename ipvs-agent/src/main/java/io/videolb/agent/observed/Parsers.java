@@ -190,9 +190,18 @@ public final class Parsers {
 
     /** The whitespace-separated words of {@code text[from, to)} into {@code out} (as {@code trim().split("\\s+")}). */
     private static void tokens(String text, int from, int to, List<String> out) {
+        words(text, from, to, Integer.MAX_VALUE, out);
+    }
+
+    /**
+     * At most {@code max} leading whitespace-separated words of {@code text[from, to)} into {@code out} (cleared
+     * first), as {@code trim().split("\\s+")} would give them: the one tokenizer for the big line-per-client texts
+     * (this parser, the reboot file's merge), without a regular expression per line.
+     */
+    public static void words(String text, int from, int to, int max, List<String> out) {
         out.clear();
         int i = from;
-        while (i < to) {
+        while (i < to && out.size() < max) {
             while (i < to && space(text.charAt(i))) i++;
             int w = i;
             while (i < to && !space(text.charAt(i))) i++;
