@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.videolb.agent.apply.IpvsEditSession;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
 import io.videolb.agent.apply.KernelMode;
@@ -139,7 +140,14 @@ public final class IpvsAgent extends VerticleBase {
 
     /** Deploy with {@link ServiceRuntime#deploy}; kernel commands run on the reconcile thread, never on an event loop. */
     public IpvsAgent(AgentSettings config, ServiceRuntime runtime) {
-        this(config, new Kernel(new ProcessCommandRunner(), config.tools(), config.names()), runtime);
+        this(
+                config,
+                new Kernel(
+                        new ProcessCommandRunner(),
+                        config.tools(),
+                        config.names(),
+                        new IpvsEditSession(config.tools().ipvsadm())),
+                runtime);
     }
 
     /** With a given kernel port (tests: a fake kernel or a kernel inside a namespace). */
@@ -677,6 +685,7 @@ public final class IpvsAgent extends VerticleBase {
                 LOG.debug("close: {}", e.toString());
             }
         }
+        kernel.close(); // the fast path's ipvsadm session, after the loop that uses it
     }
 
     // ---- CLI: videolb plan / videolb cleanup ------------------------------------------------------

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -30,11 +31,19 @@ public final class Kernel {
     private volatile String lastMangle;
 
     private final AtomicLong toolTimeouts = new AtomicLong();
+    /** The fast path's long-lived {@code ipvsadm -R} (null: every payload is a process of its own). */
+    private final IpvsEditSession session;
 
     public Kernel(CommandRunner runner, Tools tools, Names names) {
+        this(runner, tools, names, null);
+    }
+
+    /** With a session for {@link #runEdit} (the agent on a real kernel); null for none. */
+    public Kernel(CommandRunner runner, Tools tools, Names names, IpvsEditSession session) {
         this.runner = runner;
         this.tools = tools;
         this.names = names;
+        this.session = session;
     }
 
     public Names names() {
@@ -152,14 +161,59 @@ public final class Kernel {
                 IpvsTrafficParser.procIpVs(status), stats, rates, IpvsTrafficParser.procIpVsStats(totals));
     }
 
-    /** Runs one payload that has passed the checker. */
+    /**
+     * Runs one payload that has passed the checker, as a process. {@code ipvsadm -R} goes on after a line the kernel
+     * refuses (one stderr line each) and exits with the status of the LAST line only: a refused line before a good
+     * last one is caught here from stderr, not from the exit status.
+     */
     public void run(Step step) {
         List<String> argv = switch (step.tool()) {
             case IPSET -> List.of(tools.ipset(), "restore");
             case IPTABLES -> List.of(tools.iptablesRestore(), "--noflush");
             case IPVS -> List.of(tools.ipvsadm(), "-R");
         };
-        require(argv, step.payload());
+        CommandRunner.Result r = call(argv, step.payload());
+        if (!r.ok())
+            throw new KernelException(
+                    (r.timedOut() ? "timeout: " : "") + String.join(" ", argv) + " failed: " + r.describe(),
+                    r.timedOut());
+        if (step.tool() == Step.Tool.IPVS) {
+            List<String> refused = refusedLines(r.stderr());
+            if (!refused.isEmpty())
+                throw new KernelException(
+                        "ipvsadm -R refused " + refused.size() + " line(s): " + String.join("; ", refused));
+        }
+    }
+
+    /**
+     * The fast path's edit: an IPVS payload goes to the long-lived {@link IpvsEditSession} when there is one that has
+     * not given up (no process start), anything else to {@link #run}.
+     */
+    public void runEdit(Step step) {
+        IpvsEditSession s = session;
+        if (step.tool() == Step.Tool.IPVS && s != null && s.usable()) {
+            s.apply(step.payload(), tools.timeout());
+            return;
+        }
+        run(step);
+    }
+
+    /** Stops the session's process, if any. */
+    public void close() {
+        if (session != null) session.close();
+    }
+
+    /** What {@code ipvsadm -R} wrote to stderr: one line per refused line (a version warning at its start excepted). */
+    static List<String> refusedLines(String stderr) {
+        if (stderr == null || stderr.isBlank()) return List.of();
+        List<String> out = new ArrayList<>();
+        boolean warning = false;
+        for (String l : stderr.split("\n")) {
+            if (l.startsWith("Warning:")) warning = true;
+            else if (l.isBlank()) warning = false;
+            else if (!(warning && l.startsWith(" "))) out.add(l.strip());
+        }
+        return out;
     }
 
     /** Runs a fixed command (no payload); returns its stdout or throws. */

@@ -180,7 +180,7 @@ public final class Reconciler {
                 ownership.addAll(dk.state().services().keySet()); // before creating: a crash leaves a harmless record
                 ensureIpvsSetup(id, errors, drift);
             }
-            Map<String, String> failedUnits = applySteps(id, steps, applied);
+            Map<String, String> failedUnits = applySteps(id, steps, applied, false);
             failedUnits.forEach((unit, why) -> refused.add(unit + ": " + why));
             errors.addAll(refused);
             Set<Fwmark> failedPools = failedPools(failedUnits.keySet(), observed, dk);
@@ -267,7 +267,7 @@ public final class Reconciler {
         List<String> errors = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         try {
-            Map<String, String> failed = applySteps(id, renderer.render(edits.ipvs()), applied);
+            Map<String, String> failed = applySteps(id, renderer.render(edits.ipvs()), applied, true);
             failed.forEach((unit, why) -> refused.add(unit + ": " + why));
             errors.addAll(refused);
         } catch (RuntimeException e) { // a payload the checker refused: nothing of it ran
@@ -316,7 +316,8 @@ public final class Reconciler {
      * only: the unit's later steps are skipped, other units' steps still run (as kube-proxy goes on per service).
      * Returns the failed units with their first error, in the order they failed.
      */
-    private Map<String, String> applySteps(long id, List<Step> steps, List<String> applied) {
+    /** @param edit the fast path's edits: IPVS payloads go to the kernel's long-lived session ({@link Kernel#runEdit}) */
+    private Map<String, String> applySteps(long id, List<Step> steps, List<String> applied, boolean edit) {
         Map<String, String> failed = new LinkedHashMap<>();
         for (Step s : steps) {
             if (failed.containsKey(s.unit())) {
@@ -331,7 +332,8 @@ public final class Reconciler {
                     s.lines().size(),
                     s.changes());
             try {
-                kernel.run(s);
+                if (edit) kernel.runEdit(s);
+                else kernel.run(s);
                 applied.addAll(s.changes());
             } catch (KernelException e) {
                 LOG.warn("reconcile {}: {} refused, the other units go on: {}", id, s.unit(), e.getMessage());
