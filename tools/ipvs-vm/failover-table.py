@@ -28,6 +28,7 @@ def fmt(ms):
 
 def main():
     rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+    notes = []
     out = ["| fault | system | runs | first new viewer on the backup, s: p50 / p95 / p99 / max | existing viewers "
            "playing again, s: p50 / p95 / p99 / max | failed attempts per failover: new viewer (every 100 ms) / "
            "existing viewers | new viewer on another server |",
@@ -35,6 +36,11 @@ def main():
     for fault in FAULTS:
         for system in SYSTEMS:
             rs = [r for r in rows if r["fault"] == fault and r["system"] == system]
+            if not rs:
+                continue
+            # a new viewer that played but whose connection the director's table did not show: unverified, left out
+            unverified = [r for r in rs if r["new_server"] == "?" and int(r["new_ms"]) >= 0]
+            rs = [r for r in rs if r not in unverified]
             if not rs:
                 continue
             new = [None if int(r["new_ms"]) < 0 else int(r["new_ms"]) for r in rs]
@@ -47,6 +53,9 @@ def main():
             nf = [int(r["new_failed"]) for r in rs if int(r["new_failed"]) >= 0]
             wrong = sum(1 for r in rs if r["new_server"] not in ("-", "?") and not r["new_server"].startswith("not-")
                         and r["new_server"] != "192.0.2.21")
+            if unverified:
+                notes.append("%s %s: %d run(s) left out, the new viewer's connection not in the director's table"
+                             " (runs %s)" % (fault, system, len(unverified), ", ".join(r["run"] for r in unverified)))
             out.append("| %s | %s | %d | %s | %s | %s / %s | %d |" % (
                 fault, system, len(rs),
                 " / ".join(fmt(pct(new, p)) for p in (50, 95, 99, 100)),
@@ -54,6 +63,8 @@ def main():
                 "%.1f" % (sum(nf) / len(nf)) if nf else "-",
                 "%.1f" % (sum(ex_failed) / len(ex_failed)) if ex_failed else "-",
                 wrong))
+    if notes:
+        out += [""] + ["- " + n for n in notes]
     if len(sys.argv) > 2:
         loss = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
         if loss:

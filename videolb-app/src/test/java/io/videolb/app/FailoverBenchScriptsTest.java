@@ -100,6 +100,7 @@ class FailoverBenchScriptsTest {
         runs.append("keepalived-tight\thung\t1\t0\t-1\t-\t160\t-1,-1,-1\t5,5,5\n");
         runs.append("keepalived-tight\tkill\t1\t0\t800\t192.0.2.21\t3\t800,800,800\t1,1,1\n");
         runs.append("keepalived-tight\tkill\t2\t0\t900\t192.0.2.11\t3\t900,-1,900\t1,1,1\n");
+        runs.append("keepalived-tight\tkill\t3\t0\t441\t?\t0\t900,900,900\t0,0,0\n"); // unverified: left out
         Path tsv = Files.writeString(dir.resolve("runs.tsv"), runs.toString());
         Path loss = Files.writeString(
                 dir.resolve("loss.tsv"), "system\tseconds\tfalse_failovers\tchanges\nvideolb-defaults\t600\t1\t2\n");
@@ -114,6 +115,9 @@ class FailoverBenchScriptsTest {
                 .contains("| kill | keepalived-tight | 2 | 0.80 / 0.90 / 0.90 / 0.90 | 0.80 / not within / not within"
                         + " / not within | 3.0 / 3.0 | 1 |")
                 .contains("| hung | keepalived-tight | 1 | not within / not within / not within / not within |")
+                .contains(
+                        "- kill keepalived-tight: 1 run(s) left out, the new viewer's connection not in the director's"
+                                + " table (runs 3)")
                 .contains("| videolb-defaults | 600 | 1 | 2 |");
         assertThat(t.out().indexOf("| kill | videolb-defaults"))
                 .isLessThan(t.out().indexOf("| kill | keepalived-tight"));

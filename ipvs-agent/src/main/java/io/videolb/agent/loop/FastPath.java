@@ -5,6 +5,7 @@ import io.videolb.agent.desired.Drain;
 import io.videolb.agent.desired.HealthView;
 import io.videolb.agent.desired.Policy;
 import io.videolb.agent.kernel.IpvsService;
+import io.videolb.agent.kernel.IpvsService.RealServerState;
 import io.videolb.agent.kernel.KernelState;
 import io.videolb.agent.kernel.Names;
 import io.videolb.agent.plan.Change;
@@ -28,12 +29,16 @@ import java.util.TreeMap;
  * verdict, which {@code HealthBook} does not let into the view, can therefore never be applied, and two verdicts
  * that cancel out cost no edit.
  *
- * <p>Fast: the same desired generation as the last applied run, no drain or hold-down before or after, and the
- * difference is only real servers of existing videolb services (add / weight edit / delete): a DOWN server leaving
- * for its backup, a server coming back where nothing stood in for it, a backup taking over from a down backup.
- * Everything else (a new generation, a failback that starts a hold-down or a drain, a service to create or delete,
- * the steering, an unknown kernel after a failure, nothing to change) is {@link Full}: the full run decides, as
- * before.
+ * <p>Fast: the same desired generation as the last applied run, no hold-down before or after, no drain started or
+ * ended, and the difference is only real servers of existing videolb services (add / weight edit / delete): a DOWN
+ * server leaving for its backup, a server coming back where nothing stood in for it, a backup taking over from a
+ * down backup. Drains in progress do not stop it (decision 126: a failback's drain lasts up to 300 s, and every
+ * failover on the director would wait for a full run meanwhile): the fast path has no connection counters (the last
+ * run applied weight 0 without them), so it takes every draining server as busy; a drain may be cancelled by the
+ * change (its server back in service, e.g. a backup draining after a failback that is needed again), but one that
+ * would end (idle, or past its deadline) or a new one is the full run's, which reads the counters. Everything else
+ * (a new generation, a failback that starts a hold-down or a drain, a service to create or delete, the steering, an
+ * unknown kernel after a failure, nothing to change) is {@link Full}: the full run decides, as before.
  *
  * <p>Load-fed weights (decision 100): the desired kernel is weighed by the agent's own {@link LoadWeigher} with
  * {@link LoadWeigher#weigh}, the computation behind the full run's {@link LoadWeigher#apply}, against the state the
@@ -57,7 +62,12 @@ public final class FastPath {
      * @param weights the weigher's result behind {@code desired}: to {@link LoadWeigher#commit} once applied
      */
     public record Edits(Plan ipvs, DesiredKernel desired, KernelState applied, LoadWeigher.Weighed weights)
-            implements Decision {}
+            implements Decision {
+        /** The drains once the edits are applied: those in progress, less the ones the change cancelled. */
+        public Map<Drain.Key, Drain> drains() {
+            return desired.drains();
+        }
+    }
 
     /** Leave it to the full reconcile, for this reason (logged at debug). */
     public record Full(String reason) implements Decision {}
@@ -88,11 +98,19 @@ public final class FastPath {
         if (snapshot.generation() != lastGeneration)
             return new Full(
                     "desired generation " + snapshot.generation() + " not applied yet (last " + lastGeneration + ")");
-        if (!drains.isEmpty()) return new Full("a drain is in progress");
         if (holdDownPending) return new Full("a failback hold-down is pending");
-        DesiredKernel dk =
-                DesiredKernel.compute(snapshot.state(), health, lastApplied, drains, nowMs, policy, names, owned);
-        if (!dk.drains().isEmpty()) return new Full("the change starts a drain");
+        DesiredKernel dk = DesiredKernel.compute(
+                snapshot.state(), health, drainsBusy(lastApplied, drains), drains, nowMs, policy, names, owned);
+        for (Drain d : dk.drains().values())
+            if (!d.equals(drains.get(d.key()))) return new Full("the change starts a drain");
+        for (Drain.Key k : drains.keySet()) {
+            if (dk.drains().containsKey(k)) continue;
+            IpvsService svc = dk.state().services().get(k.mark());
+            RealServerState rs = svc == null ? null : svc.servers().get(k.server());
+            if (rs == null || rs.weight() == 0)
+                return new Full("the drain of " + k.server() + " in fwmark " + k.mark() + " ends (idle or past its"
+                        + " deadline: the full run reads the counters)");
+        }
         if (dk.holdDownPending()) return new Full("the change starts a failback hold-down");
         LoadWeigher.Weighed weighed = weigher.weigh(dk, snapshot.state(), lastApplied, inventories, nowMs);
         dk = weighed.kernel();
@@ -106,6 +124,24 @@ public final class FastPath {
         }
         TreeMap<Fwmark, IpvsService> services = new TreeMap<>(dk.state().services());
         return new Edits(plan, dk, lastApplied.withServices(services), weighed);
+    }
+
+    /**
+     * The last applied state with every draining server taken as busy (one active connection at least): the fast path
+     * has no counters, so only the full run, which reads them, may find a drain idle.
+     */
+    static KernelState drainsBusy(KernelState applied, Map<Drain.Key, Drain> drains) {
+        if (drains.isEmpty()) return applied;
+        TreeMap<Fwmark, IpvsService> services = new TreeMap<>(applied.services());
+        for (Drain.Key k : drains.keySet()) {
+            IpvsService svc = services.get(k.mark());
+            RealServerState rs = svc == null ? null : svc.servers().get(k.server());
+            if (rs == null || rs.activeConns() > 0) continue;
+            TreeMap<Ipv4Address, RealServerState> servers = new TreeMap<>(svc.servers());
+            servers.put(k.server(), new RealServerState(rs.weight(), rs.directRouting(), 1, rs.inactiveConns()));
+            services.put(k.mark(), svc.withServers(servers));
+        }
+        return applied.withServices(services);
     }
 
     private static KernelState ipvsOnly(SortedMap<Fwmark, IpvsService> services) {

@@ -276,6 +276,17 @@ public final class Reconciler {
         if (errors.isEmpty()) {
             lastApplied = edits.applied();
             weigher.commit(edits.weights()); // the weights in the kernel are the current ones now
+            if (!edits.drains().equals(drains)) { // drains the change cancelled (their server in service again)
+                for (Drain.Key k : drains.keySet())
+                    if (!edits.drains().containsKey(k))
+                        LOG.info(
+                                "reconcile {}: drain of {} in fwmark {} cancelled: back in service",
+                                id,
+                                k.server(),
+                                k.mark());
+                drains = new HashMap<>(edits.drains());
+                ownership.saveDrains(drains);
+            }
             LOG.info("reconcile {}: fast path applied {}", id, applied);
         } else {
             lastApplied = null; // unknown: the next (full) run diffs against the kernel only

@@ -146,6 +146,56 @@ class FastPathTest {
         assertThat(fk.calls).as("nothing ran").isEmpty();
     }
 
+    /** A full run of the failback of .1 (no hold-down): .1 back in pool 1, its backup .11 draining (weight 0). */
+    Reconciler afterFailback() {
+        Reconciler r = appliedWith(NO_HOLD, health("198.51.100.1", DOWN));
+        fk.connections(1, "198.51.100.11", 3, 0); // viewers on the backup: it drains
+        assertThat(r.run(snapshot(1, cluster()), health("198.51.100.1", upSince(1)))
+                        .errors())
+                .isEmpty();
+        assertThat(r.draining()).isTrue();
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.1", 1, "198.51.100.2", 1, "198.51.100.11", 0));
+        fk.calls.clear();
+        return r;
+    }
+
+    @Test
+    void aFailoverDuringAFailbackDrainOfItsBackupIsFastAndCancelsTheDrain() {
+        Reconciler r = afterFailback();
+        // .1 fails again while .11 still drains (decision 126: before, every failover waited for a full run while
+        // any drain was in progress, up to 300 s after each failback)
+        assertThat(edits(r.fastRun(snapshot(1, cluster()), health("198.51.100.1", DOWN))))
+                .containsExactly(
+                        new Change.ServerEdit(M1, ip("198.51.100.11"), 1),
+                        new Change.ServerDelete(M1, ip("198.51.100.1")));
+        assertThat(fk.calls).as("one process, no read").containsExactly("ipvsadm -R");
+        assertThat(fk.weights(1)).isEqualTo(Map.of("198.51.100.2", 1, "198.51.100.11", 1));
+        assertThat(r.draining())
+                .as("the drain was cancelled: .11 is in service again")
+                .isFalse();
+    }
+
+    @Test
+    void aDrainInAnotherPoolDoesNotStopTheFastPathAndStaysAsItWas() {
+        Reconciler r = afterFailback();
+        assertThat(edits(r.fastRun(snapshot(1, cluster()), health("198.51.100.1", upSince(1), "198.51.100.3", DOWN))))
+                .containsExactly(
+                        new Change.ServerAdd(M2, ip("198.51.100.13"), 2),
+                        new Change.ServerDelete(M2, ip("198.51.100.3")));
+        assertThat(fk.weights(1)).as("the draining backup untouched").containsEntry("198.51.100.11", 0);
+        assertThat(r.draining()).isTrue();
+    }
+
+    @Test
+    void aDrainThatWouldEndOrANewOneGoesToTheFullRun() {
+        Reconciler r = afterFailback();
+        clock.addAndGet(NO_HOLD.drainTimeoutMs() + 1); // past the drain's deadline: .11 would be deleted
+        assertThat(r.fastRun(snapshot(1, cluster()), health("198.51.100.1", upSince(1), "198.51.100.3", DOWN)))
+                .as("the drain ends: the full run's")
+                .isEmpty();
+        assertThat(fk.calls).as("nothing ran").isEmpty();
+    }
+
     @Test
     void aNewGenerationAnUnknownKernelOrNoChangeGoToTheFullRun() {
         Reconciler r = appliedWith(HOLD_5S, HealthView.ALL_UP);
