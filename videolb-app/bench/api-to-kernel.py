@@ -32,9 +32,10 @@ def main():
     ap.add_argument("--writes", type=int, default=500)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--admin-port", type=int, default=8480)
+    ap.add_argument("--gap-ms", type=int, default=0, help="pause after each write is applied (not timed)")
     a = ap.parse_args()
-    if not 1 <= a.writes <= 100000 or not 0 <= a.warmup <= 10000:
-        ap.error("--writes 1..100000, --warmup 0..10000")
+    if not 1 <= a.writes <= 100000 or not 0 <= a.warmup <= 10000 or not 0 <= a.gap_ms <= 60000:
+        ap.error("--writes 1..100000, --warmup 0..10000, --gap-ms 0..60000")
     token = open(a.data_dir + "/admin-token").read().strip()
     if not re.fullmatch(r"[A-Za-z0-9._~+/=-]{16,512}", token):
         sys.exit("the admin token in %s/admin-token is not a token" % a.data_dir)
@@ -98,15 +99,17 @@ def main():
         if i >= a.warmup:
             answer_ms.append((t1 - t0) * 1000)
             applied_ms.append((t2 - t0) * 1000)
+        if a.gap_ms:
+            time.sleep(a.gap_ms / 1000)
 
     def q(v, p):
         v = sorted(v)
         return v[min(len(v) - 1, max(0, int(-(-p * len(v) // 100)) - 1))]
 
     what = "a client moved (ipset entry)" if a.kind == "client" else "a pool edited (IPVS weight)"
-    print("%s, %d writes after %d warm-up: API answer p50 %.1f ms, p99 %.1f ms, max %.1f ms; kernel applied "
+    print("%s, %d writes after %d warm-up, %d ms apart: API answer p50 %.1f ms, p99 %.1f ms, max %.1f ms; kernel applied "
           "p50 %.1f ms, p99 %.1f ms, max %.1f ms; kernel checks failed: %d" % (
-              what, a.writes, a.warmup, q(answer_ms, 50), q(answer_ms, 99), max(answer_ms),
+              what, a.writes, a.warmup, a.gap_ms, q(answer_ms, 50), q(answer_ms, 99), max(answer_ms),
               q(applied_ms, 50), q(applied_ms, 99), max(applied_ms), bad), flush=True)
     return 1 if bad else 0
 

@@ -2,14 +2,11 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.testsupport.vm.IpvsVm;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,37 +20,26 @@ class FailoverBenchScriptsTest {
     @TempDir
     Path dir;
 
-    private record Run(int rc, String out) {}
-
-    private Run run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().remove("IPVS_VM_TOOLS");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS))
-                .as(String.join(" ", cmd) + " ends")
-                .isTrue();
-        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    private ScriptRun run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
+        return ScriptRun.of(env, List.of("IPVS_VM_TOOLS"), cmd);
     }
 
     private static Path tools() {
-        Path t = IpvsVm.toolsDir();
-        assertThat(t).as("tools/ipvs-vm").isNotNull();
-        return t;
+        return ScriptRun.tools();
     }
 
-    private Run guest(Map<String, String> env) throws IOException, InterruptedException {
+    private ScriptRun guest(Map<String, String> env) throws IOException, InterruptedException {
         return run(env, "bash", tools().resolve("failover-bench-guest.sh").toString(), dir.toString(), "j", "c", "s");
     }
 
     @Test
     void badBenchmarkSettingsAreRefusedBeforeAnythingRuns() throws Exception {
-        Run usage = run(Map.of(), "bash", tools().resolve("failover-bench.sh").toString());
+        ScriptRun usage =
+                run(Map.of(), "bash", tools().resolve("failover-bench.sh").toString());
         assertThat(usage.rc()).isEqualTo(2);
         assertThat(usage.out()).contains("usage: failover-bench.sh OUT_DIR");
         Path out = dir.resolve("out");
-        Run hours = run(
+        ScriptRun hours = run(
                 Map.of("BENCH_VM_HOURS", "2;id"),
                 "bash",
                 tools().resolve("failover-bench.sh").toString(),
@@ -68,16 +54,16 @@ class FailoverBenchScriptsTest {
         assertThat(guest(Map.of("BENCH_RUNS", "0")).out()).contains("BENCH_RUNS must be 1..200: 0");
         assertThat(guest(Map.of("BENCH_SLOW_RUNS", "201")).out()).contains("BENCH_SLOW_RUNS must be 1..200: 201");
         assertThat(guest(Map.of("BENCH_EXISTING", "9")).out()).contains("BENCH_EXISTING must be 0..8: 9");
-        Run loss = guest(Map.of("BENCH_LOSS_S", "-1"));
+        ScriptRun loss = guest(Map.of("BENCH_LOSS_S", "-1"));
         assertThat(loss.rc()).isEqualTo(2);
         assertThat(loss.out()).contains("BENCH_LOSS_S must be 0..3600: -1");
         assertThat(dir.resolve("log.txt")).as("the guest wrote nothing").doesNotExist();
 
         Path api = tools().getParent().getParent().resolve("videolb-app/bench/api-to-kernel.sh");
-        Run kind = run(Map.of(), "bash", api.toString(), "-k", "server");
+        ScriptRun kind = run(Map.of(), "bash", api.toString(), "-k", "server");
         assertThat(kind.rc()).isEqualTo(2);
         assertThat(kind.out()).contains("-k client|pool: server");
-        Run writes = run(Map.of(), "bash", api.toString(), "-n", "0");
+        ScriptRun writes = run(Map.of(), "bash", api.toString(), "-n", "0");
         assertThat(writes.rc()).isEqualTo(2);
         assertThat(writes.out()).contains("-n 1..99999: 0");
     }
@@ -104,7 +90,7 @@ class FailoverBenchScriptsTest {
         Path tsv = Files.writeString(dir.resolve("runs.tsv"), runs.toString());
         Path loss = Files.writeString(
                 dir.resolve("loss.tsv"), "system\tseconds\tfalse_failovers\tchanges\nvideolb-defaults\t600\t1\t2\n");
-        Run t = run(
+        ScriptRun t = run(
                 Map.of(), "python3", tools().resolve("failover-table.py").toString(), tsv.toString(), loss.toString());
         assertThat(t.rc()).as(t.out()).isZero();
         assertThat(t.out())
@@ -126,7 +112,7 @@ class FailoverBenchScriptsTest {
     @Test
     void theBenchmarkScriptsParse() throws Exception {
         for (String s : List.of("failover-bench.sh", "failover-bench-guest.sh")) {
-            Run r = run(Map.of(), "bash", "-n", tools().resolve(s).toString());
+            ScriptRun r = run(Map.of(), "bash", "-n", tools().resolve(s).toString());
             assertThat(r.rc()).as(s + ": " + r.out()).isZero();
         }
         Path bench = tools().getParent().getParent().resolve("videolb-app/bench");
@@ -137,7 +123,7 @@ class FailoverBenchScriptsTest {
                 tools().resolve("failover-viewers.py"),
                 tools().resolve("failover-table.py"),
                 bench.resolve("api-to-kernel.py"))) {
-            Run r = run(
+            ScriptRun r = run(
                     Map.of(), "python3", "-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", py.toString());
             assertThat(r.rc()).as(py + ": " + r.out()).isZero();
         }

@@ -2,15 +2,13 @@ package io.videolb.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.videolb.testsupport.vm.IpvsVm;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,21 +23,13 @@ class LabScriptsTest {
     @TempDir
     Path labDir;
 
-    private record Run(int rc, String out) {}
-
-    private Run run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("VIDEOLB_LAB_DIR", labDir.toString());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS))
-                .as(String.join(" ", cmd) + " ends")
-                .isTrue();
-        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    private ScriptRun run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
+        Map<String, String> all = new HashMap<>(env);
+        all.putIfAbsent("VIDEOLB_LAB_DIR", labDir.toString());
+        return ScriptRun.of(all, List.of(), cmd);
     }
 
-    private Run lab(String... args) throws IOException, InterruptedException {
+    private ScriptRun lab(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(
                 List.of("bash", tools().resolve("videolb-lab.sh").toString()));
         cmd.addAll(List.of(args));
@@ -47,9 +37,7 @@ class LabScriptsTest {
     }
 
     private static Path tools() {
-        Path t = IpvsVm.toolsDir();
-        assertThat(t).as("tools/ipvs-vm").isNotNull();
-        return t;
+        return ScriptRun.tools();
     }
 
     private void assertNothingSent() throws IOException {
@@ -64,11 +52,11 @@ class LabScriptsTest {
     void aServerThatIsNotOneOfTheLabsIsRefusedBeforeAnythingIsSent() throws Exception {
         Files.createDirectories(labDir.resolve("inbox"));
         for (String bad : List.of("rs11;id", "rs15", "192.0.2.99", "10.0.0.1", "$(id)", "", "rs11 rs12")) {
-            Run r = lab("kill", bad);
+            ScriptRun r = lab("kill", bad);
             assertThat(r.rc()).as("kill '" + bad + "': " + r.out()).isEqualTo(2);
             assertThat(r.out()).as(bad).contains("not a lab server: '" + bad + "'");
         }
-        Run twoArgs = lab("revive", "rs11", "rs12");
+        ScriptRun twoArgs = lab("revive", "rs11", "rs12");
         assertThat(twoArgs.rc()).isEqualTo(2);
         assertThat(twoArgs.out()).contains("usage: videolb lab revive SERVER");
         assertNothingSent();
@@ -77,7 +65,7 @@ class LabScriptsTest {
     @Test
     void aKnownServerPassesTheCheckAndIsToldTheLabIsNotUp() throws Exception {
         for (String ok : List.of("rs11", "192.0.2.24", "rs21")) {
-            Run r = lab("hang", ok);
+            ScriptRun r = lab("hang", ok);
             assertThat(r.rc()).as(ok + ": " + r.out()).isEqualTo(2);
             assertThat(r.out()).contains("the lab is not up");
         }
@@ -92,26 +80,26 @@ class LabScriptsTest {
     void aCamCommandNeedsALabServerAndOnOrOff() throws Exception {
         Files.createDirectories(labDir.resolve("inbox"));
         for (String bad : List.of("rs15", "rs11;id", "$(id)")) {
-            Run r = lab("cam", bad, "on");
+            ScriptRun r = lab("cam", bad, "on");
             assertThat(r.rc()).as("cam '" + bad + "': " + r.out()).isEqualTo(2);
             assertThat(r.out()).contains("not a lab server: '" + bad + "'");
         }
         for (String bad : List.of("yes", "ON", "on;id", "")) {
-            Run r = lab("cam", "rs11", bad);
+            ScriptRun r = lab("cam", "rs11", bad);
             assertThat(r.rc()).as("cam rs11 '" + bad + "': " + r.out()).isEqualTo(2);
             assertThat(r.out()).contains("cam: on or off: '" + bad + "'");
         }
-        Run one = lab("cam", "rs11");
+        ScriptRun one = lab("cam", "rs11");
         assertThat(one.rc()).isEqualTo(2);
         assertThat(one.out()).contains("usage: videolb lab cam SERVER on|off");
         assertThat(lab("cam", "192.0.2.21", "off").out()).contains("the lab is not up");
         assertNothingSent();
         Path labSh = tools().resolve("lab.sh");
-        Run guest = run(
+        ScriptRun guest = run(
                 Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "cam", "rs11", "maybe");
         assertThat(guest.rc()).isEqualTo(2);
         assertThat(guest.out()).contains("usage: lab.sh cam NAME|IP on|off");
-        Run notUp =
+        ScriptRun notUp =
                 run(Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "cam", "rs11", "on");
         assertThat(notUp.rc()).isEqualTo(2);
         assertThat(notUp.out()).contains("cam: needs a lab up with LAB_MEDIA=nginx");
@@ -120,24 +108,24 @@ class LabScriptsTest {
     @Test
     void viewerCountsOutside0To16AndBadUpArgumentsAreRefused() throws Exception {
         for (String bad : List.of("17", "-1", "x", "1e3", "100", "")) {
-            Run r = lab("viewers", bad);
+            ScriptRun r = lab("viewers", bad);
             assertThat(r.rc()).as("viewers '" + bad + "'").isEqualTo(2);
             assertThat(r.out()).contains("viewers: a number 0..16: '" + bad + "'");
         }
-        Run up = lab("up", "99");
+        ScriptRun up = lab("up", "99");
         assertThat(up.rc()).isEqualTo(2);
         assertThat(up.out()).contains("up [VIEWERS]: a number 0..16: 99").doesNotContain("booting");
-        Run port = run(
+        ScriptRun port = run(
                 Map.of("VIDEOLB_LAB_PORT", "80"),
                 "bash",
                 tools().resolve("videolb-lab.sh").toString(),
                 "up");
         assertThat(port.rc()).isEqualTo(2);
         assertThat(port.out()).contains("VIDEOLB_LAB_PORT must be 1024..65535: 80");
-        Run unknown = lab("reboot");
+        ScriptRun unknown = lab("reboot");
         assertThat(unknown.rc()).isEqualTo(2);
         assertThat(unknown.out()).contains("unknown command: reboot").contains("videolb lab up [VIEWERS]");
-        Run down = lab("down");
+        ScriptRun down = lab("down");
         assertThat(down.rc()).as("down with no lab up is not an error").isZero();
         assertThat(down.out()).contains("the lab is not up");
         assertNothingSent();
@@ -146,7 +134,7 @@ class LabScriptsTest {
     @Test
     void labShRefusesABadMediaModeAndABadServerBeforeTouchingTheKernel() throws Exception {
         Path labSh = tools().resolve("lab.sh");
-        Run media = run(
+        ScriptRun media = run(
                 Map.of("LAB_MEDIA", "vlc", "LAB_DIR", labDir.resolve("lab").toString()),
                 "bash",
                 labSh.toString(),
@@ -155,11 +143,12 @@ class LabScriptsTest {
         // as root the mode is checked; otherwise the root check comes first: both before any namespace exists
         assertThat(media.out()).containsAnyOf("LAB_MEDIA must be responder or nginx: vlc", "run as root");
         assertThat(labDir.resolve("lab")).doesNotExist();
-        Run server = run(
+        ScriptRun server = run(
                 Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "kill-server", "rs1;id");
         assertThat(server.rc()).isEqualTo(2);
         assertThat(server.out()).contains("not a server name or 192.0.2.0/24 address: rs1;id");
-        Run publish = run(Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "publish");
+        ScriptRun publish =
+                run(Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "publish");
         assertThat(publish.rc()).isEqualTo(2);
         assertThat(publish.out()).contains("publish: needs a lab up with LAB_MEDIA=nginx");
     }
@@ -167,11 +156,11 @@ class LabScriptsTest {
     @Test
     void theLabScriptsParse() throws Exception {
         for (String s : List.of("videolb-lab.sh", "lab-guest.sh", "lab.sh", "run-in-ipvs-vm.sh", "lab-tour.sh")) {
-            Run r = run(Map.of(), "bash", "-n", tools().resolve(s).toString());
+            ScriptRun r = run(Map.of(), "bash", "-n", tools().resolve(s).toString());
             assertThat(r.rc()).as(s + ": " + r.out()).isZero();
         }
         for (String s : List.of("lab-viewers.py", "page-shot.py")) {
-            Run py = run(
+            ScriptRun py = run(
                     Map.of(),
                     "python3",
                     "-c",
@@ -181,7 +170,7 @@ class LabScriptsTest {
         }
         // page-shot.py takes loopback URLs only (it types the admin token into the page)
         Path token = Files.writeString(labDir.resolve("token"), "t\n");
-        Run remote = run(
+        ScriptRun remote = run(
                 Map.of(),
                 "python3",
                 tools().resolve("page-shot.py").toString(),
