@@ -91,10 +91,7 @@ public final class IpvsEditSession implements AutoCloseable {
                 }
                 if (line.equals(SENTINEL_ANSWER)) {
                     failuresInARow = 0;
-                    if (!refused.isEmpty())
-                        throw new KernelException(
-                                "ipvsadm -R refused " + refused.size() + " line(s): " + String.join("; ", refused),
-                                false);
+                    if (!refused.isEmpty()) throw KernelException.refusedLines(refused);
                     return;
                 }
                 refused.add(line);

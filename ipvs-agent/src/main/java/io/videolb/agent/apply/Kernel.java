@@ -179,9 +179,7 @@ public final class Kernel {
                     r.timedOut());
         if (step.tool() == Step.Tool.IPVS) {
             List<String> refused = refusedLines(r.stderr());
-            if (!refused.isEmpty())
-                throw new KernelException(
-                        "ipvsadm -R refused " + refused.size() + " line(s): " + String.join("; ", refused));
+            if (!refused.isEmpty()) throw KernelException.refusedLines(refused);
         }
     }
 

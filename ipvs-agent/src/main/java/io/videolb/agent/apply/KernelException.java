@@ -18,4 +18,9 @@ public final class KernelException extends RuntimeException {
     public boolean timedOut() {
         return timedOut;
     }
+
+    /** Lines of an {@code ipvsadm -R} payload the kernel refused (one stderr line each): the same words for both ways of running it. */
+    static KernelException refusedLines(java.util.List<String> refused) {
+        return new KernelException("ipvsadm -R refused " + refused.size() + " line(s): " + String.join("; ", refused));
+    }
 }
