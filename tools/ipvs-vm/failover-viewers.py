@@ -11,8 +11,9 @@ seconds of the emulated CPU), and talks to the driver over stdin/stdout: it prin
 3. from then on starts a NEW viewer every 100 ms (each with its own connection, in parallel) until one plays,
    and follows the existing viewers, which reconnect as a player does: 200 ms after their connection fails or
    ends, or after 2 s without a frame (a stall);
-4. prints `result new_ms=.. new_port=.. new_failed=.. existing_ms=a,b,c existing_failed=x,y,z` (milliseconds after
-   the fault, -1 = not within the bound), once a new viewer played and every existing viewer played again on a
+4. prints `result new_ms=.. new_port=.. new_failed=.. existing_ms=a,b,c existing_failed=x,y,z existing_port=p,q,r`
+   (milliseconds after the fault, -1 = not within the bound; RTMP: the local port each existing viewer plays from
+   now, 0 = none), once a new viewer played and every existing viewer played again on a
    connection opened after the fault, or after S seconds;
 5. keeps the connections open until `end` (the driver reads the connection table; `end` instead of `go` aborts the
    run), closes everything and prints `done`. End of input ends the process.
@@ -395,10 +396,11 @@ async def one_run(args, stdin):
         while any(not a["done"] for a in before) and time.monotonic() < end:
             await asyncio.sleep(0.05)
         new_failed = sum(1 for a in before if not a["played"])
-        print("result new_ms=%d new_port=%d new_failed=%d existing_ms=%s existing_failed=%s" % (
+        print("result new_ms=%d new_port=%d new_failed=%d existing_ms=%s existing_failed=%s existing_port=%s" % (
             new_ms, state["new"][1] if state["new"] else 0, new_failed,
             ",".join(str((v.again_us - go) // 1000) if v.again_us else "-1" for v in viewers) or "-",
-            ",".join(str(v.failed) for v in viewers) or "-"), flush=True)
+            ",".join(str(v.failed) for v in viewers) or "-",
+            ",".join(str(v.port or 0) for v in viewers) or "-"), flush=True)
         return await wait_end(stdin)
     finally:
         state["stop"] = True

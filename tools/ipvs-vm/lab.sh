@@ -78,6 +78,12 @@
 # (port open, app dead), freeze = SIGSTOP the publisher (playlist stuck behind
 # HTTP 200), revive = SIGCONT / start again. `connect` needs the responder.
 #
+# LAB_NGINX_SERVERS (with LAB_MEDIA=nginx; names or addresses, default all the
+# servers): only these run nginx-rtmp, the others the python responder (a lab that
+# shows the media scenes on a few servers for the CPU of a few publishers, and keeps
+# the responder's answers where a scenario counts connections). `connect` then
+# works towards the responder's servers.
+#
 # LAB_PUBLISH=later (with LAB_MEDIA=nginx): `up` starts nginx only; `lab.sh publish`
 # starts the publishers later.
 #
@@ -126,7 +132,10 @@ client_ns() { # IP -> netns name (clN)
     [ -e "/run/netns/cl$n" ] || die "no client netns for $1 (lab.sh add-client $1)"
     echo "cl$n"
 }
-is_media() { [ "$(cat "$LAB_DIR/media" 2>/dev/null)" = nginx ]; }
+# the lab's media: nginx (every server runs nginx-rtmp), mixed (LAB_NGINX_SERVERS: some do), none (responders)
+media_mode() { cat "$LAB_DIR/media" 2>/dev/null || echo none; }
+is_media() { [[ $(media_mode) =~ ^(nginx|mixed)$ ]]; }
+server_is_media() { [ -d "$LAB_DIR/media-$1" ]; } # NAME (rsN)
 RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 mac_of() { printf '02:00:00:00:02:%02x' "$1"; }
 is_up() { [ -f "$LAB_DIR/servers" ]; }
@@ -141,8 +150,11 @@ import ctypes, os, selectors, socket, struct, sys, threading, time
 
 lab_dir, servers, clients = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 syn_retries = sys.argv[4]
-# LAB_MEDIA=nginx: nginx-rtmp serves the ports; this process only sets the sysctls
-PORTS = () if os.environ.get('LAB_MEDIA') == 'nginx' else (1935, 8080)
+# nginx-rtmp serves the ports of the servers in LAB_NGINX_NS (LAB_MEDIA=nginx): for those this process only sets
+# the sysctls
+NGINX_NS = set(os.environ.get('LAB_NGINX_NS', '').split())
+def ports(name):
+    return () if name in NGINX_NS else (1935, 8080)
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)
 root_ns = os.open('/proc/self/ns/net', os.O_RDONLY)
@@ -198,7 +210,7 @@ def playlist(name):
 def listen(name):
     socks = []
     with InNs(name):
-        for p in PORTS:
+        for p in ports(name):
             s = socket.socket()
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(('0.0.0.0', p))
@@ -377,7 +389,8 @@ http {
         # the stream inventory and the drain handover (issue 16): the director's address on this LAN only
         location /stat { allow $DIRECTOR_RS_IP; allow 127.0.0.1; deny all; rtmp_stat all; }
         location /control { allow $DIRECTOR_RS_IP; allow 127.0.0.1; deny all; rtmp_control all; }
-        location / { default_type text/plain; return 200 "$name\n"; }
+        # the responder's answer line, so that one check reads either kind of server: "NAME PORT CLIENT_IP"
+        location / { default_type text/plain; return 200 "$name 8080 \$remote_addr\n"; }
     }
 }
 EOF
@@ -478,6 +491,21 @@ cmd_up() {
             command -v nginx >/dev/null && command -v ffmpeg >/dev/null || die "LAB_MEDIA=nginx needs nginx and ffmpeg" ;;
         *) die "LAB_MEDIA must be responder or nginx: $MEDIA" ;;
     esac
+    # the servers that run nginx-rtmp (rsN names): all of them, or LAB_NGINX_SERVERS
+    local nginx_ns=() want
+    if [ "$MEDIA" = nginx ]; then
+        if [ -n "${LAB_NGINX_SERVERS:-}" ]; then
+            for a in $LAB_NGINX_SERVERS; do
+                if [[ $a =~ ^rs([0-9]{1,3})$ ]]; then n=${BASH_REMATCH[1]}; else n=$(octet 192.0.2 "$a") || die "LAB_NGINX_SERVERS: not a server name or address: $a"; fi
+                [[ " ${rsn[*]} " == *" $n "* ]] || die "LAB_NGINX_SERVERS: not one of the lab's servers: $a"
+                [[ " ${nginx_ns[*]} " == *" rs$n "* ]] || nginx_ns+=("rs$n")
+            done
+        else
+            for n in "${rsn[@]}"; do nginx_ns+=("rs$n"); done
+        fi
+    elif [ -n "${LAB_NGINX_SERVERS:-}" ]; then
+        die "LAB_NGINX_SERVERS needs LAB_MEDIA=nginx"
+    fi
     mkdir -p "$LAB_DIR/state"
     # later commands (publish, revive, cam) start publishers too: they find the sample here
     [ "$MEDIA" = nginx ] && echo "$LAB_SAMPLE" >"$LAB_DIR/sample"
@@ -509,7 +537,7 @@ cmd_up() {
     write_responder
     rm -f "$LAB_DIR/ctl" "$LAB_DIR/ready"
     mkfifo "$LAB_DIR/ctl"
-    LAB_MEDIA=$MEDIA setsid "$PY" -u "$LAB_DIR/responder.py" "$LAB_DIR" "$rsnames" "$clnames" "${LAB_SYN_RETRIES:-1}" \
+    LAB_NGINX_NS="${nginx_ns[*]}" setsid "$PY" -u "$LAB_DIR/responder.py" "$LAB_DIR" "$rsnames" "$clnames" "${LAB_SYN_RETRIES:-1}" \
         >>"$LAB_LOG" 2>&1 </dev/null &
     echo $! >"$LAB_DIR/responder.pid"
     {
@@ -565,14 +593,14 @@ EOF
         exit 1
     fi
     if [ "$MEDIA" = nginx ]; then
-        echo nginx >"$LAB_DIR/media"
+        if [ ${#nginx_ns[@]} = ${#rsn[@]} ]; then echo nginx >"$LAB_DIR/media"; else echo mixed >"$LAB_DIR/media"; fi
         # LAB_PUBLISH=later: nginx only; `lab.sh publish` starts the publishers (under emulation they
         # starve a JVM that starts meanwhile: docs/lab.md)
         local pub=''
         [ "${LAB_PUBLISH:-now}" = later ] && pub=nopub
-        for n in "${rsn[@]}"; do media_start "rs$n" $pub || { cmd_down_quiet; die "nginx-rtmp on rs$n did not start"; }; done
+        for want in "${nginx_ns[@]}"; do media_start "$want" $pub || { cmd_down_quiet; die "nginx-rtmp on $want did not start"; }; done
         if [ -z "$pub" ]; then
-            for n in "${rsn[@]}"; do media_wait_live "rs$n" || say "rs$n: no live HLS playlist yet (see $LAB_DIR/media-rs$n/error.log)"; done
+            for want in "${nginx_ns[@]}"; do media_wait_live "$want" || say "$want: no live HLS playlist yet (see $LAB_DIR/media-$want/error.log)"; done
         fi
     fi
     echo "$servers" >"$LAB_DIR/servers"
@@ -611,7 +639,7 @@ cmd_down() {
 ctl() { # ctl CMD NAME EXPECTED_STATE
     local i
     is_up || die "the lab is not up"
-    if is_media; then media_ctl "$@"; return; fi
+    if server_is_media "$2"; then media_ctl "$@"; return; fi
     kill -0 "$(cat "$LAB_DIR/responder.pid")" 2>/dev/null || die "the responder is not running (see $LAB_LOG)"
     echo "$1 $2" >"$LAB_DIR/ctl"
     for ((i = 0; i < 100; i++)); do # up to 10 s
@@ -622,7 +650,7 @@ ctl() { # ctl CMD NAME EXPECTED_STATE
 }
 
 cmd_connect() {
-    is_media && die "connect talks to the python responder; this lab runs nginx-rtmp (use ffprobe/curl in the client netns)"
+    [ "$(media_mode)" = nginx ] && die "connect talks to the python responder; this lab runs nginx-rtmp (use ffprobe/curl in the client netns)"
     local client=$1 port=$2 count=${3:-1} dest=${4:-$VIP} ns
     ns=$(client_ns "$client") || exit 2
     [[ $port =~ ^[0-9]{1,5}$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "bad port: $port"
@@ -732,6 +760,7 @@ case $sub in
         [ $# = 2 ] && [[ $2 =~ ^(on|off)$ ]] || die "usage: lab.sh cam NAME|IP on|off"
         is_up && is_media || die "cam: needs a lab up with LAB_MEDIA=nginx"
         ns=$(server_ns "$1") || exit 2
+        server_is_media "$ns" || die "cam: $ns runs the python responder, not nginx-rtmp (LAB_NGINX_SERVERS)"
         media_cam "$ns" "$2" ;;
     link-down | link-up)
         [ $# = 1 ] || die "usage: lab.sh $sub NAME|IP"

@@ -143,6 +143,40 @@ class LabScriptsTest {
         // as root the mode is checked; otherwise the root check comes first: both before any namespace exists
         assertThat(media.out()).containsAnyOf("LAB_MEDIA must be responder or nginx: vlc", "run as root");
         assertThat(labDir.resolve("lab")).doesNotExist();
+        // nginx-rtmp on some servers only: the list is checked against the lab's servers, before anything is made
+        Path sample = Files.writeString(labDir.resolve("sample.flv"), "FLV");
+        ScriptRun notAServer = run(
+                Map.of(
+                        "LAB_MEDIA",
+                        "nginx",
+                        "LAB_SAMPLE",
+                        sample.toString(),
+                        "LAB_NGINX_SERVERS",
+                        "rs11 192.0.2.99",
+                        "LAB_DIR",
+                        labDir.resolve("lab").toString()),
+                "bash",
+                labSh.toString(),
+                "up");
+        assertThat(notAServer.rc()).isEqualTo(2);
+        assertThat(notAServer.out())
+                .containsAnyOf(
+                        "LAB_NGINX_SERVERS: not one of the lab's servers: 192.0.2.99",
+                        "run as root",
+                        "apt-get install libnginx-mod-rtmp",
+                        "LAB_MEDIA=nginx needs nginx and ffmpeg");
+        ScriptRun notNginx = run(
+                Map.of(
+                        "LAB_NGINX_SERVERS",
+                        "rs11",
+                        "LAB_DIR",
+                        labDir.resolve("lab").toString()),
+                "bash",
+                labSh.toString(),
+                "up");
+        assertThat(notNginx.rc()).isEqualTo(2);
+        assertThat(notNginx.out()).containsAnyOf("LAB_NGINX_SERVERS needs LAB_MEDIA=nginx", "run as root");
+        assertThat(labDir.resolve("lab")).doesNotExist();
         ScriptRun server = run(
                 Map.of("LAB_DIR", labDir.resolve("lab").toString()), "bash", labSh.toString(), "kill-server", "rs1;id");
         assertThat(server.rc()).isEqualTo(2);

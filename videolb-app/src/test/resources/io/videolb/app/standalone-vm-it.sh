@@ -4,12 +4,18 @@
 # jar: embedded broker, config-service + admin API, health-service, ipvs-agent, alert-service in one
 # JVM) runs in the VM's root namespace, which lab.sh makes the LVS/DR director of the example
 # cluster (servers 192.0.2.11-24 in namespaces, clients 203.0.113.x behind a router). Nothing is
-# scripted around the services: health-service probes the lab's servers (RTMP handshake), the agent
-# applies to the real IPVS/ipset/iptables, alerts go to the mail folder. The scenario kills a server,
-# moves a client through the admin API, revives the server, freezes another one's HLS playlist (a frozen
-# encoder behind HTTP 200), stops the JVM and starts it again.
+# scripted around the services: health-service probes the lab's servers (RTMP handshake + HLS
+# playlist), the agent applies to the real IPVS/ipset/iptables, alerts go to the mail folder.
+# Pool 10's server rs11 and its backup rs21 are real nginx-rtmp servers fed by an ffmpeg copy-publisher
+# (lab.sh LAB_NGINX_SERVERS), watched by real RTMP players of our own in client 203.0.113.21
+# (failover-viewers.py: handshake, connect, play, video frames) through the VIP; the other servers are
+# the lab's python responders (connection counting). The scenario plays from rs11, kills it (viewers
+# move to rs21), moves a client through the admin API, revives rs11 (failback: rs21's viewers play on
+# through its drain and move at the deadline), freezes rs11's publisher (a frozen encoder behind HTTP 200:
+# the viewers move to rs21 again), drains a pool 20 server through the API, stops the JVM and starts it
+# again.
 #
-# RUN_DIR (shared read-write) holds java.txt, jar.txt, config.txt (written by the test). Prints
+# RUN_DIR (shared read-write) holds java.txt, jar.txt, config.txt and sample.flv (written by the test). Prints
 # "@key value" facts; StandaloneVmIT asserts on them. Exit 3 when the setup failed.
 set -uo pipefail
 RUN=$1
@@ -20,6 +26,8 @@ VLB_PID=
 setup_fail() {
     echo "setup failed: $*" >&2
     [ -n "$VLB_PID" ] && kill -9 "$VLB_PID" 2>/dev/null
+    viewers_down
+    [ -s "$RUN/viewers.err" ] && tail -n 20 "$RUN/viewers.err" >&2
     [ -f "$RUN/standalone.err" ] && tail -n 40 "$RUN/standalone.err" >&2
     lab down >/dev/null 2>&1
     exit 3
@@ -34,7 +42,7 @@ mkdir -p /tmp/vlb/state /tmp/vlb/etc/iptables
 # a director's reboot files and agent state, under /tmp in the throw-away guest
 export VIDEOLB_STATE_DIR=/tmp/vlb/state VIDEOLB_IPVS_RULES=/tmp/vlb/etc/ipvsadm.rules \
     VIDEOLB_IPTABLES_RULES=/tmp/vlb/etc/iptables/rules.v4 VIDEOLB_IPSET_RULES=/tmp/vlb/etc/iptables/ipsets \
-    VIDEOLB_HOLD_DOWN_S=${VIDEOLB_HOLD_DOWN_S:-5} VIDEOLB_DRAIN_TIMEOUT_S=${VIDEOLB_DRAIN_TIMEOUT_S:-60}
+    VIDEOLB_HOLD_DOWN_S=${VIDEOLB_HOLD_DOWN_S:-5} VIDEOLB_DRAIN_TIMEOUT_S=${VIDEOLB_DRAIN_TIMEOUT_S:-20}
 # probe what viewers need: RTMP handshake + a live HLS playlist that advances (lab.sh serves one)
 export VIDEOLB_HEALTH_LEVEL=HLS
 # the checker's own-loop lag watch scaled to the emulated CPU (10-20 times slower than the host): at the default
@@ -168,6 +176,98 @@ watch_until() {
         echo "timeout"; echo "tries $tries failed $failed other $other"; exit 1' watch "$1" "$2" "$3" "$4" "$NAP_FIFO"
 }
 
+# web_conn KEY CLIENT: one HTTP GET / through the VIP on 8080 (answered "NAME 8080 CLIENT" by the responder and by
+# the lab's nginx alike): "@KEY CLIENT 8080 NAME 8080 CLIENT"
+web_conn() {
+    local -a W
+    mapfile -t W < <(watch_until "$2" 8080 'rs[0-9]+' 15)
+    fact "$1" "$2" 8080 "${W[0]#* }"
+}
+# hls_vip CLIENT: the live playlist through the VIP: "SERVED_BY FIRST_LINE SEGMENTS" (X-Served-By, #EXTM3U, how many
+# segments it lists), or "none"
+hls_vip() {
+    ip netns exec "cl${1##*.}" timeout 15 bash -c '
+        exec 2>/dev/null
+        exec 3<>/dev/tcp/198.51.100.10/8080 || { echo none; exit 1; }
+        printf "GET /hls/live.m3u8 HTTP/1.0\r\n\r\n" >&3
+        by=? first= n=0 head=1
+        while IFS= read -r -t 5 l <&3 || [ -n "$l" ]; do
+            l=${l%$'"'"'\r'"'"'}
+            if ((head)); then
+                [[ ${l,,} =~ ^x-served-by:\ (.*)$ ]] && by=${BASH_REMATCH[1]}
+                [ -z "$l" ] && head=0
+            else
+                [ -z "$first" ] && first=$l
+                [[ $l == *.ts ]] && n=$((n + 1))
+            fi
+            l=
+        done
+        echo "$by ${first:-none} $n"'
+}
+
+# ---------------------------------------------------------------- real RTMP viewers in client 203.0.113.21
+# failover-viewers.py (tools/ipvs-vm: our own player, one Python process for every scene), driven over a coproc:
+#   play_run N BOUND_S   N viewers play live/live through the VIP; READY_PORTS = their local ports
+#   play_go T_US          the fault's time; then a new viewer every 100 ms until one plays, the N viewers reconnect like
+#                         players; play_result BOUND_S reads NEW_MS NEW_PORT NEW_FAILED EX_MS EX_FAILED EX_PORTS
+#   play_end              closes the run's connections
+# servers_of PORT...: the real server of each of client 203.0.113.21's connections from those ports, from the
+# director's connection table (/proc/net/ip_vs_conn, hex: 203.0.113.21 = CB007115); "?" when it has none
+VIEWERS_PID=
+viewers_up() {
+    local line=
+    coproc PL { exec ip netns exec cl21 python3 -u "$IPVS_VM_TOOLS/failover-viewers.py" --vip 198.51.100.10 \
+        2>>"$RUN/viewers.err"; }
+    VIEWERS_PID=$PL_PID VIEWERS_RD=${PL[0]} VIEWERS_WR=${PL[1]}
+    read -r -t 120 -u "$VIEWERS_RD" line
+    [ "$line" = serving ]
+}
+viewers_down() {
+    [ -n "$VIEWERS_PID" ] || return 0
+    kill "$VIEWERS_PID" 2>/dev/null
+    wait "$VIEWERS_PID" 2>/dev/null
+    VIEWERS_PID=
+}
+play_run() {
+    local line=
+    READY_PORTS=
+    echo "run rtmp $1 $2 -" >&"$VIEWERS_WR"
+    read -r -t 120 -u "$VIEWERS_RD" line
+    [[ $line == ready* ]] || { echo "viewers not playing: ${line:-nothing in 120 s}" >&2; return 1; }
+    READY_PORTS=${line#ready}
+}
+play_go() { echo "go $1" >&"$VIEWERS_WR"; }
+play_result() {
+    local line=
+    NEW_MS=-1 NEW_PORT=0 NEW_FAILED=-1 EX_MS=- EX_FAILED=- EX_PORTS=
+    read -r -t $(($1 + 60)) -u "$VIEWERS_RD" line
+    [[ $line =~ new_ms=(-?[0-9]+)\ new_port=([0-9]+)\ new_failed=([0-9]+)\ existing_ms=([-0-9,]+)\ existing_failed=([-0-9,]+)\ existing_port=([-0-9,]+) ]] ||
+        { echo "no result from the viewers: ${line:-nothing}" >&2; return 1; }
+    NEW_MS=${BASH_REMATCH[1]} NEW_PORT=${BASH_REMATCH[2]} NEW_FAILED=${BASH_REMATCH[3]}
+    EX_MS=${BASH_REMATCH[4]} EX_FAILED=${BASH_REMATCH[5]} EX_PORTS=${BASH_REMATCH[6]//,/ }
+}
+play_end() {
+    local line=
+    echo end >&"$VIEWERS_WR"
+    read -r -t 60 -u "$VIEWERS_RD" line
+    [ "$line" = done ] || { echo "the viewers did not end the run: ${line:-nothing in 60 s}" >&2; viewers_down; return 1; }
+}
+servers_of() {
+    local out=() p want proto c cp v vp d rest s
+    for p in "$@"; do
+        printf -v want '%04X' "$p"
+        s='?'
+        while read -r proto c cp v vp d rest; do
+            if [[ $c == CB007115 && $cp == "$want" && $d =~ ^C00002([0-9A-F]{2})$ ]]; then
+                s=rs$((16#${BASH_REMATCH[1]}))
+                break
+            fi
+        done </proc/net/ip_vs_conn
+        out+=("$s")
+    done
+    echo "${out[*]}"
+}
+
 # after_ms REF_US "EPOCH_US ANSWER" -> "MS ANSWER" (MS since REF_US), or "none"
 after_ms() { [[ $2 =~ ^([0-9]+)\ (.*)$ ]] && echo "$(((BASH_REMATCH[1] - $1) / 1000)) ${BASH_REMATCH[2]}" || echo none; }
 # log_ms FILE TEXT REF_US: ms from REF_US to the first log line at or after REF_US containing TEXT (log lines
@@ -187,7 +287,8 @@ log_ms() {
 
 fact timing boot-to-script-ms "$(awk '{printf "%d", $1 * 1000}' /proc/uptime)"
 step lab-up
-lab up >/dev/null || setup_fail "lab.sh up"
+LAB_MEDIA=nginx LAB_SAMPLE=$RUN/sample.flv LAB_NGINX_SERVERS="192.0.2.11 192.0.2.21" lab up >/dev/null ||
+    setup_fail "lab.sh up"
 fact timing lab-up-ms "$(since_ms "$T0")"
 
 # ---------------------------------------------------------------- 1. first start on a fresh data dir
@@ -212,8 +313,13 @@ fact sysctl "$(cat /proc/sys/net/ipv4/vs/expire_nodest_conn) $(cat /proc/sys/net
 fact steer-rules "$(iptables -t mangle -S VIDEOLB-STEER | grep -c '^-A')" "$(iptables -t mangle -S PREROUTING | grep -c VIDEOLB-STEER)"
 fact steer-members "$(ipset list -t videolb-clients | awk -F': ' '/^Number of entries/{print $2}')"
 step conns-1
-conn conn1 203.0.113.21 1935
-conn conn1 203.0.113.21 8080
+# a real viewer of pool 10 (rs11, nginx-rtmp) through the VIP, and the live playlist
+viewers_up || setup_fail "the RTMP viewers did not start"
+play_run 1 60 || setup_fail "no RTMP viewer played from pool 10"
+fact play1 "$(servers_of $READY_PORTS)"
+play_end || setup_fail "play_end"
+fact hls1 "$(hls_vip 203.0.113.21)"
+web_conn conn1 203.0.113.21
 conn conn1 203.0.113.22 1935
 conn conn1 203.0.113.99 1935
 while read -r l; do fact counter "$l"; done < <(lab counters)
@@ -235,12 +341,17 @@ done
 step settle
 while (($(now_ms) < ALL_UP_MS + 11000)); do nap 0.5; done
 step failover
-conn before-kill 203.0.113.21 1935
+# two viewers playing from rs11; rs11's nginx killed (its sockets reset); a new viewer every 100 ms until one plays,
+# and the two reconnect as players do
+play_run 2 60 || setup_fail "viewers not playing before the kill"
+fact failover-before "$(servers_of $READY_PORTS)"
 KILL_US=$(now_us)
 lab kill-server rs11 >/dev/null || setup_fail "kill-server"
-mapfile -t W < <(watch_until 203.0.113.21 1935 rs21 60)
-fact failover "$(after_ms "$KILL_US" "${W[0]:-}")"
-fact failover-tries "${W[1]:-none}"
+play_go "$KILL_US"
+play_result 60
+fact failover "$NEW_MS $(servers_of "$NEW_PORT") $NEW_FAILED"
+fact failover-existing "$EX_MS $(servers_of $EX_PORTS | tr ' ' ,) $EX_FAILED"
+play_end || setup_fail "play_end"
 # the steps in between, from the service's own log lines: health-service's DOWN verdict, the agent's IPVS apply
 fact failover-down-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.11 is DOWN" "$KILL_US")"
 fact failover-apply-ms "$(log_ms "$RUN/standalone-1.err" "IPVS payload" "$KILL_US")"
@@ -266,36 +377,52 @@ done
 api GET /api/v1/clients/203.0.113.22 && fact client22 "$HTTP_BODY"
 
 # ---------------------------------------------------------------- 4. the server comes back: failback
+# two viewers playing from rs21 (standing in) when rs11 comes back; new HTTP connections reach rs11 after rise and
+# the hold-down; rs21 drains: its viewers play on until the drain's deadline (VIDEOLB_DRAIN_TIMEOUT_S, 20 s here),
+# then the director resets their connections (expire_nodest_conn) and they reconnect, to rs11
 step failback
+play_run 2 150 || setup_fail "viewers not playing before the revive"
+fact failback-before "$(servers_of $READY_PORTS)"
 REVIVE_US=$(now_us)
 lab revive-server rs11 >/dev/null || setup_fail "revive-server"
-mapfile -t W < <(watch_until 203.0.113.21 1935 rs11 120)
+play_go "$REVIVE_US"
+mapfile -t W < <(watch_until 203.0.113.21 8080 rs11 120)
 fact failback "$(after_ms "$REVIVE_US" "${W[0]:-}")"
 fact failback-up-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.11 is UP" "$REVIVE_US")"
 status_now
 fact rs11-after-revive "$(server_health 192.0.2.11)"
+fact_when failback-draining "$REVIVE_US" until_ipvs "-a -f 10 -r 192.0.2.21:0 -g -w 0" 1 30
 step backup-drain
+play_result 150
+fact failback-existing "$EX_MS $(servers_of $EX_PORTS | tr ' ' ,) $EX_FAILED"
+fact_when failback-drain-end "$REVIVE_US" until_ipvs "192.0.2.21:0" 0 60
+play_end || setup_fail "play_end"
 until_ipvs "192.0.2.21:0" 0 60 && fact backup-removed yes || fact backup-removed no
 
 # ---------------------------------------------------------------- 5. a frozen encoder: HTTP 200, playlist stuck
-# rs12 (pool 20) keeps completing RTMP handshakes and answering HTTP 200, but its live playlist's media
-# sequence stops: at the HLS level health-service calls it stale, the agent puts its backup rs22 in
+# rs11's publisher SIGSTOPped: nginx-rtmp keeps completing RTMP handshakes and answering HTTP 200, but no frame comes
+# and the live playlist's media sequence stops: at the HLS level health-service calls it stale, the agent puts its
+# backup rs21 in; the viewer that was playing from rs11 stalls and reconnects, a new viewer plays from rs21
 step frozen
+play_run 1 60 || setup_fail "no viewer playing from rs11 before the freeze"
+fact frozen-before "$(servers_of $READY_PORTS)"
 FREEZE_US=$(now_us)
-lab freeze-server rs12 >/dev/null || setup_fail "freeze-server"
-fact_when frozen-failover "$FREEZE_US" swapped "-a -f 20 -r 192.0.2.22:0 -g -w 1" "-a -f 20 -r 192.0.2.12:0" 60
-fact frozen-down-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.12 is DOWN" "$FREEZE_US")"
+lab freeze-server rs11 >/dev/null || setup_fail "freeze-server"
+play_go "$FREEZE_US"
+fact_when frozen-failover "$FREEZE_US" swapped "-a -f 10 -r 192.0.2.21:0 -g -w 1" "-a -f 10 -r 192.0.2.11:0" 60
+fact frozen-down-ms "$(log_ms "$RUN/standalone-1.err" "192.0.2.11 is DOWN" "$FREEZE_US")"
 status_now
-[[ $STATUS_JSON =~ \"server\":\"192\.0\.2\.12\"[^}]*\"reason\":\"([^\"]*)\" ]] && fact rs12-reason "${BASH_REMATCH[1]}"
+[[ $STATUS_JSON =~ \"server\":\"192\.0\.2\.11\"[^}]*\"reason\":\"([^\"]*)\" ]] && fact rs11-frozen-reason "${BASH_REMATCH[1]}"
 while IFS= read -r l; do fact ipvs3 "$l"; done < <(ipvsadm -Sn)
-# a viewer of pool 20 (HTTP GET: the connection ends with a FIN, so it never holds up the backup's drain)
-mapfile -t W < <(watch_until 203.0.113.23 1935 'rs(13|22)' 15)
-fact frozen-conn "${W[0]#* }"
-fact frozen-conn-tries "${W[1]:-none}"
+play_result 60
+fact frozen-play "$NEW_MS $(servers_of "$NEW_PORT") $NEW_FAILED"
+fact frozen-existing "$EX_MS $(servers_of $EX_PORTS | tr ' ' ,) $EX_FAILED"
+play_end || setup_fail "play_end"
+fact frozen-hls "$(hls_vip 203.0.113.21)"
 step frozen-revive
 REVIVE2_US=$(now_us)
-lab revive-server rs12 >/dev/null || setup_fail "revive-server rs12"
-fact_when frozen-failback "$REVIVE2_US" swapped "-a -f 20 -r 192.0.2.12:0 -g -w 1" "192.0.2.22:0" 120
+lab revive-server rs11 >/dev/null || setup_fail "revive-server rs11"
+fact_when frozen-failback "$REVIVE2_US" swapped "-a -f 10 -r 192.0.2.11:0 -g -w 1" "192.0.2.21:0" 120
 
 # ---------------------------------------------------------------- 6. alerts: the incidents' mails in the folder
 # a mail's decoded body (base64: MimeText, so no body line can ever pass for a header)
@@ -397,7 +524,10 @@ fact rss-kb "$(awk '/^VmRSS/{print $2}' "/proc/$VLB_PID/status")"
 fact hwm-kb "$(awk '/^VmHWM/{print $2}' "/proc/$VLB_PID/status")"
 stop_standalone 1
 step after-stop
-conn after-stop 203.0.113.21 1935
+# the kernel serves without the control plane: a real viewer of pool 10, and connections counted
+play_run 1 60 && fact play-after-stop "$(servers_of $READY_PORTS)" || fact play-after-stop none
+play_end
+web_conn after-stop 203.0.113.21
 conn after-stop 203.0.113.22 1935
 # (the drained server's line aside: its deadline may pass while the control plane is away)
 ipvs_now() { ipvsadm -Sn | grep -v -F -- "-r $DRAINED:0 " | LC_ALL=C sort | md5sum | cut -c1-32; }
@@ -431,6 +561,7 @@ printf 'quit\n' >&6
 wait "$VIEWER_PID" 2>/dev/null
 step stop-2
 stop_standalone 2
+viewers_down
 lab down >/dev/null
 step end
 fact timing scenario-ms "$(since_ms "$T0")"
