@@ -43,6 +43,7 @@ FAULTS=${BENCH_FAULTS:-kill silent hung frozen}
 RUNS=${BENCH_RUNS:-20} SLOW_RUNS=${BENCH_SLOW_RUNS:-5} EXISTING=${BENCH_EXISTING:-3} LOSS_S=${BENCH_LOSS_S:-600}
 die() { echo "failover-bench: $*" >&2; exit 2; }
 for s in $SYSTEMS; do [[ $s =~ ^(videolb-defaults|videolb-kaprobe|keepalived-tight|keepalived-defaults)$ ]] || die "BENCH_SYSTEMS: unknown system $s"; done
+[ "$FAULTS" = none ] && FAULTS='' # the loss windows only
 for f in $FAULTS; do [[ $f =~ ^(kill|silent|hung|frozen)$ ]] || die "BENCH_FAULTS: unknown fault $f"; done
 [[ $RUNS =~ ^[0-9]{1,3}$ ]] && ((RUNS >= 1 && RUNS <= 200)) || die "BENCH_RUNS must be 1..200: $RUNS"
 [[ $SLOW_RUNS =~ ^[0-9]{1,3}$ ]] && ((SLOW_RUNS >= 1 && SLOW_RUNS <= 200)) || die "BENCH_SLOW_RUNS must be 1..200: $SLOW_RUNS"

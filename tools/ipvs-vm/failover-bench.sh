@@ -11,7 +11,7 @@
 # system, failed attempts, false failovers under loss), which it also prints.
 #
 # Environment (passed to the VM, checked there): BENCH_SYSTEMS (default: videolb-defaults videolb-kaprobe
-# keepalived-tight keepalived-defaults), BENCH_FAULTS (kill silent hung frozen), BENCH_RUNS (20 per fault),
+# keepalived-tight keepalived-defaults), BENCH_FAULTS (kill silent hung frozen; none: the loss windows only), BENCH_RUNS (20 per fault),
 # BENCH_SLOW_RUNS (5: keepalived at its defaults probes every 60 s), BENCH_EXISTING (3 viewers), BENCH_LOSS_S (600);
 # BENCH_VM_HOURS (6). The full default run takes hours under TCG; docs/failover-benchmark.md gives the figures of
 # the last run with its settings.
