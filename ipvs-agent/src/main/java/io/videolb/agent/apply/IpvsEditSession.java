@@ -91,7 +91,10 @@ public final class IpvsEditSession implements AutoCloseable {
                 }
                 if (line.equals(SENTINEL_ANSWER)) {
                     failuresInARow = 0;
-                    if (!refused.isEmpty()) throw KernelException.refusedLines(refused);
+                    // ipvsadm's version-mismatch warning at its start is not a refusal (the process path filters it
+                    // the same way)
+                    List<String> real = Kernel.refusedLines(String.join("\n", refused));
+                    if (!real.isEmpty()) throw KernelException.refusedLines(real);
                     return;
                 }
                 refused.add(line);

@@ -78,6 +78,35 @@ class IpvsEditSessionTest {
     }
 
     @Test
+    void theVersionWarningAtItsStartIsNotARefusal() throws Exception {
+        // what ipvsadm prints first when the kernel's IPVS is older than it expects, then it works on
+        Path warns = Files.writeString(
+                dir.resolve("fake-ipvsadm-warning"),
+                String.join(
+                        "\n",
+                        "#!/bin/bash",
+                        "printf 'Warning: IPVS version mismatch: \\n  Kernel compiled with IPVS version 1.2.1\\n"
+                                + "  ipvsadm 1.31 requires minimum IPVS version 1.2.2\\n\\n' >&2",
+                        "while IFS= read -r l; do",
+                        "  case $l in",
+                        "    '-Z -f 4294967295') echo 'No such service' >&2 ;;",
+                        "    *192.0.2.99*) echo 'Destination already exists' >&2 ;;",
+                        "  esac",
+                        "done",
+                        ""));
+        IpvsEditSession warned = new IpvsEditSession(List.of("bash", warns.toString()));
+        try {
+            warned.apply("-a -f 10 -r 192.0.2.21:0 -g -w 1", Duration.ofSeconds(10));
+            assertThatThrownBy(() -> warned.apply("-a -f 10 -r 192.0.2.99:0 -g -w 1", Duration.ofSeconds(10)))
+                    .isInstanceOf(KernelException.class)
+                    .hasMessage("ipvsadm -R refused 1 line(s): Destination already exists");
+            assertThat(warned.usable()).isTrue();
+        } finally {
+            warned.close();
+        }
+    }
+
+    @Test
     void aRefusedLineFailsTheBatchNamingItAndTheSessionGoesOn() throws Exception {
         assertThatThrownBy(() -> session.apply(
                         "-a -f 10 -r 192.0.2.99:0 -g -w 1\n-d -f 10 -r 192.0.2.11:0\n", Duration.ofSeconds(10)))
