@@ -29,8 +29,8 @@ public final class ReconcileLoop implements AutoCloseable {
         Optional<RunResult> runIfReady();
 
         /**
-         * The event-driven fast path ({@link FastPath}): the result of the edits it applied (or tried), empty when the
-         * change is for a full run.
+         * The event-driven fast paths ({@link FastPath} for verdicts, {@link ClientFastPath} for a new generation that
+         * only moves clients): the result of the edits it applied (or tried), empty when the change is for a full run.
          */
         default Optional<RunResult> fastIfReady() {
             return Optional.empty();
@@ -117,8 +117,9 @@ public final class ReconcileLoop implements AutoCloseable {
     }
 
     /**
-     * A health verdict changed: try the fast path at once (no minimum interval: it is one edit, not a kernel read);
-     * what it does not take becomes a {@link #markDirty()}. While runs fail, the backoff applies as for any run.
+     * A health verdict changed, or a new desired generation arrived: try the fast path at once (no minimum interval:
+     * it is one edit, not a kernel read); what it does not take becomes a {@link #markDirty()}. While runs fail, the
+     * backoff applies as for any run.
      */
     public void markUrgent() {
         if (closed || !fastScheduled.compareAndSet(false, true)) return;
