@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.videolb.agent.apply.IpsetEditSession;
 import io.videolb.agent.apply.IpvsEditSession;
 import io.videolb.agent.apply.Kernel;
 import io.videolb.agent.apply.KernelCapabilities;
@@ -146,7 +147,8 @@ public final class IpvsAgent extends VerticleBase {
                         new ProcessCommandRunner(),
                         config.tools(),
                         config.names(),
-                        new IpvsEditSession(config.tools().ipvsadm())),
+                        new IpvsEditSession(config.tools().ipvsadm()),
+                        new IpsetEditSession(config.tools().ipset())),
                 runtime);
     }
 
@@ -441,7 +443,9 @@ public final class IpvsAgent extends VerticleBase {
             metrics.desiredSkipped(skippedAfter - skippedBefore);
             LOG.warn("desired topic: {} skipped", skipped);
         }
-        if (desiredRead && (s.isPresent() || refusedAfter != refusedBefore || skippedAfter != skippedBefore))
+        // a new generation tries the client fast path first (decision 127), which leaves anything else to a full run
+        if (desiredRead && s.isPresent() && healthRead) loop.markUrgent();
+        else if (desiredRead && (s.isPresent() || refusedAfter != refusedBefore || skippedAfter != skippedBefore))
             loop.markDirty(); // a run publishes the status that reports it
     }
 
@@ -527,7 +531,10 @@ public final class IpvsAgent extends VerticleBase {
         return Optional.of(r);
     }
 
-    /** The fast path of a verdict change ({@code Reconciler.fastRun}); empty: a full run decides. */
+    /**
+     * The fast paths ({@code Reconciler.fastRun}): a verdict change, or a new generation that only moves clients
+     * (decision 127); empty: a full run decides.
+     */
     private Optional<RunResult> fastIfReady() {
         if (!desiredRead || !healthRead) return Optional.empty();
         DesiredSnapshot snap;

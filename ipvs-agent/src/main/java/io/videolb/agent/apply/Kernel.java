@@ -38,12 +38,22 @@ public final class Kernel {
         this(runner, tools, names, null);
     }
 
+    /** The client fast path's long-lived {@code ipset -} (null: every set edit is a process of its own). */
+    private final IpsetEditSession ipsetSession;
+
     /** With a session for {@link #runEdit} (the agent on a real kernel); null for none. */
     public Kernel(CommandRunner runner, Tools tools, Names names, IpvsEditSession session) {
+        this(runner, tools, names, session, null);
+    }
+
+    /** With both sessions for {@link #runEdit}: IPVS edits and steering set edits (either null for none). */
+    public Kernel(
+            CommandRunner runner, Tools tools, Names names, IpvsEditSession session, IpsetEditSession ipsetSession) {
         this.runner = runner;
         this.tools = tools;
         this.names = names;
         this.session = session;
+        this.ipsetSession = ipsetSession;
     }
 
     public Names names() {
@@ -184,8 +194,9 @@ public final class Kernel {
     }
 
     /**
-     * The fast path's edit: an IPVS payload goes to the long-lived {@link IpvsEditSession} when there is one that has
-     * not given up (no process start), anything else to {@link #run}.
+     * The fast paths' edit: an IPVS payload goes to the long-lived {@link IpvsEditSession}, an ipset payload (the
+     * client fast path's set edit) to the long-lived {@link IpsetEditSession}, when there is one that has not given
+     * up (no process start); anything else to {@link #run}.
      */
     public void runEdit(Step step) {
         IpvsEditSession s = session;
@@ -193,12 +204,18 @@ public final class Kernel {
             s.apply(step.payload(), tools.timeout());
             return;
         }
+        IpsetEditSession is = ipsetSession;
+        if (step.tool() == Step.Tool.IPSET && is != null && is.usable()) {
+            is.apply(step.payload(), tools.timeout());
+            return;
+        }
         run(step);
     }
 
-    /** Stops the session's process, if any. */
+    /** Stops the sessions' processes, if any. */
     public void close() {
         if (session != null) session.close();
+        if (ipsetSession != null) ipsetSession.close();
     }
 
     /** What {@code ipvsadm -R} wrote to stderr: one line per refused line (a version warning at its start excepted). */

@@ -61,6 +61,11 @@ public record KernelState(
         return new KernelState(set, tempSetExists, chainExists, chainRules, jumps, s);
     }
 
+    /** This state with another steering set (the fast path's client edits, decision 127). */
+    public KernelState withSet(SetState s) {
+        return new KernelState(s, tempSetExists, chainExists, chainRules, jumps, services);
+    }
+
     public KernelState withoutIpvs() {
         return withServices(new TreeMap<>());
     }

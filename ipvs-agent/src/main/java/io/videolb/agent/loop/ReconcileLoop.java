@@ -29,8 +29,8 @@ public final class ReconcileLoop implements AutoCloseable {
         Optional<RunResult> runIfReady();
 
         /**
-         * The event-driven fast path ({@link FastPath}): the result of the edits it applied (or tried), empty when the
-         * change is for a full run.
+         * The event-driven fast paths ({@link FastPath} for verdicts, {@link ClientFastPath} for a new generation that
+         * only moves clients): the result of the edits it applied (or tried), empty when the change is for a full run.
          */
         default Optional<RunResult> fastIfReady() {
             return Optional.empty();
@@ -40,11 +40,26 @@ public final class ReconcileLoop implements AutoCloseable {
     /**
      * How long after a fast-path edit the full run follows (kernel read, drift check, reboot files): long enough for
      * a burst of verdicts (a rack failing) to go through the fast path first, since a full run holds the loop's thread.
+     * An edit within it pushes the full run back, up to {@link #FOLLOW_UP_MAX} after the first edit.
      */
     static final Duration FOLLOW_UP = Duration.ofSeconds(1);
 
     /** A fast-path attempt is queued. */
     private final AtomicBoolean fastScheduled = new AtomicBoolean();
+
+    /**
+     * The longest a fast edit waits for its full run while more fast edits keep coming (each pushes the full run to
+     * {@link #FOLLOW_UP} after it): a stream of client moves (decision 127) is not held up by a full run every
+     * minimum interval, and its reboot files and drift check are at most this late.
+     */
+    static final Duration FOLLOW_UP_MAX = Duration.ofSeconds(5);
+
+    /** The full run after fast edits is scheduled (loop thread only, as the two times below). */
+    private boolean followUpScheduled;
+    /** Scheduler time of the first fast edit the scheduled full run is for, and of the last one. */
+    private long firstUncoveredNanos;
+
+    private long lastFastEditNanos;
 
     private final Work work;
     private final Consumer<RunResult> after;
@@ -117,8 +132,9 @@ public final class ReconcileLoop implements AutoCloseable {
     }
 
     /**
-     * A health verdict changed: try the fast path at once (no minimum interval: it is one edit, not a kernel read);
-     * what it does not take becomes a {@link #markDirty()}. While runs fail, the backoff applies as for any run.
+     * A health verdict changed, or a new desired generation arrived: try the fast path at once (no minimum interval:
+     * it is one edit, not a kernel read); what it does not take becomes a {@link #markDirty()}. While runs fail, the
+     * backoff applies as for any run.
      */
     public void markUrgent() {
         if (closed || !fastScheduled.compareAndSet(false, true)) return;
@@ -144,8 +160,30 @@ public final class ReconcileLoop implements AutoCloseable {
             return;
         }
         after.accept(r.get());
-        if (r.get().ok()) scheduler.schedule(this::markDirty, FOLLOW_UP.toNanos());
-        else markDirty(); // the state is unknown now: the full run reads the kernel
+        if (r.get().ok()) {
+            lastFastEditNanos = scheduler.nanoTime();
+            if (!followUpScheduled) {
+                followUpScheduled = true;
+                firstUncoveredNanos = lastFastEditNanos;
+                scheduler.schedule(this::followUp, FOLLOW_UP.toNanos());
+            }
+        } else markDirty(); // the state is unknown now: the full run reads the kernel
+    }
+
+    /**
+     * The full run after fast edits: {@link #FOLLOW_UP} after the last of them, and no later than {@link #FOLLOW_UP_MAX}
+     * after the first.
+     */
+    private void followUp() {
+        if (closed) return;
+        long due = Math.min(lastFastEditNanos + FOLLOW_UP.toNanos(), firstUncoveredNanos + FOLLOW_UP_MAX.toNanos());
+        long wait = due - scheduler.nanoTime();
+        if (wait > 0) {
+            scheduler.schedule(this::followUp, wait);
+            return;
+        }
+        followUpScheduled = false; // an edit from now on is not covered by this run's read: it asks again
+        markDirty();
     }
 
     private void resync() {

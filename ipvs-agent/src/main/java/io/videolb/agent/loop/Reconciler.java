@@ -24,8 +24,10 @@ import io.videolb.agent.weights.LoadWeightSettings;
 import io.videolb.events.AgentStatus;
 import io.videolb.events.DesiredSnapshot;
 import io.videolb.events.ServerStreams;
+import io.videolb.model.DesiredState;
 import io.videolb.model.Fwmark;
 import io.videolb.model.Ipv4Address;
+import io.videolb.model.Ipv4Network;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,6 +65,19 @@ public final class Reconciler {
     private KernelState lastApplied;
     /** The desired generation {@link #lastApplied} belongs to. */
     private long lastAppliedGeneration = -1;
+    /** That generation's desired state (the client fast path diffs the next one against it; null: none). */
+    private DesiredState lastAppliedState;
+    /** The health view the run behind {@link #lastApplied} acted on (null: none). */
+    private HealthView lastHealth;
+    /** The desired kernel of that run (the status of a client fast edit reports its pools, substitutions and drains). */
+    private DesiredKernel lastDesired;
+    /** The changes that run could not apply here (steering-only: the IPVS ones); a client edit does not change them. */
+    private List<String> lastNotApplied = List.of();
+    /**
+     * Client fast edits applied since {@link #lastApplied} was built, not yet merged into its set: merging copies the
+     * whole set (about 50 ms at 1,000,000 members), so it waits until a full run needs the set ({@link #applied()}).
+     */
+    private final List<ClientFastPath.Edits> setEditsNotMerged = new ArrayList<>();
 
     private long runs;
     /** Sysctls and sync daemon ensured since the last {@link #recheckSetup()}. */
@@ -153,7 +168,7 @@ public final class Reconciler {
                     now);
         }
         Set<Fwmark> owned = ownership.marks();
-        if (lastApplied != null) {
+        if (applied() != null) {
             drift.addAll(Planner.plan(lastApplied, observed, owned).describe());
             if (!drift.isEmpty()) LOG.warn("reconcile {}: drift found, repairing: {}", id, drift);
         }
@@ -204,17 +219,21 @@ public final class Reconciler {
                 KernelState nowApplied = caps.ipvs() ? dk.state() : dk.state().withoutIpvs();
                 if (!caps.steering())
                     nowApplied = new KernelState(null, false, false, List.of(), 0, nowApplied.services());
-                lastApplied = nowApplied;
+                setApplied(nowApplied);
                 lastAppliedGeneration = snapshot.generation();
+                lastAppliedState = snapshot.state();
+                lastHealth = health;
+                lastDesired = dk;
+                lastNotApplied = List.copyOf(notApplied);
                 if (reboot != null && caps.steering() && caps.ipvs()) reboot.write(dk.state(), owned);
             } else {
-                lastApplied = null; // partly unknown: the next run diffs against the kernel only
+                setApplied(null); // partly unknown: the next run diffs against the kernel only
                 if (reboot != null && caps.steering() && caps.ipvs()) writeRebootAfterRefusal(id, dk, owned);
             }
         } catch (Exception e) {
             LOG.warn("reconcile {}: apply failed after {} change(s): {}", id, applied.size(), e.getMessage());
             errors.add(problem(e));
-            lastApplied = null; // unknown: the next run diffs against the kernel only
+            setApplied(null); // unknown: the next run diffs against the kernel only
         }
         if (plan.isEmpty()) LOG.debug("reconcile {}: kernel matches generation {}", id, snapshot.generation());
         List<String> foreign = foreignRules(id, snapshot);
@@ -241,6 +260,7 @@ public final class Reconciler {
      */
     public Optional<RunResult> fastRun(
             DesiredSnapshot snapshot, HealthView health, Map<Ipv4Address, ServerStreams> inventories) {
+        if (snapshot != null && snapshot.generation() != lastAppliedGeneration) return clientFastRun(snapshot, health);
         if (!caps.ipvs() || !ipvsSetUp) return Optional.empty();
         long now = clock.getAsLong();
         Set<Fwmark> owned = ownership.marks();
@@ -275,6 +295,8 @@ public final class Reconciler {
         }
         if (errors.isEmpty()) {
             lastApplied = edits.applied();
+            lastHealth = health;
+            lastDesired = edits.desired();
             weigher.commit(edits.weights()); // the weights in the kernel are the current ones now
             if (!edits.drains().equals(drains)) { // drains the change cancelled (their server in service again)
                 for (Drain.Key k : drains.keySet())
@@ -289,7 +311,7 @@ public final class Reconciler {
             }
             LOG.info("reconcile {}: fast path applied {}", id, applied);
         } else {
-            lastApplied = null; // unknown: the next (full) run diffs against the kernel only
+            setApplied(null); // unknown: the next (full) run diffs against the kernel only
             LOG.warn("reconcile {}: fast path failed, a full reconcile follows: {}", id, errors);
         }
         return Optional.of(new RunResult(
@@ -303,6 +325,83 @@ public final class Reconciler {
                 now,
                 refused,
                 lastForeign));
+    }
+
+    /**
+     * The client fast path ({@link ClientFastPath}, decision 127): a new generation that changes only client steering
+     * entries, a bounded number of them, is applied as one in-place edit of the steering set (one batch to the
+     * kernel's long-lived {@code ipset -}, {@link Kernel#runEdit}) against the state the last run applied, without
+     * reading the kernel or writing the reboot files (the full run the loop asks for after it does both). Empty when
+     * the generation is for the full run. A refused or failed edit makes the state unknown: the result carries the
+     * error, and the next run is a full one.
+     */
+    Optional<RunResult> clientFastRun(DesiredSnapshot snapshot, HealthView health) {
+        ClientFastPath.Decision d = ClientFastPath.decide(
+                lastApplied, lastAppliedState, lastAppliedGeneration, lastHealth, snapshot, health, caps.steering());
+        if (d instanceof ClientFastPath.Full full) {
+            LOG.debug("client fast path: not taken for generation {} ({})", snapshot.generation(), full.reason());
+            return Optional.empty();
+        }
+        ClientFastPath.Edits edits = (ClientFastPath.Edits) d;
+        long id = ++runs;
+        long now = clock.getAsLong();
+        Plan plan = edits.size() == 0 ? new Plan(List.of()) : new Plan(List.of(edits.edit()));
+        List<String> applied = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        try {
+            Map<String, String> failed = applySteps(id, renderer.render(plan), applied, true);
+            failed.forEach((unit, why) -> refused.add(unit + ": " + why));
+            errors.addAll(refused);
+        } catch (RuntimeException e) { // a payload the checker refused: nothing of it ran
+            errors.add(problem(e));
+        }
+        if (errors.isEmpty()) {
+            setEditsNotMerged.add(edits); // merged into lastApplied's set when a full run needs it (a copy)
+            lastAppliedGeneration = snapshot.generation();
+            lastAppliedState = snapshot.state();
+            LOG.info(
+                    "reconcile {}: client fast path applied generation {} ({} set entr{})",
+                    id,
+                    snapshot.generation(),
+                    edits.size(),
+                    edits.size() == 1 ? "y" : "ies");
+        } else {
+            setApplied(null); // unknown: the next (full) run diffs against the kernel only
+            LOG.warn("reconcile {}: client fast path failed, a full reconcile follows: {}", id, errors);
+        }
+        return Optional.of(new RunResult(
+                snapshot.generation(),
+                plan,
+                applied,
+                lastNotApplied,
+                List.of(),
+                errors,
+                lastDesired, // pools, substitutions, drains: unchanged by a client edit (the status has no members)
+                now,
+                refused,
+                lastForeign));
+    }
+
+    /** Replaces the applied state (null: unknown); the client edits not merged yet belonged to the old one. */
+    private void setApplied(KernelState s) {
+        lastApplied = s;
+        setEditsNotMerged.clear();
+    }
+
+    /** {@link #lastApplied} with the client fast edits since it was built merged into its set (null: unknown). */
+    private KernelState applied() {
+        if (lastApplied == null || setEditsNotMerged.isEmpty()) return lastApplied;
+        TreeMap<Ipv4Network, Fwmark> members = new TreeMap<>(lastApplied.set().members());
+        int maxelem = lastApplied.set().maxelem();
+        for (ClientFastPath.Edits e : setEditsNotMerged) { // in the order they were applied
+            members.putAll(e.edit().put());
+            e.edit().delete().forEach(members::remove);
+            maxelem = e.maxelem();
+        }
+        setEditsNotMerged.clear();
+        lastApplied = lastApplied.withSet(new KernelState.SetState(maxelem, members, 0));
+        return lastApplied;
     }
 
     /** Foreign mangle rules that can override steering, from the table this run read (logged when they change). */

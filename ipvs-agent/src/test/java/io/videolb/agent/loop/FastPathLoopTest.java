@@ -87,6 +87,20 @@ class FastPathLoopTest {
     }
 
     @Test
+    void aStreamOfEditsPushesTheFullRunBackUpToFiveSecondsNotOneFullRunPerMinimumInterval() {
+        for (int t = 0; t < 8000; t += 100) {
+            loop.markUrgent();
+            scheduler.runDue();
+            scheduler.advance(Duration.ofMillis(100));
+        }
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(events.stream().filter(e -> e.startsWith("full")))
+                .as("at most 5 s after the first edit it covers, 1 s after the last one of the stream")
+                .containsExactly("full@5000", "full@8900");
+        assertThat(events.stream().filter(e -> e.startsWith("edit"))).hasSize(80);
+    }
+
+    @Test
     void whatTheFastPathDoesNotTakeOrAFailedEditBecomesAFullRun() {
         fast.add("full");
         loop.markUrgent();
